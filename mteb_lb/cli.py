@@ -1,0 +1,54 @@
+"""`mteb-lb`: one console script, one subcommand per job.
+
+Each subcommand lives in the module that owns the job and exposes ``register(subparsers)``,
+which adds its parser and sets ``func(args) -> int`` (the exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# (module, what it adds); modules are imported when the parser is built, and none does I/O on import.
+COMMAND_MODULES = (
+    "etl.cli",            # etl, catalog
+    "mteb_lb.sql_cli",    # sql
+    "mteb_lb.table_cli",  # table
+    "app.cli",            # serve
+    "mteb_lb.misc_cli",   # settings, builds
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mteb-lb",
+        description="The MTEB leaderboard as a warehouse: ETL, rankings, SQL and a dashboard.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # a command not built yet
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Read-only, hardened DuckDB connections to the current build.
+
+One base connection per process (per gunicorn worker, after fork), one cursor per request. The
+base connection follows the `current` pointer: when a newer build is published, the next
+``cursor()`` opens it and the old connection is closed once nothing uses it (DuckDB keeps already
+open files readable after their directory is pruned, so in-flight queries finish).
+
+Hardening (DuckDB's "Securing DuckDB" advice, order matters): file access is limited to the build
+directory (the Parquet the views read), external access is switched off, extensions cannot be
+installed or autoloaded, memory and threads are capped, then the configuration is locked so user
+SQL cannot undo any of it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+
+from mteb_lb import settings, warehouse
+
+
+def open_build(build: Path) -> duckdb.DuckDBPyConnection:
+    """A hardened read-only connection to one build's database."""
+    con = duckdb.connect(str(build / warehouse.DB_FILE), read_only=True, config={
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "allow_community_extensions": False,
+    })
+    try:
+        build_dir = str(build.resolve()) + "/"
+        con.execute("SET file_search_path = ?", [build_dir])
+        con.execute("SET allowed_directories = [?]", [build_dir])
+        con.execute("SET enable_external_access = false")
+        con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
+        con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
+        con.execute("SET lock_configuration = true")
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+RETIRE_GRACE_S = 300.0
+
+
+class CurrentBuild:
+    """The process-wide handle on the published build; switches builds without a restart."""
+
+    def __init__(self, warehouse_dir: Path | None = None):
+        self._warehouse_dir = warehouse_dir
+        self._lock = threading.Lock()
+        self._build: Path | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        # Connections to replaced builds, with the time they were replaced. Closing a DuckDB
+        # connection closes its cursors too, so in-flight requests get a grace period.
+        self._retired: list[tuple[float, duckdb.DuckDBPyConnection]] = []
+
+    @property
+    def build(self) -> Path:
+        self._refresh()
+        return self._build
+
+    def build_id(self) -> str:
+        return self.build.name
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh cursor on the current build (cheap: shares the base connection's database)."""
+        self._refresh()
+        with self._lock:
+            return self._con.cursor()
+
+    def _refresh(self) -> None:
+        target = warehouse.current_build(self._warehouse_dir)
+        if target == self._build and self._con is not None:
+            return
+        with self._lock:
+            if target == self._build and self._con is not None:
+                return
+            new_con = open_build(target)
+            now = time.monotonic()
+            if self._con is not None:
+                self._retired.append((now, self._con))
+            self._con, self._build = new_con, target
+            keep = []
+            for retired_at, con in self._retired:
+                if now - retired_at > RETIRE_GRACE_S:
+                    con.close()
+                else:
+                    keep.append((retired_at, con))
+            self._retired = keep
+
+
+_current: CurrentBuild | None = None
+
+
+def current() -> CurrentBuild:
+    """The shared handle, created lazily on first use (never at import time)."""
+    global _current
+    if _current is None:
+        _current = CurrentBuild()
+    return _current

@@ -1,0 +1,152 @@
+"""Warehouse layout: immutable builds, the `current` pointer, atomic publishing, connections.
+
+    <warehouse>/builds/<build_id>/   a finished build: parquet/<table>/*.parquet, lb.duckdb,
+                                     manifest.json (written last)
+    <warehouse>/current              symlink -> builds/<build_id>, replaced atomically
+    <warehouse>/.staging/<build_id>/ a build in progress; never read by readers
+    <warehouse>/etl.lock             flock held by the one ETL run allowed at a time
+
+A build directory is never modified once published: readers may hold it open while a newer one is
+published, and a killed ETL leaves only a stale `.staging` folder behind, which the next run deletes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from mteb_lb import settings
+
+DB_FILE = "lb.duckdb"
+MANIFEST = "manifest.json"
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse is missing, locked or inconsistent; the message says what to do."""
+
+
+def root() -> Path:
+    return settings.get("warehouse")
+
+
+def current_build(warehouse: Path | None = None) -> Path:
+    """The directory of the published build readers should use, resolved through the pointer."""
+    warehouse = warehouse or root()
+    pointer = warehouse / "current"
+    if not pointer.exists():
+        raise WarehouseError(
+            f"No published build in {warehouse}. Run `mteb-lb etl` first "
+            f"(or set MTEB_LB_WAREHOUSE to a warehouse that has one)."
+        )
+    build = pointer.resolve()
+    if not (build / MANIFEST).is_file():
+        raise WarehouseError(f"{build} has no {MANIFEST}: it is not a finished build.")
+    return build
+
+
+def read_manifest(build: Path) -> dict:
+    return json.loads((build / MANIFEST).read_text())
+
+
+def list_builds(warehouse: Path | None = None) -> list[Path]:
+    """Finished builds, oldest first (build ids start with a UTC timestamp)."""
+    builds = (warehouse or root()) / "builds"
+    if not builds.is_dir():
+        return []
+    return sorted(p for p in builds.iterdir() if (p / MANIFEST).is_file())
+
+
+def new_build_id(source_commit: str | None) -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    suffix = (source_commit or "local")[:12]
+    return f"{stamp}-{suffix}-{os.getpid()}"
+
+
+@contextmanager
+def etl_lock(warehouse: Path | None = None):
+    """Exclusive, non-blocking lock so two ETL runs never overlap."""
+    warehouse = warehouse or root()
+    warehouse.mkdir(parents=True, exist_ok=True)
+    handle = open(warehouse / "etl.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise WarehouseError(f"Another ETL run holds {warehouse / 'etl.lock'}; try again later.")
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def staging_dir(build_id: str, warehouse: Path | None = None) -> Path:
+    """A fresh staging folder; stale ones from killed runs are removed first (we hold the lock)."""
+    staging = (warehouse or root()) / ".staging"
+    if staging.exists():
+        shutil.rmtree(staging)
+    path = staging / build_id
+    path.mkdir(parents=True)
+    return path
+
+
+def publish(staged: Path, manifest: dict, warehouse: Path | None = None) -> Path:
+    """Move a staged build into builds/, write its manifest last, then flip `current` atomically."""
+    warehouse = warehouse or root()
+    builds = warehouse / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    final = builds / staged.name
+    _fsync_tree(staged)
+    os.replace(staged, final)
+    tmp_manifest = final / (MANIFEST + ".tmp")
+    tmp_manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
+    os.replace(tmp_manifest, final / MANIFEST)
+    tmp_link = warehouse / f".current.{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(Path("builds") / final.name, tmp_link)
+    os.replace(tmp_link, warehouse / "current")
+    _fsync_dir(warehouse)
+    return final
+
+
+def prune(keep: int | None = None, warehouse: Path | None = None) -> list[Path]:
+    """Delete all but the newest ``keep`` builds; the current build is always kept."""
+    keep = settings.get("keep_builds") if keep is None else keep
+    warehouse = warehouse or root()
+    builds = list_builds(warehouse)
+    try:
+        current = current_build(warehouse)
+    except WarehouseError:
+        current = None
+    removed = []
+    for build in builds[: max(0, len(builds) - keep)]:
+        if current is not None and build.resolve() == current:
+            continue
+        shutil.rmtree(build, ignore_errors=True)
+        removed.append(build)
+    return removed
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(path: Path) -> None:
+    for dirpath, _dirs, files in os.walk(path):
+        for name in files:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
