@@ -128,3 +128,23 @@ TABLES: dict[str, pa.Schema] = {
     "files": FILES,
     "model_meta": MODEL_META,
 }
+
+#: Tables copied from the mteb catalog snapshot (etl/catalog/), documented at table level.
+CATALOG_DOCS: dict[str, str] = {
+    "tasks": "Task metadata from mteb: type, main score, eval splits, subsets and their languages, "
+             "domains, modalities, public/private, superseded and adapted links.",
+    "benchmarks": "Benchmark definitions from mteb: display name, kind of aggregation, language "
+                  "view, sort and rank columns, whether it shows zero-shot.",
+    "benchmark_tasks": "The (task, split, subset) triples each benchmark declares, with the "
+                       "subset's languages: only these enter a benchmark's tables.",
+    "model_registry": "mteb's model registry (what the official leaderboard shows), with the "
+                      "leaderboard's display values (lb_*) and training datasets.",
+    "model_training": "(model, task) pairs a registered model was trained on, closed over "
+                      "adapted-from models and similar tasks; models with unknown training data "
+                      "have no rows.",
+    "similar_tasks": "mteb's similar-task links (adapted/superseded versions of a task).",
+    "mteb_versions": "Each file-level mteb_version string with mteb's ordering "
+                     "(version_rank; NULL when it does not parse, e.g. version ranges).",
+    "catalog_info": "The mteb version the catalog was exported from and the leaderboard menu.",
+    "model_meta": "One row per model_meta.json file found in the results repository.",
+}

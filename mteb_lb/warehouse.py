@@ -95,17 +95,29 @@ def staging_dir(build_id: str, warehouse: Path | None = None) -> Path:
     return path
 
 
-def publish(staged: Path, manifest: dict, warehouse: Path | None = None) -> Path:
-    """Move a staged build into builds/, write its manifest last, then flip `current` atomically."""
+def publish(staged: Path, manifest: dict, warehouse: Path | None = None,
+            finalize=None) -> Path:
+    """Move a staged build into builds/, finish it, write its manifest last, flip `current`.
+
+    ``finalize(final_dir) -> dict`` runs after the move (views need the final absolute path) and
+    before anything points at the build; what it returns is added to the manifest. If it raises,
+    the build is deleted and `current` is untouched.
+    """
     warehouse = warehouse or root()
     builds = warehouse / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     final = builds / staged.name
-    _fsync_tree(staged)
     os.replace(staged, final)
-    tmp_manifest = final / (MANIFEST + ".tmp")
-    tmp_manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
-    os.replace(tmp_manifest, final / MANIFEST)
+    try:
+        if finalize is not None:
+            manifest.update(finalize(final) or {})
+        _fsync_tree(final)
+        tmp_manifest = final / (MANIFEST + ".tmp")
+        tmp_manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
+        os.replace(tmp_manifest, final / MANIFEST)
+    except BaseException:
+        shutil.rmtree(final, ignore_errors=True)
+        raise
     tmp_link = warehouse / f".current.{os.getpid()}"
     if tmp_link.is_symlink() or tmp_link.exists():
         tmp_link.unlink()

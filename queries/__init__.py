@@ -1,0 +1,89 @@
+"""The SQL views of the warehouse, one per `queries/<view>.sql` file, named after the view.
+
+A file holds one `SELECT` (the view body). Its header comment documents it: the first `--` lines
+are the view's description, `-- @column name: text` lines describe columns. Views may use each
+other; `create_views` creates them in dependency order by retrying those whose inputs do not
+exist yet.
+
+Macros (parameterised views) are files named `<name>.macro.sql` holding the whole
+`CREATE MACRO` statement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+QUERIES_DIR = Path(__file__).resolve().parent
+
+
+@dataclass
+class View:
+    name: str
+    sql: str
+    doc: str
+    columns: dict[str, str] = field(default_factory=dict)
+    is_macro: bool = False
+
+
+def load(name: str) -> str:
+    """The SQL text of one view or macro file."""
+    for candidate in (QUERIES_DIR / f"{name}.sql", QUERIES_DIR / f"{name}.macro.sql"):
+        if candidate.is_file():
+            return candidate.read_text()
+    raise KeyError(f"no queries/{name}.sql")
+
+
+def all_views() -> list[View]:
+    views = []
+    for path in sorted(QUERIES_DIR.glob("*.sql")):
+        text = path.read_text()
+        is_macro = path.name.endswith(".macro.sql")
+        name = path.name[: -len(".macro.sql")] if is_macro else path.stem
+        doc_lines, columns = [], {}
+        for line in text.splitlines():
+            if not line.startswith("--"):
+                break
+            body = line[2:].strip()
+            match = re.match(r"@column\s+(\S+)\s*:\s*(.*)", body)
+            if match:
+                columns[match.group(1)] = match.group(2)
+            elif body:
+                doc_lines.append(body)
+        views.append(View(name, text, " ".join(doc_lines), columns, is_macro))
+    return views
+
+
+def create_views(con, views: list[View] | None = None) -> list[str]:
+    """CREATE every view and macro on `con` in dependency order; returns the names created."""
+    import duckdb
+
+    pending = list(views if views is not None else all_views())
+    created: list[str] = []
+    while pending:
+        failed, last_error = [], None
+        for view in pending:
+            statement = view.sql if view.is_macro else f'CREATE OR REPLACE VIEW "{view.name}" AS\n{view.sql}'
+            try:
+                con.execute(statement)
+            except duckdb.CatalogException as exc:  # an input view does not exist yet
+                failed.append(view)
+                last_error = exc
+                continue
+            created.append(view.name)
+            if view.doc:
+                kind = "MACRO" if view.is_macro else "VIEW"
+                if kind == "VIEW":
+                    con.execute(f'COMMENT ON VIEW "{view.name}" IS ' + _quote(view.doc))
+                    for column, doc in view.columns.items():
+                        con.execute(f'COMMENT ON COLUMN "{view.name}"."{column}" IS ' + _quote(doc))
+        if len(failed) == len(pending):
+            names = ", ".join(v.name for v in failed)
+            raise RuntimeError(f"cannot create views {names}: {last_error}")
+        pending = failed
+    return created
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

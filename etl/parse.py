@@ -1,0 +1,425 @@
+"""Turn one result JSON file into warehouse rows, the way mteb reads it.
+
+mteb's loader (`TaskResult.from_disk`) decides the layout per file:
+- current layout ("scores" present): entries are taken as written;
+- legacy layout (mteb < 1.11, split names at the top level): converted as mteb's
+  `_convert_from_before_v1_11_0` does: subset detection, `cos_sim.*` -> `cosine_*` renames,
+  main_score taken from the task's main metric when missing, languages from the task metadata,
+  task renames, and two historic subset fixes (MLSUM, XPQA);
+- files written before mteb 1.12.48: pair-classification dicts flattened as `parent_child`.
+
+Python's json module accepts the bare NaN and Infinity tokens the repository contains; NaN stays
+NaN here (ranking views read it as NULL). Anything else that does not fit raises `Quarantine`
+with a reason a person can act on.
+
+Metric values are collected in compact columnar buffers (`MetricBuffer`) rather than row objects:
+the full repository holds about 35.6 M scalar values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from array import array
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from hashlib import blake2b
+
+from packaging.version import InvalidVersion, Version
+
+PRE_LEGACY = Version("1.11.0")
+PRE_PAIR_FLATTEN = Version("1.12.48")
+# Nested dicts mteb renames when converting legacy files (old name -> new prefix).
+LEGACY_SIMILARITY_RENAMES = (
+    ("cos_sim", "cosine"), ("manhattan", "manhattan"), ("euclidean", "euclidean"),
+    ("dot", "dot"), ("max", "max"), ("similarity", "similarity"),
+)
+# Keys that do not make a legacy split per-language (mteb's own exclusion list).
+LEGACY_NON_SUBSET_KEYS = {"v_measures", "cos_sim", "euclidean", "manhattan", "dot", "max"}
+ENTRY_KEYS_NOT_METRICS = {"hf_subset", "languages", "mteb_version"}
+MAX_ENTRIES_PER_FILE = 1 << 20
+
+
+class Quarantine(Exception):
+    """The file cannot be loaded; ``str(exc)`` is the reason recorded in `files`."""
+
+
+def file_id_of(path: str) -> int:
+    """43-bit key of a file path, stable across builds and machines."""
+    return int.from_bytes(blake2b(path.encode(), digest_size=8).digest(), "big") >> 21
+
+
+def content_hash(data: bytes) -> str:
+    return blake2b(data, digest_size=16).hexdigest()
+
+
+def parse_version(text) -> Version | None:
+    """The lowest version in an mteb_version string ('2.10.0-2.18.7' -> 2.10.0), as mteb does."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return Version(text.split("-")[0] if _is_range(text) else text)
+    except InvalidVersion:
+        return None
+
+
+def _is_range(text: str) -> bool:
+    parts = text.split("-")
+    return len(parts) == 2 and all(p[:1].isdigit() for p in parts)
+
+
+@dataclass
+class TaskInfo:
+    name: str
+    type: str | None
+    main_score: str | None
+    subset_languages: dict[str, list[str]]
+    all_languages: list[str]
+
+
+@dataclass
+class TaskCatalog:
+    """What the parser needs to know of the tasks (from the committed catalog snapshot)."""
+
+    tasks: dict[str, TaskInfo]
+    renames: dict[str, str]
+
+    @classmethod
+    def from_snapshot(cls, tasks: list[dict], renames: dict[str, str]) -> "TaskCatalog":
+        infos = {}
+        for t in tasks:
+            mapping = t.get("hf_subsets_to_langscripts") or {}
+            union: list[str] = []
+            for langs in mapping.values():
+                union.extend(lang for lang in langs if lang not in union)
+            infos[t["name"]] = TaskInfo(t["name"], t.get("type"), t.get("main_score"), mapping, union)
+        return cls(infos, dict(renames))
+
+    def resolve_legacy(self, name: str) -> TaskInfo | None:
+        """mteb's order: outdated dummy tasks and registry names, renames, case-insensitive match."""
+        if name in self.tasks:
+            return self.tasks[name]
+        renamed = self.renames.get(name)
+        if renamed in self.tasks:
+            return self.tasks[renamed]
+        lowered = name.lower()
+        for task_name, info in self.tasks.items():
+            if task_name.lower() == lowered:
+                return info
+        return None
+
+
+@dataclass
+class MetricBuffer:
+    """Columnar buffers for `metrics` and `metric_arrays` rows of a batch of files."""
+
+    entry_ids: array = field(default_factory=lambda: array("q"))
+    codes: array = field(default_factory=lambda: array("i"))
+    values: array = field(default_factory=lambda: array("d"))
+    null_positions: list[int] = field(default_factory=list)
+    texts: dict[int, str] = field(default_factory=dict)
+    names: dict[str, int] = field(default_factory=dict)
+    array_entry_ids: list[int] = field(default_factory=list)
+    array_metrics: list[str] = field(default_factory=list)
+    array_values: list[list] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def scalar(self, entry_id: int, name: str, value) -> None:
+        code = self.names.get(name)
+        if code is None:
+            code = self.names[name] = len(self.names)
+        self.entry_ids.append(entry_id)
+        self.codes.append(code)
+        if value.__class__ is float or value.__class__ is int:
+            self.values.append(value)
+            return
+        pos = len(self.values)
+        if value is None:
+            self.values.append(0.0)
+            self.null_positions.append(pos)
+        elif isinstance(value, bool):
+            self.values.append(float(value))
+            self.texts[pos] = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            self.values.append(float(value))
+        else:  # a string (or a list/dict kept as JSON text)
+            text = value if isinstance(value, str) else json.dumps(value, allow_nan=True)
+            number = _as_number(text) if isinstance(value, str) else None
+            if number is None:
+                self.values.append(0.0)
+                self.null_positions.append(pos)
+            else:
+                self.values.append(number)
+            self.texts[pos] = text
+
+    def vector(self, entry_id: int, name: str, values: list) -> None:
+        self.array_entry_ids.append(entry_id)
+        self.array_metrics.append(name)
+        self.array_values.append([None if v is None else float(v) for v in values])
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _is_number(v) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def emit_metrics(buf: MetricBuffer, entry_id: int, entry: dict) -> None:
+    """Every metric of one (already renamed) entry into the buffers."""
+    for key, value in entry.items():
+        if key in ENTRY_KEYS_NOT_METRICS:
+            continue
+        _emit(buf, entry_id, key, value)
+
+
+def _emit(buf: MetricBuffer, entry_id: int, name: str, value) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _emit(buf, entry_id, f"{name}.{k}", v)
+    elif isinstance(value, list):
+        if all(_is_number(v) for v in value):
+            buf.vector(entry_id, name, value)
+        elif all(isinstance(v, dict) for v in value):
+            columns = _transpose([_flatten(v) for v in value])
+            if columns is None:
+                buf.scalar(entry_id, name, value)  # kept whole, as JSON text
+            else:
+                for sub, vals in columns.items():
+                    buf.vector(entry_id, f"{name}.{sub}", vals)
+        else:
+            buf.scalar(entry_id, name, value)
+    else:
+        buf.scalar(entry_id, name, value)
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _transpose(rows: list[dict]) -> dict[str, list] | None:
+    """List of flat dicts -> {key: [values]}; None when a value is not a number."""
+    keys: list[str] = []
+    for row in rows:
+        keys.extend(k for k in row if k not in keys)
+    columns = {}
+    for k in keys:
+        vals = [row.get(k) for row in rows]
+        if not all(_is_number(v) for v in vals):
+            return None
+        columns[k] = vals
+    return columns
+
+
+@dataclass
+class Entry:
+    split: str
+    subset: str
+    languages: list[str]
+    main_score: float | None
+    entry_mteb_version: str | None
+    metrics: dict
+
+
+@dataclass
+class ParsedResult:
+    task_name: str
+    file_task_name: str
+    file_format: str
+    mteb_version: str | None
+    dataset_revision: str | None
+    evaluation_time: float | None
+    kg_co2_emissions: float | None
+    date: datetime | None
+    entries: list[Entry]
+    note: str | None = None
+
+
+def parse_result(data: bytes, catalog: TaskCatalog) -> ParsedResult:
+    """Parse the bytes of one result file; raise `Quarantine` when it cannot be loaded."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Quarantine(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Quarantine(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(obj, dict):
+        raise Quarantine(f"wrong shape: the top level is a {type(obj).__name__}, not an object")
+    version = obj.get("mteb_version")
+    if version is not None and not isinstance(version, str):
+        version = str(version)
+    min_version = parse_version(version)
+    if "scores" in obj:
+        result = _parse_current(obj, version)
+    elif (min_version is not None and min_version < PRE_LEGACY) or "mteb_version" not in obj:
+        result = _parse_legacy(obj, version, catalog)
+    else:
+        raise Quarantine(f"wrong shape: no `scores` and mteb_version {version} is too new for "
+                         "the legacy layout")
+    if min_version is not None and min_version < PRE_PAIR_FLATTEN:
+        info = catalog.tasks.get(result.task_name)
+        if info is not None and info.type == "PairClassification":
+            for entry in result.entries:
+                entry.metrics = _flatten_pair_dicts(entry.metrics)
+    if len(result.entries) >= MAX_ENTRIES_PER_FILE:
+        raise Quarantine(f"too many entries ({len(result.entries)})")
+    return result
+
+
+def _flatten_pair_dicts(metrics: dict) -> dict:
+    out = {}
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            for k, v in value.items():
+                out[f"{key}_{k}"] = v
+        else:
+            out[key] = value
+    return out
+
+
+def _number_or_none(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _timestamp(value) -> datetime | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return None
+
+
+def _parse_current(obj: dict, version: str | None) -> ParsedResult:
+    task_name = obj.get("task_name")
+    if not isinstance(task_name, str):
+        raise Quarantine("wrong shape: `task_name` is missing or not a string")
+    scores = obj["scores"]
+    if not isinstance(scores, dict):
+        raise Quarantine("wrong shape: `scores` is not an object of splits")
+    entries = []
+    for split, split_entries in scores.items():
+        if not isinstance(split_entries, list):
+            raise Quarantine(f"wrong shape: scores[{split!r}] is not a list of entries")
+        for i, entry in enumerate(split_entries):
+            if not isinstance(entry, dict):
+                raise Quarantine(f"wrong shape: scores[{split!r}][{i}] is not an object")
+            for key in ("hf_subset", "main_score", "languages"):
+                if key not in entry:
+                    raise Quarantine(f"wrong shape: scores[{split!r}][{i}] has no `{key}`")
+            subset, languages = entry["hf_subset"], entry["languages"]
+            if not isinstance(subset, str) or not isinstance(languages, list):
+                raise Quarantine(f"wrong shape: scores[{split!r}][{i}] has a non-string hf_subset "
+                                 "or non-list languages")
+            entry_version = entry.get("mteb_version", version)
+            entries.append(Entry(split, subset, [str(x) for x in languages],
+                                 _score(entry["main_score"]),
+                                 None if entry_version is None else str(entry_version), entry))
+    return ParsedResult(
+        task_name=task_name, file_task_name=task_name, file_format="current",
+        mteb_version=version, dataset_revision=_str_or_none(obj.get("dataset_revision")),
+        evaluation_time=_number_or_none(obj.get("evaluation_time")),
+        kg_co2_emissions=_number_or_none(obj.get("kg_co2_emissions")),
+        date=_timestamp(obj.get("date")), entries=entries,
+    )
+
+
+def _score(value) -> float | None:
+    """main_score as a float: NaN kept, the string 'nan' read as NaN, anything else non-numeric NULL."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        return _as_number(value)
+    return None
+
+
+def _str_or_none(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _parse_legacy(obj: dict, version: str | None, catalog: TaskCatalog) -> ParsedResult:
+    scores = dict(obj)
+    dataset_revision = scores.pop("dataset_revision", None)
+    file_task_name = scores.pop("mteb_dataset_name", None)
+    scores.pop("mteb_version", None)
+    scores.pop("evaluation_phases", None)
+    if not isinstance(file_task_name, str):
+        raise Quarantine("wrong shape: legacy layout without `mteb_dataset_name`")
+    evaluation_time = 0.0
+    for split, split_scores in scores.items():
+        if not isinstance(split_scores, dict):
+            raise Quarantine(f"wrong shape: legacy split {split!r} is not an object")
+    splits = {split: dict(split_scores) for split, split_scores in scores.items()}
+    for split_scores in splits.values():
+        t = split_scores.pop("evaluation_time", None)
+        if isinstance(t, (int, float)) and not isinstance(t, bool):
+            evaluation_time += t
+    per_subset = any(
+        isinstance(v, dict)
+        for split_scores in splits.values()
+        for k, v in split_scores.items()
+        if k not in LEGACY_NON_SUBSET_KEYS
+    )
+    if not per_subset:
+        splits = {split: {"default": split_scores} for split, split_scores in splits.items()}
+
+    info = catalog.resolve_legacy(file_task_name)
+    note = None if info is not None else "task unknown to the catalog: no languages, no main score"
+    task_name = info.name if info is not None else file_task_name
+    if file_task_name in ("MLSUMClusteringP2P", "MLSUMClusteringS2S") and version in (
+        "1.1.2.dev0", "1.1.3.dev0"
+    ) and "test" in splits and "default" in splits["test"]:
+        splits["test"]["fr"] = splits["test"].pop("default")
+    if task_name == "XPQARetrieval" and "fr" in splits.get("test", {}):
+        splits["test"]["fra-fra"] = splits["test"].pop("fr")
+
+    entries = []
+    for split, subsets in splits.items():
+        for subset, metrics in subsets.items():
+            if not isinstance(metrics, dict):
+                raise Quarantine(f"wrong shape: legacy {split!r}/{subset!r} is not an object")
+            metrics = dict(metrics)
+            for old, new in LEGACY_SIMILARITY_RENAMES:
+                nested = metrics.pop(old, None)
+                if isinstance(nested, dict):
+                    for k, v in nested.items():
+                        metrics[f"{new}_{k}"] = v
+                elif nested is not None:
+                    metrics[old] = nested
+            if "main_score" not in metrics:
+                main_metric = info.main_score if info is not None else None
+                metrics["main_score"] = metrics.get(main_metric) if main_metric else None
+            if info is None:
+                languages = []
+            else:
+                languages = info.subset_languages.get(subset, info.all_languages)
+            entries.append(Entry(split, subset, list(languages), _score(metrics["main_score"]),
+                                 version, metrics))
+    return ParsedResult(
+        task_name=task_name, file_task_name=file_task_name, file_format="legacy",
+        mteb_version=version, dataset_revision=_str_or_none(dataset_revision),
+        evaluation_time=evaluation_time, kg_co2_emissions=None, date=None, entries=entries,
+        note=note,
+    )
