@@ -1,0 +1,1039 @@
+"""The one safe path for user SQL: gate, run, export, schema, examples.
+
+The CLI (`mteb-lb sql`), the HTTP API (`POST /api/sql`) and the dashboard's SQL page all come
+through here. A user query passes four layers; each one alone would stop most abuse, together
+they are defence in depth (DuckDB's own advice: "treat SQL in DuckDB like code in Bash or Python"):
+
+1. **Statement gate** (:func:`check`). DuckDB's own parser (``extract_statements``) splits the
+   text. Exactly one statement is allowed, of type SELECT (which includes ``WITH … SELECT``,
+   ``FROM x``, ``VALUES``, ``DESCRIBE``, ``SHOW`` and ``SUMMARIZE``) or EXPLAIN of such a SELECT.
+   Anything else (INSERT, CREATE, COPY, ATTACH, SET, PRAGMA, CALL, INSTALL, …) is refused and the
+   message names what was found. Parse errors come back with their line, column and DuckDB's caret
+   excerpt.
+2. **Function and table rules** (also :func:`check`). The statement is serialised to DuckDB's JSON
+   AST (``json_serialize_sql``) and every node is walked; no regexes. In it:
+
+   * *Settings and environment* may not be read: ``current_setting``, ``getvariable``, ``getenv``,
+     ``duckdb_settings()``, the ``pg_catalog.pg_settings`` view (it exposes every setting without
+     calling any function), ``duckdb_extensions()``, ``duckdb_secrets()``, ``duckdb_memory()``,
+     ``duckdb_temporary_files()``, logs, profiling and optimizer listings, and every ``pragma_*``
+     function.
+   * *Dynamic SQL* is refused: ``query()``, ``query_table()`` and ``json_execute_serialized_sql()``
+     run SQL handed over as a string, which this walk cannot see into.
+   * *Table functions* are allow-listed (:data:`SAFE_TABLE_FUNCTIONS`: ``range``, ``unnest``,
+     ``json_each``, the catalog listings ``duckdb_tables()``/``duckdb_columns()``/…). A table
+     function DuckDB adds in a later release is therefore refused until someone reviews it.
+   * *Files* may only be read inside the build being queried: the file readers (``read_*``,
+     ``parquet_*``, ``glob``, ``sniff_csv``) and replacement scans (``FROM 'x.parquet'``) must name
+     their paths as string literals that resolve, after ``..`` is collapsed, under the build
+     folder. Anything computed, relative, or outside is refused. ``read_duckdb`` is refused
+     outright. The build's own path is *not* treated as a secret: views over Parquet carry it.
+   * ``sleep_ms``/``pg_sleep`` and heavy queries are allowed: layer 4 bounds them.
+3. **Hardened connection** (:mod:`mteb_lb.db`): read-only, file access limited to the build folder,
+   external access and extension loading off, memory and threads capped, configuration locked. It
+   stops what layers 1-2 might miss (a ``COPY`` or ``read_csv('/etc/passwd')`` that slipped
+   through fails with a permission error).
+4. **Per-request limits** (:func:`run`, :func:`export`): a fresh cursor per request, so temporary
+   tables, macros and variables die with the request; a ``threading.Timer`` calls
+   ``cursor.interrupt()`` at the time limit; ``.limit(max_rows + 1)`` caps the rows and detects
+   truncation.
+
+Every failure is a :class:`SqlError` with ``kind`` in :data:`KINDS`. A missing build is not a
+query error: :class:`mteb_lb.warehouse.WarehouseError` propagates (the CLI exits 2 on it).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import decimal
+import io
+import json
+import math
+import os
+import posixpath
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Iterable
+
+import duckdb
+import pyarrow as pa
+
+from mteb_lb import db, settings
+
+KINDS = ("rejected", "syntax", "timeout", "permission", "runtime")
+MAX_SQL_CHARS = 100_000
+EXPORT_FORMATS = ("csv", "parquet", "json")
+
+QUERIES_DIR = settings.PROJECT_ROOT / "queries"
+EXAMPLES_DIR = QUERIES_DIR / "examples"
+
+# --------------------------------------------------------------------------------------------
+# Rules of layer 2. Names are lower case and compared without schema or catalog qualifiers.
+
+#: Functions that reveal settings, the environment or the process, with the reason shown.
+DENIED_FUNCTIONS: dict[str, str] = {
+    "current_setting": "it reveals server settings",
+    "getvariable": "it reads session variables",
+    "getenv": "it reveals the server environment",
+    "write_log": "it writes to the server log",
+    "duckdb_settings": "it reveals server settings",
+    "duckdb_profiling_settings": "it reveals server settings",
+    "duckdb_extensions": "it reveals the server's extensions and their paths",
+    "duckdb_extension_repositories": "it reveals the server's extension setup",
+    "extension_versions": "it reveals the server's extensions",
+    "duckdb_secrets": "it concerns secrets",
+    "duckdb_secret_types": "it concerns secrets",
+    "duckdb_secret_type_parameters": "it concerns secrets",
+    "which_secret": "it concerns secrets",
+    "duckdb_memory": "it reveals server memory use",
+    "duckdb_temporary_files": "it reveals server files",
+    "duckdb_external_file_cache": "it reveals server files",
+    "duckdb_logs": "it reveals server logs",
+    "duckdb_logs_parsed": "it reveals server logs",
+    "duckdb_log_contexts": "it reveals server logs",
+    "truncate_duckdb_logs": "it changes server logs",
+    "duckdb_live_query_metrics": "it reveals other requests",
+    "duckdb_prepared_statements": "it reveals other requests",
+    "duckdb_connection_count": "it reveals other requests",
+    "read_duckdb": "it opens database files",
+}
+
+#: Table functions that run SQL handed over as text, invisible to this checker.
+DYNAMIC_SQL_FUNCTIONS = frozenset({"query", "query_table", "json_execute_serialized_sql"})
+
+#: Table functions (and system views) that may be used; every other table function is refused.
+SAFE_TABLE_FUNCTIONS = frozenset({
+    "range", "generate_series", "unnest", "json_each", "json_tree", "repeat", "repeat_row",
+    "duckdb_tables", "duckdb_views", "duckdb_columns", "duckdb_schemas", "duckdb_types",
+    "duckdb_functions", "duckdb_keywords", "duckdb_constraints", "duckdb_indexes",
+    "duckdb_dependencies", "duckdb_sequences", "duckdb_databases",
+    "pragma_table_info", "table_info", "pg_timezone_names", "icu_calendar_names",
+    "histogram", "histogram_values",
+})
+
+#: Table functions that read files: allowed only on literal paths inside the build.
+FILE_FUNCTIONS = frozenset({
+    "read_parquet", "parquet_scan", "read_csv", "read_csv_auto", "read_json", "read_json_auto",
+    "read_json_objects", "read_json_objects_auto", "read_ndjson", "read_ndjson_auto",
+    "read_ndjson_objects", "read_ndjson_objects_auto", "read_text", "read_blob", "glob",
+    "sniff_csv", "parquet_metadata", "parquet_schema", "parquet_file_metadata",
+    "parquet_kv_metadata", "parquet_full_metadata", "parquet_bloom_probe", "parquet_page_index",
+})
+
+#: Table and view names that may not be referenced, with the reason shown.
+DENIED_RELATIONS: dict[str, str] = {
+    "pg_settings": "it reveals server settings",
+    "duckdb_logs": "it reveals server logs",
+}
+
+_PATH_CHARS = re.compile(r"[/\\:.*?~]")
+
+# --------------------------------------------------------------------------------------------
+# Errors and results
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where in the submitted SQL a problem is: 0-based character offset, 1-based line/column."""
+
+    offset: int | None
+    line: int | None
+    column: int | None
+    excerpt: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"offset": self.offset, "line": self.line, "column": self.column,
+                "excerpt": self.excerpt}
+
+
+class SqlError(Exception):
+    """A query that was refused or failed; ``kind`` is one of :data:`KINDS`."""
+
+    def __init__(self, message: str, kind: str, position: Position | None = None):
+        assert kind in KINDS, kind
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.position = position
+
+    def to_dict(self) -> dict:
+        return {"error": self.message, "kind": self.kind,
+                "position": self.position.to_dict() if self.position else None}
+
+    def describe(self) -> str:
+        """The message plus, when known, where and the caret excerpt (for terminals)."""
+        text = f"{self.kind} error: {self.message}"
+        if self.position and self.position.line is not None:
+            where = f"line {self.position.line}"
+            if self.position.column is not None:
+                where += f", column {self.position.column}"
+            text += f" ({where})"
+        if self.position and self.position.excerpt:
+            text += "\n\n" + self.position.excerpt
+        return text
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # DuckDB's spelling, e.g. "VARCHAR[]", "DECIMAL(18,3)"
+
+
+@dataclass
+class Result:
+    """A capped query result: DuckDB column types, rows, truncation and timing."""
+
+    columns: list[Column]
+    table: pa.Table
+    truncated: bool
+    elapsed_ms: float
+    _rows: list[tuple] | None = field(default=None, repr=False)
+
+    @property
+    def rows(self) -> list[tuple]:
+        if self._rows is None:
+            self._rows = _arrow_rows(self.table)
+        return self._rows
+
+    def to_arrow(self) -> pa.Table:
+        return self.table
+
+    def to_dict(self) -> dict:
+        """A JSON-safe dict: NaN/inf -> None, dates -> ISO strings, lists stay lists."""
+        return {
+            "columns": [{"name": c.name, "type": c.type} for c in self.columns],
+            "rows": [[jsonable(v) for v in row] for row in self.rows],
+            "truncated": self.truncated,
+            "elapsed_ms": round(self.elapsed_ms, 3),
+        }
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([c.name for c in self.columns])
+        for row in self.rows:
+            writer.writerow([_csv_cell(v) for v in row])
+        return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Layer 1-2: the gate
+
+_parser_local = threading.local()
+
+
+def _parser() -> duckdb.DuckDBPyConnection:
+    """A per-thread in-memory connection used only to parse (user SQL is never executed on it)."""
+    con = getattr(_parser_local, "con", None)
+    if con is None:
+        con = duckdb.connect(":memory:", config={
+            "enable_external_access": False, "autoload_known_extensions": False,
+            "autoinstall_known_extensions": False, "threads": 1, "lock_configuration": True,
+        })
+        _parser_local.con = con
+    return con
+
+
+def check(sql: str, *, build_dir: str | Path | None = None) -> str:
+    """The single statement to run, or :class:`SqlError` saying why ``sql`` may not run.
+
+    ``build_dir`` is the build folder files may be read from; without it no file may be read.
+    """
+    if not isinstance(sql, str):
+        raise SqlError("the query must be a string of SQL", "rejected")
+    if len(sql) > MAX_SQL_CHARS:
+        raise SqlError(f"the query is too long ({len(sql)} characters; the limit is "
+                       f"{MAX_SQL_CHARS})", "rejected")
+    if not sql.strip():
+        raise SqlError("the query is empty", "rejected")
+    parser = _parser()
+    try:
+        statements = parser.extract_statements(sql)
+    except duckdb.ParserException as exc:
+        raise SqlError(_strip_excerpt(_strip_prefix(str(exc))), "syntax",
+                       _parse_error_position(sql, str(exc))) from None
+    if not statements:
+        raise SqlError("the query has no statement (only comments?)", "rejected")
+    starts = _statement_starts(sql, statements)
+    if len(statements) > 1:
+        raise SqlError(f"only one SELECT statement per request; found {len(statements)} "
+                       "statements", "rejected",
+                       _position(sql, starts[1] + _first_token_offset(statements[1].query)))
+    statement = statements[0]
+    text = statement.query
+    kind = _statement_kind(statement)
+    inner_offset = 0
+    if kind == "EXPLAIN":
+        inner_offset = _explained_offset(text)
+        inner = parser.extract_statements(text[inner_offset:])
+        if len(inner) != 1 or _statement_kind(inner[0]) != "SELECT":
+            word = _first_word(text[inner_offset:]) or _statement_kind(inner[0])
+            raise SqlError(f"EXPLAIN is only allowed for a SELECT; found EXPLAIN {word}",
+                           "rejected", _position(sql, inner_offset + _first_token_offset(
+                               text[inner_offset:])))
+    elif kind == "MULTI":
+        raise SqlError("this statement expands to several statements (a PIVOT without an IN "
+                       "list?); list the pivot values: PIVOT t ON col IN ('a', 'b') USING …",
+                       "rejected", _position(sql, _first_token_offset(text)))
+    elif kind != "SELECT":
+        word = _first_word(text)
+        name = word if word and word not in ("WITH", "(") else kind
+        raise SqlError(f"{name} statements are not allowed; only a single SELECT (or WITH … "
+                       "SELECT, or EXPLAIN SELECT) can run here", "rejected",
+                       _position(sql, _first_token_offset(text)))
+    _check_tree(sql, text[inner_offset:], inner_offset, build_dir)
+    return text
+
+
+def _statement_kind(statement) -> str:
+    try:
+        return statement.type.name
+    except ValueError:  # a type the Python enum does not know (e.g. UPDATE EXTENSIONS -> 29)
+        return "UNKNOWN"
+
+
+def _check_tree(sql: str, select_text: str, char_offset: int, build_dir) -> None:
+    raw = _parser().execute("SELECT json_serialize_sql(?)", [select_text]).fetchall()[0][0]
+    tree = json.loads(raw)
+    if tree.get("error"):
+        # Fail closed: a SELECT the serializer cannot express is not run.
+        raise SqlError("this query uses syntax the safety check cannot analyse "
+                       f"({tree.get('error_message')}); rewrite it", "rejected")
+    build = None
+    if build_dir is not None:
+        build = posixpath.normpath(str(build_dir))
+    encoded = select_text.encode("utf-8")
+
+    def fail(message: str, node: dict) -> None:
+        loc = node.get("query_location")
+        pos = None
+        if isinstance(loc, int) and 0 <= loc <= len(encoded):
+            pos = char_offset + len(encoded[:loc].decode("utf-8", errors="ignore"))
+        raise SqlError(message, "rejected", _position(sql, pos) if pos is not None else None)
+
+    def check_paths(name: str, node: dict, args: list) -> None:
+        positional = [a.get("expression") for a in args if not _is_named_argument(a)]
+        if not positional:
+            fail(f"{name}() needs a file path", node)
+        paths = _literal_strings(positional[0])
+        if paths is None:
+            fail(f"{name}() may only read files named by string literals (no computed paths)",
+                 positional[0] if isinstance(positional[0], dict) else node)
+        for path in paths:
+            if not _inside(path, build):
+                fail(f"{name}() may not read {path!r}: files can only be read inside the "
+                     "current build folder", positional[0])
+
+    def check_function(fn: dict, as_table: bool, where: dict) -> None:
+        name = str(fn.get("function_name", "")).lower()
+        if name in DYNAMIC_SQL_FUNCTIONS:
+            fail(f"{name}() is not allowed: it runs SQL given as text, which cannot be checked;"
+                 " write that SQL directly", where)
+        if name in DENIED_FUNCTIONS:
+            fail(f"{name}() is not allowed: {DENIED_FUNCTIONS[name]}", where)
+        is_file = name in FILE_FUNCTIONS or name.startswith(("read_", "parquet_"))
+        if is_file:
+            check_paths(name, where, fn.get("arguments") or [])
+        elif name.startswith("pragma_") and name not in SAFE_TABLE_FUNCTIONS:
+            fail(f"{name}() is not allowed: pragma functions are not available here", where)
+        elif name.startswith("duckdb_") and name not in SAFE_TABLE_FUNCTIONS:
+            fail(f"{name}() is not allowed here", where)
+        elif as_table and name not in SAFE_TABLE_FUNCTIONS:
+            fail(f"table function {name}() is not allowed here", where)
+
+    def check_relation(node: dict) -> None:
+        name = str(node.get("table_name") or "")
+        if not name or name.startswith("__"):
+            return
+        if name.lower() in DENIED_RELATIONS:
+            fail(f"{name} is not allowed: {DENIED_RELATIONS[name.lower()]}", node)
+        if _PATH_CHARS.search(name):
+            if not _inside(name, build):
+                fail(f"reading {name!r} is not allowed: files can only be read inside the "
+                     "current build folder", node)
+
+    def walk(node: Any, as_table: bool = False) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        node_type = node.get("type")
+        if node_type == "TABLE_FUNCTION" and isinstance(node.get("function"), dict):
+            check_function(node["function"], True, node)
+            for key, value in node.items():
+                walk(value, as_table=(key == "function"))
+            return
+        if "function_name" in node and not as_table:
+            check_function(node, False, node)
+        if node_type in ("BASE_TABLE", "SHOW_REF"):
+            check_relation(node)
+        for value in node.values():
+            walk(value)
+
+    walk(tree.get("statements"))
+
+
+def _is_named_argument(arg: dict) -> bool:
+    """Named table-function arguments serialise as ``name = value`` comparisons."""
+    if arg.get("name"):
+        return True
+    expr = arg.get("expression") or {}
+    return (expr.get("type") == "COMPARE_EQUAL"
+            and (expr.get("left") or {}).get("class") == "COLUMN_REF")
+
+
+def _literal_strings(expr: Any) -> list[str] | None:
+    """The strings of a string literal or a list of them, else None."""
+    if not isinstance(expr, dict):
+        return None
+    if expr.get("class") == "CONSTANT":
+        literal = expr.get("literal") or {}
+        if literal.get("kind") in ("STRING", "VARCHAR") and isinstance(literal.get("text"), str):
+            return [literal["text"]]
+        return None
+    if expr.get("class") == "FUNCTION" and expr.get("function_name") in ("list_value", "array_value"):
+        out: list[str] = []
+        for arg in expr.get("arguments") or []:
+            got = _literal_strings(arg.get("expression"))
+            if got is None:
+                return None
+            out.extend(got)
+        return out
+    return None
+
+
+def _inside(path: str, build: str | None) -> bool:
+    if build is None or not path.startswith("/"):
+        return False
+    norm = posixpath.normpath(path)
+    return norm == build or norm.startswith(build.rstrip("/") + "/")
+
+
+# --------------------------------------------------------------------------------------------
+# Positions
+
+
+def _position(sql: str, offset: int | None) -> Position | None:
+    if offset is None:
+        return None
+    offset = max(0, min(offset, len(sql)))
+    line = sql.count("\n", 0, offset) + 1
+    line_start = sql.rfind("\n", 0, offset) + 1
+    column = offset - line_start + 1
+    line_end = sql.find("\n", offset)
+    line_text = sql[line_start: line_end if line_end != -1 else len(sql)]
+    prefix = f"LINE {line}: "
+    excerpt = f"{prefix}{line_text}\n{' ' * (len(prefix) + column - 1)}^"
+    return Position(offset, line, column, excerpt)
+
+
+def _byte_to_char(text: str, byte_offset: int) -> int:
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+
+
+def _parse_error_position(sql: str, message: str) -> Position | None:
+    """Position of a parser error: DuckDB's byte offset (via json_serialize_sql) + its excerpt."""
+    excerpt = _excerpt(message)
+    offset = None
+    try:
+        raw = _parser().execute("SELECT json_serialize_sql(?)", [sql]).fetchall()[0][0]
+        info = json.loads(raw)
+        if info.get("error") and info.get("position") not in (None, ""):
+            offset = _byte_to_char(sql, int(info["position"]))
+    except (duckdb.Error, ValueError):
+        offset = None
+    if offset is None:
+        return _excerpt_position(sql, message)
+    pos = _position(sql, offset)
+    return Position(pos.offset, pos.line, pos.column, excerpt or pos.excerpt)
+
+
+_LINE_RE = re.compile(r"^LINE (\d+): ", re.M)
+
+
+def _excerpt(message: str) -> str | None:
+    match = _LINE_RE.search(message)
+    return message[match.start():].rstrip() if match else None
+
+
+def _excerpt_position(sql: str, message: str) -> Position | None:
+    """Line and column from DuckDB's ``LINE n: …`` caret excerpt (binder and catalog errors)."""
+    excerpt = _excerpt(message)
+    if excerpt is None:
+        return None
+    lines = excerpt.split("\n")
+    match = _LINE_RE.match(lines[0])
+    line_no = int(match.group(1))
+    prefix_len = match.end()
+    column = None
+    if len(lines) > 1 and "^" in lines[1]:
+        caret = lines[1].index("^") - prefix_len
+        shown = lines[0][prefix_len:]
+        sql_lines = sql.split("\n")
+        if 1 <= line_no <= len(sql_lines):
+            src = sql_lines[line_no - 1]
+            if shown.startswith("..."):
+                window = shown[3:].removesuffix("...")
+                start = src.find(window)
+                if start != -1:
+                    column = start + caret - 3 + 1
+            else:
+                column = caret + 1
+    offset = None
+    if column is not None:
+        sql_lines = sql.split("\n")
+        offset = sum(len(s) + 1 for s in sql_lines[: line_no - 1]) + column - 1
+    return Position(offset, line_no, column, excerpt)
+
+
+def _statement_starts(sql: str, statements) -> list[int]:
+    starts, pos = [], 0
+    for st in statements:
+        found = sql.find(st.query, pos)
+        start = found if found != -1 else pos
+        starts.append(start)
+        pos = start + len(st.query)
+    return starts
+
+
+def _tokens(text: str) -> list[tuple[int, str]]:
+    """(character offset, token type) of DuckDB's tokenizer, comments left out."""
+    out = []
+    for byte_offset, kind in duckdb.tokenize(text):
+        if kind.name == "comment":
+            continue
+        out.append((_byte_to_char(text, byte_offset), kind.name))
+    return out
+
+
+def _first_token_offset(text: str) -> int:
+    try:
+        tokens = _tokens(text)
+    except Exception:
+        return 0
+    return tokens[0][0] if tokens else 0
+
+
+def _first_word(text: str) -> str | None:
+    try:
+        tokens = _tokens(text)
+    except Exception:
+        return None
+    if not tokens:
+        return None
+    start = tokens[0][0]
+    end = tokens[1][0] if len(tokens) > 1 else len(text)
+    word = text[start:end].strip().split()[0] if text[start:end].strip() else ""
+    return word.upper() or None
+
+
+def _explained_offset(text: str) -> int:
+    """Character offset of the statement an ``EXPLAIN [ANALYZE] [(options)]`` wraps."""
+    tokens = _tokens(text)
+    i = 1  # tokens[0] is EXPLAIN
+    words = lambda j: text[tokens[j][0]:].split(None, 1)[0].lower().rstrip("(")  # noqa: E731
+    if i < len(tokens) and words(i) in ("analyze", "analyse"):
+        i += 1
+    if i < len(tokens) and text[tokens[i][0]] == "(":
+        depth = 0
+        while i < len(tokens):
+            ch = text[tokens[i][0]]
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth == 0:
+                    i += 1
+                    break
+            i += 1
+    return tokens[i][0] if i < len(tokens) else len(text)
+
+
+def _strip_prefix(message: str) -> str:
+    return message.split(": ", 1)[1] if re.match(r"^[A-Za-z ]+ Error: ", message) else message
+
+
+def _strip_excerpt(message: str) -> str:
+    match = _LINE_RE.search(message)
+    return (message[: match.start()] if match else message).strip()
+
+
+# --------------------------------------------------------------------------------------------
+# Layer 4: running
+
+
+class _Deadline:
+    """Interrupt ``cursor`` after ``limit_ms``; ``fired`` tells a timeout from other interrupts."""
+
+    def __init__(self, cursor, limit_ms: int):
+        self.cursor = cursor
+        self.limit_ms = limit_ms
+        self.fired = False
+        self._timer = threading.Timer(limit_ms / 1000.0, self._fire)
+        self._timer.daemon = True
+
+    def _fire(self) -> None:
+        self.fired = True
+        try:
+            self.cursor.interrupt()
+        except Exception:  # the cursor may be closed already
+            pass
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+
+def _seconds(ms: int) -> str:
+    return f"{ms / 1000:g} s"
+
+
+def _plan_error_position(cursor, sql: str) -> Position | None:
+    """Where a binder or catalog error is. The relation API (``cursor.sql``) drops DuckDB's
+    ``LINE n:`` excerpt for these, but ``json_serialize_plan`` binds without executing and
+    reports the byte offset."""
+    try:
+        raw = cursor.execute("SELECT json_serialize_plan(?)", [sql]).fetchall()[0][0]
+        info = json.loads(raw)
+    except Exception:  # noqa: BLE001 - a position is a nicety
+        return None
+    if not info.get("error") or info.get("position") in (None, ""):
+        return None
+    return _position(sql, _byte_to_char(sql, int(info["position"])))
+
+
+def _classify(exc: BaseException, sql: str, deadline: _Deadline | None,
+              cursor=None) -> SqlError:
+    text = str(exc)
+    if isinstance(exc, SqlError):
+        return exc
+    if isinstance(exc, duckdb.InterruptException) or text.startswith("INTERRUPT Error"):
+        if deadline is not None and deadline.fired:
+            return SqlError(f"query exceeded the {_seconds(deadline.limit_ms)} limit", "timeout")
+        return SqlError("query was interrupted", "timeout")
+    message = _strip_excerpt(_strip_prefix(text))
+    if isinstance(exc, duckdb.ParserException) or text.startswith("Parser Error"):
+        return SqlError(message, "syntax", _parse_error_position(sql, text))
+    position = _excerpt_position(sql, text)
+    if position is None and cursor is not None and re.match(r"^(Binder|Catalog) Error", text):
+        position = _plan_error_position(cursor, sql)
+    if (isinstance(exc, duckdb.PermissionException) or text.startswith("Permission Error")
+            or "read-only mode" in text or "configuration has been locked" in text):
+        return SqlError(message, "permission", position)
+    if isinstance(exc, duckdb.OutOfMemoryException) or text.startswith("Out of Memory"):
+        return SqlError(f"{message} (the query needs more memory than this server allows; "
+                        "aggregate or filter earlier)", "runtime", position)
+    return SqlError(message, "runtime", position)
+
+
+def _limits(max_rows, time_limit_ms) -> tuple[int | None, int]:
+    limit = settings.get("sql_time_limit_ms") if time_limit_ms is None else int(time_limit_ms)
+    if limit <= 0:
+        raise ValueError("time_limit_ms must be positive")
+    if max_rows is not None and int(max_rows) < 0:
+        raise ValueError("max_rows must be >= 0")
+    return (None if max_rows is None else int(max_rows)), limit
+
+
+def _build_dir(cursor) -> str | None:
+    rows = cursor.sql("SELECT path FROM duckdb_databases() "
+                      "WHERE database_name = current_database()").fetchall()
+    if not rows or not rows[0][0]:
+        return None
+    return str(Path(rows[0][0]).resolve().parent)
+
+
+class _Cursor:
+    """A cursor for one request: the caller's, or a fresh one on the current build (closed after)."""
+
+    def __init__(self, cursor):
+        self.own = cursor is None
+        self.cursor = cursor
+
+    def __enter__(self):
+        if self.own:
+            self.cursor = db.current().cursor()
+        return self.cursor
+
+    def __exit__(self, *exc) -> None:
+        if self.own and self.cursor is not None:
+            try:
+                self.cursor.close()
+            except Exception:
+                pass
+
+
+def run(sql: str, *, max_rows: int | None = None, time_limit_ms: int | None = None,
+        cursor=None) -> Result:
+    """Check and run ``sql``: at most ``max_rows`` rows (``truncated`` says if there were more),
+    interrupted after ``time_limit_ms``. Defaults come from settings."""
+    max_rows, limit_ms = _limits(max_rows, time_limit_ms)
+    if max_rows is None:
+        max_rows = settings.get("sql_max_rows")
+    started = time.perf_counter()
+    with _Cursor(cursor) as cur:
+        statement = check(sql, build_dir=_build_dir(cur))
+        deadline = _Deadline(cur, limit_ms)
+        try:
+            with deadline:
+                rel = cur.sql(statement)
+                if rel is None:
+                    raise SqlError("the statement returned no result", "rejected")
+                columns = [Column(n, str(t)) for n, t in zip(rel.columns, rel.types)]
+                table = rel.limit(max_rows + 1).to_arrow_table()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a SqlError
+            raise _classify(exc, sql, deadline, cur) from None
+    truncated = table.num_rows > max_rows
+    if truncated:
+        table = table.slice(0, max_rows)
+    return Result(columns, table, truncated, (time.perf_counter() - started) * 1000)
+
+
+def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | None = None,
+           time_limit_ms: int | None = None, cursor=None, batch_size: int = 65536) -> int:
+    """Stream the whole result of ``sql`` (no row cap unless ``max_rows``) to ``out`` as
+    csv, parquet or json (an array of objects). Still gated and time-limited. Returns rows written.
+
+    ``out`` is a path or a binary file object; nothing is written to a path when the query fails.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    max_rows, limit_ms = _limits(max_rows, time_limit_ms)
+    with _Cursor(cursor) as cur:
+        statement = check(sql, build_dir=_build_dir(cur))
+        deadline = _Deadline(cur, limit_ms)
+        try:
+            with deadline:
+                rel = cur.sql(statement)
+                if rel is None:
+                    raise SqlError("the statement returned no result", "rejected")
+                if max_rows is not None:
+                    rel = rel.limit(max_rows)
+                names = _unique_names(rel.columns)
+                reader = rel.to_arrow_reader(batch_size)
+                if isinstance(out, (str, Path)):
+                    return _export_to_path(reader, names, fmt, Path(out))
+                return _write(reader, names, fmt, out)
+        except Exception as exc:  # noqa: BLE001
+            raise _classify(exc, sql, deadline, cur) from None
+
+
+def _export_to_path(reader, names, fmt: str, path: Path) -> int:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            n = _write(reader, names, fmt, fh)
+        os.replace(tmp, path)
+        return n
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _write(reader: pa.RecordBatchReader, names: list[str], fmt: str, out: BinaryIO) -> int:
+    rows = 0
+    if fmt == "csv":
+        import pyarrow.csv as pacsv
+        writer = None
+        for batch in reader:
+            batch = _portable_batch(batch, names, "csv")
+            if writer is None:
+                writer = pacsv.CSVWriter(out, batch.schema)
+            writer.write_batch(batch)
+            rows += batch.num_rows
+        if writer is None:  # no batch at all: still write the header
+            schema = _portable_schema(reader.schema, names, "csv")
+            writer = pacsv.CSVWriter(out, schema)
+        writer.close()
+    elif fmt == "parquet":
+        import pyarrow.parquet as pq
+        writer = None
+        for batch in reader:
+            batch = _portable_batch(batch, names, "parquet")
+            if writer is None:
+                writer = pq.ParquetWriter(out, batch.schema, compression="zstd")
+            writer.write_batch(batch)
+            rows += batch.num_rows
+        if writer is None:
+            writer = pq.ParquetWriter(out, _portable_schema(reader.schema, names, "parquet"))
+        writer.close()
+    else:  # json: one array of objects, streamed
+        out.write(b"[")
+        first = True
+        for batch in reader:
+            for row in zip(*(_column_values(col) for col in batch.columns)):
+                obj = {name: jsonable(value) for name, value in zip(names, row)}
+                out.write((b"\n" if first else b",\n")
+                          + json.dumps(obj, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+                first = False
+                rows += 1
+        out.write(b"\n]\n" if not first else b"]\n")
+    return rows
+
+
+def _unique_names(names: Iterable[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            candidate = f"{name}_{seen[name]}"
+            while candidate in seen:
+                seen[name] += 1
+                candidate = f"{name}_{seen[name]}"
+            seen[candidate] = 0
+            out.append(candidate)
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
+
+
+def _needs_text(t: pa.DataType, fmt: str) -> bool:
+    if pa.types.is_interval(t) or pa.types.is_union(t) or isinstance(t, pa.ExtensionType):
+        return True
+    if fmt == "csv":
+        return (pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
+                or pa.types.is_fixed_size_binary(t) or pa.types.is_duration(t))
+    return pa.types.is_nested(t) and any(_needs_text(t.field(i).type, fmt)
+                                         for i in range(t.num_fields))
+
+
+def _portable_schema(schema: pa.Schema, names: list[str], fmt: str) -> pa.Schema:
+    return pa.schema([pa.field(n, pa.string() if _needs_text(f.type, fmt) else f.type)
+                      for n, f in zip(names, schema)])
+
+
+def _portable_batch(batch: pa.RecordBatch, names: list[str], fmt: str) -> pa.RecordBatch:
+    """Columns csv/parquet cannot hold (lists in CSV, intervals, unions) become JSON text."""
+    arrays = []
+    for col in batch.columns:
+        if _needs_text(col.type, fmt):
+            values = [None if v is None else
+                      (v if isinstance(v, str) else json.dumps(jsonable(v), ensure_ascii=False))
+                      for v in _column_values(col)]
+            arrays.append(pa.array(values, pa.string()))
+        else:
+            arrays.append(col)
+    return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+def _column_values(col) -> list:
+    """Python values of an Arrow column; values Python cannot hold (year 290309 BC) -> text."""
+    try:
+        return col.to_pylist()
+    except (ValueError, OverflowError, pa.ArrowException):
+        try:
+            return col.cast(pa.string()).to_pylist()
+        except (ValueError, pa.ArrowException):
+            return [str(v) for v in col]
+
+
+def _arrow_rows(table: pa.Table) -> list[tuple]:
+    columns = [_column_values(col) for col in table.columns]
+    return list(zip(*columns)) if columns else [() for _ in range(table.num_rows)]
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-safe version of a result value (NaN/inf -> None, dates -> ISO, maps -> dicts)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            return None
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, pa.MonthDayNano):
+        return _interval_text(value)
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, _dt.timedelta):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = list(value)
+        if items and all(isinstance(i, tuple) and len(i) == 2 for i in items):  # Arrow MAP
+            return {str(jsonable(k)): jsonable(v) for k, v in items}
+        return [jsonable(v) for v in items]
+    return str(value)
+
+
+def _interval_text(value) -> str:
+    """An Arrow month-day-nano interval the way DuckDB prints INTERVAL ('1 year 2 days 01:00:00')."""
+    months, days, nanos = value.months, value.days, value.nanoseconds
+    parts = []
+    years, months = divmod(months, 12) if months >= 0 else (-((-months) // 12), -((-months) % 12))
+    for n, unit in ((years, "year"), (months, "month"), (days, "day")):
+        if n:
+            parts.append(f"{n} {unit}{'' if abs(n) == 1 else 's'}")
+    if nanos or not parts:
+        sign = "-" if nanos < 0 else ""
+        micros = abs(nanos) // 1000
+        secs, micros = divmod(micros, 1_000_000)
+        hours, rest = divmod(secs, 3600)
+        minutes, secs = divmod(rest, 60)
+        clock = f"{sign}{hours:02d}:{minutes:02d}:{secs:02d}"
+        parts.append(clock + (f".{micros:06d}" if micros else ""))
+    return " ".join(parts)
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(jsonable(value), ensure_ascii=False)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    v = jsonable(value)
+    return "" if v is None else v
+
+
+# --------------------------------------------------------------------------------------------
+# Schema browser
+
+
+def schema(cursor=None, *, queries_dir: str | Path | None = None) -> list[dict]:
+    """Every table and view of the build: ``{"name", "kind", "description", "columns": [{"name",
+    "type", "description"}]}``. Descriptions come from DuckDB's comments (written by the ETL from
+    ``etl/schema.py``), falling back to ``etl/schema.py`` itself and, for views, to the header of
+    ``queries/**/<view>.sql``."""
+    with _Cursor(cursor) as cur:
+        objects = cur.sql("""
+            SELECT table_name, 'table' AS kind, comment FROM duckdb_tables()
+            WHERE database_name = current_database() AND NOT internal AND NOT temporary
+            UNION ALL
+            SELECT view_name, 'view', comment FROM duckdb_views()
+            WHERE database_name = current_database() AND NOT internal AND NOT temporary
+            ORDER BY 1""").fetchall()
+        cols = cur.sql("""
+            SELECT table_name, column_name, data_type, comment FROM duckdb_columns()
+            WHERE database_name = current_database() AND NOT internal
+            ORDER BY table_name, column_index""").fetchall()
+    by_table: dict[str, list] = {}
+    for table, name, type_, comment in cols:
+        by_table.setdefault(table, []).append((name, type_, comment))
+    table_docs = _etl_docs()
+    view_docs = _view_docs(Path(queries_dir) if queries_dir else QUERIES_DIR)
+    out = []
+    for name, kind, comment in objects:
+        fallback_desc, fallback_cols = table_docs.get(name) or view_docs.get(name) or ("", {})
+        columns = [{"name": c, "type": t, "description": (cc or fallback_cols.get(c) or "")}
+                   for c, t, cc in by_table.get(name, [])]
+        out.append({"name": name, "kind": kind, "description": comment or fallback_desc or "",
+                    "columns": columns})
+    return out
+
+
+_etl_docs_cache: dict | None = None
+
+
+def _etl_docs() -> dict[str, tuple[str, dict[str, str]]]:
+    global _etl_docs_cache
+    if _etl_docs_cache is None:
+        try:
+            from etl.schema import TABLES
+        except ImportError:
+            TABLES = {}
+
+        def doc(meta) -> str:
+            return (meta or {}).get(b"doc", b"").decode("utf-8")
+
+        _etl_docs_cache = {
+            name: (doc(s.metadata), {f.name: doc(f.metadata) for f in s})
+            for name, s in TABLES.items()
+        }
+    return _etl_docs_cache
+
+
+_view_doc_cache: dict[Path, tuple[float, tuple[str, dict[str, str]]]] = {}
+
+
+def _view_docs(folder: Path) -> dict[str, tuple[str, dict[str, str]]]:
+    docs = {}
+    if not folder.is_dir():
+        return docs
+    for path in folder.rglob("*.sql"):
+        if EXAMPLES_DIR.name in path.relative_to(folder).parts[:-1]:
+            continue
+        mtime = path.stat().st_mtime
+        cached = _view_doc_cache.get(path)
+        if cached is None or cached[0] != mtime:
+            cached = (mtime, parse_header(path.read_text(encoding="utf-8")))
+            _view_doc_cache[path] = cached
+        docs.setdefault(path.stem, cached[1])
+    return docs
+
+
+def parse_header(text: str) -> tuple[str, dict[str, str]]:
+    """The description and ``@column`` docs of a SQL file's leading ``--`` comment block.
+
+    ``-- text`` lines form the description (a bare ``--`` starts a new paragraph);
+    ``-- @column name: text`` lines document a column; ``-- title: …`` is skipped.
+    """
+    paragraphs: list[list[str]] = [[]]
+    columns: dict[str, str] = {}
+    last_column = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            if any(paragraphs):
+                break
+            continue
+        if not stripped.startswith("--"):
+            break
+        body = stripped[2:].strip()
+        match = re.match(r"@column\s+([^:\s]+)\s*:\s*(.*)$", body)
+        if match:
+            last_column = match.group(1)
+            columns[last_column] = match.group(2).strip()
+        elif re.match(r"title\s*:", body, re.I):
+            continue
+        elif not body:
+            last_column = None
+            paragraphs.append([])
+        elif last_column is not None and line.startswith(("--   ", "--    ")):
+            columns[last_column] += " " + body  # indented continuation of a column doc
+        else:
+            last_column = None
+            paragraphs[-1].append(body)
+    description = "\n\n".join(" ".join(p) for p in paragraphs if p)
+    return description, columns
+
+
+# --------------------------------------------------------------------------------------------
+# Example queries
+
+
+def examples(folder: str | Path | None = None) -> list[tuple[str, str]]:
+    """(title, sql) of every ``queries/examples/*.sql``, in file-name order."""
+    folder = Path(folder) if folder else EXAMPLES_DIR
+    out = []
+    for path in sorted(folder.glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        match = re.search(r"^--\s*title:\s*(.+)$", text, re.M)
+        title = match.group(1).strip() if match else path.stem.replace("_", " ")
+        out.append((title, text.strip() + "\n"))
+    return out
+
+
+def __getattr__(name: str):
+    # EXAMPLES is read lazily: nothing here does I/O at import time.
+    if name == "EXAMPLES":
+        return examples()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
