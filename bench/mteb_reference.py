@@ -443,6 +443,15 @@ def main(argv: list[str] | None = None) -> int:
                 "nan": "nan",
             },
             "score_scale": "0-1 (main_score as stored in the result files; the UI shows round(x*100, 2))",
+            "reproducibility": [
+                "mteb's own output is not bit-stable between runs: polars group_by/pivot order is "
+                "random, so task/type/language column order varies and horizontal means differ in "
+                "the last bits (|diff| <= ~5e-16 observed). Compare with a tolerance (1e-12) and key "
+                "columns by name.",
+                "Rows tied on the sort key (Rank (Borda) ties, per-language Borda ties, MIEB/ViDoRe "
+                "positional ranks on equal means) come out in arbitrary order; rank values are stable.",
+                "summary_<...>.is_empty=true means mteb returned its 'No results' sentinel (no file).",
+            ],
             "mteb_calls": MTEB_CALLS,
             "timings_s": timings,
             "errors": errors,

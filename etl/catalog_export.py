@@ -83,7 +83,9 @@ BENCHMARK_KINDS = {
     "VidoreBenchmark": "vidore",
 }
 
-# ModelMeta.model_dump() fields that are code objects or noise for the leaderboard.
+# mteb.benchmarks._create_table._static_model_meta() column -> models.json field. These are the
+# exact values the summary table shows (params in B rounded to 3 decimals, max embed_dim of a
+# Matryoshka list, int(max_tokens) with inf -> null, str(release_date)).
 _LB_META_KEYS = {
     "Total Parameters (B)": "lb_total_params_b",
     "Active Parameters (B)": "lb_active_params_b",

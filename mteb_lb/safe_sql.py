@@ -192,6 +192,7 @@ class Result:
     table: pa.Table
     truncated: bool
     elapsed_ms: float
+    build: str | None = None  # id of the build the query ran on
     _rows: list[tuple] | None = field(default=None, repr=False)
 
     @property
@@ -266,27 +267,28 @@ def check(sql: str, *, build_dir: str | Path | None = None) -> str:
                        _position(sql, starts[1] + _first_token_offset(statements[1].query)))
     statement = statements[0]
     text = statement.query
+    base = starts[0]  # where the statement starts in `sql`
     kind = _statement_kind(statement)
     inner_offset = 0
     if kind == "EXPLAIN":
         inner_offset = _explained_offset(text)
         inner = parser.extract_statements(text[inner_offset:])
         if len(inner) != 1 or _statement_kind(inner[0]) != "SELECT":
-            word = _first_word(text[inner_offset:]) or _statement_kind(inner[0])
+            word = _first_word(text[inner_offset:]) or "nothing"
             raise SqlError(f"EXPLAIN is only allowed for a SELECT; found EXPLAIN {word}",
-                           "rejected", _position(sql, inner_offset + _first_token_offset(
+                           "rejected", _position(sql, base + inner_offset + _first_token_offset(
                                text[inner_offset:])))
     elif kind == "MULTI":
         raise SqlError("this statement expands to several statements (a PIVOT without an IN "
                        "list?); list the pivot values: PIVOT t ON col IN ('a', 'b') USING …",
-                       "rejected", _position(sql, _first_token_offset(text)))
+                       "rejected", _position(sql, base + _first_token_offset(text)))
     elif kind != "SELECT":
         word = _first_word(text)
         name = word if word and word not in ("WITH", "(") else kind
         raise SqlError(f"{name} statements are not allowed; only a single SELECT (or WITH … "
                        "SELECT, or EXPLAIN SELECT) can run here", "rejected",
-                       _position(sql, _first_token_offset(text)))
-    _check_tree(sql, text[inner_offset:], inner_offset, build_dir)
+                       _position(sql, base + _first_token_offset(text)))
+    _check_tree(sql, text[inner_offset:], base + inner_offset, build_dir)
     return text
 
 
@@ -531,6 +533,8 @@ def _first_word(text: str) -> str | None:
     start = tokens[0][0]
     end = tokens[1][0] if len(tokens) > 1 else len(text)
     word = text[start:end].strip().split()[0] if text[start:end].strip() else ""
+    if word.upper() == "FORCE" and len(tokens) > 1:  # FORCE INSTALL, FORCE CHECKPOINT
+        return f"FORCE {_first_word(text[tokens[1][0]:])}"
     return word.upper() or None
 
 
@@ -682,7 +686,8 @@ def run(sql: str, *, max_rows: int | None = None, time_limit_ms: int | None = No
         max_rows = settings.get("sql_max_rows")
     started = time.perf_counter()
     with _Cursor(cursor) as cur:
-        statement = check(sql, build_dir=_build_dir(cur))
+        build_dir = _build_dir(cur)
+        statement = check(sql, build_dir=build_dir)
         deadline = _Deadline(cur, limit_ms)
         try:
             with deadline:
@@ -696,7 +701,8 @@ def run(sql: str, *, max_rows: int | None = None, time_limit_ms: int | None = No
     truncated = table.num_rows > max_rows
     if truncated:
         table = table.slice(0, max_rows)
-    return Result(columns, table, truncated, (time.perf_counter() - started) * 1000)
+    return Result(columns, table, truncated, (time.perf_counter() - started) * 1000,
+                  Path(build_dir).name if build_dir else None)
 
 
 def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | None = None,
@@ -719,6 +725,8 @@ def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | No
                     raise SqlError("the statement returned no result", "rejected")
                 if max_rows is not None:
                     rel = rel.limit(max_rows)
+                if fmt == "csv":
+                    rel = _csv_friendly(rel)
                 names = _unique_names(rel.columns)
                 reader = rel.to_arrow_reader(batch_size)
                 if isinstance(out, (str, Path)):
@@ -726,6 +734,30 @@ def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | No
                 return _write(reader, names, fmt, out)
         except Exception as exc:  # noqa: BLE001
             raise _classify(exc, sql, deadline, cur) from None
+
+
+_JSON_TEXT_TYPES = frozenset({"list", "struct", "map", "array", "union"})
+_PLAIN_TEXT_TYPES = frozenset({"interval", "blob", "bit", "bignum"})
+
+
+def _csv_friendly(rel):
+    """Columns CSV cannot hold turned into text by DuckDB (lists and structs as JSON): ~4x faster
+    than converting them in Python. Duplicate column names keep the Python fallback."""
+    names = rel.columns
+    ids = [t.id for t in rel.types]
+    if len(set(names)) != len(names) or not any(
+            i in _JSON_TEXT_TYPES or i in _PLAIN_TEXT_TYPES for i in ids):
+        return rel
+    exprs = []
+    for name, type_id in zip(names, ids):
+        quoted = '"' + name.replace('"', '""') + '"'
+        if type_id in _JSON_TEXT_TYPES:
+            exprs.append(f"to_json({quoted}) AS {quoted}")
+        elif type_id in _PLAIN_TEXT_TYPES:
+            exprs.append(f"CAST({quoted} AS VARCHAR) AS {quoted}")
+        else:
+            exprs.append(quoted)
+    return rel.project(", ".join(exprs))
 
 
 def _export_to_path(reader, names, fmt: str, path: Path) -> int:

@@ -6,7 +6,8 @@ other; `create_views` creates them in dependency order by retrying those whose i
 exist yet.
 
 Macros (parameterised views) are files named `<name>.macro.sql` holding the whole
-`CREATE MACRO` statement.
+`CREATE MACRO` statement. A view whose first line is `-- @materialize` is created as a table
+when the build is published: the rankings' base frame is computed once per build, not per request.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class View:
     doc: str
     columns: dict[str, str] = field(default_factory=dict)
     is_macro: bool = False
+    materialize: bool = False
 
 
 def load(name: str) -> str:
@@ -47,11 +49,14 @@ def all_views() -> list[View]:
                 break
             body = line[2:].strip()
             match = re.match(r"@column\s+(\S+)\s*:\s*(.*)", body)
+            if body == "@materialize":
+                continue
             if match:
                 columns[match.group(1)] = match.group(2)
             elif body:
                 doc_lines.append(body)
-        views.append(View(name, text, " ".join(doc_lines), columns, is_macro))
+        materialize = any(line.strip() == "-- @materialize" for line in text.splitlines()[:3])
+        views.append(View(name, text, " ".join(doc_lines), columns, is_macro, materialize))
     return views
 
 
@@ -64,7 +69,12 @@ def create_views(con, views: list[View] | None = None) -> list[str]:
     while pending:
         failed, last_error = [], None
         for view in pending:
-            statement = view.sql if view.is_macro else f'CREATE OR REPLACE VIEW "{view.name}" AS\n{view.sql}'
+            if view.is_macro:
+                statement = view.sql
+            elif view.materialize:  # computed once per build: the app's hot path reads it
+                statement = f'CREATE OR REPLACE TABLE "{view.name}" AS\n{view.sql}'
+            else:
+                statement = f'CREATE OR REPLACE VIEW "{view.name}" AS\n{view.sql}'
             try:
                 con.execute(statement)
             except duckdb.CatalogException as exc:  # an input view does not exist yet
@@ -73,9 +83,9 @@ def create_views(con, views: list[View] | None = None) -> list[str]:
                 continue
             created.append(view.name)
             if view.doc:
-                kind = "MACRO" if view.is_macro else "VIEW"
-                if kind == "VIEW":
-                    con.execute(f'COMMENT ON VIEW "{view.name}" IS ' + _quote(view.doc))
+                kind = "TABLE" if view.materialize else "VIEW"
+                if not view.is_macro:
+                    con.execute(f'COMMENT ON {kind} "{view.name}" IS ' + _quote(view.doc))
                     for column, doc in view.columns.items():
                         con.execute(f'COMMENT ON COLUMN "{view.name}"."{column}" IS ' + _quote(doc))
         if len(failed) == len(pending):

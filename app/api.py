@@ -1,0 +1,77 @@
+"""The HTTP API on the Dash app's Flask server: ad-hoc SQL and a health check.
+
+``POST /api/sql`` with JSON ``{"sql": "...", "max_rows": N (optional, capped by the
+sql_max_rows setting)}``:
+
+* 200 ``{"columns": [{"name", "type"}], "rows": [[...]], "truncated": bool, "elapsed_ms": x,
+  "build": id}``; with ``?format=csv`` the same (row-capped) result as ``text/csv``, with an
+  ``X-Truncated`` header;
+* 400 ``{"error": "...", "kind": "rejected|syntax|timeout|permission|runtime", "position":
+  {"offset", "line", "column", "excerpt"} | null}``;
+* 503 ``{"error": "...", "kind": "unavailable"}`` when no build is published.
+
+``GET /api/health``: 200 ``{"status": "ok", "build": id, "source_commit": ...}`` or 503.
+
+The JSON is strict (NaN and infinities become null, dates ISO strings, lists stay lists).
+Nothing here holds a lock while a query runs: each request gets its own cursor and time limit,
+so a slow query does not hold up the others (run the server threaded, or gunicorn with threads).
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask, Response, request
+
+from mteb_lb import safe_sql, settings, warehouse
+
+
+def register(server: Flask) -> None:
+    server.add_url_rule("/api/sql", "api_sql", sql_endpoint, methods=["POST"])
+    server.add_url_rule("/api/health", "api_health", health_endpoint, methods=["GET"])
+
+
+def _json(body: dict, status: int = 200) -> Response:
+    text = json.dumps(body, ensure_ascii=False, allow_nan=False)
+    return Response(text, status=status, mimetype="application/json")
+
+
+def _error(message: str, kind: str, status: int = 400) -> Response:
+    return _json({"error": message, "kind": kind, "position": None}, status)
+
+
+def sql_endpoint() -> Response:
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("sql"), str):
+        return _error('send a JSON body {"sql": "SELECT ..."}', "rejected")
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        return _error(f"unknown format {fmt!r}: use json or csv", "rejected")
+    cap = settings.get("sql_max_rows")
+    max_rows = body.get("max_rows", cap)
+    if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 0:
+        return _error("max_rows must be a non-negative integer", "rejected")
+    try:
+        result = safe_sql.run(body["sql"], max_rows=min(max_rows, cap))
+    except safe_sql.SqlError as exc:
+        return _json(exc.to_dict(), 400)
+    except warehouse.WarehouseError as exc:
+        return _error(str(exc), "unavailable", 503)
+    if fmt == "csv":
+        return Response(result.to_csv(), mimetype="text/csv", headers={
+            "X-Truncated": "true" if result.truncated else "false",
+            "Content-Disposition": 'attachment; filename="query.csv"',
+        })
+    payload = result.to_dict()
+    payload["build"] = result.build
+    return _json(payload)
+
+
+def health_endpoint() -> Response:
+    try:
+        build = warehouse.current_build()
+        manifest = warehouse.read_manifest(build)
+    except (warehouse.WarehouseError, OSError, ValueError) as exc:
+        return _json({"status": "unavailable", "error": str(exc)}, 503)
+    return _json({"status": "ok", "build": build.name,
+                  "source_commit": manifest.get("source_commit")})

@@ -1,0 +1,460 @@
+"""The leaderboard tables, computed by the SQL in queries/ and shaped as the official ones.
+
+Each public function takes a benchmark name and `Filters` and returns a pyarrow Table whose
+columns are named as the official leaderboard names them. The dashboard and `mteb-lb table` call
+these same functions. Scores are on the 0-100 scale the leaderboard shows, unrounded.
+
+All numbers come from SQL (queries/lb_*.macro.sql); Python only resolves the filters into the
+lists of models and tasks the macros take, binds them as parameters, and pivots long results into
+the wide layout (a pivot's columns depend on the data, which a view cannot express).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+
+import pyarrow as pa
+
+from mteb_lb import db
+
+ZERO_SHOT_SETTINGS = ("allow_all", "remove_unknown", "only_zero_shot")
+META_COLUMNS = ("Zero-shot", "Active Parameters (B)", "Total Parameters (B)",
+                "Embedding Dimensions", "Max Tokens")
+MEAN_COLUMNS = {"mean_task": "Mean (Task)", "mean_task_type": "Mean (TaskType)",
+                "mean_public": "Mean (Public)", "mean_private": "Mean (Private)",
+                "mean_subset": "Mean (Subset)"}
+VIEWS = ("summary", "per-task", "per-language", "tasks")
+
+
+class RankingError(ValueError):
+    """A benchmark, view or filter value that does not exist; the message lists valid ones."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The leaderboard's filters. Tuples are selections; None means "no filter"."""
+
+    min_params_b: float | None = None
+    max_params_b: float | None = None
+    keep_unknown_size: bool = False
+    open_weights: bool | None = None
+    instructions: bool | None = None
+    sentence_transformers: bool = False
+    model_types: tuple[str, ...] | None = None
+    zero_shot: str = "allow_all"
+    task_types: tuple[str, ...] | None = None
+    domains: tuple[str, ...] | None = None
+    modalities: tuple[str, ...] | None = None
+    languages: tuple[str, ...] | None = None   # ISO 639-3 codes, e.g. ("eng", "deu")
+    tasks: tuple[str, ...] | None = None
+    all_models: bool = False                    # include models outside mteb's registry
+
+    def key(self) -> tuple:
+        return tuple(sorted(asdict(self).items()))
+
+
+@dataclass
+class Benchmark:
+    name: str
+    display_name: str
+    kind: str
+    aggregations: list[str]
+    mean_columns: list[str]
+    sort_column: list[str] | None
+    rank_column: str
+    default_sort: str
+    public_only: bool
+    show_zero_shot: bool
+    language_view: list[str] | str
+    description: str
+    reference: str | None
+    task_names: list[str]
+    raw: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def has_language_view(self) -> bool:
+        return bool(self.language_view)
+
+
+@dataclass
+class Options:
+    """What a benchmark's filters can take (for menus, validation and error messages)."""
+
+    task_types: list[str]
+    domains: list[str]
+    modalities: list[str]
+    languages: list[str]
+    tasks: list[str]
+    model_types: list[str]
+    params_range_b: tuple[float | None, float | None]
+
+
+def _json_or(value, default):
+    if value is None:
+        return default
+    if isinstance(value, str) and value[:1] in "[{\"":
+        return json.loads(value)
+    return value
+
+
+class Leaderboard:
+    """Rankings over one build; results are cached per (build, benchmark, view, filters)."""
+
+    CACHE_SIZE = 256
+
+    def __init__(self, handle: db.CurrentBuild | None = None):
+        self._handle = handle
+        self._cache: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._catalog_build: str | None = None
+        self._benchmarks: dict[str, Benchmark] = {}
+        self._task_meta: dict[str, dict] = {}
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @property
+    def handle(self) -> db.CurrentBuild:
+        return self._handle or db.current()
+
+    def build_id(self) -> str:
+        return self.handle.build_id()
+
+    def _query(self, sql: str, params: dict | None = None) -> pa.Table:
+        cur = self.handle.cursor()
+        try:
+            return cur.sql(sql, params=params or {}).to_arrow_table()
+        finally:
+            cur.close()
+
+    def _cached(self, key, compute):
+        key = (self.build_id(), *key)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > self.CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
+
+    def _load_catalog(self) -> None:
+        build = self.build_id()
+        if self._catalog_build == build:
+            return
+        rows = self._query("SELECT * FROM benchmarks ORDER BY name").to_pylist()
+        benchmarks = {}
+        for row in rows:
+            sort_column = _json_or(row.get("summary_sort_column"), None)
+            if isinstance(sort_column, str):
+                sort_column = [sort_column]
+            benchmarks[row["name"]] = Benchmark(
+                name=row["name"], display_name=row.get("display_name") or row["name"],
+                kind=row.get("kind") or "default", aggregations=list(row.get("aggregations") or []),
+                mean_columns=list(row.get("summary_mean_columns") or []),
+                sort_column=sort_column,
+                rank_column=row.get("summary_rank_column_effective") or "Rank (Borda)",
+                default_sort=row.get("summary_default_sort") or "Rank (Borda)",
+                public_only=bool(row.get("summary_public_only")),
+                show_zero_shot=bool(row.get("show_zero_shot", True)),
+                language_view=_json_or(row.get("language_view"), []),
+                description=row.get("description") or "", reference=row.get("reference"),
+                task_names=list(row.get("task_names") or []), raw=row,
+            )
+        tasks = self._query(
+            "SELECT name, type, main_score, domains, modalities, languages, is_public, "
+            "description, reference, category FROM tasks").to_pylist()
+        self._task_meta = {t["name"]: t for t in tasks}
+        self._benchmarks, self._catalog_build = benchmarks, build
+
+    # -- catalog ----------------------------------------------------------------------------
+    def benchmarks(self) -> dict[str, Benchmark]:
+        self._load_catalog()
+        return self._benchmarks
+
+    def benchmark(self, name: str) -> Benchmark:
+        benchmarks = self.benchmarks()
+        if name not in benchmarks:
+            raise RankingError(f"unknown benchmark {name!r}; valid benchmarks: "
+                               + ", ".join(sorted(benchmarks)))
+        return benchmarks[name]
+
+    def menu(self) -> dict:
+        return json.loads(self._query("SELECT menu_json FROM catalog_info").column(0)[0].as_py())
+
+    def task_meta(self, task: str) -> dict:
+        self._load_catalog()
+        return self._task_meta.get(task, {})
+
+    def options(self, benchmark: str) -> Options:
+        def compute():
+            bench = self.benchmark(benchmark)
+            metas = [self._task_meta.get(t, {}) for t in bench.task_names]
+            model_types = self._query(
+                "SELECT DISTINCT unnest(m.model_type) AS t FROM models m WHERE m.name IN "
+                "(SELECT model_name FROM benchmark_results WHERE benchmark = $b) ORDER BY t",
+                {"b": benchmark}).column(0).to_pylist()
+            sizes = self._query(
+                "SELECT min(n_parameters) / 1e9, max(n_parameters) / 1e9 FROM models WHERE name IN "
+                "(SELECT model_name FROM benchmark_results WHERE benchmark = $b AND in_registry)",
+                {"b": benchmark}).to_pylist()[0]
+            return Options(
+                task_types=sorted({m["type"] for m in metas if m.get("type")}),
+                domains=sorted({d for m in metas for d in (m.get("domains") or [])}),
+                modalities=sorted({d for m in metas for d in (m.get("modalities") or [])}),
+                languages=sorted({d for m in metas for d in (m.get("languages") or [])}),
+                tasks=sorted(bench.task_names),
+                model_types=model_types,
+                params_range_b=tuple(sizes.values()),
+            )
+        return self._cached(("options", benchmark), compute)
+
+    # -- filters ----------------------------------------------------------------------------
+    def validate(self, benchmark: str, filters: Filters) -> None:
+        opts = self.options(benchmark)
+        if filters.zero_shot not in ZERO_SHOT_SETTINGS:
+            raise RankingError(f"unknown zero-shot setting {filters.zero_shot!r}; valid: "
+                               + ", ".join(ZERO_SHOT_SETTINGS))
+        for name, valid in (("task_types", opts.task_types), ("domains", opts.domains),
+                            ("modalities", opts.modalities), ("languages", opts.languages),
+                            ("tasks", opts.tasks)):
+            chosen = getattr(filters, name)
+            bad = sorted(set(chosen or ()) - set(valid))
+            if bad:
+                raise RankingError(f"unknown {name.replace('_', ' ')} for {benchmark}: "
+                                   + ", ".join(bad) + "; valid: " + ", ".join(valid))
+
+    def selected_tasks(self, benchmark: str, filters: Filters) -> list[str]:
+        """The benchmark customisation (mteb's _cache_update_task_list): a task stays when its
+        type is selected and its domains, languages and modalities (when it has any) overlap the
+        selection; an explicit task list narrows further."""
+        bench = self.benchmark(benchmark)
+        keep = []
+        for task in bench.task_names:
+            meta = self._task_meta.get(task, {})
+            if filters.task_types is not None and meta.get("type") not in filters.task_types:
+                continue
+            for attr in ("domains", "languages", "modalities"):
+                chosen = getattr(filters, attr)
+                have = meta.get(attr) or []
+                if chosen is not None and have and not set(have) & set(chosen):
+                    break
+            else:
+                if filters.tasks is None or task in filters.tasks:
+                    keep.append(task)
+        return keep
+
+    def _language_rows_filter(self, benchmark: str, filters: Filters) -> list[str] | None:
+        """Row-level language filter, skipped when every benchmark language is selected."""
+        if filters.languages is None:
+            return None
+        if set(filters.languages) >= set(self.options(benchmark).languages):
+            return None
+        return sorted(filters.languages)
+
+    def selected_models(self, benchmark: str, filters: Filters, tasks: list[str]) -> list[str]:
+        rows = self._query(
+            "SELECT model_name FROM lb_models($bench, $min_b, $max_b, $keep_unknown, $open, "
+            "$instr, $st, $mtypes, $zs, $tasks, $registry_only)",
+            {"bench": benchmark, "min_b": filters.min_params_b, "max_b": filters.max_params_b,
+             "keep_unknown": filters.keep_unknown_size, "open": filters.open_weights,
+             "instr": filters.instructions, "st": filters.sentence_transformers,
+             "mtypes": list(filters.model_types) if filters.model_types is not None else None,
+             "zs": filters.zero_shot, "tasks": tasks, "registry_only": not filters.all_models})
+        return sorted(rows.column(0).to_pylist())
+
+    def _params(self, benchmark: str, filters: Filters) -> dict | None:
+        """Bound parameters of the lb_* macros, or None when the filters leave nothing."""
+        self.validate(benchmark, filters)
+        tasks = self.selected_tasks(benchmark, filters)
+        if not tasks:
+            return None
+        no_model_filter = filters == Filters(tasks=filters.tasks, task_types=filters.task_types,
+                                             domains=filters.domains, modalities=filters.modalities,
+                                             languages=filters.languages,
+                                             all_models=filters.all_models)
+        models = None if no_model_filter else self.selected_models(benchmark, filters, tasks)
+        if models is not None and not models:
+            return None
+        all_tasks = len(tasks) == len(self.benchmark(benchmark).task_names)
+        return {"bench": benchmark, "models": models, "tasks": None if all_tasks else tasks,
+                "langs": self._language_rows_filter(benchmark, filters),
+                "registry_only": not filters.all_models}
+
+    # -- tables -----------------------------------------------------------------------------
+    def summary(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
+        return self._cached(("summary", benchmark, filters.key()),
+                            lambda: self._summary(benchmark, filters))
+
+    def _summary(self, benchmark: str, filters: Filters) -> pa.Table:
+        bench = self.benchmark(benchmark)
+        params = self._params(benchmark, filters)
+        if params is None:
+            return _empty_summary(bench)
+        params = {**params, "public_only": bench.public_only,
+                  "by_subset": "mean_subset" in bench.aggregations}
+        scores = self._query(
+            "SELECT s.*, m.active_params_b, m.total_params_b, m.embed_dim, m.max_tokens, "
+            "m.release_date FROM lb_model_scores($bench, $models, $tasks, $langs, $public_only, "
+            "$registry_only, $by_subset) s JOIN models m ON m.name = s.model_name",
+            params).to_pylist()
+        types = self._query(
+            "SELECT model_name, task_type, score FROM lb_type_scores($bench, $models, $tasks, "
+            "$langs, $public_only, $registry_only)",
+            {k: params[k] for k in ("bench", "models", "tasks", "langs", "public_only",
+                                    "registry_only")}).to_pylist()
+        type_cols = sorted({t["task_type"] for t in types})
+        type_scores = {(t["model_name"], t["task_type"]): t["score"] for t in types}
+        rows = []
+        for s in scores:
+            row = {
+                "Rank (Borda)": s["borda_rank"],
+                "Model": s["model_name"],
+                "Zero-shot": s["zero_shot"],
+                "Active Parameters (B)": s["active_params_b"],
+                "Total Parameters (B)": s["total_params_b"],
+                "Embedding Dimensions": s["embed_dim"],
+                "Max Tokens": s["max_tokens"],
+            }
+            for key, column in MEAN_COLUMNS.items():
+                if column in bench.mean_columns:
+                    row[column] = _pct(s[key])
+            if "task_types" in bench.aggregations:
+                for t in type_cols:
+                    row[t] = _pct(type_scores.get((s["model_name"], t)))
+            row["Release Date"] = s["release_date"]
+            rows.append(row)
+        rows = _sort_summary(rows, bench)
+        return pa.Table.from_pylist(rows) if rows else _empty_summary(bench)
+
+    def per_task(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
+        return self._cached(("per_task", benchmark, filters.key()),
+                            lambda: self._per_task(benchmark, filters))
+
+    def _per_task(self, benchmark: str, filters: Filters) -> pa.Table:
+        bench = self.benchmark(benchmark)
+        params = self._params(benchmark, filters)
+        if params is None:
+            return pa.table({"Model": pa.array([], pa.string())})
+        params = {**params, "public_only": False}
+        scores = self._query(
+            "SELECT model_name, task_name, score FROM lb_task_scores($bench, $models, $tasks, "
+            "$langs, $public_only, $registry_only) WHERE in_pivot", params).to_pylist()
+        borda = self._query(
+            "SELECT model_name, borda_rank FROM lb_borda($bench, $models, $tasks, $langs, "
+            "$public_only, $registry_only, 'task', NULL)", params).to_pylist()
+        return _pivot(scores, "task_name", {b["model_name"]: b["borda_rank"] for b in borda},
+                      column_order=bench.task_names)
+
+    def per_language(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
+        return self._cached(("per_language", benchmark, filters.key()),
+                            lambda: self._per_language(benchmark, filters))
+
+    def _per_language(self, benchmark: str, filters: Filters) -> pa.Table:
+        bench = self.benchmark(benchmark)
+        if not bench.has_language_view:
+            raise RankingError(f"{benchmark} has no per-language view; benchmarks with one: "
+                               + ", ".join(n for n, b in self.benchmarks().items()
+                                           if b.has_language_view))
+        params = self._params(benchmark, filters)
+        if params is None:
+            return pa.table({"Model": pa.array([], pa.string())})
+        langview = None if bench.language_view == "all" else list(bench.language_view)
+        params = {**params, "langview": langview, "public_only": False}
+        scores = self._query(
+            "SELECT model_name, language, score FROM lb_language_scores($bench, $models, $tasks, "
+            "$langs, $langview, $registry_only) WHERE in_table",
+            {k: params[k] for k in ("bench", "models", "tasks", "langs", "langview",
+                                    "registry_only")}).to_pylist()
+        languages = sorted({s["language"] for s in scores})
+        if len(languages) == 1:
+            order = {s["model_name"]: -(s["score"] if s["score"] is not None else float("-inf"))
+                     for s in scores}
+        else:
+            borda = self._query(
+                "SELECT model_name, borda_rank FROM lb_borda($bench, $models, $tasks, $langs, "
+                "$public_only, $registry_only, 'language', $langview)", params).to_pylist()
+            order = {b["model_name"]: b["borda_rank"] for b in borda}
+        return _pivot(scores, "language", order, column_order=languages)
+
+    def task_info(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
+        self.validate(benchmark, filters)
+        tasks = self.selected_tasks(benchmark, filters)
+        rows = []
+        for name in tasks:
+            m = self._task_meta.get(name, {})
+            rows.append({"Task Name": name, "Task Type": m.get("type"),
+                         "Languages": ", ".join(m.get("languages") or []),
+                         "Domains": ", ".join(m.get("domains") or []),
+                         "Metric": m.get("main_score"),
+                         "Modality": ", ".join(m.get("modalities") or []),
+                         "Public": m.get("is_public"),
+                         "Description": m.get("description"), "Reference": m.get("reference")})
+        return pa.Table.from_pylist(rows) if rows else pa.table({"Task Name": pa.array([], pa.string())})
+
+    def table(self, benchmark: str, view: str = "summary", filters: Filters = Filters()) -> pa.Table:
+        if view not in VIEWS:
+            raise RankingError(f"unknown view {view!r}; valid views: " + ", ".join(VIEWS))
+        return {"summary": self.summary, "per-task": self.per_task,
+                "per-language": self.per_language, "tasks": self.task_info}[view](benchmark, filters)
+
+
+def _pct(value):
+    return None if value is None else value * 100
+
+
+def _sort_summary(rows: list[dict], bench: Benchmark) -> list[dict]:
+    """The official default order: Borda rank, or a benchmark's own sort columns with a
+    positional rank column in front and Borda moved to the end (MIEB, ViDoRe), or Mean (Subset)
+    (HUME). Ties break by model name so the order is repeatable."""
+    def desc_nulls_last(keys):
+        return lambda r: tuple((r.get(k) is None, -(r.get(k) or 0)) for k in keys) + (r["Model"],)
+
+    if bench.sort_column:
+        rows.sort(key=desc_nulls_last(bench.sort_column))
+        ordered = []
+        for i, row in enumerate(rows, 1):
+            borda = row.pop("Rank (Borda)")
+            ordered.append({bench.rank_column: i, **row, "Rank (Borda)": borda})
+        return [_move_release_last(r) for r in ordered]
+    if bench.default_sort != "Rank (Borda)":
+        rows.sort(key=desc_nulls_last([bench.default_sort]))
+        return rows
+    rows.sort(key=lambda r: (r["Rank (Borda)"] is None, r["Rank (Borda)"] or 0, r["Model"]))
+    return rows
+
+
+def _move_release_last(row: dict) -> dict:
+    release = row.pop("Release Date")
+    row["Release Date"] = release
+    return row
+
+
+def _empty_summary(bench: Benchmark) -> pa.Table:
+    return pa.table({bench.rank_column: pa.array([], pa.int64()), "Model": pa.array([], pa.string())})
+
+
+def _pivot(scores: list[dict], column_key: str, order: dict, column_order: list[str]) -> pa.Table:
+    models = sorted({s["model_name"] for s in scores},
+                    key=lambda m: (order.get(m) is None, order.get(m) or 0, m))
+    present = {s[column_key] for s in scores}
+    columns = [c for c in column_order if c in present]
+    cells = {(s["model_name"], s[column_key]): s["score"] for s in scores}
+    data = {"Model": models}
+    for c in columns:
+        data[c] = [_pct(cells.get((m, c))) for m in models]
+    return pa.table(data) if models else pa.table({"Model": pa.array([], pa.string())})
+
+
+_default: Leaderboard | None = None
+
+
+def leaderboard() -> Leaderboard:
+    """The process-wide Leaderboard over the current build (created on first use)."""
+    global _default
+    if _default is None:
+        _default = Leaderboard()
+    return _default

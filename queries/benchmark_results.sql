@@ -1,0 +1,79 @@
+-- @materialize
+-- The long frame every leaderboard table starts from: per benchmark, the chosen result of each
+-- (model, task) restricted to the (task, split, subset) triples the benchmark declares. Like
+-- mteb's TaskResult.validate_and_filter_scores, a declared triple the chosen file lacks becomes
+-- a placeholder row with a NULL score and the subset's languages from the task metadata.
+-- @column benchmark: Benchmark name.
+-- @column score: Main score (0-1); NULL for a placeholder or a NaN score.
+-- @column is_placeholder: True when the chosen file has no entry for this triple.
+-- @column row_order: mteb's frame order within a (model, task): the entry's position in its file
+-- (placeholders last). Means sum in this order, as polars does, so ties break identically.
+-- @column in_registry: Whether the model is in mteb's model registry (the official leaderboard shows only these).
+with
+
+chosen as (
+    select model_name, model_folder, task_name, revision, path from chosen_results
+),
+
+triples as (
+    select benchmark, task_name, split, subset, languages from benchmark_tasks
+),
+
+entries as (
+    select path, entry_no, split, subset, languages, score from stg_scores
+),
+
+registry as (
+    select name as model_name, folder from model_registry
+),
+
+expected as (
+    select t.benchmark, c.model_name, c.model_folder, c.task_name, c.revision, c.path, t.split,
+           t.subset,
+           t.languages as task_languages
+    from chosen as c
+    join triples as t using (task_name)
+),
+
+matched as (
+    select
+        x.benchmark,
+        x.model_name,
+        x.model_folder,
+        x.task_name,
+        x.revision,
+        coalesce(e.entry_no, 1048576) as row_order,
+        x.split,
+        x.subset,
+        coalesce(e.languages, x.task_languages) as languages,
+        e.score,
+        e.path is null as is_placeholder
+    from expected as x
+    left join entries as e
+        on e.path = x.path and e.split = x.split and e.subset = x.subset
+),
+
+final as (
+    select
+        m.benchmark,
+        m.model_name,
+        m.task_name,
+        m.revision,
+        m.row_order,
+        m.split,
+        m.subset,
+        m.languages,
+        m.score,
+        m.is_placeholder,
+        t.type as task_type,
+        coalesce(t.is_public, true) as is_public,
+        -- mteb loads the registry models' folders only, then keeps rows whose model name is in
+        -- the registry (an inner join): both conditions make a leaderboard model.
+        (r.folder is not null and m.model_name in (select model_name from registry))
+            as in_registry
+    from matched as m
+    left join tasks as t on t.name = m.task_name
+    left join registry as r on r.folder = m.model_folder
+)
+
+select * from final
