@@ -851,13 +851,16 @@ def _portable_batch(batch: pa.RecordBatch, names: list[str], fmt: str) -> pa.Rec
     arrays = []
     for col in batch.columns:
         if _needs_text(col.type, fmt):
-            values = [None if v is None else
-                      (v if isinstance(v, str) else json.dumps(jsonable(v), ensure_ascii=False))
-                      for v in _column_values(col)]
+            values = [None if v is None else _text(v) for v in _column_values(col)]
             arrays.append(pa.array(values, pa.string()))
         else:
             arrays.append(col)
     return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+def _text(value: Any) -> str:
+    plain = jsonable(value)
+    return plain if isinstance(plain, str) else json.dumps(plain, ensure_ascii=False)
 
 
 def _column_values(col) -> list:

@@ -14,7 +14,7 @@ org/small-de (a1)                         300M      GermanQuAD-Retrieval 0.60; X
 org/big-de (b1)                           1.2B      GermanQuAD-Retrieval 0.70; XMarket de 0.35,
                                                     en 0.45 (mteb 1.14.0)
 org/closed-de (c1), closed weights        100M      GermanQuAD-Retrieval 0.80 (mteb 1.11.0)
-sentence-transformers/all-MiniLM-L6-v2    22.7M     rev1: NFCorpus 0.30 (recall_at_100 0.25,
+intfloat/multilingual-e5-small            117.7M    rev1: NFCorpus 0.30 (recall_at_100 0.25,
                                                     mteb 1.1.0), Banking77Classification 0.80
                                                     (legacy, no version); rev2: NFCorpus 0.32
                                                     (recall_at_100 0.28, mteb 1.20.0)
@@ -37,7 +37,7 @@ from etl import schema as etl_schema
 from mteb_lb import warehouse
 
 BUILD_ID = "20260101T000000Z-fixture-1"
-MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+E5_SMALL = "intfloat/multilingual-e5-small"
 
 VIEW_FILES = {
     # Documented by its header; the fixture copies the header into COMMENT ON, like the ETL.
@@ -75,9 +75,9 @@ def _files() -> list[dict]:
         (3, "org__big-de", "b1", "GermanQuAD-Retrieval", 1),
         (4, "org__big-de", "b1", "XMarket", 2),
         (5, "org__closed-de", "c1", "GermanQuAD-Retrieval", 1),
-        (6, "sentence-transformers__all-MiniLM-L6-v2", "rev1", "NFCorpus", 1),
-        (7, "sentence-transformers__all-MiniLM-L6-v2", "rev2", "NFCorpus", 1),
-        (8, "sentence-transformers__all-MiniLM-L6-v2", "rev1", "Banking77Classification", 1),
+        (6, "intfloat__multilingual-e5-small", "rev1", "NFCorpus", 1),
+        (7, "intfloat__multilingual-e5-small", "rev2", "NFCorpus", 1),
+        (8, "intfloat__multilingual-e5-small", "rev1", "Banking77Classification", 1),
     ]
     out = [dict(file_id=fid, path=f"results/{folder}/{rev}/{task}.json", kind="result",
                 model_folder=folder, revision_folder=rev, experiment=None, size=1000 + fid,
@@ -110,11 +110,11 @@ def _scores() -> list[dict]:
          "1.14.0"),
         (5, 0, "org/closed-de", "c1", "org__closed-de", "GermanQuAD-Retrieval", "test", "default",
          ["deu-Latn"], 0.80, "1.11.0"),
-        (6, 0, MINILM, "rev1", "sentence-transformers__all-MiniLM-L6-v2", "NFCorpus", "test",
+        (6, 0, E5_SMALL, "rev1", "intfloat__multilingual-e5-small", "NFCorpus", "test",
          "default", ["eng-Latn"], 0.30, "1.1.0"),
-        (7, 0, MINILM, "rev2", "sentence-transformers__all-MiniLM-L6-v2", "NFCorpus", "test",
+        (7, 0, E5_SMALL, "rev2", "intfloat__multilingual-e5-small", "NFCorpus", "test",
          "default", ["eng-Latn"], 0.32, "1.20.0"),
-        (8, 0, MINILM, "rev1", "sentence-transformers__all-MiniLM-L6-v2",
+        (8, 0, E5_SMALL, "rev1", "intfloat__multilingual-e5-small",
          "Banking77Classification", "test", "en", ["eng-Latn"], 0.80, None),
     ]
     out = []
@@ -158,8 +158,8 @@ def _model_meta() -> list[dict]:
     return [
         meta("org__small-de", "a1", "org/small-de", 300e6),
         meta("org__big-de", "b1", "org/big-de", 1.2e9),
-        meta("sentence-transformers__all-MiniLM-L6-v2", "rev1", MINILM, 22.7e6),
-        meta("sentence-transformers__all-MiniLM-L6-v2", "rev2", MINILM, 22.7e6),
+        meta("intfloat__multilingual-e5-small", "rev1", E5_SMALL, 117.7e6),
+        meta("intfloat__multilingual-e5-small", "rev2", E5_SMALL, 117.7e6),
     ]
 
 
@@ -179,7 +179,7 @@ def _catalog() -> dict[str, pa.Table]:
         dict(name="org/small-de", n_parameters=300_000_000, open_weights=True),
         dict(name="org/big-de", n_parameters=1_200_000_000, open_weights=True),
         dict(name="org/closed-de", n_parameters=100_000_000, open_weights=False),
-        dict(name=MINILM, n_parameters=22_700_000, open_weights=True),
+        dict(name=E5_SMALL, n_parameters=117_700_000, open_weights=True),
     ], pa.schema([("name", pa.string()), ("n_parameters", pa.int64()),
                   ("open_weights", pa.bool_())]))
     benchmarks = pa.Table.from_pylist([

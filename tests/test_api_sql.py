@@ -44,10 +44,10 @@ def test_sql_ok(sql_env, client):
     assert body["columns"] == [{"name": "name", "type": "VARCHAR"},
                                {"name": "n_parameters", "type": "BIGINT"},
                                {"name": "open_weights", "type": "BOOLEAN"}]
-    assert body["rows"] == [["org/big-de", 1200000000, True],
+    assert body["rows"] == [["intfloat/multilingual-e5-small", 117700000, True],
+                            ["org/big-de", 1200000000, True],
                             ["org/closed-de", 100000000, False],
-                            ["org/small-de", 300000000, True],
-                            ["sentence-transformers/all-MiniLM-L6-v2", 22700000, True]]
+                            ["org/small-de", 300000000, True]]
     assert body["truncated"] is False
     assert body["build"] == BUILD_ID
     assert body["elapsed_ms"] >= 0

@@ -14,9 +14,9 @@ import pytest
 from mteb_lb import db, safe_sql
 
 try:
-    from sqlfixture import MINILM, no_build, sql_env, sql_warehouse  # noqa: F401
+    from sqlfixture import E5_SMALL, no_build, sql_env, sql_warehouse  # noqa: F401
 except ImportError:  # tests/ became a package
-    from tests.sqlfixture import MINILM, no_build, sql_env, sql_warehouse  # noqa: F401
+    from tests.sqlfixture import E5_SMALL, no_build, sql_env, sql_warehouse  # noqa: F401
 
 HEALTHY = "select count(*) from scores"
 
@@ -601,7 +601,7 @@ def test_example_recall_between_revisions(sql_env):
 
 def test_example_old_mteb_versions(sql_env):
     r = safe_sql.run(_example("Which results were run with mteb < 1.12"))
-    assert r.rows == [("org/closed-de", "1.11.0", 1), (MINILM, "1.1.0", 1)]
+    assert r.rows == [(E5_SMALL, "1.1.0", 1), ("org/closed-de", "1.11.0", 1)]
 
 
 # ------------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 -- title: How did recall@100 move between two revisions of a model?
--- recall_at_100 of one model per (task, split, subset), side by side for its two revisions
--- with the most recall_at_100 values (change the model name in `params`).
+-- recall_at_100 of one model per (task, split, subset), side by side for the model's two
+-- revisions with the most recall_at_100 values (change the model name in `params`). Rows where
+-- both revisions were evaluated come first, largest change first; a NULL delta means only one
+-- of the two revisions has that task (common: re-runs often cover new tasks only).
 with params as (
-    select 'sentence-transformers/all-MiniLM-L6-v2' as model_name
+    select 'intfloat/multilingual-e5-small' as model_name
 ),
 
 recall as (
@@ -20,21 +22,28 @@ revisions as (
     group by revision
 ),
 
+rev_a as (
+    select r.* from recall as r join revisions as v using (revision) where v.k = 1
+),
+
+rev_b as (
+    select r.* from recall as r join revisions as v using (revision) where v.k = 2
+),
+
 final as (
     select
-        a.task_name,
-        a.split,
-        a.subset,
-        ra.revision as revision_a,
+        coalesce(a.task_name, b.task_name) as task_name,
+        coalesce(a.split, b.split) as split,
+        coalesce(a.subset, b.subset) as subset,
+        (select revision from revisions where k = 1) as revision_a,
         a.value as recall_a,
-        rb.revision as revision_b,
+        (select revision from revisions where k = 2) as revision_b,
         b.value as recall_b,
         round(b.value - a.value, 4) as delta
-    from recall as a
-    join revisions as ra on ra.revision = a.revision and ra.k = 1
-    join recall as b using (task_name, split, subset)
-    join revisions as rb on rb.revision = b.revision and rb.k = 2
+    from rev_a as a
+    full join rev_b as b
+        on a.task_name = b.task_name and a.split = b.split and a.subset = b.subset
 )
 
 select * from final
-order by abs(delta) desc, task_name
+order by delta is null, abs(delta) desc, task_name, split, subset
