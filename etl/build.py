@@ -27,8 +27,8 @@ import queries
 from etl import catalog as catalog_mod
 from etl import schema
 from etl.folders import (
-    PARQUET_OPTS, PARTITIONED, FileStat, FolderJob, FolderOutcome, PrevFile, init_worker,
-    process_folder,
+    PARTITIONED, FileStat, FolderJob, FolderOutcome, PrevFile, init_worker,
+    process_folder, write_parquet,
 )
 from etl.parse import TaskCatalog, parse_version
 from mteb_lb import settings, warehouse
@@ -236,7 +236,7 @@ def _write_tables(staged: Path, outcomes: list[FolderOutcome], snapshot) -> Buil
 def _write_single(staged: Path, name: str, table: pa.Table) -> None:
     folder = staged / "parquet" / name
     folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, folder / f"{name}.parquet", **PARQUET_OPTS)
+    write_parquet(table, folder / f"{name}.parquet")
 
 
 def _count_rows(staged: Path) -> dict[str, int]:

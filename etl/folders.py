@@ -31,6 +31,17 @@ PARTITIONED = ("scores", "metrics", "metric_arrays")
 PARQUET_OPTS = {"compression": "zstd", "compression_level": 3}
 
 
+def write_parquet(table: pa.Table, path) -> None:
+    """zstd Parquet without min/max statistics on floating-point columns: those statistics
+    leave NaN out, and DuckDB 2.0.1 then prunes row groups for `isnan(x)` and returns nothing
+    (tests/test_etl_nan_statistics.py shows it)."""
+    floating = {f.name for f in table.schema
+                if pa.types.is_floating(f.type)
+                or (pa.types.is_list(f.type) and pa.types.is_floating(f.type.value_type))}
+    keep = [name for name in table.column_names if name not in floating]
+    pq.write_table(table, path, write_statistics=keep, **PARQUET_OPTS)
+
+
 @dataclass
 class FileStat:
     path: str          # relative to the repository root, e.g. results/org__m/rev/Task.json
@@ -189,7 +200,7 @@ def process_folder(job: FolderJob) -> FolderOutcome:
         if table == "scores":
             combined = _apply_identities(combined, identities)
         combined = combined.cast(schema.TABLES[table])
-        pq.write_table(combined, target, **PARQUET_OPTS)
+        write_parquet(combined, target)
         outcome.rows[table] = combined.num_rows
     return outcome
 

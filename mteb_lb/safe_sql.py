@@ -29,6 +29,8 @@ they are defence in depth (DuckDB's own advice: "treat SQL in DuckDB like code i
      folder. Anything computed, relative, or outside is refused. ``read_duckdb`` is refused
      outright. The build's own path is *not* treated as a secret: views over Parquet carry it.
    * ``sleep_ms``/``pg_sleep`` and heavy queries are allowed: layer 4 bounds them.
+   * A SELECT the serializer cannot express is refused (fail closed), and so is a statement that
+     expands to several (a PIVOT without an ``IN`` list).
 3. **Hardened connection** (:mod:`mteb_lb.db`): read-only, file access limited to the build folder,
    external access and extension loading off, memory and threads capped, configuration locked. It
    stops what layers 1-2 might miss (a ``COPY`` or ``read_csv('/etc/passwd')`` that slipped
@@ -36,7 +38,9 @@ they are defence in depth (DuckDB's own advice: "treat SQL in DuckDB like code i
 4. **Per-request limits** (:func:`run`, :func:`export`): a fresh cursor per request, so temporary
    tables, macros and variables die with the request; a ``threading.Timer`` calls
    ``cursor.interrupt()`` at the time limit; ``.limit(max_rows + 1)`` caps the rows and detects
-   truncation.
+   truncation. (DuckDB's Python client also resolves unknown table names to DataFrames or Arrow
+   tables found in the *calling frame*; :func:`run` and :func:`export` call ``cursor.sql`` from
+   frames holding no such objects, and a test keeps it that way.)
 
 Every failure is a :class:`SqlError` with ``kind`` in :data:`KINDS`. A missing build is not a
 query error: :class:`mteb_lb.warehouse.WarehouseError` propagates (the CLI exits 2 on it).
@@ -400,7 +404,8 @@ def _literal_strings(expr: Any) -> list[str] | None:
         if literal.get("kind") in ("STRING", "VARCHAR") and isinstance(literal.get("text"), str):
             return [literal["text"]]
         return None
-    if expr.get("class") == "FUNCTION" and expr.get("function_name") in ("list_value", "array_value"):
+    if expr.get("class") == "FUNCTION" and expr.get("function_name") in ("list_value",
+                                                                          "array_value"):
         out: list[str] = []
         for arg in expr.get("arguments") or []:
             got = _literal_strings(arg.get("expression"))
@@ -658,7 +663,8 @@ def _build_dir(cursor) -> str | None:
 
 
 class _Cursor:
-    """A cursor for one request: the caller's, or a fresh one on the current build (closed after)."""
+    """A cursor for one request: the caller's, or a fresh one on the current build (closed
+    after)."""
 
     def __init__(self, cursor):
         self.own = cursor is None
@@ -910,7 +916,7 @@ def jsonable(value: Any) -> Any:
 
 
 def _interval_text(value) -> str:
-    """An Arrow month-day-nano interval the way DuckDB prints INTERVAL ('1 year 2 days 01:00:00')."""
+    """An Arrow month-day-nano interval as DuckDB prints INTERVAL ('1 year 2 days 01:00:00')."""
     months, days, nanos = value.months, value.days, value.nanoseconds
     parts = []
     years, months = divmod(months, 12) if months >= 0 else (-((-months) // 12), -((-months) % 12))

@@ -56,7 +56,8 @@ def test_sql_ok(sql_env, client):
 def test_json_is_valid_for_nan_dates_and_lists(sql_env, client):
     resp = client.post("/api/sql", json={"sql": (
         "select m.value, s.languages, date '2024-01-02' as d, "
-        "timestamptz '2024-01-02 03:04:05+00' as ts, 'inf'::double as inf, [1.0, 'nan'::double] as l "
+        "timestamptz '2024-01-02 03:04:05+00' as ts, 'inf'::double as inf, "
+        "[1.0, 'nan'::double] as l "
         "from metrics m join scores s using (entry_id) where m.metric = 'f1'")})
     assert resp.status_code == 200
     text = resp.get_data(as_text=True)
