@@ -1,0 +1,56 @@
+"""The dashboard: a Dash multi-page app over the current warehouse build.
+
+``app.main.create_app()`` builds it; ``app.wsgi:server`` serves it under gunicorn;
+``mteb-lb serve`` runs it locally. Pages live in ``app/pages/`` (one module per view), URL
+state in ``app/state.py``, column definitions in ``app/grid.py``, JS formatters in
+``app/assets/``. Importing this package does no I/O.
+
+``query(name, params)`` runs one of the named SQL files of ``queries/`` (a view or a table
+macro) on a cursor of the current build. A build published before that file existed lacks the
+view: it is then created as a TEMP object on the request's cursor from the same file, so the
+app works on older builds too (the next ETL run makes it permanent).
+"""
+
+from __future__ import annotations
+
+import re
+
+_MACRO_HEAD = re.compile(r"create\s+(or\s+replace\s+)?macro", re.IGNORECASE)
+
+
+def query(name: str, params: dict | None = None, *, sql: str | None = None):
+    """Rows (list of dicts) of ``SELECT * FROM <name>(...)`` / ``<name>``, or of ``sql`` (a
+    SELECT over the named view or macro), with ``params`` bound, never pasted."""
+    import duckdb
+
+    import queries
+    from mteb_lb import db
+
+    params = params or {}
+    if sql is None:
+        args = ", ".join(f"${k}" for k in params)
+        sql = f'SELECT * FROM "{name}"({args})' if params else f'SELECT * FROM "{name}"'
+    cur = db.current().cursor()
+    try:
+        try:
+            return _dicts(cur.execute(sql, params))
+        except duckdb.CatalogException:
+            text = queries.load(name)
+            if name + ".macro" in _macro_files():
+                cur.execute(_MACRO_HEAD.sub("CREATE OR REPLACE TEMP MACRO", text, count=1))
+            else:
+                cur.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS\n{text}')
+            return _dicts(cur.execute(sql, params))
+    finally:
+        cur.close()
+
+
+def _dicts(cur) -> list[dict]:
+    columns = [d[0] for d in cur.description]
+    return [dict(zip(columns, row)) for row in cur.fetchall()]
+
+
+def _macro_files() -> set[str]:
+    import queries
+
+    return {p.name[: -len(".sql")] for p in queries.QUERIES_DIR.glob("*.macro.sql")}

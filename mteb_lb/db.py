@@ -13,6 +13,7 @@ SQL cannot undo any of it.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -28,14 +29,21 @@ def open_build(build: Path) -> duckdb.DuckDBPyConnection:
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "allow_community_extensions": False,
+        # SQL must not reach Python objects (DataFrames, Arrow tables) by name.
+        "python_enable_replacements": False,
     })
     try:
         build_dir = str(build.resolve()) + "/"
+        # Spill files go to a private temp folder, never into the immutable build, and are
+        # capped; this must happen while file access is still enabled.
+        con.execute("SET temp_directory = ?", [str(_spill_dir())])
+        con.execute("SET max_temp_directory_size = ?", [settings.get("sql_spill_limit")])
         con.execute("SET file_search_path = ?", [build_dir])
         con.execute("SET allowed_directories = [?]", [build_dir])
         con.execute("SET enable_external_access = false")
         con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
         con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
+
         con.execute("SET lock_configuration = true")
     except Exception:
         con.close()
@@ -44,6 +52,14 @@ def open_build(build: Path) -> duckdb.DuckDBPyConnection:
 
 
 RETIRE_GRACE_S = 300.0
+
+
+def _spill_dir() -> Path:
+    import tempfile
+
+    path = Path(tempfile.gettempdir()) / f"mteb-lb-spill-{os.getpid()}"
+    path.mkdir(exist_ok=True)
+    return path
 
 
 class CurrentBuild:

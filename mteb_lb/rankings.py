@@ -301,13 +301,9 @@ class Leaderboard:
             "m.release_date FROM lb_model_scores($bench, $models, $tasks, $langs, $public_only, "
             "$registry_only, $by_subset) s JOIN models m ON m.name = s.model_name",
             params).to_pylist()
-        types = self._query(
-            "SELECT model_name, task_type, score FROM lb_type_scores($bench, $models, $tasks, "
-            "$langs, $public_only, $registry_only)",
-            {k: params[k] for k in ("bench", "models", "tasks", "langs", "public_only",
-                                    "registry_only")}).to_pylist()
-        type_cols = sorted({t["task_type"] for t in types})
-        type_scores = {(t["model_name"], t["task_type"]): t["score"] for t in types}
+        for s in scores:  # a DuckDB MAP arrives as a list of (key, value) pairs
+            s["type_means"] = dict(s["type_means"] or [])
+        type_cols = sorted({t for s in scores for t in s["type_means"]})
         rows = []
         for s in scores:
             row = {
@@ -324,7 +320,7 @@ class Leaderboard:
                     row[column] = _pct(s[key])
             if "task_types" in bench.aggregations:
                 for t in type_cols:
-                    row[t] = _pct(type_scores.get((s["model_name"], t)))
+                    row[t] = _pct(s["type_means"].get(t))
             row["Release Date"] = s["release_date"]
             rows.append(row)
         rows = _sort_summary(rows, bench)
@@ -339,14 +335,10 @@ class Leaderboard:
         params = self._params(benchmark, filters)
         if params is None:
             return pa.table({"Model": pa.array([], pa.string())})
-        params = {**params, "public_only": False}
         scores = self._query(
-            "SELECT model_name, task_name, score FROM lb_task_scores($bench, $models, $tasks, "
-            "$langs, $public_only, $registry_only) WHERE in_pivot", params).to_pylist()
-        borda = self._query(
-            "SELECT model_name, borda_rank FROM lb_borda($bench, $models, $tasks, $langs, "
-            "$public_only, $registry_only, 'task', NULL)", params).to_pylist()
-        return _pivot(scores, "task_name", {b["model_name"]: b["borda_rank"] for b in borda},
+            "SELECT model_name, task_name, score, borda_rank FROM lb_per_task($bench, $models, "
+            "$tasks, $langs, $registry_only)", params).to_pylist()
+        return _pivot(scores, "task_name", {s["model_name"]: s["borda_rank"] for s in scores},
                       column_order=bench.task_names)
 
     def per_language(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:

@@ -23,11 +23,13 @@ they are defence in depth (DuckDB's own advice: "treat SQL in DuckDB like code i
    * *Table functions* are allow-listed (:data:`SAFE_TABLE_FUNCTIONS`: ``range``, ``unnest``,
      ``json_each``, the catalog listings ``duckdb_tables()``/``duckdb_columns()``/…). A table
      function DuckDB adds in a later release is therefore refused until someone reviews it.
-   * *Files* may only be read inside the build being queried: the file readers (``read_*``,
-     ``parquet_*``, ``glob``, ``sniff_csv``) and replacement scans (``FROM 'x.parquet'``) must name
-     their paths as string literals that resolve, after ``..`` is collapsed, under the build
-     folder. Anything computed, relative, or outside is refused. ``read_duckdb`` is refused
-     outright. The build's own path is *not* treated as a secret: views over Parquet carry it.
+   * *Files* may only be read from the Parquet of the build being queried: the file readers
+     (``read_*``, ``parquet_*``, ``glob``, ``sniff_csv``) and replacement scans
+     (``FROM 'x.parquet'``) must name their paths as string literals that resolve, after ``..``
+     is collapsed, under ``<build>/parquet/``. Anything computed, relative, or elsewhere is
+     refused, including the rest of the build folder (DuckDB also allows ``<build>/lb.duckdb.tmp/``,
+     where it spills other requests' intermediate data). ``read_duckdb`` is refused outright.
+     The build's own path is *not* treated as a secret: views over Parquet carry it.
    * ``sleep_ms``/``pg_sleep`` and heavy queries are allowed: layer 4 bounds them.
    * A SELECT the serializer cannot express is refused (fail closed), and so is a statement that
      expands to several (a PIVOT without an ``IN`` list).
@@ -332,8 +334,8 @@ def _check_tree(sql: str, select_text: str, char_offset: int, build_dir) -> None
                  positional[0] if isinstance(positional[0], dict) else node)
         for path in paths:
             if not _inside(path, build):
-                fail(f"{name}() may not read {path!r}: files can only be read inside the "
-                     "current build folder", positional[0])
+                fail(f"{name}() may not read {path!r}: only the current build's Parquet "
+                     "files can be read", positional[0])
 
     def check_function(fn: dict, as_table: bool, where: dict) -> None:
         name = str(fn.get("function_name", "")).lower()
@@ -360,8 +362,8 @@ def _check_tree(sql: str, select_text: str, char_offset: int, build_dir) -> None
             fail(f"{name} is not allowed: {DENIED_RELATIONS[name.lower()]}", node)
         if _PATH_CHARS.search(name):
             if not _inside(name, build):
-                fail(f"reading {name!r} is not allowed: files can only be read inside the "
-                     "current build folder", node)
+                fail(f"reading {name!r} is not allowed: only the current build's Parquet "
+                     "files can be read", node)
 
     def walk(node: Any, as_table: bool = False) -> None:
         if isinstance(node, list):
@@ -417,10 +419,12 @@ def _literal_strings(expr: Any) -> list[str] | None:
 
 
 def _inside(path: str, build: str | None) -> bool:
+    """Whether ``path`` (a file or glob) lies under ``<build>/parquet/``."""
     if build is None or not path.startswith("/"):
         return False
+    root = posixpath.join(build, "parquet")
     norm = posixpath.normpath(path)
-    return norm == build or norm.startswith(build.rstrip("/") + "/")
+    return norm == root or norm.startswith(root + "/")
 
 
 # --------------------------------------------------------------------------------------------
@@ -738,6 +742,8 @@ def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | No
                 if isinstance(out, (str, Path)):
                     return _export_to_path(reader, names, fmt, Path(out))
                 return _write(reader, names, fmt, out)
+        except BrokenPipeError:  # the reader went away (`mteb-lb sql ... | head`)
+            raise
         except Exception as exc:  # noqa: BLE001
             raise _classify(exc, sql, deadline, cur) from None
 

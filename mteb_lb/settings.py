@@ -50,6 +50,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Ad-hoc SQL: rows returned at most; more sets the `truncated` flag."),
     Setting("sql_memory_limit", "MTEB_LB_SQL_MEMORY_LIMIT", lambda: "2GB", str,
             "Ad-hoc SQL: DuckDB memory_limit of the read-only connection."),
+    Setting("sql_spill_limit", "MTEB_LB_SQL_SPILL_LIMIT", lambda: "4GB", str,
+            "Ad-hoc SQL: disk a query may spill to (in a private temp folder) before it fails."),
     Setting("sql_threads", "MTEB_LB_SQL_THREADS", lambda: 2, int,
             "DuckDB threads of the read-only connection the app and the SQL console use."),
     Setting("host", "MTEB_LB_HOST", lambda: "127.0.0.1", str,

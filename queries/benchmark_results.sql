@@ -77,3 +77,4 @@ final as (
 )
 
 select * from final
+order by benchmark, task_name

@@ -1,24 +1,15 @@
--- Borda points and rank as mteb's _borda_rank_from_long, over one of three partitions:
--- part = 'task' (raw per-task means of the long frame), 'subset' (HUME: nulled per-subset
--- means) or 'language' (per-language table). Within each partition scores rank with ties
--- averaged and NULL scores earn nothing; a model earns n_models - rank per partition it has,
+-- Borda points and rank as mteb's _borda_rank_from_long over subset or language partitions:
+-- part = 'subset' (HUME: nulled per-subset means) or 'language' (per-language table); the task
+-- partition, the common case, is computed once inside lb_task_scores. Within each partition
+-- scores rank with ties averaged and NULL scores earn nothing; a model earns n_models - rank per partition it has,
 -- where n_models is the number of rows of the leaderboard table (not the partition size); the
 -- points rank with ties sharing the best rank ("min"). Every model of the frame is ranked,
 -- including models the table later leaves out, because mteb ranks them too.
 create or replace macro lb_borda(bench, models, tasks, langs, public_only, registry_only, part, langview) as table
 with
 
-task_scores as (
-    from lb_task_scores(bench, models, tasks, langs, public_only, registry_only)
-    where part in ('task', 'subset')
-),
-
 frame as (
-    select model_name, task_name as partition_key, raw_mean as score
-    from task_scores
-    where part = 'task'
-    union all
-    select model_name, task_name || '::' || subset, score
+    select model_name, task_name || '::' || subset as partition_key, score
     from lb_subset_scores(bench, models, tasks, langs, public_only, registry_only)
     where part = 'subset'
     union all
@@ -30,7 +21,9 @@ frame as (
 n_models as (
     select count(distinct model_name) as n
     from (
-        select model_name from task_scores where in_pivot
+        select model_name
+        from lb_task_scores(bench, models, tasks, langs, public_only, registry_only)
+        where part = 'subset' and in_pivot
         union all
         select model_name
         from lb_language_scores(bench, models, tasks, langs, langview, registry_only)

@@ -11,5 +11,5 @@ where benchmark = bench
   and (models is null or model_name in (select unnest(models)))
   and (tasks is null or task_name in (select unnest(tasks)))
   and (langs is null
-       or len(list_intersect(list_transform(languages, lambda l: split_part(l, '-', 1)), langs)) > 0)
+       or list_has_any(list_transform(languages, lambda l: split_part(l, '-', 1)), langs))
   and (not public_only or is_public)

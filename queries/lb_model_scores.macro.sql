@@ -1,17 +1,18 @@
 -- One row per leaderboard model of a filtered benchmark frame with every summary aggregate, as
--- mteb's _create_summary_table computes them (means are NULL when any of their inputs is NULL):
--- Mean (Task), Mean (TaskType), Mean (Public), Mean (Private), Mean (Subset), the Borda points
--- and rank (over tasks, or task::subset when by_subset), the number of tasks covered, and the
--- zero-shot percentage against the tasks in the table (-1 when the training data is unknown).
+-- mteb's _create_summary_table computes them (a mean is NULL when any of its inputs is NULL):
+-- Mean (Task), the per-type means (type_means, a map type -> mean) and Mean (TaskType),
+-- Mean (Public), Mean (Private), Mean (Subset); the Borda points and rank (over tasks, or over
+-- task::subset when by_subset); tasks covered; and the zero-shot percentage against the tasks
+-- of the table (-1 when the model's training data is unknown), truncated like Python's int().
 create or replace macro lb_model_scores(bench, models, tasks, langs, public_only, registry_only, by_subset) as table
 with
 
-task_scores as (
+task_scores as materialized (
     from lb_task_scores(bench, models, tasks, langs, public_only, registry_only)
 ),
 
 task_columns as (
-    select task_name, bool_and(is_public) as is_public
+    select task_name, any_value(task_type) as task_type, bool_and(is_public) as is_public
     from task_scores
     group by task_name
 ),
@@ -20,41 +21,60 @@ counts as (
     select
         count(*) as n_tasks,
         count(*) filter (where is_public) as n_public,
-        count(*) filter (where not is_public) as n_private
+        count(*) filter (where not is_public) as n_private,
+        count(distinct task_type) as n_types
     from task_columns
 ),
 
+type_sizes as (
+    select task_type, count(*) as n_tasks from task_columns group by task_type
+),
+
 type_scores as (
-    from lb_type_scores(bench, models, tasks, langs, public_only, registry_only)
+    select
+        s.model_name,
+        s.task_type,
+        case when count(s.score) = any_value(t.n_tasks) then avg(s.score) end as score
+    from task_scores as s
+    join type_sizes as t using (task_type)
+    where s.in_pivot
+    group by s.model_name, s.task_type
 ),
 
 type_means as (
-    -- NULL unless the model has a non-null mean for every task type of the frame
-    select model_name,
-           case when count(score) = (select count(distinct task_type) from task_scores)
-                then avg(score) end as mean_task_type
-    from type_scores
+    select
+        model_name,
+        map_from_entries(list((task_type, score))) as type_means,
+        case when count(score) = any_value(c.n_types) then avg(score) end as mean_task_type
+    from type_scores, counts as c
     group by model_name
-),
-
-subset_scores as (
-    from lb_subset_scores(bench, models, tasks, langs, public_only, registry_only)
-    where by_subset
 ),
 
 subset_means as (
     select model_name, case when count(score) = count(*) then avg(score) end as mean_subset
-    from subset_scores
+    from lb_subset_scores(bench, models, tasks, langs, public_only, registry_only)
+    where by_subset
+    group by model_name
+),
+
+task_borda as (
+    -- every model of the frame is ranked, including models the table leaves out, as mteb does
+    select model_name, coalesce(sum(borda_points), 0) as borda_points
+    from task_scores
+    where not by_subset
     group by model_name
 ),
 
 borda as (
-    from lb_borda(bench, models, tasks, langs, public_only, registry_only,
-                  case when by_subset then 'subset' else 'task' end, null)
+    select model_name, borda_points, rank() over (order by borda_points desc) as borda_rank
+    from task_borda
+    union all
+    select model_name, borda_points, borda_rank
+    from lb_borda(bench, models, tasks, langs, public_only, registry_only, 'subset', null)
+    where by_subset
 ),
 
 trained as (
-    -- tasks of the table each model was trained on (zero-shot counts against all task columns)
     select t.model_name, count(*) as n_trained
     from model_training as t
     join task_columns as c using (task_name)
@@ -66,11 +86,11 @@ model_means as (
         s.model_name,
         count(s.score) as tasks_covered,
         case when count(s.score) = any_value(c.n_tasks) then avg(s.score) end as mean_task,
-        case when count(s.score) filter (where s.is_public) = any_value(c.n_public)
-                  and any_value(c.n_public) > 0
+        case when any_value(c.n_public) > 0
+                  and count(s.score) filter (where s.is_public) = any_value(c.n_public)
              then avg(s.score) filter (where s.is_public) end as mean_public,
-        case when count(s.score) filter (where not s.is_public) = any_value(c.n_private)
-                  and any_value(c.n_private) > 0
+        case when any_value(c.n_private) > 0
+                  and count(s.score) filter (where not s.is_public) = any_value(c.n_private)
              then avg(s.score) filter (where not s.is_public) end as mean_private
     from task_scores as s, counts as c
     where s.in_pivot
@@ -82,6 +102,7 @@ final as (
         m.model_name,
         m.mean_task,
         tm.mean_task_type,
+        tm.type_means,
         m.mean_public,
         m.mean_private,
         sm.mean_subset,

@@ -1,38 +1,71 @@
 -- Per (model, task) scores of a filtered benchmark frame, as mteb's summary computes them:
--- raw_mean is the mean over the model's scored (split, subset) rows (what Borda ranks), score is
--- raw_mean nulled when the model scored fewer (subset, split) pairs than the task needs
--- (distinct subsets x distinct splits scored by any model in the frame). in_pivot marks models
--- with at least one non-null score: the rows of the leaderboard tables.
+-- raw_mean is the mean over the model's scored (split, subset) rows, summed in mteb's row order;
+-- score is raw_mean nulled when the model scored fewer (subset, split) pairs than the task needs
+-- (distinct subsets x distinct splits scored by any model in the frame); in_pivot marks models
+-- with at least one non-null score (the rows of the leaderboard tables). borda_points is what
+-- the task gives the model in mteb's Borda count: n_models - its rank among the raw means (ties
+-- averaged), n_models being the number of table rows; NULL raw means earn nothing.
+--
+-- Without a language filter everything comes from benchmark_task_means (computed per build);
+-- the pairs a task needs are recounted from rows only for tasks that no selected model covers
+-- completely. A language filter removes rows, so then all of it is computed from the rows.
 create or replace macro lb_task_scores(bench, models, tasks, langs, public_only, registry_only) as table
 with
 
+selected as (
+    select *
+    from benchmark_task_means
+    where langs is null
+      and benchmark = bench
+      and (not registry_only or in_registry)
+      and (models is null or model_name in (select unnest(models)))
+      and (tasks is null or task_name in (select unnest(tasks)))
+      and (not public_only or is_public)
+),
+
 long as (
     from lb_long(bench, models, tasks, langs, public_only, registry_only)
-),
-
-scored as (
-    select model_name, task_name, split, subset from long where score is not null
-),
-
-required as (
-    select task_name, count(distinct subset) * count(distinct split) as required_pairs
-    from scored
-    group by task_name
-),
-
-have as (
-    select model_name, task_name, count(distinct (subset, split)) as have_pairs
-    from scored
-    group by model_name, task_name
+    where langs is not null
 ),
 
 means as (
-    select model_name, task_name, any_value(task_type) as task_type,
-           bool_and(is_public) as is_public,
-           -- summed in mteb's frame order: the last bit decides ties in Borda
-           sum(score order by row_order) / count(score) as raw_mean
+    select model_name, task_name, task_type, is_public, raw_mean, have_pairs
+    from selected
+    union all
+    select
+        model_name,
+        task_name,
+        any_value(task_type),
+        bool_and(is_public),
+        sum(score order by row_order) / count(score),
+        count(distinct (subset, split)) filter (where score is not null)
     from long
     group by model_name, task_name
+),
+
+full_required as (
+    select task_name,
+           any_value(case when registry_only then required_registry else required_all end)
+               as required_pairs,
+           bool_or(have_pairs = case when registry_only then required_registry
+                                     else required_all end) as covered
+    from selected
+    group by task_name
+),
+
+recount as (
+    -- rows of tasks that no selected model covers (or of every task under a language filter)
+    select task_name, split, subset
+    from lb_long(bench, models, tasks, langs, public_only, registry_only)
+    where score is not null
+      and (langs is not null
+           or task_name in (select task_name from full_required where not covered))
+),
+
+required as (
+    select task_name, required_pairs from full_required where covered
+    union all
+    select task_name, count(distinct subset) * count(distinct split) from recount group by task_name
 ),
 
 nulled as (
@@ -42,15 +75,26 @@ nulled as (
         m.task_type,
         m.is_public,
         m.raw_mean,
-        case when h.have_pairs < r.required_pairs then null else m.raw_mean end as score
+        case when m.have_pairs < r.required_pairs then null else m.raw_mean end as score
     from means as m
-    left join have as h using (model_name, task_name)
     left join required as r using (task_name)
 ),
 
-final as (
+pivoted as (
     select *, bool_or(score is not null) over (partition by model_name) as in_pivot
     from nulled
+),
+
+final as (
+    select
+        *,
+        count(distinct model_name) filter (where in_pivot) over ()
+            - (rank() over (partition by task_name order by raw_mean desc)
+               + (count(*) over (partition by task_name, raw_mean) - 1) / 2.0)
+            as borda_points_raw
+    from pivoted
 )
 
-select * from final
+select * exclude (borda_points_raw),
+       case when raw_mean is not null then borda_points_raw end as borda_points
+from final

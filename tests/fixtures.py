@@ -348,6 +348,11 @@ def variant_files() -> list[FileSpec]:
     add("nan_main", _p(F, R, "AFQMC.json"), current("AFQMC", {"validation": [
         entry("default", ["cmn-Hans"], NAN, cosine_spearman=NAN, cosine_pearson=NAN)]},
         mteb_version="1.12.75"), n_entries=1, task_name="AFQMC")
+    # B6: B1 + a leftover mteb_dataset_name
+    add("b6", _p(F, R, "Banking77Classification.json"), current("Banking77Classification", {
+        "test": [entry("default", ["eng-Latn"], 0.81, accuracy=0.81, f1=0.8)]},
+        mteb_version="1.12.0", kg=0.0005, mteb_dataset_name="Banking77Classification"),
+        n_entries=1, task_name="Banking77Classification")
     # B7: leftover aggregate keys; text metric values (GPUSpeedTask-like), a bool and a null
     add("b7_text", _p(F, R, "GPUSpeedTask.json"), current("GPUSpeedTask", {"test": [
         entry("default", ["eng-Latn"], 26866.95, gpu_name="NVIDIA A100", cpu_count=8,
@@ -450,7 +455,8 @@ def variant_files() -> list[FileSpec]:
     add("meta_range", _p(F, R, "model_meta.json"), model_meta("org/range-model", SHA_B),
         kind="model_meta")
     add("version_range", _p(F, R, "EmotionClassification.json"), simple_result(
-        "EmotionClassification", 0.5, mteb_version="2.10.0-2.18.7"),
+        "EmotionClassification", 0.5, mteb_version="2.10.0-2.18.7", date=None,
+        evaluation_phases=None),
         n_entries=1, task_name="EmotionClassification")
     # duplicate (split, subset) entries (German_Semantic_STS_V2 GermanSTSBenchmark)
     add("dup_entries", _p(F, R, "GermanSTSBenchmark.json"), current("GermanSTSBenchmark", {
@@ -582,3 +588,77 @@ def bump_mtime(path: Path, seconds: float = 10.0) -> None:
 
 def is_nan(x) -> bool:
     return isinstance(x, float) and math.isnan(x)
+
+
+# --------------------------------------------------------------------------------------------
+# The ranking scenario's catalog (its scores live next to their arithmetic in test_rankings.py)
+# --------------------------------------------------------------------------------------------
+
+MAIN_REV = SHA_A           # the registry's main revision of rv/main
+OTHER_REV = SHA_B
+
+
+def ranking_tasks() -> list[dict]:
+    eng = {"default": ["eng-Latn"]}
+    return [
+        # Borda(v1): SEMANTICS.md 2.4 item 6
+        make_task("BRet1", "Retrieval", "ndcg_at_10", eng),
+        make_task("BRet2", "Retrieval", "ndcg_at_10", eng),
+        make_task("BSts", "STS", "cosine_spearman", eng),
+        # Complete(v1): subsets, two splits, a task only some models ran
+        make_task("CCls", "Classification", "accuracy", {"en": ["eng-Latn"], "de": ["deu-Latn"]}),
+        make_task("CRet", "Retrieval", "ndcg_at_10", eng, eval_splits=("validation", "test")),
+        make_task("CSts", "STS", "cosine_spearman", eng),
+        # Ties(v1)
+        make_task("TX", "Retrieval", "ndcg_at_10", eng),
+        make_task("TY", "Retrieval", "ndcg_at_10", eng),
+        # Revisions(v1)
+        make_task("RvRet", "Retrieval", "ndcg_at_10", eng),
+        make_task("RvSts", "STS", "cosine_spearman", eng),
+        # Filters(v1)
+        make_task("ZRet", "Retrieval", "ndcg_at_10", eng, domains=["Web"]),
+        make_task("ZCls", "Classification", "accuracy", {"default": ["deu-Latn"]},
+                  domains=["Reviews"]),
+        make_task("ZSts", "STS", "cosine_spearman", eng, domains=["News", "Web"]),
+        make_task("ZStsOld", "STS", "cosine_spearman", eng, superseded_by="ZSts"),
+    ]
+
+
+def ranking_benchmarks() -> list[dict]:
+    return [
+        make_benchmark("Borda(v1)", ["BRet1", "BRet2", "BSts"], language_view="all"),
+        make_benchmark("Complete(v1)", ["CCls", "CRet", "CSts"],
+                       language_view=["eng-Latn", "deu-Latn"]),
+        make_benchmark("Ties(v1)", ["TX", "TY"]),
+        make_benchmark("Revisions(v1)", ["RvRet", "RvSts"]),
+        make_benchmark("Filters(v1)", ["ZRet", "ZCls", "ZSts"]),
+    ]
+
+
+def ranking_models() -> list[dict]:
+    m = make_model
+    return [
+        *(m(f"ex/{x}", SHA_A, training_datasets=[]) for x in "ABC"),
+        *(m(f"c/{x}", SHA_A, training_datasets=[]) for x in "PQRS"),
+        *(m(f"t/{x}", SHA_A, training_datasets=[]) for x in "abc"),
+        m("rv/main", MAIN_REV, training_datasets=[]),
+        m("rv/newest", "0" * 40, training_datasets=[]),
+        m("rv/range", "0" * 40, training_datasets=[]),
+        m("rv/real", "0" * 40, training_datasets=[]),
+        # Filters(v1): sizes, openness, instructions, frameworks, types, training data
+        m("z/trained", SHA_A, n_parameters=100_000_000, training_datasets=["ZRet"],
+          embed_dim=384, max_tokens=512, release_date="2023-03-01"),
+        m("z/unknown", SHA_A, n_parameters=None, use_instructions=True, framework=["PyTorch"],
+          training_datasets=None),
+        m("z/clean", SHA_A, n_parameters=500_000_000, training_datasets=[]),
+        m("z/closed", SHA_A, n_parameters=7_000_000_000, open_weights=False,
+          use_instructions=None, framework=["API"], model_type=["late-interaction"],
+          training_datasets=["ZStsOld", "ZCls"],
+          training_datasets_closure=["ZStsOld", "ZSts", "ZCls"]),
+    ]
+
+
+def ranking_catalog(folder: Path) -> Path:
+    return write_catalog(folder, tasks=ranking_tasks(), benchmarks=ranking_benchmarks(),
+                         models=ranking_models(),
+                         similar={"ZSts": ["ZStsOld"], "ZStsOld": ["ZSts"]})

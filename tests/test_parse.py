@@ -106,6 +106,13 @@ def test_b5_leftover_mteb_dataset_name_is_ignored():
     assert shape(r) == [("test", "default", ["eng-Latn"], 0.61)]
 
 
+def test_b6_b1_with_mteb_dataset_name():
+    r = parse("b6")
+    assert (r.task_name, r.file_format, r.mteb_version, r.kg_co2_emissions) == (
+        "Banking77Classification", "current", "1.12.0", 0.0005)
+    assert shape(r) == [("test", "default", ["eng-Latn"], 0.81)]
+
+
 def test_b7_aggregate_keys_text_bool_null_values():
     r = parse("b7_text")
     assert r.task_name == "GPUSpeedTask" and r.note is None  # current layout needs no catalog
@@ -178,6 +185,7 @@ def test_duplicate_json_keys_last_wins():
 def test_version_range():
     r = parse("version_range")
     assert r.mteb_version == "2.10.0-2.18.7"
+    assert r.date is None  # date: null (and evaluation_phases: null)
     assert r.entries[0].entry_mteb_version == "2.10.0-2.18.7"
     assert str(parse_version(r.mteb_version)) == "2.10.0"  # mteb's from_disk takes the left end
 

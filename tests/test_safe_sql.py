@@ -281,15 +281,19 @@ def test_python_objects_of_the_caller_are_not_reachable(sql_env):
 
 def test_check_alone_refuses_all_files_and_accepts_the_build(sql_env):
     inside = f"select * from read_parquet('{sql_env}/parquet/scores/*.parquet')"
-    with pytest.raises(safe_sql.SqlError, match="inside the current build"):
+    with pytest.raises(safe_sql.SqlError, match="only the current build's Parquet"):
         safe_sql.check(inside)
     assert safe_sql.check(inside, build_dir=sql_env) == inside
     escape = f"select * from read_parquet('{sql_env}/../../../../etc/passwd')"
     with pytest.raises(safe_sql.SqlError, match="may not read"):
         safe_sql.check(escape, build_dir=sql_env)
-    sibling = f"select * from read_parquet('{sql_env}-other/x.parquet')"
+    sibling = f"select * from read_parquet('{sql_env}-other/parquet/x.parquet')"
     with pytest.raises(safe_sql.SqlError, match="may not read"):
         safe_sql.check(sibling, build_dir=sql_env)
+    for other in (f"{sql_env}/lb.duckdb", f"{sql_env}/lb.duckdb.tmp/*", f"{sql_env}/*",
+                  f"{sql_env}/parquet-x/y.parquet"):
+        with pytest.raises(safe_sql.SqlError, match="may not read"):
+            safe_sql.check(f"select * from read_blob('{other}')", build_dir=sql_env)
 
 
 @pytest.mark.parametrize("sql, message", [
@@ -627,3 +631,17 @@ def test_error_to_dict():
     assert err.to_dict() == {"error": "boom", "kind": "runtime", "position": None}
     with pytest.raises(AssertionError):
         safe_sql.SqlError("x", "nonsense")
+
+
+@pytest.mark.realdata
+def test_examples_run_on_the_real_build_within_the_default_limit(real_warehouse, monkeypatch):
+    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(real_warehouse))
+    for title, sql in safe_sql.examples():
+        result = safe_sql.run(sql)  # the default time limit (5 s)
+        assert result.columns, title
+    best = safe_sql.run(_example("Which open model under 500M")).rows
+    assert best and all(params <= 500 for _, params, _, _ in best)
+    started = time.perf_counter()
+    objects = {o["name"]: o for o in safe_sql.schema()}
+    assert time.perf_counter() - started < 0.2
+    assert objects["scores"]["description"] and objects["metrics"]["kind"] == "view"

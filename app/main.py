@@ -1,0 +1,196 @@
+"""The Dash app factory: ``create_app()`` -> a multi-page ``dash.Dash``.
+
+Importing this module does no file or network I/O: the warehouse is opened lazily on the first
+request (per process, so per gunicorn worker after fork). The shell is a function, evaluated on
+every page load, so its footer shows the build being served even after a new build is
+published.
+
+Pages (``app/pages/*.py``) register themselves with ``dash.register_page``; their callbacks are
+attached to this app by each module's ``register_callbacks(app)``, so several apps can live in
+one process (tests) without duplicated callbacks.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import sys
+import threading
+from pathlib import Path
+
+import dash
+from dash import Input, Output, dcc, html
+
+APP_DIR = Path(__file__).resolve().parent
+TITLE = "MTEB Leaderboard"
+NAV = (("Leaderboard", "/"), ("Compare", "/compare"), ("SQL", "/sql"), ("Status", "/status"))
+PAGE_MODULES = ("leaderboard", "model", "compare", "status", "sql")
+
+log = logging.getLogger(__name__)
+
+
+def create_app(*, prewarm: bool = True, **dash_kwargs) -> dash.Dash:
+    """Build the app. ``prewarm`` computes every benchmark's default summary in a background
+    thread after the first request, as the official leaderboard pre-runs every benchmark, so
+    switching benchmark and the model pages' ranks hit the cache."""
+    import app as app_package  # noqa: F401  (the package must be in sys.modules for pages)
+
+    app = dash.Dash(
+        "app",
+        use_pages=True,
+        pages_folder=str(APP_DIR / "pages"),
+        assets_folder=str(APP_DIR / "assets"),
+        title=TITLE,
+        update_title=None,
+        suppress_callback_exceptions=True,
+        **dash_kwargs,
+    )
+    app.layout = shell
+    for name in PAGE_MODULES:
+        module = sys.modules.get(f"app.pages.{name}")
+        if module is not None and hasattr(module, "register_callbacks"):
+            module.register_callbacks(app)
+    _register_shell_callbacks(app)
+    if importlib.util.find_spec("app.api") is not None:
+        from app import api
+
+        api.register(app.server)
+    if prewarm:
+        _install_prewarm(app)
+    return app
+
+
+# --------------------------------------------------------------------------------------------
+# shell
+# --------------------------------------------------------------------------------------------
+
+def shell():
+    """Header navigation, the page, and a footer naming the build being served."""
+    return html.Div(className="lb-shell", children=[
+        html.Header(className="lb-header", children=[
+            dcc.Link(className="lb-brand", href="/", children=[
+                html.Span("MTEB", className="lb-brand-mark"), " Leaderboard"]),
+            html.Nav(className="lb-nav", children=[
+                dcc.Link(label, href=href, id={"type": "nav-link", "href": href},
+                         className="lb-nav-link")
+                for label, href in NAV]),
+        ]),
+        html.Main(dash.page_container, className="lb-main"),
+        footer(),
+    ])
+
+
+def build_info() -> dict | None:
+    """The current build's id and manifest, or None when nothing is published."""
+    from mteb_lb import warehouse
+
+    try:
+        build = warehouse.current_build()
+        manifest = warehouse.read_manifest(build)
+    except (warehouse.WarehouseError, OSError, ValueError):
+        return None
+    return {"build_id": build.name, **manifest}
+
+
+def source_commit_url(info: dict) -> str | None:
+    """A link to the results repository at the build's commit, when the source is on GitHub."""
+    source, commit = str(info.get("source") or ""), info.get("source_commit")
+    if not commit:
+        return None
+    if source.startswith("https://github.com/"):
+        return source.removesuffix(".git").rstrip("/") + f"/tree/{commit}"
+    if source.startswith("hf:"):
+        return f"https://huggingface.co/datasets/{source[3:]}/tree/{commit}"
+    return None
+
+
+def footer():
+    info = build_info()
+    if info is None:
+        text = ["No build is published yet: run ", html.Code("mteb-lb etl"), "."]
+    else:
+        commit = info.get("source_commit")
+        text = ["Data: ", html.Code((commit or "local")[:12], title=commit or info.get("source")),
+                " built ", html.Span(_short_time(info.get("built_at")),
+                                     title=str(info.get("built_at"))),
+                " · build ", html.Code(info["build_id"])]
+    return html.Footer(className="lb-footer", children=[
+        html.Span(text),
+        dcc.Link("Build status and provenance →", href="/status", className="lb-footer-link"),
+        html.Span(["Rankings reproduce the official ",
+                   html.A("MTEB leaderboard", href="https://github.com/embeddings-benchmark/mteb",
+                          target="_blank", rel="noopener noreferrer"), "."],
+                  className="lb-footer-note"),
+    ])
+
+
+def _short_time(value) -> str:
+    text = str(value or "?")
+    return text.replace("T", " ").removesuffix("Z")[:16] + (" UTC" if text.endswith("Z") else "")
+
+
+def _register_shell_callbacks(app: dash.Dash) -> None:
+    # Highlight the navigation entry of the current page (client side: no round trip).
+    app.clientside_callback(
+        """
+        function(pathname, ids) {
+            var path = pathname || "/";
+            return ids.map(function(id) {
+                var active = id.href === "/" ? (path === "/" || path === "")
+                                              : path.indexOf(id.href) === 0;
+                if (id.href === "/" && path.indexOf("/model") === 0) { active = true; }
+                return active ? "lb-nav-link active" : "lb-nav-link";
+            });
+        }
+        """,
+        Output({"type": "nav-link", "href": dash.ALL}, "className"),
+        Input("_pages_location", "pathname"),
+        dash.State({"type": "nav-link", "href": dash.ALL}, "id"),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# prewarm
+# --------------------------------------------------------------------------------------------
+
+def _install_prewarm(app: dash.Dash) -> None:
+    started = {"done": False}
+    lock = threading.Lock()
+
+    def start_once():
+        if started["done"]:
+            return
+        with lock:
+            if started["done"]:
+                return
+            started["done"] = True
+        threading.Thread(target=prewarm_rankings, name="lb-prewarm", daemon=True).start()
+
+    app.server.before_request(start_once)
+
+
+def prewarm_rankings() -> int:
+    """Compute the default summary of every benchmark (menu order first, the default benchmark
+    first of all). Returns how many were computed; failures are logged, never raised."""
+    from mteb_lb.rankings import leaderboard
+
+    lb = leaderboard()
+    try:
+        menu = lb.menu()
+        names = list(dict.fromkeys(
+            [menu.get("default_benchmark")] + list(menu.get("sidebar_benchmarks") or [])
+            + sorted(lb.benchmarks())))
+    except Exception:  # no build yet, or a broken one: pages report it themselves
+        log.warning("prewarm skipped: no readable build", exc_info=True)
+        return 0
+    done = 0
+    for name in names:
+        if not name:
+            continue
+        try:
+            lb.options(name)
+            lb.summary(name)
+            done += 1
+        except Exception:
+            log.warning("prewarm of %s failed", name, exc_info=True)
+    return done
