@@ -37,9 +37,8 @@ from mteb_lb import settings, warehouse
 PARSER_VERSION = "1"
 STATE_FILE = "file_stats.parquet"
 PARQUET_VIEWS = ("metrics", "metric_arrays")  # big tables the database reads from Parquet
-CATALOG_TABLES = ("tasks", "benchmarks", "benchmark_tasks", "model_registry", "model_training",
-                  "similar_tasks", "mteb_versions", "catalog_info")
-
+# Benchmark fields whose shape varies (a list or "all"; a string or a list): always JSON text.
+JSON_BENCHMARK_FIELDS = ("language_view", "summary_sort_column")
 
 class SourceError(RuntimeError):
     """The source repository cannot be read."""
@@ -284,7 +283,9 @@ def _catalog_tables(snapshot, staged: Path) -> dict[str, pa.Table]:
              "menu_json": json.dumps(snapshot["menu"], sort_keys=True)}]
     return {
         "tasks": _records_table(snapshot["tasks"]),
-        "benchmarks": _records_table(snapshot["benchmarks"]),
+        "benchmarks": _records_table([
+            {**b, **{k: _json_cell(b.get(k)) for k in JSON_BENCHMARK_FIELDS}}
+            for b in snapshot["benchmarks"]]),
         "benchmark_tasks": pa.Table.from_pylist(triples, pa.schema([
             ("benchmark", pa.string()), ("task_name", pa.string()), ("split", pa.string()),
             ("subset", pa.string()), ("languages", pa.list_(pa.string()))])),

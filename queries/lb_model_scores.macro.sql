@@ -4,6 +4,7 @@
 -- Mean (Public), Mean (Private), Mean (Subset); the Borda points and rank (over tasks, or over
 -- task::subset when by_subset); tasks covered; and the zero-shot percentage against the tasks
 -- of the table (-1 when the model's training data is unknown), truncated like Python's int().
+-- Means sum in a fixed order (task, type, subset names) so equal inputs give equal bits.
 create or replace macro lb_model_scores(bench, models, tasks, langs, public_only, registry_only, by_subset) as table
 with
 
@@ -34,7 +35,8 @@ type_scores as (
     select
         s.model_name,
         s.task_type,
-        case when count(s.score) = any_value(t.n_tasks) then avg(s.score) end as score
+        case when count(s.score) = any_value(t.n_tasks)
+             then sum(s.score order by s.task_name) / count(s.score) end as score
     from task_scores as s
     join type_sizes as t using (task_type)
     where s.in_pivot
@@ -45,13 +47,16 @@ type_means as (
     select
         model_name,
         map_from_entries(list((task_type, score))) as type_means,
-        case when count(score) = any_value(c.n_types) then avg(score) end as mean_task_type
+        case when count(score) = any_value(c.n_types)
+             then sum(score order by task_type) / count(score) end as mean_task_type
     from type_scores, counts as c
     group by model_name
 ),
 
 subset_means as (
-    select model_name, case when count(score) = count(*) then avg(score) end as mean_subset
+    select model_name,
+           case when count(score) = count(*)
+                then sum(score order by task_name, subset) / count(score) end as mean_subset
     from lb_subset_scores(bench, models, tasks, langs, public_only, registry_only)
     where by_subset
     group by model_name
@@ -85,13 +90,16 @@ model_means as (
     select
         s.model_name,
         count(s.score) as tasks_covered,
-        case when count(s.score) = any_value(c.n_tasks) then avg(s.score) end as mean_task,
+        case when count(s.score) = any_value(c.n_tasks)
+             then sum(s.score order by s.task_name) / count(s.score) end as mean_task,
         case when any_value(c.n_public) > 0
                   and count(s.score) filter (where s.is_public) = any_value(c.n_public)
-             then avg(s.score) filter (where s.is_public) end as mean_public,
+             then sum(s.score order by s.task_name) filter (where s.is_public)
+                  / count(s.score) filter (where s.is_public) end as mean_public,
         case when any_value(c.n_private) > 0
                   and count(s.score) filter (where not s.is_public) = any_value(c.n_private)
-             then avg(s.score) filter (where not s.is_public) end as mean_private
+             then sum(s.score order by s.task_name) filter (where not s.is_public)
+                  / count(s.score) filter (where not s.is_public) end as mean_private
     from task_scores as s, counts as c
     where s.in_pivot
     group by s.model_name
