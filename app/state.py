@@ -47,6 +47,8 @@ _LB_KEYS = {
 # Accepted on input only (the GRADIO leaderboard's parameter), rewritten to the canonical key.
 _ALIASES = {"benchmark_name": "benchmark"}
 _LIST_FIELDS = ("model_types", "task_types", "domains", "modalities", "languages", "tasks")
+# Picked in a searchable dropdown where "nothing picked" reads as "all": an empty value is "all".
+_EMPTY_IS_ALL = ("languages", "tasks")
 # Benchmark-specific selections: they are dropped when the benchmark changes.
 BENCHMARK_FIELDS = ("task_types", "domains", "modalities", "languages", "tasks", "min_b",
                     "max_b", "sort")
@@ -72,7 +74,7 @@ class LeaderboardState:
     domains: tuple[str, ...] | None = None
     modalities: tuple[str, ...] | None = None
     languages: tuple[str, ...] | None = None
-    tasks: tuple[str, ...] | None = None
+    tasks: tuple[str, ...] | None = None   # languages and tasks are never () (None = all)
     models: tuple[str, ...] = ()       # selected rows (radar, compare)
     plot: str = "size"
     sort: tuple[str, str] | None = None  # (official column name, "asc" | "desc")
@@ -267,6 +269,8 @@ def decode_leaderboard(params: Mapping[str, object] | str | None
             values[name] = _bool(key, raw, warnings, default)
         elif name in _LIST_FIELDS:
             values[name] = _as_list(raw, split_commas=True)
+            if name in _EMPTY_IS_ALL and not values[name]:
+                values[name] = None
         elif name == "models":
             values[name] = _as_list(raw, split_commas=False)
         elif name == "sort":

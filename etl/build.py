@@ -330,6 +330,7 @@ def _create_database(staged: Path) -> None:
     """lb.duckdb with the small and medium tables materialised (the app's hot path)."""
     con = duckdb.connect(str(staged / warehouse.DB_FILE))
     try:
+        _limit_resources(con)
         con.execute("SET preserve_insertion_order = false")
         for folder in sorted((staged / "parquet").iterdir()):
             if folder.name in PARQUET_VIEWS or not any(folder.glob("*.parquet")):
@@ -340,6 +341,12 @@ def _create_database(staged: Path) -> None:
                               if f.name not in PARQUET_VIEWS])
     finally:
         con.close()
+
+
+def _limit_resources(con) -> None:
+    """Keep the build's DuckDB work within the ETL's memory budget (it spills beyond it)."""
+    con.execute("SET memory_limit = ?", [settings.get("etl_memory_limit")])
+    con.execute(f"SET threads = {max(1, int(settings.get('etl_workers')))}")
 
 
 def _comment_tables(con, names) -> None:
@@ -362,6 +369,7 @@ def _finalize(final: Path) -> dict[str, int]:
     """Views over this build's Parquet (absolute paths), the queries/ views, then validation."""
     con = duckdb.connect(str(final / warehouse.DB_FILE))
     try:
+        _limit_resources(con)
         for name in PARQUET_VIEWS:
             folder = final / "parquet" / name
             if any(folder.glob("*.parquet")):

@@ -512,3 +512,28 @@ def test_language_filter_drops_rows_of_other_languages(lb):
         {"Model": "c/Q", "Rank (Borda)": 2, "Mean (Task)": 70.0, "Classification": 90.0},
         {"Model": "c/S", "Rank (Borda)": 4, "Mean (Task)": None, "Classification": 70.0},
     ], ["Rank (Borda)", "Mean (Task)", "Classification"])
+
+
+def test_a_new_build_is_picked_up(tmp_path, monkeypatch):
+    """The same Leaderboard follows `current`: results are cached per build, not forever."""
+    from etl import build
+
+    fx.unique_build_ids(monkeypatch)
+    repo, cat, wh = tmp_path / "repo", fx.ranking_catalog(tmp_path / "cat"), tmp_path / "wh"
+    for model, rev, version, task, entries in RESULTS[:8]:  # the Borda(v1) example
+        split, subset, langs, score = entries[0]
+        fx.write_result(repo, model, rev, task, fx.simple_result(task, score, split=split,
+                                                                 mteb_version=version))
+    build.run(repo, source=str(repo), catalog_dir=cat, warehouse_dir=wh, workers=1)
+    board = Leaderboard(CurrentBuild(wh))
+    first = board.summary("Borda(v1)")
+    assert column(first, "Mean (Task)")[2] is None  # ex/C lacks BSts
+    # ex/C gets BSts .95: BSts C 2, A 1, B 0 -> A 1.5+1+1 = 3.5, B 1.5+0+0 = 1.5,
+    # C 0+2+2 = 4 -> C, A, B; Mean (Task) C (.5+.8+.95)/3 = .75
+    fx.write_result(repo, "ex/C", A, "BSts", fx.simple_result("BSts", 0.95))
+    report = build.run(repo, source=str(repo), catalog_dir=cat, warehouse_dir=wh, workers=1)
+    assert report.published
+    second = board.summary("Borda(v1)")
+    assert column(second, "Model") == ["ex/C", "ex/A", "ex/B"]
+    assert column(second, "Mean (Task)")[0] == pytest.approx(75.0)
+    assert board.build_id() == report.build.name
