@@ -16,6 +16,7 @@ rounded to 4 decimals for transport (the grid shows 2; the CSV download has them
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -141,37 +142,45 @@ def _numeric_colors(values: list, kind: str) -> dict:
     return out
 
 
+_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[._/-])")
+
+
+def header_label(name: str) -> str:
+    """The header text: the official name with zero-width break opportunities at camel-case
+    and punctuation boundaries, so long task names wrap between words, not mid-word."""
+    return _BREAK.sub("\u200b", name)
+
+
 def _base_def(field_id: str, name: str, kind: str, tooltip: str | None) -> dict:
-    col = {"field": field_id, "headerName": name, "colId": name}
+    col = {"field": field_id, "headerName": header_label(name), "colId": name}
     if tooltip:
         col["headerTooltip"] = tooltip
     if kind in ("score", "params", "int", "zero_shot", "rank"):
         col["type"] = "rightAligned"
         col["comparator"] = {"function": "nullsLast(valueA, valueB, nodeA, nodeB, isDescending)"}
-        col["filter"] = "agNumberColumnFilter"
     if kind == "score":
-        col.update(valueFormatter={"function": "fmtScore(params)"}, width=112, minWidth=90,
+        col.update(valueFormatter={"function": "fmtScore(params)"}, initialWidth=112, minWidth=80,
                    sortingOrder=["desc", "asc", None])
     elif kind == "params":
-        col.update(valueFormatter={"function": "fmtParams(params)"}, width=118,
+        col.update(valueFormatter={"function": "fmtParams(params)"}, initialWidth=128,
                    cellClassRules={"lb-unknown": "x === null || x === undefined"})
     elif kind == "int":
-        col.update(valueFormatter={"function": "fmtInt(params)"}, width=118,
+        col.update(valueFormatter={"function": "fmtInt(params)"}, initialWidth=128,
                    cellClassRules={"lb-unknown": "x === null || x === undefined"})
     elif kind == "zero_shot":
-        col.update(valueFormatter={"function": "fmtZeroShot(params)"}, width=104,
+        col.update(valueFormatter={"function": "fmtZeroShot(params)"}, initialWidth=104,
                    sortingOrder=["desc", "asc", None],
                    cellClassRules={"lb-unknown": "x === null || x === undefined || x < 0"})
     elif kind == "rank":
-        col.update(width=96, sortingOrder=["asc", "desc", None])
+        col.update(initialWidth=96, sortingOrder=["asc", "desc", None])
     return col
 
 
 def _model_def(href_base: str) -> dict:
     return {"field": "model", "headerName": MODEL, "colId": MODEL, "pinned": "left",
-            "width": 290, "minWidth": 180, "cellRenderer": "ModelLink",
+            "initialWidth": 290, "minWidth": 160, "cellRenderer": "ModelLink",
             "cellRendererParams": {"hrefBase": href_base}, "tooltipField": "model",
-            "filter": "agTextColumnFilter", "lockPinned": True}
+            "lockPinned": True}
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,11 +262,11 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
             if task_type not in type_groups:
                 type_groups[task_type] = []
                 type_order.append(task_type)
-            col["width"] = 124
+            col["initialWidth"] = 124
             type_groups[task_type].append(col)
             continue
         if view == "per-language" and kind == "score":
-            col["width"] = 104
+            col["initialWidth"] = 104
         defs.append(col)
     if sort and sort[0] == MODEL:
         defs[[d.get("colId") for d in defs].index(MODEL)]["sort"] = sort[1]
@@ -327,7 +336,8 @@ def task_info_grid(table: pa.Table) -> GridData:
             col.update(valueFormatter={"function": "fmtFirstThree(params)"},
                        tooltipField=fields[name])
         elif name == "Public":
-            col.update(valueFormatter={"function": "fmtBool(params)"}, filter=True)
+            col.update(valueFormatter={"function": "fmtBool(params)"}, filter=True,
+                       cellDataType="text")
         elif name == "Description":
             col.update(tooltipField=fields[name], flex=1, minWidth=300)
         defs.append(col)
@@ -357,7 +367,7 @@ def generic_grid(records: list[dict], *, numeric_decimals: dict[str, int] | None
             if decimals is not None:
                 col["valueFormatter"] = {"function": f"fmtFixed(params, {int(decimals)})"}
         elif isinstance(sample, bool):
-            col["valueFormatter"] = {"function": "fmtBool(params)"}
+            col.update(valueFormatter={"function": "fmtBool(params)"}, cellDataType="text")
         if name in pinned:
             col["pinned"] = "left"
         if renderers and name in renderers:

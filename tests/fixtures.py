@@ -632,6 +632,8 @@ def ranking_tasks() -> list[dict]:
         # Revisions(v1)
         make_task("RvRet", "Retrieval", "ndcg_at_10", eng),
         make_task("RvSts", "STS", "cosine_spearman", eng),
+        # Legacy(v1): a legacy task name (PPC -> PpcPC)
+        make_task("PpcPC", "PairClassification", "max_ap", {"default": ["pol-Latn"]}),
         # Filters(v1)
         make_task("ZRet", "Retrieval", "ndcg_at_10", eng, domains=["Web"]),
         make_task("ZCls", "Classification", "accuracy", {"default": ["deu-Latn"]},
@@ -649,6 +651,7 @@ def ranking_benchmarks() -> list[dict]:
         make_benchmark("Ties(v1)", ["TX", "TY"]),
         make_benchmark("Revisions(v1)", ["RvRet", "RvSts"]),
         make_benchmark("Filters(v1)", ["ZRet", "ZCls", "ZSts"]),
+        make_benchmark("Legacy(v1)", ["PpcPC"]),
     ]
 
 
@@ -662,6 +665,8 @@ def ranking_models() -> list[dict]:
         m("rv/newest", "0" * 40, training_datasets=[]),
         m("rv/range", "0" * 40, training_datasets=[]),
         m("rv/real", "0" * 40, training_datasets=[]),
+        m("lg/old", SHA_A, training_datasets=[]),
+        m("lg/new", SHA_A, training_datasets=[]),
         # Filters(v1): sizes, openness, instructions, frameworks, types, training data
         m("z/trained", SHA_A, n_parameters=100_000_000, training_datasets=["ZRet"],
           embed_dim=384, max_tokens=512, release_date="2023-03-01"),

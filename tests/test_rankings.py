@@ -29,11 +29,12 @@ D = "deu-Latn"
 RESULTS = [
     # --- Borda(v1), SEMANTICS.md 2.4 item 6: t1 (A .9, B .9, C .5), t2 (A .7, B .6, C .8),
     #     t3 (A .4, B .3; C missing)
-    ("ex/A", A, "1.14.0", "BRet1", [("test", "default", [E], 0.9)]),
+    # (a non-eval split and an undeclared subset: outside the benchmark's triples, ignored)
+    ("ex/A", A, "1.14.0", "BRet1", [("test", "default", [E], 0.9), ("train", "default", [E], 0.0)]),
     ("ex/A", A, "1.14.0", "BRet2", [("test", "default", [E], 0.7)]),
     ("ex/A", A, "1.14.0", "BSts", [("test", "default", [E], 0.4)]),
     ("ex/B", A, "1.14.0", "BRet1", [("test", "default", [E], 0.9)]),
-    ("ex/B", A, "1.14.0", "BRet2", [("test", "default", [E], 0.6)]),
+    ("ex/B", A, "1.14.0", "BRet2", [("test", "default", [E], 0.6), ("test", "xx", [E], 0.0)]),
     ("ex/B", A, "1.14.0", "BSts", [("test", "default", [E], 0.3)]),
     ("ex/C", A, "1.14.0", "BRet1", [("test", "default", [E], 0.5)]),
     ("ex/C", A, "1.14.0", "BRet2", [("test", "default", [E], 0.8)]),
@@ -101,6 +102,15 @@ def lb(tmp_path_factory):
         if (model, rev) not in metas:
             metas.add((model, rev))
             fx.write_meta(repo, model, rev, n_parameters=100_000_000)
+    # Legacy(v1): legacy PPC.json files (no model_meta.json, no_revision_available), converted
+    # to PpcPC with main_score = max_ap; lg/new also has a current PpcPC.json in a SHA folder,
+    # which join_revisions prefers (parsed version +100, real revision +10 vs +100 only)
+    for model, ap in (("lg/old", 0.75), ("lg/new", 0.6)):
+        fx.write_result(repo, model, "no_revision_available", "PPC", {
+            "mteb_dataset_name": "PPC", "mteb_version": "1.1.1",
+            "test": {"cos_sim": {"accuracy": 0.5, "ap": ap - 0.05}, "max": {"ap": ap}}})
+    fx.write_result(repo, "lg/new", A, "PpcPC",
+                    fx.simple_result("PpcPC", 0.65, languages=["pol-Latn"]))
     # an experiment of ex/C on the task it lacks: experiments never enter the rankings
     fx.write_result(repo, "ex/C", A, "BSts", fx.simple_result("BSts", 0.99), experiment="exp")
     from etl import build
@@ -282,6 +292,16 @@ def test_revision_choice(lb):
     s = lb.summary("Revisions(v1)")
     assert column(s, "Rank (Borda)") == [1, 2, 3, 4]
     assert column(s, "Mean (Task)") == [pytest.approx(55.0), None, None, None]  # (.3+.8)/2
+
+
+def test_legacy_files_rank_under_the_new_task_name(lb):
+    # lg/old: legacy PPC.json -> PpcPC, main score = max_ap .75
+    # lg/new: legacy .6 (priority 100) vs current SHA folder .65 (110) -> .65
+    # n = 2: old 1 point, new 0 -> ranks 1, 2
+    t = lb.per_task("Legacy(v1)")
+    assert t.column_names == ["Model", "PpcPC"]
+    assert column(t, "Model") == ["lg/old", "lg/new"]
+    assert column(t, "PpcPC") == pytest.approx([75.0, 65.0])
 
 
 def test_revision_choice_rows(lb):
@@ -474,7 +494,8 @@ def test_unknown_benchmark(lb):
         lb.summary("MTEB(nope)")
     msg = str(exc.value)
     assert "MTEB(nope)" in msg
-    for name in ("Borda(v1)", "Complete(v1)", "Filters(v1)", "Revisions(v1)", "Ties(v1)"):
+    for name in ("Borda(v1)", "Complete(v1)", "Filters(v1)", "Legacy(v1)", "Revisions(v1)",
+                 "Ties(v1)"):
         assert name in msg
 
 

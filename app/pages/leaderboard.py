@@ -14,8 +14,8 @@ Callbacks stay thin; they are plain functions of their inputs (tests call them d
 attached to an app by ``register_callbacks(app)``.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Dash executes page modules before they are in
+# sys.modules, and dataclasses then cannot resolve string annotations.
 import csv
 import io
 import math
@@ -62,6 +62,7 @@ CONTROL_KEYS = tuple(CONTROLS)
 RADAR_EXCLUDED_TYPES = ("InstructionRetrieval", "InstructionReranking")
 SIZE_FLOOR_B = 1e-3          # the size slider starts at 1M parameters at the lowest
 RADAR_TOP = 5
+LABEL_POSITIONS = ("top center", "bottom center", "middle left", "top left", "bottom right")
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,7 +236,7 @@ def search_filter(table: pa.Table, query: str) -> pa.Table:
     return table.filter(pa.array(mask, pa.bool_()))
 
 
-def view_table(state: st.LeaderboardState) -> pa.Table:
+def view_table(state: st.LeaderboardState, *, search: bool = True) -> pa.Table:
     """The rankings table of the state's tab, search applied (official columns, unrounded)."""
     lb = leaderboard()
     filters = state.filters()
@@ -249,7 +250,7 @@ def view_table(state: st.LeaderboardState) -> pa.Table:
         table = _with_rank(lb.per_task(name, filters), summary)
     else:
         table = lb.per_language(name, filters)
-    return search_filter(table, state.query)
+    return search_filter(table, state.query) if search else table
 
 
 def _with_rank(table: pa.Table, summary: pa.Table) -> pa.Table:
@@ -269,7 +270,8 @@ def compute_view(state: st.LeaderboardState) -> View:
     view = View(n_tasks_total=len(bench.task_names))
     try:
         view.n_tasks = len(lb.selected_tasks(bench.name, filters))
-        table = view_table(state)
+        unsearched_table = view_table(state, search=False)
+        table = search_filter(unsearched_table, state.query)
     except RankingError as exc:
         view.error = str(exc)
         return view
@@ -279,7 +281,7 @@ def compute_view(state: st.LeaderboardState) -> View:
         if table.num_rows == 0:
             view.empty = "No task matches the task filters."
         return view
-    unsearched = lb.summary(bench.name, filters).num_rows
+    unsearched = unsearched_table.num_rows
     view.n_models_before_search = unsearched
     view.n_models = table.num_rows
     metrics, counts = gridmod.type_metric_info(lb.selected_tasks(bench.name, filters),
@@ -413,7 +415,8 @@ def size_figure(rows: list[dict], metric: str, selected=()) -> dict:
             "x": [points[i][0] for i in known], "y": [points[i][1][metric] for i in known],
             "text": [_hover(points[i][1], metric) for i in known], "hoverinfo": "text",
             "marker": {"size": [sizes[i] for i in known], "color": [colors[i] for i in known],
-                       "colorscale": "Greens", "cmin": 2, "cmax": 5, "opacity": 0.85,
+                       "colorscale": "Greens", "reversescale": True, "cmin": 2, "cmax": 5,
+                       "opacity": 0.85,
                        "line": {"width": 0.6, "color": "#2f4f3f"},
                        "colorbar": {"title": {"text": "Max tokens"}, "tickvals": [2, 3, 4, 5],
                                     "ticktext": ["100", "1K", "10K", "100K"], "thickness": 12}},
@@ -430,7 +433,9 @@ def size_figure(rows: list[dict], metric: str, selected=()) -> dict:
         data.append({
             "type": "scatter", "mode": "markers+text", "name": "selected" if selected else "top 5",
             "x": [x for x, _ in labelled], "y": [r[metric] for _, r in labelled],
-            "text": [r["Model"].split("/")[-1] for _, r in labelled], "textposition": "top center",
+            "text": [r["Model"].split("/")[-1] for _, r in labelled],
+            "textposition": [LABEL_POSITIONS[i % len(LABEL_POSITIONS)]
+                             for i in range(len(labelled))],
             "hoverinfo": "skip", "textfont": {"size": 11},
             "marker": {"size": 14, "color": "rgba(0,0,0,0)",
                        "line": {"width": 2, "color": "#d93025"}}})
@@ -698,7 +703,7 @@ def build_body(state: st.LeaderboardState, warnings=()) -> list:
         filters_panel(state, bench, opts, controls),
         html.Div(className="lb-toolbar", children=[
             dcc.Input(id=CONTROLS["search"], type="search", value=controls["search"],
-                      debounce=0.4, placeholder="Search models or organisations (a; b for several)",
+                      debounce=0.4, placeholder="Search model or organisation",
                       className="lb-search", autoComplete="off"),
             html.Span(counts_text(view, state), id="lb-counts", className="lb-counts"),
             html.Div(className="lb-actions", children=[
@@ -733,10 +738,10 @@ def build_body(state: st.LeaderboardState, warnings=()) -> list:
                     "rowSelection": {"mode": "multiRow", "checkboxes": True,
                                      "headerCheckbox": False, "enableClickSelection": False},
                     "selectionColumnDef": {"pinned": "left", "width": 44, "maxWidth": 44},
-                    "tooltipShowDelay": 250, "tooltipInteraction": True,
+                    "tooltipShowDelay": 250, "tooltipInteraction": True, "rowHeight": 36,
                     "suppressFieldDotNotation": True, "animateRows": False,
                     "suppressColumnVirtualisation": False,
-                    "overlayNoRowsTemplate": "No model to show with these filters.",
+                    "localeText": {"noRowsToShow": "No model to show with these filters."},
                 },
                 selectedRows={"ids": list(state.models)} if state.models else [],
                 style={"height": "640px", "width": "100%"}, className="lb-grid",
@@ -750,7 +755,7 @@ def build_body(state: st.LeaderboardState, warnings=()) -> list:
                 defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True,
                                "autoHeaderHeight": True},
                 dashGridOptions={"tooltipShowDelay": 250, "suppressFieldDotNotation": True,
-                                 "overlayNoRowsTemplate": "No task matches the task filters."},
+                                 "localeText": {"noRowsToShow": "No task matches the filters."}},
                 style={"height": "640px", "width": "100%"}, className="lb-grid",
             ),
         ]),
@@ -823,7 +828,7 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
         dcc.RangeSlider(id=CONTROLS["size"], min=scale.lo if scale else 0,
                         max=scale.hi if scale else 1, step=0.01, value=controls["size"],
                         marks=scale.marks() if scale else {}, allowCross=False,
-                        disabled=scale is None, updatemode="mouseup",
+                        disabled=scale is None, updatemode="mouseup", allow_direct_input=False,
                         tooltip={"always_visible": False, "placement": "bottom",
                                  "transform": "paramsLabel"}),
         html.Div(size_label(controls["size"], scale), id="lb-size-label",
@@ -880,8 +885,9 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
     ])
     n_active = len(state.active_filters())
     return html.Div(className="lb-card lb-filters", children=[
-        html.Details(open=True, className="lb-filter-section", children=[
-            html.Summary("Filter models"), model_filters]),
+        html.Details(open=_model_filters_active(state), className="lb-filter-section", children=[
+            html.Summary("Filter models (size, weights, instructions, zero-shot, model types)"),
+            model_filters]),
         html.Details(open=any(getattr(state, f) is not None for f in
                               ("task_types", "domains", "modalities", "languages", "tasks")),
                      className="lb-filter-section", children=[
@@ -894,6 +900,13 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
                         disabled=False, title=f"{n_active} active" if n_active else None),
         ]),
     ])
+
+
+def _model_filters_active(state: st.LeaderboardState) -> bool:
+    default = st.LeaderboardState()
+    return any(getattr(state, f) != getattr(default, f) for f in (
+        "min_b", "max_b", "unknown_size", "availability", "instructions",
+        "sentence_transformers", "model_types", "zero_shot", "all_models"))
 
 
 def size_label(value, scale: SizeScale | None) -> str:

@@ -1,0 +1,288 @@
+"""The compare page (path "/compare?model=a&model=b&benchmark=X"): 2 to 4 models side by side
+on one benchmark, per task type and per task, the winner of each row marked.
+
+Numbers come from the leaderboard's own tables (``mteb_lb.rankings`` summary and per-task, default
+filters; models outside mteb's registry are included when one of them is compared).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import dash
+import dash_ag_grid as dag
+from dash import Input, Output, dcc, html
+
+from app import query
+from app import state as st
+from mteb_lb import warehouse
+from mteb_lb.rankings import Filters, RankingError, leaderboard
+
+dash.register_page(__name__, path="/compare", name="Compare",
+                   title="Compare models · MTEB Leaderboard", order=1)
+
+URL = "cmp-url"
+BENCH = "cmp-benchmark"
+MODELS = "cmp-models"
+CONTENT = "cmp-content"
+META_ROWS = ("Zero-shot", "Active Parameters (B)", "Total Parameters (B)",
+             "Embedding Dimensions", "Max Tokens")
+
+
+def layout(**query_params):
+    state, warnings = st.decode_compare(query_params)
+    try:
+        lb = leaderboard()
+        benchmarks = lb.benchmarks()
+        menu = lb.menu()
+    except warehouse.WarehouseError as exc:
+        return html.Div(className="lb-pagewrap", children=[
+            html.Div(className="lb-notice lb-error", children=[
+                html.H2("No leaderboard data yet"), html.P(str(exc))])])
+    state, more = resolve(state, benchmarks, menu)
+    warnings += more
+    return html.Div(className="lb-pagewrap", children=[
+        dcc.Location(id=URL, refresh=False),
+        html.H1("Compare models"),
+        html.Div(id="cmp-warnings", children=_warnings(warnings)),
+        html.Div(className="lb-card lb-compare-controls", children=[
+            html.Div([html.Label("Benchmark", className="lb-field-label"),
+                      dcc.Dropdown(id=BENCH, options=benchmark_options(benchmarks, menu),
+                                   value=state.benchmark, clearable=False,
+                                   className="lb-dropdown")]),
+            html.Div([html.Label(f"Models (2 to {st.MAX_COMPARE})", className="lb-field-label"),
+                      dcc.Dropdown(id=MODELS, options=model_options(state.benchmark, state.models),
+                                   value=list(state.models), multi=True,
+                                   placeholder="Type model names…", className="lb-dropdown")]),
+        ]),
+        dcc.Loading(html.Div(id=CONTENT, children=comparison(state)), type="dot"),
+    ])
+
+
+def _warnings(warnings):
+    if not warnings:
+        return None
+    return html.Div(className="lb-notice lb-warning", children=[
+        html.Strong("Some parts of this link were not understood: "),
+        html.Ul([html.Li(w) for w in dict.fromkeys(warnings)])])
+
+
+def benchmark_options(benchmarks: dict, menu: dict) -> list[dict]:
+    on_menu = [b for b in menu.get("sidebar_benchmarks") or [] if b in benchmarks]
+    rest = sorted(set(benchmarks) - set(on_menu))
+    return [{"label": f"{benchmarks[b].display_name} — {b}"
+             if benchmarks[b].display_name != b else b, "value": b} for b in on_menu + rest]
+
+
+def model_options(benchmark: str | None, chosen=()) -> list[dict]:
+    if not benchmark:
+        return [{"label": m, "value": m} for m in chosen]
+    rows = query("app_benchmark_models", {"bench": benchmark})
+    out = [{"label": f"{r['model_name']} ({r['n_tasks_run']} tasks)"
+            + ("" if r["in_registry"] else " · not in registry"), "value": r["model_name"]}
+           for r in rows]
+    have = {r["model_name"] for r in rows}
+    out += [{"label": f"{m} (no result here)", "value": m} for m in chosen if m not in have]
+    return out
+
+
+def resolve(state: st.CompareState, benchmarks: dict, menu: dict
+            ) -> tuple[st.CompareState, list[str]]:
+    """Check the models exist and pick a benchmark: the one asked for, else the menu benchmark
+    on which the compared models cover the largest share of tasks (the default on ties)."""
+    warnings = []
+    known = {r["name"] for r in query("app_model_links")}
+    unknown = [m for m in state.models if m not in known]
+    if unknown:
+        warnings.append("Unknown model(s) ignored: " + ", ".join(unknown) + ".")
+        state = replace(state, models=tuple(m for m in state.models if m in known))
+    if state.benchmark and state.benchmark not in benchmarks:
+        shown = ", ".join(sorted(benchmarks)[:40])
+        warnings.append(f"Unknown benchmark “{state.benchmark}”; valid benchmarks: {shown}"
+                        + (" …" if len(benchmarks) > 40 else "") + ".")
+        state = replace(state, benchmark=None)
+    if not state.benchmark:
+        state = replace(state, benchmark=best_benchmark(state.models, benchmarks, menu))
+    return state, warnings
+
+
+def best_benchmark(models, benchmarks: dict, menu: dict) -> str:
+    default = menu.get("default_benchmark") or sorted(benchmarks)[0]
+    if not models:
+        return default
+    order = [default] + [b for b in menu.get("sidebar_benchmarks") or [] if b != default]
+    coverage: dict[str, float] = {}
+    for i, model in enumerate(models):
+        share = {r["benchmark"]: r["n_tasks_run"] / max(r["n_tasks"], 1)
+                 for r in query("app_model_benchmarks", {"model": model})}
+        coverage = share if i == 0 else {b: min(v, share.get(b, 0)) for b, v in coverage.items()}
+    candidates = [b for b in order if coverage.get(b)] or sorted(
+        (b for b in coverage if coverage[b]), key=lambda b: -coverage[b])
+    if not candidates:
+        return default
+    return max(candidates, key=lambda b: (coverage[b], -candidates.index(b)))
+
+
+# --------------------------------------------------------------------------------------------
+# the comparison
+# --------------------------------------------------------------------------------------------
+
+def _filters(models) -> Filters:
+    registry = {r["name"]: r["in_registry"] for r in query("app_model_links")}
+    return Filters(all_models=any(not registry.get(m, True) for m in models))
+
+
+def comparison(state: st.CompareState):
+    models = list(state.models)
+    if len(models) < 2:
+        return html.Div(className="lb-notice lb-empty", children=[
+            html.Span(f"Pick 2 to {st.MAX_COMPARE} models to compare them on "
+                      f"{state.benchmark}. Tip: tick rows on the leaderboard and use "
+                      "“Compare selected”.")])
+    lb = leaderboard()
+    try:
+        bench = lb.benchmark(state.benchmark)
+        filters = _filters(models)
+        summary = lb.summary(bench.name, filters)
+        per_task = lb.per_task(bench.name, filters)
+    except RankingError as exc:
+        return html.Div(str(exc), className="lb-notice lb-error")
+    srows = {r["Model"]: r for r in summary.to_pylist() if r["Model"] in models}
+    trows = {r["Model"]: r for r in per_task.to_pylist() if r["Model"] in models}
+    missing = [m for m in models if m not in srows]
+    from app.pages import leaderboard as lbpage
+
+    rows = [srows[m] for m in models if m in srows]
+    radar_rows = [dict(r) for r in rows]
+    _, types, _ = lbpage.radar_rows(radar_rows, bench, set(models))
+    radar = lbpage.radar_figure(radar_rows, types, f"Per task type on {bench.display_name}") \
+        if len(radar_rows) >= 2 else lbpage._empty_figure("")
+    return html.Div([
+        html.Div(className="lb-notice lb-warning", children=[
+            "No result on this benchmark for: " + ", ".join(missing)
+            + ". Pick another benchmark above."]) if missing else None,
+        html.Div(className="lb-two-col", children=[
+            html.Div(className="lb-card", children=[
+                html.H3(f"Summary on {bench.display_name}"),
+                summary_table(models, srows, summary.column_names, bench)]),
+            html.Div(className="lb-card", children=[
+                dcc.Graph(figure=radar, config={"displaylogo": False})]),
+        ]),
+        html.Div(className="lb-card", children=task_section(models, trows, per_task, bench)),
+    ])
+
+
+def _winner(values: dict[str, float | None], higher_is_better: bool = True) -> set[str]:
+    present = {m: v for m, v in values.items() if v is not None}
+    if len(present) < 2:
+        return set()
+    best = max(present.values()) if higher_is_better else min(present.values())
+    return {m for m, v in present.items() if v == best}
+
+
+def summary_table(models, srows, columns, bench):
+    score_rows = [c for c in columns if c not in ("Model", "Release Date")
+                  and c not in META_ROWS]
+    meta_rows = [c for c in META_ROWS if c in columns
+                 and (c != "Zero-shot" or bench.show_zero_shot)]
+    head = html.Thead(html.Tr([html.Th("")] + [
+        html.Th(dcc.Link(m.split("/")[-1], href=st.model_href(m), title=m), className="num")
+        for m in models]))
+    body = []
+    for col in score_rows:
+        is_rank = col.startswith("Rank")
+        values = {m: srows.get(m, {}).get(col) for m in models}
+        wins = _winner(values, higher_is_better=not is_rank)
+        body.append(html.Tr([html.Th(col)] + [
+            html.Td(_fmt(values[m], col) + (" ★" if m in wins else ""),
+                    className="num" + (" lb-win" if m in wins else "")) for m in models]))
+    for col in meta_rows:
+        body.append(html.Tr([html.Th(col, className="lb-hint")] + [
+            html.Td(_fmt(srows.get(m, {}).get(col), col), className="num lb-hint")
+            for m in models]))
+    return html.Table(className="lb-table", children=[head, html.Tbody(body)])
+
+
+def _fmt(value, column: str) -> str:
+    if value is None:
+        return "⚠️ NA" if column == "Zero-shot" else "–"
+    if column.startswith("Rank") or column in ("Embedding Dimensions", "Max Tokens"):
+        return f"{int(value):,}"
+    if column == "Zero-shot":
+        return "⚠️ NA" if value < 0 else f"{value}%"
+    if column.endswith("Parameters (B)"):
+        return f"{value:.1f}" if value >= 1 else f"{value:.3f}"
+    return f"{value:.2f}"
+
+
+def task_section(models, trows, per_task, bench) -> list:
+    lb = leaderboard()
+    tasks = [c for c in per_task.column_names if c != "Model"]
+    fields = {m: f"m{i}" for i, m in enumerate(models)}
+    rows, wins, ties = [], {m: 0 for m in models}, 0
+    for task in tasks:
+        meta = lb.task_meta(task) or {}
+        values = {m: trows.get(m, {}).get(task) for m in models}
+        best = _winner(values)
+        row = {"task": task, "type": meta.get("type"), "metric": meta.get("main_score")}
+        for m in models:
+            if values[m] is not None:
+                row[fields[m]] = round(values[m], 4)
+        if best:
+            row["best"] = round(max(values[m] for m in best), 4)
+            if len(best) == 1:
+                wins[next(iter(best))] += 1
+                row["winner"] = next(iter(best)).split("/")[-1]
+            else:
+                ties += 1
+                row["winner"] = "tie"
+        rows.append(row)
+    defs = [
+        {"field": "task", "headerName": "Task", "pinned": "left", "width": 260,
+         "filter": "agTextColumnFilter"},
+        {"field": "type", "headerName": "Type", "width": 160, "filter": True},
+        {"field": "metric", "headerName": "Metric", "width": 130},
+    ] + [
+        {"field": fields[m], "headerName": m.split("/")[-1], "headerTooltip": m, "width": 150,
+         "type": "rightAligned", "valueFormatter": {"function": "fmtScore(params)"},
+         "comparator": {"function": "nullsLast(valueA, valueB, nodeA, nodeB, isDescending)"},
+         "sortingOrder": ["desc", "asc", None],
+         "cellClassRules": {"lb-best": "x !== undefined && x !== null && x === data.best"}}
+        for m in models
+    ] + [{"field": "winner", "headerName": "Winner", "width": 170, "filter": True}]
+    summary = " · ".join(f"{m.split('/')[-1]}: {wins[m]}" for m in models)
+    return [
+        html.H3(f"Per task ({len(tasks)} tasks)"),
+        html.P(f"Tasks won — {summary}" + (f" · ties: {ties}" if ties else "")
+               + ". Bold marks the best score of each row.", className="lb-hint"),
+        dag.AgGrid(id="cmp-task-grid", columnDefs=defs, rowData=rows,
+                   defaultColDef={"sortable": True, "resizable": True},
+                   dashGridOptions={"animateRows": False, "tooltipShowDelay": 250},
+                   style={"height": "560px", "width": "100%"}),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# callbacks
+# --------------------------------------------------------------------------------------------
+
+def update(benchmark, models):
+    models = list(dict.fromkeys(models or []))
+    warnings = []
+    if len(models) > st.MAX_COMPARE:
+        warnings.append(f"At most {st.MAX_COMPARE} models: the first {st.MAX_COMPARE} are "
+                        "compared.")
+        models = models[: st.MAX_COMPARE]
+    state = st.CompareState(models=tuple(models), benchmark=benchmark)
+    return (comparison(state), st.encode_compare(state), model_options(benchmark, models),
+            models, _warnings(warnings))
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    app.callback(
+        Output(CONTENT, "children"), Output(URL, "search"), Output(MODELS, "options"),
+        Output(MODELS, "value"), Output("cmp-warnings", "children"),
+        Input(BENCH, "value"), Input(MODELS, "value"),
+        prevent_initial_call=True,
+    )(update)
+

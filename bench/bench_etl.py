@@ -1,0 +1,138 @@
+"""ETL benchmark on the real results repository: full build, rerun with nothing changed, rerun
+after ~1 % of the result files changed; and, in the same run, mteb's own loader
+(`ResultCache.load_results(only_main_score=True)`) on the same folder when an interpreter with
+mteb is given. Prints medians (and the ratio to mteb) and writes bench/out/etl.json.
+
+    .venv/bin/python bench/bench_etl.py --results /path/holding/results [--repeat 3]
+        [--mteb-python .mteb-venv/bin/python]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MTEB_SNIPPET = r"""
+import json, resource, sys, time, tempfile, os
+from pathlib import Path
+t0 = time.perf_counter()
+from mteb.cache import ResultCache
+tmp = Path(tempfile.mkdtemp())
+(tmp / "remote").symlink_to(Path(sys.argv[1]).resolve())
+cache = ResultCache(cache_path=tmp)
+t1 = time.perf_counter()
+results = cache.load_results(only_main_score=True, require_model_meta=False, include_remote=True)
+t2 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1,
+                  "model_results": len(results.model_results),
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_etl(args: list[str], warehouse: Path) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MB of the ETL process tree, last summary line)."""
+    env = {**os.environ, "MTEB_LB_WAREHOUSE": str(warehouse)}
+    cmd = [sys.executable, "-c", "import sys; from mteb_lb.cli import main; sys.exit(main())",
+           "etl", *args]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"etl failed: {proc.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    return wall, max(peak, before) / 1024, lines[-1] if lines else ""
+
+
+def touch_one_percent(repo: Path, seed: int) -> int:
+    """Rewrite ~1 % of the result files with a changed number (new inode: the originals, which
+    the copy hard-links, stay intact)."""
+    files = sorted(p for p in (repo / "results").rglob("*.json") if p.name != "model_meta.json")
+    rng = random.Random(seed)
+    chosen = rng.sample(files, max(1, len(files) // 100))
+    for path in chosen:
+        data = json.loads(path.read_text())
+        data["evaluation_time"] = (data.get("evaluation_time") or 0) + 1 \
+            if isinstance(data.get("evaluation_time"), (int, float)) else 1.0
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, path)
+    return len(chosen)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", default=os.environ.get("MTEB_LB_REAL_RESULTS"),
+                        help="folder holding results/ (default: $MTEB_LB_REAL_RESULTS)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--mteb-python", default=str(ROOT / ".mteb-venv" / "bin" / "python"))
+    parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "etl.json"))
+    args = parser.parse_args()
+    if not args.results or not (Path(args.results) / "results").is_dir():
+        print("no real results: pass --results DIR (a folder holding results/)")
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="mteb-lb-bench-etl-"))
+    repo = work / "repo"
+    print(f"copying {args.results} (hard links) to {repo} ...", file=sys.stderr)
+    subprocess.run(["cp", "-al", str(Path(args.results).resolve()), str(repo)], check=True)
+    figures: dict[str, list[float]] = {"full_s": [], "full_rss_mb": [], "nochange_s": [],
+                                       "one_percent_s": []}
+    try:
+        for i in range(args.repeat):
+            warehouse = work / f"warehouse-{i}"
+            wall, rss, _ = run_etl(["--source", str(repo), "--full"], warehouse)
+            figures["full_s"].append(wall)
+            figures["full_rss_mb"].append(rss)
+            wall, _, line = run_etl(["--source", str(repo)], warehouse)
+            figures["nochange_s"].append(wall)
+            changed = touch_one_percent(repo, seed=i)
+            wall, _, line = run_etl(["--source", str(repo)], warehouse)
+            figures["one_percent_s"].append(wall)
+            print(f"run {i + 1}: full {figures['full_s'][-1]:.1f} s, no change "
+                  f"{figures['nochange_s'][-1]:.2f} s, {changed} files changed "
+                  f"{figures['one_percent_s'][-1]:.2f} s", file=sys.stderr)
+            shutil.rmtree(warehouse, ignore_errors=True)
+        mteb = None
+        if Path(args.mteb_python).exists():
+            print("running mteb's ResultCache.load_results (takes minutes) ...", file=sys.stderr)
+            proc = subprocess.run([args.mteb_python, "-c", MTEB_SNIPPET, str(repo)],
+                                  capture_output=True, text=True,
+                                  env={**os.environ, "HF_HUB_OFFLINE": "1"})
+            if proc.returncode == 0:
+                mteb = json.loads(proc.stdout.strip().splitlines()[-1])
+            else:
+                print(f"mteb run failed: {proc.stderr[-1000:]}", file=sys.stderr)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    medians = {k: statistics.median(v) for k, v in figures.items()}
+    result = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+              "repeat": args.repeat, "runs": figures, "medians": medians, "mteb": mteb}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2))
+    print(f"| scenario | median | target |\n|---|---|---|")
+    print(f"| full build | {medians['full_s']:.1f} s, peak RSS {medians['full_rss_mb']:.0f} MB "
+          f"| ≤ 30 s, ≤ 3 GB |")
+    print(f"| rerun, nothing changed | {medians['nochange_s']:.2f} s | ≤ 2 s |")
+    print(f"| rerun, 1 % of files changed | {medians['one_percent_s']:.2f} s | ≤ 5 s |")
+    if mteb:
+        ratio = mteb["load_s"] / medians["full_s"]
+        print(f"| mteb ResultCache.load_results (1 run) | {mteb['load_s']:.1f} s, peak RSS "
+              f"{mteb['max_rss_mb']:.0f} MB | ours is {ratio:.1f}x faster |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
