@@ -272,7 +272,8 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
         defs[[d.get("colId") for d in defs].index(MODEL)]["sort"] = sort[1]
     for task_type in type_order:
         children = type_groups[task_type]
-        defs.append({"headerName": f"{task_type} ({len(children)})", "groupId": task_type,
+        defs.append({"headerName": f"{header_label(task_type)} ({len(children)})",
+                     "groupId": task_type,
                      "headerTooltip": f"{len(children)} {task_type} task(s)",
                      "children": children, "marryChildren": True})
     return GridData(column_defs=defs, row_data=rows, fields=fields)

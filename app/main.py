@@ -176,10 +176,11 @@ def prewarm_rankings() -> int:
 
     lb = leaderboard()
     try:
+        from app.pages.leaderboard import menu_order
+
         menu = lb.menu()
         names = list(dict.fromkeys(
-            [menu.get("default_benchmark")] + list(menu.get("sidebar_benchmarks") or [])
-            + sorted(lb.benchmarks())))
+            [menu.get("default_benchmark")] + menu_order(menu) + sorted(lb.benchmarks())))
     except Exception:  # no build yet, or a broken one: pages report it themselves
         log.warning("prewarm skipped: no readable build", exc_info=True)
         return 0

@@ -113,8 +113,9 @@ def _stats_unchanged(groups: dict[str, list[FileStat]], prev: dict[str, PrevFile
 
 def run(repo_root: Path, *, source: str, source_commit: str | None = None, full: bool = False,
         catalog_dir: Path | None = None, warehouse_dir: Path | None = None,
-        workers: int | None = None, progress=None) -> BuildReport:
-    """Build from `repo_root` (a folder holding results/) and publish. Holds the ETL lock."""
+        workers: int | None = None, progress=None, validate=None) -> BuildReport:
+    """Build from `repo_root` (a folder holding results/) and publish. Holds the ETL lock.
+    ``validate(final_dir)``, when given, runs before the build is published; raising stops it."""
     started = time.monotonic()
     warehouse_dir = warehouse_dir or warehouse.root()
     with warehouse.etl_lock(warehouse_dir):
@@ -169,7 +170,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             _create_database(staged)
             timings["database_s"] = time.monotonic() - t
             t = time.monotonic()
-            final = _publish(staged, manifest, timings, warehouse_dir)
+            final = _publish(staged, manifest, timings, warehouse_dir, validate)
             timings["publish_s"] = time.monotonic() - t
         finally:
             if staged.exists():
@@ -399,12 +400,20 @@ def _empty_select(table_schema: pa.Schema) -> str:
     return f"(SELECT {cols} WHERE false)"
 
 
-def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path) -> Path:
+def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
+             validate=None) -> Path:
+    from etl import history  # leaderboard_history: delta-encoded snapshots (etl/history.py)
+
     def finalize(final: Path) -> dict:
+        history.prepare(final)
         checks = _finalize(final)
         if checks["tasks"] == 0 or checks["benchmarks"] == 0:
             raise RuntimeError(f"validation failed: empty catalog tables {checks}")
-        return {"validation": checks, "timings": {k: round(v, 3) for k, v in timings.items()}}
+        extra = history.record(final, manifest, warehouse_dir)
+        if validate is not None:
+            validate(final)
+        return {"validation": checks, "timings": {k: round(v, 3) for k, v in timings.items()},
+                **extra}
 
     return warehouse.publish(staged, manifest, warehouse_dir, finalize=finalize)
 

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "mteb_lb.table_cli",  # table
     "app.cli",            # serve
     "mteb_lb.misc_cli",   # settings, builds
+    "etl.refresh_cli",    # refresh, status
 )
 
 

@@ -51,6 +51,7 @@ class Filters:
     languages: tuple[str, ...] | None = None   # ISO 639-3 codes, e.g. ("eng", "deu")
     tasks: tuple[str, ...] | None = None
     all_models: bool = False                    # include models outside mteb's registry
+    models: tuple[str, ...] | None = None       # an explicit selection of models
 
     def key(self) -> tuple:
         return tuple(sorted(asdict(self).items()))
@@ -275,8 +276,11 @@ class Leaderboard:
         no_model_filter = filters == Filters(tasks=filters.tasks, task_types=filters.task_types,
                                              domains=filters.domains, modalities=filters.modalities,
                                              languages=filters.languages,
-                                             all_models=filters.all_models)
+                                             all_models=filters.all_models, models=filters.models)
         models = None if no_model_filter else self.selected_models(benchmark, filters, tasks)
+        if filters.models is not None:
+            chosen = set(filters.models)
+            models = sorted(chosen if models is None else chosen.intersection(models))
         if models is not None and not models:
             return None
         all_tasks = len(tasks) == len(self.benchmark(benchmark).task_names)
@@ -355,21 +359,17 @@ class Leaderboard:
         if params is None:
             return pa.table({"Model": pa.array([], pa.string())})
         langview = None if bench.language_view == "all" else list(bench.language_view)
-        params = {**params, "langview": langview, "public_only": False}
         scores = self._query(
-            "SELECT model_name, language, score FROM lb_language_scores($bench, $models, $tasks, "
-            "$langs, $langview, $registry_only) WHERE in_table",
-            {k: params[k] for k in ("bench", "models", "tasks", "langs", "langview",
-                                    "registry_only")}).to_pylist()
+            "SELECT model_name, language, score, borda_rank FROM lb_per_language($bench, $models, "
+            "$tasks, $langs, $langview, $registry_only)",
+            {**{k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only")},
+             "langview": langview}).to_pylist()
         languages = sorted({s["language"] for s in scores})
-        if len(languages) == 1:
-            order = {s["model_name"]: -(s["score"] if s["score"] is not None else float("-inf"))
+        if len(languages) == 1:  # mteb sorts a single language by its score instead
+            order = {s["model_name"]: -s["score"] if s["score"] is not None else None
                      for s in scores}
         else:
-            borda = self._query(
-                "SELECT model_name, borda_rank FROM lb_borda($bench, $models, $tasks, $langs, "
-                "$public_only, $registry_only, 'language', $langview)", params).to_pylist()
-            order = {b["model_name"]: b["borda_rank"] for b in borda}
+            order = {s["model_name"]: s["borda_rank"] for s in scores}
         return _pivot(scores, "language", order, column_order=languages)
 
     def task_info(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:

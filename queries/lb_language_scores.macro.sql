@@ -17,7 +17,8 @@ precomputed as (
 long as (
     from lb_long(bench, models, tasks, langs, false, registry_only)
     where (tasks is not null or langs is not null)
-      and (langview is null or list_has_any(languages, langview))
+      and (langview is null or language_set in (
+          select language_set from language_sets where list_has_any(languages, langview)))
 ),
 
 exploded as (

@@ -11,5 +11,7 @@ where benchmark = bench
   and (models is null or model_name in (select unnest(models)))
   and (tasks is null or task_name in (select unnest(tasks)))
   and (langs is null
-       or list_has_any(list_transform(languages, lambda l: split_part(l, '-', 1)), langs))
+       or language_set in (select language_set from (select language_set, unnest(iso_codes) as code
+                                                    from language_sets)
+                           where code in (select unnest(langs))))
   and (not public_only or is_public)

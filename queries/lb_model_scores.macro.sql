@@ -75,7 +75,7 @@ borda as (
     from task_borda
     union all
     select model_name, borda_points, borda_rank
-    from lb_borda(bench, models, tasks, langs, public_only, registry_only, 'subset', null)
+    from lb_subset_borda(bench, models, tasks, langs, public_only, registry_only)
     where by_subset
 ),
 

@@ -201,7 +201,7 @@ def test_counts_per_table(variant):
         n_metrics += len(buf)
         n_arrays += len(buf.array_metrics)
     expected = {
-        "scores": sum(s.n_entries for s in loaded),   # 34 entries
+        "scores": sum(s.n_entries for s in loaded),
         "metrics": n_metrics,
         "metric_arrays": n_arrays,                   # spe x2, v_measures x2, pearson, spearman, timings
         "files": len(specs),
@@ -877,3 +877,20 @@ def test_raising_the_size_limit_reloads_the_large_file(small, monkeypatch):
 def test_scan_without_results_raises_source_error(tmp_path):
     with pytest.raises(build.SourceError, match="has no results/ folder"):
         build.scan(tmp_path)
+
+
+def test_generated_catalog_has_the_shape_of_the_committed_one(tmp_path):
+    """The fixture catalog must stay a faithful stand-in for etl/catalog/ (same files, same
+    keys per task / benchmark / model, triples as [task, split, subset, [langs]])."""
+    from etl import catalog
+
+    real = catalog.load_snapshot()
+    ours = catalog.load_snapshot(fx.ranking_catalog(tmp_path / "cat"))
+    assert set(ours) == set(real) == set(catalog.SNAPSHOT_FILES)
+    for key in ("tasks", "benchmarks", "models"):
+        assert set(ours[key][0]) == set(real[key][0]), key
+    bench, triples = next(iter(ours["benchmark_tasks"].items()))
+    real_triple = next(iter(real["benchmark_tasks"].values()))[0]
+    assert [type(x) for x in triples[0]] == [type(x) for x in real_triple]
+    assert set(ours["task_renames"]) == set(real["task_renames"])
+    assert isinstance(ours["meta"]["mteb_version"], str)

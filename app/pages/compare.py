@@ -68,7 +68,9 @@ def _warnings(warnings):
 
 
 def benchmark_options(benchmarks: dict, menu: dict) -> list[dict]:
-    on_menu = [b for b in menu.get("sidebar_benchmarks") or [] if b in benchmarks]
+    from app.pages.leaderboard import menu_order
+
+    on_menu = [b for b in menu_order(menu) if b in benchmarks]
     rest = sorted(set(benchmarks) - set(on_menu))
     return [{"label": f"{benchmarks[b].display_name} — {b}"
              if benchmarks[b].display_name != b else b, "value": b} for b in on_menu + rest]
@@ -107,20 +109,23 @@ def resolve(state: st.CompareState, benchmarks: dict, menu: dict
 
 
 def best_benchmark(models, benchmarks: dict, menu: dict) -> str:
+    from app.pages.leaderboard import menu_order
+
     default = menu.get("default_benchmark") or sorted(benchmarks)[0]
     if not models:
         return default
-    order = [default] + [b for b in menu.get("sidebar_benchmarks") or [] if b != default]
     coverage: dict[str, float] = {}
     for i, model in enumerate(models):
         share = {r["benchmark"]: r["n_tasks_run"] / max(r["n_tasks"], 1)
                  for r in query("app_model_benchmarks", {"model": model})}
         coverage = share if i == 0 else {b: min(v, share.get(b, 0)) for b, v in coverage.items()}
-    candidates = [b for b in order if coverage.get(b)] or sorted(
-        (b for b in coverage if coverage[b]), key=lambda b: -coverage[b])
-    if not candidates:
-        return default
-    return max(candidates, key=lambda b: (coverage[b], -candidates.index(b)))
+    order = [default] + [b for b in menu_order(menu) if b != default]
+    order += sorted(b for b in coverage if b not in order)
+    for b in order:          # the first benchmark (menu order) all of them (almost) completed
+        if coverage.get(b, 0) >= 0.95:
+            return b
+    covered = [b for b in order if coverage.get(b)]
+    return max(covered, key=lambda b: (coverage[b], -order.index(b))) if covered else default
 
 
 # --------------------------------------------------------------------------------------------

@@ -650,6 +650,20 @@ def sidebar(menu: dict, benchmarks: dict, active: str | None, *, as_links: bool 
         html.Div("Benchmarks", className="lb-sidebar-title"), *entries])
 
 
+def menu_order(menu: dict) -> list[str]:
+    """The benchmarks of the official menu tree, in the order the menu shows them."""
+    out: list[str] = []
+
+    def walk(items):
+        for item in items or []:
+            if item.get("type") == "benchmark" and item.get("name"):
+                out.append(item["name"])
+            walk(item.get("items"))
+
+    walk(menu.get("sidebar"))
+    return list(dict.fromkeys(out))
+
+
 def _contains(item: dict, name: str | None) -> bool:
     if item.get("type") == "benchmark":
         return item.get("name") == name

@@ -221,8 +221,9 @@ def model_ranks(name: str) -> list[dict]:
     if not card:
         return []
     filters = Filters(all_models=not card[0].get("in_registry"))
-    menu = lb.menu()
-    order = {b: i for i, b in enumerate(menu.get("sidebar_benchmarks") or [])}
+    from app.pages.leaderboard import menu_order
+
+    order = {b: i for i, b in enumerate(menu_order(lb.menu()))}
     covered = query("app_model_benchmarks", {"model": name})
     covered.sort(key=lambda r: (order.get(r["benchmark"], len(order)), r["benchmark"]))
     out = []

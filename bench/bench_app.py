@@ -1,0 +1,323 @@
+"""Server-side timings of the dashboard against the current build.
+
+    .venv/bin/python bench/bench_app.py [--repeat 5] [--switches 12] [--start-runs 3] [--json]
+
+Prints the median server time of:
+
+* **app start to serving**: ``mteb-lb serve`` in a fresh process until ``GET /`` answers 200;
+* **default page data**: the page-routing request of ``/`` (the whole leaderboard page, its grid
+  data and plot included), first call of the process (cold: DuckDB's first reads) and repeated;
+* **benchmark switch**: a menu click (the ``switch_benchmark`` callback rebuilding the page body)
+  over menu benchmarks, each for the first time (cold rankings), again (cached), and after the
+  background prewarm the app runs after its first request;
+* **filter change**: the ``update_view`` callback for a set of filter changes on the default
+  benchmark, each for the first time (cold rankings) and again (cached);
+
+and the JSON size of the summary grid data (rowData + columnDefs) of MTEB(Multilingual, v2).
+
+Requests go through Flask's test client with the same JSON bodies the browser sends, so the
+times include Dash's dispatch and JSON serialisation but no network. Exits 0 with a message
+when no build is published.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MULTILINGUAL = "MTEB(Multilingual, v2)"
+TARGETS_MS = {"benchmark switch": 150, "filter change": 150}
+
+
+# --------------------------------------------------------------------------------------------
+# app start
+# --------------------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def time_start(runs: int) -> list[float]:
+    """Seconds from spawning `mteb-lb serve` to the first 200 on GET /."""
+    times = []
+    for _ in range(runs):
+        port = _free_port()
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mteb_lb.cli", "serve", "--port", str(port)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError("mteb-lb serve exited early")
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.02)
+                if time.perf_counter() - started > 60:
+                    raise RuntimeError("mteb-lb serve did not answer within 60 s")
+            times.append(time.perf_counter() - started)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    return times
+
+
+# --------------------------------------------------------------------------------------------
+# callback requests
+# --------------------------------------------------------------------------------------------
+
+class Client:
+    def __init__(self, app):
+        self.client = app.server.test_client()
+        self.client.get("/")
+        self.deps = self.client.get("/_dash-dependencies").get_json()
+
+    def output_of(self, needle: str) -> str:
+        for dep in self.deps:
+            if needle in dep["output"]:
+                return dep["output"]
+        raise KeyError(needle)
+
+    def post(self, body: dict) -> tuple[float, int, dict]:
+        started = time.perf_counter()
+        response = self.client.post("/_dash-update-component", json=body)
+        elapsed = time.perf_counter() - started
+        if response.status_code not in (200, 204):
+            raise RuntimeError(f"{response.status_code}: {response.data[:500]!r}")
+        data = response.get_json() if response.status_code == 200 else {}
+        return elapsed, len(response.data), data
+
+
+def routing_body(client: Client, search: str = "") -> dict:
+    return {
+        "output": client.output_of("_pages_content.children"),
+        "outputs": [{"id": "_pages_content", "property": "children"},
+                    {"id": "_pages_store", "property": "data"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"},
+                   {"id": "_pages_location", "property": "search", "value": search}],
+        "changedPropIds": ["_pages_location.pathname"], "state": [],
+    }
+
+
+def control_specs(lbpage, state) -> list[dict]:
+    values = lbpage.state_to_controls(state)
+    return [{"id": lbpage.CONTROLS[k], "property": "value", "value": values[k]}
+            for k in lbpage.CONTROL_KEYS]
+
+
+def view_body(client: Client, lbpage, state, changed: str = "lb-types") -> dict:
+    outputs = [(lbpage.GRID, "columnDefs"), (lbpage.GRID, "rowData"),
+               (lbpage.TASK_GRID, "columnDefs"), (lbpage.TASK_GRID, "rowData"),
+               ("lb-grid-wrap", "style"), ("lb-task-grid-wrap", "style"), ("lb-plots", "style"),
+               ("lb-counts", "children"), ("lb-empty", "style"), ("lb-empty-text", "children"),
+               ("lb-chips", "children"), (lbpage.VIEW_KEY, "data")]
+    return {
+        "output": client.output_of("lb-grid.rowData"),
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": control_specs(lbpage, state),
+        "state": [{"id": lbpage.BENCH, "property": "data", "value": state.benchmark}],
+        "changedPropIds": [f"{changed}.value"],
+    }
+
+
+def switch_body(client: Client, lbpage, buttons: list[str], current: str, target: str) -> dict:
+    from app import state as st
+
+    def bid(name):
+        return {"name": name, "type": lbpage.MENU_BTN}
+
+    return {
+        "output": client.output_of("lb-body.children"),
+        "outputs": [{"id": "lb-body", "property": "children"},
+                    [{"id": bid(b), "property": "className"} for b in buttons],
+                    {"id": "lb-url", "property": "search"}],
+        "inputs": [[{"id": bid(b), "property": "n_clicks", "value": 1 if b == target else None}
+                    for b in buttons]],
+        "state": [[{"id": bid(b), "property": "id", "value": bid(b)} for b in buttons],
+                  {"id": lbpage.BENCH, "property": "data", "value": current},
+                  {"id": lbpage.PLOT_TABS, "property": "value", "value": "size"},
+                  {"id": lbpage.GRID, "property": "selectedRows", "value": []},
+                  *control_specs(lbpage, st.LeaderboardState(benchmark=current))],
+        "changedPropIds": [json.dumps(bid(target), sort_keys=True, separators=(",", ":"))
+                           + ".n_clicks"],
+    }
+
+
+def filter_states(default: str, lb):
+    from app import state as st
+
+    opts = lb.options(default)
+    base = st.LeaderboardState(benchmark=default)
+    types = opts.task_types
+    cases = [
+        ("open weights", dict(availability="open")),
+        ("proprietary", dict(availability="proprietary")),
+        ("instruction-tuned", dict(instructions="yes")),
+        ("sentence-transformers", dict(sentence_transformers=True)),
+        ("zero-shot: remove unknown", dict(zero_shot="remove_unknown")),
+        ("zero-shot: only", dict(zero_shot="only_zero_shot")),
+        ("size <= 1B", dict(max_b=1.0)),
+        ("size 100M-5B", dict(min_b=0.1, max_b=5.0)),
+        ("model type dense", dict(model_types=("dense",))),
+        ("one task type", dict(task_types=tuple(types[-1:]))),
+        ("drop one task type", dict(task_types=tuple(types[1:]))),
+        ("languages eng+fra", dict(languages=tuple(x for x in ("eng", "fra")
+                                                   if x in opts.languages) or None)),
+        ("search 'e5'", dict(query="e5")),
+        ("tab: per task", dict(tab="per-task")),
+    ]
+    from dataclasses import replace
+
+    return [(name, replace(base, **kw)) for name, kw in cases]
+
+
+def median_ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000 if values else float("nan")
+
+
+# --------------------------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5, help="repeats of the warm cases")
+    parser.add_argument("--switches", type=int, default=12,
+                        help="menu benchmarks switched to (menu order)")
+    parser.add_argument("--start-runs", type=int, default=3, help="cold starts of the server")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+
+    from mteb_lb import warehouse
+
+    try:
+        build = warehouse.current_build()
+    except warehouse.WarehouseError as exc:
+        print(f"no published build: {exc}")
+        return 0
+    results: dict[str, object] = {"build": build.name}
+    out = sys.stderr if args.json else sys.stdout
+    print(f"build {build.name}", file=out)
+
+    start = time_start(args.start_runs)
+    results["app start to serving (s)"] = {"median": statistics.median(start),
+                                           "runs": start}
+    print(f"app start to serving: median {statistics.median(start):.2f} s "
+          f"(runs: {', '.join(f'{t:.2f}' for t in start)})", file=out)
+
+    from app.main import create_app, prewarm_rankings
+    from mteb_lb.rankings import leaderboard
+
+    app = create_app(prewarm=False)
+    client = Client(app)
+    lbpage = sys.modules["app.pages.leaderboard"]
+    lb = leaderboard()
+
+    # default page
+    cold, size, _ = client.post(routing_body(client))
+    warm = [client.post(routing_body(client))[0] for _ in range(args.repeat)]
+    results["default page data (ms)"] = {"cold": cold * 1000, "warm median": median_ms(warm),
+                                         "response bytes": size}
+    print(f"default page data:    cold {cold * 1000:.0f} ms, warm median {median_ms(warm):.0f} "
+          f"ms ({size / 1024:.0f} KiB response)", file=out)
+
+    # benchmark switch
+    menu = lb.menu()
+    order = lbpage.menu_order(menu)
+    buttons = order + sorted(set(lb.benchmarks()) - set(order))
+    default = menu.get("default_benchmark") or order[0]
+    targets = [b for b in order if b != default][: args.switches]
+    current, cold_switch, per_bench = default, [], {}
+    for target in targets:
+        t, nbytes, _ = client.post(switch_body(client, lbpage, buttons, current, target))
+        cold_switch.append(t)
+        per_bench[target] = round(t * 1000, 1)
+        current = target
+    warm_switch = []
+    for _ in range(max(1, args.repeat // 2)):
+        for target in targets:
+            warm_switch.append(client.post(switch_body(client, lbpage, buttons, current,
+                                                        target))[0])
+            current = target
+    prewarm_started = time.perf_counter()
+    n_prewarmed = prewarm_rankings()
+    prewarm_s = time.perf_counter() - prewarm_started
+    rest = [b for b in order if b not in targets and b != default][: args.switches]
+    after_prewarm = []
+    for target in rest or targets:
+        after_prewarm.append(client.post(switch_body(client, lbpage, buttons, current,
+                                                     target))[0])
+        current = target
+    results["benchmark switch (ms)"] = {
+        "cold median": median_ms(cold_switch), "cached median": median_ms(warm_switch),
+        "after prewarm median (other benchmarks)": median_ms(after_prewarm),
+        "prewarm seconds": prewarm_s, "prewarmed benchmarks": n_prewarmed,
+        "cold per benchmark": per_bench}
+    print(f"benchmark switch:     cold median {median_ms(cold_switch):.0f} ms over "
+          f"{len(cold_switch)} benchmarks; cached median {median_ms(warm_switch):.0f} ms; "
+          f"after the prewarm ({n_prewarmed} benchmarks in {prewarm_s:.1f} s) median "
+          f"{median_ms(after_prewarm):.0f} ms over {len(after_prewarm)} others", file=out)
+
+    # filter change
+    cold_filter, warm_filter, per_filter = [], [], {}
+    for name, state in filter_states(default, lb):
+        t, _, _ = client.post(view_body(client, lbpage, state))
+        cold_filter.append(t)
+        per_filter[name] = round(t * 1000, 1)
+    for _ in range(args.repeat):
+        for name, state in filter_states(default, lb):
+            warm_filter.append(client.post(view_body(client, lbpage, state))[0])
+    results["filter change (ms)"] = {"cold median": median_ms(cold_filter),
+                                     "cached median": median_ms(warm_filter),
+                                     "cold per filter": per_filter}
+    print(f"filter change:        cold median {median_ms(cold_filter):.0f} ms over "
+          f"{len(cold_filter)} filters on {default}; cached median "
+          f"{median_ms(warm_filter):.0f} ms", file=out)
+    for name, ms in per_filter.items():
+        print(f"    {name:<28} {ms:8.1f} ms (cold)", file=out)
+
+    # payload
+    from app import state as st
+
+    payload = {}
+    if MULTILINGUAL in lb.benchmarks():
+        _, _, data = client.post(view_body(client, lbpage,
+                                           st.LeaderboardState(benchmark=MULTILINGUAL)))
+        grid = data["response"][lbpage.GRID]
+        payload = {"rowData bytes": len(json.dumps(grid["rowData"], separators=(",", ":"))),
+                   "columnDefs bytes": len(json.dumps(grid["columnDefs"],
+                                                      separators=(",", ":"))),
+                   "rows": len(grid["rowData"])}
+        total = payload["rowData bytes"] + payload["columnDefs bytes"]
+        payload["total bytes"] = total
+        print(f"summary grid payload for {MULTILINGUAL}: {total / 1024:.0f} KiB "
+              f"({payload['rows']} rows; rowData {payload['rowData bytes'] / 1024:.0f} KiB, "
+              f"columnDefs {payload['columnDefs bytes'] / 1024:.0f} KiB)", file=out)
+    results["summary payload"] = payload
+
+    print("targets: benchmark switch and filter change <= 150 ms median, summary payload "
+          "<= 1 MB, start <= 3 s", file=out)
+    if args.json:
+        print(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Leaderboard table benchmark: mteb's bench_leaderboard.py scenarios on our SQL rankings, and,
+in the same run, on mteb's own code when an interpreter with mteb is available.
+
+    .venv/bin/python bench/bench_tables.py [--warehouse DIR] [--results DIR]
+        [--mteb-python .mteb-venv/bin/python] [--repeat 5]
+
+Each scenario builds the summary, per-task and (where the benchmark has one) per-language table.
+cold = first call in a fresh process (build just opened); warm = median of repeats with our
+result cache cleared, so it measures the SQL, not a dictionary lookup. Writes
+bench/out/tables.json and prints a markdown table with ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scenarios import ALT, MAIN, SCENARIOS, subset  # noqa: E402
+
+
+def our_timings(warehouse: Path, benchmarks: list[str], repeat: int) -> dict:
+    from mteb_lb.db import CurrentBuild
+    from mteb_lb.rankings import Filters, Leaderboard
+
+    t = time.perf_counter()
+    lb = Leaderboard(CurrentBuild(warehouse))
+    lb.benchmarks()
+    startup_ms = (time.perf_counter() - t) * 1000
+    out = {"startup_ms": startup_ms, "benchmarks": {}}
+    for name in benchmarks:
+        bench = lb.benchmark(name)
+        models = sorted(r["Model"] for r in lb.summary(name).to_pylist())
+        lb._cache.clear()
+        languages = lb.options(name).languages
+        timings = {}
+        for scenario, _b, task_rule, model_rule, lang_rule in SCENARIOS:
+            tasks = subset(bench.task_names, task_rule)
+            chosen = subset(models, model_rule)
+            langs = subset(languages, lang_rule)
+            filters = Filters(tasks=tuple(tasks) if tasks else None,
+                              models=tuple(chosen) if chosen else None,
+                              languages=tuple(langs) if langs else None)
+
+            def build():
+                lb._cache.clear()
+                lb.summary(name, filters)
+                lb.per_task(name, filters)
+                if bench.has_language_view:
+                    lb.per_language(name, filters)
+
+            runs = []
+            for _ in range(repeat + 1):
+                t = time.perf_counter()
+                build()
+                runs.append((time.perf_counter() - t) * 1000)
+            timings[scenario] = {"cold_ms": runs[0], "warm_ms": statistics.median(runs[1:])}
+        out["benchmarks"][name] = timings
+    # switching benchmark: the alternative benchmark's default tables, cache cleared
+    runs = []
+    for _ in range(repeat):
+        lb._cache.clear()
+        t = time.perf_counter()
+        lb.summary(ALT)
+        lb.per_task(ALT)
+        runs.append((time.perf_counter() - t) * 1000)
+    out["bench_switch_ms"] = statistics.median(runs)
+    return out
+
+
+def cold_process_ms(warehouse: Path) -> float:
+    """Fresh interpreter: import, open the build, first MTEB(Multilingual, v2) summary."""
+    code = ("import time; t=time.perf_counter(); from pathlib import Path; "
+            "from mteb_lb.db import CurrentBuild; from mteb_lb.rankings import Leaderboard; "
+            f"Leaderboard(CurrentBuild(Path({str(warehouse)!r}))).summary({ALT!r}); "
+            "print((time.perf_counter()-t)*1000)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(proc.stdout.strip())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", default=os.environ.get("MTEB_LB_WAREHOUSE",
+                                                             str(ROOT / "warehouse")))
+    parser.add_argument("--results", default=os.environ.get("MTEB_LB_REAL_RESULTS"))
+    parser.add_argument("--mteb-python", default=str(ROOT / ".mteb-venv" / "bin" / "python"))
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "tables.json"))
+    args = parser.parse_args()
+    warehouse = Path(args.warehouse)
+    if not (warehouse / "current").exists():
+        print(f"no published build in {warehouse}: run `mteb-lb etl` first")
+        return 2
+    benchmarks = [MAIN, ALT]
+    ours = our_timings(warehouse, benchmarks, args.repeat)
+    ours["cold_process_ms"] = statistics.median(cold_process_ms(warehouse) for _ in range(3))
+    theirs = None
+    if Path(args.mteb_python).exists() and args.results:
+        print("running the same scenarios on mteb's code (takes minutes) ...", file=sys.stderr)
+        cmd = [args.mteb_python, str(ROOT / "bench" / "mteb_tables_peer.py"), "--results",
+               args.results, "--repeat", str(args.repeat)]
+        for b in benchmarks:
+            cmd += ["--benchmarks", b]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode == 0:
+            theirs = json.loads(proc.stdout.strip().splitlines()[-1])
+        else:
+            print(f"mteb peer failed: {proc.stderr[-1500:]}", file=sys.stderr)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({"ours": ours, "mteb": theirs}, indent=2))
+
+    print(f"startup (open build + catalog): {ours['startup_ms']:.0f} ms; fresh process to first "
+          f"{ALT} summary: {ours['cold_process_ms']:.0f} ms; benchmark switch: "
+          f"{ours['bench_switch_ms']:.0f} ms")
+    print("| benchmark | scenario | ours warm (cold) ms | mteb warm (cold) ms | ratio |")
+    print("|---|---|---|---|---|")
+    for name in benchmarks:
+        for scenario, *_ in SCENARIOS:
+            o = ours["benchmarks"][name][scenario]
+            row = f"| {name} | {scenario} | {o['warm_ms']:.0f} ({o['cold_ms']:.0f}) |"
+            if theirs:
+                m = theirs["benchmarks"][name][scenario]
+                row += f" {m['warm_ms']:.0f} ({m['cold_ms']:.0f}) | {m['warm_ms'] / o['warm_ms']:.1f}x |"
+            else:
+                row += " - | - |"
+            print(row)
+    if theirs:
+        for name in benchmarks:
+            m = theirs["benchmarks"][name]
+            print(f"mteb {name}: load {m['load_ms'] / 1000:.1f} s, frame {m['frame_ms'] / 1000:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,282 @@
+"""Leaderboard history: a compact, delta-encoded snapshot of every leaderboard, kept across builds.
+
+Every published build stores what its leaderboards look like (per benchmark of the menu: each
+model's rank and means, and its per-task scores, all as the official tables compute them with
+their default filters) in the table `leaderboard_history`. Only rows that differ from the state
+left by the previous builds are added, plus a `removed` row for each (benchmark, model, key) that
+disappeared; the rows of the previous build are carried forward (its Parquet files are hard-linked
+into the new build, never rewritten). So the table holds the whole history and stays small: a
+build where nothing on the leaderboards moved adds no rows.
+
+    parquet/leaderboard_history/<seq>-<build id>.parquet    the rows one build added (its delta)
+    parquet/leaderboard_history_builds/...parquet            one row per build of the history
+
+The state of the leaderboards after build N is, per (benchmark, model_name, key), the newest row
+with build_seq <= N, unless that row is a removal (queries/leaderboard_as_of.macro.sql does it).
+
+Hooked into the publish step of etl/build.py: `prepare(final)` before the queries/ views are
+created (they read these tables), `record(final, manifest, warehouse_dir)` after (the snapshot is
+computed with the ranking macros, in SQL, in the new build's database).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from etl.folders import write_parquet
+from mteb_lb import warehouse
+
+TABLE = "leaderboard_history"
+BUILDS_TABLE = "leaderboard_history_builds"
+# Relations whose content depends on the builds published before (not only on the source data):
+# an incremental build and a full rebuild of the same data differ here, by design.
+HISTORY_RELATIONS = (TABLE, BUILDS_TABLE, "changes_since_previous")
+
+MODEL_KEY = ""
+# The official names of the summary's mean columns -> lb_model_scores columns (sort columns).
+MEAN_COLUMNS = {"Mean (Task)": "mean_task", "Mean (TaskType)": "mean_task_type",
+                "Mean (Public)": "mean_public", "Mean (Private)": "mean_private",
+                "Mean (Subset)": "mean_subset"}
+
+
+def _f(name: str, type_: pa.DataType, doc: str) -> pa.Field:
+    return pa.field(name, type_, metadata={"doc": doc})
+
+
+SCHEMA = pa.schema([
+    _f("build_seq", pa.int32(), "Position of the build in the history (1, 2, ...); orders builds."),
+    _f("build_id", pa.string(), "The build that added this row."),
+    _f("built_at", pa.timestamp("us"), "When that build was made (UTC)."),
+    _f("benchmark", pa.string(), "Benchmark name (a benchmark of the leaderboard menu)."),
+    _f("model_name", pa.string(), "Model name."),
+    _f("key", pa.string(), "'' for the model's summary row, else the task name of a per-task "
+                           "score."),
+    _f("rank", pa.int32(), "Summary row: the rank the leaderboard shows (its rank column: Borda "
+                           "rank, or the position by the benchmark's sort columns). NULL on "
+                           "task rows."),
+    _f("score", pa.float64(), "Task row: the task score; summary row: Mean (Task). 0-100 scale, "
+                              "unrounded; NULL when incomplete."),
+    _f("mean_task_type", pa.float64(), "Summary row: Mean (TaskType) (0-100)."),
+    _f("mean_public", pa.float64(), "Summary row: Mean (Public) (0-100)."),
+    _f("mean_private", pa.float64(), "Summary row: Mean (Private) (0-100)."),
+    _f("mean_subset", pa.float64(), "Summary row: Mean (Subset) (0-100)."),
+    _f("removed", pa.bool_(), "True: the row (model or task score) left the leaderboard in this "
+                              "build; its values are NULL."),
+], metadata={"doc": "Delta-encoded history of the leaderboards: a row per (benchmark, model, key) "
+                    "whose values changed in a build, or that was removed; the state after a "
+                    "build is the newest row per key (see leaderboard_as_of)."})
+
+BUILDS_SCHEMA = pa.schema([
+    _f("build_seq", pa.int32(), "Position of the build in the history."),
+    _f("build_id", pa.string(), "Build id."),
+    _f("built_at", pa.timestamp("us"), "When the build was made (UTC)."),
+    _f("source_commit", pa.string(), "Commit of the results repository the build reflects."),
+    _f("previous_build_id", pa.string(), "The build that was current before it (NULL: first)."),
+    _f("rows_added", pa.int64(), "Rows the build added to leaderboard_history (its delta)."),
+], metadata={"doc": "Every build of the leaderboard history, in order."})
+
+VALUE_COLUMNS = ("rank", "score", "mean_task_type", "mean_public", "mean_private", "mean_subset")
+
+
+def _ddl_type(t: pa.DataType) -> str:
+    return {pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.string(): "VARCHAR",
+            pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN", pa.timestamp("us"): "TIMESTAMP"}[t]
+
+
+def _create_table(con, name: str, schema: pa.Schema) -> None:
+    cols = ", ".join(f'"{f.name}" {_ddl_type(f.type)}' for f in schema)
+    con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" ({cols})')
+    doc = (schema.metadata or {}).get(b"doc", b"").decode()
+    if doc:
+        con.execute(f"COMMENT ON TABLE \"{name}\" IS {_quote(doc)}")
+    for f in schema:
+        text = (f.metadata or {}).get(b"doc", b"").decode()
+        if text:
+            con.execute(f'COMMENT ON COLUMN "{name}"."{f.name}" IS {_quote(text)}')
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def prepare(final: Path) -> None:
+    """Create the (empty) history tables in the build's database, so the views over them bind."""
+    con = duckdb.connect(str(final / warehouse.DB_FILE))
+    try:
+        _create_table(con, TABLE, SCHEMA)
+        _create_table(con, BUILDS_TABLE, BUILDS_SCHEMA)
+    finally:
+        con.close()
+
+
+def menu_benchmarks(menu: dict) -> list[str]:
+    """Benchmark names of the leaderboard menu, in menu order, without repeats."""
+    names: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "benchmark" and isinstance(node.get("name"), str):
+                names.append(node["name"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(menu)
+    return list(dict.fromkeys(names))
+
+
+def _previous_build(final: Path, warehouse_dir: Path | None) -> Path | None:
+    try:
+        prev = warehouse.current_build(warehouse_dir)
+    except warehouse.WarehouseError:
+        return None
+    return None if prev.resolve() == final.resolve() else prev
+
+
+def _carry_forward(prev: Path | None, final: Path) -> tuple[list[Path], pa.Table | None]:
+    """Hard-link the previous build's history files into the new build (copy across devices)."""
+    target = final / "parquet" / TABLE
+    target.mkdir(parents=True, exist_ok=True)
+    (final / "parquet" / BUILDS_TABLE).mkdir(parents=True, exist_ok=True)
+    if prev is None:
+        return [], None
+    builds_file = prev / "parquet" / BUILDS_TABLE / f"{BUILDS_TABLE}.parquet"
+    if not builds_file.is_file():  # the previous build predates the history
+        return [], None
+    files = []
+    for source in sorted((prev / "parquet" / TABLE).glob("*.parquet")):
+        dest = target / source.name
+        try:
+            os.link(source, dest)
+        except OSError:
+            shutil.copy2(source, dest)
+        files.append(dest)
+    return files, pq.read_table(builds_file)
+
+
+def _parse_time(text) -> dt.datetime:
+    if isinstance(text, dt.datetime):
+        return text.replace(tzinfo=None)
+    if text:
+        for fmt in ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"):
+            try:
+                return dt.datetime.strptime(str(text), fmt)
+            except ValueError:
+                pass
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _rank_sql(row) -> str:
+    """The rank column the leaderboard shows: the Borda rank, or (MIEB, ViDoRe) the position by
+    the benchmark's sort columns, descending, NULLs last, ties by model name (rankings.py)."""
+    sort_column = row.get("summary_sort_column")
+    if isinstance(sort_column, str) and sort_column[:1] in "[\"":
+        sort_column = json.loads(sort_column)
+    if isinstance(sort_column, str):
+        sort_column = [sort_column]
+    cols = [MEAN_COLUMNS[c] for c in (sort_column or []) if c in MEAN_COLUMNS]
+    if not cols:
+        return "borda_rank"
+    order = ", ".join(f"{c} DESC NULLS LAST" for c in cols)
+    return f"row_number() OVER (ORDER BY {order}, model_name)"
+
+
+def snapshot(con, benchmarks: list[str] | None = None) -> None:
+    """Fill a temp table `lb_snapshot` with the leaderboards of `benchmarks` (default: the menu's),
+    as the official tables compute them with default filters (registered models only)."""
+    if benchmarks is None:
+        menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
+        benchmarks = menu_benchmarks(menu)
+    rows = {r["name"]: r for r in con.sql(
+        "SELECT name, summary_sort_column, summary_public_only, aggregations FROM benchmarks"
+    ).to_arrow_table().to_pylist()}
+    con.execute("""CREATE OR REPLACE TEMP TABLE lb_snapshot (
+        benchmark VARCHAR, model_name VARCHAR, key VARCHAR, rank INTEGER, score DOUBLE,
+        mean_task_type DOUBLE, mean_public DOUBLE, mean_private DOUBLE, mean_subset DOUBLE)""")
+    for name in benchmarks:
+        row = rows.get(name)
+        if row is None:  # a menu entry the catalog does not define
+            continue
+        params = {"b": name, "po": bool(row.get("summary_public_only")),
+                  "bs": "mean_subset" in (row.get("aggregations") or [])}
+        con.execute(f"""
+            INSERT INTO lb_snapshot
+            SELECT $b, model_name, '', {_rank_sql(row)}, mean_task * 100, mean_task_type * 100,
+                   mean_public * 100, mean_private * 100, mean_subset * 100
+            FROM lb_model_scores($b, NULL, NULL, NULL, $po, true, $bs)""", params)
+        con.execute("""
+            INSERT INTO lb_snapshot
+            SELECT $b, model_name, task_name, NULL, score * 100, NULL, NULL, NULL, NULL
+            FROM lb_task_scores($b, NULL, NULL, NULL, false, true)
+            WHERE in_pivot""", {"b": name})
+
+
+def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> dict:
+    """Compute the build's leaderboard snapshot, store its delta against the history carried
+    forward from the previous build, and fill the history tables. Returns manifest fields."""
+    prev = _previous_build(final, warehouse_dir)
+    carried, builds = _carry_forward(prev, final)
+    builds_rows = builds.to_pylist() if builds is not None else []
+    seq = max((r["build_seq"] for r in builds_rows), default=0) + 1
+    build_id = manifest.get("build_id") or final.name
+    built_at = _parse_time(manifest.get("built_at"))
+    con = duckdb.connect(str(final / warehouse.DB_FILE))
+    try:
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(f'DELETE FROM "{TABLE}"')
+        if carried:
+            con.execute(f'INSERT INTO "{TABLE}" SELECT * FROM read_parquet(?)',
+                        [[str(p) for p in carried]])
+        snapshot(con)
+        changed = " OR ".join(f"s.{c} IS DISTINCT FROM p.{c}" for c in VALUE_COLUMNS)
+        con.execute(f"""
+            CREATE TEMP TABLE lb_delta AS
+            WITH prev_state AS (
+                SELECT * FROM "{TABLE}"
+                QUALIFY row_number() OVER (PARTITION BY benchmark, model_name, key
+                                           ORDER BY build_seq DESC) = 1
+            )
+            SELECT s.*, false AS removed
+            FROM lb_snapshot AS s
+            LEFT JOIN prev_state AS p USING (benchmark, model_name, key)
+            WHERE p.benchmark IS NULL OR p.removed OR {changed}
+            UNION ALL
+            SELECT p.benchmark, p.model_name, p.key, NULL, NULL, NULL, NULL, NULL, NULL, true
+            FROM prev_state AS p
+            WHERE NOT p.removed
+              AND NOT EXISTS (SELECT 1 FROM lb_snapshot AS s
+                              WHERE s.benchmark = p.benchmark AND s.model_name = p.model_name
+                                AND s.key = p.key)""")
+        delta = con.sql(
+            "SELECT $seq::INTEGER AS build_seq, $id AS build_id, $at::TIMESTAMP AS built_at, * "
+            "FROM lb_delta ORDER BY benchmark, model_name, key",
+            params={"seq": seq, "id": build_id, "at": built_at}).to_arrow_table().cast(SCHEMA)
+        if delta.num_rows:
+            write_parquet(delta, final / "parquet" / TABLE / f"{seq:06d}-{build_id}.parquet")
+            con.execute(f'INSERT INTO "{TABLE}" SELECT * FROM delta')
+        builds_rows.append({"build_seq": seq, "build_id": build_id, "built_at": built_at,
+                            "source_commit": manifest.get("source_commit"),
+                            "previous_build_id": prev.name if prev is not None else None,
+                            "rows_added": delta.num_rows})
+        builds_table = pa.Table.from_pylist(builds_rows, BUILDS_SCHEMA)
+        write_parquet(builds_table, final / "parquet" / BUILDS_TABLE / f"{BUILDS_TABLE}.parquet")
+        con.execute(f'DELETE FROM "{BUILDS_TABLE}"')
+        con.execute(f'INSERT INTO "{BUILDS_TABLE}" SELECT * FROM builds_table')
+        total = con.execute(f'SELECT count(*) FROM "{TABLE}"').fetchall()[0][0]
+        n_snapshot = con.execute("SELECT count(*) FROM lb_snapshot").fetchall()[0][0]
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return {"history": {"build_seq": seq, "rows_added": delta.num_rows, "rows_total": total,
+                        "snapshot_rows": n_snapshot,
+                        "previous_build": prev.name if prev is not None else None}}

@@ -1,0 +1,228 @@
+"""The nightly refresh: fetch the source, rebuild incrementally if it moved, validate, publish.
+
+    refresh(source)
+      1. under the ETL lock: resolve/fetch the source (git fetch, or resolve the hub revision)
+      2. source commit == the current build's source commit (same catalog, same parser)?
+         -> "already at <commit>; nothing published", outcome `unchanged`
+      3. incremental build (etl.build.run), validated before it is published (etl.validate:
+         row counts, table schemas, every view and macro runs); the leaderboard history is
+         recorded in the build (etl.history)
+      4. append the run to <warehouse>/runs.jsonl (etl.runs), whatever happened
+
+Idempotent and keyed by the source commit: rerunning with the same commit is a no-op. Every
+failure (source unreachable, lock held, disk full, catalog unreadable, build or validation error)
+leaves the current build untouched, so users keep being served the last good build; the run is
+recorded as `failed` with the reason and the exit code is non-zero:
+
+    0   published, or nothing to publish
+    1   the build failed (disk full, catalog, validation, any error)
+    3   the source cannot be read (unreachable, not a results repository)
+    75  another ETL run holds the lock (EX_TEMPFAIL: try again later)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from etl import runs
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_SOURCE = 3
+EXIT_LOCKED = 75
+
+
+@dataclass
+class RefreshResult:
+    outcome: str                 # published | unchanged | failed
+    exit_code: int
+    message: str
+    record: dict = field(default_factory=dict)
+    report: object | None = None  # etl.build.BuildReport when a build ran
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _current(warehouse_dir: Path) -> tuple[Path | None, dict]:
+    from mteb_lb import warehouse
+
+    try:
+        build = warehouse.current_build(warehouse_dir)
+        return build, warehouse.read_manifest(build)
+    except (warehouse.WarehouseError, OSError, ValueError):
+        return None, {}
+
+
+def _files_state(build: Path | None) -> pa.Table | None:
+    if build is None:
+        return None
+    path = build / "parquet" / "files" / "files.parquet"
+    try:
+        return pq.read_table(path, columns=["path", "content_hash"])
+    except (OSError, pa.ArrowException):
+        return None
+
+
+def file_changes(before: pa.Table | None, after: pa.Table) -> dict[str, int]:
+    """Files added, changed (other bytes) and removed between two `files` tables."""
+    import duckdb
+
+    if before is None:
+        return {"files_added": after.num_rows, "files_changed": 0, "files_removed": 0}
+    con = duckdb.connect()
+    try:
+        con.register("a", after)
+        con.register("b", before)
+        added, removed, changed = con.execute("""
+            SELECT count(*) FILTER (WHERE b.path IS NULL),
+                   count(*) FILTER (WHERE a.path IS NULL),
+                   count(*) FILTER (WHERE a.path IS NOT NULL AND b.path IS NOT NULL
+                                    AND a.content_hash IS DISTINCT FROM b.content_hash)
+            FROM a FULL OUTER JOIN b ON a.path = b.path""").fetchall()[0]
+    finally:
+        con.close()
+    return {"files_added": added, "files_changed": changed, "files_removed": removed}
+
+
+def _catalog_version(catalog_dir: Path | None) -> str:
+    from etl import catalog as catalog_mod
+
+    folder = Path(catalog_dir) if catalog_dir is not None else catalog_mod.CATALOG_DIR
+    try:
+        return str(catalog_mod._read_json(catalog_mod._snapshot_file(folder, "meta"))["mteb_version"])
+    except catalog_mod.CatalogError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - bad JSON, missing key: the catalog is unusable
+        raise catalog_mod.CatalogError(f"{folder}/meta.json: {type(exc).__name__}: {exc}") from exc
+
+
+def _load_catalog(catalog_dir: Path | None) -> None:
+    from etl import catalog as catalog_mod
+
+    try:
+        catalog_mod.load_snapshot(catalog_dir)
+    except catalog_mod.CatalogError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        folder = catalog_dir or catalog_mod.CATALOG_DIR
+        raise catalog_mod.CatalogError(f"{folder}: {type(exc).__name__}: {exc}") from exc
+
+
+def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Path | None = None,
+            catalog_dir: Path | None = None, workers: int | None = None, update: bool = True,
+            progress=None, hf_api=None, log=None) -> RefreshResult:
+    """One refresh run; never raises for the failures above (they are returned and recorded)."""
+    from etl import build, sources, validate
+    from mteb_lb import settings, warehouse
+
+    warehouse_dir = Path(warehouse_dir or warehouse.root())
+    source = source or settings.get("source")
+    t0 = time.monotonic()
+    prev_build, prev_manifest = _current(warehouse_dir)
+    record = {"started": _now(), "source": source, "full": full,
+              "previous_build_id": prev_build.name if prev_build else None,
+              "build_id": prev_build.name if prev_build else None,
+              "source_commit": None, "files_added": 0, "files_changed": 0, "files_removed": 0,
+              "files_quarantined": 0, "quarantined": []}
+    say = log or (lambda _msg: None)
+
+    def finish(outcome: str, message: str, code: int, reason: str | None = None,
+               report=None) -> RefreshResult:
+        record.update(outcome=outcome, message=message, reason=reason, ended=_now(),
+                      duration_s=round(time.monotonic() - t0, 3))
+        try:
+            written = runs.append(record, warehouse_dir)
+        except OSError as exc:  # e.g. the disk is full: the outcome still stands
+            written = dict(record, log_error=str(exc))
+            message += f" (the run could not be recorded: {exc})"
+        return RefreshResult(outcome, code, message, written, report)
+
+    def failed(exc: BaseException, report=None) -> RefreshResult:
+        reason, code, text = classify(exc)
+        return finish("failed", text + "; the current build stays "
+                      + (prev_build.name if prev_build else "(none published yet)"),
+                      code, reason, report)
+
+    # 1. fetch under the lock, 2. short-circuit on an unchanged commit
+    try:
+        with warehouse.etl_lock(warehouse_dir):
+            say(f"resolving {source}")
+            checkout = sources.resolve(source, update=update, hf_api=hf_api)
+            record["source"] = checkout.source
+            record["source_commit"] = checkout.commit
+            catalog_version = _catalog_version(catalog_dir)
+            if (not full and prev_build is not None and checkout.commit
+                    and prev_manifest.get("source_commit") == checkout.commit
+                    and prev_manifest.get("catalog_mteb_version") == catalog_version
+                    and prev_manifest.get("parser_version") == build.PARSER_VERSION):
+                return finish("unchanged", f"already at {checkout.commit}; nothing published",
+                              EXIT_OK)
+            _load_catalog(catalog_dir)  # fail early, with the catalog named
+    except BaseException as exc:  # noqa: BLE001 - recorded, then re-raised if not an Exception
+        result = failed(exc)
+        if not isinstance(exc, Exception):
+            raise
+        return result
+
+    # 3. incremental build, validated before it is published
+    before = _files_state(prev_build)
+    say(f"building from {checkout.root}" + (f" at {checkout.commit}" if checkout.commit else ""))
+    try:
+        report = build.run(checkout.root, source=checkout.source, source_commit=checkout.commit,
+                           full=full, catalog_dir=catalog_dir, warehouse_dir=warehouse_dir,
+                           workers=workers, progress=progress, validate=validate.check)
+    except BaseException as exc:  # noqa: BLE001
+        result = failed(exc)
+        if not isinstance(exc, Exception):
+            raise
+        return result
+
+    record["files_quarantined"] = len(report.quarantined)
+    record["quarantined"] = [{"path": p, "reason": r} for p, r in report.quarantined]
+    if not report.published:
+        return finish("unchanged", report.message or "nothing changed; nothing published",
+                      EXIT_OK, report=report)
+    record["build_id"] = report.build.name
+    try:
+        after = pq.read_table(report.build / "parquet" / "files" / "files.parquet",
+                              columns=["path", "content_hash"])
+        record.update(file_changes(before, after))
+    except (OSError, pa.ArrowException) as exc:  # published anyway; counts unknown
+        record["files_error"] = str(exc)
+    commit = f" at {checkout.commit[:12]}" if checkout.commit else ""
+    return finish("published",
+                  f"published {report.build.name}{commit}: {record['files_added']} files added, "
+                  f"{record['files_changed']} changed, {record['files_removed']} removed, "
+                  f"{record['files_quarantined']} quarantined", EXIT_OK, report=report)
+
+
+def classify(exc: BaseException) -> tuple[str, int, str]:
+    """(reason, exit code, message) of a failed run."""
+    from etl import build, sources, validate
+    from etl import catalog as catalog_mod
+    from mteb_lb import warehouse
+
+    if isinstance(exc, (sources.SourceError, build.SourceError)):
+        return "source", EXIT_SOURCE, f"source cannot be read: {exc}"
+    if isinstance(exc, warehouse.WarehouseError) and "etl.lock" in str(exc):
+        return "locked", EXIT_LOCKED, f"another ETL run is in progress: {exc}"
+    if (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) \
+            or "No space left on device" in str(exc):  # DuckDB reports it as an IOException
+        return "disk_full", EXIT_FAILED, f"disk full while building: {exc}"
+    if isinstance(exc, catalog_mod.CatalogError):
+        return "catalog", EXIT_FAILED, f"the catalog snapshot cannot be loaded: {exc}"
+    if isinstance(exc, validate.ValidationError):
+        return "validation", EXIT_FAILED, f"the new build failed validation: {exc}"
+    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        return "interrupted", EXIT_FAILED, f"interrupted ({type(exc).__name__})"
+    return "error", EXIT_FAILED, f"build failed: {type(exc).__name__}: {exc}"
+

@@ -1,0 +1,111 @@
+"""Validation of a finished build before it is published (used by `mteb-lb refresh`).
+
+Runs on the build's database through the same hardened read-only connection the app uses
+(mteb_lb.db.open_build), so what passes here is what readers will see:
+
+* row counts: the tables the leaderboard needs are not empty;
+* schemas: each table of etl/schema.py has exactly its columns, in order, with its types;
+* every view of queries/ returns a row (or none) without error, and every table macro runs with
+  sample arguments (a benchmark and a model that have results, NULL for optional lists).
+
+`check(build)` raises `ValidationError` listing every problem found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+
+import queries
+from etl import schema
+
+NON_EMPTY = ("scores", "metrics", "files", "tasks", "benchmarks", "benchmark_tasks",
+             "model_registry", "benchmark_results")
+
+# Sample arguments of table macros, by parameter name; any other parameter gets NULL.
+_SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size": False,
+                 "by_subset": False, "st_only": False, "part": "subset", "zero_shot": "allow_all"}
+
+
+class ValidationError(RuntimeError):
+    """The build is not fit to publish; the message lists why."""
+
+
+def duckdb_type(t: pa.DataType) -> str:
+    if pa.types.is_list(t):
+        return duckdb_type(t.value_type) + "[]"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMP WITH TIME ZONE" if t.tz else "TIMESTAMP"
+    return {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.int32(): "INTEGER",
+            pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN"}[t]
+
+
+def check(build: Path) -> dict:
+    """Validate a build; returns {"row_counts": ..., "views": n, "macros": n} or raises."""
+    from mteb_lb import db
+
+    con = db.open_build(build)
+    problems: list[str] = []
+    counts: dict[str, int] = {}
+    try:
+        cur = con.cursor()
+        relations = {r[0] for r in cur.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()}
+        for name in NON_EMPTY:
+            if name not in relations:
+                problems.append(f"table {name} is missing")
+                continue
+            counts[name] = cur.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+            if counts[name] == 0:
+                problems.append(f"table {name} has no rows")
+        for name, table_schema in schema.TABLES.items():
+            if name not in relations:
+                problems.append(f"table {name} is missing")
+                continue
+            have = [(r[0], r[1]) for r in cur.execute(f'DESCRIBE "{name}"').fetchall()]
+            want = [(f.name, duckdb_type(f.type)) for f in table_schema]
+            if have != want:
+                problems.append(f"table {name} has columns {have}, etl/schema.py says {want}")
+        n_views, n_macros = 0, 0
+        for view in queries.all_views():
+            if view.is_macro:
+                continue
+            try:
+                cur.execute(f'SELECT * FROM "{view.name}" LIMIT 1').fetchall()
+                n_views += 1
+            except Exception as exc:  # noqa: BLE001 - every failure is a finding
+                problems.append(f"view {view.name} fails: {exc}")
+        samples = _samples(cur)
+        macros = cur.execute(
+            "SELECT function_name, parameters FROM duckdb_functions() "
+            "WHERE function_type = 'table_macro' AND NOT internal ORDER BY 1").fetchall()
+        wanted = {v.name for v in queries.all_views() if v.is_macro}
+        for name in sorted(wanted - {m[0] for m in macros}):
+            problems.append(f"macro {name} is missing")
+        for name, params in macros:
+            if name not in wanted:
+                continue
+            args = [samples.get(p, _SAMPLE_FLAGS.get(p)) for p in params]
+            placeholders = ", ".join("?" for _ in args)
+            try:
+                cur.execute(f'SELECT * FROM "{name}"({placeholders}) LIMIT 1', args).fetchall()
+                n_macros += 1
+            except Exception as exc:  # noqa: BLE001
+                problems.append(f"macro {name} fails: {exc}")
+        cur.close()
+    finally:
+        con.close()
+    if problems:
+        raise ValidationError("validation failed: " + "; ".join(problems))
+    return {"row_counts": counts, "views": n_views, "macros": n_macros}
+
+
+def _samples(cur) -> dict:
+    rows = cur.execute("SELECT benchmark, model_name FROM benchmark_results "
+                       "ORDER BY benchmark, model_name LIMIT 1").fetchall()
+    bench, model = rows[0] if rows else (None, None)
+    return {"bench": bench, "model": model,
+            "ts": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)}
