@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 import pyarrow as pa
 
 SCORE_DECIMALS = 4
+ROW_HEIGHT = 36
 MODEL = "Model"
 HIDDEN_COLUMNS = ("Release Date",)   # kept in the table for the plots, never displayed
 META_TOOLTIPS = {
@@ -91,6 +92,14 @@ class GridData:
 # column kinds
 # --------------------------------------------------------------------------------------------
 
+def grid_style(n_rows: int, grouped: bool = False, max_height: int = 640) -> dict:
+    """A grid height that fits its rows (no empty band under a short table) up to
+    ``max_height``, beyond which the grid scrolls (rows of ROW_HEIGHT px)."""
+    header = 64 + (34 if grouped else 0)
+    height = header + max(n_rows, 3) * ROW_HEIGHT + 18
+    return {"height": f"{min(height, max_height)}px", "width": "100%"}
+
+
 def column_kind(name: str, dtype: pa.DataType) -> str:
     if name == MODEL:
         return "model"
@@ -138,7 +147,7 @@ def _numeric_colors(values: list, kind: str) -> dict:
     lo, hi = min(present), max(present)
     out = {"cellStyle": {"function": f"heatStyle(params, {_js_number(lo)}, {_js_number(hi)})"}}
     if len(present) > 1 and hi > lo:
-        out["cellClassRules"] = {"lb-best": f"x === {_js_number(hi)}"}
+        out["cellClassRules"] = {"lb-best": f"params.value === {_js_number(hi)}"}
     return out
 
 
@@ -163,14 +172,16 @@ def _base_def(field_id: str, name: str, kind: str, tooltip: str | None) -> dict:
                    sortingOrder=["desc", "asc", None])
     elif kind == "params":
         col.update(valueFormatter={"function": "fmtParams(params)"}, initialWidth=128,
-                   cellClassRules={"lb-unknown": "x === null || x === undefined"})
+                   sortingOrder=["desc", "asc", None],
+                   cellClassRules={"lb-unknown": "params.value == null"})
     elif kind == "int":
         col.update(valueFormatter={"function": "fmtInt(params)"}, initialWidth=128,
-                   cellClassRules={"lb-unknown": "x === null || x === undefined"})
+                   sortingOrder=["desc", "asc", None],
+                   cellClassRules={"lb-unknown": "params.value == null"})
     elif kind == "zero_shot":
         col.update(valueFormatter={"function": "fmtZeroShot(params)"}, initialWidth=104,
                    sortingOrder=["desc", "asc", None],
-                   cellClassRules={"lb-unknown": "x === null || x === undefined || x < 0"})
+                   cellClassRules={"lb-unknown": "params.value == null || params.value < 0"})
     elif kind == "rank":
         col.update(initialWidth=96, sortingOrder=["asc", "desc", None])
     return col
@@ -243,15 +254,16 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
         elif view == "summary" and kind == "score" and name not in META_TOOLTIPS:
             metrics = (type_metrics or {}).get(name) or []
             count = (type_counts or {}).get(name)
-            tooltip = (f"{name}: mean of the {count or ''} {name} task scores; blank when one "
-                       f"is missing. Main metric: {', '.join(metrics) or 'n/a'}.").replace("  ", " ")
+            tooltip = (f"{name}: mean of the {count or ''} {name} task scores; blank when "
+                       f"one is missing. Main metric: {', '.join(metrics) or 'n/a'}."
+                       ).replace("  ", " ")
         col = _base_def(fid, name, kind, tooltip)
         if kind == "rank":
             if not first_rank_done:
                 col.update(pinned="left", lockPinned=True)
                 present = [v for v in rounded if v is not None]
                 if present:
-                    col["cellClassRules"] = {"lb-best": f"x === {min(present)}"}
+                    col["cellClassRules"] = {"lb-best": f"params.value === {min(present)}"}
                 first_rank_done = True
         if kind == "score":
             col.update(_numeric_colors(rounded, kind))

@@ -12,6 +12,7 @@ one process (tests) without duplicated callbacks.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import logging
 import sys
@@ -33,7 +34,7 @@ def create_app(*, prewarm: bool = True, **dash_kwargs) -> dash.Dash:
     """Build the app. ``prewarm`` computes every benchmark's default summary in a background
     thread after the first request, as the official leaderboard pre-runs every benchmark, so
     switching benchmark and the model pages' ranks hit the cache."""
-    import app as app_package  # noqa: F401  (the package must be in sys.modules for pages)
+    importlib.import_module("app")   # Dash names page modules app.pages.* when it is loaded
 
     app = dash.Dash(
         "app",

@@ -122,8 +122,9 @@ def control_specs(lbpage, state) -> list[dict]:
 
 
 def view_body(client: Client, lbpage, state, changed: str = "lb-types") -> dict:
-    outputs = [(lbpage.GRID, "columnDefs"), (lbpage.GRID, "rowData"),
+    outputs = [(lbpage.GRID, "columnDefs"), (lbpage.GRID, "rowData"), (lbpage.GRID, "style"),
                (lbpage.TASK_GRID, "columnDefs"), (lbpage.TASK_GRID, "rowData"),
+               (lbpage.TASK_GRID, "style"),
                ("lb-grid-wrap", "style"), ("lb-task-grid-wrap", "style"), ("lb-plots", "style"),
                ("lb-counts", "children"), ("lb-empty", "style"), ("lb-empty-text", "children"),
                ("lb-chips", "children"), (lbpage.VIEW_KEY, "data")]

@@ -8,6 +8,7 @@ A build that fails at any step is removed and the current build stays as it was.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -60,6 +61,7 @@ class BuildReport:
 
 def scan(repo_root: Path) -> dict[str, list[FileStat]]:
     """Every file under results/, grouped by model folder (files directly in results/ too)."""
+    repo_root = Path(repo_root).resolve()
     results = repo_root / "results"
     if not results.is_dir():
         raise SourceError(f"{repo_root} has no results/ folder: not an MTEB results repository")
@@ -80,14 +82,22 @@ def scan(repo_root: Path) -> dict[str, list[FileStat]]:
     return groups
 
 
-def _previous(build: Path | None, catalog_version: str) -> tuple[dict[str, PrevFile], Path | None]:
+def parse_fingerprint(snapshot: dict) -> str:
+    """What parsing depends on besides the files: parser version, the task catalog (legacy
+    conversion reads it) and the file-size limit. A change forces a full rebuild."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(json.dumps([PARSER_VERSION, settings.get("max_file_bytes"),
+                              snapshot["meta"].get("mteb_version"), snapshot["tasks"],
+                              snapshot["task_renames"]], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _previous(build: Path | None, fingerprint: str) -> tuple[dict[str, PrevFile], Path | None]:
     """What the previous build knows of each file, if it is usable for an incremental run."""
     if build is None:
         return {}, None
     manifest = warehouse.read_manifest(build)
-    if manifest.get("parser_version") != PARSER_VERSION or \
-            manifest.get("catalog_mteb_version") != catalog_version or \
-            not (build / STATE_FILE).exists():
+    if manifest.get("parse_fingerprint") != fingerprint or not (build / STATE_FILE).exists():
         return {}, None
     files = pq.read_table(build / "parquet" / "files" / "files.parquet").to_pylist()
     stats = {r["path"]: (r["size"], r["mtime_ns"])
@@ -115,17 +125,24 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         catalog_dir: Path | None = None, warehouse_dir: Path | None = None,
         workers: int | None = None, progress=None, validate=None) -> BuildReport:
     """Build from `repo_root` (a folder holding results/) and publish. Holds the ETL lock.
-    ``validate(final_dir)``, when given, runs before the build is published; raising stops it."""
+    ``validate(final_dir) -> dict | None``, when given, runs before the build is published;
+    raising stops it, what it returns is added to the manifest."""
     started = time.monotonic()
     warehouse_dir = warehouse_dir or warehouse.root()
     with warehouse.etl_lock(warehouse_dir):
+        repo_root = Path(repo_root).resolve()
         snapshot = catalog_mod.load_snapshot(catalog_dir)
         catalog_version = snapshot["meta"]["mteb_version"]
+        empty = [k for k in ("tasks", "benchmarks", "benchmark_tasks", "models") if not snapshot[k]]
+        if empty:
+            raise catalog_mod.CatalogError(f"the catalog snapshot has no {', '.join(empty)}: "
+                                           "re-export it with `mteb-lb catalog`")
+        fingerprint = parse_fingerprint(snapshot)
         try:
             prev_build = warehouse.current_build(warehouse_dir)
         except warehouse.WarehouseError:
             prev_build = None
-        prev, prev_dir = ({}, None) if full else _previous(prev_build, catalog_version)
+        prev, prev_dir = ({}, None) if full else _previous(prev_build, fingerprint)
         timings = {}
         t = time.monotonic()
         groups = scan(repo_root)
@@ -136,7 +153,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                                seconds=time.monotonic() - started,
                                message="no file changed since the current build; nothing published")
 
-        build_id = warehouse.new_build_id(source_commit)
+        build_id = warehouse.new_build_id(source_commit, warehouse_dir)
         staged = warehouse.staging_dir(build_id, warehouse_dir)
         try:
             for table in PARTITIONED:
@@ -145,6 +162,10 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             outcomes = _parse_all(groups, repo_root, staged, prev, prev_dir, snapshot,
                                   workers or settings.get("etl_workers"), progress)
             timings["parse_s"] = time.monotonic() - t
+            for table in PARTITIONED:  # an empty repository still gets (empty) tables
+                if not any((staged / "parquet" / table).glob("*.parquet")):
+                    write_parquet(schema.TABLES[table].empty_table(),
+                                  staged / "parquet" / table / "empty.parquet")
             t = time.monotonic()
             report = _write_tables(staged, outcomes, snapshot)
             timings["tables_s"] = time.monotonic() - t
@@ -157,6 +178,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             manifest = {
                 "build_id": build_id, "source": source, "source_commit": source_commit,
                 "catalog_mteb_version": catalog_version, "parser_version": PARSER_VERSION,
+                "parse_fingerprint": fingerprint,
                 "incremental": prev_dir is not None, "previous_build": prev_dir.name if prev_dir else None,
                 "row_counts": report.rows, "files_seen": report.files_seen,
                 "files_loaded": report.loaded, "files_parsed": report.parsed,
@@ -411,7 +433,7 @@ def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
             raise RuntimeError(f"validation failed: empty catalog tables {checks}")
         extra = history.record(final, manifest, warehouse_dir)
         if validate is not None:
-            validate(final)
+            extra.update(validate(final) or {})
         return {"validation": checks, "timings": {k: round(v, 3) for k, v in timings.items()},
                 **extra}
 

@@ -37,6 +37,7 @@ def _progress(done: int, total: int) -> None:
 
 def _etl(args) -> int:
     from etl import build, sources
+    from etl.catalog import CatalogError
 
     try:
         checkout = sources.resolve(args.source, update=not args.no_update)
@@ -49,7 +50,7 @@ def _etl(args) -> int:
         report = build.run(checkout.root, source=checkout.source, source_commit=checkout.commit,
                            full=args.full, catalog_dir=args.catalog, workers=args.workers,
                            progress=_progress)
-    except (build.SourceError, warehouse.WarehouseError) as exc:
+    except (build.SourceError, warehouse.WarehouseError, CatalogError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
     build.print_summary(report)

@@ -165,12 +165,15 @@ def process_folder(job: FolderJob) -> FolderOutcome:
         elif kind == "model_meta":
             if path in meta_errors:
                 row.update(status="quarantined", reason=meta_errors[path])
-        elif path not in changed and path in prev_slices:
+        elif path not in changed and (path in prev_slices
+                                      or job.prev[path].row["status"] != "loaded"
+                                      or not job.prev[path].row["n_entries"]):
+            # unchanged: its rows (none for a quarantined or empty file) come from the previous build
             outcome.unchanged += 1
             row = dict(job.prev[path].row)
             flush()
             for table in PARTITIONED:
-                part = prev_slices[path].get(table)
+                part = prev_slices.get(path, {}).get(table)
                 if part is not None:
                     pieces[table].append(part)
         elif data is None and digest.startswith("!"):
@@ -178,7 +181,11 @@ def process_folder(job: FolderJob) -> FolderOutcome:
         else:
             if data is None:  # unchanged per its stat, but the previous build has no rows for it
                 data, digest = _read(root / path, stat, job.max_file_bytes)
-                row["content_hash"] = digest
+                row["content_hash"] = None if digest.startswith("!") else digest
+            if data is None:
+                row.update(status="quarantined", reason=digest[1:])
+                outcome.file_rows.append(row)
+                continue
             outcome.parsed += 1
             try:
                 parsed = parse_result(data, catalog)

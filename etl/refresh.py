@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +106,21 @@ def _catalog_version(catalog_dir: Path | None) -> str:
         raise catalog_mod.CatalogError(f"{folder}/meta.json: {type(exc).__name__}: {exc}") from exc
 
 
+def catalog_digest(catalog_dir: Path | None) -> str:
+    """BLAKE2b of every file of the catalog snapshot: any change (tasks, benchmarks, models,
+    menu) changes the leaderboards, so the same source commit must be rebuilt."""
+    import hashlib
+
+    from etl import catalog as catalog_mod
+
+    folder = Path(catalog_dir) if catalog_dir is not None else catalog_mod.CATALOG_DIR
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.name.endswith((".json", ".json.gz")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def _load_catalog(catalog_dir: Path | None) -> None:
     from etl import catalog as catalog_mod
 
@@ -115,6 +131,38 @@ def _load_catalog(catalog_dir: Path | None) -> None:
     except Exception as exc:  # noqa: BLE001
         folder = catalog_dir or catalog_mod.CATALOG_DIR
         raise catalog_mod.CatalogError(f"{folder}: {type(exc).__name__}: {exc}") from exc
+
+
+def _clean_after_crash(warehouse_dir: Path, source: str) -> list[Path]:
+    """What a killed run can leave behind, removed under the ETL lock: build folders that never
+    got their manifest (killed inside publish; readers never see them, prune never lists them),
+    a temporary `current` link, and git lock files in the cache clone of a git source (a killed
+    `git fetch`/`reset` leaves them and every later git command would fail)."""
+    from etl import sources
+    from mteb_lb import warehouse
+
+    removed: list[Path] = []
+    try:
+        current = warehouse.current_build(warehouse_dir)
+    except warehouse.WarehouseError:
+        current = None
+    builds = warehouse_dir / "builds"
+    if builds.is_dir():
+        for folder in builds.iterdir():
+            if folder.is_dir() and not (folder / warehouse.MANIFEST).exists() \
+                    and (current is None or folder.resolve() != current):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    for link in warehouse_dir.glob(".current.*"):
+        link.unlink(missing_ok=True)
+        removed.append(link)
+    if sources._looks_like_git_url(source):
+        git_dir = sources._cache_folder("git", source) / ".git"
+        if git_dir.is_dir():
+            for lock in [*git_dir.glob("*.lock"), *git_dir.glob("refs/**/*.lock")]:
+                lock.unlink(missing_ok=True)
+                removed.append(lock)
+    return removed
 
 
 def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Path | None = None,
@@ -155,18 +203,27 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
     # 1. fetch under the lock, 2. short-circuit on an unchanged commit
     try:
         with warehouse.etl_lock(warehouse_dir):
+            _clean_after_crash(warehouse_dir, source)
             say(f"resolving {source}")
             checkout = sources.resolve(source, update=update, hf_api=hf_api)
             record["source"] = checkout.source
             record["source_commit"] = checkout.commit
-            catalog_version = _catalog_version(catalog_dir)
+            _catalog_version(catalog_dir)
+            digest = catalog_digest(catalog_dir)
+            prev_digest = (prev_manifest.get("refresh") or {}).get("catalog_digest")
             if (not full and prev_build is not None and checkout.commit
                     and prev_manifest.get("source_commit") == checkout.commit
-                    and prev_manifest.get("catalog_mteb_version") == catalog_version
-                    and prev_manifest.get("parser_version") == build.PARSER_VERSION):
+                    and prev_digest == digest):
                 return finish("unchanged", f"already at {checkout.commit}; nothing published",
                               EXIT_OK)
             _load_catalog(catalog_dir)  # fail early, with the catalog named
+            if prev_digest is not None and prev_digest != digest and not full:
+                # An incremental build would see no file change and publish nothing, yet the
+                # benchmarks, registry or menu may differ: rebuild everything.
+                say("the catalog snapshot changed since the current build: full rebuild")
+                full = True
+                record["full"] = True
+                record["catalog_changed"] = True
     except BaseException as exc:  # noqa: BLE001 - recorded, then re-raised if not an Exception
         result = failed(exc)
         if not isinstance(exc, Exception):
@@ -174,12 +231,15 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
         return result
 
     # 3. incremental build, validated before it is published
+    def check(final: Path) -> dict:
+        return {"refresh": {"catalog_digest": digest, "validation": validate.check(final)}}
+
     before = _files_state(prev_build)
     say(f"building from {checkout.root}" + (f" at {checkout.commit}" if checkout.commit else ""))
     try:
         report = build.run(checkout.root, source=checkout.source, source_commit=checkout.commit,
                            full=full, catalog_dir=catalog_dir, warehouse_dir=warehouse_dir,
-                           workers=workers, progress=progress, validate=validate.check)
+                           workers=workers, progress=progress, validate=check)
     except BaseException as exc:  # noqa: BLE001
         result = failed(exc)
         if not isinstance(exc, Exception):

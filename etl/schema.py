@@ -34,8 +34,8 @@ SCORES = _schema(
     ENTRY_ID,
     _field("file_id", I64, "Key of the result file (see `files`)."),
     _field("entry_no", I32, "Position of the entry within its file (0-based)."),
-    _field("model_name", STR, "Model name: model_meta.json `name` of the revision folder, else of "
-           "another folder of the model, else the folder name with `__` -> `/`."),
+    _field("model_name", STR, "Model name: model_meta.json `name` of the revision folder, else "
+           "the folder name with `__` -> `/` (as mteb reads it)."),
     _field("revision", STR, "Model revision: model_meta.json `revision`, else the folder name."),
     _field("model_folder", STR, "Folder under results/ (`org__name`)."),
     _field("revision_folder", STR, "Revision folder name (a SHA, `external`, `no_revision_available`, "

@@ -61,10 +61,14 @@ def list_builds(warehouse: Path | None = None) -> list[Path]:
     return sorted(p for p in builds.iterdir() if (p / MANIFEST).is_file())
 
 
-def new_build_id(source_commit: str | None) -> str:
+def new_build_id(source_commit: str | None, warehouse: Path | None = None) -> str:
+    """UTC time, a sequence number for builds made within the same second (ids sort in build
+    order), the source commit and the process id."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    builds = (warehouse or root()) / "builds"
+    same_second = [p for p in builds.glob(f"{stamp}-*")] if builds.is_dir() else []
     suffix = (source_commit or "local")[:12]
-    return f"{stamp}-{suffix}-{os.getpid()}"
+    return f"{stamp}-{len(same_second):03d}-{suffix}-{os.getpid()}"
 
 
 @contextmanager

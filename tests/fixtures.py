@@ -586,23 +586,6 @@ def bump_mtime(path: Path, seconds: float = 10.0) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + int(seconds * 1e9)))
 
 
-def unique_build_ids(mp) -> None:
-    """Make build ids unique within one process (``mp``: a pytest MonkeyPatch).
-
-    `warehouse.new_build_id` has a 1-second timestamp, so two publishes from one process within
-    a second collide (a bug, see test_etl_build.py::test_two_builds_in_the_same_second); tests
-    that build repeatedly append a counter, which keeps ids sorting in build order.
-    """
-    import itertools
-
-    from mteb_lb import warehouse
-
-    counter = itertools.count()
-    original = warehouse.new_build_id
-    mp.setattr(warehouse, "new_build_id",
-               lambda commit: f"{original(commit)}-{next(counter):04d}")
-
-
 def is_nan(x) -> bool:
     return isinstance(x, float) and math.isnan(x)
 

@@ -338,7 +338,7 @@ def test_score_columns_heat_best_and_tooltips(lbpage):
     assert "lb-best" in retrieval["cellClassRules"]
     assert "ndcg_at_10" in retrieval["headerTooltip"]
     assert retrieval["valueFormatter"]["function"] == "fmtScore(params)"
-    assert cols["Rank (Borda)"]["cellClassRules"] == {"lb-best": "x === 1"}
+    assert cols["Rank (Borda)"]["cellClassRules"] == {"lb-best": "params.value === 1"}
     assert all(c.get("sortable", True) for c in grid.columnDefs)
     assert find(lbpage.layout(), lbpage.GRID).defaultColDef["sortable"] is True
 
@@ -414,7 +414,8 @@ def _leaves(defs):
 
 def view(lbpage, state):
     out = lbpage.update_view(state.benchmark, *controls(lbpage, state))
-    keys = ("defs", "rows", "task_defs", "task_rows", "grid_style", "task_style", "plots_style",
+    keys = ("defs", "rows", "style", "task_defs", "task_rows", "task_grid_style", "grid_style",
+            "task_style", "plots_style",
             "counts", "empty_style", "empty_text", "chips", "key")
     return dict(zip(keys, out))
 

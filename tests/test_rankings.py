@@ -539,7 +539,6 @@ def test_a_new_build_is_picked_up(tmp_path, monkeypatch):
     """The same Leaderboard follows `current`: results are cached per build, not forever."""
     from etl import build
 
-    fx.unique_build_ids(monkeypatch)
     repo, cat, wh = tmp_path / "repo", fx.ranking_catalog(tmp_path / "cat"), tmp_path / "wh"
     for model, rev, version, task, entries in RESULTS[:8]:  # the Borda(v1) example
         split, subset, langs, score = entries[0]

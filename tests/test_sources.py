@@ -150,7 +150,7 @@ def test_git_checkout_builds(tmp_path):
                        warehouse_dir=tmp_path / "wh", workers=1)
     manifest = warehouse.read_manifest(report.build)
     assert (manifest["source"], manifest["source_commit"]) == (checkout.source, checkout.commit)
-    assert report.build.name.split("-")[1] == checkout.commit[:12]
+    assert report.build.name.split("-")[2] == checkout.commit[:12]  # <utc>-<seq>-<commit12>-<pid>
     assert report.loaded == 2  # SciFact.json + model_meta.json
 
 

@@ -13,6 +13,7 @@ import dash
 import dash_ag_grid as dag
 from dash import Input, Output, dcc, html
 
+from app import grid as gridmod
 from app import query
 from app import state as st
 from mteb_lb import warehouse
@@ -252,7 +253,7 @@ def task_section(models, trows, per_task, bench) -> list:
          "type": "rightAligned", "valueFormatter": {"function": "fmtScore(params)"},
          "comparator": {"function": "nullsLast(valueA, valueB, nodeA, nodeB, isDescending)"},
          "sortingOrder": ["desc", "asc", None],
-         "cellClassRules": {"lb-best": "x !== undefined && x !== null && x === data.best"}}
+         "cellClassRules": {"lb-best": "params.value != null && params.value === params.data.best"}}
         for m in models
     ] + [{"field": "winner", "headerName": "Winner", "width": 170, "filter": True}]
     summary = " · ".join(f"{m.split('/')[-1]}: {wins[m]}" for m in models)
@@ -262,8 +263,9 @@ def task_section(models, trows, per_task, bench) -> list:
                + ". Bold marks the best score of each row.", className="lb-hint"),
         dag.AgGrid(id="cmp-task-grid", columnDefs=defs, rowData=rows,
                    defaultColDef={"sortable": True, "resizable": True},
-                   dashGridOptions={"animateRows": False, "tooltipShowDelay": 250},
-                   style={"height": "560px", "width": "100%"}),
+                   dashGridOptions={"animateRows": False, "tooltipShowDelay": 250,
+                                    "rowHeight": gridmod.ROW_HEIGHT},
+                   style=gridmod.grid_style(len(rows), max_height=600)),
     ]
 
 

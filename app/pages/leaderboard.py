@@ -18,6 +18,7 @@ attached to an app by ``register_callbacks(app)``.
 # sys.modules, and dataclasses then cannot resolve string annotations.
 import csv
 import io
+import logging
 import math
 import re
 from dataclasses import dataclass, replace
@@ -31,6 +32,8 @@ from app import grid as gridmod
 from app import state as st
 from mteb_lb import warehouse
 from mteb_lb.rankings import RankingError, leaderboard
+
+log = logging.getLogger(__name__)
 
 dash.register_page(__name__, path="/", name="Leaderboard", title="MTEB Leaderboard", order=0,
                    description="The MTEB leaderboard: rankings of embedding models.")
@@ -187,7 +190,8 @@ def sort_from_column_state(column_state) -> tuple[str, str] | None:
 
 
 def selected_models(selected_rows) -> tuple[str, ...]:
-    return tuple(r["model"] for r in (selected_rows or []) if isinstance(r, dict) and r.get("model"))
+    return tuple(r["model"] for r in (selected_rows or [])
+                 if isinstance(r, dict) and r.get("model"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,6 +278,12 @@ def compute_view(state: st.LeaderboardState) -> View:
         table = search_filter(unsearched_table, state.query)
     except RankingError as exc:
         view.error = str(exc)
+        return view
+    except Exception as exc:  # a broken build or query: say so, keep the page usable
+        log.exception("leaderboard view failed for %s", st.encode_leaderboard(state))
+        view.error = (f"This table could not be computed ({type(exc).__name__}: {exc}). "
+                      "Try another tab or benchmark; the build status page tells which data "
+                      "is served.")
         return view
     if state.tab == "tasks":
         view.task_grid = gridmod.task_info_grid(table)
@@ -506,7 +516,8 @@ def radar_figure(rows: list[dict], types: list[str], title: str) -> dict:
         data.append({"type": "scatterpolar", "name": r["Model"].split("/")[-1],
                      "r": values + values[:1], "theta": types + types[:1], "fill": "toself",
                      "opacity": 0.55, "line": {"color": palette[i % len(palette)]},
-                     "hovertemplate": f"<b>{r['Model']}</b><br>%{{theta}}: %{{r:.2f}}<extra></extra>"})
+                     "hovertemplate": f"<b>{r['Model']}</b><br>%{{theta}}: %{{r:.2f}}"
+                                      "<extra></extra>"})
     lo = min(min(r[t] for t in types) for r in rows)
     return {"data": data, "layout": {
         "title": {"text": title, "font": {"size": 15}, "x": 0.01}, "template": "plotly_white",
@@ -549,6 +560,9 @@ def plot_figure(state: st.LeaderboardState) -> dict:
         summary = search_filter(lb.summary(bench.name, state.filters()), state.query)
     except RankingError as exc:
         return _empty_figure(str(exc))
+    except Exception as exc:
+        log.exception("plot failed")
+        return _empty_figure(f"The plot could not be computed ({type(exc).__name__}).")
     if summary.num_rows == 0:
         return _empty_figure("No model matches the filters: nothing to plot.")
     rows = summary.to_pylist()
@@ -735,7 +749,8 @@ def build_body(state: st.LeaderboardState, warnings=()) -> list:
             ]),
         ]),
         html.Div(id="lb-chips", className="lb-chips", children=chips(state)),
-        html.Div(id="lb-empty", className="lb-notice lb-empty", style=_show(bool(view.empty or view.error)),
+        html.Div(id="lb-empty", className="lb-notice lb-empty",
+                 style=_show(bool(view.empty or view.error)),
                  children=[html.Span(view.empty or view.error or "", id="lb-empty-text"),
                            html.Button("Reset all filters", id="lb-reset-empty",
                                        className="lb-button lb-primary")]),
@@ -752,13 +767,15 @@ def build_body(state: st.LeaderboardState, warnings=()) -> list:
                     "rowSelection": {"mode": "multiRow", "checkboxes": True,
                                      "headerCheckbox": False, "enableClickSelection": False},
                     "selectionColumnDef": {"pinned": "left", "width": 44, "maxWidth": 44},
-                    "tooltipShowDelay": 250, "tooltipInteraction": True, "rowHeight": 36,
+                    "tooltipShowDelay": 250, "tooltipInteraction": True, "rowHeight": ROW_HEIGHT,
                     "suppressFieldDotNotation": True, "animateRows": False,
                     "suppressColumnVirtualisation": False,
                     "localeText": {"noRowsToShow": "No model to show with these filters."},
                 },
                 selectedRows={"ids": list(state.models)} if state.models else [],
-                style={"height": "640px", "width": "100%"}, className="lb-grid",
+                style=grid_style(len(view.grid.row_data) if view.grid else 0,
+                                 _grouped(view.grid.column_defs if view.grid else [])),
+                className="lb-grid",
             ),
         ]),
         html.Div(id="lb-task-grid-wrap", style=_show(state.tab == "tasks"), children=[
@@ -769,8 +786,10 @@ def build_body(state: st.LeaderboardState, warnings=()) -> list:
                 defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True,
                                "autoHeaderHeight": True},
                 dashGridOptions={"tooltipShowDelay": 250, "suppressFieldDotNotation": True,
+                                 "rowHeight": ROW_HEIGHT,
                                  "localeText": {"noRowsToShow": "No task matches the filters."}},
-                style={"height": "640px", "width": "100%"}, className="lb-grid",
+                style=grid_style(len(view.task_grid.row_data) if view.task_grid else 0),
+                className="lb-grid",
             ),
         ]),
         html.Section(id="lb-plots", className="lb-plots", style=_show(state.tab == "summary"),
@@ -788,6 +807,14 @@ def build_body(state: st.LeaderboardState, warnings=()) -> list:
         ]),
         faq(bench),
     ]
+
+
+ROW_HEIGHT = gridmod.ROW_HEIGHT
+grid_style = gridmod.grid_style
+
+
+def _grouped(defs) -> bool:
+    return any("children" in d for d in defs or [])
 
 
 def _show(visible: bool) -> dict:
@@ -981,8 +1008,11 @@ def update_view(bench_name, *control_values):
     return (
         no_update if is_tasks else model_grid.column_defs,
         no_update if is_tasks else model_grid.row_data,
+        no_update if is_tasks else grid_style(len(model_grid.row_data),
+                                              _grouped(model_grid.column_defs)),
         task_grid.column_defs if is_tasks else no_update,
         task_grid.row_data if is_tasks else no_update,
+        grid_style(len(task_grid.row_data)) if is_tasks else no_update,
         _show(not is_tasks), _show(is_tasks), _show(state.tab == "summary"),
         counts_text(view, state),
         _show(bool(view.empty or view.error)), view.empty or view.error or "",
@@ -1053,8 +1083,8 @@ def register_callbacks(app: dash.Dash) -> None:
     control_inputs = [Input(CONTROLS[k], "value") for k in CONTROL_KEYS]
     control_states = [State(CONTROLS[k], "value") for k in CONTROL_KEYS]
     app.callback(
-        Output(GRID, "columnDefs"), Output(GRID, "rowData"),
-        Output(TASK_GRID, "columnDefs"), Output(TASK_GRID, "rowData"),
+        Output(GRID, "columnDefs"), Output(GRID, "rowData"), Output(GRID, "style"),
+        Output(TASK_GRID, "columnDefs"), Output(TASK_GRID, "rowData"), Output(TASK_GRID, "style"),
         Output("lb-grid-wrap", "style"), Output("lb-task-grid-wrap", "style"),
         Output("lb-plots", "style"), Output("lb-counts", "children"),
         Output("lb-empty", "style"), Output("lb-empty-text", "children"),

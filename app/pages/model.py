@@ -79,9 +79,9 @@ def layout(**query_params):
         ]),
         html.Div(className="lb-card", children=[
             html.H3(f"Results ({len(results)} files)"),
-            html.P("One row per result file (a task in a revision folder). “Used” marks the file "
-                   "the leaderboards take for the task; the score is the mean main score over "
-                   "all of the file's splits and subsets (× 100).", className="lb-hint"),
+            html.P("One row per result file (a task in a revision folder). “Used” marks the "
+                   "file the leaderboards take for the task; the score is the mean main score "
+                   "over all of the file's splits and subsets (× 100).", className="lb-hint"),
             _results_grid(results),
         ]),
         picker(names, name),
@@ -140,7 +140,8 @@ def _metadata(meta: dict):
         ("Parameters", f"{_fmt_params(meta.get('total_params_b'))} total · "
                        f"{_fmt_params(meta.get('active_params_b'))} active"),
         ("Embedding dimensions", f"{meta['embed_dim']:,}" if meta.get("embed_dim") else "Unknown"),
-        ("Max tokens", f"{meta['max_tokens']:,}" if meta.get("max_tokens") else "— (unlimited or unknown)"),
+        ("Max tokens", f"{meta['max_tokens']:,}" if meta.get("max_tokens")
+         else "— (unlimited or unknown)"),
         ("License", meta.get("license") or "Unknown"),
         ("Frameworks", listing(meta.get("framework"))),
         ("Modalities", listing(meta.get("modalities"))),
@@ -202,11 +203,12 @@ def _results_grid(results: list[dict]):
         if col["headerName"] == "Source file":
             col.update(cellRenderer="RowLink", cellRendererParams={"hrefField": url_field})
         if col["headerName"] == "Used":
-            col["cellClassRules"] = {"lb-best": "x === true"}
+            col["cellClassRules"] = {"lb-best": "params.value === true"}
     return dag.AgGrid(id="model-results", columnDefs=data.column_defs, rowData=data.row_data,
                       defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                      dashGridOptions={"tooltipShowDelay": 300, "animateRows": False},
-                      style={"height": "560px", "width": "100%"})
+                      dashGridOptions={"tooltipShowDelay": 300, "animateRows": False,
+                                       "rowHeight": gridmod.ROW_HEIGHT},
+                      style=gridmod.grid_style(len(records), max_height=600))
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dash
 import dash_ag_grid as dag
-from dash import dcc, html
+from dash import html
 
 from app import grid as gridmod
 from app.main import build_info, source_commit_url
@@ -113,11 +113,10 @@ def _grid(grid_id: str, records: list[dict]):
                                                  "Status": 110})
     for col in data.column_defs:
         col["tooltipField"] = col["field"]
-    height = min(420, 60 + 42 * len(records))
     return dag.AgGrid(id=grid_id, columnDefs=data.column_defs, rowData=data.row_data,
                       defaultColDef={"sortable": True, "resizable": True},
-                      dashGridOptions={"tooltipShowDelay": 300},
-                      style={"height": f"{height}px", "width": "100%"})
+                      dashGridOptions={"tooltipShowDelay": 300, "rowHeight": gridmod.ROW_HEIGHT},
+                      style=gridmod.grid_style(len(records), max_height=420))
 
 
 def _builds(current: str):
