@@ -10,6 +10,11 @@ sql_max_rows setting)}``:
   {"offset", "line", "column", "excerpt"} | null}``;
 * 503 ``{"error": "...", "kind": "unavailable"}`` when no build is published.
 
+``GET /api/table?benchmark=B&view=summary|per-task|per-language|tasks&<filters>``: a
+leaderboard table as ``{"columns": [...], "rows": [[...]], "build": id}`` (filters as in
+`Filters.from_query`; scores unrounded on the 0-100 scale); 400 with the valid values for an
+unknown benchmark, view or filter.
+
 ``GET /api/health``: 200 ``{"status": "ok", "build": id, "source_commit": ...}`` or 503.
 
 The JSON is strict (NaN and infinities become null, dates ISO strings, lists stay lists).
@@ -23,12 +28,13 @@ import json
 
 from flask import Flask, Response, request
 
-from mteb_lb import safe_sql, settings, warehouse
+from mteb_lb import rankings, safe_sql, settings, warehouse
 
 
 def register(server: Flask) -> None:
     server.add_url_rule("/api/sql", "api_sql", sql_endpoint, methods=["POST"])
     server.add_url_rule("/api/health", "api_health", health_endpoint, methods=["GET"])
+    server.add_url_rule("/api/table", "api_table", table_endpoint, methods=["GET"])
 
 
 def _json(body: dict, status: int = 200) -> Response:
@@ -75,3 +81,24 @@ def health_endpoint() -> Response:
         return _json({"status": "unavailable", "error": str(exc)}, 503)
     return _json({"status": "ok", "build": build.name,
                   "source_commit": manifest.get("source_commit")})
+
+
+def table_endpoint() -> Response:
+    params = request.args.to_dict()
+    board = rankings.leaderboard()
+    try:
+        filters = rankings.Filters.from_query(params)
+        table = board.table(params.get("benchmark", "MTEB(Multilingual, v2)"),
+                            params.get("view", "summary"), filters)
+    except rankings.RankingError as exc:
+        return _error(str(exc), "rejected")
+    except warehouse.WarehouseError as exc:
+        return _error(str(exc), "unavailable", 503)
+    rows = [[_finite(v) for v in row.values()] for row in table.to_pylist()]
+    return _json({"columns": table.column_names, "rows": rows, "build": board.build_id()})
+
+
+def _finite(value):
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    return value

@@ -136,7 +136,7 @@ def _load_catalog(catalog_dir: Path | None) -> None:
 def _clean_after_crash(warehouse_dir: Path, source: str) -> list[Path]:
     """What a killed run can leave behind, removed under the ETL lock: build folders that never
     got their manifest (killed inside publish; readers never see them, prune never lists them),
-    a temporary `current` link, and git lock files in the cache clone of a git source (a killed
+    a half-written staging build, a temporary `current` link, and git lock files in the cache clone of a git source (a killed
     `git fetch`/`reset` leaves them and every later git command would fail)."""
     from etl import sources
     from mteb_lb import warehouse
@@ -153,6 +153,10 @@ def _clean_after_crash(warehouse_dir: Path, source: str) -> list[Path]:
                     and (current is None or folder.resolve() != current):
                 shutil.rmtree(folder, ignore_errors=True)
                 removed.append(folder)
+    staging = warehouse_dir / ".staging"
+    if staging.is_dir() and any(staging.iterdir()):
+        shutil.rmtree(staging, ignore_errors=True)
+        removed.append(staging)
     for link in warehouse_dir.glob(".current.*"):
         link.unlink(missing_ok=True)
         removed.append(link)

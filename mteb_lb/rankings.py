@@ -56,6 +56,26 @@ class Filters:
     def key(self) -> tuple:
         return tuple(sorted(asdict(self).items()))
 
+    @classmethod
+    def from_query(cls, params) -> "Filters":
+        """Filters from URL query parameters named like the fields: lists comma-separated,
+        booleans as yes/no (open_weights, instructions) or 1/0 (the flags), numbers as text.
+        Raises RankingError naming the parameter that does not parse."""
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = sorted(set(params) - known - {"benchmark", "view", "format"})
+        if unknown:
+            raise RankingError(f"unknown parameter {', '.join(unknown)}; valid: "
+                               + ", ".join(sorted(known)))
+        values: dict = {}
+        for name, raw in params.items():
+            if name not in known:
+                continue
+            try:
+                values[name] = _parse_param(name, raw)
+            except ValueError:
+                raise RankingError(f"parameter {name}={raw!r} does not parse") from None
+        return cls(**values)
+
 
 @dataclass
 class Benchmark:
@@ -392,6 +412,27 @@ class Leaderboard:
             raise RankingError(f"unknown view {view!r}; valid views: " + ", ".join(VIEWS))
         return {"summary": self.summary, "per-task": self.per_task,
                 "per-language": self.per_language, "tasks": self.task_info}[view](benchmark, filters)
+
+
+_LIST_FIELDS = {"model_types", "task_types", "domains", "modalities", "languages", "tasks", "models"}
+_TRISTATE_FIELDS = {"open_weights", "instructions"}
+_FLAG_FIELDS = {"keep_unknown_size", "sentence_transformers", "all_models"}
+
+
+def _parse_param(name: str, raw: str):
+    if name in _LIST_FIELDS:
+        return tuple(p.strip() for p in raw.split(",") if p.strip())
+    if name in _TRISTATE_FIELDS:
+        if raw not in ("yes", "no"):
+            raise ValueError(raw)
+        return raw == "yes"
+    if name in _FLAG_FIELDS:
+        if raw not in ("1", "0", "true", "false"):
+            raise ValueError(raw)
+        return raw in ("1", "true")
+    if name in ("min_params_b", "max_params_b"):
+        return float(raw)
+    return raw
 
 
 def _pct(value):

@@ -458,3 +458,27 @@ def test_leftovers_of_a_killed_publish_are_removed(upstream):
     rf.commit(repo, "change")
     assert do_refresh(src, cat, wh).outcome == "published"
     assert not orphan.exists() and not (wh / ".current.999999").is_symlink()
+
+
+def test_catalog_change_rebuilds_the_same_commit(upstream, tmp_path):
+    repo, src, cat, wh = upstream
+    tasks = [fx.make_task(t, "Retrieval", "ndcg_at_10") for t in rf.TASKS]
+    benches = [fx.make_benchmark(n, t) for n, t in rf.BENCHES.items()]
+    benches.append(fx.make_benchmark("Pair(v1)", ["HRet3", "HRet4"]))
+    models = [fx.make_model(m, rf.REV, training_datasets=[]) for m in rf.MODELS]
+    cat2 = fx.write_catalog(tmp_path / "cat2", tasks=tasks, benchmarks=benches, models=models)
+    result = do_refresh(src, cat2, wh)
+    assert result.outcome == "published", result.message
+    assert result.record["catalog_changed"] is True and result.record["full"] is True
+    current = warehouse.current_build(wh)
+    con = duckdb.connect(str(current / warehouse.DB_FILE), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM benchmarks WHERE name = 'Pair(v1)'"
+                           ).fetchall() == [(1,)]
+        # the new benchmark's leaderboard enters the history as new models
+        assert con.execute("SELECT count(*) FROM changes_since_previous WHERE benchmark = "
+                           "'Pair(v1)' AND change = 'new_model'").fetchall() == [(3,)]
+    finally:
+        con.close()
+    again = do_refresh(src, cat2, wh)
+    assert again.outcome == "unchanged" and again.message.startswith("already at ")

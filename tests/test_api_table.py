@@ -1,0 +1,52 @@
+"""GET /api/table serves the same tables as `mteb-lb table` and the dashboard."""
+
+from __future__ import annotations
+
+import flask
+import pytest
+from test_rankings import lb  # noqa: F401  (the hand-built ranking warehouse)
+
+from app import api
+from mteb_lb import db, rankings
+
+
+@pytest.fixture
+def client(lb, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(rankings, "_default", lb)
+    monkeypatch.setattr(db, "_current", lb.handle)
+    server = flask.Flask(__name__)
+    api.register(server)
+    return server.test_client()
+
+
+def test_summary_equals_the_rankings_function(client, lb):  # noqa: F811
+    bench = next(iter(lb.benchmarks()))
+    response = client.get("/api/table", query_string={"benchmark": bench})
+    assert response.status_code == 200
+    body = response.get_json()
+    expected = lb.summary(bench)
+    assert body["columns"] == expected.column_names
+    assert body["rows"] == [list(r.values()) for r in expected.to_pylist()]
+    assert body["build"] == lb.build_id()
+
+
+def test_filters_from_the_query_string(client, lb):  # noqa: F811
+    bench = next(iter(lb.benchmarks()))
+    task = lb.benchmark(bench).task_names[0]
+    response = client.get("/api/table", query_string={
+        "benchmark": bench, "view": "per-task", "tasks": task, "zero_shot": "allow_all"})
+    assert response.status_code == 200
+    expected = lb.per_task(bench, rankings.Filters(tasks=(task,)))
+    assert response.get_json()["columns"] == expected.column_names == ["Model", task]
+
+
+@pytest.mark.parametrize("query,message", [
+    ({"benchmark": "nope"}, "unknown benchmark 'nope'; valid benchmarks:"),
+    ({"view": "pivot"}, "unknown view 'pivot'; valid views: summary, per-task"),
+    ({"open_weights": "maybe"}, "parameter open_weights='maybe' does not parse"),
+    ({"colour": "red"}, "unknown parameter colour; valid:"),
+])
+def test_bad_requests_say_what_is_valid(client, query, message):
+    response = client.get("/api/table", query_string=query)
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]

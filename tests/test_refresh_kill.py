@@ -1,0 +1,137 @@
+"""SIGKILL a refresh at random points: the current build must stay whole and served, and the
+next refresh must complete and equal a full rebuild.
+
+Each trial pushes a new upstream commit (files added, modified, deleted), starts
+`python -m mteb_lb.cli refresh` in its own process group, keeps querying the current build from a
+connection opened before the refresh (a reader), and kills the whole group (the CLI, its parser
+processes and git, as systemd or the OOM killer would) after a random delay spread over a whole
+refresh (fetch, parse, database, views, history, validation, publish, run log). Then:
+
+* the current build's manifest reads, its views and macros query fine through a new hardened
+  connection, and the reader's connection still answers;
+* the run log is readable (a torn last line is skipped);
+* the next refresh completes (published, or "already at" when the killed run had published)
+  and its build equals a full rebuild of the same checkout, table by table, with the same
+  leaderboard state in its history.
+
+`MTEB_LB_KILL_SEED` replays a sequence; `MTEB_LB_KILL_TRIALS` sets the number of trials.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import refresh_fixtures as rf
+from etl import refresh, runs
+from mteb_lb import db, warehouse
+
+TRIALS = int(os.environ.get("MTEB_LB_KILL_TRIALS", "10"))
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def _start(src: str, cat: Path, wh: Path) -> subprocess.Popen:
+    env = {**os.environ, "MTEB_LB_WAREHOUSE": str(wh)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "mteb_lb.cli", "refresh", "--source", src, "--catalog", str(cat),
+         "--workers", "2", "--quiet"],
+        cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True)
+
+
+def _mutate(repo: Path, rng: random.Random, trial: int) -> None:
+    models = [m for m in rf.MODELS if (repo / "results" / m.replace("/", "__")).is_dir()]
+    for model in rng.sample(models, 2):                        # modify a leaderboard score
+        rf.write_score(repo, model, rng.choice(rf.TASKS), round(rng.uniform(0.2, 0.95), 4))
+    model = rng.choice(models)                                 # add a file
+    rf.write_score(repo, model, f"Extra{900 + trial:03d}", 0.5)
+    extras = sorted((repo / "results").glob("*/*/Extra0*.json"))
+    rng.choice(extras).unlink()                                # delete a file
+
+
+def _serves(build: Path) -> None:
+    """The build is whole: manifest, views and the ranking macros answer."""
+    manifest = warehouse.read_manifest(build)
+    assert manifest["build_id"] == build.name
+    con = db.open_build(build)
+    try:
+        cur = con.cursor()
+        for name in ("scores", "metrics", "files", "benchmark_results", "models",
+                     "changes_since_previous", "leaderboard_history"):
+            cur.execute(f'SELECT count(*) FROM "{name}"').fetchall()
+        rows = cur.execute("SELECT count(*) FROM lb_model_scores('HistAll(v1)', NULL, NULL, "
+                           "NULL, false, true, false)").fetchall()
+        assert rows[0][0] > 0
+    finally:
+        con.close()
+
+
+def test_sigkill_at_random_points(tmp_path):
+    seed = int(os.environ.get("MTEB_LB_KILL_SEED", time.time_ns() % 1_000_000))
+    print(f"MTEB_LB_KILL_SEED={seed}")
+    rng = random.Random(seed)
+    repo = tmp_path / "upstream"
+    rf.big_repo(repo)
+    rf.commit(repo, "initial")
+    src, cat, wh = rf.url(repo), rf.catalog(tmp_path / "cat"), tmp_path / "wh"
+    assert refresh.refresh(src, catalog_dir=cat, warehouse_dir=wh, workers=2).outcome == \
+        "published"
+
+    # calibrate: how long one refresh with a change takes in a subprocess
+    _mutate(repo, rng, 0)
+    rf.commit(repo, "calibration")
+    t = time.monotonic()
+    proc = _start(src, cat, wh)
+    out, err = proc.communicate(timeout=120)
+    duration = time.monotonic() - t
+    assert proc.returncode == 0, err.decode()
+    assert b"published" in out
+
+    killed_outcomes = []
+    for trial in range(1, TRIALS + 1):
+        _mutate(repo, rng, trial)
+        rf.commit(repo, f"trial {trial}")
+        before = warehouse.current_build(wh)
+        reader = db.open_build(before)
+        reader_count = reader.cursor().execute("SELECT count(*) FROM metrics").fetchall()
+        delay = rng.uniform(0.0, duration * 1.1)
+        proc = _start(src, cat, wh)
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline and proc.poll() is None:
+            assert reader.cursor().execute("SELECT count(*) FROM metrics").fetchall() == \
+                reader_count  # a reader holding a connection keeps working during the refresh
+            time.sleep(0.01)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.communicate()
+        killed_outcomes.append(proc.returncode)
+
+        assert reader.cursor().execute("SELECT count(*) FROM metrics").fetchall() == reader_count
+        reader.close()  # (one process cannot hold two hardened connections to one file)
+        current = warehouse.current_build(wh)        # intact: resolves to a finished build
+        assert current in (before, *warehouse.list_builds(wh))
+        _serves(current)
+        runs.read(wh)                                # the run log stays readable
+
+        again = refresh.refresh(src, catalog_dir=cat, warehouse_dir=wh, workers=2)
+        assert again.outcome in ("published", "unchanged"), (trial, delay, again.message)
+        assert again.exit_code == 0
+        current = warehouse.current_build(wh)
+        head = rf.git(repo, "rev-parse", "HEAD")
+        assert warehouse.read_manifest(current)["source_commit"] == head
+        twin = rf.full_twin(rf.cache_checkout(src), tmp_path, cat, "kill")
+        rf.assert_same_build(current, twin)
+        leftovers = [p for p in (wh / "builds").iterdir()
+                     if not (p / warehouse.MANIFEST).exists()]
+        assert leftovers == []
+    # the kills landed at different points: some runs died, some may have finished first
+    assert any(code == -signal.SIGKILL for code in killed_outcomes), killed_outcomes
