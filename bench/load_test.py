@@ -33,7 +33,7 @@ BENCHMARKS = ["MTEB(Multilingual, v2)", "MTEB(eng, v2)", "MTEB(Europe, v1)", "BE
               "RTEB(beta)", "MIEB(lite)", "LongEmbed"]
 TASK_TYPES = ["Retrieval", "Classification", "STS", "Clustering", "Reranking"]
 SQL = ["SELECT task_name, count(*) AS n FROM scores GROUP BY task_name ORDER BY n DESC LIMIT 20",
-       "SELECT model_name, avg(main_score) AS s FROM stg_scores WHERE task_name = 'SciFact' "
+       "SELECT model_name, avg(score) AS s FROM stg_scores WHERE task_name = 'SciFact' "
        "GROUP BY ALL ORDER BY s DESC LIMIT 10"]
 
 
