@@ -122,7 +122,11 @@ def test_sigkill_at_random_points(tmp_path):
         _serves(current)
         runs.read(wh)                                # the run log stays readable
 
+        killed_published = current != before
         again = refresh.refresh(src, catalog_dir=cat, warehouse_dir=wh, workers=2)
+        print(f"trial {trial}: killed after {delay:.2f} s of ~{duration:.2f} s, exit "
+              f"{proc.returncode}, killed run published: {killed_published}, next run: "
+              f"{again.outcome}")
         assert again.outcome in ("published", "unchanged"), (trial, delay, again.message)
         assert again.exit_code == 0
         current = warehouse.current_build(wh)
