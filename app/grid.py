@@ -95,7 +95,7 @@ class GridData:
 def grid_style(n_rows: int, grouped: bool = False, max_height: int = 640) -> dict:
     """A grid height that fits its rows (no empty band under a short table) up to
     ``max_height``, beyond which the grid scrolls (rows of ROW_HEIGHT px)."""
-    header = 64 + (34 if grouped else 0)
+    header = 64 + (56 if grouped else 0)
     height = header + max(n_rows, 3) * ROW_HEIGHT + 18
     return {"height": f"{min(height, max_height)}px", "width": "100%"}
 
@@ -287,6 +287,7 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
         defs.append({"headerName": f"{header_label(task_type)} ({len(children)})",
                      "groupId": task_type,
                      "headerTooltip": f"{len(children)} {task_type} task(s)",
+                     "wrapHeaderText": True, "autoHeaderHeight": True,
                      "children": children, "marryChildren": True})
     return GridData(column_defs=defs, row_data=rows, fields=fields)
 

@@ -12,6 +12,7 @@ one process (tests) without duplicated callbacks.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import importlib.util
 import logging
@@ -24,8 +25,9 @@ from dash import Input, Output, dcc, html
 
 APP_DIR = Path(__file__).resolve().parent
 TITLE = "MTEB Leaderboard"
-NAV = (("Leaderboard", "/"), ("Compare", "/compare"), ("SQL", "/sql"), ("Status", "/status"))
-PAGE_MODULES = ("leaderboard", "model", "compare", "status", "sql")
+NAV = (("Leaderboard", "/"), ("Compare", "/compare"), ("Changes", "/changes"), ("SQL", "/sql"),
+       ("Status", "/status"))
+ALWAYS_IN_NAV = ("/", "/compare", "/sql", "/status")   # others only once their page exists
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +49,8 @@ def create_app(*, prewarm: bool = True, **dash_kwargs) -> dash.Dash:
         **dash_kwargs,
     )
     app.layout = shell
-    for name in PAGE_MODULES:
-        module = sys.modules.get(f"app.pages.{name}")
+    for page in list(dash.page_registry.values()):
+        module = sys.modules.get(page["module"])
         if module is not None and hasattr(module, "register_callbacks"):
             module.register_callbacks(app)
     _register_shell_callbacks(app)
@@ -74,11 +76,15 @@ def shell():
             html.Nav(className="lb-nav", children=[
                 dcc.Link(label, href=href, id={"type": "nav-link", "href": href},
                          className="lb-nav-link")
-                for label, href in NAV]),
+                for label, href in NAV if href in ALWAYS_IN_NAV or href in _page_paths()]),
         ]),
         html.Main(dash.page_container, className="lb-main"),
         footer(),
     ])
+
+
+def _page_paths() -> set[str]:
+    return {p.get("path") for p in dash.page_registry.values()}
 
 
 def build_info() -> dict | None:
@@ -165,14 +171,24 @@ def _install_prewarm(app: dash.Dash) -> None:
             if started["done"]:
                 return
             started["done"] = True
-        threading.Thread(target=prewarm_rankings, name="lb-prewarm", daemon=True).start()
+        stop = threading.Event()
+        thread = threading.Thread(target=prewarm_rankings, kwargs={"stop": stop},
+                                  name="lb-prewarm", daemon=True)
+        thread.start()
+
+        def finish():   # at exit, let the running query end (DuckDB aborts if killed mid-query)
+            stop.set()
+            thread.join(timeout=10)
+
+        atexit.register(finish)
 
     app.server.before_request(start_once)
 
 
-def prewarm_rankings() -> int:
+def prewarm_rankings(stop: threading.Event | None = None) -> int:
     """Compute the default summary of every benchmark (menu order first, the default benchmark
-    first of all). Returns how many were computed; failures are logged, never raised."""
+    first of all). Returns how many were computed; failures are logged, never raised. Stops
+    between two benchmarks once ``stop`` is set."""
     from mteb_lb.rankings import leaderboard
 
     lb = leaderboard()
@@ -187,6 +203,8 @@ def prewarm_rankings() -> int:
         return 0
     done = 0
     for name in names:
+        if stop is not None and stop.is_set():
+            break
         if not name:
             continue
         try:

@@ -16,6 +16,30 @@ Conventions (close to the V2 leaderboard's URL, see docs FEATURES.md):
 
 Nothing here touches the warehouse: checking values against what a benchmark offers is
 ``check_leaderboard(state, valid)``, with the valid values given by the caller.
+
+Leaderboard parameters (``/``):
+
+==============  ======================================================================
+``benchmark``   benchmark name (``benchmark_name``, the GRADIO leaderboard's, is accepted)
+``tab``         ``summary`` | ``per-task`` | ``per-language`` | ``tasks``
+``q``           search: parts of model or organisation names, ``;`` between several
+``min_b``       smallest total size in billions of parameters; ``max_b`` the largest
+``unknown_size`` ``0``: drop models of unknown size once a bound is set (default ``1``)
+``avail``       ``open`` | ``proprietary``
+``inst``        ``yes`` (instruction-tuned only) | ``no``
+``st``          ``1``: sentence-transformers compatible only
+``mtypes``      model types (dense, cross-encoder, late-interaction, sparse, ...)
+``zs``          ``allow_all`` | ``remove_unknown`` | ``only_zero_shot``
+``all``         ``1``: include models outside mteb's registry
+``types`` ``doms`` ``mods`` ``langs`` ``tasks``   task types, domains, modalities, ISO 639-3
+                languages, tasks (empty ``langs``/``tasks`` = all)
+``model``       selected rows (repeat the key), used by the radar and "Compare selected"
+``plot``        ``size`` | ``time`` | ``radar``
+``sort``        ``<official column name>:asc|desc``
+==============  ======================================================================
+
+Compare page (``/compare``): ``model`` (2-4, repeated) and ``benchmark``. Model page
+(``/model``): ``name``.
 """
 
 from __future__ import annotations

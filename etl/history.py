@@ -84,6 +84,9 @@ BUILDS_SCHEMA = pa.schema([
 ], metadata={"doc": "Every build of the leaderboard history, in order."})
 
 VALUE_COLUMNS = ("rank", "score", "mean_task_type", "mean_public", "mean_private", "mean_subset")
+# Bump when the snapshot's rules change: every benchmark is then computed again.
+SNAPSHOT_VERSION = "1"
+CATALOG_INPUTS = ("benchmarks", "benchmark_tasks", "tasks", "model_registry", "model_training")
 
 
 def _ddl_type(t: pa.DataType) -> str:
@@ -193,7 +196,10 @@ def _rank_sql(row) -> str:
 
 def snapshot(con, benchmarks: list[str] | None = None) -> None:
     """Fill a temp table `lb_snapshot` with the leaderboards of `benchmarks` (default: the menu's),
-    as the official tables compute them with default filters (registered models only)."""
+    as the official tables compute them with default filters (registered models only): per model
+    lb_model_scores(bench, NULL, NULL, NULL, public_only, true, by_subset) and its per-task
+    scores lb_task_scores(bench, NULL, NULL, NULL, false, true), as mteb_lb/rankings.py calls
+    them for the summary and the per-task table."""
     if benchmarks is None:
         menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
         benchmarks = menu_benchmarks(menu)
@@ -221,6 +227,24 @@ def snapshot(con, benchmarks: list[str] | None = None) -> None:
             WHERE in_pivot""", {"b": name})
 
 
+def input_hashes(con, benchmarks: list[str]) -> dict[str, str]:
+    """A fingerprint of everything a benchmark's leaderboard is computed from: its rows of
+    benchmark_results and the catalog tables. Equal fingerprints, equal leaderboards: the
+    snapshot of such a benchmark is not computed again (a refresh usually touches few)."""
+    import hashlib
+
+    parts = [SNAPSHOT_VERSION]
+    for table in CATALOG_INPUTS:
+        parts.append(str(con.execute(f'SELECT count(*), sum(hash(r)::HUGEINT) FROM "{table}" AS r'
+                                     ).fetchall()[0]))
+    catalog = "|".join(parts)
+    per_bench = {b: (n, h) for b, n, h in con.execute(
+        "SELECT benchmark, count(*), sum(hash(r)::HUGEINT) FROM benchmark_results AS r "
+        "GROUP BY benchmark").fetchall()}
+    return {b: hashlib.blake2b(f"{catalog}|{b}|{per_bench.get(b)}".encode(),
+                               digest_size=16).hexdigest() for b in benchmarks}
+
+
 def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> dict:
     """Compute the build's leaderboard snapshot, store its delta against the history carried
     forward from the previous build, and fill the history tables. Returns manifest fields."""
@@ -230,19 +254,37 @@ def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> di
     seq = max((r["build_seq"] for r in builds_rows), default=0) + 1
     build_id = manifest.get("build_id") or final.name
     built_at = _parse_time(manifest.get("built_at"))
+    prev_hashes = {}
+    if carried:
+        try:
+            prev_hashes = (warehouse.read_manifest(prev).get("history") or {}).get(
+                "input_hashes") or {}
+        except (OSError, ValueError):
+            prev_hashes = {}
     con = duckdb.connect(str(final / warehouse.DB_FILE))
     try:
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")
         con.execute(f'DELETE FROM "{TABLE}"')
         if carried:
             con.execute(f'INSERT INTO "{TABLE}" SELECT * FROM read_parquet(?)',
                         [[str(p) for p in carried]])
-        snapshot(con)
+        menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
+        benchmarks = menu_benchmarks(menu)
+        hashes = input_hashes(con, benchmarks)
+        todo = [b for b in benchmarks if prev_hashes.get(b) != hashes[b]]
+        gone = [r[0] for r in con.execute(f'SELECT DISTINCT benchmark FROM "{TABLE}"').fetchall()
+                if r[0] not in hashes]
+        snapshot(con, todo)
+        # only these benchmarks can have changed; the others keep their rows as they are
+        con.execute("CREATE OR REPLACE TEMP TABLE lb_scope AS SELECT unnest($b::VARCHAR[]) AS benchmark",
+                    {"b": todo + gone})
         changed = " OR ".join(f"s.{c} IS DISTINCT FROM p.{c}" for c in VALUE_COLUMNS)
         con.execute(f"""
             CREATE TEMP TABLE lb_delta AS
             WITH prev_state AS (
                 SELECT * FROM "{TABLE}"
+                WHERE benchmark IN (SELECT benchmark FROM lb_scope)
                 QUALIFY row_number() OVER (PARTITION BY benchmark, model_name, key
                                            ORDER BY build_seq DESC) = 1
             )
@@ -278,5 +320,6 @@ def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> di
     finally:
         con.close()
     return {"history": {"build_seq": seq, "rows_added": delta.num_rows, "rows_total": total,
-                        "snapshot_rows": n_snapshot,
-                        "previous_build": prev.name if prev is not None else None}}
+                        "benchmarks_computed": len(todo), "snapshot_rows": n_snapshot,
+                        "previous_build": prev.name if prev is not None else None,
+                        "input_hashes": hashes}}

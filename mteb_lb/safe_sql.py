@@ -295,7 +295,21 @@ def check(sql: str, *, build_dir: str | Path | None = None) -> str:
                        "SELECT, or EXPLAIN SELECT) can run here", "rejected",
                        _position(sql, base + _first_token_offset(text)))
     _check_tree(sql, text[inner_offset:], base + inner_offset, build_dir)
-    return text
+    return _without_terminator(text)
+
+
+def _without_terminator(text: str) -> str:
+    """The statement without a closing `;` and trailing comments: callers wrap it in LIMIT /
+    OFFSET queries, where a terminator or a trailing line comment would break the wrapper."""
+    try:
+        tokens = [(_byte_to_char(text, offset), kind.name) for offset, kind in duckdb.tokenize(text)]
+    except Exception:
+        return text
+    while tokens and tokens[-1][1] == "comment":
+        text = text[:tokens.pop()[0]]
+    if tokens and tokens[-1][1] == "operator" and text[tokens[-1][0]:].strip() == ";":
+        text = text[:tokens[-1][0]]
+    return text.rstrip()
 
 
 def _statement_kind(statement) -> str:

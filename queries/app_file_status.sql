@@ -1,5 +1,5 @@
--- The dashboard's status page: every result or metadata file the build did not load (quarantined
--- or skipped), with the reason, and a count of files per kind and status.
+-- The dashboard's status page: every file of the results repository the build did not load
+-- (quarantined or skipped), with the reason.
 -- @column path: File path relative to the results repository root.
 -- @column kind: `result`, `model_meta` or `other`.
 -- @column status: `quarantined` or `skipped`.

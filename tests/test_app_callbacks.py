@@ -78,7 +78,8 @@ def build_app_warehouse(base: Path) -> Path:
     benchmarks = [
         fx.make_benchmark(DEFAULT, list(TASKS), display_name="Tiny benchmark",
                           language_view=["eng-Latn", "deu-Latn"]),
-        fx.make_benchmark(OTHER, OTHER_TASKS, display_name="Other benchmark"),
+        fx.make_benchmark(OTHER, OTHER_TASKS, display_name="Other benchmark",
+                          show_zero_shot=False),
     ]
     benchmarks[0]["description"] = "A tiny **fixture** benchmark."
     benchmarks[0]["citation"] = "@misc{tiny, title={Tiny}}"
@@ -107,6 +108,7 @@ def build_app_warehouse(base: Path) -> Path:
     for task in TASKS:
         fx.write_result(repo, UNREGISTERED, _sha(15), task, _result(task, 0.9))
     fx.write_meta(repo, UNREGISTERED, _sha(15), n_parameters=200_000_000)
+    fx.write_result(repo, UNREGISTERED, _sha(15), "TinyBroken", b'{"task_name": "TinyBr')
     report = build.run(repo, source="https://github.com/example/results.git",
                        source_commit="0123456789abcdef0123", catalog_dir=cat,
                        warehouse_dir=wh, workers=1)
@@ -369,6 +371,35 @@ def test_malformed_parameters_warn_and_fall_back(lbpage):
     assert find(layout, lbpage.CONTROLS["zs"]).value == "allow_all"
     assert find(layout, lbpage.CONTROLS["types"]).value == ["Retrieval"]
     assert find(layout, lbpage.GRID).rowData   # still a table
+
+
+def test_zero_shot_column_and_filter_hidden_when_the_benchmark_says_so(lbpage):
+    layout = lbpage.layout(benchmark=OTHER)
+    cols = [c.get("colId") for c in find(layout, lbpage.GRID).columnDefs]
+    assert "Zero-shot" not in cols and "Mean (Task)" in cols
+    zs_field = find_parent(layout, lbpage.CONTROLS["zs"])
+    assert zs_field.style == {"display": "none"}
+    out = lbpage.download_csv(1, None, OTHER, *controls(lbpage, st.LeaderboardState(
+        benchmark=OTHER)))
+    assert "Zero-shot" not in out["content"].splitlines()[0]
+    layout = lbpage.layout(benchmark=DEFAULT)
+    assert find_parent(layout, lbpage.CONTROLS["zs"]).style is None
+
+
+def find_parent(component, child_id, parent=None):
+    if getattr(component, "id", None) == child_id:
+        return parent
+    children = getattr(component, "children", None)
+    if isinstance(component, (list, tuple)):
+        children, component = component, parent
+    if isinstance(children, (list, tuple)):
+        for child in children:
+            found = find_parent(child, child_id, component)
+            if found is not None:
+                return found
+    elif children is not None and not isinstance(children, (str, int, float)):
+        return find_parent(children, child_id, component)
+    return None
 
 
 def test_per_language_tab_only_when_the_benchmark_has_one(lbpage):
@@ -675,7 +706,13 @@ def test_status_page(dash_app, env):
     status = page("status")
     text = text_of(status.layout())
     assert "0123456789abcdef0123" in text and "https://github.com/example/results.git" in text
-    assert "Quarantined files (0)" in text and "scores" in text
+    assert "Quarantined files (1)" in text and "scores" in text
+    grid = find(status.layout(), "status-quarantined")
+    assert len(grid.rowData) == 1
+    path_field = next(c["field"] for c in grid.columnDefs if c["headerName"] == "Path")
+    reason_field = next(c["field"] for c in grid.columnDefs if c["headerName"] == "Reason")
+    assert grid.rowData[0][path_field].endswith("TinyBroken.json")
+    assert grid.rowData[0][reason_field]
 
 
 def test_status_page_without_build(dash_app, monkeypatch, tmp_path):

@@ -164,7 +164,8 @@ def test_br001_default_page(dash_duo):
     assert "0123456789ab" in footer
     assert dash_duo.find_element(".lb-footer-link").get_attribute("href").endswith("/status")
     nav = [a.text for a in dash_duo.driver.find_elements("css selector", ".lb-nav-link")]
-    assert nav == ["Leaderboard", "Compare", "SQL", "Status"]
+    assert [n for n in nav if n in ("Leaderboard", "Compare", "SQL", "Status")] == [
+        "Leaderboard", "Compare", "SQL", "Status"]
     # 2-decimal display, unknown values shown as such
     row = grid_models(dash_duo).index("org-b/proprietary-api")
     assert cell_text(dash_duo, row, "Zero-shot") == "⚠️ NA"
@@ -306,6 +307,14 @@ def test_br006_sort_a_column_and_keep_it_on_reload(dash_duo):
     until(lambda: grid_models(dash_duo) == first, what="same order after reload")
     header = dash_duo.find_element("#lb-grid .ag-header-cell[col-id='Max Tokens']")
     assert header.get_attribute("aria-sort") == "descending"
+    # a filter change keeps the sort
+    open_details(dash_duo, "Filter models")
+    click(dash_duo, "#lb-avail input[value='open']")
+    until(lambda: "org-b/proprietary-api" not in grid_models(dash_duo), what="filtered")
+    header = dash_duo.find_element("#lb-grid .ag-header-cell[col-id='Max Tokens']")
+    assert header.get_attribute("aria-sort") == "descending"
+    assert query_of(dash_duo)["sort"] == ["Max Tokens:desc"]
+    assert grid_models(dash_duo)[0] == "org-a/big-open"
 
 
 def test_br007_search(dash_duo):
@@ -476,7 +485,25 @@ def test_br014_malformed_urls(dash_duo):
 def test_br015_status_page(dash_duo):
     go(dash_duo, "/status")
     text = dash_duo.wait_for_element(".lb-pagewrap").text
-    assert "0123456789abcdef0123" in text and "Quarantined files" in text
+    assert "0123456789abcdef0123" in text and "Quarantined files (1)" in text
+    dash_duo.wait_for_element("#status-quarantined .ag-row")
+    assert "TinyBroken.json" in dash_duo.find_element("#status-quarantined").text
     assert "active" in [a for a in dash_duo.driver.find_elements("css selector", ".lb-nav-link")
                         if a.text == "Status"][0].get_attribute("class")
     shot(dash_duo, "status", full=True)
+
+
+def test_br016_back_button_and_copy_link(dash_duo):
+    go(dash_duo, "/")
+    wait_models(dash_duo, ALL_REGISTRY)
+    open_details(dash_duo, "Filter models")
+    click(dash_duo, "#lb-avail input[value='proprietary']")
+    wait_models(dash_duo, ["org-b/proprietary-api"], what="proprietary only")
+    until(lambda: query_of(dash_duo).get("avail") == ["proprietary"], what="avail in URL")
+    click(dash_duo, "#lb-copy")
+    until(lambda: "Link copied" in dash_duo.find_element("#lb-copy").text, what="copied")
+    dash_duo.driver.back()                       # the previous state, rebuilt from the URL
+    wait_models(dash_duo, ALL_REGISTRY, what="rows after going back")
+    assert "avail" not in query_of(dash_duo)
+    dash_duo.driver.forward()
+    wait_models(dash_duo, ["org-b/proprietary-api"], what="rows after going forward")

@@ -645,3 +645,11 @@ def test_examples_run_on_the_real_build_within_the_default_limit(real_warehouse,
     objects = {o["name"]: o for o in safe_sql.schema()}
     assert time.perf_counter() - started < 0.2
     assert objects["scores"]["description"] and objects["metrics"]["kind"] == "view"
+
+
+@pytest.mark.parametrize("sql", ["select 42 as x; -- the answer", "select 42 as x -- note",
+                                 "select 42 as x;\n-- a\n/* b */\n"])
+def test_a_terminator_or_trailing_comment_does_not_break_the_query(sql):
+    """The checked text is wrapped in LIMIT/OFFSET queries (paging, counting): a trailing `;`
+    or line comment must not swallow the wrapper's closing parenthesis."""
+    assert safe_sql.check(sql) == "select 42 as x"

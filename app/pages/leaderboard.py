@@ -372,7 +372,15 @@ def primary_metric(bench, summary: pa.Table) -> str | None:
     return None
 
 
+def _wrap(text: str, width: int = 64) -> str:
+    """Break a long annotation into lines (plotly annotations do not wrap)."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width)) if text else text
+
+
 def _empty_figure(message: str) -> dict:
+    message = _wrap(message)
     return {"data": [], "layout": {
         "xaxis": {"visible": False}, "yaxis": {"visible": False}, "height": 420,
         "template": "plotly_white", "margin": {"l": 20, "r": 20, "t": 30, "b": 20},
@@ -738,6 +746,8 @@ def build_body(state: st.LeaderboardState, warnings=()) -> list:
                 dcc.Link("Compare selected", id="lb-compare-link", className="lb-button",
                          href=st.compare_href(state.models, bench.name),
                          style=_show(len(state.models) >= 2)),
+                html.Button("Full screen", id="lb-fullscreen", className="lb-button",
+                            title="Show the table on the whole screen (Esc to leave)"),
                 html.Button("Download CSV", id="lb-download-btn", className="lb-button",
                             title="The current view with every filter, the search and the "
                                   "sort applied; unrounded values, official column names."),
@@ -755,42 +765,11 @@ def build_body(state: st.LeaderboardState, warnings=()) -> list:
                            html.Button("Reset all filters", id="lb-reset-empty",
                                        className="lb-button lb-primary")]),
         dcc.Tabs(id=CONTROLS["tab"], value=controls["tab"], children=tabs, className="lb-tabs"),
-        html.Div(id="lb-grid-wrap", style=_show(state.tab != "tasks"), children=[
-            dag.AgGrid(
-                id=GRID,
-                columnDefs=view.grid.column_defs if view.grid else [],
-                rowData=view.grid.row_data if view.grid else [],
-                getRowId="params.data.model",
-                defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True,
-                               "autoHeaderHeight": True, "suppressHeaderMenuButton": True},
-                dashGridOptions={
-                    "rowSelection": {"mode": "multiRow", "checkboxes": True,
-                                     "headerCheckbox": False, "enableClickSelection": False},
-                    "selectionColumnDef": {"pinned": "left", "width": 44, "maxWidth": 44},
-                    "tooltipShowDelay": 250, "tooltipInteraction": True, "rowHeight": ROW_HEIGHT,
-                    "suppressFieldDotNotation": True, "animateRows": False,
-                    "suppressColumnVirtualisation": False,
-                    "localeText": {"noRowsToShow": "No model to show with these filters."},
-                },
-                selectedRows={"ids": list(state.models)} if state.models else [],
-                style=grid_style(len(view.grid.row_data) if view.grid else 0,
-                                 _grouped(view.grid.column_defs if view.grid else [])),
-                className="lb-grid",
-            ),
-        ]),
-        html.Div(id="lb-task-grid-wrap", style=_show(state.tab == "tasks"), children=[
-            dag.AgGrid(
-                id=TASK_GRID,
-                columnDefs=view.task_grid.column_defs if view.task_grid else [],
-                rowData=view.task_grid.row_data if view.task_grid else [],
-                defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True,
-                               "autoHeaderHeight": True},
-                dashGridOptions={"tooltipShowDelay": 250, "suppressFieldDotNotation": True,
-                                 "rowHeight": ROW_HEIGHT,
-                                 "localeText": {"noRowsToShow": "No task matches the filters."}},
-                style=grid_style(len(view.task_grid.row_data) if view.task_grid else 0),
-                className="lb-grid",
-            ),
+        html.Div(id="lb-grid-area", className="lb-grid-area", children=[
+            html.Div(id="lb-grid-wrap", style=_show(state.tab != "tasks"),
+                     children=model_grid_component(view, state)),
+            html.Div(id="lb-task-grid-wrap", style=_show(state.tab == "tasks"),
+                     children=task_grid_component(view)),
         ]),
         html.Section(id="lb-plots", className="lb-plots", style=_show(state.tab == "summary"),
                      children=[
@@ -815,6 +794,39 @@ grid_style = gridmod.grid_style
 
 def _grouped(defs) -> bool:
     return any("children" in d for d in defs or [])
+
+
+def model_grid_component(view: View, state: st.LeaderboardState) -> dag.AgGrid:
+    data = view.grid or gridmod.GridData([], [])
+    return dag.AgGrid(
+        id=GRID, columnDefs=data.column_defs, rowData=data.row_data,
+        getRowId="params.data.model",
+        defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True,
+                       "autoHeaderHeight": True, "suppressHeaderMenuButton": True},
+        dashGridOptions={
+            "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": False,
+                             "enableClickSelection": False},
+            "selectionColumnDef": {"pinned": "left", "width": 44, "maxWidth": 44},
+            "tooltipShowDelay": 250, "tooltipInteraction": True, "rowHeight": ROW_HEIGHT,
+            "suppressFieldDotNotation": True, "animateRows": False,
+            "localeText": {"noRowsToShow": "No model to show with these filters."},
+        },
+        selectedRows={"ids": list(state.models)} if state.models else [],
+        style=grid_style(len(data.row_data), _grouped(data.column_defs)), className="lb-grid",
+    )
+
+
+def task_grid_component(view: View) -> dag.AgGrid:
+    data = view.task_grid or gridmod.GridData([], [])
+    return dag.AgGrid(
+        id=TASK_GRID, columnDefs=data.column_defs, rowData=data.row_data,
+        defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True,
+                       "autoHeaderHeight": True},
+        dashGridOptions={"tooltipShowDelay": 250, "suppressFieldDotNotation": True,
+                         "rowHeight": ROW_HEIGHT,
+                         "localeText": {"noRowsToShow": "No task matches the filters."}},
+        style=grid_style(len(data.row_data)), className="lb-grid",
+    )
 
 
 def _show(visible: bool) -> dict:
@@ -1130,6 +1142,18 @@ def register_callbacks(app: dash.Dash) -> None:
     app.clientside_callback(
         "function(n) { return window.location.href; }",
         Output("lb-copy", "content"), Input("lb-copy", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    # Full screen table (the browser's Fullscreen API; Esc leaves).
+    app.clientside_callback(
+        """
+        function(n) {
+            var el = document.getElementById("lb-grid-area");
+            if (n && el && el.requestFullscreen) { el.requestFullscreen(); }
+            return window.dash_clientside.no_update;
+        }
+        """,
+        Output("lb-fullscreen", "title"), Input("lb-fullscreen", "n_clicks"),
         prevent_initial_call=True,
     )
     # Size label while the slider moves (no round trip).

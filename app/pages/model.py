@@ -190,9 +190,10 @@ def _results_grid(results: list[dict]):
     data = gridmod.generic_grid(
         [{k: v for k, v in rec.items() if k != "_url"} for rec in records],
         numeric_decimals={"Score": 2}, pinned=("Task",),
-        widths={"Task": 240, "Type": 150, "Metric": 130, "Score": 90, "Used": 76, "Splits": 120,
-                "Subsets": 86, "Entries": 86, "Revision folder": 170, "mteb version": 110,
-                "Dataset revision": 170, "Evaluated": 110, "Source file": 520})
+        widths={"Task": 240, "Type": 150, "Metric": 140, "Score": 100, "Used": 92,
+                "Splits": 130, "Subsets": 110, "Entries": 106, "Revision folder": 180,
+                "mteb version": 136, "Dataset revision": 180, "Evaluated": 120,
+                "Source file": 520})
     url_field = "url"
     for row, rec in zip(data.row_data, records):
         if rec["_url"]:
@@ -259,6 +260,8 @@ def ranks_table(name: str, ranks: list[dict]):
         href = st.leaderboard_href(st.LeaderboardState(benchmark=r["benchmark"], models=(name,)))
         body.append(html.Tr([
             html.Td([dcc.Link(r["label"], href=href, title=r["benchmark"]),
+                     html.Span(f" {r['benchmark']}", className="lb-hint")
+                     if r["label"] != r["benchmark"] else None,
                      html.Span(" (off menu)", className="lb-hint") if not r["on_menu"] else None]),
             html.Td(f"{r['rank']} / {r['of']}" if r["rank"] is not None else "—", className="num",
                     title=r["rank_column"]),

@@ -113,6 +113,8 @@ def _grid(grid_id: str, records: list[dict]):
                                                  "Status": 110})
     for col in data.column_defs:
         col["tooltipField"] = col["field"]
+        if col["headerName"] == "Reason":
+            col.update(flex=1, minWidth=300)
     return dag.AgGrid(id=grid_id, columnDefs=data.column_defs, rowData=data.row_data,
                       defaultColDef={"sortable": True, "resizable": True},
                       dashGridOptions={"tooltipShowDelay": 300, "rowHeight": gridmod.ROW_HEIGHT},

@@ -1,0 +1,146 @@
+"""The changes page (path "/changes"): what changed on the leaderboards since the previous build.
+
+Reads the `changes_since_previous` view (queries/changes_since_previous.sql): models new to or
+gone from a benchmark's leaderboard, new / changed / removed task scores (old and new), and rank
+movers. `?benchmark=<name>` narrows it to one benchmark. Everything is rendered server side by
+`layout(**query)` (no callbacks); the grids sort and filter client side. Nothing is read at
+import time.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import dash
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from app import grid as gridmod
+
+dash.register_page(__name__, path="/changes", name="Changes",
+                   title="Changes · MTEB Leaderboard", order=4,
+                   description="What changed on the leaderboards since the previous build.")
+
+KIND_LABELS = {
+    "new_model": "New models", "removed_model": "Removed models",
+    "new_result": "New results", "changed_result": "Changed results",
+    "removed_result": "Removed results", "rank_up": "Moved up", "rank_down": "Moved down",
+}
+SECTIONS = (
+    ("Models", ("new_model", "removed_model"),
+     ["Benchmark", "Model", "Change", "Rank", "Mean (Task)"]),
+    ("Results", ("new_result", "changed_result", "removed_result"),
+     ["Benchmark", "Model", "Task", "Change", "Old score", "New score", "Δ score"]),
+    ("Rank movers", ("rank_up", "rank_down"),
+     ["Benchmark", "Model", "Change", "Old rank", "New rank", "Δ rank", "Old mean", "New mean"]),
+)
+
+
+def load_changes() -> tuple[list[dict], str | None]:
+    """(rows of changes_since_previous, error message or None)."""
+    try:
+        from app import query
+
+        return query("changes_since_previous"), None
+    except Exception as exc:  # no build yet, or a build made before the history existed
+        return [], f"{type(exc).__name__}: {exc}"
+
+
+def _score(v):
+    return None if v is None else round(v, 4)
+
+
+def _record(kind_group: tuple[str, ...], r: dict) -> dict:
+    label = KIND_LABELS.get(r["change"], r["change"])
+    if kind_group[0] == "new_model":
+        gone = r["change"] == "removed_model"
+        return {"Benchmark": r["benchmark"], "Model": r["model_name"], "Change": label,
+                "Rank": r["old_rank"] if gone else r["new_rank"],
+                "Mean (Task)": _score(r["old_score"] if gone else r["new_score"])}
+    if kind_group[0] == "new_result":
+        delta = (r["new_score"] - r["old_score"]
+                 if r["new_score"] is not None and r["old_score"] is not None else None)
+        return {"Benchmark": r["benchmark"], "Model": r["model_name"], "Task": r["task_name"],
+                "Change": label, "Old score": _score(r["old_score"]),
+                "New score": _score(r["new_score"]), "Δ score": _score(delta)}
+    return {"Benchmark": r["benchmark"], "Model": r["model_name"], "Change": label,
+            "Old rank": r["old_rank"], "New rank": r["new_rank"], "Δ rank": r["rank_delta"],
+            "Old mean": _score(r["old_score"]), "New mean": _score(r["new_score"])}
+
+
+def _grid(grid_id: str, records: list[dict], columns: list[str]):
+    for rec in records:
+        for c in columns:
+            rec.setdefault(c, None)
+    records = [{c: rec[c] for c in columns} for rec in records]
+    data = gridmod.generic_grid(records, widths={"Benchmark": 200, "Model": 300, "Task": 260,
+                                                 "Change": 150})
+    return dag.AgGrid(
+        id=grid_id, columnDefs=data.column_defs, rowData=data.row_data,
+        defaultColDef={"sortable": True, "resizable": True, "filter": True},
+        dashGridOptions={"rowHeight": gridmod.ROW_HEIGHT, "pagination": len(records) > 500,
+                         "paginationPageSize": 500},
+        csvExportParams={"fileName": f"{grid_id}.csv"},
+        style=gridmod.grid_style(len(records), max_height=520))
+
+
+def layout(benchmark: str | None = None, **_query):
+    rows, error = load_changes()
+    page = [html.H1("Changes since the previous build")]
+    if error is not None:
+        page.append(html.Div(className="lb-notice lb-error", children=[
+            html.H2("No history to compare"),
+            html.P("The current build has no leaderboard history (run `mteb-lb refresh`)."),
+            html.P(error, className="lb-hint")]))
+        return html.Div(className="lb-pagewrap", children=page)
+    page.append(_header(rows))
+    benchmarks = sorted({r["benchmark"] for r in rows})
+    if benchmarks:
+        page.append(_benchmark_links(benchmarks, benchmark))
+    if benchmark:
+        rows = [r for r in rows if r["benchmark"] == benchmark]
+    if not rows:
+        page.append(html.P("Nothing changed on the leaderboards between the two builds."
+                           if not benchmark else f"Nothing changed on {benchmark}.",
+                           className="lb-hint"))
+    for title, kinds, columns in SECTIONS:
+        records = [_record(kinds, r) for r in rows if r["change"] in kinds]
+        if not records:
+            continue
+        counts = ", ".join(f"{sum(r['change'] == k for r in rows)} {KIND_LABELS[k].lower()}"
+                           for k in kinds)
+        page.append(html.Div(className="lb-card", children=[
+            html.H3(f"{title} ({counts})"),
+            _grid(f"changes-{title.lower().replace(' ', '-')}", records, columns)]))
+    return html.Div(className="lb-pagewrap", children=page)
+
+
+def _header(rows: list[dict]):
+    from mteb_lb import status
+
+    fresh = status.freshness()
+    build = (rows[0]["build_id"] if rows else None) or fresh.get("build_id")
+    previous = rows[0]["previous_build_id"] if rows else None
+    items = [html.Span(["Current build ", html.Code(build or "?")])]
+    if previous:
+        items.append(html.Span([" compared with ", html.Code(previous)]))
+    if fresh.get("built_at"):
+        items.append(html.Span(f" · built {fresh['built_at']} ({fresh.get('age')} ago)"))
+    summary = ", ".join(f"{n} {KIND_LABELS[k].lower()}" for k in KIND_LABELS
+                        if (n := sum(r["change"] == k for r in rows)))
+    return html.Div(className="lb-card", children=[
+        html.P(items), html.P(summary or "No change.", className="lb-hint"),
+        html.P(["Scores on the 0-100 scale, default filters, registered models. Older states: ",
+                html.Code("SELECT * FROM leaderboard_as_of(TIMESTAMP '2026-01-01')"),
+                " in the SQL console."], className="lb-hint")])
+
+
+def _benchmark_links(benchmarks: list[str], selected: str | None):
+    links = [dcc.Link("All", href="/changes",
+                      className="lb-bench-btn" + ("" if selected else " active"))]
+    links += [dcc.Link(b, href="/changes?" + urlencode({"benchmark": b}),
+                       className="lb-bench-btn" + (" active" if b == selected else ""))
+              for b in benchmarks]
+    return html.Div(className="lb-changes-benchmarks", children=links,
+                    style={"display": "flex", "flexWrap": "wrap", "gap": "4px",
+                           "margin": "8px 0 12px"})

@@ -1,0 +1,232 @@
+"""Leaderboard history: delta-encoded across builds, the state as of a time, the changes since
+the previous build, and the rank change per model.
+
+Scores in the history are on the 0-100 scale; the base repository (refresh_fixtures.base_repo)
+gives h/A 0.50, 0.49, 0.48, 0.47 on HRet1..HRet4, h/B 0.05 more, h/C 0.10 more. Hist(v1) ranks
+HRet1 and HRet2; HistAll(v1) all four. Borda: each task gives n_models - rank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import refresh_fixtures as rf
+from etl import build, history
+from mteb_lb import warehouse
+
+try:
+    import fixtures as fx
+except ImportError:  # pragma: no cover
+    from tests import fixtures as fx
+
+approx = pytest.approx
+
+
+@pytest.fixture
+def setup(tmp_path):
+    repo = tmp_path / "repo"
+    rf.base_repo(repo)
+    cat = rf.catalog(tmp_path / "cat")
+    wh = tmp_path / "wh"
+    return repo, cat, wh
+
+
+def run(repo: Path, cat: Path, wh: Path) -> Path:
+    report = build.run(repo, source=str(repo), catalog_dir=cat, warehouse_dir=wh, workers=1)
+    assert report.published, report.message
+    return report.build
+
+
+def q(build_dir: Path, sql: str, params=None) -> list[tuple]:
+    con = duckdb.connect(str(build_dir / warehouse.DB_FILE), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def next_second() -> None:
+    """Builds are stamped to the second: make the next one land in a later second."""
+    time.sleep(1.02 - (time.time() % 1))
+
+
+def test_first_build_stores_the_whole_snapshot(setup):
+    repo, cat, wh = setup
+    b1 = run(repo, cat, wh)
+    # Hist(v1): 3 models x (summary + 2 tasks); HistAll(v1): 3 x (summary + 4 tasks)
+    assert q(b1, "SELECT benchmark, count(*) FROM leaderboard_history GROUP BY 1 ORDER BY 1") == [
+        ("Hist(v1)", 9), ("HistAll(v1)", 15)]
+    rows = q(b1, "SELECT model_name, rank, score FROM leaderboard_history "
+                 "WHERE benchmark = 'Hist(v1)' AND key = '' ORDER BY rank")
+    assert rows == [("h/C", 1, approx(59.5)), ("h/B", 2, approx(54.5)), ("h/A", 3, approx(49.5))]
+    assert q(b1, "SELECT score FROM leaderboard_history WHERE benchmark = 'Hist(v1)' "
+                 "AND model_name = 'h/B' AND key = 'HRet2'") == [(approx(54.0),)]
+    assert q(b1, "SELECT build_seq, build_id, previous_build_id, rows_added "
+                 "FROM leaderboard_history_builds") == [(1, b1.name, None, 24)]
+    m = warehouse.read_manifest(b1)
+    assert m["history"]["rows_added"] == 24 and m["history"]["build_seq"] == 1
+    assert q(b1, "SELECT count(*) FROM changes_since_previous") == [(0,)]  # nothing before
+
+
+def test_unchanged_results_add_no_rows(setup):
+    repo, cat, wh = setup
+    b1 = run(repo, cat, wh)
+    # a new file that no leaderboard shows (a model outside the registry): a new build,
+    # the same leaderboards
+    fx.write_result(repo, "other/Z", rf.REV, "HRet1", fx.simple_result("HRet1", 0.99))
+    b2 = run(repo, cat, wh)
+    assert q(b2, "SELECT count(*) FROM leaderboard_history") == [(24,)]
+    assert q(b2, "SELECT build_seq, rows_added FROM leaderboard_history_builds ORDER BY 1") == [
+        (1, 24), (2, 0)]
+    files2 = sorted((b2 / "parquet" / history.TABLE).glob("*.parquet"))
+    assert [f.name for f in files2] == [f"000001-{b1.name}.parquet"]
+    # carried forward without a copy: the previous build's file, hard-linked
+    assert os.stat(files2[0]).st_ino == \
+        os.stat(b1 / "parquet" / history.TABLE / files2[0].name).st_ino
+    assert q(b2, "SELECT count(*) FROM changes_since_previous") == [(0,)]
+
+    # one score changes: only the rows whose values moved are added
+    rf.write_score(repo, "h/A", "HRet1", 0.70)
+    b3 = run(repo, cat, wh)
+    added = q(b3, "SELECT benchmark, model_name, key, rank, score FROM leaderboard_history "
+                  "WHERE build_seq = 3 ORDER BY 1, 2, 3")
+    assert added == [
+        # Hist(v1): HRet1 A 2, C 1, B 0 + HRet2 C 2, B 1, A 0 -> C 3, A 2, B 1
+        ("Hist(v1)", "h/A", "", 2, approx(59.5)),
+        ("Hist(v1)", "h/A", "HRet1", None, approx(70.0)),
+        ("Hist(v1)", "h/B", "", 3, approx(54.5)),
+        # HistAll(v1): the ranks stay (C 7, B 3, A 2); only A's mean and its HRet1 move
+        ("HistAll(v1)", "h/A", "", 3, approx((70 + 49 + 48 + 47) / 4)),
+        ("HistAll(v1)", "h/A", "HRet1", None, approx(70.0)),
+    ]
+    assert q(b3, "SELECT count(*) FROM leaderboard_history") == [(29,)]
+    assert len(list((b3 / "parquet" / history.TABLE).glob("*.parquet"))) == 2
+
+
+def test_as_of_returns_the_older_state(setup):
+    repo, cat, wh = setup
+    b1 = run(repo, cat, wh)
+    t1 = dt.datetime.strptime(warehouse.read_manifest(b1)["built_at"], "%Y-%m-%dT%H:%M:%SZ")
+    next_second()
+    rf.write_score(repo, "h/A", "HRet1", 0.70)
+    shutil.rmtree(repo / "results" / "h__B")
+    b2 = run(repo, cat, wh)
+    sql = ("SELECT model_name, key, rank, score, as_of_build_id FROM leaderboard_as_of(?) "
+           "WHERE benchmark = 'Hist(v1)' AND model_name IN ('h/A', 'h/B') "
+           "AND key IN ('', 'HRet1') ORDER BY 1, 2")
+    assert q(b2, sql, [t1]) == [
+        ("h/A", "", 3, approx(49.5), b1.name), ("h/A", "HRet1", None, approx(50.0), b1.name),
+        ("h/B", "", 2, approx(54.5), b1.name), ("h/B", "HRet1", None, approx(55.0), b1.name)]
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(seconds=5)
+    # h/B is gone; A: HRet1 A 2 C 1, HRet2 C 1 A 0 (two models) -> A 2, C 2: tied first
+    assert q(b2, sql, [now]) == [
+        ("h/A", "", 1, approx(59.5), b2.name), ("h/A", "HRet1", None, approx(70.0), b2.name)]
+    assert q(b2, "SELECT count(*) FROM leaderboard_as_of(?)",
+             [t1 - dt.timedelta(seconds=1)]) == [(0,)]
+    # the whole state as of the first build equals the first build's own snapshot
+    state = "SELECT benchmark, model_name, key, rank, score FROM leaderboard_as_of(?) ORDER BY 1, 2, 3"
+    assert q(b2, state, [t1]) == q(b1, state, [t1])
+
+
+def test_changes_since_previous_lists_every_kind_with_exact_values(setup):
+    repo, cat, wh = setup
+    b1 = run(repo, cat, wh)
+    rf.write_score(repo, "h/A", "HRet1", 0.90)                      # changed result
+    shutil.rmtree(repo / "results" / "h__B")                        # removed model
+    rf.result_path(repo, "h/C", "HRet2").unlink()                   # removed result
+    rf.write_model(repo, "h/D", {"HRet1": 0.80, "HRet2": 0.80})     # new model
+    rf.write_score(repo, "h/A", "HRet3", 0.10)                      # HistAll: changed result
+    b2 = run(repo, cat, wh)
+    rows = q(b2, "SELECT model_name, task_name, change, old_score, new_score, old_rank, "
+                 "new_rank, rank_delta, build_id, previous_build_id FROM changes_since_previous "
+                 "WHERE benchmark = 'Hist(v1)'")
+    ids = (b2.name, b1.name)
+    # Hist(v1) after: HRet1 A .9 D .8 C .6 -> A 2 D 1 C 0; HRet2 D .8 A .49 (C none) -> D 2
+    # A 1 -> A 3, D 3, C 0: A and D tied first, C third; C's Mean (Task) is incomplete (NULL)
+    assert rows == [
+        ("h/A", "HRet1", "changed_result", approx(50.0), approx(90.0), None, None, None, *ids),
+        ("h/D", None, "new_model", None, approx(80.0), None, 1, None, *ids),
+        ("h/C", None, "rank_down", approx(59.5), None, 1, 3, -2, *ids),
+        ("h/A", None, "rank_up", approx(49.5), approx(69.5), 3, 1, 2, *ids),
+        ("h/B", None, "removed_model", approx(54.5), None, 2, None, None, *ids),
+        ("h/C", "HRet2", "removed_result", approx(59.0), None, None, None, None, *ids),
+    ]
+    assert q(b2, "SELECT model_name, task_name, change, old_score, new_score "
+                 "FROM changes_since_previous WHERE benchmark = 'HistAll(v1)' "
+                 "AND change LIKE '%result' ORDER BY 1, 2") == [
+        ("h/A", "HRet1", "changed_result", approx(50.0), approx(90.0)),
+        ("h/A", "HRet3", "changed_result", approx(48.0), approx(10.0)),
+        ("h/C", "HRet2", "removed_result", approx(59.0), None)]
+    # the rank change per model, for the dashboard
+    assert q(b2, "SELECT model_name, rank, previous_rank, rank_delta, is_new "
+                 "FROM lb_rank_change('Hist(v1)') ORDER BY model_name") == [
+        ("h/A", 1, 3, 2, False), ("h/C", 3, 1, -2, False), ("h/D", 1, None, None, True)]
+
+    # a new result for a model already there, and a removed model coming back
+    rf.write_model(repo, "h/B", {"HRet1": 0.55, "HRet2": 0.54})
+    rf.write_score(repo, "h/C", "HRet2", 0.59)
+    b3 = run(repo, cat, wh)
+    changes = q(b3, "SELECT model_name, task_name, change, old_score, new_score "
+                    "FROM changes_since_previous WHERE benchmark = 'Hist(v1)' "
+                    "AND change IN ('new_model', 'new_result') ORDER BY 1")
+    assert changes == [("h/B", None, "new_model", None, approx(54.5)),
+                       ("h/C", "HRet2", "new_result", None, approx(59.0))]
+
+
+def test_history_survives_a_full_rebuild_and_pruning(setup, monkeypatch):
+    repo, cat, wh = setup
+    monkeypatch.setenv("MTEB_LB_KEEP_BUILDS", "1")
+    run(repo, cat, wh)
+    rf.write_score(repo, "h/A", "HRet1", 0.70)
+    run(repo, cat, wh)
+    # (a later second: warehouse.new_build_id numbers same-second builds by counting the ones
+    # left, which pruning lowers, so the third id would repeat the second's)
+    next_second()
+    report = build.run(repo, source=str(repo), catalog_dir=cat, warehouse_dir=wh, workers=1,
+                       full=True)
+    b3 = report.build
+    assert [b.name for b in warehouse.list_builds(wh)] == [b3.name]  # the others are pruned
+    assert q(b3, "SELECT build_seq, rows_added FROM leaderboard_history_builds ORDER BY 1") == [
+        (1, 24), (2, 5), (3, 0)]
+    assert q(b3, "SELECT count(*) FROM leaderboard_history") == [(29,)]
+
+
+def test_menu_benchmarks_walks_nested_menus():
+    menu = {"default_benchmark": "A", "sidebar": [
+        {"type": "menu", "items": [{"type": "benchmark", "name": "A"},
+                                   {"type": "menu", "items": [{"type": "benchmark", "name": "B"}]}]},
+        {"type": "benchmark", "name": "A"}]}
+    assert history.menu_benchmarks(menu) == ["A", "B"]
+
+
+def test_changes_page_lists_the_changes(setup, monkeypatch):
+    import sys
+
+    import dash
+
+    repo, cat, wh = setup
+    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(wh))
+    run(repo, cat, wh)
+    rf.write_score(repo, "h/A", "HRet1", 0.90)
+    rf.write_model(repo, "h/D", {"HRet1": 0.80, "HRet2": 0.80})
+    b2 = run(repo, cat, wh)
+    from app.main import create_app
+
+    create_app(prewarm=False)
+    assert "/changes" in {p["path"] for p in dash.page_registry.values()}
+    page = sys.modules["app.pages.changes"]
+    text = str(page.layout())
+    for needle in (b2.name, "New models", "Changed results", "Moved up", "h/D", "HRet1",
+                   "Hist(v1)", "HistAll(v1)", "/changes?benchmark=Hist%28v1%29"):
+        assert needle in text, needle
+    one = str(page.layout(benchmark="HistAll(v1)"))
+    assert "'c0': 'HistAll(v1)'" in one and "'c0': 'Hist(v1)'" not in one  # grid rows
+    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(wh.parent / "empty"))
+    assert "No history to compare" in str(page.layout())
