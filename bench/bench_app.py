@@ -284,6 +284,8 @@ def main(argv=None) -> int:
     from mteb_lb.rankings import Leaderboard
 
     fresh = Leaderboard(lb.handle)
+    fresh.options(fbench)
+    fresh.summary(fbench)            # the state the app is in before a filter change
     rankings_only = {}
     for name, state in cases:
         started = time.perf_counter()

@@ -201,13 +201,16 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
     def failed(exc: BaseException, report=None) -> RefreshResult:
         reason, code, text = classify(exc)
         return finish("failed", text + "; the current build stays "
-                      + (prev_build.name if prev_build else "(none published yet)"),
+                      + (record["previous_build_id"] or "(none published yet)"),
                       code, reason, report)
 
     # 1. fetch under the lock, 2. short-circuit on an unchanged commit
     try:
         with warehouse.etl_lock(warehouse_dir):
             _clean_after_crash(warehouse_dir, source)
+            prev_build, prev_manifest = _current(warehouse_dir)  # as of now that we hold the lock
+            record["previous_build_id"] = record["build_id"] = \
+                prev_build.name if prev_build else None
             say(f"resolving {source}")
             checkout = sources.resolve(source, update=update, hf_api=hf_api)
             record["source"] = checkout.source
@@ -220,7 +223,8 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
                     and prev_digest == digest):
                 return finish("unchanged", f"already at {checkout.commit}; nothing published",
                               EXIT_OK)
-            _load_catalog(catalog_dir)  # fail early, with the catalog named
+            if prev_digest != digest:  # (the previous build loaded these very bytes)
+                _load_catalog(catalog_dir)  # fail early, with the catalog named
             if prev_digest is not None and prev_digest != digest and not full:
                 # An incremental build would see no file change and publish nothing, yet the
                 # benchmarks, registry or menu may differ: rebuild everything.
@@ -228,6 +232,7 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
                 full = True
                 record["full"] = True
                 record["catalog_changed"] = True
+            before = _files_state(prev_build)
     except BaseException as exc:  # noqa: BLE001 - recorded, then re-raised if not an Exception
         result = failed(exc)
         if not isinstance(exc, Exception):
@@ -238,7 +243,6 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
     def check(final: Path) -> dict:
         return {"refresh": {"catalog_digest": digest, "validation": validate.check(final)}}
 
-    before = _files_state(prev_build)
     say(f"building from {checkout.root}" + (f" at {checkout.commit}" if checkout.commit else ""))
     try:
         report = build.run(checkout.root, source=checkout.source, source_commit=checkout.commit,

@@ -230,3 +230,19 @@ def test_changes_page_lists_the_changes(setup, monkeypatch):
     assert "'c0': 'HistAll(v1)'" in one and "'c0': 'Hist(v1)'" not in one  # grid rows
     monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(wh.parent / "empty"))
     assert "No history to compare" in str(page.layout())
+
+
+def test_only_benchmarks_whose_inputs_changed_are_computed(setup):
+    repo, cat, wh = setup
+    b1 = run(repo, cat, wh)
+    assert warehouse.read_manifest(b1)["history"]["benchmarks_computed"] == 2
+    rf.write_score(repo, "h/A", "HRet4", 0.99)       # in HistAll(v1) only
+    b2 = run(repo, cat, wh)
+    h = warehouse.read_manifest(b2)["history"]
+    assert h["benchmarks_computed"] == 1 and h["snapshot_rows"] == 15
+    assert q(b2, "SELECT DISTINCT benchmark FROM leaderboard_history WHERE build_seq = 2") == [
+        ("HistAll(v1)",)]
+    # the state rebuilt from the deltas equals a fresh build's own snapshot
+    twin = build.run(repo, source=str(repo), catalog_dir=cat, warehouse_dir=wh.parent / "twin",
+                     workers=1).build
+    assert rf.leaderboard_state(b2) == rf.leaderboard_state(twin)

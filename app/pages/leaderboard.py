@@ -224,6 +224,18 @@ def _model_links() -> dict[str, str]:
 
 
 _LINKS: dict = {}
+_TASK_METAS: dict = {}
+
+
+def task_metas(benchmark: str) -> dict[str, dict]:
+    """Task metadata of a benchmark's tasks, memoised per build (the grid asks per column)."""
+    lb = leaderboard()
+    key = (lb.build_id(), benchmark)
+    if key not in _TASK_METAS:
+        if len(_TASK_METAS) > 256:
+            _TASK_METAS.clear()
+        _TASK_METAS[key] = {t: lb.task_meta(t) or {} for t in lb.benchmark(benchmark).task_names}
+    return _TASK_METAS[key]
 
 
 def matches(name: str, query: str) -> bool:
@@ -294,10 +306,10 @@ def compute_view(state: st.LeaderboardState) -> View:
     unsearched = unsearched_table.num_rows
     view.n_models_before_search = unsearched
     view.n_models = table.num_rows
-    metrics, counts = gridmod.type_metric_info(lb.selected_tasks(bench.name, filters),
-                                               lb.task_meta)
+    metas = task_metas(bench.name)
+    metrics, counts = gridmod.type_metric_info(lb.selected_tasks(bench.name, filters), metas.get)
     view.grid = gridmod.model_grid(
-        table, view=state.tab, show_zero_shot=bench.show_zero_shot, task_meta=lb.task_meta,
+        table, view=state.tab, show_zero_shot=bench.show_zero_shot, task_meta=metas.get,
         type_metrics=metrics, type_counts=counts, links=_model_links(),
         href_base=dash.get_relative_path("/model"), sort=state.sort)
     if view.n_tasks == 0:
