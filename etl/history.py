@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
@@ -248,6 +249,7 @@ def input_hashes(con, benchmarks: list[str]) -> dict[str, str]:
 def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> dict:
     """Compute the build's leaderboard snapshot, store its delta against the history carried
     forward from the previous build, and fill the history tables. Returns manifest fields."""
+    started = time.monotonic()
     prev = _previous_build(final, warehouse_dir)
     carried, builds = _carry_forward(prev, final)
     builds_rows = builds.to_pylist() if builds is not None else []
@@ -322,4 +324,5 @@ def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> di
     return {"history": {"build_seq": seq, "rows_added": delta.num_rows, "rows_total": total,
                         "benchmarks_computed": len(todo), "snapshot_rows": n_snapshot,
                         "previous_build": prev.name if prev is not None else None,
+                        "seconds": round(time.monotonic() - started, 3),
                         "input_hashes": hashes}}

@@ -14,6 +14,7 @@ Runs on the build's database through the same hardened read-only connection the 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -46,6 +47,7 @@ def check(build: Path) -> dict:
     """Validate a build; returns {"row_counts": ..., "views": n, "macros": n} or raises."""
     from mteb_lb import db
 
+    started = time.monotonic()
     con = db.open_build(build)
     problems: list[str] = []
     counts: dict[str, int] = {}
@@ -100,7 +102,8 @@ def check(build: Path) -> dict:
         con.close()
     if problems:
         raise ValidationError("validation failed: " + "; ".join(problems))
-    return {"row_counts": counts, "views": n_views, "macros": n_macros}
+    return {"row_counts": counts, "views": n_views, "macros": n_macros,
+            "seconds": round(time.monotonic() - started, 3)}
 
 
 def _samples(cur) -> dict:

@@ -719,3 +719,14 @@ def test_status_page_without_build(dash_app, monkeypatch, tmp_path):
     monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(tmp_path / "empty"))
     assert "No published build" in text_of(page("status").layout())
     assert "No leaderboard data yet" in text_of(page("leaderboard").layout())
+
+
+def test_counts_explain_blank_means(lbpage):
+    """A task no model completed blanks every Mean (Task); the page says which task."""
+    page = lbpage
+    view = page.View(n_models=3, n_models_before_search=3, n_tasks=2, n_tasks_total=2,
+                     blank_tasks=("FloresBitextMining",))
+    state, _ = st.decode_leaderboard({"benchmark": "x"})
+    text = page.counts_text(view, state)
+    assert text.startswith("3 models · 2 of 2 tasks · no model has a complete result on "
+                           "FloresBitextMining, so the means over all tasks are blank")

@@ -139,3 +139,33 @@ def test_sigkill_at_random_points(tmp_path):
         assert leftovers == []
     # the kills landed at different points: some runs died, some may have finished first
     assert any(code == -signal.SIGKILL for code in killed_outcomes), killed_outcomes
+
+
+def test_sigterm_mid_build_is_recorded_and_cleaned_up(tmp_path):
+    """systemd stops a unit with SIGTERM: the refresh unwinds, removes its staging build and
+    records the run as failed (interrupted); the current build is untouched."""
+    repo = tmp_path / "upstream"
+    rf.big_repo(repo, n_models=4, files_per_model=20)
+    rf.commit(repo, "initial")
+    src, cat, wh = rf.url(repo), rf.catalog(tmp_path / "cat"), tmp_path / "wh"
+    assert refresh.refresh(src, catalog_dir=cat, warehouse_dir=wh, workers=1).outcome == \
+        "published"
+    before = warehouse.current_build(wh)
+    _mutate(repo, random.Random(0), 1)
+    rf.commit(repo, "change")
+    proc = _start(src, cat, wh)
+    deadline = time.monotonic() + 60
+    while not any((wh / ".staging").glob("*")) and time.monotonic() < deadline \
+            and proc.poll() is None:
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGTERM)
+    _out, err = proc.communicate(timeout=60)
+    last = runs.last(1, wh)[0]
+    print(f"after SIGTERM: {last['outcome']} ({last.get('reason')}): {last['message']}")
+    if last["outcome"] == "failed":          # stopped mid-build (the usual case)
+        assert proc.returncode != 0 and last["reason"] == "interrupted", err.decode()
+        assert warehouse.current_build(wh) == before
+        assert not any((wh / ".staging").glob("*"))
+    else:                                    # it had already finished: nothing to undo
+        assert last["outcome"] == "published"
+    _serves(warehouse.current_build(wh))

@@ -208,6 +208,7 @@ class View:
     n_tasks_total: int = 0
     empty: str | None = None                    # why nothing is shown, when nothing is
     error: str | None = None
+    blank_tasks: tuple[str, ...] = ()           # tasks no model has a complete score on
 
 
 def _model_links() -> dict[str, str]:
@@ -312,6 +313,8 @@ def compute_view(state: st.LeaderboardState) -> View:
         table, view=state.tab, show_zero_shot=bench.show_zero_shot, task_meta=metas.get,
         type_metrics=metrics, type_counts=counts, links=_model_links(),
         href_base=dash.get_relative_path("/model"), sort=state.sort)
+    if state.tab == "summary" and table.num_rows:
+        view.blank_tasks = tasks_without_scores(bench.name, filters)
     if view.n_tasks == 0:
         view.empty = ("No task is left: the task type, domain, modality, language and task "
                       "filters exclude every task of this benchmark.")
@@ -324,6 +327,14 @@ def compute_view(state: st.LeaderboardState) -> View:
     return view
 
 
+def tasks_without_scores(benchmark: str, filters) -> tuple[str, ...]:
+    """Tasks of the view on which no model has a complete score: they blank Mean (Task) for
+    every model (the official leaderboard does the same), which users should be told."""
+    per_task = leaderboard().per_task(benchmark, filters)
+    return tuple(name for name in per_task.column_names[1:]
+                 if per_task.column(name).null_count == per_task.num_rows)
+
+
 def counts_text(view: View, state: st.LeaderboardState) -> str:
     if view.error:
         return ""
@@ -331,7 +342,13 @@ def counts_text(view: View, state: st.LeaderboardState) -> str:
         return f"{view.n_tasks} of {view.n_tasks_total} tasks"
     models = (f"{view.n_models} of {view.n_models_before_search} models"
               if view.n_models != view.n_models_before_search else f"{view.n_models} models")
-    return f"{models} · {view.n_tasks} of {view.n_tasks_total} tasks"
+    text = f"{models} · {view.n_tasks} of {view.n_tasks_total} tasks"
+    if view.blank_tasks:
+        names = ", ".join(view.blank_tasks[:3]) + (" …" if len(view.blank_tasks) > 3 else "")
+        text += (f" · no model has a complete result on {names}, so the means over all tasks "
+                 "are blank (as on the official leaderboard); deselect it under “Customize "
+                 "this benchmark” to compare means")
+    return text
 
 
 # --------------------------------------------------------------------------------------------
