@@ -66,9 +66,10 @@ def new_build_id(source_commit: str | None, warehouse: Path | None = None) -> st
     order), the source commit and the process id."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     builds = (warehouse or root()) / "builds"
-    same_second = [p for p in builds.glob(f"{stamp}-*")] if builds.is_dir() else []
+    taken = [int(p.name.split("-")[1]) for p in builds.glob(f"{stamp}-*")
+             if p.name.split("-")[1].isdigit()] if builds.is_dir() else []
     suffix = (source_commit or "local")[:12]
-    return f"{stamp}-{len(same_second):03d}-{suffix}-{os.getpid()}"
+    return f"{stamp}-{max(taken, default=-1) + 1:03d}-{suffix}-{os.getpid()}"
 
 
 @contextmanager
