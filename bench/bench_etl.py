@@ -64,6 +64,8 @@ def touch_one_percent(repo: Path, seed: int) -> int:
     chosen = rng.sample(files, max(1, len(files) // 100))
     for path in chosen:
         data = json.loads(path.read_text())
+        if "scores" not in data:  # legacy layout: a top-level number would be read as a split
+            continue
         data["evaluation_time"] = (data.get("evaluation_time") or 0) + 1 \
             if isinstance(data.get("evaluation_time"), (int, float)) else 1.0
         tmp = path.with_suffix(".tmp")
@@ -107,7 +109,7 @@ def main() -> int:
         mteb = None
         if Path(args.mteb_python).exists():
             print("running mteb's ResultCache.load_results (takes minutes) ...", file=sys.stderr)
-            proc = subprocess.run([args.mteb_python, "-c", MTEB_SNIPPET, str(repo)],
+            proc = subprocess.run([args.mteb_python, "-c", MTEB_SNIPPET, args.results],
                                   capture_output=True, text=True,
                                   env={**os.environ, "HF_HUB_OFFLINE": "1"})
             if proc.returncode == 0:
