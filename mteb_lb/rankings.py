@@ -289,6 +289,10 @@ class Leaderboard:
 
     def _params(self, benchmark: str, filters: Filters) -> dict | None:
         """Bound parameters of the lb_* macros, or None when the filters leave nothing."""
+        return self._cached(("params", benchmark, filters.key()),
+                            lambda: self._compute_params(benchmark, filters))
+
+    def _compute_params(self, benchmark: str, filters: Filters) -> dict | None:
         self.validate(benchmark, filters)
         tasks = self.selected_tasks(benchmark, filters)
         if not tasks:
@@ -309,6 +313,11 @@ class Leaderboard:
                 "registry_only": not filters.all_models}
 
     # -- tables -----------------------------------------------------------------------------
+    def tasks_without_scores(self, benchmark: str, filters: Filters = Filters()) -> list[str]:
+        """Tasks of the filtered view no model has a complete score on (they blank the means)."""
+        metadata = self.summary(benchmark, filters).schema.metadata or {}
+        return json.loads(metadata.get(b"tasks_without_scores", b"[]"))
+
     def summary(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
         return self._cached(("summary", benchmark, filters.key()),
                             lambda: self._summary(benchmark, filters))
@@ -348,7 +357,13 @@ class Leaderboard:
             row["Release Date"] = s["release_date"]
             rows.append(row)
         rows = _sort_summary(rows, bench)
-        return pa.Table.from_pylist(rows) if rows else _empty_summary(bench)
+        if not rows:
+            return _empty_summary(bench)
+        blank = scores[0]["tasks_without_scores"] or []
+        # tasks on which no model has a complete score blank every Mean (Task): carried as
+        # table metadata so the dashboard can say why without a second query
+        return pa.Table.from_pylist(rows).replace_schema_metadata(
+            {"tasks_without_scores": json.dumps(blank)})
 
     def per_task(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
         return self._cached(("per_task", benchmark, filters.key()),

@@ -2,7 +2,8 @@
 -- mteb's _create_summary_table computes them (a mean is NULL when any of its inputs is NULL):
 -- Mean (Task), the per-type means (type_means, a map type -> mean) and Mean (TaskType),
 -- Mean (Public), Mean (Private), Mean (Subset); the Borda points and rank (over tasks, or over
--- task::subset when by_subset); tasks covered; and the zero-shot percentage against the tasks
+-- task::subset when by_subset); tasks covered, and the tasks no model has a complete score on
+-- (they blank every Mean (Task)); and the zero-shot percentage against the tasks
 -- of the table (-1 when the model's training data is unknown), truncated like Python's int().
 -- Means sum in a fixed order (task, type, subset names) so equal inputs give equal bits.
 create or replace macro lb_model_scores(bench, models, tasks, langs, public_only, registry_only, by_subset) as table
@@ -13,7 +14,8 @@ task_scores as materialized (
 ),
 
 task_columns as (
-    select task_name, any_value(task_type) as task_type, bool_and(is_public) as is_public
+    select task_name, any_value(task_type) as task_type, bool_and(is_public) as is_public,
+           count(score) filter (where in_pivot) as n_scored
     from task_scores
     group by task_name
 ),
@@ -118,6 +120,8 @@ final as (
         b.borda_rank,
         m.tasks_covered,
         (select n_tasks from counts) as tasks_total,
+        (select list(task_name order by task_name) from task_columns where n_scored = 0)
+            as tasks_without_scores,
         case
             when r.name is null or r.training_datasets_closure is null then -1
             else cast(trunc(100 - 100 * (coalesce(tr.n_trained, 0)::double

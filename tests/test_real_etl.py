@@ -6,20 +6,18 @@ is set; `.ci/run` unpacks ../shared's tarball and sets the first.
 
 from __future__ import annotations
 
-import duckdb
 import pytest
-
-from mteb_lb import warehouse
 
 pytestmark = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")
-def con(real_warehouse):
-    build = warehouse.current_build(real_warehouse)
-    connection = duckdb.connect(str(build / warehouse.DB_FILE), read_only=True)
-    yield connection
-    connection.close()
+def con(real_leaderboard):
+    # the session's read-only connection: DuckDB refuses a second one to the same file with
+    # another configuration in one process
+    cursor = real_leaderboard.handle.cursor()
+    yield cursor
+    cursor.close()
 
 
 def one(con, sql):

@@ -314,7 +314,7 @@ def compute_view(state: st.LeaderboardState) -> View:
         type_metrics=metrics, type_counts=counts, links=_model_links(),
         href_base=dash.get_relative_path("/model"), sort=state.sort)
     if state.tab == "summary" and table.num_rows:
-        view.blank_tasks = tasks_without_scores(bench.name, filters)
+        view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))
     if view.n_tasks == 0:
         view.empty = ("No task is left: the task type, domain, modality, language and task "
                       "filters exclude every task of this benchmark.")
@@ -325,14 +325,6 @@ def compute_view(state: st.LeaderboardState) -> View:
                       "filters). Search looks for a part of the name or organisation; separate "
                       "several with ';'.")
     return view
-
-
-def tasks_without_scores(benchmark: str, filters) -> tuple[str, ...]:
-    """Tasks of the view on which no model has a complete score: they blank Mean (Task) for
-    every model (the official leaderboard does the same), which users should be told."""
-    per_task = leaderboard().per_task(benchmark, filters)
-    return tuple(name for name in per_task.column_names[1:]
-                 if per_task.column(name).null_count == per_task.num_rows)
 
 
 def counts_text(view: View, state: st.LeaderboardState) -> str:
