@@ -22,18 +22,15 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from etl.catalog import CatalogError
-
 import queries
 from etl import build
+from etl.catalog import CatalogError
 from etl.folders import PARTITIONED, partition_name
 from etl.parse import MetricBuffer, emit_metrics, parse_result
 from mteb_lb import db, warehouse
 
-try:
-    import fixtures as fx
-except ImportError:  # pragma: no cover
-    from tests import fixtures as fx
+import fixtures as fx
+import refresh_fixtures as rf
 
 SPECS = fx.variant_files()
 ROOT = fx.running_as_root()
@@ -84,42 +81,8 @@ def query(build_dir: Path, sql: str, params=None) -> list[tuple]:
         con.close()
 
 
-def _norm(value):
-    if isinstance(value, float) and math.isnan(value):
-        return "<NaN>"
-    if isinstance(value, (list, tuple)):
-        return tuple(_norm(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _norm(v)) for k, v in value.items()))
-    return value
-
-
-# Relations describing how a build relates to the builds before it (history of the
-# leaderboards): a build made from scratch and one made after others legitimately differ there.
-HISTORY_RELATIONS = ("leaderboard_history", "changes_since_previous")
-
-
-def relations(build_dir: Path) -> list[str]:
-    return [r[0] for r in query(build_dir, "SELECT table_name FROM information_schema.tables "
-                                           "WHERE table_schema = 'main' ORDER BY 1")
-            if not r[0].startswith(HISTORY_RELATIONS)]
-
-
-def snapshot(build_dir: Path) -> dict[str, list]:
-    """Every table and view of a build as sorted, NaN-normalised rows."""
-    out = {}
-    con = con_of(build_dir)
-    try:
-        for name in relations(build_dir):
-            rows = con.execute(f'SELECT * FROM "{name}"').fetchall()
-            out[name] = sorted((tuple(_norm(v) for v in row) for row in rows), key=repr)
-    finally:
-        con.close()
-    return out
-
-
 def assert_same_tables(a: Path, b: Path) -> None:
-    sa, sb = snapshot(a), snapshot(b)
+    sa, sb = rf.tables(a), rf.tables(b)  # every table and view but the build history
     assert sorted(sa) == sorted(sb)
     for name in sa:
         assert sa[name] == sb[name], f"table {name} differs"
