@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,17 +216,27 @@ def _parse_all(groups, repo_root, staged, prev, prev_dir, snapshot, workers, pro
     outcomes: list[FolderOutcome] = []
     if workers <= 1:
         init_worker(catalog)
-        iterator = map(process_folder, jobs)
-        for i, outcome in enumerate(iterator, 1):
+        results = map(process_folder, jobs)
+        pool = None
+    else:
+        # multiprocessing.Pool, not concurrent.futures: on an interruption (SIGTERM, an error)
+        # terminate() stops the workers at once instead of waiting for every queued folder
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=init_worker,
+                                                          initargs=(catalog,))
+        results = pool.imap(process_folder, jobs, chunksize=1)
+    try:
+        for i, outcome in enumerate(results, 1):
             outcomes.append(outcome)
             if progress:
                 progress(i, len(jobs))
-        return outcomes
-    with ProcessPoolExecutor(workers, initializer=init_worker, initargs=(catalog,)) as pool:
-        for i, outcome in enumerate(pool.map(process_folder, jobs, chunksize=1), 1):
-            outcomes.append(outcome)
-            if progress:
-                progress(i, len(jobs))
+    except BaseException:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        raise
+    if pool is not None:
+        pool.close()
+        pool.join()
     return outcomes
 
 

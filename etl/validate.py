@@ -99,7 +99,7 @@ def check(build: Path) -> dict:
                 problems.append(f"macro {name} fails: {exc}")
         cur.close()
     finally:
-        con.close()
+        db.release(build, con)
     if problems:
         raise ValidationError("validation failed: " + "; ".join(problems))
     return {"row_counts": counts, "views": n_views, "macros": n_macros,

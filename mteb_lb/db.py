@@ -23,8 +23,39 @@ import duckdb
 from mteb_lb import settings, warehouse
 
 
+# One hardened root connection per build file and process, shared by every handle: DuckDB keeps
+# one database instance per file per process, and a second open with the locked configuration
+# fails. Handles get cursors of the root; the root closes when its last handle releases it.
+_ROOTS: dict[str, list] = {}          # resolved build path -> [root connection, handle count]
+_ROOTS_LOCK = threading.Lock()
+
+
 def open_build(build: Path) -> duckdb.DuckDBPyConnection:
-    """A hardened read-only connection to one build's database."""
+    """A hardened read-only connection to one build's database (release it with release())."""
+    key = str(build.resolve())
+    with _ROOTS_LOCK:
+        entry = _ROOTS.get(key)
+        if entry is None:
+            entry = _ROOTS[key] = [_harden(build), 0]
+        entry[1] += 1
+        return entry[0].cursor()
+
+
+def release(build: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """Close a connection from open_build; the build's root closes with its last user."""
+    con.close()
+    key = str(build.resolve())
+    with _ROOTS_LOCK:
+        entry = _ROOTS.get(key)
+        if entry is None:
+            return
+        entry[1] -= 1
+        if entry[1] <= 0:
+            entry[0].close()
+            del _ROOTS[key]
+
+
+def _harden(build: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(build / warehouse.DB_FILE), read_only=True, config={
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
@@ -43,15 +74,11 @@ def open_build(build: Path) -> duckdb.DuckDBPyConnection:
         con.execute("SET enable_external_access = false")
         con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
         con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
-
         con.execute("SET lock_configuration = true")
     except Exception:
         con.close()
         raise
     return con
-
-
-RETIRE_GRACE_S = 300.0
 
 
 def _spill_dir() -> Path:
@@ -72,7 +99,7 @@ class CurrentBuild:
         self._con: duckdb.DuckDBPyConnection | None = None
         # Connections to replaced builds, with the time they were replaced. Closing a DuckDB
         # connection closes its cursors too, so in-flight requests get a grace period.
-        self._retired: list[tuple[float, duckdb.DuckDBPyConnection]] = []
+        self._retired: list[tuple[float, Path, duckdb.DuckDBPyConnection]] = []
 
     @property
     def build(self) -> Path:
@@ -98,14 +125,14 @@ class CurrentBuild:
             new_con = open_build(target)
             now = time.monotonic()
             if self._con is not None:
-                self._retired.append((now, self._con))
+                self._retired.append((now, self._build, self._con))
             self._con, self._build = new_con, target
             keep = []
-            for retired_at, con in self._retired:
+            for retired_at, build, con in self._retired:
                 if now - retired_at > RETIRE_GRACE_S:
-                    con.close()
+                    release(build, con)
                 else:
-                    keep.append((retired_at, con))
+                    keep.append((retired_at, build, con))
             self._retired = keep
 
 

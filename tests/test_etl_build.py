@@ -387,7 +387,7 @@ def test_database_opens_read_only_with_the_views(variant):
         assert rows == [("org/current-model", "EmotionClassification", 0.4, False),
                         ("org/current-model", "NFCorpus", 0.33, False)]
     finally:
-        con.close()
+        db.release(report.build, con)
 
 
 # --------------------------------------------------------------------------------------------
@@ -826,3 +826,15 @@ def test_generated_catalog_has_the_shape_of_the_committed_one(tmp_path):
     assert [type(x) for x in triples[0]] == [type(x) for x in real_triple]
     assert set(ours["task_renames"]) == set(real["task_renames"])
     assert isinstance(ours["meta"]["mteb_version"], str)
+
+
+def test_two_handles_on_one_build_in_one_process(variant):
+    """The app's handle and a second one (a test, a validation) share the build's hardened root
+    connection: DuckDB refuses a second open of the same file once its configuration is locked."""
+    _repo, _wh, _cat, report, _ = variant
+    first, second = db.open_build(report.build), db.open_build(report.build)
+    assert first.execute("SELECT count(*) FROM scores").fetchall() == \
+        second.execute("SELECT count(*) FROM scores").fetchall()
+    db.release(report.build, first)
+    assert second.execute("SELECT 1").fetchall() == [(1,)]  # the root outlives the first user
+    db.release(report.build, second)

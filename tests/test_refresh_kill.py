@@ -70,7 +70,7 @@ def _serves(build: Path) -> None:
                            "NULL, false, true, false)").fetchall()
         assert rows[0][0] > 0
     finally:
-        con.close()
+        db.release(build, con)
 
 
 def test_sigkill_at_random_points(tmp_path):
@@ -116,7 +116,7 @@ def test_sigkill_at_random_points(tmp_path):
         killed_outcomes.append(proc.returncode)
 
         assert reader.cursor().execute("SELECT count(*) FROM metrics").fetchall() == reader_count
-        reader.close()  # (one process cannot hold two hardened connections to one file)
+        db.release(before, reader)
         current = warehouse.current_build(wh)        # intact: resolves to a finished build
         assert current in (before, *warehouse.list_builds(wh))
         _serves(current)
