@@ -89,6 +89,10 @@ def _spill_dir() -> Path:
     return path
 
 
+# How long a connection to a replaced build stays open for requests still using it.
+RETIRE_GRACE_S = 300.0
+
+
 class CurrentBuild:
     """The process-wide handle on the published build; switches builds without a restart."""
 
