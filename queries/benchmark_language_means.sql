@@ -17,10 +17,11 @@ views as (
 ),
 
 exploded as (
-    select r.benchmark, r.model_name, r.in_registry, unnest(r.languages) as language,
+    select r.benchmark, r.model_name, r.in_registry, unnest(l.languages) as language,
            r.score, r.revision, r.task_name, r.row_order, v.view_languages
     from benchmark_results as r
     join views as v using (benchmark)
+    join language_sets as l using (language_set)
 ),
 
 final as (

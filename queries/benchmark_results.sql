@@ -8,8 +8,8 @@
 -- @column is_placeholder: True when the chosen file has no entry for this triple.
 -- @column row_order: mteb's frame order within a (model, task): the entry's position in its file
 -- (placeholders last). Means sum in this order, as polars does, so ties break identically.
--- @column language_set: hash of `languages`, the key of language_sets (filters by language
--- test the few thousand distinct lists, not every row).
+-- @column language_set: hash of the row's languages (the entry's, or the subset's for a
+-- placeholder); language_sets holds the lists (filters test a few thousand lists, not rows).
 -- @column in_registry: Whether the model is in mteb's model registry (the official leaderboard shows only these).
 with
 
@@ -64,7 +64,6 @@ final as (
         m.row_order,
         m.split,
         m.subset,
-        m.languages,
         hash(m.languages) as language_set,
         m.score,
         m.is_placeholder,

@@ -22,8 +22,10 @@ long as (
 ),
 
 exploded as (
-    select model_name, unnest(languages) as language, score, revision, task_name, row_order
-    from long
+    select r.model_name, unnest(l.languages) as language, r.score, r.revision, r.task_name,
+           r.row_order
+    from long as r
+    join language_sets as l using (language_set)
 ),
 
 computed as (
