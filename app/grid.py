@@ -203,12 +203,14 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
                type_metrics: dict[str, list[str]] | None = None,
                type_counts: dict[str, int] | None = None,
                links: dict[str, str] | None = None, href_base: str = "/model",
-               sort: tuple[str, str] | None = None) -> GridData:
+               sort: tuple[str, str] | None = None,
+               trained: dict[str, frozenset[str]] | None = None) -> GridData:
     """Column defs and row data for a summary / per-task / per-language table.
 
     ``task_meta(task)`` gives a task's type, main_score and description (per-task headers and
     groups); ``type_metrics`` / ``type_counts`` describe the summary's per-type columns;
-    ``links`` maps model names to their reference URL (the ↗ next to the name).
+    ``links`` maps model names to their reference URL (the ↗ next to the name); ``trained``
+    maps model names to the tasks they were trained on, marked ⚠ in the per-task view.
     """
     task_meta = task_meta or (lambda _t: {})
     names = visible_columns(table, show_zero_shot=show_zero_shot)
@@ -233,6 +235,12 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
             ref = links.get(row.get("model"))
             if ref:
                 row["ref"] = ref
+    if view == "per-task" and trained:
+        for row in rows:
+            seen = trained.get(row.get("model"), ())
+            marked = [fields[n] for n in names if n in seen]
+            if marked:
+                row["trained"] = marked
 
     # columns
     defs: list[dict] = []
@@ -270,6 +278,10 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
         if sort and sort[0] == name:
             col["sort"] = sort[1]
         if view == "per-task" and kind == "score":
+            if trained:
+                col["cellClassRules"] = {
+                    **col.get("cellClassRules", {}),
+                    "lb-trained": f"params.data.trained && params.data.trained.includes('{fid}')"}
             task_type = (task_meta(name) or {}).get("type") or "Other"
             if task_type not in type_groups:
                 type_groups[task_type] = []

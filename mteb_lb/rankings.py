@@ -313,6 +313,15 @@ class Leaderboard:
                 "registry_only": not filters.all_models}
 
     # -- tables -----------------------------------------------------------------------------
+    def trained_tasks(self) -> dict[str, frozenset[str]]:
+        """Per registered model, the tasks it was trained on (declared training data closed over
+        adapted-from models and similar tasks): what the official per-task ⚠️ marks show."""
+        def compute():
+            rows = self._query("SELECT model_name, list(task_name) AS tasks FROM model_training "
+                               "GROUP BY model_name").to_pylist()
+            return {r["model_name"]: frozenset(r["tasks"]) for r in rows}
+        return self._cached(("trained_tasks",), compute)
+
     def tasks_without_scores(self, benchmark: str, filters: Filters = Filters()) -> list[str]:
         """Tasks of the filtered view no model has a complete score on (they blank the means)."""
         metadata = self.summary(benchmark, filters).schema.metadata or {}

@@ -730,3 +730,20 @@ def test_counts_explain_blank_means(lbpage):
     text = page.counts_text(view, state)
     assert text.startswith("3 models · 2 of 2 tasks · no model has a complete result on "
                            "FloresBitextMining, so the means over all tasks are blank")
+
+
+def test_per_task_cells_mark_tasks_the_model_was_trained_on():
+    """The official per-task ⚠: a score on a task the model was trained on is marked."""
+    import pyarrow as pa
+
+    from app import grid
+
+    table = pa.table({"Model": ["a/m", "b/n"], "STS12": [80.0, 70.0], "SciFact": [60.0, 50.0]})
+    data = grid.model_grid(table, view="per-task", trained={"a/m": frozenset({"SciFact"})})
+    fields = data.fields
+    assert data.row_data[0]["trained"] == [fields["SciFact"]]
+    assert "trained" not in data.row_data[1]
+    rules = {c["colId"]: c.get("cellClassRules", {}) for g in data.column_defs
+             for c in g.get("children", [])}
+    assert rules["SciFact"]["lb-trained"] == (
+        f"params.data.trained && params.data.trained.includes('{fields['SciFact']}')")

@@ -312,7 +312,8 @@ def compute_view(state: st.LeaderboardState) -> View:
     view.grid = gridmod.model_grid(
         table, view=state.tab, show_zero_shot=bench.show_zero_shot, task_meta=metas.get,
         type_metrics=metrics, type_counts=counts, links=_model_links(),
-        href_base=dash.get_relative_path("/model"), sort=state.sort)
+        href_base=dash.get_relative_path("/model"), sort=state.sort,
+        trained=lb.trained_tasks() if state.tab == "per-task" else None)
     if state.tab == "summary" and table.num_rows:
         view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))
     if view.n_tasks == 0:
@@ -335,6 +336,8 @@ def counts_text(view: View, state: st.LeaderboardState) -> str:
     models = (f"{view.n_models} of {view.n_models_before_search} models"
               if view.n_models != view.n_models_before_search else f"{view.n_models} models")
     text = f"{models} · {view.n_tasks} of {view.n_tasks_total} tasks"
+    if state.tab == "per-task":
+        text += " · ⚠ marks a score on a task the model was trained on (not zero-shot)"
     if view.blank_tasks:
         names = ", ".join(view.blank_tasks[:3]) + (" …" if len(view.blank_tasks) > 3 else "")
         text += (f" · no model has a complete result on {names}, so the means over all tasks "
