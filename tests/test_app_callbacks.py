@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover
     from tests import fixtures as fx
 
 from app import state as st
+from dash_helpers import find, text_of
 
 DEFAULT = "Tiny(v1)"
 OTHER = "Other(v1)"
@@ -148,33 +149,6 @@ def lbpage(dash_app, env):
 
 def page(name: str):
     return sys.modules[f"app.pages.{name}"]
-
-
-def find(component, component_id):
-    """The component with this id in a layout tree (or None)."""
-    if getattr(component, "id", None) == component_id:
-        return component
-    children = getattr(component, "children", None)
-    if children is None and isinstance(component, (list, tuple)):
-        children = component
-    if isinstance(children, (list, tuple)):
-        for child in children:
-            found = find(child, component_id)
-            if found is not None:
-                return found
-    elif children is not None and not isinstance(children, (str, int, float)):
-        return find(children, component_id)
-    return None
-
-
-def text_of(component) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, (str, int, float)):
-        return str(component)
-    if isinstance(component, (list, tuple)):
-        return " ".join(text_of(c) for c in component)
-    return text_of(getattr(component, "children", None))
 
 
 def controls(lbpage, state: st.LeaderboardState) -> list:

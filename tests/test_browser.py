@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from dash_helpers import until
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -74,20 +75,6 @@ def dash_duo(browser_warehouse, tmp_path_factory):
 def go(duo, path: str):
     duo.driver.get(duo.server_url + path)
     duo.wait_for_element("#_pages_content > *", timeout=10)
-
-
-def until(condition, timeout: float = 10, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = condition()
-            if last:
-                return last
-        except Exception as exc:  # element re-rendered while reading it
-            last = exc
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
 def query_of(duo) -> dict:

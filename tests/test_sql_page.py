@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from dash_helpers import find, until
+from dash_helpers import text_of as raw_text
 
 try:
     from sqlfixture import BUILD_ID, E5_SMALL, no_build, sql_env, sql_warehouse  # noqa: F401
@@ -47,33 +49,7 @@ def page(dash_app, sql_env):
 
 def text_of(component) -> str:
     """All the text of a component tree (strings and numbers), space separated."""
-    return re.sub(r"\s+", " ", _text(component)).strip()
-
-
-def _text(component) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, (str, int, float)):
-        return str(component)
-    if isinstance(component, (list, tuple)):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
-
-
-def find(component, component_id):
-    if getattr(component, "id", None) == component_id:
-        return component
-    children = getattr(component, "children", None)
-    if children is None and isinstance(component, (list, tuple)):
-        children = component
-    if isinstance(children, (list, tuple)):
-        for child in children:
-            found = find(child, component_id)
-            if found is not None:
-                return found
-    elif children is not None and not isinstance(children, (str, int, float)):
-        return find(children, component_id)
-    return None
+    return re.sub(r"\s+", " ", raw_text(component)).strip()
 
 
 def find_all(component, predicate) -> list:
@@ -203,7 +179,7 @@ def test_syntax_error_shows_line_column_and_excerpt(page):
     assert sql[offset:].startswith("main_score")
 
 
-def test_binder_error_position_is_in_the_users_text(page):
+def test_binder_error_position_is_in_the_userstext_of(page):
     out = unpack(page.run_outputs("select\n  nope\nfrom scores"))
     assert "Line 2, column 3" in text_of(out["message"])
 
@@ -487,20 +463,6 @@ def dash_duo(sql_env, tmp_path):
             yield dc
 
 
-def _until(condition, timeout=15, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = condition()
-            if last:
-                return last
-        except Exception as exc:  # noqa: BLE001 - re-rendered while reading
-            last = exc
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
-
-
 def _cells(duo, col_id="c0") -> list[str]:
     cells = duo.driver.find_elements(
         "css selector", f'#sql-grid .ag-center-cols-container .ag-row .ag-cell[col-id="{col_id}"]')
@@ -519,7 +481,7 @@ def test_browser_ctrl_enter_runs_the_query(dash_duo):
     editor.send_keys("select name, n_parameters, open_weights\nfrom model_registry\n"
                      "order by n_parameters desc")
     editor.send_keys(Keys.CONTROL, Keys.ENTER)
-    _until(lambda: _cells(duo) == ["org/big-de", "org/small-de", E5_SMALL, "org/closed-de"],
+    until(lambda: _cells(duo) == ["org/big-de", "org/small-de", E5_SMALL, "org/closed-de"],
            what="the result rows")
     assert "4 rows" in duo.find_element(".sql-status").text
     assert "q=select" in duo.driver.current_url       # shareable link
@@ -530,7 +492,7 @@ def test_browser_ctrl_enter_runs_the_query(dash_duo):
     editor.send_keys(Keys.CONTROL, "a")
     editor.send_keys("DROP TABLE scores")
     editor.send_keys(Keys.CONTROL, Keys.ENTER)
-    error = _until(lambda: duo.find_element(".sql-error"), what="the error panel")
+    error = until(lambda: duo.find_element(".sql-error"), what="the error panel")
     assert "Query not allowed" in error.text and "Line 1, column 1" in error.text
     assert not duo.find_element("#sql-results").is_displayed()
     duo.driver.save_screenshot(str(SHOTS / "sql_error.png"))
@@ -540,18 +502,18 @@ def test_browser_ctrl_enter_runs_the_query(dash_duo):
     editor.send_keys(Keys.CONTROL, "a")
     editor.send_keys("select name from tasks order by name")
     duo.find_element("#sql-run").click()
-    _until(lambda: _cells(duo) == ["Banking77Classification", "GermanQuAD-Retrieval",
+    until(lambda: _cells(duo) == ["Banking77Classification", "GermanQuAD-Retrieval",
                                    "NFCorpus", "XMarket"], what="the new rows")
     assert duo.find_element("#sql-results").is_displayed()
     duo.find_element('#sql-grid .ag-header-cell[col-id="c0"] .ag-header-cell-label').click()
     duo.find_element('#sql-grid .ag-header-cell[col-id="c0"] .ag-header-cell-label').click()
-    _until(lambda: _cells(duo)[0] == "XMarket", what="rows sorted descending")
+    until(lambda: _cells(duo)[0] == "XMarket", what="rows sorted descending")
 
     # The link of a bigger result pages from the server as the grid scrolls.
     duo.driver.get(duo.server_url + "/sql?q=select+range+as+x+from+range(5000)+order+by+x")
-    _until(lambda: _cells(duo)[:3] == ["0", "1", "2"], what="the first block")
+    until(lambda: _cells(duo)[:3] == ["0", "1", "2"], what="the first block")
     assert "5,000 rows" in duo.find_element(".sql-status").text
     duo.driver.execute_script(
         "document.querySelector('#sql-grid .ag-body-viewport').scrollTop = 36 * 2500")
-    _until(lambda: "2500" in _cells(duo), what="a block from the middle")
+    until(lambda: "2500" in _cells(duo), what="a block from the middle")
     duo.driver.save_screenshot(str(SHOTS / "sql_scrolled.png"))
