@@ -403,13 +403,10 @@ def _finalize(final: Path) -> dict[str, int]:
     con = duckdb.connect(str(final / warehouse.DB_FILE))
     try:
         _limit_resources(con)
-        for name in PARQUET_VIEWS:
-            folder = final / "parquet" / name
-            if any(folder.glob("*.parquet")):
-                source = f"read_parquet('{folder.resolve()}/*.parquet')"
-            else:  # an empty repository: keep the view, with the right columns and no rows
-                source = _empty_select(schema.TABLES[name])
-            con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM {source}')
+        for name in PARQUET_VIEWS:  # every partitioned table has a file (empty.parquet at least)
+            folder = (final / "parquet" / name).resolve()
+            con.execute(f'CREATE OR REPLACE VIEW "{name}" AS '
+                        f"SELECT * FROM read_parquet('{folder}/*.parquet')")
         _comment_tables(con, PARQUET_VIEWS)
         created = queries.create_views(con)
         checks = {}
@@ -423,13 +420,6 @@ def _finalize(final: Path) -> dict[str, int]:
         return checks
     finally:
         con.close()
-
-
-def _empty_select(table_schema: pa.Schema) -> str:
-    from_arrow = {pa.int64(): "BIGINT", pa.string(): "VARCHAR", pa.float64(): "DOUBLE",
-                  pa.list_(pa.float64()): "DOUBLE[]"}
-    cols = ", ".join(f'NULL::{from_arrow[f.type]} AS "{f.name}"' for f in table_schema)
-    return f"(SELECT {cols} WHERE false)"
 
 
 def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -584,10 +583,6 @@ def bump_mtime(path: Path, seconds: float = 10.0) -> None:
     """Move a file's mtime forward, so a modification is seen even within one clock tick."""
     st = os.stat(path)
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + int(seconds * 1e9)))
-
-
-def is_nan(x) -> bool:
-    return isinstance(x, float) and math.isnan(x)
 
 
 # --------------------------------------------------------------------------------------------

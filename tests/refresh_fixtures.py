@@ -11,6 +11,8 @@ import math
 import os
 import shutil
 import subprocess
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -170,3 +172,22 @@ def cache_checkout(src_url: str) -> Path:
     from etl import sources
 
     return sources._cache_folder("git", src_url)
+
+
+@contextmanager
+def lock_held_elsewhere(warehouse_dir: Path):
+    """Another process holds the warehouse's ETL lock for the duration of the block."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import fcntl, time\n"
+         f"h = open({str(warehouse_dir / 'etl.lock')!r}, 'a+')\n"
+         "fcntl.flock(h, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+         "print('locked', flush=True)\n"
+         "time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()

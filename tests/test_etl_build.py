@@ -490,23 +490,11 @@ def test_pruning_keeps_the_newest_builds(small, monkeypatch):
 
 def test_second_concurrent_run_fails_with_a_clear_error(small):
     repo, wh, cat, first = small
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import fcntl, sys, time\n"
-         f"h = open({str(wh / 'etl.lock')!r}, 'a+')\n"
-         "fcntl.flock(h, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
-         "print('locked', flush=True)\n"
-         "time.sleep(60)\n"],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with rf.lock_held_elsewhere(wh):
         _change_something(repo)
         with pytest.raises(warehouse.WarehouseError, match="Another ETL run holds .*etl.lock"):
             run(repo, wh, cat)
         _assert_untouched(wh, first.build, [first.build.name])
-    finally:
-        holder.kill()
-        holder.wait()
     assert run(repo, wh, cat).published  # the lock is free again
 
 

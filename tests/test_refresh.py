@@ -354,16 +354,7 @@ def test_lock_held_in_another_process(upstream):
     current, names = warehouse.current_build(wh), builds(wh)
     rf.write_score(repo, "h/A", "HRet2", 0.36)
     rf.commit(repo, "change")
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import fcntl, time\n"
-         f"h = open({str(wh / 'etl.lock')!r}, 'a+')\n"
-         "fcntl.flock(h, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
-         "print('locked', flush=True)\n"
-         "time.sleep(60)\n"],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with rf.lock_held_elsewhere(wh):
         result = do_refresh(src, cat, wh)
         assert result.outcome == "failed" and result.exit_code == refresh.EXIT_LOCKED
         assert "another ETL run is in progress" in result.message
@@ -376,9 +367,6 @@ def test_lock_held_in_another_process(upstream):
                               text=True, timeout=120)
         assert proc.returncode == refresh.EXIT_LOCKED
         assert "error: another ETL run is in progress" in proc.stderr
-    finally:
-        holder.kill()
-        holder.wait()
     assert do_refresh(src, cat, wh).outcome == "published"  # free again
 
 
