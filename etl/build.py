@@ -1,7 +1,9 @@
 """Build a warehouse from a results repository and publish it atomically.
 
-    scan -> parse model folders in parallel (incrementally) -> Parquet -> lb.duckdb -> validate
-         -> publish (move into builds/, write manifest, flip `current`) -> prune
+    scan -> parse (full: every model folder in parallel; incremental: only the file versions
+    that changed, etl/incremental.py) -> Parquet segments -> lb.duckdb (full: created; incremental:
+    the previous one copied and updated, etl/maintain.py) -> validate -> publish (move into
+    builds/, write manifest, flip `current`) -> prune
 
 A build that fails at any step is removed and the current build stays as it was.
 """
@@ -26,18 +28,22 @@ from packaging.version import InvalidVersion, Version
 
 import queries
 from etl import catalog as catalog_mod
-from etl import schema
-from etl.folders import (
-    PARTITIONED, FileStat, FolderJob, FolderOutcome, PrevFile, init_worker,
-    process_folder, write_parquet,
-)
+from etl import incremental, maintain, schema
 from etl.parse import TaskCatalog, parse_version
+from etl.segments import (
+    SEGMENTED, FileStat, ParseJob, init_worker, parse_segment, segment_name, write_parquet,
+    write_segment_map,
+)
 from mteb_lb import settings, warehouse
 
 # Bump when parsing rules change: an incremental run then rebuilds everything.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 STATE_FILE = "file_stats.parquet"
 PARQUET_VIEWS = ("metrics", "metric_arrays")  # big tables the database reads from Parquet
+SUPERSEDED = "superseded_files"
+# Tables made from the catalog snapshot alone: an incremental build with the same catalog links them.
+CATALOG_TABLES = ("tasks", "benchmarks", "benchmark_tasks", "model_registry", "model_training",
+                  "similar_tasks", "catalog_info")
 # Benchmark fields whose shape varies (a list or "all"; a string or a list): always JSON text.
 JSON_BENCHMARK_FIELDS = ("language_view", "summary_sort_column")
 
@@ -92,33 +98,33 @@ def parse_fingerprint(snapshot: dict) -> str:
     return digest.hexdigest()
 
 
-def _previous(build: Path | None, fingerprint: str) -> tuple[dict[str, PrevFile], Path | None]:
+def database_fingerprint(snapshot: dict) -> str:
+    """What the database's derived tables depend on besides the results: the whole catalog and
+    the queries/ SQL. Equal to the previous build's: its database is copied and updated."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(json.dumps(snapshot, sort_keys=True, default=str).encode())
+    for view in queries.all_views():
+        digest.update(view.name.encode() + b"\0" + view.sql.encode())
+    return digest.hexdigest()
+
+
+def _previous(build: Path | None, fingerprint: str) -> incremental.Previous | None:
     """What the previous build knows of each file, if it is usable for an incremental run."""
-    if build is None:
-        return {}, None
-    manifest = warehouse.read_manifest(build)
-    if manifest.get("parse_fingerprint") != fingerprint or not (build / STATE_FILE).exists():
-        return {}, None
-    files = pq.read_table(build / "parquet" / "files" / "files.parquet").to_pylist()
-    stats = {r["path"]: (r["size"], r["mtime_ns"])
-             for r in pq.read_table(build / STATE_FILE).to_pylist()}
-    prev = {}
-    for row in files:
-        size, mtime = stats.get(row["path"], (-1, -1))
-        prev[row["path"]] = PrevFile(size, mtime, row["content_hash"] or "", row)
-    return prev, build
+    if build is None or warehouse.read_manifest(build).get("parse_fingerprint") != fingerprint:
+        return None
+    return incremental.load_previous(build, STATE_FILE)
 
 
-def _stats_unchanged(groups: dict[str, list[FileStat]], prev: dict[str, PrevFile]) -> bool:
+def _stats_unchanged(groups: dict[str, list[FileStat]], prev: incremental.Previous) -> bool:
     """Every file has the size and mtime the previous build saw, and no file came or went."""
     n = 0
     for stats in groups.values():
         for s in stats:
-            p = prev.get(s.path)
+            p = prev.files.get(s.path)
             if p is None or p.size != s.size or p.mtime_ns != s.mtime_ns:
                 return False
             n += 1
-    return n == len(prev)
+    return n == len(prev.files)
 
 
 def run(repo_root: Path, *, source: str, source_commit: str | None = None, full: bool = False,
@@ -138,61 +144,87 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             raise catalog_mod.CatalogError(f"the catalog snapshot has no {', '.join(empty)}: "
                                            "re-export it with `mteb-lb catalog`")
         fingerprint = parse_fingerprint(snapshot)
+        db_fingerprint = database_fingerprint(snapshot)
         try:
             prev_build = warehouse.current_build(warehouse_dir)
         except warehouse.WarehouseError:
             prev_build = None
-        prev, prev_dir = ({}, None) if full else _previous(prev_build, fingerprint)
+        prev = None if full else _previous(prev_build, fingerprint)
         timings = {}
         t = time.monotonic()
         groups = scan(repo_root)
         timings["scan_s"] = time.monotonic() - t
-        if prev_dir is not None and _stats_unchanged(groups, prev):
-            return BuildReport(prev_build, False, files_seen=len(prev), unchanged=len(prev),
-                               loaded=sum(p.row["status"] == "loaded" for p in prev.values()),
+        if prev is not None and _stats_unchanged(groups, prev):
+            return BuildReport(prev_build, False, files_seen=len(prev.files),
+                               unchanged=len(prev.files),
+                               loaded=sum(p.row["status"] == "loaded" for p in prev.files.values()),
                                seconds=time.monotonic() - started,
                                message="no file changed since the current build; nothing published")
 
         build_id = warehouse.new_build_id(source_commit, warehouse_dir)
         staged = warehouse.staging_dir(build_id, warehouse_dir)
         try:
-            for table in PARTITIONED:
+            for table in SEGMENTED:
                 (staged / "parquet" / table).mkdir(parents=True)
             t = time.monotonic()
-            outcomes = _parse_all(groups, repo_root, staged, prev, prev_dir, snapshot,
-                                  workers or settings.get("etl_workers"), progress)
+            catalog = TaskCatalog.from_snapshot(snapshot["tasks"], snapshot["task_renames"])
+            jobs = _JobRunner(catalog, workers or settings.get("etl_workers"), progress)
+            stats = [s for group in groups.values() for s in group]
+            outcome = None if prev is None else incremental.plan(
+                stats, repo_root, staged, prev, build_id, settings.get("max_file_bytes"), jobs)
+            if outcome is None:
+                prev = None
+                outcome = _parse_full(groups, repo_root, staged, jobs)
             timings["parse_s"] = time.monotonic() - t
-            for table in PARTITIONED:  # an empty repository still gets (empty) tables
+            if prev is not None and not outcome.changed:
+                shutil.rmtree(staged.parent, ignore_errors=True)
+                return BuildReport(prev_build, False, files_seen=len(outcome.file_rows),
+                                   loaded=_loaded(outcome.file_rows), unchanged=outcome.unchanged,
+                                   seconds=time.monotonic() - started,
+                                   message="nothing changed since the current build; "
+                                           "nothing published")
+            for table in SEGMENTED:  # an empty repository still gets (empty) tables
                 if not any((staged / "parquet" / table).glob("*.parquet")):
                     write_parquet(schema.TABLES[table].empty_table(),
                                   staged / "parquet" / table / "empty.parquet")
             t = time.monotonic()
-            report = _write_tables(staged, outcomes, snapshot)
+            same_db = prev is not None and \
+                warehouse.read_manifest(prev.build).get("database_fingerprint") == db_fingerprint
+            _write_tables(staged, outcome, stats, snapshot, prev.build if same_db else None)
             timings["tables_s"] = time.monotonic() - t
-            if prev_dir is not None and not any(o.changed for o in outcomes):
-                shutil.rmtree(staged.parent, ignore_errors=True)
-                report.build, report.published = prev_build, False
-                report.message = "nothing changed since the current build; nothing published"
-                report.seconds = time.monotonic() - started
-                return report
+            t = time.monotonic()
+            if same_db:
+                maintained = _update_database(staged, prev.build, outcome)
+            else:
+                maintained = None
+                _create_database(staged)
+            rows = _row_counts(staged, outcome)
+            timings["database_s"] = time.monotonic() - t
+            report = BuildReport(build=None, published=False, files_seen=len(outcome.file_rows),
+                                 loaded=_loaded(outcome.file_rows), parsed=outcome.parsed,
+                                 unchanged=outcome.unchanged, rows=rows,
+                                 quarantined=[(r["path"], r["reason"]) for r in outcome.file_rows
+                                              if r["status"] == "quarantined"])
             manifest = {
                 "build_id": build_id, "source": source, "source_commit": source_commit,
                 "catalog_mteb_version": catalog_version, "parser_version": PARSER_VERSION,
-                "parse_fingerprint": fingerprint,
-                "incremental": prev_dir is not None, "previous_build": prev_dir.name if prev_dir else None,
+                "parse_fingerprint": fingerprint, "database_fingerprint": db_fingerprint,
+                "incremental": prev is not None,
+                "previous_build": prev.build.name if prev is not None else None,
+                "database": {"updated": maintained} if maintained is not None else "created",
                 "row_counts": report.rows, "files_seen": report.files_seen,
                 "files_loaded": report.loaded, "files_parsed": report.parsed,
                 "files_unchanged": report.unchanged,
+                "segments": {"superseded_files": len(outcome.superseded),
+                             "compacted": outcome.compacted, "new": outcome.new_segments},
                 "quarantined": [{"path": p, "reason": r} for p, r in report.quarantined],
                 "tool_versions": {"python": platform.python_version(), "duckdb": duckdb.__version__,
                                   "pyarrow": pa.__version__},
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
             t = time.monotonic()
-            _create_database(staged)
-            timings["database_s"] = time.monotonic() - t
-            t = time.monotonic()
-            final = _publish(staged, manifest, timings, warehouse_dir, validate)
+            final = _publish(staged, manifest, timings, warehouse_dir, validate,
+                             keep_tables=maintained is not None)
             timings["publish_s"] = time.monotonic() - t
         finally:
             if staged.exists():
@@ -203,66 +235,82 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         return report
 
 
-def _parse_all(groups, repo_root, staged, prev, prev_dir, snapshot, workers, progress):
-    prev_by_folder: dict[str, dict[str, PrevFile]] = {}
-    for path, record in prev.items():
-        prev_by_folder.setdefault(record.row["model_folder"] or "", {})[path] = record
-    folders = sorted(set(groups) | set(prev_by_folder),
-                     key=lambda f: -sum(s.size for s in groups.get(f, [])))
-    jobs = [FolderJob(f, str(repo_root), groups.get(f, []), str(staged), prev_by_folder.get(f, {}),
-                      str(prev_dir) if prev_dir else None, settings.get("max_file_bytes"))
-            for f in folders]
-    catalog = TaskCatalog.from_snapshot(snapshot["tasks"], snapshot["task_renames"])
-    outcomes: list[FolderOutcome] = []
-    if workers <= 1:
-        init_worker(catalog)
-        results = map(process_folder, jobs)
-        pool = None
-    else:
-        # multiprocessing.Pool, not concurrent.futures: on an interruption (SIGTERM, an error)
-        # terminate() stops the workers at once instead of waiting for every queued folder
-        pool = multiprocessing.get_context("fork").Pool(workers, initializer=init_worker,
-                                                          initargs=(catalog,))
-        results = pool.imap(process_folder, jobs, chunksize=1)
-    try:
-        for i, outcome in enumerate(results, 1):
-            outcomes.append(outcome)
-            if progress:
-                progress(i, len(jobs))
-    except BaseException:
+def _loaded(file_rows: list[dict]) -> int:
+    return sum(r["status"] == "loaded" for r in file_rows)
+
+
+class _JobRunner:
+    """Runs parse and compaction jobs, in a process pool when there is more than one job;
+    yields results in job order. The pool starts only when needed (an incremental build
+    usually parses in-process)."""
+
+    def __init__(self, catalog: TaskCatalog, workers: int, progress):
+        self.catalog, self.workers, self.progress = catalog, workers, progress
+
+    def __call__(self, function, jobs: list):
+        init_worker(self.catalog)
+        if self.workers <= 1 or len(jobs) <= 1:
+            results = map(function, jobs)
+            pool = None
+        else:
+            # multiprocessing.Pool, not concurrent.futures: on an interruption (SIGTERM, an
+            # error) terminate() stops the workers at once instead of waiting for every job
+            pool = multiprocessing.get_context("fork").Pool(
+                self.workers, initializer=init_worker, initargs=(self.catalog,))
+            results = pool.imap(function, jobs, chunksize=1)
+        try:
+            for i, result in enumerate(results, 1):
+                if self.progress:
+                    self.progress(i, len(jobs))
+                yield result
+        except BaseException:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+            raise
         if pool is not None:
-            pool.terminate()
+            pool.close()
             pool.join()
-        raise
-    if pool is not None:
-        pool.close()
-        pool.join()
-    return outcomes
 
 
-def _write_tables(staged: Path, outcomes: list[FolderOutcome], snapshot) -> BuildReport:
-    report = BuildReport(build=None, published=False)
-    file_rows, meta_rows, stats = [], [], []
-    for o in outcomes:
-        file_rows.extend(o.file_rows)
-        meta_rows.extend(o.model_meta_rows)
-        stats.extend(o.stats)
-        report.parsed += o.parsed
-        report.unchanged += o.unchanged
-    file_rows.sort(key=lambda r: r["path"])
-    meta_rows.sort(key=lambda r: r["path"])
-    stats.sort()
-    report.files_seen = len(file_rows)
-    report.loaded = sum(r["status"] == "loaded" for r in file_rows)
-    report.quarantined = [(r["path"], r["reason"]) for r in file_rows if r["status"] == "quarantined"]
-    _write_single(staged, "files", pa.Table.from_pylist(file_rows, schema.FILES))
-    _write_single(staged, "model_meta", pa.Table.from_pylist(meta_rows, schema.MODEL_META))
-    pq.write_table(pa.table({"path": [s[0] for s in stats], "size": [s[1] for s in stats],
-                             "mtime_ns": [s[2] for s in stats]}), staged / STATE_FILE)
-    for name, table in _catalog_tables(snapshot, staged).items():
+def _parse_full(groups, repo_root: Path, staged: Path, jobs: _JobRunner) -> incremental.Outcome:
+    """Every model folder parsed into its own segment, biggest folders first."""
+    folders = sorted(groups, key=lambda f: -sum(s.size for s in groups[f]))
+    outcome = incremental.Outcome([], [], [], [], [])
+    work = [ParseJob(segment_name(f), str(repo_root), str(staged), groups[f],
+                     settings.get("max_file_bytes")) for f in folders]
+    for result in jobs(parse_segment, work):
+        outcome.file_rows.extend(result.file_rows)
+        outcome.model_meta_rows.extend(result.model_meta_rows)
+        outcome.segment_rows.extend(result.versions)
+        outcome.parsed += result.parsed
+    outcome.file_rows.sort(key=lambda r: r["path"])
+    outcome.model_meta_rows.sort(key=lambda r: r["path"])
+    outcome.changed = True
+    return outcome
+
+
+def _write_tables(staged: Path, outcome: incremental.Outcome, stats: list[FileStat], snapshot,
+                  catalog_from: Path | None) -> None:
+    """The single-file tables and the state the next incremental build plans from. With
+    `catalog_from` (a previous build with the same catalog), its catalog tables are linked."""
+    _write_single(staged, "files", pa.Table.from_pylist(outcome.file_rows, schema.FILES))
+    _write_single(staged, "model_meta", pa.Table.from_pylist(outcome.model_meta_rows,
+                                                             schema.MODEL_META))
+    _write_single(staged, SUPERSEDED, pa.table({"file_id": pa.array(outcome.superseded,
+                                                                    pa.int64())}))
+    stats = sorted(stats, key=lambda s: s.path)
+    pq.write_table(pa.table({"path": [s.path for s in stats], "size": [s.size for s in stats],
+                             "mtime_ns": [s.mtime_ns for s in stats]}), staged / STATE_FILE)
+    write_segment_map(outcome.segment_rows, staged)
+    if catalog_from is not None:
+        for name in CATALOG_TABLES:
+            (staged / "parquet" / name).mkdir(parents=True)
+            source = catalog_from / "parquet" / name / f"{name}.parquet"
+            (staged / "parquet" / name / source.name).hardlink_to(source)
+        return
+    for name, table in _catalog_tables(snapshot).items():
         _write_single(staged, name, table)
-    report.rows = _count_rows(staged)
-    return report
 
 
 def _write_single(staged: Path, name: str, table: pa.Table) -> None:
@@ -271,11 +319,20 @@ def _write_single(staged: Path, name: str, table: pa.Table) -> None:
     write_parquet(table, folder / f"{name}.parquet")
 
 
-def _count_rows(staged: Path) -> dict[str, int]:
-    counts = {}
-    for folder in sorted((staged / "parquet").iterdir()):
-        counts[folder.name] = sum(pq.ParquetFile(p).metadata.num_rows for p in folder.glob("*.parquet"))
-    return counts
+def _row_counts(staged: Path, outcome: incremental.Outcome) -> dict[str, int]:
+    """Rows per table as readers see them (superseded rows left out)."""
+    con = duckdb.connect(str(staged / warehouse.DB_FILE), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()]
+        counts = {n: con.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0]
+                  for n in names if (staged / "parquet" / n).is_dir()}
+    finally:
+        con.close()
+    superseded = set(outcome.superseded)
+    for i, table in enumerate(SEGMENTED[1:], 1):
+        counts[table] = sum(row[2 + i] for row in outcome.segment_rows if row[1] not in superseded)
+    return dict(sorted(counts.items()))
 
 
 def _json_cell(value):
@@ -303,7 +360,7 @@ def _records_table(rows: list[dict]) -> pa.Table:
     return pa.table(columns)
 
 
-def _catalog_tables(snapshot, staged: Path) -> dict[str, pa.Table]:
+def _catalog_tables(snapshot) -> dict[str, pa.Table]:
     triples = [{"benchmark": bench, "task_name": t, "split": s, "subset": sub, "languages": langs}
                for bench, rows in snapshot["benchmark_tasks"].items() for t, s, sub, langs in rows]
     training = [{"model_name": m["name"], "task_name": task}
@@ -311,7 +368,6 @@ def _catalog_tables(snapshot, staged: Path) -> dict[str, pa.Table]:
                 for task in m["training_datasets_closure"]]
     similar = [{"task_name": t, "similar_task": s}
                for t, others in snapshot["similar_tasks"].items() for s in others]
-    versions = _mteb_versions(staged)
     info = [{"mteb_version": snapshot["meta"]["mteb_version"],
              "menu_json": json.dumps(snapshot["menu"], sort_keys=True)}]
     return {
@@ -327,22 +383,15 @@ def _catalog_tables(snapshot, staged: Path) -> dict[str, pa.Table]:
             ("model_name", pa.string()), ("task_name", pa.string())])),
         "similar_tasks": pa.Table.from_pylist(similar, pa.schema([
             ("task_name", pa.string()), ("similar_task", pa.string())])),
-        "mteb_versions": versions,
         "catalog_info": pa.Table.from_pylist(info),
     }
 
 
-def _mteb_versions(staged: Path) -> pa.Table:
-    """Distinct file-level mteb versions with mteb's ordering (packaging.Version; ranges unparsed)."""
-    glob = str(staged / "parquet" / "scores" / "*.parquet")
-    con = duckdb.connect()
-    try:
-        has_files = any((staged / "parquet" / "scores").glob("*.parquet"))
-        found = [r[0] for r in con.execute(
-            f"SELECT DISTINCT mteb_version FROM read_parquet('{glob}') WHERE mteb_version IS NOT NULL"
-        ).fetchall()] if has_files else []
-    finally:
-        con.close()
+def _mteb_versions(con) -> pa.Table:
+    """Distinct file-level mteb versions of `scores` with mteb's ordering (packaging.Version;
+    ranges unparsed)."""
+    found = [r[0] for r in con.execute(
+        "SELECT DISTINCT mteb_version FROM scores WHERE mteb_version IS NOT NULL").fetchall()]
     parsed = {}
     for text in found:
         try:
@@ -359,19 +408,65 @@ def _mteb_versions(staged: Path) -> pa.Table:
         ("min_version", pa.string())]))
 
 
+def _replace_table(con, staged: Path, name: str, table: pa.Table | None = None) -> None:
+    """(Re)create table `name` in the database from its Parquet file (written first if given)."""
+    if table is not None:
+        _write_single(staged, name, table)
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM read_parquet(?)',
+                [str(staged / "parquet" / name / "*.parquet")])
+
+
 def _create_database(staged: Path) -> None:
-    """lb.duckdb with the small and medium tables materialised (the app's hot path)."""
+    """lb.duckdb with the small and medium tables materialised (the app's hot path); `scores`
+    without superseded rows."""
     con = duckdb.connect(str(staged / warehouse.DB_FILE))
     try:
         _limit_resources(con)
         con.execute("SET preserve_insertion_order = false")
         for folder in sorted((staged / "parquet").iterdir()):
-            if folder.name in PARQUET_VIEWS or not any(folder.glob("*.parquet")):
-                continue
-            con.execute(f'CREATE TABLE "{folder.name}" AS SELECT * FROM read_parquet(?)',
-                        [str(folder / "*.parquet")])
+            if folder.name not in PARQUET_VIEWS and folder.name != "scores":
+                _replace_table(con, staged, folder.name)
+        con.execute("CREATE TABLE scores AS SELECT * FROM read_parquet(?) WHERE file_id NOT IN "
+                    f"(SELECT file_id FROM {SUPERSEDED})",
+                    [str(staged / "parquet" / "scores" / "*.parquet")])
+        _replace_table(con, staged, "mteb_versions", _mteb_versions(con))
         _comment_tables(con, [f.name for f in (staged / "parquet").iterdir()
                               if f.name not in PARQUET_VIEWS])
+    finally:
+        con.close()
+
+
+def _update_database(staged: Path, prev_build: Path, outcome: incremental.Outcome) -> dict:
+    """A copy of the previous build's database brought up to date: the file tables replaced,
+    `scores` rows of versions gone deleted and those of new versions added, then the
+    materialized views maintained for the (model, task) pairs that changed (etl/maintain.py)."""
+    target = staged / warehouse.DB_FILE
+    shutil.copyfile(prev_build / warehouse.DB_FILE, target)
+    con = duckdb.connect(str(target))
+    try:
+        _limit_resources(con)
+        con.execute("SET preserve_insertion_order = false")
+        for name in ("files", "model_meta", SUPERSEDED):
+            _replace_table(con, staged, name)
+        con.execute("""CREATE TEMP TABLE gone AS
+            SELECT file_id FROM (SELECT DISTINCT file_id FROM scores)
+            WHERE file_id NOT IN (SELECT file_id FROM files WHERE status = 'loaded')""")
+        con.execute("CREATE TEMP TABLE added AS SELECT * FROM scores LIMIT 0")
+        new = [str(staged / "parquet" / "scores" / seg) for seg in outcome.new_segments]
+        if new:
+            con.execute("INSERT INTO added BY NAME SELECT * FROM read_parquet(?)", [new])
+        con.execute("""CREATE TEMP TABLE affected_pairs AS
+            SELECT DISTINCT model_name, task_name FROM scores
+            WHERE file_id IN (SELECT file_id FROM gone)
+            UNION SELECT DISTINCT model_name, task_name FROM added""")
+        con.execute("DELETE FROM scores WHERE file_id IN (SELECT file_id FROM gone)")
+        con.execute("INSERT INTO scores BY NAME SELECT * FROM added")
+        _replace_table(con, staged, "mteb_versions", _mteb_versions(con))
+        _comment_tables(con, ["files", "model_meta", SUPERSEDED, "mteb_versions"])
+        counts = maintain.refresh(con)
+        counts["affected_pairs"] = con.execute("SELECT count(*) FROM affected_pairs").fetchall()[0][0]
+        con.execute("CHECKPOINT")
+        return counts
     finally:
         con.close()
 
@@ -398,17 +493,22 @@ def _comment_tables(con, names) -> None:
                 con.execute(f'COMMENT ON COLUMN "{name}"."{f.name}" IS {queries._quote(text)}')
 
 
-def _finalize(final: Path) -> dict[str, int]:
-    """Views over this build's Parquet (absolute paths), the queries/ views, then validation."""
+def _finalize(final: Path, keep_tables: bool) -> dict[str, int]:
+    """Views over this build's Parquet (absolute paths), the queries/ views (their materialized
+    tables computed, unless `keep_tables`: an incremental build maintained them), validation."""
     con = duckdb.connect(str(final / warehouse.DB_FILE))
     try:
         _limit_resources(con)
-        for name in PARQUET_VIEWS:  # every partitioned table has a file (empty.parquet at least)
+        superseded = con.execute(f"SELECT count(*) FROM {SUPERSEDED}").fetchall()[0][0]
+        for name in PARQUET_VIEWS:  # every segmented table has a file (empty.parquet at least)
             folder = (final / "parquet" / name).resolve()
+            # rows of superseded file versions stay in their segments until compacted
+            where = f" WHERE entry_id >> 20 NOT IN (SELECT file_id FROM {SUPERSEDED})" \
+                if superseded else ""
             con.execute(f'CREATE OR REPLACE VIEW "{name}" AS '
-                        f"SELECT * FROM read_parquet('{folder}/*.parquet')")
+                        f"SELECT * FROM read_parquet('{folder}/*.parquet'){where}")
         _comment_tables(con, PARQUET_VIEWS)
-        created = queries.create_views(con)
+        created = queries.create_views(con, keep_tables=keep_tables)
         checks = {}
         for name in created:
             view = next(v for v in queries.all_views() if v.name == name)
@@ -423,12 +523,12 @@ def _finalize(final: Path) -> dict[str, int]:
 
 
 def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
-             validate=None) -> Path:
+             validate=None, keep_tables: bool = False) -> Path:
     from etl import history  # leaderboard_history: delta-encoded snapshots (etl/history.py)
 
     def finalize(final: Path) -> dict:
         history.prepare(final)
-        checks = _finalize(final)
+        checks = _finalize(final, keep_tables)
         if checks["tasks"] == 0 or checks["benchmarks"] == 0:
             raise RuntimeError(f"validation failed: empty catalog tables {checks}")
         extra = history.record(final, manifest, warehouse_dir)

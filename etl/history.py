@@ -32,7 +32,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl.folders import write_parquet
+from etl.segments import write_parquet
 from mteb_lb import warehouse
 
 TABLE = "leaderboard_history"

@@ -44,9 +44,13 @@ class Quarantine(Exception):
     """The file cannot be loaded; ``str(exc)`` is the reason recorded in `files`."""
 
 
-def file_id_of(path: str) -> int:
-    """43-bit key of a file path, stable across builds and machines."""
-    return int.from_bytes(blake2b(path.encode(), digest_size=8).digest(), "big") >> 21
+def file_id_of(path: str, *version: str | None) -> int:
+    """43-bit key of a path, or of one version of a file: the path plus what its rows depend on
+    (content hash, model name, revision). The same inputs give the same key on every build and
+    machine; a file whose content or model identity changes gets a new key, so the rows of its
+    old version can be told apart from the new ones (etl/segments.py)."""
+    key = "\0".join([path, *("" if v is None else v for v in version)])
+    return int.from_bytes(blake2b(key.encode(), digest_size=8).digest(), "big") >> 21
 
 
 def content_hash(data: bytes) -> str:

@@ -83,7 +83,9 @@ METRIC_ARRAYS = _schema(
 
 FILES = _schema(
     "Every JSON file seen under results/, loaded or not.",
-    _field("file_id", I64, "Key of the file: 43 bits of BLAKE2b of `path`."),
+    _field("file_id", I64, "Key of this version of the file: 43 bits of BLAKE2b of `path`, "
+           "`content_hash` and (result files) the model name and revision its rows carry; "
+           "changes when any of them changes."),
     _field("path", STR, "Path relative to the repository root."),
     _field("kind", STR, "`result`, `model_meta` or `other`."),
     _field("model_folder", STR, "Folder under results/."),

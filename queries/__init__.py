@@ -8,6 +8,10 @@ exist yet.
 Macros (parameterised views) are files named `<name>.macro.sql` holding the whole
 `CREATE MACRO` statement. A view whose first line is `-- @materialize` is created as a table
 when the build is published: the rankings' base frame is computed once per build, not per request.
+`-- @materialize per (model_name, task_name)` also declares the table's grain: its rows for a
+(model, task) depend only on that model's results for that task (and the catalog), so an
+incremental build recomputes just the pairs whose results changed (etl/maintain.py); other
+materialized views are recomputed in full.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ class View:
     columns: dict[str, str] = field(default_factory=dict)
     is_macro: bool = False
     materialize: bool = False
+    grain: tuple[str, ...] = ()   # declared by `-- @materialize per (a, b)`
 
 
 def load(name: str) -> str:
@@ -49,22 +54,29 @@ def all_views() -> list[View]:
                 break
             body = line[2:].strip()
             match = re.match(r"@column\s+(\S+)\s*:\s*(.*)", body)
-            if body == "@materialize":
+            if body.startswith("@materialize"):
                 continue
             if match:
                 columns[match.group(1)] = match.group(2)
             elif body:
                 doc_lines.append(body)
-        materialize = any(line.strip() == "-- @materialize" for line in text.splitlines()[:3])
-        views.append(View(name, text, " ".join(doc_lines), columns, is_macro, materialize))
+        marker = next((line.strip() for line in text.splitlines()[:3]
+                       if line.startswith("-- @materialize")), None)
+        grain = re.fullmatch(r"-- @materialize per \(([^)]*)\)", marker or "")
+        views.append(View(name, text, " ".join(doc_lines), columns, is_macro, marker is not None,
+                          tuple(c.strip() for c in grain.group(1).split(",")) if grain else ()))
     return views
 
 
-def create_views(con, views: list[View] | None = None) -> list[str]:
-    """CREATE every view and macro on `con` in dependency order; returns the names created."""
+def create_views(con, views: list[View] | None = None, keep_tables: bool = False) -> list[str]:
+    """CREATE every view and macro on `con` in dependency order; returns the names created.
+    ``keep_tables``: leave the materialized views' tables as they are (an incremental build
+    maintains them itself)."""
     import duckdb
 
     pending = list(views if views is not None else all_views())
+    if keep_tables:
+        pending = [v for v in pending if not v.materialize]
     created: list[str] = []
     while pending:
         failed, last_error = [], None

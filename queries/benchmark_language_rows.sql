@@ -1,4 +1,4 @@
--- @materialize
+-- @materialize per (model_name, task_name)
 -- The rows of benchmarks with a per-language view, one per (row, language of the row) for the
 -- view's languages (all of them for an "all" view): what mteb's per-language table explodes on
 -- every request, done once per build. Filters keep rows by model, task and language_set.

@@ -1,4 +1,4 @@
--- @materialize
+-- @materialize per (model_name, task_name)
 -- The long frame every leaderboard table starts from: per benchmark, the chosen result of each
 -- (model, task) restricted to the (task, split, subset) triples the benchmark declares. Like
 -- mteb's TaskResult.validate_and_filter_scores, a declared triple the chosen file lacks becomes

@@ -6,15 +6,18 @@
 -- the task gives the model in mteb's Borda count: n_models - its rank among the raw means (ties
 -- averaged), n_models being the number of table rows; NULL raw means earn nothing.
 --
--- Without a language filter everything comes from benchmark_task_means (computed per build);
+-- Without a language filter everything comes from benchmark_task_means and
+-- benchmark_task_required (computed per build);
 -- the pairs a task needs are recounted from rows only for tasks that no selected model covers
 -- completely. A language filter removes rows, so then all of it is computed from the rows.
 create or replace macro lb_task_scores(bench, models, tasks, langs, public_only, registry_only) as table
 with
 
 selected as (
-    select *
-    from benchmark_task_means
+    select m.*, coalesce(r.required_registry, 0) as required_registry,
+           coalesce(r.required_all, 0) as required_all
+    from benchmark_task_means as m
+    left join benchmark_task_required as r using (benchmark, task_name)
     where langs is null
       and benchmark = bench
       and (not registry_only or in_registry)

@@ -115,9 +115,11 @@ def _norm(value):
     return value
 
 
-def tables(build: Path, exclude=history.HISTORY_RELATIONS) -> dict[str, list]:
+def tables(build: Path, exclude=history.HISTORY_RELATIONS + ("superseded_files",)
+           ) -> dict[str, list]:
     """Every table and view of a build as sorted rows, except the history (which depends on
-    the builds before it, by design)."""
+    the builds before it, by design) and the ids of superseded versions (which depend on how
+    the segments were written, not on the data)."""
     con = duckdb.connect(str(build / warehouse.DB_FILE), read_only=True)
     try:
         names = [r[0] for r in con.execute(

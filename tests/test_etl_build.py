@@ -23,9 +23,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import queries
-from etl import build
+from etl import build, incremental
 from etl.catalog import CatalogError
-from etl.folders import PARTITIONED, partition_name
+from etl.segments import SEGMENTED, segment_name
 from etl.parse import MetricBuffer, emit_metrics, parse_result
 from mteb_lb import db, warehouse
 
@@ -443,7 +443,7 @@ def test_exception_mid_build_leaves_current(small, monkeypatch, where):
     def boom(*_a, **_k):
         raise RuntimeError(f"injected failure in {where}")
 
-    target = {"parse": (build, "process_folder"), "database": (build, "_create_database"),
+    target = {"parse": (incremental, "parse_segment"), "database": (build, "_update_database"),
               "views": (queries, "create_views"), "publish": (warehouse, "_fsync_tree")}[where]
     original = getattr(*target)
     monkeypatch.setattr(*target, boom)
@@ -556,7 +556,13 @@ def _mutate_round_1(repo: Path) -> int:
     shutil.rmtree(r / "org__meta-only")
     # touched but unchanged: not parsed
     fx.bump_mtime(r / "org__legacy-model" / "no_revision_available" / "PPC.json")
-    return 6  # DBPedia, Emotion, SyntecRetrieval.v2, 2/NFCorpus, new-model x2
+    # DBPedia, Emotion, 2/NFCorpus, new-model x2, and the files of external/ (SyntecRetrieval.v2
+    # among them): their rows carry the new model name, so they are versions of their own
+    return 5 + _results_in(ext)
+
+
+def _results_in(folder: Path) -> int:
+    return sum(1 for p in folder.glob("*.json") if p.name != "model_meta.json")
 
 
 NAN_ = float("nan")
@@ -578,7 +584,9 @@ def _mutate_round_2(repo: Path) -> int:
     fx.bump_mtime(meta, 20)
     # a whole model folder with rows deleted
     shutil.rmtree(r / "org__new-model")
-    return 2  # NFCorpus (now quarantined), exp2/SciFact
+    # NFCorpus (now quarantined), exp2/SciFact, and the files whose model identity changed
+    return 2 + _results_in(r / "org__legacy-model" / "no_revision_available") \
+        + _results_in(r / "org__current-model" / "external")
 
 
 def _full_twin(repo: Path, tmp_path: Path, cat: Path, name: str) -> Path:
@@ -603,8 +611,8 @@ def test_incremental_equals_full_rebuild(tmp_path):
         assert (m["incremental"], m["previous_build"]) == (True, prev.name)
         assert_same_tables(report.build, _full_twin(repo, tmp_path, cat, str(i)))
         # folders nothing changed in are hard links to the previous build's partitions
-        name = partition_name("org__bad-meta")
-        for part in PARTITIONED:
+        name = segment_name("org__bad-meta")
+        for part in SEGMENTED:
             if (prev / "parquet" / part / name).exists():
                 assert os.stat(report.build / "parquet" / part / name).st_ino == \
                     os.stat(prev / "parquet" / part / name).st_ino

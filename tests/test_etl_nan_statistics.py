@@ -9,7 +9,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl.folders import write_parquet
+from etl.segments import write_parquet
 
 
 def test_isnan_filter_finds_nan_rows(tmp_path):

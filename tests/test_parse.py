@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from etl.folders import arrays_table, metrics_table
+from etl.segments import arrays_table, metrics_table
 from etl.parse import MetricBuffer, Quarantine, TaskCatalog, emit_metrics, parse_result, parse_version
 
 try:

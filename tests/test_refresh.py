@@ -256,9 +256,9 @@ def test_disk_full_mid_build(upstream, monkeypatch):
     current, names = warehouse.current_build(wh), builds(wh)
     rf.write_score(repo, "h/A", "HRet2", 0.33)
     rf.commit(repo, "change")
-    from etl import folders
+    from etl import build, segments
 
-    real = folders.write_parquet
+    real = segments.write_parquet
     calls = {"n": 0}
 
     def full_disk(table, path):
@@ -267,14 +267,16 @@ def test_disk_full_mid_build(upstream, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         real(table, path)
 
-    monkeypatch.setattr(folders, "write_parquet", full_disk)
+    monkeypatch.setattr(segments, "write_parquet", full_disk)
+    monkeypatch.setattr(build, "write_parquet", full_disk)
     result = do_refresh(src, cat, wh)
     assert result.outcome == "failed" and result.exit_code == refresh.EXIT_FAILED
     assert "disk full" in result.message
     assert_intact(wh, current, names)
     assert not (wh / ".staging").exists() or not any((wh / ".staging").iterdir())
     assert _last_failure(wh)["reason"] == "disk_full"
-    monkeypatch.setattr(folders, "write_parquet", real)
+    monkeypatch.setattr(segments, "write_parquet", real)
+    monkeypatch.setattr(build, "write_parquet", real)
     assert do_refresh(src, cat, wh).outcome == "published"  # space freed: the next run works
 
 
@@ -337,7 +339,7 @@ def test_build_error_is_recorded(upstream, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("injected failure in the database step")
 
-    monkeypatch.setattr(build, "_create_database", boom)
+    monkeypatch.setattr(build, "_update_database", boom)
     result = do_refresh(src, cat, wh)
     assert result.exit_code == refresh.EXIT_FAILED
     assert "injected failure" in result.message
@@ -377,13 +379,13 @@ def test_lock_held_by_a_running_refresh(upstream, monkeypatch):
     rf.write_score(repo, "h/A", "HRet2", 0.37)
     rf.commit(repo, "change")
     seen = {}
-    real_create = build._create_database
+    real_update = build._update_database
 
-    def create_and_race(staged):
+    def update_and_race(*args):
         seen["second"] = do_refresh(src, cat, wh)
-        real_create(staged)
+        return real_update(*args)
 
-    monkeypatch.setattr(build, "_create_database", create_and_race)
+    monkeypatch.setattr(build, "_update_database", update_and_race)
     first = do_refresh(src, cat, wh)
     assert first.outcome == "published"
     assert seen["second"].exit_code == refresh.EXIT_LOCKED

@@ -1,0 +1,433 @@
+"""Result rows stored as segments: Parquet files the tables scores, metrics and metric_arrays share.
+
+A segment is a Parquet file of the same name in parquet/scores/, parquet/metrics/ and
+parquet/metric_arrays/ (absent where it has no rows) holding the rows of a set of file versions
+(`file_id`: path, content and model identity, etl/parse.py). A full build writes one segment per
+model folder, parsed in parallel. An incremental build (etl/incremental.py) hard-links the
+previous build's segments, parses only the files whose version changed and writes their rows into
+one new delta segment. Rows of a version that is no longer current stay where they are and are
+listed in `superseded_files`: the database's `scores` table drops them and its `metrics` and
+`metric_arrays` views filter them out. Segments that are mostly superseded are compacted
+(rewritten with their current rows) and delta segments are merged when there are many, so the
+dead weight stays bounded; `mteb-lb etl --full` writes everything afresh.
+
+`segments.parquet` in the build folder maps each segment to the versions it holds and their row
+counts per table: the next incremental build plans from it without reading any segment.
+
+The functions here run in worker processes: everything they need arrives in their job.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from etl import schema
+from etl.parse import (
+    MetricBuffer, ParsedResult, Quarantine, TaskCatalog, content_hash, emit_metrics, file_id_of,
+    parse_result,
+)
+
+SEGMENTED = ("scores", "metrics", "metric_arrays")
+SEGMENT_MAP = "segments.parquet"
+SEGMENT_MAP_SCHEMA = pa.schema([
+    ("segment", pa.string()), ("file_id", pa.int64()),
+    *((table, pa.int64()) for table in SEGMENTED),   # rows of the version in each table
+])
+PARQUET_OPTS = {"compression": "zstd", "compression_level": 3}
+
+# (model_folder, revision_folder, experiment) -> (model name, revision) from model_meta.json
+Identities = dict[tuple[str, str | None, str | None], tuple[str, str]]
+
+
+def write_parquet(table: pa.Table, path) -> None:
+    """zstd Parquet without min/max statistics on floating-point columns: those statistics
+    leave NaN out, and DuckDB 2.0.1 then prunes row groups for `isnan(x)` and returns nothing
+    (tests/test_etl_nan_statistics.py shows it)."""
+    floating = {f.name for f in table.schema
+                if pa.types.is_floating(f.type)
+                or (pa.types.is_list(f.type) and pa.types.is_floating(f.type.value_type))}
+    keep = [name for name in table.column_names if name not in floating]
+    pq.write_table(table, path, write_statistics=keep, **PARQUET_OPTS)
+
+
+@dataclass
+class FileStat:
+    path: str          # relative to the repository root, e.g. results/org__m/rev/Task.json
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class ParseJob:
+    """Parse `files` and write their rows as segment `segment` of the build in `out_dir`."""
+
+    segment: str
+    repo_root: str
+    out_dir: str
+    files: list[FileStat]
+    max_file_bytes: int
+    # None: the files are a whole model folder, its model_meta.json files are read here
+    identities: Identities | None = None
+    # bytes the caller already read: path -> (bytes, hash) or (None, "!reason")
+    contents: dict[str, tuple[bytes | None, str]] = field(default_factory=dict)
+
+
+@dataclass
+class ParseOutcome:
+    segment: str
+    file_rows: list[dict]
+    model_meta_rows: list[dict]
+    versions: list[tuple]      # segment map rows: (segment, file_id, scores, metrics, arrays)
+    parsed: int = 0
+
+
+@dataclass
+class CompactJob:
+    """Rewrite the rows of `keep` found in the previous build's segments `sources` as one
+    segment `segment` (a compaction of one segment, or a merge of delta segments)."""
+
+    segment: str
+    sources: list[str]
+    prev_dir: str
+    out_dir: str
+    keep: set[int]
+
+
+def segment_name(model_folder: str) -> str:
+    """The segment a full build writes for a model folder."""
+    return f"{file_id_of(model_folder):011x}.parquet"
+
+
+def split_path(path: str) -> tuple[str, str | None, str | None, str]:
+    """results/<model>/<revision>[/experiments/<exp>]/<file> -> (model, revision, experiment, file)."""
+    parts = path.split("/")
+    if len(parts) == 4:
+        return parts[1], parts[2], None, parts[3]
+    if len(parts) == 6 and parts[3] == "experiments":
+        return parts[1], parts[2], parts[4], parts[5]
+    return (parts[1] if len(parts) > 2 else None), None, None, parts[-1]
+
+
+def classify(path: str) -> str:
+    _model, revision, _exp, name = split_path(path)
+    if revision is None or not name.endswith(".json"):
+        return "other"
+    return "model_meta" if name == "model_meta.json" else "result"
+
+
+def identity_of(path: str, identities: Identities) -> tuple[str, str | None]:
+    """(model name, revision) of a result file: its revision folder's model_meta.json, else the
+    folder names as mteb reads them."""
+    model, revision, experiment, _ = split_path(path)
+    found = identities.get((model, revision, experiment))
+    if found is not None:
+        return found
+    return (model or "").replace("__", "/"), revision
+
+
+def version_id(path: str, digest: str | None, identities: Identities) -> int:
+    """file_id of a file's current version (see etl/parse.py file_id_of)."""
+    if classify(path) == "result":
+        return file_id_of(path, digest, *identity_of(path, identities))
+    return file_id_of(path, digest)
+
+
+_CATALOG: TaskCatalog | None = None
+
+
+def init_worker(catalog: TaskCatalog) -> None:
+    global _CATALOG
+    _CATALOG = catalog
+
+
+def read_file(path: Path, stat: FileStat, max_bytes: int) -> tuple[bytes | None, str]:
+    """(bytes, content hash), or (None, '!reason') when the file cannot be read."""
+    if stat.size > max_bytes:
+        return None, f"!absurdly large: {stat.size} bytes (limit {max_bytes}, MTEB_LB_MAX_FILE_BYTES)"
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, f"!unreadable: {exc.strerror}"
+    return data, content_hash(data)
+
+
+def read_identities(files: list[FileStat], content: Callable[[FileStat], tuple]):
+    """Model identities of the model_meta.json files among `files`, with their `model_meta` rows
+    and the reasons of those that cannot be loaded (path -> reason)."""
+    identities: Identities = {}
+    rows, errors = [], {}
+    for stat in sorted(files, key=lambda f: f.path):
+        model, revision, experiment, name = split_path(stat.path)
+        if name != "model_meta.json" or revision is None:
+            continue
+        data, digest = content(stat)
+        try:
+            if data is None:
+                raise ValueError(digest[1:])
+            meta = json.loads(data)
+            if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+                raise ValueError("wrong shape: no string `name`")
+        except (ValueError, UnicodeDecodeError) as exc:
+            errors[stat.path] = f"model_meta.json not loadable: {exc}"
+            continue
+        meta_revision = meta.get("revision")
+        identities[(model, revision, experiment)] = (
+            meta["name"], str(meta_revision) if meta_revision is not None else revision)
+        rows.append(_model_meta_row(stat.path, meta))
+    return identities, rows, errors
+
+
+def file_row(stat: FileStat, digest: str, identities: Identities) -> dict:
+    """The `files` row of a file before parsing (status loaded, no entries)."""
+    model, revision, experiment, _name = split_path(stat.path)
+    readable = not digest.startswith("!")
+    return {
+        "file_id": version_id(stat.path, digest if readable else None, identities),
+        "path": stat.path, "kind": classify(stat.path), "model_folder": model,
+        "revision_folder": revision, "experiment": experiment, "size": stat.size,
+        "content_hash": digest if readable else None, "status": "loaded", "reason": None,
+        "n_entries": 0,
+    }
+
+
+def parse_segment(job: ParseJob) -> ParseOutcome:
+    catalog = _CATALOG
+    root = Path(job.repo_root)
+    contents = dict(job.contents)
+
+    def content(stat: FileStat):
+        if stat.path not in contents:
+            contents[stat.path] = read_file(root / stat.path, stat, job.max_file_bytes)
+        return contents[stat.path]
+
+    files = sorted(job.files, key=lambda f: f.path)
+    if job.identities is None:
+        identities, meta_rows, meta_errors = read_identities(files, content)
+    else:
+        identities, meta_rows, meta_errors = job.identities, [], {}
+    outcome = ParseOutcome(job.segment, [], meta_rows, [])
+    builder = RowsBuilder()
+    for stat in files:
+        data, digest = content(stat)
+        row = file_row(stat, digest, identities)
+        if row["kind"] == "other":
+            row.update(status="skipped", reason="not a result JSON file")
+        elif row["kind"] == "model_meta":
+            if stat.path in meta_errors:
+                row.update(status="quarantined", reason=meta_errors[stat.path])
+        elif data is None:
+            row.update(status="quarantined", reason=digest[1:])
+        else:
+            outcome.parsed += 1
+            try:
+                parsed = parse_result(data, catalog)
+            except Quarantine as exc:
+                row.update(status="quarantined", reason=str(exc))
+            else:
+                builder.add(stat.path, digest, parsed, row["file_id"],
+                            identity_of(stat.path, identities))
+                row["n_entries"] = len(parsed.entries)
+                row["reason"] = parsed.note
+        outcome.file_rows.append(row)
+        contents.pop(stat.path, None)  # the bytes are not needed any more
+    outcome.versions = _write_segment(builder.flush(), Path(job.out_dir), job.segment)
+    return outcome
+
+
+def compact_segment(job: CompactJob) -> list[tuple]:
+    """Write the kept rows of the source segments as one segment; returns its map rows."""
+    keep = pa.array(sorted(job.keep), pa.int64())
+    tables = {}
+    for table in SEGMENTED:
+        parts = []
+        for source in job.sources:
+            path = Path(job.prev_dir) / "parquet" / table / source
+            if path.exists():
+                data = pq.read_table(path)
+                mask = pc.is_in(pc.shift_right(data.column("entry_id"), 20), value_set=keep)
+                parts.append(data.filter(mask))
+        if parts:
+            tables[table] = pa.concat_tables(parts)
+    return _write_segment(tables, Path(job.out_dir), job.segment)
+
+
+def _write_segment(tables: dict[str, pa.Table], out_dir: Path, segment: str) -> list[tuple]:
+    """Write the non-empty tables; returns the segment map rows of the versions written."""
+    counts: dict[int, list[int]] = {}
+    for i, table in enumerate(SEGMENTED):
+        data = tables.get(table)
+        if data is None or not data.num_rows:
+            continue
+        write_parquet(data.cast(schema.TABLES[table]), out_dir / "parquet" / table / segment)
+        ids = pc.value_counts(pc.shift_right(data.column("entry_id"), 20))
+        for item in ids.to_pylist():
+            counts.setdefault(item["values"], [0, 0, 0])[i] = item["counts"]
+    return [(segment, fid, *n) for fid, n in sorted(counts.items())]
+
+
+def read_segment_map(build: Path) -> pa.Table | None:
+    path = build / SEGMENT_MAP
+    return pq.read_table(path) if path.exists() else None
+
+
+def write_segment_map(rows: list[tuple], build: Path) -> None:
+    rows = sorted(rows)
+    columns = list(zip(*rows)) if rows else [[] for _ in SEGMENT_MAP_SCHEMA]
+    pq.write_table(pa.table([pa.array(c, f.type) for c, f in zip(columns, SEGMENT_MAP_SCHEMA)],
+                            schema=SEGMENT_MAP_SCHEMA), build / SEGMENT_MAP)
+
+
+class RowsBuilder:
+    """Accumulates the rows of consecutive parsed files; `flush()` turns them into Arrow tables
+    once per run of files (not per file: per-table overhead dominated the parse otherwise)."""
+
+    SCORE_COLUMNS = [f.name for f in schema.SCORES]
+
+    def __init__(self):
+        self._reset()
+
+    def _reset(self):
+        self.cols: dict[str, list] = {name: [] for name in self.SCORE_COLUMNS}
+        self.buf = MetricBuffer()
+
+    def add(self, path: str, digest: str, parsed: ParsedResult, file_id: int,
+            identity: tuple[str, str | None]) -> None:
+        model, revision, experiment, _ = split_path(path)
+        cols, buf = self.cols, self.buf
+        file_values = {
+            "file_id": file_id, "model_name": identity[0], "revision": identity[1],
+            "model_folder": model,
+            "revision_folder": revision, "experiment": experiment, "task_name": parsed.task_name,
+            "file_task_name": parsed.file_task_name, "mteb_version": parsed.mteb_version,
+            "dataset_revision": parsed.dataset_revision, "evaluation_time": parsed.evaluation_time,
+            "kg_co2_emissions": parsed.kg_co2_emissions, "date": parsed.date,
+            "file_format": parsed.file_format, "path": path, "content_hash": digest,
+        }
+        n = len(parsed.entries)
+        for name, value in file_values.items():
+            cols[name].extend([value] * n)
+        for i, entry in enumerate(parsed.entries):
+            eid = (file_id << 20) | i
+            cols["entry_id"].append(eid)
+            cols["entry_no"].append(i)
+            cols["split"].append(entry.split)
+            cols["subset"].append(entry.subset)
+            cols["languages"].append(entry.languages)
+            cols["main_score"].append(entry.main_score)
+            cols["entry_mteb_version"].append(entry.entry_mteb_version)
+            emit_metrics(buf, eid, entry.metrics)
+
+    def flush(self) -> dict[str, pa.Table]:
+        if not self.cols["entry_id"]:
+            return {}
+        scores = pa.Table.from_pydict(self.cols, schema.SCORES)
+        tables = {"scores": scores, "metrics": metrics_table(self.buf),
+                  "metric_arrays": arrays_table(self.buf)}
+        self._reset()
+        return tables
+
+
+def metrics_table(buf: MetricBuffer) -> pa.Table:
+    n = len(buf)
+    run_ids, run_ends, prev = [], [], 0
+    for eid, end in zip(buf.run_ids, buf.run_ends):
+        if end > prev:  # entries without scalar metrics have an empty run
+            run_ids.append(eid)
+            run_ends.append(end)
+            prev = end
+    if n:
+        entry_ids = pc.run_end_decode(pa.RunEndEncodedArray.from_arrays(
+            pa.array(run_ends, pa.int64()), pa.array(run_ids, pa.int64())))
+    else:
+        entry_ids = pa.array([], pa.int64())
+    names = [None] * len(buf.names)
+    for name, code in buf.names.items():
+        names[code] = name
+    codes = pa.Array.from_buffers(pa.int32(), n, [None, pa.py_buffer(buf.codes)])
+    metric = pc.take(pa.array(names, pa.string()), codes)
+    validity = None
+    if buf.null_positions:
+        bitmap = bytearray(b"\xff" * ((n + 7) // 8))
+        for pos in buf.null_positions:
+            bitmap[pos >> 3] &= ~(1 << (pos & 7)) & 0xFF
+        validity = pa.py_buffer(bytes(bitmap))
+    values = pa.Array.from_buffers(pa.float64(), n, [validity, pa.py_buffer(buf.values)],
+                                   null_count=len(buf.null_positions))
+    if buf.texts:
+        texts = [None] * n
+        for pos, text in buf.texts.items():
+            texts[pos] = text
+        text = pa.array(texts, pa.string())
+    else:
+        text = pa.nulls(n, pa.string())
+    return pa.table({"entry_id": entry_ids, "metric": metric, "value": values, "text": text})
+
+
+def arrays_table(buf: MetricBuffer) -> pa.Table:
+    return pa.table({
+        "entry_id": pa.array(buf.array_entry_ids, pa.int64()),
+        "metric": pa.array(buf.array_metrics, pa.string()),
+        "values": pa.array(buf.array_values, pa.list_(pa.float64())),
+    })
+
+
+def _model_meta_row(path: str, meta: dict) -> dict:
+    model, revision_folder, experiment, _ = split_path(path)
+
+    def num(k):
+        v = meta.get(k)
+        if isinstance(v, list):
+            v = max((x for x in v if isinstance(x, (int, float))), default=None)
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+    def strs(k):
+        v = meta.get(k)
+        if isinstance(v, str):
+            return [v]
+        if isinstance(v, dict):
+            return sorted(v)
+        if isinstance(v, list):
+            return [str(x) for x in v]
+        return None
+
+    def text(k):
+        v = meta.get(k)
+        return None if v is None else str(v)
+
+    def flag(k):
+        v = meta.get(k)
+        return v if isinstance(v, bool) else None
+
+    memory = meta.get("memory_usage_mb", meta.get("memory_usage"))
+    return {
+        "path": path, "model_folder": model, "revision_folder": revision_folder,
+        "experiment": experiment, "name": meta.get("name"), "revision": text("revision"),
+        "release_date": text("release_date"), "n_parameters": num("n_parameters"),
+        "memory_usage_mb": float(memory) if isinstance(memory, (int, float)) else None,
+        "embed_dim": num("embed_dim"), "max_tokens": num("max_tokens"),
+        "license": text("license"), "open_weights": flag("open_weights"),
+        "use_instructions": flag("use_instructions"), "framework": strs("framework"),
+        "modalities": strs("modalities"), "model_type": strs("model_type"),
+        "reference": text("reference"), "training_datasets": strs("training_datasets"),
+        "adapted_from": text("adapted_from"),
+        "raw_json": json.dumps(_json_safe(meta), sort_keys=True),
+    }
+
+
+def _json_safe(value):
+    """NaN and Infinity (valid for Python's json, not for JSON) become strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
