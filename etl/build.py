@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from packaging.version import InvalidVersion, Version
 
@@ -31,8 +32,8 @@ from etl import catalog as catalog_mod
 from etl import incremental, maintain, schema
 from etl.parse import TaskCatalog, parse_version
 from etl.segments import (
-    SEGMENTED, FileStat, ParseJob, init_worker, parse_segment, segment_name, write_parquet,
-    write_segment_map,
+    SEGMENTED, FileStat, ParseJob, init_worker, parse_segment, segment_map_table, segment_name,
+    write_parquet, write_segment_map,
 )
 from mteb_lb import settings, warehouse
 
@@ -72,19 +73,25 @@ def scan(repo_root: Path) -> dict[str, list[FileStat]]:
     if not results.is_dir():
         raise SourceError(f"{repo_root} has no results/ folder: not an MTEB results repository")
     groups: dict[str, list[FileStat]] = {}
-    prefix_len = len(str(repo_root)) + 1
-    for dirpath, dirnames, filenames in os.walk(results):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            full = os.path.join(dirpath, name)
+
+    def walk(folder: str, rel: str, model: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            path = f"{rel}/{entry.name}"
+            if entry.is_dir():  # hidden folders (.git) and symlinked ones are not entered
+                if not entry.name.startswith(".") and not entry.is_symlink():
+                    walk(entry.path, path, model if model is not None else entry.name)
+                continue
             try:
-                st = os.stat(full)
+                st = entry.stat()
             except OSError:
                 continue
-            rel = full[prefix_len:]
-            parts = rel.split("/")
-            folder = parts[1] if len(parts) > 2 else ""
-            groups.setdefault(folder, []).append(FileStat(rel, st.st_size, st.st_mtime_ns))
+            groups.setdefault(model or "", []).append(FileStat(path, st.st_size, st.st_mtime_ns))
+
+    walk(str(results), "results", None)
     return groups
 
 
@@ -93,8 +100,8 @@ def parse_fingerprint(snapshot: dict) -> str:
     conversion reads it) and the file-size limit. A change forces a full rebuild."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(json.dumps([PARSER_VERSION, settings.get("max_file_bytes"),
-                              snapshot["meta"].get("mteb_version"), snapshot["tasks"],
-                              snapshot["task_renames"]], sort_keys=True).encode())
+                              snapshot["meta"].get("mteb_version"), snapshot["digests"]["tasks"],
+                              snapshot["digests"]["task_renames"]]).encode())
     return digest.hexdigest()
 
 
@@ -102,7 +109,7 @@ def database_fingerprint(snapshot: dict) -> str:
     """What the database's derived tables depend on besides the results: the whole catalog and
     the queries/ SQL. Equal to the previous build's: its database is copied and updated."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(json.dumps(snapshot, sort_keys=True, default=str).encode())
+    digest.update(json.dumps(snapshot["digests"], sort_keys=True).encode())
     for view in queries.all_views():
         digest.update(view.name.encode() + b"\0" + view.sql.encode())
     return digest.hexdigest()
@@ -120,11 +127,10 @@ def _stats_unchanged(groups: dict[str, list[FileStat]], prev: incremental.Previo
     n = 0
     for stats in groups.values():
         for s in stats:
-            p = prev.files.get(s.path)
-            if p is None or p.size != s.size or p.mtime_ns != s.mtime_ns:
+            if not prev.unchanged(s):
                 return False
             n += 1
-    return n == len(prev.files)
+    return n == len(prev.index)
 
 
 def run(repo_root: Path, *, source: str, source_commit: str | None = None, full: bool = False,
@@ -155,9 +161,9 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         groups = scan(repo_root)
         timings["scan_s"] = time.monotonic() - t
         if prev is not None and _stats_unchanged(groups, prev):
-            return BuildReport(prev_build, False, files_seen=len(prev.files),
-                               unchanged=len(prev.files),
-                               loaded=sum(p.row["status"] == "loaded" for p in prev.files.values()),
+            return BuildReport(prev_build, False, files_seen=len(prev.index),
+                               unchanged=len(prev.index),
+                               loaded=prev.columns["status"].count("loaded"),
                                seconds=time.monotonic() - started,
                                message="no file changed since the current build; nothing published")
 
@@ -178,8 +184,8 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             timings["parse_s"] = time.monotonic() - t
             if prev is not None and not outcome.changed:
                 shutil.rmtree(staged.parent, ignore_errors=True)
-                return BuildReport(prev_build, False, files_seen=len(outcome.file_rows),
-                                   loaded=_loaded(outcome.file_rows), unchanged=outcome.unchanged,
+                return BuildReport(prev_build, False, files_seen=outcome.files.num_rows,
+                                   loaded=outcome.loaded(), unchanged=outcome.unchanged,
                                    seconds=time.monotonic() - started,
                                    message="nothing changed since the current build; "
                                            "nothing published")
@@ -200,11 +206,10 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 _create_database(staged)
             rows = _row_counts(staged, outcome)
             timings["database_s"] = time.monotonic() - t
-            report = BuildReport(build=None, published=False, files_seen=len(outcome.file_rows),
-                                 loaded=_loaded(outcome.file_rows), parsed=outcome.parsed,
+            report = BuildReport(build=None, published=False, files_seen=outcome.files.num_rows,
+                                 loaded=outcome.loaded(), parsed=outcome.parsed,
                                  unchanged=outcome.unchanged, rows=rows,
-                                 quarantined=[(r["path"], r["reason"]) for r in outcome.file_rows
-                                              if r["status"] == "quarantined"])
+                                 quarantined=outcome.quarantined())
             manifest = {
                 "build_id": build_id, "source": source, "source_commit": source_commit,
                 "catalog_mteb_version": catalog_version, "parser_version": PARSER_VERSION,
@@ -233,10 +238,6 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         report.build, report.published = final, True
         report.seconds = time.monotonic() - started
         return report
-
-
-def _loaded(file_rows: list[dict]) -> int:
-    return sum(r["status"] == "loaded" for r in file_rows)
 
 
 class _JobRunner:
@@ -276,15 +277,17 @@ class _JobRunner:
 def _parse_full(groups, repo_root: Path, staged: Path, jobs: _JobRunner) -> incremental.Outcome:
     """Every model folder parsed into its own segment, biggest folders first."""
     folders = sorted(groups, key=lambda f: -sum(s.size for s in groups[f]))
-    outcome = incremental.Outcome([], [], [], [], [])
     work = [ParseJob(segment_name(f), str(repo_root), str(staged), groups[f],
                      settings.get("max_file_bytes")) for f in folders]
+    file_rows, segment_rows = [], []
+    outcome = incremental.Outcome(schema.FILES.empty_table(), [], None, [], [])
     for result in jobs(parse_segment, work):
-        outcome.file_rows.extend(result.file_rows)
+        file_rows.extend(result.file_rows)
         outcome.model_meta_rows.extend(result.model_meta_rows)
-        outcome.segment_rows.extend(result.versions)
+        segment_rows.extend(result.versions)
         outcome.parsed += result.parsed
-    outcome.file_rows.sort(key=lambda r: r["path"])
+    outcome.files = incremental.files_table(file_rows)
+    outcome.segments = segment_map_table(segment_rows)
     outcome.model_meta_rows.sort(key=lambda r: r["path"])
     outcome.changed = True
     return outcome
@@ -294,7 +297,7 @@ def _write_tables(staged: Path, outcome: incremental.Outcome, stats: list[FileSt
                   catalog_from: Path | None) -> None:
     """The single-file tables and the state the next incremental build plans from. With
     `catalog_from` (a previous build with the same catalog), its catalog tables are linked."""
-    _write_single(staged, "files", pa.Table.from_pylist(outcome.file_rows, schema.FILES))
+    _write_single(staged, "files", outcome.files)
     _write_single(staged, "model_meta", pa.Table.from_pylist(outcome.model_meta_rows,
                                                              schema.MODEL_META))
     _write_single(staged, SUPERSEDED, pa.table({"file_id": pa.array(outcome.superseded,
@@ -302,7 +305,7 @@ def _write_tables(staged: Path, outcome: incremental.Outcome, stats: list[FileSt
     stats = sorted(stats, key=lambda s: s.path)
     pq.write_table(pa.table({"path": [s.path for s in stats], "size": [s.size for s in stats],
                              "mtime_ns": [s.mtime_ns for s in stats]}), staged / STATE_FILE)
-    write_segment_map(outcome.segment_rows, staged)
+    write_segment_map(outcome.segments, staged)
     if catalog_from is not None:
         for name in CATALOG_TABLES:
             (staged / "parquet" / name).mkdir(parents=True)
@@ -329,9 +332,10 @@ def _row_counts(staged: Path, outcome: incremental.Outcome) -> dict[str, int]:
                   for n in names if (staged / "parquet" / n).is_dir()}
     finally:
         con.close()
-    superseded = set(outcome.superseded)
-    for i, table in enumerate(SEGMENTED[1:], 1):
-        counts[table] = sum(row[2 + i] for row in outcome.segment_rows if row[1] not in superseded)
+    current = outcome.segments.filter(pc.invert(pc.is_in(
+        outcome.segments.column("file_id"), value_set=pa.array(outcome.superseded, pa.int64()))))
+    for table in SEGMENTED[1:]:
+        counts[table] = pc.sum(current.column(table)).as_py() or 0
     return dict(sorted(counts.items()))
 
 

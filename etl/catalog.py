@@ -25,6 +25,7 @@ regenerates them. Nothing here does I/O at import time.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import subprocess
 import sys
@@ -63,24 +64,31 @@ def _snapshot_file(folder: Path, key: str) -> Path:
     raise CatalogError(f"catalog snapshot {folder} has no {key}.json (or {key}.json.gz)")
 
 
+def _read_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
 def _read_json(path: Path):
-    if path.suffix == ".gz":
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            return json.load(fh)
-    with path.open("r", encoding="utf-8") as fh:
-        return json.load(fh)
+    return json.loads(_read_bytes(path))
 
 
 def load_snapshot(path: str | Path | None = None) -> dict[str, list | dict]:
     """Read a catalog snapshot folder (default: the committed ``etl/catalog``).
 
     Returns ``{key: parsed JSON}`` for every key of :data:`SNAPSHOT_FILES`; each file is read
-    from ``<key>.json`` or, failing that, ``<key>.json.gz``.
+    from ``<key>.json`` or, failing that, ``<key>.json.gz``. ``snapshot["digests"]`` holds a
+    hash of each key's content (builds compare catalogs by it without serialising them).
     """
     folder = Path(path) if path is not None else CATALOG_DIR
     if not folder.is_dir():
         raise CatalogError(f"catalog snapshot folder {folder} does not exist")
-    return {key: _read_json(_snapshot_file(folder, key)) for key in SNAPSHOT_FILES}
+    snapshot: dict = {"digests": {}}
+    for key in SNAPSHOT_FILES:
+        data = _read_bytes(_snapshot_file(folder, key))
+        snapshot[key] = json.loads(data)
+        snapshot["digests"][key] = hashlib.blake2b(data, digest_size=16).hexdigest()
+    return snapshot
 
 
 def _check_interpreter(python: str, cwd: Path) -> None:

@@ -18,11 +18,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from etl import schema
 from etl.segments import (
     SEGMENTED, CompactJob, FileStat, ParseJob, classify, compact_segment, file_row, parse_segment,
-    read_file, read_identities, read_segment_map, version_id,
+    read_file, read_identities, read_segment_map, segment_map_table, split_path, version_id,
 )
 
 MAX_CHANGED_SHARE = 0.25      # above it a full build is as fast as an incremental one
@@ -34,34 +37,55 @@ DELTA_PREFIX = "delta-"
 
 
 @dataclass
-class PrevFile:
-    """What the previous build recorded of a file."""
-
-    size: int
-    mtime_ns: int
-    row: dict          # its row of the `files` table
-
-
-@dataclass
 class Previous:
+    """What the previous build recorded: its `files` table (sorted by path) with the size and
+    mtime each file had when it was seen, its segment map and its model_meta rows."""
+
     build: Path
-    files: dict[str, PrevFile]
-    segments: dict[str, dict[int, tuple[int, int, int]]]   # segment -> file_id -> row counts
+    files_table: pa.Table
+    index: dict[str, int]                   # path -> row of files_table
+    seen: dict[str, tuple[int, int]]        # path -> (size, mtime_ns)
+    columns: dict[str, list]                # file_id, content_hash, status, reason by row
+    segments: pa.Table                      # segment map (etl/segments.py)
+    model_meta: dict[str, dict]             # path -> its `model_meta` row
+
+    def unchanged(self, stat: FileStat) -> bool:
+        return self.seen.get(stat.path) == (stat.size, stat.mtime_ns) and stat.path in self.index
+
+    def value(self, path: str, column: str):
+        return self.columns[column][self.index[path]]
 
 
 @dataclass
 class Outcome:
     """What an incremental parse produced (the same fields a full build gathers)."""
 
-    file_rows: list[dict]
+    files: pa.Table                    # the `files` table, sorted by path
     model_meta_rows: list[dict]
-    segment_rows: list[tuple]          # the new build's segment map
+    segments: pa.Table                 # the new build's segment map
     superseded: list[int]              # ids whose rows linked segments still hold
     new_segments: list[str]            # segments holding newly parsed versions
     parsed: int = 0
     unchanged: int = 0
     changed: bool = False
     compacted: list[str] = field(default_factory=list)
+
+    def loaded(self) -> int:
+        return pc.sum(pc.equal(self.files.column("status"), "loaded")).as_py() or 0
+
+    def quarantined(self) -> list[tuple[str, str]]:
+        rows = self.files.filter(pc.equal(self.files.column("status"), "quarantined"))
+        return list(zip(rows.column("path").to_pylist(), rows.column("reason").to_pylist()))
+
+    def live_ids(self) -> set[int]:
+        """Ids of the versions whose rows readers see (loaded files with entries)."""
+        status, entries = self.files.column("status"), self.files.column("n_entries")
+        mask = pc.and_(pc.equal(status, "loaded"), pc.greater(entries, 0))
+        return set(self.files.column("file_id").filter(mask).to_pylist())
+
+
+def files_table(rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(sorted(rows, key=lambda r: r["path"]), schema.FILES)
 
 
 def load_previous(build: Path, state_file: str) -> Previous | None:
@@ -72,15 +96,13 @@ def load_previous(build: Path, state_file: str) -> Previous | None:
     stats = pq.read_table(build / state_file)
     seen = dict(zip(stats.column("path").to_pylist(),
                     zip(stats.column("size").to_pylist(), stats.column("mtime_ns").to_pylist())))
-    files = {}
-    for row in pq.read_table(build / "parquet" / "files" / "files.parquet").to_pylist():
-        size, mtime = seen.get(row["path"], (-1, -1))
-        files[row["path"]] = PrevFile(size, mtime, row)
-    segments: dict[str, dict[int, tuple[int, int, int]]] = {}
-    columns = [segment_map.column(c).to_pylist() for c in ("segment", "file_id", *SEGMENTED)]
-    for segment, fid, *counts in zip(*columns):
-        segments.setdefault(segment, {})[fid] = tuple(counts)
-    return Previous(build, files, segments)
+    table = pq.read_table(build / "parquet" / "files" / "files.parquet", schema=schema.FILES)
+    paths = table.column("path").to_pylist()
+    columns = {c: table.column(c).to_pylist()
+               for c in ("file_id", "content_hash", "status", "reason")}
+    meta = pq.read_table(build / "parquet" / "model_meta" / "model_meta.parquet").to_pylist()
+    return Previous(build, table, dict(zip(paths, range(len(paths)))), seen, columns,
+                    segment_map, {r["path"]: r for r in meta})
 
 
 def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, build_id: str,
@@ -95,52 +117,81 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
             contents[stat.path] = read_file(repo_root / stat.path, stat, max_file_bytes)
         return contents[stat.path]
 
-    metas = [s for s in stats if classify(s.path) == "model_meta"]
-    identities, meta_rows, meta_errors = read_identities(metas, content)
-    rows: dict[str, dict] = {}
+    kinds = {s.path: classify(s.path) for s in stats}
+    unchanged = {s.path for s in stats if prev.unchanged(s)}
+    identities, meta_rows, meta_errors = _identities(
+        [s for s in stats if kinds[s.path] == "model_meta"], unchanged, prev, content)
+    prev_identities = _identities([FileStat(p, 0, 0) for p in prev.model_meta], set(prev.model_meta),
+                                  prev, content)[0]
+    rows: list[dict] = []          # `files` rows made now
+    reused: list[int] = []         # rows of the previous `files` table that stay as they are
     to_parse: list[FileStat] = []
     for stat in stats:
-        before = prev.files.get(stat.path)
-        same_stat = before is not None and (before.size, before.mtime_ns) == (stat.size, stat.mtime_ns)
-        digest = before.row["content_hash"] if same_stat else content(stat)[1]
+        before = prev.index.get(stat.path)
+        kind = kinds[stat.path]
+        if kind == "result" and stat.path in unchanged:
+            key = split_path(stat.path)[:3]
+            if identities.get(key) == prev_identities.get(key):
+                reused.append(before)  # same bytes, same model identity: same version
+                continue
+        digest = prev.value(stat.path, "content_hash") if stat.path in unchanged \
+            else content(stat)[1]
         if digest is None:  # unreadable before and unchanged since: read it again
             digest = content(stat)[1]
-        kind = classify(stat.path)
         if kind != "result":
             row = file_row(stat, digest, identities)
             if kind == "other":
                 row.update(status="skipped", reason="not a result JSON file")
             elif stat.path in meta_errors:
                 row.update(status="quarantined", reason=meta_errors[stat.path])
-            rows[stat.path] = row
+            rows.append(row)
             continue
         readable = not digest.startswith("!")
-        if before is not None and before.row["file_id"] == version_id(
-                stat.path, digest if readable else None, identities) \
-                and before.row["size"] == stat.size:
-            rows[stat.path] = before.row
+        if before is not None and prev.value(stat.path, "file_id") == version_id(
+                stat.path, digest if readable else None, identities):
+            reused.append(before)
         else:
             to_parse.append(stat)
-    n_results = sum(classify(s.path) == "result" for s in stats)
+    n_results = sum(kind == "result" for kind in kinds.values())
     if len(to_parse) > max(MAX_CHANGED_SHARE * n_results, IN_PROCESS_FILES):
         return None
 
     jobs = _parse_jobs(to_parse, repo_root, staged, build_id, max_file_bytes, identities, contents)
-    outcome = Outcome([], meta_rows, [], [], [])
+    outcome = Outcome(prev.files_table, meta_rows, prev.segments, [], [])
     delta_rows = []
     for result in run_jobs(parse_segment, jobs):
         outcome.parsed += result.parsed
-        for row in result.file_rows:
-            rows[row["path"]] = row
+        rows.extend(result.file_rows)
         delta_rows.extend(result.versions)
         if result.versions:
             outcome.new_segments.append(result.segment)
-    outcome.file_rows = [rows[s.path] for s in stats]
+    outcome.files = pa.concat_tables([prev.files_table.take(pa.array(reused, pa.int64())),
+                                      files_table(rows)]).sort_by("path").combine_chunks()
     outcome.unchanged = len(stats) - len(to_parse)
-    previous_rows = sorted((p.row for p in prev.files.values()), key=lambda r: r["path"])
-    outcome.changed = outcome.file_rows != previous_rows
+    outcome.changed = not outcome.files.equals(prev.files_table)
     _carry_segments(prev, outcome, delta_rows, staged, build_id, run_jobs)
     return outcome
+
+
+def _identities(metas: list[FileStat], unchanged: set[str], prev: Previous, content):
+    """Model identities, `model_meta` rows and load errors of the model_meta.json files
+    `metas`: those `unchanged` since the previous build come from its tables, the others are
+    read (etl/segments.py read_identities)."""
+    identities, rows, errors, to_read = {}, [], {}, []
+    for stat in metas:
+        model, revision, experiment, _ = split_path(stat.path)
+        row = prev.model_meta.get(stat.path) if stat.path in unchanged else None
+        if row is not None:
+            identities[(model, revision, experiment)] = (row["name"], row["revision"] or revision)
+            rows.append(row)
+        elif stat.path in unchanged and prev.value(stat.path, "status") == "quarantined":
+            errors[stat.path] = prev.value(stat.path, "reason")
+        else:
+            to_read.append(stat)
+    read_ids, read_rows, read_errors = read_identities(to_read, content)
+    identities.update(read_ids)
+    errors.update(read_errors)
+    return identities, sorted(rows + read_rows, key=lambda r: r["path"]), errors
 
 
 def _parse_jobs(to_parse, repo_root, staged, build_id, max_file_bytes, identities, contents):
@@ -159,54 +210,67 @@ def _parse_jobs(to_parse, repo_root, staged, build_id, max_file_bytes, identitie
 def _carry_segments(prev: Previous, outcome: Outcome, delta_rows: list[tuple], staged: Path,
                     build_id: str, run_jobs) -> None:
     """Link, compact or drop each previous segment; fill the segment map and superseded ids."""
-    live = {r["file_id"] for r in outcome.file_rows
-            if r["status"] == "loaded" and r["n_entries"]}
-    fresh = {row[1] for row in delta_rows}
-    total_metrics = sum(c[1] for ids in prev.segments.values() for c in ids.values()) or 1
-    keep_of = {seg: {f for f in ids if f in live and f not in fresh}
-               for seg, ids in prev.segments.items()}
+    live, fresh = outcome.live_ids(), {row[1] for row in delta_rows}
+    old = prev.segments
+    ids = old.column("file_id")
+    keep = pc.is_in(ids, value_set=pa.array(sorted(live - fresh), pa.int64()))
+    weight = pc.add(old.column("scores"), old.column("metrics"))
+    per_segment = {row["segment"]: row for row in pa.table({
+        "segment": old.column("segment"), "keep": keep, "rows": weight,
+        "metrics": old.column("metrics"), "dead": pc.if_else(keep, 0, weight),
+        "fresh": pc.is_in(ids, value_set=pa.array(sorted(fresh), pa.int64())),
+    }).group_by("segment").aggregate([("keep", "any"), ("fresh", "any"), ("rows", "sum"),
+                                      ("metrics", "sum"), ("dead", "sum")]).to_pylist()}
+    kept = [seg for seg, r in per_segment.items() if r["keep_any"]]   # the others are dropped
 
     def dead_share(seg):
-        ids = prev.segments[seg]
-        rows = sum(c[1] + c[0] for c in ids.values()) or 1
-        return sum(c[1] + c[0] for f, c in ids.items() if f not in keep_of[seg]) / rows
+        return per_segment[seg]["dead_sum"] / max(per_segment[seg]["rows_sum"], 1)
 
-    forced = [seg for seg, ids in prev.segments.items()
-              if keep_of[seg] and not fresh.isdisjoint(ids)]  # a version parsed again (a revert)
-    candidates = sorted((seg for seg in prev.segments if keep_of[seg] and seg not in forced
-                         and dead_share(seg) >= COMPACT_DEAD_SHARE),
-                        key=dead_share, reverse=True)
-    budget = COMPACT_BUDGET_SHARE * total_metrics
-    compact = list(forced)
-    for seg in candidates:
-        size = sum(c[1] for c in prev.segments[seg].values())
+    # a segment holding a version parsed again (a file reverted) must not keep a second copy
+    compact = [seg for seg in kept if per_segment[seg]["fresh_any"]]
+    budget = COMPACT_BUDGET_SHARE * max(pc.sum(old.column("metrics")).as_py() or 0, 1)
+    for seg in sorted((s for s in kept if s not in compact and dead_share(s) >= COMPACT_DEAD_SHARE),
+                      key=dead_share, reverse=True):
+        size = per_segment[seg]["metrics_sum"]
         if compact and size > budget:
             continue
         compact.append(seg)
         budget -= size
-    linked = [seg for seg in prev.segments if keep_of[seg] and seg not in compact]
-    jobs = [CompactJob(seg, [seg], str(prev.build), str(staged), keep_of[seg]) for seg in compact]
+    linked = [seg for seg in kept if seg not in compact]
     deltas = sorted(seg for seg in linked if seg.startswith(DELTA_PREFIX))
+    merges = []
     if len(deltas) + bool(outcome.new_segments) > MAX_DELTA_SEGMENTS:
-        merged = f"{DELTA_PREFIX}{build_id}-merged.parquet"
-        jobs.append(CompactJob(merged, deltas, str(prev.build), str(staged),
-                               set().union(*(keep_of[d] for d in deltas))))
+        merges = deltas
         linked = [seg for seg in linked if seg not in deltas]
-        compact = compact + deltas
+    keep_of = _kept_ids(old, keep, compact + merges)
+    jobs = [CompactJob(seg, [seg], str(prev.build), str(staged), keep_of[seg]) for seg in compact]
+    if merges:
+        jobs.append(CompactJob(f"{DELTA_PREFIX}{build_id}-merged.parquet", merges,
+                               str(prev.build), str(staged),
+                               set().union(*(keep_of[d] for d in merges))))
     for seg in linked:
         for table in SEGMENTED:
             source = prev.build / "parquet" / table / seg
             if source.exists():
                 os.link(source, staged / "parquet" / table / seg)
-    segment_rows = list(delta_rows)
-    superseded = set()
-    for seg in linked:
-        for fid, counts in prev.segments[seg].items():
-            segment_rows.append((seg, fid, *counts))
-            if fid not in keep_of[seg]:
-                superseded.add(fid)
+    in_linked = pc.is_in(old.column("segment"), value_set=pa.array(linked, pa.string()))
+    carried = old.filter(in_linked)
+    superseded = old.filter(pc.and_(in_linked, pc.invert(keep))).column("file_id")
+    new_rows = list(delta_rows)
     for rows in run_jobs(compact_segment, jobs):
-        segment_rows.extend(rows)
-    outcome.segment_rows = segment_rows
-    outcome.superseded = sorted(superseded)
-    outcome.compacted = compact
+        new_rows.extend(rows)
+    outcome.segments = pa.concat_tables([carried, segment_map_table(new_rows)])
+    outcome.superseded = sorted(superseded.to_pylist())
+    outcome.compacted = compact + merges
+
+
+def _kept_ids(segment_map: pa.Table, keep: pa.Array, segments: list[str]) -> dict[str, set[int]]:
+    """segment -> the ids whose rows a rewrite of that segment keeps."""
+    out: dict[str, set[int]] = {seg: set() for seg in segments}
+    if segments:
+        mask = pc.and_(keep, pc.is_in(segment_map.column("segment"),
+                                      value_set=pa.array(segments, pa.string())))
+        rows = segment_map.filter(mask)
+        for seg, fid in zip(rows.column("segment").to_pylist(), rows.column("file_id").to_pylist()):
+            out[seg].add(fid)
+    return out

@@ -278,11 +278,15 @@ def read_segment_map(build: Path) -> pa.Table | None:
     return pq.read_table(path) if path.exists() else None
 
 
-def write_segment_map(rows: list[tuple], build: Path) -> None:
-    rows = sorted(rows)
+def segment_map_table(rows: list[tuple]) -> pa.Table:
     columns = list(zip(*rows)) if rows else [[] for _ in SEGMENT_MAP_SCHEMA]
-    pq.write_table(pa.table([pa.array(c, f.type) for c, f in zip(columns, SEGMENT_MAP_SCHEMA)],
-                            schema=SEGMENT_MAP_SCHEMA), build / SEGMENT_MAP)
+    return pa.table([pa.array(c, f.type) for c, f in zip(columns, SEGMENT_MAP_SCHEMA)],
+                    schema=SEGMENT_MAP_SCHEMA)
+
+
+def write_segment_map(table: pa.Table, build: Path) -> None:
+    pq.write_table(table.sort_by([("segment", "ascending"), ("file_id", "ascending")]),
+                   build / SEGMENT_MAP)
 
 
 class RowsBuilder:

@@ -159,9 +159,14 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _fsync_tree(path: Path) -> None:
+    """fsync every file written for this build. Files with more than one link are hard links
+    to an earlier build's files, made durable when that build was published: skipped."""
     for dirpath, _dirs, files in os.walk(path):
         for name in files:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            full = os.path.join(dirpath, name)
+            if os.stat(full).st_nlink > 1:
+                continue
+            fd = os.open(full, os.O_RDONLY)
             try:
                 os.fsync(fd)
             finally:

@@ -4,12 +4,24 @@
 -- evaluated here on a few thousand lists, and rows join back by language_set.
 -- @column language_set: hash of the list (benchmark_results.language_set).
 -- @column iso_codes: The list's languages without script, e.g. [eng, deu].
-select distinct
-    language_set,
-    languages,
-    list_distinct(list_transform(languages, lambda l: split_part(l, '-', 1))) as iso_codes
-from (
-    select languages, hash(languages) as language_set from stg_scores
-    union all
-    select languages, hash(languages) as language_set from benchmark_tasks
+with
+
+lists as (
+    -- distinct first: a million result rows share a few thousand lists
+    select distinct languages
+    from (
+        select languages from stg_scores
+        union all
+        select languages from benchmark_tasks
+    )
+),
+
+final as (
+    select
+        hash(languages) as language_set,
+        languages,
+        list_distinct(list_transform(languages, lambda l: split_part(l, '-', 1))) as iso_codes
+    from lists
 )
+
+select * from final
