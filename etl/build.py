@@ -301,7 +301,8 @@ def _write_tables(staged: Path, outcome: incremental.Outcome, stats: list[FileSt
     _write_single(staged, "model_meta", pa.Table.from_pylist(outcome.model_meta_rows,
                                                              schema.MODEL_META))
     _write_single(staged, SUPERSEDED, pa.table({"file_id": pa.array(outcome.superseded,
-                                                                    pa.int64())}))
+                                                                    pa.int64())},
+                                               schema=schema.SUPERSEDED_FILES))
     stats = sorted(stats, key=lambda s: s.path)
     pq.write_table(pa.table({"path": [s.path for s in stats], "size": [s.size for s in stats],
                              "mtime_ns": [s.mtime_ns for s in stats]}), staged / STATE_FILE)

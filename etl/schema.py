@@ -123,12 +123,21 @@ MODEL_META = _schema(
     _field("raw_json", STR, "The whole file, re-serialised (NaN/Infinity as JSON strings)."),
 )
 
+SUPERSEDED_FILES = _schema(
+    "Versions of result files that are no longer current but whose rows an incremental build "
+    "left in the Parquet segments of scores, metrics and metric_arrays (see etl/segments.py). "
+    "lb.duckdb hides them; a reader of the Parquet files drops rows whose file_id "
+    "(entry_id >> 20) is listed here.",
+    _field("file_id", I64, "Key of the superseded file version."),
+)
+
 TABLES: dict[str, pa.Schema] = {
     "scores": SCORES,
     "metrics": METRICS,
     "metric_arrays": METRIC_ARRAYS,
     "files": FILES,
     "model_meta": MODEL_META,
+    "superseded_files": SUPERSEDED_FILES,
 }
 
 #: Tables copied from the mteb catalog snapshot (etl/catalog/), documented at table level.
