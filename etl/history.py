@@ -25,7 +25,9 @@ import datetime as dt
 import json
 import os
 import shutil
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -33,7 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from etl.segments import write_parquet
-from mteb_lb import warehouse
+from mteb_lb import settings, warehouse
 
 TABLE = "leaderboard_history"
 BUILDS_TABLE = "leaderboard_history_builds"
@@ -195,12 +197,14 @@ def _rank_sql(row) -> str:
     return f"row_number() OVER (ORDER BY {order}, model_name)"
 
 
-def snapshot(con, benchmarks: list[str] | None = None) -> None:
+def snapshot(con, benchmarks: list[str] | None = None, workers: int | None = None) -> None:
     """Fill a temp table `lb_snapshot` with the leaderboards of `benchmarks` (default: the menu's),
     as the official tables compute them with default filters (registered models only): per model
     lb_model_scores(bench, NULL, NULL, NULL, public_only, true, by_subset) and its per-task
     scores lb_task_scores(bench, NULL, NULL, NULL, false, true), as mteb_lb/rankings.py calls
-    them for the summary and the per-task table."""
+    them for the summary and the per-task table. Benchmarks are computed `workers` at a time
+    (default: the ETL's workers), one DuckDB thread each: these queries are too small to use
+    several threads well, so a query per core is about twice as fast."""
     if benchmarks is None:
         menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
         benchmarks = menu_benchmarks(menu)
@@ -210,22 +214,48 @@ def snapshot(con, benchmarks: list[str] | None = None) -> None:
     con.execute("""CREATE OR REPLACE TEMP TABLE lb_snapshot (
         benchmark VARCHAR, model_name VARCHAR, key VARCHAR, rank INTEGER, score DOUBLE,
         mean_task_type DOUBLE, mean_public DOUBLE, mean_private DOUBLE, mean_subset DOUBLE)""")
-    for name in benchmarks:
-        row = rows.get(name)
-        if row is None:  # a menu entry the catalog does not define
-            continue
-        params = {"b": name, "po": bool(row.get("summary_public_only")),
-                  "bs": "mean_subset" in (row.get("aggregations") or [])}
-        con.execute(f"""
-            INSERT INTO lb_snapshot
-            SELECT $b, model_name, '', {_rank_sql(row)}, mean_task * 100, mean_task_type * 100,
-                   mean_public * 100, mean_private * 100, mean_subset * 100
-            FROM lb_model_scores($b, NULL, NULL, NULL, $po, true, $bs)""", params)
-        con.execute("""
-            INSERT INTO lb_snapshot
-            SELECT $b, model_name, task_name, NULL, score * 100, NULL, NULL, NULL, NULL
-            FROM lb_task_scores($b, NULL, NULL, NULL, false, true)
-            WHERE in_pivot""", {"b": name})
+    jobs = [rows[name] for name in benchmarks if name in rows]  # the catalog may lack a menu entry
+    workers = max(1, int(workers or settings.get("etl_workers")))
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    cursors, local = [], threading.local()
+
+    def leaderboard(row):
+        if not hasattr(local, "cursor"):
+            local.cursor = con.cursor()
+            cursors.append(local.cursor)
+        return _leaderboard_rows(local.cursor, row)
+
+    if workers > 1:
+        con.execute("SET threads = 1")
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            for parts in pool.map(leaderboard, jobs):
+                for part in parts:
+                    con.register("lb_snapshot_part", part)
+                    con.execute("INSERT INTO lb_snapshot BY NAME SELECT * FROM lb_snapshot_part")
+                    con.unregister("lb_snapshot_part")
+    finally:
+        for cursor in cursors:
+            cursor.close()
+        con.execute(f"SET threads = {int(threads)}")
+
+
+def _leaderboard_rows(cur, row) -> tuple[pa.Table, pa.Table]:
+    """One benchmark's summary rows and per-task rows of the snapshot."""
+    params = {"b": row["name"], "po": bool(row.get("summary_public_only")),
+              "bs": "mean_subset" in (row.get("aggregations") or [])}
+    summary = cur.sql(f"""
+        SELECT $b AS benchmark, model_name, '' AS key, {_rank_sql(row)} AS rank,
+               mean_task * 100 AS score, mean_task_type * 100 AS mean_task_type,
+               mean_public * 100 AS mean_public, mean_private * 100 AS mean_private,
+               mean_subset * 100 AS mean_subset
+        FROM lb_model_scores($b, NULL, NULL, NULL, $po, true, $bs)""", params=params
+    ).to_arrow_table()
+    tasks = cur.sql("""
+        SELECT $b AS benchmark, model_name, task_name AS key, score * 100 AS score
+        FROM lb_task_scores($b, NULL, NULL, NULL, false, true)
+        WHERE in_pivot""", params={"b": row["name"]}).to_arrow_table()
+    return summary, tasks
 
 
 def input_hashes(con, benchmarks: list[str]) -> dict[str, str]:
