@@ -42,6 +42,10 @@ PARSER_VERSION = "2"
 STATE_FILE = "file_stats.parquet"
 PARQUET_VIEWS = ("metrics", "metric_arrays")  # big tables the database reads from Parquet
 SUPERSEDED = "superseded_files"
+# An incremental build updates a copy of the previous database; rows it re-inserts go to the end
+# of the rankings tables, out of their (benchmark, task) order, which the app's scans rely on.
+# After this many updates in a row the database is created afresh, in order.
+MAX_DATABASE_UPDATES = 7
 # Tables made from the catalog snapshot alone: an incremental build with the same catalog links them.
 CATALOG_TABLES = ("tasks", "benchmarks", "benchmark_tasks", "model_registry", "model_training",
                   "similar_tasks", "catalog_info")
@@ -122,6 +126,18 @@ def _previous(build: Path | None, fingerprint: str) -> incremental.Previous | No
     return incremental.load_previous(build, STATE_FILE)
 
 
+def _database_updates(prev: incremental.Previous | None, fingerprint: str) -> int | None:
+    """How many builds in a row updated the previous build's database in place (0: it was
+    created afresh); None when it cannot be updated (no previous build, other catalog or SQL)."""
+    if prev is None:
+        return None
+    manifest = warehouse.read_manifest(prev.build)
+    if manifest.get("database_fingerprint") != fingerprint:
+        return None
+    database = manifest.get("database")
+    return database.get("updates_since_created", 0) if isinstance(database, dict) else 0
+
+
 def _stats_unchanged(groups: dict[str, list[FileStat]], prev: incremental.Previous) -> bool:
     """Every file has the size and mtime the previous build saw, and no file came or went."""
     n = 0
@@ -194,8 +210,8 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                     write_parquet(schema.TABLES[table].empty_table(),
                                   staged / "parquet" / table / "empty.parquet")
             t = time.monotonic()
-            same_db = prev is not None and \
-                warehouse.read_manifest(prev.build).get("database_fingerprint") == db_fingerprint
+            updates = _database_updates(prev, db_fingerprint)
+            same_db = updates is not None and updates < MAX_DATABASE_UPDATES
             _write_tables(staged, outcome, stats, snapshot, prev.build if same_db else None)
             timings["tables_s"] = time.monotonic() - t
             t = time.monotonic()
@@ -216,7 +232,8 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 "parse_fingerprint": fingerprint, "database_fingerprint": db_fingerprint,
                 "incremental": prev is not None,
                 "previous_build": prev.build.name if prev is not None else None,
-                "database": {"updated": maintained} if maintained is not None else "created",
+                "database": {"updated": maintained, "updates_since_created": updates + 1}
+                if maintained is not None else "created",
                 "row_counts": report.rows, "files_seen": report.files_seen,
                 "files_loaded": report.loaded, "files_parsed": report.parsed,
                 "files_unchanged": report.unchanged,

@@ -41,7 +41,8 @@ SEGMENT_MAP_SCHEMA = pa.schema([
     ("segment", pa.string()), ("file_id", pa.int64()),
     *((table, pa.int64()) for table in SEGMENTED),   # rows of the version in each table
 ])
-PARQUET_OPTS = {"compression": "zstd", "compression_level": 3}
+# zstd level 1: a third faster to write than level 3 for ~12 % more bytes
+PARQUET_OPTS = {"compression": "zstd", "compression_level": 1}
 
 # (model_folder, revision_folder, experiment) -> (model name, revision) from model_meta.json
 Identities = dict[tuple[str, str | None, str | None], tuple[str, str]]

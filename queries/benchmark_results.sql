@@ -14,15 +14,19 @@
 with
 
 chosen as (
-    select model_name, model_folder, task_name, revision, path from chosen_results
+    select model_name, model_folder, task_name, revision, file_id from chosen_results
 ),
 
+-- languages travel as their hash (language_set): the lists themselves are in language_sets
 triples as (
-    select benchmark, task_name, split, subset, languages from benchmark_tasks
+    select benchmark, task_name, split, subset, hash(languages) as language_set
+    from benchmark_tasks
 ),
 
 entries as (
-    select path, entry_no, split, subset, languages, score from stg_scores
+    select file_id, entry_no, split, subset, score,
+           case when languages is not null then hash(languages) end as language_set
+    from stg_scores
 ),
 
 registry as (
@@ -30,9 +34,8 @@ registry as (
 ),
 
 expected as (
-    select t.benchmark, c.model_name, c.model_folder, c.task_name, c.revision, c.path, t.split,
-           t.subset,
-           t.languages as task_languages
+    select t.benchmark, c.model_name, c.model_folder, c.task_name, c.revision, c.file_id,
+           t.split, t.subset, t.language_set as task_language_set
     from chosen as c
     join triples as t using (task_name)
 ),
@@ -47,12 +50,12 @@ matched as (
         coalesce(e.entry_no, 1048576) as row_order,
         x.split,
         x.subset,
-        coalesce(e.languages, x.task_languages) as languages,
+        coalesce(e.language_set, x.task_language_set) as language_set,
         e.score,
-        e.path is null as is_placeholder
+        e.file_id is null as is_placeholder
     from expected as x
     left join entries as e
-        on e.path = x.path and e.split = x.split and e.subset = x.subset
+        on e.file_id = x.file_id and e.split = x.split and e.subset = x.subset
 ),
 
 final as (
@@ -64,7 +67,7 @@ final as (
         m.row_order,
         m.split,
         m.subset,
-        hash(m.languages) as language_set,
+        m.language_set,
         m.score,
         m.is_placeholder,
         t.type as task_type,

@@ -8,7 +8,7 @@
 with
 
 result_files as (
-    select distinct model_name, model_folder, revision, task_name, mteb_version, path
+    select distinct model_name, model_folder, revision, task_name, mteb_version, path, file_id
     from stg_scores
 ),
 
@@ -28,6 +28,7 @@ prioritised as (
         f.revision,
         f.mteb_version,
         f.path,
+        f.file_id,
         v.version_rank,
         (case when f.revision = r.main_revision then 1000 else 0 end)
         + (case when v.version_rank is not null then 100 else 0 end)

@@ -4,6 +4,7 @@
 -- @column score: The entry's main score on the 0-1 scale; NULL for NaN or a missing score.
 select
     entry_id,
+    file_id,
     entry_no,
     model_name,
     revision,

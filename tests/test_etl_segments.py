@@ -152,3 +152,16 @@ def test_file_reverted_to_an_earlier_version(small, tmp_path):
     assert _scifact_score(built) == [(0.61,)]
     assert _metric_values(built) == [(0.61,)]
     _equals_full(repo, tmp_path, cat, built, "revert")
+
+
+def test_database_created_afresh_after_a_run_of_updates(small, tmp_path, monkeypatch):
+    repo, wh, cat = small
+    monkeypatch.setattr(build, "MAX_DATABASE_UPDATES", 2)
+    kinds = []
+    for score in (0.7, 0.71, 0.72):
+        _set_score(repo, score)
+        database = warehouse.read_manifest(_run(repo, wh, cat).build)["database"]
+        kinds.append(database if database == "created" else database["updates_since_created"])
+    # two updates in place, then the third build writes the database in order again
+    assert kinds == [1, 2, "created"]
+    _equals_full(repo, tmp_path, cat, warehouse.current_build(wh), "fresh")
