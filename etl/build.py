@@ -171,12 +171,15 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             prev_build = warehouse.current_build(warehouse_dir)
         except warehouse.WarehouseError:
             prev_build = None
+        t = time.monotonic()
         prev = None if full else _previous(prev_build, fingerprint)
-        timings = {}
+        # the catalog or the SQL changed: the database differs even if no file did
+        same_database = _database_updates(prev, db_fingerprint) is not None
+        timings = {"start_s": t - started, "previous_s": time.monotonic() - t}
         t = time.monotonic()
         groups = scan(repo_root)
         timings["scan_s"] = time.monotonic() - t
-        if prev is not None and _stats_unchanged(groups, prev):
+        if prev is not None and same_database and _stats_unchanged(groups, prev):
             return BuildReport(prev_build, False, files_seen=len(prev.index),
                                unchanged=len(prev.index),
                                loaded=prev.columns["status"].count("loaded"),
@@ -190,15 +193,17 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 (staged / "parquet" / table).mkdir(parents=True)
             t = time.monotonic()
             catalog = TaskCatalog.from_snapshot(snapshot["tasks"], snapshot["task_renames"])
-            jobs = _JobRunner(catalog, workers or settings.get("etl_workers"), progress)
+            workers = workers or settings.get("etl_workers")
+            jobs = _JobRunner(catalog, workers, progress)
             stats = [s for group in groups.values() for s in group]
             outcome = None if prev is None else incremental.plan(
-                stats, repo_root, staged, prev, build_id, settings.get("max_file_bytes"), jobs)
+                stats, repo_root, staged, prev, build_id, settings.get("max_file_bytes"), jobs,
+                workers)
             if outcome is None:
                 prev = None
                 outcome = _parse_full(groups, repo_root, staged, jobs)
             timings["parse_s"] = time.monotonic() - t
-            if prev is not None and not outcome.changed:
+            if prev is not None and same_database and not outcome.changed:
                 shutil.rmtree(staged.parent, ignore_errors=True)
                 return BuildReport(prev_build, False, files_seen=outcome.files.num_rows,
                                    loaded=outcome.loaded(), unchanged=outcome.unchanged,
@@ -549,13 +554,19 @@ def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
     from etl import history  # leaderboard_history: delta-encoded snapshots (etl/history.py)
 
     def finalize(final: Path) -> dict:
+        t = time.monotonic()
         history.prepare(final)
         checks = _finalize(final, keep_tables)
         if checks["tasks"] == 0 or checks["benchmarks"] == 0:
             raise RuntimeError(f"validation failed: empty catalog tables {checks}")
+        timings["views_s"] = time.monotonic() - t
+        t = time.monotonic()
         extra = history.record(final, manifest, warehouse_dir)
+        timings["history_s"] = time.monotonic() - t
         if validate is not None:
+            t = time.monotonic()
             extra.update(validate(final) or {})
+            timings["validate_s"] = time.monotonic() - t
         return {"validation": checks, "timings": {k: round(v, 3) for k, v in timings.items()},
                 **extra}
 

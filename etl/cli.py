@@ -40,8 +40,9 @@ def _etl(args) -> int:
     from etl.catalog import CatalogError
 
     try:
-        checkout = sources.resolve(args.source, update=not args.no_update)
-    except sources.SourceError as exc:
+        with warehouse.etl_lock():  # fetching updates the source cache: one run at a time
+            checkout = sources.resolve(args.source, update=not args.no_update)
+    except (sources.SourceError, warehouse.WarehouseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
     print(f"source: {checkout.source} at {checkout.root}"

@@ -8,8 +8,8 @@ the new build keeps, compacts or adds (etl/segments.py explains segments).
         -> versions no longer current are superseded: their segments are hard-linked as they are
            (the ids are listed in `superseded_files`), or compacted when mostly superseded
 
-When more than `MAX_CHANGED_SHARE` of the result files changed (and more than a few thousand), a
-full build is as fast and leaves no dead rows: `plan` returns None and the caller builds in full.
+When more than `MAX_CHANGED_SHARE` of the result files changed (and more than `FULL_BUILD_FLOOR`),
+a full build is as fast and leaves no dead rows: `plan` returns None and the caller builds in full.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ MAX_CHANGED_SHARE = 0.25      # above it a full build is as fast as an increment
 COMPACT_DEAD_SHARE = 0.3      # a segment with this share of superseded metric rows is rewritten
 COMPACT_BUDGET_SHARE = 0.1    # rewrite at most this share of all metric rows per build
 MAX_DELTA_SEGMENTS = 8        # more delta segments than this are merged into one
-IN_PROCESS_FILES = 2000       # parse up to this many files in the ETL process (no pool start-up)
+IN_PROCESS_FILES = 300        # parse up to this many files in the ETL process (no pool start-up)
+FULL_BUILD_FLOOR = 2000       # never fall back to a full build for fewer changed files
 DELTA_PREFIX = "delta-"
 
 
@@ -106,7 +107,7 @@ def load_previous(build: Path, state_file: str) -> Previous | None:
 
 
 def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, build_id: str,
-         max_file_bytes: int, run_jobs) -> Outcome | None:
+         max_file_bytes: int, run_jobs, workers: int = 1) -> Outcome | None:
     """Parse what changed into the staged build and carry the rest forward.
     ``run_jobs(function, jobs)`` runs jobs (in a process pool when there are many) in order."""
     stats = sorted(stats, key=lambda s: s.path)
@@ -153,10 +154,11 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
         else:
             to_parse.append(stat)
     n_results = sum(kind == "result" for kind in kinds.values())
-    if len(to_parse) > max(MAX_CHANGED_SHARE * n_results, IN_PROCESS_FILES):
+    if len(to_parse) > max(MAX_CHANGED_SHARE * n_results, FULL_BUILD_FLOOR):
         return None
 
-    jobs = _parse_jobs(to_parse, repo_root, staged, build_id, max_file_bytes, identities, contents)
+    jobs = _parse_jobs(to_parse, repo_root, staged, build_id, max_file_bytes, identities, contents,
+                       workers)
     outcome = Outcome(prev.files_table, meta_rows, prev.segments, [], [])
     delta_rows = []
     for result in run_jobs(parse_segment, jobs):
@@ -194,16 +196,17 @@ def _identities(metas: list[FileStat], unchanged: set[str], prev: Previous, cont
     return identities, sorted(rows + read_rows, key=lambda r: r["path"]), errors
 
 
-def _parse_jobs(to_parse, repo_root, staged, build_id, max_file_bytes, identities, contents):
+def _parse_jobs(to_parse, repo_root, staged, build_id, max_file_bytes, identities, contents,
+                workers):
+    """One delta segment, or one per worker when there are enough files to share out."""
     if not to_parse:
         return []
-    if len(to_parse) <= IN_PROCESS_FILES:
-        return [ParseJob(f"{DELTA_PREFIX}{build_id}.parquet", str(repo_root), str(staged),
-                         to_parse, max_file_bytes, identities,
-                         {s.path: contents[s.path] for s in to_parse if s.path in contents})]
-    chunk = -(-len(to_parse) // 8)
-    return [ParseJob(f"{DELTA_PREFIX}{build_id}-{i // chunk}.parquet", str(repo_root), str(staged),
-                     to_parse[i:i + chunk], max_file_bytes, identities)
+    n = 1 if len(to_parse) <= IN_PROCESS_FILES else max(1, workers)
+    chunk = -(-len(to_parse) // n)
+    return [ParseJob(f"{DELTA_PREFIX}{build_id}{'' if n == 1 else f'-{i // chunk}'}.parquet",
+                     str(repo_root), str(staged), to_parse[i:i + chunk], max_file_bytes,
+                     identities,
+                     {s.path: contents[s.path] for s in to_parse[i:i + chunk] if s.path in contents})
             for i in range(0, len(to_parse), chunk)]
 
 

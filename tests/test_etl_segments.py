@@ -165,3 +165,23 @@ def test_database_created_afresh_after_a_run_of_updates(small, tmp_path, monkeyp
     # two updates in place, then the third build writes the database in order again
     assert kinds == [1, 2, "created"]
     _equals_full(repo, tmp_path, cat, warehouse.current_build(wh), "fresh")
+
+
+def test_catalog_change_alone_publishes_a_new_database(small, tmp_path):
+    """No file changed, but the benchmarks did: nothing is parsed, yet the database (and its
+    rankings tables) is made again from the new catalog."""
+    repo, wh, _cat = small
+    first = warehouse.current_build(wh)
+    cat2 = fx.write_catalog(tmp_path / "cat2", tasks=fx.VARIANT_TASKS,
+                            benchmarks=[fx.make_benchmark("Only(v1)", ["NFCorpus"])],
+                            models=[fx.make_model("org/current-model", fx.SHA_A,
+                                                  training_datasets=[])])
+    report = _run(repo, wh, cat2)
+    assert report.published and report.parsed == 0
+    assert warehouse.read_manifest(report.build)["database"] == "created"
+    assert _one(report.build, "SELECT DISTINCT benchmark FROM benchmark_results") == [("Only(v1)",)]
+    assert os.stat(report.build / "parquet" / "metrics" / segment_name("org__current-model")
+                   ).st_ino == os.stat(first / "parquet" / "metrics"
+                                       / segment_name("org__current-model")).st_ino
+    _equals_full(repo, tmp_path, cat2, report.build, "catalog")
+    assert not _run(repo, wh, cat2).published  # and then nothing changed any more
