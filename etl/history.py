@@ -241,21 +241,28 @@ def snapshot(con, benchmarks: list[str] | None = None, workers: int | None = Non
 
 
 def _leaderboard_rows(cur, row) -> tuple[pa.Table, pa.Table]:
-    """One benchmark's summary rows and per-task rows of the snapshot."""
+    """One benchmark's summary rows and per-task rows of the snapshot. The per-task rows come
+    with the summary (task_score_map) unless the summary counts public tasks only."""
     params = {"b": row["name"], "po": bool(row.get("summary_public_only")),
               "bs": "mean_subset" in (row.get("aggregations") or [])}
     summary = cur.sql(f"""
         SELECT $b AS benchmark, model_name, '' AS key, {_rank_sql(row)} AS rank,
                mean_task * 100 AS score, mean_task_type * 100 AS mean_task_type,
                mean_public * 100 AS mean_public, mean_private * 100 AS mean_private,
-               mean_subset * 100 AS mean_subset
+               mean_subset * 100 AS mean_subset, task_score_map
         FROM lb_model_scores($b, NULL, NULL, NULL, $po, true, $bs)""", params=params
     ).to_arrow_table()
-    tasks = cur.sql("""
-        SELECT $b AS benchmark, model_name, task_name AS key, score * 100 AS score
-        FROM lb_task_scores($b, NULL, NULL, NULL, false, true)
-        WHERE in_pivot""", params={"b": row["name"]}).to_arrow_table()
-    return summary, tasks
+    if params["po"]:
+        tasks = cur.sql("""
+            SELECT $b AS benchmark, model_name, task_name AS key, score * 100 AS score
+            FROM lb_task_scores($b, NULL, NULL, NULL, false, true)
+            WHERE in_pivot""", params={"b": row["name"]}).to_arrow_table()
+    else:
+        tasks = cur.sql("""
+            SELECT benchmark, model_name, unnest(map_keys(task_score_map)) AS key,
+                   unnest(map_values(task_score_map)) * 100 AS score
+            FROM summary""").to_arrow_table()
+    return summary.drop_columns(["task_score_map"]), tasks
 
 
 def input_hashes(con, benchmarks: list[str]) -> dict[str, str]:

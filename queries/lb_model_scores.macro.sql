@@ -3,7 +3,8 @@
 -- Mean (Task), the per-type means (type_means, a map type -> mean) and Mean (TaskType),
 -- Mean (Public), Mean (Private), Mean (Subset); the Borda points and rank (over tasks, or over
 -- task::subset when by_subset); tasks covered, and the tasks no model has a complete score on
--- (they blank every Mean (Task)); and the zero-shot percentage against the tasks
+-- (they blank every Mean (Task)); the model's task scores (task_score_map: task -> score, NULL
+-- when incomplete, as lb_task_scores gives them); and the zero-shot percentage against the tasks
 -- of the table (-1 when the model's training data is unknown), truncated like Python's int().
 -- Means sum in a fixed order (task, type, subset names) so equal inputs give equal bits.
 create or replace macro lb_model_scores(bench, models, tasks, langs, public_only, registry_only, by_subset) as table
@@ -101,7 +102,8 @@ model_means as (
         case when any_value(c.n_private) > 0
                   and count(s.score) filter (where not s.is_public) = any_value(c.n_private)
              then sum(s.score order by s.task_name) filter (where not s.is_public)
-                  / count(s.score) filter (where not s.is_public) end as mean_private
+                  / count(s.score) filter (where not s.is_public) end as mean_private,
+        map_from_entries(list((s.task_name, s.score) order by s.task_name)) as task_score_map
     from task_scores as s, counts as c
     where s.in_pivot
     group by s.model_name
@@ -119,6 +121,7 @@ final as (
         b.borda_points,
         b.borda_rank,
         m.tasks_covered,
+        m.task_score_map,
         (select n_tasks from counts) as tasks_total,
         (select list(task_name order by task_name) from task_columns where n_scored = 0)
             as tasks_without_scores,
