@@ -221,7 +221,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             timings["tables_s"] = time.monotonic() - t
             t = time.monotonic()
             if same_db:
-                maintained = _update_database(staged, prev.build, outcome)
+                maintained = _update_database(staged, prev, outcome)
             else:
                 maintained = None
                 _create_database(staged)
@@ -463,18 +463,23 @@ def _create_database(staged: Path) -> None:
         con.close()
 
 
-def _update_database(staged: Path, prev_build: Path, outcome: incremental.Outcome) -> dict:
+def _update_database(staged: Path, prev: incremental.Previous,
+                     outcome: incremental.Outcome) -> dict:
     """A copy of the previous build's database brought up to date: the file tables replaced,
     `scores` rows of versions gone deleted and those of new versions added, then the
     materialized views maintained for the (model, task) pairs that changed (etl/maintain.py)."""
     target = staged / warehouse.DB_FILE
-    shutil.copyfile(prev_build / warehouse.DB_FILE, target)
+    shutil.copyfile(prev.build / warehouse.DB_FILE, target)
     con = duckdb.connect(str(target))
     try:
         _limit_resources(con)
         con.execute("SET preserve_insertion_order = false")
-        for name in ("files", "model_meta", SUPERSEDED):
-            _replace_table(con, staged, name)
+        con.register("new_files", outcome.files)  # in memory already: not read back
+        con.execute("CREATE OR REPLACE TABLE files AS SELECT * FROM new_files")
+        con.unregister("new_files")
+        if outcome.model_meta_rows != prev.model_meta_rows():
+            _replace_table(con, staged, "model_meta")
+        _replace_table(con, staged, SUPERSEDED)
         con.execute("""CREATE TEMP TABLE gone AS
             SELECT file_id FROM (SELECT DISTINCT file_id FROM scores)
             WHERE file_id NOT IN (SELECT file_id FROM files WHERE status = 'loaded')""")

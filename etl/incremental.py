@@ -56,6 +56,9 @@ class Previous:
     def value(self, path: str, column: str):
         return self.columns[column][self.index[path]]
 
+    def model_meta_rows(self) -> list[dict]:
+        return sorted(self.model_meta.values(), key=lambda r: r["path"])
+
 
 @dataclass
 class Outcome:
