@@ -62,7 +62,7 @@ class Previous:
 
 @dataclass
 class Outcome:
-    """What an incremental parse produced (the same fields a full build gathers)."""
+    """What parsing produced, for a full build as for an incremental one."""
 
     files: pa.Table                    # the `files` table, sorted by path
     model_meta_rows: list[dict]
@@ -125,6 +125,7 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
     unchanged = {s.path for s in stats if prev.unchanged(s)}
     identities, meta_rows, meta_errors = _identities(
         [s for s in stats if kinds[s.path] == "model_meta"], unchanged, prev, content)
+    # the identities the previous build gave (from its model_meta rows; nothing is read)
     prev_identities = _identities([FileStat(p, 0, 0) for p in prev.model_meta], set(prev.model_meta),
                                   prev, content)[0]
     rows: list[dict] = []          # `files` rows made now
