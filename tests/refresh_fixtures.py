@@ -33,6 +33,26 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
 
 
+def run_build(repo: Path, wh: Path, cat: Path, **kw):
+    """`etl.build.run` on a fixture repository, in one process unless told otherwise."""
+    from etl import build
+
+    kw.setdefault("workers", 1)
+    return build.run(repo, source=str(repo), catalog_dir=cat, warehouse_dir=wh, **kw)
+
+
+def variant_build(tmp_path: Path):
+    """The variant repository (readable files only) built into a fresh warehouse:
+    (repo, warehouse, catalog, report)."""
+    repo = tmp_path / "repo"
+    fx.write_variant_repo(repo, include_unreadable=False)
+    cat = fx.variant_catalog(tmp_path / "cat")
+    wh = tmp_path / "wh"
+    report = run_build(repo, wh, cat)
+    assert report.published
+    return repo, wh, cat, report
+
+
 def catalog(folder: Path) -> Path:
     tasks = [fx.make_task(t, "Retrieval", "ndcg_at_10") for t in TASKS]
     benches = [fx.make_benchmark(name, tasks_) for name, tasks_ in BENCHES.items()]

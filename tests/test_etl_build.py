@@ -45,9 +45,7 @@ def _env(monkeypatch):
     monkeypatch.setenv("MTEB_LB_MAX_FILE_BYTES", str(fx.MAX_FILE_BYTES))
 
 
-def run(repo: Path, wh: Path, cat: Path, **kw) -> build.BuildReport:
-    kw.setdefault("workers", 1)
-    return build.run(repo, source=str(repo), catalog_dir=cat, warehouse_dir=wh, **kw)
+run = rf.run_build
 
 
 @pytest.fixture(scope="module")
@@ -397,13 +395,7 @@ def test_database_opens_read_only_with_the_views(variant):
 @pytest.fixture
 def small(tmp_path):
     """A published variant build in a fresh warehouse: (repo, warehouse, catalog, report)."""
-    repo = tmp_path / "repo"
-    fx.write_variant_repo(repo, include_unreadable=False)
-    cat = fx.variant_catalog(tmp_path / "cat")
-    wh = tmp_path / "wh"
-    report = run(repo, wh, cat)
-    assert report.published
-    return repo, wh, cat, report
+    return rf.variant_build(tmp_path)
 
 
 def _assert_untouched(wh: Path, before: Path, builds_before: list[str]) -> None:

@@ -29,16 +29,10 @@ def _env(monkeypatch):
 
 @pytest.fixture
 def small(tmp_path):
-    repo = tmp_path / "repo"
-    fx.write_variant_repo(repo, include_unreadable=False)
-    cat = fx.variant_catalog(tmp_path / "cat")
-    wh = tmp_path / "wh"
-    assert _run(repo, wh, cat).published
-    return repo, wh, cat
+    return rf.variant_build(tmp_path)[:3]
 
 
-def _run(repo: Path, wh: Path, cat: Path, **kw) -> build.BuildReport:
-    return build.run(repo, source=str(repo), catalog_dir=cat, warehouse_dir=wh, workers=1, **kw)
+_run = rf.run_build
 
 
 def _set_score(repo: Path, score: float) -> Path:
