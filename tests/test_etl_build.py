@@ -351,7 +351,7 @@ def test_parquet_readable_by_pyarrow(variant):
     for table, n in report.rows.items():
         files = sorted((parquet / table).glob("*.parquet"))
         assert sum(pq.read_table(f).num_rows for f in files) == n, table
-    # one partition per model folder for the big tables
+    # one segment per model folder for the big tables (a full build)
     scores_parts = list((parquet / "scores").glob("*.parquet"))
     # current-model, legacy-model, range-model, bad-meta (broken and meta-only have no rows)
     assert len(scores_parts) == 4
@@ -471,7 +471,7 @@ def test_pruning_keeps_the_newest_builds(small, monkeypatch):
     assert build_dirs(wh) == published[-2:]
     current = warehouse.current_build(wh)
     assert current.name == published[-1]
-    # partitions linked from pruned builds are still readable
+    # segments linked from pruned builds are still readable
     for table in ("scores", "metrics", "metric_arrays"):
         for f in (current / "parquet" / table).glob("*.parquet"):
             pq.read_table(f)
@@ -602,7 +602,7 @@ def test_incremental_equals_full_rebuild(tmp_path):
         m = warehouse.read_manifest(report.build)
         assert (m["incremental"], m["previous_build"]) == (True, prev.name)
         assert_same_tables(report.build, _full_twin(repo, tmp_path, cat, str(i)))
-        # folders nothing changed in are hard links to the previous build's partitions
+        # folders nothing changed in are hard links to the previous build's segments
         name = segment_name("org__bad-meta")
         for part in SEGMENTED:
             if (prev / "parquet" / part / name).exists():

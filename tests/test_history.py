@@ -246,3 +246,47 @@ def test_only_benchmarks_whose_inputs_changed_are_computed(setup):
     twin = build.run(repo, source=str(repo), catalog_dir=cat, warehouse_dir=wh.parent / "twin",
                      workers=1).build
     assert rf.leaderboard_state(b2) == rf.leaderboard_state(twin)
+
+
+def test_snapshot_in_one_pass_equals_a_query_per_benchmark(setup, tmp_path):
+    """history.snapshot computes every benchmark in one LATERAL query (and by-subset ones on
+    their own); the rows equal calling the ranking macros benchmark by benchmark, for each kind
+    of summary: Borda rank, public tasks only, ranked by subset, ranked by a sort column."""
+    repo, _cat, wh = setup
+    # HRet4 private: the public-only summary leaves it out, its per-task table does not
+    tasks = [fx.make_task(t, "Retrieval", "ndcg_at_10", is_public=t != "HRet4") for t in rf.TASKS]
+    sorted_by_type = fx.make_benchmark("SortType(v1)", ["HRet1", "HRet3"])
+    sorted_by_type["summary_sort_column"] = "Mean (TaskType)"
+    benches = [fx.make_benchmark("Plain(v1)", list(rf.TASKS)),
+               fx.make_benchmark("Public(v1)", ["HRet2", "HRet4"], public_only=True),
+               fx.make_benchmark("Subsets(v1)", ["HRet1", "HRet2"],
+                                 aggregations=("mean_task", "mean_subset")),
+               sorted_by_type]
+    models = [fx.make_model(m, rf.REV, training_datasets=[]) for m in rf.MODELS]
+    cat = fx.write_catalog(tmp_path / "cat-kinds", tasks=tasks, benchmarks=benches, models=models)
+    con = duckdb.connect(str(run(repo, cat, wh) / warehouse.DB_FILE))
+    try:
+        names = [b["name"] for b in benches]
+        history.snapshot(con, names)
+        got = sorted(map(repr, con.execute("SELECT * FROM lb_snapshot").fetchall()))
+        expected = []
+        for b in benches:
+            params = {"b": b["name"], "po": b["summary_public_only"],
+                      "bs": "mean_subset" in b["aggregations"]}
+            rank = "borda_rank" if b["summary_sort_column"] is None else \
+                "row_number() OVER (ORDER BY mean_task_type DESC NULLS LAST, model_name)"
+            expected += con.execute(f"""
+                SELECT $b, model_name, '', {rank}, mean_task * 100, mean_task_type * 100,
+                       mean_public * 100, mean_private * 100, mean_subset * 100
+                FROM lb_model_scores($b, NULL, NULL, NULL, $po, true, $bs)""", params).fetchall()
+            expected += con.execute("""
+                SELECT $b, model_name, task_name, NULL, score * 100, NULL, NULL, NULL, NULL
+                FROM lb_task_scores($b, NULL, NULL, NULL, false, true) WHERE in_pivot""",
+                                    {"b": b["name"]}).fetchall()
+        assert got == sorted(map(repr, expected))
+        kinds = {r[0] for r in con.execute("SELECT DISTINCT benchmark FROM lb_snapshot").fetchall()}
+        assert kinds == set(names)
+        assert con.execute("SELECT count(*) FROM lb_snapshot WHERE benchmark = 'Public(v1)' "
+                           "AND key = 'HRet4'").fetchall()[0][0] > 0
+    finally:
+        con.close()

@@ -263,7 +263,7 @@ def test_disk_full_mid_build(upstream, monkeypatch):
 
     def full_disk(table, path):
         calls["n"] += 1
-        if calls["n"] >= 2:  # the first partition is written, then the disk fills up
+        if calls["n"] >= 2:  # the first segment is written, then the disk fills up
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         real(table, path)
 
