@@ -5,8 +5,8 @@ brought up to date first; `affected_pairs` then holds the (model_name, task_name
 results changed (rows added or removed). For each view materialized `per (model_name, task_name)`
 the rows of those pairs are deleted and computed again, by running the queries/ views in a
 scratch in-memory database whose `scores` holds only the affected pairs' rows (the other inputs
-are the build's own tables). The other materialized views are small aggregates, recomputed in
-full. The result equals a full build's tables (tests/test_etl_build.py and test_refresh.py).
+are the build's own tables). Views materialized `per (model_name)` are then recomputed for the
+models of those pairs, and the other materialized views (small aggregates) in full. The result equals a full build's tables (tests/test_etl_build.py and test_refresh.py).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ def refresh(con) -> dict[str, int]:
     Returns the number of pair rows recomputed per view."""
     views = [v for v in queries.all_views() if not v.is_macro]
     by_pair = [v for v in views if v.materialize and v.grain == ("model_name", "task_name")]
-    in_full = [v for v in views if v.materialize and v not in by_pair]
+    by_model = [v for v in views if v.materialize and v.grain == ("model_name",)]
+    in_full = [v for v in views if v.materialize and v not in by_pair + by_model]
     main = con.execute("SELECT current_database()").fetchall()[0][0]
     view_names = {v.name for v in views}
     inputs = [r[0] for r in con.execute(
@@ -53,5 +54,14 @@ def refresh(con) -> dict[str, int]:
             con.execute("DROP TABLE pair_rows")
     finally:
         con.execute(f"DETACH {SCRATCH}")
+    # per model: computed from the (updated) tables for the models of the changed pairs; the
+    # filter on a grouping column reaches the scans, so only their rows are read
+    models = {"m": [r[0] for r in con.execute(
+        "SELECT DISTINCT model_name FROM affected_pairs").fetchall()]}
+    for view in by_model:
+        con.execute(f'DELETE FROM "{view.name}" WHERE list_contains($m, model_name)', models)
+        counts[view.name] = con.execute(
+            f'INSERT INTO "{view.name}" BY NAME SELECT * FROM (\n{view.sql}\n) '
+            "WHERE list_contains($m, model_name)", models).fetchall()[0][0]
     queries.create_views(con, in_full)  # CREATE OR REPLACE TABLE: recomputed in full
     return counts

@@ -10,8 +10,9 @@ Macros (parameterised views) are files named `<name>.macro.sql` holding the whol
 when the build is published: the rankings' base frame is computed once per build, not per request.
 `-- @materialize per (model_name, task_name)` also declares the table's grain: its rows for a
 (model, task) depend only on that model's results for that task (and the catalog), so an
-incremental build recomputes just the pairs whose results changed (etl/maintain.py); other
-materialized views are recomputed in full.
+incremental build recomputes just the pairs whose results changed (etl/maintain.py);
+`per (model_name)`: its rows for a model depend only on that model's rows of the tables it reads;
+other materialized views are recomputed in full.
 """
 
 from __future__ import annotations

@@ -41,12 +41,18 @@ def run_build(repo: Path, wh: Path, cat: Path, **kw):
     return build.run(repo, source=str(repo), catalog_dir=cat, warehouse_dir=wh, **kw)
 
 
-def variant_build(tmp_path: Path):
-    """The variant repository (readable files only) built into a fresh warehouse:
+def variant_build(tmp_path: Path, benchmarks: list[dict] | None = None):
+    """The variant repository (readable files only) built into a fresh warehouse with the
+    variant catalog (its benchmarks replaced by `benchmarks` if given):
     (repo, warehouse, catalog, report)."""
     repo = tmp_path / "repo"
     fx.write_variant_repo(repo, include_unreadable=False)
-    cat = fx.variant_catalog(tmp_path / "cat")
+    if benchmarks is None:
+        cat = fx.variant_catalog(tmp_path / "cat")
+    else:
+        cat = fx.write_catalog(tmp_path / "cat", tasks=fx.VARIANT_TASKS, benchmarks=benchmarks,
+                               models=[fx.make_model("org/current-model", fx.SHA_A,
+                                                     training_datasets=[])])
     wh = tmp_path / "wh"
     report = run_build(repo, wh, cat)
     assert report.published

@@ -29,7 +29,11 @@ def _env(monkeypatch):
 
 @pytest.fixture
 def small(tmp_path):
-    return rf.variant_build(tmp_path)[:3]
+    # a benchmark with a per-language view over the task the tests change: every materialized
+    # table (per pair, per model, in full) has rows that move
+    bench = fx.make_benchmark("Variants(v1)", ["EmotionClassification", "NFCorpus", "DBPedia",
+                                               "SciFact"], language_view="all")
+    return rf.variant_build(tmp_path, [bench])[:3]
 
 
 _run = rf.run_build
@@ -96,6 +100,10 @@ def test_changed_file_goes_to_a_delta_segment_and_old_rows_are_hidden(small, tmp
     _equals_full(repo, tmp_path, cat, built, "delta")
     manifest = warehouse.read_manifest(built)
     assert manifest["database"]["updated"]["affected_pairs"] == 1
+    assert manifest["database"]["updated"]["benchmark_language_means"] > 0
+    assert _one(built, "SELECT round(score, 2) FROM benchmark_language_rows "
+                       "WHERE task_name = 'SciFact' AND model_name = 'org/current-model'"
+                ) == [(0.91,)]
     assert manifest["row_counts"]["metrics"] == _one(built, "SELECT count(*) FROM metrics")[0][0]
 
 
