@@ -161,7 +161,8 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         repo_root = Path(repo_root).resolve()
         snapshot = catalog_mod.load_snapshot(catalog_dir)
         catalog_version = snapshot["meta"]["mteb_version"]
-        empty = [k for k in ("tasks", "benchmarks", "benchmark_tasks", "models") if not snapshot[k]]
+        empty = [k for k in ("tasks", "benchmarks", "benchmark_tasks", "models")
+                 if snapshot.is_empty(k)]
         if empty:
             raise catalog_mod.CatalogError(f"the catalog snapshot has no {', '.join(empty)}: "
                                            "re-export it with `mteb-lb catalog`")

@@ -125,7 +125,9 @@ def _load_catalog(catalog_dir: Path | None) -> None:
     from etl import catalog as catalog_mod
 
     try:
-        catalog_mod.load_snapshot(catalog_dir)
+        snapshot = catalog_mod.load_snapshot(catalog_dir)
+        for key in snapshot:  # parsed lazily otherwise: every file is checked now
+            snapshot[key]
     except catalog_mod.CatalogError:
         raise
     except Exception as exc:  # noqa: BLE001
