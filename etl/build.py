@@ -174,8 +174,9 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             prev_build = None
         t = time.monotonic()
         prev = None if full else _previous(prev_build, fingerprint)
-        # the catalog or the SQL changed: the database differs even if no file did
-        same_database = _database_updates(prev, db_fingerprint) is not None
+        # None: the catalog or the SQL changed, the database differs even if no file did
+        updates = _database_updates(prev, db_fingerprint)
+        same_database = updates is not None
         timings = {"start_s": t - started, "previous_s": time.monotonic() - t}
         t = time.monotonic()
         groups = scan(repo_root)
@@ -216,8 +217,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                     write_parquet(schema.TABLES[table].empty_table(),
                                   staged / "parquet" / table / "empty.parquet")
             t = time.monotonic()
-            updates = _database_updates(prev, db_fingerprint)
-            same_db = updates is not None and updates < MAX_DATABASE_UPDATES
+            same_db = prev is not None and same_database and updates < MAX_DATABASE_UPDATES
             _write_tables(staged, outcome, stats, snapshot, prev.build if same_db else None)
             timings["tables_s"] = time.monotonic() - t
             t = time.monotonic()
@@ -250,10 +250,8 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                                   "pyarrow": pa.__version__},
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
-            t = time.monotonic()
             final = _publish(staged, manifest, timings, warehouse_dir, validate,
                              keep_tables=maintained is not None)
-            timings["publish_s"] = time.monotonic() - t
         finally:
             if staged.exists():
                 shutil.rmtree(staged.parent, ignore_errors=True)
