@@ -31,7 +31,8 @@ def _progress(done: int, total: int) -> None:
         width = 30
         filled = int(width * done / max(total, 1))
         end = "\n" if done == total else ("\r" if sys.stderr.isatty() else "\n")
-        print(f"\rparsing model folders [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+        # a full build parses model folders; an incremental one, delta chunks and compactions
+        print(f"\rparsing [{'#' * filled}{'.' * (width - filled)}] {done}/{total} jobs",
               end=end, file=sys.stderr, flush=True)
 
 
