@@ -111,6 +111,12 @@ def source_commit_url(info: dict) -> str | None:
     return None
 
 
+def no_build(message: str):
+    """The notice a page shows when there is no published build to read."""
+    return html.Div(className="lb-notice lb-error", children=[
+        html.H2("No leaderboard data yet"), html.P(message)])
+
+
 def footer():
     info = build_info()
     if info is None:

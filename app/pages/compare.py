@@ -16,6 +16,7 @@ from dash import Input, Output, dcc, html
 from app import grid as gridmod
 from app import query
 from app import state as st
+from app.main import no_build
 from mteb_lb import warehouse
 from mteb_lb.rankings import Filters, RankingError, leaderboard
 
@@ -37,9 +38,7 @@ def layout(**query_params):
         benchmarks = lb.benchmarks()
         menu = lb.menu()
     except warehouse.WarehouseError as exc:
-        return html.Div(className="lb-pagewrap", children=[
-            html.Div(className="lb-notice lb-error", children=[
-                html.H2("No leaderboard data yet"), html.P(str(exc))])])
+        return html.Div(className="lb-pagewrap", children=[no_build(str(exc))])
     state, more = resolve(state, benchmarks, menu)
     warnings += more
     return html.Div(className="lb-pagewrap", children=[

@@ -30,6 +30,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from app import grid as gridmod
 from app import state as st
+from app.main import no_build
 from mteb_lb import warehouse
 from mteb_lb.rankings import RankingError, leaderboard
 
@@ -641,11 +642,6 @@ def layout(**query):
         sidebar(menu, benchmarks, state.benchmark),
         html.Div(id=BODY, className="lb-body", children=build_body(state, warnings + more)),
     ])
-
-
-def no_build(message: str):
-    return html.Div(className="lb-notice lb-error", children=[
-        html.H2("No leaderboard data yet"), html.P(message)])
 
 
 def unknown_benchmark(name: str, benchmarks: dict, menu: dict, warnings=()) -> list:

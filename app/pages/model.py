@@ -15,7 +15,7 @@ from dash import Input, Output, dcc, html
 from app import grid as gridmod
 from app import query
 from app import state as st
-from app.main import build_info
+from app.main import build_info, no_build
 from mteb_lb import warehouse
 from mteb_lb.rankings import Filters, RankingError, leaderboard
 
@@ -33,9 +33,7 @@ def layout(**query_params):
     try:
         names = _all_models()
     except warehouse.WarehouseError as exc:
-        return html.Div(className="lb-pagewrap", children=[
-            html.Div(className="lb-notice lb-error", children=[
-                html.H2("No leaderboard data yet"), html.P(str(exc))])])
+        return html.Div(className="lb-pagewrap", children=[no_build(str(exc))])
     header = [dcc.Location(id=NAV, refresh="callback-nav"), _warnings(warnings)]
     if not name:
         return html.Div(className="lb-pagewrap", children=header + [
