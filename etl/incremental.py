@@ -125,9 +125,7 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
     unchanged = {s.path for s in stats if prev.unchanged(s)}
     identities, meta_rows, meta_errors = _identities(
         [s for s in stats if kinds[s.path] == "model_meta"], unchanged, prev, content)
-    # the identities the previous build gave (from its model_meta rows; nothing is read)
-    prev_identities = _identities([FileStat(p, 0, 0) for p in prev.model_meta], set(prev.model_meta),
-                                  prev, content)[0]
+    prev_identities = dict(_identity_of_row(row) for row in prev.model_meta.values())
     rows: list[dict] = []          # `files` rows made now
     reused: list[int] = []         # rows of the previous `files` table that stay as they are
     to_parse: list[FileStat] = []
@@ -185,10 +183,10 @@ def _identities(metas: list[FileStat], unchanged: set[str], prev: Previous, cont
     read (etl/segments.py read_identities)."""
     identities, rows, errors, to_read = {}, [], {}, []
     for stat in metas:
-        model, revision, experiment, _ = split_path(stat.path)
         row = prev.model_meta.get(stat.path) if stat.path in unchanged else None
         if row is not None:
-            identities[(model, revision, experiment)] = (row["name"], row["revision"] or revision)
+            key, identity = _identity_of_row(row)
+            identities[key] = identity
             rows.append(row)
         elif stat.path in unchanged and prev.value(stat.path, "status") == "quarantined":
             errors[stat.path] = prev.value(stat.path, "reason")
@@ -198,6 +196,15 @@ def _identities(metas: list[FileStat], unchanged: set[str], prev: Previous, cont
     identities.update(read_ids)
     errors.update(read_errors)
     return identities, sorted(rows + read_rows, key=lambda r: r["path"]), errors
+
+
+def _identity_of_row(row: dict):
+    """(identity key, (model name, revision)) a `model_meta` row gives its revision folder, as
+    etl/segments.py read_identities does from the file."""
+    model, revision, experiment, _ = split_path(row["path"])
+    meta_revision = row["revision"]
+    return (model, revision, experiment), \
+        (row["name"], meta_revision if meta_revision is not None else revision)
 
 
 def _parse_jobs(to_parse, repo_root, staged, build_id, max_file_bytes, identities, contents,
