@@ -10,10 +10,11 @@ sql_max_rows setting)}``:
   {"offset", "line", "column", "excerpt"} | null}``;
 * 503 ``{"error": "...", "kind": "unavailable"}`` when no build is published.
 
-``GET /api/table?benchmark=B&view=summary|per-task|per-language|tasks&<filters>``: a
-leaderboard table as ``{"columns": [...], "rows": [[...]], "build": id}`` (filters as in
-`Filters.from_query`; scores unrounded on the 0-100 scale); 400 with the valid values for an
-unknown benchmark, view or filter.
+``GET /api/table?benchmark=B&view=summary|per-task|per-language|tasks&<state>``: a
+leaderboard table as ``{"columns": [...], "rows": [[...]], "build": id}``, or ``format=csv`` /
+``format=parquet`` (the state's parameters are the dashboard URL's, ``mteb_lb.lbstate``; lists
+repeat or take commas; scores unrounded on the 0-100 scale); 400 naming every parameter or value
+that is not understood, with the valid ones.
 
 ``GET /api/health``: 200 ``{"status": "ok", "build": id, "source_commit": ...}`` or 503.
 
@@ -28,7 +29,7 @@ import json
 
 from flask import Flask, Response, request
 
-from mteb_lb import rankings, safe_sql, settings, warehouse
+from mteb_lb import lbstate, output, rankings, safe_sql, settings, warehouse
 
 
 def register(server: Flask) -> None:
@@ -83,17 +84,31 @@ def health_endpoint() -> Response:
                   "source_commit": manifest.get("source_commit")})
 
 
+TABLE_FORMATS = ("json", "csv", "parquet")
+
+
 def table_endpoint() -> Response:
-    params = request.args.to_dict()
+    params = request.args.to_dict(flat=False)
+    fmt = (params.pop("format", None) or ["json"])[-1]
+    if fmt not in TABLE_FORMATS:
+        return _error(f"unknown format {fmt!r}: use json, csv or parquet", "rejected")
+    state, problems = lbstate.decode(params)
     board = rankings.leaderboard()
     try:
-        filters = rankings.Filters.from_query(params)
-        table = board.table(params.get("benchmark", "MTEB(Multilingual, v2)"),
-                            params.get("view", "summary"), filters)
+        if not problems:
+            state, problems = board.resolve(state)
+        if problems:
+            return _error(" ".join(problems), "rejected")
+        table = board.view(state)
     except rankings.RankingError as exc:
         return _error(str(exc), "rejected")
     except warehouse.WarehouseError as exc:
         return _error(str(exc), "unavailable", 503)
+    if fmt != "json":
+        name = f"leaderboard.{fmt}"
+        return Response(output.to_bytes(table, fmt),
+                        mimetype="text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
     rows = [[_finite(v) for v in row.values()] for row in table.to_pylist()]
     return _json({"columns": table.column_names, "rows": rows, "build": board.build_id()})
 

@@ -1,6 +1,7 @@
 """The leaderboard tables, computed by the SQL in queries/ and shaped as the official ones.
 
-Each public function takes a benchmark name and `Filters` and returns a pyarrow Table whose
+Each public function takes a benchmark name and `Filters` (the ranking part of the one
+leaderboard state, `mteb_lb.lbstate`) and returns a pyarrow Table whose
 columns are named as the official leaderboard names them. The dashboard and `mteb-lb table` call
 these same functions. Scores are on the 0-100 scale the leaderboard shows, unrounded.
 
@@ -14,67 +15,25 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from mteb_lb import db
+from mteb_lb import db, lbstate
+from mteb_lb.lbstate import Filters, LeaderboardState
 
-ZERO_SHOT_SETTINGS = ("allow_all", "remove_unknown", "only_zero_shot")
+ZERO_SHOT_SETTINGS = lbstate.ZERO_SHOT
 META_COLUMNS = ("Zero-shot", "Active Parameters (B)", "Total Parameters (B)",
                 "Embedding Dimensions", "Max Tokens")
 MEAN_COLUMNS = {"mean_task": "Mean (Task)", "mean_task_type": "Mean (TaskType)",
                 "mean_public": "Mean (Public)", "mean_private": "Mean (Private)",
                 "mean_subset": "Mean (Subset)"}
-VIEWS = ("summary", "per-task", "per-language", "tasks")
+VIEWS = lbstate.VIEWS
 
 
 class RankingError(ValueError):
     """A benchmark, view or filter value that does not exist; the message lists valid ones."""
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The leaderboard's filters. Tuples are selections; None means "no filter"."""
-
-    min_params_b: float | None = None
-    max_params_b: float | None = None
-    keep_unknown_size: bool = False
-    open_weights: bool | None = None
-    instructions: bool | None = None
-    sentence_transformers: bool = False
-    model_types: tuple[str, ...] | None = None
-    zero_shot: str = "allow_all"
-    task_types: tuple[str, ...] | None = None
-    domains: tuple[str, ...] | None = None
-    modalities: tuple[str, ...] | None = None
-    languages: tuple[str, ...] | None = None   # ISO 639-3 codes, e.g. ("eng", "deu")
-    tasks: tuple[str, ...] | None = None
-    all_models: bool = False                    # include models outside mteb's registry
-    models: tuple[str, ...] | None = None       # an explicit selection of models
-
-    def key(self) -> tuple:
-        return tuple(sorted(asdict(self).items()))
-
-    @classmethod
-    def from_query(cls, params) -> "Filters":
-        """Filters from URL query parameters named like the fields: lists comma-separated,
-        booleans as yes/no (open_weights, instructions) or 1/0 (the flags), numbers as text.
-        Raises RankingError naming the parameter that does not parse."""
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = sorted(set(params) - known - {"benchmark", "view", "format"})
-        if unknown:
-            raise RankingError(f"unknown parameter {', '.join(unknown)}; valid: "
-                               + ", ".join(sorted(known)))
-        values: dict = {}
-        for name, raw in params.items():
-            if name not in known:
-                continue
-            try:
-                values[name] = _parse_param(name, raw)
-            except ValueError:
-                raise RankingError(f"parameter {name}={raw!r} does not parse") from None
-        return cls(**values)
 
 
 @dataclass
@@ -234,6 +193,27 @@ class Leaderboard:
         return self._cached(("options", benchmark), compute)
 
     # -- filters ----------------------------------------------------------------------------
+    def valid_values(self, benchmark: str) -> dict[str, list[str]]:
+        """What a benchmark's state can select, keyed as ``lbstate.check`` expects."""
+        opts = self.options(benchmark)
+        views = [v for v in VIEWS
+                 if v != "per-language" or self.benchmark(benchmark).has_language_view]
+        return {"task_types": opts.task_types, "domains": opts.domains,
+                "modalities": opts.modalities, "languages": opts.languages, "tasks": opts.tasks,
+                "model_types": opts.model_types, "views": views}
+
+    def resolve(self, state: LeaderboardState) -> tuple[LeaderboardState, list[str]]:
+        """A decoded state made concrete for this build: no benchmark means the menu's default;
+        selections the benchmark does not offer are dropped. Returns (state, problems); an
+        unknown benchmark is a problem (with the valid names) and leaves the state as it is."""
+        if state.benchmark is None:
+            default = self.menu().get("default_benchmark") or sorted(self.benchmarks())[0]
+            state = replace(state, benchmark=default)
+        if state.benchmark not in self.benchmarks():
+            return state, [f"unknown benchmark {state.benchmark!r}; valid benchmarks: "
+                           + ", ".join(sorted(self.benchmarks()))]
+        return lbstate.check(state, self.valid_values(state.benchmark))
+
     def validate(self, benchmark: str, filters: Filters) -> None:
         opts = self.options(benchmark)
         if filters.zero_shot not in ZERO_SHOT_SETTINGS:
@@ -437,26 +417,56 @@ class Leaderboard:
         return {"summary": self.summary, "per-task": self.per_task,
                 "per-language": self.per_language, "tasks": self.task_info}[view](benchmark, filters)
 
+    def view(self, state: LeaderboardState) -> pa.Table:
+        """The table a state shows, as every surface serves it (dashboard grid and CSV download,
+        ``/api/table``, ``mteb-lb table``): the view's official table, the per-task table with
+        the summary's Rank (Borda) in front, the search applied, rows in the state's sort
+        (nulls last; the official order otherwise). Unrounded, 0-100 scale."""
+        if state.benchmark is None:
+            raise RankingError("no benchmark given; valid benchmarks: "
+                               + ", ".join(sorted(self.benchmarks())))
+        filters = state.filters()
+        table = self.table(state.benchmark, state.view, filters)
+        if state.view == "per-task":
+            table = _with_rank(table, self.summary(state.benchmark, filters))
+        return sort_rows(search_rows(table, state.search), state.sort)
 
-_LIST_FIELDS = {"model_types", "task_types", "domains", "modalities", "languages", "tasks", "models"}
-_TRISTATE_FIELDS = {"open_weights", "instructions"}
-_FLAG_FIELDS = {"keep_unknown_size", "sentence_transformers", "all_models"}
+
+def matches(name: str | None, query: str) -> bool:
+    """Quick search: case-insensitive substring of the model name (which starts with the
+    organisation); several terms separated by ';' match any."""
+    terms = [t.strip().lower() for t in query.split(";") if t.strip()]
+    return not terms or any(t in (name or "").lower() for t in terms)
 
 
-def _parse_param(name: str, raw: str):
-    if name in _LIST_FIELDS:
-        return tuple(p.strip() for p in raw.split(",") if p.strip())
-    if name in _TRISTATE_FIELDS:
-        if raw not in ("yes", "no"):
-            raise ValueError(raw)
-        return raw == "yes"
-    if name in _FLAG_FIELDS:
-        if raw not in ("1", "0", "true", "false"):
-            raise ValueError(raw)
-        return raw in ("1", "true")
-    if name in ("min_params_b", "max_params_b"):
-        return float(raw)
-    return raw
+def search_rows(table: pa.Table, query: str) -> pa.Table:
+    if not query or "Model" not in table.column_names:
+        return table
+    mask = [matches(m, query) for m in table.column("Model").to_pylist()]
+    return table.filter(pa.array(mask, pa.bool_()))
+
+
+def sort_rows(table: pa.Table, sort: tuple[str, str] | None) -> pa.Table:
+    """Rows ordered by one column, nulls last, ties in the table's order (a stable sort)."""
+    if not sort or sort[0] not in table.column_names or table.num_rows < 2:
+        return table
+    column, direction = sort
+    order = "descending" if direction == "desc" else "ascending"
+    position = pa.array(range(table.num_rows), pa.int64())
+    keyed = table.append_column("__position", position)
+    indices = pc.sort_indices(keyed, sort_keys=[(column, order), ("__position", "ascending")],
+                              null_placement="at_end")
+    return table.take(indices)
+
+
+def _with_rank(table: pa.Table, summary: pa.Table) -> pa.Table:
+    """Prepend the summary's Borda rank to a per-task table (same filters, same order)."""
+    if "Rank (Borda)" not in summary.column_names or "Model" not in table.column_names:
+        return table
+    ranks = dict(zip(summary.column("Model").to_pylist(),
+                     summary.column("Rank (Borda)").to_pylist()))
+    column = pa.array([ranks.get(m) for m in table.column("Model").to_pylist()], pa.int64())
+    return table.add_column(0, "Rank (Borda)", column)
 
 
 def _pct(value):

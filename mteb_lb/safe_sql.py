@@ -50,18 +50,12 @@ query error: :class:`mteb_lb.warehouse.WarehouseError` propagates (the CLI exits
 
 from __future__ import annotations
 
-import csv
-import datetime as _dt
-import decimal
-import io
 import json
-import math
 import os
 import posixpath
 import re
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable
@@ -69,7 +63,7 @@ from typing import Any, BinaryIO, Iterable
 import duckdb
 import pyarrow as pa
 
-from mteb_lb import db, settings
+from mteb_lb import db, output, settings
 
 KINDS = ("rejected", "syntax", "timeout", "permission", "runtime")
 MAX_SQL_CHARS = 100_000
@@ -204,7 +198,7 @@ class Result:
     @property
     def rows(self) -> list[tuple]:
         if self._rows is None:
-            self._rows = _arrow_rows(self.table)
+            self._rows = output.rows(self.table)
         return self._rows
 
     def to_arrow(self) -> pa.Table:
@@ -214,18 +208,13 @@ class Result:
         """A JSON-safe dict: NaN/inf -> None, dates -> ISO strings, lists stay lists."""
         return {
             "columns": [{"name": c.name, "type": c.type} for c in self.columns],
-            "rows": [[jsonable(v) for v in row] for row in self.rows],
+            "rows": [[output.jsonable(v) for v in row] for row in self.rows],
             "truncated": self.truncated,
             "elapsed_ms": round(self.elapsed_ms, 3),
         }
 
     def to_csv(self) -> str:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([c.name for c in self.columns])
-        for row in self.rows:
-            writer.writerow([_csv_cell(v) for v in row])
-        return buf.getvalue()
+        return output.to_text(self.table, "csv")
 
 
 # --------------------------------------------------------------------------------------------
@@ -755,7 +744,7 @@ def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | No
                 reader = rel.to_arrow_reader(batch_size)
                 if isinstance(out, (str, Path)):
                     return _export_to_path(reader, names, fmt, Path(out))
-                return _write(reader, names, fmt, out)
+                return output.write(reader, fmt, out, names=names)
         except BrokenPipeError:  # the reader went away (`mteb-lb sql ... | head`)
             raise
         except Exception as exc:  # noqa: BLE001
@@ -790,53 +779,12 @@ def _export_to_path(reader, names, fmt: str, path: Path) -> int:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            n = _write(reader, names, fmt, fh)
+            n = output.write(reader, fmt, fh, names=names)
         os.replace(tmp, path)
         return n
     finally:
         if tmp.exists():
             tmp.unlink()
-
-
-def _write(reader: pa.RecordBatchReader, names: list[str], fmt: str, out: BinaryIO) -> int:
-    rows = 0
-    if fmt == "csv":
-        import pyarrow.csv as pacsv
-        writer = None
-        for batch in reader:
-            batch = _portable_batch(batch, names, "csv")
-            if writer is None:
-                writer = pacsv.CSVWriter(out, batch.schema)
-            writer.write_batch(batch)
-            rows += batch.num_rows
-        if writer is None:  # no batch at all: still write the header
-            schema = _portable_schema(reader.schema, names, "csv")
-            writer = pacsv.CSVWriter(out, schema)
-        writer.close()
-    elif fmt == "parquet":
-        import pyarrow.parquet as pq
-        writer = None
-        for batch in reader:
-            batch = _portable_batch(batch, names, "parquet")
-            if writer is None:
-                writer = pq.ParquetWriter(out, batch.schema, compression="zstd")
-            writer.write_batch(batch)
-            rows += batch.num_rows
-        if writer is None:
-            writer = pq.ParquetWriter(out, _portable_schema(reader.schema, names, "parquet"))
-        writer.close()
-    else:  # json: one array of objects, streamed
-        out.write(b"[")
-        first = True
-        for batch in reader:
-            for row in zip(*(_column_values(col) for col in batch.columns)):
-                obj = {name: jsonable(value) for name, value in zip(names, row)}
-                out.write((b"\n" if first else b",\n")
-                          + json.dumps(obj, ensure_ascii=False, allow_nan=False).encode("utf-8"))
-                first = False
-                rows += 1
-        out.write(b"\n]\n" if not first else b"]\n")
-    return rows
 
 
 def _unique_names(names: Iterable[str]) -> list[str]:
@@ -855,114 +803,6 @@ def _unique_names(names: Iterable[str]) -> list[str]:
             seen[name] = 0
             out.append(name)
     return out
-
-
-def _needs_text(t: pa.DataType, fmt: str) -> bool:
-    if pa.types.is_interval(t) or pa.types.is_union(t) or isinstance(t, pa.ExtensionType):
-        return True
-    if fmt == "csv":
-        return (pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
-                or pa.types.is_fixed_size_binary(t) or pa.types.is_duration(t))
-    return pa.types.is_nested(t) and any(_needs_text(t.field(i).type, fmt)
-                                         for i in range(t.num_fields))
-
-
-def _portable_schema(schema: pa.Schema, names: list[str], fmt: str) -> pa.Schema:
-    return pa.schema([pa.field(n, pa.string() if _needs_text(f.type, fmt) else f.type)
-                      for n, f in zip(names, schema)])
-
-
-def _portable_batch(batch: pa.RecordBatch, names: list[str], fmt: str) -> pa.RecordBatch:
-    """Columns csv/parquet cannot hold (lists in CSV, intervals, unions) become JSON text."""
-    arrays = []
-    for col in batch.columns:
-        if _needs_text(col.type, fmt):
-            values = [None if v is None else _text(v) for v in _column_values(col)]
-            arrays.append(pa.array(values, pa.string()))
-        else:
-            arrays.append(col)
-    return pa.RecordBatch.from_arrays(arrays, names=names)
-
-
-def _text(value: Any) -> str:
-    plain = jsonable(value)
-    return plain if isinstance(plain, str) else json.dumps(plain, ensure_ascii=False)
-
-
-def _column_values(col) -> list:
-    """Python values of an Arrow column; values Python cannot hold (year 290309 BC) -> text."""
-    try:
-        return col.to_pylist()
-    except (ValueError, OverflowError, pa.ArrowException):
-        try:
-            return col.cast(pa.string()).to_pylist()
-        except (ValueError, pa.ArrowException):
-            return [str(v) for v in col]
-
-
-def _arrow_rows(table: pa.Table) -> list[tuple]:
-    columns = [_column_values(col) for col in table.columns]
-    return list(zip(*columns)) if columns else [() for _ in range(table.num_rows)]
-
-
-def jsonable(value: Any) -> Any:
-    """A JSON-safe version of a result value (NaN/inf -> None, dates -> ISO, maps -> dicts)."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, decimal.Decimal):
-        if not value.is_finite():
-            return None
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, pa.MonthDayNano):
-        return _interval_text(value)
-    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
-        return value.isoformat()
-    if isinstance(value, _dt.timedelta):
-        return str(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        items = list(value)
-        if items and all(isinstance(i, tuple) and len(i) == 2 for i in items):  # Arrow MAP
-            return {str(jsonable(k)): jsonable(v) for k, v in items}
-        return [jsonable(v) for v in items]
-    return str(value)
-
-
-def _interval_text(value) -> str:
-    """An Arrow month-day-nano interval as DuckDB prints INTERVAL ('1 year 2 days 01:00:00')."""
-    months, days, nanos = value.months, value.days, value.nanoseconds
-    parts = []
-    years, months = divmod(months, 12) if months >= 0 else (-((-months) // 12), -((-months) % 12))
-    for n, unit in ((years, "year"), (months, "month"), (days, "day")):
-        if n:
-            parts.append(f"{n} {unit}{'' if abs(n) == 1 else 's'}")
-    if nanos or not parts:
-        sign = "-" if nanos < 0 else ""
-        micros = abs(nanos) // 1000
-        secs, micros = divmod(micros, 1_000_000)
-        hours, rest = divmod(secs, 3600)
-        minutes, secs = divmod(rest, 60)
-        clock = f"{sign}{hours:02d}:{minutes:02d}:{secs:02d}"
-        parts.append(clock + (f".{micros:06d}" if micros else ""))
-    return " ".join(parts)
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(jsonable(value), ensure_ascii=False)
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    v = jsonable(value)
-    return "" if v is None else v
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,15 +10,12 @@ given. Exit status: 0 on success, 1 when the query is rejected or fails (message
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 from pathlib import Path
 
-from mteb_lb import safe_sql, warehouse
+from mteb_lb import output, safe_sql, warehouse
 
 FORMATS = ("table", "csv", "json", "parquet")
-MAX_CELL = 60
 
 
 def register(subparsers) -> None:
@@ -118,45 +115,12 @@ def _read_sql(args) -> str | None:
 
 def format_table(result: safe_sql.Result) -> str:
     """An aligned text table with a "(N rows[, truncated])" footer."""
-    names = [c.name for c in result.columns]
-    n = len(result.rows)
+    n = result.table.num_rows
     footer = f"({n} row{'' if n == 1 else 's'}{', truncated' if result.truncated else ''})\n"
-    if names == ["explain_key", "explain_value"]:  # EXPLAIN: print the plan as DuckDB draws it
+    if [c.name for c in result.columns] == ["explain_key", "explain_value"]:
+        # EXPLAIN: print the plan as DuckDB draws it
         return "".join(f"{value}\n" for _key, value in result.rows) + footer
-    cells = [[_cell(v) for v in row] for row in result.rows]
-    widths = [max([len(name)] + [len(r[i]) for r in cells]) for i, name in enumerate(names)]
-    right = [_is_numeric(c.type) for c in result.columns]
-
-    def line(values) -> str:
-        parts = [v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right)]
-        return " | ".join(parts).rstrip() + "\n"
-
-    out = [line(names), "-+-".join("-" * w for w in widths) + "\n"]
-    out.extend(line(r) for r in cells)
-    out.append(footer)
-    return "".join(out)
-
-
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-            "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
-
-
-def _is_numeric(type_: str) -> bool:
-    return type_.startswith(_NUMERIC)
-
-
-def _cell(value) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, float):
-        text = repr(value) if math.isfinite(value) else str(value)
-    elif isinstance(value, (list, tuple, dict)):
-        text = json.dumps(safe_sql.jsonable(value), ensure_ascii=False)
-    else:
-        v = safe_sql.jsonable(value)
-        text = v if isinstance(v, str) else str(v)
-    text = text.replace("\n", "\\n")
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    return output.text_table(result.table) + footer
 
 
 def _print_schema(objects: list[dict]) -> None:

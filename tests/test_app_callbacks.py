@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover
     from tests import fixtures as fx
 
 from app import state as st
+from mteb_lb import lbstate
 from dash_helpers import find, text_of
 
 DEFAULT = "Tiny(v1)"
@@ -151,7 +152,7 @@ def page(name: str):
     return sys.modules[f"app.pages.{name}"]
 
 
-def controls(lbpage, state: st.LeaderboardState) -> list:
+def controls(lbpage, state: lbstate.LeaderboardState) -> list:
     values = lbpage.state_to_controls(state)
     return [values[k] for k in lbpage.CONTROL_KEYS]
 
@@ -337,13 +338,13 @@ def test_unknown_benchmark_lists_valid_ones(lbpage):
 
 
 def test_malformed_parameters_warn_and_fall_back(lbpage):
-    layout = lbpage.layout(benchmark=DEFAULT, zs="sometimes", min_b="abc", tab="nope",
+    layout = lbpage.layout(benchmark=DEFAULT, zs="sometimes", min_params_b="abc", view="nope",
                            types=["Retrieval", "Bogus"], colour="red")
     warnings = text_of(find(layout, "lb-warnings"))
-    assert "zs=sometimes" in warnings and "min_b=abc" in warnings and "tab=nope" in warnings
+    assert "zero_shot=sometimes" in warnings and "min_params_b=abc" in warnings and "view=nope" in warnings
     assert "Bogus" in warnings and "colour" in warnings
-    assert find(layout, lbpage.CONTROLS["zs"]).value == "allow_all"
-    assert find(layout, lbpage.CONTROLS["types"]).value == ["Retrieval"]
+    assert find(layout, lbpage.CONTROLS["zero_shot"]).value == "allow_all"
+    assert find(layout, lbpage.CONTROLS["task_types"]).value == ["Retrieval"]
     assert find(layout, lbpage.GRID).rowData   # still a table
 
 
@@ -351,13 +352,14 @@ def test_zero_shot_column_and_filter_hidden_when_the_benchmark_says_so(lbpage):
     layout = lbpage.layout(benchmark=OTHER)
     cols = [c.get("colId") for c in find(layout, lbpage.GRID).columnDefs]
     assert "Zero-shot" not in cols and "Mean (Task)" in cols
-    zs_field = find_parent(layout, lbpage.CONTROLS["zs"])
+    zs_field = find_parent(layout, lbpage.CONTROLS["zero_shot"])
     assert zs_field.style == {"display": "none"}
-    out = lbpage.download_csv(1, None, OTHER, *controls(lbpage, st.LeaderboardState(
+    out = lbpage.download_csv(1, None, OTHER, *controls(lbpage, lbstate.LeaderboardState(
         benchmark=OTHER)))
-    assert "Zero-shot" not in out["content"].splitlines()[0]
+    # the download keeps every column of the official table (mteb's includes Zero-shot here too)
+    assert "Zero-shot" in out["content"].splitlines()[0]
     layout = lbpage.layout(benchmark=DEFAULT)
-    assert find_parent(layout, lbpage.CONTROLS["zs"]).style is None
+    assert find_parent(layout, lbpage.CONTROLS["zero_shot"]).style is None
 
 
 def find_parent(component, child_id, parent=None):
@@ -377,26 +379,26 @@ def find_parent(component, child_id, parent=None):
 
 
 def test_per_language_tab_only_when_the_benchmark_has_one(lbpage):
-    tabs = find(lbpage.layout(benchmark=DEFAULT), lbpage.CONTROLS["tab"])
+    tabs = find(lbpage.layout(benchmark=DEFAULT), lbpage.CONTROLS["view"])
     assert "per-language" in [t.value for t in tabs.children]
-    layout = lbpage.layout(benchmark=OTHER, tab="per-language")
-    tabs = find(layout, lbpage.CONTROLS["tab"])
+    layout = lbpage.layout(benchmark=OTHER, view="per-language")
+    tabs = find(layout, lbpage.CONTROLS["view"])
     assert "per-language" not in [t.value for t in tabs.children]
     assert tabs.value == "summary"
-    assert "no 'Performance per language' tab" in text_of(find(layout, "lb-warnings"))
+    assert "no 'Performance per language' view" in text_of(find(layout, "lb-warnings"))
 
 
 def test_layout_restores_every_control_from_the_url(lbpage):
-    state = st.LeaderboardState(
-        benchmark=DEFAULT, tab="per-task", query="org-a", min_b=0.05, max_b=1.0,
-        unknown_size=False, availability="open", instructions="no",
+    state = lbstate.LeaderboardState(
+        benchmark=DEFAULT, view="per-task", search="org-a", min_params_b=0.05, max_params_b=1.0,
+        keep_unknown_size=False, open_weights="yes", instructions="no",
         sentence_transformers=True, model_types=("dense",), zero_shot="remove_unknown",
         all_models=True, task_types=("Retrieval", "STS"), domains=("Medical", "Web"),
-        languages=("eng",), tasks=("TinyRetrieval", "TinySTS"), models=("org-a/small-open",),
+        languages=("eng",), tasks=("TinyRetrieval", "TinySTS"), selected=("org-a/small-open",),
         plot="time", sort=("TinyRetrieval", "asc"))
-    layout = lbpage.layout(**st.parse_search(st.encode_leaderboard(state)))
+    layout = lbpage.layout(**st.parse_search(lbstate.encode(state)))
     values = {k: find(layout, cid).value for k, cid in lbpage.CONTROLS.items()}
-    back = lbpage.controls_to_state(DEFAULT, values, models=state.models,
+    back = lbpage.controls_to_state(DEFAULT, values, selected=state.selected,
                                     plot=find(layout, lbpage.PLOT_TABS).value, sort=state.sort)
     assert back == state
     grid = find(layout, lbpage.GRID)
@@ -426,10 +428,10 @@ def view(lbpage, state):
 
 
 def test_update_view_filters(lbpage):
-    base = st.LeaderboardState(benchmark=DEFAULT)
+    base = lbstate.LeaderboardState(benchmark=DEFAULT)
     cases = {
-        "open": (replace(base, availability="open"), lambda m: m != "org-b/proprietary-api"),
-        "proprietary": (replace(base, availability="proprietary"),
+        "open": (replace(base, open_weights="yes"), lambda m: m != "org-b/proprietary-api"),
+        "proprietary": (replace(base, open_weights="no"),
                         lambda m: m == "org-b/proprietary-api"),
         "instructions": (replace(base, instructions="yes"),
                          lambda m: m in ("org-a/big-open", "org-b/proprietary-api")),
@@ -440,13 +442,13 @@ def test_update_view_filters(lbpage):
                        lambda m: m != "org-b/proprietary-api"),
         "zs-only": (replace(base, zero_shot="only_zero_shot"),
                     lambda m: m not in ("org-b/proprietary-api", "org-a/small-open")),
-        "size": (replace(base, min_b=0.2, max_b=1.0, unknown_size=False),
+        "size": (replace(base, min_params_b=0.2, max_params_b=1.0, keep_unknown_size=False),
                  lambda m: m in ("org-b/cross", "org-c/partial")),
-        "size+unknown": (replace(base, min_b=0.2, max_b=1.0, unknown_size=True),
+        "size+unknown": (replace(base, min_params_b=0.2, max_params_b=1.0, keep_unknown_size=True),
                          lambda m: m in ("org-b/cross", "org-c/partial",
                                          "org-b/proprietary-api")),
-        "search": (replace(base, query="org-c"), lambda m: m.startswith("org-c/")),
-        "search-several": (replace(base, query="SPARSE; big"),
+        "search": (replace(base, search="org-c"), lambda m: m.startswith("org-c/")),
+        "search-several": (replace(base, search="SPARSE; big"),
                            lambda m: m in ("org-c/sparse-one", "org-a/big-open")),
     }
     for name, (state, keep) in cases.items():
@@ -457,16 +459,16 @@ def test_update_view_filters(lbpage):
 
 
 def test_all_models_adds_the_unregistered_model(lbpage):
-    out = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, all_models=True))
+    out = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, all_models=True))
     assert models_of(out["rows"])[0] == UNREGISTERED
 
 
 def test_task_filters_recompute_the_columns(lbpage):
-    out = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, task_types=("Retrieval",)))
+    out = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, task_types=("Retrieval",)))
     cols = [c["colId"] for c in out["defs"]]
     assert "Retrieval" in cols and "STS" not in cols
     assert "2 of 6 tasks" in out["counts"]
-    out = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, tab="per-task",
+    out = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, view="per-task",
                                            tasks=("TinySTS", "TinyClustering")))
     leaves = [c["colId"] for c in _leaves(out["defs"])]
     assert leaves == ["Rank (Borda)", "Model", "TinySTS", "TinyClustering"]
@@ -475,53 +477,53 @@ def test_task_filters_recompute_the_columns(lbpage):
 
 
 def test_search_keeps_the_original_ranks(lbpage):
-    out = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, query="sparse"))
+    out = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, search="sparse"))
     rank_field = out["defs"][0]["field"]
-    full = view(lbpage, st.LeaderboardState(benchmark=DEFAULT))
+    full = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT))
     full_rank = {r["model"]: r[rank_field] for r in full["rows"]}
     assert out["rows"][0][rank_field] == full_rank["org-c/sparse-one"] > 1
     assert "1 of 6 models" in out["counts"]
 
 
 def test_filters_that_leave_nothing_say_so_and_reset(lbpage):
-    out = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, task_types=()))
+    out = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, task_types=()))
     assert out["rows"] == [] and out["empty_style"] == {}
     assert "No task is left" in out["empty_text"]
-    out = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, model_types=("late-interaction",)))
+    out = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, model_types=("late-interaction",)))
     assert "No model matches the model filters" in out["empty_text"] or out["rows"] == []
-    out = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, query="zzz-no-such"))
+    out = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, search="zzz-no-such"))
     assert out["rows"] == [] and "No model name matches" in out["empty_text"]
     assert out["defs"], "the columns stay"
     reset = lbpage.reset_filters(1, None, DEFAULT)
-    keys = [k for k in lbpage.CONTROL_KEYS if k != "tab"]
+    keys = [k for k in lbpage.CONTROL_KEYS if k != "view"]
     values = dict(zip(keys, reset))
-    values["tab"] = "summary"
-    assert lbpage.controls_to_state(DEFAULT, values) == st.LeaderboardState(benchmark=DEFAULT)
+    values["view"] = "summary"
+    assert lbpage.controls_to_state(DEFAULT, values) == lbstate.LeaderboardState(benchmark=DEFAULT)
 
 
 def test_tabs(lbpage):
-    per_task = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, tab="per-task"))
+    per_task = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, view="per-task"))
     assert [c["headerName"] for c in per_task["defs"] if "children" in c]
-    per_lang = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, tab="per-language"))
+    per_lang = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, view="per-language"))
     assert [c["colId"] for c in per_lang["defs"]][-2:] == ["eng-Latn", "deu-Latn"] or \
         {"eng-Latn", "deu-Latn"} <= {c["colId"] for c in per_lang["defs"]}
-    tasks = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, tab="tasks"))
+    tasks = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, view="tasks"))
     assert len(tasks["task_rows"]) == len(TASKS)
     assert tasks["grid_style"] == {"display": "none"} and tasks["task_style"] == {}
     assert tasks["plots_style"] == {"display": "none"}
 
 
 def test_sync_url_round_trips(lbpage):
-    state = st.LeaderboardState(benchmark=DEFAULT, availability="open", query="org",
+    state = lbstate.LeaderboardState(benchmark=DEFAULT, open_weights="yes", search="org",
                                 task_types=("Retrieval", "STS"))
     selected = [{"model": "org-a/big-open"}, {"model": "org-b/cross"}]
     column_state = [{"colId": "Model", "sort": None}, {"colId": "Retrieval", "sort": "desc",
                                                       "sortIndex": 0}]
     search, href, style, label = lbpage.sync_url("radar", selected, column_state, DEFAULT,
                                                  *controls(lbpage, state))
-    decoded, warnings = st.decode_leaderboard(search)
+    decoded, warnings = lbstate.decode(search)
     assert warnings == []
-    assert decoded == replace(state, models=("org-a/big-open", "org-b/cross"), plot="radar",
+    assert decoded == replace(state, selected=("org-a/big-open", "org-b/cross"), plot="radar",
                               sort=("Retrieval", "desc"))
     assert href == "/compare?model=org-a%2Fbig-open&model=org-b%2Fcross&benchmark=Tiny%28v1%29"
     assert style == {} and label == "Compare selected (2)"
@@ -531,8 +533,8 @@ def test_switch_benchmark_keeps_model_filters(lbpage):
     from dash._callback_context import context_value
     from dash._utils import AttributeDict
 
-    state = st.LeaderboardState(benchmark=DEFAULT, availability="open", query="org",
-                                task_types=("Retrieval",), tab="per-language")
+    state = lbstate.LeaderboardState(benchmark=DEFAULT, open_weights="yes", search="org",
+                                task_types=("Retrieval",), view="per-language")
     ids = [{"type": lbpage.MENU_BTN, "name": DEFAULT}, {"type": lbpage.MENU_BTN, "name": OTHER}]
     token = context_value.set(AttributeDict(triggered_inputs=[
         {"prop_id": json.dumps(ids[1], separators=(",", ":")) + ".n_clicks", "value": 1}]))
@@ -542,9 +544,9 @@ def test_switch_benchmark_keeps_model_filters(lbpage):
             *controls(lbpage, state))
     finally:
         context_value.reset(token)
-    decoded, _ = st.decode_leaderboard(search)
-    assert decoded == st.LeaderboardState(benchmark=OTHER, availability="open", query="org",
-                                          models=("org-a/big-open",))
+    decoded, _ = lbstate.decode(search)
+    assert decoded == lbstate.LeaderboardState(benchmark=OTHER, open_weights="yes", search="org",
+                                          selected=("org-a/big-open",))
     assert classes == ["lb-bench-btn", "lb-bench-btn active"]
     grid = find(body, lbpage.GRID)
     assert "org-b/proprietary-api" not in models_of(grid.rowData)
@@ -554,39 +556,39 @@ def test_switch_benchmark_keeps_model_filters(lbpage):
 def test_plot_figures(lbpage):
     for plot in ("size", "time", "radar"):
         fig = lbpage.update_plot("k", plot, [], DEFAULT,
-                                 *controls(lbpage, st.LeaderboardState(benchmark=DEFAULT)))
+                                 *controls(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT)))
         assert fig["data"], plot
-    size = lbpage.plot_figure(st.LeaderboardState(benchmark=DEFAULT))
+    size = lbpage.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT))
     assert size["layout"]["xaxis"]["type"] == "log"
     xs = [x for trace in size["data"][:2] for x in trace["x"]]
     assert 7.0 in xs and all(x > 0 for x in xs)            # unknown size left out
     assert "without a known size" in size["layout"]["title"]["text"]
-    time_fig = lbpage.plot_figure(st.LeaderboardState(benchmark=DEFAULT, plot="time"))
+    time_fig = lbpage.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, plot="time"))
     frontier = next(t for t in time_fig["data"] if t["name"] == "best so far")
     assert frontier["line"]["shape"] == "hv"
     assert frontier["y"] == sorted(frontier["y"])
-    radar = lbpage.plot_figure(st.LeaderboardState(benchmark=DEFAULT, plot="radar"))
+    radar = lbpage.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, plot="radar"))
     assert len(radar["data"]) == 5 and all(t["type"] == "scatterpolar" for t in radar["data"])
-    chosen = lbpage.plot_figure(st.LeaderboardState(
-        benchmark=DEFAULT, plot="radar", models=("org-c/sparse-one", "org-b/cross")))
+    chosen = lbpage.plot_figure(lbstate.LeaderboardState(
+        benchmark=DEFAULT, plot="radar", selected=("org-c/sparse-one", "org-b/cross")))
     assert [t["name"] for t in chosen["data"]] == ["cross", "sparse-one"]
 
 
 def test_plots_follow_filters(lbpage):
-    fig = lbpage.plot_figure(st.LeaderboardState(benchmark=DEFAULT, availability="proprietary"))
+    fig = lbpage.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, open_weights="no"))
     assert "known size" in json.dumps(fig)          # the only proprietary model has no size
-    empty = lbpage.plot_figure(st.LeaderboardState(benchmark=DEFAULT, query="nothing-matches"))
+    empty = lbpage.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, search="nothing-matches"))
     assert empty["data"] == [] and "nothing to plot" in empty["layout"]["annotations"][0]["text"]
 
 
 def test_download_csv_current_view(lbpage):
-    state = st.LeaderboardState(benchmark=DEFAULT, availability="open")
+    state = lbstate.LeaderboardState(benchmark=DEFAULT, open_weights="yes")
     out = lbpage.download_csv(1, [{"colId": "Mean (Task)", "sort": "asc"}], DEFAULT,
                               *controls(lbpage, state))
     assert out["filename"] == "Tiny_v1_summary.csv"
     rows = list(csv.DictReader(io.StringIO(out["content"])))
     assert rows[0].keys() >= {"Rank (Borda)", "Model", "Zero-shot", "Mean (Task)"}
-    assert "Release Date" not in rows[0]
+    assert "Release Date" in rows[0]   # every official column, as /api/table and the CLI
     assert "org-b/proprietary-api" not in [r["Model"] for r in rows]
     means = [float(r["Mean (Task)"]) for r in rows if r["Mean (Task)"]]
     assert means == sorted(means)
@@ -601,7 +603,7 @@ def test_download_csv_current_view(lbpage):
 
 
 def test_download_per_task_with_search(lbpage):
-    state = st.LeaderboardState(benchmark=DEFAULT, tab="per-task", query="org-a")
+    state = lbstate.LeaderboardState(benchmark=DEFAULT, view="per-task", search="org-a")
     out = lbpage.download_csv(1, None, DEFAULT, *controls(lbpage, state))
     rows = list(csv.reader(io.StringIO(out["content"])))
     assert rows[0][:3] == ["Rank (Borda)", "Model", "TinyRetrieval"]
@@ -700,7 +702,7 @@ def test_counts_explain_blank_means(lbpage):
     page = lbpage
     view = page.View(n_models=3, n_models_before_search=3, n_tasks=2, n_tasks_total=2,
                      blank_tasks=("FloresBitextMining",))
-    state, _ = st.decode_leaderboard({"benchmark": "x"})
+    state, _ = lbstate.decode({"benchmark": "x"})
     text = page.counts_text(view, state)
     assert text.startswith("3 models · 2 of 2 tasks · no model has a complete result on "
                            "FloresBitextMining, so the means over all tasks are blank")

@@ -175,7 +175,7 @@ def test_br002_switch_benchmark(dash_duo):
     until(lambda: dash_duo.find_element(".lb-bench-title").text == "Other benchmark",
           what="the other benchmark's title")
     assert query_of(dash_duo)["benchmark"] == [OTHER]
-    assert query_of(dash_duo)["avail"] == ["open"]      # model filters are kept
+    assert query_of(dash_duo)["open_weights"] == ["yes"]   # model filters are kept
     wait_models(dash_duo, [m for m in ALL_REGISTRY if m != "org-b/proprietary-api"])
     tabs = [t.text for t in dash_duo.driver.find_elements("css selector", "#lb-tabs .tab")]
     assert "Performance per language" not in tabs
@@ -189,24 +189,24 @@ def test_br003_model_filters_apply_and_clear(dash_duo):
     wait_models(dash_duo, ALL_REGISTRY)
     open_details(dash_duo, "Filter models")
     cases = [
-        ("#lb-avail input[value='open']", "#lb-avail input[value='']", "avail",
+        ("#lb-avail input[value='yes']", "#lb-avail input[value='']", "open_weights",
          [m for m in ALL_REGISTRY if m != "org-b/proprietary-api"]),
-        ("#lb-inst input[value='yes']", "#lb-inst input[value='']", "inst",
+        ("#lb-inst input[value='yes']", "#lb-inst input[value='']", "instructions",
          ["org-a/big-open", "org-b/proprietary-api"]),
-        ("#lb-zs input[value='remove_unknown']", "#lb-zs input[value='allow_all']", "zs",
+        ("#lb-zs input[value='remove_unknown']", "#lb-zs input[value='allow_all']", "zero_shot",
          [m for m in ALL_REGISTRY if m != "org-b/proprietary-api"]),
-        ("#lb-st input[value='st']", "#lb-st input[value='st']", "st",
+        ("#lb-st input[value='st']", "#lb-st input[value='st']", "sentence_transformers",
          [m for m in ALL_REGISTRY if m not in ("org-b/proprietary-api", "org-b/cross")]),
-        ("#lb-mtypes input[value='dense']", "#lb-mtypes input[value='dense']", "mtypes",
+        ("#lb-mtypes input[value='dense']", "#lb-mtypes input[value='dense']", "model_types",
          ["org-b/cross", "org-c/sparse-one"]),
-        ("#lb-all input[value='all']", "#lb-all input[value='all']", "all",
+        ("#lb-all input[value='all']", "#lb-all input[value='all']", "all_models",
          ALL_REGISTRY + [UNREGISTERED]),
     ]
     for apply, clear, key, expected in cases:
         click(dash_duo, apply)
         wait_models(dash_duo, expected, what=f"rows after {key}")
         until(lambda: key in query_of(dash_duo), what=f"{key} in the URL")
-        if key != "all":
+        if key != "all_models":
             assert dash_duo.find_element("#lb-chips").text.startswith("Active filters")
         click(dash_duo, clear)
         wait_models(dash_duo, ALL_REGISTRY, what=f"rows after clearing {key}")
@@ -225,21 +225,22 @@ def test_br004_size_slider_and_unknown_sizes(dash_duo):
     width = slider.size["width"]
     ActionChains(dash_duo.driver).drag_and_drop_by_offset(handles[1], -int(width * 0.45), 0) \
         .perform()
-    until(lambda: "max_b" in query_of(dash_duo), what="max_b in the URL")
-    max_b = float(query_of(dash_duo)["max_b"][0])
+    until(lambda: "max_params_b" in query_of(dash_duo), what="max_params_b in the URL")
+    max_b = float(query_of(dash_duo)["max_params_b"][0])
     label = dash_duo.find_element("#lb-size-label").text
     assert label.startswith("any –"), label
-    expected = [m for m in ALL_REGISTRY if _size(m) is None or _size(m) <= max_b * 1e9]
+    # as the official board: a bound drops models of unknown size
+    expected = [m for m in ALL_REGISTRY if _size(m) is not None and _size(m) <= max_b * 1e9]
     wait_models(dash_duo, expected, what="rows under the size bound")
     assert "org-a/big-open" not in grid_models(dash_duo)
-    assert "org-b/proprietary-api" in grid_models(dash_duo)       # unknown size kept
-    click(dash_duo, "#lb-size-unknown input[value='keep']")       # untick: known sizes only
-    until(lambda: "org-b/proprietary-api" not in grid_models(dash_duo), what="unknown dropped")
-    assert query_of(dash_duo)["unknown_size"] == ["0"]
+    assert "org-b/proprietary-api" not in grid_models(dash_duo)   # unknown size dropped
+    click(dash_duo, "#lb-size-unknown input[value='keep']")       # tick: keep unknown sizes
+    until(lambda: "org-b/proprietary-api" in grid_models(dash_duo), what="unknown kept")
+    assert query_of(dash_duo)["keep_unknown_size"] == ["1"]
     shot(dash_duo, "size_filter")
     click(dash_duo, "#lb-reset")
     wait_models(dash_duo, ALL_REGISTRY, what="reset")
-    until(lambda: "max_b" not in query_of(dash_duo), what="size gone from the URL")
+    until(lambda: "max_params_b" not in query_of(dash_duo), what="size gone from the URL")
 
 
 def _size(model: str):
@@ -253,15 +254,15 @@ def test_br005_task_filters_and_empty_state(dash_duo):
     until(lambda: not dash_duo.driver.find_elements(
         "css selector", "#lb-grid .ag-header-cell[col-id='Retrieval']"), what="column gone")
     until(lambda: "4 of 6 tasks" in dash_duo.find_element("#lb-counts").text, what="counts")
-    assert "Retrieval" not in query_of(dash_duo)["types"]
+    assert "Retrieval" not in query_of(dash_duo)["task_types"]
     click(dash_duo, "#lb-types input[value='Retrieval']")
-    until(lambda: "types" not in query_of(dash_duo), what="types cleared")
+    until(lambda: "task_types" not in query_of(dash_duo), what="types cleared")
     # languages (a searchable dropdown)
     dropdown = click(dash_duo, "#lb-langs")
     dash_duo.driver.switch_to.active_element.send_keys("deu")
     until(lambda: [o for o in dash_duo.driver.find_elements("css selector", "[role='option']")
                    if o.text.startswith("deu")], what="deu option")[0].click()
-    until(lambda: query_of(dash_duo).get("langs") == ["deu"], what="langs=deu")
+    until(lambda: query_of(dash_duo).get("languages") == ["deu"], what="languages=deu")
     until(lambda: "1 of 6 tasks" in dash_duo.find_element("#lb-counts").text,
           what="one task left (TinySTS has German)")
     assert dropdown is not None
@@ -275,7 +276,7 @@ def test_br005_task_filters_and_empty_state(dash_duo):
     click(dash_duo, "#lb-reset-empty")
     wait_models(dash_duo, ALL_REGISTRY, what="rows after the one-click reset")
     until(lambda: not dash_duo.find_element("#lb-empty").is_displayed(), what="notice hidden")
-    assert "langs" not in query_of(dash_duo) and "types" not in query_of(dash_duo)
+    assert "languages" not in query_of(dash_duo) and "task_types" not in query_of(dash_duo)
     assert severe_logs(dash_duo) == []
 
 
@@ -296,7 +297,7 @@ def test_br006_sort_a_column_and_keep_it_on_reload(dash_duo):
     assert header.get_attribute("aria-sort") == "descending"
     # a filter change keeps the sort
     open_details(dash_duo, "Filter models")
-    click(dash_duo, "#lb-avail input[value='open']")
+    click(dash_duo, "#lb-avail input[value='yes']")
     until(lambda: "org-b/proprietary-api" not in grid_models(dash_duo), what="filtered")
     header = dash_duo.find_element("#lb-grid .ag-header-cell[col-id='Max Tokens']")
     assert header.get_attribute("aria-sort") == "descending"
@@ -309,7 +310,7 @@ def test_br007_search(dash_duo):
     box = dash_duo.wait_for_element("#lb-search")
     box.send_keys("org-c")
     wait_models(dash_duo, ["org-c/sparse-one", "org-c/partial"], what="search results")
-    assert query_of(dash_duo)["q"] == ["org-c"]
+    assert query_of(dash_duo)["search"] == ["org-c"]
     until(lambda: "2 of 6 models" in dash_duo.find_element("#lb-counts").text, what="counts")
     box.send_keys("-nothing")
     until(lambda: dash_duo.find_element("#lb-empty").is_displayed(), what="no match notice")
@@ -342,7 +343,7 @@ def test_br009_tabs(dash_duo):
         [t for t in dash_duo.driver.find_elements("css selector", "#lb-tabs .tab")
          if t.text == label][0].click()
         dash_duo.wait_for_element(f"#lb-grid .ag-header-cell[col-id='{probe}']")
-        assert query_of(dash_duo)["tab"] == [tab]
+        assert query_of(dash_duo)["view"] == [tab]
         shot(dash_duo, f"tab_{tab}")
     [t for t in dash_duo.driver.find_elements("css selector", "#lb-tabs .tab")
      if t.text == "Task information"][0].click()
@@ -361,7 +362,7 @@ def test_br010_plots_and_selection(dash_duo):
         "css selector", "#lb-grid .ag-pinned-left-cols-container .ag-row .ag-checkbox-input")
     boxes[1].click()
     boxes[3].click()
-    until(lambda: len(query_of(dash_duo).get("model", [])) == 2, what="selection in URL")
+    until(lambda: len(query_of(dash_duo).get("selected", [])) == 2, what="selection in URL")
     [t for t in dash_duo.driver.find_elements("css selector", "#lb-plot-tabs .tab")
      if "radar" in t.text][0].click()
     until(lambda: len(dash_duo.driver.find_elements(
@@ -442,7 +443,7 @@ def test_br013_reload_a_url_with_state(dash_duo):
         "css selector", "#lb-grid .ag-pinned-left-cols-container .ag-row-selected")
     assert len(selected) == 1
     assert dash_duo.find_element("#lb-search").get_attribute("value") == "org"
-    assert dash_duo.find_element("#lb-avail input[value='open']").is_selected()
+    assert dash_duo.find_element("#lb-avail input[value='yes']").is_selected()
     shot(dash_duo, "reloaded_state")
 
 
@@ -458,7 +459,7 @@ def test_br014_malformed_urls(dash_duo):
           what="a valid benchmark from the list")
     go(dash_duo, "/?zs=sometimes&min_b=abc&types=Bogus&colour=red")
     warning = dash_duo.wait_for_element("#lb-warnings")
-    for needle in ("zs=sometimes", "min_b=abc", "Bogus", "colour"):
+    for needle in ("zero_shot=sometimes", "min_params_b=abc", "Bogus", "colour"):
         assert needle in warning.text
     wait_models(dash_duo, ALL_REGISTRY, what="the default table despite the bad link")
     shot(dash_duo, "malformed_parameters")
@@ -484,13 +485,13 @@ def test_br016_back_button_and_copy_link(dash_duo):
     go(dash_duo, "/")
     wait_models(dash_duo, ALL_REGISTRY)
     open_details(dash_duo, "Filter models")
-    click(dash_duo, "#lb-avail input[value='proprietary']")
+    click(dash_duo, "#lb-avail input[value='no']")
     wait_models(dash_duo, ["org-b/proprietary-api"], what="proprietary only")
-    until(lambda: query_of(dash_duo).get("avail") == ["proprietary"], what="avail in URL")
+    until(lambda: query_of(dash_duo).get("open_weights") == ["no"], what="open_weights in URL")
     click(dash_duo, "#lb-copy")
     until(lambda: "Link copied" in dash_duo.find_element("#lb-copy").text, what="copied")
     dash_duo.driver.back()                       # the previous state, rebuilt from the URL
     wait_models(dash_duo, ALL_REGISTRY, what="rows after going back")
-    assert "avail" not in query_of(dash_duo)
+    assert "open_weights" not in query_of(dash_duo)
     dash_duo.driver.forward()
     wait_models(dash_duo, ["org-b/proprietary-api"], what="rows after going forward")

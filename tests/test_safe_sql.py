@@ -11,7 +11,7 @@ import time
 import pyarrow.parquet as pq
 import pytest
 
-from mteb_lb import db, safe_sql
+from mteb_lb import db, output, safe_sql
 
 try:
     from sqlfixture import E5_SMALL, no_build, sql_env, sql_warehouse  # noqa: F401
@@ -461,7 +461,7 @@ def test_export_csv_streams_the_full_result(sql_env):
                         batch_size=10000)
     assert n == 250000
     lines = out.getvalue().decode().splitlines()
-    assert lines[0] == '"i","j"'
+    assert lines[0] == 'i,j'
     assert lines[1] == "0,0" and lines[-1] == "249999,499998"
     assert len(lines) == 250001
 
@@ -470,7 +470,7 @@ def test_export_csv_nested_and_nan(sql_env):
     out = io.BytesIO()
     safe_sql.export("select model_name, languages from scores where entry_id = 1048576",
                     "csv", out)
-    assert out.getvalue().decode() == '"model_name","languages"\n"org/small-de","[""deu-Latn""]"\n'
+    assert out.getvalue().decode() == 'model_name,languages\norg/small-de,"[""deu-Latn""]"\n'
 
 
 def test_export_parquet_roundtrip(sql_env, tmp_path):
@@ -616,14 +616,14 @@ def test_jsonable():
     import datetime as dt
     import decimal
 
-    assert safe_sql.jsonable(float("nan")) is None
-    assert safe_sql.jsonable(float("-inf")) is None
-    assert safe_sql.jsonable(dt.date(2024, 1, 2)) == "2024-01-02"
-    assert safe_sql.jsonable([1.0, float("inf"), {"a": float("nan")}]) == [1.0, None, {"a": None}]
-    assert safe_sql.jsonable([("k", 1), ("l", 2)]) == {"k": 1, "l": 2}
-    assert safe_sql.jsonable(decimal.Decimal("1.50")) == 1.5
-    assert safe_sql.jsonable(decimal.Decimal("12345678901234567890")) == 12345678901234567890
-    assert safe_sql.jsonable(b"\x00\xff") == "00ff"
+    assert output.jsonable(float("nan")) is None
+    assert output.jsonable(float("-inf")) is None
+    assert output.jsonable(dt.date(2024, 1, 2)) == "2024-01-02"
+    assert output.jsonable([1.0, float("inf"), {"a": float("nan")}]) == [1.0, None, {"a": None}]
+    assert output.jsonable([("k", 1), ("l", 2)]) == {"k": 1, "l": 2}
+    assert output.jsonable(decimal.Decimal("1.50")) == 1.5
+    assert output.jsonable(decimal.Decimal("12345678901234567890")) == 12345678901234567890
+    assert output.jsonable(b"\x00\xff") == "00ff"
 
 
 def test_error_to_dict():

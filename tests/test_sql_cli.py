@@ -76,9 +76,9 @@ def test_csv_to_stdout(sql_env, capsys, monkeypatch):
     code, out, _ = cli(capsys, monkeypatch, "select name, type from tasks order by name",
                        "--format", "csv")
     assert code == 0
-    assert out == ('"name","type"\n"Banking77Classification","Classification"\n'
-                   '"GermanQuAD-Retrieval","Retrieval"\n"NFCorpus","Retrieval"\n'
-                   '"XMarket","Retrieval"\n')
+    assert out == ('name,type\nBanking77Classification,Classification\n'
+                   'GermanQuAD-Retrieval,Retrieval\nNFCorpus,Retrieval\n'
+                   'XMarket,Retrieval\n')
 
 
 def test_csv_is_not_capped_by_default(sql_env, capsys, monkeypatch):
@@ -128,18 +128,18 @@ def test_sql_from_file(sql_env, capsys, monkeypatch, tmp_path):
     query = tmp_path / "q.sql"
     query.write_text("-- count the tasks\nselect count(*) as n from tasks\n")
     code, out, _ = cli(capsys, monkeypatch, "--file", str(query), "--format", "csv")
-    assert (code, out) == (0, '"n"\n4\n')
+    assert (code, out) == (0, 'n\n4\n')
 
 
 def test_sql_from_stdin_dash(sql_env, capsys, monkeypatch):
     code, out, _ = cli(capsys, monkeypatch, "-", "--format", "csv",
                        stdin="select count(*) as n from files")
-    assert (code, out) == (0, '"n"\n10\n')
+    assert (code, out) == (0, 'n\n10\n')
 
 
 def test_sql_from_piped_stdin_without_argument(sql_env, capsys, monkeypatch):
     code, out, _ = cli(capsys, monkeypatch, "--format", "csv", stdin="select 7 as n")
-    assert (code, out) == (0, '"n"\n7\n')
+    assert (code, out) == (0, 'n\n7\n')
 
 
 def test_no_sql_on_a_terminal_is_a_usage_error(sql_env, capsys, monkeypatch):
@@ -231,7 +231,7 @@ def _console(args, sql_warehouse_root, stdin=None, warehouse=None):
 
 def test_console_script_end_to_end(sql_warehouse, tmp_path):
     done = _console(["--format", "csv"], sql_warehouse, stdin="select count(*) as n from scores")
-    assert (done.returncode, done.stdout) == (0, '"n"\n10\n'), done.stderr
+    assert (done.returncode, done.stdout) == (0, 'n\n10\n'), done.stderr
     done = _console(["copy scores to '/tmp/x.csv'"], sql_warehouse)
     assert done.returncode == 1 and "COPY statements are not allowed" in done.stderr
     empty = tmp_path / "empty"

@@ -16,8 +16,6 @@ attached to an app by ``register_callbacks(app)``.
 
 # No `from __future__ import annotations` here: Dash executes page modules before they are in
 # sys.modules, and dataclasses then cannot resolve string annotations.
-import csv
-import io
 import logging
 import math
 import re
@@ -32,7 +30,8 @@ from app import grid as gridmod
 from app import state as st
 from app.main import no_build
 from mteb_lb import warehouse
-from mteb_lb.rankings import RankingError, leaderboard
+from mteb_lb import lbstate, output
+from mteb_lb.rankings import RankingError, leaderboard, search_rows
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +52,13 @@ PLOT = "lb-plot"
 PLOT_TABS = "lb-plot-tabs"
 VIEW_KEY = "lb-view-key"
 
-# Control key -> component id; every control's property is "value".
+# State field (or "size": the two size bounds) -> component id; the property is "value".
 CONTROLS = {
-    "tab": "lb-tabs", "search": "lb-search", "size": "lb-size", "size_unknown": "lb-size-unknown",
-    "avail": "lb-avail", "inst": "lb-inst", "st": "lb-st", "mtypes": "lb-mtypes", "zs": "lb-zs",
-    "all": "lb-all", "types": "lb-types", "doms": "lb-doms", "mods": "lb-mods",
-    "langs": "lb-langs", "tasks": "lb-tasks",
+    "view": "lb-tabs", "search": "lb-search", "size": "lb-size",
+    "keep_unknown_size": "lb-size-unknown", "open_weights": "lb-avail", "instructions": "lb-inst",
+    "sentence_transformers": "lb-st", "model_types": "lb-mtypes", "zero_shot": "lb-zs",
+    "all_models": "lb-all", "task_types": "lb-types", "domains": "lb-doms",
+    "modalities": "lb-mods", "languages": "lb-langs", "tasks": "lb-tasks",
 }
 CONTROL_KEYS = tuple(CONTROLS)
 
@@ -126,60 +126,52 @@ def _selection(value, options: list[str]) -> tuple[str, ...] | None:
     return tuple(o for o in options if o in chosen) + tuple(c for c in chosen if c not in options)
 
 
-def controls_to_state(benchmark: str, values: dict, *, models=(), plot: str = "size",
-                      sort=None) -> st.LeaderboardState:
+def controls_to_state(benchmark: str, values: dict, *, selected=(), plot: str = "size",
+                      sort=None) -> lbstate.LeaderboardState:
     """The control values of a page (keyed as CONTROLS) -> a LeaderboardState."""
     opts = leaderboard().options(benchmark)
     scale = SizeScale.of(opts.params_range_b)
     min_b, max_b = scale.bounds(values.get("size")) if scale else (None, None)
-    langs = tuple(values.get("langs") or ())
-    tasks = tuple(values.get("tasks") or ())
-    return st.LeaderboardState(
+    return lbstate.LeaderboardState(
         benchmark=benchmark,
-        tab=values.get("tab") if values.get("tab") in st.TABS else "summary",
-        query=(values.get("search") or "").strip(),
-        min_b=min_b, max_b=max_b,
-        unknown_size="keep" in (values.get("size_unknown") or []),
-        availability=values.get("avail") or None,
-        instructions=values.get("inst") or None,
-        sentence_transformers="st" in (values.get("st") or []),
-        model_types=_selection(values.get("mtypes"), opts.model_types),
-        zero_shot=values.get("zs") or "allow_all",
-        all_models="all" in (values.get("all") or []),
-        task_types=_selection(values.get("types"), opts.task_types),
-        domains=_selection(values.get("doms"), opts.domains),
-        modalities=_selection(values.get("mods"), opts.modalities),
-        languages=langs or None, tasks=tasks or None,
-        models=tuple(models or ()), plot=plot if plot in st.PLOTS else "size", sort=sort,
+        view=values.get("view") if values.get("view") in lbstate.VIEWS else "summary",
+        search=(values.get("search") or "").strip(),
+        min_params_b=min_b, max_params_b=max_b,
+        keep_unknown_size="keep" in (values.get("keep_unknown_size") or []),
+        open_weights=values.get("open_weights") or None,
+        instructions=values.get("instructions") or None,
+        sentence_transformers="st" in (values.get("sentence_transformers") or []),
+        model_types=_selection(values.get("model_types"), opts.model_types),
+        zero_shot=values.get("zero_shot") or "allow_all",
+        all_models="all" in (values.get("all_models") or []),
+        task_types=_selection(values.get("task_types"), opts.task_types),
+        domains=_selection(values.get("domains"), opts.domains),
+        modalities=_selection(values.get("modalities"), opts.modalities),
+        languages=tuple(values.get("languages") or ()) or None,
+        tasks=tuple(values.get("tasks") or ()) or None,
+        selected=tuple(selected or ()), plot=plot if plot in lbstate.PLOTS else "size",
+        sort=sort,
     )
 
 
-def state_to_controls(state: st.LeaderboardState) -> dict:
+def state_to_controls(state: lbstate.LeaderboardState) -> dict:
     """The inverse of controls_to_state: each control's value for a state."""
     opts = leaderboard().options(state.benchmark)
     scale = SizeScale.of(opts.params_range_b)
     return {
-        "tab": state.tab, "search": state.query,
-        "size": scale.value(state.min_b, state.max_b) if scale else [0, 1],
-        "size_unknown": ["keep"] if state.unknown_size else [],
-        "avail": state.availability or "", "inst": state.instructions or "",
-        "st": ["st"] if state.sentence_transformers else [],
-        "mtypes": list(opts.model_types if state.model_types is None else state.model_types),
-        "zs": state.zero_shot, "all": ["all"] if state.all_models else [],
-        "types": list(opts.task_types if state.task_types is None else state.task_types),
-        "doms": list(opts.domains if state.domains is None else state.domains),
-        "mods": list(opts.modalities if state.modalities is None else state.modalities),
-        "langs": list(state.languages or []), "tasks": list(state.tasks or []),
+        "view": state.view, "search": state.search,
+        "size": scale.value(state.min_params_b, state.max_params_b) if scale else [0, 1],
+        "keep_unknown_size": ["keep"] if state.keep_unknown_size else [],
+        "open_weights": state.open_weights or "", "instructions": state.instructions or "",
+        "sentence_transformers": ["st"] if state.sentence_transformers else [],
+        "model_types": list(opts.model_types if state.model_types is None
+                            else state.model_types),
+        "zero_shot": state.zero_shot, "all_models": ["all"] if state.all_models else [],
+        "task_types": list(opts.task_types if state.task_types is None else state.task_types),
+        "domains": list(opts.domains if state.domains is None else state.domains),
+        "modalities": list(opts.modalities if state.modalities is None else state.modalities),
+        "languages": list(state.languages or []), "tasks": list(state.tasks or []),
     }
-
-
-def valid_values(benchmark: str) -> dict[str, list[str]]:
-    lb = leaderboard()
-    opts = lb.options(benchmark)
-    tabs = [t for t in st.TABS if t != "per-language" or lb.benchmark(benchmark).has_language_view]
-    return {"task_types": opts.task_types, "domains": opts.domains,
-            "modalities": opts.modalities, "languages": opts.languages, "tasks": opts.tasks,
-            "model_types": opts.model_types, "tabs": tabs}
 
 
 def sort_from_column_state(column_state) -> tuple[str, str] | None:
@@ -240,66 +232,25 @@ def task_metas(benchmark: str) -> dict[str, dict]:
     return _TASK_METAS[key]
 
 
-def matches(name: str, query: str) -> bool:
-    """Quick search: case-insensitive substring of the model name (which starts with the
-    organisation); several terms separated by ';' match any."""
-    terms = [t.strip().lower() for t in query.split(";") if t.strip()]
-    return not terms or any(t in (name or "").lower() for t in terms)
-
-
-def search_filter(table: pa.Table, query: str) -> pa.Table:
-    if not query or "Model" not in table.column_names:
-        return table
-    mask = [matches(m, query) for m in table.column("Model").to_pylist()]
-    return table.filter(pa.array(mask, pa.bool_()))
-
-
-def view_table(state: st.LeaderboardState, *, search: bool = True) -> pa.Table:
-    """The rankings table of the state's tab, search applied (official columns, unrounded)."""
-    lb = leaderboard()
-    filters = state.filters()
-    name = state.benchmark
-    if state.tab == "tasks":
-        return lb.task_info(name, filters)
-    summary = lb.summary(name, filters)
-    if state.tab == "summary":
-        table = summary
-    elif state.tab == "per-task":
-        table = _with_rank(lb.per_task(name, filters), summary)
-    else:
-        table = lb.per_language(name, filters)
-    return search_filter(table, state.query) if search else table
-
-
-def _with_rank(table: pa.Table, summary: pa.Table) -> pa.Table:
-    """Prepend the summary's Borda rank to a per-task table (same filters, same order)."""
-    if "Rank (Borda)" not in summary.column_names or "Model" not in table.column_names:
-        return table
-    ranks = dict(zip(summary.column("Model").to_pylist(),
-                     summary.column("Rank (Borda)").to_pylist()))
-    column = pa.array([ranks.get(m) for m in table.column("Model").to_pylist()], pa.int64())
-    return table.add_column(0, "Rank (Borda)", column)
-
-
-def compute_view(state: st.LeaderboardState) -> View:
+def compute_view(state: lbstate.LeaderboardState) -> View:
     lb = leaderboard()
     bench = lb.benchmark(state.benchmark)
     filters = state.filters()
     view = View(n_tasks_total=len(bench.task_names))
     try:
         view.n_tasks = len(lb.selected_tasks(bench.name, filters))
-        unsearched_table = view_table(state, search=False)
-        table = search_filter(unsearched_table, state.query)
+        unsearched_table = lb.view(replace(state, search="", sort=None))
+        table = search_rows(unsearched_table, state.search)
     except RankingError as exc:
         view.error = str(exc)
         return view
     except Exception as exc:  # a broken build or query: say so, keep the page usable
-        log.exception("leaderboard view failed for %s", st.encode_leaderboard(state))
+        log.exception("leaderboard view failed for %s", lbstate.encode(state))
         view.error = (f"This table could not be computed ({type(exc).__name__}: {exc}). "
                       "Try another tab or benchmark; the build status page tells which data "
                       "is served.")
         return view
-    if state.tab == "tasks":
+    if state.view == "tasks":
         view.task_grid = gridmod.task_info_grid(table)
         view.n_models = view.n_models_before_search = 0
         if table.num_rows == 0:
@@ -311,11 +262,11 @@ def compute_view(state: st.LeaderboardState) -> View:
     metas = task_metas(bench.name)
     metrics, counts = gridmod.type_metric_info(lb.selected_tasks(bench.name, filters), metas.get)
     view.grid = gridmod.model_grid(
-        table, view=state.tab, show_zero_shot=bench.show_zero_shot, task_meta=metas.get,
+        table, view=state.view, show_zero_shot=bench.show_zero_shot, task_meta=metas.get,
         type_metrics=metrics, type_counts=counts, links=_model_links(),
         href_base=dash.get_relative_path("/model"), sort=state.sort,
-        trained=lb.trained_tasks() if state.tab == "per-task" else None)
-    if state.tab == "summary" and table.num_rows:
+        trained=lb.trained_tasks() if state.view == "per-task" else None)
+    if state.view == "summary" and table.num_rows:
         view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))
     if view.n_tasks == 0:
         view.empty = ("No task is left: the task type, domain, modality, language and task "
@@ -323,21 +274,21 @@ def compute_view(state: st.LeaderboardState) -> View:
     elif unsearched == 0:
         view.empty = "No model matches the model filters."
     elif table.num_rows == 0:
-        view.empty = (f"No model name matches “{state.query}” ({unsearched} models match the "
+        view.empty = (f"No model name matches “{state.search}” ({unsearched} models match the "
                       "filters). Search looks for a part of the name or organisation; separate "
                       "several with ';'.")
     return view
 
 
-def counts_text(view: View, state: st.LeaderboardState) -> str:
+def counts_text(view: View, state: lbstate.LeaderboardState) -> str:
     if view.error:
         return ""
-    if state.tab == "tasks":
+    if state.view == "tasks":
         return f"{view.n_tasks} of {view.n_tasks_total} tasks"
     models = (f"{view.n_models} of {view.n_models_before_search} models"
               if view.n_models != view.n_models_before_search else f"{view.n_models} models")
     text = f"{models} · {view.n_tasks} of {view.n_tasks_total} tasks"
-    if state.tab == "per-task":
+    if state.view == "per-task":
         text += " · ⚠ marks a score on a task the model was trained on (not zero-shot)"
     if view.blank_tasks:
         names = ", ".join(view.blank_tasks[:3]) + (" …" if len(view.blank_tasks) > 3 else "")
@@ -351,38 +302,15 @@ def counts_text(view: View, state: st.LeaderboardState) -> str:
 # CSV
 # --------------------------------------------------------------------------------------------
 
-def view_csv(state: st.LeaderboardState) -> str:
-    """The current view as CSV: official column names, unrounded values, the grid's sort."""
-    lb = leaderboard()
-    bench = lb.benchmark(state.benchmark)
-    table = view_table(state)
-    columns = (gridmod.visible_columns(table, show_zero_shot=bench.show_zero_shot)
-               if state.tab != "tasks" else table.column_names)
-    rows = table.select(columns).to_pylist()
-    if state.sort and state.sort[0] in columns:
-        key, descending = state.sort[0], state.sort[1] == "desc"
-        present = [r for r in rows if r.get(key) is not None]
-        missing = [r for r in rows if r.get(key) is None]
-        rows = sorted(present, key=lambda r: r[key], reverse=descending) + missing
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if row[c] is None else _csv_value(row[c]) for c in columns])
-    return out.getvalue()
+def view_csv(state: lbstate.LeaderboardState) -> str:
+    """The current view as CSV: what `/api/table?format=csv` and `mteb-lb table` give for the
+    same state (official column names, unrounded values, the grid's sort)."""
+    return output.to_text(leaderboard().view(state), "csv")
 
 
-def _csv_value(value):
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
-def csv_filename(state: st.LeaderboardState) -> str:
+def csv_filename(state: lbstate.LeaderboardState) -> str:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", state.benchmark or "leaderboard").strip("_")
-    return f"{slug}_{state.tab.replace('-', '_')}.csv"
+    return f"{slug}_{state.view.replace('-', '_')}.csv"
 
 
 # --------------------------------------------------------------------------------------------
@@ -586,11 +514,11 @@ def _type_columns(bench, summary_rows) -> set[str]:
             and not c.startswith("Mean")}
 
 
-def plot_figure(state: st.LeaderboardState) -> dict:
+def plot_figure(state: lbstate.LeaderboardState) -> dict:
     lb = leaderboard()
     bench = lb.benchmark(state.benchmark)
     try:
-        summary = search_filter(lb.summary(bench.name, state.filters()), state.query)
+        summary = search_rows(lb.summary(bench.name, state.filters()), state.search)
     except RankingError as exc:
         return _empty_figure(str(exc))
     except Exception as exc:
@@ -599,7 +527,7 @@ def plot_figure(state: st.LeaderboardState) -> dict:
     if summary.num_rows == 0:
         return _empty_figure("No model matches the filters: nothing to plot.")
     rows = summary.to_pylist()
-    selected = set(state.models)
+    selected = set(state.selected)
     if state.plot == "radar":
         chosen, types, title = radar_rows(rows, bench, selected)
         if selected and not chosen:
@@ -620,7 +548,7 @@ def plot_figure(state: st.LeaderboardState) -> dict:
 # --------------------------------------------------------------------------------------------
 
 def layout(**query):
-    state, warnings = st.decode_leaderboard(query)
+    state, warnings = lbstate.decode(query)
     try:
         lb = leaderboard()
         benchmarks = lb.benchmarks()
@@ -636,7 +564,11 @@ def layout(**query):
             html.Div(id=BODY, className="lb-body",
                      children=unknown_benchmark(state.benchmark, benchmarks, menu, warnings)),
         ])
-    state, more = st.check_leaderboard(state, valid_values(state.benchmark))
+    state, more = lbstate.check(state, leaderboard().valid_values(state.benchmark))
+    if state.models is not None:
+        more.append("'models' narrows the tables of /api/table and mteb-lb table; on this page "
+                    "the search box does that (names separated by ';'), so it was ignored.")
+        state = replace(state, models=None)
     return html.Div(className="lb-page", children=[
         dcc.Location(id=URL, refresh=False),
         sidebar(menu, benchmarks, state.benchmark),
@@ -651,7 +583,7 @@ def unknown_benchmark(name: str, benchmarks: dict, menu: dict, warnings=()) -> l
     close = [b for b in benchmarks if name and name.lower()[:6] in b.lower()][:5]
 
     def link(b):
-        return dcc.Link(b, href=st.leaderboard_href(st.LeaderboardState(benchmark=b)),
+        return dcc.Link(b, href=st.leaderboard_href(lbstate.LeaderboardState(benchmark=b)),
                         className="lb-chip-link")
 
     return [
@@ -735,21 +667,21 @@ def _menu_items(items: list[dict], active: str | None, benchmarks: dict,
 
 def _bench_button(name: str, label: str, active: str | None, as_links: bool = False):
     if as_links:
-        return dcc.Link(label, href=st.leaderboard_href(st.LeaderboardState(benchmark=name)),
+        return dcc.Link(label, href=st.leaderboard_href(lbstate.LeaderboardState(benchmark=name)),
                         title=name, className="lb-bench-btn")
     return html.Button(label, id={"type": MENU_BTN, "name": name}, title=name,
                        className="lb-bench-btn" + (" active" if name == active else ""))
 
 
-def build_body(state: st.LeaderboardState, warnings=()) -> list:
+def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
     """Everything right of the menu for one benchmark, data included."""
     lb = leaderboard()
     bench = lb.benchmark(state.benchmark)
     opts = lb.options(bench.name)
     view = compute_view(state)
     controls = state_to_controls(state)
-    figure = plot_figure(state) if state.tab == "summary" else _empty_figure("")
-    tabs = [dcc.Tab(label=st.TAB_LABELS[t], value=t) for t in st.TABS
+    figure = plot_figure(state) if state.view == "summary" else _empty_figure("")
+    tabs = [dcc.Tab(label=lbstate.VIEW_LABELS[t], value=t) for t in lbstate.VIEWS
             if t != "per-language" or bench.has_language_view]
     return [
         dcc.Store(id=BENCH, data=bench.name),
@@ -764,8 +696,8 @@ def build_body(state: st.LeaderboardState, warnings=()) -> list:
             html.Span(counts_text(view, state), id="lb-counts", className="lb-counts"),
             html.Div(className="lb-actions", children=[
                 dcc.Link("Compare selected", id="lb-compare-link", className="lb-button",
-                         href=st.compare_href(state.models, bench.name),
-                         style=_show(len(state.models) >= 2)),
+                         href=st.compare_href(state.selected, bench.name),
+                         style=_show(len(state.selected) >= 2)),
                 html.Button("Full screen", id="lb-fullscreen", className="lb-button",
                             title="Show the table on the whole screen (Esc to leave)"),
                 html.Button("Download CSV", id="lb-download-btn", className="lb-button",
@@ -784,14 +716,14 @@ def build_body(state: st.LeaderboardState, warnings=()) -> list:
                  children=[html.Span(view.empty or view.error or "", id="lb-empty-text"),
                            html.Button("Reset all filters", id="lb-reset-empty",
                                        className="lb-button lb-primary")]),
-        dcc.Tabs(id=CONTROLS["tab"], value=controls["tab"], children=tabs, className="lb-tabs"),
+        dcc.Tabs(id=CONTROLS["view"], value=controls["view"], children=tabs, className="lb-tabs"),
         html.Div(id="lb-grid-area", className="lb-grid-area", children=[
-            html.Div(id="lb-grid-wrap", style=_show(state.tab != "tasks"),
+            html.Div(id="lb-grid-wrap", style=_show(state.view != "tasks"),
                      children=model_grid_component(view, state)),
-            html.Div(id="lb-task-grid-wrap", style=_show(state.tab == "tasks"),
+            html.Div(id="lb-task-grid-wrap", style=_show(state.view == "tasks"),
                      children=task_grid_component(view)),
         ]),
-        html.Section(id="lb-plots", className="lb-plots", style=_show(state.tab == "summary"),
+        html.Section(id="lb-plots", className="lb-plots", style=_show(state.view == "summary"),
                      children=[
             html.H3("Plots", className="lb-section-title"),
             html.P("They follow the filters and the search; select rows (checkboxes) to "
@@ -816,7 +748,7 @@ def _grouped(defs) -> bool:
     return any("children" in d for d in defs or [])
 
 
-def model_grid_component(view: View, state: st.LeaderboardState) -> dag.AgGrid:
+def model_grid_component(view: View, state: lbstate.LeaderboardState) -> dag.AgGrid:
     data = view.grid or gridmod.GridData([], [])
     return dag.AgGrid(
         id=GRID, columnDefs=data.column_defs, rowData=data.row_data,
@@ -831,7 +763,7 @@ def model_grid_component(view: View, state: st.LeaderboardState) -> dag.AgGrid:
             "suppressFieldDotNotation": True, "animateRows": False,
             "localeText": {"noRowsToShow": "No model to show with these filters."},
         },
-        selectedRows={"ids": list(state.models)} if state.models else [],
+        selectedRows={"ids": list(state.selected)} if state.selected else [],
         style=grid_style(len(data.row_data), _grouped(data.column_defs)), className="lb-grid",
     )
 
@@ -906,7 +838,7 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
                                  "transform": "paramsLabel"}),
         html.Div(size_label(controls["size"], scale), id="lb-size-label",
                  className="lb-size-label"),
-        _checklist("size_unknown", ["keep"], controls["size_unknown"],
+        _checklist("keep_unknown_size", ["keep"], controls["keep_unknown_size"],
                    labels={"keep": "Include models of unknown size"}),
     ])
     model_filters = html.Div(className="lb-filter-grid", children=[
@@ -914,27 +846,27 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
                hint="Total parameters. With a bound set, models of unknown size are kept only "
                     "when the box is ticked."),
         _field("Weights", dcc.RadioItems(
-            id=CONTROLS["avail"], value=controls["avail"], inline=True, className="lb-radio",
-            options=[{"label": "Both", "value": ""}, {"label": "Open", "value": "open"},
-                     {"label": "Proprietary", "value": "proprietary"}])),
+            id=CONTROLS["open_weights"], value=controls["open_weights"], inline=True, className="lb-radio",
+            options=[{"label": "Both", "value": ""}, {"label": "Open", "value": "yes"},
+                     {"label": "Proprietary", "value": "no"}])),
         _field("Instructions", dcc.RadioItems(
-            id=CONTROLS["inst"], value=controls["inst"], inline=True, className="lb-radio",
+            id=CONTROLS["instructions"], value=controls["instructions"], inline=True, className="lb-radio",
             options=[{"label": "Both", "value": ""},
                      {"label": "Instruction-tuned", "value": "yes"},
                      {"label": "No instructions", "value": "no"}])),
         _field("Zero-shot", dcc.RadioItems(
-            id=CONTROLS["zs"], value=controls["zs"], inline=True, className="lb-radio",
+            id=CONTROLS["zero_shot"], value=controls["zero_shot"], inline=True, className="lb-radio",
             options=[{"label": "Allow all", "value": "allow_all"},
                      {"label": "Remove unknown", "value": "remove_unknown"},
                      {"label": "Only zero-shot", "value": "only_zero_shot"}]),
                hint="Only zero-shot: models not trained on any selected task. Remove unknown: "
                     "drop models whose training data is unknown.",
                style=None if zs_visible else {"display": "none"}),
-        _field("Model types", _checklist("mtypes", opts.model_types, controls["mtypes"])),
+        _field("Model types", _checklist("model_types", opts.model_types, controls["model_types"])),
         _field("Other", html.Div([
-            _checklist("st", ["st"], controls["st"],
+            _checklist("sentence_transformers", ["st"], controls["sentence_transformers"],
                        labels={"st": "Sentence-transformers compatible"}),
-            _checklist("all", ["all"], controls["all"],
+            _checklist("all_models", ["all"], controls["all_models"],
                        labels={"all": "Include models outside mteb's registry"}),
         ])),
     ])
@@ -943,11 +875,11 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
     task_options = [{"label": f"{t} ({(leaderboard().task_meta(t) or {}).get('type', '?')})",
                      "value": t} for t in opts.tasks]
     task_filters = html.Div(className="lb-filter-grid", children=[
-        _field("Task types", _checklist("types", opts.task_types, controls["types"]), wide=True),
-        _field("Domains", _checklist("doms", opts.domains, controls["doms"]), wide=True),
-        _field("Modalities", _checklist("mods", opts.modalities, controls["mods"])),
+        _field("Task types", _checklist("task_types", opts.task_types, controls["task_types"]), wide=True),
+        _field("Domains", _checklist("domains", opts.domains, controls["domains"]), wide=True),
+        _field("Modalities", _checklist("modalities", opts.modalities, controls["modalities"])),
         _field(f"Languages ({len(opts.languages)})", dcc.Dropdown(
-            id=CONTROLS["langs"], options=lang_options, value=controls["langs"], multi=True,
+            id=CONTROLS["languages"], options=lang_options, value=controls["languages"], multi=True,
             placeholder="All languages — type to pick some", className="lb-dropdown",
             maxHeight=260), wide=True,
             hint="Keeps only the task subsets in the chosen languages; means are recomputed."),
@@ -956,7 +888,7 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
             placeholder="All tasks — type to pick some (a custom benchmark)",
             className="lb-dropdown", maxHeight=260), wide=True),
     ])
-    n_active = len(state.active_filters())
+    n_active = len(st.active_filters(state))
     return html.Div(className="lb-card lb-filters", children=[
         html.Details(open=_model_filters_active(state), className="lb-filter-section", children=[
             html.Summary("Filter models (size, weights, instructions, zero-shot, model types)"),
@@ -975,10 +907,10 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
     ])
 
 
-def _model_filters_active(state: st.LeaderboardState) -> bool:
-    default = st.LeaderboardState()
+def _model_filters_active(state: lbstate.LeaderboardState) -> bool:
+    default = lbstate.LeaderboardState()
     return any(getattr(state, f) != getattr(default, f) for f in (
-        "min_b", "max_b", "unknown_size", "availability", "instructions",
+        "min_params_b", "max_params_b", "keep_unknown_size", "open_weights", "instructions",
         "sentence_transformers", "model_types", "zero_shot", "all_models"))
 
 
@@ -993,8 +925,8 @@ def size_label(value, scale: SizeScale | None) -> str:
     return f"{lo} – {hi}"
 
 
-def chips(state: st.LeaderboardState) -> list:
-    active = state.active_filters()
+def chips(state: lbstate.LeaderboardState) -> list:
+    active = st.active_filters(state)
     if not active:
         return []
     return [html.Span("Active filters:", className="lb-chips-title"),
@@ -1036,7 +968,7 @@ def update_view(bench_name, *control_values):
     view = compute_view(state)
     model_grid = view.grid or gridmod.GridData([], [])
     task_grid = view.task_grid or gridmod.GridData([], [])
-    is_tasks = state.tab == "tasks"
+    is_tasks = state.view == "tasks"
     return (
         no_update if is_tasks else model_grid.column_defs,
         no_update if is_tasks else model_grid.row_data,
@@ -1045,7 +977,7 @@ def update_view(bench_name, *control_values):
         task_grid.column_defs if is_tasks else no_update,
         task_grid.row_data if is_tasks else no_update,
         grid_style(len(task_grid.row_data)) if is_tasks else no_update,
-        _show(not is_tasks), _show(is_tasks), _show(state.tab == "summary"),
+        _show(not is_tasks), _show(is_tasks), _show(state.view == "summary"),
         counts_text(view, state),
         _show(bool(view.empty or view.error)), view.empty or view.error or "",
         chips(state),
@@ -1053,16 +985,16 @@ def update_view(bench_name, *control_values):
     )
 
 
-def _key(state: st.LeaderboardState) -> str:
-    return st.encode_leaderboard(replace(state, models=(), plot="size", sort=None))
+def _key(state: lbstate.LeaderboardState) -> str:
+    return lbstate.encode(replace(state, selected=(), plot="size", sort=None))
 
 
 def update_plot(view_key, plot, selected_rows, bench_name, *control_values):
     if not bench_name:
         raise dash.exceptions.PreventUpdate
     state = controls_to_state(bench_name, _values(control_values),
-                              models=selected_models(selected_rows), plot=plot)
-    if state.tab != "summary":
+                              selected=selected_models(selected_rows), plot=plot)
+    if state.view != "summary":
         raise dash.exceptions.PreventUpdate
     return plot_figure(state)
 
@@ -1072,9 +1004,9 @@ def sync_url(plot, selected_rows, column_state, bench_name, *control_values):
     if not bench_name:
         raise dash.exceptions.PreventUpdate
     models = selected_models(selected_rows)
-    state = controls_to_state(bench_name, _values(control_values), models=models, plot=plot,
+    state = controls_to_state(bench_name, _values(control_values), selected=models, plot=plot,
                               sort=sort_from_column_state(column_state))
-    return (st.encode_leaderboard(state), st.compare_href(models[: st.MAX_COMPARE], bench_name),
+    return (lbstate.encode(state), st.compare_href(models[: st.MAX_COMPARE], bench_name),
             _show(len(models) >= 2),
             f"Compare selected ({len(models)})" if len(models) <= st.MAX_COMPARE
             else f"Compare first {st.MAX_COMPARE} selected")
@@ -1087,20 +1019,20 @@ def switch_benchmark(n_clicks, button_ids, current, plot, selected_rows, *contro
         raise dash.exceptions.PreventUpdate
     models = selected_models(selected_rows)
     if current:
-        state = controls_to_state(current, _values(control_values), models=models, plot=plot)
+        state = controls_to_state(current, _values(control_values), selected=models, plot=plot)
         state = state.for_benchmark(name)
     else:
-        state = st.LeaderboardState(benchmark=name)
-    state, warnings = st.check_leaderboard(state, valid_values(name))
+        state = lbstate.LeaderboardState(benchmark=name)
+    state, warnings = lbstate.check(state, leaderboard().valid_values(name))
     classes = ["lb-bench-btn" + (" active" if i["name"] == name else "") for i in button_ids]
-    return build_body(state, warnings), classes, st.encode_leaderboard(state)
+    return build_body(state, warnings), classes, lbstate.encode(state)
 
 
 def reset_filters(_n1, _n2, bench_name):
     if not bench_name:
         raise dash.exceptions.PreventUpdate
-    controls = state_to_controls(st.LeaderboardState(benchmark=bench_name))
-    return tuple(controls[k] for k in CONTROL_KEYS if k != "tab")
+    controls = state_to_controls(lbstate.LeaderboardState(benchmark=bench_name))
+    return tuple(controls[k] for k in CONTROL_KEYS if k != "view")
 
 
 def download_csv(n_clicks, column_state, bench_name, *control_values):
@@ -1147,7 +1079,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )(switch_benchmark)
     app.callback(
-        *[Output(CONTROLS[k], "value") for k in CONTROL_KEYS if k != "tab"],
+        *[Output(CONTROLS[k], "value") for k in CONTROL_KEYS if k != "view"],
         Input("lb-reset", "n_clicks"), Input("lb-reset-empty", "n_clicks"),
         State(BENCH, "data"),
         prevent_initial_call=True,

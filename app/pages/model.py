@@ -17,6 +17,7 @@ from app import query
 from app import state as st
 from app.main import build_info, no_build
 from mteb_lb import warehouse
+from mteb_lb.lbstate import LeaderboardState
 from mteb_lb.rankings import Filters, RankingError, leaderboard
 
 dash.register_page(__name__, path="/model", name="Model", title="Model · MTEB Leaderboard",
@@ -255,7 +256,7 @@ def ranks_table(name: str, ranks: list[dict]):
                       className="lb-hint")
     body = []
     for r in ranks:
-        href = st.leaderboard_href(st.LeaderboardState(benchmark=r["benchmark"], models=(name,)))
+        href = st.leaderboard_href(LeaderboardState(benchmark=r["benchmark"], selected=(name,)))
         body.append(html.Tr([
             html.Td([dcc.Link(r["label"], href=href, title=r["benchmark"]),
                      html.Span(f" {r['benchmark']}", className="lb-hint")

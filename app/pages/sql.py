@@ -42,7 +42,7 @@ import duckdb
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
 from app import grid as gridmod
-from mteb_lb import safe_sql, settings, warehouse
+from mteb_lb import output, safe_sql, settings, warehouse
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ def _pageable(sql: str) -> bool:
 def _cell(value):
     """A result value as the grid shows it: JSON-safe, nested values as JSON text, integers
     JavaScript cannot hold exactly as text."""
-    value = safe_sql.jsonable(value)
+    value = output.jsonable(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INT:
