@@ -218,3 +218,13 @@ def test_for_benchmark_keeps_model_filters_only():
                                         selected=("a/b",))
 
 
+
+
+def test_readme_lists_every_parameter_with_its_flag_and_old_names():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for f in st.FIELDS:
+        flag = "dashboard only" if f.dashboard_only else f"`{f.flag}`"
+        aliases = ", ".join(f"`{a}`" for a in f.aliases)
+        assert f"| `{f.name}` | {flag} | {aliases} |" in readme, f.name
