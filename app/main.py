@@ -23,6 +23,8 @@ from pathlib import Path
 import dash
 from dash import Input, Output, dcc, html
 
+from app.components import build_info, menu_order
+
 APP_DIR = Path(__file__).resolve().parent
 TITLE = "MTEB Leaderboard"
 NAV = (("Leaderboard", "/"), ("Compare", "/compare"), ("Changes", "/changes"), ("SQL", "/sql"),
@@ -85,36 +87,6 @@ def shell():
 
 def _page_paths() -> set[str]:
     return {p.get("path") for p in dash.page_registry.values()}
-
-
-def build_info() -> dict | None:
-    """The current build's id and manifest, or None when nothing is published."""
-    from mteb_lb import warehouse
-
-    try:
-        build = warehouse.current_build()
-        manifest = warehouse.read_manifest(build)
-    except (warehouse.WarehouseError, OSError, ValueError):
-        return None
-    return {"build_id": build.name, **manifest}
-
-
-def source_commit_url(info: dict) -> str | None:
-    """A link to the results repository at the build's commit, when the source is on GitHub."""
-    source, commit = str(info.get("source") or ""), info.get("source_commit")
-    if not commit:
-        return None
-    if source.startswith("https://github.com/"):
-        return source.removesuffix(".git").rstrip("/") + f"/tree/{commit}"
-    if source.startswith("hf:"):
-        return f"https://huggingface.co/datasets/{source[3:]}/tree/{commit}"
-    return None
-
-
-def no_build(message: str):
-    """The notice a page shows when there is no published build to read."""
-    return html.Div(className="lb-notice lb-error", children=[
-        html.H2("No leaderboard data yet"), html.P(message)])
 
 
 def footer():
@@ -199,8 +171,6 @@ def prewarm_rankings(stop: threading.Event | None = None) -> int:
 
     lb = leaderboard()
     try:
-        from app.pages.leaderboard import menu_order
-
         menu = lb.menu()
         names = list(dict.fromkeys(
             [menu.get("default_benchmark")] + menu_order(menu) + sorted(lb.benchmarks())))

@@ -138,7 +138,7 @@ def view_body(client: Client, lbpage, state, changed: str = "lb-types") -> dict:
 
 
 def switch_body(client: Client, lbpage, buttons: list[str], current: str, target: str) -> dict:
-    from app import state as st
+    from mteb_lb import lbstate
 
     def bid(name):
         return {"name": name, "type": lbpage.MENU_BTN}
@@ -154,34 +154,34 @@ def switch_body(client: Client, lbpage, buttons: list[str], current: str, target
                   {"id": lbpage.BENCH, "property": "data", "value": current},
                   {"id": lbpage.PLOT_TABS, "property": "value", "value": "size"},
                   {"id": lbpage.GRID, "property": "selectedRows", "value": []},
-                  *control_specs(lbpage, st.LeaderboardState(benchmark=current))],
+                  *control_specs(lbpage, lbstate.LeaderboardState(benchmark=current))],
         "changedPropIds": [json.dumps(bid(target), sort_keys=True, separators=(",", ":"))
                            + ".n_clicks"],
     }
 
 
 def filter_states(default: str, lb):
-    from app import state as st
+    from mteb_lb import lbstate
 
     opts = lb.options(default)
-    base = st.LeaderboardState(benchmark=default)
+    base = lbstate.LeaderboardState(benchmark=default)
     types = opts.task_types
     cases = [
-        ("open weights", dict(availability="open")),
-        ("proprietary", dict(availability="proprietary")),
+        ("open weights", dict(open_weights="yes")),
+        ("proprietary", dict(open_weights="no")),
         ("instruction-tuned", dict(instructions="yes")),
         ("sentence-transformers", dict(sentence_transformers=True)),
         ("zero-shot: remove unknown", dict(zero_shot="remove_unknown")),
         ("zero-shot: only", dict(zero_shot="only_zero_shot")),
-        ("size <= 1B", dict(max_b=1.0)),
-        ("size 100M-5B", dict(min_b=0.1, max_b=5.0)),
+        ("size <= 1B", dict(max_params_b=1.0)),
+        ("size 100M-5B", dict(min_params_b=0.1, max_params_b=5.0)),
         ("model type dense", dict(model_types=("dense",))),
         ("one task type", dict(task_types=tuple(types[-1:]))),
         ("drop one task type", dict(task_types=tuple(types[1:]))),
         ("languages eng+fra", dict(languages=tuple(x for x in ("eng", "fra")
                                                    if x in opts.languages) or None)),
-        ("search 'e5'", dict(query="e5")),
-        ("tab: per task", dict(tab="per-task")),
+        ("search 'e5'", dict(search="e5")),
+        ("tab: per task", dict(view="per-task")),
     ]
     from dataclasses import replace
 
@@ -224,6 +224,7 @@ def main(argv=None) -> int:
     print(f"app start to serving: median {statistics.median(start):.2f} s "
           f"(runs: {', '.join(f'{t:.2f}' for t in start)})", file=out)
 
+    from app.components import menu_order
     from app.main import create_app, prewarm_rankings
     from mteb_lb.rankings import leaderboard
 
@@ -242,7 +243,7 @@ def main(argv=None) -> int:
 
     # benchmark switch
     menu = lb.menu()
-    order = lbpage.menu_order(menu)
+    order = menu_order(menu)
     buttons = order + sorted(set(lb.benchmarks()) - set(order))
     default = menu.get("default_benchmark") or order[0]
     targets = [b for b in order if b != default][: args.switches]
@@ -315,12 +316,12 @@ def main(argv=None) -> int:
               file=out)
 
     # payload
-    from app import state as st
+    from mteb_lb import lbstate
 
     payload = {}
     if MULTILINGUAL in lb.benchmarks():
         _, _, data = client.post(view_body(client, lbpage,
-                                           st.LeaderboardState(benchmark=MULTILINGUAL)))
+                                           lbstate.LeaderboardState(benchmark=MULTILINGUAL)))
         grid = data["response"][lbpage.GRID]
         payload = {"rowData bytes": len(json.dumps(grid["rowData"], separators=(",", ":"))),
                    "columnDefs bytes": len(json.dumps(grid["columnDefs"],

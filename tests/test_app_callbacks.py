@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover
     from tests import fixtures as fx
 
 from app import state as st
+from app import plots
 from mteb_lb import lbstate
 from dash_helpers import find, text_of
 
@@ -558,26 +559,26 @@ def test_plot_figures(lbpage):
         fig = lbpage.update_plot("k", plot, [], DEFAULT,
                                  *controls(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT)))
         assert fig["data"], plot
-    size = lbpage.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT))
+    size = plots.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT))
     assert size["layout"]["xaxis"]["type"] == "log"
     xs = [x for trace in size["data"][:2] for x in trace["x"]]
     assert 7.0 in xs and all(x > 0 for x in xs)            # unknown size left out
     assert "without a known size" in size["layout"]["title"]["text"]
-    time_fig = lbpage.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, plot="time"))
+    time_fig = plots.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, plot="time"))
     frontier = next(t for t in time_fig["data"] if t["name"] == "best so far")
     assert frontier["line"]["shape"] == "hv"
     assert frontier["y"] == sorted(frontier["y"])
-    radar = lbpage.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, plot="radar"))
+    radar = plots.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, plot="radar"))
     assert len(radar["data"]) == 5 and all(t["type"] == "scatterpolar" for t in radar["data"])
-    chosen = lbpage.plot_figure(lbstate.LeaderboardState(
+    chosen = plots.plot_figure(lbstate.LeaderboardState(
         benchmark=DEFAULT, plot="radar", selected=("org-c/sparse-one", "org-b/cross")))
     assert [t["name"] for t in chosen["data"]] == ["cross", "sparse-one"]
 
 
 def test_plots_follow_filters(lbpage):
-    fig = lbpage.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, open_weights="no"))
+    fig = plots.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, open_weights="no"))
     assert "known size" in json.dumps(fig)          # the only proprietary model has no size
-    empty = lbpage.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, search="nothing-matches"))
+    empty = plots.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, search="nothing-matches"))
     assert empty["data"] == [] and "nothing to plot" in empty["layout"]["annotations"][0]["text"]
 
 

@@ -16,7 +16,8 @@ from dash import Input, Output, dcc, html
 from app import grid as gridmod
 from app import query
 from app import state as st
-from app.main import no_build
+from app import plots
+from app.components import menu_order, no_build, warnings_box
 from mteb_lb import warehouse
 from mteb_lb.rankings import Filters, RankingError, leaderboard
 
@@ -44,7 +45,7 @@ def layout(**query_params):
     return html.Div(className="lb-pagewrap", children=[
         dcc.Location(id=URL, refresh=False),
         html.H1("Compare models"),
-        html.Div(id="cmp-warnings", children=_warnings(warnings)),
+        html.Div(id="cmp-warnings", children=warnings_box(warnings)),
         html.Div(className="lb-card lb-compare-controls", children=[
             html.Div([html.Label("Benchmark", className="lb-field-label"),
                       dcc.Dropdown(id=BENCH, options=benchmark_options(benchmarks, menu),
@@ -59,17 +60,7 @@ def layout(**query_params):
     ])
 
 
-def _warnings(warnings):
-    if not warnings:
-        return None
-    return html.Div(className="lb-notice lb-warning", children=[
-        html.Strong("Some parts of this link were not understood: "),
-        html.Ul([html.Li(w) for w in dict.fromkeys(warnings)])])
-
-
 def benchmark_options(benchmarks: dict, menu: dict) -> list[dict]:
-    from app.pages.leaderboard import menu_order
-
     on_menu = [b for b in menu_order(menu) if b in benchmarks]
     rest = sorted(set(benchmarks) - set(on_menu))
     return [{"label": f"{benchmarks[b].display_name} — {b}"
@@ -109,8 +100,6 @@ def resolve(state: st.CompareState, benchmarks: dict, menu: dict
 
 
 def best_benchmark(models, benchmarks: dict, menu: dict) -> str:
-    from app.pages.leaderboard import menu_order
-
     default = menu.get("default_benchmark") or sorted(benchmarks)[0]
     if not models:
         return default
@@ -155,13 +144,11 @@ def comparison(state: st.CompareState):
     srows = {r["Model"]: r for r in summary.to_pylist() if r["Model"] in models}
     trows = {r["Model"]: r for r in per_task.to_pylist() if r["Model"] in models}
     missing = [m for m in models if m not in srows]
-    from app.pages import leaderboard as lbpage
-
     rows = [srows[m] for m in models if m in srows]
     radar_rows = [dict(r) for r in rows]
-    _, types, _ = lbpage.radar_rows(radar_rows, bench, set(models))
-    radar = lbpage.radar_figure(radar_rows, types, f"Per task type on {bench.display_name}") \
-        if len(radar_rows) >= 2 else lbpage._empty_figure("")
+    _, types, _ = plots.radar_rows(radar_rows, bench, set(models))
+    radar = plots.radar_figure(radar_rows, types, f"Per task type on {bench.display_name}") \
+        if len(radar_rows) >= 2 else plots.empty_figure("")
     return html.Div([
         html.Div(className="lb-notice lb-warning", children=[
             "No result on this benchmark for: " + ", ".join(missing)
@@ -281,7 +268,7 @@ def update(benchmark, models):
         models = models[: st.MAX_COMPARE]
     state = st.CompareState(models=tuple(models), benchmark=benchmark)
     return (comparison(state), st.encode_compare(state), model_options(benchmark, models),
-            models, _warnings(warnings))
+            models, warnings_box(warnings))
 
 
 def register_callbacks(app: dash.Dash) -> None:

@@ -18,20 +18,19 @@ attached to an app by ``register_callbacks(app)``.
 # sys.modules, and dataclasses then cannot resolve string annotations.
 import logging
 import math
-import re
 from dataclasses import dataclass, replace
 
 import dash
 import dash_ag_grid as dag
-import pyarrow as pa
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from app import grid as gridmod
+from app import plots
 from app import state as st
-from app.main import no_build
-from mteb_lb import warehouse
-from mteb_lb import lbstate, output
-from mteb_lb.rankings import RankingError, leaderboard, search_rows
+from app.components import did_you_mean, no_build, show, warnings_box
+from app.leaderboard_view import View, compute_view, counts_text, csv_filename, view_csv
+from mteb_lb import lbstate, warehouse
+from mteb_lb.rankings import leaderboard
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +62,7 @@ CONTROLS = {
 CONTROL_KEYS = tuple(CONTROLS)
 
 # Task types left out of the radar: their scores can be negative (as the official plot does).
-RADAR_EXCLUDED_TYPES = ("InstructionRetrieval", "InstructionReranking")
 SIZE_FLOOR_B = 1e-3          # the size slider starts at 1M parameters at the lowest
-RADAR_TOP = 5
-LABEL_POSITIONS = ("top center", "bottom center", "middle left", "top left", "bottom right")
-
-
-# --------------------------------------------------------------------------------------------
-# state <-> controls
-# --------------------------------------------------------------------------------------------
-
 @dataclass(frozen=True)
 class SizeScale:
     """The log10 size slider of one benchmark (bounds in log10(billions))."""
@@ -191,362 +181,6 @@ def selected_models(selected_rows) -> tuple[str, ...]:
 # the view: rankings -> grid
 # --------------------------------------------------------------------------------------------
 
-@dataclass
-class View:
-    grid: gridmod.GridData | None = None        # summary / per task / per language
-    task_grid: gridmod.GridData | None = None   # task information
-    n_models: int = 0
-    n_models_before_search: int = 0
-    n_tasks: int = 0
-    n_tasks_total: int = 0
-    empty: str | None = None                    # why nothing is shown, when nothing is
-    error: str | None = None
-    blank_tasks: tuple[str, ...] = ()           # tasks no model has a complete score on
-
-
-def _model_links() -> dict[str, str]:
-    lb = leaderboard()
-    key = ("app_model_links", lb.build_id())
-    cached = _LINKS.get("key")
-    if cached != key:
-        from app import query
-
-        _LINKS["value"] = {r["name"]: r["reference"] for r in query("app_model_links")
-                           if r.get("reference")}
-        _LINKS["key"] = key
-    return _LINKS["value"]
-
-
-_LINKS: dict = {}
-_TASK_METAS: dict = {}
-
-
-def task_metas(benchmark: str) -> dict[str, dict]:
-    """Task metadata of a benchmark's tasks, memoised per build (the grid asks per column)."""
-    lb = leaderboard()
-    key = (lb.build_id(), benchmark)
-    if key not in _TASK_METAS:
-        if len(_TASK_METAS) > 256:
-            _TASK_METAS.clear()
-        _TASK_METAS[key] = {t: lb.task_meta(t) or {} for t in lb.benchmark(benchmark).task_names}
-    return _TASK_METAS[key]
-
-
-def compute_view(state: lbstate.LeaderboardState) -> View:
-    lb = leaderboard()
-    bench = lb.benchmark(state.benchmark)
-    filters = state.filters()
-    view = View(n_tasks_total=len(bench.task_names))
-    try:
-        view.n_tasks = len(lb.selected_tasks(bench.name, filters))
-        unsearched_table = lb.view(replace(state, search="", sort=None))
-        table = search_rows(unsearched_table, state.search)
-    except RankingError as exc:
-        view.error = str(exc)
-        return view
-    except Exception as exc:  # a broken build or query: say so, keep the page usable
-        log.exception("leaderboard view failed for %s", lbstate.encode(state))
-        view.error = (f"This table could not be computed ({type(exc).__name__}: {exc}). "
-                      "Try another tab or benchmark; the build status page tells which data "
-                      "is served.")
-        return view
-    if state.view == "tasks":
-        view.task_grid = gridmod.task_info_grid(table)
-        view.n_models = view.n_models_before_search = 0
-        if table.num_rows == 0:
-            view.empty = "No task matches the task filters."
-        return view
-    unsearched = unsearched_table.num_rows
-    view.n_models_before_search = unsearched
-    view.n_models = table.num_rows
-    metas = task_metas(bench.name)
-    metrics, counts = gridmod.type_metric_info(lb.selected_tasks(bench.name, filters), metas.get)
-    view.grid = gridmod.model_grid(
-        table, view=state.view, show_zero_shot=bench.show_zero_shot, task_meta=metas.get,
-        type_metrics=metrics, type_counts=counts, links=_model_links(),
-        href_base=dash.get_relative_path("/model"), sort=state.sort,
-        trained=lb.trained_tasks() if state.view == "per-task" else None)
-    if state.view == "summary" and table.num_rows:
-        view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))
-    if view.n_tasks == 0:
-        view.empty = ("No task is left: the task type, domain, modality, language and task "
-                      "filters exclude every task of this benchmark.")
-    elif unsearched == 0:
-        view.empty = "No model matches the model filters."
-    elif table.num_rows == 0:
-        view.empty = (f"No model name matches “{state.search}” ({unsearched} models match the "
-                      "filters). Search looks for a part of the name or organisation; separate "
-                      "several with ';'.")
-    return view
-
-
-def counts_text(view: View, state: lbstate.LeaderboardState) -> str:
-    if view.error:
-        return ""
-    if state.view == "tasks":
-        return f"{view.n_tasks} of {view.n_tasks_total} tasks"
-    models = (f"{view.n_models} of {view.n_models_before_search} models"
-              if view.n_models != view.n_models_before_search else f"{view.n_models} models")
-    text = f"{models} · {view.n_tasks} of {view.n_tasks_total} tasks"
-    if state.view == "per-task":
-        text += " · ⚠ marks a score on a task the model was trained on (not zero-shot)"
-    if view.blank_tasks:
-        names = ", ".join(view.blank_tasks[:3]) + (" …" if len(view.blank_tasks) > 3 else "")
-        text += (f" · no model has a complete result on {names}, so the means over all tasks "
-                 "are blank (as on the official leaderboard); deselect it under “Customize "
-                 "this benchmark” to compare means")
-    return text
-
-
-# --------------------------------------------------------------------------------------------
-# CSV
-# --------------------------------------------------------------------------------------------
-
-def view_csv(state: lbstate.LeaderboardState) -> str:
-    """The current view as CSV: what `/api/table?format=csv` and `mteb-lb table` give for the
-    same state (official column names, unrounded values, the grid's sort)."""
-    return output.to_text(leaderboard().view(state), "csv")
-
-
-def csv_filename(state: lbstate.LeaderboardState) -> str:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", state.benchmark or "leaderboard").strip("_")
-    return f"{slug}_{state.view.replace('-', '_')}.csv"
-
-
-# --------------------------------------------------------------------------------------------
-# plots (plain figure dicts: no validation cost on the hot path)
-# --------------------------------------------------------------------------------------------
-
-def primary_metric(bench, summary: pa.Table) -> str | None:
-    candidates = [bench.raw.get("summary_primary_metric_column"), *bench.mean_columns]
-    for c in candidates:
-        if c and c in summary.column_names:
-            return c
-    return None
-
-
-def _wrap(text: str, width: int = 64) -> str:
-    """Break a long annotation into lines (plotly annotations do not wrap)."""
-    import textwrap
-
-    return "<br>".join(textwrap.wrap(text, width)) if text else text
-
-
-def _empty_figure(message: str) -> dict:
-    message = _wrap(message)
-    return {"data": [], "layout": {
-        "xaxis": {"visible": False}, "yaxis": {"visible": False}, "height": 420,
-        "template": "plotly_white", "margin": {"l": 20, "r": 20, "t": 30, "b": 20},
-        "annotations": [{"text": message, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
-                         "showarrow": False, "font": {"size": 15, "color": "#5f6368"}}]}}
-
-
-def _layout(title: str, xaxis: dict, yaxis: dict, **extra) -> dict:
-    return {"title": {"text": title, "font": {"size": 15}, "x": 0.01},
-            "template": "plotly_white", "height": 480, "hovermode": "closest",
-            "margin": {"l": 60, "r": 20, "t": 50, "b": 55}, "xaxis": xaxis, "yaxis": yaxis,
-            "legend": {"orientation": "h", "y": -0.18}, **extra}
-
-
-def _hover(r: dict, metric: str) -> str:
-    def p(v):
-        return "Unknown" if v is None else (f"{v:.1f}B" if v >= 1 else f"{v * 1000:.0f}M")
-
-    dims = r.get("Embedding Dimensions")
-    tokens = r.get("Max Tokens")
-    return (f"<b>{r['Model']}</b><br>{metric}: {r[metric]:.2f}"
-            f"<br>Active params: {p(r.get('Active Parameters (B)'))}"
-            f" · Total: {p(r.get('Total Parameters (B)'))}"
-            f"<br>Embedding dim: {dims if dims is not None else 'Unknown'}"
-            f" · Max tokens: {tokens if tokens is not None else '—'}"
-            + (f"<br>Released: {r['Release Date']}" if r.get("Release Date") else ""))
-
-
-def size_figure(rows: list[dict], metric: str, selected=()) -> dict:
-    """Score vs parameters: log x, bubble size by embedding dimension, colour by max tokens."""
-    points, skipped = [], 0
-    for r in rows:
-        x = r.get("Active Parameters (B)") or r.get("Total Parameters (B)")
-        if r.get(metric) is None or not x or x <= 0:
-            skipped += 1
-            continue
-        points.append((x, r))
-    if not points:
-        return _empty_figure("No model here has both a known size and a mean score.")
-    sizes = [max(6.0, math.sqrt(min(r.get("Embedding Dimensions") or 256, 4096)) * 0.42)
-             for _, r in points]
-    colors = [None if not r.get("Max Tokens") else
-              min(max(math.log10(r["Max Tokens"]), 2), 5) for _, r in points]
-    known = [i for i, c in enumerate(colors) if c is not None]
-    unknown = [i for i, c in enumerate(colors) if c is None]
-    data = []
-    if known:
-        data.append({
-            "type": "scatter", "mode": "markers", "name": "models",
-            "x": [points[i][0] for i in known], "y": [points[i][1][metric] for i in known],
-            "text": [_hover(points[i][1], metric) for i in known], "hoverinfo": "text",
-            "marker": {"size": [sizes[i] for i in known], "color": [colors[i] for i in known],
-                       "colorscale": "Greens", "reversescale": True, "cmin": 2, "cmax": 5,
-                       "opacity": 0.85,
-                       "line": {"width": 0.6, "color": "#2f4f3f"},
-                       "colorbar": {"title": {"text": "Max tokens"}, "tickvals": [2, 3, 4, 5],
-                                    "ticktext": ["100", "1K", "10K", "100K"], "thickness": 12}},
-            "showlegend": False})
-    if unknown:
-        data.append({
-            "type": "scatter", "mode": "markers", "name": "max tokens unknown",
-            "x": [points[i][0] for i in unknown], "y": [points[i][1][metric] for i in unknown],
-            "text": [_hover(points[i][1], metric) for i in unknown], "hoverinfo": "text",
-            "marker": {"size": [sizes[i] for i in unknown], "color": "#c7c9cc",
-                       "line": {"width": 0.6, "color": "#6b6f75"}}})
-    labelled = _labelled(points, metric, selected)
-    if labelled:
-        data.append({
-            "type": "scatter", "mode": "markers+text", "name": "selected" if selected else "top 5",
-            "x": [x for x, _ in labelled], "y": [r[metric] for _, r in labelled],
-            "text": [r["Model"].split("/")[-1] for _, r in labelled],
-            "textposition": [LABEL_POSITIONS[i % len(LABEL_POSITIONS)]
-                             for i in range(len(labelled))],
-            "hoverinfo": "skip", "textfont": {"size": 11},
-            "marker": {"size": 14, "color": "rgba(0,0,0,0)",
-                       "line": {"width": 2, "color": "#d93025"}}})
-    note = f" ({skipped} without a known size or score not shown)" if skipped else ""
-    return {"data": data, "layout": _layout(
-        f"{metric} vs model size{note}",
-        {"type": "log", "title": {"text": "Active parameters (billions, log scale)"}},
-        {"title": {"text": metric}})}
-
-
-def _labelled(points, metric, selected):
-    if selected:
-        return [(x, r) for x, r in points if r["Model"] in selected]
-    best = sorted(points, key=lambda p: -p[1][metric])[:RADAR_TOP]
-    return best
-
-
-def time_figure(rows: list[dict], metric: str, selected=()) -> dict:
-    """Score vs release date, with the best-so-far frontier as a step line."""
-    points = sorted(((r["Release Date"], r) for r in rows
-                     if r.get(metric) is not None and r.get("Release Date")),
-                    key=lambda p: p[0])
-    skipped = sum(1 for r in rows if r.get(metric) is not None) - len(points)
-    if not points:
-        return _empty_figure("No model here has both a release date and a mean score.")
-    frontier_x, frontier_y, frontier_t, best = [], [], [], -math.inf
-    for date, r in points:
-        if r[metric] > best:
-            best = r[metric]
-            frontier_x.append(date)
-            frontier_y.append(best)
-            frontier_t.append(f"<b>{r['Model']}</b><br>new best: {best:.2f}<br>{date}")
-    frontier_x.append(points[-1][0])
-    frontier_y.append(best)
-    frontier_t.append(f"best so far: {best:.2f}")
-    data = [
-        {"type": "scatter", "mode": "markers", "name": "models", "x": [d for d, _ in points],
-         "y": [r[metric] for _, r in points], "text": [_hover(r, metric) for _, r in points],
-         "hoverinfo": "text", "marker": {"size": 8, "color": "#4c8bf5", "opacity": 0.7,
-                                         "line": {"width": 0.5, "color": "#1a4a9c"}}},
-        {"type": "scatter", "mode": "lines+markers", "name": "best so far",
-         "x": frontier_x, "y": frontier_y, "text": frontier_t, "hoverinfo": "text",
-         "line": {"shape": "hv", "color": "#d93025", "width": 2}, "marker": {"size": 5}},
-    ]
-    chosen = [(d, r) for d, r in points if r["Model"] in selected]
-    if chosen:
-        data.append({"type": "scatter", "mode": "markers+text", "name": "selected",
-                     "x": [d for d, _ in chosen], "y": [r[metric] for _, r in chosen],
-                     "text": [r["Model"].split("/")[-1] for _, r in chosen],
-                     "textposition": "top center", "hoverinfo": "skip",
-                     "marker": {"size": 14, "color": "rgba(0,0,0,0)",
-                                "line": {"width": 2, "color": "#d93025"}}})
-    note = f" ({skipped} without a release date not shown)" if skipped else ""
-    return {"data": data, "layout": _layout(
-        f"{metric} over time{note}", {"type": "date", "title": {"text": "Release date"}},
-        {"title": {"text": metric}})}
-
-
-def radar_figure(rows: list[dict], types: list[str], title: str) -> dict:
-    """One closed polygon per model over the task-type axes."""
-    if len(types) < 3:
-        return _empty_figure("The radar needs at least 3 task types with a score for every "
-                             "model shown" + (f" (only: {', '.join(types)})." if types else "."))
-    palette = ["#4c8bf5", "#d93025", "#188038", "#f29900", "#a142f4", "#12b5cb"]
-    data = []
-    for i, r in enumerate(rows):
-        values = [r[t] for t in types]
-        data.append({"type": "scatterpolar", "name": r["Model"].split("/")[-1],
-                     "r": values + values[:1], "theta": types + types[:1], "fill": "toself",
-                     "opacity": 0.55, "line": {"color": palette[i % len(palette)]},
-                     "hovertemplate": f"<b>{r['Model']}</b><br>%{{theta}}: %{{r:.2f}}"
-                                      "<extra></extra>"})
-    lo = min(min(r[t] for t in types) for r in rows)
-    return {"data": data, "layout": {
-        "title": {"text": title, "font": {"size": 15}, "x": 0.01}, "template": "plotly_white",
-        "height": 520, "margin": {"l": 70, "r": 70, "t": 60, "b": 40},
-        "polar": {"radialaxis": {"range": [max(0, math.floor(lo / 10) * 10 - 5), 100],
-                                 "angle": 90, "tickfont": {"size": 10}}},
-        "legend": {"orientation": "h", "y": -0.08}}}
-
-
-def radar_rows(summary_rows: list[dict], bench, selected=()) -> tuple[list[dict], list[str], str]:
-    """The radar's models (the selected ones, else the top 5 by rank) and its axes (task types
-    with a score for all of them)."""
-    all_types = [c for c in summary_rows[0].keys() if c in _type_columns(bench, summary_rows)] \
-        if summary_rows else []
-    if selected:
-        rows = [r for r in summary_rows if r["Model"] in selected]
-        title = "Selected models per task type"
-    else:
-        rows = summary_rows[:RADAR_TOP]
-        title = f"Top {len(rows)} models per task type"
-    types = [t for t in all_types if t not in RADAR_EXCLUDED_TYPES
-             and rows and all(r.get(t) is not None for r in rows)]
-    return rows, types, title
-
-
-def _type_columns(bench, summary_rows) -> set[str]:
-    if "task_types" not in bench.aggregations or not summary_rows:
-        return set()
-    known = set(gridmod.META_TOOLTIPS) | {"Model", "Release Date", "Zero-shot",
-                                         "Active Parameters (B)", "Total Parameters (B)",
-                                         "Embedding Dimensions", "Max Tokens"}
-    return {c for c in summary_rows[0] if c not in known and not c.startswith("Rank")
-            and not c.startswith("Mean")}
-
-
-def plot_figure(state: lbstate.LeaderboardState) -> dict:
-    lb = leaderboard()
-    bench = lb.benchmark(state.benchmark)
-    try:
-        summary = search_rows(lb.summary(bench.name, state.filters()), state.search)
-    except RankingError as exc:
-        return _empty_figure(str(exc))
-    except Exception as exc:
-        log.exception("plot failed")
-        return _empty_figure(f"The plot could not be computed ({type(exc).__name__}).")
-    if summary.num_rows == 0:
-        return _empty_figure("No model matches the filters: nothing to plot.")
-    rows = summary.to_pylist()
-    selected = set(state.selected)
-    if state.plot == "radar":
-        chosen, types, title = radar_rows(rows, bench, selected)
-        if selected and not chosen:
-            return _empty_figure("None of the selected models is in the filtered table.")
-        if not _type_columns(bench, rows):
-            return _empty_figure("This benchmark has no per-task-type scores.")
-        return radar_figure(chosen, types, title)
-    metric = primary_metric(bench, summary)
-    if metric is None:
-        return _empty_figure("This benchmark has no mean score to plot.")
-    if state.plot == "time":
-        return time_figure(rows, metric, selected)
-    return size_figure(rows, metric, selected)
-
-
-# --------------------------------------------------------------------------------------------
-# layout
-# --------------------------------------------------------------------------------------------
-
 def layout(**query):
     state, warnings = lbstate.decode(query)
     try:
@@ -593,20 +227,11 @@ def unknown_benchmark(name: str, benchmarks: dict, menu: dict, warnings=()) -> l
             html.P(["This link names a benchmark that does not exist in the current build. ",
                     "Pick one in the menu, or go to the default ",
                     dcc.Link(default, href="/") if default else "", "."]),
-            html.P(["Did you mean: ", *_join([link(b) for b in close])]) if close else None,
+            did_you_mean([link(b) for b in close]),
             *[html.P(w, className="lb-warning-line") for w in warnings],
             html.H4(f"Valid benchmarks ({len(benchmarks)})"),
             html.Div(className="lb-chip-list", children=[link(b) for b in on_menu + others]),
         ])]
-
-
-def _join(items, sep=", "):
-    out = []
-    for i, item in enumerate(items):
-        if i:
-            out.append(sep)
-        out.append(item)
-    return out
 
 
 def sidebar(menu: dict, benchmarks: dict, active: str | None, *, as_links: bool = False):
@@ -622,20 +247,6 @@ def sidebar(menu: dict, benchmarks: dict, active: str | None, *, as_links: bool 
                 *[_bench_button(b, b, active, as_links) for b in others]]))
     return html.Aside(className="lb-sidebar", children=[
         html.Div("Benchmarks", className="lb-sidebar-title"), *entries])
-
-
-def menu_order(menu: dict) -> list[str]:
-    """The benchmarks of the official menu tree, in the order the menu shows them."""
-    out: list[str] = []
-
-    def walk(items):
-        for item in items or []:
-            if item.get("type") == "benchmark" and item.get("name"):
-                out.append(item["name"])
-            walk(item.get("items"))
-
-    walk(menu.get("sidebar"))
-    return list(dict.fromkeys(out))
 
 
 def _contains(item: dict, name: str | None) -> bool:
@@ -680,13 +291,13 @@ def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
     opts = lb.options(bench.name)
     view = compute_view(state)
     controls = state_to_controls(state)
-    figure = plot_figure(state) if state.view == "summary" else _empty_figure("")
+    figure = plots.plot_figure(state) if state.view == "summary" else plots.empty_figure("")
     tabs = [dcc.Tab(label=lbstate.VIEW_LABELS[t], value=t) for t in lbstate.VIEWS
             if t != "per-language" or bench.has_language_view]
     return [
         dcc.Store(id=BENCH, data=bench.name),
         dcc.Store(id=VIEW_KEY, data=0),
-        warnings_box(warnings),
+        warnings_box(warnings, id="lb-warnings"),
         header_card(bench, opts),
         filters_panel(state, bench, opts, controls),
         html.Div(className="lb-toolbar", children=[
@@ -697,7 +308,7 @@ def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
             html.Div(className="lb-actions", children=[
                 dcc.Link("Compare selected", id="lb-compare-link", className="lb-button",
                          href=st.compare_href(state.selected, bench.name),
-                         style=_show(len(state.selected) >= 2)),
+                         style=show(len(state.selected) >= 2)),
                 html.Button("Full screen", id="lb-fullscreen", className="lb-button",
                             title="Show the table on the whole screen (Esc to leave)"),
                 html.Button("Download CSV", id="lb-download-btn", className="lb-button",
@@ -712,18 +323,18 @@ def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
         ]),
         html.Div(id="lb-chips", className="lb-chips", children=chips(state)),
         html.Div(id="lb-empty", className="lb-notice lb-empty",
-                 style=_show(bool(view.empty or view.error)),
+                 style=show(bool(view.empty or view.error)),
                  children=[html.Span(view.empty or view.error or "", id="lb-empty-text"),
                            html.Button("Reset all filters", id="lb-reset-empty",
                                        className="lb-button lb-primary")]),
         dcc.Tabs(id=CONTROLS["view"], value=controls["view"], children=tabs, className="lb-tabs"),
         html.Div(id="lb-grid-area", className="lb-grid-area", children=[
-            html.Div(id="lb-grid-wrap", style=_show(state.view != "tasks"),
+            html.Div(id="lb-grid-wrap", style=show(state.view != "tasks"),
                      children=model_grid_component(view, state)),
-            html.Div(id="lb-task-grid-wrap", style=_show(state.view == "tasks"),
+            html.Div(id="lb-task-grid-wrap", style=show(state.view == "tasks"),
                      children=task_grid_component(view)),
         ]),
-        html.Section(id="lb-plots", className="lb-plots", style=_show(state.view == "summary"),
+        html.Section(id="lb-plots", className="lb-plots", style=show(state.view == "summary"),
                      children=[
             html.H3("Plots", className="lb-section-title"),
             html.P("They follow the filters and the search; select rows (checkboxes) to "
@@ -779,18 +390,6 @@ def task_grid_component(view: View) -> dag.AgGrid:
                          "localeText": {"noRowsToShow": "No task matches the filters."}},
         style=grid_style(len(data.row_data)), className="lb-grid",
     )
-
-
-def _show(visible: bool) -> dict:
-    return {} if visible else {"display": "none"}
-
-
-def warnings_box(warnings) -> html.Div:
-    warnings = list(dict.fromkeys(warnings))
-    return html.Div(
-        id="lb-warnings", className="lb-notice lb-warning", style=_show(bool(warnings)),
-        children=[html.Strong("Some parts of this link were not understood: "),
-                  html.Ul([html.Li(w) for w in warnings])])
 
 
 def header_card(bench, opts) -> html.Div:
@@ -977,9 +576,9 @@ def update_view(bench_name, *control_values):
         task_grid.column_defs if is_tasks else no_update,
         task_grid.row_data if is_tasks else no_update,
         grid_style(len(task_grid.row_data)) if is_tasks else no_update,
-        _show(not is_tasks), _show(is_tasks), _show(state.view == "summary"),
+        show(not is_tasks), show(is_tasks), show(state.view == "summary"),
         counts_text(view, state),
-        _show(bool(view.empty or view.error)), view.empty or view.error or "",
+        show(bool(view.empty or view.error)), view.empty or view.error or "",
         chips(state),
         _key(state),
     )
@@ -996,7 +595,7 @@ def update_plot(view_key, plot, selected_rows, bench_name, *control_values):
                               selected=selected_models(selected_rows), plot=plot)
     if state.view != "summary":
         raise dash.exceptions.PreventUpdate
-    return plot_figure(state)
+    return plots.plot_figure(state)
 
 
 def sync_url(plot, selected_rows, column_state, bench_name, *control_values):
@@ -1007,7 +606,7 @@ def sync_url(plot, selected_rows, column_state, bench_name, *control_values):
     state = controls_to_state(bench_name, _values(control_values), selected=models, plot=plot,
                               sort=sort_from_column_state(column_state))
     return (lbstate.encode(state), st.compare_href(models[: st.MAX_COMPARE], bench_name),
-            _show(len(models) >= 2),
+            show(len(models) >= 2),
             f"Compare selected ({len(models)})" if len(models) <= st.MAX_COMPARE
             else f"Compare first {st.MAX_COMPARE} selected")
 

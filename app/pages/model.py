@@ -15,7 +15,7 @@ from dash import Input, Output, dcc, html
 from app import grid as gridmod
 from app import query
 from app import state as st
-from app.main import build_info, no_build
+from app.components import build_info, did_you_mean, menu_order, no_build, warnings_box
 from mteb_lb import warehouse
 from mteb_lb.lbstate import LeaderboardState
 from mteb_lb.rankings import Filters, RankingError, leaderboard
@@ -35,7 +35,7 @@ def layout(**query_params):
         names = _all_models()
     except warehouse.WarehouseError as exc:
         return html.Div(className="lb-pagewrap", children=[no_build(str(exc))])
-    header = [dcc.Location(id=NAV, refresh="callback-nav"), _warnings(warnings)]
+    header = [dcc.Location(id=NAV, refresh="callback-nav"), warnings_box(warnings)]
     if not name:
         return html.Div(className="lb-pagewrap", children=header + [
             html.H1("Models"), html.P("Pick a model to see its metadata, ranks and results."),
@@ -48,9 +48,7 @@ def layout(**query_params):
                 html.H2(f"Unknown model “{name}”"),
                 html.P("No model of the current build has this name (names look like "
                        "org/model)."),
-                html.P(["Did you mean: ", *[x for n in close for x in
-                                            (dcc.Link(n, href=st.model_href(n)), " · ")][:-1]])
-                if close else None]),
+                did_you_mean([dcc.Link(n, href=st.model_href(n)) for n in close])]),
             picker(names, None)])
     meta = card[0]
     results = query("app_model_results", {"model": name})
@@ -85,14 +83,6 @@ def layout(**query_params):
         ]),
         picker(names, name),
     ])
-
-
-def _warnings(warnings):
-    if not warnings:
-        return None
-    return html.Div(className="lb-notice lb-warning", children=[
-        html.Strong("Some parts of this link were not understood: "),
-        html.Ul([html.Li(w) for w in warnings])])
 
 
 def _all_models() -> list[str]:
@@ -223,8 +213,6 @@ def model_ranks(name: str) -> list[dict]:
     if not card:
         return []
     filters = Filters(all_models=not card[0].get("in_registry"))
-    from app.pages.leaderboard import menu_order
-
     order = {b: i for i, b in enumerate(menu_order(lb.menu()))}
     covered = query("app_model_benchmarks", {"model": name})
     covered.sort(key=lambda r: (order.get(r["benchmark"], len(order)), r["benchmark"]))

@@ -12,7 +12,7 @@ import dash_ag_grid as dag
 from dash import html
 
 from app import grid as gridmod
-from app.main import build_info, source_commit_url
+from app.components import build_info, source_commit_url
 from mteb_lb import warehouse
 
 dash.register_page(__name__, path="/status", name="Status", title="Status · MTEB Leaderboard",

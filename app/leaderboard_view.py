@@ -1,0 +1,135 @@
+"""The leaderboard page's view model: a state -> the grid data, counts, notices and CSV.
+
+Everything the page shows about a table is computed here from ``mteb_lb.rankings`` (which does
+the ranking in SQL); the page module only lays it out and wires the callbacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, replace
+
+import dash
+
+from app import grid as gridmod
+from app import query
+from mteb_lb import lbstate, output
+from mteb_lb.rankings import RankingError, leaderboard, search_rows
+
+log = logging.getLogger(__name__)
+
+@dataclass
+class View:
+    grid: gridmod.GridData | None = None        # summary / per task / per language
+    task_grid: gridmod.GridData | None = None   # task information
+    n_models: int = 0
+    n_models_before_search: int = 0
+    n_tasks: int = 0
+    n_tasks_total: int = 0
+    empty: str | None = None                    # why nothing is shown, when nothing is
+    error: str | None = None
+    blank_tasks: tuple[str, ...] = ()           # tasks no model has a complete score on
+
+
+def _model_links() -> dict[str, str]:
+    lb = leaderboard()
+    key = ("app_model_links", lb.build_id())
+    cached = _LINKS.get("key")
+    if cached != key:
+        _LINKS["value"] = {r["name"]: r["reference"] for r in query("app_model_links")
+                           if r.get("reference")}
+        _LINKS["key"] = key
+    return _LINKS["value"]
+
+
+_LINKS: dict = {}
+_TASK_METAS: dict = {}
+
+
+def task_metas(benchmark: str) -> dict[str, dict]:
+    """Task metadata of a benchmark's tasks, memoised per build (the grid asks per column)."""
+    lb = leaderboard()
+    key = (lb.build_id(), benchmark)
+    if key not in _TASK_METAS:
+        if len(_TASK_METAS) > 256:
+            _TASK_METAS.clear()
+        _TASK_METAS[key] = {t: lb.task_meta(t) or {} for t in lb.benchmark(benchmark).task_names}
+    return _TASK_METAS[key]
+
+
+def compute_view(state: lbstate.LeaderboardState) -> View:
+    lb = leaderboard()
+    bench = lb.benchmark(state.benchmark)
+    filters = state.filters()
+    view = View(n_tasks_total=len(bench.task_names))
+    try:
+        view.n_tasks = len(lb.selected_tasks(bench.name, filters))
+        unsearched_table = lb.view(replace(state, search="", sort=None))
+        table = search_rows(unsearched_table, state.search)
+    except RankingError as exc:
+        view.error = str(exc)
+        return view
+    except Exception as exc:  # a broken build or query: say so, keep the page usable
+        log.exception("leaderboard view failed for %s", lbstate.encode(state))
+        view.error = (f"This table could not be computed ({type(exc).__name__}: {exc}). "
+                      "Try another tab or benchmark; the build status page tells which data "
+                      "is served.")
+        return view
+    if state.view == "tasks":
+        view.task_grid = gridmod.task_info_grid(table)
+        view.n_models = view.n_models_before_search = 0
+        if table.num_rows == 0:
+            view.empty = "No task matches the task filters."
+        return view
+    unsearched = unsearched_table.num_rows
+    view.n_models_before_search = unsearched
+    view.n_models = table.num_rows
+    metas = task_metas(bench.name)
+    metrics, counts = gridmod.type_metric_info(lb.selected_tasks(bench.name, filters), metas.get)
+    view.grid = gridmod.model_grid(
+        table, view=state.view, show_zero_shot=bench.show_zero_shot, task_meta=metas.get,
+        type_metrics=metrics, type_counts=counts, links=_model_links(),
+        href_base=dash.get_relative_path("/model"), sort=state.sort,
+        trained=lb.trained_tasks() if state.view == "per-task" else None)
+    if state.view == "summary" and table.num_rows:
+        view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))
+    if view.n_tasks == 0:
+        view.empty = ("No task is left: the task type, domain, modality, language and task "
+                      "filters exclude every task of this benchmark.")
+    elif unsearched == 0:
+        view.empty = "No model matches the model filters."
+    elif table.num_rows == 0:
+        view.empty = (f"No model name matches “{state.search}” ({unsearched} models match the "
+                      "filters). Search looks for a part of the name or organisation; separate "
+                      "several with ';'.")
+    return view
+
+
+def counts_text(view: View, state: lbstate.LeaderboardState) -> str:
+    if view.error:
+        return ""
+    if state.view == "tasks":
+        return f"{view.n_tasks} of {view.n_tasks_total} tasks"
+    models = (f"{view.n_models} of {view.n_models_before_search} models"
+              if view.n_models != view.n_models_before_search else f"{view.n_models} models")
+    text = f"{models} · {view.n_tasks} of {view.n_tasks_total} tasks"
+    if state.view == "per-task":
+        text += " · ⚠ marks a score on a task the model was trained on (not zero-shot)"
+    if view.blank_tasks:
+        names = ", ".join(view.blank_tasks[:3]) + (" …" if len(view.blank_tasks) > 3 else "")
+        text += (f" · no model has a complete result on {names}, so the means over all tasks "
+                 "are blank (as on the official leaderboard); deselect it under “Customize "
+                 "this benchmark” to compare means")
+    return text
+
+
+def view_csv(state: lbstate.LeaderboardState) -> str:
+    """The current view as CSV: what `/api/table?format=csv` and `mteb-lb table` give for the
+    same state (official column names, unrounded values, the grid's sort)."""
+    return output.to_text(leaderboard().view(state), "csv")
+
+
+def csv_filename(state: lbstate.LeaderboardState) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", state.benchmark or "leaderboard").strip("_")
+    return f"{slug}_{state.view.replace('-', '_')}.csv"
