@@ -29,7 +29,8 @@ from packaging.version import InvalidVersion, Version
 
 import queries
 from etl import catalog as catalog_mod
-from etl import incremental, maintain, schema
+from etl import incremental, maintain
+from mteb_lb import schema
 from etl.parse import TaskCatalog, parse_version
 from etl.segments import (
     SEGMENTED, FileStat, ParseJob, init_worker, parse_segment, segment_map_table, segment_name,

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from etl import schema
+from mteb_lb import schema
 from etl.segments import (
     SEGMENTED, CompactJob, FileStat, ParseJob, classify, compact_segment, file_row, parse_segment,
     read_file, read_identities, read_segment_map, segment_map_table, split_path, version_id,

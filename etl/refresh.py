@@ -7,7 +7,7 @@
       3. incremental build (etl.build.run), validated before it is published (etl.validate:
          row counts, table schemas, every view and macro runs); the leaderboard history is
          recorded in the build (etl.history)
-      4. append the run to <warehouse>/runs.jsonl (etl.runs), whatever happened
+      4. append the run to <warehouse>/runs.jsonl (mteb_lb.runs), whatever happened
 
 Idempotent and keyed by the source commit: rerunning with the same commit is a no-op. Every
 failure (source unreachable, lock held, disk full, catalog unreadable, build or validation error)
@@ -32,7 +32,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl import runs
+from mteb_lb import runs
 
 EXIT_OK = 0
 EXIT_FAILED = 1

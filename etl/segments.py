@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from etl import schema
+from mteb_lb import schema
 from etl.parse import (
     MetricBuffer, ParsedResult, Quarantine, TaskCatalog, content_hash, emit_metrics, file_id_of,
     parse_result,

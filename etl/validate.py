@@ -4,7 +4,7 @@ Runs on the build's database through the same hardened read-only connection the 
 (mteb_lb.db.open_build), so what passes here is what readers will see:
 
 * row counts: the tables the leaderboard needs are not empty;
-* schemas: each table of etl/schema.py has exactly its columns, in order, with its types;
+* schemas: each table of mteb_lb/schema.py has exactly its columns, in order, with its types;
 * every view of queries/ returns a row (or none) without error, and every table macro runs with
   sample arguments (a benchmark and a model that have results, NULL for optional lists).
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 
 import queries
-from etl import schema
+from mteb_lb import schema
 
 NON_EMPTY = ("scores", "metrics", "files", "tasks", "benchmarks", "benchmark_tasks",
              "model_registry", "benchmark_results")
@@ -70,7 +70,7 @@ def check(build: Path) -> dict:
             have = [(r[0], r[1]) for r in cur.execute(f'DESCRIBE "{name}"').fetchall()]
             want = [(f.name, duckdb_type(f.type)) for f in table_schema]
             if have != want:
-                problems.append(f"table {name} has columns {have}, etl/schema.py says {want}")
+                problems.append(f"table {name} has columns {have}, mteb_lb/schema.py says {want}")
         n_views, n_macros = 0, 0
         for view in queries.all_views():
             if view.is_macro:

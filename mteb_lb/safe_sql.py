@@ -64,6 +64,7 @@ import duckdb
 import pyarrow as pa
 
 from mteb_lb import db, output, settings
+from mteb_lb import schema as schema_registry
 
 KINDS = ("rejected", "syntax", "timeout", "permission", "runtime")
 MAX_SQL_CHARS = 100_000
@@ -812,7 +813,7 @@ def _unique_names(names: Iterable[str]) -> list[str]:
 def schema(cursor=None, *, queries_dir: str | Path | None = None) -> list[dict]:
     """Every table and view of the build: ``{"name", "kind", "description", "columns": [{"name",
     "type", "description"}]}``. Descriptions come from DuckDB's comments (written by the ETL from
-    ``etl/schema.py``), falling back to ``etl/schema.py`` itself and, for views, to the header of
+    ``mteb_lb/schema.py``), falling back to ``mteb_lb/schema.py`` itself and, for views, to the header of
     ``queries/**/<view>.sql``."""
     with _Cursor(cursor) as cur:
         objects = cur.sql("""
@@ -847,17 +848,12 @@ _etl_docs_cache: dict | None = None
 def _etl_docs() -> dict[str, tuple[str, dict[str, str]]]:
     global _etl_docs_cache
     if _etl_docs_cache is None:
-        try:
-            from etl.schema import TABLES
-        except ImportError:
-            TABLES = {}
-
         def doc(meta) -> str:
             return (meta or {}).get(b"doc", b"").decode("utf-8")
 
         _etl_docs_cache = {
             name: (doc(s.metadata), {f.name: doc(f.metadata) for f in s})
-            for name, s in TABLES.items()
+            for name, s in schema_registry.TABLES.items()
         }
     return _etl_docs_cache
 

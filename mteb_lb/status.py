@@ -4,7 +4,7 @@ dashboard's status page). Plain dicts and lists only; reads the warehouse folder
     freshness() -> {"published": bool, "build_id", "source", "source_commit", "built_at",
                     "age_seconds", "age", "last_run": {...} | None,
                     "last_success": {...} | None, "last_failure": {...} | None}
-    last_runs(n) -> [run record, newest first]   (fields: etl/runs.py)
+    last_runs(n) -> [run record, newest first]   (fields: mteb_lb/runs.py)
 """
 
 from __future__ import annotations
@@ -12,18 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from mteb_lb import warehouse
-
-
-def _runs():
-    from etl import runs  # the run log's format lives with the refresh
-
-    return runs
+from mteb_lb import runs, warehouse
 
 
 def last_runs(n: int = 10, warehouse_dir: Path | None = None) -> list[dict]:
-    """The newest ``n`` refresh runs, newest first (see etl/runs.py for the fields)."""
-    return _runs().last(n, warehouse_dir)
+    """The newest ``n`` refresh runs, newest first (see mteb_lb/runs.py for the fields)."""
+    return runs.last(n, warehouse_dir)
 
 
 def _parse(text) -> dt.datetime | None:
@@ -67,7 +61,7 @@ def freshness(warehouse_dir: Path | None = None, now: dt.datetime | None = None)
         out.update(published=True, build_id=build.name, source=manifest.get("source"),
                    source_commit=manifest.get("source_commit"),
                    built_at=manifest.get("built_at"), age_seconds=age, age=human_age(age))
-    records = _runs().read(warehouse_dir)
+    records = runs.read(warehouse_dir)
     out["last_run"] = records[-1] if records else None
     out["last_success"] = next((r for r in reversed(records) if r["outcome"] != "failed"), None)
     out["last_failure"] = next((r for r in reversed(records) if r["outcome"] == "failed"), None)

@@ -2,7 +2,7 @@
 
 It has the shape the ETL produces: Parquet under ``parquet/<table>/``, ``lb.duckdb`` with the
 small tables materialised and ``metrics``/``metric_arrays`` as views over the Parquet by absolute
-path, ``COMMENT ON`` every table and column from ``etl/schema.py``, views created from
+path, ``COMMENT ON`` every table and column from ``mteb_lb/schema.py``, views created from
 ``queries/<view>.sql`` files whose header documents them, and ``manifest.json``; it is published
 with ``warehouse.publish``. The data is small enough to know every answer by heart:
 
@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from etl import schema as etl_schema
+from mteb_lb import schema as etl_schema
 from mteb_lb import warehouse
 
 BUILD_ID = "20260101T000000Z-fixture-1"

@@ -374,7 +374,7 @@ def test_database_opens_read_only_with_the_views(variant):
         # the Parquet-backed views read through the hardened connection
         assert con.execute("SELECT count(*) FROM metrics").fetchone()[0] == report.rows["metrics"]
         assert con.execute("SELECT count(*) FROM metric_arrays").fetchone()[0] == 7
-        # documented tables (COMMENT ON from etl/schema.py)
+        # documented tables (COMMENT ON from mteb_lb/schema.py)
         comment = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'scores'").fetchone()[0]
         assert comment and comment.startswith("One row per result entry")
         with pytest.raises(duckdb.Error):

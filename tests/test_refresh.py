@@ -19,7 +19,8 @@ import duckdb
 import pytest
 
 import refresh_fixtures as rf
-from etl import build, refresh, runs, validate
+from etl import build, refresh, validate
+from mteb_lb import runs
 from mteb_lb import cli, status, warehouse
 
 try:
@@ -320,8 +321,8 @@ def test_validation_checks_schemas_views_and_macros(upstream, monkeypatch):
     report = validate.check(current)
     assert report["views"] >= 5 and report["macros"] >= 10
     assert report["row_counts"]["scores"] > 0
-    # a table whose columns are not etl/schema.py's
-    from etl import schema
+    # a table whose columns are not mteb_lb/schema.py's
+    from mteb_lb import schema
     import pyarrow as pa
 
     monkeypatch.setitem(schema.TABLES, "files",

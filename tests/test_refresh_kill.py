@@ -30,7 +30,8 @@ from pathlib import Path
 import pytest
 
 import refresh_fixtures as rf
-from etl import refresh, runs
+from etl import refresh
+from mteb_lb import runs
 from mteb_lb import db, warehouse
 
 TRIALS = int(os.environ.get("MTEB_LB_KILL_TRIALS", "10"))

@@ -1,0 +1,116 @@
+"""The house's layers, read from the code: every import statement of the project's modules
+(module level and inside functions) checked against the direction data flows.
+
+    base      mteb_lb: settings, warehouse layout and contract (schema, runs), db, status
+    etl       etl/*: reads sources, writes builds through the base layer
+    queries   queries/: the SQL and its header parser
+    rankings  mteb_lb: lbstate, rankings, output, safe_sql: tables computed from a build
+    surfaces  mteb_lb's CLI modules and app/: the dashboard, the API, the command line
+
+A layer imports only itself and the layers it names below; no page imports another page and no
+two modules import each other, directly or around a loop.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("mteb_lb", "etl", "app", "queries")
+BASE = {"settings", "schema", "runs", "warehouse", "db", "status", "__init__"}
+RANKINGS = {"lbstate", "rankings", "output", "safe_sql"}
+ALLOWED = {
+    "base": {"base"},
+    "etl": {"base", "queries", "etl"},
+    "queries": {"queries"},
+    "rankings": {"base", "queries", "rankings"},
+    "app": {"base", "queries", "rankings", "app"},
+    "cli": {"base", "queries", "rankings", "etl", "app", "cli"},
+}
+
+
+def layer(module: str) -> str:
+    package, _, rest = module.partition(".")
+    if package != "mteb_lb":
+        return package
+    name = rest.split(".")[0] or "__init__"
+    if name in BASE:
+        return "base"
+    if name in RANKINGS:
+        return "rankings"
+    return "cli"
+
+
+def modules() -> dict[str, Path]:
+    out = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            out[name] = path
+    return out
+
+
+def import_graph() -> dict[str, set[str]]:
+    mods = modules()
+
+    def resolve(name: str) -> str | None:
+        while name and name not in mods:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for name, path in mods.items():
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets.update(resolve(a.name) for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    targets.add(resolve(f"{node.module}.{alias.name}") or resolve(node.module))
+        targets.discard(None)
+        targets.discard(name)
+        # a package's __init__ is imported with its submodules; it is not a dependency edge
+        targets = {t for t in targets if not name.startswith(t + ".")}
+        graph[name] = targets
+    return graph
+
+
+def test_the_graph_sees_the_known_edges():
+    graph = import_graph()
+    assert "mteb_lb.lbstate" in graph["mteb_lb.rankings"]
+    assert "app.plots" in graph["app.pages.compare"]          # a function-level import counts
+    assert "mteb_lb.schema" in graph["etl.segments"]
+
+
+def test_imports_follow_the_layers():
+    bad = sorted((a, b) for a, targets in import_graph().items() for b in targets
+                 if layer(b) not in ALLOWED[layer(a)])
+    assert bad == []
+
+
+def test_no_page_imports_another_page():
+    bad = sorted((a, b) for a, targets in import_graph().items() for b in targets
+                 if a.startswith("app.pages.") and b.startswith("app.pages.") and a != b)
+    assert bad == []
+
+
+def test_no_import_cycles():
+    graph = import_graph()
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append(path[path.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert cycles == []
