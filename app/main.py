@@ -117,17 +117,7 @@ def _short_time(value) -> str:
 def _register_shell_callbacks(app: dash.Dash) -> None:
     # Highlight the navigation entry of the current page (client side: no round trip).
     app.clientside_callback(
-        """
-        function(pathname, ids) {
-            var path = pathname || "/";
-            return ids.map(function(id) {
-                var active = id.href === "/" ? (path === "/" || path === "")
-                                              : path.indexOf(id.href) === 0;
-                if (id.href === "/" && path.indexOf("/model") === 0) { active = true; }
-                return active ? "lb-nav-link active" : "lb-nav-link";
-            });
-        }
-        """,
+        dash.ClientsideFunction(namespace="lb", function_name="navClasses"),
         Output({"type": "nav-link", "href": dash.ALL}, "className"),
         Input("_pages_location", "pathname"),
         dash.State({"type": "nav-link", "href": dash.ALL}, "id"),

@@ -25,8 +25,9 @@ def active_filters(state: LeaderboardState) -> list[tuple[str, str]]:
     if state.search:
         out.append(("Search", state.search))
     if state.min_params_b is not None or state.max_params_b is not None:
-        lo = format_params(state.min_params_b) if state.min_params_b is not None else "any"
-        hi = format_params(state.max_params_b) if state.max_params_b is not None else "any"
+        # billions, written as in the URL (the slider's label formats them as 110M, 7.1B)
+        lo = f"{state.min_params_b:g}B" if state.min_params_b is not None else "any"
+        hi = f"{state.max_params_b:g}B" if state.max_params_b is not None else "any"
         unknown = ", incl. unknown" if state.keep_unknown_size else ", known sizes only"
         out.append(("Size", f"{lo} – {hi}{unknown}"))
     if state.open_weights:
@@ -59,17 +60,6 @@ class CompareState:
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
-
-def format_params(billions: float | None) -> str:
-    """0.1 -> '100M', 1.5 -> '1.5B', 0.0005 -> '500K'."""
-    if billions is None:
-        return "unknown"
-    if billions >= 1:
-        return f"{billions:.3g}B"
-    if billions >= 1e-3:
-        return f"{billions * 1e3:.3g}M"
-    return f"{billions * 1e6:.3g}K"
-
 
 def _values(raw) -> list[str]:
     return list(raw) if isinstance(raw, (list, tuple)) else [raw]

@@ -422,10 +422,8 @@ def _leaves(defs):
 
 def view(lbpage, state):
     out = lbpage.update_view(state.benchmark, *controls(lbpage, state))
-    keys = ("defs", "rows", "style", "task_defs", "task_rows", "task_grid_style", "grid_style",
-            "task_style", "plots_style",
-            "counts", "empty_style", "empty_text", "chips", "key")
-    return dict(zip(keys, out))
+    return {**out, "defs": out["grid_defs"], "rows": out["grid_rows"],
+            "empty_style": out["empty_shown"]}
 
 
 def test_update_view_filters(lbpage):
@@ -510,8 +508,8 @@ def test_tabs(lbpage):
         {"eng-Latn", "deu-Latn"} <= {c["colId"] for c in per_lang["defs"]}
     tasks = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, view="tasks"))
     assert len(tasks["task_rows"]) == len(TASKS)
-    assert tasks["grid_style"] == {"display": "none"} and tasks["task_style"] == {}
-    assert tasks["plots_style"] == {"display": "none"}
+    assert tasks["grid_shown"] == {"display": "none"} and tasks["task_grid_shown"] == {}
+    assert tasks["plots_shown"] == {"display": "none"}
 
 
 def test_sync_url_round_trips(lbpage):

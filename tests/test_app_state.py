@@ -23,11 +23,6 @@ def test_active_filters_lists_what_narrows():
     assert labels == ["Search", "Size", "Weights", "Task types"]
 
 
-def test_format_params():
-    assert [st.format_params(x) for x in (None, 0.0005, 0.1, 1.5, 57.92)] == [
-        "unknown", "500K", "100M", "1.5B", "57.9B"]
-
-
 @pytest.mark.parametrize("seed", range(40))
 def test_compare_round_trip(seed):
     rng = random.Random(seed)

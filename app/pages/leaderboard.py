@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import dash
 import dash_ag_grid as dag
-from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
 from app import grid as gridmod
 from app import plots
@@ -435,8 +435,7 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
                         disabled=scale is None, updatemode="mouseup", allow_direct_input=False,
                         tooltip={"always_visible": False, "placement": "bottom",
                                  "transform": "paramsLabel"}),
-        html.Div(size_label(controls["size"], scale), id="lb-size-label",
-                 className="lb-size-label"),
+        html.Div(id="lb-size-label", className="lb-size-label"),   # filled client side
         _checklist("keep_unknown_size", ["keep"], controls["keep_unknown_size"],
                    labels={"keep": "Include models of unknown size"}),
     ])
@@ -513,17 +512,6 @@ def _model_filters_active(state: lbstate.LeaderboardState) -> bool:
         "sentence_transformers", "model_types", "zero_shot", "all_models"))
 
 
-def size_label(value, scale: SizeScale | None) -> str:
-    if scale is None:
-        return "No model of this benchmark has a known size."
-    min_b, max_b = scale.bounds(value)
-    if min_b is None and max_b is None:
-        return "Any size"
-    lo = st.format_params(min_b) if min_b is not None else "any"
-    hi = st.format_params(max_b) if max_b is not None else "any"
-    return f"{lo} – {hi}"
-
-
 def chips(state: lbstate.LeaderboardState) -> list:
     active = st.active_filters(state)
     if not active:
@@ -568,20 +556,22 @@ def update_view(bench_name, *control_values):
     model_grid = view.grid or gridmod.GridData([], [])
     task_grid = view.task_grid or gridmod.GridData([], [])
     is_tasks = state.view == "tasks"
-    return (
-        no_update if is_tasks else model_grid.column_defs,
-        no_update if is_tasks else model_grid.row_data,
-        no_update if is_tasks else grid_style(len(model_grid.row_data),
-                                              _grouped(model_grid.column_defs)),
-        task_grid.column_defs if is_tasks else no_update,
-        task_grid.row_data if is_tasks else no_update,
-        grid_style(len(task_grid.row_data)) if is_tasks else no_update,
-        show(not is_tasks), show(is_tasks), show(state.view == "summary"),
-        counts_text(view, state),
-        show(bool(view.empty or view.error)), view.empty or view.error or "",
-        chips(state),
-        _key(state),
-    )
+    return {
+        "grid_defs": no_update if is_tasks else model_grid.column_defs,
+        "grid_rows": no_update if is_tasks else model_grid.row_data,
+        "grid_height": no_update if is_tasks else grid_style(len(model_grid.row_data),
+                                                             _grouped(model_grid.column_defs)),
+        "task_defs": task_grid.column_defs if is_tasks else no_update,
+        "task_rows": task_grid.row_data if is_tasks else no_update,
+        "task_height": grid_style(len(task_grid.row_data)) if is_tasks else no_update,
+        "grid_shown": show(not is_tasks), "task_grid_shown": show(is_tasks),
+        "plots_shown": show(state.view == "summary"),
+        "counts": counts_text(view, state),
+        "empty_shown": show(bool(view.empty or view.error)),
+        "empty_text": view.empty or view.error or "",
+        "chips": chips(state),
+        "view_key": _key(state),
+    }
 
 
 def _key(state: lbstate.LeaderboardState) -> str:
@@ -646,13 +636,20 @@ def register_callbacks(app: dash.Dash) -> None:
     control_inputs = [Input(CONTROLS[k], "value") for k in CONTROL_KEYS]
     control_states = [State(CONTROLS[k], "value") for k in CONTROL_KEYS]
     app.callback(
-        Output(GRID, "columnDefs"), Output(GRID, "rowData"), Output(GRID, "style"),
-        Output(TASK_GRID, "columnDefs"), Output(TASK_GRID, "rowData"), Output(TASK_GRID, "style"),
-        Output("lb-grid-wrap", "style"), Output("lb-task-grid-wrap", "style"),
-        Output("lb-plots", "style"), Output("lb-counts", "children"),
-        Output("lb-empty", "style"), Output("lb-empty-text", "children"),
-        Output("lb-chips", "children"), Output(VIEW_KEY, "data"),
-        State(BENCH, "data"), *control_inputs,
+        output={
+            "grid_defs": Output(GRID, "columnDefs"), "grid_rows": Output(GRID, "rowData"),
+            "grid_height": Output(GRID, "style"),
+            "task_defs": Output(TASK_GRID, "columnDefs"),
+            "task_rows": Output(TASK_GRID, "rowData"), "task_height": Output(TASK_GRID, "style"),
+            "grid_shown": Output("lb-grid-wrap", "style"),
+            "task_grid_shown": Output("lb-task-grid-wrap", "style"),
+            "plots_shown": Output("lb-plots", "style"),
+            "counts": Output("lb-counts", "children"),
+            "empty_shown": Output("lb-empty", "style"),
+            "empty_text": Output("lb-empty-text", "children"),
+            "chips": Output("lb-chips", "children"), "view_key": Output(VIEW_KEY, "data"),
+        },
+        inputs=[State(BENCH, "data"), *control_inputs],
         prevent_initial_call=True,
     )(update_view)
     app.callback(
@@ -689,42 +686,21 @@ def register_callbacks(app: dash.Dash) -> None:
         *control_states,
         prevent_initial_call=True,
     )(download_csv)
-    # Copy link: the address bar already holds the state.
+    # Client side, no round trip (app/assets/dccFunctions.js): copy link, full screen, the
+    # size slider's label (also its first value: one size formatter, in JavaScript).
     app.clientside_callback(
-        "function(n) { return window.location.href; }",
+        ClientsideFunction(namespace="lb", function_name="currentUrl"),
         Output("lb-copy", "content"), Input("lb-copy", "n_clicks"),
         prevent_initial_call=True,
     )
-    # Full screen table (the browser's Fullscreen API; Esc leaves).
     app.clientside_callback(
-        """
-        function(n) {
-            var el = document.getElementById("lb-grid-area");
-            if (n && el && el.requestFullscreen) { el.requestFullscreen(); }
-            return window.dash_clientside.no_update;
-        }
-        """,
+        ClientsideFunction(namespace="lb", function_name="fullscreen"),
         Output("lb-fullscreen", "title"), Input("lb-fullscreen", "n_clicks"),
         prevent_initial_call=True,
     )
-    # Size label while the slider moves (no round trip).
     app.clientside_callback(
-        """
-        function(value, min, max) {
-            function fmt(b) {
-                if (b >= 1) { return (+b.toPrecision(3)) + "B"; }
-                if (b >= 1e-3) { return (+(b * 1e3).toPrecision(3)) + "M"; }
-                return (+(b * 1e6).toPrecision(3)) + "K";
-            }
-            if (!value || value.length !== 2) { return ""; }
-            var lo = value[0] <= min + 1e-9 ? null : Math.pow(10, value[0]);
-            var hi = value[1] >= max - 1e-9 ? null : Math.pow(10, value[1]);
-            if (lo === null && hi === null) { return "Any size"; }
-            return (lo === null ? "any" : fmt(lo)) + " – " + (hi === null ? "any" : fmt(hi));
-        }
-        """,
+        ClientsideFunction(namespace="lb", function_name="sizeLabel"),
         Output("lb-size-label", "children"),
         Input(CONTROLS["size"], "value"), State(CONTROLS["size"], "min"),
-        State(CONTROLS["size"], "max"),
-        prevent_initial_call=True,
+        State(CONTROLS["size"], "max"), State(CONTROLS["size"], "disabled"),
     )
