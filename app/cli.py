@@ -52,7 +52,7 @@ def serve(args) -> int:
     if args.debug:
         app.run(host=host, port=port, debug=True)
         return 0
-    import waitress   # deferred: only this command needs it
+    import waitress  # deferred: only this command needs it
 
     wsgi = AccessLog(app.server, sys.stderr) if getattr(args, "access_log", False) else app.server
     waitress.serve(wsgi, host=host, port=port, threads=THREADS, ident="mteb-lb")
