@@ -7,7 +7,7 @@ them to a page's ``layout(**query)`` (a str per key, a list when the key repeats
 used) and described in a warning, never raised. ``encode_*`` writes the canonical query string,
 leaving defaults out.
 
-Conventions (close to the V2 leaderboard's URL, see docs FEATURES.md):
+Conventions (close to the V2 leaderboard's URL, see docs/FEATURES.md §URLs):
 
 * lists repeat the key (``types=Retrieval&types=STS``); a list parameter present with an empty
   value (``langs=``) means "none selected", absent means "all" (no filter). Names never split on
