@@ -2,10 +2,10 @@
 
 The catalog (tasks, benchmarks, registry models) comes from `fixtures.ranking_catalog`; the
 scores are below, next to the arithmetic every expected value is derived from. All scores are
-main scores on the 0-1 scale; the tables show them x100. Borda (docs/SEMANTICS.md §Borda): per task,
-rank the raw per-task means descending with ties averaged; a model earns n_models - rank per task
-it has (0 for a missing task), n_models = number of rows of the table (models with >= 1 non-null
-task score); the final rank is the "min" rank of the points.
+main scores on the 0-1 scale; the tables show them x100. Borda (docs/SEMANTICS.md §Borda):
+per task, rank the raw per-task means descending with ties averaged; a model earns
+n_models - rank per task it has (0 for a missing task), n_models = number of rows of the table
+(models with >= 1 non-null task score); the final rank is the "min" rank of the points.
 """
 
 from __future__ import annotations
