@@ -2,7 +2,8 @@
 -- leaderboard shows) and, for models with results that the registry lacks, their model_meta.json.
 -- Source rule: a registered model takes every field from the registry; an unregistered one from
 -- its model_meta.json in a SHA revision folder if any, else the one with the newest release
--- date (then the first path), because folders of one model disagree (DATA.md section 4).
+-- date (then the first path), because folders of one model disagree
+-- (docs/DATA.md §Model metadata).
 -- @column name: Model name (`org/name`).
 -- @column in_registry: True when mteb's registry has the model (the official leaderboard shows only these).
 -- @column source: `registry` or `model_meta.json`.

@@ -3,15 +3,15 @@
 Two things are generated into tmp dirs:
 
 * a tiny MTEB results repository (``results/<org>__<model>/<revision>/<Task>.json`` plus
-  ``model_meta.json``) holding one file per format variant and edge case of DATA.md: the current
-  layout shapes B1..B7, the legacy layout (flat, per-language, without mteb_version, without
-  main_score, nested pair-classification dicts), pre-1.12.48 pair-classification dicts, ``[r, p]``
-  lists, scores_per_experiment, v_measures (list and dict of levels), bare NaN, the string
-  "nan", Infinity in model_meta, duplicate JSON keys, version ranges, the revision folder kinds
-  (SHA / ``external`` / ``no_revision_available`` / ``1``), a folder without model_meta.json, an
-  experiments/ folder, legacy renames, the MLSUM / XPQA subset fixes, duplicate (split, subset)
-  entries, and every malformed kind (truncated, not JSON, not UTF-8, a list at the top level,
-  scores not a dict, an entry without main_score, too large, unreadable);
+  ``model_meta.json``) holding one file per format variant and edge case of docs/DATA.md (§Formats,
+  §Entries, §Values): the current layout shapes B1..B7, the legacy layout (flat, per-language,
+  without mteb_version, without main_score, nested pair-classification dicts), pre-1.12.48
+  pair-classification dicts, ``[r, p]`` lists, scores_per_experiment, v_measures (list and dict of
+  levels), bare NaN, the string "nan", Infinity in model_meta, duplicate JSON keys, version ranges,
+  the revision folder kinds (SHA / ``external`` / ``no_revision_available`` / ``1``), a folder
+  without model_meta.json, an experiments/ folder, legacy renames, the MLSUM / XPQA subset fixes,
+  duplicate (split, subset) entries, and every malformed kind (truncated, not JSON, not UTF-8, a
+  list at the top level, scores not a dict, an entry without main_score, too large, unreadable);
 * a tiny catalog snapshot folder with the same files and shapes as ``etl/catalog/``, so tests
   control every task, benchmark triple and registry model.
 
@@ -596,7 +596,7 @@ OTHER_REV = SHA_B
 def ranking_tasks() -> list[dict]:
     eng = {"default": ["eng-Latn"]}
     return [
-        # Borda(v1): SEMANTICS.md 2.4 item 6
+        # Borda(v1): docs/SEMANTICS.md §Borda
         make_task("BRet1", "Retrieval", "ndcg_at_10", eng),
         make_task("BRet2", "Retrieval", "ndcg_at_10", eng),
         make_task("BSts", "STS", "cosine_spearman", eng),

@@ -245,17 +245,29 @@ def test_cli_serve_runs_with_settings(monkeypatch, env):
     from app import cli
     import app.main as main
 
+    import waitress
+
     calls = {}
 
     class Fake:
+        server = object()
+
         def run(self, **kw):
-            calls.update(kw)
+            calls.update(kw, server="dash development server")
 
     monkeypatch.setattr(main, "create_app", lambda **kw: Fake())
+    monkeypatch.setattr(waitress, "serve", lambda wsgi, **kw: calls.update(kw, app=wsgi))
     monkeypatch.setenv("MTEB_LB_PORT", "8123")
-    ns = type("NS", (), {"host": None, "port": None, "debug": False, "no_prewarm": True})()
+    ns = type("NS", (), {"host": None, "port": None, "debug": False, "no_prewarm": True,
+                         "access_log": False})()
     assert cli.serve(ns) == 0
-    assert calls == {"host": "127.0.0.1", "port": 8123, "debug": False}
+    assert calls == {"host": "127.0.0.1", "port": 8123, "threads": cli.THREADS,
+                     "ident": "mteb-lb", "app": Fake.server}
+    calls.clear()
+    ns.debug = True   # --debug: Dash's development server (hot reload, dev tools)
+    assert cli.serve(ns) == 0
+    assert calls == {"host": "127.0.0.1", "port": 8123, "debug": True,
+                     "server": "dash development server"}
 
 
 # --------------------------------------------------------------------------------------------

@@ -267,7 +267,7 @@ def test_model_identity_from_model_meta_or_folder(variant):
 def test_model_identity_meta_name_and_revision_win_over_folder(tmp_path):
     """A name with spaces and a revision that differs from its folder: model_meta.json wins;
     a folder of the same model without model_meta.json falls back to its folder name, as mteb's
-    ResultCache does (DATA.md section 4/5.5)."""
+    ResultCache does (docs/DATA.md §Model metadata)."""
     repo = tmp_path / "repo"
     name = "voyageai/voyage-3.5 (output_dtype=int8)"
     fx.write_meta(repo, name, "v2", folder_revision="2")

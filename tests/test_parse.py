@@ -1,4 +1,5 @@
-"""`etl.parse.parse_result` on every format variant of DATA.md, with exact expected values.
+"""`etl.parse.parse_result` on every format variant of docs/DATA.md §Formats, with exact
+expected values.
 
 The inputs come from tests/fixtures.py (`variant_files()`), the same files the end-to-end build
 tests write to disk. Metric rows are checked in the form the warehouse stores them (`metrics`:

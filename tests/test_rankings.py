@@ -2,10 +2,10 @@
 
 The catalog (tasks, benchmarks, registry models) comes from `fixtures.ranking_catalog`; the
 scores are below, next to the arithmetic every expected value is derived from. All scores are
-main scores on the 0-1 scale; the tables show them x100. Borda (SEMANTICS.md 2.4): per task,
-rank the raw per-task means descending with ties averaged; a model earns n_models - rank per task
-it has (0 for a missing task), n_models = number of rows of the table (models with >= 1 non-null
-task score); the final rank is the "min" rank of the points.
+main scores on the 0-1 scale; the tables show them x100. Borda (docs/SEMANTICS.md §Borda):
+per task, rank the raw per-task means descending with ties averaged; a model earns
+n_models - rank per task it has (0 for a missing task), n_models = number of rows of the table
+(models with >= 1 non-null task score); the final rank is the "min" rank of the points.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ A, B = fx.SHA_A, fx.SHA_B
 E = "eng-Latn"
 D = "deu-Latn"
 RESULTS = [
-    # --- Borda(v1), SEMANTICS.md 2.4 item 6: t1 (A .9, B .9, C .5), t2 (A .7, B .6, C .8),
+    # --- Borda(v1), docs/SEMANTICS.md §Borda: t1 (A .9, B .9, C .5), t2 (A .7, B .6, C .8),
     #     t3 (A .4, B .3; C missing)
     # (a non-eval split and an undeclared subset: outside the benchmark's triples, ignored)
     ("ex/A", A, "1.14.0", "BRet1", [("test", "default", [E], 0.9), ("train", "default", [E], 0.0)]),

@@ -1,4 +1,5 @@
-"""The warehouse built from the real results repository holds every number DATA.md counts.
+"""The warehouse built from the real results repository holds every number docs/DATA.md §Counts
+gives.
 
 Runs when MTEB_LB_REAL_RESULTS (a folder holding the pinned results/) or MTEB_LB_REAL_WAREHOUSE
 is set; `.ci/run` unpacks ../shared's tarball and sets the first.
@@ -27,7 +28,8 @@ def one(con, sql):
 def test_every_file_is_accounted_for(con):
     rows = dict(((k, s), n) for k, s, n in con.execute(
         "SELECT kind, status, count(*) FROM files GROUP BY ALL").fetchall())
-    # DATA.md §0: 103,790 result files + 852 model_meta.json; none is invalid JSON or quarantined.
+    # docs/DATA.md §Counts: 103,790 result files + 852 model_meta.json; none is invalid JSON or
+    # quarantined.
     assert rows[("result", "loaded")] == 103_790
     assert rows[("model_meta", "loaded")] == 852
     assert ("result", "quarantined") not in rows and ("model_meta", "quarantined") not in rows
@@ -39,18 +41,20 @@ def test_every_file_is_accounted_for(con):
 
 def test_entries_per_layout(con):
     counts = dict(con.execute("SELECT file_format, count(*) FROM scores GROUP BY ALL").fetchall())
-    assert counts == {"current": 1_290_668, "legacy": 2_750}   # DATA.md §0, §1
+    # docs/DATA.md §Counts
+    assert counts == {"current": 1_290_668, "legacy": 2_750}
     assert one(con, "SELECT count(DISTINCT path) FROM scores WHERE file_format = 'legacy'") == (1823,)
     assert one(con, "SELECT count(DISTINCT model_folder) FROM scores") == (673,)
 
 
 def test_nan_values_are_kept(con):
-    # DATA.md §2: main_score is NaN in exactly 12 entries (AFQMC, mteb 1.12.75)
+    # docs/DATA.md §Values: main_score is NaN in exactly 12 entries (AFQMC, mteb 1.12.75)
     assert one(con, "SELECT count(*) FROM scores WHERE isnan(main_score)") == (12,)
     assert one(con, "SELECT count(DISTINCT task_name) FROM scores WHERE isnan(main_score)") == (1,)
-    # DATA.md §2: 1,091,373 NaN values among the top-level scalar keys of current-layout entries
-    # (bare NaN tokens; the string "nan" is counted apart), and 213 more inside nested dicts
-    # (InstructionRetrieval's og / changed metrics), which we flatten rather than drop
+    # docs/DATA.md §Values: 1,091,373 NaN values among the top-level scalar keys of
+    # current-layout entries (bare NaN tokens; the string "nan" is counted apart), and 213 more
+    # inside nested dicts (InstructionRetrieval's og / changed metrics), which we flatten rather
+    # than drop
     nan_counts = dict(con.execute("""
         SELECT metric LIKE '%.%' AS nested, count(*) FROM metrics m JOIN scores s USING (entry_id)
         WHERE s.file_format = 'current' AND isnan(m.value) AND m.text IS NULL
@@ -83,7 +87,7 @@ def test_model_identity_comes_from_model_meta(con):
 
 def test_metric_counts(con):
     total = one(con, "SELECT count(*) FROM metrics")[0]
-    assert 35_600_000 <= total <= 35_800_000   # DATA.md §0: about 35.6 M scalar values
+    assert 35_600_000 <= total <= 35_800_000   # docs/DATA.md §Counts: about 35.7 M
     # pre-1.12.48 pair classification dicts are flattened with mteb's names
     assert one(con, "SELECT count(*) FROM metrics WHERE metric = 'cos_sim.ap'") == (0,)
     assert one(con, "SELECT count(*) > 0 FROM metrics WHERE metric = 'cosine_ap'") == (True,)
