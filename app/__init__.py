@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import re
 
+import duckdb
+
+import queries
+from mteb_lb import db
+
 _MACRO_HEAD = re.compile(r"create\s+(or\s+replace\s+)?macro", re.IGNORECASE)
 
 
 def query(name: str, params: dict | None = None, *, sql: str | None = None):
     """Rows (list of dicts) of ``SELECT * FROM <name>(...)`` / ``<name>``, or of ``sql`` (a
     SELECT over the named view or macro), with ``params`` bound, never pasted."""
-    import duckdb
-
-    import queries
-    from mteb_lb import db
-
     params = params or {}
     if sql is None:
         args = ", ".join(f"${k}" for k in params)
@@ -51,6 +51,4 @@ def _dicts(cur) -> list[dict]:
 
 
 def _macro_files() -> set[str]:
-    import queries
-
     return {p.name[: -len(".sql")] for p in queries.QUERIES_DIR.glob("*.macro.sql")}

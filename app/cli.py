@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 
-from mteb_lb import settings
+from mteb_lb import settings, warehouse
 
 THREADS = 8   # requests served at once: a page load fires several callbacks together
 
@@ -36,15 +36,13 @@ def register(subparsers) -> None:
 
 
 def serve(args) -> int:
-    from mteb_lb import warehouse
-
     try:
         build = warehouse.current_build()
         print(f"serving build {build.name}", file=sys.stderr)
     except warehouse.WarehouseError as exc:
         print(f"warning: {exc} The pages will say so until a build is published.",
               file=sys.stderr)
-    from app.main import create_app
+    from app.main import create_app   # deferred: Dash loads only for this command
 
     app = create_app(prewarm=not args.no_prewarm)
     host = args.host or settings.get("host")

@@ -23,7 +23,9 @@ from pathlib import Path
 import dash
 from dash import Input, Output, dcc, html
 
+from app import api
 from app.components import build_info, menu_order
+from mteb_lb.rankings import leaderboard
 
 APP_DIR = Path(__file__).resolve().parent
 TITLE = "MTEB Leaderboard"
@@ -56,10 +58,7 @@ def create_app(*, prewarm: bool = True, **dash_kwargs) -> dash.Dash:
         if module is not None and hasattr(module, "register_callbacks"):
             module.register_callbacks(app)
     _register_shell_callbacks(app)
-    if importlib.util.find_spec("app.api") is not None:
-        from app import api
-
-        api.register(app.server)
+    api.register(app.server)
     if prewarm:
         _install_prewarm(app)
     return app
@@ -157,8 +156,6 @@ def prewarm_rankings(stop: threading.Event | None = None) -> int:
     """Compute the default summary of every benchmark (menu order first, the default benchmark
     first of all). Returns how many were computed; failures are logged, never raised. Stops
     between two benchmarks once ``stop`` is set."""
-    from mteb_lb.rankings import leaderboard
-
     lb = leaderboard()
     try:
         menu = lb.menu()

@@ -29,6 +29,7 @@ import uuid
 from typing import Any, BinaryIO
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 FORMATS = ("csv", "json", "parquet", "text")
 MAX_TEXT_CELL = 60
@@ -99,8 +100,6 @@ def csv_cell(value: Any) -> str:
 
 
 def _write_parquet(reader: pa.RecordBatchReader, names: list[str], out: BinaryIO) -> int:
-    import pyarrow.parquet as pq
-
     rows = 0
     writer = None
     for batch in reader:

@@ -16,6 +16,8 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from app import grid as gridmod
+from app import query
+from mteb_lb import status
 
 dash.register_page(__name__, path="/changes", name="Changes",
                    title="Changes · MTEB Leaderboard", order=4,
@@ -39,9 +41,7 @@ SECTIONS = (
 def load_changes() -> tuple[list[dict], str | None]:
     """(rows of changes_since_previous, error message or None)."""
     try:
-        from app import query
-
-        return query("changes_since_previous"), None
+            return query("changes_since_previous"), None
     except Exception as exc:  # no build yet, or a build made before the history existed
         return [], f"{type(exc).__name__}: {exc}"
 
@@ -116,8 +116,6 @@ def layout(benchmark: str | None = None, **_query):
 
 
 def _header(rows: list[dict]):
-    from mteb_lb import status
-
     fresh = status.freshness()
     build = (rows[0]["build_id"] if rows else None) or fresh.get("build_id")
     previous = rows[0]["previous_build_id"] if rows else None

@@ -12,6 +12,7 @@ import dash_ag_grid as dag
 from dash import html
 
 from app import grid as gridmod
+from app import query
 from app.components import build_info, source_commit_url
 from mteb_lb import warehouse
 
@@ -87,9 +88,7 @@ def _not_loaded(info: dict) -> list:
     quarantined = [{"Path": q.get("path"), "Reason": q.get("reason")}
                    for q in info.get("quarantined") or []]
     try:
-        from app import query
-
-        skipped = [{"Path": r["path"], "Kind": r["kind"], "Status": r["status"],
+            skipped = [{"Path": r["path"], "Kind": r["kind"], "Status": r["status"],
                     "Reason": r["reason"]} for r in query("app_file_status")
                    if r["status"] != "quarantined"]
     except Exception:  # an old build without the files table: the manifest is enough
