@@ -35,8 +35,9 @@ def query(name: str, params: dict | None = None, *, sql: str | None = None):
         try:
             return _dicts(cur.execute(sql, params))
         except duckdb.CatalogException:
-            text = queries.load(name)
-            if name + ".macro" in _macro_files():
+            path = queries.files()[name]
+            text = path.read_text()
+            if path.name.endswith(".macro.sql"):
                 cur.execute(_MACRO_HEAD.sub("CREATE OR REPLACE TEMP MACRO", text, count=1))
             else:
                 cur.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS\n{text}')
@@ -48,7 +49,3 @@ def query(name: str, params: dict | None = None, *, sql: str | None = None):
 def _dicts(cur) -> list[dict]:
     columns = [d[0] for d in cur.description]
     return [dict(zip(columns, row)) for row in cur.fetchall()]
-
-
-def _macro_files() -> set[str]:
-    return {p.name[: -len(".sql")] for p in queries.QUERIES_DIR.glob("*.macro.sql")}

@@ -65,6 +65,7 @@ import pyarrow as pa
 
 from mteb_lb import db, output, settings
 from mteb_lb import schema as schema_registry
+from queries import parse_header
 
 KINDS = ("rejected", "syntax", "timeout", "permission", "runtime")
 MAX_SQL_CHARS = 100_000
@@ -875,42 +876,6 @@ def _view_docs(folder: Path) -> dict[str, tuple[str, dict[str, str]]]:
             _view_doc_cache[path] = cached
         docs.setdefault(path.stem, cached[1])
     return docs
-
-
-def parse_header(text: str) -> tuple[str, dict[str, str]]:
-    """The description and ``@column`` docs of a SQL file's leading ``--`` comment block.
-
-    ``-- text`` lines form the description (a bare ``--`` starts a new paragraph);
-    ``-- @column name: text`` lines document a column; ``-- title: …`` is skipped.
-    """
-    paragraphs: list[list[str]] = [[]]
-    columns: dict[str, str] = {}
-    last_column = None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            if any(paragraphs):
-                break
-            continue
-        if not stripped.startswith("--"):
-            break
-        body = stripped[2:].strip()
-        match = re.match(r"@column\s+([^:\s]+)\s*:\s*(.*)$", body)
-        if match:
-            last_column = match.group(1)
-            columns[last_column] = match.group(2).strip()
-        elif re.match(r"title\s*:", body, re.I):
-            continue
-        elif not body:
-            last_column = None
-            paragraphs.append([])
-        elif last_column is not None and line.startswith(("--   ", "--    ")):
-            columns[last_column] += " " + body  # indented continuation of a column doc
-        else:
-            last_column = None
-            paragraphs[-1].append(body)
-    description = "\n\n".join(" ".join(p) for p in paragraphs if p)
-    return description, columns
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,4 +1,16 @@
-"""The SQL views of the warehouse, one per `queries/<view>.sql` file, named after the view.
+"""The SQL views of the warehouse, one per `queries/<layer>/<view>.sql` file, named after the view.
+
+The folders show the layers, each reading only the ones above it:
+
+    staging/      the loaded tables renamed and cast (stg_scores)
+    marts/        the leaderboard's base frames, materialized per build (chosen_results,
+                  benchmark_results, benchmark_task_means, ...)
+    leaderboard/  the table macros that compute a leaderboard table for a state (lb_*)
+    history/      the leaderboard through builds (changes_since_previous, leaderboard_as_of, ...)
+    app/          what the dashboard's pages read (app_*)
+    examples/     example queries for the SQL console (not views)
+
+A name is unique across the folders (a test checks it).
 
 A file holds one `SELECT` (the view body). Its header comment documents it: the first `--` lines
 are the view's description, `-- @column name: text` lines describe columns. Views may use each
@@ -35,36 +47,77 @@ class View:
     grain: tuple[str, ...] = ()   # declared by `-- @materialize per (a, b)`
 
 
+def files(folder: Path | None = None) -> dict[str, Path]:
+    """Every view and macro file under ``folder`` (default: this package), by view name, in
+    name order; ``examples/`` holds no views."""
+    folder = folder or QUERIES_DIR
+    found = {}
+    for path in folder.rglob("*.sql"):
+        if "examples" in path.relative_to(folder).parts[:-1]:
+            continue
+        found[view_name(path)] = path
+    return dict(sorted(found.items()))
+
+
+def view_name(path: Path) -> str:
+    return path.name[: -len(".macro.sql")] if path.name.endswith(".macro.sql") else path.stem
+
+
 def load(name: str) -> str:
     """The SQL text of one view or macro file."""
-    for candidate in (QUERIES_DIR / f"{name}.sql", QUERIES_DIR / f"{name}.macro.sql"):
-        if candidate.is_file():
-            return candidate.read_text()
-    raise KeyError(f"no queries/{name}.sql")
+    path = files().get(name)
+    if path is None:
+        raise KeyError(f"no view or macro {name!r} in queries/")
+    return path.read_text()
+
+
+def parse_header(text: str) -> tuple[str, dict[str, str]]:
+    """The description and ``@column`` docs of a SQL file's leading ``--`` comment block: the
+    one parser of these headers (views, macros, examples, the schema browser).
+
+    ``-- text`` lines form the description (a bare ``--`` starts a new paragraph);
+    ``-- @column name: text`` lines document a column (indented ``--`` lines continue it);
+    other ``-- @...`` markers and ``-- title: …`` are skipped.
+    """
+    paragraphs: list[list[str]] = [[]]
+    columns: dict[str, str] = {}
+    last_column = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            if any(paragraphs):
+                break
+            continue
+        if not stripped.startswith("--"):
+            break
+        body = stripped[2:].strip()
+        match = re.match(r"@column\s+([^:\s]+)\s*:\s*(.*)$", body)
+        if match:
+            last_column = match.group(1)
+            columns[last_column] = match.group(2).strip()
+        elif body.startswith("@") or re.match(r"title\s*:", body, re.I):
+            last_column = None
+        elif not body:
+            last_column = None
+            paragraphs.append([])
+        elif last_column is not None and line.startswith(("--   ", "--    ")):
+            columns[last_column] += " " + body  # indented continuation of a column doc
+        else:
+            last_column = None
+            paragraphs[-1].append(body)
+    return "\n\n".join(" ".join(p) for p in paragraphs if p), columns
 
 
 def all_views() -> list[View]:
     views = []
-    for path in sorted(QUERIES_DIR.glob("*.sql")):
+    for name, path in files().items():
         text = path.read_text()
         is_macro = path.name.endswith(".macro.sql")
-        name = path.name[: -len(".macro.sql")] if is_macro else path.stem
-        doc_lines, columns = [], {}
-        for line in text.splitlines():
-            if not line.startswith("--"):
-                break
-            body = line[2:].strip()
-            match = re.match(r"@column\s+(\S+)\s*:\s*(.*)", body)
-            if body.startswith("@materialize"):
-                continue
-            if match:
-                columns[match.group(1)] = match.group(2)
-            elif body:
-                doc_lines.append(body)
+        doc, columns = parse_header(text)
         marker = next((line.strip() for line in text.splitlines()[:3]
                        if line.startswith("-- @materialize")), None)
         grain = re.fullmatch(r"-- @materialize per \(([^)]*)\)", marker or "")
-        views.append(View(name, text, " ".join(doc_lines), columns, is_macro, marker is not None,
+        views.append(View(name, text, doc, columns, is_macro, marker is not None,
                           tuple(c.strip() for c in grain.group(1).split(",")) if grain else ()))
     return views
 

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import queries
 from mteb_lb import schema as etl_schema
 from mteb_lb import warehouse
 
@@ -207,20 +208,6 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _header(sql: str) -> tuple[str, dict[str, str]]:
-    doc, cols = [], {}
-    for line in sql.splitlines():
-        if not line.startswith("--"):
-            break
-        body = line[2:].strip()
-        if body.startswith("@column"):
-            name, text = body[len("@column"):].split(":", 1)
-            cols[name.strip()] = text.strip()
-        elif body:
-            doc.append(body)
-    return " ".join(doc), cols
-
-
 def write_queries(folder: Path) -> Path:
     """The fixture's `queries/<view>.sql` files."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -270,7 +257,7 @@ def make_build(warehouse_dir: Path, queries_dir: Path, build_id: str = BUILD_ID)
                 sql = (queries_dir / f"{name}.sql").read_text()
                 con.execute(f"CREATE VIEW {name} AS\n{sql}")
                 if name == "task_scores":
-                    doc, cols = _header(sql)
+                    doc, cols = queries.parse_header(sql)
                     con.execute(f"COMMENT ON VIEW {name} IS {_quote(doc)}")
                     for col, text in cols.items():
                         con.execute(f"COMMENT ON COLUMN {name}.{col} IS {_quote(text)}")

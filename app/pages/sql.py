@@ -41,6 +41,7 @@ import dash_ag_grid as dag
 import duckdb
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
+import queries
 from app import grid as gridmod
 from mteb_lb import output, safe_sql, settings, warehouse
 
@@ -402,7 +403,7 @@ def examples() -> list[tuple[str, str, str]]:
     """(title, description, sql) of each example query."""
     out = []
     for title, sql in safe_sql.examples():
-        description, _ = safe_sql.parse_header(sql)
+        description, _ = queries.parse_header(sql)
         out.append((title, description, sql))
     return out
 
