@@ -413,7 +413,7 @@ def state_frame(benchmark, bm_pl_df, state: dict):
     scored = scored.filter(pl.col("model_name").is_in(set(models)))
     model_names = set(scored["model_name"].unique().to_list())
     task_names = set(scored["task_name"].unique().to_list())
-    resolved = {"tasks": tasks, "models": models}
+    resolved = {"tasks": tasks, "models": models, "calls": state_calls(benchmark, state)}
     if not task_names:
         return bm_pl_df.clear(), resolved
     mask = pl.col("model_name").is_in(model_names) & pl.col("task_name").is_in(task_names)
@@ -421,6 +421,40 @@ def state_frame(benchmark, bm_pl_df, state: dict):
     if languages is not None and not set(languages).issuperset(choices["languages"]):
         mask &= _language_mask(languages)
     return bm_pl_df.lazy().filter(mask).collect(engine="streaming"), resolved
+
+
+def state_calls(benchmark, state: dict) -> list[str]:
+    """The app's calls for this state, in order, with their arguments (lists named by the state
+    field holding them)."""
+    name = benchmark.name
+    selections = ("type_select", "domain_select", "lang_select", "modality_select")
+    calls = [f"frame = all_results._to_results_df(mteb.get_benchmark({name!r}).tasks)"]
+    if state["lang_select"] is None:
+        calls.append("scores = frame.select('model_name', 'task_name').unique()")
+    else:
+        calls.append(f"scores = update_scores_on_lang_change({name!r}, state['lang_select'])")
+    if all(state[k] is None for k in selections):
+        calls.append(f"tasks = sorted(t.metadata.name for t in mteb.get_benchmark({name!r}).tasks)")
+    else:
+        args = ", ".join(f"state[{k!r}]" if state[k] is not None else f"<every {k[:-7]} of the benchmark>"
+                         for k in selections)
+        calls.append(f"_, tasks = _cache_update_task_list({name!r}, {args})")
+    if state["task_select"] is not None:
+        calls.append("tasks = state['task_select']  # the user's pick among those tasks")
+    calls.append(
+        "models = _filter_models(scores['model_name'].unique().to_list(), tasks, "
+        f"availability={state['availability']!r}, compatibility={state['compatibility']!r}, "
+        f"instructions={state['instructions']!r}, max_model_size={state['max_model_size']!r}, "
+        f"zero_shot_setting={state['zero_shot']!r}, model_types={state['model_type_select']!r})"
+        + (f"  # with lower = {state['min_model_size']} * 1e6 instead of the app's fixed 0"
+           if state["min_model_size"] != MIN_MODEL_SIZE else ""))
+    if state["models_to_keep"] is not None:
+        calls.append("models = sorted(set(models) & set(state['models_to_keep']))")
+    langs = "state['lang_select']" if state["lang_select"] is not None else "<every language of the benchmark>"
+    calls.append(f"update_tables(scores, tasks, models, {name!r}, {langs})  # -> "
+                 "benchmark._create_summary_table / _create_per_task_table / "
+                 "_create_per_language_table on the filtered frame")
+    return calls
 
 
 class _BordaCapture:
@@ -534,6 +568,8 @@ def build_one(benchmark, frame, out_dir: Path, state: dict, rel: str, entry: dic
     entry["filtered_frame_rows"] = filtered.height
     entry["models_after_filter"] = len(resolved["models"])
     entry["tasks_after_filter"] = len(resolved["tasks"])
+    if state != default_state():
+        entry["calls"] = resolved["calls"]
     build_tables(benchmark, filtered, out_dir, rel, entry)
     timings["total"] = round(time.perf_counter() - t_all + timings.get("frame", 0.0), 4)
     return entry
