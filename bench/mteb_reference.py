@@ -727,11 +727,9 @@ def main(argv: list[str] | None = None) -> int:
         if previous is not None:  # merge: keep what was not recomputed
             redone = {b.name for b in benchmarks}
             entries = [e for e in previous.get("benchmarks", []) if e["name"] not in redone]
-            kept = [s for s in previous.get("states", []) if s["benchmark"] not in redone]
-            if not args.no_states:
-                states = kept
+            states = [s for s in previous.get("states", []) if s["benchmark"] not in redone]
             for s in previous.get("states", []):
-                if s not in states:
+                if s["benchmark"] in redone:  # recomputed below, or dropped with --no-states
                     shutil.rmtree(out_dir / "states" / s["id"], ignore_errors=True)
         elif (out_dir / "states").exists():
             shutil.rmtree(out_dir / "states")
