@@ -40,7 +40,11 @@ they are defence in depth (DuckDB's own advice: "treat SQL in DuckDB like code i
 4. **Per-request limits** (:func:`run`, :func:`export`): a fresh cursor per request, so temporary
    tables, macros and variables die with the request; a ``threading.Timer`` calls
    ``cursor.interrupt()`` at the time limit; ``.limit(max_rows + 1)`` caps the rows and detects
-   truncation. (DuckDB's Python client also resolves unknown table names to DataFrames or Arrow
+   truncation. The limits cover the whole request, not only DuckDB's execution: results are
+   fetched as Arrow record batches, each batch's size is measured *before* it is converted to
+   Python, and fetching stops at the byte cap (``sql_max_bytes``, a single huge cell counts) with
+   the ``truncated`` flag; the conversion to Python values happens batch by batch under the same
+   deadline. (DuckDB's Python client also resolves unknown table names to DataFrames or Arrow
    tables found in the *calling frame*; :func:`run` and :func:`export` call ``cursor.sql`` from
    frames holding no such objects, and a test keeps it that way.)
 
@@ -200,6 +204,8 @@ class Result:
     elapsed_ms: float
     build: str | None = None  # id of the build the query ran on
     _rows: list[tuple] | None = field(default=None, repr=False)
+    #: why the result is truncated: "rows" (the row cap) or "bytes" (the sql_max_bytes cap)
+    truncated_by: str | None = None
 
     @property
     def rows(self) -> list[tuple]:
@@ -216,6 +222,7 @@ class Result:
             "columns": [{"name": c.name, "type": c.type} for c in self.columns],
             "rows": [[jsonable(v) for v in row] for row in self.rows],
             "truncated": self.truncated,
+            **({"truncated_by": self.truncated_by} if self.truncated_by else {}),
             "elapsed_ms": round(self.elapsed_ms, 3),
         }
 
@@ -603,6 +610,7 @@ class _Deadline:
         self.cursor = cursor
         self.limit_ms = limit_ms
         self.fired = False
+        self.ends_at = time.monotonic() + limit_ms / 1000.0
         self._timer = threading.Timer(limit_ms / 1000.0, self._fire)
         self._timer.daemon = True
 
@@ -613,7 +621,15 @@ class _Deadline:
         except Exception:  # the cursor may be closed already
             pass
 
+    def check(self) -> None:
+        """Raise the timeout error once the limit has passed (work done in Python between two
+        DuckDB calls cannot be interrupted by the timer)."""
+        if self.fired or time.monotonic() >= self.ends_at:
+            self.fired = True
+            raise SqlError(f"query exceeded the {_seconds(self.limit_ms)} limit", "timeout")
+
     def __enter__(self):
+        self.ends_at = time.monotonic() + self.limit_ms / 1000.0
         self._timer.start()
         return self
 
@@ -702,12 +718,15 @@ class _Cursor:
 
 
 def run(sql: str, *, max_rows: int | None = None, time_limit_ms: int | None = None,
-        cursor=None) -> Result:
-    """Check and run ``sql``: at most ``max_rows`` rows (``truncated`` says if there were more),
-    interrupted after ``time_limit_ms``. Defaults come from settings."""
+        cursor=None, max_bytes: int | None = None) -> Result:
+    """Check and run ``sql``: at most ``max_rows`` rows and ``max_bytes`` bytes of result data
+    (``truncated`` says if there were more, ``truncated_by`` which cap), interrupted after
+    ``time_limit_ms`` (fetching and converting the rows included). Defaults come from settings."""
     max_rows, limit_ms = _limits(max_rows, time_limit_ms)
     if max_rows is None:
         max_rows = settings.get("sql_max_rows")
+    if max_bytes is None:
+        max_bytes = int(settings.get("sql_max_bytes"))
     started = time.perf_counter()
     with _Cursor(cursor) as cur:
         build_dir = _build_dir(cur)
@@ -719,14 +738,94 @@ def run(sql: str, *, max_rows: int | None = None, time_limit_ms: int | None = No
                 if rel is None:
                     raise SqlError("the statement returned no result", "rejected")
                 columns = [Column(n, str(t)) for n, t in zip(rel.columns, rel.types)]
-                table = rel.limit(max_rows + 1).to_arrow_table()
+                table, rows, truncated_by = _fetch(rel.limit(max_rows + 1), max_rows, max_bytes,
+                                                   deadline)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a SqlError
             raise _classify(exc, sql, deadline, cur) from None
-    truncated = table.num_rows > max_rows
-    if truncated:
-        table = table.slice(0, max_rows)
-    return Result(columns, table, truncated, (time.perf_counter() - started) * 1000,
-                  Path(build_dir).name if build_dir else None)
+    return Result(columns, table, truncated_by is not None,
+                  (time.perf_counter() - started) * 1000,
+                  Path(build_dir).name if build_dir else None, rows, truncated_by)
+
+
+#: Rows per Arrow record batch fetched from DuckDB; the caps and the deadline are checked
+#: between two batches.
+FETCH_BATCH_ROWS = 1024
+
+
+def _fetch(rel, max_rows: int, max_bytes: int, deadline: _Deadline
+           ) -> tuple[pa.Table, list[tuple], str | None]:
+    """Up to ``max_rows`` rows of ``rel`` (which may hold one more, to detect truncation) and
+    at most ``max_bytes`` of Arrow data, converted to Python batch by batch under ``deadline``.
+    Never materialises more than one batch beyond the caps."""
+    reader = rel.to_arrow_reader(FETCH_BATCH_ROWS)
+    batches: list[pa.RecordBatch] = []
+    rows: list[tuple] = []
+    n_bytes, truncated_by = 0, None
+    try:
+        while True:
+            deadline.check()
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            deadline.check()
+            if len(rows) + batch.num_rows > max_rows:
+                batch = batch.slice(0, max_rows - len(rows))
+                truncated_by = "rows"
+            size = result_bytes(batch)
+            if n_bytes + size > max_bytes:
+                batch = batch.slice(0, _rows_within(batch, max_bytes - n_bytes))
+                size, truncated_by = result_bytes(batch), "bytes"
+            n_bytes += size
+            batches.append(batch)
+            rows.extend(_arrow_rows(batch))
+            if truncated_by is not None:
+                break
+    finally:
+        reader.close()
+    deadline.check()
+    return pa.Table.from_batches(batches, schema=reader.schema), rows, truncated_by
+
+
+#: What one value inside a list, struct or map adds to a result's size beyond its Arrow bytes:
+#: converted to Python it becomes an object of its own (a dict per struct), ~10x its Arrow size.
+NESTED_VALUE_BYTES = 64
+
+
+def result_bytes(batch: pa.RecordBatch) -> int:
+    """The size a batch counts against ``sql_max_bytes``: its Arrow bytes (``nbytes`` of a
+    slice counts only the buffer ranges it references) plus NESTED_VALUE_BYTES per value
+    nested inside a list, struct or map."""
+    return batch.nbytes + NESTED_VALUE_BYTES * sum(_nested_values(c) for c in batch.columns)
+
+
+def _nested_values(arr) -> int:
+    t = arr.type
+    if pa.types.is_map(t):  # no flatten() for maps: the entries between the slice's offsets
+        if len(arr) == 0:
+            return 0
+        start, end = arr.offsets[0].as_py(), arr.offsets[-1].as_py()
+        child = arr.values.slice(start, end - start)
+        return len(child) + _nested_values(child)
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t) \
+            or pa.types.is_list_view(t) or pa.types.is_large_list_view(t):
+        child = arr.flatten()
+        return len(child) + _nested_values(child)
+    if pa.types.is_struct(t):
+        return sum(len(c) + _nested_values(c) for c in arr.flatten())
+    return 0
+
+
+def _rows_within(batch: pa.RecordBatch, budget: int) -> int:
+    """The most leading rows of ``batch`` whose :func:`result_bytes` fit in ``budget``."""
+    lo, hi = 0, batch.num_rows  # invariant: lo rows fit; hi + 1 rows do not (or hi = all)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if result_bytes(batch.slice(0, mid)) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | None = None,
@@ -752,7 +851,8 @@ def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | No
                 if fmt == "csv":
                     rel = _csv_friendly(rel)
                 names = _unique_names(rel.columns)
-                reader = rel.to_arrow_reader(batch_size)
+                reader = _Bounded(rel.to_arrow_reader(batch_size), deadline,
+                                  int(settings.get("sql_max_bytes")))
                 if isinstance(out, (str, Path)):
                     return _export_to_path(reader, names, fmt, Path(out))
                 return _write(reader, names, fmt, out)
@@ -784,6 +884,35 @@ def _csv_friendly(rel):
         else:
             exprs.append(quoted)
     return rel.project(", ".join(exprs))
+
+
+class _Bounded:
+    """An export's record batches under the request's limits: the deadline is checked between
+    batches (converting to text or JSON is Python work the timer cannot interrupt), and each
+    batch is cut into slices of at most ``max_bytes`` of Arrow data before it is converted, so
+    memory stays bounded however wide the rows are; a single row larger than that is refused."""
+
+    def __init__(self, reader: pa.RecordBatchReader, deadline: _Deadline, max_bytes: int):
+        self.reader, self.deadline, self.max_bytes = reader, deadline, max_bytes
+        self.schema = reader.schema
+
+    def __iter__(self):
+        for batch in self.reader:
+            self.deadline.check()
+            while batch.num_rows:
+                n = batch.num_rows if result_bytes(batch) <= self.max_bytes else _rows_within(
+                    batch, self.max_bytes)
+                if n == 0:
+                    raise SqlError(f"a row of the result holds more than "
+                                   f"{_megabytes(self.max_bytes)} of data (the sql_max_bytes "
+                                   "limit); select smaller values", "runtime")
+                yield batch.slice(0, n)
+                batch = batch.slice(n)
+                self.deadline.check()
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 2**20:g} MiB"
 
 
 def _export_to_path(reader, names, fmt: str, path: Path) -> int:
