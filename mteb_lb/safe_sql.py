@@ -49,7 +49,9 @@ they are defence in depth (DuckDB's own advice: "treat SQL in DuckDB like code i
    frames holding no such objects, and a test keeps it that way.)
 
 Every failure is a :class:`SqlError` with ``kind`` in :data:`KINDS`. A missing build is not a
-query error: :class:`mteb_lb.warehouse.WarehouseError` propagates (the CLI exits 2 on it).
+query error: :class:`mteb_lb.warehouse.WarehouseError` propagates (the CLI exits 2 on it), and
+so does :class:`~mteb_lb.warehouse.DamagedBuildError` when reading the build fails because it is
+damaged (the CLI exits 5, the API answers 503).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ from typing import Any, BinaryIO, Iterable
 import duckdb
 import pyarrow as pa
 
-from mteb_lb import db, settings
+from mteb_lb import db, settings, warehouse
 
 KINDS = ("rejected", "syntax", "timeout", "permission", "runtime")
 MAX_SQL_CHARS = 100_000
@@ -126,6 +128,13 @@ SAFE_TABLE_FUNCTIONS = frozenset({
     "histogram", "histogram_values",
 })
 
+#: Allowed table functions and macros whose first argument is evaluated as the NAME of a table
+#: or view (``histogram`` and ``histogram_values`` run ``query_table`` on it, which also scans a
+#: path as a file): it must be a string literal that passes the same checks as a table name in
+#: FROM. Every other allowed table function (and the project's macros in ``queries/``) takes
+#: values, never a relation, a query or a path (``tests/test_safe_sql.py`` tries each one).
+RELATION_ARGUMENT_FUNCTIONS = frozenset({"histogram", "histogram_values", "pragma_table_info"})
+
 #: Table functions that read files: allowed only on literal paths inside the build.
 FILE_FUNCTIONS = frozenset({
     "read_parquet", "parquet_scan", "read_csv", "read_csv_auto", "read_json", "read_json_auto",
@@ -166,6 +175,7 @@ class SqlError(Exception):
 
     def __init__(self, message: str, kind: str, position: Position | None = None):
         assert kind in KINDS, kind
+        message = without_setting_advice(message)
         super().__init__(message)
         self.message = message
         self.kind = kind
@@ -186,6 +196,30 @@ class SqlError(Exception):
         if self.position and self.position.excerpt:
             text += "\n\n" + self.position.excerpt
         return text
+
+
+_SETTING_ADVICE = re.compile(r"\b(SET|PRAGMA|RESET)\s+\w+\s*(=|\bTO\b)", re.I)
+
+
+def without_setting_advice(message: str) -> str:
+    """A DuckDB message without its advice to change a setting ("SET memory_limit=…", "PRAGMA
+    max_temp_directory_size=…", "Use SET max_expression_depth TO x"): users here cannot run SET.
+    Out-of-memory messages keep their first line (what failed, and how much was in use)."""
+    if not _SETTING_ADVICE.search(message):
+        return message
+    if message.startswith(("Out of Memory", "failed to allocate", "failed to offload")):
+        return message.split("\n", 1)[0].strip()
+    kept = []
+    for line in message.split("\n"):
+        if _SETTING_ADVICE.search(line):
+            line = " ".join(x for x in re.split(r"(?<=[.!?])\s+", line)
+                            if not _SETTING_ADVICE.search(x))
+            if not line.strip():
+                continue
+        kept.append(line)
+    text = "\n".join(kept).strip()
+    text = re.sub(r"\n*Possible solutions:\s*$", "", text).strip()
+    return text or "the query failed"
 
 
 @dataclass(frozen=True)
@@ -265,6 +299,13 @@ def check(sql: str, *, build_dir: str | Path | None = None) -> str:
                        f"{MAX_SQL_CHARS})", "rejected")
     if not sql.strip():
         raise SqlError("the query is empty", "rejected")
+    try:
+        sql.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = sql[exc.start]
+        raise SqlError(f"the query holds a character that is not valid text (U+{ord(bad):04X}, "
+                       f"a lone surrogate) at character {exc.start + 1}; remove it",
+                       "rejected") from None
     parser = _parser()
     try:
         statements = parser.extract_statements(sql)
@@ -328,11 +369,14 @@ def _statement_kind(statement) -> str:
 
 def _check_tree(sql: str, select_text: str, char_offset: int, build_dir) -> None:
     raw = _parser().execute("SELECT json_serialize_sql(?)", [select_text]).fetchall()[0][0]
-    tree = json.loads(raw)
+    try:
+        tree = json.loads(raw)
+    except RecursionError:
+        raise SqlError(_TOO_DEEP, "rejected") from None
     if tree.get("error"):
         # Fail closed: a SELECT the serializer cannot express is not run.
         raise SqlError("this query uses syntax the safety check cannot analyse "
-                       f"({tree.get('error_message')}); rewrite it", "rejected")
+                       f"({without_setting_advice(str(tree.get('error_message')))}); rewrite it", "rejected")
     build = None
     if build_dir is not None:
         build = posixpath.normpath(str(build_dir))
@@ -386,27 +430,47 @@ def _check_tree(sql: str, select_text: str, char_offset: int, build_dir) -> None
                 fail(f"reading {name!r} is not allowed: only the current build's Parquet "
                      "files can be read", node)
 
-    def walk(node: Any, as_table: bool = False) -> None:
+    def check_relation_argument(name: str, node: dict, args: list) -> None:
+        positional = [a.get("expression") for a in args if not _is_named_argument(a)]
+        names = _literal_strings(positional[0]) if positional else None
+        if names is None:
+            fail(f"{name}() takes the name of a table or view as a string literal (no computed "
+                 "names)", positional[0] if positional and isinstance(positional[0], dict)
+                 else node)
+        for relation in names:
+            check_relation({"table_name": relation,
+                            "query_location": (positional[0] or {}).get("query_location")})
+
+    # An explicit stack, not recursion: a query nested a few hundred levels deep must get an
+    # answer, not a RecursionError. Children are pushed in reverse to visit nodes in the order
+    # a recursive walk would (the first offending node is the one reported).
+    stack: list[tuple[Any, bool]] = [(tree.get("statements"), False)]
+    while stack:
+        node, as_table = stack.pop()
         if isinstance(node, list):
-            for item in node:
-                walk(item)
-            return
+            stack.extend((item, False) for item in reversed(node))
+            continue
         if not isinstance(node, dict):
-            return
+            continue
         node_type = node.get("type")
         if node_type == "TABLE_FUNCTION" and isinstance(node.get("function"), dict):
-            check_function(node["function"], True, node)
-            for key, value in node.items():
-                walk(value, as_table=(key == "function"))
-            return
+            fn = node["function"]
+            check_function(fn, True, node)
+            if str(fn.get("function_name", "")).lower() in RELATION_ARGUMENT_FUNCTIONS:
+                check_relation_argument(str(fn.get("function_name")).lower(), node,
+                                        fn.get("arguments") or [])
+            stack.extend((value, key == "function")
+                         for key, value in reversed(list(node.items())))
+            continue
         if "function_name" in node and not as_table:
             check_function(node, False, node)
         if node_type in ("BASE_TABLE", "SHOW_REF"):
             check_relation(node)
-        for value in node.values():
-            walk(value)
+        stack.extend((value, False) for value in reversed(list(node.values())))
 
-    walk(tree.get("statements"))
+
+_TOO_DEEP = ("the query is nested too deeply for the safety check to analyse; flatten it (fewer "
+             "nested parentheses, functions or subqueries)")
 
 
 def _is_named_argument(arg: dict) -> bool:
@@ -655,16 +719,26 @@ def _plan_error_position(cursor, sql: str) -> Position | None:
     return _position(sql, _byte_to_char(sql, int(info["position"])))
 
 
+_IO_ERRORS = ("IO Error", "Invalid Input Error", "Serialization Error", "INTERNAL Error",
+              "Invalid Error", "FATAL Error")
+
+
 def _classify(exc: BaseException, sql: str, deadline: _Deadline | None,
-              cursor=None) -> SqlError:
+              cursor=None, build_dir: str | None = None) -> Exception:
+    """The SqlError a failure means for the user, or a DamagedBuildError when reading the
+    build failed because the build itself is damaged (not the query's fault)."""
     text = str(exc)
-    if isinstance(exc, SqlError):
+    if isinstance(exc, (SqlError, warehouse.WarehouseError)):
         return exc
+    if build_dir is not None and text.startswith(_IO_ERRORS):
+        reason = warehouse.check_build(Path(build_dir))
+        if reason is not None:
+            return warehouse.DamagedBuildError(Path(build_dir), reason)
     if isinstance(exc, duckdb.InterruptException) or text.startswith("INTERRUPT Error"):
         if deadline is not None and deadline.fired:
             return SqlError(f"query exceeded the {_seconds(deadline.limit_ms)} limit", "timeout")
         return SqlError("query was interrupted", "timeout")
-    message = _strip_excerpt(_strip_prefix(text))
+    message = without_setting_advice(_strip_excerpt(_strip_prefix(text)))
     if isinstance(exc, duckdb.ParserException) or text.startswith("Parser Error"):
         return SqlError(message, "syntax", _parse_error_position(sql, text))
     position = _excerpt_position(sql, text)
@@ -741,7 +815,7 @@ def run(sql: str, *, max_rows: int | None = None, time_limit_ms: int | None = No
                 table, rows, truncated_by = _fetch(rel.limit(max_rows + 1), max_rows, max_bytes,
                                                    deadline)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a SqlError
-            raise _classify(exc, sql, deadline, cur) from None
+            raise _classify(exc, sql, deadline, cur, build_dir) from None
     return Result(columns, table, truncated_by is not None,
                   (time.perf_counter() - started) * 1000,
                   Path(build_dir).name if build_dir else None, rows, truncated_by)
@@ -839,7 +913,8 @@ def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | No
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     max_rows, limit_ms = _limits(max_rows, time_limit_ms)
     with _Cursor(cursor) as cur:
-        statement = check(sql, build_dir=_build_dir(cur))
+        build_dir = _build_dir(cur)
+        statement = check(sql, build_dir=build_dir)
         deadline = _Deadline(cur, limit_ms)
         try:
             with deadline:
@@ -859,7 +934,7 @@ def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | No
         except BrokenPipeError:  # the reader went away (`mteb-lb sql ... | head`)
             raise
         except Exception as exc:  # noqa: BLE001
-            raise _classify(exc, sql, deadline, cur) from None
+            raise _classify(exc, sql, deadline, cur, build_dir) from None
 
 
 _JSON_TEXT_TYPES = frozenset({"list", "struct", "map", "array", "union"})

@@ -30,6 +30,72 @@ class WarehouseError(RuntimeError):
     """The warehouse is missing, locked or inconsistent; the message says what to do."""
 
 
+class DamagedBuildError(WarehouseError):
+    """The published build exists but cannot be read (database or Parquet damaged or missing)."""
+
+    def __init__(self, build: Path, reason: str):
+        super().__init__(f"The current build {build.name} is damaged: {reason}. Publish a new "
+                         "one with `mteb-lb etl --full` (or point `current` at an older build).")
+        self.build, self.reason = build, reason
+
+
+_DUCKDB_MAGIC = b"DUCK"   # bytes 8-12 of a DuckDB database file
+_PARQUET_MAGIC = b"PAR1"  # first and last 4 bytes of a Parquet file
+
+
+def check_build(build: Path) -> str | None:
+    """Why ``build`` cannot be served, or None when it looks whole. Cheap (no query): the
+    manifest parses; ``lb.duckdb`` exists, starts like a DuckDB file and is not cut short (its
+    size is a whole number of 4 KiB blocks); every Parquet file under ``parquet/`` starts and
+    ends with Parquet's magic bytes; every segment ``segments.parquet`` lists is present."""
+    try:
+        json.loads((build / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        return f"its {MANIFEST} cannot be read ({exc.__class__.__name__})"
+    database = build / DB_FILE
+    try:
+        size = database.stat().st_size
+        with open(database, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return f"{DB_FILE} is missing or unreadable"
+    if len(head) < 12 or head[8:12] != _DUCKDB_MAGIC:
+        return f"{DB_FILE} is not a DuckDB database (zeroed or overwritten)"
+    if size < 3 * 4096 or size % 4096:
+        return f"{DB_FILE} is truncated ({size:,} bytes)"
+    parquet = build / "parquet"
+    for path in sorted(parquet.rglob("*.parquet")) if parquet.is_dir() else ():
+        try:
+            with open(path, "rb") as fh:
+                first = fh.read(4)
+                fh.seek(max(0, path.stat().st_size - 4))
+                last = fh.read(4)
+        except OSError:
+            return f"{path.relative_to(build)} is unreadable"
+        if first != _PARQUET_MAGIC or last != _PARQUET_MAGIC:
+            return f"{path.relative_to(build)} is not a whole Parquet file (truncated or zeroed)"
+    segment_map = build / "segments.parquet"
+    if segment_map.is_file():
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(segment_map)
+        except Exception as exc:  # noqa: BLE001 - any failure to read it is damage
+            return f"segments.parquet cannot be read ({exc.__class__.__name__})"
+        for name in ("scores", "metrics", "metric_arrays"):
+            if name not in table.column_names:
+                continue
+            rows: dict[str, int] = {}
+            for segment, n in zip(table.column("segment").to_pylist(),
+                                  table.column(name).to_pylist()):
+                rows[segment] = rows.get(segment, 0) + (n or 0)
+            for segment, n in rows.items():
+                file = segment if segment.endswith(".parquet") else f"{segment}.parquet"
+                if n and not (parquet / name / file).is_file():
+                    return f"parquet/{name}/{file} is missing"
+    return None
+
+
 def root() -> Path:
     return settings.get("warehouse")
 
