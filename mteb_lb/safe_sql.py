@@ -75,7 +75,7 @@ from typing import Any, BinaryIO, Iterable
 import duckdb
 import pyarrow as pa
 
-from mteb_lb import db, settings, warehouse
+from mteb_lb import csvsafe, db, settings, warehouse
 
 KINDS = ("rejected", "syntax", "timeout", "permission", "runtime")
 MAX_SQL_CHARS = 100_000
@@ -263,7 +263,7 @@ class Result:
     def to_csv(self) -> str:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([c.name for c in self.columns])
+        writer.writerow([csvsafe.cell(c.name) for c in self.columns])
         for row in self.rows:
             writer.writerow([_csv_cell(v) for v in row])
         return buf.getvalue()
@@ -1006,9 +1006,11 @@ def _write(reader: pa.RecordBatchReader, names: list[str], fmt: str, out: Binary
     rows = 0
     if fmt == "csv":
         import pyarrow.csv as pacsv
+
+        names = [csvsafe.cell(n) for n in names]  # user SQL names the columns
         writer = None
         for batch in reader:
-            batch = _portable_batch(batch, names, "csv")
+            batch = csvsafe.batch(_portable_batch(batch, names, "csv"))
             if writer is None:
                 writer = pacsv.CSVWriter(out, batch.schema)
             writer.write_batch(batch)
@@ -1159,6 +1161,8 @@ def _interval_text(value) -> str:
 
 
 def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return csvsafe.cell(value)
     if value is None:
         return ""
     if isinstance(value, (dict, list, tuple)):

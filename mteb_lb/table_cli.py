@@ -10,7 +10,7 @@ import sys
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from mteb_lb import rankings, warehouse
+from mteb_lb import csvsafe, rankings, warehouse
 
 
 def _csv_list(text: str | None) -> tuple[str, ...] | None:
@@ -67,7 +67,8 @@ def filters_from_args(args) -> rankings.Filters:
 
 
 def write_table(table: pa.Table, fmt: str, out) -> None:
-    """CSV with full float precision, JSON records, or Parquet (binary `out`)."""
+    """CSV with full float precision (text cells a spreadsheet would run as formulas get a
+    leading ', see mteb_lb.csvsafe), JSON records, or Parquet (binary `out`)."""
     if fmt == "parquet":
         pq.write_table(table, out)
         return
@@ -77,7 +78,7 @@ def write_table(table: pa.Table, fmt: str, out) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.column_names)
     for row in table.to_pylist():
-        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v
+        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else csvsafe.cell(v)
                          for v in row.values()])
 
 

@@ -31,7 +31,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from app import grid as gridmod
 from app import state as st
 from app.main import no_build
-from mteb_lb import warehouse
+from mteb_lb import csvsafe, warehouse
 from mteb_lb.rankings import RankingError, leaderboard
 
 log = logging.getLogger(__name__)
@@ -377,7 +377,7 @@ def _csv_value(value):
         return repr(value) if math.isfinite(value) else ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return csvsafe.cell(value)
 
 
 def csv_filename(state: st.LeaderboardState) -> str:

@@ -277,10 +277,15 @@ def order_by(sort_model, n_columns: int, types: list[str]) -> str:
 
 def fetch_block(store: dict, start: int, end: int, sort_model=None) -> list[dict]:
     """Rows ``start`` to ``end`` (exclusive) of the stored query, as grid records. Only that
-    slice is fetched: the query runs through safe_sql with LIMIT/OFFSET."""
-    count = int(store.get("count") or 0)
+    slice is fetched: the query runs through safe_sql with LIMIT/OFFSET.
+
+    The store and the block come from the browser, so neither is trusted: a block holds at
+    most BLOCK_SIZE rows (what the grid asks for) and never reaches past the sql_max_rows
+    setting, whatever ``end`` and the stored count say."""
+    cap, _ = _limits()
+    count = min(int(store.get("count") or 0), cap)
     start = max(0, int(start))
-    end = min(int(end), count)
+    end = min(int(end), count, start + BLOCK_SIZE)
     if end <= start:
         return []
     sql = store["sql"]
