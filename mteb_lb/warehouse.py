@@ -30,6 +30,10 @@ class WarehouseError(RuntimeError):
     """The warehouse is missing, locked or inconsistent; the message says what to do."""
 
 
+#: Exit status of `mteb-lb table` and `mteb-lb sql` when the current build is damaged.
+EXIT_DAMAGED = 5
+
+
 class DamagedBuildError(WarehouseError):
     """The published build exists but cannot be read (database or Parquet damaged or missing)."""
 

@@ -83,6 +83,7 @@ KIND_LABELS = {
     "permission": "Permission denied",
     "runtime": "Query failed",
     "unavailable": "No data available",
+    "damaged": "The leaderboard data is damaged",
     "internal": "Internal error",
 }
 
@@ -244,6 +245,7 @@ def execute(sql: str) -> dict:
         "columns": [{"name": c.name, "type": c.type} for c in first.columns],
         "count": count,
         "truncated": truncated,
+        "truncated_by_bytes": first.truncated_by == "bytes",
         "max_rows": cap,
         "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
         "build": first.build,
@@ -312,7 +314,8 @@ def error_dict(exc: BaseException) -> dict:
     if isinstance(exc, safe_sql.SqlError):
         return exc.to_dict()
     if isinstance(exc, warehouse.WarehouseError):
-        return {"error": str(exc), "kind": "unavailable", "position": None}
+        kind = "damaged" if isinstance(exc, warehouse.DamagedBuildError) else "unavailable"
+        return {"error": str(exc), "kind": kind, "position": None}
     log.exception("SQL console failure", exc_info=exc)
     return {"error": "the query could not be run because of a server error (it is in the "
                      "server log)", "kind": "internal", "position": None}
@@ -365,6 +368,13 @@ def status_bar(store: dict):
     if store.get("build"):
         parts.append(html.Span(["build ", html.Code(store["build"])], className="sql-build"))
     children = [html.Div(className="sql-status", children=parts)]
+    if store.get("truncated_by_bytes"):
+        limit = int(settings.get("sql_max_bytes"))
+        children.append(html.Div(className="lb-notice lb-warning sql-truncated", children=[
+            html.Strong("Large values: "),
+            f"the first rows hold more than {limit / 2**20:g} MiB of data (the sql_max_bytes "
+            "limit of one response); the grid shows the rows that fit. Select fewer or smaller "
+            "columns (lists, long texts)."]))
     if store["truncated"]:
         children.append(html.Div(className="lb-notice lb-warning sql-truncated", children=[
             html.Strong("Truncated: "),
