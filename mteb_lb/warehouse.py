@@ -50,8 +50,9 @@ _PARQUET_MAGIC = b"PAR1"  # first and last 4 bytes of a Parquet file
 def check_build(build: Path) -> str | None:
     """Why ``build`` cannot be served, or None when it looks whole. Cheap (no query): the
     manifest parses; ``lb.duckdb`` exists, starts like a DuckDB file and is not cut short (its
-    size is a whole number of 4 KiB blocks); every Parquet file under ``parquet/`` starts and
-    ends with Parquet's magic bytes; every segment ``segments.parquet`` lists is present."""
+    size is a whole number of 4 KiB blocks); every table folder under ``parquet/`` holds a
+    Parquet file, each of which starts and ends with Parquet's magic bytes; every segment
+    ``segments.parquet`` lists rows for is present."""
     try:
         json.loads((build / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
@@ -68,7 +69,12 @@ def check_build(build: Path) -> str | None:
     if size < 3 * 4096 or size % 4096:
         return f"{DB_FILE} is truncated ({size:,} bytes)"
     parquet = build / "parquet"
-    for path in sorted(parquet.rglob("*.parquet")) if parquet.is_dir() else ():
+    if not parquet.is_dir():
+        return "its parquet/ folder is missing"
+    for folder in sorted(p for p in parquet.iterdir() if p.is_dir()):
+        if not any(folder.glob("*.parquet")):  # every table has a file (empty.parquet at least)
+            return f"parquet/{folder.name}/ holds no Parquet file"
+    for path in sorted(parquet.rglob("*.parquet")):
         try:
             with open(path, "rb") as fh:
                 first = fh.read(4)
