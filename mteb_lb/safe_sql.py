@@ -199,6 +199,8 @@ class SqlError(Exception):
 
 
 _SETTING_ADVICE = re.compile(r"\b(SET|PRAGMA|RESET)\s+\w+\s*(=|\bTO\b)", re.I)
+_ADVICE_IN_PARENS = re.compile(r"\s*\([^()]*\b(SET|PRAGMA|RESET)\s+\w+\s*(=|\bTO\b)[^()]*\)",
+                               re.I)
 
 
 def without_setting_advice(message: str) -> str:
@@ -208,7 +210,8 @@ def without_setting_advice(message: str) -> str:
     if not _SETTING_ADVICE.search(message):
         return message
     if message.startswith(("Out of Memory", "failed to allocate", "failed to offload")):
-        return message.split("\n", 1)[0].strip()
+        message = message.split("\n", 1)[0].strip()
+    message = _ADVICE_IN_PARENS.sub("", message)
     kept = []
     for line in message.split("\n"):
         if _SETTING_ADVICE.search(line):

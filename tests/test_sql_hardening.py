@@ -99,6 +99,9 @@ STORE = {"sql": "SELECT x, 'row ' || x AS label FROM range(3000000) t(x)", "coun
 
 
 def test_grid_block_is_capped_on_the_server(sql_env, monkeypatch):
+    from app.main import create_app
+
+    create_app(prewarm=False)   # Dash registers the pages when an app is made
     from app.pages import sql as page
 
     monkeypatch.setenv("MTEB_LB_SQL_MAX_ROWS", "250")
@@ -426,7 +429,7 @@ def _damage(kind: str, build: Path) -> str:
 def damaged(request, sql_warehouse, tmp_path, monkeypatch):
     """A copy of the fixture warehouse whose current build is damaged; yields the reason."""
     copy = tmp_path / "damaged-warehouse"
-    shutil.copytree(sql_warehouse, copy, symlinks=True)
+    shutil.copytree(sql_warehouse / "warehouse", copy, symlinks=True)
     build = (copy / "current").resolve()
     assert warehouse.check_build(build) is None
     reason = _damage(request.param, build)

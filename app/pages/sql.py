@@ -455,7 +455,8 @@ def get_rows(request, store):
                            request.get("sortModel"))
     except Exception as exc:  # noqa: BLE001
         return {"rowData": [], "rowCount": 0}, error_panel(error_dict(exc))
-    return {"rowData": rows, "rowCount": int(store.get("count") or 0)}, None
+    count = min(int(store.get("count") or 0), _limits()[0])  # the store comes from the browser
+    return {"rowData": rows, "rowCount": count}, None
 
 
 class _CappedBuffer(io.BytesIO):
