@@ -40,6 +40,9 @@ from mteb_lb import rankings, safe_sql, settings, warehouse
 
 def register(server: Flask) -> None:
     server.add_url_rule("/api/sql", "api_sql", sql_endpoint, methods=["POST"])
+    # Explicitly, so the dashboard's catch-all page route does not answer GET /api/sql.
+    server.add_url_rule("/api/sql", "api_sql_other_methods", _post_only,
+                        methods=["GET", "PUT", "PATCH", "DELETE"])
     server.add_url_rule("/api/health", "api_health", health_endpoint, methods=["GET"])
     server.add_url_rule("/api/table", "api_table", table_endpoint, methods=["GET"])
     # Every request body is capped (Werkzeug answers 413 past it), the dashboard's too.
@@ -62,6 +65,13 @@ def _api_http_error(exc: HTTPException):
     response = _error(message, "rejected", exc.code)
     if exc.code == 405 and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def _post_only() -> Response:
+    response = _error(f"{request.method} is not allowed here; use POST with a JSON body "
+                      '{"sql": "SELECT ..."}', "rejected", 405)
+    response.headers["Allow"] = "POST"
     return response
 
 

@@ -478,3 +478,12 @@ def test_damaged_build_pages_show_one_notice(damaged):
 @pytest.mark.realdata
 def test_real_build_is_not_damaged(real_warehouse):
     assert warehouse.check_build(warehouse.current_build(real_warehouse)) is None
+
+
+def test_get_api_sql_is_405_json_in_the_whole_app(sql_env):
+    from app.main import create_app
+
+    client = create_app(prewarm=False).server.test_client()
+    resp = client.get("/api/sql")
+    assert resp.status_code == 405 and resp.headers["Allow"] == "POST"
+    assert resp.get_json()["kind"] == "rejected"
