@@ -340,20 +340,34 @@ def test_external_url_accepts_only_http_and_https():
         assert external_url(url) == url
 
 
-def test_grid_rows_and_model_page_drop_hostile_references():
-    from dash import html
+def _page_text(component) -> str:
+    return json.dumps(component.to_plotly_json(), default=lambda o: o.to_plotly_json())
 
+
+@pytest.mark.parametrize("reference", ["javascript:alert(1)", "data:text/html,x", "/x"])
+def test_grid_rows_and_model_page_drop_hostile_references(reference, monkeypatch):
     from app import grid
+    from app.main import create_app
+
+    create_app(prewarm=False)   # Dash registers the pages when an app is made
     from app.pages import model as model_page
 
     data = grid.task_info_grid(pa.table({"Task Name": ["A", "B"],
-                                         "Reference": ["javascript:alert(1)", "https://ok.org"]}))
-    assert [r.get("ref") for r in data.row_data] == [None, "https://ok.org"]
-    header = model_page._header("org/m", {"reference": "javascript:alert(1)"}) \
-        if hasattr(model_page, "_header") else None
-    if header is not None:
-        assert "javascript:" not in json.dumps(header.to_plotly_json(), default=str)
-    assert isinstance(html.A(), html.A)
+                                         "Reference": [reference, "https://ok.org/t"]}))
+    assert [r.get("ref") for r in data.row_data] == [None, "https://ok.org/t"]
+    data = grid.model_grid(pa.table({"Rank (Borda)": [1, 2], "Model": ["org/a", "org/b"]}),
+                           links={"org/a": reference, "org/b": "https://hf.co/org/b"})
+    assert [r.get("ref") for r in data.row_data] == [None, "https://hf.co/org/b"]
+
+    def page(ref):
+        card = {"reference": ref, "in_registry": True, "n_files": 1, "n_tasks": 1}
+        monkeypatch.setattr(model_page, "_all_models", lambda: ["org/a"])
+        monkeypatch.setattr(model_page, "query",
+                            lambda name, params=None: [card] if name == "app_model_card" else [])
+        return _page_text(model_page.layout(name="org/a"))
+
+    assert reference not in page(reference) and "Model card" not in page(reference)
+    assert '"href": "https://hf.co/org/a"' in page("https://hf.co/org/a")
 
 
 JS_HARNESS = r"""
@@ -421,11 +435,18 @@ def _damage(kind: str, build: Path) -> str:
         f = next((build / "parquet" / "scores").glob("*.parquet"))
         f.write_bytes(f.read_bytes()[:100])
         return "parquet/scores/part-0.parquet is not a whole Parquet file"
+    if kind == "missing-segment":   # the segment map lists rows in a file that is gone
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({"segment": ["part-0.parquet", "gone.parquet"],
+                                 "file_id": [1, 2], "scores": [10, 0], "metrics": [17, 5],
+                                 "metric_arrays": [1, 0]}), build / "segments.parquet")
+        return "parquet/metrics/gone.parquet is missing"
     raise AssertionError(kind)
 
 
 @pytest.fixture(params=["truncated", "zeroed", "empty", "missing-db", "missing-parquet",
-                        "cut-parquet"])
+                        "cut-parquet", "missing-segment"])
 def damaged(request, sql_warehouse, tmp_path, monkeypatch):
     """A copy of the fixture warehouse whose current build is damaged; yields the reason."""
     copy = tmp_path / "damaged-warehouse"
