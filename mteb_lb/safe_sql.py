@@ -23,6 +23,10 @@ they are defence in depth (DuckDB's own advice: "treat SQL in DuckDB like code i
    * *Table functions* are allow-listed (:data:`SAFE_TABLE_FUNCTIONS`: ``range``, ``unnest``,
      ``json_each``, the catalog listings ``duckdb_tables()``/``duckdb_columns()``/…). A table
      function DuckDB adds in a later release is therefore refused until someone reviews it.
+     The allowed ones that take a table *name* as a string (``histogram``,
+     ``histogram_values``: they run ``query_table`` on it, which also scans a path as a file;
+     ``pragma_table_info``) must get a string literal that passes the checks of a table name
+     in FROM (:data:`RELATION_ARGUMENT_FUNCTIONS`).
    * *Files* may only be read from the Parquet of the build being queried: the file readers
      (``read_*``, ``parquet_*``, ``glob``, ``sniff_csv``) and replacement scans
      (``FROM 'x.parquet'``) must name their paths as string literals that resolve, after ``..``
@@ -32,7 +36,9 @@ they are defence in depth (DuckDB's own advice: "treat SQL in DuckDB like code i
      The build's own path is *not* treated as a secret: views over Parquet carry it.
    * ``sleep_ms``/``pg_sleep`` and heavy queries are allowed: layer 4 bounds them.
    * A SELECT the serializer cannot express is refused (fail closed), and so is a statement that
-     expands to several (a PIVOT without an ``IN`` list).
+     expands to several (a PIVOT without an ``IN`` list), one nested too deeply to analyse (the
+     walk is iterative; Python's JSON parser still has a depth limit) and one holding a lone
+     surrogate. DuckDB's messages are shown without their advice to ``SET`` a setting.
 3. **Hardened connection** (:mod:`mteb_lb.db`): read-only, file access limited to the build folder,
    external access and extension loading off, memory and threads capped, configuration locked. It
    stops what layers 1-2 might miss (a ``COPY`` or ``read_csv('/etc/passwd')`` that slipped

@@ -173,6 +173,33 @@ def test_histogram_reaches_only_allowed_relations(sql_env, sql, message):
     assert err.value.kind == "rejected" and message in err.value.message
 
 
+def test_every_builtin_macro_that_runs_a_string_as_sql_is_covered():
+    """DuckDB's own macros: any that hands an argument to query()/query_table()/a file reader,
+    directly or through another such macro (histogram calls histogram_values), is either
+    refused or has that argument checked as a relation (a new one fails this test)."""
+    import re
+
+    import duckdb
+
+    macros = duckdb.connect().sql(
+        "SELECT function_name, function_type, macro_definition FROM duckdb_functions() "
+        "WHERE function_type IN ('table_macro', 'macro')").fetchall()
+    evaluating = {"query", "query_table", *safe_sql.FILE_FUNCTIONS}
+    while True:
+        more = {name for name, _, body in macros if name not in evaluating and any(
+            re.search(rf"\b{re.escape(f)}\(", body or "") for f in evaluating)}
+        if not more:
+            break
+        evaluating |= more
+    found = {(name, kind) for name, kind, _ in macros if name in evaluating}
+    assert {("histogram", "table_macro"), ("histogram_values", "table_macro")} <= found
+    for name, kind in found:
+        allowed_table = kind == "table_macro" and name in safe_sql.SAFE_TABLE_FUNCTIONS
+        assert not allowed_table or name in safe_sql.RELATION_ARGUMENT_FUNCTIONS, name
+        if kind == "macro":   # a scalar macro may not evaluate strings as relations
+            assert name == "current_query", name
+
+
 def test_histogram_of_a_table_still_works(sql_env):
     r = safe_sql.run("SELECT bin, count FROM histogram('scores', model_name) ORDER BY bin")
     assert dict(r.rows)["org/small-de"] == 3
