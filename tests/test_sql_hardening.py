@@ -535,3 +535,19 @@ def test_get_api_sql_is_405_json_in_the_whole_app(sql_env):
     resp = client.get("/api/sql")
     assert resp.status_code == 405 and resp.headers["Allow"] == "POST"
     assert resp.get_json()["kind"] == "rejected"
+
+
+def test_out_of_memory_message_has_no_set_advice(sql_warehouse, tmp_path, monkeypatch):
+    copy = tmp_path / "small-memory-warehouse"   # a new path: a new hardened connection
+    shutil.copytree(sql_warehouse / "warehouse", copy, symlinks=True)
+    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(copy))
+    monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "40MB")
+    monkeypatch.setenv("MTEB_LB_SQL_SPILL_LIMIT", "1MB")
+    from mteb_lb import db
+
+    monkeypatch.setattr(db, "_current", None)
+    with pytest.raises(safe_sql.SqlError) as err:
+        safe_sql.run("SELECT list(x::VARCHAR || repeat('a', 100)) FROM range(3000000) t(x)")
+    assert err.value.kind == "runtime"
+    assert "needs more memory than this server allows" in err.value.message
+    assert "SET" not in err.value.message and "PRAGMA" not in err.value.message
