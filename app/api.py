@@ -4,8 +4,9 @@
 sql_max_rows setting)}``:
 
 * 200 ``{"columns": [{"name", "type"}], "rows": [[...]], "truncated": bool, "elapsed_ms": x,
-  "build": id}``; with ``?format=csv`` the same (row-capped) result as ``text/csv``, with an
-  ``X-Truncated`` header;
+  "build": id}`` (plus ``"truncated_by": "rows" | "bytes"`` when truncated: the row cap or the
+  sql_max_bytes cap); with ``?format=csv`` the same (capped) result as ``text/csv``, with
+  ``X-Truncated`` (and ``X-Truncated-By``) headers and formula cells neutralised;
 * 400 ``{"error": "...", "kind": "rejected|syntax|timeout|permission|runtime", "position":
   {"offset", "line", "column", "excerpt"} | null}``;
 * 503 ``{"error": "...", "kind": "unavailable"}`` when no build is published, or
