@@ -4,11 +4,16 @@
 sql_max_rows setting)}``:
 
 * 200 ``{"columns": [{"name", "type"}], "rows": [[...]], "truncated": bool, "elapsed_ms": x,
-  "build": id}``; with ``?format=csv`` the same (row-capped) result as ``text/csv``, with an
-  ``X-Truncated`` header;
+  "build": id}`` (plus ``"truncated_by": "rows" | "bytes"`` when truncated: the row cap or the
+  sql_max_bytes cap); with ``?format=csv`` the same (capped) result as ``text/csv``, with
+  ``X-Truncated`` (and ``X-Truncated-By``) headers and formula cells neutralised;
 * 400 ``{"error": "...", "kind": "rejected|syntax|timeout|permission|runtime", "position":
   {"offset", "line", "column", "excerpt"} | null}``;
-* 503 ``{"error": "...", "kind": "unavailable"}`` when no build is published.
+* 503 ``{"error": "...", "kind": "unavailable"}`` when no build is published, or
+  ``"kind": "damaged"`` when the current build is damaged (its database or Parquet unreadable);
+* 413 when the body is larger than the ``max_request_bytes`` setting, 415 unless the body is
+  ``application/json`` (so a form on another site cannot fire queries), 405 (JSON) for any
+  method but POST. A body that is not JSON, or nested too deeply to parse, is a 400.
 
 ``GET /api/table?benchmark=B&view=summary|per-task|per-language|tasks&<state>``: a
 leaderboard table as ``{"columns": [...], "rows": [[...]], "build": id}``, or ``format=csv`` /
@@ -16,7 +21,8 @@ leaderboard table as ``{"columns": [...], "rows": [[...]], "build": id}``, or ``
 repeat or take commas; scores unrounded on the 0-100 scale); 400 naming every parameter or value
 that is not understood, with the valid ones.
 
-``GET /api/health``: 200 ``{"status": "ok", "build": id, "source_commit": ...}`` or 503.
+``GET /api/health``: 200 ``{"status": "ok", "build": id, "source_commit": ...}``, or 503
+``{"status": "unavailable" | "damaged", "error": reason}``.
 
 The JSON is strict (NaN and infinities become null, dates ISO strings, lists stay lists).
 Nothing here holds a lock while a query runs: each request gets its own cursor and time limit,
@@ -26,20 +32,57 @@ so a slow query does not hold up the others (run the server threaded, or gunicor
 from __future__ import annotations
 
 import json
+import time
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from mteb_lb import lbstate, output, rankings, safe_sql, settings, warehouse
 
 
 def register(server: Flask) -> None:
     server.add_url_rule("/api/sql", "api_sql", sql_endpoint, methods=["POST"])
+    # Explicitly, so the dashboard's catch-all page route does not answer GET /api/sql.
+    server.add_url_rule("/api/sql", "api_sql_other_methods", _post_only,
+                        methods=["GET", "PUT", "PATCH", "DELETE"])
     server.add_url_rule("/api/health", "api_health", health_endpoint, methods=["GET"])
     server.add_url_rule("/api/table", "api_table", table_endpoint, methods=["GET"])
+    # Every request body is capped (Werkzeug answers 413 past it), the dashboard's too.
+    server.config["MAX_CONTENT_LENGTH"] = int(settings.get("max_request_bytes"))
+    server.register_error_handler(405, _api_http_error)
+    server.register_error_handler(413, _api_http_error)
+
+
+def _api_http_error(exc: HTTPException):
+    """405 and 413 as JSON under /api/ (the dashboard's pages keep Werkzeug's HTML)."""
+    if not request.path.startswith("/api/"):
+        return exc
+    if exc.code == 413:
+        message = (f"the request body is larger than {settings.get('max_request_bytes'):,} "
+                   "bytes (the max_request_bytes setting)")
+    else:
+        allowed = ", ".join(sorted(m for m in (exc.valid_methods or []) if m not in (
+            "HEAD", "OPTIONS"))) or "GET"
+        message = f"{request.method} is not allowed here; use {allowed}"
+    response = _error(message, "rejected", exc.code)
+    if exc.code == 405 and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def _post_only() -> Response:
+    response = _error(f"{request.method} is not allowed here; use POST with a JSON body "
+                      '{"sql": "SELECT ..."}', "rejected", 405)
+    response.headers["Allow"] = "POST"
+    return response
 
 
 def _json(body: dict, status: int = 200) -> Response:
-    text = json.dumps(body, ensure_ascii=False, allow_nan=False)
+    try:
+        text = json.dumps(body, ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (echoed from the request): escape it
+        text = json.dumps(body, ensure_ascii=True, allow_nan=False)
     return Response(text, status=status, mimetype="application/json")
 
 
@@ -47,8 +90,27 @@ def _error(message: str, kind: str, status: int = 400) -> Response:
     return _json({"error": message, "kind": kind, "position": None}, status)
 
 
+def _json_body():
+    """The request's JSON body, or an error Response (415, 413, 400)."""
+    if request.mimetype != "application/json":
+        return _error('send the query as JSON (Content-Type: application/json) in a body '
+                      '{"sql": "SELECT ..."}', "rejected", 415)
+    try:
+        raw = request.get_data(cache=False)
+    except RequestEntityTooLarge as exc:
+        return _api_http_error(exc)
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        return _error("the JSON body is nested too deeply", "rejected")
+    except ValueError as exc:  # includes UnicodeDecodeError
+        return _error(f"the body is not valid JSON ({exc})", "rejected")
+
+
 def sql_endpoint() -> Response:
-    body = request.get_json(force=True, silent=True)
+    body = _json_body()
+    if isinstance(body, Response):
+        return body
     if not isinstance(body, dict) or not isinstance(body.get("sql"), str):
         return _error('send a JSON body {"sql": "SELECT ..."}', "rejected")
     fmt = request.args.get("format", "json")
@@ -63,10 +125,11 @@ def sql_endpoint() -> Response:
     except safe_sql.SqlError as exc:
         return _json(exc.to_dict(), 400)
     except warehouse.WarehouseError as exc:
-        return _error(str(exc), "unavailable", 503)
+        return _error(str(exc), _unavailable_kind(exc), 503)
     if fmt == "csv":
         return Response(result.to_csv(), mimetype="text/csv", headers={
             "X-Truncated": "true" if result.truncated else "false",
+            **({"X-Truncated-By": result.truncated_by} if result.truncated_by else {}),
             "Content-Disposition": 'attachment; filename="query.csv"',
         })
     payload = result.to_dict()
@@ -74,12 +137,31 @@ def sql_endpoint() -> Response:
     return _json(payload)
 
 
+def _unavailable_kind(exc: Exception) -> str:
+    return "damaged" if isinstance(exc, warehouse.DamagedBuildError) else "unavailable"
+
+
+HEALTH_CHECK_TTL_S = 10.0   # how long a build's check_build verdict is reused
+_checked: dict[str, tuple[float, str | None]] = {}
+
+
+def _build_problem(build) -> str | None:
+    key, now = str(build), time.monotonic()
+    cached = _checked.get(key)
+    if cached is None or now - cached[0] > HEALTH_CHECK_TTL_S:
+        cached = _checked[key] = (now, warehouse.check_build(build))
+    return cached[1]
+
+
 def health_endpoint() -> Response:
     try:
         build = warehouse.current_build()
+        reason = _build_problem(build)
+        if reason is not None:
+            raise warehouse.DamagedBuildError(build, reason)
         manifest = warehouse.read_manifest(build)
     except (warehouse.WarehouseError, OSError, ValueError) as exc:
-        return _json({"status": "unavailable", "error": str(exc)}, 503)
+        return _json({"status": _unavailable_kind(exc), "error": str(exc)}, 503)
     return _json({"status": "ok", "build": build.name,
                   "source_commit": manifest.get("source_commit")})
 
@@ -103,7 +185,7 @@ def table_endpoint() -> Response:
     except rankings.RankingError as exc:
         return _error(str(exc), "rejected")
     except warehouse.WarehouseError as exc:
-        return _error(str(exc), "unavailable", 503)
+        return _error(str(exc), _unavailable_kind(exc), 503)
     if fmt != "json":
         name = f"leaderboard.{fmt}"
         return Response(output.to_bytes(table, fmt),

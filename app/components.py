@@ -31,10 +31,13 @@ def source_commit_url(info: dict) -> str | None:
     return None
 
 
-def no_build(message: str):
-    """The notice a page shows when there is no published build to read."""
+def no_build(problem):
+    """The one notice a page shows when there is no published build to read (``problem``: the
+    WarehouseError, or its message), or when the current build is damaged."""
+    title = ("The leaderboard data is damaged"
+             if isinstance(problem, warehouse.DamagedBuildError) else "No leaderboard data yet")
     return html.Div(className="lb-notice lb-error", children=[
-        html.H2("No leaderboard data yet"), html.P(message)])
+        html.H2(title), html.P(str(problem))])
 
 
 def join(items, sep=", "):

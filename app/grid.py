@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 import pyarrow as pa
+from urllib.parse import urlsplit
 
 SCORE_DECIMALS = 4
 ROW_HEIGHT = 36
@@ -70,6 +71,22 @@ LANGUAGE_NAMES = {
     "urd": "Urdu", "uzb": "Uzbek", "vie": "Vietnamese", "wol": "Wolof", "xho": "Xhosa",
     "yor": "Yoruba", "yue": "Cantonese", "zho": "Chinese", "zul": "Zulu",
 }
+
+
+def external_url(value) -> str | None:
+    """``value`` when it is an http(s) URL with a host, else None: links built from metadata
+    (model and task references) are only rendered for these, never for ``javascript:``,
+    ``data:`` or relative URLs. The grid's cell renderers apply the same rule
+    (``httpUrl`` in ``assets/dashAgGridComponentFunctions.js``)."""
+    if not isinstance(value, str) or value != value.strip():
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return value
 
 
 def language_label(code: str) -> str:
@@ -232,7 +249,7 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
                 row[fid] = value
     if links:
         for row in rows:
-            ref = links.get(row.get("model"))
+            ref = external_url(links.get(row.get("model")))
             if ref:
                 row["ref"] = ref
     if view == "per-task" and trained:
@@ -348,7 +365,7 @@ def task_info_grid(table: pa.Table) -> GridData:
     rows = []
     for i, record in enumerate(table.select(names).to_pylist()):
         row = {fields[k]: v for k, v in record.items() if v is not None}
-        if refs and refs[i]:
+        if refs and external_url(refs[i]):
             row["ref"] = refs[i]
         rows.append(row)
     defs = []

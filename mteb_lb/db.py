@@ -13,7 +13,11 @@ SQL cannot undo any of it.
 
 from __future__ import annotations
 
+import atexit
 import os
+import re
+import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -81,12 +85,66 @@ def _harden(build: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _spill_dir() -> Path:
-    import tempfile
+SPILL_PREFIX = "mteb-lb-spill-"
+_SPILL_NAME = re.compile(re.escape(SPILL_PREFIX) + r"(\d+)(-.*)?$")
+_spill: dict[int, Path] = {}   # pid -> its spill folder (a forked child makes its own)
+_spill_lock = threading.Lock()
 
-    path = Path(tempfile.gettempdir()) / f"mteb-lb-spill-{os.getpid()}"
-    path.mkdir(exist_ok=True)
-    return path
+
+def _spill_dir() -> Path:
+    """This process's private spill folder: an unpredictable name holding the pid
+    (``mteb-lb-spill-<pid>-<random>``, mode 0700, made by ``tempfile.mkdtemp``), removed when the
+    process exits. Folders left by processes that were killed are removed first."""
+    pid = os.getpid()
+    with _spill_lock:
+        path = _spill.get(pid)
+        if path is not None and path.is_dir():
+            return path
+        root = Path(tempfile.gettempdir())
+        remove_orphan_spill_dirs(root)
+        path = Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{pid}-", dir=root))
+        _spill[pid] = path
+        atexit.register(_remove_spill_dir, pid, path)
+        return path
+
+
+def _remove_spill_dir(pid: int, path: Path) -> None:
+    if os.getpid() == pid:  # not from a forked child that inherited the handler
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def remove_orphan_spill_dirs(root: Path) -> list[Path]:
+    """Remove spill folders in ``root`` whose process is gone (killed before its exit handler
+    ran); folders of live processes and of other users stay. Returns what was removed."""
+    removed = []
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _SPILL_NAME.match(entry.name)
+        if not match or not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        if _alive(int(match.group(1))):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(Path(entry.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
 
 
 # How long a connection to a replaced build stays open for requests still using it.
@@ -126,7 +184,15 @@ class CurrentBuild:
         with self._lock:
             if target == self._build and self._con is not None:
                 return
-            new_con = open_build(target)
+            reason = warehouse.check_build(target)
+            if reason is not None:
+                raise warehouse.DamagedBuildError(target, reason)
+            try:
+                new_con = open_build(target)
+            except duckdb.Error as exc:
+                first_line = str(exc).split("\n", 1)[0]
+                raise warehouse.DamagedBuildError(
+                    target, f"its database cannot be opened ({first_line})") from None
             now = time.monotonic()
             if self._con is not None:
                 self._retired.append((now, self._build, self._con))

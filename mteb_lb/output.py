@@ -7,7 +7,8 @@ one spelling in each format:
 * ``csv``: a header row, then one line per row, fields quoted only when needed (RFC 4180).
   Floats are Python's shortest text that reads back to the same number (``0.1``, ``100.0``,
   ``1e-05``); NaN and infinities are ``nan``, ``inf``, ``-inf``; null is an empty field;
-  booleans ``true``/``false``; dates ISO; lists and structs JSON text.
+  booleans ``true``/``false``; dates ISO; lists and structs JSON text. Text a spreadsheet would
+  run as a formula gets a leading ``'`` (``mteb_lb.csvsafe``); numbers never change.
 * ``json``: an array of objects, one per line (streamed). Strict JSON: NaN and infinities are
   null, dates ISO strings, decimals numbers.
 * ``parquet``: zstd Parquet, types kept (types Parquet cannot hold become JSON text).
@@ -19,17 +20,19 @@ of millions of rows never sits in memory as Python objects).
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import decimal
 import io
 import json
 import math
+import re
 import uuid
 from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from mteb_lb import csvsafe
 
 FORMATS = ("csv", "json", "parquet", "text")
 MAX_TEXT_CELL = 60
@@ -72,16 +75,26 @@ def to_text(table: pa.Table, fmt: str) -> str:
 # formats
 
 def _write_csv(reader: pa.RecordBatchReader, names: list[str], out: BinaryIO) -> int:
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(names)
+    out.write(_csv_line([csvsafe.cell(name) for name in names]))   # user SQL names columns
     rows = 0
     for batch in reader:
         columns = [column_values(col) for col in batch.columns]
-        writer.writerows([csv_cell(v) for v in row] for row in zip(*columns))
+        out.write(b"".join(_csv_line([csv_cell(v) for v in row]) for row in zip(*columns)))
         rows += batch.num_rows
-    text.detach()
     return rows
+
+
+def _csv_line(fields: list[str]) -> bytes:
+    """One CSV record: a field holding a comma, a quote, CR or LF is quoted (RFC 4180; the csv
+    module leaves a lone CR unquoted when lines end in LF); a lone empty field is ``""`` so the
+    line is not read as a blank line."""
+    if fields == [""]:
+        return b'""\n'
+    return (",".join('"' + f.replace('"', '""') + '"' if _NEEDS_QUOTES.search(f) else f
+                     for f in fields) + "\n").encode("utf-8")
+
+
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 
 
 def csv_cell(value: Any) -> str:
@@ -93,7 +106,7 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, str):
-        return value
+        return csvsafe.cell(value)
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(jsonable(value), ensure_ascii=False)
     return _json_text(value)

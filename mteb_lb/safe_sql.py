@@ -23,6 +23,10 @@ they are defence in depth (DuckDB's own advice: "treat SQL in DuckDB like code i
    * *Table functions* are allow-listed (:data:`SAFE_TABLE_FUNCTIONS`: ``range``, ``unnest``,
      ``json_each``, the catalog listings ``duckdb_tables()``/``duckdb_columns()``/…). A table
      function DuckDB adds in a later release is therefore refused until someone reviews it.
+     The allowed ones that take a table *name* as a string (``histogram``,
+     ``histogram_values``: they run ``query_table`` on it, which also scans a path as a file;
+     ``pragma_table_info``) must get a string literal that passes the checks of a table name
+     in FROM (:data:`RELATION_ARGUMENT_FUNCTIONS`).
    * *Files* may only be read from the Parquet of the build being queried: the file readers
      (``read_*``, ``parquet_*``, ``glob``, ``sniff_csv``) and replacement scans
      (``FROM 'x.parquet'``) must name their paths as string literals that resolve, after ``..``
@@ -32,7 +36,9 @@ they are defence in depth (DuckDB's own advice: "treat SQL in DuckDB like code i
      The build's own path is *not* treated as a secret: views over Parquet carry it.
    * ``sleep_ms``/``pg_sleep`` and heavy queries are allowed: layer 4 bounds them.
    * A SELECT the serializer cannot express is refused (fail closed), and so is a statement that
-     expands to several (a PIVOT without an ``IN`` list).
+     expands to several (a PIVOT without an ``IN`` list), one nested too deeply to analyse (the
+     walk is iterative; Python's JSON parser still has a depth limit) and one holding a lone
+     surrogate. DuckDB's messages are shown without their advice to ``SET`` a setting.
 3. **Hardened connection** (:mod:`mteb_lb.db`): read-only, file access limited to the build folder,
    external access and extension loading off, memory and threads capped, configuration locked. It
    stops what layers 1-2 might miss (a ``COPY`` or ``read_csv('/etc/passwd')`` that slipped
@@ -40,12 +46,18 @@ they are defence in depth (DuckDB's own advice: "treat SQL in DuckDB like code i
 4. **Per-request limits** (:func:`run`, :func:`export`): a fresh cursor per request, so temporary
    tables, macros and variables die with the request; a ``threading.Timer`` calls
    ``cursor.interrupt()`` at the time limit; ``.limit(max_rows + 1)`` caps the rows and detects
-   truncation. (DuckDB's Python client also resolves unknown table names to DataFrames or Arrow
+   truncation. The limits cover the whole request, not only DuckDB's execution: results are
+   fetched as Arrow record batches, each batch's size is measured *before* it is converted to
+   Python, and fetching stops at the byte cap (``sql_max_bytes``, a single huge cell counts) with
+   the ``truncated`` flag; the conversion to Python values happens batch by batch under the same
+   deadline. (DuckDB's Python client also resolves unknown table names to DataFrames or Arrow
    tables found in the *calling frame*; :func:`run` and :func:`export` call ``cursor.sql`` from
    frames holding no such objects, and a test keeps it that way.)
 
 Every failure is a :class:`SqlError` with ``kind`` in :data:`KINDS`. A missing build is not a
-query error: :class:`mteb_lb.warehouse.WarehouseError` propagates (the CLI exits 2 on it).
+query error: :class:`mteb_lb.warehouse.WarehouseError` propagates (the CLI exits 2 on it), and
+so does :class:`~mteb_lb.warehouse.DamagedBuildError` when reading the build fails because it is
+damaged (the CLI exits 5, the API answers 503).
 """
 
 from __future__ import annotations
@@ -63,7 +75,7 @@ from typing import Any, BinaryIO, Iterable
 import duckdb
 import pyarrow as pa
 
-from mteb_lb import db, output, settings
+from mteb_lb import db, output, settings, warehouse
 from mteb_lb import schema as schema_registry
 from queries import parse_header
 
@@ -118,6 +130,13 @@ SAFE_TABLE_FUNCTIONS = frozenset({
     "histogram", "histogram_values",
 })
 
+#: Allowed table functions and macros whose first argument is evaluated as the NAME of a table
+#: or view (``histogram`` and ``histogram_values`` run ``query_table`` on it, which also scans a
+#: path as a file): it must be a string literal that passes the same checks as a table name in
+#: FROM. Every other allowed table function (and the project's macros in ``queries/``) takes
+#: values, never a relation, a query or a path (``tests/test_safe_sql.py`` tries each one).
+RELATION_ARGUMENT_FUNCTIONS = frozenset({"histogram", "histogram_values", "pragma_table_info"})
+
 #: Table functions that read files: allowed only on literal paths inside the build.
 FILE_FUNCTIONS = frozenset({
     "read_parquet", "parquet_scan", "read_csv", "read_csv_auto", "read_json", "read_json_auto",
@@ -158,6 +177,7 @@ class SqlError(Exception):
 
     def __init__(self, message: str, kind: str, position: Position | None = None):
         assert kind in KINDS, kind
+        message = without_setting_advice(message)
         super().__init__(message)
         self.message = message
         self.kind = kind
@@ -180,6 +200,33 @@ class SqlError(Exception):
         return text
 
 
+_SETTING_ADVICE = re.compile(r"\b(SET|PRAGMA|RESET)\s+\w+\s*(=|\bTO\b)", re.I)
+_ADVICE_IN_PARENS = re.compile(r"\s*\([^()]*\b(SET|PRAGMA|RESET)\s+\w+\s*(=|\bTO\b)[^()]*\)",
+                               re.I)
+
+
+def without_setting_advice(message: str) -> str:
+    """A DuckDB message without its advice to change a setting ("SET memory_limit=…", "PRAGMA
+    max_temp_directory_size=…", "Use SET max_expression_depth TO x"): users here cannot run SET.
+    Out-of-memory messages keep their first line (what failed, and how much was in use)."""
+    if not _SETTING_ADVICE.search(message):
+        return message
+    if message.startswith(("Out of Memory", "failed to allocate", "failed to offload")):
+        message = message.split("\n", 1)[0].strip()
+    message = _ADVICE_IN_PARENS.sub("", message)
+    kept = []
+    for line in message.split("\n"):
+        if _SETTING_ADVICE.search(line):
+            line = " ".join(x for x in re.split(r"(?<=[.!?])\s+", line)
+                            if not _SETTING_ADVICE.search(x))
+            if not line.strip():
+                continue
+        kept.append(line)
+    text = "\n".join(kept).strip()
+    text = re.sub(r"\n*Possible solutions:\s*$", "", text).strip()
+    return text or "the query failed"
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -196,6 +243,8 @@ class Result:
     elapsed_ms: float
     build: str | None = None  # id of the build the query ran on
     _rows: list[tuple] | None = field(default=None, repr=False)
+    #: why the result is truncated: "rows" (the row cap) or "bytes" (the sql_max_bytes cap)
+    truncated_by: str | None = None
 
     @property
     def rows(self) -> list[tuple]:
@@ -212,6 +261,7 @@ class Result:
             "columns": [{"name": c.name, "type": c.type} for c in self.columns],
             "rows": [[output.jsonable(v) for v in row] for row in self.rows],
             "truncated": self.truncated,
+            **({"truncated_by": self.truncated_by} if self.truncated_by else {}),
             "elapsed_ms": round(self.elapsed_ms, 3),
         }
 
@@ -249,6 +299,13 @@ def check(sql: str, *, build_dir: str | Path | None = None) -> str:
                        f"{MAX_SQL_CHARS})", "rejected")
     if not sql.strip():
         raise SqlError("the query is empty", "rejected")
+    try:
+        sql.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = sql[exc.start]
+        raise SqlError(f"the query holds a character that is not valid text (U+{ord(bad):04X}, "
+                       f"a lone surrogate) at character {exc.start + 1}; remove it",
+                       "rejected") from None
     parser = _parser()
     try:
         statements = parser.extract_statements(sql)
@@ -312,11 +369,14 @@ def _statement_kind(statement) -> str:
 
 def _check_tree(sql: str, select_text: str, char_offset: int, build_dir) -> None:
     raw = _parser().execute("SELECT json_serialize_sql(?)", [select_text]).fetchall()[0][0]
-    tree = json.loads(raw)
+    try:
+        tree = json.loads(raw)
+    except RecursionError:
+        raise SqlError(_TOO_DEEP, "rejected") from None
     if tree.get("error"):
         # Fail closed: a SELECT the serializer cannot express is not run.
         raise SqlError("this query uses syntax the safety check cannot analyse "
-                       f"({tree.get('error_message')}); rewrite it", "rejected")
+                       f"({without_setting_advice(str(tree.get('error_message')))}); rewrite it", "rejected")
     build = None
     if build_dir is not None:
         build = posixpath.normpath(str(build_dir))
@@ -370,27 +430,47 @@ def _check_tree(sql: str, select_text: str, char_offset: int, build_dir) -> None
                 fail(f"reading {name!r} is not allowed: only the current build's Parquet "
                      "files can be read", node)
 
-    def walk(node: Any, as_table: bool = False) -> None:
+    def check_relation_argument(name: str, node: dict, args: list) -> None:
+        positional = [a.get("expression") for a in args if not _is_named_argument(a)]
+        names = _literal_strings(positional[0]) if positional else None
+        if names is None:
+            fail(f"{name}() takes the name of a table or view as a string literal (no computed "
+                 "names)", positional[0] if positional and isinstance(positional[0], dict)
+                 else node)
+        for relation in names:
+            check_relation({"table_name": relation,
+                            "query_location": (positional[0] or {}).get("query_location")})
+
+    # An explicit stack, not recursion: a query nested a few hundred levels deep must get an
+    # answer, not a RecursionError. Children are pushed in reverse to visit nodes in the order
+    # a recursive walk would (the first offending node is the one reported).
+    stack: list[tuple[Any, bool]] = [(tree.get("statements"), False)]
+    while stack:
+        node, as_table = stack.pop()
         if isinstance(node, list):
-            for item in node:
-                walk(item)
-            return
+            stack.extend((item, False) for item in reversed(node))
+            continue
         if not isinstance(node, dict):
-            return
+            continue
         node_type = node.get("type")
         if node_type == "TABLE_FUNCTION" and isinstance(node.get("function"), dict):
-            check_function(node["function"], True, node)
-            for key, value in node.items():
-                walk(value, as_table=(key == "function"))
-            return
+            fn = node["function"]
+            check_function(fn, True, node)
+            if str(fn.get("function_name", "")).lower() in RELATION_ARGUMENT_FUNCTIONS:
+                check_relation_argument(str(fn.get("function_name")).lower(), node,
+                                        fn.get("arguments") or [])
+            stack.extend((value, key == "function")
+                         for key, value in reversed(list(node.items())))
+            continue
         if "function_name" in node and not as_table:
             check_function(node, False, node)
         if node_type in ("BASE_TABLE", "SHOW_REF"):
             check_relation(node)
-        for value in node.values():
-            walk(value)
+        stack.extend((value, False) for value in reversed(list(node.values())))
 
-    walk(tree.get("statements"))
+
+_TOO_DEEP = ("the query is nested too deeply for the safety check to analyse; flatten it (fewer "
+             "nested parentheses, functions or subqueries)")
 
 
 def _is_named_argument(arg: dict) -> bool:
@@ -594,6 +674,7 @@ class _Deadline:
         self.cursor = cursor
         self.limit_ms = limit_ms
         self.fired = False
+        self.ends_at = time.monotonic() + limit_ms / 1000.0
         self._timer = threading.Timer(limit_ms / 1000.0, self._fire)
         self._timer.daemon = True
 
@@ -604,7 +685,15 @@ class _Deadline:
         except Exception:  # the cursor may be closed already
             pass
 
+    def check(self) -> None:
+        """Raise the timeout error once the limit has passed (work done in Python between two
+        DuckDB calls cannot be interrupted by the timer)."""
+        if self.fired or time.monotonic() >= self.ends_at:
+            self.fired = True
+            raise SqlError(f"query exceeded the {_seconds(self.limit_ms)} limit", "timeout")
+
     def __enter__(self):
+        self.ends_at = time.monotonic() + self.limit_ms / 1000.0
         self._timer.start()
         return self
 
@@ -630,16 +719,26 @@ def _plan_error_position(cursor, sql: str) -> Position | None:
     return _position(sql, _byte_to_char(sql, int(info["position"])))
 
 
+_IO_ERRORS = ("IO Error", "Invalid Input Error", "Serialization Error", "INTERNAL Error",
+              "Invalid Error", "FATAL Error")
+
+
 def _classify(exc: BaseException, sql: str, deadline: _Deadline | None,
-              cursor=None) -> SqlError:
+              cursor=None, build_dir: str | None = None) -> Exception:
+    """The SqlError a failure means for the user, or a DamagedBuildError when reading the
+    build failed because the build itself is damaged (not the query's fault)."""
     text = str(exc)
-    if isinstance(exc, SqlError):
+    if isinstance(exc, (SqlError, warehouse.WarehouseError)):
         return exc
+    if build_dir is not None and text.startswith(_IO_ERRORS):
+        reason = warehouse.check_build(Path(build_dir))
+        if reason is not None:
+            return warehouse.DamagedBuildError(Path(build_dir), reason)
     if isinstance(exc, duckdb.InterruptException) or text.startswith("INTERRUPT Error"):
         if deadline is not None and deadline.fired:
             return SqlError(f"query exceeded the {_seconds(deadline.limit_ms)} limit", "timeout")
         return SqlError("query was interrupted", "timeout")
-    message = _strip_excerpt(_strip_prefix(text))
+    message = without_setting_advice(_strip_excerpt(_strip_prefix(text)))
     if isinstance(exc, duckdb.ParserException) or text.startswith("Parser Error"):
         return SqlError(message, "syntax", _parse_error_position(sql, text))
     position = _excerpt_position(sql, text)
@@ -693,12 +792,15 @@ class _Cursor:
 
 
 def run(sql: str, *, max_rows: int | None = None, time_limit_ms: int | None = None,
-        cursor=None) -> Result:
-    """Check and run ``sql``: at most ``max_rows`` rows (``truncated`` says if there were more),
-    interrupted after ``time_limit_ms``. Defaults come from settings."""
+        cursor=None, max_bytes: int | None = None) -> Result:
+    """Check and run ``sql``: at most ``max_rows`` rows and ``max_bytes`` bytes of result data
+    (``truncated`` says if there were more, ``truncated_by`` which cap), interrupted after
+    ``time_limit_ms`` (fetching and converting the rows included). Defaults come from settings."""
     max_rows, limit_ms = _limits(max_rows, time_limit_ms)
     if max_rows is None:
         max_rows = settings.get("sql_max_rows")
+    if max_bytes is None:
+        max_bytes = int(settings.get("sql_max_bytes"))
     started = time.perf_counter()
     with _Cursor(cursor) as cur:
         build_dir = _build_dir(cur)
@@ -710,14 +812,94 @@ def run(sql: str, *, max_rows: int | None = None, time_limit_ms: int | None = No
                 if rel is None:
                     raise SqlError("the statement returned no result", "rejected")
                 columns = [Column(n, str(t)) for n, t in zip(rel.columns, rel.types)]
-                table = rel.limit(max_rows + 1).to_arrow_table()
+                table, rows, truncated_by = _fetch(rel.limit(max_rows + 1), max_rows, max_bytes,
+                                                   deadline)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a SqlError
-            raise _classify(exc, sql, deadline, cur) from None
-    truncated = table.num_rows > max_rows
-    if truncated:
-        table = table.slice(0, max_rows)
-    return Result(columns, table, truncated, (time.perf_counter() - started) * 1000,
-                  Path(build_dir).name if build_dir else None)
+            raise _classify(exc, sql, deadline, cur, build_dir) from None
+    return Result(columns, table, truncated_by is not None,
+                  (time.perf_counter() - started) * 1000,
+                  Path(build_dir).name if build_dir else None, rows, truncated_by)
+
+
+#: Rows per Arrow record batch fetched from DuckDB; the caps and the deadline are checked
+#: between two batches.
+FETCH_BATCH_ROWS = 1024
+
+
+def _fetch(rel, max_rows: int, max_bytes: int, deadline: _Deadline
+           ) -> tuple[pa.Table, list[tuple], str | None]:
+    """Up to ``max_rows`` rows of ``rel`` (which may hold one more, to detect truncation) and
+    at most ``max_bytes`` of Arrow data, converted to Python batch by batch under ``deadline``.
+    Never materialises more than one batch beyond the caps."""
+    reader = rel.to_arrow_reader(FETCH_BATCH_ROWS)
+    batches: list[pa.RecordBatch] = []
+    rows: list[tuple] = []
+    n_bytes, truncated_by = 0, None
+    try:
+        while True:
+            deadline.check()
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            deadline.check()
+            if len(rows) + batch.num_rows > max_rows:
+                batch = batch.slice(0, max_rows - len(rows))
+                truncated_by = "rows"
+            size = result_bytes(batch)
+            if n_bytes + size > max_bytes:
+                batch = batch.slice(0, _rows_within(batch, max_bytes - n_bytes))
+                size, truncated_by = result_bytes(batch), "bytes"
+            n_bytes += size
+            batches.append(batch)
+            rows.extend(output.rows(batch))
+            if truncated_by is not None:
+                break
+    finally:
+        reader.close()
+    deadline.check()
+    return pa.Table.from_batches(batches, schema=reader.schema), rows, truncated_by
+
+
+#: What one value inside a list, struct or map adds to a result's size beyond its Arrow bytes:
+#: converted to Python it becomes an object of its own (a dict per struct), ~10x its Arrow size.
+NESTED_VALUE_BYTES = 64
+
+
+def result_bytes(batch: pa.RecordBatch) -> int:
+    """The size a batch counts against ``sql_max_bytes``: its Arrow bytes (``nbytes`` of a
+    slice counts only the buffer ranges it references) plus NESTED_VALUE_BYTES per value
+    nested inside a list, struct or map."""
+    return batch.nbytes + NESTED_VALUE_BYTES * sum(_nested_values(c) for c in batch.columns)
+
+
+def _nested_values(arr) -> int:
+    t = arr.type
+    if pa.types.is_map(t):  # no flatten() for maps: the entries between the slice's offsets
+        if len(arr) == 0:
+            return 0
+        start, end = arr.offsets[0].as_py(), arr.offsets[-1].as_py()
+        child = arr.values.slice(start, end - start)
+        return len(child) + _nested_values(child)
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t) \
+            or pa.types.is_list_view(t) or pa.types.is_large_list_view(t):
+        child = arr.flatten()
+        return len(child) + _nested_values(child)
+    if pa.types.is_struct(t):
+        return sum(len(c) + _nested_values(c) for c in arr.flatten())
+    return 0
+
+
+def _rows_within(batch: pa.RecordBatch, budget: int) -> int:
+    """The most leading rows of ``batch`` whose :func:`result_bytes` fit in ``budget``."""
+    lo, hi = 0, batch.num_rows  # invariant: lo rows fit; hi + 1 rows do not (or hi = all)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if result_bytes(batch.slice(0, mid)) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | None = None,
@@ -731,7 +913,8 @@ def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | No
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     max_rows, limit_ms = _limits(max_rows, time_limit_ms)
     with _Cursor(cursor) as cur:
-        statement = check(sql, build_dir=_build_dir(cur))
+        build_dir = _build_dir(cur)
+        statement = check(sql, build_dir=build_dir)
         deadline = _Deadline(cur, limit_ms)
         try:
             with deadline:
@@ -743,14 +926,15 @@ def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | No
                 if fmt == "csv":
                     rel = _csv_friendly(rel)
                 names = _unique_names(rel.columns)
-                reader = rel.to_arrow_reader(batch_size)
+                reader = _Bounded(rel.to_arrow_reader(batch_size), deadline,
+                                  int(settings.get("sql_max_bytes")))
                 if isinstance(out, (str, Path)):
                     return _export_to_path(reader, names, fmt, Path(out))
                 return output.write(reader, fmt, out, names=names)
         except BrokenPipeError:  # the reader went away (`mteb-lb sql ... | head`)
             raise
         except Exception as exc:  # noqa: BLE001
-            raise _classify(exc, sql, deadline, cur) from None
+            raise _classify(exc, sql, deadline, cur, build_dir) from None
 
 
 _JSON_TEXT_TYPES = frozenset({"list", "struct", "map", "array", "union"})
@@ -775,6 +959,35 @@ def _csv_friendly(rel):
         else:
             exprs.append(quoted)
     return rel.project(", ".join(exprs))
+
+
+class _Bounded:
+    """An export's record batches under the request's limits: the deadline is checked between
+    batches (converting to text or JSON is Python work the timer cannot interrupt), and each
+    batch is cut into slices of at most ``max_bytes`` of Arrow data before it is converted, so
+    memory stays bounded however wide the rows are; a single row larger than that is refused."""
+
+    def __init__(self, reader: pa.RecordBatchReader, deadline: _Deadline, max_bytes: int):
+        self.reader, self.deadline, self.max_bytes = reader, deadline, max_bytes
+        self.schema = reader.schema
+
+    def __iter__(self):
+        for batch in self.reader:
+            self.deadline.check()
+            while batch.num_rows:
+                n = batch.num_rows if result_bytes(batch) <= self.max_bytes else _rows_within(
+                    batch, self.max_bytes)
+                if n == 0:
+                    raise SqlError(f"a row of the result holds more than "
+                                   f"{_megabytes(self.max_bytes)} of data (the sql_max_bytes "
+                                   "limit); select smaller values", "runtime")
+                yield batch.slice(0, n)
+                batch = batch.slice(n)
+                self.deadline.check()
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 2**20:g} MiB"
 
 
 def _export_to_path(reader, names, fmt: str, path: Path) -> int:

@@ -50,6 +50,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Ad-hoc SQL: a query running longer than this is interrupted."),
     Setting("sql_max_rows", "MTEB_LB_SQL_MAX_ROWS", lambda: 10000, int,
             "Ad-hoc SQL: rows returned at most; more sets the `truncated` flag."),
+    Setting("sql_max_bytes", "MTEB_LB_SQL_MAX_BYTES", lambda: 16 * 1024 * 1024, int,
+            "Ad-hoc SQL: bytes of result data (Arrow, measured before conversion) a response "
+            "holds at most; more sets the `truncated` flag (a single larger cell counts)."),
+    Setting("max_request_bytes", "MTEB_LB_MAX_REQUEST_BYTES", lambda: 1024 * 1024, int,
+            "HTTP request bodies larger than this are refused with 413."),
     Setting("sql_memory_limit", "MTEB_LB_SQL_MEMORY_LIMIT", lambda: "2GB", str,
             "Ad-hoc SQL: DuckDB memory_limit of the read-only connection."),
     Setting("sql_spill_limit", "MTEB_LB_SQL_SPILL_LIMIT", lambda: "4GB", str,

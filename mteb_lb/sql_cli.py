@@ -4,7 +4,7 @@ The query goes through :mod:`mteb_lb.safe_sql` exactly like the HTTP API and the
 ``--format table`` prints an aligned table capped at ``--max-rows`` (default: the
 ``sql_max_rows`` setting); csv, json and parquet stream the whole result unless ``--max-rows`` is
 given. Exit status: 0 on success, 1 when the query is rejected or fails (message on stderr),
-2 on a usage error or when there is no published build.
+2 on a usage error or when there is no published build, 5 when the current build is damaged.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ def register(subparsers) -> None:
                     "statements at once are refused.",
         epilog="SQL comes from the argument, from --file, or from stdin (SQL is '-', or absent "
                "with stdin not a terminal). Exit status: 0 ok, 1 query rejected or failed, "
-               "2 usage error or no published build (run `mteb-lb etl`).")
+               "2 usage error or no published build (run `mteb-lb etl`), 5 the current build is "
+               "damaged.")
     p.add_argument("sql", nargs="?", help="the query; '-' reads it from stdin")
     p.add_argument("--file", "-f", type=Path, help="read the query from this file")
     p.add_argument("--format", choices=FORMATS, default="table",
@@ -83,6 +84,9 @@ def main(args) -> int:
     except safe_sql.SqlError as exc:
         print(exc.describe(), file=sys.stderr)
         return 1
+    except warehouse.DamagedBuildError as exc:
+        print(f"mteb-lb sql: {exc}", file=sys.stderr)
+        return warehouse.EXIT_DAMAGED
     except warehouse.WarehouseError as exc:
         print(f"mteb-lb sql: {exc}", file=sys.stderr)
         return 2

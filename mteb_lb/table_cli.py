@@ -39,6 +39,9 @@ def _table(args) -> int:
     except rankings.RankingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except warehouse.DamagedBuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return warehouse.EXIT_DAMAGED
     except warehouse.WarehouseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ published, and a killed ETL leaves only a stale `.staging` folder behind, which 
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -28,6 +29,112 @@ MANIFEST = "manifest.json"
 
 class WarehouseError(RuntimeError):
     """The warehouse is missing, locked or inconsistent; the message says what to do."""
+
+
+#: Exit status of `mteb-lb table` and `mteb-lb sql` when the current build is damaged.
+EXIT_DAMAGED = 5
+
+
+class DamagedBuildError(WarehouseError):
+    """The published build exists but cannot be read (database or Parquet damaged or missing)."""
+
+    def __init__(self, build: Path, reason: str):
+        super().__init__(f"The current build {build.name} is damaged: {reason}. Publish a new "
+                         "one with `mteb-lb etl --full` (or point `current` at an older build).")
+        self.build, self.reason = build, reason
+
+
+_DUCKDB_MAGIC = b"DUCK"   # bytes 8-12 of a DuckDB database file
+_PARQUET_MAGIC = b"PAR1"  # first and last 4 bytes of a Parquet file
+
+
+_whole_files: set[tuple] = set()   # (path, inode, size, mtime) of Parquet files found whole
+
+
+@functools.lru_cache(maxsize=8)
+def _segment_files(path: str, _ino: int, _size: int, _mtime_ns: int) -> tuple[tuple[str, str]]:
+    """(table, file name) of every segment file a segment map says holds rows (cached per
+    version of the map file)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    out = []
+    for name in ("scores", "metrics", "metric_arrays"):
+        if name not in table.column_names:
+            continue
+        sums = table.select(["segment", name]).group_by("segment").aggregate([(name, "sum")])
+        for segment, n in zip(sums.column("segment").to_pylist(),
+                              sums.column(f"{name}_sum").to_pylist()):
+            if n:
+                out.append((name, segment if segment.endswith(".parquet")
+                            else f"{segment}.parquet"))
+    return tuple(out)
+
+
+def check_build(build: Path) -> str | None:
+    """Why ``build`` cannot be served, or None when it looks whole. Cheap (no query): the
+    manifest parses; ``lb.duckdb`` exists, starts like a DuckDB file and is not cut short (its
+    size is a whole number of 4 KiB blocks); every table folder under ``parquet/`` holds a
+    Parquet file, each of which starts and ends with Parquet's magic bytes; every segment
+    ``segments.parquet`` lists rows for is present."""
+    try:
+        json.loads((build / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        return f"its {MANIFEST} cannot be read ({exc.__class__.__name__})"
+    database = build / DB_FILE
+    try:
+        size = database.stat().st_size
+        with open(database, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return f"{DB_FILE} is missing or unreadable"
+    if len(head) < 12 or head[8:12] != _DUCKDB_MAGIC:
+        return f"{DB_FILE} is not a DuckDB database (zeroed or overwritten)"
+    if size < 3 * 4096 or size % 4096:
+        return f"{DB_FILE} is truncated ({size:,} bytes)"
+    parquet = build / "parquet"
+    try:
+        folders = sorted(e.name for e in os.scandir(parquet) if e.is_dir())
+    except OSError:
+        return "its parquet/ folder is missing"
+    present: set[tuple[str, str]] = set()
+    for folder in folders:
+        try:
+            entries = sorted((e for e in os.scandir(parquet / folder)
+                              if e.name.endswith(".parquet")), key=lambda e: e.name)
+        except OSError:
+            return f"parquet/{folder}/ is unreadable"
+        if not entries:  # every table has a file (empty.parquet at least)
+            return f"parquet/{folder}/ holds no Parquet file"
+        for entry in entries:
+            where = f"parquet/{folder}/{entry.name}"
+            try:
+                st = entry.stat()
+                key = (entry.path, st.st_ino, st.st_size, st.st_mtime_ns)
+                if key not in _whole_files:   # else checked before and unchanged since
+                    with open(entry.path, "rb") as fh:
+                        first = fh.read(4)
+                        fh.seek(max(0, st.st_size - 4))
+                        last = fh.read(4)
+                    if first != _PARQUET_MAGIC or last != _PARQUET_MAGIC:
+                        return f"{where} is not a whole Parquet file (truncated or zeroed)"
+                    if len(_whole_files) > 1_000_000:
+                        _whole_files.clear()
+                    _whole_files.add(key)
+            except OSError:
+                return f"{where} is unreadable"
+            present.add((folder, entry.name))
+    segment_map = build / "segments.parquet"
+    if segment_map.is_file():
+        try:
+            st = segment_map.stat()
+            expected = _segment_files(str(segment_map), st.st_ino, st.st_size, st.st_mtime_ns)
+        except Exception as exc:  # noqa: BLE001 - any failure to read it is damage
+            return f"segments.parquet cannot be read ({exc.__class__.__name__})"
+        for name, file in expected:
+            if (name, file) not in present:
+                return f"parquet/{name}/{file} is missing"
+    return None
 
 
 def root() -> Path:

@@ -148,9 +148,16 @@ def test_bad_requests_are_400(sql_env, client, kwargs):
     assert strict(resp)["kind"] == "rejected"
 
 
-def test_json_without_content_type_is_accepted(sql_env, client):
-    resp = client.post("/api/sql", data=json.dumps({"sql": "select 1 as one"}))
-    assert resp.status_code == 200 and strict(resp)["rows"] == [[1]]
+@pytest.mark.parametrize("kwargs", [
+    {"data": json.dumps({"sql": "select 1 as one"})},                      # no content type
+    {"data": {"sql": "select 1 as one"}},                                  # a plain form post
+    {"data": json.dumps({"sql": "select 1"}), "content_type": "text/plain"},
+])
+def test_only_json_bodies_are_accepted(sql_env, client, kwargs):
+    resp = client.post("/api/sql", **kwargs)
+    assert resp.status_code == 415
+    body = strict(resp)
+    assert body["kind"] == "rejected" and "application/json" in body["error"]
 
 
 def test_unknown_format_is_400(sql_env, client):
@@ -158,8 +165,13 @@ def test_unknown_format_is_400(sql_env, client):
     assert resp.status_code == 400
 
 
-def test_get_sql_is_405(sql_env, client):
-    assert client.get("/api/sql").status_code == 405
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_other_methods_are_405_in_json(sql_env, client, method):
+    resp = getattr(client, method)("/api/sql")
+    assert resp.status_code == 405
+    assert "POST" in resp.headers["Allow"]
+    body = strict(resp)
+    assert body["kind"] == "rejected" and "use POST" in body["error"]
 
 
 def test_health(sql_env, client):

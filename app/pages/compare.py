@@ -39,7 +39,7 @@ def layout(**query_params):
         benchmarks = lb.benchmarks()
         menu = lb.menu()
     except warehouse.WarehouseError as exc:
-        return html.Div(className="lb-pagewrap", children=[no_build(str(exc))])
+        return html.Div(className="lb-pagewrap", children=[no_build(exc)])
     state, more = resolve(state, benchmarks, menu)
     warnings += more
     return html.Div(className="lb-pagewrap", children=[

@@ -188,7 +188,7 @@ def layout(**query):
         benchmarks = lb.benchmarks()
         menu = lb.menu()
     except warehouse.WarehouseError as exc:
-        return no_build(str(exc))
+        return no_build(exc)
     if state.benchmark is None:
         state = replace(state, benchmark=menu.get("default_benchmark") or sorted(benchmarks)[0])
     if state.benchmark not in benchmarks:
@@ -403,9 +403,10 @@ def header_card(bench, opts) -> html.Div:
         ]),
         html.Div(className="lb-stats", children=[
             html.Span([html.B(f"{n:,}"), f" {label}"], className="lb-stat") for label, n in stats]
-            + ([html.A("Paper / more info ↗", href=bench.reference, target="_blank",
+            + ([html.A("Paper / more info ↗", href=gridmod.external_url(bench.reference),
+                       target="_blank",
                        rel="noopener noreferrer", className="lb-stat-link")]
-               if bench.reference else [])),
+               if gridmod.external_url(bench.reference) else [])),
         dcc.Markdown(bench.description or "", className="lb-description"),
         html.Details(className="lb-cite", children=[
             html.Summary("Cite this benchmark"),

@@ -34,7 +34,7 @@ def layout(**query_params):
     try:
         names = _all_models()
     except warehouse.WarehouseError as exc:
-        return html.Div(className="lb-pagewrap", children=[no_build(str(exc))])
+        return html.Div(className="lb-pagewrap", children=[no_build(exc)])
     header = [dcc.Location(id=NAV, refresh="callback-nav"), warnings_box(warnings)]
     if not name:
         return html.Div(className="lb-pagewrap", children=header + [
@@ -57,8 +57,9 @@ def layout(**query_params):
         html.Div(className="lb-title-row", children=[
             html.H1(name.split("/")[-1], className="lb-bench-title"),
             html.Code(name, className="lb-bench-name"),
-            html.A("Model card ↗", href=meta["reference"], target="_blank",
-                   rel="noopener noreferrer") if meta.get("reference") else None,
+            html.A("Model card ↗", href=gridmod.external_url(meta.get("reference")),
+                   target="_blank", rel="noopener noreferrer")
+            if gridmod.external_url(meta.get("reference")) else None,
             dcc.Link("← Leaderboard", href="/", className="lb-button"),
         ]),
         html.Div(className="lb-stats", children=_badges(meta)),

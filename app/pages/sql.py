@@ -84,6 +84,7 @@ KIND_LABELS = {
     "permission": "Permission denied",
     "runtime": "Query failed",
     "unavailable": "No data available",
+    "damaged": "The leaderboard data is damaged",
     "internal": "Internal error",
 }
 
@@ -245,6 +246,7 @@ def execute(sql: str) -> dict:
         "columns": [{"name": c.name, "type": c.type} for c in first.columns],
         "count": count,
         "truncated": truncated,
+        "truncated_by_bytes": first.truncated_by == "bytes",
         "max_rows": cap,
         "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
         "build": first.build,
@@ -278,10 +280,15 @@ def order_by(sort_model, n_columns: int, types: list[str]) -> str:
 
 def fetch_block(store: dict, start: int, end: int, sort_model=None) -> list[dict]:
     """Rows ``start`` to ``end`` (exclusive) of the stored query, as grid records. Only that
-    slice is fetched: the query runs through safe_sql with LIMIT/OFFSET."""
-    count = int(store.get("count") or 0)
+    slice is fetched: the query runs through safe_sql with LIMIT/OFFSET.
+
+    The store and the block come from the browser, so neither is trusted: a block holds at
+    most BLOCK_SIZE rows (what the grid asks for) and never reaches past the sql_max_rows
+    setting, whatever ``end`` and the stored count say."""
+    cap, _ = _limits()
+    count = min(int(store.get("count") or 0), cap)
     start = max(0, int(start))
-    end = min(int(end), count)
+    end = min(int(end), count, start + BLOCK_SIZE)
     if end <= start:
         return []
     sql = store["sql"]
@@ -308,7 +315,8 @@ def error_dict(exc: BaseException) -> dict:
     if isinstance(exc, safe_sql.SqlError):
         return exc.to_dict()
     if isinstance(exc, warehouse.WarehouseError):
-        return {"error": str(exc), "kind": "unavailable", "position": None}
+        kind = "damaged" if isinstance(exc, warehouse.DamagedBuildError) else "unavailable"
+        return {"error": str(exc), "kind": kind, "position": None}
     log.exception("SQL console failure", exc_info=exc)
     return {"error": "the query could not be run because of a server error (it is in the "
                      "server log)", "kind": "internal", "position": None}
@@ -361,6 +369,13 @@ def status_bar(store: dict):
     if store.get("build"):
         parts.append(html.Span(["build ", html.Code(store["build"])], className="sql-build"))
     children = [html.Div(className="sql-status", children=parts)]
+    if store.get("truncated_by_bytes"):
+        limit = int(settings.get("sql_max_bytes"))
+        children.append(html.Div(className="lb-notice lb-warning sql-truncated", children=[
+            html.Strong("Large values: "),
+            f"the first rows hold more than {limit / 2**20:g} MiB of data (the sql_max_bytes "
+            "limit of one response); the grid shows the rows that fit. Select fewer or smaller "
+            "columns (lists, long texts)."]))
     if store["truncated"]:
         children.append(html.Div(className="lb-notice lb-warning sql-truncated", children=[
             html.Strong("Truncated: "),
@@ -441,7 +456,8 @@ def get_rows(request, store):
                            request.get("sortModel"))
     except Exception as exc:  # noqa: BLE001
         return {"rowData": [], "rowCount": 0}, error_panel(error_dict(exc))
-    return {"rowData": rows, "rowCount": int(store.get("count") or 0)}, None
+    count = min(int(store.get("count") or 0), _limits()[0])  # the store comes from the browser
+    return {"rowData": rows, "rowCount": count}, None
 
 
 class _CappedBuffer(io.BytesIO):

@@ -13,7 +13,7 @@ from dash import html
 
 from app import grid as gridmod
 from app import query
-from app.components import build_info, source_commit_url
+from app.components import build_info, no_build, source_commit_url
 from mteb_lb import warehouse
 
 dash.register_page(__name__, path="/status", name="Status", title="Status · MTEB Leaderboard",
@@ -32,8 +32,16 @@ def layout(**_query):
             html.H1("Build status"),
             html.Div(className="lb-notice lb-error", children=[
                 html.H2("No published build"), html.P(message)])])
+    try:
+        build = warehouse.current_build()
+        reason = warehouse.check_build(build)
+    except warehouse.WarehouseError:
+        build, reason = None, None
+    damaged = (no_build(warehouse.DamagedBuildError(build, reason))
+               if reason is not None else None)
     return html.Div(className="lb-pagewrap", children=[
         html.H1("Build status"),
+        damaged,
         html.Div(className="lb-two-col", children=[
             html.Div(className="lb-card", children=[html.H3("Current build"), _summary(info)]),
             html.Div(className="lb-card", children=[html.H3("Rows per table"),
