@@ -11,10 +11,7 @@ import pytest
 
 from app import api
 
-try:
-    from sqlfixture import BUILD_ID, no_build, sql_env, sql_warehouse  # noqa: F401
-except ImportError:  # tests/ became a package
-    from tests.sqlfixture import BUILD_ID, no_build, sql_env, sql_warehouse  # noqa: F401
+from sqlfixture import BUILD_ID
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """The dashboard's callbacks and page layouts, called as plain functions (no browser).
 
-A tiny warehouse is generated once per module (`build_app_warehouse`, also used by
-tests/test_browser.py): two benchmarks in a grouped menu, one with a per-language view, six
-registry models with varied metadata (sizes, open/proprietary, instructions, frameworks, model
-types, known/unknown training data, one with missing tasks) and one model outside the registry.
+They run against the app warehouse (`warehouses.build_app_warehouse`, built once per session by
+the `app_warehouse` fixture of conftest.py, also served to tests/test_browser.py): two benchmarks
+in a grouped menu, one with a per-language view, six registry models with varied metadata (sizes,
+open/proprietary, instructions, frameworks, model types, known/unknown training data, one with
+missing tasks) and one model outside the registry.
 """
 
 from __future__ import annotations
@@ -13,133 +14,12 @@ import io
 import json
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-try:
-    import fixtures as fx
-except ImportError:  # pragma: no cover
-    from tests import fixtures as fx
-
 from app import state as st
 from dash_helpers import find, text_of
-
-DEFAULT = "Tiny(v1)"
-OTHER = "Other(v1)"
-TASKS = {
-    "TinyRetrieval": ("Retrieval", "ndcg_at_10", ["Web"]),
-    "TinyRetrieval2": ("Retrieval", "ndcg_at_10", ["Medical"]),
-    "TinySTS": ("STS", "cosine_spearman", []),
-    "TinyClassification": ("Classification", "accuracy", ["Reviews"]),
-    "TinyClustering": ("Clustering", "v_measure", []),
-    "TinyPairClassification": ("PairClassification", "max_ap", []),
-}
-OTHER_TASKS = ["TinyRetrieval", "TinySTS", "TinyClassification"]
-# name -> (base score, make_model kwargs); "partial" misses two tasks.
-MODELS = {
-    "org-a/big-open": (0.80, dict(n_parameters=7_000_000_000, use_instructions=True,
-                                  training_datasets=[], embed_dim=4096, max_tokens=32768,
-                                  release_date="2025-06-01")),
-    "org-a/small-open": (0.60, dict(n_parameters=100_000_000, use_instructions=False,
-                                    training_datasets=["TinyRetrieval"], embed_dim=384,
-                                    max_tokens=512, release_date="2023-01-01")),
-    "org-b/proprietary-api": (0.75, dict(n_parameters=None, open_weights=False,
-                                         use_instructions=True, framework=("API",),
-                                         training_datasets=None, embed_dim=3072,
-                                         max_tokens=8192, release_date="2024-03-01")),
-    "org-b/cross": (0.70, dict(n_parameters=300_000_000, framework=("PyTorch",),
-                               model_type=("cross-encoder",), training_datasets=[],
-                               embed_dim=None, max_tokens=512, release_date="2024-09-01")),
-    "org-c/sparse-one": (0.55, dict(n_parameters=50_000_000, model_type=("sparse",),
-                                    training_datasets=[], embed_dim=30522, max_tokens=512,
-                                    release_date="2022-05-01")),
-    "org-c/partial": (0.65, dict(n_parameters=500_000_000, training_datasets=[],
-                                 embed_dim=1024, max_tokens=514, release_date="2024-01-01")),
-}
-UNREGISTERED = "org-x/unregistered"
-TASK_OFFSET = {t: i * 0.02 for i, t in enumerate(TASKS)}
-
-
-def _sha(i: int) -> str:
-    return f"{i:x}" * 40 if i < 16 else f"{i:040x}"
-
-
-def build_app_warehouse(base: Path) -> Path:
-    """Generate the results repository and catalog under ``base`` and build a warehouse."""
-    from etl import build
-
-    base = Path(base)
-    repo, cat, wh = base / "repo", base / "catalog", base / "wh"
-    tasks = []
-    for name, (type_, metric, domains) in TASKS.items():
-        subsets = ({"en": ["eng-Latn"], "de": ["deu-Latn"]} if name == "TinySTS"
-                   else {"default": ["eng-Latn"]})
-        tasks.append(fx.make_task(name, type_, metric, subsets, domains=domains))
-    benchmarks = [
-        fx.make_benchmark(DEFAULT, list(TASKS), display_name="Tiny benchmark",
-                          language_view=["eng-Latn", "deu-Latn"]),
-        fx.make_benchmark(OTHER, OTHER_TASKS, display_name="Other benchmark",
-                          show_zero_shot=False),
-    ]
-    benchmarks[0]["description"] = "A tiny **fixture** benchmark."
-    benchmarks[0]["citation"] = "@misc{tiny, title={Tiny}}"
-    models = [fx.make_model(name, _sha(i + 1), **kw)
-              for i, (name, (_base, kw)) in enumerate(MODELS.items())]
-    fx.write_catalog(cat, tasks=tasks, benchmarks=benchmarks, models=models)
-    menu = {
-        "default_benchmark": DEFAULT, "home": [], "home_benchmarks": [],
-        "sidebar_benchmarks": sorted([DEFAULT, OTHER]),
-        "sidebar": [{"type": "menu", "name": "General Purpose", "level": 0, "open": False,
-                     "items": [
-                         {"type": "benchmark", "name": DEFAULT, "label": "Tiny benchmark",
-                          "level": 1},
-                         {"type": "menu", "name": "More", "level": 1, "open": False,
-                          "items": [{"type": "benchmark", "name": OTHER,
-                                     "label": "Other benchmark", "level": 2}]}]}],
-    }
-    (cat / "menu.json").write_text(json.dumps(menu))
-    for i, (name, (score, _kw)) in enumerate(MODELS.items()):
-        for task in TASKS:
-            if name == "org-c/partial" and task in ("TinyClustering", "TinyPairClassification"):
-                continue
-            value = round(score + TASK_OFFSET[task] - (0.1 if task == "TinyClustering" and
-                                                        name == "org-a/big-open" else 0), 4)
-            fx.write_result(repo, name, _sha(i + 1), task, _result(task, value))
-    for task in TASKS:
-        fx.write_result(repo, UNREGISTERED, _sha(15), task, _result(task, 0.9))
-    fx.write_meta(repo, UNREGISTERED, _sha(15), n_parameters=200_000_000)
-    fx.write_result(repo, UNREGISTERED, _sha(15), "TinyBroken", b'{"task_name": "TinyBr')
-    report = build.run(repo, source="https://github.com/example/results.git",
-                       source_commit="0123456789abcdef0123", catalog_dir=cat,
-                       warehouse_dir=wh, workers=1)
-    assert report.published, report
-    return wh
-
-
-def _result(task: str, value: float) -> dict:
-    if task == "TinySTS":
-        return fx.current(task, {"test": [fx.entry("en", ["eng-Latn"], value),
-                                          fx.entry("de", ["deu-Latn"], value - 0.05)]})
-    return fx.simple_result(task, value)
-
-
-@pytest.fixture(scope="module")
-def app_warehouse(tmp_path_factory) -> Path:
-    return build_app_warehouse(tmp_path_factory.mktemp("app-wh"))
-
-
-@pytest.fixture
-def env(app_warehouse, monkeypatch):
-    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(app_warehouse))
-    return app_warehouse
-
-
-@pytest.fixture(scope="module")
-def dash_app():
-    from app.main import create_app
-
-    return create_app(prewarm=False)
+from warehouses import DEFAULT, MODELS, OTHER, TASKS, UNREGISTERED
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ page load. Screenshots go to /tmp/shots/browser_*.png.
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -19,39 +17,27 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from dash_helpers import until
 
-CHROMIUM = "/usr/bin/chromium"
+from warehouses import DEFAULT, MODELS, OTHER, TASKS, UNREGISTERED
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.skipif(not (os.path.exists(CHROMIUM) and shutil.which("chromedriver")),
-                       reason="needs /usr/bin/chromium and chromedriver "
-                              "(apt-get install chromium chromium-driver)"),
 ]
-os.environ.setdefault("DASH_TEST_CHROMEPATH", CHROMIUM)
 
 SHOTS = Path("/tmp/shots")
-
-from test_app_callbacks import (DEFAULT, MODELS, OTHER, TASKS, UNREGISTERED,  # noqa: E402
-                                build_app_warehouse)
 
 
 # --------------------------------------------------------------------------------------------
 # fixtures and helpers
 # --------------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def browser_warehouse(tmp_path_factory) -> Path:
-    return build_app_warehouse(tmp_path_factory.mktemp("browser-wh"))
-
-
 @pytest.fixture(autouse=True)
-def _serve_the_fixture_warehouse(_isolated_settings, browser_warehouse, monkeypatch):
-    # The server runs in a thread of this process and reads the setting per request.
-    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(browser_warehouse))
+def _serve_the_fixture_warehouse(_isolated_settings, env):
+    """The server runs in a thread of this process and reads the setting per request."""
 
 
 @pytest.fixture(scope="module")
-def dash_duo(browser_warehouse, tmp_path_factory):
+def dash_duo(chromium, app_warehouse, tmp_path_factory):
     """One headless browser and one app server for the module (dash[testing] composite)."""
     from dash.testing.application_runners import ThreadedRunner
     from dash.testing.composite import DashComposite
@@ -61,7 +47,7 @@ def dash_duo(browser_warehouse, tmp_path_factory):
     SHOTS.mkdir(parents=True, exist_ok=True)
     downloads = tmp_path_factory.mktemp("downloads")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MTEB_LB_WAREHOUSE", str(browser_warehouse))
+        mp.setenv("MTEB_LB_WAREHOUSE", str(app_warehouse))
         with ThreadedRunner() as server:
             with DashComposite(server=server, browser="Chrome", headless=True,
                                download_path=str(downloads), percy_run=False,

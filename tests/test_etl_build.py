@@ -40,9 +40,7 @@ ROOT = fx.running_as_root()
 # helpers and fixtures
 # --------------------------------------------------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    monkeypatch.setenv("MTEB_LB_MAX_FILE_BYTES", str(fx.MAX_FILE_BYTES))
+pytestmark = pytest.mark.usefixtures("max_file_bytes")
 
 
 run = rf.run_build

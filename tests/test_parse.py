@@ -15,10 +15,7 @@ import pytest
 from etl.segments import arrays_table, metrics_table
 from etl.parse import MetricBuffer, Quarantine, TaskCatalog, emit_metrics, parse_result, parse_version
 
-try:
-    import fixtures as fx
-except ImportError:  # pragma: no cover - run from the repository root as a package
-    from tests import fixtures as fx
+import fixtures as fx
 
 CATALOG = fx.variant_task_catalog()
 SPECS = {s.key: s for s in fx.variant_files()}

@@ -22,10 +22,7 @@ import refresh_fixtures as rf
 from etl import build, refresh, runs, validate
 from mteb_lb import cli, status, warehouse
 
-try:
-    import fixtures as fx
-except ImportError:  # pragma: no cover
-    from tests import fixtures as fx
+import fixtures as fx
 
 
 @pytest.fixture(scope="module")

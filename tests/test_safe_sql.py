@@ -13,10 +13,7 @@ import pytest
 
 from mteb_lb import db, safe_sql
 
-try:
-    from sqlfixture import E5_SMALL, no_build, sql_env, sql_warehouse  # noqa: F401
-except ImportError:  # tests/ became a package
-    from tests.sqlfixture import E5_SMALL, no_build, sql_env, sql_warehouse  # noqa: F401
+from sqlfixture import E5_SMALL
 
 HEALTHY = "select count(*) from scores"
 

@@ -9,9 +9,7 @@ import base64
 import csv
 import io
 import json
-import os
 import re
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -21,26 +19,14 @@ import pytest
 from dash_helpers import find, until
 from dash_helpers import text_of as raw_text
 
-try:
-    from sqlfixture import BUILD_ID, E5_SMALL, no_build, sql_env, sql_warehouse  # noqa: F401
-except ImportError:  # tests/ became a package
-    from tests.sqlfixture import (BUILD_ID, E5_SMALL, no_build, sql_env,  # noqa: F401
-                                  sql_warehouse)
+from sqlfixture import BUILD_ID, E5_SMALL
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path("/tmp/shots")
 
 
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def dash_app():
-    from app.main import create_app
-
-    return create_app(prewarm=False)
-
 
 @pytest.fixture
 def page(dash_app, sql_env):
@@ -442,12 +428,8 @@ def test_callbacks_are_registered(dash_app, sql_env):
 # --------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def dash_duo(sql_env, tmp_path):
+def dash_duo(chromium, sql_env, tmp_path):
     """A headless Chromium and the app in a thread (dash[testing]), serving the fixture."""
-    if not (os.path.exists(CHROMIUM) and shutil.which("chromedriver")):
-        pytest.skip("needs /usr/bin/chromium and chromedriver "
-                    "(apt-get install chromium chromium-driver)")
-    os.environ.setdefault("DASH_TEST_CHROMEPATH", CHROMIUM)
     from dash.testing.application_runners import ThreadedRunner
     from dash.testing.composite import DashComposite
 
