@@ -697,13 +697,6 @@ def test_incremental_parses_only_changed_files_next_to_quarantined_ones(tmp_path
     assert report.published and report.parsed == 1
 
 
-EMPTY_REPO_BUG = (
-    "BUG etl/build.py _create_database: when no file yields a row, parquet/scores/ (and metrics, "
-    "metric_arrays) hold no Parquet file, so no `scores` table is created, yet _comment_tables "
-    "still runs COMMENT ON TABLE \"scores\" -> duckdb CatalogException 'Table with name scores does "
-    "not exist' (the empty-repository branch in _finalize is never reached)")
-
-
 @pytest.mark.parametrize("content", ["empty", "only_malformed"])
 def test_repository_without_loadable_results(tmp_path, content):
     repo = tmp_path / "repo"
