@@ -466,6 +466,35 @@ def test_br015_status_page(dash_duo):
     shot(dash_duo, "status", full=True)
 
 
+def test_copy_link_copies_the_url_of_exactly_this_view(dash_duo):
+    """The copied text is the page's address, which encodes the state: opened afresh it shows
+    the same view (proprietary models only, per-task tab)."""
+    go(dash_duo, "/?tab=per-task")
+    wait_models(dash_duo, ALL_REGISTRY)
+    open_details(dash_duo, "Filter models")
+    click(dash_duo, "#lb-avail input[value='proprietary']")
+    wait_models(dash_duo, ["org-b/proprietary-api"], what="proprietary only")
+    until(lambda: query_of(dash_duo).get("avail") == ["proprietary"], what="avail in URL")
+    dash_duo.driver.execute_script(
+        "window.__copied = [];"
+        "navigator.clipboard.writeText = function (t) {"
+        "  window.__copied.push(t); return Promise.resolve(); };")
+    click(dash_duo, "#lb-copy")
+    copied = until(lambda: dash_duo.driver.execute_script("return window.__copied;"),
+                   what="the copied text")
+    assert copied == [dash_duo.driver.current_url]
+    link = urlparse(copied[0])
+    assert (link.scheme + "://" + link.netloc, link.path) == (dash_duo.server_url, "/")
+    # the benchmark is named (a shared link survives a change of the default benchmark)
+    assert parse_qs(link.query) == {"benchmark": [DEFAULT], "tab": ["per-task"],
+                                    "avail": ["proprietary"]}
+    dash_duo.driver.get("about:blank")
+    dash_duo.driver.get(copied[0])
+    dash_duo.wait_for_element("#_pages_content > *", timeout=10)
+    wait_models(dash_duo, ["org-b/proprietary-api"], what="the copied view, opened afresh")
+    assert dash_duo.find_element("#lb-avail input[value='proprietary']").is_selected()
+
+
 def test_br016_back_button_and_copy_link(dash_duo):
     go(dash_duo, "/")
     wait_models(dash_duo, ALL_REGISTRY)
