@@ -17,14 +17,46 @@ from dataclasses import replace
 
 import pytest
 
+import fixtures as fx
 from app import state as st
 from dash_helpers import find, text_of
-from warehouses import DEFAULT, MODELS, OTHER, TASKS, UNREGISTERED
+from warehouses import DEFAULT, OTHER, TASKS, UNREGISTERED
 
 
 @pytest.fixture
 def lbpage(dash_app, env):
     return sys.modules["app.pages.leaderboard"]
+
+
+# The app warehouse by hand (tests/warehouses.py): a model's score on a task is its base score
+# plus the task's offset (Ret +0, Ret2 +.02, STS +.04, Cls +.06, Clu +.08, PC +.10); big-open
+# is .10 lower on Clu, partial lacks Clu and PC; TinySTS is the mean of en (value) and de
+# (value - .05). x100:
+#
+#     model                 Ret  Ret2  STS   Cls  Clu  PC   Mean (Task)
+#     org-a/big-open        80   82    81.5  86   78   90   497.5 / 6 = 82.92
+#     org-b/proprietary-api 75   77    76.5  81   83   85   477.5 / 6 = 79.58
+#     org-b/cross           70   72    71.5  76   78   80   447.5 / 6 = 74.58
+#     org-c/partial         65   67    66.5  71   -    -    blank (two tasks missing)
+#     org-a/small-open      60   62    61.5  66   68   70   387.5 / 6 = 64.58
+#     org-c/sparse-one      55   57    56.5  61   63   65   357.5 / 6 = 59.58
+#
+# Borda (n = 6): Ret, Ret2, STS, Cls give big 5, prop 4, cross 3, partial 2, small 1, sparse 0;
+# Clu prop 5, big/cross 3.5, small 2, sparse 1, partial 0; PC big 5, prop 4, cross 3, small 2,
+# sparse 1, partial 0. Totals 28.5, 25, 18.5, 8, 8, 2: ranks 1, 2, 3, 4, 4, 6 (ties by name).
+# The filtered tables re-rank the remaining models the same way (derivations:
+# tests/test_cli_commands.py, whose FILTER_CASES use the same filters).
+BIG, PROP, CROSS, PARTIAL, SMALL, SPARSE = (
+    "org-a/big-open", "org-b/proprietary-api", "org-b/cross", "org-c/partial",
+    "org-a/small-open", "org-c/sparse-one")
+DEFAULT_RANKS = [(BIG, 1), (PROP, 2), (CROSS, 3), (SMALL, 4), (PARTIAL, 4), (SPARSE, 6)]
+MEAN_TASK = {BIG: 497.5 / 6, PROP: 477.5 / 6, CROSS: 447.5 / 6, SMALL: 387.5 / 6,
+             SPARSE: 357.5 / 6}
+
+
+def ranks_of(out) -> list[tuple[str, int]]:
+    rank_field = out["defs"][0]["field"]
+    return [(r["model"], r[rank_field]) for r in out["rows"]]
 
 
 def page(name: str):
@@ -129,8 +161,7 @@ def test_default_layout_has_menu_grid_and_data(lbpage):
     layout = lbpage.layout()
     grid = find(layout, lbpage.GRID)
     assert grid is not None
-    assert models_of(grid.rowData)[0] == "org-a/big-open"
-    assert len(grid.rowData) == len(MODELS)            # registry models only
+    assert models_of(grid.rowData) == [m for m, _ in DEFAULT_RANKS]  # registry models only
     headers = [c.get("colId") for c in grid.columnDefs]
     assert headers[:2] == ["Rank (Borda)", "Model"]
     assert grid.columnDefs[0]["pinned"] == "left" and grid.columnDefs[1]["pinned"] == "left"
@@ -209,7 +240,9 @@ def test_malformed_parameters_warn_and_fall_back(lbpage):
     assert "Bogus" in warnings and "colour" in warnings
     assert find(layout, lbpage.CONTROLS["zs"]).value == "allow_all"
     assert find(layout, lbpage.CONTROLS["types"]).value == ["Retrieval"]
-    assert find(layout, lbpage.GRID).rowData   # still a table
+    # still a table: Ret and Ret2 only, every model has both -> the base-score order
+    assert models_of(find(layout, lbpage.GRID).rowData) == [BIG, PROP, CROSS, PARTIAL, SMALL,
+                                                            SPARSE]
 
 
 def test_zero_shot_column_and_filter_hidden_when_the_benchmark_says_so(lbpage):
@@ -292,38 +325,38 @@ def view(lbpage, state):
 
 def test_update_view_filters(lbpage):
     base = st.LeaderboardState(benchmark=DEFAULT)
-    cases = {
-        "open": (replace(base, availability="open"), lambda m: m != "org-b/proprietary-api"),
-        "proprietary": (replace(base, availability="proprietary"),
-                        lambda m: m == "org-b/proprietary-api"),
-        "instructions": (replace(base, instructions="yes"),
-                         lambda m: m in ("org-a/big-open", "org-b/proprietary-api")),
+    cases = {  # (state, [(model, rank)]): derivations in tests/test_cli_commands.py
+        "open": (replace(base, availability="open"),
+                 [(BIG, 1), (CROSS, 2), (SMALL, 3), (PARTIAL, 3), (SPARSE, 5)]),
+        "proprietary": (replace(base, availability="proprietary"), [(PROP, 1)]),
+        "instructions": (replace(base, instructions="yes"), [(BIG, 1), (PROP, 2)]),
         "st": (replace(base, sentence_transformers=True),
-               lambda m: m not in ("org-b/proprietary-api", "org-b/cross")),
-        "mtypes": (replace(base, model_types=("sparse",)), lambda m: m == "org-c/sparse-one"),
+               [(BIG, 1), (SMALL, 2), (PARTIAL, 2), (SPARSE, 4)]),
+        "mtypes": (replace(base, model_types=("sparse",)), [(SPARSE, 1)]),
         "zs-unknown": (replace(base, zero_shot="remove_unknown"),
-                       lambda m: m != "org-b/proprietary-api"),
+                       [(BIG, 1), (CROSS, 2), (SMALL, 3), (PARTIAL, 3), (SPARSE, 5)]),
         "zs-only": (replace(base, zero_shot="only_zero_shot"),
-                    lambda m: m not in ("org-b/proprietary-api", "org-a/small-open")),
+                    [(BIG, 1), (CROSS, 2), (PARTIAL, 3), (SPARSE, 4)]),
         "size": (replace(base, min_b=0.2, max_b=1.0, unknown_size=False),
-                 lambda m: m in ("org-b/cross", "org-c/partial")),
+                 [(CROSS, 1), (PARTIAL, 2)]),
         "size+unknown": (replace(base, min_b=0.2, max_b=1.0, unknown_size=True),
-                         lambda m: m in ("org-b/cross", "org-c/partial",
-                                         "org-b/proprietary-api")),
-        "search": (replace(base, query="org-c"), lambda m: m.startswith("org-c/")),
-        "search-several": (replace(base, query="SPARSE; big"),
-                           lambda m: m in ("org-c/sparse-one", "org-a/big-open")),
+                         [(PROP, 1), (CROSS, 2), (PARTIAL, 3)]),
+        # search only hides rows: the ranks stay those of the whole table
+        "search": (replace(base, query="org-c"), [(PARTIAL, 4), (SPARSE, 6)]),
+        "search-several": (replace(base, query="SPARSE; big"), [(BIG, 1), (SPARSE, 6)]),
     }
-    for name, (state, keep) in cases.items():
+    for name, (state, expected) in cases.items():
         out = view(lbpage, state)
-        expected = sorted(m for m in MODELS if keep(m))
-        assert sorted(models_of(out["rows"])) == expected, name
+        assert ranks_of(out) == expected, name
         assert out["empty_style"] == {"display": "none"}, name
 
 
 def test_all_models_adds_the_unregistered_model(lbpage):
     out = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, all_models=True))
-    assert models_of(out["rows"])[0] == UNREGISTERED
+    # n = 7, the unregistered model .90 everywhere (STS .875): unreg 35.5, big 29 (ties unreg
+    # on PC), prop 25, cross 18.5, partial 8, small 8, sparse 2
+    assert ranks_of(out) == [(UNREGISTERED, 1), (BIG, 2), (PROP, 3), (CROSS, 4), (SMALL, 5),
+                             (PARTIAL, 5), (SPARSE, 7)]
 
 
 def test_task_filters_recompute_the_columns(lbpage):
@@ -341,22 +374,24 @@ def test_task_filters_recompute_the_columns(lbpage):
 
 def test_search_keeps_the_original_ranks(lbpage):
     out = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, query="sparse"))
-    rank_field = out["defs"][0]["field"]
-    full = view(lbpage, st.LeaderboardState(benchmark=DEFAULT))
-    full_rank = {r["model"]: r[rank_field] for r in full["rows"]}
-    assert out["rows"][0][rank_field] == full_rank["org-c/sparse-one"] > 1
-    assert "1 of 6 models" in out["counts"]
+    assert ranks_of(out) == [(SPARSE, 6)]          # its rank in the whole table
+    assert out["counts"] == "1 of 6 models · 6 of 6 tasks"
 
 
 def test_filters_that_leave_nothing_say_so_and_reset(lbpage):
     out = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, task_types=()))
     assert out["rows"] == [] and out["empty_style"] == {}
-    assert "No task is left" in out["empty_text"]
+    assert out["empty_text"] == (
+        "No task is left: the task type, domain, modality, language and task filters exclude "
+        "every task of this benchmark.")
+    assert out["counts"] == "0 models · 0 of 6 tasks"
     out = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, model_types=("late-interaction",)))
-    assert "No model matches the model filters" in out["empty_text"] or out["rows"] == []
+    assert out["rows"] == [] and out["empty_style"] == {}
+    assert out["empty_text"] == "No model matches the model filters."
     out = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, query="zzz-no-such"))
-    assert out["rows"] == [] and "No model name matches" in out["empty_text"]
-    assert out["defs"], "the columns stay"
+    assert out["rows"] == [] and out["empty_text"].startswith(
+        "No model name matches “zzz-no-such” (6 models match the filters).")
+    assert [c.get("colId") for c in out["defs"]][:2] == ["Rank (Borda)", "Model"]  # columns stay
     reset = lbpage.reset_filters(1, None, DEFAULT)
     keys = [k for k in lbpage.CONTROL_KEYS if k != "tab"]
     values = dict(zip(keys, reset))
@@ -366,10 +401,19 @@ def test_filters_that_leave_nothing_say_so_and_reset(lbpage):
 
 def test_tabs(lbpage):
     per_task = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, tab="per-task"))
-    assert [c["headerName"] for c in per_task["defs"] if "children" in c]
+    # one group per task type, in the benchmark's task order, with its task count
+    assert [(c["headerName"], [x["colId"] for x in c["children"]])
+            for c in per_task["defs"] if "children" in c] == [
+        ("Retrieval (2)", ["TinyRetrieval", "TinyRetrieval2"]), ("STS (1)", ["TinySTS"]),
+        ("Classification (1)", ["TinyClassification"]), ("Clustering (1)", ["TinyClustering"]),
+        ("Pair\u200bClassification (1)", ["TinyPairClassification"])]
+    assert models_of(per_task["rows"]) == [m for m, _ in DEFAULT_RANKS]
     per_lang = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, tab="per-language"))
-    assert [c["colId"] for c in per_lang["defs"]][-2:] == ["eng-Latn", "deu-Latn"] or \
-        {"eng-Latn", "deu-Latn"} <= {c["colId"] for c in per_lang["defs"]}
+    # the language columns sorted by code; rows by the Borda rank over the two languages
+    # (deu: big 79, prop 74, cross 69, partial 64, small 59, sparse 54; eng 83.3, 80, 75, 68,
+    # 65, 60: the same order in both)
+    assert [c["colId"] for c in per_lang["defs"]] == ["Model", "deu-Latn", "eng-Latn"]
+    assert models_of(per_lang["rows"]) == [BIG, PROP, CROSS, PARTIAL, SMALL, SPARSE]
     tasks = view(lbpage, st.LeaderboardState(benchmark=DEFAULT, tab="tasks"))
     assert len(tasks["task_rows"]) == len(TASKS)
     assert tasks["grid_style"] == {"display": "none"} and tasks["task_style"] == {}
@@ -412,26 +456,42 @@ def test_switch_benchmark_keeps_model_filters(lbpage):
                                           models=("org-a/big-open",))
     assert classes == ["lb-bench-btn", "lb-bench-btn active"]
     grid = find(body, lbpage.GRID)
-    assert "org-b/proprietary-api" not in models_of(grid.rowData)
+    # Other(v1) (Ret, STS, Cls, all models have them), open weights, "org" matches every
+    # name: big, cross, partial, small, sparse in base-score order on every task -> 1..5
+    assert [(r["model"], r[grid.columnDefs[0]["field"]]) for r in grid.rowData] == [
+        (BIG, 1), (CROSS, 2), (PARTIAL, 3), (SMALL, 4), (SPARSE, 5)]
     assert find(body, lbpage.BENCH).data == OTHER
 
 
 def test_plot_figures(lbpage):
-    for plot in ("size", "time", "radar"):
+    for plot, n_traces in (("size", 2), ("time", 2), ("radar", 5)):
         fig = lbpage.update_plot("k", plot, [], DEFAULT,
                                  *controls(lbpage, st.LeaderboardState(benchmark=DEFAULT)))
-        assert fig["data"], plot
+        assert len(fig["data"]) == n_traces, plot
     size = lbpage.plot_figure(st.LeaderboardState(benchmark=DEFAULT))
     assert size["layout"]["xaxis"]["type"] == "log"
-    xs = [x for trace in size["data"][:2] for x in trace["x"]]
-    assert 7.0 in xs and all(x > 0 for x in xs)            # unknown size left out
-    assert "without a known size" in size["layout"]["title"]["text"]
+    # every model with a size and a Mean (Task): not prop (size unknown), not partial (blank
+    # mean); by mean, descending
+    models = next(t for t in size["data"] if t["name"] == "models")
+    assert models["x"] == [7.0, 0.3, 0.1, 0.05]
+    assert models["y"] == pytest.approx([MEAN_TASK[m] for m in (BIG, CROSS, SMALL, SPARSE)])
+    assert size["layout"]["title"]["text"] == (
+        "Mean (Task) vs model size (2 without a known size or score not shown)")
     time_fig = lbpage.plot_figure(st.LeaderboardState(benchmark=DEFAULT, plot="time"))
     frontier = next(t for t in time_fig["data"] if t["name"] == "best so far")
     assert frontier["line"]["shape"] == "hv"
-    assert frontier["y"] == sorted(frontier["y"])
+    # by release date: sparse 2022-05 59.58 (a best), small 2023-01 64.58 (a best), prop
+    # 2024-03 79.58 (a best), cross 2024-09 74.58 (not), big 2025-06 82.92 (a best); the line
+    # ends at the latest release date
+    assert frontier["x"] == ["2022-05-01", "2023-01-01", "2024-03-01", "2025-06-01",
+                             "2025-06-01"]
+    assert frontier["y"] == pytest.approx([MEAN_TASK[SPARSE], MEAN_TASK[SMALL], MEAN_TASK[PROP],
+                                           MEAN_TASK[BIG], MEAN_TASK[BIG]])
     radar = lbpage.plot_figure(st.LeaderboardState(benchmark=DEFAULT, plot="radar"))
-    assert len(radar["data"]) == 5 and all(t["type"] == "scatterpolar" for t in radar["data"])
+    # the five best ranked (partial ties small at 4; sparse is sixth)
+    assert [t["name"] for t in radar["data"]] == ["big-open", "proprietary-api", "cross",
+                                                   "small-open", "partial"]
+    assert all(t["type"] == "scatterpolar" for t in radar["data"])
     chosen = lbpage.plot_figure(st.LeaderboardState(
         benchmark=DEFAULT, plot="radar", models=("org-c/sparse-one", "org-b/cross")))
     assert [t["name"] for t in chosen["data"]] == ["cross", "sparse-one"]
@@ -452,25 +512,24 @@ def test_download_csv_current_view(lbpage):
     rows = list(csv.DictReader(io.StringIO(out["content"])))
     assert rows[0].keys() >= {"Rank (Borda)", "Model", "Zero-shot", "Mean (Task)"}
     assert "Release Date" not in rows[0]
-    assert "org-b/proprietary-api" not in [r["Model"] for r in rows]
-    means = [float(r["Mean (Task)"]) for r in rows if r["Mean (Task)"]]
-    assert means == sorted(means)
-    # unrounded values: what the rankings return, not the 2 decimals on screen
-    from mteb_lb.rankings import leaderboard
-
-    table = leaderboard().summary(DEFAULT, state.filters()).to_pylist()
-    exact = {r["Model"]: r["Mean (Task)"] for r in table}
-    for r in rows:
-        if r["Mean (Task)"]:
-            assert float(r["Mean (Task)"]) == exact[r["Model"]]
+    # open weights (no prop), sorted by Mean (Task) ascending as the grid's column state says
+    means = [(r["Model"], r["Mean (Task)"]) for r in rows]
+    assert [m for m, _ in means] == [SPARSE, SMALL, CROSS, BIG, PARTIAL]   # blank last
+    assert means[-1][1] == ""
+    # unrounded values, not the 2 decimals on screen
+    assert [float(v) for _, v in means[:-1]] == pytest.approx(
+        [MEAN_TASK[m] for m in (SPARSE, SMALL, CROSS, BIG)], abs=1e-9)
 
 
 def test_download_per_task_with_search(lbpage):
     state = st.LeaderboardState(benchmark=DEFAULT, tab="per-task", query="org-a")
     out = lbpage.download_csv(1, None, DEFAULT, *controls(lbpage, state))
     rows = list(csv.reader(io.StringIO(out["content"])))
-    assert rows[0][:3] == ["Rank (Borda)", "Model", "TinyRetrieval"]
-    assert sorted(r[1] for r in rows[1:]) == ["org-a/big-open", "org-a/small-open"]
+    assert rows[0] == ["Rank (Borda)", "Model", "TinyRetrieval", "TinyRetrieval2", "TinySTS",
+                       "TinyClassification", "TinyClustering", "TinyPairClassification"]
+    # the search hides rows, ranks stay those of the whole table
+    assert [r[:2] for r in rows[1:]] == [["1", BIG], ["4", SMALL]]
+    assert [float(v) for v in rows[2][2:]] == [60.0, 62.0, 61.5, 66.0, 68.0, 70.0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -483,28 +542,38 @@ def test_model_page(dash_app, env):
     text = text_of(layout)
     assert "small-open" in text and "Open weights" in text and "100M total" in text
     grid = find(layout, "model-results")
-    assert len(grid.rowData) == len(TASKS)
     fields = {c["headerName"]: c["field"] for c in grid.columnDefs}
+    # one row per task, by name; small-open is the second registry model: revision "2" x 40
+    assert [(r[fields["Task"]], r[fields["Score"]]) for r in grid.rowData] == [
+        ("TinyClassification", 66.0), ("TinyClustering", 68.0),
+        ("TinyPairClassification", 70.0), ("TinyRetrieval", 60.0), ("TinyRetrieval2", 62.0),
+        ("TinySTS", 61.5)]
     row = grid.rowData[0]
-    for col in ("Revision folder", "mteb version", "Dataset revision", "Source file"):
-        assert row[fields[col]], col
-    assert row["url"].startswith("https://github.com/example/results/blob/0123456789abcdef0123/")
-    ranks = model.model_ranks("org-a/small-open")
-    assert {r["benchmark"] for r in ranks} == {DEFAULT, OTHER}
-    tiny = next(r for r in ranks if r["benchmark"] == DEFAULT)
-    assert tiny["rank"] >= 1 and tiny["of"] == len(MODELS)
-    assert "/ 6" in text_of(model.show_ranks("org-a/small-open"))
+    source = "results/org-a__small-open/" + "2" * 40 + "/TinyClassification.json"
+    assert [row[fields[c]] for c in ("Revision folder", "mteb version", "Dataset revision",
+                                     "Source file")] == ["2" * 40, "1.14.0", fx.DATASET_REV,
+                                                         source]
+    assert row["url"] == ("https://github.com/example/results/blob/0123456789abcdef0123/"
+                          + source)
+    # Tiny(v1): rank 4 of 6 (the default table); Other(v1) (Ret, STS, Cls, all six models):
+    # base-score order, small fifth; its mean (60 + 61.5 + 66) / 3 = 62.5
+    ranks = {r["benchmark"]: (r["rank"], r["of"], r["tasks_run"], r["tasks"])
+             for r in model.model_ranks("org-a/small-open")}
+    assert ranks == {DEFAULT: (4, 6, 6, 6), OTHER: (5, 6, 3, 3)}
+    assert "4 / 6" in text_of(model.show_ranks("org-a/small-open"))
+    assert "5 / 6" in text_of(model.show_ranks("org-a/small-open"))
 
 
 def test_model_page_unknown_and_unregistered(dash_app, env):
     model = page("model")
     text = text_of(model.layout(name="org-a/nope"))
-    assert "Unknown model" in text
-    assert "Did you mean" not in text or "org-a/" in text
+    assert "Unknown model “org-a/nope”" in text
+    assert "No model of the current build has this name" in text
     text = text_of(model.layout(name=UNREGISTERED))
     assert "Not in mteb's registry" in text
-    ranks = model.model_ranks(UNREGISTERED)
-    assert next(r for r in ranks if r["benchmark"] == DEFAULT)["rank"] == 1
+    # with every model (.90 everywhere): first of 7 on both benchmarks
+    ranks = {r["benchmark"]: (r["rank"], r["of"]) for r in model.model_ranks(UNREGISTERED)}
+    assert ranks == {DEFAULT: (1, 7), OTHER: (1, 7)}
     assert "Pick a model" in text_of(model.layout())
     assert model.open_model("org-b/cross") == "/model?name=org-b%2Fcross"
 
@@ -515,8 +584,12 @@ def test_compare_page(dash_app, env):
     text = text_of(layout)
     assert "Summary on Tiny benchmark" in text and "★" in text
     grid = find(layout, "cmp-task-grid")
-    assert len(grid.rowData) == len(TASKS)
-    assert all(r["winner"] in ("big-open", "cross", "tie") for r in grid.rowData)
+    # big-open .10 ahead on every task but TinyClustering, where both have .78
+    assert [(r["task"], r["m0"], r["m1"], r["winner"]) for r in grid.rowData] == [
+        ("TinyRetrieval", 80.0, 70.0, "big-open"), ("TinyRetrieval2", 82.0, 72.0, "big-open"),
+        ("TinySTS", 81.5, 71.5, "big-open"), ("TinyClassification", 86.0, 76.0, "big-open"),
+        ("TinyClustering", 78.0, 78.0, "tie"),
+        ("TinyPairClassification", 90.0, 80.0, "big-open")]
     content, search, options, value, warnings = cmp.update(DEFAULT, ["org-a/big-open",
                                                                      "org-b/cross"])
     assert search == "?model=org-a%2Fbig-open&model=org-b%2Fcross&benchmark=Tiny%28v1%29"
@@ -524,7 +597,8 @@ def test_compare_page(dash_app, env):
     content, search, options, value, warnings = cmp.update(
         OTHER, ["org-a/big-open", "org-b/cross", "org-c/sparse-one", "org-c/partial",
                 "org-a/small-open"])
-    assert len(value) == 4 and "At most 4" in text_of(warnings)
+    assert value == ["org-a/big-open", "org-b/cross", "org-c/sparse-one", "org-c/partial"]
+    assert "At most 4" in text_of(warnings)
 
 
 def test_compare_page_bad_link(dash_app, env):
@@ -550,8 +624,11 @@ def test_status_page(dash_app, env):
     assert len(grid.rowData) == 1
     path_field = next(c["field"] for c in grid.columnDefs if c["headerName"] == "Path")
     reason_field = next(c["field"] for c in grid.columnDefs if c["headerName"] == "Reason")
-    assert grid.rowData[0][path_field].endswith("TinyBroken.json")
-    assert grid.rowData[0][reason_field]
+    # the fixture's truncated file '{"task_name": "TinyBr'
+    assert grid.rowData[0][path_field] == \
+        "results/org-x__unregistered/" + "f" * 40 + "/TinyBroken.json"
+    assert grid.rowData[0][reason_field] == \
+        "not valid JSON: Unterminated string starting at at line 1 column 15"
 
 
 def test_status_page_without_build(dash_app, monkeypatch, tmp_path):
