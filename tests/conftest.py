@@ -28,6 +28,7 @@ import warehouses
 CHROMIUM = "/usr/bin/chromium"
 COUNTED = ("realdata", "golden", "browser")
 _outcomes: dict[str, Counter] = {marker: Counter() for marker in COUNTED}
+_notes: list[str] = []   # lines tests add to the summary (the SIGKILL seed)
 
 
 def require(reason: str) -> None:
@@ -73,6 +74,8 @@ def pytest_terminal_summary(terminalreporter):
         parts.append(f"{marker}: {counts['passed']} passed, {counts['skipped']} skipped"
                      + (f", {counts['failed']} failed" if counts["failed"] else ""))
     terminalreporter.write_line("; ".join(parts))
+    for note in _notes:
+        terminalreporter.write_line(note)
 
 
 # --------------------------------------------------------------------------------------------
@@ -84,6 +87,12 @@ def _isolated_settings(tmp_path, monkeypatch):
     """No test writes into the project's warehouse or the user's cache."""
     monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(tmp_path / "warehouse"))
     monkeypatch.setenv("MTEB_LB_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def summary_note():
+    """``summary_note(text)`` prints ``text`` in the summary at the end of the run."""
+    return _notes.append
 
 
 @pytest.fixture(scope="session")

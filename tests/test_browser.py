@@ -1,7 +1,8 @@
 """The dashboard in headless Chromium (dash[testing] + Selenium), against a tiny warehouse.
 
-Run: ``.venv/bin/pytest tests/test_browser.py`` (or ``-m browser``). Skips cleanly when
-/usr/bin/chromium or chromedriver is missing (``apt-get install chromium chromium-driver``).
+Run: ``.venv/bin/pytest tests/test_browser.py`` (or ``-m browser``). Skips when
+/usr/bin/chromium or chromedriver is missing (``apt-get install chromium chromium-driver``),
+fails instead with MTEB_LB_REQUIRE_REAL=1 (CI; the `chromium` fixture of conftest.py).
 One app server and one browser are shared by the whole module (``dash_duo`` is overridden by a
 module-scoped, always headless composite) so the suite stays fast; each test starts from a fresh
 page load. Screenshots go to /tmp/shots/browser_*.png.
@@ -11,11 +12,10 @@ from __future__ import annotations
 
 import csv
 import time
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from dash_helpers import until
+from dash_helpers import SHOTS, browser_app, until
 
 from warehouses import DEFAULT, MODELS, OTHER, TASKS, UNREGISTERED
 
@@ -24,7 +24,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
 
-SHOTS = Path("/tmp/shots")
 
 
 # --------------------------------------------------------------------------------------------
@@ -38,24 +37,11 @@ def _serve_the_fixture_warehouse(_isolated_settings, env):
 
 @pytest.fixture(scope="module")
 def dash_duo(chromium, app_warehouse, tmp_path_factory):
-    """One headless browser and one app server for the module (dash[testing] composite)."""
-    from dash.testing.application_runners import ThreadedRunner
-    from dash.testing.composite import DashComposite
-
-    from app.main import create_app
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    downloads = tmp_path_factory.mktemp("downloads")
+    """One headless browser and one app server for the module."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MTEB_LB_WAREHOUSE", str(app_warehouse))
-        with ThreadedRunner() as server:
-            with DashComposite(server=server, browser="Chrome", headless=True,
-                               download_path=str(downloads), percy_run=False,
-                               wait_timeout=10) as dc:
-                dc.driver.set_window_size(1440, 1000)
-                dc.start_server(create_app(prewarm=False))
-                dc.downloads = downloads
-                yield dc
+        with browser_app(tmp_path_factory.mktemp("downloads")) as dc:
+            yield dc
 
 
 def go(duo, path: str):

@@ -114,8 +114,10 @@ def test_kill_seed_is_fixed_in_ci_and_random_locally(monkeypatch, ci, expected):
     assert kill_seed() == 42
 
 
-def test_sigkill_at_random_points(tmp_path):
+def test_sigkill_at_random_points(tmp_path, summary_note):
     seed = kill_seed()
+    summary_note(f"SIGKILL trials: MTEB_LB_KILL_SEED={seed} "
+                 f"({'fixed, CI' if seed == CI_SEED else 'random, replay with this'})")
     print(f"MTEB_LB_KILL_SEED={seed} (CI={os.environ.get('CI', '')})")
     rng = random.Random(seed)
     repo = tmp_path / "upstream"

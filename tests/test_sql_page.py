@@ -12,16 +12,14 @@ import json
 import re
 import sys
 import time
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from dash_helpers import find, until
+from dash_helpers import SHOTS, browser_app, find, until
 from dash_helpers import text_of as raw_text
 
 from sqlfixture import BUILD_ID, E5_SMALL
 
-SHOTS = Path("/tmp/shots")
 
 
 # --------------------------------------------------------------------------------------------
@@ -429,20 +427,9 @@ def test_callbacks_are_registered(dash_app, sql_env):
 
 @pytest.fixture
 def dash_duo(chromium, sql_env, tmp_path):
-    """A headless Chromium and the app in a thread (dash[testing]), serving the fixture."""
-    from dash.testing.application_runners import ThreadedRunner
-    from dash.testing.composite import DashComposite
-
-    from app.main import create_app
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with ThreadedRunner() as server:
-        with DashComposite(server=server, browser="Chrome", headless=True,
-                           download_path=str(tmp_path), percy_run=False,
-                           wait_timeout=15) as dc:
-            dc.driver.set_window_size(1440, 1000)
-            dc.start_server(create_app(prewarm=False))
-            yield dc
+    """A headless Chromium and the app in a thread, serving the SQL fixture."""
+    with browser_app(tmp_path, wait_timeout=15) as dc:
+        yield dc
 
 
 def _cells(duo, col_id="c0") -> list[str]:
