@@ -34,8 +34,8 @@ WATCH_IMPORTS = r"""
 import builtins, importlib, io, json, os, os.path, pathlib, subprocess, sys, sysconfig
 modules, project, libraries, root = (json.loads(a) for a in sys.argv[1:5])
 for name in libraries:
-    try:
-        importlib.import_module(name)
+    try:  # some library modules only import in their own context (e.g. __main__): their
+        importlib.import_module(name)  # import-time I/O would not count anyway (not project code)
     except Exception:
         pass
 import duckdb
