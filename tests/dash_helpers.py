@@ -1,8 +1,34 @@
-"""Helpers shared by the Dash tests: walking a layout tree, and waiting in browser tests."""
+"""Helpers shared by the Dash tests: walking a layout tree, and in browser tests the app in a
+headless Chromium and waiting for the page."""
 
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
+from pathlib import Path
+
+SHOTS = Path("/tmp/shots")   # screenshots of the browser tests
+
+
+@contextmanager
+def browser_app(downloads: Path, wait_timeout: float = 10):
+    """The app (no prewarm) in a thread of this process and a headless Chromium driving it
+    (a dash[testing] composite, 1440 x 1000); it serves the warehouse MTEB_LB_WAREHOUSE names at
+    each request. Needs the `chromium` fixture first (DASH_TEST_CHROMEPATH)."""
+    from dash.testing.application_runners import ThreadedRunner
+    from dash.testing.composite import DashComposite
+
+    from app.main import create_app
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with ThreadedRunner() as server:
+        with DashComposite(server=server, browser="Chrome", headless=True,
+                           download_path=str(downloads), percy_run=False,
+                           wait_timeout=wait_timeout) as dc:
+            dc.driver.set_window_size(1440, 1000)
+            dc.start_server(create_app(prewarm=False))
+            dc.downloads = downloads
+            yield dc
 
 
 def find(component, component_id):

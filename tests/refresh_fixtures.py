@@ -17,10 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-try:
-    import fixtures as fx
-except ImportError:  # pragma: no cover
-    from tests import fixtures as fx
+import fixtures as fx
 
 from etl import history
 from mteb_lb import warehouse

@@ -31,7 +31,6 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
 import queries
 from mteb_lb import schema as etl_schema
@@ -269,31 +268,3 @@ def make_build(warehouse_dir: Path, queries_dir: Path, build_id: str = BUILD_ID)
     manifest = {"build_id": build_id, "source_commit": "fixture",
                 "row_counts": {n: t.num_rows for n, t in tables.items()}}
     return warehouse.publish(staged, manifest, warehouse_dir, finalize=finalize)
-
-
-@pytest.fixture(scope="session")
-def sql_warehouse(tmp_path_factory) -> Path:
-    """A warehouse holding the published fixture build (made once per test session)."""
-    root = tmp_path_factory.mktemp("sql_warehouse")
-    queries_dir = write_queries(root / "queries")
-    make_build(root / "warehouse", queries_dir)
-    return root
-
-
-@pytest.fixture
-def sql_env(sql_warehouse, monkeypatch) -> Path:
-    """MTEB_LB_WAREHOUSE points at the fixture; returns the build directory."""
-    from mteb_lb import safe_sql
-
-    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(sql_warehouse / "warehouse"))
-    monkeypatch.setattr(safe_sql, "QUERIES_DIR", sql_warehouse / "queries")
-    return warehouse.current_build(sql_warehouse / "warehouse")
-
-
-@pytest.fixture
-def no_build(tmp_path, monkeypatch) -> Path:
-    """MTEB_LB_WAREHOUSE points at an empty warehouse."""
-    empty = tmp_path / "empty-warehouse"
-    empty.mkdir()
-    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(empty))
-    return empty

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import flask
 import pytest
-from test_rankings import lb  # noqa: F401  (the hand-built ranking warehouse)
 
 from app import api
 from mteb_lb import db, rankings
 
 
 @pytest.fixture
-def client(lb, monkeypatch):  # noqa: F811
+def client(lb, monkeypatch):
     monkeypatch.setattr(rankings, "_default", lb)
     monkeypatch.setattr(db, "_current", lb.handle)
     server = flask.Flask(__name__)
@@ -19,7 +18,7 @@ def client(lb, monkeypatch):  # noqa: F811
     return server.test_client()
 
 
-def test_summary_equals_the_rankings_function(client, lb):  # noqa: F811
+def test_summary_equals_the_rankings_function(client, lb):
     bench = next(iter(lb.benchmarks()))
     response = client.get("/api/table", query_string={"benchmark": bench})
     assert response.status_code == 200
@@ -30,7 +29,7 @@ def test_summary_equals_the_rankings_function(client, lb):  # noqa: F811
     assert body["build"] == lb.build_id()
 
 
-def test_filters_from_the_query_string(client, lb):  # noqa: F811
+def test_filters_from_the_query_string(client, lb):
     bench = next(iter(lb.benchmarks()))
     task = lb.benchmark(bench).task_names[0]
     response = client.get("/api/table", query_string={

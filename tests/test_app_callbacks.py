@@ -1,9 +1,10 @@
 """The dashboard's callbacks and page layouts, called as plain functions (no browser).
 
-A tiny warehouse is generated once per module (`build_app_warehouse`, also used by
-tests/test_browser.py): two benchmarks in a grouped menu, one with a per-language view, six
-registry models with varied metadata (sizes, open/proprietary, instructions, frameworks, model
-types, known/unknown training data, one with missing tasks) and one model outside the registry.
+They run against the app warehouse (`warehouses.build_app_warehouse`, built once per session by
+the `app_warehouse` fixture of conftest.py, also served to tests/test_browser.py): two benchmarks
+in a grouped menu, one with a per-language view, six registry models with varied metadata (sizes,
+open/proprietary, instructions, frameworks, model types, known/unknown training data, one with
+missing tasks) and one model outside the registry.
 """
 
 from __future__ import annotations
@@ -13,140 +14,51 @@ import io
 import json
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-try:
-    import fixtures as fx
-except ImportError:  # pragma: no cover
-    from tests import fixtures as fx
-
-from app import state as st
+import fixtures as fx
 from app import plots
+from app import state as st
 from mteb_lb import lbstate
 from dash_helpers import find, text_of
-
-DEFAULT = "Tiny(v1)"
-OTHER = "Other(v1)"
-TASKS = {
-    "TinyRetrieval": ("Retrieval", "ndcg_at_10", ["Web"]),
-    "TinyRetrieval2": ("Retrieval", "ndcg_at_10", ["Medical"]),
-    "TinySTS": ("STS", "cosine_spearman", []),
-    "TinyClassification": ("Classification", "accuracy", ["Reviews"]),
-    "TinyClustering": ("Clustering", "v_measure", []),
-    "TinyPairClassification": ("PairClassification", "max_ap", []),
-}
-OTHER_TASKS = ["TinyRetrieval", "TinySTS", "TinyClassification"]
-# name -> (base score, make_model kwargs); "partial" misses two tasks.
-MODELS = {
-    "org-a/big-open": (0.80, dict(n_parameters=7_000_000_000, use_instructions=True,
-                                  training_datasets=[], embed_dim=4096, max_tokens=32768,
-                                  release_date="2025-06-01")),
-    "org-a/small-open": (0.60, dict(n_parameters=100_000_000, use_instructions=False,
-                                    training_datasets=["TinyRetrieval"], embed_dim=384,
-                                    max_tokens=512, release_date="2023-01-01")),
-    "org-b/proprietary-api": (0.75, dict(n_parameters=None, open_weights=False,
-                                         use_instructions=True, framework=("API",),
-                                         training_datasets=None, embed_dim=3072,
-                                         max_tokens=8192, release_date="2024-03-01")),
-    "org-b/cross": (0.70, dict(n_parameters=300_000_000, framework=("PyTorch",),
-                               model_type=("cross-encoder",), training_datasets=[],
-                               embed_dim=None, max_tokens=512, release_date="2024-09-01")),
-    "org-c/sparse-one": (0.55, dict(n_parameters=50_000_000, model_type=("sparse",),
-                                    training_datasets=[], embed_dim=30522, max_tokens=512,
-                                    release_date="2022-05-01")),
-    "org-c/partial": (0.65, dict(n_parameters=500_000_000, training_datasets=[],
-                                 embed_dim=1024, max_tokens=514, release_date="2024-01-01")),
-}
-UNREGISTERED = "org-x/unregistered"
-TASK_OFFSET = {t: i * 0.02 for i, t in enumerate(TASKS)}
-
-
-def _sha(i: int) -> str:
-    return f"{i:x}" * 40 if i < 16 else f"{i:040x}"
-
-
-def build_app_warehouse(base: Path) -> Path:
-    """Generate the results repository and catalog under ``base`` and build a warehouse."""
-    from etl import build
-
-    base = Path(base)
-    repo, cat, wh = base / "repo", base / "catalog", base / "wh"
-    tasks = []
-    for name, (type_, metric, domains) in TASKS.items():
-        subsets = ({"en": ["eng-Latn"], "de": ["deu-Latn"]} if name == "TinySTS"
-                   else {"default": ["eng-Latn"]})
-        tasks.append(fx.make_task(name, type_, metric, subsets, domains=domains))
-    benchmarks = [
-        fx.make_benchmark(DEFAULT, list(TASKS), display_name="Tiny benchmark",
-                          language_view=["eng-Latn", "deu-Latn"]),
-        fx.make_benchmark(OTHER, OTHER_TASKS, display_name="Other benchmark",
-                          show_zero_shot=False),
-    ]
-    benchmarks[0]["description"] = "A tiny **fixture** benchmark."
-    benchmarks[0]["citation"] = "@misc{tiny, title={Tiny}}"
-    models = [fx.make_model(name, _sha(i + 1), **kw)
-              for i, (name, (_base, kw)) in enumerate(MODELS.items())]
-    fx.write_catalog(cat, tasks=tasks, benchmarks=benchmarks, models=models)
-    menu = {
-        "default_benchmark": DEFAULT, "home": [], "home_benchmarks": [],
-        "sidebar_benchmarks": sorted([DEFAULT, OTHER]),
-        "sidebar": [{"type": "menu", "name": "General Purpose", "level": 0, "open": False,
-                     "items": [
-                         {"type": "benchmark", "name": DEFAULT, "label": "Tiny benchmark",
-                          "level": 1},
-                         {"type": "menu", "name": "More", "level": 1, "open": False,
-                          "items": [{"type": "benchmark", "name": OTHER,
-                                     "label": "Other benchmark", "level": 2}]}]}],
-    }
-    (cat / "menu.json").write_text(json.dumps(menu))
-    for i, (name, (score, _kw)) in enumerate(MODELS.items()):
-        for task in TASKS:
-            if name == "org-c/partial" and task in ("TinyClustering", "TinyPairClassification"):
-                continue
-            value = round(score + TASK_OFFSET[task] - (0.1 if task == "TinyClustering" and
-                                                        name == "org-a/big-open" else 0), 4)
-            fx.write_result(repo, name, _sha(i + 1), task, _result(task, value))
-    for task in TASKS:
-        fx.write_result(repo, UNREGISTERED, _sha(15), task, _result(task, 0.9))
-    fx.write_meta(repo, UNREGISTERED, _sha(15), n_parameters=200_000_000)
-    fx.write_result(repo, UNREGISTERED, _sha(15), "TinyBroken", b'{"task_name": "TinyBr')
-    report = build.run(repo, source="https://github.com/example/results.git",
-                       source_commit="0123456789abcdef0123", catalog_dir=cat,
-                       warehouse_dir=wh, workers=1)
-    assert report.published, report
-    return wh
-
-
-def _result(task: str, value: float) -> dict:
-    if task == "TinySTS":
-        return fx.current(task, {"test": [fx.entry("en", ["eng-Latn"], value),
-                                          fx.entry("de", ["deu-Latn"], value - 0.05)]})
-    return fx.simple_result(task, value)
-
-
-@pytest.fixture(scope="module")
-def app_warehouse(tmp_path_factory) -> Path:
-    return build_app_warehouse(tmp_path_factory.mktemp("app-wh"))
-
-
-@pytest.fixture
-def env(app_warehouse, monkeypatch):
-    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(app_warehouse))
-    return app_warehouse
-
-
-@pytest.fixture(scope="module")
-def dash_app():
-    from app.main import create_app
-
-    return create_app(prewarm=False)
+from warehouses import DEFAULT, OTHER, TASKS, UNREGISTERED
 
 
 @pytest.fixture
 def lbpage(dash_app, env):
     return sys.modules["app.pages.leaderboard"]
+
+
+# The app warehouse by hand (tests/warehouses.py): a model's score on a task is its base score
+# plus the task's offset (Ret +0, Ret2 +.02, STS +.04, Cls +.06, Clu +.08, PC +.10); big-open
+# is .10 lower on Clu, partial lacks Clu and PC; TinySTS is the mean of en (value) and de
+# (value - .05). x100:
+#
+#     model                 Ret  Ret2  STS   Cls  Clu  PC   Mean (Task)
+#     org-a/big-open        80   82    81.5  86   78   90   497.5 / 6 = 82.92
+#     org-b/proprietary-api 75   77    76.5  81   83   85   477.5 / 6 = 79.58
+#     org-b/cross           70   72    71.5  76   78   80   447.5 / 6 = 74.58
+#     org-c/partial         65   67    66.5  71   -    -    blank (two tasks missing)
+#     org-a/small-open      60   62    61.5  66   68   70   387.5 / 6 = 64.58
+#     org-c/sparse-one      55   57    56.5  61   63   65   357.5 / 6 = 59.58
+#
+# Borda (n = 6): Ret, Ret2, STS, Cls give big 5, prop 4, cross 3, partial 2, small 1, sparse 0;
+# Clu prop 5, big/cross 3.5, small 2, sparse 1, partial 0; PC big 5, prop 4, cross 3, small 2,
+# sparse 1, partial 0. Totals 28.5, 25, 18.5, 8, 8, 2: ranks 1, 2, 3, 4, 4, 6 (ties by name).
+# The filtered tables re-rank the remaining models the same way (derivations:
+# tests/test_cli_commands.py, whose FILTER_CASES use the same filters).
+BIG, PROP, CROSS, PARTIAL, SMALL, SPARSE = (
+    "org-a/big-open", "org-b/proprietary-api", "org-b/cross", "org-c/partial",
+    "org-a/small-open", "org-c/sparse-one")
+DEFAULT_RANKS = [(BIG, 1), (PROP, 2), (CROSS, 3), (SMALL, 4), (PARTIAL, 4), (SPARSE, 6)]
+MEAN_TASK = {BIG: 497.5 / 6, PROP: 477.5 / 6, CROSS: 447.5 / 6, SMALL: 387.5 / 6,
+             SPARSE: 357.5 / 6}
+
+
+def ranks_of(out) -> list[tuple[str, int]]:
+    rank_field = out["defs"][0]["field"]
+    return [(r["model"], r[rank_field]) for r in out["rows"]]
 
 
 def page(name: str):
@@ -190,17 +102,6 @@ def test_two_apps_in_one_process_have_the_same_callbacks(env):
     assert sorted(d["output"] for d in da) == sorted(d["output"] for d in db_)
 
 
-def test_import_does_no_io(monkeypatch, tmp_path):
-    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(tmp_path / "nothing-here"))
-    import importlib
-
-    import app.main
-    import app.wsgi  # builds the app: must not open the warehouse
-
-    importlib.reload(app.main)
-    assert app.wsgi.server is not None
-
-
 def test_shell_footer_names_the_build_and_links_status(dash_app, env):
     from app.main import footer, shell
 
@@ -217,13 +118,9 @@ def test_footer_without_build(dash_app, monkeypatch, tmp_path):
     assert "No build is published" in text_of(footer())
 
 
-def test_api_registered_when_present(dash_app):
-    import importlib.util
-
-    if importlib.util.find_spec("app.api") is None:
-        pytest.skip("app.api not written yet")
+def test_api_is_registered(dash_app):
     rules = {r.rule for r in dash_app.server.url_map.iter_rules()}
-    assert "/api/health" in rules
+    assert {"/api/health", "/api/table", "/api/sql"} <= rules
 
 
 def test_cli_serve_registers_defaults():
@@ -278,8 +175,7 @@ def test_default_layout_has_menu_grid_and_data(lbpage):
     layout = lbpage.layout()
     grid = find(layout, lbpage.GRID)
     assert grid is not None
-    assert models_of(grid.rowData)[0] == "org-a/big-open"
-    assert len(grid.rowData) == len(MODELS)            # registry models only
+    assert models_of(grid.rowData) == [m for m, _ in DEFAULT_RANKS]  # registry models only
     headers = [c.get("colId") for c in grid.columnDefs]
     assert headers[:2] == ["Rank (Borda)", "Model"]
     assert grid.columnDefs[0]["pinned"] == "left" and grid.columnDefs[1]["pinned"] == "left"
@@ -358,7 +254,9 @@ def test_malformed_parameters_warn_and_fall_back(lbpage):
     assert "Bogus" in warnings and "colour" in warnings
     assert find(layout, lbpage.CONTROLS["zero_shot"]).value == "allow_all"
     assert find(layout, lbpage.CONTROLS["task_types"]).value == ["Retrieval"]
-    assert find(layout, lbpage.GRID).rowData   # still a table
+    # still a table: Ret and Ret2 only, every model has both -> the base-score order
+    assert models_of(find(layout, lbpage.GRID).rowData) == [BIG, PROP, CROSS, PARTIAL, SMALL,
+                                                            SPARSE]
 
 
 def test_zero_shot_column_and_filter_hidden_when_the_benchmark_says_so(lbpage):
@@ -440,38 +338,38 @@ def view(lbpage, state):
 
 def test_update_view_filters(lbpage):
     base = lbstate.LeaderboardState(benchmark=DEFAULT)
-    cases = {
-        "open": (replace(base, open_weights="yes"), lambda m: m != "org-b/proprietary-api"),
-        "proprietary": (replace(base, open_weights="no"),
-                        lambda m: m == "org-b/proprietary-api"),
-        "instructions": (replace(base, instructions="yes"),
-                         lambda m: m in ("org-a/big-open", "org-b/proprietary-api")),
+    cases = {  # (state, [(model, rank)]): derivations in tests/test_cli_commands.py
+        "open": (replace(base, open_weights="yes"),
+                 [(BIG, 1), (CROSS, 2), (SMALL, 3), (PARTIAL, 3), (SPARSE, 5)]),
+        "proprietary": (replace(base, open_weights="no"), [(PROP, 1)]),
+        "instructions": (replace(base, instructions="yes"), [(BIG, 1), (PROP, 2)]),
         "st": (replace(base, sentence_transformers=True),
-               lambda m: m not in ("org-b/proprietary-api", "org-b/cross")),
-        "mtypes": (replace(base, model_types=("sparse",)), lambda m: m == "org-c/sparse-one"),
+               [(BIG, 1), (SMALL, 2), (PARTIAL, 2), (SPARSE, 4)]),
+        "mtypes": (replace(base, model_types=("sparse",)), [(SPARSE, 1)]),
         "zs-unknown": (replace(base, zero_shot="remove_unknown"),
-                       lambda m: m != "org-b/proprietary-api"),
+                       [(BIG, 1), (CROSS, 2), (SMALL, 3), (PARTIAL, 3), (SPARSE, 5)]),
         "zs-only": (replace(base, zero_shot="only_zero_shot"),
-                    lambda m: m not in ("org-b/proprietary-api", "org-a/small-open")),
+                    [(BIG, 1), (CROSS, 2), (PARTIAL, 3), (SPARSE, 4)]),
         "size": (replace(base, min_params_b=0.2, max_params_b=1.0, keep_unknown_size=False),
-                 lambda m: m in ("org-b/cross", "org-c/partial")),
+                 [(CROSS, 1), (PARTIAL, 2)]),
         "size+unknown": (replace(base, min_params_b=0.2, max_params_b=1.0, keep_unknown_size=True),
-                         lambda m: m in ("org-b/cross", "org-c/partial",
-                                         "org-b/proprietary-api")),
-        "search": (replace(base, search="org-c"), lambda m: m.startswith("org-c/")),
-        "search-several": (replace(base, search="SPARSE; big"),
-                           lambda m: m in ("org-c/sparse-one", "org-a/big-open")),
+                         [(PROP, 1), (CROSS, 2), (PARTIAL, 3)]),
+        # search only hides rows: the ranks stay those of the whole table
+        "search": (replace(base, search="org-c"), [(PARTIAL, 4), (SPARSE, 6)]),
+        "search-several": (replace(base, search="SPARSE; big"), [(BIG, 1), (SPARSE, 6)]),
     }
-    for name, (state, keep) in cases.items():
+    for name, (state, expected) in cases.items():
         out = view(lbpage, state)
-        expected = sorted(m for m in MODELS if keep(m))
-        assert sorted(models_of(out["rows"])) == expected, name
+        assert ranks_of(out) == expected, name
         assert out["empty_style"] == {"display": "none"}, name
 
 
 def test_all_models_adds_the_unregistered_model(lbpage):
     out = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, all_models=True))
-    assert models_of(out["rows"])[0] == UNREGISTERED
+    # n = 7, the unregistered model .90 everywhere (STS .875): unreg 35.5, big 29 (ties unreg
+    # on PC), prop 25, cross 18.5, partial 8, small 8, sparse 2
+    assert ranks_of(out) == [(UNREGISTERED, 1), (BIG, 2), (PROP, 3), (CROSS, 4), (SMALL, 5),
+                             (PARTIAL, 5), (SPARSE, 7)]
 
 
 def test_task_filters_recompute_the_columns(lbpage):
@@ -489,22 +387,24 @@ def test_task_filters_recompute_the_columns(lbpage):
 
 def test_search_keeps_the_original_ranks(lbpage):
     out = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, search="sparse"))
-    rank_field = out["defs"][0]["field"]
-    full = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT))
-    full_rank = {r["model"]: r[rank_field] for r in full["rows"]}
-    assert out["rows"][0][rank_field] == full_rank["org-c/sparse-one"] > 1
-    assert "1 of 6 models" in out["counts"]
+    assert ranks_of(out) == [(SPARSE, 6)]          # its rank in the whole table
+    assert out["counts"] == "1 of 6 models · 6 of 6 tasks"
 
 
 def test_filters_that_leave_nothing_say_so_and_reset(lbpage):
     out = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, task_types=()))
     assert out["rows"] == [] and out["empty_style"] == {}
-    assert "No task is left" in out["empty_text"]
+    assert out["empty_text"] == (
+        "No task is left: the task type, domain, modality, language and task filters exclude "
+        "every task of this benchmark.")
+    assert out["counts"] == "0 models · 0 of 6 tasks"
     out = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, model_types=("late-interaction",)))
-    assert "No model matches the model filters" in out["empty_text"] or out["rows"] == []
+    assert out["rows"] == [] and out["empty_style"] == {}
+    assert out["empty_text"] == "No model matches the model filters."
     out = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, search="zzz-no-such"))
-    assert out["rows"] == [] and "No model name matches" in out["empty_text"]
-    assert out["defs"], "the columns stay"
+    assert out["rows"] == [] and out["empty_text"].startswith(
+        "No model name matches “zzz-no-such” (6 models match the filters).")
+    assert [c.get("colId") for c in out["defs"]][:2] == ["Rank (Borda)", "Model"]  # columns stay
     reset = lbpage.reset_filters(1, None, DEFAULT)
     keys = [k for k in lbpage.CONTROL_KEYS if k != "view"]
     values = dict(zip(keys, reset))
@@ -514,10 +414,19 @@ def test_filters_that_leave_nothing_say_so_and_reset(lbpage):
 
 def test_tabs(lbpage):
     per_task = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, view="per-task"))
-    assert [c["headerName"] for c in per_task["defs"] if "children" in c]
+    # one group per task type, in the benchmark's task order, with its task count
+    assert [(c["headerName"], [x["colId"] for x in c["children"]])
+            for c in per_task["defs"] if "children" in c] == [
+        ("Retrieval (2)", ["TinyRetrieval", "TinyRetrieval2"]), ("STS (1)", ["TinySTS"]),
+        ("Classification (1)", ["TinyClassification"]), ("Clustering (1)", ["TinyClustering"]),
+        ("Pair\u200bClassification (1)", ["TinyPairClassification"])]
+    assert models_of(per_task["rows"]) == [m for m, _ in DEFAULT_RANKS]
     per_lang = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, view="per-language"))
-    assert [c["colId"] for c in per_lang["defs"]][-2:] == ["eng-Latn", "deu-Latn"] or \
-        {"eng-Latn", "deu-Latn"} <= {c["colId"] for c in per_lang["defs"]}
+    # the language columns sorted by code; rows by the Borda rank over the two languages
+    # (deu: big 79, prop 74, cross 69, partial 64, small 59, sparse 54; eng 83.3, 80, 75, 68,
+    # 65, 60: the same order in both)
+    assert [c["colId"] for c in per_lang["defs"]] == ["Model", "deu-Latn", "eng-Latn"]
+    assert models_of(per_lang["rows"]) == [BIG, PROP, CROSS, PARTIAL, SMALL, SPARSE]
     tasks = view(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT, view="tasks"))
     assert len(tasks["task_rows"]) == len(TASKS)
     assert tasks["grid_shown"] == {"display": "none"} and tasks["task_grid_shown"] == {}
@@ -560,26 +469,42 @@ def test_switch_benchmark_keeps_model_filters(lbpage):
                                           selected=("org-a/big-open",))
     assert classes == ["lb-bench-btn", "lb-bench-btn active"]
     grid = find(body, lbpage.GRID)
-    assert "org-b/proprietary-api" not in models_of(grid.rowData)
+    # Other(v1) (Ret, STS, Cls, all models have them), open weights, "org" matches every
+    # name: big, cross, partial, small, sparse in base-score order on every task -> 1..5
+    assert [(r["model"], r[grid.columnDefs[0]["field"]]) for r in grid.rowData] == [
+        (BIG, 1), (CROSS, 2), (PARTIAL, 3), (SMALL, 4), (SPARSE, 5)]
     assert find(body, lbpage.BENCH).data == OTHER
 
 
 def test_plot_figures(lbpage):
-    for plot in ("size", "time", "radar"):
+    for plot, n_traces in (("size", 2), ("time", 2), ("radar", 5)):
         fig = lbpage.update_plot("k", plot, [], DEFAULT,
                                  *controls(lbpage, lbstate.LeaderboardState(benchmark=DEFAULT)))
-        assert fig["data"], plot
+        assert len(fig["data"]) == n_traces, plot
     size = plots.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT))
     assert size["layout"]["xaxis"]["type"] == "log"
-    xs = [x for trace in size["data"][:2] for x in trace["x"]]
-    assert 7.0 in xs and all(x > 0 for x in xs)            # unknown size left out
-    assert "without a known size" in size["layout"]["title"]["text"]
+    # every model with a size and a Mean (Task): not prop (size unknown), not partial (blank
+    # mean); by mean, descending
+    models = next(t for t in size["data"] if t["name"] == "models")
+    assert models["x"] == [7.0, 0.3, 0.1, 0.05]
+    assert models["y"] == pytest.approx([MEAN_TASK[m] for m in (BIG, CROSS, SMALL, SPARSE)])
+    assert size["layout"]["title"]["text"] == (
+        "Mean (Task) vs model size (2 without a known size or score not shown)")
     time_fig = plots.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, plot="time"))
     frontier = next(t for t in time_fig["data"] if t["name"] == "best so far")
     assert frontier["line"]["shape"] == "hv"
-    assert frontier["y"] == sorted(frontier["y"])
+    # by release date: sparse 2022-05 59.58 (a best), small 2023-01 64.58 (a best), prop
+    # 2024-03 79.58 (a best), cross 2024-09 74.58 (not), big 2025-06 82.92 (a best); the line
+    # ends at the latest release date
+    assert frontier["x"] == ["2022-05-01", "2023-01-01", "2024-03-01", "2025-06-01",
+                             "2025-06-01"]
+    assert frontier["y"] == pytest.approx([MEAN_TASK[SPARSE], MEAN_TASK[SMALL], MEAN_TASK[PROP],
+                                           MEAN_TASK[BIG], MEAN_TASK[BIG]])
     radar = plots.plot_figure(lbstate.LeaderboardState(benchmark=DEFAULT, plot="radar"))
-    assert len(radar["data"]) == 5 and all(t["type"] == "scatterpolar" for t in radar["data"])
+    # the five best ranked (partial ties small at 4; sparse is sixth)
+    assert [t["name"] for t in radar["data"]] == ["big-open", "proprietary-api", "cross",
+                                                   "small-open", "partial"]
+    assert all(t["type"] == "scatterpolar" for t in radar["data"])
     chosen = plots.plot_figure(lbstate.LeaderboardState(
         benchmark=DEFAULT, plot="radar", selected=("org-c/sparse-one", "org-b/cross")))
     assert [t["name"] for t in chosen["data"]] == ["cross", "sparse-one"]
@@ -600,25 +525,24 @@ def test_download_csv_current_view(lbpage):
     rows = list(csv.DictReader(io.StringIO(out["content"])))
     assert rows[0].keys() >= {"Rank (Borda)", "Model", "Zero-shot", "Mean (Task)"}
     assert "Release Date" in rows[0]   # every official column, as /api/table and the CLI
-    assert "org-b/proprietary-api" not in [r["Model"] for r in rows]
-    means = [float(r["Mean (Task)"]) for r in rows if r["Mean (Task)"]]
-    assert means == sorted(means)
-    # unrounded values: what the rankings return, not the 2 decimals on screen
-    from mteb_lb.rankings import leaderboard
-
-    table = leaderboard().summary(DEFAULT, state.filters()).to_pylist()
-    exact = {r["Model"]: r["Mean (Task)"] for r in table}
-    for r in rows:
-        if r["Mean (Task)"]:
-            assert float(r["Mean (Task)"]) == exact[r["Model"]]
+    # open weights (no prop), sorted by Mean (Task) ascending as the grid's column state says
+    means = [(r["Model"], r["Mean (Task)"]) for r in rows]
+    assert [m for m, _ in means] == [SPARSE, SMALL, CROSS, BIG, PARTIAL]   # blank last
+    assert means[-1][1] == ""
+    # unrounded values, not the 2 decimals on screen
+    assert [float(v) for _, v in means[:-1]] == pytest.approx(
+        [MEAN_TASK[m] for m in (SPARSE, SMALL, CROSS, BIG)], abs=1e-9)
 
 
 def test_download_per_task_with_search(lbpage):
     state = lbstate.LeaderboardState(benchmark=DEFAULT, view="per-task", search="org-a")
     out = lbpage.download_csv(1, None, DEFAULT, *controls(lbpage, state))
     rows = list(csv.reader(io.StringIO(out["content"])))
-    assert rows[0][:3] == ["Rank (Borda)", "Model", "TinyRetrieval"]
-    assert sorted(r[1] for r in rows[1:]) == ["org-a/big-open", "org-a/small-open"]
+    assert rows[0] == ["Rank (Borda)", "Model", "TinyRetrieval", "TinyRetrieval2", "TinySTS",
+                       "TinyClassification", "TinyClustering", "TinyPairClassification"]
+    # the search hides rows, ranks stay those of the whole table
+    assert [r[:2] for r in rows[1:]] == [["1", BIG], ["4", SMALL]]
+    assert [float(v) for v in rows[2][2:]] == [60.0, 62.0, 61.5, 66.0, 68.0, 70.0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -631,28 +555,38 @@ def test_model_page(dash_app, env):
     text = text_of(layout)
     assert "small-open" in text and "Open weights" in text and "100M total" in text
     grid = find(layout, "model-results")
-    assert len(grid.rowData) == len(TASKS)
     fields = {c["headerName"]: c["field"] for c in grid.columnDefs}
+    # one row per task, by name; small-open is the second registry model: revision "2" x 40
+    assert [(r[fields["Task"]], r[fields["Score"]]) for r in grid.rowData] == [
+        ("TinyClassification", 66.0), ("TinyClustering", 68.0),
+        ("TinyPairClassification", 70.0), ("TinyRetrieval", 60.0), ("TinyRetrieval2", 62.0),
+        ("TinySTS", 61.5)]
     row = grid.rowData[0]
-    for col in ("Revision folder", "mteb version", "Dataset revision", "Source file"):
-        assert row[fields[col]], col
-    assert row["url"].startswith("https://github.com/example/results/blob/0123456789abcdef0123/")
-    ranks = model.model_ranks("org-a/small-open")
-    assert {r["benchmark"] for r in ranks} == {DEFAULT, OTHER}
-    tiny = next(r for r in ranks if r["benchmark"] == DEFAULT)
-    assert tiny["rank"] >= 1 and tiny["of"] == len(MODELS)
-    assert "/ 6" in text_of(model.show_ranks("org-a/small-open"))
+    source = "results/org-a__small-open/" + "2" * 40 + "/TinyClassification.json"
+    assert [row[fields[c]] for c in ("Revision folder", "mteb version", "Dataset revision",
+                                     "Source file")] == ["2" * 40, "1.14.0", fx.DATASET_REV,
+                                                         source]
+    assert row["url"] == ("https://github.com/example/results/blob/0123456789abcdef0123/"
+                          + source)
+    # Tiny(v1): rank 4 of 6 (the default table); Other(v1) (Ret, STS, Cls, all six models):
+    # base-score order, small fifth; its mean (60 + 61.5 + 66) / 3 = 62.5
+    ranks = {r["benchmark"]: (r["rank"], r["of"], r["tasks_run"], r["tasks"])
+             for r in model.model_ranks("org-a/small-open")}
+    assert ranks == {DEFAULT: (4, 6, 6, 6), OTHER: (5, 6, 3, 3)}
+    assert "4 / 6" in text_of(model.show_ranks("org-a/small-open"))
+    assert "5 / 6" in text_of(model.show_ranks("org-a/small-open"))
 
 
 def test_model_page_unknown_and_unregistered(dash_app, env):
     model = page("model")
     text = text_of(model.layout(name="org-a/nope"))
-    assert "Unknown model" in text
-    assert "Did you mean" not in text or "org-a/" in text
+    assert "Unknown model “org-a/nope”" in text
+    assert "No model of the current build has this name" in text
     text = text_of(model.layout(name=UNREGISTERED))
     assert "Not in mteb's registry" in text
-    ranks = model.model_ranks(UNREGISTERED)
-    assert next(r for r in ranks if r["benchmark"] == DEFAULT)["rank"] == 1
+    # with every model (.90 everywhere): first of 7 on both benchmarks
+    ranks = {r["benchmark"]: (r["rank"], r["of"]) for r in model.model_ranks(UNREGISTERED)}
+    assert ranks == {DEFAULT: (1, 7), OTHER: (1, 7)}
     assert "Pick a model" in text_of(model.layout())
     assert model.open_model("org-b/cross") == "/model?name=org-b%2Fcross"
 
@@ -663,8 +597,12 @@ def test_compare_page(dash_app, env):
     text = text_of(layout)
     assert "Summary on Tiny benchmark" in text and "★" in text
     grid = find(layout, "cmp-task-grid")
-    assert len(grid.rowData) == len(TASKS)
-    assert all(r["winner"] in ("big-open", "cross", "tie") for r in grid.rowData)
+    # big-open .10 ahead on every task but TinyClustering, where both have .78
+    assert [(r["task"], r["m0"], r["m1"], r["winner"]) for r in grid.rowData] == [
+        ("TinyRetrieval", 80.0, 70.0, "big-open"), ("TinyRetrieval2", 82.0, 72.0, "big-open"),
+        ("TinySTS", 81.5, 71.5, "big-open"), ("TinyClassification", 86.0, 76.0, "big-open"),
+        ("TinyClustering", 78.0, 78.0, "tie"),
+        ("TinyPairClassification", 90.0, 80.0, "big-open")]
     content, search, options, value, warnings = cmp.update(DEFAULT, ["org-a/big-open",
                                                                      "org-b/cross"])
     assert search == "?model=org-a%2Fbig-open&model=org-b%2Fcross&benchmark=Tiny%28v1%29"
@@ -672,7 +610,8 @@ def test_compare_page(dash_app, env):
     content, search, options, value, warnings = cmp.update(
         OTHER, ["org-a/big-open", "org-b/cross", "org-c/sparse-one", "org-c/partial",
                 "org-a/small-open"])
-    assert len(value) == 4 and "At most 4" in text_of(warnings)
+    assert value == ["org-a/big-open", "org-b/cross", "org-c/sparse-one", "org-c/partial"]
+    assert "At most 4" in text_of(warnings)
 
 
 def test_compare_page_bad_link(dash_app, env):
@@ -698,8 +637,11 @@ def test_status_page(dash_app, env):
     assert len(grid.rowData) == 1
     path_field = next(c["field"] for c in grid.columnDefs if c["headerName"] == "Path")
     reason_field = next(c["field"] for c in grid.columnDefs if c["headerName"] == "Reason")
-    assert grid.rowData[0][path_field].endswith("TinyBroken.json")
-    assert grid.rowData[0][reason_field]
+    # the fixture's truncated file '{"task_name": "TinyBr'
+    assert grid.rowData[0][path_field] == \
+        "results/org-x__unregistered/" + "f" * 40 + "/TinyBroken.json"
+    assert grid.rowData[0][reason_field] == \
+        "not valid JSON: Unterminated string starting at at line 1 column 15"
 
 
 def test_status_page_without_build(dash_app, monkeypatch, tmp_path):

@@ -26,7 +26,6 @@ import queries
 from etl import build, incremental
 from etl.catalog import CatalogError
 from etl.segments import SEGMENTED, segment_name
-from etl.parse import MetricBuffer, emit_metrics, parse_result
 from mteb_lb import db, warehouse
 
 import fixtures as fx
@@ -40,9 +39,7 @@ ROOT = fx.running_as_root()
 # helpers and fixtures
 # --------------------------------------------------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    monkeypatch.setenv("MTEB_LB_MAX_FILE_BYTES", str(fx.MAX_FILE_BYTES))
+pytestmark = pytest.mark.usefixtures("max_file_bytes")
 
 
 run = rf.run_build
@@ -155,28 +152,58 @@ def test_unreadable_file_quarantined(tmp_path):
         _restore_modes(repo)
 
 
+# Metric rows per loaded result file of `fixtures.variant_files()`, counted by hand from the file
+# contents: every scalar leaf of an entry (numbers, NaN, strings, booleans, null; nested dicts
+# flattened) but hf_subset, languages and mteb_version; numeric lists (and lists of dicts, one
+# per key) go to metric_arrays instead. Legacy files: each (split, subset) is an entry, its
+# evaluation_time is not a metric, and a main_score is added when the file has none.
+HAND_METRICS = {  # key: (metrics, metric_arrays)
+    "b1": (4, 2),                 # accuracy, f1, f1_weighted, main_score; spe accuracy, f1
+    "b2": (3, 1),                 # v_measure, v_measure_std, main_score; v_measures.Level 0
+    "b3": (4, 0),                 # ndcg_at_10, recall_at_1000, nauc_..._max (NaN), main_score
+    "rp_lists": (3, 2),           # cosine_spearman, cosine_pearson, main_score; pearson, spearman
+    "pair_pre_1_12_48": (5, 0),   # cos_sim {accuracy, ap}, max {accuracy, ap}, main_score
+    "nan_main": (3, 0),           # cosine_spearman, cosine_pearson, main_score (all NaN)
+    "b6": (3, 0),                 # accuracy, f1, main_score
+    "b7_text": (6, 1),            # gpu_name, cpu_count, avg_words_per_sec, on_gpu,
+                                  # missing_value, main_score; timings
+    "b4": (3, 0),                 # accuracy, f1, main_score
+    "b5": (2, 0),                 # ndcg_at_10, main_score
+    "string_nan": (3, 0),         # ndcg_at_10 "nan", map_at_10, main_score "nan"
+    "legacy_flat": (4, 0),        # accuracy, accuracy_stderr, f1, main_score
+    "legacy_per_lang": (9, 0),    # 3 entries (test en, de; validation en) x accuracy, f1, +main
+    "legacy_no_version": (3, 0),  # ndcg_at_10, map_at_10, +main_score
+    "legacy_ppc": (9, 0),         # cos_sim 2, dot 2, euclidean 1, manhattan 1, max 2, +main
+    "legacy_diabla": (6, 0),      # 2 entries x f1, accuracy, +main_score
+    "legacy_mlsum": (3, 1),       # v_measure, v_measure_std, +main_score; v_measures
+    "legacy_xpqa": (4, 0),        # 2 entries x ndcg_at_10, +main_score
+    "legacy_opusparcus": (5, 0),  # fr: cos_sim 2, max 2, +main_score
+    "legacy_unresolvable": (3, 0),  # map, mrr, +main_score (null)
+    "legacy_unknown": (2, 0),     # accuracy, main_score
+    "compact_current": (1, 0),    # main_score
+    "version_range": (1, 0),      # main_score
+    "dup_entries": (4, 0),        # 2 entries x cosine_spearman, main_score
+    "dup_keys": (2, 0),           # ndcg_at_10, main_score
+    "experiment": (1, 0),         # main_score
+    "bad_meta_result": (1, 0),    # main_score
+}
+
+
 def test_counts_per_table(variant):
     _repo, wh, _cat, report, specs = variant
     current = warehouse.current_build(wh)
     loaded = [s for s in specs if s.kind == "result" and s.status == "loaded"]
-    n_metrics = n_arrays = 0
-    catalog = fx.variant_task_catalog()
-    for s in loaded:
-        buf = MetricBuffer()
-        for i, e in enumerate(parse_result(s.data, catalog).entries):
-            emit_metrics(buf, i, e.metrics)
-        n_metrics += len(buf)
-        n_arrays += len(buf.array_metrics)
+    assert sorted(s.key for s in loaded) == sorted(HAND_METRICS)  # a new file needs its count
     expected = {
         "scores": sum(s.n_entries for s in loaded),
-        "metrics": n_metrics,
-        "metric_arrays": n_arrays,                   # spe x2, v_measures x2, pearson, spearman, timings
+        "metrics": sum(HAND_METRICS[s.key][0] for s in loaded),
+        "metric_arrays": sum(HAND_METRICS[s.key][1] for s in loaded),
         "files": len(specs),
         "model_meta": sum(s.kind == "model_meta" and s.status == "loaded" for s in specs),
         "tasks": len(fx.VARIANT_TASKS), "benchmarks": 1, "benchmark_tasks": 3,
         "model_registry": 1, "model_training": 0, "similar_tasks": 0, "catalog_info": 1,
     }
-    assert expected["metric_arrays"] == 7
+    assert (expected["metrics"], expected["metric_arrays"]) == (97, 7)
     for table, n in expected.items():
         assert report.rows[table] == n, table
         assert query(current, f'SELECT count(*) FROM "{table}"')[0][0] == n, table
@@ -414,7 +441,8 @@ def test_failing_catalog_leaves_current(small, tmp_path):
     bad = fx.write_catalog(tmp_path / "bad-cat", tasks=fx.VARIANT_TASKS, benchmarks=[],
                            models=[fx.make_model("org/current-model", fx.SHA_A)])
     _change_something(repo)
-    with pytest.raises(Exception):
+    with pytest.raises(CatalogError, match="^the catalog snapshot has no benchmarks, "
+                                           "benchmark_tasks: re-export it"):
         run(repo, wh, bad, full=True)
     _assert_untouched(wh, first.build, [first.build.name])
 
@@ -505,9 +533,15 @@ def test_two_builds_in_the_same_second(small, monkeypatch):
     monkeypatch.setattr(warehouse, "new_build_id", real_new_build_id)
     monkeypatch.setattr(warehouse, "time", stopped)
     _change_something(repo)
-    run(repo, wh, cat)
+    second = run(repo, wh, cat)
     fx.write_result(repo, "org/current-model", fx.SHA_A, "DBPedia", fx.simple_result("DBPedia", 0.43))
-    run(repo, wh, cat)
+    third = run(repo, wh, cat)
+    assert second.published and third.published
+    # two published builds, distinct ids: the same second, sequence numbers 000 then 001
+    assert [b.name.split("-")[:2] for b in (second.build, third.build)] == [
+        ["20260101T000000Z", "000"], ["20260101T000000Z", "001"]]
+    assert warehouse.current_build(wh) == third.build
+    assert {second.build, third.build} <= set(warehouse.list_builds(wh))
 
 
 _REAL_NEW_BUILD_ID = warehouse.new_build_id
@@ -697,13 +731,6 @@ def test_incremental_parses_only_changed_files_next_to_quarantined_ones(tmp_path
     fx.write_result(repo, "org/m", fx.SHA_A, "DBPedia", fx.simple_result("DBPedia", 0.4))
     report = run(repo, tmp_path / "wh", cat)
     assert report.published and report.parsed == 1
-
-
-EMPTY_REPO_BUG = (
-    "BUG etl/build.py _create_database: when no file yields a row, parquet/scores/ (and metrics, "
-    "metric_arrays) hold no Parquet file, so no `scores` table is created, yet _comment_tables "
-    "still runs COMMENT ON TABLE \"scores\" -> duckdb CatalogException 'Table with name scores does "
-    "not exist' (the empty-repository branch in _finalize is never reached)")
 
 
 @pytest.mark.parametrize("content", ["empty", "only_malformed"])

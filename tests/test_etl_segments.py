@@ -22,9 +22,7 @@ import refresh_fixtures as rf
 SCIFACT = ("org/current-model", "external", "SciFact")  # 0.61 in the fixture
 
 
-@pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    monkeypatch.setenv("MTEB_LB_MAX_FILE_BYTES", str(fx.MAX_FILE_BYTES))
+pytestmark = pytest.mark.usefixtures("max_file_bytes")
 
 
 @pytest.fixture

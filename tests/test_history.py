@@ -21,10 +21,7 @@ import refresh_fixtures as rf
 from etl import build, history
 from mteb_lb import warehouse
 
-try:
-    import fixtures as fx
-except ImportError:  # pragma: no cover
-    from tests import fixtures as fx
+import fixtures as fx
 
 approx = pytest.approx
 

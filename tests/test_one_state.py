@@ -1,7 +1,7 @@
 """One leaderboard state on every surface: the dashboard's CSV download, `/api/table` and
 `mteb-lb table` decode the same parameters the same way and write the same bytes.
 
-The warehouse is the dashboard tests' tiny one (tests/test_app_callbacks.py): six registry
+The warehouse is the dashboard tests' tiny one (tests/warehouses.py): six registry
 models, one of unknown size (org-b/proprietary-api), sizes 7B, 0.1B, 0.3B, 0.05B, 0.5B.
 """
 
@@ -13,7 +13,7 @@ import sys
 
 import flask
 import pytest
-from test_app_callbacks import DEFAULT, OTHER, build_app_warehouse
+from warehouses import DEFAULT, OTHER
 
 from app import api
 from mteb_lb import cli, lbstate
@@ -33,17 +33,8 @@ STATES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def warehouse_dir(tmp_path_factory):
-    return build_app_warehouse(tmp_path_factory.mktemp("one-state"))
-
-
 @pytest.fixture
-def surfaces(warehouse_dir, monkeypatch):
-    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(warehouse_dir))
-    from app.main import create_app
-
-    create_app(prewarm=False)
+def surfaces(dash_app, env):
     page = sys.modules["app.pages.leaderboard"]
     server = flask.Flask(__name__)
     api.register(server)

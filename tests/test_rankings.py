@@ -1,11 +1,12 @@
 """Leaderboard tables on a hand-built catalog and results repository, with exact values.
 
 The catalog (tasks, benchmarks, registry models) comes from `fixtures.ranking_catalog`; the
-scores are below, next to the arithmetic every expected value is derived from. All scores are
-main scores on the 0-1 scale; the tables show them x100. Borda (docs/SEMANTICS.md §Borda):
-per task, rank the raw per-task means descending with ties averaged; a model earns
-n_models - rank per task it has (0 for a missing task), n_models = number of rows of the table
-(models with >= 1 non-null task score); the final rank is the "min" rank of the points.
+scores are `warehouses.RANKING_RESULTS` (the `lb` fixture of conftest.py builds them once); each
+test carries the arithmetic its expected values are derived from. All scores are
+main scores on the 0-1 scale; the tables show them x100. Borda (docs/SEMANTICS.md §Borda): per task,
+rank the raw per-task means descending with ties averaged; a model earns n_models - rank per task
+it has (0 for a missing task), n_models = number of rows of the table (models with >= 1 non-null
+task score); the final rank is the "min" rank of the points.
 """
 
 from __future__ import annotations
@@ -15,111 +16,11 @@ import pytest
 from mteb_lb.db import CurrentBuild
 from mteb_lb.rankings import Filters, Leaderboard, RankingError
 
-try:
-    import fixtures as fx
-except ImportError:  # pragma: no cover
-    from tests import fixtures as fx
+import fixtures as fx
+from warehouses import RANKING_RESULTS
 
 NAN = float("nan")
 A, B = fx.SHA_A, fx.SHA_B
-
-# (model, revision folder, mteb_version, task, [(split, subset, languages, score), ...])
-E = "eng-Latn"
-D = "deu-Latn"
-RESULTS = [
-    # --- Borda(v1), docs/SEMANTICS.md §Borda: t1 (A .9, B .9, C .5), t2 (A .7, B .6, C .8),
-    #     t3 (A .4, B .3; C missing)
-    # (a non-eval split and an undeclared subset: outside the benchmark's triples, ignored)
-    ("ex/A", A, "1.14.0", "BRet1", [("test", "default", [E], 0.9), ("train", "default", [E], 0.0)]),
-    ("ex/A", A, "1.14.0", "BRet2", [("test", "default", [E], 0.7)]),
-    ("ex/A", A, "1.14.0", "BSts", [("test", "default", [E], 0.4)]),
-    ("ex/B", A, "1.14.0", "BRet1", [("test", "default", [E], 0.9)]),
-    ("ex/B", A, "1.14.0", "BRet2", [("test", "default", [E], 0.6), ("test", "xx", [E], 0.0)]),
-    ("ex/B", A, "1.14.0", "BSts", [("test", "default", [E], 0.3)]),
-    ("ex/C", A, "1.14.0", "BRet1", [("test", "default", [E], 0.5)]),
-    ("ex/C", A, "1.14.0", "BRet2", [("test", "default", [E], 0.8)]),
-    # --- Complete(v1): CCls has subsets en/de, CRet splits validation/test, CSts only P and Q
-    ("c/P", A, "1.14.0", "CCls", [("test", "en", [E], 0.8), ("test", "de", [D], 0.6)]),
-    ("c/P", A, "1.14.0", "CRet", [("validation", "default", [E], 0.5),
-                                  ("test", "default", [E], 0.7)]),
-    ("c/P", A, "1.14.0", "CSts", [("test", "default", [E], 0.9)]),
-    ("c/Q", A, "1.14.0", "CCls", [("test", "en", [E], 0.9)]),            # de missing
-    ("c/Q", A, "1.14.0", "CRet", [("validation", "default", [E], 0.6),
-                                  ("test", "default", [E], 0.4)]),
-    ("c/Q", A, "1.14.0", "CSts", [("test", "default", [E], 0.7)]),
-    ("c/R", A, "1.14.0", "CCls", [("test", "en", [E], NAN), ("test", "de", [D], 0.5)]),
-    ("c/R", A, "1.14.0", "CRet", [("test", "default", [E], 0.8)]),      # validation missing
-    ("c/S", A, "1.14.0", "CCls", [("test", "en", [E], 0.7), ("test", "de", [D], 0.7)]),
-    ("c/S", A, "1.14.0", "CRet", [("validation", "default", [E], 0.3),
-                                  ("test", "default", [E], 0.3)]),
-    # --- Ties(v1)
-    ("t/a", A, "1.14.0", "TX", [("test", "default", [E], 0.9)]),
-    ("t/a", A, "1.14.0", "TY", [("test", "default", [E], 0.8)]),
-    ("t/b", A, "1.14.0", "TX", [("test", "default", [E], 0.8)]),
-    ("t/b", A, "1.14.0", "TY", [("test", "default", [E], 0.9)]),
-    ("t/c", A, "1.14.0", "TX", [("test", "default", [E], 0.1)]),
-    ("t/c", A, "1.14.0", "TY", [("test", "default", [E], 0.1)]),
-    # --- Revisions(v1): the same task in several revision folders
-    ("rv/main", A, "1.12.0", "RvRet", [("test", "default", [E], 0.3)]),    # registry main rev
-    ("rv/main", B, "2.0.0", "RvRet", [("test", "default", [E], 0.9)]),
-    ("rv/main", B, "2.0.0", "RvSts", [("test", "default", [E], 0.8)]),     # only here
-    ("rv/newest", A, "1.12.0", "RvRet", [("test", "default", [E], 0.4)]),
-    ("rv/newest", B, "1.14.0", "RvRet", [("test", "default", [E], 0.5)]),  # newest version
-    ("rv/newest", "external", None, "RvRet", [("test", "default", [E], 0.99)]),
-    ("rv/range", A, "2.10.0-2.18.7", "RvRet", [("test", "default", [E], 0.7)]),  # unparsed
-    ("rv/range", B, "1.12.0", "RvRet", [("test", "default", [E], 0.6)]),
-    ("rv/real", "external", None, "RvRet", [("test", "default", [E], 0.2)]),
-    ("rv/real", "1", None, "RvRet", [("test", "default", [E], 0.25)]),      # a real revision
-    # --- Filters(v1)
-    ("z/trained", A, "1.14.0", "ZRet", [("test", "default", [E], 0.8)]),
-    ("z/trained", A, "1.14.0", "ZCls", [("test", "default", [D], 0.6)]),
-    ("z/trained", A, "1.14.0", "ZSts", [("test", "default", [E], 0.7)]),
-    ("z/unknown", A, "1.14.0", "ZRet", [("test", "default", [E], 0.5)]),
-    ("z/unknown", A, "1.14.0", "ZCls", [("test", "default", [D], 0.9)]),
-    ("z/unknown", A, "1.14.0", "ZSts", [("test", "default", [E], 0.4)]),
-    ("z/clean", A, "1.14.0", "ZRet", [("test", "default", [E], 0.6)]),
-    ("z/clean", A, "1.14.0", "ZCls", [("test", "default", [D], 0.5)]),
-    ("z/clean", A, "1.14.0", "ZSts", [("test", "default", [E], 0.8)]),
-    ("z/closed", A, "1.14.0", "ZRet", [("test", "default", [E], 0.9)]),
-    ("z/closed", A, "1.14.0", "ZCls", [("test", "default", [D], 0.7)]),
-    ("z/closed", A, "1.14.0", "ZSts", [("test", "default", [E], 0.6)]),
-    ("z/unreg", A, "1.14.0", "ZRet", [("test", "default", [E], 0.1)]),     # not in the registry
-    ("z/unreg", A, "1.14.0", "ZCls", [("test", "default", [D], 0.1)]),
-    ("z/unreg", A, "1.14.0", "ZSts", [("test", "default", [E], 0.1)]),
-]
-
-
-@pytest.fixture(scope="module")
-def lb(tmp_path_factory):
-    base = tmp_path_factory.mktemp("rankings")
-    repo = base / "repo"
-    metas = set()
-    for model, rev, version, task, entries in RESULTS:
-        scores = {}
-        for split, subset, langs, score in entries:
-            scores.setdefault(split, []).append(fx.entry(subset, langs, score))
-        fx.write_result(repo, model, rev, task, fx.current(task, scores, mteb_version=version))
-        if (model, rev) not in metas:
-            metas.add((model, rev))
-            fx.write_meta(repo, model, rev, n_parameters=100_000_000)
-    # Legacy(v1): legacy PPC.json files (no model_meta.json, no_revision_available), converted
-    # to PpcPC with main_score = max_ap; lg/new also has a current PpcPC.json in a SHA folder,
-    # which join_revisions prefers (parsed version +100, real revision +10 vs +100 only)
-    for model, ap in (("lg/old", 0.75), ("lg/new", 0.6)):
-        fx.write_result(repo, model, "no_revision_available", "PPC", {
-            "mteb_dataset_name": "PPC", "mteb_version": "1.1.1",
-            "test": {"cos_sim": {"accuracy": 0.5, "ap": ap - 0.05}, "max": {"ap": ap}}})
-    fx.write_result(repo, "lg/new", A, "PpcPC",
-                    fx.simple_result("PpcPC", 0.65, languages=["pol-Latn"]))
-    # an experiment of ex/C on the task it lacks: experiments never enter the rankings
-    fx.write_result(repo, "ex/C", A, "BSts", fx.simple_result("BSts", 0.99), experiment="exp")
-    from etl import build
-
-    report = build.run(repo, source=str(repo), catalog_dir=fx.ranking_catalog(base / "catalog"),
-                       warehouse_dir=base / "wh", workers=1)
-    assert report.published and not report.quarantined
-    return Leaderboard(CurrentBuild(base / "wh"))
-
 
 def rows(table) -> list[dict]:
     return table.to_pylist()
@@ -540,7 +441,7 @@ def test_a_new_build_is_picked_up(tmp_path, monkeypatch):
     from etl import build
 
     repo, cat, wh = tmp_path / "repo", fx.ranking_catalog(tmp_path / "cat"), tmp_path / "wh"
-    for model, rev, version, task, entries in RESULTS[:8]:  # the Borda(v1) example
+    for model, rev, version, task, entries in RANKING_RESULTS[:8]:  # the Borda(v1) example
         split, subset, langs, score = entries[0]
         fx.write_result(repo, model, rev, task, fx.simple_result(task, score, split=split,
                                                                  mteb_version=version))

@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -23,10 +22,7 @@ from etl import build, refresh, validate
 from mteb_lb import runs
 from mteb_lb import cli, status, warehouse
 
-try:
-    import fixtures as fx
-except ImportError:  # pragma: no cover
-    from tests import fixtures as fx
+import fixtures as fx
 
 
 @pytest.fixture(scope="module")

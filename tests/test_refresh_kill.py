@@ -14,7 +14,8 @@ refresh (fetch, parse, database, views, history, validation, publish, run log). 
   and its build equals a full rebuild of the same checkout, table by table, with the same
   leaderboard state in its history.
 
-`MTEB_LB_KILL_SEED` replays a sequence; `MTEB_LB_KILL_TRIALS` sets the number of trials.
+The seed is fixed in CI (`CI=true`: `CI_SEED`) and random locally; it is printed either way,
+and `MTEB_LB_KILL_SEED` replays a sequence. `MTEB_LB_KILL_TRIALS` sets the number of trials.
 """
 
 from __future__ import annotations
@@ -35,14 +36,41 @@ from mteb_lb import runs
 from mteb_lb import db, warehouse
 
 TRIALS = int(os.environ.get("MTEB_LB_KILL_TRIALS", "10"))
+CI_SEED = 20260101
 PROJECT = Path(__file__).resolve().parent.parent
+# `mteb-lb refresh` whose build stops in `_write_tables` (staging written, database not yet):
+# it writes the staging folder's path to argv[1], then waits there until a signal ends it.
+HELD_REFRESH = """\
+import sys, time
+from pathlib import Path
+from etl import build
+from mteb_lb import cli
+
+def held(staged, *args, **kwargs):
+    Path(sys.argv[1]).write_text(str(staged))
+    while True:
+        time.sleep(1)
+
+build._write_tables = held
+sys.exit(cli.main(sys.argv[2:]))
+"""
 
 
-def _start(src: str, cat: Path, wh: Path) -> subprocess.Popen:
+def kill_seed() -> int:
+    """MTEB_LB_KILL_SEED if set; else the fixed CI seed when CI=true, a random one locally."""
+    if os.environ.get("MTEB_LB_KILL_SEED"):
+        return int(os.environ["MTEB_LB_KILL_SEED"])
+    if os.environ.get("CI", "").lower() == "true":
+        return CI_SEED
+    return random.SystemRandom().randrange(1_000_000)
+
+
+def _start(src: str, cat: Path, wh: Path, held_at: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, "MTEB_LB_WAREHOUSE": str(wh)}
+    args = ["refresh", "--source", src, "--catalog", str(cat), "--workers", "2", "--quiet"]
+    prefix = ["-m", "mteb_lb.cli"] if held_at is None else ["-c", HELD_REFRESH, str(held_at)]
     return subprocess.Popen(
-        [sys.executable, "-m", "mteb_lb.cli", "refresh", "--source", src, "--catalog", str(cat),
-         "--workers", "2", "--quiet"],
+        [sys.executable, *prefix, *args],
         cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True)
 
@@ -74,9 +102,24 @@ def _serves(build: Path) -> None:
         db.release(build, con)
 
 
-def test_sigkill_at_random_points(tmp_path):
-    seed = int(os.environ.get("MTEB_LB_KILL_SEED", time.time_ns() % 1_000_000))
-    print(f"MTEB_LB_KILL_SEED={seed}")
+@pytest.mark.parametrize("ci,expected", [("true", CI_SEED), ("", None)])
+def test_kill_seed_is_fixed_in_ci_and_random_locally(monkeypatch, ci, expected):
+    monkeypatch.delenv("MTEB_LB_KILL_SEED", raising=False)
+    monkeypatch.setenv("CI", ci)
+    seeds = {kill_seed() for _ in range(5)}
+    if expected is not None:
+        assert seeds == {expected}
+    else:  # five draws from a million: all equal with probability 1e-24
+        assert len(seeds) > 1
+    monkeypatch.setenv("MTEB_LB_KILL_SEED", "42")
+    assert kill_seed() == 42
+
+
+def test_sigkill_at_random_points(tmp_path, summary_note):
+    seed = kill_seed()
+    summary_note(f"SIGKILL trials: MTEB_LB_KILL_SEED={seed} "
+                 f"({'fixed, CI' if seed == CI_SEED else 'random, replay with this'})")
+    print(f"MTEB_LB_KILL_SEED={seed} (CI={os.environ.get('CI', '')})")
     rng = random.Random(seed)
     repo = tmp_path / "upstream"
     rf.big_repo(repo)
@@ -154,19 +197,21 @@ def test_sigterm_mid_build_is_recorded_and_cleaned_up(tmp_path):
     before = warehouse.current_build(wh)
     _mutate(repo, random.Random(0), 1)
     rf.commit(repo, "change")
-    proc = _start(src, cat, wh)
-    deadline = time.monotonic() + 60
-    while not any((wh / ".staging").glob("*")) and time.monotonic() < deadline \
-            and proc.poll() is None:
-        time.sleep(0.005)
+    held_at = tmp_path / "held"
+    proc = _start(src, cat, wh, held_at)
+    deadline = time.monotonic() + 120
+    while not held_at.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert held_at.exists(), proc.communicate()[1].decode()  # the run is held mid-build
+    staged = Path(held_at.read_text())
+    assert staged.is_dir()
     os.kill(proc.pid, signal.SIGTERM)
     _out, err = proc.communicate(timeout=60)
     last = runs.last(1, wh)[0]
     print(f"after SIGTERM: {last['outcome']} ({last.get('reason')}): {last['message']}")
-    if last["outcome"] == "failed":          # stopped mid-build (the usual case)
-        assert proc.returncode != 0 and last["reason"] == "interrupted", err.decode()
-        assert warehouse.current_build(wh) == before
-        assert not any((wh / ".staging").glob("*"))
-    else:                                    # it had already finished: nothing to undo
-        assert last["outcome"] == "published"
+    assert (last["outcome"], last["reason"]) == ("failed", "interrupted"), err.decode()
+    assert proc.returncode == 128 + signal.SIGTERM, err.decode()  # refresh_cli._on_sigterm
+    assert warehouse.current_build(wh) == before
+    assert not staged.exists()
+    assert not any((wh / ".staging").glob("*"))
     _serves(warehouse.current_build(wh))

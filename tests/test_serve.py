@@ -12,15 +12,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-from test_app_callbacks import build_app_warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def served_warehouse(tmp_path_factory) -> Path:
-    return build_app_warehouse(tmp_path_factory.mktemp("serve-wh"))
 
 
 def _free_port() -> int:
@@ -62,10 +55,10 @@ def _serve(warehouse: Path, *extra: str) -> tuple[dict[str, tuple[int, bytes]], 
     return answers, err.decode()
 
 
-def test_serve_answers_with_a_production_server_and_no_access_log(served_warehouse):
-    answers, stderr = _serve(served_warehouse)
+def test_serve_answers_with_a_production_server_and_no_access_log(app_warehouse):
+    answers, stderr = _serve(app_warehouse)
     status, body = answers["/api/health"]
-    build = (served_warehouse / "current").resolve().name
+    build = (app_warehouse / "current").resolve().name
     assert status == 200
     assert json.loads(body)["status"] == "ok" and json.loads(body)["build"] == build
     status, body = answers["/"]
@@ -75,8 +68,8 @@ def test_serve_answers_with_a_production_server_and_no_access_log(served_warehou
     assert "GET /" not in stderr   # no access log unless asked
 
 
-def test_serve_access_log_on_request(served_warehouse):
-    answers, stderr = _serve(served_warehouse, "--access-log")
+def test_serve_access_log_on_request(app_warehouse):
+    answers, stderr = _serve(app_warehouse, "--access-log")
     assert answers["/api/health"][0] == 200
     lines = [line for line in stderr.splitlines() if '"GET ' in line]
     assert len(lines) == 2

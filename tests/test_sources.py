@@ -14,10 +14,7 @@ import pytest
 
 from etl import sources
 
-try:
-    import fixtures as fx
-except ImportError:  # pragma: no cover
-    from tests import fixtures as fx
+import fixtures as fx
 
 
 def git(cwd: Path, *args: str) -> str:

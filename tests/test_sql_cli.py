@@ -14,10 +14,6 @@ import pytest
 
 from mteb_lb import settings, sql_cli
 
-try:
-    from sqlfixture import no_build, sql_env, sql_warehouse  # noqa: F401
-except ImportError:  # tests/ became a package
-    from tests.sqlfixture import no_build, sql_env, sql_warehouse  # noqa: F401
 
 
 class FakeStdin(io.StringIO):

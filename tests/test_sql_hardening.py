@@ -19,10 +19,6 @@ import pytest
 
 from mteb_lb import csvsafe, output, safe_sql, warehouse
 
-try:
-    from sqlfixture import BUILD_ID, sql_env, sql_warehouse  # noqa: F401
-except ImportError:  # tests/ became a package
-    from tests.sqlfixture import BUILD_ID, sql_env, sql_warehouse  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,38 +9,22 @@ import base64
 import csv
 import io
 import json
-import os
 import re
-import shutil
 import sys
 import time
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from dash_helpers import find, until
+from dash_helpers import SHOTS, browser_app, find, until
 from dash_helpers import text_of as raw_text
 
-try:
-    from sqlfixture import BUILD_ID, E5_SMALL, no_build, sql_env, sql_warehouse  # noqa: F401
-except ImportError:  # tests/ became a package
-    from tests.sqlfixture import (BUILD_ID, E5_SMALL, no_build, sql_env,  # noqa: F401
-                                  sql_warehouse)
+from sqlfixture import BUILD_ID, E5_SMALL
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path("/tmp/shots")
 
 
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def dash_app():
-    from app.main import create_app
-
-    return create_app(prewarm=False)
-
 
 @pytest.fixture
 def page(dash_app, sql_env):
@@ -442,25 +426,10 @@ def test_callbacks_are_registered(dash_app, sql_env):
 # --------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def dash_duo(sql_env, tmp_path):
-    """A headless Chromium and the app in a thread (dash[testing]), serving the fixture."""
-    if not (os.path.exists(CHROMIUM) and shutil.which("chromedriver")):
-        pytest.skip("needs /usr/bin/chromium and chromedriver "
-                    "(apt-get install chromium chromium-driver)")
-    os.environ.setdefault("DASH_TEST_CHROMEPATH", CHROMIUM)
-    from dash.testing.application_runners import ThreadedRunner
-    from dash.testing.composite import DashComposite
-
-    from app.main import create_app
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with ThreadedRunner() as server:
-        with DashComposite(server=server, browser="Chrome", headless=True,
-                           download_path=str(tmp_path), percy_run=False,
-                           wait_timeout=15) as dc:
-            dc.driver.set_window_size(1440, 1000)
-            dc.start_server(create_app(prewarm=False))
-            yield dc
+def dash_duo(chromium, sql_env, tmp_path):
+    """A headless Chromium and the app in a thread, serving the SQL fixture."""
+    with browser_app(tmp_path, wait_timeout=15) as dc:
+        yield dc
 
 
 def _cells(duo, col_id="c0") -> list[str]:

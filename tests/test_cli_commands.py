@@ -1,0 +1,341 @@
+"""`mteb-lb table`, `mteb-lb settings` and `mteb-lb builds`, against the app fixture warehouse.
+
+Every expected row is derived by hand from `warehouses.py` (MODELS, TASK_OFFSET): a model's
+score on a task is its base score + the task's offset (TinyRetrieval +0, TinyRetrieval2 +.02,
+TinySTS +.04, TinyClassification +.06, TinyClustering +.08, TinyPairClassification +.10), with
+org-a/big-open .10 lower on TinyClustering, org-c/partial missing TinyClustering and
+TinyPairClassification, and TinySTS the mean of its en (the value) and de (value - .05) subsets:
+
+    model                 base  Ret   Ret2  STS    Cls   Clu   PC
+    org-a/big-open        .80   .80   .82   .815   .86   .78   .90
+    org-b/proprietary-api .75   .75   .77   .765   .81   .83   .85
+    org-b/cross           .70   .70   .72   .715   .76   .78   .80
+    org-c/partial         .65   .65   .67   .665   .71   -     -
+    org-a/small-open      .60   .60   .62   .615   .66   .68   .70
+    org-c/sparse-one      .55   .55   .57   .565   .61   .63   .65
+    org-x/unregistered    .90   .90   .90   .875   .90   .90   .90   (outside the registry)
+
+Borda (as mteb): per task, n - rank points (n = models in the table, ties averaged, a missing
+task 0), final rank the "min" rank of the points; ties listed by name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from mteb_lb import cli
+
+PROJECT = Path(__file__).resolve().parent.parent
+TINY = "Tiny(v1)"
+BIG, PROP, CROSS, PARTIAL, SMALL, SPARSE = (
+    "org-a/big-open", "org-b/proprietary-api", "org-b/cross", "org-c/partial",
+    "org-a/small-open", "org-c/sparse-one")
+UNREG = "org-x/unregistered"
+# per-task scores x100 (the table above)
+SCORES = {
+    BIG: [80.0, 82.0, 81.5, 86.0, 78.0, 90.0],
+    PROP: [75.0, 77.0, 76.5, 81.0, 83.0, 85.0],
+    CROSS: [70.0, 72.0, 71.5, 76.0, 78.0, 80.0],
+    PARTIAL: [65.0, 67.0, 66.5, 71.0, None, None],
+    SMALL: [60.0, 62.0, 61.5, 66.0, 68.0, 70.0],
+    SPARSE: [55.0, 57.0, 56.5, 61.0, 63.0, 65.0],
+}
+TASK_COLUMNS = ["TinyRetrieval", "TinyRetrieval2", "TinySTS", "TinyClassification",
+                "TinyClustering", "TinyPairClassification"]
+
+
+def table(capsys, *args) -> tuple[int, str, str]:
+    code = cli.main(["table", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def csv_rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def ranked(text: str) -> list[tuple[str, int]]:
+    return [(r["Model"], int(r["Rank (Borda)"])) for r in csv_rows(text)]
+
+
+# --------------------------------------------------------------------------------------------
+# table: views and formats
+# --------------------------------------------------------------------------------------------
+
+def test_summary_csv_default_state(env, capsys):
+    code, out, err = table(capsys, "--benchmark", TINY)
+    assert (code, err) == (0, "")
+    rows = csv_rows(out)
+    assert list(rows[0]) == [
+        "Rank (Borda)", "Model", "Zero-shot", "Active Parameters (B)", "Total Parameters (B)",
+        "Embedding Dimensions", "Max Tokens", "Mean (Task)", "Mean (TaskType)", "Classification",
+        "Clustering", "PairClassification", "Retrieval", "STS", "Release Date"]
+    # Borda, n = 6. Ret, Ret2, STS, Cls: big 5, prop 4, cross 3, partial 2, small 1, sparse 0
+    # (x4: 20, 16, 12, 8, 4, 0). Clu: prop .83 r1 = 5, big/cross .78 r2.5 = 3.5, small 2,
+    # sparse 1, partial 0. PC: big 5, prop 4, cross 3, small 2, sparse 1, partial 0.
+    # Totals: big 28.5, prop 25, cross 18.5, partial 8, small 8, sparse 2 -> 1, 2, 3, 4, 4, 6.
+    assert ranked(out) == [(BIG, 1), (PROP, 2), (CROSS, 3), (SMALL, 4), (PARTIAL, 4),
+                           (SPARSE, 6)]
+    by_model = {r["Model"]: r for r in rows}
+    big = by_model[BIG]
+    # Mean (Task) = (80 + 82 + 81.5 + 86 + 78 + 90) / 6; Retrieval (80 + 82) / 2; Mean
+    # (TaskType) = mean of Cls 86, Clu 78, PC 90, Ret 81, STS 81.5 = 83.3
+    assert float(big["Mean (Task)"]) == pytest.approx(497.5 / 6, abs=1e-9)
+    assert float(big["Mean (TaskType)"]) == pytest.approx(83.3, abs=1e-9)
+    assert [float(big[c]) for c in ("Classification", "Clustering", "PairClassification",
+                                    "Retrieval", "STS")] == pytest.approx([86, 78, 90, 81, 81.5])
+    assert (big["Zero-shot"], big["Total Parameters (B)"], big["Embedding Dimensions"],
+            big["Max Tokens"], big["Release Date"]) == ("100", "7.0", "4096", "32768",
+                                                       "2025-06-01")
+    # partial misses two tasks: no means, no Clustering / PairClassification
+    partial = by_model[PARTIAL]
+    assert (partial["Mean (Task)"], partial["Mean (TaskType)"], partial["Clustering"],
+            partial["PairClassification"]) == ("", "", "", "")
+    # training data: unknown for the API model (-1); small-open trained on 1 of 6 tasks: 83 %
+    assert (by_model[PROP]["Zero-shot"], by_model[SMALL]["Zero-shot"]) == ("-1", "83")
+    assert by_model[PROP]["Total Parameters (B)"] == ""     # unknown size: empty cell
+
+
+def test_per_task_json(env, capsys):
+    code, out, _ = table(capsys, "--benchmark", TINY, "--view", "per-task", "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    # ordered as the summary (its Borda ranks)
+    assert [r["Model"] for r in rows] == [BIG, PROP, CROSS, SMALL, PARTIAL, SPARSE]
+    for r in rows:
+        assert list(r) == ["Rank (Borda)", "Model", *TASK_COLUMNS]   # the dashboard's view
+        expected = SCORES[r["Model"]]
+        assert [r[c] is None for c in TASK_COLUMNS] == [v is None for v in expected]
+        assert [r[c] for c in TASK_COLUMNS if r[c] is not None] == pytest.approx(
+            [v for v in expected if v is not None], abs=1e-9)
+
+
+def test_per_language_parquet_to_a_file(env, capsys, tmp_path):
+    out_file = tmp_path / "langs.parquet"
+    code, out, _ = table(capsys, "--benchmark", TINY, "--view", "per-language",
+                         "--format", "parquet", "--output", str(out_file))
+    assert (code, out) == (0, "")
+    rows = pq.read_table(out_file).to_pylist()
+    # deu-Latn: TinySTS de only (value - .05); eng-Latn: the mean of every task's eng subset
+    # (TinySTS en = value). Ordered by the Borda rank over the two languages: big, prop, cross,
+    # partial (eng .68 = (.65 + .67 + .69 + .71) / 4 > small .65), small, sparse.
+    expected = [(BIG, 79.0, 500 / 6), (PROP, 74.0, 80.0), (CROSS, 69.0, 75.0),
+                (PARTIAL, 64.0, 68.0), (SMALL, 59.0, 65.0), (SPARSE, 54.0, 60.0)]
+    assert [r["Model"] for r in rows] == [m for m, _, _ in expected]
+    for r, (_m, deu, eng) in zip(rows, expected):
+        assert list(r) == ["Model", "deu-Latn", "eng-Latn"]
+        assert (r["deu-Latn"], r["eng-Latn"]) == (pytest.approx(deu), pytest.approx(eng))
+
+
+def test_parquet_to_stdout_and_csv_to_a_file(env, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "mteb_lb.cli", "table", "--benchmark", TINY,
+                           "--view", "tasks", "--format", "parquet"],
+                          cwd=PROJECT, capture_output=True, timeout=120, check=True)
+    assert done.stdout[:4] == b"PAR1"
+    tasks = pq.read_table(io.BytesIO(done.stdout)).to_pylist()
+    assert [(t["Task Name"], t["Task Type"], t["Languages"], t["Domains"], t["Metric"])
+            for t in tasks] == [
+        ("TinyRetrieval", "Retrieval", "eng", "Web", "ndcg_at_10"),
+        ("TinyRetrieval2", "Retrieval", "eng", "Medical", "ndcg_at_10"),
+        ("TinySTS", "STS", "deu, eng", "", "cosine_spearman"),
+        ("TinyClassification", "Classification", "eng", "Reviews", "accuracy"),
+        ("TinyClustering", "Clustering", "eng", "", "v_measure"),
+        ("TinyPairClassification", "PairClassification", "eng", "", "max_ap")]
+    path = tmp_path / "summary.csv"
+    assert cli.main(["table", "--benchmark", TINY, "--output", str(path)]) == 0
+    assert ranked(path.read_text()) == [(BIG, 1), (PROP, 2), (CROSS, 3), (SMALL, 4),
+                                        (PARTIAL, 4), (SPARSE, 6)]
+
+
+# --------------------------------------------------------------------------------------------
+# table: every filter flag
+# --------------------------------------------------------------------------------------------
+
+FILTER_CASES = {
+    # sizes (B): big 7, cross .3, partial .5, small .1, sparse .05, prop unknown.
+    # cross and partial; Borda n = 2: cross wins Ret..Cls (4) and alone on Clu, PC (2): 6 vs 0
+    "size": (["--min-params-b", "0.2", "--max-params-b", "1.0"], [(CROSS, 1), (PARTIAL, 2)]),
+    # + prop (unknown size); n = 3: prop 2 x 6 = 12, cross 1 x 6 = 6, partial 0
+    "size+unknown": (["--min-params-b", "0.2", "--max-params-b", "1.0", "--keep-unknown-size"],
+                     [(PROP, 1), (CROSS, 2), (PARTIAL, 3)]),
+    # all but prop; n = 5. Ret..Cls: big 4, cross 3, partial 2, small 1, sparse 0 (x4);
+    # Clu: big/cross 3.5, small 2, sparse 1; PC: big 4, cross 3, small 2, sparse 1.
+    # big 23.5, cross 18.5, partial 8, small 8, sparse 2
+    "open": (["--open-weights", "yes"],
+             [(BIG, 1), (CROSS, 2), (SMALL, 3), (PARTIAL, 3), (SPARSE, 5)]),
+    "proprietary": (["--open-weights", "no"], [(PROP, 1)]),
+    # big and prop; n = 2: prop wins only Clu: big 5, prop 1
+    "instructions": (["--instructions", "yes"], [(BIG, 1), (PROP, 2)]),
+    # use_instructions false: cross, partial, small, sparse; n = 4. Ret..Cls: cross 3,
+    # partial 2, small 1, sparse 0 (x4); Clu and PC: cross 3, small 2, sparse 1.
+    # cross 18, partial 8, small 8, sparse 2
+    "no-instructions": (["--instructions", "no"],
+                        [(CROSS, 1), (SMALL, 2), (PARTIAL, 2), (SPARSE, 4)]),
+    # the Sentence Transformers framework: not prop (API), not cross (PyTorch); n = 4.
+    # Ret..Cls: big 3, partial 2, small 1, sparse 0 (x4); Clu, PC: big 3, small 2, sparse 1.
+    # big 18, partial 8, small 8, sparse 2
+    "st": (["--sentence-transformers"], [(BIG, 1), (SMALL, 2), (PARTIAL, 2), (SPARSE, 4)]),
+    "model-types": (["--model-types", "sparse"], [(SPARSE, 1)]),
+    # unknown training data (prop) removed: as "open"
+    "zs-unknown": (["--zero-shot", "remove_unknown"],
+                   [(BIG, 1), (CROSS, 2), (SMALL, 3), (PARTIAL, 3), (SPARSE, 5)]),
+    # also small-open (trained on TinyRetrieval); n = 4. Ret..Cls: big 3, cross 2, partial 1,
+    # sparse 0 (x4); Clu: big/cross 2.5, sparse 1; PC: big 3, cross 2, sparse 1.
+    # big 17.5, cross 12.5, partial 4, sparse 2
+    "zs-only": (["--zero-shot", "only_zero_shot"],
+                [(BIG, 1), (CROSS, 2), (PARTIAL, 3), (SPARSE, 4)]),
+    # + the unregistered model (.90 everywhere, STS .875); n = 7. Ret..Cls: unreg 6, big 5,
+    # prop 4, cross 3, partial 2, small 1, sparse 0 (x4); Clu: unreg 6, prop 5, big/cross 3.5,
+    # small 2, sparse 1; PC: unreg/big .90 tie 5.5, prop 4, cross 3, small 2, sparse 1.
+    # unreg 35.5, big 29, prop 25, cross 18.5, partial 8, small 8, sparse 2
+    "all-models": (["--all-models"], [(UNREG, 1), (BIG, 2), (PROP, 3), (CROSS, 4), (SMALL, 5),
+                                      (PARTIAL, 5), (SPARSE, 7)]),
+    # Ret and Ret2 only, every model has both: the base-score order, 1..6
+    "task-types": (["--task-types", "Retrieval"],
+                   [(BIG, 1), (PROP, 2), (CROSS, 3), (PARTIAL, 4), (SMALL, 5), (SPARSE, 6)]),
+    # Ret2 (Medical) and the tasks without domains (STS, Clu, PC; Ret is Web). Ret2, STS: big 5,
+    # prop 4, cross 3, partial 2, small 1, sparse 0 (x2); Clu: prop 5, big/cross 3.5, small 2,
+    # sparse 1; PC: big 5, prop 4, cross 3, small 2, sparse 1.
+    # big 18.5, prop 17, cross 12.5, small 6, partial 4, sparse 2
+    "domains": (["--domains", "Medical"],
+                [(BIG, 1), (PROP, 2), (CROSS, 3), (SMALL, 4), (PARTIAL, 5), (SPARSE, 6)]),
+    # every task is text: the default table
+    "modalities": (["--modalities", "text"],
+                   [(BIG, 1), (PROP, 2), (CROSS, 3), (SMALL, 4), (PARTIAL, 4), (SPARSE, 6)]),
+    # TinySTS only (its de subset): the base-score order
+    "languages": (["--languages", "deu"],
+                  [(BIG, 1), (PROP, 2), (CROSS, 3), (PARTIAL, 4), (SMALL, 5), (SPARSE, 6)]),
+    # STS: big 5, prop 4, cross 3, partial 2, small 1, sparse 0; Clu: prop 5, big/cross 3.5,
+    # small 2, sparse 1, partial 0. prop 9, big 8.5, cross 6.5, small 3, partial 2, sparse 1
+    "tasks": (["--tasks", "TinyClustering,TinySTS"],
+              [(PROP, 1), (BIG, 2), (CROSS, 3), (SMALL, 4), (PARTIAL, 5), (SPARSE, 6)]),
+}
+
+
+@pytest.mark.parametrize("case", FILTER_CASES)
+def test_each_filter_flag(env, capsys, case):
+    args, expected = FILTER_CASES[case]
+    code, out, err = table(capsys, "--benchmark", TINY, *args)
+    assert (code, err) == (0, "")
+    assert ranked(out) == expected
+
+
+def test_filter_flags_change_the_columns(env, capsys):
+    _, out, _ = table(capsys, "--benchmark", TINY, "--task-types", "Retrieval")
+    big = csv_rows(out)[0]
+    assert "Clustering" not in big and float(big["Retrieval"]) == pytest.approx(81.0)
+    assert float(big["Mean (Task)"]) == pytest.approx(81.0)
+    _, out, _ = table(capsys, "--benchmark", TINY, "--languages", "deu", "--view", "per-task")
+    rows = csv_rows(out)
+    assert list(rows[0]) == ["Rank (Borda)", "Model", "TinySTS"]
+    assert float(rows[0]["TinySTS"]) == pytest.approx(79.0)  # the de subset: .84 - .05
+
+
+# --------------------------------------------------------------------------------------------
+# table: errors
+# --------------------------------------------------------------------------------------------
+
+def test_unknown_benchmark_lists_the_valid_ones(env, capsys):
+    code, out, err = table(capsys, "--benchmark", "Nope(v9)")
+    assert (code, out) == (1, "")
+    assert err == "error: unknown benchmark 'Nope(v9)'; valid benchmarks: Other(v1), Tiny(v1)\n"
+
+
+def test_without_a_benchmark_the_dashboards_default_is_used(env, capsys):
+    """The fixture's menu names Tiny(v1) as its default, as the dashboard opens it."""
+    code, out, err = table(capsys)
+    assert (code, err) == (0, "")
+    assert out == table(capsys, "--benchmark", TINY)[1]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--open-weights", "maybe"], "error: 'open_weights=maybe' is not valid; valid values: yes, no."),
+    (["--min-params-b", "big"], "error: 'min_params_b=big' is not a number of billions of "
+                                "parameters (e.g. 0.5)."),
+    (["--view", "pivot"], "error: 'view=pivot' is not valid; valid values: summary, per-task, "
+                          "per-language, tasks."),
+    (["--zero-shot", "sometimes"], "error: 'zero_shot=sometimes' is not valid; valid values: "
+                                   "allow_all, remove_unknown, only_zero_shot."),
+])
+def test_bad_values_get_the_apis_message(env, capsys, args, message):
+    """The same decoder and the same words as /api/table's 400 (tests/test_one_state.py)."""
+    code, out, err = table(capsys, "--benchmark", TINY, *args)
+    assert (code, out, err) == (1, "", message + "\n")
+
+
+def test_an_unknown_format_is_a_usage_error(env, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["table", "--benchmark", TINY, "--format", "xlsx"])
+    assert info.value.code == 2
+    assert "argument --format: invalid choice: 'xlsx'" in capsys.readouterr().err
+
+
+def test_unknown_task_is_an_error(env, capsys):
+    code, out, err = table(capsys, "--benchmark", TINY, "--tasks", "NoSuchTask")
+    assert (code, out) == (1, "")
+    assert err.startswith("error: ") and "NoSuchTask" in err
+
+
+def test_no_build_is_exit_2(no_build, capsys):
+    code, out, err = table(capsys, "--benchmark", TINY)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ") and "mteb-lb etl" in err
+
+
+# --------------------------------------------------------------------------------------------
+# settings and builds
+# --------------------------------------------------------------------------------------------
+
+def _readme_settings() -> list[str]:
+    """The variables of the README's settings table, in order."""
+    text = (PROJECT / "README.md").read_text()
+    section = text.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `(MTEB_LB_[A-Z_]+)` \|", section, flags=re.M)
+
+
+def test_settings_prints_every_setting_with_its_value(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("MTEB_LB_SQL_MAX_ROWS", "123")
+    monkeypatch.setenv("MTEB_LB_PORT", "9123")
+    assert cli.main(["settings"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    variables = [line.split()[1] for line in lines]
+    assert variables == _readme_settings()
+    value = {line.split()[1]: line.split()[2] for line in lines}
+    assert (value["MTEB_LB_SQL_MAX_ROWS"], value["MTEB_LB_PORT"]) == ("123", "9123")
+    assert value["MTEB_LB_WAREHOUSE"] == str(tmp_path / "warehouse")  # conftest's isolation
+    assert value["MTEB_LB_SQL_TIME_LIMIT_MS"] == "5000"                # the README's default
+
+
+def test_builds_lists_every_build_and_marks_the_current_one(capsys, tmp_path, monkeypatch):
+    import fixtures as fx
+    import refresh_fixtures as rf
+
+    monkeypatch.setenv("MTEB_LB_MAX_FILE_BYTES", str(fx.MAX_FILE_BYTES))
+    repo, wh, cat, first = rf.variant_build(tmp_path)
+    fx.write_result(repo, "org/current-model", fx.SHA_A, "DBPedia",
+                    fx.simple_result("DBPedia", 0.42))
+    second = rf.run_build(repo, wh, cat)
+    assert second.published
+    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(wh))
+    assert cli.main(["builds"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line[:2] + line[2:].split("  ")[0] for line in lines] == [
+        f"  {first.build.name}", f"* {second.build.name}"]
+    # the second build adds one scores row (a DBPedia entry) to the first's
+    rows = [json.loads(line.split("rows=", 1)[1]) for line in lines]
+    assert rows[1]["scores"] == rows[0]["scores"] + 1
+    assert all("source_commit=" in line for line in lines)
+
+
+def test_builds_without_a_build(no_build, capsys):
+    assert cli.main(["builds"]) == 0
+    assert capsys.readouterr().out == "no published build\n"
