@@ -173,7 +173,7 @@ def sql_env(sql_warehouse, monkeypatch) -> Path:
     from mteb_lb import safe_sql, warehouse
 
     monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(sql_warehouse / "warehouse"))
-    monkeypatch.setattr(safe_sql, "QUERIES_DIR", sql_warehouse / "queries")
+    monkeypatch.setattr(safe_sql.browser, "QUERIES_DIR", sql_warehouse / "queries")
     return warehouse.current_build(sql_warehouse / "warehouse")
 
 

@@ -11,6 +11,7 @@ import time
 import pyarrow.parquet as pq
 import pytest
 
+import queries
 from mteb_lb import db, output, safe_sql
 
 from sqlfixture import E5_SMALL
@@ -308,7 +309,7 @@ def test_empty_and_oversized(sql_env, sql, message):
 def test_hardened_connection_is_the_second_layer(sql_env, monkeypatch):
     """With the gate switched off, DuckDB's own hardening still refuses; kind = permission."""
     with monkeypatch.context() as m:
-        m.setattr(safe_sql, "check", lambda sql, build_dir=None: sql)
+        m.setattr(safe_sql.gate, "check", lambda sql, build_dir=None: sql)
         for sql in ("select * from read_csv('/etc/passwd')",
                     "select * from read_text('/etc/hostname')",
                     "copy scores to '/tmp/mteb-lb-should-not-exist.csv'",
@@ -335,7 +336,7 @@ def test_temporary_objects_do_not_survive_a_request(sql_env, monkeypatch):
         assert "does not exist" in info.value.message
     cur.close()
     with monkeypatch.context() as m:
-        m.setattr(safe_sql, "check", lambda sql, build_dir=None: sql)
+        m.setattr(safe_sql.gate, "check", lambda sql, build_dir=None: sql)
         safe_sql.run("create temp table t2 as select 1 as a")  # on this request's cursor
     with pytest.raises(safe_sql.SqlError, match="t2 does not exist"):
         safe_sql.run("select * from t2")
@@ -551,9 +552,9 @@ def test_parse_header():
     text = ("-- First line\n-- second line.\n--\n-- Second paragraph.\n"
             "-- @column a: Column a.\n-- @column b_c: Column b.\n"
             "select 1 -- not header\n-- nor this\n")
-    assert safe_sql.parse_header(text) == (
+    assert queries.parse_header(text) == (
         "First line second line.\n\nSecond paragraph.", {"a": "Column a.", "b_c": "Column b."})
-    assert safe_sql.parse_header("select 1") == ("", {})
+    assert queries.parse_header("select 1") == ("", {})
 
 
 # ------------------------------------------------------------------------------------------

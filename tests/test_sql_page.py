@@ -15,6 +15,8 @@ import time
 
 import pyarrow.parquet as pq
 import pytest
+
+from mteb_lb.safe_sql import tokens
 from dash_helpers import SHOTS, browser_app, find, until
 from dash_helpers import text_of as raw_text
 
@@ -388,11 +390,12 @@ def test_every_example_runs_and_pages(page):
 
 def test_statement_helpers(dash_app):
     page = sys.modules["app.pages.sql"]
-    assert page.strip_terminator("select 1;") == "select 1"
-    assert page.strip_terminator("select 1 ; -- note\n;\n") == "select 1 "
-    assert page.strip_terminator("select ';' as s -- x;") == "select ';' as s -- x;"
-    assert page.has_top_level_order("select * from t order by 1")
-    assert not page.has_top_level_order(
+    assert tokens.strip_terminator("select 1;") == "select 1"
+    # closing semicolons and the comments after the last token go; a ';' in a string stays
+    assert tokens.strip_terminator("select 1 ; -- note\n;\n") == "select 1"
+    assert tokens.strip_terminator("select ';' as s -- x;") == "select ';' as s"
+    assert tokens.has_top_level_order("select * from t order by 1")
+    assert not tokens.has_top_level_order(
         "with a as (select * from t order by 1) select row_number() over (order by x) from a")
     assert page.order_by([], 3, ["INTEGER"] * 3) == ""
     assert page.order_by([{"colId": "c1", "sort": "desc"}], 3,

@@ -38,12 +38,12 @@ from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
-import duckdb
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
 import queries
 from app import grid as gridmod
 from mteb_lb import output, safe_sql, settings, warehouse
+from mteb_lb.safe_sql import tokens
 
 log = logging.getLogger(__name__)
 
@@ -119,54 +119,12 @@ def _limits() -> tuple[int, int]:
     return int(settings.get("sql_max_rows")), int(settings.get("sql_time_limit_ms"))
 
 
-def _tokens(sql: str) -> list[tuple[int, str, str]]:
-    """(character offset, token kind, text) of DuckDB's tokenizer, comments left out."""
-    try:
-        raw = duckdb.tokenize(sql)
-    except Exception:  # noqa: BLE001 - tokenizing is best effort
-        return []
-    encoded = sql.encode("utf-8")
-    starts = [(len(encoded[:b].decode("utf-8", errors="ignore")), k.name) for b, k in raw]
-    out = []
-    for i, (start, kind) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else len(sql)
-        if kind != "comment":
-            out.append((start, kind, sql[start:end].strip()))
-    return out
-
-
-def strip_terminator(sql: str) -> str:
-    """The statement without its trailing semicolon(s) (comments after them are dropped)."""
-    text = sql
-    while True:
-        tokens = _tokens(text)
-        if not tokens or not tokens[-1][2].startswith(";"):
-            return text
-        text = text[:tokens[-1][0]]
-
-
-def has_top_level_order(sql: str) -> bool:
-    """Whether the statement ends in its own ORDER BY (outside any parentheses)."""
-    depth = 0
-    for _, kind, text in _tokens(sql):
-        if kind == "operator":
-            depth += text.count("(") - text.count(")")
-        elif kind == "keyword" and depth == 0 and text.lower().startswith("order"):
-            return True
-    return False
-
-
-def wrap(sql: str, select: str = "*", suffix: str = "") -> str:
-    """``sql`` as a subquery. The newline before ``)`` ends a trailing ``--`` comment."""
-    return f"SELECT {select} FROM (\n{strip_terminator(sql)}\n) AS q{suffix}"
-
-
 def _pageable(sql: str) -> bool:
     """Whether ``sql`` can be wrapped as a subquery (EXPLAIN cannot); other refusals of the
     wrapped text (file paths checked without the build) do not matter here: the wrapped
     query is checked again, with the build, when it runs."""
     try:
-        safe_sql.check(wrap(sql, suffix=" LIMIT 0"))
+        safe_sql.check(tokens.wrap(sql, suffix=" LIMIT 0"))
     except safe_sql.SqlError as exc:
         return exc.kind != "syntax"
     return True
@@ -226,7 +184,7 @@ def execute(sql: str) -> dict:
     started = time.perf_counter()
     # Without the trailing ";" (safe_sql.run refuses "SELECT 1; -- note"); offsets of
     # errors are unchanged since only the end is cut.
-    sql = strip_terminator(sql)
+    sql = tokens.strip_terminator(sql)
     first = safe_sql.run(sql, max_rows=min(BLOCK_SIZE, cap))
     pageable = _pageable(sql)
     if not first.truncated:
@@ -234,7 +192,7 @@ def execute(sql: str) -> dict:
     elif cap <= BLOCK_SIZE:
         count, truncated = cap, True
     elif pageable:
-        capped = wrap(sql, "1", f" LIMIT {cap + 1}")
+        capped = tokens.wrap(sql, "1", f" LIMIT {cap + 1}")
         counted = safe_sql.run(f"SELECT count(*) AS n FROM ({capped}) AS c", max_rows=1)
         n = int(counted.rows[0][0])
         count, truncated = min(n, cap), n > cap
@@ -251,7 +209,7 @@ def execute(sql: str) -> dict:
         "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
         "build": first.build,
         "pageable": pageable,
-        "ordered": has_top_level_order(sql),
+        "ordered": tokens.has_top_level_order(sql),
         "run_id": uuid.uuid4().hex,
         "sample": first.rows,
     }
@@ -295,7 +253,7 @@ def fetch_block(store: dict, start: int, end: int, sort_model=None) -> list[dict
     types = [c["type"] for c in store.get("columns") or []]
     order = order_by(sort_model, len(types), types)
     if store.get("pageable", True):
-        paged = wrap(sql, suffix=f"{order} LIMIT {end - start} OFFSET {start}")
+        paged = tokens.wrap(sql, suffix=f"{order} LIMIT {end - start} OFFSET {start}")
         return _records(safe_sql.run(paged, max_rows=end - start).rows)
     # A statement that cannot be a subquery (EXPLAIN): run it capped, keep the slice.
     return _records(safe_sql.run(sql, max_rows=end).rows[start:end])
