@@ -437,6 +437,94 @@ class Leaderboard:
         return {"summary": self.summary, "per-task": self.per_task,
                 "per-language": self.per_language, "tasks": self.task_info}[view](benchmark, filters)
 
+    # -- statistics (mteb_lb/stats.py) --------------------------------------------------------
+    def borda_inputs(self, benchmark: str, filters: Filters = Filters()):
+        """The Borda points per (model, partition) of the summary (lb_borda_points)."""
+        return self._cached(("borda_inputs", benchmark, filters.key()),
+                            lambda: self._borda_inputs(benchmark, filters))
+
+    def _borda_inputs(self, benchmark: str, filters: Filters):
+        from mteb_lb import stats
+
+        bench = self.benchmark(benchmark)
+        params = self._params(benchmark, filters)
+        if params is None:
+            return stats.BordaInputs.empty()
+        t = self._query("SELECT model_name, partition_key, task_name, points, in_table FROM "
+                        "lb_borda_points($bench, $models, $tasks, $langs, $public_only, "
+                        "$registry_only, $by_subset)",
+                        {**params, "public_only": bench.public_only,
+                         "by_subset": "mean_subset" in bench.aggregations})
+        return stats.BordaInputs.from_columns(*(t.column(c).to_numpy(zero_copy_only=False)
+                                                for c in t.column_names))
+
+    def _resampling(self, resamples: int | None, seed: int | None) -> tuple[int, int]:
+        from mteb_lb import settings, stats
+
+        resamples = settings.get("rank_resamples") if resamples is None else resamples
+        seed = stats.DEFAULT_SEED if seed is None else seed
+        try:
+            stats.check_resampling(resamples, seed)
+        except ValueError as exc:
+            raise RankingError(str(exc)) from None
+        return resamples, seed
+
+    def rank_intervals(self, benchmark: str, filters: Filters = Filters(),
+                       resamples: int | None = None, seed: int | None = None) -> pa.Table:
+        """Model, Rank (Borda), rank_low, rank_high, rank_median, p_rank1, tied_with_leader
+        (README "Rank intervals and robustness"); B = 0 leaves the last five NULL."""
+        from mteb_lb import stats
+
+        resamples, seed = self._resampling(resamples, seed)
+        return self._cached(("rank_intervals", benchmark, filters.key(), resamples, seed),
+                            lambda: stats.intervals_table(self.borda_inputs(benchmark, filters),
+                                                          resamples, seed))
+
+    def _table_scores(self, benchmark: str, filters: Filters) -> list[dict]:
+        """Per summary row: borda_rank, mean_task, mean_task_type, task_scores (lb_model_scores)."""
+        def compute():
+            bench = self.benchmark(benchmark)
+            params = self._params(benchmark, filters)
+            if params is None:
+                return []
+            rows = self._query(
+                "SELECT model_name, borda_rank, mean_task, mean_task_type, task_score_map FROM "
+                "lb_model_scores($bench, $models, $tasks, $langs, $public_only, $registry_only, "
+                "$by_subset)", {**params, "public_only": bench.public_only,
+                                "by_subset": "mean_subset" in bench.aggregations}).to_pylist()
+            for r in rows:
+                r["task_scores"] = dict(r.pop("task_score_map") or [])
+            return rows
+        return self._cached(("table_scores", benchmark, filters.key()), compute)
+
+    def pairwise(self, benchmark: str, filters: Filters = Filters(), models=(),
+                 resamples: int | None = None, seed: int | None = None) -> pa.Table:
+        """2-4 models of the table: P(A above B) over the rank intervals' resamples, per-task
+        wins/ties/losses and the sign test (mteb_lb.stats.pairwise_table)."""
+        from mteb_lb import stats
+
+        resamples, seed = self._resampling(resamples, seed)
+        models = list(models)
+        if not 2 <= len(models) <= 4 or len(set(models)) != len(models):
+            raise RankingError(f"compare takes 2 to 4 different models, not {models}")
+        scores = {r["model_name"]: r["task_scores"] for r in self._table_scores(benchmark, filters)}
+        missing = [m for m in models if m not in scores]
+        if missing:
+            raise RankingError(f"not on the {benchmark} table with these filters: "
+                               + ", ".join(missing))
+        return self._cached(("pairwise", benchmark, filters.key(), tuple(models), resamples, seed),
+                            lambda: stats.pairwise_table(self.borda_inputs(benchmark, filters),
+                                                         scores, models, resamples, seed))
+
+    def robustness(self, benchmark: str, filters: Filters = Filters()):
+        """Ranks under Borda / Mean (Task) / Mean (TaskType), leave-one-task-out range, Kendall
+        tau-b, Friedman + Nemenyi + critical difference (mteb_lb.stats.Robustness)."""
+        from mteb_lb import stats
+
+        return self._cached(("robustness", benchmark, filters.key()),
+                            lambda: stats.robustness(self.borda_inputs(benchmark, filters),
+                                                     self._table_scores(benchmark, filters)))
+
 
 _LIST_FIELDS = {"model_types", "task_types", "domains", "modalities", "languages", "tasks", "models"}
 _TRISTATE_FIELDS = {"open_weights", "instructions"}
