@@ -45,24 +45,34 @@ class BordaInputs:
     in_table: np.ndarray               # bool per model: a row of the summary
 
     @classmethod
-    def from_columns(cls, model_name, partition_key, task_name, points, in_table) -> "BordaInputs":
-        """From the long rows of lb_borda_points (any order; one row per model x partition)."""
-        model_name = np.asarray(model_name, dtype=object)
-        partition_key = np.asarray(partition_key, dtype=object)
-        models, m_idx = np.unique(model_name, return_inverse=True)
-        parts, p_idx = np.unique(partition_key, return_inverse=True)
-        matrix = np.zeros((len(models), len(parts)))
-        matrix[m_idx, p_idx] = np.asarray(points, dtype=float)
-        table = np.zeros(len(models), dtype=bool)
-        table[m_idx] = np.asarray(in_table, dtype=bool)
-        tasks = np.empty(len(parts), dtype=object)
-        tasks[p_idx] = np.asarray(task_name, dtype=object)
-        return cls(tuple(models.tolist()), tuple(parts.tolist()), tuple(tasks.tolist()),
-                   matrix, table)
+    def from_sorted(cls, model_name, partition_key, task_name, points, in_table) -> "BordaInputs":
+        """From the rows of lb_borda_points ordered by model_name, partition_key (its grid is
+        complete: every model x every partition), so the points reshape into the matrix."""
+        n = len(model_name)
+        if n == 0:
+            return cls.empty()
+        parts = [p for p in partition_key[: _count_first(model_name)]]
+        t = len(parts)
+        m = n // t
+        models = [model_name[i * t] for i in range(m)]
+        if m * t != n or models != sorted(models) or parts != sorted(parts) \
+                or len(set(models)) != m:
+            raise ValueError("lb_borda_points rows are not a sorted model x partition grid")
+        return cls(tuple(models), tuple(parts), tuple(task_name[:t]),
+                   np.asarray(points, dtype=float).reshape(m, t),
+                   np.asarray(in_table, dtype=bool)[::t].copy())
 
     @classmethod
     def empty(cls) -> "BordaInputs":
         return cls((), (), (), np.zeros((0, 0)), np.zeros(0, dtype=bool))
+
+
+def _count_first(values) -> int:
+    """How many leading entries equal the first one."""
+    first, i = values[0], 1
+    while i < len(values) and values[i] == first:
+        i += 1
+    return i
 
 
 def draw_indices(n_partitions: int, resamples: int, seed: int) -> np.ndarray:
@@ -126,9 +136,11 @@ def rank_intervals(inputs: BordaInputs, resamples: int, seed: int = DEFAULT_SEED
             return Intervals(borda, None, None, None, None)
         indices = draw_indices(len(inputs.partitions), resamples, seed)
     ranks = np.sort(resampled_ranks(points, indices), axis=0)
-    low, high = order_statistic_indices(ranks.shape[0])
-    return Intervals(borda, ranks[low], ranks[high], np.median(ranks, axis=0),
-                     (ranks == 1).mean(axis=0))
+    b = ranks.shape[0]
+    low, high = order_statistic_indices(b)
+    median = (ranks[(b - 1) // 2] + ranks[b // 2]) / 2.0    # numpy's median of sorted values
+    return Intervals(borda, ranks[low], ranks[high], median,
+                     np.count_nonzero(ranks == 1, axis=0) / b)
 
 
 def p_above(inputs: BordaInputs, pairs: list[tuple[int, int]], resamples: int,
