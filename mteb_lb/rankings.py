@@ -235,10 +235,14 @@ class Leaderboard:
 
     # -- filters ----------------------------------------------------------------------------
     def validate(self, benchmark: str, filters: Filters) -> None:
-        opts = self.options(benchmark)
         if filters.zero_shot not in ZERO_SHOT_SETTINGS:
             raise RankingError(f"unknown zero-shot setting {filters.zero_shot!r}; valid: "
                                + ", ".join(ZERO_SHOT_SETTINGS))
+        if all(getattr(filters, name) is None for name in
+               ("task_types", "domains", "modalities", "languages", "tasks")):
+            self.benchmark(benchmark)  # nothing to check against the options: skip their queries
+            return
+        opts = self.options(benchmark)
         for name, valid in (("task_types", opts.task_types), ("domains", opts.domains),
                             ("modalities", opts.modalities), ("languages", opts.languages),
                             ("tasks", opts.tasks)):

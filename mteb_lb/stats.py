@@ -93,10 +93,13 @@ def competition_ranks(points: np.ndarray) -> np.ndarray:
     """Per row, each column's rank: 1 + the number of columns with strictly more points."""
     points = np.atleast_2d(points)
     n = points.shape[1]
-    order = np.sort(points, axis=1)
+    order = np.argsort(-points, axis=1)                       # best first, per row
+    ordered = np.take_along_axis(points, order, axis=1)
+    new = np.ones(ordered.shape, dtype=bool)                  # a value differing from the left
+    new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    first = np.maximum.accumulate(np.where(new, np.arange(n), 0), axis=1)
     ranks = np.empty(points.shape, dtype=np.int64)
-    for i in range(points.shape[0]):  # searchsorted is per row; B rows of a few hundred models
-        ranks[i] = n - np.searchsorted(order[i], points[i], side="right") + 1
+    np.put_along_axis(ranks, order, first + 1, axis=1)        # tied values share the best
     return ranks
 
 
