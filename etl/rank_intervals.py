@@ -89,7 +89,9 @@ def record(final: Path) -> dict:
         if table is None:
             con.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
             return {}
-        con.execute(f'CREATE OR REPLACE TABLE "{TABLE}" AS SELECT * FROM table')
+        con.register("rank_intervals_new", table)
+        con.execute(f'CREATE OR REPLACE TABLE "{TABLE}" AS SELECT * FROM rank_intervals_new')
+        con.unregister("rank_intervals_new")
         con.execute(f'COMMENT ON TABLE "{TABLE}" IS {_quote(DOCS[""])}')
         for column in table.column_names:
             con.execute(f'COMMENT ON COLUMN "{TABLE}"."{column}" IS {_quote(DOCS[column])}')
