@@ -381,3 +381,132 @@ def test_compare_cli(lb, capsys, monkeypatch):  # noqa: F811
     assert cli.main(["compare", "--benchmark", "Borda(v1)", "--model", "ex/A", "--model",
                      "nope/x"]) == 1
     assert "not on the Borda(v1) table" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# Real data (MTEB_LB_REAL_RESULTS)
+# --------------------------------------------------------------------------------------------
+
+ENG = "MTEB(eng, v2)"
+
+
+@pytest.mark.realdata
+def test_real_summed_points_reproduce_rank_borda_on_every_menu_benchmark(real_leaderboard):
+    from etl.history import menu_benchmarks
+
+    lb = real_leaderboard
+    states = [(name, Filters()) for name in menu_benchmarks(lb.menu())]
+    states += [(ENG, Filters(task_types=("Retrieval", "STS"))), (ENG, Filters(max_params_b=1.0)),
+               ("MTEB(Multilingual, v2)", Filters(languages=("eng", "fra"))),
+               ("MTEB(Multilingual, v2)", Filters(all_models=True))]
+    checked = 0
+    for name, filters in states:
+        summary = lb.summary(name, filters)
+        inp = lb.borda_inputs(name, filters)
+        total = inp.points.sum(axis=1)
+        rank = {m: 1 + int((total > v).sum()) for m, v in zip(inp.models, total)}
+        want = dict(zip(summary.column("Model").to_pylist(),
+                        summary.column("Rank (Borda)").to_pylist()))
+        assert {m: rank[m] for m in want} == want, name
+        assert {m for m, t in zip(inp.models, inp.in_table) if t} == set(want), name
+        checked += len(want)
+    assert checked > 5000
+
+
+@pytest.mark.realdata
+def test_real_eng_v2_intervals(real_leaderboard):
+    lb = real_leaderboard
+    t = lb.rank_intervals(ENG)
+    summary = lb.summary(ENG)
+    assert t.column("Model").to_pylist() == summary.column("Model").to_pylist()
+    rows = t.to_pylist()
+    assert len(rows) == summary.num_rows > 300
+    for r in rows:
+        assert 1 <= r["rank_low"] <= r["rank_high"] <= len(lb.borda_inputs(ENG).models)
+        assert r["rank_low"] <= r["rank_median"] <= r["rank_high"]
+        assert r["tied_with_leader"] == (r["rank_low"] == 1)
+    assert rows[0]["Rank (Borda)"] == 1 and rows[0]["tied_with_leader"]
+    assert sum(r["p_rank1"] for r in rows) >= 1.0   # ties at the top count for each
+    # the same state and seed in another process-like object: byte-identical
+    from mteb_lb.rankings import Leaderboard
+
+    assert Leaderboard(lb.handle).rank_intervals(ENG).equals(t)
+    # every weight 1: the Borda rank
+    inp = lb.borda_inputs(ENG)
+    ident = stats.rank_intervals(inp, 1, indices=np.arange(len(inp.partitions))[None, :])
+    by_model = dict(zip(inp.models, ident.low.tolist()))
+    assert [by_model[r["Model"]] for r in rows] == [r["Rank (Borda)"] for r in rows]
+
+
+@pytest.mark.realdata
+def test_real_eng_v2_dominance(real_leaderboard):
+    # pairs where A's task score >= B's on every task (both complete): B never ranks above A
+    lb = real_leaderboard
+    scores = {r["model_name"]: r["task_scores"] for r in lb._table_scores(ENG, Filters())}
+    complete = [m for m, s in scores.items() if all(v is not None for v in s.values())]
+    tasks = sorted(scores[complete[0]])
+    pairs = [(a, b) for a in complete[:60] for b in complete
+             if a != b and all(scores[a][t] >= scores[b][t] for t in tasks)][:10]
+    assert pairs
+    iv = {r["Model"]: r for r in lb.rank_intervals(ENG).to_pylist()}
+    for a, b in pairs:
+        row = lb.pairwise(ENG, Filters(), [a, b]).to_pylist()[0]
+        assert row["p_b_above_a"] == 0.0 and row["wins_b"] == 0
+        assert iv[a]["rank_low"] <= iv[b]["rank_low"] and iv[a]["rank_high"] <= iv[b]["rank_high"]
+
+
+@pytest.mark.realdata
+def test_real_eng_v2_robustness_equals_scipy(real_leaderboard):
+    lb = real_leaderboard
+    r = lb.robustness(ENG)
+    ranks = r.ranks.to_pylist()
+    complete = [x for x in ranks if x["complete"]]
+    for row in r.kendall.to_pylist():
+        a = [x[row["ranking_a"]] for x in complete]
+        b = [x[row["ranking_b"]] for x in complete]
+        assert row["tau_b"] == pytest.approx(scipy_stats.kendalltau(a, b).statistic, abs=1e-12)
+        assert row["models"] == len(complete)
+    f = r.friedman
+    assert f["models"] == [x["Model"] for x in complete][:20] and f["tasks"] == 41
+    scores = {x["model_name"]: x["task_scores"] for x in lb._table_scores(ENG, Filters())}
+    tasks = sorted(scores[f["models"][0]])
+    matrix = np.array([[scores[m][t] for m in f["models"]] for t in tasks])
+    ref = scipy_stats.friedmanchisquare(*matrix.T)
+    assert f["statistic"] == pytest.approx(ref.statistic, rel=1e-12)
+    assert f["p_value"] == pytest.approx(ref.pvalue, rel=1e-6, abs=1e-300)
+    nem = posthocs.posthoc_nemenyi_friedman(matrix).to_numpy()
+    got = np.array([[row[m] for m in f["models"]] for row in r.nemenyi.to_pylist()])
+    np.testing.assert_allclose(got, nem, rtol=0, atol=1e-12)
+    k, n = len(f["models"]), len(tasks)
+    q = scipy_stats.studentized_range.ppf(0.95, k, np.inf) / math.sqrt(2)
+    assert f["critical_difference"] == pytest.approx(q * math.sqrt(k * (k + 1) / (6 * n)),
+                                                     rel=1e-9)
+    # leave-one-task-out, recounted with plain loops over the per-task points
+    inp = lb.borda_inputs(ENG)
+    pts = inp.points.tolist()
+    for x in ranks[:3] + ranks[150:152]:
+        i = inp.models.index(x["Model"])
+        seen = []
+        for t in range(len(inp.partitions)):
+            mine = sum(pts[i]) - pts[i][t]
+            seen.append(1 + sum(1 for row in pts if sum(row) - row[t] > mine))
+        assert (x["loto_best"], x["loto_worst"]) == (min(seen), max(seen))
+
+
+@pytest.mark.realdata
+def test_real_rank_intervals_table_equals_the_request_path(real_leaderboard):
+    from etl.history import menu_benchmarks
+
+    lb = real_leaderboard
+    cur = lb.handle.cursor()
+    try:
+        rows = cur.execute("SELECT benchmark, model_name, borda_rank, rank_low, rank_high, "
+                           "rank_median, p_rank1, tied_with_leader FROM rank_intervals "
+                           "ORDER BY benchmark, borda_rank, model_name").fetchall()
+    finally:
+        cur.close()
+    names = menu_benchmarks(lb.menu())
+    assert {r[0] for r in rows} <= set(names)
+    for name in names:
+        assert [r[1:] for r in rows if r[0] == name] == [
+            tuple(d.values()) for d in lb.rank_intervals(name).to_pylist()], name
