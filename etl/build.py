@@ -569,7 +569,8 @@ def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
         extra = history.record(final, manifest, warehouse_dir)
         timings["history_s"] = time.monotonic() - t
         t = time.monotonic()
-        extra.update(rank_intervals.record(final))
+        extra.update(rank_intervals.record(
+            final, (extra.get("history") or {}).get("input_hashes"), warehouse_dir))
         timings["rank_intervals_s"] = time.monotonic() - t
         if validate is not None:
             t = time.monotonic()

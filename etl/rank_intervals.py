@@ -1,10 +1,13 @@
 """The warehouse table `rank_intervals`: the rank intervals of every benchmark of the menu in
 its default state (no filter: Filters()), B = the rank_resamples setting, the default seed.
 
-Computed when a build is published (etl/build.py, after the views), in full on every build,
-full or incremental (it is small: one row per model and benchmark), by the very code that
-serves a request (mteb_lb.rankings.Leaderboard.rank_intervals on the new build's database), so
-its numbers are those the dashboard, the API and the CLI give for the default state.
+Computed when a build is published (etl/build.py, after the views and the history), by the
+very code that serves a request (mteb_lb.rankings.Leaderboard.rank_intervals on the new build's
+database), so its numbers are those the dashboard, the API and the CLI give for the default
+state. A full build computes every benchmark. An incremental build starts from a copy of the
+previous database, table included, and recomputes only the benchmarks whose inputs changed: the
+history's per-benchmark fingerprint of everything a leaderboard is computed from
+(etl.history.input_hashes), with B, the seed and VERSION, stored in the manifest.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pyarrow as pa
 from mteb_lb import warehouse
 
 TABLE = "rank_intervals"
+VERSION = "1"   # bump when the statistics change: every benchmark is computed again
 DOCS = {
     "": "Rank intervals of every menu benchmark's default leaderboard (no filter): percentile "
         "bootstrap over tasks (README, 'Rank intervals and robustness'); equal to what "
@@ -50,19 +54,20 @@ class _BuildHandle:
         return self._con.cursor()
 
 
-def compute(con, build_id: str) -> pa.Table:
-    """Every menu benchmark's default rank intervals, as one long table."""
-    import json
-
-    from etl.history import menu_benchmarks
+def _settings() -> tuple[int, int]:
     from mteb_lb import settings, stats
+
+    return settings.get("rank_resamples"), stats.DEFAULT_SEED
+
+
+def compute(con, build_id: str, benchmarks: list[str]) -> pa.Table | None:
+    """The default rank intervals of `benchmarks`, as one long table (None: no rows)."""
     from mteb_lb.rankings import Filters, Leaderboard
 
     lb = Leaderboard(_BuildHandle(build_id, con))
-    resamples, seed = settings.get("rank_resamples"), stats.DEFAULT_SEED
-    menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
+    resamples, seed = _settings()
     parts = []
-    for name in menu_benchmarks(menu):
+    for name in benchmarks:
         if name not in lb.benchmarks():  # a menu entry may lack a definition
             continue
         t = lb.rank_intervals(name, Filters(), resamples, seed)
@@ -78,25 +83,54 @@ def compute(con, build_id: str) -> pa.Table:
     return pa.concat_tables(parts) if parts else None
 
 
-def record(final: Path) -> dict:
-    """Compute and store the table in the build's database; returns manifest fields."""
-    from etl.history import _quote
+def record(final: Path, input_hashes: dict[str, str] | None = None,
+           warehouse_dir: Path | None = None) -> dict:
+    """Compute and store the table in the build's database; returns manifest fields.
+    `input_hashes`: the history's fingerprints of the menu benchmarks (None: compute all)."""
+    import json
+
+    from etl.history import _previous_build, _quote, menu_benchmarks
 
     started = time.monotonic()
+    resamples, seed = _settings()
     con = duckdb.connect(str(final / warehouse.DB_FILE))
     try:
-        table = compute(con, final.name)
-        if table is None:
+        menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
+        names = menu_benchmarks(menu)
+        keys = {n: f"{(input_hashes or {}).get(n)}|{resamples}|{seed}|{VERSION}" for n in names}
+        prev_keys = {}
+        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                             [TABLE]).fetchall()[0][0]
+        prev = _previous_build(final, warehouse_dir)
+        if exists and input_hashes and prev is not None:
+            try:
+                prev_keys = (warehouse.read_manifest(prev).get(TABLE) or {}).get("keys") or {}
+            except (OSError, ValueError):
+                prev_keys = {}
+        todo = [n for n in names if not input_hashes or prev_keys.get(n) != keys[n]]
+        table = compute(con, final.name, todo)
+        if not prev_keys:    # nothing to carry over: the table afresh
             con.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
-            return {}
-        con.register("rank_intervals_new", table)
-        con.execute(f'CREATE OR REPLACE TABLE "{TABLE}" AS SELECT * FROM rank_intervals_new')
-        con.unregister("rank_intervals_new")
-        con.execute(f'COMMENT ON TABLE "{TABLE}" IS {_quote(DOCS[""])}')
-        for column in table.column_names:
-            con.execute(f'COMMENT ON COLUMN "{TABLE}"."{column}" IS {_quote(DOCS[column])}')
+        if table is not None:
+            con.register("rank_intervals_new", table)
+            con.execute(f'CREATE TABLE IF NOT EXISTS "{TABLE}" AS '
+                        "SELECT * FROM rank_intervals_new LIMIT 0")
+            con.execute(f'DELETE FROM "{TABLE}" WHERE list_contains($keep::VARCHAR[], benchmark) '
+                        "OR NOT list_contains($names::VARCHAR[], benchmark)",
+                        {"keep": todo, "names": names})
+            con.execute(f'INSERT INTO "{TABLE}" SELECT * FROM rank_intervals_new')
+            con.unregister("rank_intervals_new")
+            con.execute(f'COMMENT ON TABLE "{TABLE}" IS {_quote(DOCS[""])}')
+            for column in table.column_names:
+                con.execute(f'COMMENT ON COLUMN "{TABLE}"."{column}" IS {_quote(DOCS[column])}')
+        elif prev_keys:
+            con.execute(f'DELETE FROM "{TABLE}" WHERE list_contains($keep::VARCHAR[], benchmark) '
+                        "OR NOT list_contains($names::VARCHAR[], benchmark)",
+                        {"keep": todo, "names": names})
+        rows = con.execute(f'SELECT count(*) FROM "{TABLE}"').fetchall()[0][0] \
+            if table is not None or prev_keys else 0
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    return {"rank_intervals": {"rows": table.num_rows,
-                               "seconds": round(time.monotonic() - started, 3)}}
+    return {TABLE: {"rows": rows, "benchmarks_computed": len(todo),
+                    "seconds": round(time.monotonic() - started, 3), "keys": keys}}

@@ -510,3 +510,49 @@ def test_real_rank_intervals_table_equals_the_request_path(real_leaderboard):
     for name in names:
         assert [r[1:] for r in rows if r[0] == name] == [
             tuple(d.values()) for d in lb.rank_intervals(name).to_pylist()], name
+
+
+def test_rank_intervals_table_is_maintained_by_incremental_builds(tmp_path):
+    import duckdb
+    import refresh_fixtures as rf
+    from etl import build
+    from mteb_lb import warehouse
+    from mteb_lb.db import CurrentBuild
+    from mteb_lb.rankings import Leaderboard
+
+    def run(repo, cat, wh):
+        report = build.run(repo, source=str(repo), catalog_dir=cat, warehouse_dir=wh, workers=1)
+        assert report.published, report.message
+        return report.build
+
+    def table(build_dir):
+        con = duckdb.connect(str(build_dir / warehouse.DB_FILE), read_only=True)
+        try:
+            return con.execute("SELECT benchmark, model_name, borda_rank, rank_low, rank_high, "
+                               "rank_median, p_rank1, tied_with_leader FROM rank_intervals "
+                               "ORDER BY ALL").fetchall()
+        finally:
+            con.close()
+
+    repo, wh = tmp_path / "repo", tmp_path / "wh"
+    rf.base_repo(repo)
+    cat = rf.catalog(tmp_path / "cat")
+    b1 = run(repo, cat, wh)
+    assert warehouse.read_manifest(b1)["rank_intervals"]["benchmarks_computed"] == 2
+    # h/A .50 .49 .48 .47, h/B +.05, h/C +.10 on every task: each task gives C 2, B 1, A 0,
+    # so every resample ranks C 1, B 2, A 3
+    hist = [("Hist(v1)", "h/C", 1, 1, 1, 1.0, 1.0, True),
+            ("Hist(v1)", "h/B", 2, 2, 2, 2.0, 0.0, False),
+            ("Hist(v1)", "h/A", 3, 3, 3, 3.0, 0.0, False)]
+    assert [r for r in table(b1) if r[0] == "Hist(v1)"] == sorted(hist)
+    rf.write_score(repo, "h/A", "HRet4", 0.99)       # in HistAll(v1) only
+    b2 = run(repo, cat, wh)
+    assert warehouse.read_manifest(b2)["rank_intervals"]["benchmarks_computed"] == 1
+    twin = build.run(repo, source=str(repo), catalog_dir=cat, warehouse_dir=tmp_path / "twin",
+                     workers=1).build
+    rows = table(b2)
+    assert rows == table(twin) and rows != table(b1)
+    lb = Leaderboard(CurrentBuild(wh))
+    for name in ("Hist(v1)", "HistAll(v1)"):
+        assert [r[1:] for r in rows if r[0] == name] == sorted(
+            tuple(d.values()) for d in lb.rank_intervals(name).to_pylist())
