@@ -443,8 +443,9 @@ def test_real_eng_v2_dominance(real_leaderboard):
     # pairs where A's task score >= B's on every task (both complete): B never ranks above A
     lb = real_leaderboard
     scores = {r["model_name"]: r["task_scores"] for r in lb._table_scores(ENG, Filters())}
-    complete = [m for m, s in scores.items() if all(v is not None for v in s.values())]
-    tasks = sorted(scores[complete[0]])
+    tasks = sorted({t for s in scores.values() for t in s})
+    assert len(tasks) == 41
+    complete = [m for m, s in scores.items() if all(s.get(t) is not None for t in tasks)]
     pairs = [(a, b) for a in complete[:60] for b in complete
              if a != b and all(scores[a][t] >= scores[b][t] for t in tasks)][:10]
     assert pairs
