@@ -19,8 +19,10 @@ import pytest
 from mteb_lb import stats
 from mteb_lb.rankings import Filters, RankingError
 
-# the ranking fixture (a hand-built build whose Borda points test_rankings.py works out)
-from test_rankings import lb  # noqa: F401  (a pytest fixture)
+import test_rankings
+
+# the ranking fixture: a hand-built build whose Borda points test_rankings.py works out
+lb = test_rankings.lb
 
 scipy_stats = pytest.importorskip("scipy.stats")
 posthocs = pytest.importorskip("scikit_posthocs")
@@ -252,7 +254,7 @@ def test_critical_difference():
 # On the ranking fixture build (queries/lb_borda_points.macro.sql through Leaderboard)
 # --------------------------------------------------------------------------------------------
 
-def test_borda_points_per_task_on_the_fixture(lb):  # noqa: F811
+def test_borda_points_per_task_on_the_fixture(lb):
     # test_rankings.py's worked example: BRet1 A 1.5, B 1.5, C 0; BRet2 C 2, A 1, B 0;
     # BSts A 2, B 1, C 0 (C has no score: 0)
     inp = lb.borda_inputs("Borda(v1)")
@@ -262,7 +264,7 @@ def test_borda_points_per_task_on_the_fixture(lb):  # noqa: F811
     assert inp.in_table.tolist() == [True, True, True]
 
 
-def test_points_include_models_outside_the_table(lb):  # noqa: F811
+def test_points_include_models_outside_the_table(lb):
     # Complete(v1) (test_rankings.py): c/R has no complete score (not a row) but is ranked:
     # CCls Q 2, P .5, S .5, R -1; CRet R 2, P 1, Q 0, S -1; CSts P 2, Q 1 (R, S: 0)
     inp = lb.borda_inputs("Complete(v1)")
@@ -278,7 +280,7 @@ def test_points_include_models_outside_the_table(lb):  # noqa: F811
                                    "Revisions(v1)"])
 @pytest.mark.parametrize("filters", [Filters(), Filters(all_models=True),
                                      Filters(max_params_b=1.0)])
-def test_summed_points_reproduce_rank_borda(lb, bench, filters):  # noqa: F811
+def test_summed_points_reproduce_rank_borda(lb, bench, filters):
     summary = lb.summary(bench, filters)
     inp = lb.borda_inputs(bench, filters)
     iv = stats.rank_intervals(inp, 1, indices=np.array([np.arange(len(inp.partitions))]))
@@ -289,7 +291,7 @@ def test_summed_points_reproduce_rank_borda(lb, bench, filters):  # noqa: F811
     assert sorted(table.column("Model").to_pylist()) == sorted(summary.column("Model").to_pylist())
 
 
-def test_pairwise_on_the_fixture(lb):  # noqa: F811
+def test_pairwise_on_the_fixture(lb):
     # Borda(v1): A vs B: BRet1 .9 = .9 tie, BRet2 .7 > .6, BSts .4 > .3 -> 2 wins, 1 tie, 0;
     # sign test 2 (1/4) = 0.5. Points A (1.5, 1, 2) >= B (1.5, 0, 1): B never above A.
     # A vs C: BRet1 win, BRet2 loss, BSts: C has no score -> 1 task each way of 2 compared.
@@ -309,7 +311,7 @@ def test_pairwise_on_the_fixture(lb):  # noqa: F811
     assert ac["sign_test_p"] == 1.0
 
 
-def test_bad_parameters_are_clear_errors(lb):  # noqa: F811
+def test_bad_parameters_are_clear_errors(lb):
     with pytest.raises(RankingError, match="resamples must be an integer from 0 to 10000"):
         lb.rank_intervals("Borda(v1)", resamples=10_001)
     with pytest.raises(RankingError, match="seed must be a non-negative integer"):
@@ -322,7 +324,7 @@ def test_bad_parameters_are_clear_errors(lb):  # noqa: F811
         lb.rank_intervals("Nope(v1)")
 
 
-def test_robustness_on_the_fixture(lb):  # noqa: F811
+def test_robustness_on_the_fixture(lb):
     # Borda(v1): Borda A 1, B 2, C 3; Mean (Task) A 66.7, B 60, C NULL; Mean (TaskType)
     # A 60, B 52.5, C NULL. Leave out BRet1: A 3, B 1, C 2 -> 1, 3, 2; BRet2: A 3.5, B 2.5,
     # C 0 -> 1, 2, 3; BSts: A 2.5, B 1.5, C 2 -> 1, 3, 2. Complete models: A and B.
@@ -343,7 +345,7 @@ def test_robustness_on_the_fixture(lb):  # noqa: F811
 # The warehouse table and the CLI
 # --------------------------------------------------------------------------------------------
 
-def test_rank_intervals_table_equals_the_request_path(lb):  # noqa: F811
+def test_rank_intervals_table_equals_the_request_path(lb):
     cur = lb.handle.cursor()
     try:
         rows = cur.execute("SELECT benchmark, model_name, borda_rank, rank_low, rank_high, "
@@ -363,7 +365,7 @@ def test_rank_intervals_table_equals_the_request_path(lb):  # noqa: F811
     assert {(r[8], r[9]) for r in rows} == {(1000, stats.DEFAULT_SEED)}
 
 
-def test_compare_cli(lb, capsys, monkeypatch):  # noqa: F811
+def test_compare_cli(lb, capsys, monkeypatch):
     from mteb_lb import cli, rankings
 
     monkeypatch.setattr(rankings, "leaderboard", lambda: lb)
