@@ -456,12 +456,10 @@ class Leaderboard:
             return stats.BordaInputs.empty()
         t = self._query("SELECT model_name, partition_key, task_name, points, in_table FROM "
                         "lb_borda_points($bench, $models, $tasks, $langs, $public_only, "
-                        "$registry_only, $by_subset) ORDER BY model_name, partition_key",
+                        "$registry_only, $by_subset)",
                         {**params, "public_only": bench.public_only,
                          "by_subset": "mean_subset" in bench.aggregations})
-        return stats.BordaInputs.from_sorted(*(t.column(c).to_pylist() if i < 3 else
-                                               t.column(c).to_numpy(zero_copy_only=False)
-                                               for i, c in enumerate(t.column_names)))
+        return stats.BordaInputs.from_arrow(t)
 
     def _resampling(self, resamples: int | None, seed: int | None) -> tuple[int, int]:
         from mteb_lb import settings, stats

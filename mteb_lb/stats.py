@@ -45,34 +45,31 @@ class BordaInputs:
     in_table: np.ndarray               # bool per model: a row of the summary
 
     @classmethod
-    def from_sorted(cls, model_name, partition_key, task_name, points, in_table) -> "BordaInputs":
-        """From the rows of lb_borda_points ordered by model_name, partition_key (its grid is
-        complete: every model x every partition), so the points reshape into the matrix."""
-        n = len(model_name)
-        if n == 0:
+    def from_arrow(cls, rows: pa.Table) -> "BordaInputs":
+        """From the rows of lb_borda_points, in any order (model_name, partition_key,
+        task_name, points, in_table; one row per model x partition). Models and partitions
+        are sorted by name (code points), so the matrix does not depend on the row order."""
+        import pyarrow.compute as pc
+
+        if rows.num_rows == 0:
             return cls.empty()
-        parts = [p for p in partition_key[: _count_first(model_name)]]
-        t = len(parts)
-        m = n // t
-        models = [model_name[i * t] for i in range(m)]
-        if m * t != n or models != sorted(models) or parts != sorted(parts) \
-                or len(set(models)) != m:
-            raise ValueError("lb_borda_points rows are not a sorted model x partition grid")
-        return cls(tuple(models), tuple(parts), tuple(task_name[:t]),
-                   np.asarray(points, dtype=float).reshape(m, t),
-                   np.asarray(in_table, dtype=bool)[::t].copy())
+        models = sorted(pc.unique(rows.column("model_name")).to_pylist())
+        parts = sorted(pc.unique(rows.column("partition_key")).to_pylist())
+        m_idx = pc.index_in(rows.column("model_name"), pa.array(models)).to_numpy()
+        p_idx = pc.index_in(rows.column("partition_key"), pa.array(parts)).to_numpy()
+        if len(models) * len(parts) != rows.num_rows:
+            raise ValueError("lb_borda_points rows are not a model x partition grid")
+        matrix = np.zeros((len(models), len(parts)))
+        matrix[m_idx, p_idx] = rows.column("points").to_numpy()
+        in_table = np.zeros(len(models), dtype=bool)
+        in_table[m_idx] = rows.column("in_table").to_numpy(zero_copy_only=False)
+        tasks = np.empty(len(parts), dtype=object)
+        tasks[p_idx] = rows.column("task_name").to_numpy(zero_copy_only=False)
+        return cls(tuple(models), tuple(parts), tuple(tasks.tolist()), matrix, in_table)
 
     @classmethod
     def empty(cls) -> "BordaInputs":
         return cls((), (), (), np.zeros((0, 0)), np.zeros(0, dtype=bool))
-
-
-def _count_first(values) -> int:
-    """How many leading entries equal the first one."""
-    first, i = values[0], 1
-    while i < len(values) and values[i] == first:
-        i += 1
-    return i
 
 
 def draw_indices(n_partitions: int, resamples: int, seed: int) -> np.ndarray:
@@ -113,7 +110,7 @@ def order_statistic_indices(resamples: int) -> tuple[int, int]:
 def resampled_ranks(points: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """B x M resampled ranks of the M models (rows of `points`) under the given resamples."""
     w = weights(indices, points.shape[1])
-    return competition_ranks(w @ points.T)
+    return competition_ranks(w @ np.ascontiguousarray(points.T))
 
 
 @dataclass(frozen=True)
