@@ -484,21 +484,20 @@ class Leaderboard:
                                                           resamples, seed))
 
     def _table_scores(self, benchmark: str, filters: Filters) -> list[dict]:
-        """Per summary row: borda_rank, mean_task, mean_task_type, task_scores (lb_model_scores)."""
-        def compute():
-            bench = self.benchmark(benchmark)
-            params = self._params(benchmark, filters)
-            if params is None:
-                return []
-            rows = self._query(
-                "SELECT model_name, borda_rank, mean_task, mean_task_type, task_score_map FROM "
-                "lb_model_scores($bench, $models, $tasks, $langs, $public_only, $registry_only, "
-                "$by_subset)", {**params, "public_only": bench.public_only,
-                                "by_subset": "mean_subset" in bench.aggregations}).to_pylist()
-            for r in rows:
-                r["task_scores"] = dict(r.pop("task_score_map") or [])
-            return rows
-        return self._cached(("table_scores", benchmark, filters.key()), compute)
+        """Per summary row: borda_rank, mean_task, mean_task_type, task_scores (lb_model_scores).
+        Not cached (~6 MB of Python objects on a large table): the results built from it are."""
+        bench = self.benchmark(benchmark)
+        params = self._params(benchmark, filters)
+        if params is None:
+            return []
+        rows = self._query(
+            "SELECT model_name, borda_rank, mean_task, mean_task_type, task_score_map FROM "
+            "lb_model_scores($bench, $models, $tasks, $langs, $public_only, $registry_only, "
+            "$by_subset)", {**params, "public_only": bench.public_only,
+                            "by_subset": "mean_subset" in bench.aggregations}).to_pylist()
+        for r in rows:
+            r["task_scores"] = dict(r.pop("task_score_map") or [])
+        return rows
 
     def pairwise(self, benchmark: str, filters: Filters = Filters(), models=(),
                  resamples: int | None = None, seed: int | None = None) -> pa.Table:
@@ -510,14 +509,18 @@ class Leaderboard:
         models = list(models)
         if not 2 <= len(models) <= 4 or len(set(models)) != len(models):
             raise RankingError(f"compare takes 2 to 4 different models, not {models}")
-        scores = {r["model_name"]: r["task_scores"] for r in self._table_scores(benchmark, filters)}
-        missing = [m for m in models if m not in scores]
-        if missing:
-            raise RankingError(f"not on the {benchmark} table with these filters: "
-                               + ", ".join(missing))
+
+        def compute():
+            scores = {r["model_name"]: r["task_scores"]
+                      for r in self._table_scores(benchmark, filters)}
+            missing = [m for m in models if m not in scores]
+            if missing:
+                raise RankingError(f"not on the {benchmark} table with these filters: "
+                                   + ", ".join(missing))
+            return stats.pairwise_table(self.borda_inputs(benchmark, filters), scores, models,
+                                        resamples, seed)
         return self._cached(("pairwise", benchmark, filters.key(), tuple(models), resamples, seed),
-                            lambda: stats.pairwise_table(self.borda_inputs(benchmark, filters),
-                                                         scores, models, resamples, seed))
+                            compute)
 
     def robustness(self, benchmark: str, filters: Filters = Filters()):
         """Ranks under Borda / Mean (Task) / Mean (TaskType), leave-one-task-out range, Kendall
