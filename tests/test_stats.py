@@ -559,3 +559,43 @@ def test_rank_intervals_table_is_maintained_by_incremental_builds(tmp_path):
     for name in ("Hist(v1)", "HistAll(v1)"):
         assert [r[1:] for r in rows if r[0] == name] == sorted(
             tuple(d.values()) for d in lb.rank_intervals(name).to_pylist())
+
+
+def test_points_of_a_benchmark_ranked_by_subset(tmp_path):
+    """Partitions task::subset (HUME's rule): lb_borda_points per partition, summed, equal
+    lb_subset_borda's points and the summary's Rank (Borda)."""
+    import refresh_fixtures as rf
+    import fixtures as fx
+    from etl import build
+    from mteb_lb.db import CurrentBuild
+    from mteb_lb.rankings import Leaderboard
+
+    repo = tmp_path / "repo"
+    rf.base_repo(repo)
+    tasks = [fx.make_task(t, "Retrieval", "ndcg_at_10") for t in rf.TASKS]
+    benches = [fx.make_benchmark("Subsets(v1)", ["HRet1", "HRet2"],
+                                 aggregations=("mean_task", "mean_subset"))]
+    models = [fx.make_model(m, rf.REV, training_datasets=[]) for m in rf.MODELS]
+    cat = fx.write_catalog(tmp_path / "cat", tasks=tasks, benchmarks=benches, models=models)
+    report = build.run(repo, source=str(repo), catalog_dir=cat, warehouse_dir=tmp_path / "wh",
+                       workers=1)
+    assert report.published
+    lb = Leaderboard(CurrentBuild(tmp_path / "wh"))
+    inp = lb.borda_inputs("Subsets(v1)")
+    # h/A .50 .49, h/B .55 .54, h/C .60 .59: each partition gives C 2, B 1, A 0
+    assert inp.partitions == ("HRet1::default", "HRet2::default")
+    assert inp.partition_tasks == ("HRet1", "HRet2")
+    assert inp.models == ("h/A", "h/B", "h/C")
+    assert inp.points.tolist() == [[0, 0], [1, 1], [2, 2]]
+    cur = lb.handle.cursor()
+    try:
+        subset_borda = dict(cur.execute(
+            "SELECT model_name, borda_points FROM lb_subset_borda('Subsets(v1)', NULL, NULL, "
+            "NULL, false, true)").fetchall())
+    finally:
+        cur.close()
+    assert subset_borda == {"h/A": 0, "h/B": 2, "h/C": 4}
+    s = lb.summary("Subsets(v1)")
+    assert dict(zip(s.column("Model").to_pylist(), s.column("Rank (Borda)").to_pylist())) == {
+        "h/C": 1, "h/B": 2, "h/A": 3}
+    assert lb.rank_intervals("Subsets(v1)").column("rank_high").to_pylist() == [1, 2, 3]
