@@ -557,6 +557,7 @@ def _finalize(final: Path, keep_tables: bool) -> dict[str, int]:
 def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
              validate=None, keep_tables: bool = False) -> Path:
     from etl import history  # leaderboard_history: delta-encoded snapshots (etl/history.py)
+    from etl import rank_intervals  # the default states' rank intervals (etl/rank_intervals.py)
 
     def finalize(final: Path) -> dict:
         t = time.monotonic()
@@ -568,6 +569,10 @@ def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
         t = time.monotonic()
         extra = history.record(final, manifest, warehouse_dir)
         timings["history_s"] = time.monotonic() - t
+        t = time.monotonic()
+        extra.update(rank_intervals.record(
+            final, (extra.get("history") or {}).get("input_hashes"), warehouse_dir))
+        timings["rank_intervals_s"] = time.monotonic() - t
         if validate is not None:
             t = time.monotonic()
             extra.update(validate(final) or {})

@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "etl.cli",            # etl, catalog
     "mteb_lb.sql_cli",    # sql
     "mteb_lb.table_cli",  # table
+    "mteb_lb.compare_cli",  # compare
     "app.cli",            # serve
     "mteb_lb.misc_cli",   # settings, builds
     "etl.refresh_cli",    # refresh, status

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mteb_lb import db, lbstate
+from mteb_lb import db, lbstate, settings, stats
 from mteb_lb.lbstate import Filters, LeaderboardState
 
 ZERO_SHOT_SETTINGS = lbstate.ZERO_SHOT
@@ -215,10 +215,14 @@ class Leaderboard:
         return lbstate.check(state, self.valid_values(state.benchmark))
 
     def validate(self, benchmark: str, filters: Filters) -> None:
-        opts = self.options(benchmark)
         if filters.zero_shot not in ZERO_SHOT_SETTINGS:
             raise RankingError(f"unknown zero-shot setting {filters.zero_shot!r}; valid: "
                                + ", ".join(ZERO_SHOT_SETTINGS))
+        if all(getattr(filters, name) is None for name in
+               ("task_types", "domains", "modalities", "languages", "tasks")):
+            self.benchmark(benchmark)  # nothing to check against the options: skip their queries
+            return
+        opts = self.options(benchmark)
         for name, valid in (("task_types", opts.task_types), ("domains", opts.domains),
                             ("modalities", opts.modalities), ("languages", opts.languages),
                             ("tasks", opts.tasks)):
@@ -430,6 +434,91 @@ class Leaderboard:
         if state.view == "per-task":
             table = _with_rank(table, self.summary(state.benchmark, filters))
         return sort_rows(search_rows(table, state.search), state.sort)
+
+    # -- statistics (mteb_lb/stats.py) --------------------------------------------------------
+    def borda_inputs(self, benchmark: str, filters: Filters = Filters()):
+        """The Borda points per (model, partition) of the summary (lb_borda_points)."""
+        return self._cached(("borda_inputs", benchmark, filters.key()),
+                            lambda: self._borda_inputs(benchmark, filters))
+
+    def _borda_inputs(self, benchmark: str, filters: Filters):
+        bench = self.benchmark(benchmark)
+        params = self._params(benchmark, filters)
+        if params is None:
+            return stats.BordaInputs.empty()
+        t = self._query("SELECT model_name, partition_key, task_name, points, in_table FROM "
+                        "lb_borda_points($bench, $models, $tasks, $langs, $public_only, "
+                        "$registry_only, $by_subset)",
+                        {**params, "public_only": bench.public_only,
+                         "by_subset": "mean_subset" in bench.aggregations})
+        return stats.BordaInputs.from_arrow(t)
+
+    def _resampling(self, resamples: int | None, seed: int | None) -> tuple[int, int]:
+        resamples = settings.get("rank_resamples") if resamples is None else resamples
+        seed = stats.DEFAULT_SEED if seed is None else seed
+        try:
+            stats.check_resampling(resamples, seed)
+        except ValueError as exc:
+            raise RankingError(str(exc)) from None
+        return resamples, seed
+
+    def rank_intervals(self, benchmark: str, filters: Filters = Filters(),
+                       resamples: int | None = None, seed: int | None = None) -> pa.Table:
+        """Model, Rank (Borda), rank_low, rank_high, rank_median, p_rank1, tied_with_leader
+        (README "Rank intervals and robustness"); B = 0 leaves the last five NULL."""
+        resamples, seed = self._resampling(resamples, seed)
+        return self._cached(("rank_intervals", benchmark, filters.key(), resamples, seed),
+                            lambda: stats.intervals_table(self.borda_inputs(benchmark, filters),
+                                                          resamples, seed))
+
+    def _table_scores(self, benchmark: str, filters: Filters) -> list[dict]:
+        """Per summary row: borda_rank, mean_task, mean_task_type, task_scores (lb_model_scores).
+        Not cached (~6 MB of Python objects on a large table): the results built from it are."""
+        bench = self.benchmark(benchmark)
+        params = self._params(benchmark, filters)
+        if params is None:
+            return []
+        rows = self._query(
+            "SELECT model_name, borda_rank, mean_task, mean_task_type, task_score_map FROM "
+            "lb_model_scores($bench, $models, $tasks, $langs, $public_only, $registry_only, "
+            "$by_subset)", {**params, "public_only": bench.public_only,
+                            "by_subset": "mean_subset" in bench.aggregations}).to_pylist()
+        for r in rows:
+            r["task_scores"] = dict(r.pop("task_score_map") or [])
+        return rows
+
+    def pairwise(self, benchmark: str, filters: Filters = Filters(), models=(),
+                 resamples: int | None = None, seed: int | None = None) -> pa.Table:
+        """2-4 models of the table: P(A above B) over the rank intervals' resamples, per-task
+        wins/ties/losses and the sign test (mteb_lb.stats.pairwise_table)."""
+        resamples, seed = self._resampling(resamples, seed)
+        models = list(models)
+        if not 2 <= len(models) <= 4 or len(set(models)) != len(models):
+            raise RankingError(f"compare takes 2 to 4 different models, not {models}")
+
+        def compute():
+            scores = {r["model_name"]: r["task_scores"]
+                      for r in self._table_scores(benchmark, filters)}
+            missing = [m for m in models if m not in scores]
+            if missing:
+                raise RankingError(f"not on the {benchmark} table with these filters: "
+                                   + ", ".join(missing))
+            return stats.pairwise_table(self.borda_inputs(benchmark, filters), scores, models,
+                                        resamples, seed)
+        return self._cached(("pairwise", benchmark, filters.key(), tuple(models), resamples, seed),
+                            compute)
+
+    def robustness(self, benchmark: str, filters: Filters = Filters()):
+        """Ranks under Borda / Mean (Task) / Mean (TaskType), leave-one-task-out range, Kendall
+        tau-b, Friedman + Nemenyi + critical difference (mteb_lb.stats.Robustness)."""
+        return self._cached(("robustness", benchmark, filters.key()),
+                            lambda: stats.robustness(self.borda_inputs(benchmark, filters),
+                                                     self._table_scores(benchmark, filters)))
+
+
+_LIST_FIELDS = {"model_types", "task_types", "domains", "modalities", "languages", "tasks", "models"}
+_TRISTATE_FIELDS = {"open_weights", "instructions"}
+_FLAG_FIELDS = {"keep_unknown_size", "sentence_transformers", "all_models"}
 
 
 def matches(name: str | None, query: str) -> bool:

@@ -64,6 +64,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "MTEB_LB_HOST", lambda: "127.0.0.1", str,
             "Address `mteb-lb serve` listens on."),
     Setting("port", "MTEB_LB_PORT", lambda: 8050, int, "Port `mteb-lb serve` listens on."),
+    Setting("rank_resamples", "MTEB_LB_RANK_RESAMPLES", lambda: 1000, int,
+            "Rank intervals: bootstrap resamples B when a request does not say (0: no intervals)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

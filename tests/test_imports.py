@@ -4,7 +4,7 @@
     base      mteb_lb: settings, warehouse layout and contract (schema, runs), db, status
     etl       etl/*: reads sources, writes builds through the base layer
     queries   queries/: the SQL and its header parser
-    rankings  mteb_lb: lbstate, rankings, output, csvsafe, safe_sql: tables computed from a build
+    rankings  mteb_lb: lbstate, rankings, stats, output, csvsafe, safe_sql: tables from a build
     surfaces  mteb_lb's CLI modules and app/: the dashboard, the API, the command line
 
 A layer imports only itself and the layers it names below; no page imports another page and no
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("mteb_lb", "etl", "app", "queries")
 BASE = {"settings", "schema", "runs", "warehouse", "db", "status", "__init__"}
-RANKINGS = {"lbstate", "rankings", "output", "csvsafe", "safe_sql"}
+RANKINGS = {"lbstate", "rankings", "stats", "output", "csvsafe", "safe_sql"}
 ALLOWED = {
     "base": {"base"},
     "etl": {"base", "queries", "etl"},
@@ -28,6 +28,10 @@ ALLOWED = {
     "app": {"base", "queries", "rankings", "app"},
     "cli": {"base", "queries", "rankings", "etl", "app", "cli"},
 }
+# The one import against the flow, on purpose: the build materialises the default state's rank
+# intervals (the `rank_intervals` table) with the code a request runs, so that SQL over the
+# warehouse and /api/table agree to the bit (one definition of the statistics).
+EXCEPTIONS = {("etl.rank_intervals", "mteb_lb.rankings"), ("etl.rank_intervals", "mteb_lb.stats")}
 
 
 def layer(module: str) -> str:
@@ -86,7 +90,7 @@ def test_the_graph_sees_the_known_edges():
 
 def test_imports_follow_the_layers():
     bad = sorted((a, b) for a, targets in import_graph().items() for b in targets
-                 if layer(b) not in ALLOWED[layer(a)])
+                 if layer(b) not in ALLOWED[layer(a)] and (a, b) not in EXCEPTIONS)
     assert bad == []
 
 

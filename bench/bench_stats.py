@@ -1,0 +1,152 @@
+"""Statistics layer benchmark: the summary with rank intervals (B = 1,000) against the summary
+alone, the robustness view and pairwise odds, and the memory they add to a process.
+
+    .venv/bin/python bench/bench_stats.py [--warehouse DIR] [--repeat 7] [--resamples 1000]
+
+Server time, as a request pays it (mteb_lb.rankings.Leaderboard, the functions the dashboard,
+the API and the CLI call), for MTEB(Multilingual, v2) and MTEB(eng, v2) under a few filters:
+- cold: the first computation of that state in this process (result cache empty);
+- uncached: median of `repeat` runs with the result cache cleared before each (the SQL and
+  numpy work, without a dictionary hit);
+- warm: median of `repeat` runs of the same state again (result cache hit);
+for the summary alone, and the summary + rank_intervals (what the summary with its interval
+column costs), in the same run. Memory: RSS of the process after the summaries alone, and after
+every statistic of every state (intervals, robustness, pairwise): the difference is what the
+statistics add (numpy arrays, the lb_borda_points / lb_model_scores queries, cached results).
+Writes bench/out/stats.json and prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCHMARKS = ("MTEB(Multilingual, v2)", "MTEB(eng, v2)")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def states(name: str):
+    from mteb_lb.rankings import Filters
+
+    out = [("default", Filters()), ("Retrieval only", Filters(task_types=("Retrieval",))),
+           ("<= 1B parameters", Filters(max_params_b=1.0))]
+    if name == "MTEB(Multilingual, v2)":
+        out.append(("languages eng, fra", Filters(languages=("eng", "fra"))))
+    return out
+
+
+def timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t) * 1000
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--warehouse", type=Path, default=None)
+    p.add_argument("--repeat", type=int, default=7)
+    p.add_argument("--resamples", type=int, default=1000)
+    args = p.parse_args(argv)
+
+    from mteb_lb.db import CurrentBuild
+    from mteb_lb.rankings import Leaderboard
+
+    lb = Leaderboard(CurrentBuild(args.warehouse) if args.warehouse else None)
+    lb.benchmarks()
+    b = args.resamples
+    results = {"resamples": b, "repeat": args.repeat, "benchmarks": {}}
+    rss_start = rss_mb()
+    # 1. the summary alone: cold (first time), uncached, warm
+    for name in BENCHMARKS:
+        rows = results["benchmarks"].setdefault(name, {})
+        for label, filters in states(name):
+            r = rows.setdefault(label, {})
+            r["summary_cold_ms"] = timed(lambda: lb.summary(name, filters))
+            r["summary_warm_ms"] = statistics.median(
+                timed(lambda: lb.summary(name, filters)) for _ in range(args.repeat))
+            runs = []
+            for _ in range(args.repeat):
+                lb._cache.clear()
+                runs.append(timed(lambda: lb.summary(name, filters)))
+            r["summary_uncached_ms"] = statistics.median(runs)
+    lb._cache.clear()
+    rss_summaries = rss_mb()
+    # 2. the summary with intervals (B resamples), robustness, pairwise
+    for name in BENCHMARKS:
+        for label, filters in states(name):
+            r = results["benchmarks"][name][label]
+
+            def with_intervals():
+                lb.summary(name, filters)
+                lb.rank_intervals(name, filters, b)
+
+            r["with_intervals_cold_ms"] = timed(lambda: lb.rank_intervals(name, filters, b)) + \
+                r["summary_cold_ms"]   # the summary's own cold time, measured above
+            r["with_intervals_warm_ms"] = statistics.median(
+                timed(with_intervals) for _ in range(args.repeat))
+            runs, alone = [], []
+            for _ in range(args.repeat):
+                lb._cache.clear()
+                t = time.perf_counter()
+                lb.summary(name, filters)
+                t1 = time.perf_counter()
+                lb.rank_intervals(name, filters, b)
+                runs.append((time.perf_counter() - t) * 1000)
+                alone.append((time.perf_counter() - t1) * 1000)
+            r["with_intervals_uncached_ms"] = statistics.median(runs)
+            r["intervals_alone_uncached_ms"] = statistics.median(alone)
+            r["ratio_uncached"] = r["with_intervals_uncached_ms"] / r["summary_uncached_ms"]
+            runs = []
+            for _ in range(args.repeat):
+                lb._cache.clear()
+                runs.append(timed(lambda: lb.robustness(name, filters)))
+            r["robustness_uncached_ms"] = statistics.median(runs)
+            top = lb.rank_intervals(name, filters, b).column("Model").to_pylist()[:4]
+            runs = []
+            if len(top) >= 2:
+                for _ in range(args.repeat):
+                    lb._cache.clear()
+                    runs.append(timed(lambda: lb.pairwise(name, filters, top, b)))
+                r["pairwise_4_uncached_ms"] = statistics.median(runs)
+            r["models"] = lb.rank_intervals(name, filters, b).num_rows
+            r["partitions"] = len(lb.borda_inputs(name, filters).partitions)
+    rss_end = rss_mb()
+    results["rss_mb"] = {"start": rss_start, "after_summaries": rss_summaries,
+                         "after_statistics": rss_end, "added_by_statistics": rss_end - rss_summaries}
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "stats.json").write_text(json.dumps(results, indent=2))
+    print(f"B = {b}, medians of {args.repeat} runs, ms (cold: first time in the process)\n")
+    print("| benchmark | state | models x partitions | summary cold / uncached / warm | "
+          "summary + intervals cold / uncached / warm | ratio (uncached) | intervals alone | "
+          "robustness | pairwise (4 models) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, rows in results["benchmarks"].items():
+        for label, r in rows.items():
+            print(f"| {name} | {label} | {r['models']} x {r['partitions']} | "
+                  f"{r['summary_cold_ms']:.0f} / {r['summary_uncached_ms']:.0f} / "
+                  f"{r['summary_warm_ms']:.2f} | {r['with_intervals_cold_ms']:.0f} / "
+                  f"{r['with_intervals_uncached_ms']:.0f} / {r['with_intervals_warm_ms']:.2f} | "
+                  f"{r['ratio_uncached']:.2f} | {r['intervals_alone_uncached_ms']:.0f} | "
+                  f"{r['robustness_uncached_ms']:.0f} | {r.get('pairwise_4_uncached_ms', 0):.0f} |")
+    m = results["rss_mb"]
+    print(f"\nRSS: {m['start']:.0f} MB at start, {m['after_summaries']:.0f} MB after the "
+          f"summaries, {m['after_statistics']:.0f} MB after every statistic: "
+          f"+{m['added_by_statistics']:.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

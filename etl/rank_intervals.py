@@ -1,0 +1,169 @@
+"""The warehouse table `rank_intervals`: the rank intervals of every benchmark of the menu in
+its default state (no filter: Filters()), B = the rank_resamples setting, the default seed.
+
+Computed when a build is published (etl/build.py, after the views and the history) from the
+points lb_borda_points gives for the default state, by the same numpy code as a request
+(mteb_lb.stats.intervals_table), so its numbers are those the dashboard, the API and the CLI
+give for that state (tests/test_stats.py compares them). A full build computes every benchmark. An incremental build starts from a copy of the
+previous database, table included, and recomputes only the benchmarks whose inputs changed: the
+history's per-benchmark fingerprint of everything a leaderboard is computed from
+(etl.history.input_hashes), with B, the seed and VERSION, stored in the manifest.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from mteb_lb import warehouse
+
+TABLE = "rank_intervals"
+VERSION = "1"   # bump when the statistics change: every benchmark is computed again
+DOCS = {
+    "": "Rank intervals of every menu benchmark's default leaderboard (no filter): percentile "
+        "bootstrap over tasks (README, 'Rank intervals and robustness'); equal to what "
+        "Leaderboard.rank_intervals / the dashboard give for that state.",
+    "benchmark": "Benchmark name (a benchmark of the leaderboard menu).",
+    "model_name": "Model name (a row of the benchmark's summary).",
+    "borda_rank": "Rank (Borda) of the summary.",
+    "rank_low": "Lower bound: the lower order statistic at the 2.5th percentile of the model's "
+                "resampled ranks (0-based index floor(0.025 (B - 1)) of the sorted ranks).",
+    "rank_high": "Upper bound: the higher order statistic at the 97.5th percentile (0-based "
+                 "index ceil(0.975 (B - 1))).",
+    "rank_median": "Median of the resampled ranks.",
+    "p_rank1": "Share of the resamples in which the model ranks 1 (ties included).",
+    "tied_with_leader": "True when the interval includes rank 1 (rank_low = 1).",
+    "resamples": "Bootstrap resamples B.",
+    "seed": "Seed of numpy.random.default_rng drawing the resamples.",
+}
+
+
+class _BuildHandle:
+    """What Leaderboard needs from db.CurrentBuild, over one (writable) build connection."""
+
+    def __init__(self, build_id: str, con):
+        self._id, self._con = build_id, con
+
+    def build_id(self) -> str:
+        return self._id
+
+    def cursor(self):
+        return self._con.cursor()
+
+
+def _settings() -> tuple[int, int]:
+    from mteb_lb import settings, stats
+
+    return settings.get("rank_resamples"), stats.DEFAULT_SEED
+
+
+POINTS_SQL = ("SELECT model_name, partition_key, task_name, points, in_table "
+              "FROM lb_borda_points($b, NULL, NULL, NULL, $po, true, $bs)")
+
+
+def _default_points(con, benches: list) -> dict[str, pa.Table]:
+    """lb_borda_points of each benchmark's default state (what Leaderboard.borda_inputs asks
+    for Filters(): every task, no model filter, registered models). The benchmarks ranked by
+    task come from one query, the macro joined LATERAL to their names (as etl.history does:
+    ~2x faster than a query each); those ranked by subset from a query each."""
+    import pyarrow.compute as pc
+
+    plain = [b for b in benches if "mean_subset" not in b.aggregations]
+    out = {}
+    if plain:
+        rows = con.sql(
+            "SELECT b.benchmark, p.model_name, p.partition_key, p.task_name, p.points, "
+            "p.in_table FROM (SELECT unnest($names::VARCHAR[]) AS benchmark, "
+            "unnest($po::BOOLEAN[]) AS public_only) AS b, LATERAL lb_borda_points("
+            "b.benchmark, NULL, NULL, NULL, b.public_only, true, false) AS p",
+            params={"names": [b.name for b in plain],
+                    "po": [b.public_only for b in plain]}).to_arrow_table()
+        for b in plain:
+            out[b.name] = rows.filter(pc.equal(rows.column("benchmark"), b.name)).drop(
+                ["benchmark"])
+    for b in benches:
+        if b not in plain:
+            out[b.name] = con.sql(POINTS_SQL, params={"b": b.name, "po": b.public_only,
+                                                      "bs": True}).to_arrow_table()
+    return out
+
+
+def compute(con, build_id: str, benchmarks: list[str]) -> pa.Table | None:
+    """The default rank intervals of `benchmarks`, as one long table (None: no rows): the
+    points of lb_borda_points through mteb_lb.stats, as Leaderboard.rank_intervals computes
+    them for Filters() (tests/test_stats.py checks the values are the same)."""
+    from mteb_lb import stats
+    from mteb_lb.rankings import Leaderboard
+
+    defined = Leaderboard(_BuildHandle(build_id, con)).benchmarks()
+    benches = [defined[n] for n in benchmarks if n in defined and defined[n].task_names]
+    resamples, seed = _settings()
+    parts = []
+    for name, rows in _default_points(con, benches).items():
+        t = stats.intervals_table(stats.BordaInputs.from_arrow(rows), resamples, seed)
+        n = t.num_rows
+        parts.append(pa.table({
+            "benchmark": pa.array([name] * n, pa.string()),
+            "model_name": t.column("Model"), "borda_rank": t.column("Rank (Borda)"),
+            "rank_low": t.column("rank_low"), "rank_high": t.column("rank_high"),
+            "rank_median": t.column("rank_median"), "p_rank1": t.column("p_rank1"),
+            "tied_with_leader": t.column("tied_with_leader"),
+            "resamples": pa.array([resamples] * n, pa.int32()),
+            "seed": pa.array([seed] * n, pa.int64())}))
+    return pa.concat_tables(parts) if parts else None
+
+
+def record(final: Path, input_hashes: dict[str, str] | None = None,
+           warehouse_dir: Path | None = None) -> dict:
+    """Compute and store the table in the build's database; returns manifest fields.
+    `input_hashes`: the history's fingerprints of the menu benchmarks (None: compute all)."""
+    import json
+
+    from etl.history import _previous_build, _quote, menu_benchmarks
+
+    started = time.monotonic()
+    resamples, seed = _settings()
+    con = duckdb.connect(str(final / warehouse.DB_FILE))
+    try:
+        menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
+        names = menu_benchmarks(menu)
+        keys = {n: f"{(input_hashes or {}).get(n)}|{resamples}|{seed}|{VERSION}" for n in names}
+        prev_keys = {}
+        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                             [TABLE]).fetchall()[0][0]
+        prev = _previous_build(final, warehouse_dir)
+        if exists and input_hashes and prev is not None:
+            try:
+                prev_keys = (warehouse.read_manifest(prev).get(TABLE) or {}).get("keys") or {}
+            except (OSError, ValueError):
+                prev_keys = {}
+        todo = [n for n in names if not input_hashes or prev_keys.get(n) != keys[n]]
+        table = compute(con, final.name, todo)
+        if not prev_keys:    # nothing to carry over: the table afresh
+            con.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
+        if table is not None:
+            con.register("rank_intervals_new", table)
+            con.execute(f'CREATE TABLE IF NOT EXISTS "{TABLE}" AS '
+                        "SELECT * FROM rank_intervals_new LIMIT 0")
+            con.execute(f'DELETE FROM "{TABLE}" WHERE list_contains($keep::VARCHAR[], benchmark) '
+                        "OR NOT list_contains($names::VARCHAR[], benchmark)",
+                        {"keep": todo, "names": names})
+            con.execute(f'INSERT INTO "{TABLE}" SELECT * FROM rank_intervals_new')
+            con.unregister("rank_intervals_new")
+            con.execute(f'COMMENT ON TABLE "{TABLE}" IS {_quote(DOCS[""])}')
+            for column in table.column_names:
+                con.execute(f'COMMENT ON COLUMN "{TABLE}"."{column}" IS {_quote(DOCS[column])}')
+        elif prev_keys:
+            con.execute(f'DELETE FROM "{TABLE}" WHERE list_contains($keep::VARCHAR[], benchmark) '
+                        "OR NOT list_contains($names::VARCHAR[], benchmark)",
+                        {"keep": todo, "names": names})
+        rows = con.execute(f'SELECT count(*) FROM "{TABLE}"').fetchall()[0][0] \
+            if table is not None or prev_keys else 0
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return {TABLE: {"rows": rows, "benchmarks_computed": len(todo),
+                    "seconds": round(time.monotonic() - started, 3), "keys": keys}}
