@@ -4,6 +4,7 @@ request, returned as a capped :class:`Result` or streamed to a file by :func:`ex
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -202,20 +203,10 @@ def run(sql: str, *, max_rows: int | None = None, time_limit_ms: int | None = No
     if max_bytes is None:
         max_bytes = int(settings.get("sql_max_bytes"))
     started = time.perf_counter()
-    with _Cursor(cursor) as cur:
-        build_dir = _build_dir(cur)
-        statement = gate.check(sql, build_dir=build_dir)
-        deadline = _Deadline(cur, limit_ms)
-        try:
-            with deadline:
-                rel = cur.sql(statement)
-                if rel is None:
-                    raise SqlError("the statement returned no result", "rejected")
-                columns = [Column(n, str(t)) for n, t in zip(rel.columns, rel.types)]
-                table, rows, truncated_by = _fetch(rel.limit(max_rows + 1), max_rows, max_bytes,
-                                                   deadline)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a SqlError
-            raise _classify(exc, sql, deadline, cur, build_dir) from None
+    with _statement(sql, cursor, limit_ms) as (rel, deadline, build_dir):
+        columns = [Column(n, str(t)) for n, t in zip(rel.columns, rel.types)]
+        table, rows, truncated_by = _fetch(rel.limit(max_rows + 1), max_rows, max_bytes,
+                                           deadline)
     return Result(columns, table, truncated_by is not None,
                   (time.perf_counter() - started) * 1000,
                   Path(build_dir).name if build_dir else None, rows, truncated_by)
@@ -312,6 +303,24 @@ def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | No
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     max_rows, limit_ms = _limits(max_rows, time_limit_ms)
+    with _statement(sql, cursor, limit_ms) as (rel, deadline, _build):
+        if max_rows is not None:
+            rel = rel.limit(max_rows)
+        if fmt == "csv":
+            rel = _csv_friendly(rel)
+        names = _unique_names(rel.columns)
+        reader = _Bounded(rel.to_arrow_reader(batch_size), deadline,
+                          int(settings.get("sql_max_bytes")))
+        if isinstance(out, (str, Path)):
+            return _export_to_path(reader, names, fmt, Path(out))
+        return output.write(reader, fmt, out, names=names)
+
+
+@contextlib.contextmanager
+def _statement(sql: str, cursor, limit_ms: int):
+    """The checked statement as a relation on a fresh cursor (or ``cursor``), with the deadline
+    running; any failure inside the block becomes a :class:`SqlError` (a reader that went away,
+    ``mteb-lb sql ... | head``, is left to the caller)."""
     with _Cursor(cursor) as cur:
         build_dir = _build_dir(cur)
         statement = gate.check(sql, build_dir=build_dir)
@@ -321,23 +330,14 @@ def export(sql: str, fmt: str, out: str | Path | BinaryIO, *, max_rows: int | No
                 rel = cur.sql(statement)
                 if rel is None:
                     raise SqlError("the statement returned no result", "rejected")
-                if max_rows is not None:
-                    rel = rel.limit(max_rows)
-                if fmt == "csv":
-                    rel = _csv_friendly(rel)
-                names = _unique_names(rel.columns)
-                reader = _Bounded(rel.to_arrow_reader(batch_size), deadline,
-                                  int(settings.get("sql_max_bytes")))
-                if isinstance(out, (str, Path)):
-                    return _export_to_path(reader, names, fmt, Path(out))
-                return output.write(reader, fmt, out, names=names)
-        except BrokenPipeError:  # the reader went away (`mteb-lb sql ... | head`)
+                yield rel, deadline, build_dir
+        except BrokenPipeError:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a SqlError
             raise _classify(exc, sql, deadline, cur, build_dir) from None
 
-_JSON_TEXT_TYPES = frozenset({"list", "struct", "map", "array", "union"})
 
+_JSON_TEXT_TYPES = frozenset({"list", "struct", "map", "array", "union"})
 _PLAIN_TEXT_TYPES = frozenset({"interval", "blob", "bit", "bignum"})
 
 
