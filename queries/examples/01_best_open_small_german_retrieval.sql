@@ -5,11 +5,12 @@
 with german_retrieval as (
     select s.model_name, s.task_name, avg(s.main_score) as score
     from scores as s
-    join tasks as t on t.name = s.task_name
-    where t.type = 'Retrieval'
-      and list_contains(s.languages, 'deu-Latn')
-      and s.experiment is null
-      and not isnan(s.main_score)
+    join tasks as t on s.task_name = t.name
+    where
+        t.type = 'Retrieval'
+        and list_contains(s.languages, 'deu-Latn')
+        and s.experiment is null
+        and not isnan(s.main_score)
     group by s.model_name, s.task_name
 ),
 
@@ -31,5 +32,5 @@ final as (
 )
 
 select * from final
-order by n_tasks desc, mean_score desc, model_name
+order by n_tasks desc, mean_score desc, model_name asc
 limit 20

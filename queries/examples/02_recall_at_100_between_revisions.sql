@@ -11,9 +11,10 @@ recall as (
     select s.revision, s.task_name, s.split, s.subset, m.value
     from scores as s
     join metrics as m using (entry_id)
-    where s.model_name = (select model_name from params)
-      and m.metric = 'recall_at_100'
-      and s.experiment is null
+    where
+        s.model_name = (select model_name from params)
+        and m.metric = 'recall_at_100'
+        and s.experiment is null
 ),
 
 revisions as (
@@ -23,11 +24,13 @@ revisions as (
 ),
 
 rev_a as (
-    select r.* from recall as r join revisions as v using (revision) where v.k = 1
+    select r.* from recall as r join revisions as v using (revision)
+    where v.k = 1
 ),
 
 rev_b as (
-    select r.* from recall as r join revisions as v using (revision) where v.k = 2
+    select r.* from recall as r join revisions as v using (revision)
+    where v.k = 2
 ),
 
 final as (
@@ -35,9 +38,15 @@ final as (
         coalesce(a.task_name, b.task_name) as task_name,
         coalesce(a.split, b.split) as split,
         coalesce(a.subset, b.subset) as subset,
-        (select revision from revisions where k = 1) as revision_a,
+        (
+            select revision from revisions
+            where k = 1
+        ) as revision_a,
         a.value as recall_a,
-        (select revision from revisions where k = 2) as revision_b,
+        (
+            select revision from revisions
+            where k = 2
+        ) as revision_b,
         b.value as recall_b,
         round(b.value - a.value, 4) as delta
     from rev_a as a
@@ -46,4 +55,4 @@ final as (
 )
 
 select * from final
-order by delta is null, abs(delta) desc, task_name, split, subset
+order by delta is null, abs(delta) desc, task_name, split asc, subset asc

@@ -7,8 +7,9 @@ with versions as (
         path,
         model_name,
         mteb_version,
-        [try_cast(part as integer)
-         for part in string_split(regexp_extract(mteb_version, '^[0-9]+(\.[0-9]+)*'), '.')]
+        [
+            try_cast(part as integer)
+            for part in string_split(regexp_extract(mteb_version, '^[0-9]+(\.[0-9]+)*'), '.')]
             as version_parts
     from scores
     where regexp_matches(mteb_version, '^[0-9]')

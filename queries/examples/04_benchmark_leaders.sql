@@ -11,7 +11,7 @@ with bench as (
 per_triple as (
     select s.model_name, s.task_name, s.split, s.subset, max(s.main_score) as score
     from scores as s
-    join bench as b using (task_name, split, subset)
+    join bench using (task_name, split, subset)
     where s.experiment is null and not isnan(s.main_score)
     group by all
 ),
@@ -33,5 +33,5 @@ final as (
 )
 
 select * from final
-order by n_tasks = benchmark_tasks desc, mean_score desc, model_name
+order by n_tasks = benchmark_tasks desc, mean_score desc, model_name asc
 limit 20

@@ -5,8 +5,8 @@ select
     count(distinct s.model_name) as n_models,
     count(*) as n_entries
 from scores as s
-left join tasks as t on t.name = s.task_name
+left join tasks as t on s.task_name = t.name
 where s.experiment is null
 group by s.task_name, t.type
-order by n_models desc, s.task_name
+order by n_models desc, s.task_name asc
 limit 50

@@ -9,4 +9,4 @@ from metrics as m
 join scores as s using (entry_id)
 where s.task_name = 'NFCorpus'
 group by m.metric
-order by n_entries desc, m.metric
+order by n_entries desc, m.metric asc

@@ -9,5 +9,5 @@ meta_folders as (
 
 select r.model_name, r.model_folder
 from result_folders as r
-anti join meta_folders as m using (model_folder)
+anti join meta_folders using (model_folder)
 order by r.model_name

@@ -7,8 +7,10 @@
 -- @column benchmark: Benchmark name.
 -- @column model_name: Model name.
 -- @column task_name: The task of a result change; NULL for model-level changes.
--- @column change: new_model, removed_model, new_result, changed_result, removed_result, rank_up or rank_down.
--- @column old_score: Task score (result changes) or Mean (Task) (model changes) before; NULL when new.
+-- @column change: new_model, removed_model, new_result, changed_result, removed_result, rank_up or
+--   rank_down.
+-- @column old_score: Task score (result changes) or Mean (Task) (model changes) before; NULL when
+--   new.
 -- @column new_score: The same in the current build; NULL when removed.
 -- @column old_rank: The model's rank before (model-level rows).
 -- @column new_rank: The model's rank now (model-level rows).
@@ -22,7 +24,8 @@ builds as (
 ),
 
 cur as (
-    select build_seq, build_id from builds order by build_seq desc limit 1
+    select build_seq, build_id from builds
+    order by build_seq desc limit 1
 ),
 
 prev as (
@@ -34,17 +37,20 @@ prev as (
 
 delta as (
     select * from leaderboard_history
-    where build_seq = (select build_seq from cur)
-      and (select build_seq from prev) is not null
+    where
+        build_seq = (select build_seq from cur)
+        and (select build_seq from prev) is not null
 ),
 
 old as (
     select h.*
     from leaderboard_history as h
-    semi join delta as d using (benchmark, model_name, key)
+    semi join delta using (benchmark, model_name, key)
     where h.build_seq <= (select build_seq from prev)
-    qualify row_number() over (partition by benchmark, model_name, key
-                               order by build_seq desc) = 1
+    qualify row_number() over (
+        partition by benchmark, model_name, key
+        order by build_seq desc
+    ) = 1
 ),
 
 paired as (
@@ -84,7 +90,7 @@ classified as (
             when m.is_new or m.is_gone then null
             when p.gone then 'removed_result'
             when p.was_absent then 'new_result'
-            when p.old_score is distinct from p.new_score then 'changed_result'
+            when (p.old_score is distinct from p.new_score) then 'changed_result'
         end as change
     from paired as p
     join models as m using (benchmark, model_name)

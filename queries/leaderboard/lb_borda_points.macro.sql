@@ -11,68 +11,78 @@
 -- @column task_name: The task of the partition.
 -- @column points: Borda points the model earns in the partition (0 when it has no score there).
 -- @column in_table: True when the model is a row of the summary (a non-null task score).
-create or replace macro lb_borda_points(bench, models, tasks, langs, public_only, registry_only, by_subset) as table
-with
+create or replace macro lb_borda_points(
+    bench, models, tasks, langs, public_only, registry_only, by_subset
+) as table
+    with
 
-task_scores as materialized (
-    from lb_task_scores(bench, models, tasks, langs, public_only, registry_only)
-),
+    task_scores as materialized (
+        from lb_task_scores(bench, models, tasks, langs, public_only, registry_only)
+    ),
 
-subset_frame as (
-    select model_name, task_name, task_name || '::' || subset as partition_key, score
-    from lb_subset_scores(bench, models, tasks, langs, public_only, registry_only)
-    where by_subset
-),
+    subset_frame as (
+        select model_name, task_name, task_name || '::' || subset as partition_key, score
+        from lb_subset_scores(bench, models, tasks, langs, public_only, registry_only)
+        where by_subset
+    ),
 
-table_models as (
-    select model_name, bool_or(in_pivot) as in_table from task_scores group by model_name
-),
+    table_models as (
+        select model_name, bool_or(in_pivot) as in_table from task_scores
+        group by model_name
+    ),
 
-frame_models as (
+    frame_models as (
     -- the models the Borda rank ranks: those of the task frame, or of the subset frame
-    select model_name, in_table from table_models where not by_subset
-    union all
-    select f.model_name, coalesce(t.in_table, false)
-    from (select distinct model_name from subset_frame) as f
-    left join table_models as t using (model_name)
-),
+        select model_name, in_table from table_models
+        where not by_subset
+        union all
+        select f.model_name, coalesce(t.in_table, false) as in_table
+        from (select distinct model_name from subset_frame) as f
+        left join table_models as t using (model_name)
+    ),
 
-task_points as (
-    select model_name, task_name as partition_key, task_name, borda_points as points
-    from task_scores
-    where not by_subset
-),
+    task_points as (
+        select model_name, task_name as partition_key, task_name, borda_points as points
+        from task_scores
+        where not by_subset
+    ),
 
-subset_points as (
-    select
-        model_name,
-        partition_key,
-        task_name,
-        (select count(*) from table_models where in_table)
-            - (rank() over (partition by partition_key order by score desc)
-               + (count(*) over (partition by partition_key, score) - 1) / 2.0) as points
-    from subset_frame
-    where score is not null
-),
+    subset_points as (
+        select
+            model_name,
+            partition_key,
+            task_name,
+            (
+                select count(*) from table_models
+                where in_table
+            )
+            - (
+                rank() over (partition by partition_key order by score desc)
+                + (count(*) over (partition by partition_key, score) - 1) / 2.0
+            ) as points
+        from subset_frame
+        where score is not null
+    ),
 
-points as (
-    from task_points
-    union all
-    from subset_points
-),
+    points as (
+        from task_points
+        union all
+        from subset_points
+    ),
 
-partitions as (
-    select distinct partition_key, task_name from task_points
-    union
-    select distinct partition_key, task_name from subset_frame
-),
+    partitions as (
+        select distinct partition_key, task_name from task_points
+        union
+        select distinct partition_key, task_name from subset_frame
+    ),
 
-final as (
-    select m.model_name, p.partition_key, p.task_name, coalesce(s.points, 0) as points,
-           m.in_table
-    from frame_models as m
-    cross join partitions as p
-    left join points as s using (model_name, partition_key)
-)
+    final as (
+        select
+            m.model_name, p.partition_key, p.task_name, coalesce(s.points, 0) as points,
+            m.in_table
+        from frame_models as m
+        cross join partitions as p
+        left join points as s using (model_name, partition_key)
+    )
 
-select * from final
+    select * from final

@@ -4,14 +4,22 @@
 -- ignored), as mteb's update_tables does. A NULL argument means "no filter".
 -- public_only keeps public tasks only (RTEB summaries).
 create or replace macro lb_long(bench, models, tasks, langs, public_only, registry_only) as table
-select *
-from benchmark_results
-where benchmark = bench
-  and (not registry_only or in_registry)
-  and (models is null or model_name in (select unnest(models)))
-  and (tasks is null or task_name in (select unnest(tasks)))
-  and (langs is null
-       or language_set in (select language_set from (select language_set, unnest(iso_codes) as code
-                                                    from language_sets)
-                           where code in (select unnest(langs))))
-  and (not public_only or is_public)
+    select *
+    from benchmark_results
+    where
+        benchmark = bench
+        and (not registry_only or in_registry)
+        and (models is null or model_name in (select unnest(models)))
+        and (tasks is null or task_name in (select unnest(tasks)))
+        and (
+            langs is null
+            or language_set in (
+                select codes.language_set
+                from (
+                    select language_set, unnest(iso_codes) as code
+                    from language_sets
+                ) as codes
+                where codes.code in (select unnest(langs))
+            )
+        )
+        and (not public_only or is_public)

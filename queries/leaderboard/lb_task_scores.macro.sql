@@ -10,94 +10,112 @@
 -- benchmark_task_required (computed per build);
 -- the pairs a task needs are recounted from rows only for tasks that no selected model covers
 -- completely. A language filter removes rows, so then all of it is computed from the rows.
-create or replace macro lb_task_scores(bench, models, tasks, langs, public_only, registry_only) as table
-with
+create or replace macro lb_task_scores(
+    bench, models, tasks, langs, public_only, registry_only
+) as table
+    with
 
-selected as (
-    select m.*, coalesce(r.required_registry, 0) as required_registry,
-           coalesce(r.required_all, 0) as required_all
-    from benchmark_task_means as m
-    left join benchmark_task_required as r using (benchmark, task_name)
-    where langs is null
-      and benchmark = bench
-      and (not registry_only or in_registry)
-      and (models is null or model_name in (select unnest(models)))
-      and (tasks is null or task_name in (select unnest(tasks)))
-      and (not public_only or is_public)
-),
+    selected as (
+        select
+            m.*, coalesce(r.required_registry, 0) as required_registry,
+            coalesce(r.required_all, 0) as required_all
+        from benchmark_task_means as m
+        left join benchmark_task_required as r using (benchmark, task_name)
+        where
+            langs is null
+            and benchmark = bench
+            and (not registry_only or in_registry)
+            and (models is null or model_name in (select unnest(models)))
+            and (tasks is null or task_name in (select unnest(tasks)))
+            and (not public_only or is_public)
+    ),
 
-long as (
-    from lb_long(bench, models, tasks, langs, public_only, registry_only)
-    where langs is not null
-),
+    long as (
+        from lb_long(bench, models, tasks, langs, public_only, registry_only)
+        where langs is not null
+    ),
 
-means as (
-    select model_name, task_name, task_type, is_public, raw_mean, have_pairs
-    from selected
-    union all
-    select
-        model_name,
-        task_name,
-        any_value(task_type),
-        bool_and(is_public),
-        sum(score order by row_order) / count(score),
-        count(distinct (subset, split)) filter (where score is not null)
-    from long
-    group by model_name, task_name
-),
+    means as (
+        select model_name, task_name, task_type, is_public, raw_mean, have_pairs
+        from selected
+        union all
+        select
+            model_name,
+            task_name,
+            any_value(task_type) as task_type,
+            bool_and(is_public) as is_public,
+            sum(score order by row_order) / count(score) as raw_mean,
+            count(distinct row(subset, split)) filter (where score is not null) as have_pairs
+        from long
+        group by model_name, task_name
+    ),
 
-full_required as (
-    select task_name,
-           any_value(case when registry_only then required_registry else required_all end)
-               as required_pairs,
-           bool_or(have_pairs = case when registry_only then required_registry
-                                     else required_all end) as covered
-    from selected
-    group by task_name
-),
+    full_required as (
+        select
+            task_name,
+            any_value(case when registry_only then required_registry else required_all end)
+                as required_pairs,
+            bool_or(have_pairs = case
+                when registry_only then required_registry
+                else required_all
+            end) as covered
+        from selected
+        group by task_name
+    ),
 
-recount as (
+    recount as (
     -- rows of tasks that no selected model covers (or of every task under a language filter)
-    select task_name, split, subset
-    from lb_long(bench, models, tasks, langs, public_only, registry_only)
-    where score is not null
-      and (langs is not null
-           or task_name in (select task_name from full_required where not covered))
-),
+        select task_name, split, subset
+        from lb_long(bench, models, tasks, langs, public_only, registry_only)
+        where
+            score is not null
+            and (
+                langs is not null
+                or task_name in (
+                    select task_name from full_required
+                    where not covered
+                )
+            )
+    ),
 
-required as (
-    select task_name, required_pairs from full_required where covered
-    union all
-    select task_name, count(distinct subset) * count(distinct split) from recount group by task_name
-),
+    required as (
+        select task_name, required_pairs from full_required
+        where covered
+        union all
+        select task_name, count(distinct subset) * count(distinct split) as required_pairs
+        from recount
+        group by task_name
+    ),
 
-nulled as (
+    nulled as (
+        select
+            m.model_name,
+            m.task_name,
+            m.task_type,
+            m.is_public,
+            m.raw_mean,
+            case when m.have_pairs < r.required_pairs then null else m.raw_mean end as score
+        from means as m
+        left join required as r using (task_name)
+    ),
+
+    pivoted as (
+        select *, bool_or(score is not null) over (partition by model_name) as in_pivot
+        from nulled
+    ),
+
+    final as (
+        select
+            *,
+            count(distinct model_name) filter (where in_pivot) over ()
+            - (
+                rank() over (partition by task_name order by raw_mean desc)
+                + (count(*) over (partition by task_name, raw_mean) - 1) / 2.0)
+                as borda_points_raw
+        from pivoted
+    )
+
     select
-        m.model_name,
-        m.task_name,
-        m.task_type,
-        m.is_public,
-        m.raw_mean,
-        case when m.have_pairs < r.required_pairs then null else m.raw_mean end as score
-    from means as m
-    left join required as r using (task_name)
-),
-
-pivoted as (
-    select *, bool_or(score is not null) over (partition by model_name) as in_pivot
-    from nulled
-),
-
-final as (
-    select
-        *,
-        count(distinct model_name) filter (where in_pivot) over ()
-            - (rank() over (partition by task_name order by raw_mean desc)
-               + (count(*) over (partition by task_name, raw_mean) - 1) / 2.0)
-            as borda_points_raw
-    from pivoted
-)
-
-select * exclude (borda_points_raw),
-       case when raw_mean is not null then borda_points_raw end as borda_points
-from final
+        * exclude (borda_points_raw),
+        case when raw_mean is not null then borda_points_raw end as borda_points
+    from final

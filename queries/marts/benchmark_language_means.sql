@@ -4,7 +4,8 @@
 -- Summed in mteb's frame order (revision, task, entry), as polars does. Computed once per build
 -- for the unfiltered view; a task or language filter makes lb_language_scores use the rows.
 -- @column language: Language-script code, e.g. eng-Latn.
--- @column score: Mean main score (0-1) over the rows covering the language; NULL when none is scored.
+-- @column score: Mean main score (0-1) over the rows covering the language; NULL when none is
+--   scored.
 with
 
 final as (

@@ -10,7 +10,8 @@
 -- (placeholders last). Means sum in this order, as polars does, so ties break identically.
 -- @column language_set: hash of the row's languages (the entry's, or the subset's for a
 -- placeholder); language_sets holds the lists (filters test a few thousand lists, not rows).
--- @column in_registry: Whether the model is in mteb's model registry (the official leaderboard shows only these).
+-- @column in_registry: Whether the model is in mteb's model registry (the official leaderboard
+--   shows only these).
 with
 
 chosen as (
@@ -24,8 +25,9 @@ triples as (
 ),
 
 entries as (
-    select file_id, entry_no, split, subset, score,
-           case when languages is not null then hash(languages) end as language_set
+    select
+        file_id, entry_no, split, subset, score,
+        case when languages is not null then hash(languages) end as language_set
     from stg_scores
 ),
 
@@ -34,8 +36,9 @@ registry as (
 ),
 
 expected as (
-    select t.benchmark, c.model_name, c.model_folder, c.task_name, c.revision, c.file_id,
-           t.split, t.subset, t.language_set as task_language_set
+    select
+        t.benchmark, c.model_name, c.model_folder, c.task_name, c.revision, c.file_id,
+        t.split, t.subset, t.language_set as task_language_set
     from chosen as c
     join triples as t using (task_name)
 ),
@@ -55,7 +58,7 @@ matched as (
         e.file_id is null as is_placeholder
     from expected as x
     left join entries as e
-        on e.file_id = x.file_id and e.split = x.split and e.subset = x.subset
+        on x.file_id = e.file_id and x.split = e.split and x.subset = e.subset
 ),
 
 final as (
@@ -77,8 +80,8 @@ final as (
         (r.folder is not null and m.model_name in (select model_name from registry))
             as in_registry
     from matched as m
-    left join tasks as t on t.name = m.task_name
-    left join registry as r on r.folder = m.model_folder
+    left join tasks as t on m.task_name = t.name
+    left join registry as r on m.model_folder = r.folder
 )
 
 select * from final

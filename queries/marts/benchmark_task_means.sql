@@ -16,7 +16,7 @@ per_model as (
         bool_and(is_public) as is_public,
         bool_and(in_registry) as in_registry,
         sum(score order by row_order) / count(score) as raw_mean,
-        count(distinct (subset, split)) filter (where score is not null) as have_pairs
+        count(distinct row(subset, split)) filter (where score is not null) as have_pairs
     from benchmark_results
     group by benchmark, model_name, task_name
 )

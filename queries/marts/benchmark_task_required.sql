@@ -17,7 +17,7 @@ final as (
         benchmark,
         task_name,
         count(distinct subset) filter (where in_registry)
-            * count(distinct split) filter (where in_registry) as required_registry,
+        * count(distinct split) filter (where in_registry) as required_registry,
         count(distinct subset) * count(distinct split) as required_all
     from scored
     group by benchmark, task_name

@@ -32,8 +32,12 @@ prioritised as (
         v.version_rank,
         (case when f.revision = r.main_revision then 1000 else 0 end)
         + (case when v.version_rank is not null then 100 else 0 end)
-        + (case when f.revision is null
-                  or f.revision in ('external', 'no_revision_available') then 0 else 10 end)
+        + (case
+            when
+                f.revision is null
+                or f.revision in ('external', 'no_revision_available') then 0
+            else 10
+        end)
             as priority
     from result_files as f
     left join registry as r using (model_name)
@@ -45,7 +49,7 @@ final as (
     from prioritised
     qualify row_number() over (
         partition by model_name, task_name
-        order by priority desc, version_rank desc nulls last, path
+        order by priority desc, version_rank desc nulls last, path asc
     ) = 1
 )
 

@@ -13,7 +13,7 @@ lists as (
         select languages from stg_scores
         union all
         select languages from benchmark_tasks
-    )
+    ) as both_sources
 ),
 
 final as (

@@ -5,10 +5,13 @@
 -- date (then the first path), because folders of one model disagree
 -- (docs/DATA.md §Model metadata).
 -- @column name: Model name (`org/name`).
--- @column in_registry: True when mteb's registry has the model (the official leaderboard shows only these).
+-- @column in_registry: True when mteb's registry has the model (the official leaderboard shows
+--   only these).
 -- @column source: `registry` or `model_meta.json`.
--- @column total_params_b: Total parameters in billions, rounded to 1M as the leaderboard shows them.
--- @column active_params_b: Active parameters in billions (the leaderboard's "Active Parameters (B)").
+-- @column total_params_b: Total parameters in billions, rounded to 1M as the leaderboard shows
+--   them.
+-- @column active_params_b: Active parameters in billions (the leaderboard's "Active Parameters
+--   (B)").
 -- @column training_known: False when the model's training data is unknown (zero-shot shown as NA).
 with
 
@@ -29,8 +32,9 @@ meta_candidates as (
     where experiment is null and name not in (select name from registry)
     qualify row_number() over (
         partition by name
-        order by regexp_full_match(revision_folder, '[0-9a-f]{40}') desc,
-                 release_date desc nulls last, path
+        order by
+            regexp_full_match(revision_folder, '[0-9a-f]{40}') desc,
+            release_date desc nulls last, path asc
     ) = 1
 ),
 
