@@ -42,7 +42,7 @@ def serve(args) -> int:
     except warehouse.WarehouseError as exc:
         print(f"warning: {exc} The pages will say so until a build is published.",
               file=sys.stderr)
-    from app.main import create_app   # deferred: Dash loads only for this command
+    from app.main import create_app  # deferred: Dash loads only for this command
 
     app = create_app(prewarm=not args.no_prewarm)
     host = args.host or settings.get("host")

@@ -19,9 +19,9 @@ import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
+from urllib.parse import urlsplit
 
 import pyarrow as pa
-from urllib.parse import urlsplit
 
 SCORE_DECIMALS = 4
 ROW_HEIGHT = 36

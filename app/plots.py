@@ -10,7 +10,6 @@ import textwrap
 import pyarrow as pa
 
 from app import grid as gridmod
-
 from mteb_lb import lbstate
 from mteb_lb.rankings import RankingError, leaderboard, search_rows
 

@@ -300,7 +300,7 @@ def main(argv=None) -> int:
         cold_filter.append(t)
         per_filter[name] = (round(t * 1000, 1), round(rankings_only[name] * 1000, 1))
     for _ in range(args.repeat):
-        for name, state in cases:
+        for _name, state in cases:
             warm_filter.append(client.post(view_body(client, lbpage, state))[0])
     results["filter change (ms)"] = {
         "benchmark": fbench, "cold median": median_ms(cold_filter),

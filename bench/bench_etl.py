@@ -1,6 +1,7 @@
 """ETL benchmark on the real results repository: full build, rerun with nothing changed, rerun
 after ~1 % of the result files changed (main scores rewritten; scattered: files at random across
-every folder; clustered: whole model folders, as upstream commits add or rerun models); and, in the same run, mteb's own loader
+every folder; clustered: whole model folders, as upstream commits add or rerun models); and, in
+the same run, mteb's own loader
 (`ResultCache.load_results(only_main_score=True)`) on the same folder when an interpreter with
 mteb is given. Prints medians (and the ratio to mteb) and writes bench/out/etl.json.
 
@@ -91,7 +92,8 @@ def main() -> int:
             print(f"run {i + 1}: full {figures['full_s'][-1]:.1f} s, no change "
                   f"{figures['nochange_s'][-1]:.2f} s, 1 % changed: "
                   f"{changed['scattered']} files scattered {figures['scattered_s'][-1]:.2f} s, "
-                  f"{changed['clustered']} files in whole folders {figures['clustered_s'][-1]:.2f} s",
+                  f"{changed['clustered']} files in whole folders "
+                  f"{figures['clustered_s'][-1]:.2f} s",
                   file=sys.stderr)
             shutil.rmtree(warehouse, ignore_errors=True)
         mteb = None
@@ -112,7 +114,7 @@ def main() -> int:
               "repeat": args.repeat, "runs": figures, "medians": medians, "mteb": mteb}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
-    print(f"| scenario | median | target |\n|---|---|---|")
+    print("| scenario | median | target |\n|---|---|---|")
     print(f"| full build | {medians['full_s']:.1f} s, peak RSS {medians['full_rss_mb']:.0f} MB "
           f"| ≤ 30 s, ≤ 3 GB |")
     print(f"| rerun, nothing changed | {medians['nochange_s']:.2f} s | ≤ 2 s |")

@@ -148,7 +148,8 @@ def main() -> int:
                 wall, rec = refresh(source, env)
                 assert rec["outcome"] == "published", rec
                 figures[f"{how}_s"].append(wall)
-                manifest = json.loads((work / "warehouse" / "current" / "manifest.json").read_text())
+                manifest = json.loads(
+                    (work / "warehouse" / "current" / "manifest.json").read_text())
                 timings = manifest.get("timings", {})
                 timings["finalize+publish_s"] = rec["duration_s"] - sum(timings.values())
                 timings["of which history_s"] = manifest.get("history", {}).get("seconds", 0)

@@ -124,7 +124,8 @@ def main(argv=None) -> int:
             r["partitions"] = len(lb.borda_inputs(name, filters).partitions)
     rss_end = rss_mb()
     results["rss_mb"] = {"start": rss_start, "after_summaries": rss_summaries,
-                         "after_statistics": rss_end, "added_by_statistics": rss_end - rss_summaries}
+                         "after_statistics": rss_end,
+                         "added_by_statistics": rss_end - rss_summaries}
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "stats.json").write_text(json.dumps(results, indent=2))

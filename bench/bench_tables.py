@@ -129,14 +129,16 @@ def main() -> int:
             row = f"| {name} | {scenario} | {o['warm_ms']:.0f} ({o['cold_ms']:.0f}) |"
             if theirs:
                 m = theirs["benchmarks"][name][scenario]
-                row += f" {m['warm_ms']:.0f} ({m['cold_ms']:.0f}) | {m['warm_ms'] / o['warm_ms']:.1f}x |"
+                row += (f" {m['warm_ms']:.0f} ({m['cold_ms']:.0f}) |"
+                        f" {m['warm_ms'] / o['warm_ms']:.1f}x |")
             else:
                 row += " - | - |"
             print(row)
     if theirs:
         for name in benchmarks:
             m = theirs["benchmarks"][name]
-            print(f"mteb {name}: load {m['load_ms'] / 1000:.1f} s, frame {m['frame_ms'] / 1000:.1f} s")
+            print(f"mteb {name}: load {m['load_ms'] / 1000:.1f} s, "
+                  f"frame {m['frame_ms'] / 1000:.1f} s")
     return 0
 
 

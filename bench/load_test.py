@@ -73,7 +73,8 @@ def session(port: int, stats: Stats, deadline: float, rng: random.Random) -> Non
             ("open_page", "GET", "/", None),
             ("dash_layout", "GET", "/_dash-layout", None),
             ("dash_dependencies", "GET", "/_dash-dependencies", None),
-            ("benchmark", "GET", "/api/table?" + urllib.parse.urlencode({"benchmark": bench}), None),
+            ("benchmark", "GET", "/api/table?" + urllib.parse.urlencode({"benchmark": bench}),
+             None),
             ("filter", "GET", "/api/table?" + urllib.parse.urlencode({
                 "benchmark": bench, "max_params_b": rng.choice([0.1, 0.5, 1, 5, 10]),
                 "task_types": ",".join(rng.sample(TASK_TYPES, 2))}), None),

@@ -3,8 +3,8 @@
 Runs under an interpreter with mteb 2.20.0 installed (NOT the project's venv; see README, "The
 catalog", for `.mteb-venv`), from the repository root:
 
-    .mteb-venv/bin/python bench/mteb_reference.py --results <folder holding results/> [--out tests/golden]
-        [--benchmarks "MTEB(eng, v2)" --benchmarks "BEIR" ...] [--no-states]
+    .mteb-venv/bin/python bench/mteb_reference.py --results <folder holding results/>
+        [--out tests/golden] [--benchmarks "MTEB(eng, v2)" --benchmarks "BEIR" ...] [--no-states]
 
 ``--results`` is a folder holding ``results/<org>__<model>/<revision>/*.json`` (a checkout of
 embeddings-benchmark/results). Without ``--benchmarks`` every benchmark of ``mteb.get_benchmarks()``
@@ -50,9 +50,9 @@ Output: ``<out>/<slug>/{summary,per_task,per_language}.csv.gz`` per benchmark an
 ``<out>/states/<state id>/...`` per non-default state (floats as ``repr()``, i.e. the shortest
 string that round-trips; nulls as empty fields; NaN as ``nan``), plus ``per_task_rank.csv.gz`` /
 ``per_language_rank.csv.gz``: the Borda rank mteb sorted those tables by (captured from its
-``_borda_rank_from_long`` call, then dropped from the table), in table order. ``<out>/manifest.json``
-holds the mteb version, benchmarks and states with their calls, row counts, columns and dtypes,
-the effective summary sort, timings and errors.
+``_borda_rank_from_long`` call, then dropped from the table), in table order.
+``<out>/manifest.json`` holds the mteb version, benchmarks and states with their calls, row
+counts, columns and dtypes, the effective summary sort, timings and errors.
 """
 
 from __future__ import annotations
@@ -94,12 +94,14 @@ MIN_MODEL_SIZE, MAX_MODEL_SIZE = 0, 100_000  # leaderboard/app.py, in millions o
 MTEB_CALLS = {
     "load": (
         "ResultCache(cache_path=TMP).load_results(models=[m.name for m in mteb.get_model_metas() "
-        "if m.name is not None], only_main_score=True, require_model_meta=False, include_remote=True)"
+        "if m.name is not None], only_main_score=True, require_model_meta=False, "
+        "include_remote=True)"
         "  # TMP/remote/results -> <results>/results; download_from_remote() and to_disk() skipped"
     ),
     "benchmarks": (
         "mteb.get_benchmarks() (the catalog this project serves); on_menu = reached by the menu "
-        "traversal of GP_BENCHMARK_ENTRIES + R_BENCHMARK_ENTRIES (mteb.benchmarks._leaderboard_menu)"
+        "traversal of GP_BENCHMARK_ENTRIES + R_BENCHMARK_ENTRIES "
+        "(mteb.benchmarks._leaderboard_menu)"
     ),
     "frame": "all_results._to_results_df(benchmark.tasks)",
     "choices": (
@@ -123,7 +125,8 @@ MTEB_CALLS = {
         "_filter_models(scores model names, tasks, availability, compatibility, instructions, "
         "max_model_size, zero_shot, model_type_select) = {m.name for m in mteb.get_model_metas("
         "model_names=..., open_weights=availability, use_instructions=instructions, "
-        "frameworks=compatibility, n_parameters_range=(lower, upper), model_types=model_type_select)} "
+        "frameworks=compatibility, n_parameters_range=(lower, upper), "
+        "model_types=model_type_select)} "
         "where lower = None if min_model_size == 0 else min_model_size * 1e6 (the app fixes "
         "min_model_size to MIN_MODEL_SIZE = 0) and upper = None if max_model_size == 100000 else "
         "max_model_size * 1e6; unless zero_shot == 'allow_all', a model goes when "
@@ -314,13 +317,15 @@ def benchmark_choices(benchmark) -> dict:
     """leaderboard/app.py::_cache_on_benchmark_select: the choices the customisation offers."""
     return {
         "languages": sorted({lang for t in benchmark.tasks if t.languages for lang in t.languages}),
-        "domains": sorted({d for t in benchmark.tasks if t.metadata.domains for d in t.metadata.domains}),
+        "domains": sorted({d for t in benchmark.tasks if t.metadata.domains
+                           for d in t.metadata.domains}),
         "types": sorted({t.metadata.type for t in benchmark.tasks if t.metadata.type}),
         "modalities": sorted({m for t in benchmark.tasks for m in t.metadata.modalities}),
     }
 
 
-def update_task_list(benchmark, type_select, domain_select, lang_select, modality_select) -> list[str]:
+def update_task_list(benchmark, type_select, domain_select, lang_select,
+                     modality_select) -> list[str]:
     """leaderboard/app.py::_cache_update_task_list (its tasks_to_keep)."""
     if not len(lang_select):
         return []
@@ -373,7 +378,8 @@ def filter_models(model_names, task_select, availability, compatibility, instruc
 def _language_mask(languages):
     import polars as pl
 
-    return pl.col("language").list.eval(pl.element().str.split("-").list.first().is_in(set(languages))).list.any()
+    return pl.col("language").list.eval(
+        pl.element().str.split("-").list.first().is_in(set(languages))).list.any()
 
 
 def state_frame(benchmark, bm_pl_df, state: dict):
@@ -387,7 +393,8 @@ def state_frame(benchmark, bm_pl_df, state: dict):
     if state["lang_select"] is None:
         scores = bm_pl_df.select("model_name", "task_name").unique()
     else:  # update_scores_on_lang_change
-        scores = bm_pl_df.filter(_language_mask(state["lang_select"])).select("model_name", "task_name").unique()
+        scores = bm_pl_df.filter(_language_mask(state["lang_select"])).select(
+            "model_name", "task_name").unique()
     selections = ("type_select", "domain_select", "lang_select", "modality_select")
     if all(state[k] is None for k in selections):
         tasks = sorted(t.metadata.name for t in benchmark.tasks)  # on_benchmark_select
@@ -401,9 +408,9 @@ def state_frame(benchmark, bm_pl_df, state: dict):
             raise ValueError(f"task_select names tasks the app does not offer: {sorted(missing)}")
         tasks = sorted(state["task_select"])
     models = filter_models(
-        scores["model_name"].unique().to_list(), tasks, state["availability"], state["compatibility"],
-        state["instructions"], state["min_model_size"], state["max_model_size"], state["zero_shot"],
-        state["model_type_select"])
+        scores["model_name"].unique().to_list(), tasks, state["availability"],
+        state["compatibility"], state["instructions"], state["min_model_size"],
+        state["max_model_size"], state["zero_shot"], state["model_type_select"])
     if state["models_to_keep"] is not None:
         models = [m for m in models if m in set(state["models_to_keep"])]
     models = sorted(models)
@@ -436,7 +443,8 @@ def state_calls(benchmark, state: dict) -> list[str]:
     if all(state[k] is None for k in selections):
         calls.append(f"tasks = sorted(t.metadata.name for t in mteb.get_benchmark({name!r}).tasks)")
     else:
-        args = ", ".join(f"state[{k!r}]" if state[k] is not None else f"<every {k[:-7]} of the benchmark>"
+        args = ", ".join(f"state[{k!r}]" if state[k] is not None
+                         else f"<every {k[:-7]} of the benchmark>"
                          for k in selections)
         calls.append(f"_, tasks = _cache_update_task_list({name!r}, {args})")
     if state["task_select"] is not None:
@@ -450,7 +458,8 @@ def state_calls(benchmark, state: dict) -> list[str]:
            if state["min_model_size"] != MIN_MODEL_SIZE else ""))
     if state["models_to_keep"] is not None:
         calls.append("models = sorted(set(models) & set(state['models_to_keep']))")
-    langs = "state['lang_select']" if state["lang_select"] is not None else "<every language of the benchmark>"
+    langs = ("state['lang_select']" if state["lang_select"] is not None
+             else "<every language of the benchmark>")
     calls.append(f"update_tables(scores, tasks, models, {name!r}, {langs})  # -> "
                  "benchmark._create_summary_table / _create_per_task_table / "
                  "_create_per_language_table on the filtered frame")
@@ -502,7 +511,8 @@ def summary_sort(benchmark) -> dict:
         return {"columns": [cols] if isinstance(cols, str) else list(cols), "descending": True,
                 "positional_rank_column": benchmark.summary_rank_column or "Rank"}
     default = _summary_metadata(benchmark.aggregations).default_sort
-    return {"columns": [default], "descending": default != "Rank (Borda)", "positional_rank_column": None}
+    return {"columns": [default], "descending": default != "Rank (Borda)",
+            "positional_rank_column": None}
 
 
 def build_tables(benchmark, filtered, out_dir: Path, rel: str, entry: dict) -> None:
@@ -594,7 +604,8 @@ def run_benchmark(bench, all_results, out_dir: Path, on_menu: bool, with_states:
         "summary_sort_column": bench.summary_sort_column,
         "summary_rank_column": bench.summary_rank_column,
         "summary_sort": summary_sort(bench),
-        "language_view": bench.language_view if bench.language_view == "all" else list(bench.language_view),
+        "language_view": (bench.language_view if bench.language_view == "all"
+                          else list(bench.language_view)),
         "timings_s": {},
     }
     states = []
@@ -628,14 +639,17 @@ def run_benchmark(bench, all_results, out_dir: Path, on_menu: bool, with_states:
             _error_entry(s_entry, exc, t0)
         states.append(s_entry)
         print(f"{s_entry['timings_s'].get('total', 0):8.2f}s    state {name}"
-              + (f"  ERROR {s_entry['error']}" if "error" in s_entry else ""), file=sys.stderr, flush=True)
+              + (f"  ERROR {s_entry['error']}" if "error" in s_entry else ""),
+              file=sys.stderr, flush=True)
     return entry, states
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--results", required=True, help="folder holding results/<org>__<model>/<rev>/*.json")
-    parser.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: tests/golden)")
+    parser.add_argument("--results", required=True,
+                        help="folder holding results/<org>__<model>/<rev>/*.json")
+    parser.add_argument("--out", default=str(DEFAULT_OUT),
+                        help="output folder (default: tests/golden)")
     parser.add_argument(
         "--benchmarks",
         action="append",
@@ -689,11 +703,13 @@ def main(argv: list[str] | None = None) -> int:
 
         t = time.perf_counter()
         n_paths = len(
-            cache.get_cache_paths(models=all_model_names, require_model_meta=False, include_remote=True)
+            cache.get_cache_paths(models=all_model_names, require_model_meta=False,
+                                  include_remote=True)
         )
         timings["list_paths"] = round(time.perf_counter() - t, 3)
 
-        print(f"loading {n_paths} result files from {results_root} ...", file=sys.stderr, flush=True)
+        print(f"loading {n_paths} result files from {results_root} ...", file=sys.stderr,
+              flush=True)
         t = time.perf_counter()
         all_results = cache.load_results(
             models=all_model_names,
@@ -734,8 +750,8 @@ def main(argv: list[str] | None = None) -> int:
         elif (out_dir / "states").exists():
             shutil.rmtree(out_dir / "states")
         for bench in benchmarks:
-            entry, bench_states = run_benchmark(bench, all_results, out_dir, bench.name in menu_names,
-                                                not args.no_states)
+            entry, bench_states = run_benchmark(bench, all_results, out_dir,
+                                                bench.name in menu_names, not args.no_states)
             entries.append(entry)
             states.extend(bench_states)
             print(
@@ -748,7 +764,8 @@ def main(argv: list[str] | None = None) -> int:
         states.sort(key=lambda s: s["id"])
         errors = [{"benchmark": e["name"], "error": e["error"]} for e in entries if "error" in e]
         errors += [{"state": s["id"], "error": s["error"]} for s in states if "error" in s]
-        timings["per_benchmark_total"] = round(sum(e["timings_s"].get("total", 0.0) for e in entries), 3)
+        timings["per_benchmark_total"] = round(
+            sum(e["timings_s"].get("total", 0.0) for e in entries), 3)
         timings["tables_total"] = round(sum(e["timings_s"].get("tables", 0.0) for e in entries), 3)
         timings["frames_total"] = round(sum(e["timings_s"].get("frame", 0.0) for e in entries), 3)
         timings["wall_total"] = round(time.perf_counter() - t0, 3)
@@ -780,15 +797,18 @@ def main(argv: list[str] | None = None) -> int:
                 "null": "empty field",
                 "nan": "nan",
             },
-            "score_scale": "0-1 (main_score as stored in the result files; the UI shows round(x*100, 2))",
+            "score_scale": "0-1 (main_score as stored in the result files; "
+                           "the UI shows round(x*100, 2))",
             "reproducibility": [
-                "mteb's own output is not bit-stable between runs: polars group_by/pivot order is "
-                "random, so task/type/language column order varies and horizontal means differ in "
-                "the last bits (|diff| <= ~5e-16 observed). Compare with a tolerance (1e-12) and key "
-                "columns by name.",
-                "Rows tied on the sort key (Rank (Borda) ties, per-language Borda ties, MIEB/ViDoRe "
-                "positional ranks on equal means) come out in arbitrary order; rank values are stable.",
-                "summary_<...>.is_empty=true means mteb returned its 'No results' sentinel (no file).",
+                "mteb's own output is not bit-stable between runs: polars group_by/pivot order "
+                "is random, so task/type/language column order varies and horizontal means "
+                "differ in the last bits (|diff| <= ~5e-16 observed). Compare with a tolerance "
+                "(1e-12) and key columns by name.",
+                "Rows tied on the sort key (Rank (Borda) ties, per-language Borda ties, "
+                "MIEB/ViDoRe positional ranks on equal means) come out in arbitrary order; rank "
+                "values are stable.",
+                "summary_<...>.is_empty=true means mteb returned its 'No results' sentinel "
+                "(no file).",
             ],
             "mteb_calls": MTEB_CALLS,
             "state_fields": STATE_FIELDS,
@@ -808,7 +828,8 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
     )
     print(
-        f"wrote {len(manifest['file_sizes'])} files ({manifest['total_bytes']:,d} bytes) + manifest.json "
+        f"wrote {len(manifest['file_sizes'])} files ({manifest['total_bytes']:,d} bytes) "
+        "+ manifest.json "
         f"to {out_dir} in {timings['wall_total']:.1f}s; {len(manifest['errors'])} error(s)",
         file=sys.stderr,
     )

@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def etl(repo: Path, warehouse: Path, *extra: str) -> None:
     env = {**os.environ, "MTEB_LB_WAREHOUSE": str(warehouse)}
-    subprocess.run([sys.executable, "-c", "import sys; from mteb_lb.cli import main; sys.exit(main())",
+    subprocess.run([sys.executable, "-c",
+                    "import sys; from mteb_lb.cli import main; sys.exit(main())",
                     "etl", "--source", str(repo), *extra], env=env, check=True,
                    stdout=subprocess.DEVNULL)
 

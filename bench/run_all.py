@@ -84,7 +84,8 @@ def main() -> int:
              f"Machine: {summary['machine']['cpus']} CPUs ({summary['machine']['cpu']}), "
              f"{summary['machine']['memory_gib']} GiB, Python {summary['machine']['python']}", ""]
     for name, entry in log.items():
-        lines += [f"## {name} (exit {entry['exit']}, {entry['seconds']} s)", "", *entry["output"], ""]
+        lines += [f"## {name} (exit {entry['exit']}, {entry['seconds']} s)", "",
+                  *entry["output"], ""]
     (OUT / "summary.md").write_text("\n".join(lines))
     print("\n".join(lines))
     return 0 if all(e["exit"] == 0 for e in log.values()) else 1

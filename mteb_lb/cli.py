@@ -10,7 +10,8 @@ import argparse
 import importlib
 import sys
 
-# (module, what it adds); modules are imported when the parser is built, and none does I/O on import.
+# (module, what it adds); modules are imported when the parser is built, and none does I/O on
+# import.
 COMMAND_MODULES = (
     "etl.cli",            # etl, catalog
     "mteb_lb.sql_cli",    # sql

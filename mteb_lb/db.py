@@ -26,7 +26,6 @@ import duckdb
 
 from mteb_lb import settings, warehouse
 
-
 # One hardened root connection per build file and process, shared by every handle: DuckDB keeps
 # one database instance per file per process, and a second open with the locked configuration
 # fails. Handles get cursors of the root; the root closes when its last handle releases it.

@@ -413,13 +413,17 @@ class Leaderboard:
                          "Modality": ", ".join(m.get("modalities") or []),
                          "Public": m.get("is_public"),
                          "Description": m.get("description"), "Reference": m.get("reference")})
-        return pa.Table.from_pylist(rows) if rows else pa.table({"Task Name": pa.array([], pa.string())})
+        if not rows:
+            return pa.table({"Task Name": pa.array([], pa.string())})
+        return pa.Table.from_pylist(rows)
 
-    def table(self, benchmark: str, view: str = "summary", filters: Filters = Filters()) -> pa.Table:
+    def table(self, benchmark: str, view: str = "summary",
+              filters: Filters = Filters()) -> pa.Table:
         if view not in VIEWS:
             raise RankingError(f"unknown view {view!r}; valid views: " + ", ".join(VIEWS))
         return {"summary": self.summary, "per-task": self.per_task,
-                "per-language": self.per_language, "tasks": self.task_info}[view](benchmark, filters)
+                "per-language": self.per_language,
+                "tasks": self.task_info}[view](benchmark, filters)
 
     def view(self, state: LeaderboardState) -> pa.Table:
         """The table a state shows, as every surface serves it (dashboard grid and CSV download,
@@ -516,9 +520,6 @@ class Leaderboard:
                                                      self._table_scores(benchmark, filters)))
 
 
-_LIST_FIELDS = {"model_types", "task_types", "domains", "modalities", "languages", "tasks", "models"}
-_TRISTATE_FIELDS = {"open_weights", "instructions"}
-_FLAG_FIELDS = {"keep_unknown_size", "sentence_transformers", "all_models"}
 
 
 def matches(name: str | None, query: str) -> bool:
@@ -590,7 +591,8 @@ def _move_release_last(row: dict) -> dict:
 
 
 def _empty_summary(bench: Benchmark) -> pa.Table:
-    return pa.table({bench.rank_column: pa.array([], pa.int64()), "Model": pa.array([], pa.string())})
+    return pa.table({bench.rank_column: pa.array([], pa.int64()),
+                     "Model": pa.array([], pa.string())})
 
 
 def _pivot(scores: list[dict], column_key: str, order: dict, column_order: list[str]) -> pa.Table:

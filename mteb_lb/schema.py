@@ -38,8 +38,8 @@ SCORES = _schema(
            "the folder name with `__` -> `/` (as mteb reads it)."),
     _field("revision", STR, "Model revision: model_meta.json `revision`, else the folder name."),
     _field("model_folder", STR, "Folder under results/ (`org__name`)."),
-    _field("revision_folder", STR, "Revision folder name (a SHA, `external`, `no_revision_available`, "
-           "`1`, ...)."),
+    _field("revision_folder", STR, "Revision folder name (a SHA, `external`, "
+           "`no_revision_available`, `1`, ...)."),
     _field("experiment", STR, "Experiment folder name for results under experiments/, else NULL. "
            "Experiments never enter the rankings."),
     _field("task_name", STR, "Task name after mteb's legacy renames (e.g. PPC -> PpcPC)."),

@@ -17,10 +17,9 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+import fixtures as fx
 import pyarrow
 import pytest
-
-import fixtures as fx
 import realdata
 import sqlfixture
 import warehouses

@@ -44,8 +44,9 @@ def real_warehouse(existing: Path | None, results: Path | None, new_dir: Callabl
         if not stale:
             return existing
         if results is None:
-            raise Missing(f"the reused warehouse {existing} was built by other code ({', '.join(stale)}"
-                          " differ) and MTEB_LB_REAL_RESULTS is not set to rebuild it")
+            raise Missing(f"the reused warehouse {existing} was built by other code "
+                          f"({', '.join(stale)} differ) and MTEB_LB_REAL_RESULTS is not set to "
+                          "rebuild it")
         target = existing
     elif results is None:
         raise Missing("MTEB_LB_REAL_RESULTS is not set: no real results to test against")

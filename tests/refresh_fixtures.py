@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-
 import fixtures as fx
 
 from etl import history

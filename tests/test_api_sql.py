@@ -8,10 +8,9 @@ import time
 
 import flask
 import pytest
+from sqlfixture import BUILD_ID
 
 from app import api
-
-from sqlfixture import BUILD_ID
 
 
 @pytest.fixture

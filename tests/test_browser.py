@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from dash_helpers import SHOTS, browser_app, until
-
 from warehouses import DEFAULT, MODELS, OTHER, TASKS, UNREGISTERED
 
 pytestmark = [

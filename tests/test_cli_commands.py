@@ -258,7 +258,8 @@ def test_without_a_benchmark_the_dashboards_default_is_used(env, capsys):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--open-weights", "maybe"], "error: 'open_weights=maybe' is not valid; valid values: yes, no."),
+    (["--open-weights", "maybe"],
+     "error: 'open_weights=maybe' is not valid; valid values: yes, no."),
     (["--min-params-b", "big"], "error: 'min_params_b=big' is not a number of billions of "
                                 "parameters (e.g. 0.5)."),
     (["--view", "pivot"], "error: 'view=pivot' is not valid; valid values: summary, per-task, "

@@ -9,15 +9,14 @@ import os
 from pathlib import Path
 
 import duckdb
+import fixtures as fx
 import pyarrow.parquet as pq
 import pytest
+import refresh_fixtures as rf
 
 from etl import build, incremental
 from etl.segments import segment_name
 from mteb_lb import warehouse
-
-import fixtures as fx
-import refresh_fixtures as rf
 
 SCIFACT = ("org/current-model", "external", "SciFact")  # 0.61 in the fixture
 
@@ -53,13 +52,15 @@ def _one(build_dir: Path, sql: str):
 
 
 def _scifact_score(build_dir: Path):
-    return _one(build_dir, "SELECT main_score FROM scores WHERE model_folder = 'org__current-model' "
+    return _one(build_dir, "SELECT main_score FROM scores "
+                           "WHERE model_folder = 'org__current-model' "
                            "AND task_name = 'SciFact' AND experiment IS NULL")
 
 
 def _metric_values(build_dir: Path):
     return _one(build_dir, "SELECT m.value FROM metrics m JOIN scores s USING (entry_id) "
-                           "WHERE s.task_name = 'SciFact' AND s.model_folder = 'org__current-model' "
+                           "WHERE s.task_name = 'SciFact' "
+                           "AND s.model_folder = 'org__current-model' "
                            "AND m.metric = 'main_score' AND s.experiment IS NULL")
 
 

@@ -59,7 +59,8 @@ def _our_filters(state: dict) -> Filters:
         raise ValueError(f"no such filter of ours: compatibility {state['compatibility']}")
     low, high = state["min_model_size"], state["max_model_size"]
     if low != MIN_MODEL_SIZE and high == MAX_MODEL_SIZE:
-        raise ValueError("mteb ignores a lower size bound without an upper one (manifest state_notes)")
+        raise ValueError("mteb ignores a lower size bound without an upper one "
+                         "(manifest state_notes)")
     return Filters(
         min_params_b=None if low == MIN_MODEL_SIZE else low / 1000,
         max_params_b=None if high == MAX_MODEL_SIZE else high / 1000,
@@ -250,7 +251,8 @@ def _merge_float_noise_ties(theirs: list[dict], columns: list[str], key: dict) -
     for prev, row in zip(theirs, theirs[1:]):
         a = [_num(prev[c]) for c in columns]
         b = [_num(row[c]) for c in columns]
-        if all((x is None and y is None) or (x is not None and y is not None and abs(x - y) <= NOISE)
+        if all((x is None and y is None)
+               or (x is not None and y is not None and abs(x - y) <= NOISE)
                for x, y in zip(a, b)):
             merged[row["Model"]] = merged[prev["Model"]]
     return merged

@@ -15,13 +15,12 @@ import time
 from pathlib import Path
 
 import duckdb
+import fixtures as fx
 import pytest
-
 import refresh_fixtures as rf
+
 from etl import build, history
 from mteb_lb import warehouse
-
-import fixtures as fx
 
 approx = pytest.approx
 
@@ -128,7 +127,8 @@ def test_as_of_returns_the_older_state(setup):
     assert q(b2, "SELECT count(*) FROM leaderboard_as_of(?)",
              [t1 - dt.timedelta(seconds=1)]) == [(0,)]
     # the whole state as of the first build equals the first build's own snapshot
-    state = "SELECT benchmark, model_name, key, rank, score FROM leaderboard_as_of(?) ORDER BY 1, 2, 3"
+    state = ("SELECT benchmark, model_name, key, rank, score FROM leaderboard_as_of(?) "
+             "ORDER BY 1, 2, 3")
     assert q(b2, state, [t1]) == q(b1, state, [t1])
 
 
@@ -197,8 +197,9 @@ def test_history_survives_a_full_rebuild_and_pruning(setup, monkeypatch):
 
 def test_menu_benchmarks_walks_nested_menus():
     menu = {"default_benchmark": "A", "sidebar": [
-        {"type": "menu", "items": [{"type": "benchmark", "name": "A"},
-                                   {"type": "menu", "items": [{"type": "benchmark", "name": "B"}]}]},
+        {"type": "menu", "items": [
+            {"type": "benchmark", "name": "A"},
+            {"type": "menu", "items": [{"type": "benchmark", "name": "B"}]}]},
         {"type": "benchmark", "name": "A"}]}
     assert history.menu_benchmarks(menu) == ["A", "B"]
 

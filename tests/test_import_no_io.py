@@ -7,8 +7,8 @@ DuckDB and subprocess entry points are wrapped: a call counts as the project's I
 nearest caller outside the standard library is a project file (so the libraries' own import-time
 reads, like Dash walking the pages folder it is given, do not count; the project reading a file
 through `pathlib` or `json` does). `Path.stat` is not wrapped: `Path(__file__).resolve()`, which
-locates the project's own folders, calls it. The libraries the project imports are imported before the
-wrappers go in, by a first subprocess that lists them.
+locates the project's own folders, calls it. The libraries the project imports are imported before
+the wrappers go in, by a first subprocess that lists them.
 """
 
 from __future__ import annotations

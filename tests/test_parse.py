@@ -11,12 +11,18 @@ from __future__ import annotations
 import math
 from datetime import datetime, timezone
 
+import fixtures as fx
 import pytest
 
+from etl.parse import (
+    MetricBuffer,
+    Quarantine,
+    TaskCatalog,
+    emit_metrics,
+    parse_result,
+    parse_version,
+)
 from etl.segments import arrays_table, metrics_table
-from etl.parse import MetricBuffer, Quarantine, TaskCatalog, emit_metrics, parse_result, parse_version
-
-import fixtures as fx
 
 CATALOG = fx.variant_task_catalog()
 SPECS = {s.key: s for s in fx.variant_files()}
@@ -39,7 +45,8 @@ def rows(result):
         emit_metrics(buf, i, e.metrics)
     scalars = [dict() for _ in result.entries]
     for r in metrics_table(buf).to_pylist():
-        scalars[r["entry_id"]][r["metric"]] = r["value"] if r["text"] is None else (r["value"], r["text"])
+        scalars[r["entry_id"]][r["metric"]] = (r["value"] if r["text"] is None
+                                               else (r["value"], r["text"]))
     arrays = [dict() for _ in result.entries]
     for r in arrays_table(buf).to_pylist():
         arrays[r["entry_id"]][r["metric"]] = r["values"]
@@ -199,7 +206,8 @@ def test_parse_version(text, expected):
 
 def test_duplicate_split_subset_entries_both_kept():
     r = parse("dup_entries")
-    assert shape(r) == [("test", "default", ["deu-Latn"], 0.8), ("test", "default", ["deu-Latn"], 0.7)]
+    assert shape(r) == [("test", "default", ["deu-Latn"], 0.8),
+                        ("test", "default", ["deu-Latn"], 0.7)]
 
 
 def test_compact_one_line_file():
@@ -215,7 +223,8 @@ def test_current_layout_with_old_version_stays_current():
 
 
 def test_int_and_bool_main_scores():
-    r = parse(fx.current("SciFact", {"test": [fx.entry(main_score=1), fx.entry("x", main_score=True)]}))
+    r = parse(fx.current("SciFact", {"test": [fx.entry(main_score=1),
+                                              fx.entry("x", main_score=True)]}))
     assert [e.main_score for e in r.entries] == [1.0, None]
 
 
@@ -347,15 +356,18 @@ def test_malformed_variant_files_quarantined(key):
     (b'"just a string"', "the top level is a str, not an object"),
     (b"42", "the top level is a int, not an object"),
     (b'{"scores": {}}', "`task_name` is missing or not a string"),
-    (b'{"task_name": "T", "scores": {"test": {"a": 1}}}', "scores['test'] is not a list of entries"),
+    (b'{"task_name": "T", "scores": {"test": {"a": 1}}}',
+     "scores['test'] is not a list of entries"),
     (b'{"task_name": "T", "scores": {"test": [3]}}', "scores['test'][0] is not an object"),
     (b'{"task_name": "T", "scores": {"test": [{"main_score": 1, "languages": []}]}}',
      "scores['test'][0] has no `hf_subset`"),
     (b'{"task_name": "T", "scores": {"test": [{"main_score": 1, "hf_subset": "x"}]}}',
      "scores['test'][0] has no `languages`"),
-    (b'{"task_name": "T", "scores": {"test": [{"main_score": 1, "hf_subset": 1, "languages": []}]}}',
+    (b'{"task_name": "T", "scores": {"test": '
+     b'[{"main_score": 1, "hf_subset": 1, "languages": []}]}}',
      "non-string hf_subset"),
-    (b'{"task_name": "T", "scores": {"test": [{"main_score": 1, "hf_subset": "x", "languages": "eng"}]}}',
+    (b'{"task_name": "T", "scores": {"test": '
+     b'[{"main_score": 1, "hf_subset": "x", "languages": "eng"}]}}',
      "non-list languages"),
     (b'{"mteb_dataset_name": "DBPedia", "test": 0.5}', "legacy split 'test' is not an object"),
     (b'{"test": {"ndcg_at_10": 0.5}}', "legacy layout without `mteb_dataset_name`"),

@@ -11,13 +11,12 @@ task score); the final rank is the "min" rank of the points.
 
 from __future__ import annotations
 
+import fixtures as fx
 import pytest
+from warehouses import RANKING_RESULTS
 
 from mteb_lb.db import CurrentBuild
 from mteb_lb.rankings import Filters, Leaderboard, RankingError
-
-import fixtures as fx
-from warehouses import RANKING_RESULTS
 
 NAN = float("nan")
 A, B = fx.SHA_A, fx.SHA_B

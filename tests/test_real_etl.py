@@ -35,15 +35,18 @@ def test_every_file_is_accounted_for(con):
     assert ("result", "quarantined") not in rows and ("model_meta", "quarantined") not in rows
     # everything else under results/ (run_settings.jsonl, out.log, a stray script) is skipped
     # with a reason, never silently dropped
-    assert one(con, "SELECT count(*) FROM files WHERE status = 'skipped' AND reason IS NULL") == (0,)
-    assert one(con, "SELECT count(*) FROM files WHERE kind = 'other' AND path LIKE '%.json'") == (0,)
+    assert one(con, "SELECT count(*) FROM files "
+                    "WHERE status = 'skipped' AND reason IS NULL") == (0,)
+    assert one(con, "SELECT count(*) FROM files "
+                    "WHERE kind = 'other' AND path LIKE '%.json'") == (0,)
 
 
 def test_entries_per_layout(con):
     counts = dict(con.execute("SELECT file_format, count(*) FROM scores GROUP BY ALL").fetchall())
     # docs/DATA.md §Counts
     assert counts == {"current": 1_290_668, "legacy": 2_750}
-    assert one(con, "SELECT count(DISTINCT path) FROM scores WHERE file_format = 'legacy'") == (1823,)
+    assert one(con, "SELECT count(DISTINCT path) FROM scores "
+                    "WHERE file_format = 'legacy'") == (1823,)
     assert one(con, "SELECT count(DISTINCT model_folder) FROM scores") == (673,)
 
 
@@ -67,7 +70,8 @@ def test_nan_values_are_kept(con):
 def test_experiments_are_kept_and_marked(con):
     experiments = {r[0] for r in con.execute(
         "SELECT DISTINCT experiment FROM scores WHERE experiment IS NOT NULL").fetchall()}
-    assert experiments == {"model_kwargs_{}", "vector_type_multi_vector", "use_image_modality_False"}
+    assert experiments == {"model_kwargs_{}", "vector_type_multi_vector",
+                           "use_image_modality_False"}
     assert one(con, "SELECT count(DISTINCT path) FROM scores WHERE experiment IS NOT NULL") == (58,)
     # and never reach the rankings
     assert one(con, "SELECT count(*) FROM stg_scores s JOIN scores x USING (entry_id) "

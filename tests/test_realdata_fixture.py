@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import realdata
 import refresh_fixtures as rf
+
 from etl import build
 from etl import catalog as catalog_mod
 from mteb_lb import warehouse

@@ -15,14 +15,12 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
-
-import refresh_fixtures as rf
-from etl import build, refresh, validate
-from mteb_lb import runs
-from mteb_lb import cli, status, warehouse
-
 import fixtures as fx
+import pytest
+import refresh_fixtures as rf
+
+from etl import build, refresh, validate
+from mteb_lb import cli, runs, status, warehouse
 
 
 @pytest.fixture(scope="module")
@@ -318,8 +316,9 @@ def test_validation_checks_schemas_views_and_macros(upstream, monkeypatch):
     assert report["views"] >= 5 and report["macros"] >= 10
     assert report["row_counts"]["scores"] > 0
     # a table whose columns are not mteb_lb/schema.py's
-    from mteb_lb import schema
     import pyarrow as pa
+
+    from mteb_lb import schema
 
     monkeypatch.setitem(schema.TABLES, "files",
                         schema.FILES.append(pa.field("extra", pa.string())))

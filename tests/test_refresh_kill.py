@@ -29,11 +29,10 @@ import time
 from pathlib import Path
 
 import pytest
-
 import refresh_fixtures as rf
+
 from etl import refresh
-from mteb_lb import runs
-from mteb_lb import db, warehouse
+from mteb_lb import db, runs, warehouse
 
 TRIALS = int(os.environ.get("MTEB_LB_KILL_TRIALS", "10"))
 CI_SEED = 20260101

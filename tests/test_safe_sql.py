@@ -10,11 +10,10 @@ import time
 
 import pyarrow.parquet as pq
 import pytest
+from sqlfixture import E5_SMALL
 
 import queries
 from mteb_lb import db, output, safe_sql
-
-from sqlfixture import E5_SMALL
 
 HEALTHY = "select count(*) from scores"
 

@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from warehouses import DEFAULT, MODELS, OTHER
 
 PROJECT = Path(__file__).resolve().parent.parent

@@ -9,12 +9,11 @@ import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
+import fixtures as fx
 import huggingface_hub
 import pytest
 
 from etl import sources
-
-import fixtures as fx
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -219,7 +218,8 @@ def test_hf_offline_uses_the_cached_copy(fake_download, monkeypatch, flag):
 
 def test_hf_offline_without_cached_copy(fake_download, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(sources.SourceError, match="no cached copy of hf:mteb/results .*HF_HUB_OFFLINE"):
+    with pytest.raises(sources.SourceError,
+                       match="no cached copy of hf:mteb/results .*HF_HUB_OFFLINE"):
         sources.resolve("hf:mteb/results", hf_api=FakeApi())
     assert fake_download == []
 
@@ -233,7 +233,8 @@ def test_hf_no_update_uses_the_cached_copy(fake_download):
 
 def test_hf_api_failure_is_a_source_error(fake_download):
     api = FakeApi(error=ConnectionError("name resolution failed"))
-    with pytest.raises(sources.SourceError, match="cannot resolve hf:mteb/results: name resolution"):
+    with pytest.raises(sources.SourceError,
+                       match="cannot resolve hf:mteb/results: name resolution"):
         sources.resolve("hf:mteb/results", hf_api=api)
     assert fake_download == []
 

@@ -15,7 +15,6 @@ import pytest
 from mteb_lb import settings, sql_cli
 
 
-
 class FakeStdin(io.StringIO):
     def __init__(self, text: str = "", tty: bool = False):
         super().__init__(text)

@@ -19,7 +19,6 @@ import pytest
 
 from mteb_lb import csvsafe, output, safe_sql, warehouse
 
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -419,8 +418,9 @@ def test_grid_cell_renderers_drop_hostile_references(tmp_path):
     script.write_text(JS_HARNESS)
     urls = [u for u in HOSTILE_URLS if isinstance(u, str) and u != "/relative"] + [
         "https://huggingface.co/org/m", "/model?name=org%2Fm"]
-    out = subprocess.run(["node", str(script), str(ROOT / "app/assets/dashAgGridComponentFunctions.js"),
-                          json.dumps(urls)], capture_output=True, text=True, check=True).stdout
+    renderers = ROOT / "app/assets/dashAgGridComponentFunctions.js"
+    out = subprocess.run(["node", str(script), str(renderers), json.dumps(urls)],
+                         capture_output=True, text=True, check=True).stdout
     result = dict(zip(urls, json.loads(out)))
     for url in urls[:-2]:
         assert result[url] == {"model": ["/model?name=org%2Fm"], "task": [], "row": []}, url

@@ -15,14 +15,11 @@ import time
 
 import pyarrow.parquet as pq
 import pytest
-
-from mteb_lb.safe_sql import tokens
 from dash_helpers import SHOTS, browser_app, find, until
 from dash_helpers import text_of as raw_text
-
 from sqlfixture import BUILD_ID, E5_SMALL
 
-
+from mteb_lb.safe_sql import tokens
 
 # --------------------------------------------------------------------------------------------
 # helpers

@@ -112,7 +112,8 @@ def test_order_statistic_indices():
     for b in (1, 2, 40, 41, 999, 1000, 1001, 10_000):
         x = np.arange(b)
         assert stats.order_statistic_indices(b) == (
-            int(np.percentile(x, 2.5, method="lower")), int(np.percentile(x, 97.5, method="higher")))
+            int(np.percentile(x, 2.5, method="lower")),
+            int(np.percentile(x, 97.5, method="higher")))
 
 
 # --------------------------------------------------------------------------------------------
@@ -516,6 +517,7 @@ def test_real_rank_intervals_table_equals_the_request_path(real_leaderboard):
 def test_rank_intervals_table_is_maintained_by_incremental_builds(tmp_path):
     import duckdb
     import refresh_fixtures as rf
+
     from etl import build
     from mteb_lb import warehouse
     from mteb_lb.db import CurrentBuild
@@ -562,8 +564,9 @@ def test_rank_intervals_table_is_maintained_by_incremental_builds(tmp_path):
 def test_points_of_a_benchmark_ranked_by_subset(tmp_path):
     """Partitions task::subset (HUME's rule): lb_borda_points per partition, summed, equal
     lb_subset_borda's points and the summary's Rank (Borda)."""
-    import refresh_fixtures as rf
     import fixtures as fx
+    import refresh_fixtures as rf
+
     from etl import build
     from mteb_lb.db import CurrentBuild
     from mteb_lb.rankings import Leaderboard

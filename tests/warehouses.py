@@ -1,8 +1,8 @@
 """Fixture warehouses shared by several test modules (the fixtures themselves are in conftest.py).
 
 * the ranking warehouse (`build_ranking_warehouse`): a hand-built catalog
-  (`fixtures.ranking_catalog`) and the results in `RANKING_RESULTS`, from which tests/test_rankings.py
-  derives every expected value by hand;
+  (`fixtures.ranking_catalog`) and the results in `RANKING_RESULTS`, from which
+  tests/test_rankings.py derives every expected value by hand;
 * the app warehouse (`build_app_warehouse`), used by the dashboard tests: two benchmarks in a
   grouped menu, one with a per-language view, six registry models with varied metadata (sizes,
   open/proprietary, instructions, frameworks, model types, known/unknown training data, one with

@@ -14,9 +14,8 @@ import dash_ag_grid as dag
 from dash import Input, Output, dcc, html
 
 from app import grid as gridmod
-from app import query
+from app import plots, query
 from app import state as st
-from app import plots
 from app.components import menu_order, no_build, warnings_box
 from mteb_lb import warehouse
 from mteb_lb.rankings import Filters, RankingError, leaderboard

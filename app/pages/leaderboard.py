@@ -445,16 +445,19 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
                hint="Total parameters. With a bound set, models of unknown size are kept only "
                     "when the box is ticked."),
         _field("Weights", dcc.RadioItems(
-            id=CONTROLS["open_weights"], value=controls["open_weights"], inline=True, className="lb-radio",
+            id=CONTROLS["open_weights"], value=controls["open_weights"], inline=True,
+            className="lb-radio",
             options=[{"label": "Both", "value": ""}, {"label": "Open", "value": "yes"},
                      {"label": "Proprietary", "value": "no"}])),
         _field("Instructions", dcc.RadioItems(
-            id=CONTROLS["instructions"], value=controls["instructions"], inline=True, className="lb-radio",
+            id=CONTROLS["instructions"], value=controls["instructions"], inline=True,
+            className="lb-radio",
             options=[{"label": "Both", "value": ""},
                      {"label": "Instruction-tuned", "value": "yes"},
                      {"label": "No instructions", "value": "no"}])),
         _field("Zero-shot", dcc.RadioItems(
-            id=CONTROLS["zero_shot"], value=controls["zero_shot"], inline=True, className="lb-radio",
+            id=CONTROLS["zero_shot"], value=controls["zero_shot"], inline=True,
+            className="lb-radio",
             options=[{"label": "Allow all", "value": "allow_all"},
                      {"label": "Remove unknown", "value": "remove_unknown"},
                      {"label": "Only zero-shot", "value": "only_zero_shot"}]),
@@ -474,7 +477,8 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
     task_options = [{"label": f"{t} ({(leaderboard().task_meta(t) or {}).get('type', '?')})",
                      "value": t} for t in opts.tasks]
     task_filters = html.Div(className="lb-filter-grid", children=[
-        _field("Task types", _checklist("task_types", opts.task_types, controls["task_types"]), wide=True),
+        _field("Task types", _checklist("task_types", opts.task_types, controls["task_types"]),
+               wide=True),
         _field("Domains", _checklist("domains", opts.domains, controls["domains"]), wide=True),
         _field("Modalities", _checklist("modalities", opts.modalities, controls["modalities"])),
         _field(f"Languages ({len(opts.languages)})", dcc.Dropdown(

@@ -65,11 +65,17 @@ from __future__ import annotations
 from mteb_lb.safe_sql import browser, gate, runner, tokens
 from mteb_lb.safe_sql.browser import examples, schema
 from mteb_lb.safe_sql.errors import KINDS, Position, SqlError, without_setting_advice
-from mteb_lb.safe_sql.gate import (DENIED_FUNCTIONS, DENIED_RELATIONS, DYNAMIC_SQL_FUNCTIONS,
-                                   FILE_FUNCTIONS, MAX_SQL_CHARS, RELATION_ARGUMENT_FUNCTIONS,
-                                   SAFE_TABLE_FUNCTIONS, check)
-from mteb_lb.safe_sql.runner import (EXPORT_FORMATS, Column, Result, export, result_bytes,
-                                     run)
+from mteb_lb.safe_sql.gate import (
+    DENIED_FUNCTIONS,
+    DENIED_RELATIONS,
+    DYNAMIC_SQL_FUNCTIONS,
+    FILE_FUNCTIONS,
+    MAX_SQL_CHARS,
+    RELATION_ARGUMENT_FUNCTIONS,
+    SAFE_TABLE_FUNCTIONS,
+    check,
+)
+from mteb_lb.safe_sql.runner import EXPORT_FORMATS, Column, Result, export, result_bytes, run
 
 __all__ = [
     "browser", "gate", "runner", "tokens", "examples", "schema", "KINDS", "Position", "SqlError",

@@ -19,8 +19,8 @@ EXAMPLES_DIR = QUERIES_DIR / "examples"
 def schema(cursor=None, *, queries_dir: str | Path | None = None) -> list[dict]:
     """Every table and view of the build: ``{"name", "kind", "description", "columns": [{"name",
     "type", "description"}]}``. Descriptions come from DuckDB's comments (written by the ETL from
-    ``mteb_lb/schema.py``), falling back to ``mteb_lb/schema.py`` itself and, for views, to the header of
-    ``queries/**/<view>.sql``."""
+    ``mteb_lb/schema.py``), falling back to ``mteb_lb/schema.py`` itself and, for views, to the
+    header of ``queries/**/<view>.sql``."""
     with _Cursor(cursor) as cur:
         objects = cur.sql("""
             SELECT table_name, 'table' AS kind, comment FROM duckdb_tables()

@@ -14,8 +14,13 @@ from typing import Any
 import duckdb
 
 from mteb_lb.safe_sql.errors import Position, SqlError, without_setting_advice
-from mteb_lb.safe_sql.tokens import (byte_to_char, explained_offset, first_token_offset,
-                                     first_word, strip_terminator)
+from mteb_lb.safe_sql.tokens import (
+    byte_to_char,
+    explained_offset,
+    first_token_offset,
+    first_word,
+    strip_terminator,
+)
 
 MAX_SQL_CHARS = 100_000
 
@@ -180,7 +185,8 @@ def _check_tree(sql: str, select_text: str, char_offset: int, build_dir) -> None
     if tree.get("error"):
         # Fail closed: a SELECT the serializer cannot express is not run.
         raise SqlError("this query uses syntax the safety check cannot analyse "
-                       f"({without_setting_advice(str(tree.get('error_message')))}); rewrite it", "rejected")
+                       f"({without_setting_advice(str(tree.get('error_message')))}); rewrite it",
+                       "rejected")
     build = None
     if build_dir is not None:
         build = posixpath.normpath(str(build_dir))

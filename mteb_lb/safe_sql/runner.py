@@ -20,8 +20,13 @@ import pyarrow as pa
 from mteb_lb import db, output, settings, warehouse
 from mteb_lb.safe_sql import gate
 from mteb_lb.safe_sql.errors import Position, SqlError, without_setting_advice
-from mteb_lb.safe_sql.gate import (_excerpt_position, _parse_error_position, _position,
-                                   _strip_excerpt, _strip_prefix)
+from mteb_lb.safe_sql.gate import (
+    _excerpt_position,
+    _parse_error_position,
+    _position,
+    _strip_excerpt,
+    _strip_prefix,
+)
 from mteb_lb.safe_sql.tokens import byte_to_char
 
 EXPORT_FORMATS = ("csv", "parquet", "json")
