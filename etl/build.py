@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import platform
 import shutil
+import stat as stat_mod
 import sys
 import time
 from dataclasses import dataclass, field
@@ -29,11 +29,11 @@ from packaging.version import InvalidVersion, Version
 
 import queries
 from etl import catalog as catalog_mod
-from etl import incremental, maintain, schema
+from etl import incremental, maintain, schema, workers as worker_pool
 from etl.parse import TaskCatalog, parse_version
 from etl.segments import (
-    SEGMENTED, FileStat, ParseJob, init_worker, parse_segment, segment_map_table, segment_name,
-    write_parquet, write_segment_map,
+    PARSE_RETRY, SEGMENTED, FileStat, ParseJob, init_worker, parse_segment, segment_map_table,
+    segment_name, write_parquet, write_segment_map,
 )
 from mteb_lb import settings, warehouse
 
@@ -70,32 +70,66 @@ class BuildReport:
     message: str = ""
 
 
+NOT_UTF8_NAME = "file name is not valid UTF-8 (recorded with \\x escapes)"
+
+
+def _special_file(mode: int) -> str:
+    kind = ("a FIFO" if stat_mod.S_ISFIFO(mode) else "a socket" if stat_mod.S_ISSOCK(mode)
+            else "a device" if stat_mod.S_ISCHR(mode) or stat_mod.S_ISBLK(mode) else "not a file")
+    return f"not a regular file ({kind}): never opened"
+
+
+def recorded_name(name: str) -> tuple[str, bool]:
+    """A file or folder name as the warehouse records it, and whether it is valid UTF-8. A name
+    that is not (Python holds its bytes as surrogate escapes) is recorded losslessly with its
+    backslashes doubled and its other bytes as \\xNN escapes."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(name).replace(b"\\", b"\\\\")
+        return raw.decode("utf-8", "backslashreplace"), False
+    return name, True
+
+
 def scan(repo_root: Path) -> dict[str, list[FileStat]]:
-    """Every file under results/, grouped by model folder (files directly in results/ too)."""
+    """Every entry under results/, grouped by model folder (files directly in results/ too).
+    Regular files are to be read; symbolic links (to files or folders), FIFOs, devices, sockets
+    and names that are not UTF-8 are listed with the reason they are skipped, never opened.
+    Hidden folders (.git) are not entered."""
     repo_root = Path(repo_root).resolve()
     results = repo_root / "results"
     if not results.is_dir():
         raise SourceError(f"{repo_root} has no results/ folder: not an MTEB results repository")
     groups: dict[str, list[FileStat]] = {}
 
-    def walk(folder: str, rel: str, model: str) -> None:
+    def walk(folder: str, rel: str, model: str | None, named: bool) -> None:
         try:
             entries = list(os.scandir(folder))
         except OSError:
             return
         for entry in entries:
-            path = f"{rel}/{entry.name}"
-            if entry.is_dir():  # hidden folders (.git) and symlinked ones are not entered
-                if not entry.name.startswith(".") and not entry.is_symlink():
-                    walk(entry.path, path, model if model is not None else entry.name)
-                continue
+            name, ok = recorded_name(entry.name)
+            path = f"{rel}/{name}"
             try:
-                st = entry.stat()
+                if entry.is_symlink():
+                    skip = "a symbolic link: not followed"
+                elif entry.is_dir(follow_symlinks=False):
+                    if not entry.name.startswith("."):
+                        walk(entry.path, path, model if model is not None else name, named and ok)
+                    continue
+                else:
+                    skip = None
+                st = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            groups.setdefault(model or "", []).append(FileStat(path, st.st_size, st.st_mtime_ns))
+            if skip is None and not stat_mod.S_ISREG(st.st_mode):
+                skip = _special_file(st.st_mode)
+            if skip is None and not (named and ok):
+                skip = NOT_UTF8_NAME
+            groups.setdefault(model or "", []).append(
+                FileStat(path, st.st_size, st.st_mtime_ns, skip))
 
-    walk(str(results), "results", None)
+    walk(str(results), "results", None, True)
     return groups
 
 
@@ -262,37 +296,16 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
 
 
 class _JobRunner:
-    """Runs parse and compaction jobs, in a process pool when there is more than one job;
-    yields results in job order. The pool starts only when needed (an incremental build
-    usually parses in-process)."""
+    """Runs parse and compaction jobs in forked worker processes (etl/workers.py), even a single
+    job: a file that crashes or hangs its parser then costs that file, never the build. Yields
+    results in job order. `retry` says how a job whose process died is retried file by file."""
 
     def __init__(self, catalog: TaskCatalog, workers: int, progress):
         self.catalog, self.workers, self.progress = catalog, workers, progress
 
-    def __call__(self, function, jobs: list):
-        init_worker(self.catalog)
-        if self.workers <= 1 or len(jobs) <= 1:
-            results = map(function, jobs)
-            pool = None
-        else:
-            # multiprocessing.Pool, not concurrent.futures: on an interruption (SIGTERM, an
-            # error) terminate() stops the workers at once instead of waiting for every job
-            pool = multiprocessing.get_context("fork").Pool(
-                self.workers, initializer=init_worker, initargs=(self.catalog,))
-            results = pool.imap(function, jobs, chunksize=1)
-        try:
-            for i, result in enumerate(results, 1):
-                if self.progress:
-                    self.progress(i, len(jobs))
-                yield result
-        except BaseException:
-            if pool is not None:
-                pool.terminate()
-                pool.join()
-            raise
-        if pool is not None:
-            pool.close()
-            pool.join()
+    def __call__(self, function, jobs: list, retry: worker_pool.Retry | None = None):
+        init_worker(self.catalog)  # the forked workers inherit it
+        return worker_pool.run_jobs(function, jobs, self.workers, retry, self.progress)
 
 
 def _parse_full(groups, repo_root: Path, staged: Path, jobs: _JobRunner) -> incremental.Outcome:
@@ -302,7 +315,7 @@ def _parse_full(groups, repo_root: Path, staged: Path, jobs: _JobRunner) -> incr
                      settings.get("max_file_bytes")) for f in folders]
     file_rows, segment_rows = [], []
     outcome = incremental.Outcome(schema.FILES.empty_table(), [], None, [], [])
-    for result in jobs(parse_segment, work):
+    for result in jobs(parse_segment, work, PARSE_RETRY):
         file_rows.extend(result.file_rows)
         outcome.model_meta_rows.extend(result.model_meta_rows)
         segment_rows.extend(result.versions)

@@ -24,8 +24,9 @@ import pyarrow.parquet as pq
 
 from etl import schema
 from etl.segments import (
-    SEGMENTED, CompactJob, FileStat, ParseJob, classify, compact_segment, file_row, parse_segment,
-    read_file, read_identities, read_segment_map, segment_map_table, split_path, version_id,
+    PARSE_RETRY, SEGMENTED, CompactJob, FileStat, ParseJob, classify, compact_segment,
+    parse_segment, read_file, read_identities, read_segment_map, segment_map_table, split_path,
+    unparsed_row, version_id,
 )
 
 MAX_CHANGED_SHARE = 0.25      # above it a full build is as fast as an incremental one
@@ -132,6 +133,9 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
     for stat in stats:
         before = prev.index.get(stat.path)
         kind = kinds[stat.path]
+        if stat.skip is not None:  # never opened
+            rows.append(unparsed_row(stat, f"!{stat.skip}", identities, meta_errors))
+            continue
         if kind == "result" and stat.path in unchanged:
             key = split_path(stat.path)[:3]
             if identities.get(key) == prev_identities.get(key):
@@ -142,12 +146,7 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
         if digest is None:  # unreadable before and unchanged since: read it again
             digest = content(stat)[1]
         if kind != "result":
-            row = file_row(stat, digest, identities)
-            if kind == "other":
-                row.update(status="skipped", reason="not a result JSON file")
-            elif stat.path in meta_errors:
-                row.update(status="quarantined", reason=meta_errors[stat.path])
-            rows.append(row)
+            rows.append(unparsed_row(stat, digest, identities, meta_errors))
             continue
         readable = not digest.startswith("!")
         if before is not None and prev.value(stat.path, "file_id") == version_id(
@@ -163,12 +162,12 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
                        workers)
     outcome = Outcome(prev.files_table, meta_rows, prev.segments, [], [])
     delta_rows = []
-    for result in run_jobs(parse_segment, jobs):
+    for result in run_jobs(parse_segment, jobs, PARSE_RETRY):
         outcome.parsed += result.parsed
         rows.extend(result.file_rows)
         delta_rows.extend(result.versions)
-        if result.versions:
-            outcome.new_segments.append(result.segment)
+        # a job retried file by file (its process died) wrote a segment per file
+        outcome.new_segments.extend(sorted({row[0] for row in result.versions}))
     outcome.files = pa.concat_tables([prev.files_table.take(pa.array(reused, pa.int64())),
                                       files_table(rows)]).sort_by("path").combine_chunks()
     outcome.unchanged = len(stats) - len(to_parse)
