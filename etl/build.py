@@ -68,6 +68,7 @@ class BuildReport:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     message: str = ""
+    notice: str = ""   # e.g. why a full build was made instead of an incremental one
 
 
 NOT_UTF8_NAME = "file name is not valid UTF-8 (recorded with \\x escapes)"
@@ -154,10 +155,14 @@ def database_fingerprint(snapshot: dict) -> str:
 
 
 def _previous(build: Path | None, fingerprint: str) -> incremental.Previous | None:
-    """What the previous build knows of each file, if it is usable for an incremental run."""
+    """What the previous build knows of each file, if it is usable for an incremental run
+    (None as well when its state cannot be read: the run then builds in full)."""
     if build is None or warehouse.read_manifest(build).get("parse_fingerprint") != fingerprint:
         return None
-    return incremental.load_previous(build, STATE_FILE)
+    try:
+        return incremental.load_previous(build, STATE_FILE)
+    except (OSError, pa.ArrowException, KeyError, ValueError):
+        return None
 
 
 def _database_updates(prev: incremental.Previous | None, fingerprint: str) -> int | None:
@@ -192,6 +197,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
     started = time.monotonic()
     warehouse_dir = warehouse_dir or warehouse.root()
     with warehouse.etl_lock(warehouse_dir):
+        warehouse.clean_leftovers(warehouse_dir)  # what killed runs left behind
         repo_root = Path(repo_root).resolve()
         snapshot = catalog_mod.load_snapshot(catalog_dir)
         catalog_version = snapshot["meta"]["mteb_version"]
@@ -206,8 +212,11 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             prev_build = warehouse.current_build(warehouse_dir)
         except warehouse.WarehouseError:
             prev_build = None
+        damage = warehouse.check_build(prev_build) if prev_build is not None else None
+        notice = "" if damage is None else \
+            f"the current build {prev_build.name} is damaged ({damage}): building in full"
         t = time.monotonic()
-        prev = None if full else _previous(prev_build, fingerprint)
+        prev = None if full or damage else _previous(prev_build, fingerprint)
         # None: the catalog or the SQL changed, the database differs even if no file did
         updates = _database_updates(prev, db_fingerprint)
         same_database = updates is not None
@@ -265,7 +274,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             report = BuildReport(build=None, published=False, files_seen=outcome.files.num_rows,
                                  loaded=outcome.loaded(), parsed=outcome.parsed,
                                  unchanged=outcome.unchanged, rows=rows,
-                                 quarantined=outcome.quarantined())
+                                 quarantined=outcome.quarantined(), notice=notice)
             manifest = {
                 "build_id": build_id, "source": source, "source_commit": source_commit,
                 "catalog_mteb_version": catalog_version, "parser_version": PARSER_VERSION,
@@ -280,6 +289,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 "segments": {"superseded_files": len(outcome.superseded),
                              "compacted": outcome.compacted, "new": outcome.new_segments},
                 "quarantined": [{"path": p, "reason": r} for p, r in report.quarantined],
+                "previous_build_damaged": damage,
                 "tool_versions": {"python": platform.python_version(), "duckdb": duckdb.__version__,
                                   "pyarrow": pa.__version__},
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -603,6 +613,8 @@ def print_summary(report: BuildReport, out=sys.stdout) -> None:
     for table, n in sorted(report.rows.items()):
         print(f"rows {table:<16} {n}", file=out)
     print(f"seconds:      {report.seconds:.1f}", file=out)
+    if report.notice:
+        print(f"note:         {report.notice}", file=out)
     if report.message:
         print(report.message, file=out)
     elif report.build is not None:

@@ -23,10 +23,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from etl import schema
+from etl.workers import DIED_PREFIX
 from etl.segments import (
-    PARSE_RETRY, SEGMENTED, CompactJob, FileStat, ParseJob, classify, compact_segment,
-    parse_segment, read_file, read_identities, read_segment_map, segment_map_table, split_path,
-    unparsed_row, version_id,
+    PARSE_RETRY, SEGMENTED, CompactJob, FileStat, IdentitiesJob, ParseJob, classify,
+    compact_segment, parse_segment, read_file, read_identities_apart, read_segment_map,
+    segment_map_table, split_path, unparsed_row, version_id,
 )
 
 MAX_CHANGED_SHARE = 0.25      # above it a full build is as fast as an incremental one
@@ -125,7 +126,8 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
     kinds = {s.path: classify(s.path) for s in stats}
     unchanged = {s.path for s in stats if prev.unchanged(s)}
     identities, meta_rows, meta_errors = _identities(
-        [s for s in stats if kinds[s.path] == "model_meta"], unchanged, prev, content)
+        [s for s in stats if kinds[s.path] == "model_meta"], unchanged, prev, content,
+        repo_root, max_file_bytes)
     prev_identities = dict(_identity_of_row(row) for row in prev.model_meta.values())
     rows: list[dict] = []          # `files` rows made now
     reused: list[int] = []         # rows of the previous `files` table that stay as they are
@@ -135,6 +137,9 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
         kind = kinds[stat.path]
         if stat.skip is not None:  # never opened
             rows.append(unparsed_row(stat, f"!{stat.skip}", identities, meta_errors))
+            continue
+        if kind == "result" and before is not None and _died_before(prev, before):
+            to_parse.append(stat)  # its parser died, maybe of something else (the OOM killer)
             continue
         if kind == "result" and stat.path in unchanged:
             key = split_path(stat.path)[:3]
@@ -176,10 +181,18 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
     return outcome
 
 
-def _identities(metas: list[FileStat], unchanged: set[str], prev: Previous, content):
+def _died_before(prev: Previous, row: int) -> bool:
+    """The file was quarantined because its parser process died (etl/workers.py)."""
+    reason = prev.columns["reason"][row]
+    return prev.columns["status"][row] == "quarantined" and reason is not None \
+        and reason.startswith(DIED_PREFIX)
+
+
+def _identities(metas: list[FileStat], unchanged: set[str], prev: Previous, content,
+                repo_root: Path, max_file_bytes: int):
     """Model identities, `model_meta` rows and load errors of the model_meta.json files
     `metas`: those `unchanged` since the previous build come from its tables, the others are
-    read (etl/segments.py read_identities)."""
+    read (in a parser process: etl/segments.py read_identities_apart)."""
     identities, rows, errors, to_read = {}, [], {}, []
     for stat in metas:
         row = prev.model_meta.get(stat.path) if stat.path in unchanged else None
@@ -191,7 +204,9 @@ def _identities(metas: list[FileStat], unchanged: set[str], prev: Previous, cont
             errors[stat.path] = prev.value(stat.path, "reason")
         else:
             to_read.append(stat)
-    read_ids, read_rows, read_errors = read_identities(to_read, content)
+    read_ids, read_rows, read_errors = read_identities_apart(IdentitiesJob(
+        str(repo_root), to_read, max_file_bytes,
+        {s.path: content(s) for s in to_read if s.skip is None}))
     identities.update(read_ids)
     errors.update(read_errors)
     return identities, sorted(rows + read_rows, key=lambda r: r["path"]), errors

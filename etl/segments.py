@@ -38,7 +38,7 @@ from etl.parse import (
     MetricBuffer, ParsedResult, Quarantine, TaskCatalog, content_hash, emit_metrics,
     failure_reason, file_id_of, load_json, parse_result,
 )
-from etl.workers import Retry
+from etl.workers import Retry, WorkerDied, run_jobs
 from mteb_lb import settings
 
 SEGMENTED = ("scores", "metrics", "metric_arrays")
@@ -232,6 +232,47 @@ def read_identities(files: list[FileStat], content: Callable[[FileStat], tuple])
     return identities, rows, errors
 
 
+@dataclass
+class IdentitiesJob:
+    """Read the model_meta.json files among `files` (etl/segments.py read_identities)."""
+
+    repo_root: str
+    files: list[FileStat]
+    max_file_bytes: int
+    contents: dict[str, tuple[bytes | None, str]] = field(default_factory=dict)
+
+
+def _identities_of(job: IdentitiesJob):
+    root = Path(job.repo_root)
+    metas = [f for f in job.files if classify(f.path) == "model_meta"]
+    time_limit = settings.get("parse_time_limit_s") if _IN_WORKER else 0
+    if time_limit > 0:
+        signal.setitimer(signal.ITIMER_REAL, time_limit * max(1, len(metas)))
+
+    def content(stat: FileStat):
+        return job.contents.get(stat.path) or read_file(root / stat.path, stat, job.max_file_bytes)
+
+    found = read_identities(metas, content)
+    if time_limit > 0:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    return found
+
+
+def read_identities_apart(job: IdentitiesJob):
+    """`read_identities` in a parser process of its own, for the ETL process itself: a
+    model_meta.json that kills its parser then quarantines the model_meta.json files of `job`
+    (their folders fall back to the folder names) instead of stopping the build."""
+    if not any(classify(f.path) == "model_meta" and f.skip is None for f in job.files):
+        return {}, [], {}
+    try:
+        return next(run_jobs(_identities_of, [job], 1))
+    except WorkerDied as exc:
+        reason = (f"model_meta.json not loadable: {exc.reason}; model name and revision taken "
+                  "from the folder names")
+        return {}, [], {f.path: reason for f in job.files
+                        if classify(f.path) == "model_meta" and f.skip is None}
+
+
 def file_row(stat: FileStat, digest: str, identities: Identities) -> dict:
     """The `files` row of a file before parsing (status loaded, no entries)."""
     model, revision, experiment, _name = split_path(stat.path)
@@ -340,7 +381,8 @@ def retry_parts(job: ParseJob) -> tuple[ParseOutcome, list[ParseJob]]:
 
     files = sorted(job.files, key=lambda f: f.path)
     if job.identities is None:
-        identities, meta_rows, meta_errors = read_identities(files, content)
+        identities, meta_rows, meta_errors = read_identities_apart(IdentitiesJob(
+            job.repo_root, files, job.max_file_bytes, contents))
     else:
         identities, meta_rows, meta_errors = job.identities, [], {}
     base = ParseOutcome(job.segment, [], meta_rows, [])

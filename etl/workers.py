@@ -24,6 +24,10 @@ from mteb_lb import settings
 class WorkerDied(RuntimeError):
     """A worker process ended while running a job that cannot be retried."""
 
+    def __init__(self, reason: str):
+        super().__init__(f"a worker process died: {reason}")
+        self.reason = reason
+
 
 @dataclass
 class Retry:
@@ -34,6 +38,9 @@ class Retry:
     split: Callable[[Any], tuple[Any, list]]
     died: Callable[[Any, str], Any]
     merge: Callable[[Any, list], Any]
+
+
+DIED_PREFIX = "parser process died"
 
 
 def death_reason(exitcode: int | None) -> str:
@@ -47,8 +54,8 @@ def death_reason(exitcode: int | None) -> str:
         except ValueError:
             name = f"signal {-exitcode}"
         hint = " (out of memory?)" if -exitcode == signal.SIGKILL else ""
-        return f"parser process died while reading this file: {name}{hint}"
-    return f"parser process died while reading this file (exit code {exitcode})"
+        return f"{DIED_PREFIX} while reading this file: {name}{hint}"
+    return f"{DIED_PREFIX} while reading this file (exit code {exitcode})"
 
 
 def _serve(conn, function) -> None:
@@ -148,7 +155,7 @@ def run_jobs(function: Callable, jobs: list, workers: int, retry: Retry | None =
                     reason = death_reason(worker.process.exitcode)
                     pool[n] = _Worker(context, function)
                     if retry is None:
-                        raise WorkerDied(f"a worker process died: {reason}")
+                        raise WorkerDied(reason)
                     if isinstance(key, int):
                         base, parts = retry.split(job)
                         if parts:

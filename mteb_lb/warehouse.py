@@ -4,10 +4,13 @@
                                      manifest.json (written last)
     <warehouse>/current              symlink -> builds/<build_id>, replaced atomically
     <warehouse>/.staging/<build_id>/ a build in progress; never read by readers
+    <warehouse>/.trash/<build_id>/   a build being pruned (moved here first, then deleted)
     <warehouse>/etl.lock             flock held by the one ETL run allowed at a time
 
 A build directory is never modified once published: readers may hold it open while a newer one is
-published, and a killed ETL leaves only a stale `.staging` folder behind, which the next run deletes.
+published. A killed or failed ETL run can leave a `.staging` folder, a build folder without a
+manifest (killed while publishing) or a half-deleted build in `.trash`; the next run removes them
+under the lock (`clean_leftovers`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ MANIFEST = "manifest.json"
 
 class WarehouseError(RuntimeError):
     """The warehouse is missing, locked or inconsistent; the message says what to do."""
+
+
+class LockHeld(WarehouseError):
+    """Another ETL run holds the warehouse's lock."""
 
 
 def root() -> Path:
@@ -82,7 +89,7 @@ def etl_lock(warehouse: Path | None = None):
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
-        raise WarehouseError(f"Another ETL run holds {warehouse / 'etl.lock'}; try again later.")
+        raise LockHeld(f"Another ETL run holds {warehouse / 'etl.lock'}; try again later.")
     try:
         yield
     finally:
@@ -117,6 +124,7 @@ def publish(staged: Path, manifest: dict, warehouse: Path | None = None,
         if finalize is not None:
             manifest.update(finalize(final) or {})
         _fsync_tree(final)
+        manifest["contents"] = _contents(final)
         tmp_manifest = final / (MANIFEST + ".tmp")
         tmp_manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
         os.replace(tmp_manifest, final / MANIFEST)
@@ -145,9 +153,110 @@ def prune(keep: int | None = None, warehouse: Path | None = None) -> list[Path]:
     for build in builds[: max(0, len(builds) - keep)]:
         if current is not None and build.resolve() == current:
             continue
-        shutil.rmtree(build, ignore_errors=True)
+        _discard(build, warehouse)
         removed.append(build)
     return removed
+
+
+def _discard(build: Path, warehouse: Path) -> None:
+    """Delete a build folder: moved into .trash first (one atomic rename, after which nothing
+    lists it as a build), so a run killed while deleting leaves only .trash to clean."""
+    trash = warehouse / ".trash"
+    trash.mkdir(exist_ok=True)
+    target = trash / build.name
+    if target.exists():
+        shutil.rmtree(target, ignore_errors=True)
+    os.replace(build, target)
+    shutil.rmtree(target, ignore_errors=True)
+
+
+def clean_leftovers(warehouse: Path | None = None) -> list[str]:
+    """Remove what killed or failed runs left (call with the ETL lock held): the staging folder,
+    half-deleted builds in .trash, build folders without a manifest and damaged builds that are
+    not current (`check_build`). Returns what was removed, relative to the warehouse."""
+    warehouse = warehouse or root()
+    removed = []
+    for name in (".staging", ".trash"):
+        if (warehouse / name).exists():
+            shutil.rmtree(warehouse / name, ignore_errors=True)
+            removed.append(name)
+    for tmp in warehouse.glob(".current.*"):  # a pointer never renamed into place
+        if tmp.is_symlink() or tmp.is_file():
+            tmp.unlink()
+            removed.append(tmp.name)
+    builds = warehouse / "builds"
+    if not builds.is_dir():
+        return removed
+    try:
+        current = current_build(warehouse)
+    except WarehouseError:
+        current = None
+    for build in sorted(builds.iterdir()):
+        if current is not None and build.resolve() == current:
+            continue
+        if build.is_symlink() or not build.is_dir():
+            build.unlink()
+        elif check_build(build) is not None:
+            _discard(build, warehouse)
+        else:
+            continue
+        removed.append(f"builds/{build.name}")
+    return removed
+
+
+def _contents(build: Path) -> dict:
+    """Sizes the manifest records so that a damaged build can be told (`check_build`)."""
+    files, size = 0, 0
+    for dirpath, _dirs, names in os.walk(build / "parquet"):
+        for name in names:
+            files += 1
+            size += os.stat(os.path.join(dirpath, name)).st_size
+    return {"database_bytes": (build / DB_FILE).stat().st_size, "parquet_files": files,
+            "parquet_bytes": size}
+
+
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of a DuckDB database file
+
+
+def check_build(build: Path) -> str | None:
+    """Why the build folder `build` is damaged, or None when it looks whole: its manifest is
+    missing or unreadable, lb.duckdb is missing, not a DuckDB file (zeroed) or not the size
+    it was published with (truncated), or Parquet files are missing or changed in size.
+    Cheap (a stat per file, no query): for the ETL before it builds on the current build."""
+    try:
+        manifest = read_manifest(build)
+    except FileNotFoundError:
+        return f"{MANIFEST} is missing"
+    except (OSError, ValueError) as exc:
+        return f"{MANIFEST} is unreadable ({exc})"
+    if not isinstance(manifest, dict):
+        return f"{MANIFEST} is not a JSON object"
+    try:
+        with open(build / DB_FILE, "rb") as handle:
+            header = handle.read(12)
+            database_bytes = os.fstat(handle.fileno()).st_size
+    except FileNotFoundError:
+        return f"{DB_FILE} is missing"
+    except OSError as exc:
+        return f"{DB_FILE} is unreadable ({exc.strerror})"
+    if header[8:12] != DUCKDB_MAGIC:
+        return f"{DB_FILE} is not a DuckDB database (zeroed or overwritten)"
+    expected = manifest.get("contents")
+    if not isinstance(expected, dict):  # published before sizes were recorded
+        return None if (build / "parquet").is_dir() else "the parquet/ folder is missing"
+    if database_bytes != expected.get("database_bytes"):
+        return (f"{DB_FILE} has {database_bytes} bytes, {expected.get('database_bytes')} when "
+                "published (truncated?)")
+    try:
+        found = _contents(build)
+    except OSError as exc:
+        return f"its files cannot be listed ({exc.strerror})"
+    if found["parquet_files"] != expected.get("parquet_files"):
+        return (f"{expected.get('parquet_files')} Parquet files when published, "
+                f"{found['parquet_files']} now (missing files)")
+    if found["parquet_bytes"] != expected.get("parquet_bytes"):
+        return "Parquet files changed size since it was published (truncated?)"
+    return None
 
 
 def _fsync_dir(path: Path) -> None:
