@@ -136,9 +136,10 @@ def scan(repo_root: Path) -> dict[str, list[FileStat]]:
 
 def parse_fingerprint(snapshot: dict) -> str:
     """What parsing depends on besides the files: parser version, the task catalog (legacy
-    conversion reads it) and the file-size limit. A change forces a full rebuild."""
+    conversion reads it) and the file-size and nesting limits. A change forces a full rebuild."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(json.dumps([PARSER_VERSION, settings.get("max_file_bytes"),
+                              settings.get("max_json_depth"),
                               snapshot["meta"].get("mteb_version"), snapshot["digests"]["tasks"],
                               snapshot["digests"]["task_renames"]]).encode())
     return digest.hexdigest()
@@ -251,7 +252,8 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             if prev is not None and same_database and not outcome.changed:
                 shutil.rmtree(staged.parent, ignore_errors=True)
                 return BuildReport(prev_build, False, files_seen=outcome.files.num_rows,
-                                   loaded=outcome.loaded(), unchanged=outcome.unchanged,
+                                   loaded=outcome.loaded(), parsed=outcome.parsed,
+                                   unchanged=outcome.unchanged,
                                    seconds=time.monotonic() - started,
                                    message="nothing changed since the current build; "
                                            "nothing published")
@@ -297,8 +299,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             final = _publish(staged, manifest, timings, warehouse_dir, validate,
                              keep_tables=maintained is not None)
         finally:
-            if staged.exists():
-                shutil.rmtree(staged.parent, ignore_errors=True)
+            shutil.rmtree(staged.parent, ignore_errors=True)  # .staging
         warehouse.prune(warehouse=warehouse_dir)
         report.build, report.published = final, True
         report.seconds = time.monotonic() - started

@@ -384,7 +384,10 @@ def _number_or_none(value) -> float | None:
 
 def _timestamp(value) -> datetime | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(value, tz=timezone.utc)
+        except (OverflowError, ValueError, OSError):  # beyond the years 1-9999
+            return None
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -504,6 +507,7 @@ def _parse_legacy(obj: dict, version: str | None, catalog: TaskCatalog) -> Parse
     return ParsedResult(
         task_name=task_name, file_task_name=file_task_name, file_format="legacy",
         mteb_version=version, dataset_revision=_str_or_none(dataset_revision),
-        evaluation_time=evaluation_time, kg_co2_emissions=None, date=None, entries=entries,
+        evaluation_time=float(evaluation_time), kg_co2_emissions=None, date=None,
+        entries=entries,
         note=note,
     )

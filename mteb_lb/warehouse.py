@@ -168,6 +168,10 @@ def _discard(build: Path, warehouse: Path) -> None:
         shutil.rmtree(target, ignore_errors=True)
     os.replace(build, target)
     shutil.rmtree(target, ignore_errors=True)
+    try:
+        trash.rmdir()
+    except OSError:  # not empty: the next run cleans it
+        pass
 
 
 def clean_leftovers(warehouse: Path | None = None) -> list[str]:
