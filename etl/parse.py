@@ -67,20 +67,27 @@ _STRING = re.compile(rb'"[^"]*"')
 
 
 def json_depth(data: bytes, limit: int) -> int:
-    """Nesting depth of the JSON text `data`, or a number above `limit` (a bound, not the exact
-    depth, when no more than `limit` brackets open). Scanned without recursion, in C-speed
-    passes: the structural bytes are kept, strings dropped, then the running depth summed."""
+    """Nesting depth of the JSON text `data`, or a bound of it when that bound is at most
+    `limit` (the number of brackets that open). Scanned without recursion, in C-speed passes:
+    the structural bytes are kept, strings dropped, then the running depth summed."""
+    return _structure(data, limit)[0]
+
+
+def _structure(data: bytes, limit: int) -> tuple[int, bool]:
+    """(`json_depth`, whether the text holds a backslash escape)."""
     reduced = data.translate(None, _NOT_STRUCTURAL)
-    if len(reduced) <= limit:
-        return len(reduced)
-    if b"\\" in reduced:  # escapes first (an escaped quote does not end a string)
+    escaped = b"\\" in reduced
+    opening = reduced.count(b"[") + reduced.count(b"{")
+    if opening <= limit:
+        return opening, escaped
+    if escaped:  # escapes first (an escaped quote does not end a string)
         reduced = _ESCAPE.sub(b"", data).translate(None, _NOT_STRUCTURAL)
     # two adjacent quotes enclose nothing structural: dropping them keeps strings paired
     reduced = reduced.replace(b'""', b"")
     if b'"' in reduced:
         reduced = _STRING.sub(b"", reduced)
     steps = array("b", reduced.translate(_DEPTH_STEP, b'"'))
-    return max(accumulate(steps), default=0)
+    return max(accumulate(steps), default=0), escaped
 
 
 def load_json(data: bytes, max_depth: int, what: str = "") -> object:
@@ -92,7 +99,8 @@ def load_json(data: bytes, max_depth: int, what: str = "") -> object:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Quarantine(f"{what}not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if json_depth(data, max_depth) > max_depth:
+    depth, escaped = _structure(data, max_depth)
+    if depth > max_depth:
         raise Quarantine(f"{what}nested deeper than {max_depth} levels (MTEB_LB_MAX_JSON_DEPTH)")
     try:
         obj = json.loads(text)
@@ -101,7 +109,7 @@ def load_json(data: bytes, max_depth: int, what: str = "") -> object:
                          f"column {exc.colno}") from None
     except (ValueError, RecursionError) as exc:  # e.g. an integer of more than 4300 digits
         raise Quarantine(f"{what}not loadable JSON: {exc}") from None
-    if "\\ud" in text or "\\uD" in text:  # a surrogate escape: paired, or not valid text
+    if escaped and (b"\\ud" in data or b"\\uD" in data):  # a surrogate escape: paired, or not
         try:
             json.dumps(obj, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:

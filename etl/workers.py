@@ -126,6 +126,7 @@ def run_jobs(function: Callable, jobs: list, workers: int, retry: Retry | None =
             results[i] = retry.merge(group[0], group[1])
             del groups[i]
 
+    finished = False
     try:
         while done < len(jobs):
             for worker in pool:
@@ -172,12 +173,15 @@ def run_jobs(function: Callable, jobs: list, workers: int, retry: Retry | None =
                 if progress:
                     progress(done, len(jobs))
                 yield result
+        finished = True
     finally:
+        if finished:  # idle workers end when told; otherwise (an error, an interruption) killed
+            for worker in pool:
+                try:
+                    worker.conn.send(None)
+                except OSError:
+                    pass
+            for worker in pool:
+                worker.process.join(timeout=5)
         for worker in pool:
-            try:
-                worker.conn.send(None)
-            except OSError:
-                pass
-        for worker in pool:
-            worker.process.join(timeout=1)
             worker.stop()
