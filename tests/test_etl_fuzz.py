@@ -8,7 +8,8 @@ folders of their own next to the variant repository. For every example:
 * every file is `loaded`, or `quarantined` / `skipped` with a reason;
 * every file of the variant repository has exactly the `files` row it has in a build without
   the mutants, and the rows of `scores`, `metrics`, `metric_arrays` and `model_meta` outside the
-  mutants' folders, and the leaderboard's `benchmark_results`, equal that build's.
+  mutants' folders, and the leaderboard's `benchmark_results`, equal that build's;
+* a valid file left unchanged under an odd name comes out as it does in the variant repository.
 
 The examples are derandomized (the same ones on every run); `MTEB_LB_FUZZ_EXAMPLES` sets their
 number (default 30) and `MTEB_LB_FUZZ_RANDOM=1` draws new ones.
@@ -39,7 +40,7 @@ BENCHMARK_TASKS = ("EmotionClassification", "NFCorpus", "DBPedia")
 SEEDS = [s for s in fx.variant_files() if s.path.endswith(".json") and s.mode is None
          and s.kind in ("result", "model_meta") and s.task_name not in BENCHMARK_TASKS]
 FUZZ_SHA = "f" * 40
-STATS = {"examples": 0, "seconds": 0.0, "mutants": 0, "statuses": {}}
+STATS = {"examples": 0, "seconds": 0.0, "mutants": 0, "as_is": 0, "statuses": {}}
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,17 +110,26 @@ NAMES = ["{task}.json", "model_meta.json", ".hidden.json", "with space.json", "U
 KINDS = ["file", "file", "file", "file", "symlink", "fifo"]
 
 
+# names under which an unchanged file is read as it is in the variant repository
+READ_AS_IS = {"{task}.json", ".hidden.json", "with space.json", "ünïcode.json", "x" * 200 + ".json",
+              "experiments/exp_1/{task}.json"}
+
+
 @st.composite
 def mutant(draw):
     seed = draw(st.sampled_from(SEEDS))
     data = seed.data
-    for _ in range(draw(st.integers(1, 2))):
+    for _ in range(draw(st.integers(0, 2))):  # 0: the file unchanged, only its name is odd
         try:
             data = draw(mutation(data))
         except (ValueError, RecursionError):  # no longer JSON (or nested too deep for Python's
             break                              # parser): a second mutation does not apply
-    return {"name": draw(st.sampled_from(NAMES)), "kind": draw(st.sampled_from(KINDS)),
-            "data": data, "task": seed.task_name or "Meta"}
+    name, kind = draw(st.sampled_from(NAMES)), draw(st.sampled_from(KINDS))
+    # an unchanged regular file under a result name must come out as its seed does
+    as_is = data == seed.data and kind == "file" and (
+        name in READ_AS_IS if seed.kind == "result" else name == "model_meta.json")
+    return {"name": name, "kind": kind, "data": data, "task": seed.task_name or "Meta",
+            "expect": (seed.status, seed.n_entries) if as_is else None}
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,15 +148,16 @@ def world(tmp_path_factory):
         reference = rf.run_build(base / "repo", base / "reference", cat)
         assert reference.published
         yield base, cat, _state(reference.build)
-    print(f"\nfuzz: {STATS['examples']} examples, {STATS['mutants']} mutants, "
+    print(f"\nfuzz: {STATS['examples']} examples, {STATS['mutants']} mutants "
+          f"({STATS['as_is']} valid files under odd names), "
           f"{STATS['seconds']:.1f} s, outcomes {STATS['statuses']}")
 
 
-def _query(build: Path, sql: str) -> list[tuple]:
+def _query(build: Path, sql: str, params=()) -> list[tuple]:
     """Sorted rows, NaN made comparable (NaN != NaN)."""
     con = duckdb.connect(str(build / warehouse.DB_FILE), read_only=True)
     try:
-        rows = con.execute(sql).fetchall()
+        rows = con.execute(sql, list(params)).fetchall()
     finally:
         con.close()
     return sorted((tuple(rf._norm(v) for v in row) for row in rows), key=repr)
@@ -212,6 +223,12 @@ def test_mutated_files_cost_only_themselves(world, mutants):
         assert status in ("loaded", "quarantined", "skipped"), path
         if status != "loaded":
             assert reason, path
+    for i, m in enumerate(mutants):  # every valid file loads (the same as its seed)
+        if m["expect"] is not None:
+            path = f"results/fuzz__m{i}/{FUZZ_SHA}/{m['name'].format(task=m['task'])}"
+            assert _query(build, "SELECT status, n_entries FROM files WHERE path = ?", [path]) \
+                == [m["expect"]], path
+            STATS["as_is"] += 1
     state = _state(build)
     for key, want in expected.items():
         extra = [r for r in state[key] if r not in want]
