@@ -74,12 +74,12 @@ def mutation(draw, data: bytes) -> bytes:
                                  "surrogate", "garbage"]))
     if kind == "truncate":
         return data[:draw(st.integers(0, max(0, len(data) - 1)))]
-    if kind == "flip":
+    if kind == "flip" and data:
         out = bytearray(data)
         for _ in range(draw(st.integers(1, 4))):
             out[draw(st.integers(0, len(out) - 1))] = draw(st.integers(0, 255))
         return bytes(out)
-    if kind == "garbage":
+    if kind in ("garbage", "flip"):  # (nothing to flip in an empty file)
         return draw(st.binary(max_size=200))
     obj = json.loads(data)
     paths = [p for p, _ in _values(obj)]
