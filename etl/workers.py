@@ -58,12 +58,16 @@ def death_reason(exitcode: int | None) -> str:
     return f"{DIED_PREFIX} while reading this file (exit code {exitcode})"
 
 
-def _serve(conn, function) -> None:
-    """A worker: run each job received, send back (key, ok, result or exception)."""
+def _serve(conn, parent_end, function) -> None:
+    """A worker: run each job received, send back (key, ok, result or exception). It ends when
+    the parent closes its end of the pipe (or dies): the worker's inherited copy of that end is
+    closed first, so that end of file is seen."""
     from etl import segments
 
+    parent_end.close()
     segments._IN_WORKER = True
     signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the parse time limit ends the process
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: just end
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent decides on an interruption
     while True:
         try:
@@ -88,7 +92,8 @@ def _serve(conn, function) -> None:
 class _Worker:
     def __init__(self, context, function):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, function), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, self.conn, function),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.key = None   # the job it runs
@@ -111,7 +116,7 @@ def run_jobs(function: Callable, jobs: list, workers: int, retry: Retry | None =
     pending: deque = deque((i, job) for i, job in enumerate(jobs))
     results: dict[int, Any] = {}
     groups: dict[int, list] = {}   # job retried file by file -> [base, part results, parts left]
-    pool = [_Worker(context, function) for _ in range(max(1, min(workers, len(jobs))))]
+    pool: list[_Worker] = []
     done = 0
 
     def finish(key, result) -> None:
@@ -128,6 +133,8 @@ def run_jobs(function: Callable, jobs: list, workers: int, retry: Retry | None =
 
     finished = False
     try:
+        for _ in range(max(1, min(workers, len(jobs)))):  # inside the try: an interruption
+            pool.append(_Worker(context, function))         # stops those already started
         while done < len(jobs):
             for worker in pool:
                 if worker.key is None and pending:

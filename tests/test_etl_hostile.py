@@ -763,3 +763,23 @@ def test_damaged_current_build_is_rebuilt_in_full(tmp_path, cat, damage):
     again = rf.run_build(repo, wh, cat)
     assert warehouse.read_manifest(again.build)["incremental"] is True
     assert not first.exists()
+
+
+def test_parser_processes_end_when_the_run_is_interrupted(monkeypatch):
+    """SIGTERM (systemd) while the parser processes start: none is left behind holding the
+    output pipes (a leftover process made the refresh hang)."""
+    from etl import workers
+
+    started, real = [], workers._Worker
+
+    def interrupted_on_the_second(context, function):
+        if started:
+            raise SystemExit(143)
+        started.append(real(context, function))
+        return started[-1]
+
+    monkeypatch.setattr(workers, "_Worker", interrupted_on_the_second)
+    with pytest.raises(SystemExit):
+        list(workers.run_jobs(abs, [-1, -2], 2))
+    started[0].process.join(timeout=10)
+    assert started[0].process.exitcode is not None  # it ended (killed by the pool)
