@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import platform
 import shutil
+import stat as stat_mod
 import sys
 import time
 from dataclasses import dataclass, field
@@ -30,11 +30,12 @@ from packaging.version import InvalidVersion, Version
 import queries
 from etl import catalog as catalog_mod
 from etl import incremental, maintain
+from etl import workers as worker_pool
 from mteb_lb import schema
 from etl.parse import TaskCatalog, parse_version
 from etl.segments import (
-    SEGMENTED, FileStat, ParseJob, init_worker, parse_segment, segment_map_table, segment_name,
-    write_parquet, write_segment_map,
+    PARSE_RETRY, SEGMENTED, FileStat, ParseJob, init_worker, parse_segment, segment_map_table,
+    segment_name, write_parquet, write_segment_map,
 )
 from mteb_lb import settings, warehouse
 
@@ -69,42 +70,78 @@ class BuildReport:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     message: str = ""
+    notice: str = ""   # e.g. why a full build was made instead of an incremental one
+
+
+NOT_UTF8_NAME = "file name is not valid UTF-8 (recorded with \\x escapes)"
+
+
+def _special_file(mode: int) -> str:
+    kind = ("a FIFO" if stat_mod.S_ISFIFO(mode) else "a socket" if stat_mod.S_ISSOCK(mode)
+            else "a device" if stat_mod.S_ISCHR(mode) or stat_mod.S_ISBLK(mode) else "not a file")
+    return f"not a regular file ({kind}): never opened"
+
+
+def recorded_name(name: str) -> tuple[str, bool]:
+    """A file or folder name as the warehouse records it, and whether it is valid UTF-8. A name
+    that is not (Python holds its bytes as surrogate escapes) is recorded losslessly with its
+    backslashes doubled and its other bytes as \\xNN escapes."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(name).replace(b"\\", b"\\\\")
+        return raw.decode("utf-8", "backslashreplace"), False
+    return name, True
 
 
 def scan(repo_root: Path) -> dict[str, list[FileStat]]:
-    """Every file under results/, grouped by model folder (files directly in results/ too)."""
+    """Every entry under results/, grouped by model folder (files directly in results/ too).
+    Regular files are to be read; symbolic links (to files or folders), FIFOs, devices, sockets
+    and names that are not UTF-8 are listed with the reason they are skipped, never opened.
+    Hidden folders (.git) are not entered."""
     repo_root = Path(repo_root).resolve()
     results = repo_root / "results"
     if not results.is_dir():
         raise SourceError(f"{repo_root} has no results/ folder: not an MTEB results repository")
     groups: dict[str, list[FileStat]] = {}
 
-    def walk(folder: str, rel: str, model: str) -> None:
+    def walk(folder: str, rel: str, model: str | None, named: bool) -> None:
         try:
             entries = list(os.scandir(folder))
         except OSError:
             return
         for entry in entries:
-            path = f"{rel}/{entry.name}"
-            if entry.is_dir():  # hidden folders (.git) and symlinked ones are not entered
-                if not entry.name.startswith(".") and not entry.is_symlink():
-                    walk(entry.path, path, model if model is not None else entry.name)
-                continue
+            name, ok = recorded_name(entry.name)
+            path = f"{rel}/{name}"
             try:
-                st = entry.stat()
+                if entry.is_symlink():
+                    skip = "a symbolic link: not followed"
+                elif entry.is_dir(follow_symlinks=False):
+                    if not entry.name.startswith("."):
+                        walk(entry.path, path, model if model is not None else name, named and ok)
+                    continue
+                else:
+                    skip = None
+                st = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            groups.setdefault(model or "", []).append(FileStat(path, st.st_size, st.st_mtime_ns))
+            if skip is None and not stat_mod.S_ISREG(st.st_mode):
+                skip = _special_file(st.st_mode)
+            if skip is None and not (named and ok):
+                skip = NOT_UTF8_NAME
+            groups.setdefault(model or "", []).append(
+                FileStat(path, st.st_size, st.st_mtime_ns, skip))
 
-    walk(str(results), "results", None)
+    walk(str(results), "results", None, True)
     return groups
 
 
 def parse_fingerprint(snapshot: dict) -> str:
     """What parsing depends on besides the files: parser version, the task catalog (legacy
-    conversion reads it) and the file-size limit. A change forces a full rebuild."""
+    conversion reads it) and the file-size and nesting limits. A change forces a full rebuild."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(json.dumps([PARSER_VERSION, settings.get("max_file_bytes"),
+                              settings.get("max_json_depth"),
                               snapshot["meta"].get("mteb_version"), snapshot["digests"]["tasks"],
                               snapshot["digests"]["task_renames"]]).encode())
     return digest.hexdigest()
@@ -121,10 +158,14 @@ def database_fingerprint(snapshot: dict) -> str:
 
 
 def _previous(build: Path | None, fingerprint: str) -> incremental.Previous | None:
-    """What the previous build knows of each file, if it is usable for an incremental run."""
+    """What the previous build knows of each file, if it is usable for an incremental run
+    (None as well when its state cannot be read: the run then builds in full)."""
     if build is None or warehouse.read_manifest(build).get("parse_fingerprint") != fingerprint:
         return None
-    return incremental.load_previous(build, STATE_FILE)
+    try:
+        return incremental.load_previous(build, STATE_FILE)
+    except (OSError, pa.ArrowException, KeyError, ValueError):
+        return None
 
 
 def _database_updates(prev: incremental.Previous | None, fingerprint: str) -> int | None:
@@ -159,6 +200,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
     started = time.monotonic()
     warehouse_dir = warehouse_dir or warehouse.root()
     with warehouse.etl_lock(warehouse_dir):
+        warehouse.clean_leftovers(warehouse_dir)  # what killed runs left behind
         repo_root = Path(repo_root).resolve()
         snapshot = catalog_mod.load_snapshot(catalog_dir)
         catalog_version = snapshot["meta"]["mteb_version"]
@@ -173,8 +215,11 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             prev_build = warehouse.current_build(warehouse_dir)
         except warehouse.WarehouseError:
             prev_build = None
+        damage = warehouse.check_build(prev_build) if prev_build is not None else None
+        notice = "" if damage is None else \
+            f"the current build {prev_build.name} is damaged ({damage}): building in full"
         t = time.monotonic()
-        prev = None if full else _previous(prev_build, fingerprint)
+        prev = None if full or damage else _previous(prev_build, fingerprint)
         # None: the catalog or the SQL changed, the database differs even if no file did
         updates = _database_updates(prev, db_fingerprint)
         same_database = updates is not None
@@ -209,7 +254,8 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             if prev is not None and same_database and not outcome.changed:
                 shutil.rmtree(staged.parent, ignore_errors=True)
                 return BuildReport(prev_build, False, files_seen=outcome.files.num_rows,
-                                   loaded=outcome.loaded(), unchanged=outcome.unchanged,
+                                   loaded=outcome.loaded(), parsed=outcome.parsed,
+                                   unchanged=outcome.unchanged,
                                    seconds=time.monotonic() - started,
                                    message="nothing changed since the current build; "
                                            "nothing published")
@@ -232,7 +278,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             report = BuildReport(build=None, published=False, files_seen=outcome.files.num_rows,
                                  loaded=outcome.loaded(), parsed=outcome.parsed,
                                  unchanged=outcome.unchanged, rows=rows,
-                                 quarantined=outcome.quarantined())
+                                 quarantined=outcome.quarantined(), notice=notice)
             manifest = {
                 "build_id": build_id, "source": source, "source_commit": source_commit,
                 "catalog_mteb_version": catalog_version, "parser_version": PARSER_VERSION,
@@ -247,6 +293,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 "segments": {"superseded_files": len(outcome.superseded),
                              "compacted": outcome.compacted, "new": outcome.new_segments},
                 "quarantined": [{"path": p, "reason": r} for p, r in report.quarantined],
+                "previous_build_damaged": damage,
                 "tool_versions": {"python": platform.python_version(), "duckdb": duckdb.__version__,
                                   "pyarrow": pa.__version__},
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -254,8 +301,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             final = _publish(staged, manifest, timings, warehouse_dir, validate,
                              keep_tables=maintained is not None)
         finally:
-            if staged.exists():
-                shutil.rmtree(staged.parent, ignore_errors=True)
+            shutil.rmtree(staged.parent, ignore_errors=True)  # .staging
         warehouse.prune(warehouse=warehouse_dir)
         report.build, report.published = final, True
         report.seconds = time.monotonic() - started
@@ -263,37 +309,16 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
 
 
 class _JobRunner:
-    """Runs parse and compaction jobs, in a process pool when there is more than one job;
-    yields results in job order. The pool starts only when needed (an incremental build
-    usually parses in-process)."""
+    """Runs parse and compaction jobs in forked worker processes (etl/workers.py), even a single
+    job: a file that crashes or hangs its parser then costs that file, never the build. Yields
+    results in job order. `retry` says how a job whose process died is retried file by file."""
 
     def __init__(self, catalog: TaskCatalog, workers: int, progress):
         self.catalog, self.workers, self.progress = catalog, workers, progress
 
-    def __call__(self, function, jobs: list):
-        init_worker(self.catalog)
-        if self.workers <= 1 or len(jobs) <= 1:
-            results = map(function, jobs)
-            pool = None
-        else:
-            # multiprocessing.Pool, not concurrent.futures: on an interruption (SIGTERM, an
-            # error) terminate() stops the workers at once instead of waiting for every job
-            pool = multiprocessing.get_context("fork").Pool(
-                self.workers, initializer=init_worker, initargs=(self.catalog,))
-            results = pool.imap(function, jobs, chunksize=1)
-        try:
-            for i, result in enumerate(results, 1):
-                if self.progress:
-                    self.progress(i, len(jobs))
-                yield result
-        except BaseException:
-            if pool is not None:
-                pool.terminate()
-                pool.join()
-            raise
-        if pool is not None:
-            pool.close()
-            pool.join()
+    def __call__(self, function, jobs: list, retry: worker_pool.Retry | None = None):
+        init_worker(self.catalog)  # the forked workers inherit it
+        return worker_pool.run_jobs(function, jobs, self.workers, retry, self.progress)
 
 
 def _parse_full(groups, repo_root: Path, staged: Path, jobs: _JobRunner) -> incremental.Outcome:
@@ -303,7 +328,7 @@ def _parse_full(groups, repo_root: Path, staged: Path, jobs: _JobRunner) -> incr
                      settings.get("max_file_bytes")) for f in folders]
     file_rows, segment_rows = [], []
     outcome = incremental.Outcome(schema.FILES.empty_table(), [], None, [], [])
-    for result in jobs(parse_segment, work):
+    for result in jobs(parse_segment, work, PARSE_RETRY):
         file_rows.extend(result.file_rows)
         outcome.model_meta_rows.extend(result.model_meta_rows)
         segment_rows.extend(result.versions)
@@ -596,6 +621,8 @@ def print_summary(report: BuildReport, out=sys.stdout) -> None:
     for table, n in sorted(report.rows.items()):
         print(f"rows {table:<16} {n}", file=out)
     print(f"seconds:      {report.seconds:.1f}", file=out)
+    if report.notice:
+        print(f"note:         {report.notice}", file=out)
     if report.message:
         print(report.message, file=out)
     elif report.build is not None:

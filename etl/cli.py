@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 
 from mteb_lb import warehouse
+
+# exit codes of `mteb-lb etl` (README, "Reliability")
+EXIT_FAILED = 1         # the build failed (disk full, I/O error); nothing published
+EXIT_SOURCE = 3         # the source cannot be read
+EXIT_LOCKED = 4         # another ETL run holds the warehouse's lock
+EXIT_CATALOG = 5        # the catalog snapshot is missing or unusable
 
 
 def register(subparsers) -> None:
@@ -36,25 +43,50 @@ def _progress(done: int, total: int) -> None:
               end=end, file=sys.stderr, flush=True)
 
 
+def _failure(exc: BaseException) -> str:
+    """One line for a build that failed on the machine's side (disk, I/O), not the data's."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left" in str(exc):
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        return (f"error: the disk is full{where}: the build stopped; nothing was published and "
+                "the current build is unchanged. Free some space and run again.")
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return (f"error: the build failed ({type(exc).__name__}: {text}); nothing was published "
+            "and the current build is unchanged.")
+
+
 def _etl(args) -> int:
-    from etl import build, sources
+    import duckdb
+
+    from etl import build, sources, workers
     from etl.catalog import CatalogError
 
     try:
         with warehouse.etl_lock():  # fetching updates the source cache: one run at a time
             checkout = sources.resolve(args.source, update=not args.no_update)
+    except warehouse.LockHeld as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except (sources.SourceError, warehouse.WarehouseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 3
+        return EXIT_SOURCE
     print(f"source: {checkout.source} at {checkout.root}"
           + (f" (commit {checkout.commit})" if checkout.commit else ""), file=sys.stderr)
     try:
         report = build.run(checkout.root, source=checkout.source, source_commit=checkout.commit,
                            full=args.full, catalog_dir=args.catalog, workers=args.workers,
                            progress=_progress)
-    except (build.SourceError, warehouse.WarehouseError, CatalogError) as exc:
+    except warehouse.LockHeld as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 3
+        return EXIT_LOCKED
+    except (build.SourceError, warehouse.WarehouseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_SOURCE
+    except CatalogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CATALOG
+    except (OSError, duckdb.IOException, workers.WorkerDied) as exc:
+        print(_failure(exc), file=sys.stderr)
+        return EXIT_FAILED
     build.print_summary(report)
     return 0
 

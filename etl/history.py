@@ -140,11 +140,20 @@ def menu_benchmarks(menu: dict) -> list[str]:
 
 
 def _previous_build(final: Path, warehouse_dir: Path | None) -> Path | None:
+    """The current build, whose history is carried forward; when it is damaged, the newest
+    whole build."""
     try:
         prev = warehouse.current_build(warehouse_dir)
     except warehouse.WarehouseError:
         return None
-    return None if prev.resolve() == final.resolve() else prev
+    if prev.resolve() == final.resolve():
+        return None
+    if warehouse.check_build(prev) is None:
+        return prev
+    for build in reversed(warehouse.list_builds(warehouse_dir)):
+        if build.resolve() != final.resolve() and warehouse.check_build(build) is None:
+            return build
+    return None
 
 
 def _carry_forward(prev: Path | None, final: Path) -> tuple[list[Path], pa.Table | None]:

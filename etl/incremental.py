@@ -22,10 +22,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from etl.workers import DIED_PREFIX
 from mteb_lb import schema
 from etl.segments import (
-    SEGMENTED, CompactJob, FileStat, ParseJob, classify, compact_segment, file_row, parse_segment,
-    read_file, read_identities, read_segment_map, segment_map_table, split_path, version_id,
+    PARSE_RETRY, SEGMENTED, CompactJob, FileStat, IdentitiesJob, ParseJob, classify,
+    compact_segment, parse_segment, read_file, read_identities_apart, read_segment_map,
+    segment_map_table, split_path, unparsed_row, version_id,
 )
 
 MAX_CHANGED_SHARE = 0.25      # above it a full build is as fast as an incremental one
@@ -124,7 +126,8 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
     kinds = {s.path: classify(s.path) for s in stats}
     unchanged = {s.path for s in stats if prev.unchanged(s)}
     identities, meta_rows, meta_errors = _identities(
-        [s for s in stats if kinds[s.path] == "model_meta"], unchanged, prev, content)
+        [s for s in stats if kinds[s.path] == "model_meta"], unchanged, prev, content,
+        repo_root, max_file_bytes)
     prev_identities = dict(_identity_of_row(row) for row in prev.model_meta.values())
     rows: list[dict] = []          # `files` rows made now
     reused: list[int] = []         # rows of the previous `files` table that stay as they are
@@ -132,6 +135,12 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
     for stat in stats:
         before = prev.index.get(stat.path)
         kind = kinds[stat.path]
+        if stat.skip is not None:  # never opened
+            rows.append(unparsed_row(stat, f"!{stat.skip}", identities, meta_errors))
+            continue
+        if kind == "result" and before is not None and _died_before(prev, before):
+            to_parse.append(stat)  # its parser died, maybe of something else (the OOM killer)
+            continue
         if kind == "result" and stat.path in unchanged:
             key = split_path(stat.path)[:3]
             if identities.get(key) == prev_identities.get(key):
@@ -142,12 +151,7 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
         if digest is None:  # unreadable before and unchanged since: read it again
             digest = content(stat)[1]
         if kind != "result":
-            row = file_row(stat, digest, identities)
-            if kind == "other":
-                row.update(status="skipped", reason="not a result JSON file")
-            elif stat.path in meta_errors:
-                row.update(status="quarantined", reason=meta_errors[stat.path])
-            rows.append(row)
+            rows.append(unparsed_row(stat, digest, identities, meta_errors))
             continue
         readable = not digest.startswith("!")
         if before is not None and prev.value(stat.path, "file_id") == version_id(
@@ -163,12 +167,12 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
                        workers)
     outcome = Outcome(prev.files_table, meta_rows, prev.segments, [], [])
     delta_rows = []
-    for result in run_jobs(parse_segment, jobs):
+    for result in run_jobs(parse_segment, jobs, PARSE_RETRY):
         outcome.parsed += result.parsed
         rows.extend(result.file_rows)
         delta_rows.extend(result.versions)
-        if result.versions:
-            outcome.new_segments.append(result.segment)
+        # a job retried file by file (its process died) wrote a segment per file
+        outcome.new_segments.extend(sorted({row[0] for row in result.versions}))
     outcome.files = pa.concat_tables([prev.files_table.take(pa.array(reused, pa.int64())),
                                       files_table(rows)]).sort_by("path").combine_chunks()
     outcome.unchanged = len(stats) - len(to_parse)
@@ -177,10 +181,18 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
     return outcome
 
 
-def _identities(metas: list[FileStat], unchanged: set[str], prev: Previous, content):
+def _died_before(prev: Previous, row: int) -> bool:
+    """The file was quarantined because its parser process died (etl/workers.py)."""
+    reason = prev.columns["reason"][row]
+    return prev.columns["status"][row] == "quarantined" and reason is not None \
+        and reason.startswith(DIED_PREFIX)
+
+
+def _identities(metas: list[FileStat], unchanged: set[str], prev: Previous, content,
+                repo_root: Path, max_file_bytes: int):
     """Model identities, `model_meta` rows and load errors of the model_meta.json files
     `metas`: those `unchanged` since the previous build come from its tables, the others are
-    read (etl/segments.py read_identities)."""
+    read (in a parser process: etl/segments.py read_identities_apart)."""
     identities, rows, errors, to_read = {}, [], {}, []
     for stat in metas:
         row = prev.model_meta.get(stat.path) if stat.path in unchanged else None
@@ -192,7 +204,9 @@ def _identities(metas: list[FileStat], unchanged: set[str], prev: Previous, cont
             errors[stat.path] = prev.value(stat.path, "reason")
         else:
             to_read.append(stat)
-    read_ids, read_rows, read_errors = read_identities(to_read, content)
+    read_ids, read_rows, read_errors = read_identities_apart(IdentitiesJob(
+        str(repo_root), to_read, max_file_bytes,
+        {s.path: content(s) for s in to_read if s.skip is None}))
     identities.update(read_ids)
     errors.update(read_errors)
     return identities, sorted(rows + read_rows, key=lambda r: r["path"]), errors

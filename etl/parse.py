@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from hashlib import blake2b
+from itertools import accumulate
 
 from packaging.version import InvalidVersion, Version
+
+from mteb_lb import settings
 
 PRE_LEGACY = Version("1.11.0")
 PRE_PAIR_FLATTEN = Version("1.12.48")
@@ -42,6 +46,76 @@ MAX_ENTRIES_PER_FILE = 1 << 20
 
 class Quarantine(Exception):
     """The file cannot be loaded; ``str(exc)`` is the reason recorded in `files`."""
+
+
+def failure_reason(exc: BaseException) -> str:
+    """The `files.reason` of a file whose reading or interpretation raised `exc`: a `Quarantine`
+    speaks for itself, any other exception is named with its class."""
+    if isinstance(exc, Quarantine):
+        return str(exc)
+    text = str(exc)
+    if len(text) > 200:
+        text = text[:200] + "..."
+    return f"cannot be interpreted ({type(exc).__name__}{': ' + text if text else ''})"
+
+
+# The bytes that decide JSON nesting: brackets, and the quotes and backslashes of strings.
+_NOT_STRUCTURAL = bytes(b for b in range(256) if b not in b'"[]{}\\')
+_DEPTH_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+_ESCAPE = re.compile(rb"\\.", re.S)
+_STRING = re.compile(rb'"[^"]*"')
+
+
+def json_depth(data: bytes, limit: int) -> int:
+    """Nesting depth of the JSON text `data`, or a bound of it when that bound is at most
+    `limit` (the number of brackets that open). Scanned without recursion, in C-speed passes:
+    the structural bytes are kept, strings dropped, then the running depth summed."""
+    return _structure(data, limit)[0]
+
+
+def _structure(data: bytes, limit: int) -> tuple[int, bool]:
+    """(`json_depth`, whether the text holds a backslash escape)."""
+    reduced = data.translate(None, _NOT_STRUCTURAL)
+    escaped = b"\\" in reduced
+    opening = reduced.count(b"[") + reduced.count(b"{")
+    if opening <= limit:
+        return opening, escaped
+    if escaped:  # escapes first (an escaped quote does not end a string)
+        reduced = _ESCAPE.sub(b"", data).translate(None, _NOT_STRUCTURAL)
+    # two adjacent quotes enclose nothing structural: dropping them keeps strings paired
+    reduced = reduced.replace(b'""', b"")
+    if b'"' in reduced:
+        reduced = _STRING.sub(b"", reduced)
+    steps = array("b", reduced.translate(_DEPTH_STEP, b'"'))
+    return max(accumulate(steps), default=0), escaped
+
+
+def load_json(data: bytes, max_depth: int, what: str = "") -> object:
+    """The JSON value of `data` (NaN and Infinity tokens allowed, as mteb writes them), or
+    `Quarantine` with a reason: not UTF-8, nested deeper than `max_depth`, not valid JSON
+    (an integer beyond Python's digit limit included), or text with a lone surrogate escape
+    (not storable as UTF-8)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Quarantine(f"{what}not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    depth, escaped = _structure(data, max_depth)
+    if depth > max_depth:
+        raise Quarantine(f"{what}nested deeper than {max_depth} levels (MTEB_LB_MAX_JSON_DEPTH)")
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Quarantine(f"{what}not valid JSON: {exc.msg} at line {exc.lineno} "
+                         f"column {exc.colno}") from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of more than 4300 digits
+        raise Quarantine(f"{what}not loadable JSON: {exc}") from None
+    if escaped and (b"\\ud" in data or b"\\uD" in data):  # a surrogate escape: paired, or not
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise Quarantine(f"{what}a string holds a lone surrogate (\\ud800-\\udfff escape), "
+                             "not valid Unicode") from None
+    return obj
 
 
 def file_id_of(path: str, *version: str | None) -> int:
@@ -272,16 +346,10 @@ class ParsedResult:
     note: str | None = None
 
 
-def parse_result(data: bytes, catalog: TaskCatalog) -> ParsedResult:
-    """Parse the bytes of one result file; raise `Quarantine` when it cannot be loaded."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Quarantine(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise Quarantine(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+def parse_result(data: bytes, catalog: TaskCatalog, max_depth: int | None = None) -> ParsedResult:
+    """Parse the bytes of one result file; raise `Quarantine` when it cannot be loaded.
+    `max_depth` defaults to the MTEB_LB_MAX_JSON_DEPTH setting."""
+    obj = load_json(data, settings.get("max_json_depth") if max_depth is None else max_depth)
     if not isinstance(obj, dict):
         raise Quarantine(f"wrong shape: the top level is a {type(obj).__name__}, not an object")
     version = obj.get("mteb_version")
@@ -324,7 +392,10 @@ def _number_or_none(value) -> float | None:
 
 def _timestamp(value) -> datetime | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(value, tz=timezone.utc)
+        except (OverflowError, ValueError, OSError):  # beyond the years 1-9999
+            return None
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -444,6 +515,7 @@ def _parse_legacy(obj: dict, version: str | None, catalog: TaskCatalog) -> Parse
     return ParsedResult(
         task_name=task_name, file_task_name=file_task_name, file_format="legacy",
         mteb_version=version, dataset_revision=_str_or_none(dataset_revision),
-        evaluation_time=evaluation_time, kg_co2_emissions=None, date=None, entries=entries,
+        evaluation_time=float(evaluation_time), kg_co2_emissions=None, date=None,
+        entries=entries,
         note=note,
     )

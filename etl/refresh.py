@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,32 +135,16 @@ def _load_catalog(catalog_dir: Path | None) -> None:
 
 
 def _clean_after_crash(warehouse_dir: Path, source: str) -> list[Path]:
-    """What a killed run can leave behind, removed under the ETL lock: build folders that never
-    got their manifest (killed inside publish; readers never see them, prune never lists them),
-    a half-written staging build, a temporary `current` link, and git lock files in the cache clone of a git source (a killed
-    `git fetch`/`reset` leaves them and every later git command would fail)."""
+    """What a killed run can leave behind, removed under the ETL lock: the warehouse's leftovers
+    (mteb_lb/warehouse.py clean_leftovers: staging, build folders that never got their
+    manifest, half-pruned builds, a temporary `current` link) and git lock files in the cache
+    clone of a git source (a killed `git fetch`/`reset` leaves them and every later git command
+    would fail)."""
     from etl import sources
     from mteb_lb import warehouse
 
-    removed: list[Path] = []
-    try:
-        current = warehouse.current_build(warehouse_dir)
-    except warehouse.WarehouseError:
-        current = None
-    builds = warehouse_dir / "builds"
-    if builds.is_dir():
-        for folder in builds.iterdir():
-            if folder.is_dir() and not (folder / warehouse.MANIFEST).exists() \
-                    and (current is None or folder.resolve() != current):
-                shutil.rmtree(folder, ignore_errors=True)
-                removed.append(folder)
-    staging = warehouse_dir / ".staging"
-    if staging.is_dir() and any(staging.iterdir()):
-        shutil.rmtree(staging, ignore_errors=True)
-        removed.append(staging)
-    for link in warehouse_dir.glob(".current.*"):
-        link.unlink(missing_ok=True)
-        removed.append(link)
+    # the warehouse's leftovers (etl/build.py removes them too; here before the fetch)
+    removed = [warehouse_dir / name for name in warehouse.clean_leftovers(warehouse_dir)]
     if sources._looks_like_git_url(source):
         git_dir = sources._cache_folder("git", source) / ".git"
         if git_dir.is_dir():

@@ -19,8 +19,12 @@ The functions here run in worker processes: everything they need arrives in thei
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
+import signal
+import stat as stat_mod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -31,9 +35,12 @@ import pyarrow.parquet as pq
 
 from mteb_lb import schema
 from etl.parse import (
-    MetricBuffer, ParsedResult, Quarantine, TaskCatalog, content_hash, emit_metrics, file_id_of,
-    parse_result,
+    MetricBuffer, ParsedResult, Quarantine, TaskCatalog, content_hash, emit_metrics,
+    failure_reason, file_id_of, load_json, parse_result,
 )
+from etl import workers
+from etl.workers import Retry, WorkerDied, run_jobs
+from mteb_lb import settings
 
 SEGMENTED = ("scores", "metrics", "metric_arrays")
 SEGMENT_MAP = "segments.parquet"
@@ -64,6 +71,9 @@ class FileStat:
     path: str          # relative to the repository root, e.g. results/org__m/rev/Task.json
     size: int
     mtime_ns: int
+    # why the file is recorded as `skipped` and never opened (a symlink, a FIFO, a device,
+    # a socket, a name that is not UTF-8); None for a regular file
+    skip: str | None = None
 
 
 @dataclass
@@ -149,41 +159,119 @@ def init_worker(catalog: TaskCatalog) -> None:
     _CATALOG = catalog
 
 
+# a symlink is not followed, a FIFO does not block the open
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
 def read_file(path: Path, stat: FileStat, max_bytes: int) -> tuple[bytes | None, str]:
-    """(bytes, content hash), or (None, '!reason') when the file cannot be read."""
+    """(bytes, content hash), or (None, '!reason') when the file cannot be read. Only a regular
+    file is read (checked on the open descriptor, so a file swapped for a link or a FIFO after
+    the scan is refused), and never more than `max_bytes` + 1 bytes, whatever its size says."""
+    if stat.skip is not None:
+        return None, f"!{stat.skip}"
+    too_large = f"!absurdly large: {{}} bytes (limit {max_bytes}, MTEB_LB_MAX_FILE_BYTES)"
     if stat.size > max_bytes:
-        return None, f"!absurdly large: {stat.size} bytes (limit {max_bytes}, MTEB_LB_MAX_FILE_BYTES)"
+        return None, too_large.format(stat.size)
     try:
-        data = path.read_bytes()
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None, "!unreadable: became a symbolic link after the scan"
+        return None, f"!unreadable: {exc.strerror}"
+    try:
+        st = os.fstat(fd)
+        if not stat_mod.S_ISREG(st.st_mode):
+            return None, "!unreadable: not a regular file any more"
+        if st.st_size > max_bytes:
+            return None, too_large.format(st.st_size)
+        chunks, total = [], 0
+        while total <= max_bytes:  # until end of file, at most max_bytes + 1
+            chunk = os.read(fd, min(max(st.st_size, 1 << 16), max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
     except OSError as exc:
         return None, f"!unreadable: {exc.strerror}"
+    finally:
+        os.close(fd)
+    if total > max_bytes:
+        return None, too_large.format(f"more than {max_bytes}")
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     return data, content_hash(data)
 
 
 def read_identities(files: list[FileStat], content: Callable[[FileStat], tuple]):
     """Model identities of the model_meta.json files among `files`, with their `model_meta` rows
-    and the reasons of those that cannot be loaded (path -> reason)."""
+    and the reasons of those that cannot be loaded (path -> reason; the results of that folder
+    then take their identity from the folder names, as mteb does)."""
     identities: Identities = {}
+    max_depth = settings.get("max_json_depth")
     rows, errors = [], {}
     for stat in sorted(files, key=lambda f: f.path):
         model, revision, experiment, name = split_path(stat.path)
         if name != "model_meta.json" or revision is None:
             continue
-        data, digest = content(stat)
-        try:
-            if data is None:
-                raise ValueError(digest[1:])
-            meta = json.loads(data)
-            if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
-                raise ValueError("wrong shape: no string `name`")
-        except (ValueError, UnicodeDecodeError) as exc:
-            errors[stat.path] = f"model_meta.json not loadable: {exc}"
+        if stat.skip is not None:
             continue
-        meta_revision = meta.get("revision")
-        identities[(model, revision, experiment)] = (
-            meta["name"], str(meta_revision) if meta_revision is not None else revision)
-        rows.append(_model_meta_row(stat.path, meta))
+        try:
+            data, digest = content(stat)
+            if data is None:
+                raise Quarantine(digest[1:])
+            meta = load_json(data, max_depth)
+            if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+                raise Quarantine("wrong shape: no string `name`")
+            meta_revision = meta.get("revision")
+            identity = (meta["name"], str(meta_revision) if meta_revision is not None else revision)
+            row = _model_meta_row(stat.path, meta)
+        except Exception as exc:  # noqa: BLE001 - any failure costs this file only
+            errors[stat.path] = (f"model_meta.json not loadable: {failure_reason(exc)}; "
+                                 "model name and revision taken from the folder names")
+            continue
+        identities[(model, revision, experiment)] = identity
+        rows.append(row)
     return identities, rows, errors
+
+
+@dataclass
+class IdentitiesJob:
+    """Read the model_meta.json files among `files` (etl/segments.py read_identities)."""
+
+    repo_root: str
+    files: list[FileStat]
+    max_file_bytes: int
+    contents: dict[str, tuple[bytes | None, str]] = field(default_factory=dict)
+
+
+def _identities_of(job: IdentitiesJob):
+    root = Path(job.repo_root)
+    metas = [f for f in job.files if classify(f.path) == "model_meta"]
+    time_limit = settings.get("parse_time_limit_s") if workers.IN_WORKER else 0
+    if time_limit > 0:
+        signal.setitimer(signal.ITIMER_REAL, time_limit * max(1, len(metas)))
+
+    def content(stat: FileStat):
+        return job.contents.get(stat.path) or read_file(root / stat.path, stat, job.max_file_bytes)
+
+    found = read_identities(metas, content)
+    if time_limit > 0:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    return found
+
+
+def read_identities_apart(job: IdentitiesJob):
+    """`read_identities` in a parser process of its own, for the ETL process itself: a
+    model_meta.json that kills its parser then quarantines the model_meta.json files of `job`
+    (their folders fall back to the folder names) instead of stopping the build."""
+    if not any(classify(f.path) == "model_meta" and f.skip is None for f in job.files):
+        return {}, [], {}
+    try:
+        return next(run_jobs(_identities_of, [job], 1))
+    except WorkerDied as exc:
+        reason = (f"model_meta.json not loadable: {exc.reason}; model name and revision taken "
+                  "from the folder names")
+        return {}, [], {f.path: reason for f in job.files
+                        if classify(f.path) == "model_meta" and f.skip is None}
 
 
 def file_row(stat: FileStat, digest: str, identities: Identities) -> dict:
@@ -199,8 +287,86 @@ def file_row(stat: FileStat, digest: str, identities: Identities) -> dict:
     }
 
 
+def unparsed_row(stat: FileStat, digest: str, identities: Identities,
+                 meta_errors: dict[str, str]) -> dict:
+    """The `files` row of a file that is not parsed as a result (status set), or the row of a
+    result file to parse (status `loaded` until parsing says otherwise)."""
+    row = file_row(stat, digest, identities)
+    if stat.skip is not None:
+        row.update(status="skipped", reason=stat.skip)
+    elif row["kind"] == "other":
+        row.update(status="skipped", reason="not a result JSON file")
+    elif row["kind"] == "model_meta":
+        if stat.path in meta_errors:
+            row.update(status="quarantined", reason=meta_errors[stat.path])
+    elif digest.startswith("!"):
+        row.update(status="quarantined", reason=digest[1:])
+    return row
+
+
 def parse_segment(job: ParseJob) -> ParseOutcome:
+    """Parse the files of `job` and write their rows as one segment. A file that cannot be
+    read or interpreted (whatever the exception) is quarantined and costs nothing else; in a
+    parser process, a file taking longer than MTEB_LB_PARSE_TIME_LIMIT_S ends the process
+    (SIGALRM), and the caller retries the job file by file (`retry_parts`)."""
     catalog = _CATALOG
+    root = Path(job.repo_root)
+    contents = dict(job.contents)
+    max_depth = settings.get("max_json_depth")
+    time_limit = settings.get("parse_time_limit_s") if workers.IN_WORKER else 0
+
+    def content(stat: FileStat):
+        if stat.path not in contents:
+            contents[stat.path] = read_file(root / stat.path, stat, job.max_file_bytes)
+        return contents[stat.path]
+
+    files = sorted(job.files, key=lambda f: f.path)
+    if time_limit > 0:  # for the model_meta.json files read first
+        signal.setitimer(signal.ITIMER_REAL, time_limit * (1 + sum(
+            classify(f.path) == "model_meta" for f in files)))
+    if job.identities is None:
+        identities, meta_rows, meta_errors = read_identities(files, content)
+    else:
+        identities, meta_rows, meta_errors = job.identities, [], {}
+    outcome = ParseOutcome(job.segment, [], meta_rows, [])
+    builder = RowsBuilder()
+    for stat in files:
+        if time_limit > 0:
+            signal.setitimer(signal.ITIMER_REAL, time_limit)
+        data, digest = content(stat)
+        row = unparsed_row(stat, digest, identities, meta_errors)
+        if row["kind"] == "result" and row["status"] == "loaded":
+            outcome.parsed += 1
+            mark = builder.mark()
+            try:
+                parsed = parse_result(data, catalog, max_depth)
+                builder.add(stat.path, digest, parsed, row["file_id"],
+                            identity_of(stat.path, identities))
+            except Exception as exc:  # noqa: BLE001 - any failure costs this file only
+                builder.rollback(mark)
+                row.update(status="quarantined", reason=failure_reason(exc))
+            else:
+                row["n_entries"] = len(parsed.entries)
+                row["reason"] = parsed.note
+        outcome.file_rows.append(row)
+        contents.pop(stat.path, None)  # the bytes are not needed any more
+    if time_limit > 0:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    outcome.versions = _write_segment(builder.flush(), Path(job.out_dir), job.segment)
+    return outcome
+
+
+def _remove_segment(job: ParseJob) -> None:
+    """Whatever a parse job that died wrote of its segment."""
+    for table in SEGMENTED:
+        Path(job.out_dir, "parquet", table, job.segment).unlink(missing_ok=True)
+
+
+def retry_parts(job: ParseJob) -> tuple[ParseOutcome, list[ParseJob]]:
+    """A parse job whose process died, split for a retry: the outcome of the files it does
+    not parse as results (its model_meta.json files, read here, skipped and unreadable files)
+    and one job per result file, each in a segment of its own."""
+    _remove_segment(job)
     root = Path(job.repo_root)
     contents = dict(job.contents)
 
@@ -211,36 +377,48 @@ def parse_segment(job: ParseJob) -> ParseOutcome:
 
     files = sorted(job.files, key=lambda f: f.path)
     if job.identities is None:
-        identities, meta_rows, meta_errors = read_identities(files, content)
+        identities, meta_rows, meta_errors = read_identities_apart(IdentitiesJob(
+            job.repo_root, files, job.max_file_bytes, contents))
     else:
         identities, meta_rows, meta_errors = job.identities, [], {}
-    outcome = ParseOutcome(job.segment, [], meta_rows, [])
-    builder = RowsBuilder()
-    for stat in files:
-        data, digest = content(stat)
-        row = file_row(stat, digest, identities)
-        if row["kind"] == "other":
-            row.update(status="skipped", reason="not a result JSON file")
-        elif row["kind"] == "model_meta":
-            if stat.path in meta_errors:
-                row.update(status="quarantined", reason=meta_errors[stat.path])
-        elif data is None:
-            row.update(status="quarantined", reason=digest[1:])
+    base = ParseOutcome(job.segment, [], meta_rows, [])
+    parts = []
+    stem = job.segment.removesuffix(".parquet")
+    for i, stat in enumerate(files):
+        if classify(stat.path) == "result" and stat.skip is None:
+            parts.append(ParseJob(f"{stem}-{i:05d}.parquet", job.repo_root, job.out_dir, [stat],
+                                  job.max_file_bytes, identities,
+                                  {stat.path: contents[stat.path]} if stat.path in contents
+                                  else {}))
         else:
-            outcome.parsed += 1
-            try:
-                parsed = parse_result(data, catalog)
-            except Quarantine as exc:
-                row.update(status="quarantined", reason=str(exc))
-            else:
-                builder.add(stat.path, digest, parsed, row["file_id"],
-                            identity_of(stat.path, identities))
-                row["n_entries"] = len(parsed.entries)
-                row["reason"] = parsed.note
-        outcome.file_rows.append(row)
-        contents.pop(stat.path, None)  # the bytes are not needed any more
-    outcome.versions = _write_segment(builder.flush(), Path(job.out_dir), job.segment)
-    return outcome
+            base.file_rows.append(unparsed_row(stat, content(stat)[1], identities, meta_errors))
+    return base, parts
+
+
+def died_outcome(job: ParseJob, reason: str) -> ParseOutcome:
+    """The outcome of a one-file parse job whose process died: the file quarantined."""
+    _remove_segment(job)
+    stat, = job.files
+    data, digest = job.contents.get(stat.path) or read_file(
+        Path(job.repo_root) / stat.path, stat, job.max_file_bytes)
+    row = unparsed_row(stat, digest, job.identities or {}, {})
+    if row["status"] == "loaded":
+        row.update(status="quarantined", reason=reason)
+    return ParseOutcome(job.segment, [row], [], [], parsed=1)
+
+
+def merged_outcome(base: ParseOutcome, parts: list[ParseOutcome]) -> ParseOutcome:
+    """The outcome of a job retried file by file (`retry_parts`)."""
+    for part in parts:
+        base.file_rows.extend(part.file_rows)
+        base.model_meta_rows.extend(part.model_meta_rows)
+        base.versions.extend(part.versions)
+        base.parsed += part.parsed
+    return base
+
+
+# how etl/workers.py retries a parse job whose process died
+PARSE_RETRY = Retry(retry_parts, died_outcome, merged_outcome)
 
 
 def compact_segment(job: CompactJob) -> list[tuple]:
@@ -302,6 +480,24 @@ class RowsBuilder:
     def _reset(self):
         self.cols: dict[str, list] = {name: [] for name in self.SCORE_COLUMNS}
         self.buf = MetricBuffer()
+
+    def mark(self) -> tuple[int, int, int, int]:
+        """Where the rows end now: `rollback(mark)` drops what a failed `add` left."""
+        buf = self.buf
+        return len(self.cols["entry_id"]), len(buf.run_ids), len(buf.values), \
+            len(buf.array_entry_ids)
+
+    def rollback(self, mark: tuple[int, int, int, int]) -> None:
+        entries, runs, values, arrays = mark
+        for column in self.cols.values():
+            del column[entries:]
+        buf = self.buf
+        del buf.run_ids[runs:], buf.run_ends[runs:], buf.codes[values:], buf.values[values:]
+        while buf.null_positions and buf.null_positions[-1] >= values:
+            buf.null_positions.pop()
+        for pos in [p for p in buf.texts if p >= values]:
+            del buf.texts[pos]
+        del buf.array_entry_ids[arrays:], buf.array_metrics[arrays:], buf.array_values[arrays:]
 
     def add(self, path: str, digest: str, parsed: ParsedResult, file_id: int,
             identity: tuple[str, str | None]) -> None:

@@ -4,10 +4,13 @@
                                      manifest.json (written last)
     <warehouse>/current              symlink -> builds/<build_id>, replaced atomically
     <warehouse>/.staging/<build_id>/ a build in progress; never read by readers
+    <warehouse>/.trash/<build_id>/   a build being pruned (moved here first, then deleted)
     <warehouse>/etl.lock             flock held by the one ETL run allowed at a time
 
 A build directory is never modified once published: readers may hold it open while a newer one is
-published, and a killed ETL leaves only a stale `.staging` folder behind, which the next run deletes.
+published. A killed or failed ETL run can leave a `.staging` folder, a build folder without a
+manifest (killed while publishing) or a half-deleted build in `.trash`; the next run removes them
+under the lock (`clean_leftovers`).
 """
 
 from __future__ import annotations
@@ -71,70 +74,8 @@ def _segment_files(path: str, _ino: int, _size: int, _mtime_ns: int) -> tuple[tu
     return tuple(out)
 
 
-def check_build(build: Path) -> str | None:
-    """Why ``build`` cannot be served, or None when it looks whole. Cheap (no query): the
-    manifest parses; ``lb.duckdb`` exists, starts like a DuckDB file and is not cut short (its
-    size is a whole number of 4 KiB blocks); every table folder under ``parquet/`` holds a
-    Parquet file, each of which starts and ends with Parquet's magic bytes; every segment
-    ``segments.parquet`` lists rows for is present."""
-    try:
-        json.loads((build / MANIFEST).read_text())
-    except (OSError, ValueError) as exc:
-        return f"its {MANIFEST} cannot be read ({exc.__class__.__name__})"
-    database = build / DB_FILE
-    try:
-        size = database.stat().st_size
-        with open(database, "rb") as fh:
-            head = fh.read(12)
-    except OSError:
-        return f"{DB_FILE} is missing or unreadable"
-    if len(head) < 12 or head[8:12] != _DUCKDB_MAGIC:
-        return f"{DB_FILE} is not a DuckDB database (zeroed or overwritten)"
-    if size < 3 * 4096 or size % 4096:
-        return f"{DB_FILE} is truncated ({size:,} bytes)"
-    parquet = build / "parquet"
-    try:
-        folders = sorted(e.name for e in os.scandir(parquet) if e.is_dir())
-    except OSError:
-        return "its parquet/ folder is missing"
-    present: set[tuple[str, str]] = set()
-    for folder in folders:
-        try:
-            entries = sorted((e for e in os.scandir(parquet / folder)
-                              if e.name.endswith(".parquet")), key=lambda e: e.name)
-        except OSError:
-            return f"parquet/{folder}/ is unreadable"
-        if not entries:  # every table has a file (empty.parquet at least)
-            return f"parquet/{folder}/ holds no Parquet file"
-        for entry in entries:
-            where = f"parquet/{folder}/{entry.name}"
-            try:
-                st = entry.stat()
-                key = (entry.path, st.st_ino, st.st_size, st.st_mtime_ns)
-                if key not in _whole_files:   # else checked before and unchanged since
-                    with open(entry.path, "rb") as fh:
-                        first = fh.read(4)
-                        fh.seek(max(0, st.st_size - 4))
-                        last = fh.read(4)
-                    if first != _PARQUET_MAGIC or last != _PARQUET_MAGIC:
-                        return f"{where} is not a whole Parquet file (truncated or zeroed)"
-                    if len(_whole_files) > 1_000_000:
-                        _whole_files.clear()
-                    _whole_files.add(key)
-            except OSError:
-                return f"{where} is unreadable"
-            present.add((folder, entry.name))
-    segment_map = build / "segments.parquet"
-    if segment_map.is_file():
-        try:
-            st = segment_map.stat()
-            expected = _segment_files(str(segment_map), st.st_ino, st.st_size, st.st_mtime_ns)
-        except Exception as exc:  # noqa: BLE001 - any failure to read it is damage
-            return f"segments.parquet cannot be read ({exc.__class__.__name__})"
-        for name, file in expected:
-            if (name, file) not in present:
-                return f"parquet/{name}/{file} is missing"
-    return None
+class LockHeld(WarehouseError):
+    """Another ETL run holds the warehouse's lock."""
 
 
 def root() -> Path:
@@ -189,7 +130,7 @@ def etl_lock(warehouse: Path | None = None):
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
-        raise WarehouseError(f"Another ETL run holds {warehouse / 'etl.lock'}; try again later.")
+        raise LockHeld(f"Another ETL run holds {warehouse / 'etl.lock'}; try again later.")
     try:
         yield
     finally:
@@ -224,6 +165,7 @@ def publish(staged: Path, manifest: dict, warehouse: Path | None = None,
         if finalize is not None:
             manifest.update(finalize(final) or {})
         _fsync_tree(final)
+        manifest["contents"] = _contents(final)
         tmp_manifest = final / (MANIFEST + ".tmp")
         tmp_manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
         os.replace(tmp_manifest, final / MANIFEST)
@@ -252,9 +194,166 @@ def prune(keep: int | None = None, warehouse: Path | None = None) -> list[Path]:
     for build in builds[: max(0, len(builds) - keep)]:
         if current is not None and build.resolve() == current:
             continue
-        shutil.rmtree(build, ignore_errors=True)
+        _discard(build, warehouse)
         removed.append(build)
     return removed
+
+
+def _discard(build: Path, warehouse: Path) -> None:
+    """Delete a build folder: moved into .trash first (one atomic rename, after which nothing
+    lists it as a build), so a run killed while deleting leaves only .trash to clean."""
+    trash = warehouse / ".trash"
+    trash.mkdir(exist_ok=True)
+    target = trash / build.name
+    if target.exists():
+        shutil.rmtree(target, ignore_errors=True)
+    os.replace(build, target)
+    shutil.rmtree(target, ignore_errors=True)
+    try:
+        trash.rmdir()
+    except OSError:  # not empty: the next run cleans it
+        pass
+
+
+def clean_leftovers(warehouse: Path | None = None) -> list[str]:
+    """Remove what killed or failed runs left (call with the ETL lock held): the staging folder,
+    half-deleted builds in .trash, build folders without a manifest and damaged builds that are
+    not current (`check_build`). Returns what was removed, relative to the warehouse."""
+    warehouse = warehouse or root()
+    removed = []
+    for name in (".staging", ".trash"):
+        if (warehouse / name).exists():
+            shutil.rmtree(warehouse / name, ignore_errors=True)
+            removed.append(name)
+    for tmp in warehouse.glob(".current.*"):  # a pointer never renamed into place
+        if tmp.is_symlink() or tmp.is_file():
+            tmp.unlink()
+            removed.append(tmp.name)
+    builds = warehouse / "builds"
+    if not builds.is_dir():
+        return removed
+    try:
+        current = current_build(warehouse)
+    except WarehouseError:
+        current = None
+    for build in sorted(builds.iterdir()):
+        if current is not None and build.resolve() == current:
+            continue
+        if build.is_symlink() or not build.is_dir():
+            build.unlink()
+        elif check_build(build) is not None:
+            _discard(build, warehouse)
+        else:
+            continue
+        removed.append(f"builds/{build.name}")
+    return removed
+
+
+def _contents(build: Path) -> dict:
+    """Sizes the manifest records so that a damaged build can be told (`check_build`)."""
+    files, size = 0, 0
+    for dirpath, _dirs, names in os.walk(build / "parquet"):
+        for name in names:
+            files += 1
+            size += os.stat(os.path.join(dirpath, name)).st_size
+    return {"database_bytes": (build / DB_FILE).stat().st_size, "parquet_files": files,
+            "parquet_bytes": size}
+
+
+def check_build(build: Path) -> str | None:
+    """Why the build folder ``build`` cannot be served, or None when it looks whole. Cheap (no
+    query; a stat per file, and Parquet files read once per version): the manifest parses;
+    ``lb.duckdb`` exists and starts like a DuckDB file; the database size and the number and
+    total size of the Parquet files are those the manifest recorded at publishing (builds
+    published before sizes were recorded: the database is a whole number of 4 KiB blocks);
+    every table folder holds a Parquet file, each starting and ending with Parquet's magic
+    bytes; every segment ``segments.parquet`` lists rows for is present. The ETL asks before
+    it builds on the current build, the app and the SQL endpoint before they serve it."""
+    try:
+        manifest = read_manifest(build)
+    except FileNotFoundError:
+        return f"{MANIFEST} is missing"
+    except (OSError, ValueError) as exc:
+        return f"{MANIFEST} is unreadable ({exc})"
+    if not isinstance(manifest, dict):
+        return f"{MANIFEST} is not a JSON object"
+    try:
+        with open(build / DB_FILE, "rb") as handle:
+            header = handle.read(12)
+            database_bytes = os.fstat(handle.fileno()).st_size
+    except FileNotFoundError:
+        return f"{DB_FILE} is missing"
+    except OSError as exc:
+        return f"{DB_FILE} is unreadable ({exc.strerror})"
+    if header[8:12] != _DUCKDB_MAGIC:
+        return f"{DB_FILE} is not a DuckDB database (zeroed or overwritten)"
+    expected = manifest.get("contents")
+    if isinstance(expected, dict):
+        if database_bytes != expected.get("database_bytes"):
+            return (f"{DB_FILE} has {database_bytes} bytes, {expected.get('database_bytes')} "
+                    "when published (truncated?)")
+        try:
+            found = _contents(build)
+        except OSError as exc:
+            return f"its files cannot be listed ({exc.strerror})"
+        if found["parquet_files"] != expected.get("parquet_files"):
+            return (f"{expected.get('parquet_files')} Parquet files when published, "
+                    f"{found['parquet_files']} now (missing files)")
+        if found["parquet_bytes"] != expected.get("parquet_bytes"):
+            return "Parquet files changed size since it was published (truncated?)"
+        return _check_parquet(build, every_folder_has_a_file=False)
+    if database_bytes < 3 * 4096 or database_bytes % 4096:
+        return f"{DB_FILE} is truncated ({database_bytes:,} bytes)"
+    return _check_parquet(build, every_folder_has_a_file=True)
+
+
+def _check_parquet(build: Path, *, every_folder_has_a_file: bool) -> str | None:
+    """Parquet files whole (magic bytes at both ends) and the segments the map lists present.
+    Without recorded counts, a table folder without any Parquet file is damage too (an ETL build
+    can have an empty history folder, which its recorded counts account for)."""
+    parquet = build / "parquet"
+    try:
+        folders = sorted(e.name for e in os.scandir(parquet) if e.is_dir())
+    except OSError:
+        return "its parquet/ folder is missing"
+    present: set[tuple[str, str]] = set()
+    for folder in folders:
+        try:
+            entries = sorted((e for e in os.scandir(parquet / folder)
+                              if e.name.endswith(".parquet")), key=lambda e: e.name)
+        except OSError:
+            return f"parquet/{folder}/ is unreadable"
+        if not entries and every_folder_has_a_file:
+            return f"parquet/{folder}/ holds no Parquet file"
+        for entry in entries:
+            where = f"parquet/{folder}/{entry.name}"
+            try:
+                st = entry.stat()
+                key = (entry.path, st.st_ino, st.st_size, st.st_mtime_ns)
+                if key not in _whole_files:   # else checked before and unchanged since
+                    with open(entry.path, "rb") as fh:
+                        first = fh.read(4)
+                        fh.seek(max(0, st.st_size - 4))
+                        last = fh.read(4)
+                    if first != _PARQUET_MAGIC or last != _PARQUET_MAGIC:
+                        return f"{where} is not a whole Parquet file (truncated or zeroed)"
+                    if len(_whole_files) > 1_000_000:
+                        _whole_files.clear()
+                    _whole_files.add(key)
+            except OSError:
+                return f"{where} is unreadable"
+            present.add((folder, entry.name))
+    segment_map = build / "segments.parquet"
+    if segment_map.is_file():
+        try:
+            st = segment_map.stat()
+            listed = _segment_files(str(segment_map), st.st_ino, st.st_size, st.st_mtime_ns)
+        except Exception as exc:  # noqa: BLE001 - any failure to read it is damage
+            return f"segments.parquet cannot be read ({exc.__class__.__name__})"
+        for name, file in listed:
+            if (name, file) not in present:
+                return f"parquet/{name}/{file} is missing"
+    return None
 
 
 def _fsync_dir(path: Path) -> None:

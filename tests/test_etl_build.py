@@ -8,6 +8,7 @@ views), atomicity, pruning, the ETL lock, incremental builds equal to full rebui
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -32,7 +33,6 @@ import fixtures as fx
 import refresh_fixtures as rf
 
 SPECS = fx.variant_files()
-ROOT = fx.running_as_root()
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,14 +141,23 @@ def _size(key: str) -> int:
     return next(len(s.data) for s in SPECS if s.key == key)
 
 
-@pytest.mark.skipif(ROOT, reason="root can read a chmod 000 file")
-def test_unreadable_file_quarantined(tmp_path):
+def test_unreadable_file_quarantined(tmp_path, monkeypatch):
     specs = [s for s in SPECS if s.key in ("meta_broken", "unreadable")]
     repo = fx.write_files(tmp_path / "repo", specs)
+    # chmod 000 stops anyone but root; the open is refused for root too (CI runs as root)
+    real_open = os.open
+
+    def refused(path, flags, *args, **kwargs):
+        if str(path).endswith(specs[1].path):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refused)  # the forked parser processes inherit it
     try:
         report = run(repo, tmp_path / "wh", fx.variant_catalog(tmp_path / "cat"))
         assert report.quarantined == [(specs[1].path, "unreadable: Permission denied")]
     finally:
+        monkeypatch.undo()
         _restore_modes(repo)
 
 

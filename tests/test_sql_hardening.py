@@ -437,7 +437,7 @@ def _damage(kind: str, build: Path) -> str:
     if kind == "truncated":
         with open(db_file, "r+b") as fh:
             fh.truncate(db_file.stat().st_size // 2 + 100)
-        return "lb.duckdb is truncated"
+        return "when published (truncated?)"   # the manifest records the size
     if kind == "zeroed":
         db_file.write_bytes(b"\0" * db_file.stat().st_size)
         return "not a DuckDB database"
@@ -450,11 +450,11 @@ def _damage(kind: str, build: Path) -> str:
     if kind == "missing-parquet":
         for f in (build / "parquet" / "metrics").glob("*.parquet"):
             f.unlink()
-        return "parquet/metrics/ holds no Parquet file"
+        return "Parquet files when published"
     if kind == "cut-parquet":
         f = next((build / "parquet" / "scores").glob("*.parquet"))
         f.write_bytes(f.read_bytes()[:100])
-        return "parquet/scores/part-0.parquet is not a whole Parquet file"
+        return "Parquet files changed size since it was published (truncated?)"
     if kind == "missing-segment":   # the segment map lists rows in a file that is gone
         import pyarrow.parquet as pq
 
