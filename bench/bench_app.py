@@ -291,7 +291,7 @@ def main(argv=None) -> int:
     for name, state in cases:
         started = time.perf_counter()
         fresh.summary(state.benchmark, state.filters())
-        if state.tab == "per-task":
+        if state.view == "per-task":
             fresh.per_task(state.benchmark, state.filters())
         rankings_only[name] = time.perf_counter() - started
     cold_filter, warm_filter, per_filter = [], [], {}

@@ -31,13 +31,20 @@ import queries
 from etl import catalog as catalog_mod
 from etl import incremental, maintain
 from etl import workers as worker_pool
-from mteb_lb import schema
 from etl.parse import TaskCatalog, parse_version
 from etl.segments import (
-    PARSE_RETRY, SEGMENTED, FileStat, ParseJob, init_worker, parse_segment, segment_map_table,
-    segment_name, write_parquet, write_segment_map,
+    PARSE_RETRY,
+    SEGMENTED,
+    FileStat,
+    ParseJob,
+    init_worker,
+    parse_segment,
+    segment_map_table,
+    segment_name,
+    write_parquet,
+    write_segment_map,
 )
-from mteb_lb import settings, warehouse
+from mteb_lb import schema, settings, warehouse
 
 # Bump when parsing rules change: an incremental run then rebuilds everything.
 PARSER_VERSION = "2"
@@ -48,7 +55,8 @@ SUPERSEDED = "superseded_files"
 # of the rankings tables, out of their (benchmark, task) order, which the app's scans rely on.
 # After this many updates in a row the database is created afresh, in order.
 MAX_DATABASE_UPDATES = 7
-# Tables made from the catalog snapshot alone: an incremental build with the same catalog links them.
+# Tables made from the catalog snapshot alone: an incremental build with the same catalog links
+# them.
 CATALOG_TABLES = ("tasks", "benchmarks", "benchmark_tasks", "model_registry", "model_training",
                   "similar_tasks", "catalog_info")
 # Benchmark fields whose shape varies (a list or "all"; a string or a list): always JSON text.
@@ -402,7 +410,8 @@ def _records_table(rows: list[dict]) -> pa.Table:
         values = [row.get(key) for row in rows]
         kinds = {type(v) for v in values if v is not None}
         if kinds <= {int, float} and kinds:
-            columns[key] = pa.array([None if v is None else float(v) for v in values], pa.float64()) \
+            columns[key] = pa.array([None if v is None else float(v) for v in values],
+                                    pa.float64()) \
                 if float in kinds else pa.array(values, pa.int64())
         elif dict in kinds or len(kinds) > 1 or (list in kinds and any(
                 isinstance(x, (dict, list)) for v in values if v for x in v)):
@@ -521,7 +530,8 @@ def _update_database(staged: Path, prev: incremental.Previous,
         _replace_table(con, staged, "mteb_versions", _mteb_versions(con))
         _comment_tables(con, ["files", "model_meta", SUPERSEDED, "mteb_versions"])
         counts = maintain.refresh(con)
-        counts["affected_pairs"] = con.execute("SELECT count(*) FROM affected_pairs").fetchall()[0][0]
+        counts["affected_pairs"] = con.execute(
+            "SELECT count(*) FROM affected_pairs").fetchall()[0][0]
         con.execute("CHECKPOINT")
         return counts
     finally:
@@ -581,8 +591,10 @@ def _finalize(final: Path, keep_tables: bool) -> dict[str, int]:
 
 def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
              validate=None, keep_tables: bool = False) -> Path:
-    from etl import history  # leaderboard_history: delta-encoded snapshots (etl/history.py)
-    from etl import rank_intervals  # the default states' rank intervals (etl/rank_intervals.py)
+    from etl import (
+        history,  # leaderboard_history: delta-encoded snapshots (etl/history.py)
+        rank_intervals,  # the default states' rank intervals (etl/rank_intervals.py)
+    )
 
     def finalize(final: Path) -> dict:
         t = time.monotonic()

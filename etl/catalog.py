@@ -120,7 +120,8 @@ def _check_interpreter(python: str, cwd: Path) -> None:
     """Fail fast (without importing mteb, which takes seconds) if ``python`` cannot see mteb."""
     probe = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('mteb') else 3)"
     try:
-        proc = subprocess.run([python, "-c", probe], cwd=cwd, capture_output=True, text=True, timeout=60)
+        proc = subprocess.run([python, "-c", probe], cwd=cwd, capture_output=True, text=True,
+                              timeout=60)
     except FileNotFoundError:
         raise CatalogError(f"python interpreter not found: {python}") from None
     except PermissionError:

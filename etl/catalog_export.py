@@ -202,7 +202,9 @@ def _task_row(cls, *, is_outdated: bool) -> dict:
             "eval_splits": list(m.eval_splits or []),
             "main_score": m.main_score,
             "hf_subsets": list(m.hf_subsets),
-            "hf_subsets_to_langscripts": {k: list(v) for k, v in m.hf_subsets_to_langscripts.items()},
+            "hf_subsets_to_langscripts": {
+                k: list(v) for k, v in m.hf_subsets_to_langscripts.items()
+            },
             "languages": list(m.languages),
             "domains": list(m.domains) if m.domains is not None else None,
             "task_subtypes": list(m.task_subtypes) if m.task_subtypes is not None else None,
@@ -248,7 +250,8 @@ def export_task_renames() -> tuple[dict[str, str], dict[str, list[str]]]:
     for source, table in tables:
         for old, new in table.items():
             if old in renames and renames[old] != new:
-                print(f"warning: conflicting rename for {old!r}: {renames[old]!r} vs {new!r}", file=sys.stderr)
+                print(f"warning: conflicting rename for {old!r}: {renames[old]!r} vs {new!r}",
+                      file=sys.stderr)
                 continue
             renames.setdefault(old, new)
             sources.setdefault(source, []).append(old)
@@ -308,7 +311,9 @@ def export_benchmarks(sidebar_names: list[str]) -> tuple[list[dict], dict[str, l
             "summary_primary_metric_column": meta.primary_metric_col,
             "summary_default_sort": meta.default_sort,
             "summary_rank_column_effective": (
-                (bench.summary_rank_column or "Rank") if bench.summary_sort_column is not None else "Rank (Borda)"
+                (bench.summary_rank_column or "Rank")
+                if bench.summary_sort_column is not None
+                else "Rank (Borda)"
             ),
             "show_zero_shot": bool(bench.show_zero_shot),
             # The app shows the zero-shot filter for every class except RtebBenchmark
@@ -333,7 +338,9 @@ def export_benchmarks(sidebar_names: list[str]) -> tuple[list[dict], dict[str, l
             # *instance* eval_splits x hf_subsets (benchmarks narrow both).
             for split in list(task.eval_splits or []):
                 for subset in list(task.hf_subsets or []):
-                    bench_rows.append([task.metadata.name, split, subset, list(langmap.get(subset, []))])
+                    bench_rows.append(
+                        [task.metadata.name, split, subset, list(langmap.get(subset, []))]
+                    )
         triples[bench.name] = plain(bench_rows)
     rows.sort(key=lambda r: r["name"])
     return rows, triples
@@ -383,7 +390,9 @@ def build_menu() -> dict:
     from mteb.benchmarks import _leaderboard_menu as menu_mod
     from mteb.benchmarks.benchmarks import MTEB_multilingual_v2
 
-    sidebar = [_menu_node(e, 0) for e in [*menu_mod.GP_BENCHMARK_ENTRIES, *menu_mod.R_BENCHMARK_ENTRIES]]
+    sidebar = [
+        _menu_node(e, 0) for e in [*menu_mod.GP_BENCHMARK_ENTRIES, *menu_mod.R_BENCHMARK_ENTRIES]
+    ]
     home = [_menu_node(e, 0) for e in menu_mod.HOME_BENCHMARK_ENTRIES]
     sidebar_names = _menu_benchmark_names(sidebar)
     return {
@@ -443,7 +452,9 @@ def export_models() -> list[dict]:
             "public_training_code": m.public_training_code,
             "public_training_data": m.public_training_data,
             "languages": list(m.languages) if m.languages is not None else None,
-            "training_datasets": sorted(m.training_datasets) if m.training_datasets is not None else None,
+            "training_datasets": (
+                sorted(m.training_datasets) if m.training_datasets is not None else None
+            ),
             "training_datasets_closure": sorted(closure) if closure is not None else None,
             "in_lb_registry": m.name in lb_meta,
         }
@@ -468,7 +479,8 @@ def _quiet() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", default=str(_HERE / "catalog"), help="output folder (default: etl/catalog)")
+    parser.add_argument("--out", default=str(_HERE / "catalog"),
+                        help="output folder (default: etl/catalog)")
     args = parser.parse_args(argv)
 
     _quiet()
@@ -503,7 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     benchmarks, triples = export_benchmarks(menu["sidebar_benchmarks"])
     written.append(write_text(out, "benchmarks.json", render_list(benchmarks)))
     written.append(
-        write_text(out, "benchmark_tasks.json", render_map_of_lists(triples), gzip_over=GZIP_THRESHOLD_BYTES)
+        write_text(out, "benchmark_tasks.json", render_map_of_lists(triples),
+                   gzip_over=GZIP_THRESHOLD_BYTES)
     )
     timings["benchmarks_s"] = round(time.perf_counter() - t, 3)
 
@@ -530,9 +543,12 @@ def main(argv: list[str] | None = None) -> int:
             "mteb.get_tasks._TASK_RENAMES is never applied in mteb 2.20.0 (get_task warns, then "
             "looks up the old name and raises KeyError); renamed_tasks is applied to legacy files."
         ),
-        "task_name_resolution": ["outdated_tasks", "renamed_tasks", "registry", "registry_case_insensitive"],
+        "task_name_resolution": [
+            "outdated_tasks", "renamed_tasks", "registry", "registry_case_insensitive"
+        ],
         # get_model_meta() maps these names before the registry lookup (used when resolving
-        # ModelMeta.adapted_from inside get_training_datasets and by get_model_metas(model_names=...)).
+        # ModelMeta.adapted_from inside get_training_datasets and by
+        # get_model_metas(model_names=...)).
         "model_renames": dict(get_model_meta_ns.get("_MODEL_RENAMES", {})),
         "timings": timings,
     }

@@ -16,10 +16,12 @@ EXIT_CATALOG = 5        # the catalog snapshot is missing or unusable
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("etl", help="build the warehouse from a results repository and publish it")
+    p = subparsers.add_parser("etl",
+                              help="build the warehouse from a results repository and publish it")
     p.add_argument("--source", help="a folder holding results/, a git URL, or hf:<dataset repo id> "
                                     "(default: the MTEB_LB_SOURCE setting)")
-    p.add_argument("--full", action="store_true", help="rebuild everything instead of incrementally")
+    p.add_argument("--full", action="store_true",
+                   help="rebuild everything instead of incrementally")
     p.add_argument("--catalog", type=Path, help="catalog snapshot folder (default: etl/catalog)")
     p.add_argument("--workers", type=int, help="parser processes (default: MTEB_LB_ETL_WORKERS)")
     p.add_argument("--no-update", action="store_true",

@@ -327,7 +327,8 @@ def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> di
                 if r[0] not in hashes]
         snapshot(con, todo)
         # only these benchmarks can have changed; the others keep their rows as they are
-        con.execute("CREATE OR REPLACE TEMP TABLE lb_scope AS SELECT unnest($b::VARCHAR[]) AS benchmark",
+        con.execute("CREATE OR REPLACE TEMP TABLE lb_scope AS "
+                    "SELECT unnest($b::VARCHAR[]) AS benchmark",
                     {"b": todo + gone})
         changed = " OR ".join(f"s.{c} IS DISTINCT FROM p.{c}" for c in VALUE_COLUMNS)
         con.execute(f"""

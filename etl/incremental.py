@@ -2,7 +2,8 @@
 the new build keeps, compacts or adds (etl/segments.py explains segments).
 
     previous build's files + segment map, the repository's files now
-        -> files whose version is unchanged keep their `files` row and their rows stay where they are
+        -> files whose version is unchanged keep their `files` row and their rows stay
+           where they are
         -> files whose version is new (content or model identity changed, or added) are parsed
            into one delta segment
         -> versions no longer current are superseded: their segments are hard-linked as they are
@@ -22,13 +23,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from etl.segments import (
+    PARSE_RETRY,
+    SEGMENTED,
+    CompactJob,
+    FileStat,
+    IdentitiesJob,
+    ParseJob,
+    classify,
+    compact_segment,
+    parse_segment,
+    read_file,
+    read_identities_apart,
+    read_segment_map,
+    segment_map_table,
+    split_path,
+    unparsed_row,
+    version_id,
+)
 from etl.workers import DIED_PREFIX
 from mteb_lb import schema
-from etl.segments import (
-    PARSE_RETRY, SEGMENTED, CompactJob, FileStat, IdentitiesJob, ParseJob, classify,
-    compact_segment, parse_segment, read_file, read_identities_apart, read_segment_map,
-    segment_map_table, split_path, unparsed_row, version_id,
-)
 
 MAX_CHANGED_SHARE = 0.25      # above it a full build is as fast as an incremental one
 COMPACT_DEAD_SHARE = 0.3      # a segment with this share of superseded metric rows is rewritten
@@ -231,7 +245,8 @@ def _parse_jobs(to_parse, repo_root, staged, build_id, max_file_bytes, identitie
     return [ParseJob(f"{DELTA_PREFIX}{build_id}{'' if n == 1 else f'-{i // chunk}'}.parquet",
                      str(repo_root), str(staged), to_parse[i:i + chunk], max_file_bytes,
                      identities,
-                     {s.path: contents[s.path] for s in to_parse[i:i + chunk] if s.path in contents})
+                     {s.path: contents[s.path] for s in to_parse[i:i + chunk]
+                      if s.path in contents})
             for i in range(0, len(to_parse), chunk)]
 
 

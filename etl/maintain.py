@@ -6,7 +6,8 @@ results changed (rows added or removed). For each view materialized `per (model_
 the rows of those pairs are deleted and computed again, by running the queries/ views in a
 scratch in-memory database whose `scores` holds only the affected pairs' rows (the other inputs
 are the build's own tables). Views materialized `per (model_name)` are then recomputed for the
-models of those pairs, and the other materialized views (small aggregates) in full. The result equals a full build's tables (tests/test_etl_build.py and test_refresh.py).
+models of those pairs, and the other materialized views (small aggregates) in full. The result
+equals a full build's tables (tests/test_etl_build.py and test_refresh.py).
 """
 
 from __future__ import annotations

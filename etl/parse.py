@@ -170,11 +170,13 @@ class TaskCatalog:
             union: list[str] = []
             for langs in mapping.values():
                 union.extend(lang for lang in langs if lang not in union)
-            infos[t["name"]] = TaskInfo(t["name"], t.get("type"), t.get("main_score"), mapping, union)
+            infos[t["name"]] = TaskInfo(t["name"], t.get("type"), t.get("main_score"), mapping,
+                                         union)
         return cls(infos, dict(renames))
 
     def resolve_legacy(self, name: str) -> TaskInfo | None:
-        """mteb's order: outdated dummy tasks and registry names, renames, case-insensitive match."""
+        """mteb's order: outdated dummy tasks and registry names, renames, case-insensitive
+        match."""
         if name in self.tasks:
             return self.tasks[name]
         renamed = self.renames.get(name)
@@ -440,7 +442,8 @@ def _parse_current(obj: dict, version: str | None) -> ParsedResult:
 
 
 def _score(value) -> float | None:
-    """main_score as a float: NaN kept, the string 'nan' read as NaN, anything else non-numeric NULL."""
+    """main_score as a float: NaN kept, the string 'nan' read as NaN, anything else non-numeric
+    NULL."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):

@@ -4,7 +4,8 @@ its default state (no filter: Filters()), B = the rank_resamples setting, the de
 Computed when a build is published (etl/build.py, after the views and the history) from the
 points lb_borda_points gives for the default state, by the same numpy code as a request
 (mteb_lb.stats.intervals_table), so its numbers are those the dashboard, the API and the CLI
-give for that state (tests/test_stats.py compares them). A full build computes every benchmark. An incremental build starts from a copy of the
+give for that state (tests/test_stats.py compares them). A full build computes every benchmark.
+An incremental build starts from a copy of the
 previous database, table included, and recomputes only the benchmarks whose inputs changed: the
 history's per-benchmark fingerprint of everything a leaderboard is computed from
 (etl.history.input_hashes), with B, the seed and VERSION, stored in the manifest.

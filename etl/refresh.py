@@ -98,7 +98,9 @@ def _catalog_version(catalog_dir: Path | None) -> str:
 
     folder = Path(catalog_dir) if catalog_dir is not None else catalog_mod.CATALOG_DIR
     try:
-        return str(catalog_mod._read_json(catalog_mod._snapshot_file(folder, "meta"))["mteb_version"])
+        return str(
+            catalog_mod._read_json(catalog_mod._snapshot_file(folder, "meta"))["mteb_version"]
+        )
     except catalog_mod.CatalogError:
         raise
     except Exception as exc:  # noqa: BLE001 - bad JSON, missing key: the catalog is unusable

@@ -33,14 +33,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from mteb_lb import schema
-from etl.parse import (
-    MetricBuffer, ParsedResult, Quarantine, TaskCatalog, content_hash, emit_metrics,
-    failure_reason, file_id_of, load_json, parse_result,
-)
 from etl import workers
+from etl.parse import (
+    MetricBuffer,
+    ParsedResult,
+    Quarantine,
+    TaskCatalog,
+    content_hash,
+    emit_metrics,
+    failure_reason,
+    file_id_of,
+    load_json,
+    parse_result,
+)
 from etl.workers import Retry, WorkerDied, run_jobs
-from mteb_lb import settings
+from mteb_lb import schema, settings
 
 SEGMENTED = ("scores", "metrics", "metric_arrays")
 SEGMENT_MAP = "segments.parquet"
@@ -118,7 +125,8 @@ def segment_name(model_folder: str) -> str:
 
 
 def split_path(path: str) -> tuple[str, str | None, str | None, str]:
-    """results/<model>/<revision>[/experiments/<exp>]/<file> -> (model, revision, experiment, file)."""
+    """results/<model>/<revision>[/experiments/<exp>]/<file>
+    -> (model, revision, experiment, file)."""
     parts = path.split("/")
     if len(parts) == 4:
         return parts[1], parts[2], None, parts[3]

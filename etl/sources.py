@@ -61,9 +61,11 @@ def _git(*args: str, cwd: Path | None = None) -> str:
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=3600)
     except FileNotFoundError:
-        raise SourceError("git is not installed; install it or pass a local folder as --source")
+        raise SourceError("git is not installed; install it or pass a local folder as --source"
+                          ) from None
     if proc.returncode != 0:
-        raise SourceError(f"git {' '.join(args[:2])} failed: {proc.stderr.strip() or proc.stdout.strip()}")
+        raise SourceError(f"git {' '.join(args[:2])} failed: "
+                          f"{proc.stderr.strip() or proc.stdout.strip()}")
     return proc.stdout.strip()
 
 
@@ -101,7 +103,8 @@ def _from_hub(repo_id: str, *, update: bool, api=None) -> Checkout:
     offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
     if offline or not update:
         if not pinned.exists() or not (folder / "results").is_dir():
-            raise SourceError(f"no cached copy of hf:{repo_id} in {folder} and HF_HUB_OFFLINE is set")
+            raise SourceError(f"no cached copy of hf:{repo_id} in {folder} "
+                              "and HF_HUB_OFFLINE is set")
         return Checkout(folder, HF_PREFIX + repo_id, pinned.read_text().strip())
     api = api or HfApi()
     try:

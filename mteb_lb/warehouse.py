@@ -130,7 +130,8 @@ def etl_lock(warehouse: Path | None = None):
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
-        raise LockHeld(f"Another ETL run holds {warehouse / 'etl.lock'}; try again later.")
+        raise LockHeld(f"Another ETL run holds {warehouse / 'etl.lock'}; "
+                       "try again later.") from None
     try:
         yield
     finally:
@@ -264,11 +265,11 @@ def check_build(build: Path) -> str | None:
     """Why the build folder ``build`` cannot be served, or None when it looks whole. Cheap (no
     query; a stat per file, and Parquet files read once per version): the manifest parses;
     ``lb.duckdb`` exists and starts like a DuckDB file; the database size and the number and
-    total size of the Parquet files are those the manifest recorded at publishing (builds
-    published before sizes were recorded: the database is a whole number of 4 KiB blocks);
-    every table folder holds a Parquet file, each starting and ending with Parquet's magic
-    bytes; every segment ``segments.parquet`` lists rows for is present. The ETL asks before
-    it builds on the current build, the app and the SQL endpoint before they serve it."""
+    total size of the Parquet files are those the manifest recorded at publishing. Builds
+    published before sizes were recorded: the database is a whole number of 4 KiB blocks, every
+    table folder holds a Parquet file, each starting and ending with Parquet's magic bytes, and
+    every segment ``segments.parquet`` lists rows for is present. The ETL asks before it builds
+    on the current build, the app and the SQL endpoint before they serve it."""
     try:
         manifest = read_manifest(build)
     except FileNotFoundError:
@@ -301,16 +302,15 @@ def check_build(build: Path) -> str | None:
                     f"{found['parquet_files']} now (missing files)")
         if found["parquet_bytes"] != expected.get("parquet_bytes"):
             return "Parquet files changed size since it was published (truncated?)"
-        return _check_parquet(build, every_folder_has_a_file=False)
+        return None   # the recorded sizes cover missing and truncated files
     if database_bytes < 3 * 4096 or database_bytes % 4096:
         return f"{DB_FILE} is truncated ({database_bytes:,} bytes)"
-    return _check_parquet(build, every_folder_has_a_file=True)
+    return _check_parquet(build)
 
 
-def _check_parquet(build: Path, *, every_folder_has_a_file: bool) -> str | None:
-    """Parquet files whole (magic bytes at both ends) and the segments the map lists present.
-    Without recorded counts, a table folder without any Parquet file is damage too (an ETL build
-    can have an empty history folder, which its recorded counts account for)."""
+def _check_parquet(build: Path) -> str | None:
+    """For builds published before sizes were recorded: every table folder holds a Parquet
+    file, each whole (magic bytes at both ends), and the segments the map lists are present."""
     parquet = build / "parquet"
     try:
         folders = sorted(e.name for e in os.scandir(parquet) if e.is_dir())
@@ -323,7 +323,7 @@ def _check_parquet(build: Path, *, every_folder_has_a_file: bool) -> str | None:
                               if e.name.endswith(".parquet")), key=lambda e: e.name)
         except OSError:
             return f"parquet/{folder}/ is unreadable"
-        if not entries and every_folder_has_a_file:
+        if not entries:
             return f"parquet/{folder}/ holds no Parquet file"
         for entry in entries:
             where = f"parquet/{folder}/{entry.name}"

@@ -20,17 +20,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
+import fixtures as fx
 import pyarrow.parquet as pq
 import pytest
+import refresh_fixtures as rf
 
 import queries
 from etl import build, incremental
 from etl.catalog import CatalogError
 from etl.segments import SEGMENTED, segment_name
 from mteb_lb import db, warehouse
-
-import fixtures as fx
-import refresh_fixtures as rf
 
 SPECS = fx.variant_files()
 
@@ -104,7 +103,8 @@ def test_report_published(variant):
     assert report.loaded == sum(s.status == "loaded" for s in specs)
     assert report.parsed == sum(s.kind == "result" and s.reason != "absurdly large"
                                 and "unreadable" not in s.tags for s in specs)
-    assert {p for p, _ in report.quarantined} == {s.path for s in specs if s.status == "quarantined"}
+    assert {p for p, _ in report.quarantined} == {s.path for s in specs
+                                                   if s.status == "quarantined"}
     assert report.message == ""
 
 
@@ -131,7 +131,8 @@ def test_files_table_every_file_with_status_and_reason(variant):
 def test_too_large_reason_names_the_limit(variant):
     _repo, wh, *_ = variant
     (reason, content_hash), = query(warehouse.current_build(wh),
-                                    "SELECT reason, content_hash FROM files WHERE path LIKE '%TooLarge.json'")
+                                    "SELECT reason, content_hash FROM files "
+                                    "WHERE path LIKE '%TooLarge.json'")
     assert reason == (f"absurdly large: {_size('too_large')} bytes "
                       f"(limit {fx.MAX_FILE_BYTES}, MTEB_LB_MAX_FILE_BYTES)")
     assert content_hash is None  # never read
@@ -260,7 +261,8 @@ def test_file_level_fields(variant):
     a = f"results/org__current-model/{fx.SHA_A}/"
     assert rows[a + "EmotionClassification.json"] == ("1.14.0", 12.5, 0.0012, None)
     assert rows[a + "ArxivClusteringP2P.json"][3] == pytest.approx(1782921898.31437)
-    assert rows[a + "NFCorpus.json"][3] == pytest.approx(1784078636.236876)  # 2026-07-15T01:23:56.236876Z
+    # 2026-07-15T01:23:56.236876Z
+    assert rows[a + "NFCorpus.json"][3] == pytest.approx(1784078636.236876)
     assert rows["results/org__current-model/external/EmotionClassification.json"] == (
         None, None, None, None)
     assert rows[f"results/org__range-model/{fx.SHA_B}/NFCorpus.json"][1:3] == (42.5, 0.002)
@@ -287,8 +289,8 @@ def test_mteb_versions_table(variant):
 def test_model_identity_from_model_meta_or_folder(variant):
     _repo, wh, *_ = variant
     rows = set(query(warehouse.current_build(wh),
-                     "SELECT DISTINCT model_folder, revision_folder, model_name, revision FROM scores "
-                     "WHERE experiment IS NULL"))
+                     "SELECT DISTINCT model_folder, revision_folder, model_name, revision "
+                     "FROM scores WHERE experiment IS NULL"))
     assert rows == {
         ("org__current-model", fx.SHA_A, "org/current-model", fx.SHA_A),       # model_meta.json
         ("org__current-model", "external", "org/current-model", "external"),
@@ -308,7 +310,8 @@ def test_model_identity_meta_name_and_revision_win_over_folder(tmp_path):
     name = "voyageai/voyage-3.5 (output_dtype=int8)"
     fx.write_meta(repo, name, "v2", folder_revision="2")
     fx.write_result(repo, name, "2", "SciFact", fx.simple_result("SciFact", 0.5))
-    fx.write_result(repo, name, "no_revision_available", "DBPedia", fx.simple_result("DBPedia", 0.4))
+    fx.write_result(repo, name, "no_revision_available", "DBPedia",
+                    fx.simple_result("DBPedia", 0.4))
     report = run(repo, tmp_path / "wh", fx.variant_catalog(tmp_path / "cat"))
     rows = set(query(report.build, "SELECT model_folder, revision_folder, model_name, revision "
                                    "FROM scores"))
@@ -321,8 +324,8 @@ def test_model_identity_meta_name_and_revision_win_over_folder(tmp_path):
 def test_model_meta_rows(variant):
     _repo, wh, *_ = variant
     current = warehouse.current_build(wh)
-    rows = query(current, "SELECT path, name, revision, experiment, max_tokens, raw_json FROM model_meta "
-                          "ORDER BY path")
+    rows = query(current, "SELECT path, name, revision, experiment, max_tokens, raw_json "
+                          "FROM model_meta ORDER BY path")
     assert [r[0] for r in rows] == sorted(s.path for s in SPECS
                                           if s.kind == "model_meta" and s.status == "loaded")
     by = {r[0]: r for r in rows}
@@ -341,7 +344,8 @@ def test_experiments_kept_marked_and_left_out_of_rankings(variant):
     rows = query(current, "SELECT model_name, revision, task_name, main_score FROM scores "
                           "WHERE experiment = 'model_kwargs_{}'")
     assert rows == [("org/range-model", fx.SHA_B, "EmotionClassification", 0.66)]
-    assert query(current, "SELECT count(*) FROM stg_scores WHERE path LIKE '%/experiments/%'") == [(0,)]
+    assert query(current, "SELECT count(*) FROM stg_scores "
+                          "WHERE path LIKE '%/experiments/%'") == [(0,)]
     assert query(current, "SELECT count(*) FROM scores WHERE experiment IS NULL")[0][0] == \
         query(current, "SELECT count(*) FROM stg_scores")[0][0]
 
@@ -398,7 +402,8 @@ def test_database_opens_read_only_with_the_views(variant):
     con = db.open_build(report.build)  # the app's hardened read-only connection
     try:
         names = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'main'").fetchall()}
         views = {v.name for v in queries.all_views() if not v.is_macro}
         assert views <= names
         assert {"scores", "files", "model_meta", "metrics", "metric_arrays", "tasks",
@@ -411,12 +416,14 @@ def test_database_opens_read_only_with_the_views(variant):
         assert con.execute("SELECT count(*) FROM metrics").fetchone()[0] == report.rows["metrics"]
         assert con.execute("SELECT count(*) FROM metric_arrays").fetchone()[0] == 7
         # documented tables (COMMENT ON from mteb_lb/schema.py)
-        comment = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'scores'").fetchone()[0]
+        comment = con.execute("SELECT comment FROM duckdb_tables() "
+                              "WHERE table_name = 'scores'").fetchone()[0]
         assert comment and comment.startswith("One row per result entry")
         with pytest.raises(duckdb.Error):
             con.execute("CREATE TABLE x (a INT)")
         # the benchmark frame: Variants(v1) = EmotionClassification, NFCorpus, DBPedia
-        rows = con.execute("SELECT model_name, task_name, score, is_placeholder FROM benchmark_results "
+        rows = con.execute("SELECT model_name, task_name, score, is_placeholder "
+                           "FROM benchmark_results "
                            "WHERE in_registry ORDER BY task_name").fetchall()
         assert rows == [("org/current-model", "EmotionClassification", 0.4, False),
                         ("org/current-model", "NFCorpus", 0.33, False)]
@@ -442,7 +449,8 @@ def _assert_untouched(wh: Path, before: Path, builds_before: list[str]) -> None:
 
 
 def _change_something(repo: Path) -> None:
-    fx.write_result(repo, "org/current-model", fx.SHA_A, "DBPedia", fx.simple_result("DBPedia", 0.42))
+    fx.write_result(repo, "org/current-model", fx.SHA_A, "DBPedia",
+                    fx.simple_result("DBPedia", 0.42))
 
 
 def test_failing_catalog_leaves_current(small, tmp_path):
@@ -543,7 +551,8 @@ def test_two_builds_in_the_same_second(small, monkeypatch):
     monkeypatch.setattr(warehouse, "time", stopped)
     _change_something(repo)
     second = run(repo, wh, cat)
-    fx.write_result(repo, "org/current-model", fx.SHA_A, "DBPedia", fx.simple_result("DBPedia", 0.43))
+    fx.write_result(repo, "org/current-model", fx.SHA_A, "DBPedia",
+                    fx.simple_result("DBPedia", 0.43))
     third = run(repo, wh, cat)
     assert second.published and third.published
     # two published builds, distinct ids: the same second, sequence numbers 000 then 001
@@ -568,7 +577,8 @@ def _mutate_round_1(repo: Path) -> int:
     folder. Returns how many result files must be parsed."""
     r = repo / "results"
     # add a file to an existing revision folder
-    fx.write_result(repo, "org/current-model", fx.SHA_A, "DBPedia", fx.simple_result("DBPedia", 0.42))
+    fx.write_result(repo, "org/current-model", fx.SHA_A, "DBPedia",
+                    fx.simple_result("DBPedia", 0.42))
     # modify a file (new content; mtime moved so the change is seen within one clock tick)
     p = r / "org__range-model" / fx.SHA_B / "EmotionClassification.json"
     p.write_bytes(fx.dumps(fx.simple_result("EmotionClassification", 0.55,
@@ -657,9 +667,11 @@ def test_incremental_equals_full_rebuild(tmp_path):
     assert query(current, "SELECT DISTINCT model_name, revision FROM scores "
                           "WHERE revision_folder = 'no_revision_available'") == [
         ("org/legacy-model", "legacy-rev")]
-    assert query(current, "SELECT status FROM files WHERE path LIKE '%range-model%/NFCorpus.json'") == [
+    assert query(current, "SELECT status FROM files "
+                          "WHERE path LIKE '%range-model%/NFCorpus.json'") == [
         ("quarantined",)]
-    assert query(current, "SELECT count(*) FROM files WHERE model_folder = 'org__meta-only'") == [(0,)]
+    assert query(current, "SELECT count(*) FROM files "
+                          "WHERE model_folder = 'org__meta-only'") == [(0,)]
 
 
 def test_nothing_changed_publishes_nothing(small):
@@ -699,7 +711,8 @@ def test_full_flag_reparses_everything(small):
 def test_new_catalog_version_reparses_everything(small, tmp_path):
     repo, wh, _cat, first = small
     cat2 = fx.write_catalog(tmp_path / "cat2", tasks=fx.VARIANT_TASKS,
-                            benchmarks=[fx.make_benchmark("Variants(v1)", ["EmotionClassification"])],
+                            benchmarks=[fx.make_benchmark("Variants(v1)",
+                                                          ["EmotionClassification"])],
                             models=[fx.make_model("org/current-model", fx.SHA_A)],
                             mteb_version="2.21.0")
     report = run(repo, wh, cat2)
@@ -716,7 +729,8 @@ def test_catalog_content_change_same_version_equals_full(small, tmp_path):
     cat2 = fx.write_catalog(tmp_path / "cat2", tasks=tasks,
                             benchmarks=[fx.make_benchmark("Variants(v1)", ["EmotionClassification",
                                                                            "NFCorpus", "DBPedia"])],
-                            models=[fx.make_model("org/current-model", fx.SHA_A, training_datasets=[])])
+                            models=[fx.make_model("org/current-model", fx.SHA_A,
+                                                  training_datasets=[])])
     _change_something(repo)
     report = run(repo, wh, cat2)
     assert_same_tables(report.build, _full_twin(repo, tmp_path, cat2, "cat2"))

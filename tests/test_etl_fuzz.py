@@ -24,13 +24,13 @@ import time
 from pathlib import Path
 
 import duckdb
+import fixtures as fx
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+import refresh_fixtures as rf
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mteb_lb import warehouse
-
-import fixtures as fx
-import refresh_fixtures as rf
 
 EXAMPLES = int(os.environ.get("MTEB_LB_FUZZ_EXAMPLES", "30"))
 RANDOM = os.environ.get("MTEB_LB_FUZZ_RANDOM") == "1"
@@ -167,8 +167,8 @@ def _state(build: Path) -> dict:
     """What must not change when mutants are added: everything outside the mutants' folders."""
     outside = "model_folder NOT LIKE 'fuzz%'"
     return {
-        "files": _query(build, "SELECT path, kind, status, reason, n_entries, content_hash, file_id "
-                               f"FROM files WHERE {outside}"),
+        "files": _query(build, "SELECT path, kind, status, reason, n_entries, content_hash, "
+                               f"file_id FROM files WHERE {outside}"),
         "scores": _query(build, f"SELECT * FROM scores WHERE {outside}"),
         "metrics": _query(build, "SELECT m.* FROM metrics m JOIN scores s USING (entry_id) "
                                  f"WHERE s.{outside}"),

@@ -22,15 +22,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
+import fixtures as fx
 import pytest
+import refresh_fixtures as rf
 
 from etl import build, history, segments
 from etl import cli as etl_cli
 from etl.segments import FileStat, read_file
 from mteb_lb import warehouse
-
-import fixtures as fx
-import refresh_fixtures as rf
 
 SHA_A, SHA_B = fx.SHA_A, fx.SHA_B
 ALPHA = f"results/org__alpha/{SHA_A}"
@@ -148,7 +147,8 @@ HOSTILE_FILES = {
         '{"ndcg_at_10": 0.5, "evaluation_time": 1' + "0" * 400 + "}}").encode(),
         "quarantined", "OverflowError"),
     "lone_surrogate_subset": (f"{ALPHA}/Surrogate.json",
-                              json.dumps(fx.simple_result("DBPedia", 0.5, subset="\ud800")).encode(),
+                              json.dumps(fx.simple_result("DBPedia", 0.5,
+                                                          subset="\ud800")).encode(),
                               "quarantined", "lone surrogate"),
     "lone_surrogate_key": (f"{ALPHA}/SurrogateKey.json",
                            raw_result("DBPedia", '{"\\udfff": 1}'), "quarantined",
@@ -199,7 +199,8 @@ def test_depth_limit_is_a_setting(tmp_path, cat, monkeypatch):
     report = rf.run_build(repo, tmp_path / "wh", cat)
     assert report.published and report.quarantined == []
     # the entry sits at depth 4 (object, scores, split list, entry): 4 + 10 = 14 levels
-    assert scalar(report.build, "SELECT count(*) FROM metrics WHERE metric LIKE 'x.a.a.%'") == [(1,)]
+    assert scalar(report.build, "SELECT count(*) FROM metrics "
+                                "WHERE metric LIKE 'x.a.a.%'") == [(1,)]
 
 
 @pytest.mark.parametrize("text,depth", [
@@ -224,7 +225,8 @@ TRICKY_VALID = {
                        json.dumps(fx.simple_result("Banking77Classification", 0.5,
                                                    subset="\U0001F600")).encode()),
     "date_beyond_year_9999": (f"{ALPHA}/STSBenchmark.json",
-                              json.dumps(fx.simple_result("STSBenchmark", 0.5, date=1e300)).encode()),
+                              json.dumps(fx.simple_result("STSBenchmark", 0.5,
+                                                          date=1e300)).encode()),
 }
 
 
@@ -336,8 +338,8 @@ def test_symlinked_model_meta_is_skipped_and_the_folder_name_used(tmp_path, cat)
     assert files[f"{BETA}/model_meta.json"][:2] == ("skipped", "a symbolic link: not followed")
     assert scalar(report.build, "SELECT DISTINCT model_name, revision FROM scores "
                                 "WHERE model_folder = 'org__beta'") == [("org/beta", SHA_B)]
-    assert scalar(report.build, "SELECT count(*) FROM model_meta WHERE model_folder = 'org__beta'") \
-        == [(0,)]
+    assert scalar(report.build, "SELECT count(*) FROM model_meta "
+                                "WHERE model_folder = 'org__beta'") == [(0,)]
 
 
 def test_fifo_does_not_hang_the_build(tmp_path, cat):
@@ -350,7 +352,8 @@ def test_fifo_does_not_hang_the_build(tmp_path, cat):
                           env={**os.environ, "MTEB_LB_WAREHOUSE": str(tmp_path / "wh")},
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert not (tmp_path / "wh" / ".staging").exists() or not any((tmp_path / "wh" / ".staging").iterdir())
+    assert not (tmp_path / "wh" / ".staging").exists() \
+        or not any((tmp_path / "wh" / ".staging").iterdir())
 
 
 def test_read_is_bounded_when_stat_lies(tmp_path):
@@ -491,7 +494,8 @@ def test_a_model_meta_that_kills_its_parser(tmp_path, cat, monkeypatch, mode):
     if mode == "incremental":
         assert rf.run_build(repo, wh, cat).published
     monkeypatch.setattr(segments, "load_json", _kill_on(KILLER, segments.load_json))
-    fx.write_meta(repo, "org/beta", "other-revision", folder_revision=SHA_B, license=KILLER.decode())
+    fx.write_meta(repo, "org/beta", "other-revision", folder_revision=SHA_B,
+                  license=KILLER.decode())
     report = rf.run_build(repo, wh, cat, workers=2)
     assert report.published
     status, reason, *_ = files_of(report.build)[f"{BETA}/model_meta.json"]
