@@ -11,15 +11,5 @@ create or replace macro lb_long(bench, models, tasks, langs, public_only, regist
         and (not registry_only or in_registry)
         and (models is null or model_name in (select unnest(models)))
         and (tasks is null or task_name in (select unnest(tasks)))
-        and (
-            langs is null
-            or language_set in (
-                select codes.language_set
-                from (
-                    select language_set, unnest(iso_codes) as code
-                    from language_sets
-                ) as codes
-                where codes.code in (select unnest(langs))
-            )
-        )
+        and lb_language_match(language_set, langs)
         and (not public_only or is_public)
