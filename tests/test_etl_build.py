@@ -409,7 +409,8 @@ def test_database_opens_read_only_with_the_views(variant):
         assert {"scores", "files", "model_meta", "metrics", "metric_arrays", "tasks",
                 "benchmarks", "benchmark_tasks", "model_registry"} <= names
         macros = {r[0] for r in con.execute(
-            "SELECT function_name FROM duckdb_functions() WHERE function_type = 'table_macro'"
+            "SELECT function_name FROM duckdb_functions() "
+            "WHERE function_type IN ('table_macro', 'macro')"
         ).fetchall()}
         assert {v.name for v in queries.all_views() if v.is_macro} <= macros
         # the Parquet-backed views read through the hardened connection
