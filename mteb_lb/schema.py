@@ -3,7 +3,7 @@
 This is the single source of table and column documentation: the ETL writes Parquet with these
 schemas and copies the descriptions into the DuckDB build (COMMENT ON), where the SQL console's
 schema browser, `mteb-lb sql` users and the docs read them. Views document themselves in the
-header of their `queries/<view>.sql` file.
+header of their `queries/<layer>/<view>.sql` file.
 """
 
 from __future__ import annotations
