@@ -12,6 +12,7 @@ the wide layout (a pivot's columns depend on the data, which a view cannot expre
 
 from __future__ import annotations
 
+import difflib
 import json
 import threading
 from collections import OrderedDict
@@ -204,14 +205,23 @@ class Leaderboard:
 
     def resolve(self, state: LeaderboardState) -> tuple[LeaderboardState, list[str]]:
         """A decoded state made concrete for this build: no benchmark means the menu's default;
-        selections the benchmark does not offer are dropped. Returns (state, problems); an
-        unknown benchmark is a problem (with the valid names) and leaves the state as it is."""
+        a name that differs only in case is the benchmark it names; selections the benchmark
+        does not offer are dropped. Returns (state, problems); an unknown benchmark is a
+        problem (close names first, then every valid name) and leaves the state as it is."""
+        benchmarks = self.benchmarks()
         if state.benchmark is None:
-            default = self.menu().get("default_benchmark") or sorted(self.benchmarks())[0]
+            default = self.menu().get("default_benchmark") or sorted(benchmarks)[0]
             state = replace(state, benchmark=default)
-        if state.benchmark not in self.benchmarks():
-            return state, [f"unknown benchmark {state.benchmark!r}; valid benchmarks: "
-                           + ", ".join(sorted(self.benchmarks()))]
+        if state.benchmark not in benchmarks:
+            folded = {name.casefold(): name for name in benchmarks}
+            if state.benchmark.casefold() in folded:
+                state = replace(state, benchmark=folded[state.benchmark.casefold()])
+            else:
+                close = difflib.get_close_matches(state.benchmark, list(benchmarks), n=3,
+                                                  cutoff=0.6)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                return state, [f"unknown benchmark {state.benchmark!r}{hint}; valid benchmarks: "
+                               + ", ".join(sorted(benchmarks))]
         return lbstate.check(state, self.valid_values(state.benchmark))
 
     def validate(self, benchmark: str, filters: Filters) -> None:

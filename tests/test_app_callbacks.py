@@ -678,3 +678,9 @@ def test_per_task_cells_mark_tasks_the_model_was_trained_on():
              for c in g.get("children", [])}
     assert rules["SciFact"]["lb-trained"] == (
         f"params.data.trained && params.data.trained.includes('{fields['SciFact']}')")
+
+
+def test_a_benchmark_name_in_another_case_opens_that_benchmark(lbpage):
+    layout = lbpage.layout(benchmark="tiny(V1)")
+    assert find(layout, lbpage.GRID) is not None
+    assert find(layout, lbpage.BENCH).data == DEFAULT

@@ -130,3 +130,16 @@ def test_old_page_parameter_names_work_on_the_api(surfaces):
                      "&task_types=Retrieval").get_json()
     assert old == new
     assert "org-b/proprietary-api" not in [r[1] for r in new["rows"]]
+
+
+def test_benchmark_names_match_case_insensitively_and_close_ones_are_suggested(surfaces, capsys):
+    _, client = surfaces
+    exact = client.get(f"/api/table?benchmark={DEFAULT}&format=csv").data
+    assert client.get("/api/table?benchmark=tiny(V1)&format=csv").data == exact
+    assert cli.main(["table", "--benchmark", "TINY(v1)"]) == 0
+    assert capsys.readouterr().out.encode() == exact
+    # "Tiny(v2)" is one character from Tiny(v1): suggested before the full list
+    response = client.get("/api/table?benchmark=Tiny(v2)")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == ("unknown benchmark 'Tiny(v2)' (did you mean "
+                                            "Tiny(v1)?); valid benchmarks: Other(v1), Tiny(v1)")

@@ -189,8 +189,7 @@ def layout(**query):
         menu = lb.menu()
     except warehouse.WarehouseError as exc:
         return no_build(exc)
-    if state.benchmark is None:
-        state = replace(state, benchmark=menu.get("default_benchmark") or sorted(benchmarks)[0])
+    state, more = lb.resolve(state)   # the same resolution as /api/table and mteb-lb table
     if state.benchmark not in benchmarks:
         return html.Div(className="lb-page", children=[
             dcc.Location(id=URL, refresh=False),
@@ -198,7 +197,6 @@ def layout(**query):
             html.Div(id=BODY, className="lb-body",
                      children=unknown_benchmark(state.benchmark, benchmarks, menu, warnings)),
         ])
-    state, more = lbstate.check(state, leaderboard().valid_values(state.benchmark))
     if state.models is not None:
         more.append("'models' narrows the tables of /api/table and mteb-lb table; on this page "
                     "the search box does that (names separated by ';'), so it was ignored.")
