@@ -39,9 +39,10 @@ MAX_TEXT_CELL = 60
 
 
 def write(data: pa.Table | pa.RecordBatchReader, fmt: str, out: BinaryIO, *,
-          names: list[str] | None = None) -> int:
+          names: list[str] | None = None, digits: int | None = None) -> int:
     """Write ``data`` to the binary stream ``out`` in ``fmt``; returns the rows written.
-    ``names`` renames the columns (e.g. made unique)."""
+    ``names`` renames the columns (e.g. made unique); ``digits`` rounds the floats of the
+    ``text`` format for reading (the other formats are never rounded)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if isinstance(data, pa.Table):
@@ -56,7 +57,7 @@ def write(data: pa.Table | pa.RecordBatchReader, fmt: str, out: BinaryIO, *,
     if fmt == "json":
         return _write_json(reader, names, out)
     table = reader.read_all()
-    out.write(text_table(table.rename_columns(names)).encode("utf-8"))
+    out.write(text_table(table.rename_columns(names), digits=digits).encode("utf-8"))
     return table.num_rows
 
 
@@ -140,10 +141,10 @@ def _write_json(reader: pa.RecordBatchReader, names: list[str], out: BinaryIO) -
     return rows
 
 
-def text_table(table: pa.Table) -> str:
+def text_table(table: pa.Table, *, digits: int | None = None) -> str:
     """An aligned text table: numbers right-aligned, NULL for null, cells cut at 60 chars."""
     names = table.column_names
-    cells = [[_text_cell(v) for v in row] for row in rows(table)]
+    cells = [[_text_cell(v, digits) for v in row] for row in rows(table)]
     widths = [max([len(name)] + [len(r[i]) for r in cells]) for i, name in enumerate(names)]
     right = [_is_number(t) for t in table.schema.types]
 
@@ -160,11 +161,14 @@ def _is_number(t: pa.DataType) -> bool:
     return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
 
 
-def _text_cell(value) -> str:
+def _text_cell(value, digits: int | None = None) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, float):
-        text = repr(value) if math.isfinite(value) else str(value)
+        if not math.isfinite(value):
+            text = str(value)
+        else:
+            text = repr(value) if digits is None else f"{value:.{digits}f}"
     elif isinstance(value, (list, tuple, dict)):
         text = json.dumps(jsonable(value), ensure_ascii=False)
     else:

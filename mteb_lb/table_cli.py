@@ -19,7 +19,10 @@ def register(subparsers) -> None:
                     "Scores are unrounded, on the 0-100 scale. List options repeat or take "
                     "comma-separated values; without --benchmark the dashboard's default "
                     "benchmark is used.")
-    p.add_argument("--format", default="csv", choices=output.FORMATS)
+    p.add_argument("--format", choices=output.FORMATS,
+                   help="default: an aligned table, scores rounded to 2 decimals as the "
+                        "dashboard shows them, on a terminal; unrounded CSV when piped or with "
+                        "--output")
     p.add_argument("--output", help="write to this file instead of standard output")
     lbstate.add_arguments(p)
     p.set_defaults(func=_table)
@@ -45,10 +48,12 @@ def _table(args) -> int:
     except warehouse.WarehouseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    fmt = args.format or ("text" if not args.output and sys.stdout.isatty() else "csv")
+    digits = 2 if args.format is None and fmt == "text" else None
     if args.output:
         with open(args.output, "wb") as fh:
-            output.write(table, args.format, fh)
+            output.write(table, fmt, fh, digits=digits)
     else:
-        output.write(table, args.format, sys.stdout.buffer)
+        output.write(table, fmt, sys.stdout.buffer, digits=digits)
         sys.stdout.flush()
     return 0

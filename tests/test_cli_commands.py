@@ -340,3 +340,21 @@ def test_builds_lists_every_build_and_marks_the_current_one(capsys, tmp_path, mo
 def test_builds_without_a_build(no_build, capsys):
     assert cli.main(["builds"]) == 0
     assert capsys.readouterr().out == "no published build\n"
+
+
+def test_on_a_terminal_the_table_is_aligned_and_rounded(env, capsys, monkeypatch):
+    """No --format on a terminal: the dashboard's 2 decimals, columns aligned; piped (the other
+    tests) or with --format csv: unrounded CSV."""
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    code, out, err = table(capsys, "--benchmark", TINY, "--task-types", "Retrieval")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("Rank (Borda) | Model")
+    assert set(lines[1]) <= {"-", "+"}
+    assert len({len(line) for line in lines[:2]}) == 1          # header and rule aligned
+    big = next(line for line in lines if BIG in line)
+    # Retrieval only: Mean (Task) = (80 + 82) / 2 = 81, shown as the dashboard does
+    assert " 81.00 " in big and "81.0," not in out
+    code, out, _ = table(capsys, "--benchmark", TINY, "--task-types", "Retrieval",
+                         "--format", "csv")
+    assert out.startswith("Rank (Borda),Model,")
