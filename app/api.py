@@ -37,7 +37,7 @@ import time
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from mteb_lb import lbstate, output, rankings, safe_sql, settings, warehouse
+from mteb_lb import output, rankings, safe_sql, settings, warehouse
 
 
 def register(server: Flask) -> None:
@@ -174,11 +174,9 @@ def table_endpoint() -> Response:
     fmt = (params.pop("format", None) or ["json"])[-1]
     if fmt not in TABLE_FORMATS:
         return _error(f"unknown format {fmt!r}: use json, csv or parquet", "rejected")
-    state, problems = lbstate.decode(params)
     board = rankings.leaderboard()
     try:
-        if not problems:
-            state, problems = board.resolve(state)
+        state, problems = board.read_state(params)
         if problems:
             return _error(" ".join(problems), "rejected")
         table = board.view(state)
@@ -191,11 +189,5 @@ def table_endpoint() -> Response:
         return Response(output.to_bytes(table, fmt),
                         mimetype="text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    rows = [[_finite(v) for v in row.values()] for row in table.to_pylist()]
+    rows = [[output.jsonable(v) for v in row] for row in output.rows(table)]
     return _json({"columns": table.column_names, "rows": rows, "build": board.build_id()})
-
-
-def _finite(value):
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    return value

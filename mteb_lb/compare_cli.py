@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from mteb_lb import output, rankings, warehouse
+from mteb_lb import lbstate, output, rankings, warehouse
 
 
 def register(subparsers) -> None:
@@ -16,23 +16,26 @@ def register(subparsers) -> None:
                     "over the bootstrap resamples of the rank intervals, wins_a / ties / wins_b "
                     "over the tasks both have a score on, and the exact two-sided sign test "
                     "(ties dropped). See the README, 'Rank intervals and robustness'.")
-    p.add_argument("--benchmark", required=True, help="benchmark name")
-    p.add_argument("--model", action="append", required=True, dest="models",
+    p.add_argument("--model", action="append", required=True, dest="compared",
                    help="a model (give 2 to 4)")
     p.add_argument("--resamples", type=int, default=None,
                    help="bootstrap resamples B (default: the rank_resamples setting)")
     p.add_argument("--seed", type=int, default=None, help="seed of the resamples")
-    p.add_argument("--all-models", action="store_true",
-                   help="rank among every model, also those outside mteb's registry")
     p.add_argument("--format", default="csv", choices=output.FORMATS)
+    lbstate.add_arguments(p)   # the table the models are compared on: --benchmark, filters
     p.set_defaults(func=_compare)
 
 
 def _compare(args) -> int:
     try:
-        table = rankings.leaderboard().pairwise(
-            args.benchmark, rankings.Filters(all_models=args.all_models), args.models,
-            resamples=args.resamples, seed=args.seed)
+        board = rankings.leaderboard()
+        state, problems = board.read_state(lbstate.params_from_args(args))
+        if problems:
+            for problem in problems:
+                print(f"error: {problem}", file=sys.stderr)
+            return 1
+        table = board.pairwise(state.benchmark, state.filters(), args.compared,
+                               resamples=args.resamples, seed=args.seed)
     except rankings.RankingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

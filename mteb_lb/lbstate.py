@@ -109,11 +109,6 @@ class LeaderboardState:
             models=self.models,
         )
 
-    def without_filters(self) -> "LeaderboardState":
-        """The same view (benchmark, view, plot, selection, sort) with every filter reset."""
-        return LeaderboardState(benchmark=self.benchmark, view=self.view, plot=self.plot,
-                                selected=self.selected, sort=self.sort)
-
     def for_benchmark(self, benchmark: str) -> "LeaderboardState":
         """This state moved to another benchmark: model filters, search and selection are kept,
         the benchmark's own choices (task selections, size range, sort) are reset."""
@@ -374,9 +369,9 @@ def encode_pairs(state: LeaderboardState, *, include_dashboard: bool = True
     return pairs
 
 
-def encode(state: LeaderboardState, *, include_dashboard: bool = True) -> str:
+def encode(state: LeaderboardState) -> str:
     """The canonical query string (``?...``, or ``""`` for the default state)."""
-    pairs = encode_pairs(state, include_dashboard=include_dashboard)
+    pairs = encode_pairs(state)
     return "?" + urlencode(pairs) if pairs else ""
 
 

@@ -224,6 +224,16 @@ class Leaderboard:
                                + ", ".join(sorted(benchmarks))]
         return lbstate.check(state, self.valid_values(state.benchmark))
 
+    def read_state(self, params, *, extra: tuple[str, ...] = ()
+                   ) -> tuple[LeaderboardState, list[str]]:
+        """Query parameters (or CLI options, ``lbstate.params_from_args``) -> a state resolved
+        for this build, and the problems that make it unusable (empty when it is). What
+        `/api/table`, `mteb-lb table` and `mteb-lb compare` answer with."""
+        state, problems = lbstate.decode(params, extra=extra)
+        if problems:
+            return state, problems
+        return self.resolve(state)
+
     def validate(self, benchmark: str, filters: Filters) -> None:
         if filters.zero_shot not in ZERO_SHOT_SETTINGS:
             raise RankingError(f"unknown zero-shot setting {filters.zero_shot!r}; valid: "

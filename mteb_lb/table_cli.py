@@ -29,16 +29,13 @@ def register(subparsers) -> None:
 
 
 def _table(args) -> int:
-    state, problems = lbstate.decode(lbstate.params_from_args(args))
     try:
-        board = rankings.leaderboard()
-        if not problems:
-            state, problems = board.resolve(state)
+        state, problems = rankings.leaderboard().read_state(lbstate.params_from_args(args))
         if problems:
             for problem in problems:
                 print(f"error: {problem}", file=sys.stderr)
             return 1
-        table = board.view(state)
+        table = rankings.leaderboard().view(state)
     except rankings.RankingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
