@@ -8,9 +8,11 @@ mteb's loader (`TaskResult.from_disk`) decides the layout per file:
   task renames, and two historic subset fixes (MLSUM, XPQA);
 - files written before mteb 1.12.48: pair-classification dicts flattened as `parent_child`.
 
-Python's json module accepts the bare NaN and Infinity tokens the repository contains; NaN stays
-NaN here (ranking views read it as NULL). Anything else that does not fit raises `Quarantine`
-with a reason a person can act on.
+The JSON is decoded by msgspec (C, ~3x faster than the json module) when the file holds no NaN or
+Infinity token and msgspec accepts it; otherwise (and for any text msgspec refuses) by Python's
+json module, which accepts the bare NaN and Infinity tokens the repository contains: the parsed
+values are the same either way. NaN stays NaN here (ranking views read it as NULL). Anything
+else that does not fit raises `Quarantine` with a reason a person can act on.
 
 Metric values are collected in compact columnar buffers (`MetricBuffer`) rather than row objects:
 the full repository holds about 35.6 M scalar values.
@@ -26,7 +28,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from hashlib import blake2b
 from itertools import accumulate
+from operator import itemgetter
 
+import msgspec
 from packaging.version import InvalidVersion, Version
 
 from mteb_lb import settings
@@ -95,11 +99,14 @@ def load_json(data: bytes, max_depth: int, what: str = "") -> object:
     `Quarantine` with a reason: not UTF-8, nested deeper than `max_depth`, not valid JSON
     (an integer beyond Python's digit limit included), or text with a lone surrogate escape
     (not storable as UTF-8)."""
+    depth, escaped = _structure(data, max_depth)
+    obj = _fast_decode(data, escaped) if depth <= max_depth else _NOT_DECODED
+    if obj is not _NOT_DECODED:
+        return obj
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Quarantine(f"{what}not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    depth, escaped = _structure(data, max_depth)
     if depth > max_depth:
         raise Quarantine(f"{what}nested deeper than {max_depth} levels (MTEB_LB_MAX_JSON_DEPTH)")
     try:
@@ -116,6 +123,26 @@ def load_json(data: bytes, max_depth: int, what: str = "") -> object:
             raise Quarantine(f"{what}a string holds a lone surrogate (\\ud800-\\udfff escape), "
                              "not valid Unicode") from None
     return obj
+
+
+_NOT_DECODED = object()
+_DECODER = msgspec.json.Decoder()
+
+
+def _fast_decode(data: bytes, escaped: bool) -> object:
+    """The value msgspec decodes `data` to, when it is the value json.loads gives: not for text
+    with a NaN or Infinity token (msgspec refuses them; the bytes also match inside a string,
+    which only costs the fast path), a backslash escape of a surrogate (json keeps a lone one)
+    or a BOM. `_NOT_DECODED` otherwise, and for any text msgspec refuses (invalid UTF-8 or
+    JSON, a float out of range, an integer beyond Python's digit limit, which both apply...):
+    the json module then decides, with its own error messages."""
+    if b"NaN" in data or b"Infinity" in data or data[:3] == b"\xef\xbb\xbf" \
+            or (escaped and (b"\\ud" in data or b"\\uD" in data)):
+        return _NOT_DECODED
+    try:
+        return _DECODER.decode(data)
+    except (msgspec.DecodeError, ValueError, RecursionError):
+        return _NOT_DECODED
 
 
 def file_id_of(path: str, *version: str | None) -> int:
@@ -207,6 +234,9 @@ class MetricBuffer:
     array_entry_ids: list[int] = field(default_factory=list)
     array_metrics: list[str] = field(default_factory=list)
     array_values: list[list] = field(default_factory=list)
+    # tuple of an entry's keys -> (getter of its metric values, their name codes); see
+    # emit_metrics
+    shapes: dict[tuple, tuple] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -253,9 +283,44 @@ def _is_number(v) -> bool:
     return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
+_NUMBER_CLASSES = frozenset((float, int))
+
+
 def emit_metrics(buf: MetricBuffer, entry_id: int, entry: dict) -> None:
-    """Every metric of one (already renamed) entry into the buffers. This loop runs ~36 M times
-    on the full repository, hence the local bindings and the float/int fast path."""
+    """Every metric of one (already renamed) entry into the buffers. This runs for ~36 M values
+    on the full repository. Most entries share their keys with many others and hold only
+    numbers: for those the values are taken at once (a getter cached per tuple of keys, its name
+    codes appended as one block), in the order the loop below would append them."""
+    keys = tuple(entry)
+    shape = buf.shapes.get(keys)
+    if shape is None:
+        shape = buf.shapes[keys] = _shape(buf, keys)
+    getter, block = shape
+    if getter is not None:
+        values = getter(entry)
+        if set(map(type, values)) <= _NUMBER_CLASSES:
+            buf.codes.extend(block)
+            buf.values.extend(values)
+            buf.run_ids.append(entry_id)
+            buf.run_ends.append(len(buf.values))
+            return
+    _emit_entry(buf, entry_id, entry)
+
+
+def _shape(buf: MetricBuffer, keys: tuple) -> tuple:
+    """(getter of the metric values of an entry with these keys as a tuple, their name codes),
+    or (None, None) when it has fewer than two metrics (the loop is as fast)."""
+    metrics = [k for k in keys if k not in ENTRY_KEYS_NOT_METRICS]
+    if len(metrics) < 2:
+        return None, None
+    names = buf.names
+    for key in metrics:
+        if key not in names:
+            names[key] = len(names)
+    return itemgetter(*metrics), array("i", [names[k] for k in metrics])
+
+
+def _emit_entry(buf: MetricBuffer, entry_id: int, entry: dict) -> None:
     names = buf.names
     codes = buf.codes.append
     values = buf.values.append
