@@ -29,7 +29,7 @@ from packaging.version import InvalidVersion, Version
 
 import queries
 from etl import catalog as catalog_mod
-from etl import incremental, maintain
+from etl import changes, incremental, maintain
 from etl import workers as worker_pool
 from etl.parse import TaskCatalog, parse_version
 from etl.segments import (
@@ -82,6 +82,7 @@ class BuildReport:
 
 
 NOT_UTF8_NAME = "file name is not valid UTF-8 (recorded with \\x escapes)"
+SYMLINK = "a symbolic link: not followed"
 
 
 def _special_file(mode: int) -> str:
@@ -123,7 +124,7 @@ def scan(repo_root: Path) -> dict[str, list[FileStat]]:
             path = f"{rel}/{name}"
             try:
                 if entry.is_symlink():
-                    skip = "a symbolic link: not followed"
+                    skip = SYMLINK
                 elif entry.is_dir(follow_symlinks=False):
                     if not entry.name.startswith("."):
                         walk(entry.path, path, model if model is not None else name, named and ok)
@@ -142,6 +143,45 @@ def scan(repo_root: Path) -> dict[str, list[FileStat]]:
 
     walk(str(results), "results", None, True)
     return groups
+
+
+def stat_path(repo_root: Path, path: str) -> tuple[str, FileStat | None]:
+    """(recorded path, FileStat) of one path as `scan` lists it; the FileStat is None when scan
+    would not list it (gone, in a hidden folder, below a symbolic link, a folder)."""
+    parts = path.split("/")
+    names = [recorded_name(part) for part in parts]
+    rel = "/".join(name for name, _ok in names)
+    if len(parts) < 2 or parts[0] != "results" or any(p.startswith(".") for p in parts[1:-1]):
+        return rel, None
+    folder = Path(repo_root) / "results"
+    try:
+        for part in parts[1:-1]:  # scan enters real folders only
+            folder = folder / part
+            if not stat_mod.S_ISDIR(os.lstat(folder).st_mode):
+                return rel, None
+        st = os.lstat(folder / parts[-1])
+    except OSError:
+        return rel, None
+    if stat_mod.S_ISLNK(st.st_mode):
+        skip = SYMLINK
+    elif stat_mod.S_ISDIR(st.st_mode):
+        return rel, None
+    elif not stat_mod.S_ISREG(st.st_mode):
+        skip = _special_file(st.st_mode)
+    else:
+        skip = None if all(ok for _name, ok in names) else NOT_UTF8_NAME
+    return rel, FileStat(rel, st.st_size, st.st_mtime_ns, skip)
+
+
+def _scan_skips(build: Path) -> dict[str, str]:
+    """path -> why `scan` listed it without opening it, for the files of a previous build."""
+    table = pq.ParquetFile(build / "parquet" / "files" / "files.parquet").read(
+        columns=["path", "status", "reason"])
+    skipped = table.filter(pc.equal(table.column("status"), "skipped"))
+    return {p: r for p, r in zip(skipped.column("path").to_pylist(),
+                                 skipped.column("reason").to_pylist())
+            if r is not None and (r == NOT_UTF8_NAME or r == SYMLINK
+                                  or r.startswith("not a regular file ("))}
 
 
 def parse_fingerprint(snapshot: dict) -> str:
@@ -176,6 +216,16 @@ def _previous(build: Path | None, fingerprint: str) -> incremental.Previous | No
         return None
 
 
+def _manifest(build: Path | None) -> dict:
+    if build is None:
+        return {}
+    try:
+        manifest = warehouse.read_manifest(build)
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
 def _database_updates(prev: incremental.Previous | None, fingerprint: str) -> int | None:
     """How many builds in a row updated the previous build's database in place (0: it was
     created afresh); None when it cannot be updated (no previous build, other catalog or SQL)."""
@@ -186,17 +236,6 @@ def _database_updates(prev: incremental.Previous | None, fingerprint: str) -> in
         return None
     database = manifest.get("database")
     return database.get("updates_since_created", 0) if isinstance(database, dict) else 0
-
-
-def _stats_unchanged(groups: dict[str, list[FileStat]], prev: incremental.Previous) -> bool:
-    """Every file has the size and mtime the previous build saw, and no file came or went."""
-    n = 0
-    for stats in groups.values():
-        for s in stats:
-            if not prev.unchanged(s):
-                return False
-            n += 1
-    return n == len(prev.index)
 
 
 def run(repo_root: Path, *, source: str, source_commit: str | None = None, full: bool = False,
@@ -227,20 +266,45 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         notice = "" if damage is None else \
             f"the current build {prev_build.name} is damaged ({damage}): building in full"
         t = time.monotonic()
-        prev = None if full or damage else _previous(prev_build, fingerprint)
+        timings = {"start_s": t - started}
+        # what changed (etl/changes.py): git names the changed paths, a folder is listed
+        prev_manifest = _manifest(prev_build) if not (full or damage) else {}
+        usable = prev_manifest.get("parse_fingerprint") == fingerprint
+        same_files_db = usable and prev_manifest.get("database_fingerprint") == db_fingerprint
+        state = changes.read_state(prev_build, STATE_FILE) if usable else None
+        groups, listing = None, "scan"
+        old_commit = prev_manifest.get("source_commit")
+        git = state is not None and source_commit and old_commit \
+            and (repo_root / ".git").exists()
+        if git and same_files_db and old_commit == source_commit \
+                and changes.work_tree_changes(repo_root) == set():
+            seen = prev_manifest.get("files_seen", 0)
+            return BuildReport(prev_build, False, files_seen=seen, unchanged=seen,
+                               loaded=prev_manifest.get("files_loaded", 0),
+                               seconds=time.monotonic() - started,
+                               message=f"already at {source_commit} with the same catalog and "
+                                       "queries; nothing published")
+        if git:
+            groups = changes.from_git(repo_root, old_commit, source_commit, state,
+                                      _scan_skips(prev_build), stat_path)
+            listing = f"git diff {old_commit[:12]}..{source_commit[:12]}"
+        if groups is None:
+            groups, listing = scan(repo_root), "scan"
+        timings["scan_s"] = time.monotonic() - t
+        if same_files_db and changes.same_stats(groups, state):
+            seen = prev_manifest.get("files_seen", 0)
+            return BuildReport(prev_build, False, files_seen=seen, unchanged=seen,
+                               loaded=prev_manifest.get("files_loaded", 0),
+                               seconds=time.monotonic() - started,
+                               message="no file changed since the current build"
+                                       + (f" ({listing})" if listing != "scan" else "")
+                                       + "; nothing published")
+        t = time.monotonic()
+        prev = _previous(prev_build, fingerprint) if usable else None
         # None: the catalog or the SQL changed, the database differs even if no file did
         updates = _database_updates(prev, db_fingerprint)
         same_database = updates is not None
-        timings = {"start_s": t - started, "previous_s": time.monotonic() - t}
-        t = time.monotonic()
-        groups = scan(repo_root)
-        timings["scan_s"] = time.monotonic() - t
-        if prev is not None and same_database and _stats_unchanged(groups, prev):
-            return BuildReport(prev_build, False, files_seen=len(prev.index),
-                               unchanged=len(prev.index),
-                               loaded=prev.columns["status"].count("loaded"),
-                               seconds=time.monotonic() - started,
-                               message="no file changed since the current build; nothing published")
+        timings["previous_s"] = time.monotonic() - t
 
         build_id = warehouse.new_build_id(source_commit, warehouse_dir)
         staged = warehouse.staging_dir(build_id, warehouse_dir)
@@ -289,6 +353,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                                  quarantined=outcome.quarantined(), notice=notice)
             manifest = {
                 "build_id": build_id, "source": source, "source_commit": source_commit,
+                "listing": listing,
                 "catalog_mteb_version": catalog_version, "parser_version": PARSER_VERSION,
                 "parse_fingerprint": fingerprint, "database_fingerprint": db_fingerprint,
                 "incremental": prev is not None,

@@ -113,14 +113,16 @@ def load_previous(build: Path, state_file: str) -> Previous | None:
     segment_map = read_segment_map(build)
     if segment_map is None or not (build / state_file).exists():
         return None
-    stats = pq.read_table(build / state_file)
+    stats = pq.ParquetFile(build / state_file).read()  # not read_table: no pyarrow.dataset
     seen = dict(zip(stats.column("path").to_pylist(),
                     zip(stats.column("size").to_pylist(), stats.column("mtime_ns").to_pylist())))
-    table = pq.read_table(build / "parquet" / "files" / "files.parquet", schema=schema.FILES)
+    table = pq.ParquetFile(build / "parquet" / "files" / "files.parquet").read().cast(
+        schema.FILES)
     paths = table.column("path").to_pylist()
     columns = {c: table.column(c).to_pylist()
                for c in ("file_id", "content_hash", "status", "reason")}
-    meta = pq.read_table(build / "parquet" / "model_meta" / "model_meta.parquet").to_pylist()
+    meta = pq.ParquetFile(build / "parquet" / "model_meta" / "model_meta.parquet").read() \
+        .to_pylist()
     return Previous(build, table, dict(zip(paths, range(len(paths)))), seen, columns,
                     segment_map, {r["path"]: r for r in meta})
 

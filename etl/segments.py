@@ -462,7 +462,7 @@ def _write_segment(tables: dict[str, pa.Table], out_dir: Path, segment: str) -> 
 
 def read_segment_map(build: Path) -> pa.Table | None:
     path = build / SEGMENT_MAP
-    return pq.read_table(path) if path.exists() else None
+    return pq.ParquetFile(path).read() if path.exists() else None
 
 
 def segment_map_table(rows: list[tuple]) -> pa.Table:

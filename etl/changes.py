@@ -1,0 +1,111 @@
+"""What changed in the source since the previous build, found cheaply (docs/PERFORMANCE.md
+§Build time).
+
+- A git source whose commit is the one the previous build recorded, with the same catalog and
+  SQL, has nothing to build: `etl/build.py` returns before anything is listed or read.
+- A git source at another commit: the files are those the previous build saw, updated by
+  `git diff --name-status old new -- results/` (etl/gitdiff.py) and by `git status` (files
+  edited, added or removed in the work tree since its commit); only the paths named there are
+  stat'ed. `from_git` returns None when git cannot answer (the old commit is not in a shallow
+  clone, git is missing): the caller lists the folder instead.
+- A folder: every file is stat'ed (etl/build.py scan), and compared with the previous build's
+  sizes and mtimes column by column (`same_stats`), before the previous build's tables are read.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from etl.segments import FileStat
+
+RESULTS = "results/"
+
+
+def read_state(build: Path, state_file: str) -> tuple[list[str], list[int], list[int]] | None:
+    """(paths, sizes, mtimes) the build recorded for the files it saw, sorted by path; None when
+    unreadable. ParquetFile reads it without importing pyarrow.dataset (and pandas)."""
+    try:
+        table = pq.ParquetFile(build / state_file).read(columns=["path", "size", "mtime_ns"])
+    except (OSError, ValueError, KeyError):
+        return None
+    return (table.column("path").to_pylist(), table.column("size").to_pylist(),
+            table.column("mtime_ns").to_pylist())
+
+
+def same_stats(groups: dict[str, list[FileStat]], state) -> bool:
+    """Every file has the path, size and mtime the previous build recorded, and no file came
+    or went (list comparisons in C rather than a lookup per file)."""
+    if state is None:
+        return False
+    paths, sizes, mtimes = state
+    stats = sorted((s for group in groups.values() for s in group), key=lambda s: s.path)
+    if len(stats) != len(paths):
+        return False
+    return [s.path for s in stats] == paths and [s.size for s in stats] == sizes \
+        and [s.mtime_ns for s in stats] == mtimes
+
+
+def _git(repo: Path, *args: str) -> bytes | None:
+    try:
+        proc = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=repo,
+                              capture_output=True, timeout=600)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def work_tree_changes(repo: Path) -> set[str] | None:
+    """Paths under results/ that differ from the checked-out commit in the work tree (modified,
+    added, deleted, untracked or ignored, which the folder scan lists too), from `git status`;
+    None if git fails."""
+    out = _git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored",
+               "--no-renames", "--", RESULTS)
+    if out is None:
+        return None
+    paths = set()
+    for record in out.decode("utf-8", "surrogateescape").split("\0"):
+        if len(record) > 3:
+            paths.add(record[3:])
+    return paths
+
+
+def from_git(repo_root: Path, old_commit: str, new_commit: str, state, skips: dict[str, str],
+             stat_one) -> dict[str, list[FileStat]] | None:
+    """The files of `repo_root` grouped by model folder as etl/build.py scan lists them, from
+    the previous build's `state` (paths, sizes, mtimes; `skips`: path -> why it was not opened)
+    and the paths git names as changed since `old_commit`, each stat'ed by
+    `stat_one(repo_root, path) -> (recorded path, FileStat or None)` (None: gone, or not listed,
+    e.g. in a hidden folder). None when git cannot answer."""
+    from etl import gitdiff
+
+    if state is None:
+        return None
+    try:
+        changes = gitdiff.changed_paths(repo_root, old_commit, new_commit)
+    except Exception:  # noqa: BLE001 - a shallow clone without the old commit, no git...
+        return None
+    dirty = work_tree_changes(repo_root)
+    if dirty is None:
+        return None
+    touched = set(dirty)
+    for change in changes:
+        touched.add(change.path)
+        if change.old_path is not None:
+            touched.add(change.old_path)
+    paths, sizes, mtimes = state
+    files = {p: FileStat(p, size, mtime, skips.get(p))
+             for p, size, mtime in zip(paths, sizes, mtimes)}
+    for path in touched:
+        recorded, found = stat_one(repo_root, path)
+        files.pop(recorded, None)
+        if found is not None:
+            files[recorded] = found
+    groups: dict[str, list[FileStat]] = {}
+    for path in sorted(files):
+        parts = path.split("/")
+        groups.setdefault(parts[1] if len(parts) > 2 else "", []).append(files[path])
+    return groups
+
