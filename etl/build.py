@@ -216,6 +216,11 @@ def _previous(build: Path | None, fingerprint: str) -> incremental.Previous | No
         return None
 
 
+def _is_cache_clone(root: Path) -> bool:
+    """A clone etl/sources.py keeps of a git URL (reset to the fetched commit, never edited)."""
+    return Path(settings.get("cache_dir")).resolve() / "git" in Path(root).resolve().parents
+
+
 def _manifest(build: Path | None) -> dict:
     if build is None:
         return {}
@@ -276,8 +281,11 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         old_commit = prev_manifest.get("source_commit")
         git = state is not None and source_commit and old_commit \
             and (repo_root / ".git").exists()
-        if git and same_files_db and old_commit == source_commit \
-                and changes.work_tree_changes(repo_root) == set():
+        # the cache clone of a git URL is its commit; a local work tree may hold edits
+        dirty = (set() if _is_cache_clone(repo_root) else changes.work_tree_changes(repo_root)) \
+            if git else None
+        git = git and dirty is not None
+        if git and same_files_db and old_commit == source_commit and not dirty:
             seen = prev_manifest.get("files_seen", 0)
             return BuildReport(prev_build, False, files_seen=seen, unchanged=seen,
                                loaded=prev_manifest.get("files_loaded", 0),
@@ -286,7 +294,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                                        "queries; nothing published")
         if git:
             groups = changes.from_git(repo_root, old_commit, source_commit, state,
-                                      _scan_skips(prev_build), stat_path)
+                                      _scan_skips(prev_build), stat_path, dirty)
             listing = f"git diff {old_commit[:12]}..{source_commit[:12]}"
         if groups is None:
             groups, listing = scan(repo_root), "scan"

@@ -2,12 +2,15 @@
 §Build time).
 
 - A git source whose commit is the one the previous build recorded, with the same catalog and
-  SQL, has nothing to build: `etl/build.py` returns before anything is listed or read.
+  SQL (and, for a local work tree, no edit since that commit), has nothing to build:
+  `etl/build.py` returns before anything is listed or read.
 - A git source at another commit: the files are those the previous build saw, updated by
-  `git diff --name-status old new -- results/` (etl/gitdiff.py) and by `git status` (files
-  edited, added or removed in the work tree since its commit); only the paths named there are
-  stat'ed. `from_git` returns None when git cannot answer (the old commit is not in a shallow
-  clone, git is missing): the caller lists the folder instead.
+  `git diff --name-status old new -- results/` (etl/gitdiff.py); only the paths named there are
+  stat'ed. The cache clone of a git URL is exactly its commit (etl/sources.py resets it); a
+  local work tree may hold edits not committed yet, so `git status` names those too (git
+  compares each file's stat with its index, in C: much cheaper than listing the folder here).
+  `from_git` returns None when git cannot answer (the old commit is not in a shallow clone,
+  git is missing): the caller lists the folder instead.
 - A folder: every file is stat'ed (etl/build.py scan), and compared with the previous build's
   sizes and mtimes column by column (`same_stats`), before the previous build's tables are read.
 """
@@ -73,10 +76,11 @@ def work_tree_changes(repo: Path) -> set[str] | None:
 
 
 def from_git(repo_root: Path, old_commit: str, new_commit: str, state, skips: dict[str, str],
-             stat_one) -> dict[str, list[FileStat]] | None:
+             stat_one, dirty: set[str] | None) -> dict[str, list[FileStat]] | None:
     """The files of `repo_root` grouped by model folder as etl/build.py scan lists them, from
     the previous build's `state` (paths, sizes, mtimes; `skips`: path -> why it was not opened)
-    and the paths git names as changed since `old_commit`, each stat'ed by
+    and the paths git names as changed since `old_commit` or `dirty` in the work tree, each
+    stat'ed by
     `stat_one(repo_root, path) -> (recorded path, FileStat or None)` (None: gone, or not listed,
     e.g. in a hidden folder). None when git cannot answer."""
     from etl import gitdiff
@@ -86,9 +90,6 @@ def from_git(repo_root: Path, old_commit: str, new_commit: str, state, skips: di
     try:
         changes = gitdiff.changed_paths(repo_root, old_commit, new_commit)
     except Exception:  # noqa: BLE001 - a shallow clone without the old commit, no git...
-        return None
-    dirty = work_tree_changes(repo_root)
-    if dirty is None:
         return None
     touched = set(dirty)
     for change in changes:
