@@ -28,9 +28,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from mteb_lb import runs
 
 EXIT_OK = 0
@@ -62,7 +59,11 @@ def _current(warehouse_dir: Path) -> tuple[Path | None, dict]:
         return None, {}
 
 
-def _files_state(build: Path | None) -> pa.Table | None:
+def _files_state(build: Path | None):
+    """The (path, content_hash) columns of a build's `files` table, or None."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     if build is None:
         return None
     path = build / "parquet" / "files" / "files.parquet"
@@ -72,7 +73,7 @@ def _files_state(build: Path | None) -> pa.Table | None:
         return None
 
 
-def file_changes(before: pa.Table | None, after: pa.Table) -> dict[str, int]:
+def file_changes(before, after) -> dict[str, int]:
     """Files added, changed (other bytes) and removed between two `files` tables."""
     import duckdb
 
@@ -159,8 +160,10 @@ def _clean_after_crash(warehouse_dir: Path, source: str) -> list[Path]:
 def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Path | None = None,
             catalog_dir: Path | None = None, workers: int | None = None, update: bool = True,
             progress=None, hf_api=None, log=None) -> RefreshResult:
-    """One refresh run; never raises for the failures above (they are returned and recorded)."""
-    from etl import build, sources, validate
+    """One refresh run; never raises for the failures above (they are returned and recorded).
+    The build's modules (DuckDB, Arrow) are imported after the unchanged-commit check: a run
+    with nothing to do stays well under a second."""
+    from etl import sources
     from mteb_lb import settings, warehouse
 
     warehouse_dir = Path(warehouse_dir or warehouse.root())
@@ -227,6 +230,11 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
         return result
 
     # 3. incremental build, validated before it is published
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from etl import build, validate
+
     def check(final: Path) -> dict:
         return {"refresh": {"catalog_digest": digest, "validation": validate.check(final)}}
 
