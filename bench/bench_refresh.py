@@ -28,7 +28,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"nochange_s": 3.0, "clustered_s": 10.0, "scattered_s": 10.0}
+# issue 16's targets: nothing changed <= 0.5 s from a git source (the commit says so), <= 1 s
+# from a folder (every file stat'ed); 1 % of the files changed <= 3 s
+TARGETS = {"nochange_s": 3.0, "clustered_s": 3.0, "scattered_s": 3.0}
+NOCHANGE_TARGET = {"git": 0.5, "folder": 1.0}
 
 
 def refresh(source: str, env: dict) -> tuple[float, dict]:
@@ -119,6 +122,7 @@ def main() -> int:
     repo = work / "repo"
     env = {**os.environ, "MTEB_LB_WAREHOUSE": str(work / "warehouse"),
            "MTEB_LB_CACHE": str(work / "cache")}
+    TARGETS["nochange_s"] = NOCHANGE_TARGET["git" if args.git else "folder"]
     figures: dict[str, list[float]] = {k: [] for k in TARGETS}
     breakdown: dict[str, dict] = {}
     try:
@@ -168,14 +172,14 @@ def main() -> int:
            "medians": medians, "breakdown_last_run": breakdown, "targets": TARGETS}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2))
-    labels = {"nochange_s": "refresh, no upstream change",
+    labels = {"nochange_s": f"refresh, no upstream change ({out['source']} source)",
               "clustered_s": "refresh, 1 % of files changed (whole model folders)",
               "scattered_s": "refresh, 1 % of files changed (scattered)"}
     print("| scenario | median | target |\n|---|---|---|")
     for key, label in labels.items():
         if key in medians:
             ok = "ok" if medians[key] <= TARGETS[key] else "MISSED"
-            print(f"| {label} | {medians[key]:.2f} s | ≤ {TARGETS[key]:.0f} s ({ok}) |")
+            print(f"| {label} | {medians[key]:.2f} s | ≤ {TARGETS[key]:g} s ({ok}) |")
     for how, parts in breakdown.items():
         print(f"{how}: " + ", ".join(f"{k} {v}" for k, v in parts.items()))
     return 0

@@ -76,6 +76,9 @@ def main() -> int:
                  "1" if args.quick else "3", "--mteb-python", args.mteb_python], env, log)
     step("refresh", [py, "bench/bench_refresh.py", "--repeat", "1" if args.quick else "3"],
          env, log)
+    step("refresh_git", [py, "bench/bench_refresh.py", "--git", "--repeat",
+                         "1" if args.quick else "3", "--out", str(OUT / "refresh_git.json")],
+         env, log)
     step("multi_instance", [py, "bench/multi_instance.py", "--results", args.results], env, log)
     summary = {"machine": machine(), "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                "steps": log}
