@@ -95,6 +95,8 @@ def recorded_name(name: str) -> tuple[str, bool]:
     """A file or folder name as the warehouse records it, and whether it is valid UTF-8. A name
     that is not (Python holds its bytes as surrogate escapes) is recorded losslessly with its
     backslashes doubled and its other bytes as \\xNN escapes."""
+    if name.isascii():  # nearly every name: no encoding needed
+        return name, True
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
