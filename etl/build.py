@@ -282,7 +282,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         groups, listing = None, "scan"
         old_commit = prev_manifest.get("source_commit")
         git = state is not None and source_commit and old_commit \
-            and (repo_root / ".git").exists()
+            and prev_manifest.get("source") == source and (repo_root / ".git").exists()
         # the cache clone of a git URL is its commit; a local work tree may hold edits
         dirty = (set() if _is_cache_clone(repo_root) else changes.work_tree_changes(repo_root)) \
             if git else None
@@ -295,8 +295,12 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                                message=f"already at {source_commit} with the same catalog and "
                                        "queries; nothing published")
         if git:
-            groups = changes.from_git(repo_root, old_commit, source_commit, state,
-                                      _scan_skips(prev_build), stat_path, dirty)
+            try:
+                skips = _scan_skips(prev_build)
+            except (OSError, pa.ArrowException):
+                skips = None
+            groups = None if skips is None else changes.from_git(
+                repo_root, old_commit, source_commit, state, skips, stat_path, dirty)
             listing = f"git diff {old_commit[:12]}..{source_commit[:12]}"
         if groups is None:
             groups, listing = scan(repo_root), "scan"
