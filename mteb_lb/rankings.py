@@ -253,24 +253,20 @@ class Leaderboard:
                                    + ", ".join(bad) + "; valid: " + ", ".join(valid))
 
     def selected_tasks(self, benchmark: str, filters: Filters) -> list[str]:
-        """The benchmark customisation (mteb's _cache_update_task_list): a task stays when its
-        type is selected and its domains, languages and modalities (when it has any) overlap the
-        selection; an explicit task list narrows further."""
-        bench = self.benchmark(benchmark)
-        keep = []
-        for task in bench.task_names:
-            meta = self._task_meta.get(task, {})
-            if filters.task_types is not None and meta.get("type") not in filters.task_types:
-                continue
-            for attr in ("domains", "languages", "modalities"):
-                chosen = getattr(filters, attr)
-                have = meta.get(attr) or []
-                if chosen is not None and have and not set(have) & set(chosen):
-                    break
-            else:
-                if filters.tasks is None or task in filters.tasks:
-                    keep.append(task)
-        return keep
+        """The benchmark customisation (mteb's _cache_update_task_list), in SQL:
+        queries/leaderboard/lb_selected_tasks.macro.sql."""
+        self.benchmark(benchmark)
+
+        def chosen(name):
+            value = getattr(filters, name)
+            return None if value is None else list(value)
+        return self._query(
+            "SELECT task_name FROM lb_selected_tasks($bench, $types::VARCHAR[], "
+            "$domains::VARCHAR[], $languages::VARCHAR[], $modalities::VARCHAR[], "
+            "$tasks::VARCHAR[]) ORDER BY position",
+            {"bench": benchmark, "types": chosen("task_types"), "domains": chosen("domains"),
+             "languages": chosen("languages"), "modalities": chosen("modalities"),
+             "tasks": chosen("tasks")}).column(0).to_pylist()
 
     def _language_rows_filter(self, benchmark: str, filters: Filters) -> list[str] | None:
         """Row-level language filter, skipped when every benchmark language is selected."""
@@ -343,15 +339,13 @@ class Leaderboard:
         params = {**params, "public_only": bench.public_only,
                   "by_subset": "mean_subset" in bench.aggregations}
         scores = self._query(
-            "SELECT s.*, m.active_params_b, m.total_params_b, m.embed_dim, m.max_tokens, "
-            "m.release_date FROM lb_model_scores($bench, $models, $tasks, $langs, $public_only, "
-            "$registry_only, $by_subset) s JOIN models m ON m.name = s.model_name",
-            params).to_pylist()
+            "SELECT * FROM lb_summary($bench, $models, $tasks, $langs, $public_only, "
+            "$registry_only, $by_subset) ORDER BY position", params).to_pylist()
         for s in scores:  # a DuckDB MAP arrives as a list of (key, value) pairs
             s["type_means"] = dict(s["type_means"] or [])
         type_cols = sorted({t for s in scores for t in s["type_means"]})
         rows = []
-        for s in scores:
+        for s in scores:  # in the official order (lb_summary.position)
             row = {
                 "Rank (Borda)": s["borda_rank"],
                 "Model": s["model_name"],
@@ -368,8 +362,12 @@ class Leaderboard:
                 for t in type_cols:
                     row[t] = _pct(s["type_means"].get(t))
             row["Release Date"] = s["release_date"]
+            if bench.sort_column:  # the positional rank in front, Borda moved to the end
+                borda = row.pop("Rank (Borda)")
+                release = row.pop("Release Date")
+                row = {bench.rank_column: s["position"], **row, "Rank (Borda)": borda,
+                       "Release Date": release}
             rows.append(row)
-        rows = _sort_summary(rows, bench)
         if not rows:
             return _empty_summary(bench)
         blank = scores[0]["tasks_without_scores"] or []
@@ -408,16 +406,12 @@ class Leaderboard:
             return pa.table({"Model": pa.array([], pa.string())})
         langview = None if bench.language_view == "all" else list(bench.language_view)
         scores = self._query(
-            "SELECT model_name, language, score, borda_rank FROM lb_per_language($bench, $models, "
+            "SELECT model_name, language, score, order_rank FROM lb_per_language($bench, $models, "
             "$tasks, $langs, $langview, $registry_only)",
             {**{k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only")},
              "langview": langview}).to_pylist()
         languages = sorted({s["language"] for s in scores})
-        if len(languages) == 1:  # mteb sorts a single language by its score instead
-            order = {s["model_name"]: -s["score"] if s["score"] is not None else None
-                     for s in scores}
-        else:
-            order = {s["model_name"]: s["borda_rank"] for s in scores}
+        order = {s["model_name"]: s["order_rank"] for s in scores}
         return _pivot(scores, "language", order, column_order=languages)
 
     def task_info(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
@@ -581,33 +575,6 @@ def _with_rank(table: pa.Table, summary: pa.Table) -> pa.Table:
 
 def _pct(value):
     return None if value is None else value * 100
-
-
-def _sort_summary(rows: list[dict], bench: Benchmark) -> list[dict]:
-    """The official default order: Borda rank, or a benchmark's own sort columns with a
-    positional rank column in front and Borda moved to the end (MIEB, ViDoRe), or Mean (Subset)
-    (HUME). Ties break by model name so the order is repeatable."""
-    def desc_nulls_last(keys):
-        return lambda r: tuple((r.get(k) is None, -(r.get(k) or 0)) for k in keys) + (r["Model"],)
-
-    if bench.sort_column:
-        rows.sort(key=desc_nulls_last(bench.sort_column))
-        ordered = []
-        for i, row in enumerate(rows, 1):
-            borda = row.pop("Rank (Borda)")
-            ordered.append({bench.rank_column: i, **row, "Rank (Borda)": borda})
-        return [_move_release_last(r) for r in ordered]
-    if bench.default_sort != "Rank (Borda)":
-        rows.sort(key=desc_nulls_last([bench.default_sort]))
-        return rows
-    rows.sort(key=lambda r: (r["Rank (Borda)"] is None, r["Rank (Borda)"] or 0, r["Model"]))
-    return rows
-
-
-def _move_release_last(row: dict) -> dict:
-    release = row.pop("Release Date")
-    row["Release Date"] = release
-    return row
 
 
 def _empty_summary(bench: Benchmark) -> pa.Table:
