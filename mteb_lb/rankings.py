@@ -18,6 +18,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -255,7 +256,10 @@ class Leaderboard:
     def selected_tasks(self, benchmark: str, filters: Filters) -> list[str]:
         """The benchmark customisation (mteb's _cache_update_task_list), in SQL:
         queries/leaderboard/lb_selected_tasks.macro.sql."""
-        self.benchmark(benchmark)
+        bench = self.benchmark(benchmark)
+        if all(getattr(filters, name) is None for name in
+               ("task_types", "domains", "languages", "modalities", "tasks")):
+            return list(bench.task_names)  # no task filter: no query
 
         def chosen(name):
             value = getattr(filters, name)
@@ -339,8 +343,8 @@ class Leaderboard:
         params = {**params, "public_only": bench.public_only,
                   "by_subset": "mean_subset" in bench.aggregations}
         scores = self._query(
-            "SELECT * FROM lb_summary($bench, $models, $tasks, $langs, $public_only, "
-            "$registry_only, $by_subset) ORDER BY position", params).to_pylist()
+            "SELECT * EXCLUDE (task_score_map) FROM lb_summary($bench, $models, $tasks, $langs, "
+            "$public_only, $registry_only, $by_subset) ORDER BY position", params).to_pylist()
         for s in scores:  # a DuckDB MAP arrives as a list of (key, value) pairs
             s["type_means"] = dict(s["type_means"] or [])
         type_cols = sorted({t for s in scores for t in s["type_means"]})
@@ -385,11 +389,11 @@ class Leaderboard:
         params = self._params(benchmark, filters)
         if params is None:
             return pa.table({"Model": pa.array([], pa.string())})
-        scores = self._query(
-            "SELECT model_name, task_name, score, borda_rank FROM lb_per_task($bench, $models, "
-            "$tasks, $langs, $registry_only)", params).to_pylist()
-        return _pivot(scores, "task_name", {s["model_name"]: s["borda_rank"] for s in scores},
-                      column_order=bench.task_names)
+        return _pivot(self._query(
+            "SELECT model_name, score, " + _PIVOT_INDEX.format(order="borda_rank", key="task_name")
+            + " FROM lb_per_task($bench, $models, $tasks, $langs, $registry_only), "
+            "(SELECT $columns::VARCHAR[] AS columns) AS c",
+            {**params, "columns": list(bench.task_names)}))
 
     def per_language(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
         return self._cached(("per_language", benchmark, filters.key()),
@@ -405,14 +409,13 @@ class Leaderboard:
         if params is None:
             return pa.table({"Model": pa.array([], pa.string())})
         langview = None if bench.language_view == "all" else list(bench.language_view)
-        scores = self._query(
-            "SELECT model_name, language, score, order_rank FROM lb_per_language($bench, $models, "
-            "$tasks, $langs, $langview, $registry_only)",
+        return _pivot(self._query(
+            "WITH t AS (FROM lb_per_language($bench, $models, $tasks, $langs, $langview, "
+            "$registry_only)), c AS (SELECT list(DISTINCT language ORDER BY language) AS columns "
+            "FROM t) SELECT model_name, score, "
+            + _PIVOT_INDEX.format(order="order_rank", key="language") + " FROM t, c",
             {**{k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only")},
-             "langview": langview}).to_pylist()
-        languages = sorted({s["language"] for s in scores})
-        order = {s["model_name"]: s["order_rank"] for s in scores}
-        return _pivot(scores, "language", order, column_order=languages)
+             "langview": langview}))
 
     def task_info(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
         self.validate(benchmark, filters)
@@ -582,16 +585,38 @@ def _empty_summary(bench: Benchmark) -> pa.Table:
                      "Model": pa.array([], pa.string())})
 
 
-def _pivot(scores: list[dict], column_key: str, order: dict, column_order: list[str]) -> pa.Table:
-    models = sorted({s["model_name"] for s in scores},
-                    key=lambda m: (order.get(m) is None, order.get(m) or 0, m))
-    present = {s[column_key] for s in scores}
-    columns = [c for c in column_order if c in present]
-    cells = {(s["model_name"], s[column_key]): s["score"] for s in scores}
-    data = {"Model": models}
-    for c in columns:
-        data[c] = [_pct(cells.get((m, c))) for m in models]
-    return pa.table(data) if models else pa.table({"Model": pa.array([], pa.string())})
+# The cell coordinates of a long table pivoted wide: the row is the model's place in the table's
+# order (order column ascending, NULLs last, ties by name), the column the key's place in
+# `columns` (a $columns parameter or a column of the query).
+_PIVOT_INDEX = ("dense_rank() OVER (ORDER BY {order} ASC NULLS LAST, model_name) - 1 AS row_idx, "
+                "list_position(columns, {key}) - 1 AS col_idx, "
+                "list_extract(columns, list_position(columns, {key})) AS column_name")
+
+
+def _pivot(long: pa.Table) -> pa.Table:
+    """A wide table (Model, then one column per key present, in `columns` order) from the long
+    rows of _PIVOT_INDEX; cells are scores on the 0-100 scale, NULL when missing."""
+    long = long.filter(pc.is_valid(long.column("col_idx")))
+    if long.num_rows == 0:
+        return pa.table({"Model": pa.array([], pa.string())})
+    rows = long.column("row_idx").to_numpy()
+    cols = long.column("col_idx").to_numpy()
+    present, col_of = np.unique(cols, return_inverse=True)
+    names = np.empty(int(rows.max()) + 1, dtype=object)
+    names[rows] = long.column("model_name").to_numpy(zero_copy_only=False)
+    headers = np.empty(len(present), dtype=object)
+    headers[col_of] = long.column("column_name").to_numpy(zero_copy_only=False)
+    score = long.column("score")
+    valid = pc.is_valid(score).to_numpy(zero_copy_only=False)
+    values = score.fill_null(0.0).to_numpy() * 100
+    grid = np.zeros((len(names), len(present)))
+    filled = np.zeros((len(names), len(present)), dtype=bool)
+    grid[rows, col_of] = values
+    filled[rows, col_of] = valid
+    data = {"Model": pa.array(names.tolist(), pa.string())}
+    for j, header in enumerate(headers.tolist()):
+        data[header] = pa.array(grid[:, j], pa.float64(), mask=~filled[:, j])
+    return pa.table(data)
 
 
 _default: Leaderboard | None = None
