@@ -28,14 +28,16 @@ create or replace macro lb_borda(frame) as table
         select
             model_name,
             partition_key,
+            -- the average rank of tied scores is (first + last place) / 2: rank() is the first,
+            -- the count of rows up to the current one's peers the last (one window, one sort)
             case
                 when score is not null
                     then (select n from n_models) - (
-                        rank() over (partition by partition_key order by score desc)
-                        + (count(*) over (partition by partition_key, score) - 1) / 2.0
-                    )
+                        rank() over by_score + count(*) over by_score
+                    ) / 2.0
             end as points
         from frame_rows
+        window by_score as (partition by partition_key order by score desc)
     ),
 
     totals as (
