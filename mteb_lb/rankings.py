@@ -82,14 +82,28 @@ def _json_or(value, default):
     return value
 
 
+class _ResultCache(OrderedDict):
+    """The result cache; clearing it also clears the summary frames kept beside it."""
+
+    def __init__(self):
+        super().__init__()
+        self.frames: OrderedDict = OrderedDict()
+
+    def clear(self) -> None:
+        super().clear()
+        self.frames.clear()
+
+
 class Leaderboard:
     """Rankings over one build; results are cached per (build, benchmark, view, filters)."""
 
     CACHE_SIZE = 256
+    FRAME_CACHE_SIZE = 8  # summary frames with task-score maps (~1-2 MB each), see _summary_frame
 
     def __init__(self, handle: db.CurrentBuild | None = None):
         self._handle = handle
-        self._cache: OrderedDict = OrderedDict()
+        self._cache = _ResultCache()
+        self._frames = self._cache.frames
         self._lock = threading.Lock()
         self._catalog_build: str | None = None
         self._benchmarks: dict[str, Benchmark] = {}
@@ -342,9 +356,8 @@ class Leaderboard:
             return _empty_summary(bench)
         params = {**params, "public_only": bench.public_only,
                   "by_subset": "mean_subset" in bench.aggregations}
-        scores = self._query(
-            "SELECT * EXCLUDE (task_score_map) FROM lb_summary($bench, $models, $tasks, $langs, "
-            "$public_only, $registry_only, $by_subset) ORDER BY position", params).to_pylist()
+        scores = self._summary_frame(benchmark, filters, params).drop_columns(
+            ["task_score_map"]).to_pylist()
         for s in scores:  # a DuckDB MAP arrives as a list of (key, value) pairs
             s["type_means"] = dict(s["type_means"] or [])
         type_cols = sorted({t for s in scores for t in s["type_means"]})
@@ -384,11 +397,38 @@ class Leaderboard:
         return self._cached(("per_task", benchmark, filters.key()),
                             lambda: self._per_task(benchmark, filters))
 
+    def _summary_frame(self, benchmark: str, filters: Filters, params: dict) -> pa.Table:
+        """lb_summary's rows (official order) as Arrow, with each model's task scores. The last
+        few are kept apart from the result cache: the per-task table of the same state is a
+        pivot of these maps (one lb_task_scores computation per state, not one per table)."""
+        key = (self.build_id(), benchmark, filters.key())
+        with self._lock:
+            if key in self._frames:
+                self._frames.move_to_end(key)
+                return self._frames[key]
+        frame = self._query(
+            "SELECT * FROM lb_summary($bench, $models, $tasks, $langs, $public_only, "
+            "$registry_only, $by_subset) ORDER BY position", params)
+        with self._lock:
+            self._frames[key] = frame
+            while len(self._frames) > self.FRAME_CACHE_SIZE:
+                self._frames.popitem(last=False)
+        return frame
+
     def _per_task(self, benchmark: str, filters: Filters) -> pa.Table:
         bench = self.benchmark(benchmark)
         params = self._params(benchmark, filters)
         if params is None:
             return pa.table({"Model": pa.array([], pa.string())})
+        if (params["registry_only"] and not bench.public_only
+                and "mean_subset" not in bench.aggregations):
+            # the summary ranks the same frame by the same Borda count (lb_per_task's rows are
+            # its task_score_map, its borda_rank theirs): pivot the summary's frame
+            frame = self._summary_frame(benchmark, filters,
+                                        {**params, "public_only": False, "by_subset": False})
+            if frame.num_rows == 0:
+                return pa.table({"Model": pa.array([], pa.string())})
+            return _pivot(_task_cells(frame, bench.task_names))
         return _pivot(self._query(
             "SELECT model_name, score, " + _PIVOT_INDEX.format(order="borda_rank", key="task_name")
             + " FROM lb_per_task($bench, $models, $tasks, $langs, $registry_only), "
@@ -591,6 +631,27 @@ def _empty_summary(bench: Benchmark) -> pa.Table:
 _PIVOT_INDEX = ("dense_rank() OVER (ORDER BY {order} ASC NULLS LAST, model_name) - 1 AS row_idx, "
                 "list_position(columns, {key}) - 1 AS col_idx, "
                 "list_extract(columns, list_position(columns, {key})) AS column_name")
+
+
+def _task_cells(frame: pa.Table, columns: list[str]) -> pa.Table:
+    """The long cells of _PIVOT_INDEX from (non-empty) summary rows' task_score_map: rows in
+    Borda order (ties by name), columns in `columns` order."""
+    n = frame.num_rows
+    order = pc.sort_indices(frame.select(["borda_rank", "model_name"]),  # NULLs at the end
+                            sort_keys=[("borda_rank", "ascending"),
+                                       ("model_name", "ascending")]).to_numpy()
+    row_of = np.empty(n, dtype=np.int64)
+    row_of[order] = np.arange(n)
+    entry = pa.struct([("key", pa.string()), ("value", pa.float64())])
+    maps = frame.column("task_score_map").combine_chunks().cast(pa.list_(entry))
+    lengths = pc.list_value_length(maps).fill_null(0).to_numpy()
+    which = np.repeat(np.arange(n), lengths)
+    entries = maps.flatten()
+    keys = entries.field("key")
+    return pa.table({"model_name": frame.column("model_name").take(pa.array(which)),
+                     "score": entries.field("value"), "row_idx": pa.array(row_of[which]),
+                     "col_idx": pc.index_in(keys, value_set=pa.array(columns, pa.string())),
+                     "column_name": keys})
 
 
 def _pivot(long: pa.Table) -> pa.Table:
