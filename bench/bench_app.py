@@ -334,7 +334,12 @@ def main(argv=None) -> int:
               f"columnDefs {payload['columnDefs bytes'] / 1024:.0f} KiB)", file=out)
     results["summary payload"] = payload
 
-    print("targets: benchmark switch and filter change <= 150 ms median, summary payload "
+    worst = max(cold_filter) * 1000 if cold_filter else float("nan")
+    print(f"target #16: filter change cold median <= 50 ms: {median_ms(cold_filter):.0f} ms "
+          f"({50 / median_ms(cold_filter):.2f}x of target), every filter <= 100 ms: worst "
+          f"{worst:.0f} ms ({'met' if worst <= 100 else 'NOT met'})", file=out)
+    results["filter change (ms)"]["worst cold"] = worst
+    print("targets: benchmark switch <= 150 ms median, summary payload "
           "<= 1 MB, start <= 3 s", file=out)
     if args.json:
         print(json.dumps(results, indent=2, default=str))

@@ -196,6 +196,10 @@ def main() -> int:
     print(f"latency p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, "
           f"p99 {result['p99_ms']:.0f} ms; peak RSS per worker "
           f"{', '.join(f'{m:.0f}' for m in result['peak_rss_mb_per_worker'])} MB")
+    peak = max(peaks.values(), default=float("nan"))
+    print(f"target #16 (200 users, 2 workers): p95 <= 150 ms: {result['p95_ms']:.0f} ms "
+          f"({150 / result['p95_ms']:.2f}x), errors 0: {len(stats.errors)}, <= 500 MB per "
+          f"worker: {peak:.0f} MB")
     print("| step | requests | p50 ms | p95 ms |\n|---|---|---|---|")
     for step, s in result["per_step"].items():
         print(f"| {step} | {s['n']} | {s['p50_ms']:.0f} | {s['p95_ms']:.0f} |")

@@ -69,7 +69,8 @@ def main() -> int:
                     args.results, "--mteb-python", args.mteb_python, "--repeat", repeat], env, log)
     step("sql", [py, "bench/bench_sql.py"], env, log)
     step("app", [py, "bench/bench_app.py"], env, log)
-    step("load", [py, "bench/load_test.py", "--warehouse", str(warehouse), "--users", "50",
+    # issue #16: 200 users for 60 s on 2 workers (p95 <= 150 ms, 0 errors, <= 500 MB/worker)
+    step("load", [py, "bench/load_test.py", "--warehouse", str(warehouse), "--users", "200",
                   "--seconds", "20" if args.quick else "60", "--workers", "2", "--threads", "8"],
          env, log)
     step("etl", [py, "bench/bench_etl.py", "--results", args.results, "--repeat",

@@ -18,6 +18,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -81,14 +82,28 @@ def _json_or(value, default):
     return value
 
 
+class _ResultCache(OrderedDict):
+    """The result cache; clearing it also clears the summary frames kept beside it."""
+
+    def __init__(self):
+        super().__init__()
+        self.frames: OrderedDict = OrderedDict()
+
+    def clear(self) -> None:
+        super().clear()
+        self.frames.clear()
+
+
 class Leaderboard:
     """Rankings over one build; results are cached per (build, benchmark, view, filters)."""
 
     CACHE_SIZE = 256
+    FRAME_CACHE_SIZE = 8  # summary frames with task-score maps (~1-2 MB each), see _summary_frame
 
     def __init__(self, handle: db.CurrentBuild | None = None):
         self._handle = handle
-        self._cache: OrderedDict = OrderedDict()
+        self._cache = _ResultCache()
+        self._frames = self._cache.frames
         self._lock = threading.Lock()
         self._catalog_build: str | None = None
         self._benchmarks: dict[str, Benchmark] = {}
@@ -253,24 +268,23 @@ class Leaderboard:
                                    + ", ".join(bad) + "; valid: " + ", ".join(valid))
 
     def selected_tasks(self, benchmark: str, filters: Filters) -> list[str]:
-        """The benchmark customisation (mteb's _cache_update_task_list): a task stays when its
-        type is selected and its domains, languages and modalities (when it has any) overlap the
-        selection; an explicit task list narrows further."""
+        """The benchmark customisation (mteb's _cache_update_task_list), in SQL:
+        queries/leaderboard/lb_selected_tasks.macro.sql."""
         bench = self.benchmark(benchmark)
-        keep = []
-        for task in bench.task_names:
-            meta = self._task_meta.get(task, {})
-            if filters.task_types is not None and meta.get("type") not in filters.task_types:
-                continue
-            for attr in ("domains", "languages", "modalities"):
-                chosen = getattr(filters, attr)
-                have = meta.get(attr) or []
-                if chosen is not None and have and not set(have) & set(chosen):
-                    break
-            else:
-                if filters.tasks is None or task in filters.tasks:
-                    keep.append(task)
-        return keep
+        if all(getattr(filters, name) is None for name in
+               ("task_types", "domains", "languages", "modalities", "tasks")):
+            return list(bench.task_names)  # no task filter: no query
+
+        def chosen(name):
+            value = getattr(filters, name)
+            return None if value is None else list(value)
+        return self._query(
+            "SELECT task_name FROM lb_selected_tasks($bench, $types::VARCHAR[], "
+            "$domains::VARCHAR[], $languages::VARCHAR[], $modalities::VARCHAR[], "
+            "$tasks::VARCHAR[]) ORDER BY position",
+            {"bench": benchmark, "types": chosen("task_types"), "domains": chosen("domains"),
+             "languages": chosen("languages"), "modalities": chosen("modalities"),
+             "tasks": chosen("tasks")}).column(0).to_pylist()
 
     def _language_rows_filter(self, benchmark: str, filters: Filters) -> list[str] | None:
         """Row-level language filter, skipped when every benchmark language is selected."""
@@ -342,16 +356,13 @@ class Leaderboard:
             return _empty_summary(bench)
         params = {**params, "public_only": bench.public_only,
                   "by_subset": "mean_subset" in bench.aggregations}
-        scores = self._query(
-            "SELECT s.*, m.active_params_b, m.total_params_b, m.embed_dim, m.max_tokens, "
-            "m.release_date FROM lb_model_scores($bench, $models, $tasks, $langs, $public_only, "
-            "$registry_only, $by_subset) s JOIN models m ON m.name = s.model_name",
-            params).to_pylist()
+        scores = self._summary_frame(benchmark, filters, params).drop_columns(
+            ["task_score_map"]).to_pylist()
         for s in scores:  # a DuckDB MAP arrives as a list of (key, value) pairs
             s["type_means"] = dict(s["type_means"] or [])
         type_cols = sorted({t for s in scores for t in s["type_means"]})
         rows = []
-        for s in scores:
+        for s in scores:  # in the official order (lb_summary.position)
             row = {
                 "Rank (Borda)": s["borda_rank"],
                 "Model": s["model_name"],
@@ -368,8 +379,12 @@ class Leaderboard:
                 for t in type_cols:
                     row[t] = _pct(s["type_means"].get(t))
             row["Release Date"] = s["release_date"]
+            if bench.sort_column:  # the positional rank in front, Borda moved to the end
+                borda = row.pop("Rank (Borda)")
+                release = row.pop("Release Date")
+                row = {bench.rank_column: s["position"], **row, "Rank (Borda)": borda,
+                       "Release Date": release}
             rows.append(row)
-        rows = _sort_summary(rows, bench)
         if not rows:
             return _empty_summary(bench)
         blank = scores[0]["tasks_without_scores"] or []
@@ -382,16 +397,43 @@ class Leaderboard:
         return self._cached(("per_task", benchmark, filters.key()),
                             lambda: self._per_task(benchmark, filters))
 
+    def _summary_frame(self, benchmark: str, filters: Filters, params: dict) -> pa.Table:
+        """lb_summary's rows (official order) as Arrow, with each model's task scores. The last
+        few are kept apart from the result cache: the per-task table of the same state is a
+        pivot of these maps (one lb_task_scores computation per state, not one per table)."""
+        key = (self.build_id(), benchmark, filters.key())
+        with self._lock:
+            if key in self._frames:
+                self._frames.move_to_end(key)
+                return self._frames[key]
+        frame = self._query(
+            "SELECT * FROM lb_summary($bench, $models, $tasks, $langs, $public_only, "
+            "$registry_only, $by_subset) ORDER BY position", params)
+        with self._lock:
+            self._frames[key] = frame
+            while len(self._frames) > self.FRAME_CACHE_SIZE:
+                self._frames.popitem(last=False)
+        return frame
+
     def _per_task(self, benchmark: str, filters: Filters) -> pa.Table:
         bench = self.benchmark(benchmark)
         params = self._params(benchmark, filters)
         if params is None:
             return pa.table({"Model": pa.array([], pa.string())})
-        scores = self._query(
-            "SELECT model_name, task_name, score, borda_rank FROM lb_per_task($bench, $models, "
-            "$tasks, $langs, $registry_only)", params).to_pylist()
-        return _pivot(scores, "task_name", {s["model_name"]: s["borda_rank"] for s in scores},
-                      column_order=bench.task_names)
+        if (params["registry_only"] and not bench.public_only
+                and "mean_subset" not in bench.aggregations):
+            # the summary ranks the same frame by the same Borda count (lb_per_task's rows are
+            # its task_score_map, its borda_rank theirs): pivot the summary's frame
+            frame = self._summary_frame(benchmark, filters,
+                                        {**params, "public_only": False, "by_subset": False})
+            if frame.num_rows == 0:
+                return pa.table({"Model": pa.array([], pa.string())})
+            return _pivot(_task_cells(frame, bench.task_names))
+        return _pivot(self._query(
+            "SELECT model_name, score, " + _PIVOT_INDEX.format(order="borda_rank", key="task_name")
+            + " FROM lb_per_task($bench, $models, $tasks, $langs, $registry_only), "
+            "(SELECT $columns::VARCHAR[] AS columns) AS c",
+            {**params, "columns": list(bench.task_names)}))
 
     def per_language(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
         return self._cached(("per_language", benchmark, filters.key()),
@@ -407,18 +449,13 @@ class Leaderboard:
         if params is None:
             return pa.table({"Model": pa.array([], pa.string())})
         langview = None if bench.language_view == "all" else list(bench.language_view)
-        scores = self._query(
-            "SELECT model_name, language, score, borda_rank FROM lb_per_language($bench, $models, "
-            "$tasks, $langs, $langview, $registry_only)",
+        return _pivot(self._query(
+            "WITH t AS (FROM lb_per_language($bench, $models, $tasks, $langs, $langview, "
+            "$registry_only)), c AS (SELECT list(DISTINCT language ORDER BY language) AS columns "
+            "FROM t) SELECT model_name, score, "
+            + _PIVOT_INDEX.format(order="order_rank", key="language") + " FROM t, c",
             {**{k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only")},
-             "langview": langview}).to_pylist()
-        languages = sorted({s["language"] for s in scores})
-        if len(languages) == 1:  # mteb sorts a single language by its score instead
-            order = {s["model_name"]: -s["score"] if s["score"] is not None else None
-                     for s in scores}
-        else:
-            order = {s["model_name"]: s["borda_rank"] for s in scores}
-        return _pivot(scores, "language", order, column_order=languages)
+             "langview": langview}))
 
     def task_info(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
         self.validate(benchmark, filters)
@@ -583,48 +620,64 @@ def _pct(value):
     return None if value is None else value * 100
 
 
-def _sort_summary(rows: list[dict], bench: Benchmark) -> list[dict]:
-    """The official default order: Borda rank, or a benchmark's own sort columns with a
-    positional rank column in front and Borda moved to the end (MIEB, ViDoRe), or Mean (Subset)
-    (HUME). Ties break by model name so the order is repeatable."""
-    def desc_nulls_last(keys):
-        return lambda r: tuple((r.get(k) is None, -(r.get(k) or 0)) for k in keys) + (r["Model"],)
-
-    if bench.sort_column:
-        rows.sort(key=desc_nulls_last(bench.sort_column))
-        ordered = []
-        for i, row in enumerate(rows, 1):
-            borda = row.pop("Rank (Borda)")
-            ordered.append({bench.rank_column: i, **row, "Rank (Borda)": borda})
-        return [_move_release_last(r) for r in ordered]
-    if bench.default_sort != "Rank (Borda)":
-        rows.sort(key=desc_nulls_last([bench.default_sort]))
-        return rows
-    rows.sort(key=lambda r: (r["Rank (Borda)"] is None, r["Rank (Borda)"] or 0, r["Model"]))
-    return rows
-
-
-def _move_release_last(row: dict) -> dict:
-    release = row.pop("Release Date")
-    row["Release Date"] = release
-    return row
-
-
 def _empty_summary(bench: Benchmark) -> pa.Table:
     return pa.table({bench.rank_column: pa.array([], pa.int64()),
                      "Model": pa.array([], pa.string())})
 
 
-def _pivot(scores: list[dict], column_key: str, order: dict, column_order: list[str]) -> pa.Table:
-    models = sorted({s["model_name"] for s in scores},
-                    key=lambda m: (order.get(m) is None, order.get(m) or 0, m))
-    present = {s[column_key] for s in scores}
-    columns = [c for c in column_order if c in present]
-    cells = {(s["model_name"], s[column_key]): s["score"] for s in scores}
-    data = {"Model": models}
-    for c in columns:
-        data[c] = [_pct(cells.get((m, c))) for m in models]
-    return pa.table(data) if models else pa.table({"Model": pa.array([], pa.string())})
+# The cell coordinates of a long table pivoted wide: the row is the model's place in the table's
+# order (order column ascending, NULLs last, ties by name), the column the key's place in
+# `columns` (a $columns parameter or a column of the query).
+_PIVOT_INDEX = ("dense_rank() OVER (ORDER BY {order} ASC NULLS LAST, model_name) - 1 AS row_idx, "
+                "list_position(columns, {key}) - 1 AS col_idx, "
+                "list_extract(columns, list_position(columns, {key})) AS column_name")
+
+
+def _task_cells(frame: pa.Table, columns: list[str]) -> pa.Table:
+    """The long cells of _PIVOT_INDEX from (non-empty) summary rows' task_score_map: rows in
+    Borda order (ties by name), columns in `columns` order."""
+    n = frame.num_rows
+    order = pc.sort_indices(frame.select(["borda_rank", "model_name"]),  # NULLs at the end
+                            sort_keys=[("borda_rank", "ascending"),
+                                       ("model_name", "ascending")]).to_numpy()
+    row_of = np.empty(n, dtype=np.int64)
+    row_of[order] = np.arange(n)
+    entry = pa.struct([("key", pa.string()), ("value", pa.float64())])
+    maps = frame.column("task_score_map").combine_chunks().cast(pa.list_(entry))
+    lengths = pc.list_value_length(maps).fill_null(0).to_numpy()
+    which = np.repeat(np.arange(n), lengths)
+    entries = maps.flatten()
+    keys = entries.field("key")
+    return pa.table({"model_name": frame.column("model_name").take(pa.array(which)),
+                     "score": entries.field("value"), "row_idx": pa.array(row_of[which]),
+                     "col_idx": pc.index_in(keys, value_set=pa.array(columns, pa.string())),
+                     "column_name": keys})
+
+
+def _pivot(long: pa.Table) -> pa.Table:
+    """A wide table (Model, then one column per key present, in `columns` order) from the long
+    rows of _PIVOT_INDEX; cells are scores on the 0-100 scale, NULL when missing."""
+    long = long.filter(pc.is_valid(long.column("col_idx")))
+    if long.num_rows == 0:
+        return pa.table({"Model": pa.array([], pa.string())})
+    rows = long.column("row_idx").to_numpy()
+    cols = long.column("col_idx").to_numpy()
+    present, col_of = np.unique(cols, return_inverse=True)
+    names = np.empty(int(rows.max()) + 1, dtype=object)
+    names[rows] = long.column("model_name").to_numpy(zero_copy_only=False)
+    headers = np.empty(len(present), dtype=object)
+    headers[col_of] = long.column("column_name").to_numpy(zero_copy_only=False)
+    score = long.column("score")
+    valid = pc.is_valid(score).to_numpy(zero_copy_only=False)
+    values = score.fill_null(0.0).to_numpy() * 100
+    grid = np.zeros((len(names), len(present)))
+    filled = np.zeros((len(names), len(present)), dtype=bool)
+    grid[rows, col_of] = values
+    filled[rows, col_of] = valid
+    data = {"Model": pa.array(names.tolist(), pa.string())}
+    for j, header in enumerate(headers.tolist()):
+        data[header] = pa.array(grid[:, j], pa.float64(), mask=~filled[:, j])
+    return pa.table(data)
 
 
 _default: Leaderboard | None = None

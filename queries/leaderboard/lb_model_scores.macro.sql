@@ -76,17 +76,15 @@ create or replace macro lb_model_scores(
         group by model_name
     ),
 
-    task_borda as (
-    -- every model of the frame is ranked, including models the table leaves out, as mteb does
-        select model_name, coalesce(sum(borda_points), 0) as borda_points
+    task_frame as (  -- noqa: ST03
+        select model_name, task_name as partition_key, raw_mean as score, in_pivot as in_table
         from task_scores
         where not by_subset
-        group by model_name
     ),
 
     borda as (
-        select model_name, borda_points, rank() over (order by borda_points desc) as borda_rank
-        from task_borda
+    -- every model of the frame is ranked, including models the table leaves out, as mteb does
+        select distinct model_name, borda_points, borda_rank from lb_borda('task_frame')
         union all
         select model_name, borda_points, borda_rank
         from lb_subset_borda(bench, models, tasks, langs, public_only, registry_only)

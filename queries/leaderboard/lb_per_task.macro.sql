@@ -1,5 +1,6 @@
 -- The per-task table of a filtered benchmark frame, long: each leaderboard model's task scores
--- (NULL when incomplete) with its Borda rank over tasks, the order of mteb's per-task table.
+-- (NULL when incomplete) with its Borda rank over tasks (lb_borda of the raw means), the order
+-- of mteb's per-task table.
 create or replace macro lb_per_task(bench, models, tasks, langs, registry_only) as table
     with
 
@@ -7,10 +8,13 @@ create or replace macro lb_per_task(bench, models, tasks, langs, registry_only) 
         from lb_task_scores(bench, models, tasks, langs, false, registry_only)
     ),
 
-    borda as (
-        select model_name, rank() over (order by coalesce(sum(borda_points), 0) desc) as borda_rank
+    per_task_frame as (  -- noqa: ST03
+        select model_name, task_name as partition_key, raw_mean as score, in_pivot as in_table
         from task_scores
-        group by model_name
+    ),
+
+    borda as (
+        select distinct model_name, borda_rank from lb_borda('per_task_frame')
     ),
 
     final as (

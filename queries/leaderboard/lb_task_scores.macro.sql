@@ -2,9 +2,8 @@
 -- raw_mean is the mean over the model's scored (split, subset) rows, summed in mteb's row order;
 -- score is raw_mean nulled when the model scored fewer (subset, split) pairs than the task needs
 -- (distinct subsets x distinct splits scored by any model in the frame); in_pivot marks models
--- with at least one non-null score (the rows of the leaderboard tables). borda_points is what
--- the task gives the model in mteb's Borda count: n_models - its rank among the raw means (ties
--- averaged), n_models being the number of table rows; NULL raw means earn nothing.
+-- with at least one non-null score (the rows of the leaderboard tables). The Borda count ranks
+-- the raw means per task (lb_borda over model_name, task_name, raw_mean, in_pivot).
 --
 -- Without a language filter everything comes from benchmark_task_means and
 -- benchmark_task_required (computed per build);
@@ -99,23 +98,9 @@ create or replace macro lb_task_scores(
         left join required as r using (task_name)
     ),
 
-    pivoted as (
+    final as (
         select *, bool_or(score is not null) over (partition by model_name) as in_pivot
         from nulled
-    ),
-
-    final as (
-        select
-            *,
-            count(distinct model_name) filter (where in_pivot) over ()
-            - (
-                rank() over (partition by task_name order by raw_mean desc)
-                + (count(*) over (partition by task_name, raw_mean) - 1) / 2.0)
-                as borda_points_raw
-        from pivoted
     )
 
-    select
-        * exclude (borda_points_raw),
-        case when raw_mean is not null then borda_points_raw end as borda_points
-    from final
+    select * from final

@@ -1,0 +1,126 @@
+"""Where one leaderboard request spends its time: per Python step (medians) and, for the main
+query of each table, DuckDB's EXPLAIN ANALYZE operators by time.
+
+    .venv/bin/python bench/profile_request.py [--warehouse DIR] [--repeat 5] [--top 8]
+
+For MTEB(eng, v2) and MTEB(Multilingual, v2), default filters and the eng language filter;
+prints markdown (the source of docs/PERFORMANCE.md's figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scenarios import ALT, MAIN  # noqa: E402
+
+
+def timed(fn, repeat: int) -> float:
+    runs = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - t) * 1000)
+    return statistics.median(runs)
+
+
+def operators(node: dict, out: list) -> list:
+    """(operator name, seconds, rows) of every node of a JSON profile, depth first."""
+    if "name" in node:
+        out.append((node["name"].strip(), float(node.get("timing") or 0.0),
+                    int(node.get("operator_cardinality") or 0)))
+    for child in node.get("children") or node.get("operator") or []:
+        operators(child, out)
+    return out
+
+
+def explain(con, sql: str, params: dict, top: int) -> list[str]:
+    text = con.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params).fetchall()[0][-1]
+    ops = operators(json.loads(text), [])
+    total = sum(t for _, t, _ in ops) or 1.0
+    agg: dict[str, list[float]] = {}
+    for name, t, n in ops:
+        agg.setdefault(name, [0.0, 0])
+        agg[name][0] += t
+        agg[name][1] += n
+    ranked = sorted(agg.items(), key=lambda kv: -kv[1][0])[:top]
+    return [f"  - {name}: {t * 1000:.1f} ms ({100 * t / total:.0f} %), {int(n):,} rows out"
+            for name, (t, n) in ranked]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", default=os.environ.get("MTEB_LB_WAREHOUSE",
+                                                             str(ROOT / "warehouse")))
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--top", type=int, default=8)
+    args = parser.parse_args()
+
+    import duckdb
+
+    from mteb_lb import db, warehouse
+    from mteb_lb.db import CurrentBuild
+    from mteb_lb.rankings import Filters, Leaderboard
+
+    handle = CurrentBuild(Path(args.warehouse))
+    lb = Leaderboard(handle)
+    lb.benchmarks()
+    cases = []
+    for bench in (MAIN, ALT):
+        for label, filters in (("default", Filters()),
+                               ("languages eng", Filters(languages=("eng",)))):
+            b = lb.benchmark(bench)
+
+            def clear():
+                lb._cache.clear()
+
+            steps = {
+                "params (validate, selected tasks, selected models)":
+                    lambda: (clear(), lb._params(bench, filters)),
+                "summary (params + SQL + shaping)": lambda: (clear(), lb.summary(bench, filters)),
+                "per-task (params + SQL + pivot)": lambda: (clear(), lb.per_task(bench, filters)),
+            }
+            if b.has_language_view:
+                steps["per-language (params + SQL + pivot)"] = \
+                    lambda: (clear(), lb.per_language(bench, filters))
+            timings = {name: timed(fn, args.repeat) for name, fn in steps.items()}
+            full = {**lb._params(bench, filters), "public_only": b.public_only,
+                    "by_subset": "mean_subset" in b.aggregations}
+            cases.append((bench, label, timings, full))
+    # DuckDB allows one configuration per file and process: profile on an unlocked connection
+    # once the hardened one is released
+    db.release(handle._build, handle._con)
+    db_file = warehouse.current_build(Path(args.warehouse)) / warehouse.DB_FILE
+    raw = duckdb.connect(str(db_file), read_only=True)
+
+    summary_sql = ("SELECT * EXCLUDE (task_score_map) FROM lb_summary($bench, $models, "
+                   "$tasks, $langs, $public_only, $registry_only, $by_subset) ORDER BY position")
+    per_task_sql = ("SELECT * FROM lb_per_task($bench, $models, $tasks, $langs, "
+                    "$registry_only)")
+    for bench, label, timings, full in cases:
+        print(f"## {bench}, {label}")
+        for name, ms in timings.items():
+            print(f"- {name}: {ms:.1f} ms")
+        task_params = {k: full[k] for k in ("bench", "models", "tasks", "langs",
+                                              "registry_only")}
+        for name, sql, params in (("summary", summary_sql, full),
+                                  ("per-task", per_task_sql, task_params)):
+            ms = timed(lambda: raw.sql(sql, params=params).to_arrow_table(), args.repeat)
+            print(f"- {name} SQL alone (to Arrow, unlocked connection): {ms:.1f} ms; "
+                  "operators by time (EXPLAIN ANALYZE):")
+            print("\n".join(explain(raw, sql, params, args.top)))
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
