@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mteb_lb import db, lbstate, settings, stats
+from mteb_lb import asof, db, lbstate, settings, stats
 from mteb_lb.lbstate import Filters, LeaderboardState
 
 ZERO_SHOT_SETTINGS = lbstate.ZERO_SHOT
@@ -453,6 +453,8 @@ class Leaderboard:
         if state.benchmark is None:
             raise RankingError("no benchmark given; valid benchmarks: "
                                + ", ".join(sorted(self.benchmarks())))
+        if state.as_of:
+            return self._as_of(state)
         filters = state.filters()
         table = self.table(state.benchmark, state.view, filters)
         if state.view == "per-task":
@@ -460,6 +462,44 @@ class Leaderboard:
         return sort_rows(search_rows(table, state.search), state.sort)
 
     # -- statistics (mteb_lb/stats.py) --------------------------------------------------------
+    def _as_of(self, state: LeaderboardState) -> pa.Table:
+        """The table of `state` as of `state.as_of`, from the leaderboard history (mteb_lb/asof.py:
+        summary, per-task or tasks view, default filters; search and sort as today)."""
+        if state.view not in asof.AS_OF_VIEWS:
+            raise RankingError(f"as_of: the '{state.view}' view is not recorded for past "
+                               f"dates; views with as_of: {', '.join(asof.AS_OF_VIEWS)}")
+        if state.filters() != Filters():
+            raise RankingError("as_of: past snapshots hold the default board (registered "
+                               "models, all tasks); remove the filters (search and sort work)")
+        bench = self.benchmark(state.benchmark)
+        if state.view == "tasks":
+            table = self.task_info(bench.name)
+        else:
+            try:
+                _snap, rows = asof.rows_at(self.handle.build, asof.parse_date(state.as_of),
+                                           bench.name)
+            except asof.AsOfError as exc:
+                raise RankingError(str(exc)) from None
+            rows = rows.to_pylist()
+            models = [r for r in rows if r["key"] == ""]
+            meta = {r["name"]: r for r in self._query(
+                "SELECT name, active_params_b, total_params_b, embed_dim, max_tokens, "
+                "release_date FROM models WHERE list_contains($n::VARCHAR[], name)",
+                {"n": [r["model_name"] for r in models]}).to_pylist()}
+            summary = asof.summary_rows(bench.mean_columns, models, meta)
+            if bench.sort_column:  # a positional rank: the snapshot's is that one, not Borda's
+                summary = _sort_summary(summary, bench)
+                for r in summary:
+                    r.pop("Rank (Borda)")
+            else:
+                summary = _sort_summary(summary, bench)
+            summary = pa.Table.from_pylist(summary) if summary else _empty_summary(bench)
+            table = summary
+            if state.view == "per-task":
+                table = _with_rank(asof.per_task_table(
+                    bench.task_names, rows, summary.column("Model").to_pylist()), summary)
+        return sort_rows(search_rows(table, state.search), state.sort)
+
     def borda_inputs(self, benchmark: str, filters: Filters = Filters()):
         """The Borda points per (model, partition) of the summary (lb_borda_points)."""
         return self._cached(("borda_inputs", benchmark, filters.key()),
