@@ -30,6 +30,8 @@ MEANS = {"Mean (Task)": "score", "Mean (TaskType)": "mean_task_type",
          "Mean (Public)": "mean_public", "Mean (Private)": "mean_private",
          "Mean (Subset)": "mean_subset"}
 AS_OF_VIEWS = ("summary", "per-task", "tasks")
+HISTORY_MACROS = ("leaderboard_as_of", "lb_model_history", "lb_benchmark_history",
+                  "lb_changes_between")
 
 
 class AsOfError(ValueError):
@@ -106,7 +108,8 @@ def _connection(build: Path, origin: str) -> duckdb.DuckDBPyConnection:
                             "mean_task_type DOUBLE, mean_public DOUBLE, mean_private DOUBLE, "
                             "mean_subset DOUBLE, removed BOOLEAN)")
             con.execute(f"CREATE TABLE leaderboard_history_builds AS {builds_sql}")
-            con.execute(queries.load("leaderboard_as_of"))
+            for name in HISTORY_MACROS:
+                con.execute(queries.load(name))
             for old in [k for k in _cache if k[:2] == key[:2]]:
                 _cache.pop(old).close()
             _cache[key] = con
@@ -145,10 +148,10 @@ def rows_at(build: Path, when: dt.datetime, benchmark: str | None = None
     snap = snapshot_at(build, when)
     cur = _connection(build, snap.origin)
     try:
-        table = cur.execute(
+        table = cur.sql(
             "SELECT * FROM leaderboard_as_of($ts) WHERE $b IS NULL OR benchmark = $b "
             "ORDER BY benchmark, model_name, key",
-            {"ts": snap.taken_at, "b": benchmark}).to_arrow_table()
+            params={"ts": snap.taken_at, "b": benchmark}).to_arrow_table()
     finally:
         cur.close()
     return snap, table
@@ -184,3 +187,130 @@ def per_task_table(task_names: list[str], rows: list[dict], model_order: list[st
     for task in (t for t in task_names if t in present):
         data[task] = [cells.get((m, task)) for m in models]
     return pa.table(data) if models else pa.table({"Model": pa.array([], pa.string())})
+
+
+# --------------------------------------------------------------------------------------------
+# through time: a model's ranks, a benchmark's leader, the changes between two dates
+# --------------------------------------------------------------------------------------------
+
+def _both(build: Path, sql: str, params: dict) -> list[dict]:
+    """`sql` run over each history, rows tagged with their origin, oldest history first."""
+    out = []
+    for origin in _sources(build):
+        cur = _connection(build, origin)
+        try:
+            rows = cur.sql(sql, params=params).to_arrow_table().to_pylist()
+        finally:
+            cur.close()
+        out.extend(dict(r, origin=origin) for r in rows)
+    return out
+
+
+def model_history(build: Path, model: str) -> list[dict]:
+    """lb_model_history(model) over both histories, by benchmark, key and date."""
+    rows = _both(build, "SELECT * FROM lb_model_history($m)", {"m": model})
+    return sorted(rows, key=lambda r: (r["benchmark"], r["key"], r["built_at"]))
+
+
+def benchmark_history(build: Path, benchmark: str) -> list[dict]:
+    """lb_benchmark_history(benchmark) over both histories, by date."""
+    rows = _both(build, "SELECT * FROM lb_benchmark_history($b)", {"b": benchmark})
+    return sorted(rows, key=lambda r: r["built_at"])
+
+
+def changes_between(build: Path, date_from: dt.datetime, date_to: dt.datetime,
+                    benchmark: str | None = None) -> tuple[Snapshot, Snapshot, list[dict]]:
+    """(snapshot at date_from, snapshot at date_to, lb_changes_between's rows with a `cause`
+    for each model or result that disappeared). The two states may come from either history:
+    they are compared as a two-snapshot history by the same macro."""
+    snap_from, old = rows_at(build, date_from, benchmark)
+    snap_to, new = rows_at(build, date_to, benchmark)
+    con = duckdb.connect()
+    try:
+        con.register("old_rows", old)
+        con.register("new_rows", new)
+        cols = ("benchmark, model_name, key, rank, score, mean_task_type, mean_public, "
+                "mean_private, mean_subset")
+        con.execute(f"""
+            CREATE TABLE leaderboard_history AS
+            SELECT 1 AS build_seq, 'from' AS build_id, TIMESTAMP '2000-01-01' AS built_at,
+                   {cols}, false AS removed FROM old_rows
+            UNION ALL
+            SELECT 2, 'to', TIMESTAMP '2000-01-02', {cols}, false FROM new_rows
+            UNION ALL
+            SELECT 2, 'to', TIMESTAMP '2000-01-02', o.benchmark, o.model_name, o.key, NULL,
+                   NULL, NULL, NULL, NULL, NULL, true
+            FROM old_rows AS o ANTI JOIN new_rows AS n USING (benchmark, model_name, key)""")
+        con.execute("CREATE TABLE leaderboard_history_builds AS SELECT * FROM (VALUES "
+                    "(1, 'from', TIMESTAMP '2000-01-01'), (2, 'to', TIMESTAMP '2000-01-02')) "
+                    "AS t(build_seq, build_id, built_at)")
+        for name in ("leaderboard_as_of", "lb_changes_between"):
+            con.execute(queries.load(name))
+        rows = con.sql("SELECT * FROM lb_changes_between(TIMESTAMP '2000-01-01', "
+                       "TIMESTAMP '2000-01-02')").to_arrow_table().to_pylist()
+    finally:
+        con.close()
+    gone = [r for r in rows if r["change"] in ("removed_model", "removed_result")]
+    if gone:
+        causes = _Causes(build, snap_from, snap_to)
+        for r in gone:
+            r["cause"] = causes.of(r["model_name"], r["task_name"])
+    for r in rows:
+        r.setdefault("cause", None)
+    return snap_from, snap_to, rows
+
+
+def model_folder(name: str) -> str:
+    """The results/ folder of a model name (docs/DATA.md §Layout)."""
+    return name.replace("/", "__").replace(" ", "_")
+
+
+class _Causes:
+    """Why a model or a task score left the board between two snapshots: the changed paths the
+    backfill recorded between them (files removed, renamed, model_meta.json changed,
+    quarantined), else a catalog change or an unknown cause."""
+
+    def __init__(self, build: Path, snap_from: Snapshot, snap_to: Snapshot):
+        self.paths: list[dict] = []
+        self.known = snap_from.origin == snap_to.origin == "backfill"
+        if self.known:
+            folder = _store(build) / "paths"
+            con = duckdb.connect()
+            try:
+                files = sorted(str(p) for p in folder.glob("*.parquet"))
+                if files:
+                    self.paths = con.sql(
+                        "SELECT * FROM read_parquet($f) WHERE seq > $a AND seq <= $b",
+                        params={"f": files, "a": snap_from.seq, "b": snap_to.seq}
+                    ).to_arrow_table().to_pylist()
+            finally:
+                con.close()
+
+    def of(self, model: str, task: str | None) -> str:
+        if not self.known:
+            return ("unknown: the build history records no changed paths (backfilled "
+                    "snapshots do); a catalog change or result files changed")
+        prefix = f"results/{model_folder(model)}/"
+        mine = [p for p in self.paths
+                if p["path"].startswith(prefix) or (p["old_path"] or "").startswith(prefix)]
+        if task is not None:
+            mine = [p for p in mine if p["status"] == "Q" or
+                    Path(p["old_path"] or p["path"]).name in (f"{task}.json", "model_meta.json")]
+        parts = []
+        for status, label in (("D", "files removed"), ("R", "files renamed"),
+                              ("Q", "quarantined")):
+            hits = [p for p in mine if p["status"] == status]
+            if hits:
+                first = hits[0]
+                what = (f"{first['old_path']} -> {first['path']}" if status == "R"
+                        else f"{first['path']}: {first['reason']}" if status == "Q"
+                        else first["path"])
+                more = f" and {len(hits) - 1} more" if len(hits) > 1 else ""
+                parts.append(f"{label}: {what}{more}")
+        if any(p["status"] in "AM" and p["path"].endswith("/model_meta.json") for p in mine):
+            parts.append("model_meta.json changed (model name or revision)")
+        if not parts:
+            return ("no file of the model changed: a ranking or catalog change (today's "
+                    "catalog is used for every snapshot), or its results moved to another "
+                    "model's folder")
+        return "; ".join(parts)

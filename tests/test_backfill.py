@@ -256,3 +256,56 @@ def test_a_killed_backfill_resumes_and_ends_equal(backfilled, tmp_path):
 def test_first_parent_commits_match_the_repository(history_repo):
     repo, commits, side = history_repo
     assert [c.commit for c in gitdiff.first_parent_commits(repo)] == commits
+
+
+NOWHERE = "builds/none"   # no live build: only the backfilled history
+
+
+def test_changes_between_two_dates_say_why_a_model_left(backfilled):
+    repo, commits, side, cat, wh, result = backfilled
+    build = wh / NOWHERE
+
+    def gone(d1, d2):
+        _a, _b, rows = asof.changes_between(build, datetime.fromisoformat(d1),
+                                            datetime.fromisoformat(d2), "Hist(v1)")
+        return {(r["change"], r["model_name"]): r["cause"] for r in rows
+                if r["change"] in ("removed_model", "new_model")}
+
+    assert gone(DATES[1], DATES[2]) == {
+        ("removed_model", "h/C"): f"files removed: results/h__C/{rf.REV}/HRet1.json "
+                                  "and 2 more"}
+    assert gone(DATES[3], DATES[4]) == {
+        ("removed_model", "h/A"): "model_meta.json changed (model name or revision)",
+        ("new_model", "h/D"): None}
+    # across several snapshots: c1 -> merge
+    assert gone(DATES[0], DATES[5]) == {
+        ("removed_model", "h/A"): "model_meta.json changed (model name or revision)",
+        ("removed_model", "h/C"): f"files removed: results/h__C/{rf.REV}/HRet1.json "
+                                  "and 2 more",
+        ("new_model", "h/D"): None, ("new_model", "h/E"): None}
+    _a, _b, rows = asof.changes_between(build, datetime.fromisoformat(DATES[0]),
+                                        datetime.fromisoformat(DATES[1]), "Hist(v1)")
+    assert sorted((r["change"], r["model_name"], r["task_name"], r["old_score"],
+                   r["new_score"]) for r in rows) == [
+        ("changed_result", "h/A", "HRet1", approx(50.0), approx(70.0)),
+        ("changed_result", "h/A", "HRet2", approx(40.0), approx(55.0)),
+        ("rank_down", "h/B", None, approx(55.0), approx(55.0)),
+        ("rank_up", "h/A", None, approx(45.0), approx(62.5))]
+
+
+def test_a_models_ranks_and_a_benchmarks_leader_through_time(backfilled):
+    repo, commits, side, cat, wh, result = backfilled
+    build = wh / NOWHERE
+    rows = [r for r in asof.model_history(build, "h/A")
+            if r["benchmark"] == "Hist(v1)" and r["key"] == ""]
+    assert [(r["build_seq"], r["rank"], r["score"] and approx(r["score"]), r["removed"])
+            for r in rows] == [(1, 2, approx(45.0), False), (2, 1, approx(62.5), False),
+                               (5, None, None, True)]
+    task_rows = [(r["build_seq"], r["key"]) for r in asof.model_history(build, "h/A")
+                 if r["benchmark"] == "Hist(v1)" and r["key"]]
+    assert task_rows == [(1, "HRet1"), (2, "HRet1"), (5, "HRet1"),
+                         (1, "HRet2"), (2, "HRet2"), (5, "HRet2")]
+    leaders = [(r["build_seq"], r["n_models"], r["leader"])
+               for r in asof.benchmark_history(build, "Hist(v1)")]
+    assert leaders == [(1, 3, "h/B"), (2, 3, "h/A"), (3, 2, "h/A"), (4, 2, "h/A"),
+                       (5, 2, "h/D"), (6, 3, "h/D")]
