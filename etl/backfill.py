@@ -36,6 +36,7 @@ import os
 import shutil
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,7 @@ from etl.segments import write_parquet
 from mteb_lb import warehouse
 
 STORE = "history"
+RESAMPLES_ENV = "MTEB_LB_RANK_RESAMPLES"
 SNAPSHOTS = "snapshots.parquet"
 
 
@@ -241,6 +243,21 @@ def _atomic_parquet(table: pa.Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
+@contextmanager
+def _scratch_settings():
+    """The scratch builds are never served: their rank intervals (etl/rank_intervals.py, a
+    bootstrap per benchmark) are computed with one resample instead of the setting's."""
+    saved = os.environ.get(RESAMPLES_ENV)
+    os.environ[RESAMPLES_ENV] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(RESAMPLES_ENV, None)
+        else:
+            os.environ[RESAMPLES_ENV] = saved
+
+
 def _pending(commits: list[gitdiff.Commit], done: pa.Table) -> tuple[list[gitdiff.Commit], int]:
     recorded = done.column("commit").to_pylist()
     if not recorded:
@@ -288,8 +305,10 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             changes = gitdiff.changed_paths(repo, prev, c.commit)
             move_tree(repo, tree, prev, c.commit, changes)
             say(f"[{seq}] {c.commit[:12]} {c.date:%Y-%m-%d}: {len(changes)} changed paths")
-            report = build.run(tree, source=source_name, source_commit=c.commit,
-                               catalog_dir=catalog_dir, warehouse_dir=scratch, workers=workers)
+            with _scratch_settings():
+                report = build.run(tree, source=source_name, source_commit=c.commit,
+                                   catalog_dir=catalog_dir, warehouse_dir=scratch,
+                                   workers=workers)
             delta = _latest_delta(scratch, c.commit)
             if delta is None:
                 delta = history.SCHEMA.empty_table()

@@ -468,10 +468,10 @@ class Leaderboard:
         if state.view not in asof.AS_OF_VIEWS:
             raise RankingError(f"as_of: the '{state.view}' view is not recorded for past "
                                f"dates; views with as_of: {', '.join(asof.AS_OF_VIEWS)}")
-        if state.filters() != Filters():
+        bench = self.benchmark(state.benchmark)
+        if not self._is_default_board(bench.name, state.filters()):
             raise RankingError("as_of: past snapshots hold the default board (registered "
                                "models, all tasks); remove the filters (search and sort work)")
-        bench = self.benchmark(state.benchmark)
         if state.view == "tasks":
             table = self.task_info(bench.name)
         else:
@@ -499,6 +499,22 @@ class Leaderboard:
                 table = _with_rank(asof.per_task_table(
                     bench.task_names, rows, summary.column("Model").to_pylist()), summary)
         return sort_rows(search_rows(table, state.search), state.sort)
+
+    def _is_default_board(self, benchmark: str, filters: Filters) -> bool:
+        """Whether `filters` leave the default board as it is (every control at a value that
+        keeps all tasks, languages and registered models, as the page's untouched controls)."""
+        if filters == Filters():
+            return True
+        mine, default = self._params(benchmark, filters), self._params(benchmark, Filters())
+        if mine is None or default is None:
+            return mine is default
+        if any(mine[k] != default[k] for k in ("tasks", "langs", "registry_only")):
+            return False
+        if mine["models"] is None:
+            return True
+        everyone = self.selected_models(benchmark, Filters(),
+                                        self.selected_tasks(benchmark, Filters()))
+        return set(mine["models"]) >= set(everyone)
 
     def borda_inputs(self, benchmark: str, filters: Filters = Filters()):
         """The Borda points per (model, partition) of the summary (lb_borda_points)."""

@@ -204,7 +204,7 @@ def test_as_of_the_newest_commit_equals_the_current_table(backfilled, tmp_path):
     assert before.column("Model").to_pylist() == ["h/D", "h/B"]
     # filters are refused with a message, never silently ignored
     state = lb.read_state({"benchmark": "Hist(v1)", "as_of": "2025-02-09",
-                           "open_weights": "yes"})[0]
+                           "tasks": "HRet1"})[0]
     with pytest.raises(rankings.RankingError, match="remove the filters"):
         lb.view(state)
     assert lbstate.decode({"as_of": "yesterday"})[1] == [
@@ -309,3 +309,57 @@ def test_a_models_ranks_and_a_benchmarks_leader_through_time(backfilled):
                for r in asof.benchmark_history(build, "Hist(v1)")]
     assert leaders == [(1, 3, "h/B"), (2, 3, "h/A"), (3, 2, "h/A"), (4, 2, "h/A"),
                        (5, 2, "h/D"), (6, 3, "h/D")]
+
+
+@pytest.fixture
+def live(backfilled, monkeypatch):
+    """The backfilled warehouse with a live build of HEAD, served as the current one."""
+    repo, commits, side, cat, wh, result = backfilled
+    if not (wh / "current").exists():
+        assert rf.run_build(repo, wh, cat).published
+    lb = rankings.Leaderboard(db.CurrentBuild(wh))
+    monkeypatch.setattr(rankings, "_default", lb)
+    monkeypatch.setattr(db, "_current", lb.handle)
+    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(wh))
+    return lb
+
+
+def test_as_of_on_the_api_the_cli_and_the_page(live, dash_app, capsys):
+    import flask
+    from dash_helpers import find, text_of
+
+    from app import api
+    from mteb_lb import cli
+
+    page = sys.modules["app.pages.leaderboard"]
+
+    server = flask.Flask(__name__)
+    api.register(server)
+    body = server.test_client().get("/api/table", query_string={
+        "benchmark": "Hist(v1)", "as_of": "2025-01-20"}).get_json()
+    assert [(r[1], r[0]) for r in body["rows"]] == [("h/A", 1), ("h/B", 2)]
+    bad = server.test_client().get("/api/table", query_string={"as_of": "2025-13-01"})
+    assert bad.status_code == 400
+
+    assert cli.main(["table", "--benchmark", "Hist(v1)", "--as-of", "2025-01-06",
+                     "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[:2] for line in lines[1:]] == [["1", "h/B"], ["2", "h/A"],
+                                                           ["3", "h/C"]]
+
+    layout = page.layout(benchmark="Hist(v1)", as_of="2025-01-06")
+    banner = text_of(find(layout, "lb-as-of-banner"))
+    assert "The leaderboard as of 2025-01-06" in banner and "Back to today" in banner
+    assert find(layout, "lb-as-of-today").href == "/?benchmark=Hist%28v1%29"
+    assert find(layout, "lb-as-of").value == "2025-01-06"
+    rows = find(layout, page.GRID).rowData
+    assert [r["model"] for r in rows][:3] == ["h/B", "h/A", "h/C"]
+    # the date picker: a callback with a date gives the past table and the banner
+    values = page.state_to_controls(live.read_state({"benchmark": "Hist(v1)"})[0])
+    values["as_of"] = "2025-01-20"
+    out = page.update_view("Hist(v1)", *(values[k] for k in page.CONTROL_KEYS))
+    assert [r["model"] for r in out["grid_rows"]] == ["h/A", "h/B"], out["empty_text"]
+    assert "2025-01-20" in text_of(out["as_of_banner"])
+    values["as_of"] = ""
+    out = page.update_view("Hist(v1)", *(values[k] for k in page.CONTROL_KEYS))
+    assert out["as_of_banner"] == [] and len(out["grid_rows"]) == 3
