@@ -363,3 +363,30 @@ def test_as_of_on_the_api_the_cli_and_the_page(live, dash_app, capsys):
     values["as_of"] = ""
     out = page.update_view("Hist(v1)", *(values[k] for k in page.CONTROL_KEYS))
     assert out["as_of_banner"] == [] and len(out["grid_rows"]) == 3
+
+
+def test_the_model_and_changes_pages_show_the_history(live, dash_app):
+    from dash_helpers import find, text_of
+
+    model_page = sys.modules["app.pages.model"]
+    changes_page = sys.modules["app.pages.changes"]
+    layout = model_page.layout(name="h/B")
+    ranks = find(layout, "model-rank-history").figure
+    hist = [t for t in ranks.data if t.name == "Hist(v1)"][0]
+    # h/B on Hist(v1): rank 1 at c1, 2 from c2 on (backfill); the live build adds a point
+    assert list(hist.y[:2]) == [1, 2] and hist.line.shape == "hv"
+    means = find(layout, "model-mean-history").figure
+    diamonds = [t for t in means.data if t.name == "Hist(v1): results added or changed"]
+    # h/B's task scores were added at c1 (its rename at c4 changed no score)
+    assert [str(x)[:10] for x in diamonds[0].x][:1] == ["2025-01-06"]
+
+    page = changes_page.layout(benchmark="Hist(v1)", **{"from": "2025-01-13", "to": "2025-01-20"})
+    grid = find(page, "between-models")
+    field = {c["headerName"]: c["field"] for c in grid.columnDefs}
+    assert [(r[field["Model"]], r[field["Change"]], r[field["Cause"]])
+            for r in grid.rowData] == [
+        ("h/C", "Removed models", f"files removed: results/h__C/{rf.REV}/HRet1.json "
+                                  "and 2 more")]
+    assert find(page, "changes-benchmark-history") is not None
+    bad = changes_page.layout(**{"from": "2024-01-01", "to": "2025-01-20"})
+    assert "the history starts on 2025-01-06" in text_of(bad)
