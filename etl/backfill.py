@@ -31,7 +31,6 @@ The store, <warehouse>/history/ (docs/HISTORY.md):
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import subprocess
@@ -299,6 +298,8 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             f"{len(pending)} to record")
         seq = len(done)
         prev = done.column("commit").to_pylist()[-1] if seq else None
+        if not seq and work.exists():   # a store started over: the scratch state is stale
+            shutil.rmtree(work)
         for c in pending:
             t = time.monotonic()
             seq += 1
@@ -351,13 +352,3 @@ def stored_bytes(store: Path) -> int:
         total += sum(p.stat().st_size for p in (store / sub).glob("*.parquet"))
     snap = store / SNAPSHOTS
     return total + (snap.stat().st_size if snap.is_file() else 0)
-
-
-def as_datetime(day: str) -> dt.datetime:
-    """A user's date or timestamp (YYYY-MM-DD[THH:MM]) -> naive UTC; a date means its end."""
-    value = dt.datetime.fromisoformat(day)
-    if value.tzinfo:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    if len(day) == 10:
-        value += dt.timedelta(days=1, microseconds=-1)
-    return value
