@@ -110,7 +110,7 @@ def _connection(build: Path, origin: str) -> duckdb.DuckDBPyConnection:
             con.execute(f"CREATE TABLE leaderboard_history_builds AS {builds_sql}")
             for name in HISTORY_MACROS:
                 con.execute(queries.load(name))
-            for old in [k for k in _cache if k[:2] == key[:2]]:
+            for old in [k for k in _cache if k[1] == origin]:   # older builds' too
                 _cache.pop(old).close()
             _cache[key] = con
         return con.cursor()

@@ -289,6 +289,8 @@ def _decode_date(f: Field, raw, problems):
     if not value:
         return None
     try:
+        if len(value) != 10:   # YYYY-MM-DD only (fromisoformat also takes 20250101)
+            raise ValueError(value)
         date.fromisoformat(value)
     except ValueError:
         problems.append(f"'{f.name}={value}' is not a date: use YYYY-MM-DD.")

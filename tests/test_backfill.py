@@ -209,6 +209,8 @@ def test_as_of_the_newest_commit_equals_the_current_table(backfilled, tmp_path):
         lb.view(state)
     assert lbstate.decode({"as_of": "yesterday"})[1] == [
         "'as_of=yesterday' is not a date: use YYYY-MM-DD."]
+    assert lbstate.decode({"as_of": "20250209"})[1] == [
+        "'as_of=20250209' is not a date: use YYYY-MM-DD."]
 
 
 KILL_SCRIPT = """
