@@ -142,16 +142,17 @@ def snapshot_at(build: Path, when: dt.datetime) -> Snapshot:
     return before[-1]
 
 
-def rows_at(build: Path, when: dt.datetime, benchmark: str | None = None
-            ) -> tuple[Snapshot, pa.Table]:
-    """(the snapshot, its rows: leaderboard_as_of's columns) for a date."""
+def rows_at(build: Path, when: dt.datetime, benchmark: str | None = None,
+            summary_only: bool = False) -> tuple[Snapshot, pa.Table]:
+    """(the snapshot, its rows: leaderboard_as_of's columns) for a date; `summary_only`: the
+    models' summary rows (key '') without the task scores."""
     snap = snapshot_at(build, when)
     cur = _connection(build, snap.origin)
     try:
         table = cur.sql(
-            "SELECT * FROM leaderboard_as_of($ts) WHERE $b IS NULL OR benchmark = $b "
-            "ORDER BY benchmark, model_name, key",
-            params={"ts": snap.taken_at, "b": benchmark}).to_arrow_table()
+            "SELECT * FROM leaderboard_as_of($ts) WHERE ($b IS NULL OR benchmark = $b) "
+            "AND (NOT $s OR key = '') ORDER BY benchmark, model_name, key",
+            params={"ts": snap.taken_at, "b": benchmark, "s": summary_only}).to_arrow_table()
     finally:
         cur.close()
     return snap, table

@@ -476,29 +476,32 @@ class Leaderboard:
             table = self.task_info(bench.name)
         else:
             try:
-                _snap, rows = asof.rows_at(self.handle.build, asof.parse_date(state.as_of),
-                                           bench.name)
+                when = asof.parse_date(state.as_of)
+                snap = asof.snapshot_at(self.handle.build, when)
             except asof.AsOfError as exc:
                 raise RankingError(str(exc)) from None
-            rows = rows.to_pylist()
-            models = [r for r in rows if r["key"] == ""]
-            meta = {r["name"]: r for r in self._query(
-                "SELECT name, active_params_b, total_params_b, embed_dim, max_tokens, "
-                "release_date FROM models WHERE list_contains($n::VARCHAR[], name)",
-                {"n": [r["model_name"] for r in models]}).to_pylist()}
-            summary = asof.summary_rows(bench.mean_columns, models, meta)
-            if bench.sort_column:  # a positional rank: the snapshot's is that one, not Borda's
-                summary = _sort_summary(summary, bench)
-                for r in summary:
-                    r.pop("Rank (Borda)")
-            else:
-                summary = _sort_summary(summary, bench)
-            summary = pa.Table.from_pylist(summary) if summary else _empty_summary(bench)
-            table = summary
-            if state.view == "per-task":
-                table = _with_rank(asof.per_task_table(
-                    bench.task_names, rows, summary.column("Model").to_pylist()), summary)
+            table = self._cached(("as_of", snap, bench.name, state.view),
+                                 lambda: self._as_of_table(bench, when, state.view))
         return sort_rows(search_rows(table, state.search), state.sort)
+
+    def _as_of_table(self, bench: Benchmark, when, view: str) -> pa.Table:
+        _snap, rows = asof.rows_at(self.handle.build, when, bench.name,
+                                   summary_only=view == "summary")
+        rows = rows.to_pylist()
+        models = [r for r in rows if r["key"] == ""]
+        meta = {r["name"]: r for r in self._query(
+            "SELECT name, active_params_b, total_params_b, embed_dim, max_tokens, "
+            "release_date FROM models WHERE list_contains($n::VARCHAR[], name)",
+            {"n": [r["model_name"] for r in models]}).to_pylist()}
+        summary = _sort_summary(asof.summary_rows(bench.mean_columns, models, meta), bench)
+        if bench.sort_column:  # a positional rank: the snapshot's is that one, not Borda's
+            for r in summary:
+                r.pop("Rank (Borda)")
+        summary = pa.Table.from_pylist(summary) if summary else _empty_summary(bench)
+        if view == "summary":
+            return summary
+        return _with_rank(asof.per_task_table(bench.task_names, rows,
+                                              summary.column("Model").to_pylist()), summary)
 
     def _is_default_board(self, benchmark: str, filters: Filters) -> bool:
         """Whether `filters` leave the default board as it is (every control at a value that
