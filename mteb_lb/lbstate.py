@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields, replace
+from datetime import date
 from typing import Callable, Mapping
 from urllib.parse import parse_qs, urlencode
 
@@ -93,6 +94,7 @@ class LeaderboardState:
     selected: tuple[str, ...] = ()          # dashboard: selected rows (radar, compare)
     plot: str = "size"                     # dashboard: the plot shown under the table
     sort: tuple[str, str] | None = None    # (official column name, "asc" | "desc")
+    as_of: str | None = None               # YYYY-MM-DD: the table as it was on that date
 
     def filters(self) -> Filters:
         bounded = self.min_params_b is not None or self.max_params_b is not None
@@ -131,7 +133,7 @@ def _yes_no(value: str | None) -> bool | None:
 @dataclass(frozen=True)
 class Field:
     name: str                    # attribute, URL and API parameter name
-    kind: str                    # text | choice | bool | size | list | names | sort
+    kind: str                    # text | choice | bool | size | list | names | sort | date
     help: str
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()              # older names, accepted and rewritten
@@ -182,6 +184,8 @@ FIELDS: tuple[Field, ...] = (
           dashboard_only=True),
     Field("plot", "choice", "the plot under the table", choices=PLOTS, dashboard_only=True),
     Field("sort", "sort", "row order: <official column name>:asc or :desc"),
+    Field("as_of", "date", "the table as it was on this date (YYYY-MM-DD, UTC), from the "
+                           "leaderboard history"),
 )
 _DEFAULTS = {f.name: f.default for f in fields(LeaderboardState)}
 BY_NAME = {f.name: f for f in FIELDS}
@@ -280,9 +284,24 @@ def _decode_sort(f: Field, raw, problems):
     return column.strip(), direction
 
 
+def _decode_date(f: Field, raw, problems):
+    value = _single(f, raw, problems)
+    if not value:
+        return None
+    try:
+        if len(value) != 10:   # YYYY-MM-DD only (fromisoformat also takes 20250101)
+            raise ValueError(value)
+        date.fromisoformat(value)
+    except ValueError:
+        problems.append(f"'{f.name}={value}' is not a date: use YYYY-MM-DD.")
+        return None
+    return value
+
+
 _DECODERS: dict[str, Callable] = {
     "text": _decode_text, "choice": _decode_choice, "bool": _decode_bool,
     "size": _decode_size, "list": _decode_list, "names": _decode_list, "sort": _decode_sort,
+    "date": _decode_date,
 }
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mteb_lb import db, lbstate, settings, stats
+from mteb_lb import asof, db, lbstate, settings, stats
 from mteb_lb.lbstate import Filters, LeaderboardState
 
 ZERO_SHOT_SETTINGS = lbstate.ZERO_SHOT
@@ -490,6 +490,8 @@ class Leaderboard:
         if state.benchmark is None:
             raise RankingError("no benchmark given; valid benchmarks: "
                                + ", ".join(sorted(self.benchmarks())))
+        if state.as_of:
+            return self._as_of(state)
         filters = state.filters()
         table = self.table(state.benchmark, state.view, filters)
         if state.view == "per-task":
@@ -497,6 +499,63 @@ class Leaderboard:
         return sort_rows(search_rows(table, state.search), state.sort)
 
     # -- statistics (mteb_lb/stats.py) --------------------------------------------------------
+    def _as_of(self, state: LeaderboardState) -> pa.Table:
+        """The table of `state` as of `state.as_of`, from the leaderboard history (mteb_lb/asof.py:
+        summary, per-task or tasks view, default filters; search and sort as today)."""
+        if state.view not in asof.AS_OF_VIEWS:
+            raise RankingError(f"as_of: the '{state.view}' view is not recorded for past "
+                               f"dates; views with as_of: {', '.join(asof.AS_OF_VIEWS)}")
+        bench = self.benchmark(state.benchmark)
+        if not self._is_default_board(bench.name, state.filters()):
+            raise RankingError("as_of: past snapshots hold the default board (registered "
+                               "models, all tasks); remove the filters (search and sort work)")
+        if state.view == "tasks":
+            table = self.task_info(bench.name)
+        else:
+            try:
+                when = asof.parse_date(state.as_of)
+                snap = asof.snapshot_at(self.handle.build, when)
+            except asof.AsOfError as exc:
+                raise RankingError(str(exc)) from None
+            table = self._cached(("as_of", snap, bench.name, state.view),
+                                 lambda: self._as_of_table(bench, when, state.view))
+        return sort_rows(search_rows(table, state.search), state.sort)
+
+    def _as_of_table(self, bench: Benchmark, when, view: str) -> pa.Table:
+        _snap, rows = asof.rows_at(self.handle.build, when, bench.name,
+                                   summary_only=view == "summary")
+        rows = rows.to_pylist()
+        models = [r for r in rows if r["key"] == ""]
+        meta = {r["name"]: r for r in self._query(
+            "SELECT name, active_params_b, total_params_b, embed_dim, max_tokens, "
+            "release_date FROM models WHERE list_contains($n::VARCHAR[], name)",
+            {"n": [r["model_name"] for r in models]}).to_pylist()}
+        summary = _sort_summary(asof.summary_rows(bench.mean_columns, models, meta), bench)
+        if bench.sort_column:  # a positional rank: the snapshot's is that one, not Borda's
+            for r in summary:
+                r.pop("Rank (Borda)")
+        summary = pa.Table.from_pylist(summary) if summary else _empty_summary(bench)
+        if view == "summary":
+            return summary
+        return _with_rank(asof.per_task_table(bench.task_names, rows,
+                                              summary.column("Model").to_pylist()), summary)
+
+    def _is_default_board(self, benchmark: str, filters: Filters) -> bool:
+        """Whether `filters` leave the default board as it is (every control at a value that
+        keeps all tasks, languages and registered models, as the page's untouched controls)."""
+        if filters == Filters():
+            return True
+        mine, default = self._params(benchmark, filters), self._params(benchmark, Filters())
+        if mine is None or default is None:
+            return mine is default
+        if any(mine[k] != default[k] for k in ("tasks", "langs", "registry_only")):
+            return False
+        if mine["models"] is None:
+            return True
+        everyone = self.selected_models(benchmark, Filters(),
+                                        self.selected_tasks(benchmark, Filters()))
+        return set(mine["models"]) >= set(everyone)
+
     def borda_inputs(self, benchmark: str, filters: Filters = Filters()):
         """The Borda points per (model, partition) of the summary (lb_borda_points)."""
         return self._cached(("borda_inputs", benchmark, filters.key()),

@@ -16,8 +16,9 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from app import grid as gridmod
-from app import query
-from mteb_lb import status
+from app import history_plots, query
+from mteb_lb import asof, status, warehouse
+from mteb_lb.rankings import leaderboard
 
 dash.register_page(__name__, path="/changes", name="Changes",
                    title="Changes · MTEB Leaderboard", order=4,
@@ -84,9 +85,12 @@ def _grid(grid_id: str, records: list[dict], columns: list[str]):
         style=gridmod.grid_style(len(records), max_height=520))
 
 
-def layout(benchmark: str | None = None, **_query):
+def layout(benchmark: str | None = None, **query_params):
+    date_from, date_to = query_params.get("from"), query_params.get("to")
+    if date_from or date_to:
+        return between_layout(date_from, date_to, benchmark)
     rows, error = load_changes()
-    page = [html.H1("Changes since the previous build")]
+    page = [html.H1("Changes since the previous build"), dates_form(None, None, benchmark)]
     if error is not None:
         page.append(html.Div(className="lb-notice lb-error", children=[
             html.H2("No history to compare"),
@@ -142,3 +146,67 @@ def _benchmark_links(benchmarks: list[str], selected: str | None):
     return html.Div(className="lb-changes-benchmarks", children=links,
                     style={"display": "flex", "flexWrap": "wrap", "gap": "4px",
                            "margin": "8px 0 12px"})
+
+
+# --------------------------------------------------------------------------------------------
+# between any two dates (?from=YYYY-MM-DD&to=YYYY-MM-DD), with why models disappeared
+# --------------------------------------------------------------------------------------------
+
+def dates_form(date_from: str | None, date_to: str | None, benchmark: str | None):
+    """A plain GET form: two dates (and the benchmark) -> /changes?from=..&to=.."""
+    fields = [html.Label("From ", htmlFor="changes-from"),
+              dcc.Input(id="changes-from", name="from", type="date", value=date_from or ""),
+              html.Label(" to ", htmlFor="changes-to"),
+              dcc.Input(id="changes-to", name="to", type="date", value=date_to or "")]
+    if benchmark:
+        fields.append(dcc.Input(type="hidden", name="benchmark", value=benchmark))
+    fields.append(html.Button("Compare", type="submit", className="lb-button"))
+    return html.Form(action="/changes", method="get", className="lb-card", children=[
+        html.P("Compare the leaderboards of any two dates (the history's snapshots; "
+               "today's catalog on the results known then):", className="lb-hint"),
+        *fields])
+
+
+def between_layout(date_from: str | None, date_to: str | None, benchmark: str | None):
+    page = [html.H1("Changes between two dates"), dates_form(date_from, date_to, benchmark)]
+    try:
+        start, end = asof.parse_date(date_from or ""), asof.parse_date(date_to or "")
+        snap_from, snap_to, rows = asof.changes_between(
+            leaderboard().handle.build, start, end, benchmark)
+    except (asof.AsOfError, warehouse.WarehouseError) as exc:
+        page.append(html.Div(className="lb-notice lb-error", children=[
+            html.H2("Cannot compare these dates"), html.P(str(exc))]))
+        return html.Div(className="lb-pagewrap", children=page)
+    page.append(html.Div(className="lb-card", children=[html.P([
+        "From ", html.Code(snap_from.snapshot_id), f" ({snap_from.taken_at:%Y-%m-%d %H:%M}) to ",
+        html.Code(snap_to.snapshot_id), f" ({snap_to.taken_at:%Y-%m-%d %H:%M}), UTC: ",
+        ", ".join(f"{n} {KIND_LABELS[k].lower()}" for k in KIND_LABELS
+                  if (n := sum(r["change"] == k for r in rows))) or "no change", "."])]))
+    if benchmark:
+        page.append(_benchmark_through_time(benchmark))
+    for title, kinds, columns in SECTIONS:
+        records = []
+        for r in rows:
+            if r["change"] in kinds:
+                rec = _record(kinds, r)
+                rec["Cause"] = r.get("cause")
+                records.append(rec)
+        if not records:
+            continue
+        cols = columns + (["Cause"] if kinds[0] in ("new_model", "new_result") else [])
+        page.append(html.Div(className="lb-card", children=[
+            html.H3(f"{title} ({len(records)})"),
+            _grid(f"between-{title.lower().replace(' ', '-')}", records, cols)]))
+    return html.Div(className="lb-pagewrap", children=page)
+
+
+def _benchmark_through_time(benchmark: str):
+    try:
+        fig, rows = history_plots.benchmark_figure(benchmark)
+    except Exception as exc:  # noqa: BLE001 - no history store: the table above still stands
+        return html.P(f"No history of {benchmark}: {exc}", className="lb-hint")
+    return html.Div(className="lb-card", id="changes-benchmark-history", children=[
+        html.H3(f"{benchmark} through time: models and leader"),
+        dcc.Graph(figure=fig, config={"displaylogo": False}),
+        html.P(f"Leader now: {rows[-1]['leader']}" if rows else "No snapshot.",
+               className="lb-hint")])

@@ -29,7 +29,7 @@ from app import plots
 from app import state as st
 from app.components import did_you_mean, no_build, show, warnings_box
 from app.leaderboard_view import View, compute_view, counts_text, csv_filename, view_csv
-from mteb_lb import lbstate, warehouse
+from mteb_lb import asof, lbstate, warehouse
 from mteb_lb.rankings import leaderboard
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ CONTROLS = {
     "sentence_transformers": "lb-st", "model_types": "lb-mtypes", "zero_shot": "lb-zs",
     "all_models": "lb-all", "task_types": "lb-types", "domains": "lb-doms",
     "modalities": "lb-mods", "languages": "lb-langs", "tasks": "lb-tasks",
+    "as_of": "lb-as-of",
 }
 CONTROL_KEYS = tuple(CONTROLS)
 
@@ -140,8 +141,32 @@ def controls_to_state(benchmark: str, values: dict, *, selected=(), plot: str = 
         languages=tuple(values.get("languages") or ()) or None,
         tasks=tuple(values.get("tasks") or ()) or None,
         selected=tuple(selected or ()), plot=plot if plot in lbstate.PLOTS else "size",
-        sort=sort,
+        sort=sort, as_of=_as_of_value(values.get("as_of")),
     )
+
+
+def _as_of_value(value) -> str | None:
+    """The date picker's value: a YYYY-MM-DD date, or None (today)."""
+    state, problems = lbstate.decode({"as_of": value or ""})
+    return None if problems else state.as_of
+
+
+def as_of_banner(state: lbstate.LeaderboardState) -> list:
+    """The notice over a past table: which snapshot it is, and a link back to today."""
+    if not state.as_of:
+        return []
+    try:
+        snap = asof.snapshot_at(leaderboard().handle.build, asof.parse_date(state.as_of))
+        what = (f"the snapshot of commit {snap.snapshot_id} ({snap.taken_at:%Y-%m-%d %H:%M} "
+                "UTC)" if snap.origin == "backfill" else
+                f"build {snap.snapshot_id} ({snap.taken_at:%Y-%m-%d %H:%M} UTC)")
+    except asof.AsOfError as exc:
+        what = str(exc)
+    return [html.Strong(f"The leaderboard as of {state.as_of}"),
+            html.Span(f": {what}. Today's catalog on the results known then; default filters "
+                      "only. "),
+            dcc.Link("Back to today", href="/" + lbstate.encode(replace(state, as_of=None)),
+                     id="lb-as-of-today")]
 
 
 def state_to_controls(state: lbstate.LeaderboardState) -> dict:
@@ -161,6 +186,7 @@ def state_to_controls(state: lbstate.LeaderboardState) -> dict:
         "domains": list(opts.domains if state.domains is None else state.domains),
         "modalities": list(opts.modalities if state.modalities is None else state.modalities),
         "languages": list(state.languages or []), "tasks": list(state.tasks or []),
+        "as_of": state.as_of or "",
     }
 
 
@@ -320,6 +346,15 @@ def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
             ]),
         ]),
         html.Div(id="lb-chips", className="lb-chips", children=chips(state)),
+        html.Div(className="lb-as-of", children=[
+            html.Label("As of", htmlFor=CONTROLS["as_of"]),
+            dcc.Input(id=CONTROLS["as_of"], type="date", value=controls["as_of"],
+                      debounce=True, className="lb-as-of-input"),
+            html.Span("a past date shows the table as it was then; empty: today",
+                      className="lb-hint"),
+        ]),
+        html.Div(id="lb-as-of-banner", className="lb-notice lb-as-of-banner",
+                 style=show(bool(state.as_of)), children=as_of_banner(state)),
         html.Div(id="lb-empty", className="lb-notice lb-empty",
                  style=show(bool(view.empty or view.error)),
                  children=[html.Span(view.empty or view.error or "", id="lb-empty-text"),
@@ -574,6 +609,7 @@ def update_view(bench_name, *control_values):
         "empty_text": view.empty or view.error or "",
         "chips": chips(state),
         "view_key": _key(state),
+        "as_of_banner": as_of_banner(state), "as_of_shown": show(bool(state.as_of)),
     }
 
 
@@ -651,6 +687,8 @@ def register_callbacks(app: dash.Dash) -> None:
             "empty_shown": Output("lb-empty", "style"),
             "empty_text": Output("lb-empty-text", "children"),
             "chips": Output("lb-chips", "children"), "view_key": Output(VIEW_KEY, "data"),
+            "as_of_banner": Output("lb-as-of-banner", "children"),
+            "as_of_shown": Output("lb-as-of-banner", "style"),
         },
         inputs=[State(BENCH, "data"), *control_inputs],
         prevent_initial_call=True,

@@ -13,7 +13,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, dcc, html
 
 from app import grid as gridmod
-from app import query
+from app import history_plots, query
 from app import state as st
 from app.components import build_info, did_you_mean, menu_order, no_build, warnings_box
 from mteb_lb import warehouse
@@ -75,6 +75,7 @@ def layout(**query_params):
                                                                className="lb-hint")),
                             type="dot")]),
         ]),
+        history_card(name),
         html.Div(className="lb-card", children=[
             html.H3(f"Results ({len(results)} files)"),
             html.P("One row per result file (a task in a revision folder). “Used” marks the "
@@ -83,6 +84,31 @@ def layout(**query_params):
             _results_grid(results),
         ]),
         picker(names, name),
+    ])
+
+
+def history_card(name: str):
+    """Rank and Mean (Task) through time on each benchmark (docs/HISTORY.md)."""
+    try:
+        rank_fig, mean_fig, n = history_plots.model_figures(name)
+    except Exception as exc:  # noqa: BLE001 - no history yet or a damaged store: say so
+        return html.Div(className="lb-card", children=[
+            html.H3("Through time"), html.P(f"No history: {exc}", className="lb-hint")])
+    if not n:
+        return html.Div(className="lb-card", children=[
+            html.H3("Through time"),
+            html.P("No leaderboard history of this model (it is not on a default board, or "
+                   "no history was recorded: `mteb-lb backfill`).", className="lb-hint")])
+    return html.Div(className="lb-card", id="model-history", children=[
+        html.H3("Through time"),
+        html.P("Rank and Mean (Task) on each benchmark at every snapshot of the history "
+               "(default filters; today's catalog on the results known then); diamonds mark "
+               "the dates its results were added or changed.", className="lb-hint"),
+        html.Div(className="lb-two-col", children=[
+            dcc.Graph(id="model-rank-history", figure=rank_fig,
+                      config={"displaylogo": False}),
+            dcc.Graph(id="model-mean-history", figure=mean_fig,
+                      config={"displaylogo": False})]),
     ])
 
 

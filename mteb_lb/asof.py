@@ -1,0 +1,317 @@
+"""The leaderboard as of a past date: the `as_of` field of the leaderboard state.
+
+Two histories hold the past (docs/HISTORY.md): the backfilled one, one snapshot per commit of
+the results repository (`mteb-lb backfill`, <warehouse>/history/), and the builds' own
+(`leaderboard_history` in every build, one snapshot per published build). For a date the
+snapshot taken last on or before it wins, whichever history holds it; its rows come from the
+same macro, `leaderboard_as_of` (queries/history/), run over that history's tables.
+
+A snapshot records each benchmark's board with its default filters (registered models): rank,
+means and per-task scores. So an as-of table is the summary (rank, model, today's model
+metadata, the benchmark's mean columns; not the zero-shot and per-type columns, which the
+snapshot does not record) or the per-task table; filters other than the model search and the
+sort are refused with a clear message. Today's catalog is used on past results throughout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+import queries
+
+STORE = "history"          # <warehouse>/history: the backfill's store (etl/backfill.py)
+MEANS = {"Mean (Task)": "score", "Mean (TaskType)": "mean_task_type",
+         "Mean (Public)": "mean_public", "Mean (Private)": "mean_private",
+         "Mean (Subset)": "mean_subset"}
+AS_OF_VIEWS = ("summary", "per-task", "tasks")
+HISTORY_MACROS = ("leaderboard_as_of", "lb_model_history", "lb_benchmark_history",
+                  "lb_changes_between")
+
+
+class AsOfError(ValueError):
+    """A date with no snapshot, or a state a past snapshot cannot answer."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    origin: str            # "backfill" (a commit) or "build" (a published build)
+    seq: int
+    snapshot_id: str       # the commit (12 hex) or the build id
+    taken_at: dt.datetime  # commit date or build time, UTC, naive
+
+
+def parse_date(text: str) -> dt.datetime:
+    """YYYY-MM-DD (the end of that day, UTC) or an ISO timestamp -> naive UTC."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise AsOfError(f"as_of={text!r} is not a date (YYYY-MM-DD)") from None
+    if value.tzinfo:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    if len(text.strip()) == 10:
+        value += dt.timedelta(days=1, microseconds=-1)
+    return value
+
+
+def _store(build: Path) -> Path:
+    return build.parent.parent / STORE
+
+
+def _sources(build: Path) -> dict[str, tuple[list[str], str]]:
+    """Per history: (its leaderboard_history files, the SQL of its builds table)."""
+    out = {}
+    store = _store(build)
+    files = sorted(str(p) for p in (store / "leaderboard_history").glob("*.parquet"))
+    snaps = store / "snapshots.parquet"
+    if snaps.is_file():
+        out["backfill"] = (files, (
+            "SELECT seq AS build_seq, left(commit, 12) AS build_id, committed_at AS built_at, "
+            f"commit AS source_commit, rows_added FROM read_parquet('{_lit(snaps)}')"))
+    hist = build / "parquet" / "leaderboard_history"
+    builds = build / "parquet" / "leaderboard_history_builds"
+    if any(builds.glob("*.parquet")):
+        out["build"] = (sorted(str(p) for p in hist.glob("*.parquet")),
+                        f"SELECT * FROM read_parquet('{_lit(builds)}/*.parquet')")
+    return out
+
+
+def _lit(path) -> str:
+    return str(path).replace("'", "''")
+
+
+_cache: dict = {}
+_cache_lock = threading.Lock()
+
+
+def _connection(build: Path, origin: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory database whose leaderboard_history(_builds) are one history's files, with
+    the leaderboard_as_of macro of queries/. Cached per (build, origin, files)."""
+    files, builds_sql = _sources(build)[origin]
+    key = (str(build), origin, tuple(files))
+    with _cache_lock:
+        con = _cache.get(key)
+        if con is None:
+            con = duckdb.connect()
+            if files:
+                con.execute("CREATE TABLE leaderboard_history AS SELECT * FROM read_parquet(?)",
+                            [files])
+            else:
+                con.execute("CREATE TABLE leaderboard_history (build_seq INTEGER, "
+                            "build_id VARCHAR, built_at TIMESTAMP, benchmark VARCHAR, "
+                            "model_name VARCHAR, key VARCHAR, rank INTEGER, score DOUBLE, "
+                            "mean_task_type DOUBLE, mean_public DOUBLE, mean_private DOUBLE, "
+                            "mean_subset DOUBLE, removed BOOLEAN)")
+            con.execute(f"CREATE TABLE leaderboard_history_builds AS {builds_sql}")
+            for name in HISTORY_MACROS:
+                con.execute(queries.load(name))
+            for old in [k for k in _cache if k[1] == origin]:   # older builds' too
+                _cache.pop(old).close()
+            _cache[key] = con
+        return con.cursor()
+
+
+def snapshots(build: Path) -> list[Snapshot]:
+    """Every snapshot of both histories, oldest first."""
+    out = []
+    for origin in _sources(build):
+        cur = _connection(build, origin)
+        try:
+            for seq, sid, at in cur.execute(
+                    "SELECT build_seq, build_id, built_at FROM leaderboard_history_builds "
+                    "ORDER BY build_seq").fetchall():
+                out.append(Snapshot(origin, seq, sid, at))
+        finally:
+            cur.close()
+    return sorted(out, key=lambda s: (s.taken_at, s.origin == "build", s.seq))
+
+
+def snapshot_at(build: Path, when: dt.datetime) -> Snapshot:
+    """The snapshot taken last on or before `when`."""
+    snaps = snapshots(build)
+    before = [s for s in snaps if s.taken_at <= when]
+    if not before:
+        first = f"; the history starts on {snaps[0].taken_at:%Y-%m-%d}" if snaps else \
+            "; there is no history yet (run `mteb-lb backfill`)"
+        raise AsOfError(f"no leaderboard snapshot on or before {when:%Y-%m-%d %H:%M}{first}")
+    return before[-1]
+
+
+def rows_at(build: Path, when: dt.datetime, benchmark: str | None = None,
+            summary_only: bool = False) -> tuple[Snapshot, pa.Table]:
+    """(the snapshot, its rows: leaderboard_as_of's columns) for a date; `summary_only`: the
+    models' summary rows (key '') without the task scores."""
+    snap = snapshot_at(build, when)
+    cur = _connection(build, snap.origin)
+    try:
+        table = cur.sql(
+            "SELECT * FROM leaderboard_as_of($ts) WHERE ($b IS NULL OR benchmark = $b) "
+            "AND (NOT $s OR key = '') ORDER BY benchmark, model_name, key",
+            params={"ts": snap.taken_at, "b": benchmark, "s": summary_only}).to_arrow_table()
+    finally:
+        cur.close()
+    return snap, table
+
+
+def summary_rows(mean_columns: list[str], model_rows: list[dict], meta: dict[str, dict]
+                 ) -> list[dict]:
+    """The summary rows a snapshot holds (unsorted): its rank as "Rank (Borda)", the model,
+    today's model metadata (`meta`: name -> models row), the benchmark's mean columns."""
+    out = []
+    for r in model_rows:
+        m = meta.get(r["model_name"], {})
+        row = {"Rank (Borda)": r["rank"], "Model": r["model_name"],
+               "Active Parameters (B)": m.get("active_params_b"),
+               "Total Parameters (B)": m.get("total_params_b"),
+               "Embedding Dimensions": m.get("embed_dim"), "Max Tokens": m.get("max_tokens")}
+        for column, field in MEANS.items():
+            if column in mean_columns:
+                row[column] = r[field]
+        row["Release Date"] = m.get("release_date")
+        out.append(row)
+    return out
+
+
+def per_task_table(task_names: list[str], rows: list[dict], model_order: list[str]) -> pa.Table:
+    """Model x task scores (0-100) of a snapshot, models in `model_order` (the summary's), tasks
+    in the benchmark's order."""
+    order = {m: i for i, m in enumerate(model_order)}
+    cells = {(r["model_name"], r["key"]): r["score"] for r in rows if r["key"]}
+    models = sorted({m for m, _ in cells}, key=lambda m: (m not in order, order.get(m, 0), m))
+    present = {t for _, t in cells}
+    data = {"Model": models}
+    for task in (t for t in task_names if t in present):
+        data[task] = [cells.get((m, task)) for m in models]
+    return pa.table(data) if models else pa.table({"Model": pa.array([], pa.string())})
+
+
+# --------------------------------------------------------------------------------------------
+# through time: a model's ranks, a benchmark's leader, the changes between two dates
+# --------------------------------------------------------------------------------------------
+
+def _both(build: Path, sql: str, params: dict) -> list[dict]:
+    """`sql` run over each history, rows tagged with their origin, oldest history first."""
+    out = []
+    for origin in _sources(build):
+        cur = _connection(build, origin)
+        try:
+            rows = cur.sql(sql, params=params).to_arrow_table().to_pylist()
+        finally:
+            cur.close()
+        out.extend(dict(r, origin=origin) for r in rows)
+    return out
+
+
+def model_history(build: Path, model: str) -> list[dict]:
+    """lb_model_history(model) over both histories, by benchmark, key and date."""
+    rows = _both(build, "SELECT * FROM lb_model_history($m)", {"m": model})
+    return sorted(rows, key=lambda r: (r["benchmark"], r["key"], r["built_at"]))
+
+
+def benchmark_history(build: Path, benchmark: str) -> list[dict]:
+    """lb_benchmark_history(benchmark) over both histories, by date."""
+    rows = _both(build, "SELECT * FROM lb_benchmark_history($b)", {"b": benchmark})
+    return sorted(rows, key=lambda r: r["built_at"])
+
+
+def changes_between(build: Path, date_from: dt.datetime, date_to: dt.datetime,
+                    benchmark: str | None = None) -> tuple[Snapshot, Snapshot, list[dict]]:
+    """(snapshot at date_from, snapshot at date_to, lb_changes_between's rows with a `cause`
+    for each model or result that disappeared). The two states may come from either history:
+    they are compared as a two-snapshot history by the same macro."""
+    snap_from, old = rows_at(build, date_from, benchmark)
+    snap_to, new = rows_at(build, date_to, benchmark)
+    con = duckdb.connect()
+    try:
+        con.register("old_rows", old)
+        con.register("new_rows", new)
+        cols = ("benchmark, model_name, key, rank, score, mean_task_type, mean_public, "
+                "mean_private, mean_subset")
+        con.execute(f"""
+            CREATE TABLE leaderboard_history AS
+            SELECT 1 AS build_seq, 'from' AS build_id, TIMESTAMP '2000-01-01' AS built_at,
+                   {cols}, false AS removed FROM old_rows
+            UNION ALL
+            SELECT 2, 'to', TIMESTAMP '2000-01-02', {cols}, false FROM new_rows
+            UNION ALL
+            SELECT 2, 'to', TIMESTAMP '2000-01-02', o.benchmark, o.model_name, o.key, NULL,
+                   NULL, NULL, NULL, NULL, NULL, true
+            FROM old_rows AS o ANTI JOIN new_rows AS n USING (benchmark, model_name, key)""")
+        con.execute("CREATE TABLE leaderboard_history_builds AS SELECT * FROM (VALUES "
+                    "(1, 'from', TIMESTAMP '2000-01-01'), (2, 'to', TIMESTAMP '2000-01-02')) "
+                    "AS t(build_seq, build_id, built_at)")
+        for name in ("leaderboard_as_of", "lb_changes_between"):
+            con.execute(queries.load(name))
+        rows = con.sql("SELECT * FROM lb_changes_between(TIMESTAMP '2000-01-01', "
+                       "TIMESTAMP '2000-01-02')").to_arrow_table().to_pylist()
+    finally:
+        con.close()
+    gone = [r for r in rows if r["change"] in ("removed_model", "removed_result")]
+    if gone:
+        causes = _Causes(build, snap_from, snap_to)
+        for r in gone:
+            r["cause"] = causes.of(r["model_name"], r["task_name"])
+    for r in rows:
+        r.setdefault("cause", None)
+    return snap_from, snap_to, rows
+
+
+def model_folder(name: str) -> str:
+    """The results/ folder of a model name (docs/DATA.md §Layout)."""
+    return name.replace("/", "__").replace(" ", "_")
+
+
+class _Causes:
+    """Why a model or a task score left the board between two snapshots: the changed paths the
+    backfill recorded between them (files removed, renamed, model_meta.json changed,
+    quarantined), else a catalog change or an unknown cause."""
+
+    def __init__(self, build: Path, snap_from: Snapshot, snap_to: Snapshot):
+        self.paths: list[dict] = []
+        self.known = snap_from.origin == snap_to.origin == "backfill"
+        if self.known:
+            folder = _store(build) / "paths"
+            con = duckdb.connect()
+            try:
+                files = sorted(str(p) for p in folder.glob("*.parquet"))
+                if files:
+                    self.paths = con.sql(
+                        "SELECT * FROM read_parquet($f) WHERE seq > $a AND seq <= $b",
+                        params={"f": files, "a": snap_from.seq, "b": snap_to.seq}
+                    ).to_arrow_table().to_pylist()
+            finally:
+                con.close()
+
+    def of(self, model: str, task: str | None) -> str:
+        if not self.known:
+            return ("unknown: the build history records no changed paths (backfilled "
+                    "snapshots do); a catalog change or result files changed")
+        prefix = f"results/{model_folder(model)}/"
+        mine = [p for p in self.paths
+                if p["path"].startswith(prefix) or (p["old_path"] or "").startswith(prefix)]
+        if task is not None:
+            mine = [p for p in mine if p["status"] == "Q" or
+                    Path(p["old_path"] or p["path"]).name in (f"{task}.json", "model_meta.json")]
+        parts = []
+        for status, label in (("D", "files removed"), ("R", "files renamed"),
+                              ("Q", "quarantined")):
+            hits = [p for p in mine if p["status"] == status]
+            if hits:
+                first = hits[0]
+                what = (f"{first['old_path']} -> {first['path']}" if status == "R"
+                        else f"{first['path']}: {first['reason']}" if status == "Q"
+                        else first["path"])
+                more = f" and {len(hits) - 1} more" if len(hits) > 1 else ""
+                parts.append(f"{label}: {what}{more}")
+        if any(p["status"] in "AM" and p["path"].endswith("/model_meta.json") for p in mine):
+            parts.append("model_meta.json changed (model name or revision)")
+        if not parts:
+            return ("no file of the model changed: a ranking or catalog change (today's "
+                    "catalog is used for every snapshot), or its results moved to another "
+                    "model's folder")
+        return "; ".join(parts)

@@ -1,0 +1,394 @@
+"""`mteb-lb backfill` on a git repository the test creates: commits that add, modify, delete and
+rename result files, change a model_meta.json, and a merge; the snapshot of each commit written
+out by hand; the as-of table of the newest commit against the current table; resuming after a
+kill; a plain folder refused in one line.
+
+The catalog (refresh_fixtures.catalog): Hist(v1) ranks HRet1 and HRet2 (Borda: each task gives
+n_models - rank points; the means are the plain means of the two scores, 0-100).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import fixtures as fx
+import pyarrow.parquet as pq
+import pytest
+import refresh_fixtures as rf
+
+from etl import backfill, gitdiff
+from mteb_lb import asof, db, lbstate, output, rankings
+
+approx = pytest.approx
+DATES = ["2025-01-06T10:00:00", "2025-01-13T10:00:00", "2025-01-20T10:00:00",
+         "2025-01-27T10:00:00", "2025-02-03T10:00:00", "2025-02-10T10:00:00"]
+
+
+def git(repo: Path, *args: str, when: str = "2025-01-01T00:00:00") -> str:
+    env = {**os.environ, **rf.GIT_ENV, "GIT_AUTHOR_DATE": when + "Z",
+           "GIT_COMMITTER_DATE": when + "Z", "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(repo)}
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True,
+                          env=env).stdout.strip()
+
+
+def commit(repo: Path, when: str) -> str:
+    git(repo, "add", "-A", when=when)
+    git(repo, "commit", "-q", "-m", when, when=when)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def scores(repo: Path, model: str, hret1: float, hret2: float) -> None:
+    fx.write_meta(repo, model, rf.REV)
+    for task, score in (("HRet1", hret1), ("HRet2", hret2)):
+        rf.write_score(repo, model, task, score)
+
+
+@pytest.fixture(scope="module")
+def history_repo(tmp_path_factory):
+    """The repository and its first-parent commits, oldest first."""
+    repo = tmp_path_factory.mktemp("hist") / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    scores(repo, "h/A", 0.50, 0.40)
+    scores(repo, "h/B", 0.60, 0.50)
+    scores(repo, "h/C", 0.30, 0.20)
+    c1 = commit(repo, DATES[0])                                   # add 9 files
+    scores(repo, "h/A", 0.70, 0.55)                               # (model_meta: same bytes)
+    c2 = commit(repo, DATES[1])                                   # modify 2
+    git(repo, "rm", "-q", "-r", "results/h__C")
+    c3 = commit(repo, DATES[2])                                   # delete 3 (h/C gone)
+    git(repo, "mv", f"results/h__B/{rf.REV}", f"results/h__B/{fx.SHA_B}")
+    c4 = commit(repo, DATES[3])                                   # rename 3 (same scores)
+    meta = repo / "results/h__A" / rf.REV / "model_meta.json"
+    meta.write_bytes(fx.dumps(fx.model_meta("h/D", rf.REV)))     # h/A's results are h/D's
+    c5 = commit(repo, DATES[4])                                   # model_meta name changed
+    git(repo, "checkout", "-q", "-b", "side")
+    scores(repo, "h/E", 0.10, 0.10)
+    side = commit(repo, "2025-02-07T10:00:00")                    # only on the side branch
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-ff", "-m", "merge", "side", when=DATES[5])
+    merge = git(repo, "rev-parse", "HEAD")                        # the merge brings h/E
+    return repo, [c1, c2, c3, c4, c5, merge], side
+
+
+# Hist(v1) after each commit, by hand: (model, rank, Mean (Task)) and the task scores.
+# c1: HRet1 B .6 > A .5 > C .3; HRet2 B .5 > A .4 > C .2: B 4 points, A 2, C 0.
+# c2: A .70/.55 now first on both: A, B, C.  c3: C's files deleted.  c4: B's folder renamed:
+# nothing moves.  c5: h/A's model_meta names h/D: A leaves, D arrives with its scores.
+# merge: E (.1/.1) last.
+EXPECTED = [
+    [("h/A", 2, 45.0), ("h/B", 1, 55.0), ("h/C", 3, 25.0)],
+    [("h/A", 1, 62.5), ("h/B", 2, 55.0), ("h/C", 3, 25.0)],
+    [("h/A", 1, 62.5), ("h/B", 2, 55.0)],
+    [("h/A", 1, 62.5), ("h/B", 2, 55.0)],
+    [("h/B", 2, 55.0), ("h/D", 1, 62.5)],
+    [("h/B", 2, 55.0), ("h/D", 1, 62.5), ("h/E", 3, 10.0)],
+]
+EXPECTED_TASKS = [
+    {("h/A", "HRet1"): 50.0, ("h/A", "HRet2"): 40.0, ("h/B", "HRet1"): 60.0,
+     ("h/B", "HRet2"): 50.0, ("h/C", "HRet1"): 30.0, ("h/C", "HRet2"): 20.0},
+]
+FILES = [(9, 0, 0, 0), (0, 2, 0, 0), (0, 0, 3, 0), (0, 0, 0, 3), (0, 1, 0, 0), (3, 0, 0, 0)]
+
+
+def run_backfill(repo: Path, wh: Path, cat: Path, **kw) -> backfill.BackfillResult:
+    return backfill.backfill(str(repo), warehouse_dir=wh, catalog_dir=cat, workers=1, **kw)
+
+
+def hist_rows(wh: Path, when: str) -> tuple[list, dict]:
+    _snap, table = asof.rows_at(wh / "builds" / "none", datetime.fromisoformat(when),
+                                "Hist(v1)")
+    rows = table.to_pylist()
+    models = sorted((r["model_name"], r["rank"], approx(r["score"])) for r in rows
+                    if r["key"] == "")
+    tasks = {(r["model_name"], r["key"]): approx(r["score"]) for r in rows if r["key"]}
+    return models, tasks
+
+
+@pytest.fixture(scope="module")
+def backfilled(history_repo, tmp_path_factory):
+    repo, commits, side = history_repo
+    base = tmp_path_factory.mktemp("bf")
+    cat = rf.catalog(base / "cat")
+    wh = base / "wh"
+    result = run_backfill(repo, wh, cat)
+    return repo, commits, side, cat, wh, result
+
+
+def test_every_first_parent_commit_gets_its_snapshot(backfilled):
+    repo, commits, side, cat, wh, result = backfilled
+    assert result.recorded == commits and side not in result.recorded
+    snaps = pq.read_table(wh / "history" / "snapshots.parquet").to_pylist()
+    assert [s["commit"] for s in snaps] == commits
+    assert [s["committed_at"] for s in snaps] == [datetime.fromisoformat(d) for d in DATES]
+    assert [(s["files_added"], s["files_modified"], s["files_deleted"], s["files_renamed"])
+            for s in snaps] == FILES
+    for when, expected in zip(DATES, EXPECTED):
+        assert hist_rows(wh, when)[0] == expected, when
+    assert hist_rows(wh, DATES[0])[1] == EXPECTED_TASKS[0]
+    # c4 moved no leaderboard row; the day before the first commit has no snapshot
+    assert snaps[3]["rows_added"] == 0
+    with pytest.raises(asof.AsOfError, match="the history starts on 2025-01-06"):
+        hist_rows(wh, "2025-01-05T23:59:59")
+
+
+def test_the_changed_paths_explain_a_disappearance(backfilled):
+    repo, commits, side, cat, wh, result = backfilled
+    paths = pq.read_table(wh / "history" / "paths").to_pylist()
+    at = {(p["seq"], p["status"], p["path"]) for p in paths}
+    assert (3, "D", f"results/h__C/{rf.REV}/HRet1.json") in at
+    assert (5, "M", f"results/h__A/{rf.REV}/model_meta.json") in at
+    renamed = [p for p in paths if p["status"] == "R"]
+    assert {(p["old_path"], p["path"]) for p in renamed} == {
+        (f"results/h__B/{rf.REV}/{n}", f"results/h__B/{fx.SHA_B}/{n}")
+        for n in ("HRet1.json", "HRet2.json", "model_meta.json")}
+
+
+def test_rerun_records_nothing_and_storage_is_small(backfilled):
+    repo, commits, side, cat, wh, result = backfilled
+    again = run_backfill(repo, wh, cat)
+    assert again.recorded == [] and again.skipped == 6
+    assert backfill.stored_bytes(wh / "history") < 5 * 1024 * 1024 * 6
+
+
+def test_every_week_and_since(history_repo, tmp_path):
+    repo, commits, side = history_repo
+    cat = rf.catalog(tmp_path / "cat")
+    wh = tmp_path / "wh"
+    result = run_backfill(repo, wh, cat, since="2025-01-20", every="month")
+    # January from the 20th: c3, c4 -> c4; February: c5, merge -> merge
+    assert result.recorded == [commits[3], commits[5]]
+    assert hist_rows(wh, DATES[3])[0] == EXPECTED[3]
+    assert hist_rows(wh, DATES[5])[0] == EXPECTED[5]
+
+
+def test_a_plain_folder_is_refused_in_one_line(tmp_path):
+    (tmp_path / "plain" / "results").mkdir(parents=True)
+    with pytest.raises(backfill.BackfillError) as info:
+        backfill.backfill(str(tmp_path / "plain"), warehouse_dir=tmp_path / "wh")
+    assert "is not a git clone" in str(info.value) and "\n" not in str(info.value)
+
+
+def _csv(table) -> bytes:
+    out = io.BytesIO()
+    output.write(table, "csv", out)
+    return out.getvalue()
+
+
+def test_as_of_the_newest_commit_equals_the_current_table(backfilled, tmp_path):
+    repo, commits, side, cat, wh, result = backfilled
+    report = rf.run_build(repo, wh, cat)          # the live build of HEAD (the merge)
+    assert report.published
+    lb = rankings.Leaderboard(db.CurrentBuild(wh))
+    for view in ("summary", "per-task"):
+        now, problems = lb.read_state({"benchmark": "Hist(v1)", "view": view})
+        assert not problems
+        then, problems = lb.read_state({"benchmark": "Hist(v1)", "view": view,
+                                        "as_of": "2025-02-10"})
+        assert not problems and then.as_of == "2025-02-10"
+        past = lb.view(then)
+        current = lb.view(now)
+        current = current.select([c for c in current.column_names if c in past.column_names])
+        assert past.column_names == current.column_names
+        assert _csv(past) == _csv(current), view
+    # the day before: the snapshot of c5 (no h/E)
+    before = lb.view(lb.read_state({"benchmark": "Hist(v1)", "as_of": "2025-02-09"})[0])
+    assert before.column("Model").to_pylist() == ["h/D", "h/B"]
+    # filters are refused with a message, never silently ignored
+    state = lb.read_state({"benchmark": "Hist(v1)", "as_of": "2025-02-09",
+                           "tasks": "HRet1"})[0]
+    with pytest.raises(rankings.RankingError, match="remove the filters"):
+        lb.view(state)
+    assert lbstate.decode({"as_of": "yesterday"})[1] == [
+        "'as_of=yesterday' is not a date: use YYYY-MM-DD."]
+    assert lbstate.decode({"as_of": "20250209"})[1] == [
+        "'as_of=20250209' is not a date: use YYYY-MM-DD."]
+
+
+KILL_SCRIPT = """
+import sys
+from pathlib import Path
+from etl import backfill
+backfill.backfill(sys.argv[1], warehouse_dir=Path(sys.argv[2]), catalog_dir=Path(sys.argv[3]),
+                  workers=1, log=lambda m: print(m, flush=True))
+"""
+
+
+def _store_content(wh: Path) -> tuple:
+    snaps = pq.read_table(wh / "history" / "snapshots.parquet").drop(["seconds"]).to_pylist()
+    con = duckdb.connect()
+    rows = con.execute(
+        "SELECT * FROM read_parquet(?) ORDER BY ALL",
+        [str(wh / "history" / "leaderboard_history" / "*.parquet")]).fetchall()
+    paths = con.execute("SELECT * FROM read_parquet(?) ORDER BY ALL",
+                        [str(wh / "history" / "paths" / "*.parquet")]).fetchall()
+    return snaps, rows, paths
+
+
+def test_a_killed_backfill_resumes_and_ends_equal(backfilled, tmp_path):
+    repo, commits, side, cat, wh_done, result = backfilled
+    wh = tmp_path / "wh"
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(repo), str(wh), str(cat)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            cwd=Path(__file__).resolve().parent.parent)
+    seen = []
+    for line in proc.stdout:       # kill while the third commit is being built
+        seen.append(line)
+        if line.startswith("[3] ") and "changed paths" in line:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "".join(seen)
+    recorded = pq.read_table(wh / "history" / "snapshots.parquet").column("commit").to_pylist()
+    assert recorded == commits[:2]
+    time.sleep(0.01)
+    resumed = run_backfill(repo, wh, cat)
+    assert resumed.recorded == commits[2:] and resumed.skipped == 2
+    assert _store_content(wh) == _store_content(wh_done)
+
+
+def test_first_parent_commits_match_the_repository(history_repo):
+    repo, commits, side = history_repo
+    assert [c.commit for c in gitdiff.first_parent_commits(repo)] == commits
+
+
+NOWHERE = "builds/none"   # no live build: only the backfilled history
+
+
+def test_changes_between_two_dates_say_why_a_model_left(backfilled):
+    repo, commits, side, cat, wh, result = backfilled
+    build = wh / NOWHERE
+
+    def gone(d1, d2):
+        _a, _b, rows = asof.changes_between(build, datetime.fromisoformat(d1),
+                                            datetime.fromisoformat(d2), "Hist(v1)")
+        return {(r["change"], r["model_name"]): r["cause"] for r in rows
+                if r["change"] in ("removed_model", "new_model")}
+
+    assert gone(DATES[1], DATES[2]) == {
+        ("removed_model", "h/C"): f"files removed: results/h__C/{rf.REV}/HRet1.json "
+                                  "and 2 more"}
+    assert gone(DATES[3], DATES[4]) == {
+        ("removed_model", "h/A"): "model_meta.json changed (model name or revision)",
+        ("new_model", "h/D"): None}
+    # across several snapshots: c1 -> merge
+    assert gone(DATES[0], DATES[5]) == {
+        ("removed_model", "h/A"): "model_meta.json changed (model name or revision)",
+        ("removed_model", "h/C"): f"files removed: results/h__C/{rf.REV}/HRet1.json "
+                                  "and 2 more",
+        ("new_model", "h/D"): None, ("new_model", "h/E"): None}
+    _a, _b, rows = asof.changes_between(build, datetime.fromisoformat(DATES[0]),
+                                        datetime.fromisoformat(DATES[1]), "Hist(v1)")
+    assert sorted((r["change"], r["model_name"], r["task_name"], r["old_score"],
+                   r["new_score"]) for r in rows) == [
+        ("changed_result", "h/A", "HRet1", approx(50.0), approx(70.0)),
+        ("changed_result", "h/A", "HRet2", approx(40.0), approx(55.0)),
+        ("rank_down", "h/B", None, approx(55.0), approx(55.0)),
+        ("rank_up", "h/A", None, approx(45.0), approx(62.5))]
+
+
+def test_a_models_ranks_and_a_benchmarks_leader_through_time(backfilled):
+    repo, commits, side, cat, wh, result = backfilled
+    build = wh / NOWHERE
+    rows = [r for r in asof.model_history(build, "h/A")
+            if r["benchmark"] == "Hist(v1)" and r["key"] == ""]
+    assert [(r["build_seq"], r["rank"], r["score"] and approx(r["score"]), r["removed"])
+            for r in rows] == [(1, 2, approx(45.0), False), (2, 1, approx(62.5), False),
+                               (5, None, None, True)]
+    task_rows = [(r["build_seq"], r["key"]) for r in asof.model_history(build, "h/A")
+                 if r["benchmark"] == "Hist(v1)" and r["key"]]
+    assert task_rows == [(1, "HRet1"), (2, "HRet1"), (5, "HRet1"),
+                         (1, "HRet2"), (2, "HRet2"), (5, "HRet2")]
+    leaders = [(r["build_seq"], r["n_models"], r["leader"])
+               for r in asof.benchmark_history(build, "Hist(v1)")]
+    assert leaders == [(1, 3, "h/B"), (2, 3, "h/A"), (3, 2, "h/A"), (4, 2, "h/A"),
+                       (5, 2, "h/D"), (6, 3, "h/D")]
+
+
+@pytest.fixture
+def live(backfilled, monkeypatch):
+    """The backfilled warehouse with a live build of HEAD, served as the current one."""
+    repo, commits, side, cat, wh, result = backfilled
+    if not (wh / "current").exists():
+        assert rf.run_build(repo, wh, cat).published
+    lb = rankings.Leaderboard(db.CurrentBuild(wh))
+    monkeypatch.setattr(rankings, "_default", lb)
+    monkeypatch.setattr(db, "_current", lb.handle)
+    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(wh))
+    return lb
+
+
+def test_as_of_on_the_api_the_cli_and_the_page(live, dash_app, capsys):
+    import flask
+    from dash_helpers import find, text_of
+
+    from app import api
+    from mteb_lb import cli
+
+    page = sys.modules["app.pages.leaderboard"]
+
+    server = flask.Flask(__name__)
+    api.register(server)
+    body = server.test_client().get("/api/table", query_string={
+        "benchmark": "Hist(v1)", "as_of": "2025-01-20"}).get_json()
+    assert [(r[1], r[0]) for r in body["rows"]] == [("h/A", 1), ("h/B", 2)]
+    bad = server.test_client().get("/api/table", query_string={"as_of": "2025-13-01"})
+    assert bad.status_code == 400
+
+    assert cli.main(["table", "--benchmark", "Hist(v1)", "--as-of", "2025-01-06",
+                     "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[:2] for line in lines[1:]] == [["1", "h/B"], ["2", "h/A"],
+                                                           ["3", "h/C"]]
+
+    layout = page.layout(benchmark="Hist(v1)", as_of="2025-01-06")
+    banner = text_of(find(layout, "lb-as-of-banner"))
+    assert "The leaderboard as of 2025-01-06" in banner and "Back to today" in banner
+    assert find(layout, "lb-as-of-today").href == "/?benchmark=Hist%28v1%29"
+    assert find(layout, "lb-as-of").value == "2025-01-06"
+    rows = find(layout, page.GRID).rowData
+    assert [r["model"] for r in rows][:3] == ["h/B", "h/A", "h/C"]
+    # the date picker: a callback with a date gives the past table and the banner
+    values = page.state_to_controls(live.read_state({"benchmark": "Hist(v1)"})[0])
+    values["as_of"] = "2025-01-20"
+    out = page.update_view("Hist(v1)", *(values[k] for k in page.CONTROL_KEYS))
+    assert [r["model"] for r in out["grid_rows"]] == ["h/A", "h/B"], out["empty_text"]
+    assert "2025-01-20" in text_of(out["as_of_banner"])
+    values["as_of"] = ""
+    out = page.update_view("Hist(v1)", *(values[k] for k in page.CONTROL_KEYS))
+    assert out["as_of_banner"] == [] and len(out["grid_rows"]) == 3
+
+
+def test_the_model_and_changes_pages_show_the_history(live, dash_app):
+    from dash_helpers import find, text_of
+
+    model_page = sys.modules["app.pages.model"]
+    changes_page = sys.modules["app.pages.changes"]
+    layout = model_page.layout(name="h/B")
+    ranks = find(layout, "model-rank-history").figure
+    hist = [t for t in ranks.data if t.name == "Hist(v1)"][0]
+    # h/B on Hist(v1): rank 1 at c1, 2 from c2 on (backfill); the live build adds a point
+    assert list(hist.y[:2]) == [1, 2] and hist.line.shape == "hv"
+    means = find(layout, "model-mean-history").figure
+    diamonds = [t for t in means.data if t.name == "Hist(v1): results added or changed"]
+    # h/B's task scores were added at c1 (its rename at c4 changed no score)
+    assert [str(x)[:10] for x in diamonds[0].x][:1] == ["2025-01-06"]
+
+    page = changes_page.layout(benchmark="Hist(v1)", **{"from": "2025-01-13", "to": "2025-01-20"})
+    grid = find(page, "between-models")
+    field = {c["headerName"]: c["field"] for c in grid.columnDefs}
+    assert [(r[field["Model"]], r[field["Change"]], r[field["Cause"]])
+            for r in grid.rowData] == [
+        ("h/C", "Removed models", f"files removed: results/h__C/{rf.REV}/HRet1.json "
+                                  "and 2 more")]
+    assert find(page, "changes-benchmark-history") is not None
+    bad = changes_page.layout(**{"from": "2024-01-01", "to": "2025-01-20"})
+    assert "the history starts on 2025-01-06" in text_of(bad)
