@@ -807,7 +807,7 @@ def test_cli_etl_builds_and_prints_the_summary(tmp_path):
     assert counts["skipped"][0] == len(specs) - n_loaded - n_quarantined
     assert counts["unchanged"] == (0, "files reused from the previous build without reading them")
     assert "Truncated.json: not valid JSON" in out
-    assert re.search(r"^rows: .*scores \d", out, re.M) and "published:" in out
+    assert re.search(r"^rows: .*, scores \d", out, re.M | re.S) and "published:" in out
     # the source is named once, on stderr
     assert f"source: {repo.resolve()}\n" in proc.stderr
     assert (proc.stdout + proc.stderr).count(str(repo.resolve())) == 1
