@@ -31,6 +31,7 @@ attached by ``register_callbacks(app)``. Nothing here does I/O at import time.
 import io
 import json
 import logging
+import math
 import re
 import time
 import uuid
@@ -88,6 +89,7 @@ KIND_LABELS = {
     "internal": "Internal error",
 }
 
+_NAN_RULE = "['NaN', 'Infinity', '-Infinity'].includes(params.value)"
 _NUMERIC = re.compile(r"^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL)\b")
 _NESTED = re.compile(r"\[|\b(STRUCT|MAP|UNION)\b")
 
@@ -132,13 +134,32 @@ def _pageable(sql: str) -> bool:
 
 def _cell(value):
     """A result value as the grid shows it: JSON-safe, nested values as JSON text, integers
-    JavaScript cannot hold exactly as text."""
+    JavaScript cannot hold exactly as text, NaN and infinities as the text NaN, Infinity and
+    -Infinity (JSON has no such numbers; null would read as SQL's NULL)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(_nested(value), ensure_ascii=False)
     value = output.jsonable(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INT:
         return str(value)
     return value
+
+
+def _nested(value):
+    """``output.jsonable`` keeping NaN and infinities (json.dumps writes NaN, Infinity)."""
+    if isinstance(value, float):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _nested(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = list(value)
+        if items and all(isinstance(i, tuple) and len(i) == 2 for i in items):  # Arrow MAP
+            return {str(output.jsonable(k)): _nested(v) for k, v in items}
+        return [_nested(v) for v in items]
+    return output.jsonable(value)
 
 
 def _records(rows) -> list[dict]:
@@ -167,7 +188,8 @@ def column_defs(columns: list[dict], sample_rows=()) -> list[dict]:
             "width": int(max(90, min(420, 8 * longest + 34))),
             "sort": None,      # a new result starts unsorted
             "valueFormatter": {"function": "sqlValue(params)"},
-            "cellClassRules": {"sql-null": "params.data && params.value == null"},
+            "cellClassRules": {"sql-null": "params.data && params.value == null",
+                               "sql-nan": _NAN_RULE if _NUMERIC.match(type_) else "false"},
         }
         if _NUMERIC.match(type_):
             col_def["type"] = "rightAligned"
@@ -533,13 +555,38 @@ def _schema_browser():
                     html.Li(className="sql-column", children=[
                         html.Code(c["name"], className="sql-column-name"),
                         html.Span(c["type"], className="sql-type"),
+                        _scale_badge(c["description"]),
                         html.Div(c["description"], className="sql-column-desc")
                         if c["description"] else None,
                     ]) for c in cols]),
             ]),
         ]))
     return [html.P(f"{len(tables)} tables and views; click one for its columns.",
-                   className="lb-hint")] + items
+                   className="lb-hint"),
+            html.P(["Score columns are marked with their scale: ",
+                    html.Span("0–1", className="sql-scale sql-scale-1"),
+                    " as mteb's result files hold them (scores, metrics, benchmark_results), ",
+                    html.Span("0–100", className="sql-scale sql-scale-100"),
+                    " as the leaderboard shows them (leaderboard_history, the lb_* macros, "
+                    "changes_since_previous)."], className="lb-hint sql-scale-note")] + items
+
+
+def scale_of(description: str | None) -> str | None:
+    """"0-1" or "0-100" when a column's description names its scale, else None."""
+    text = description or ""
+    if re.search(r"\b0-100\b", text):
+        return "0-100"
+    if re.search(r"\b0-1\b(?!\d)", text):
+        return "0-1"
+    return None
+
+
+def _scale_badge(description: str | None):
+    scale = scale_of(description)
+    if scale is None:
+        return None
+    return html.Span(scale.replace("-", "–"), title=f"a score on the {scale} scale",
+                     className=f"sql-scale sql-scale-{scale.split('-')[1]}")
 
 
 def _examples_list():
