@@ -53,24 +53,51 @@ AFTER_PARSE_STEPS = ("tables_s", "database_s", "views_s", "history_s", "rank_int
                      "validate_s")
 
 
-def progress_for(display: progress.Display):
+def progress_for(display: progress.Display, root: Path | None = None):
     """The ``progress(done, total)`` callback of a build: the display on a terminal (counts, ETA,
-    then the table step with its estimate), else `_progress`'s lines."""
+    then the table step with its estimate), else `_progress`'s lines. With ``root`` (the folder
+    holding results/), the ETA of a full build weighs each job by its model folder's bytes."""
     if not display.active:
         return _progress
     previous = _previous_after_parse_s()
     started = []
+    sizes = _folder_sizes_later(root) if root is not None else {}
 
     def report(done: int, total: int) -> None:
         if not started:
             started.append(display.clock())
-        display.count("parsing", done, total, "jobs")
+        weights = sizes.get("sizes")
+        fraction = None
+        if weights and len(weights) == total and sum(weights):
+            fraction = sum(weights[:done]) / sum(weights)
+        display.count("parsing", done, total, "jobs", fraction=fraction)
         if done == total:
             parse_s = display.clock() - started[0]
             estimate = previous if previous is not None else AFTER_PARSE_SHARE * parse_s
             display.step("computing tables", estimate_s=estimate)
 
     return report
+
+
+def _folder_sizes_later(root: Path) -> dict:
+    """Bytes per model folder, biggest first (the order a full build parses them in), computed
+    in a background thread: ``{"sizes": [...]}`` once known."""
+    import threading
+
+    from etl import build
+
+    out: dict = {}
+
+    def work():
+        try:
+            groups = build.scan(root)
+            out["sizes"] = sorted((sum(s.size for s in g) for g in groups.values()),
+                                  reverse=True)
+        except Exception:  # noqa: BLE001 - only the estimate is lost; the build reports errors
+            pass
+
+    threading.Thread(target=work, daemon=True, name="progress-sizes").start()
+    return out
 
 
 def _previous_after_parse_s() -> float | None:
@@ -117,7 +144,7 @@ def _etl(args) -> int:
             report = build.run(checkout.root, source=checkout.source,
                                source_commit=checkout.commit, full=args.full,
                                catalog_dir=args.catalog, workers=args.workers,
-                               progress=progress_for(display))
+                               progress=progress_for(display, checkout.root))
         finally:
             display.close()
     except warehouse.LockHeld as exc:

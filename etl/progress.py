@@ -41,7 +41,7 @@ class Display:
         self.clock = clock
         self._lock = threading.Lock()
         self._label, self._started = "", clock()
-        self._done = self._total = None
+        self._done = self._total = self._fraction = None
         self._unit, self._estimate = "", None
         self._width = 0
         self._stop = threading.Event()
@@ -56,11 +56,15 @@ class Display:
             self._estimate = estimate_s
             self._draw()
 
-    def count(self, label: str, done: int, total: int, unit: str = "") -> None:
+    def count(self, label: str, done: int, total: int, unit: str = "",
+              fraction: float | None = None) -> None:
+        """``fraction``: the share of the work done, when the units are not equal (the parse
+        jobs are model folders, biggest first); the ETA then follows it, not the counts."""
         with self._lock:
             if label != self._label:
                 self._begin(label)
             self._done, self._total, self._unit = done, total, unit
+            self._fraction = fraction
             self._draw()
 
     def close(self) -> None:
@@ -92,7 +96,8 @@ class Display:
             filled = int(WIDTH * done / max(total, 1))
             unit = f" {self._unit}" if self._unit else ""
             parts.append(f"[{'#' * filled}{'.' * (WIDTH - filled)}] {done:,}/{total:,}{unit}")
-            left = (total - done) * elapsed / done if done and elapsed > 0 else None
+            share = self._fraction if self._fraction is not None else done / max(total, 1)
+            left = elapsed * (1 - share) / share if share > 0 and elapsed > 0 else None
         else:
             left = None if self._estimate is None else max(0.0, self._estimate - elapsed)
         timing = f"{clock_text(elapsed)} elapsed"
@@ -104,7 +109,7 @@ class Display:
 
     def _begin(self, label: str) -> None:
         self._label, self._started = label, self.clock()
-        self._done = self._total = None
+        self._done = self._total = self._fraction = None
         self._unit, self._estimate = "", None
 
     def _draw(self) -> None:

@@ -449,6 +449,9 @@ def test_progress_display_counts_and_eta_on_a_terminal():
     display.count("parsing", 50, 200, "jobs")
     assert display.line() == (
         "parsing  [######..................] 50/200 jobs  0:10 elapsed, ETA 0:30")
+    # jobs of unequal size (model folders, biggest first): the ETA follows the share of bytes
+    display.count("parsing", 50, 200, "jobs", fraction=0.8)   # 80 % in 10 s: 2.5 s left
+    assert display.line().endswith("50/200 jobs  0:10 elapsed, ETA 0:02")
     display.step("computing tables", estimate_s=20)
     clock.t += 5
     assert display.line() == "computing tables  0:05 elapsed, about 0:15 left"

@@ -154,9 +154,10 @@ def _grid(grid_id: str, records: list[dict]):
     for col in data.column_defs:
         col["tooltipField"] = col["field"]
         if col["headerName"] == "Reason":
-            col.update(flex=1, minWidth=300)
-        if col["headerName"] == "Path":   # the informative end (model, revision, file) shown
-            col["cellRenderer"] = "MiddleTruncate"
+            col.update(flex=1, minWidth=200)
+        if col["headerName"] == "Path":   # the informative end (the file name) stays visible
+            col.update(cellRenderer="MiddleTruncate", flex=1, minWidth=200)
+            col.pop("width", None)
     return dag.AgGrid(id=grid_id, columnDefs=data.column_defs, rowData=data.row_data,
                       defaultColDef={"sortable": True, "resizable": True},
                       dashGridOptions={"tooltipShowDelay": 300, "rowHeight": gridmod.ROW_HEIGHT},
