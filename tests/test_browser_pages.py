@@ -228,3 +228,77 @@ def test_compare_page_shows_whole_model_names_and_winners(duo, real_warehouse, m
             assert not clipped(duo, w), w.text
     shots(duo, "compare_long_names", path,
           ready=lambda d: d.find_element("#cmp-task-grid .ag-row"))
+
+
+# --------------------------------------------------------------------------------------------
+# the SQL editor (CodeMirror 6, app/assets/sql_editor.bundle.js)
+# --------------------------------------------------------------------------------------------
+
+def _completions(duo) -> list[str]:
+    return [li.find_element("css selector", ".cm-completionLabel").text
+            for li in duo.driver.find_elements("css selector", ".cm-tooltip-autocomplete li")]
+
+
+def _textarea(duo) -> str:
+    return duo.driver.execute_script("return document.getElementById('sql-editor').value")
+
+
+def test_sql_editor_highlights_completes_matches_brackets_and_runs(duo):
+    from selenium.webdriver.common.keys import Keys
+
+    go(duo, "/sql")
+    editor = duo.wait_for_element("#sql-editor-host .cm-content", timeout=15)
+    assert not duo.find_element("#sql-editor").is_displayed()   # the textarea is replaced
+    editor.click()
+    # a table name from the build's schema
+    editor.send_keys("select model_name, main_sc")
+    until(lambda: "main_score" in _completions(duo), what="column completion")
+    time.sleep(0.2)   # CodeMirror accepts only once the list has shown for 75 ms
+    editor.send_keys(Keys.TAB)                      # Tab accepts
+    editor.send_keys(" from model_reg")
+    until(lambda: "model_registry" in _completions(duo), what="table completion")
+    editor.send_keys(Keys.ESCAPE)
+    editor.send_keys(Keys.BACK_SPACE * len(" from model_reg"))
+    editor.send_keys(" from scor")
+    until(lambda: "scores" in _completions(duo), what="table completion")
+    time.sleep(0.2)
+    editor.send_keys(Keys.TAB)
+    editor.send_keys(Keys.ENTER, "where (main_score > 0.5")   # "(" closes itself
+    until(lambda: _textarea(duo).endswith("where (main_score > 0.5)"), what="the textarea")
+    assert _textarea(duo).startswith("select model_name, main_score from scores\n")
+    # highlighting: keywords and numbers are styled spans; the bracket at the caret matches
+    kinds = duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#sql-editor-host .cm-line span'))"
+        ".map(s => [s.textContent, getComputedStyle(s).color]);")
+    colours = {text: colour for text, colour in kinds}
+    assert colours["select"] == colours["from"] == colours["where"]
+    assert colours["select"] != colours["0.5"]
+    duo.driver.execute_script(
+        "var v = document.getElementById('sql-editor-host').cmView;"
+        "v.dispatch({selection: {anchor: v.state.doc.length}});")
+    until(lambda: len(duo.driver.find_elements(
+        "css selector", "#sql-editor-host .cm-matchingBracket")) == 2, what="matched brackets")
+    shots_here(duo, "sql_editor")
+    # Ctrl+Enter runs it
+    editor.send_keys(Keys.CONTROL, Keys.ENTER)
+    status = until(lambda: duo.find_element(".sql-status").text, what="the result")
+    assert "2 columns" in status
+    assert "q=select+model_name" in duo.driver.current_url
+    # an example loads into the editor (Dash writes the textarea, the editor follows)
+    duo.find_element(".sql-example").click()
+    until(lambda: "title:" in duo.find_element("#sql-editor-host .cm-content").text,
+          what="the example in the editor")
+    assert duo.driver.execute_script(
+        "return document.getElementById('sql-editor-host').cmView.state.doc.toString()") == \
+        _textarea(duo)
+    assert severe_logs(duo) == []
+
+
+def shots_here(duo, name: str):
+    """Screenshots of the page as it is, at each width."""
+    ISSUE_SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in WIDTHS:
+        duo.driver.set_window_size(width, 1000)
+        time.sleep(0.4)
+        duo.driver.save_screenshot(str(ISSUE_SHOTS / f"{name}_{width}.png"))
+    duo.driver.set_window_size(1600, 1000)
