@@ -79,9 +79,16 @@ def progress_for(display: progress.Display, root: Path | None = None):
     return report
 
 
+# Parsing a file costs about as much as reading this many more bytes (its opening, its entries):
+# with it the ETA of a full build of the real data stayed within 10 s of the truth after its
+# first 20 % (one run on 2 shared cores; bytes alone: 15 s too short near the end).
+FILE_COST_BYTES = 20_000
+
+
 def _folder_sizes_later(root: Path) -> dict:
-    """Bytes per model folder, biggest first (the order a full build parses them in), computed
-    in a background thread: ``{"sizes": [...]}`` once known."""
+    """The work of each model folder (bytes + FILE_COST_BYTES per file), in the order a full
+    build parses them (biggest folder first), computed in a background thread:
+    ``{"sizes": [...]}`` once known."""
     import threading
 
     from etl import build
@@ -91,8 +98,8 @@ def _folder_sizes_later(root: Path) -> dict:
     def work():
         try:
             groups = build.scan(root)
-            out["sizes"] = sorted((sum(s.size for s in g) for g in groups.values()),
-                                  reverse=True)
+            order = sorted(groups.values(), key=lambda g: -sum(s.size for s in g))
+            out["sizes"] = [sum(s.size for s in g) + FILE_COST_BYTES * len(g) for g in order]
         except Exception:  # noqa: BLE001 - only the estimate is lost; the build reports errors
             pass
 
