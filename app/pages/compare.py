@@ -260,7 +260,8 @@ def task_section(models, trows, per_task, bench) -> list:
         dag.AgGrid(id="cmp-task-grid", columnDefs=defs, rowData=rows,
                    defaultColDef={"sortable": True, "resizable": True},
                    dashGridOptions={"animateRows": False, "tooltipShowDelay": 250,
-                                    "rowHeight": gridmod.ROW_HEIGHT},
+                                    "rowHeight": gridmod.ROW_HEIGHT,
+                                    "suppressColumnVirtualisation": True},   # a few columns
                    style=gridmod.grid_style(len(rows), max_height=600)),
     ]
 
