@@ -7,5 +7,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 npm ci --no-audit --no-fund
-npx esbuild entry.js --bundle --minify --format=iife --target=es2019 --legal-comments=eof \
-    --outfile=../../app/assets/sql_editor.bundle.js
+npm run --silent build   # esbuild, as package.json's "build" script says
