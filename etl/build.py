@@ -700,21 +700,36 @@ def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
 
 
 def print_summary(report: BuildReport, out=sys.stdout) -> None:
-    print(f"files seen:   {report.files_seen}", file=out)
-    print(f"loaded:       {report.loaded}", file=out)
-    print(f"parsed:       {report.parsed}", file=out)
-    print(f"unchanged:    {report.unchanged}", file=out)
-    print(f"quarantined:  {len(report.quarantined)}", file=out)
+    """The counts of a run, each with what it means (the source is named once, before)."""
+    skipped = report.files_seen - report.loaded - len(report.quarantined)
+    lines = [
+        ("files seen", report.files_seen, "every file under results/ (one row each in the "
+                                          "`files` table)"),
+        ("  loaded", report.loaded, "read into the warehouse (results and model_meta.json)"),
+        ("  quarantined", len(report.quarantined), "could not be loaded: reasons below and in "
+                                                   "the `files` table"),
+        ("  skipped", skipped, "never opened (links, special files, other kinds of file)"),
+        ("parsed", report.parsed, "result files read and parsed by this run"),
+        ("unchanged", report.unchanged, "files reused from the previous build without reading "
+                                        "them"),
+    ]
+    width = max(len(f"{n:,}") for _, n, _ in lines)
+    for label, n, meaning in lines:
+        print(f"{label + ':':<14} {n:>{width},}  {meaning}", file=out)
     for path, reason in report.quarantined[:50]:
-        print(f"  {path}: {reason}", file=out)
+        print(f"    {path}: {reason}", file=out)
     if len(report.quarantined) > 50:
-        print(f"  ... {len(report.quarantined) - 50} more (see the `files` table)", file=out)
-    for table, n in sorted(report.rows.items()):
-        print(f"rows {table:<16} {n}", file=out)
-    print(f"seconds:      {report.seconds:.1f}", file=out)
+        print(f"    ... {len(report.quarantined) - 50} more (see the `files` table)", file=out)
+    if report.rows:
+        import textwrap
+
+        text = ", ".join(f"{table} {n:,}" for table, n in sorted(report.rows.items()))
+        print(textwrap.fill(text, 100, initial_indent="rows:          ",
+                            subsequent_indent=" " * 15), file=out)
+    print(f"seconds:       {report.seconds:.1f}", file=out)
     if report.notice:
-        print(f"note:         {report.notice}", file=out)
+        print(f"note:          {report.notice}", file=out)
     if report.message:
         print(report.message, file=out)
     elif report.build is not None:
-        print(f"published:    {report.build}", file=out)
+        print(f"published:     {report.build}", file=out)

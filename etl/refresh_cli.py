@@ -41,13 +41,18 @@ def _on_sigterm(signum, _frame):
 
 def _refresh(args) -> int:
     from etl import refresh
-    from etl.cli import _progress
+    from etl.cli import progress_for
+    from etl.progress import Display
 
     signal.signal(signal.SIGTERM, _on_sigterm)
-    log = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
-    result = refresh.refresh(args.source, full=args.full, catalog_dir=args.catalog,
-                             workers=args.workers, update=not args.no_update,
-                             progress=None if args.quiet else _progress, log=log)
+    display = Display(tick_s=None if args.quiet else 0.5)
+    log = None if args.quiet else display.print
+    try:
+        result = refresh.refresh(args.source, full=args.full, catalog_dir=args.catalog,
+                                 workers=args.workers, update=not args.no_update,
+                                 progress=None if args.quiet else progress_for(display), log=log)
+    finally:
+        display.close()
     if result.report is not None and result.outcome == "published" and not args.quiet:
         from etl import build
 
@@ -72,7 +77,9 @@ def _status(args) -> int:
               + (f" at {fresh['source_commit']}" if fresh["source_commit"] else ""))
         print(f"built:    {fresh['built_at']} ({fresh['age']} ago)")
     else:
-        print("serving:  nothing (no build published yet: run `mteb-lb refresh`)")
+        from mteb_lb import warehouse
+
+        print(f"serving:  nothing. {warehouse.no_build_message(warehouse.root())}")
     if fresh.get("checked_at"):
         print(f"checked:  {fresh['checked_at']} ({fresh['checked_age']} ago, last run that "
               "did not fail)")

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import socket
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from mteb_lb import settings
 
 HF_PREFIX = "hf:"
 HF_PATTERNS = ["results/**/*.json", "results/**/*.jsonl"]
+HF_RESULTS = "hf:mteb/results"   # the Hugging Face copy of the public results repository
+REACH_TIMEOUT_S = 10   # how long a git host may take to accept a connection
 
 
 class SourceError(RuntimeError):
@@ -41,8 +45,12 @@ def resolve(source: str | None = None, *, update: bool = True, hf_api=None) -> C
     root = Path(source).expanduser().resolve()
     if not root.is_dir():
         raise SourceError(f"source folder {root} does not exist")
+    if root.name == "results" and not (root / "results").is_dir():
+        root = root.parent  # the inner folder given: its parent is the repository
     if not (root / "results").is_dir():
-        raise SourceError(f"{root} has no results/ folder: not an MTEB results repository")
+        raise SourceError(f"{root} has no results/ folder: not an MTEB results repository. "
+                          "--source takes the folder holding results/ (a clone of "
+                          "github.com/embeddings-benchmark/results).")
     return Checkout(root, str(root), _git_head(root))
 
 
@@ -57,9 +65,15 @@ def _cache_folder(kind: str, key: str) -> Path:
     return settings.get("cache_dir") / kind / f"{safe}-{digest}"
 
 
-def _git(*args: str, cwd: Path | None = None) -> str:
+def _git(*args: str, cwd: Path | None = None, progress: bool = False) -> str:
+    """Run git; ``progress``: show its counts on the progress display (on a terminal only)."""
+    env = {**os.environ, "GIT_HTTP_LOW_SPEED_LIMIT": "1000", "GIT_HTTP_LOW_SPEED_TIME": "60"}
     try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=3600)
+        if progress and sys.stderr.isatty():
+            proc = _git_with_progress(["git", args[0], "--progress", *args[1:]], cwd, env)
+        else:
+            proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                                  timeout=3600, env=env)
     except FileNotFoundError:
         raise SourceError("git is not installed; install it or pass a local folder as --source"
                           ) from None
@@ -67,6 +81,35 @@ def _git(*args: str, cwd: Path | None = None) -> str:
         raise SourceError(f"git {' '.join(args[:2])} failed: "
                           f"{proc.stderr.strip() or proc.stdout.strip()}")
     return proc.stdout.strip()
+
+
+def _git_with_progress(cmd: list[str], cwd: Path | None, env: dict):
+    from etl.progress import Display
+
+    display = Display()
+    lines = []
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        chunk = ""
+        while (char := proc.stderr.read(1)):
+            if char in "\r\n":
+                display.git_line(chunk)
+                lines.append(chunk)
+                chunk = ""
+            else:
+                chunk += char
+        lines.append(chunk)
+        out = proc.stdout.read()
+        proc.wait()
+    finally:
+        display.close()
+    stderr = "\n".join(line for line in lines if line and not _is_progress(line))
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, stderr)
+
+
+def _is_progress(line: str) -> bool:
+    return bool(re.search(r"\d+% \(\d+/\d+\)", line))
 
 
 def _git_head(root: Path) -> str | None:
@@ -78,18 +121,50 @@ def _git_head(root: Path) -> str | None:
         return None
 
 
+def _next_step(cached: bool) -> str:
+    """What to do when the git source cannot be reached (no network, host down)."""
+    return ("Next step: build from a local copy with `--source <folder holding results/>` (or "
+            f"set MTEB_LB_SOURCE to it), or from the Hugging Face copy with `--source "
+            f"{HF_RESULTS}`" + (", or use the cached clone with `--no-update`" if cached else "")
+            + ".")
+
+
+def _reach(url: str, cached: bool) -> None:
+    """Fail within seconds, with the next step, when an http(s) git host cannot be reached (a
+    clone would otherwise wait for the network's own timeouts)."""
+    match = re.match(r"^(https?)://(?:[^@/]*@)?([^/:]+)(?::(\d+))?", url)
+    if not match:
+        return
+    scheme, host, port = match.groups()
+    try:
+        socket.create_connection((host, int(port or (443 if scheme == "https" else 80))),
+                                 timeout=REACH_TIMEOUT_S).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SourceError(f"cannot reach {host} ({reason}): {url} cannot be "
+                          f"{'fetched' if cached else 'cloned'}. {_next_step(cached)}") from None
+
+
 def _from_git(url: str, *, update: bool) -> Checkout:
     folder = _cache_folder("git", url)
-    if not (folder / ".git").is_dir():
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        partial = folder.with_name(folder.name + ".partial")
-        if partial.exists():
-            _remove(partial)
-        _git("clone", "--depth", "1", "--no-tags", url, str(partial))
-        os.replace(partial, folder)
-    elif update:
-        _git("fetch", "--depth", "1", "origin", "HEAD", cwd=folder)
-        _git("reset", "--hard", "FETCH_HEAD", cwd=folder)
+    cached = (folder / ".git").is_dir()
+    try:
+        if not cached:
+            _reach(url, cached)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            partial = folder.with_name(folder.name + ".partial")
+            if partial.exists():
+                _remove(partial)
+            _git("clone", "--depth", "1", "--no-tags", url, str(partial), progress=True)
+            os.replace(partial, folder)
+        elif update:
+            _reach(url, cached)
+            _git("fetch", "--depth", "1", "origin", "HEAD", cwd=folder, progress=True)
+            _git("reset", "--hard", "FETCH_HEAD", cwd=folder)
+    except SourceError as exc:
+        if "Next step" in str(exc):
+            raise
+        raise SourceError(f"{exc}. {_next_step(cached)}") from None
     commit = _git("rev-parse", "HEAD", cwd=folder)
     return Checkout(folder, url, commit)
 

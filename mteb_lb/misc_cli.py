@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import sys
 
-from mteb_lb import settings, warehouse
+from mteb_lb import output, settings, warehouse
 
 
 def register(subparsers) -> None:
@@ -20,16 +20,38 @@ def _settings(args) -> int:
     return 0
 
 
-def _builds(args) -> int:
+def builds_table():
+    """The published builds, oldest first, one row each: the current one marked."""
+    import pyarrow as pa
+
     try:
         current = warehouse.current_build()
     except warehouse.WarehouseError:
         current = None
+    rows = []
     for build in warehouse.list_builds():
         manifest = warehouse.read_manifest(build)
-        mark = "*" if current is not None and build.resolve() == current else " "
-        print(f"{mark} {build.name}  source_commit={manifest.get('source_commit')}  "
-              f"rows={json.dumps(manifest.get('row_counts', {}))}")
+        counts = manifest.get("row_counts") or {}
+        rows.append({
+            "current": "*" if current is not None and build.resolve() == current else "",
+            "build": build.name,
+            "built at (UTC)": str(manifest.get("built_at") or "")[:19].replace("T", " "),
+            "source commit": (manifest.get("source_commit") or "")[:12],
+            "models": counts.get("models"),
+            "results": counts.get("scores"),
+        })
+    schema = pa.schema([("current", pa.string()), ("build", pa.string()),
+                        ("built at (UTC)", pa.string()), ("source commit", pa.string()),
+                        ("models", pa.int64()), ("results", pa.int64())])
+    return pa.Table.from_pylist(rows, schema=schema), current
+
+
+def _builds(args) -> int:
+    table, current = builds_table()
+    if table.num_rows == 0:
+        print(f"error: {warehouse.no_build_message(warehouse.root())}", file=sys.stderr)
+        return 2
+    sys.stdout.write(output.text_table(table))
     if current is None:
-        print("no published build")
+        print(f"(none is current) {warehouse.no_build_message(warehouse.root())}")
     return 0

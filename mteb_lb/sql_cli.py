@@ -10,6 +10,7 @@ given. Exit status: 0 on success, 1 when the query is rejected or fails (message
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -47,8 +48,9 @@ def register(subparsers) -> None:
 
 def main(args) -> int:
     if args.examples:
-        for title, sql in safe_sql.examples():
-            print(f"-- {title}\n{sql}")
+        for i, (title, sql) in enumerate(safe_sql.examples()):
+            heading = "" if re.search(r"^--\s*title:", sql, re.M) else f"-- title: {title}\n"
+            print(("\n" if i else "") + heading + sql, end="")
         return 0
     if args.max_rows is not None and args.max_rows < 0:
         return _usage("--max-rows must be >= 0")
@@ -88,7 +90,7 @@ def main(args) -> int:
         print(f"mteb-lb sql: {exc}", file=sys.stderr)
         return warehouse.EXIT_DAMAGED
     except warehouse.WarehouseError as exc:
-        print(f"mteb-lb sql: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `mteb-lb sql ... | head`
         return 0

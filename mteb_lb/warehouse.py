@@ -74,6 +74,20 @@ def _segment_files(path: str, _ino: int, _size: int, _mtime_ns: int) -> tuple[tu
     return tuple(out)
 
 
+class NoBuild(WarehouseError):
+    """No build is published in the warehouse: every command says so with the same message."""
+
+    def __init__(self, warehouse: Path):
+        super().__init__(no_build_message(warehouse))
+        self.warehouse = warehouse
+
+
+def no_build_message(warehouse: Path) -> str:
+    """What every command and page says when there is no build: where it looked, what to run."""
+    return (f"No published build in {Path(warehouse).resolve()} (the MTEB_LB_WAREHOUSE "
+            "setting). Run `mteb-lb etl` to build one.")
+
+
 class LockHeld(WarehouseError):
     """Another ETL run holds the warehouse's lock."""
 
@@ -87,10 +101,7 @@ def current_build(warehouse: Path | None = None) -> Path:
     warehouse = warehouse or root()
     pointer = warehouse / "current"
     if not pointer.exists():
-        raise WarehouseError(
-            f"No published build in {warehouse}. Run `mteb-lb etl` first "
-            f"(or set MTEB_LB_WAREHOUSE to a warehouse that has one)."
-        )
+        raise NoBuild(warehouse)
     build = pointer.resolve()
     if not (build / MANIFEST).is_file():
         raise WarehouseError(f"{build} has no {MANIFEST}: it is not a finished build.")

@@ -329,17 +329,46 @@ def test_builds_lists_every_build_and_marks_the_current_one(capsys, tmp_path, mo
     monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(wh))
     assert cli.main(["builds"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line[:2] + line[2:].split("  ")[0] for line in lines] == [
-        f"  {first.build.name}", f"* {second.build.name}"]
-    # the second build adds one scores row (a DBPedia entry) to the first's
-    rows = [json.loads(line.split("rows=", 1)[1]) for line in lines]
-    assert rows[1]["scores"] == rows[0]["scores"] + 1
-    assert all("source_commit=" in line for line in lines)
+    # an aligned table: a header, a rule as wide as the header, one row per build
+    assert [c.strip() for c in lines[0].split("|")] == [
+        "current", "build", "built at (UTC)", "source commit", "models", "results"]
+    assert set(lines[1]) <= {"-", "+"} and len(lines[1]) == len(lines[0])
+    rows = [[c.strip() for c in line.split("|")] for line in lines[2:]]
+    assert [(r[0], r[1]) for r in rows] == [("", first.build.name), ("*", second.build.name)]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", r[2]) for r in rows)
+    # the second build adds one result (a DBPedia entry) to the first's
+    assert int(rows[1][5]) == int(rows[0][5]) + 1
+    # the | separators line up on every row
+    assert len({tuple(m.start() for m in re.finditer(r"\|", line)) for line in
+                [lines[0], *lines[2:]]}) == 1
 
 
 def test_builds_without_a_build(no_build, capsys):
-    assert cli.main(["builds"]) == 0
-    assert capsys.readouterr().out == "no published build\n"
+    assert cli.main(["builds"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == no_build_message(no_build)
+
+
+def no_build_message(warehouse_dir: Path) -> str:
+    return (f"error: No published build in {warehouse_dir.resolve()} (the MTEB_LB_WAREHOUSE "
+            "setting). Run `mteb-lb etl` to build one.\n")
+
+
+@pytest.mark.parametrize("args", [
+    ["table"], ["table", "--benchmark", TINY, "--format", "json"], ["sql", "select 1"],
+    ["sql", "--schema"], ["sql", "select 1", "--format", "csv"],
+    ["compare", "--benchmark", TINY, "--model", BIG, "--model", SMALL], ["builds"]])
+def test_a_missing_warehouse_gets_one_message_from_every_command(no_build, capsys, args):
+    """The path looked in and the one command to run, word for word the same."""
+    assert cli.main(args) == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", no_build_message(no_build))
+
+
+def test_status_without_a_build_says_the_same(no_build, capsys):
+    assert cli.main(["status"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == "serving:  nothing. " + no_build_message(no_build)[len("error: "):-1]
 
 
 def test_on_a_terminal_the_table_is_aligned_and_rounded(env, capsys, monkeypatch):
@@ -358,3 +387,106 @@ def test_on_a_terminal_the_table_is_aligned_and_rounded(env, capsys, monkeypatch
     code, out, _ = table(capsys, "--benchmark", TINY, "--task-types", "Retrieval",
                          "--format", "csv")
     assert out.startswith("Rank (Borda),Model,")
+
+
+# --------------------------------------------------------------------------------------------
+# set-up: the source, no network, the progress display
+# --------------------------------------------------------------------------------------------
+
+def test_the_inner_results_folder_is_accepted_as_the_source(tmp_path):
+    from etl import sources
+
+    (tmp_path / "repo" / "results" / "org__model").mkdir(parents=True)
+    inner = sources.resolve(str(tmp_path / "repo" / "results"))
+    assert (inner.root, inner.source) == ((tmp_path / "repo").resolve(),
+                                          str((tmp_path / "repo").resolve()))
+    with pytest.raises(sources.SourceError) as info:
+        sources.resolve(str(tmp_path / "repo" / "results" / "org__model"))
+    assert "--source takes the folder holding results/" in str(info.value)
+
+
+def test_bin_up_without_network_fails_fast_with_the_next_step(tmp_path):
+    """No network (an unresolvable host stands for it): bin/up stops at the source, exit 3, in
+    seconds, naming the local-folder and Hugging Face alternatives; nothing is served."""
+    import time
+
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("MTEB_LB_")}
+    env.update(MTEB_LB_WAREHOUSE=str(tmp_path / "wh"), MTEB_LB_CACHE=str(tmp_path / "cache"))
+    started = time.monotonic()
+    proc = subprocess.run([str(PROJECT / "bin" / "up"), "--source",
+                           "https://nonexistent.invalid/results.git"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 3, proc.stderr
+    assert elapsed < 60
+    err = proc.stderr
+    assert err.startswith("error: cannot reach nonexistent.invalid")
+    assert "`--source <folder holding results/>` (or set MTEB_LB_SOURCE to it)" in err
+    assert "`--source hf:mteb/results`" in err
+    assert not (tmp_path / "wh" / "current").exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+class _Clock:
+    def __init__(self):
+        self.t = 100.0
+
+    def __call__(self):
+        return self.t
+
+
+def test_progress_display_counts_and_eta_on_a_terminal():
+    from etl import progress
+
+    term, clock = _Terminal(), _Clock()
+    display = progress.Display(term, clock=clock, tick_s=None)
+    display.count("parsing", 0, 200, "jobs")
+    clock.t += 10                       # 50 jobs in 10 s: 150 left at 5 jobs/s = 30 s
+    display.count("parsing", 50, 200, "jobs")
+    assert display.line() == (
+        "parsing  [######..................] 50/200 jobs  0:10 elapsed, ETA 0:30")
+    # jobs of unequal size (model folders, biggest first): the ETA follows the share of bytes
+    display.count("parsing", 50, 200, "jobs", fraction=0.8)   # 80 % in 10 s: 2.5 s left
+    assert display.line().endswith("50/200 jobs  0:10 elapsed, ETA 0:02")
+    display.step("computing tables", estimate_s=20)
+    clock.t += 5
+    assert display.line() == "computing tables  0:05 elapsed, about 0:15 left"
+    display.git_line("Receiving objects:  45% (4500/10000), 12.00 MiB | 3.00 MiB/s")
+    assert display.line().startswith("cloning: objects  [##########..............] 4,500/10,000")
+    display.close()
+    text = term.getvalue()
+    assert text.startswith("\rparsing  [") and text.endswith("\r")   # drawn in place, cleared
+    assert "\n" not in text
+
+
+def test_progress_display_is_silent_when_piped(tmp_path):
+    """Piped stderr: no redrawn line, no ETA; the build's output is what it was."""
+    import fixtures as fx
+
+    from etl import cli as etl_cli
+    from etl import progress
+
+    piped = io.StringIO()
+    display = progress.Display(piped, tick_s=None)
+    display.step("listing files")
+    display.count("parsing", 1, 2, "jobs")
+    display.close()
+    assert piped.getvalue() == "" and etl_cli.progress_for(display) is etl_cli._progress
+
+    repo = tmp_path / "repo"
+    fx.write_variant_repo(repo, include_unreadable=False)
+    cat = fx.variant_catalog(tmp_path / "cat")
+    exe = Path(sys.executable).with_name("mteb-lb")
+    proc = subprocess.run([str(exe), "etl", "--source", str(repo), "--catalog", str(cat),
+                           "--workers", "1"], capture_output=True, timeout=120)
+    err = proc.stderr.decode()   # bytes: a text pipe would turn "\r" into "\n"
+    assert proc.returncode == 0, err
+    lines = err.split("\n")[:-1]
+    assert lines[0] == f"source: {repo.resolve()}"
+    assert all(re.fullmatch(r"\rparsing \[[#.]{30}\] \d+/\d+ jobs", line)
+               for line in lines[1:]), err
+    assert "ETA" not in err and "elapsed" not in err

@@ -12,6 +12,7 @@ import errno
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -698,7 +699,8 @@ def test_print_summary_says_nothing_published(small):
     buf = io.StringIO()
     build.print_summary(run(repo, wh, cat), out=buf)
     out = buf.getvalue()
-    assert "parsed:       0" in out and "nothing published" in out
+    assert re.search(r"^parsed:\s+0  result files read and parsed by this run$", out, re.M)
+    assert "nothing published" in out
 
 
 def test_full_flag_reparses_everything(small):
@@ -795,12 +797,20 @@ def test_cli_etl_builds_and_prints_the_summary(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     n_quarantined = sum(s.status == "quarantined" for s in specs)
-    assert f"files seen:   {len(specs)}\n" in out
-    assert f"loaded:       {sum(s.status == 'loaded' for s in specs)}\n" in out
-    assert f"quarantined:  {n_quarantined}\n" in out
+    counts = {m.group(1).strip(): (int(m.group(2).replace(",", "")), m.group(3))
+              for m in re.finditer(r"^([ a-z]+):\s+([\d,]+)  (.+)$", out, re.M)}
+    n_loaded = sum(s.status == "loaded" for s in specs)
+    assert counts["files seen"] == (
+        len(specs), "every file under results/ (one row each in the `files` table)")
+    assert counts["loaded"][0] == n_loaded
+    assert counts["quarantined"][0] == n_quarantined
+    assert counts["skipped"][0] == len(specs) - n_loaded - n_quarantined
+    assert counts["unchanged"] == (0, "files reused from the previous build without reading them")
     assert "Truncated.json: not valid JSON" in out
-    assert "rows scores" in out and "published:" in out
-    assert f"source: {repo.resolve()}" in proc.stderr
+    assert re.search(r"^rows: .*, scores \d", out, re.M | re.S) and "published:" in out
+    # the source is named once, on stderr
+    assert f"source: {repo.resolve()}\n" in proc.stderr
+    assert (proc.stdout + proc.stderr).count(str(repo.resolve())) == 1
     wh = Path(os.environ["MTEB_LB_WAREHOUSE"])
     assert warehouse.current_build(wh).is_dir()
     # second run: nothing changed

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -205,7 +206,12 @@ def test_schema_listing(sql_env, capsys, monkeypatch):
 def test_examples_listing(capsys, monkeypatch):
     code, out, _ = cli(capsys, monkeypatch, "--examples")
     assert code == 0
-    assert "-- Which results were run with mteb < 1.12?" in out
+    # each example once, under its title line, examples separated by a blank line
+    assert out.count("Which results were run with mteb < 1.12?") == 1
+    assert "\n\n-- title: Which results were run with mteb < 1.12?\n" in out
+    titles = [line for line in out.splitlines() if line.startswith("-- title:")]
+    assert len(titles) == len(set(titles)) == len(list(
+        (Path(__file__).parent.parent / "queries" / "examples").glob("*.sql")))
 
 
 def test_registered_in_the_main_cli():

@@ -445,7 +445,8 @@ def test_browser_ctrl_enter_runs_the_query(dash_duo):
 
     duo = dash_duo
     duo.driver.get(duo.server_url + "/sql")
-    editor = duo.wait_for_element("#sql-editor", timeout=15)
+    # the code editor over the query's textarea (assets/sql_editor.bundle.js)
+    editor = duo.wait_for_element("#sql-editor-host .cm-content", timeout=15)
     editor.click()
     editor.send_keys("select name, n_parameters, open_weights\nfrom model_registry\n"
                      "order by n_parameters desc")

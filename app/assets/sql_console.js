@@ -1,7 +1,8 @@
 /* SQL console (app/pages/sql.py).
  *
- * - Ctrl+Enter (Cmd+Enter on a Mac) in the editor clicks the Run button, so the query runs
- *   through the same server callback as a click (nothing is executed here).
+ * - Ctrl+Enter (Cmd+Enter on a Mac) in the plain textarea clicks the Run button, so the query
+ *   runs through the same server callback as a click (nothing is executed here); the code
+ *   editor (sql_editor.bundle.js) does the same with its own key binding.
  * - "Show in editor" on an error puts the editor's cursor at the error's offset.
  * - dash_clientside.sql_console.refresh: after a new result is stored, drop the grid's cached
  *   blocks (infinite row model) so it asks the server for the new rows from the top.
@@ -26,6 +27,8 @@
         var editor = document.getElementById(EDITOR_ID);
         var offset = parseInt(el.getAttribute("data-offset"), 10);
         if (!editor || isNaN(offset)) return;
+        // the code editor (sql_editor.bundle.js), when mounted, takes the caret
+        if (window.mtebSqlEditor && window.mtebSqlEditor.select(offset)) return;
         offset = Math.max(0, Math.min(offset, editor.value.length));
         editor.focus();
         editor.setSelectionRange(offset, Math.min(offset + 1, editor.value.length));

@@ -97,6 +97,9 @@ def layout(benchmark: str | None = None, **query_params):
             html.P("The current build has no leaderboard history (run `mteb-lb refresh`)."),
             html.P(error, className="lb-hint")]))
         return html.Div(className="lb-pagewrap", children=page)
+    if not rows and history_builds() <= 1:
+        page.append(first_build_notice())
+        return html.Div(className="lb-pagewrap", children=page)
     page.append(_header(rows))
     benchmarks = sorted({r["benchmark"] for r in rows})
     if benchmarks:
@@ -117,6 +120,29 @@ def layout(benchmark: str | None = None, **query_params):
             html.H3(f"{title} ({counts})"),
             _grid(f"changes-{title.lower().replace(' ', '-')}", records, columns)]))
     return html.Div(className="lb-pagewrap", children=page)
+
+
+def history_builds() -> int:
+    """Builds recorded in the leaderboard history (1 on the first build)."""
+    try:
+        return query("leaderboard_history_builds",
+                     sql="SELECT count(*) AS n FROM leaderboard_history_builds")[0]["n"]
+    except Exception:  # a build made before the history existed: nothing to compare either
+        return 0
+
+
+def first_build_notice():
+    """The first build has nothing to be compared with: say so, and what the next build adds."""
+    fresh = status.freshness()
+    return html.Div(className="lb-notice lb-first-build", children=[
+        html.H2("This is the first build"),
+        html.P(["Build ", html.Code(fresh.get("build_id") or "?"),
+                " is the first one recorded, so there is no earlier build to compare it with."]),
+        html.P(["After the next build (", html.Code("mteb-lb refresh"), " or ",
+                html.Code("mteb-lb etl"), " when the results repository has moved), this page "
+                "lists, per benchmark: models new to or gone from the leaderboard, new, changed "
+                "and removed task scores with their old and new values, and the models whose "
+                "rank moved."])])
 
 
 def _header(rows: list[dict]):

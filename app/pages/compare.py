@@ -206,6 +206,12 @@ def _fmt(value, column: str) -> str:
     return f"{value:.2f}"
 
 
+def text_width(text: str, least: int) -> int:
+    """A grid column's width in pixels that shows ``text`` whole (13 px font, padding, the
+    sort and filter icons), at least ``least``, at most 420 (headers wrap beyond)."""
+    return int(min(420, max(least, 7.6 * len(text) + 64)))
+
+
 def task_section(models, trows, per_task, bench) -> list:
     lb = leaderboard()
     tasks = [c for c in per_task.column_names if c != "Model"]
@@ -234,13 +240,18 @@ def task_section(models, trows, per_task, bench) -> list:
         {"field": "type", "headerName": "Type", "width": 160, "filter": True},
         {"field": "metric", "headerName": "Metric", "width": 130},
     ] + [
-        {"field": fields[m], "headerName": m.split("/")[-1], "headerTooltip": m, "width": 150,
-         "type": "rightAligned", "valueFormatter": {"function": "fmtScore(params)"},
+        {"field": fields[m], "headerName": m.split("/")[-1], "headerTooltip": m,
+         "width": text_width(m.split("/")[-1], 150), "wrapHeaderText": True,
+         "autoHeaderHeight": True, "type": "rightAligned",
+         "valueFormatter": {"function": "fmtScore(params)"},
          "comparator": {"function": "nullsLast(valueA, valueB, nodeA, nodeB, isDescending)"},
          "sortingOrder": ["desc", "asc", None],
          "cellClassRules": {"lb-best": "params.value != null && params.value === params.data.best"}}
         for m in models
-    ] + [{"field": "winner", "headerName": "Winner", "width": 170, "filter": True}]
+    ] + [{"field": "winner", "headerName": "Winner", "filter": True,
+          "width": text_width(max((r.get("winner") or "" for r in rows), key=len, default=""),
+                              170),
+          "tooltipField": "winner"}]
     summary = " · ".join(f"{m.split('/')[-1]}: {wins[m]}" for m in models)
     return [
         html.H3(f"Per task ({len(tasks)} tasks)"),
@@ -249,7 +260,8 @@ def task_section(models, trows, per_task, bench) -> list:
         dag.AgGrid(id="cmp-task-grid", columnDefs=defs, rowData=rows,
                    defaultColDef={"sortable": True, "resizable": True},
                    dashGridOptions={"animateRows": False, "tooltipShowDelay": 250,
-                                    "rowHeight": gridmod.ROW_HEIGHT},
+                                    "rowHeight": gridmod.ROW_HEIGHT,
+                                    "suppressColumnVirtualisation": True},   # a few columns
                    style=gridmod.grid_style(len(rows), max_height=600)),
     ]
 

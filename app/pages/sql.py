@@ -3,8 +3,10 @@
 Every query goes through :mod:`mteb_lb.safe_sql` (the one safe path for user SQL: statement
 gate, hardened read-only connection, time limit, row cap). The page:
 
-* an editor (a monospace textarea) with a Run button; Ctrl+Enter / Cmd+Enter in the editor
-  clicks Run (``assets/sql_console.js``);
+* a code editor (CodeMirror 6, ``assets/sql_editor.bundle.js`` built by
+  ``tools/codemirror/build.sh``: SQL highlighting, bracket matching, completion of the build's
+  tables, views and columns) over the query's textarea, with a Run button; Ctrl+Enter /
+  Cmd+Enter clicks Run (the plain textarea remains when scripts are off);
 * ``run_query`` runs the query once, capped at one block of rows, which surfaces errors with
   their position in the user's own text, then counts the rows (capped by the ``sql_max_rows``
   setting) and stores the query, its columns and the count in a ``dcc.Store``;
@@ -31,6 +33,7 @@ attached by ``register_callbacks(app)``. Nothing here does I/O at import time.
 import io
 import json
 import logging
+import math
 import re
 import time
 import uuid
@@ -55,7 +58,9 @@ dash.register_page(__name__, path="/sql", name="SQL", title="SQL console · MTEB
 # --------------------------------------------------------------------------------------------
 
 URL = "sql-url"
-EDITOR = "sql-editor"          # sql_console.js listens for Ctrl+Enter on this id
+EDITOR = "sql-editor"          # the query's text (a textarea; sql_console.js: Ctrl+Enter)
+CODE_EDITOR = "sql-editor-host"   # where the code editor (sql_editor.bundle.js) mounts
+EDITOR_SYNC = "sql-editor-sync"
 RUN = "sql-run"                # ... and clicks this one
 STORE = "sql-result"
 GRID = "sql-grid"
@@ -88,6 +93,7 @@ KIND_LABELS = {
     "internal": "Internal error",
 }
 
+_NAN_RULE = "['NaN', 'Infinity', '-Infinity'].includes(params.value)"
 _NUMERIC = re.compile(r"^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL)\b")
 _NESTED = re.compile(r"\[|\b(STRUCT|MAP|UNION)\b")
 
@@ -132,13 +138,32 @@ def _pageable(sql: str) -> bool:
 
 def _cell(value):
     """A result value as the grid shows it: JSON-safe, nested values as JSON text, integers
-    JavaScript cannot hold exactly as text."""
+    JavaScript cannot hold exactly as text, NaN and infinities as the text NaN, Infinity and
+    -Infinity (JSON has no such numbers; null would read as SQL's NULL)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(_nested(value), ensure_ascii=False)
     value = output.jsonable(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INT:
         return str(value)
     return value
+
+
+def _nested(value):
+    """``output.jsonable`` keeping NaN and infinities (json.dumps writes NaN, Infinity)."""
+    if isinstance(value, float):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _nested(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = list(value)
+        if items and all(isinstance(i, tuple) and len(i) == 2 for i in items):  # Arrow MAP
+            return {str(output.jsonable(k)): _nested(v) for k, v in items}
+        return [_nested(v) for v in items]
+    return output.jsonable(value)
 
 
 def _records(rows) -> list[dict]:
@@ -167,7 +192,8 @@ def column_defs(columns: list[dict], sample_rows=()) -> list[dict]:
             "width": int(max(90, min(420, 8 * longest + 34))),
             "sort": None,      # a new result starts unsorted
             "valueFormatter": {"function": "sqlValue(params)"},
-            "cellClassRules": {"sql-null": "params.data && params.value == null"},
+            "cellClassRules": {"sql-null": "params.data && params.value == null",
+                               "sql-nan": _NAN_RULE if _NUMERIC.match(type_) else "false"},
         }
         if _NUMERIC.match(type_):
             col_def["type"] = "rightAligned"
@@ -492,6 +518,12 @@ def register_callbacks(app: dash.Dash) -> None:
                  (Output(PARQUET_BUTTON, "disabled"), True, False)],
         prevent_initial_call=True,
     )(download)
+    # A text Dash put in the textarea (an example, a preview): into the code editor too.
+    app.clientside_callback(
+        "function (value) { return window.mtebSqlEditor ? window.mtebSqlEditor.sync(value)"
+        " : window.dash_clientside.no_update; }",
+        Output(EDITOR_SYNC, "data"), Input(EDITOR, "value"),
+    )
     # A new result: drop the grid's cached blocks so it asks for the new rows.
     app.clientside_callback(
         ClientsideFunction(namespace="sql_console", function_name="refresh"),
@@ -505,14 +537,26 @@ def register_callbacks(app: dash.Dash) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _schema_browser():
+def _read_schema():
+    """The build's tables and views (``safe_sql.schema()``), or the problem to show instead."""
     try:
-        tables = safe_sql.schema()
+        return safe_sql.schema(), None
     except warehouse.WarehouseError as exc:
-        return [html.P(str(exc), className="lb-hint")]
+        return [], str(exc)
     except Exception:  # noqa: BLE001 - the console stays usable without the browser
         log.exception("schema browser failed")
-        return [html.P("The schema could not be read (see the server log).", className="lb-hint")]
+        return [], "The schema could not be read (see the server log)."
+
+
+def completion_schema(tables: list[dict]) -> str:
+    """``{table or view: [columns]}`` as JSON: what the code editor completes."""
+    return json.dumps({t["name"]: [c["name"] for c in t["columns"]] for t in tables},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _schema_browser(tables: list[dict], problem: str | None = None):
+    if problem is not None:
+        return [html.P(problem, className="lb-hint")]
     items = []
     for table in tables:
         cols = table["columns"]
@@ -533,13 +577,38 @@ def _schema_browser():
                     html.Li(className="sql-column", children=[
                         html.Code(c["name"], className="sql-column-name"),
                         html.Span(c["type"], className="sql-type"),
+                        _scale_badge(c["description"]),
                         html.Div(c["description"], className="sql-column-desc")
                         if c["description"] else None,
                     ]) for c in cols]),
             ]),
         ]))
     return [html.P(f"{len(tables)} tables and views; click one for its columns.",
-                   className="lb-hint")] + items
+                   className="lb-hint"),
+            html.P(["Score columns are marked with their scale: ",
+                    html.Span("0–1", className="sql-scale sql-scale-1"),
+                    " as mteb's result files hold them (scores, metrics, benchmark_results), ",
+                    html.Span("0–100", className="sql-scale sql-scale-100"),
+                    " as the leaderboard shows them (leaderboard_history, the lb_* macros, "
+                    "changes_since_previous)."], className="lb-hint sql-scale-note")] + items
+
+
+def scale_of(description: str | None) -> str | None:
+    """"0-1" or "0-100" when a column's description names its scale, else None."""
+    text = description or ""
+    if re.search(r"\b0-100\b", text):
+        return "0-100"
+    if re.search(r"\b0-1\b(?!\d)", text):
+        return "0-1"
+    return None
+
+
+def _scale_badge(description: str | None):
+    scale = scale_of(description)
+    if scale is None:
+        return None
+    return html.Span(scale.replace("-", "–"), title=f"a score on the {scale} scale",
+                     className=f"sql-scale sql-scale-{scale.split('-')[1]}")
 
 
 def _examples_list():
@@ -558,6 +627,7 @@ def _examples_list():
 def layout(q=None, **_query):
     sql = decode_url(q)
     cap, limit_ms = _limits()
+    tables, problem = _read_schema()
     if sql.strip():
         store, defs, style, message, results_class, _ = run_outputs(sql)
     else:
@@ -581,6 +651,7 @@ def layout(q=None, **_query):
         dcc.Location(id=URL, refresh=False),
         dcc.Store(id=STORE, data=store),
         dcc.Store(id=REFRESHED),
+        dcc.Store(id=EDITOR_SYNC),
         dcc.Download(id=DOWNLOAD),
         html.Div(className="lb-title-row", children=[
             html.H1("SQL console", className="lb-bench-title"),
@@ -598,6 +669,10 @@ def layout(q=None, **_query):
                     dcc.Textarea(id=EDITOR, value=sql, placeholder=PLACEHOLDER,
                                  className="sql-editor", spellCheck="false", rows=10,
                                  autoFocus="autofocus" if not sql else None),
+                    # the code editor (assets/sql_editor.bundle.js) mounts here over the
+                    # textarea, completing these names
+                    html.Div(id=CODE_EDITOR, className="sql-code",
+                             **{"data-schema": completion_schema(tables)}),
                     html.Div(className="sql-toolbar", children=[
                         html.Button("Run", id=RUN, n_clicks=0, className="lb-button lb-primary",
                                     title="Run the query (Ctrl+Enter or ⌘+Enter)"),
@@ -628,7 +703,7 @@ def layout(q=None, **_query):
                     _examples_list()]),
                 html.Div(className="lb-card", children=[
                     html.H3("Schema", className="sql-aside-title"),
-                    *_schema_browser()]),
+                    *_schema_browser(tables, problem)]),
             ]),
         ]),
     ])

@@ -49,8 +49,8 @@ def layout(**_query):
         ]),
         html.Div(className="lb-card", children=_not_loaded(info)),
         html.Div(className="lb-two-col", children=[
-            html.Div(className="lb-card", children=[html.H3("Timings (seconds)"),
-                                                    _counts(info.get("timings") or {}, 3)]),
+            html.Div(className="lb-card", children=[html.H3("Time per step (seconds)"),
+                                                    _timings(info.get("timings") or {})]),
             html.Div(className="lb-card", children=[html.H3("Builds in the warehouse"),
                                                     _builds(info["build_id"])]),
         ]),
@@ -92,6 +92,39 @@ def _counts(counts: dict, decimals: int = 0):
                     for k, v in sorted(counts.items())])])
 
 
+# The build's steps (manifest "timings", etl/build.py), in the order they run, in words.
+TIMING_NAMES = {
+    "start_s": "Starting (lock, clean-up of killed runs)",
+    "previous_s": "Reading the previous build",
+    "scan_s": "Listing the files",
+    "parse_s": "Parsing the result files",
+    "tables_s": "Writing the Parquet tables",
+    "database_s": "Building the DuckDB database",
+    "views_s": "Creating the views and checking them",
+    "history_s": "Recording the leaderboard history",
+    "rank_intervals_s": "Computing the rank intervals",
+    "validate_s": "Validating before publishing",
+}
+
+
+def timing_name(key: str) -> str:
+    """A manifest timing key in words (an unknown key: its words, capitalised)."""
+    if key in TIMING_NAMES:
+        return TIMING_NAMES[key]
+    return key.removesuffix("_s").replace("_", " ").capitalize()
+
+
+def _timings(timings: dict):
+    order = list(TIMING_NAMES)
+    keys = sorted(timings, key=lambda k: (order.index(k) if k in order else len(order), k))
+    rows = [html.Tr([html.Td(timing_name(k), title=k), html.Td(f"{timings[k]:,.1f}",
+                                                               className="num")])
+            for k in keys if isinstance(timings[k], (int, float))]
+    total = sum(v for v in timings.values() if isinstance(v, (int, float)))
+    rows.append(html.Tr([html.Th("Total"), html.Th(f"{total:,.1f}", className="num")]))
+    return html.Table(className="lb-table", children=[html.Tbody(rows)])
+
+
 def _not_loaded(info: dict) -> list:
     quarantined = [{"Path": q.get("path"), "Reason": q.get("reason")}
                    for q in info.get("quarantined") or []]
@@ -121,7 +154,10 @@ def _grid(grid_id: str, records: list[dict]):
     for col in data.column_defs:
         col["tooltipField"] = col["field"]
         if col["headerName"] == "Reason":
-            col.update(flex=1, minWidth=300)
+            col.update(flex=1, minWidth=200)
+        if col["headerName"] == "Path":   # the informative end (the file name) stays visible
+            col.update(cellRenderer="MiddleTruncate", flex=1, minWidth=200)
+            col.pop("width", None)
     return dag.AgGrid(id=grid_id, columnDefs=data.column_defs, rowData=data.row_data,
                       defaultColDef={"sortable": True, "resizable": True},
                       dashGridOptions={"tooltipShowDelay": 300, "rowHeight": gridmod.ROW_HEIGHT},

@@ -9,9 +9,9 @@
 -- @column task_name: The task of a result change; NULL for model-level changes.
 -- @column change: new_model, removed_model, new_result, changed_result, removed_result, rank_up or
 --   rank_down.
--- @column old_score: Task score (result changes) or Mean (Task) (model changes) before; NULL when
---   new.
--- @column new_score: The same in the current build; NULL when removed.
+-- @column old_score: Task score (result changes) or Mean (Task) (model changes) before, 0-100
+--   scale; NULL when new.
+-- @column new_score: The same in the current build (0-100); NULL when removed.
 -- @column old_rank: The model's rank before (model-level rows).
 -- @column new_rank: The model's rank now (model-level rows).
 -- @column rank_delta: old_rank - new_rank: positive when the model moved up.

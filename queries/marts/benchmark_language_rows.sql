@@ -3,6 +3,7 @@
 -- view's languages (all of them for an "all" view): what mteb's per-language table explodes on
 -- every request, done once per build. Filters keep rows by model, task and language_set.
 -- @column language: Language-script code, e.g. eng-Latn.
+-- @column score: Main score (0-1); NULL when not scored.
 -- @column row_order: The row's position in mteb's frame order within (revision, task).
 with
 

@@ -3,7 +3,8 @@
 -- and how many distinct (subset, split) pairs it scored, computed once per build so the
 -- leaderboard does not aggregate millions of rows per request. A model covers a task completely
 -- when have_pairs reaches the task's benchmark_task_required.
--- @column raw_mean: Mean main score over the model's rows of the task (NULL when none is scored).
+-- @column raw_mean: Mean main score (0-1) over the model's rows of the task (NULL when none is
+--   scored).
 -- @column have_pairs: Distinct (subset, split) pairs the model scored.
 with
 
