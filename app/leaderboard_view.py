@@ -116,11 +116,8 @@ def counts_text(view: View, state: lbstate.LeaderboardState) -> str:
     text = f"{models} · {view.n_tasks} of {view.n_tasks_total} tasks"
     if state.view == "per-task":
         text += " · ⚠ marks a score on a task the model was trained on (not zero-shot)"
-    if view.blank_tasks:
-        names = ", ".join(view.blank_tasks[:3]) + (" …" if len(view.blank_tasks) > 3 else "")
-        text += (f" · no model has a complete result on {names}, so the means over all tasks "
-                 "are blank (as on the official leaderboard); deselect it under “Customize "
-                 "this benchmark” to compare means")
+    # the tasks that blank the means: a notice of their own (app/task_picker.py), so the
+    # toolbar keeps its height
     return text
 
 

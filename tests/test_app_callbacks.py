@@ -652,15 +652,20 @@ def test_status_page_without_build(dash_app, monkeypatch, tmp_path):
     assert "No leaderboard data yet" in text_of(page("leaderboard").layout())
 
 
-def test_counts_explain_blank_means(lbpage):
-    """A task no model completed blanks every Mean (Task); the page says which task."""
+def test_blank_means_get_a_notice_of_their_own(lbpage):
+    """A task no model completed blanks every Mean (Task): a notice names it (with a button
+    that drops it, tests/test_browser_walk.py); the toolbar's counts stay short."""
+    from app import task_picker
+
     page = lbpage
     view = page.View(n_models=3, n_models_before_search=3, n_tasks=2, n_tasks_total=2,
                      blank_tasks=("FloresBitextMining",))
     state, _ = lbstate.decode({"benchmark": "x"})
-    text = page.counts_text(view, state)
-    assert text.startswith("3 models · 2 of 2 tasks · no model has a complete result on "
-                           "FloresBitextMining, so the means over all tasks are blank")
+    assert page.counts_text(view, state) == "3 models · 2 of 2 tasks"
+    assert task_picker.blank_text(["FloresBitextMining"]) == (
+        "No model has a complete result on FloresBitextMining, so the means over all tasks are "
+        "blank (as on the official leaderboard). Drop this task to compare means.")
+    assert page.blank_tasks_of(lbstate.encode(lbstate.LeaderboardState(benchmark=DEFAULT))) == []
 
 
 def test_per_task_cells_mark_tasks_the_model_was_trained_on():

@@ -25,10 +25,17 @@ import dash_ag_grid as dag
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
 from app import grid as gridmod
-from app import plots
+from app import plots, task_picker
 from app import state as st
 from app.components import did_you_mean, no_build, show, warnings_box
-from app.leaderboard_view import View, compute_view, counts_text, csv_filename, view_csv
+from app.leaderboard_view import (
+    View,
+    compute_view,
+    counts_text,
+    csv_filename,
+    task_metas,
+    view_csv,
+)
 from mteb_lb import lbstate, warehouse
 from mteb_lb.rankings import leaderboard
 
@@ -138,7 +145,7 @@ def controls_to_state(benchmark: str, values: dict, *, selected=(), plot: str = 
         domains=_selection(values.get("domains"), opts.domains),
         modalities=_selection(values.get("modalities"), opts.modalities),
         languages=tuple(values.get("languages") or ()) or None,
-        tasks=tuple(values.get("tasks") or ()) or None,
+        tasks=_selection(values.get("tasks"), opts.tasks),
         selected=tuple(selected or ()), plot=plot if plot in lbstate.PLOTS else "size",
         sort=sort,
     )
@@ -160,7 +167,8 @@ def state_to_controls(state: lbstate.LeaderboardState) -> dict:
         "task_types": list(opts.task_types if state.task_types is None else state.task_types),
         "domains": list(opts.domains if state.domains is None else state.domains),
         "modalities": list(opts.modalities if state.modalities is None else state.modalities),
-        "languages": list(state.languages or []), "tasks": list(state.tasks or []),
+        "languages": list(state.languages or []),
+        "tasks": list(opts.tasks if state.tasks is None else state.tasks),
     }
 
 
@@ -319,6 +327,7 @@ def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
                               copied_children=html.Span("Link copied ✓")),
             ]),
         ]),
+        task_picker.blank_notice(view.blank_tasks),
         html.Div(id="lb-chips", className="lb-chips", children=chips(state)),
         html.Div(id="lb-empty", className="lb-notice lb-empty",
                  style=show(bool(view.empty or view.error)),
@@ -472,8 +481,7 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
     ])
     lang_options = [{"label": gridmod.language_label(code), "value": code}
                     for code in opts.languages]
-    task_options = [{"label": f"{t} ({(leaderboard().task_meta(t) or {}).get('type', '?')})",
-                     "value": t} for t in opts.tasks]
+    metas = task_metas(bench.name)
     task_filters = html.Div(className="lb-filter-grid", children=[
         _field("Task types", _checklist("task_types", opts.task_types, controls["task_types"]),
                wide=True),
@@ -484,10 +492,10 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
             placeholder="All languages — type to pick some", className="lb-dropdown",
             maxHeight=260), wide=True,
             hint="Keeps only the task subsets in the chosen languages; means are recomputed."),
-        _field(f"Tasks ({len(opts.tasks)})", dcc.Dropdown(
-            id=CONTROLS["tasks"], options=task_options, value=controls["tasks"], multi=True,
-            placeholder="All tasks — type to pick some (a custom benchmark)",
-            className="lb-dropdown", maxHeight=260), wide=True),
+        _field(f"Tasks ({len(opts.tasks)}, by task type)", task_picker.picker(
+            opts.tasks, controls["tasks"], lambda t: (metas.get(t) or {}).get("type")),
+            wide=True, hint="Untick a task to leave it out; every task ticked is the "
+                            "benchmark as published."),
     ])
     n_active = len(st.active_filters(state))
     return html.Div(className="lb-card lb-filters", children=[
@@ -620,6 +628,22 @@ def switch_benchmark(n_clicks, button_ids, current, plot, selected_rows, *contro
     return build_body(state, warnings), classes, lbstate.encode(state)
 
 
+def blank_tasks_of(view_key) -> list[str]:
+    """The tasks the blank-means notice names, for the page's state (its VIEW_KEY)."""
+    if not view_key:
+        return []
+    state, _ = lbstate.decode(st.parse_search(view_key))
+    if state.view != "summary" or not state.benchmark:
+        return []
+    try:
+        if not leaderboard().summary(state.benchmark, state.filters()).num_rows:
+            return []
+        return list(leaderboard().tasks_without_scores(state.benchmark, state.filters()))
+    except Exception:  # noqa: BLE001 - the table itself reports a failing state
+        log.exception("blank tasks failed for %s", view_key)
+        return []
+
+
 def reset_filters(_n1, _n2, bench_name):
     if not bench_name:
         raise dash.exceptions.PreventUpdate
@@ -689,6 +713,7 @@ def register_callbacks(app: dash.Dash) -> None:
         *control_states,
         prevent_initial_call=True,
     )(download_csv)
+    task_picker.register_callbacks(app, blank_tasks_of)
     # Client side, no round trip (app/assets/dccFunctions.js): copy link, full screen, the
     # size slider's label (also its first value: one size formatter, in JavaScript).
     app.clientside_callback(

@@ -1,0 +1,170 @@
+"""A new user's walk through the leaderboard page (issue 15), in headless Chromium.
+
+Each test is one stumble of the walk, fixed: it drives the page as a user would, asserts what the
+user sees, and saves screenshots at 1600 px and 420 px (``dash_helpers.shots_at_two_widths``:
+$MTEB_LB_TEST_ARTIFACTS, else tests/artifacts). The app and the browser are shared by the module
+(as in tests/test_browser.py); the fixture warehouse and its hand-derived numbers are those of
+tests/warehouses.py and tests/test_app_callbacks.py.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from dash_helpers import browser_app, shots_at_two_widths, until
+from warehouses import DEFAULT, TASKS
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _serve_the_fixture_warehouse(_isolated_settings, env):
+    """The server runs in a thread of this process and reads the setting per request."""
+
+
+@pytest.fixture(scope="module")
+def duo(chromium, app_warehouse, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MTEB_LB_WAREHOUSE", str(app_warehouse))
+        with browser_app(tmp_path_factory.mktemp("downloads")) as dc:
+            yield dc
+
+
+def go(duo, path: str):
+    duo.driver.get(duo.server_url + path)
+    duo.wait_for_element("#_pages_content > *", timeout=10)
+
+
+def query_of(duo) -> dict:
+    return parse_qs(urlparse(duo.driver.current_url).query, keep_blank_values=True)
+
+
+def css(duo, selector: str):
+    return duo.driver.find_elements("css selector", selector)
+
+
+def click(duo, selector: str):
+    element = duo.wait_for_element(selector)
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    element.click()
+    return element
+
+
+def open_details(duo, summary_text: str):
+    for summary in css(duo, "summary"):
+        if summary.text.startswith(summary_text):
+            details = summary.find_element("xpath", "..")
+            if details.get_attribute("open") is None:
+                duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});",
+                                          summary)
+                summary.click()
+            return details
+    raise AssertionError(f"no <summary> starting with {summary_text!r}")
+
+
+def counts(duo) -> str:
+    return duo.find_element("#lb-counts").text
+
+
+def ticked_tasks(duo) -> list[str]:
+    return sorted(i.get_attribute("value") for i in css(duo, ".lb-task-group input")
+                  if i.is_selected())
+
+
+def group_button(duo, task_type: str, label: str):
+    head = [h for h in css(duo, ".lb-task-group-head")
+            if h.find_element("css selector", ".lb-task-group-title").text.startswith(task_type)]
+    button = [b for b in head[0].find_elements("css selector", "button") if b.text == label][0]
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    button.click()
+
+
+ALL_TASKS = sorted(TASKS)
+
+
+# --------------------------------------------------------------------------------------------
+# 1. tasks shown as selected, grouped by type; the blank-means notice drops its tasks
+# --------------------------------------------------------------------------------------------
+
+def test_tasks_start_selected_and_one_click_removes_one(duo):
+    go(duo, "/")
+    open_details(duo, "Customize this benchmark")
+    # the benchmark's six tasks, ticked, in one group per task type with its task count
+    until(lambda: ticked_tasks(duo) == ALL_TASKS, what="every task ticked")
+    titles = [t.text for t in css(duo, ".lb-task-group-title")]
+    assert titles == ["Classification (1)", "Clustering (1)", "PairClassification (1)",
+                      "Retrieval (2)", "STS (1)"]
+    assert "tasks" not in query_of(duo)
+    # one click removes one task
+    click(duo, ".lb-task-group input[value='TinySTS']")
+    until(lambda: "5 of 6 tasks" in counts(duo), what="five tasks left")
+    until(lambda: sorted(query_of(duo).get("tasks", [])) == sorted(set(ALL_TASKS) - {"TinySTS"}),
+          what="the five tasks in the URL")
+    assert not css(duo, "#lb-grid .ag-header-cell[col-id='STS']")
+    shots_at_two_widths(duo, "tasks_one_removed")
+    # ticking it again is the published benchmark: the URL says nothing about tasks
+    click(duo, ".lb-task-group input[value='TinySTS']")
+    until(lambda: "tasks" not in query_of(duo), what="no custom selection")
+    until(lambda: "6 of 6 tasks" in counts(duo), what="six tasks")
+    # None / All per task type
+    group_button(duo, "Retrieval", "None")
+    until(lambda: "4 of 6 tasks" in counts(duo), what="Retrieval tasks unticked")
+    assert ticked_tasks(duo) == sorted(set(ALL_TASKS) - {"TinyRetrieval", "TinyRetrieval2"})
+    until(lambda: len(query_of(duo).get("tasks", [])) == 4, what="four tasks in the URL")
+    group_button(duo, "Retrieval", "All")
+    until(lambda: "tasks" not in query_of(duo), what="all ticked again")
+    assert ticked_tasks(duo) == ALL_TASKS
+    # a reload of a link with a custom selection ticks exactly those
+    go(duo, "/?tasks=TinySTS&tasks=TinyClustering")
+    open_details(duo, "Customize this benchmark")
+    until(lambda: ticked_tasks(duo) == ["TinyClustering", "TinySTS"], what="two ticked")
+    assert "2 of 6 tasks" in counts(duo)
+
+
+BLANKING = ("TinyClustering", "TinyPairClassification")
+
+
+@pytest.fixture
+def blanking_tasks(monkeypatch):
+    """The fixture has no task without a complete score (the SQL that finds them is tested in
+    tests/test_rankings.py): the rankings are told that two tasks of Tiny(v1) have none, while
+    they are selected. The app server runs in a thread of this process, so it sees the patch."""
+    from mteb_lb import rankings
+
+    def fake(self, benchmark, filters=None):
+        if benchmark != DEFAULT:
+            return []
+        return [t for t in BLANKING if filters is None or filters.tasks is None
+                or t in filters.tasks]
+
+    monkeypatch.setattr(rankings.Leaderboard, "tasks_without_scores", fake)
+
+
+def test_blank_means_notice_drops_its_tasks(duo, blanking_tasks):
+    go(duo, "/")
+    notice = until(lambda: duo.find_element("#lb-blank").is_displayed()
+                   and duo.find_element("#lb-blank"), what="the blank-means notice")
+    assert notice.text.startswith("No model has a complete result on TinyClustering, "
+                                  "TinyPairClassification, so the means over all tasks are blank")
+    assert duo.find_element("#lb-drop-blank").text == "Drop these tasks"
+    assert "complete result" not in counts(duo)            # the toolbar stays one short line
+    shots_at_two_widths(duo, "blank_means_notice")
+    click(duo, "#lb-drop-blank")
+    until(lambda: "4 of 6 tasks" in counts(duo), what="the two tasks dropped")
+    until(lambda: not duo.find_element("#lb-blank").is_displayed(), what="notice gone")
+    assert sorted(query_of(duo)["tasks"]) == [
+        "TinyClassification", "TinyRetrieval", "TinyRetrieval2", "TinySTS"]
+    open_details(duo, "Customize this benchmark")
+    assert ticked_tasks(duo) == [
+        "TinyClassification", "TinyRetrieval", "TinyRetrieval2", "TinySTS"]
+    # org-c/partial, which lacks the two, now has a mean: (65 + 67 + 66.5 + 71) / 4 = 67.375
+    rows = css(duo, "#lb-grid .ag-pinned-left-cols-container .ag-row")
+    index = [r.get_attribute("row-index") for r in rows
+             if r.find_element("css selector", ".lb-model-link").text == "org-c/partial"][0]
+    mean = duo.find_element(
+        f'#lb-grid .ag-row[row-index="{index}"] .ag-cell[col-id="Mean (Task)"]').text
+    assert mean in ("67.38", "67.37")     # 67.375 rounded to 2 decimals (float ties)
