@@ -467,12 +467,17 @@ def test_switch_benchmark_keeps_model_filters(lbpage):
     finally:
         context_value.reset(token)
     decoded, _ = lbstate.decode(search)
+    # what applies is kept (Other(v1) has Retrieval); it has no per-language view: dropped, said
     assert decoded == lbstate.LeaderboardState(benchmark=OTHER, open_weights="yes", search="org",
+                                          task_types=("Retrieval",),
                                           selected=("org-a/big-open",))
+    assert text_of(find(body, "lb-switch-notice")) == (
+        "Switched to Other benchmark; dropped what it does not have: the 'Performance per "
+        "language' view (not offered). Every other filter was kept.")
     assert classes == ["lb-bench-btn", "lb-bench-btn active"]
     grid = find(body, lbpage.GRID)
-    # Other(v1) (Ret, STS, Cls, all models have them), open weights, "org" matches every
-    # name: big, cross, partial, small, sparse in base-score order on every task -> 1..5
+    # Other(v1) on TinyRetrieval only (all models have it), open weights, "org" matches every
+    # name: big, cross, partial, small, sparse in base-score order -> 1..5
     assert [(r["model"], r[grid.columnDefs[0]["field"]]) for r in grid.rowData] == [
         (BIG, 1), (CROSS, 2), (PARTIAL, 3), (SMALL, 4), (SPARSE, 5)]
     assert find(body, lbpage.BENCH).data == OTHER

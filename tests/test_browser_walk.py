@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from dash_helpers import browser_app, shots_at_two_widths, until
-from warehouses import DEFAULT, TASKS
+from warehouses import DEFAULT, OTHER, TASKS
 
 pytestmark = [
     pytest.mark.browser,
@@ -168,3 +168,47 @@ def test_blank_means_notice_drops_its_tasks(duo, blanking_tasks):
     mean = duo.find_element(
         f'#lb-grid .ag-row[row-index="{index}"] .ag-cell[col-id="Mean (Task)"]').text
     assert mean in ("67.38", "67.37")     # 67.375 rounded to 2 decimals (float ties)
+
+
+# --------------------------------------------------------------------------------------------
+# 2. switching benchmark keeps what applies and says what was dropped
+# --------------------------------------------------------------------------------------------
+
+def grid_models(duo) -> list[str]:
+    rows = sorted(css(duo, "#lb-grid .ag-pinned-left-cols-container .ag-row"),
+                  key=lambda r: int(r.get_attribute("row-index")))
+    return [r.find_element("css selector", ".lb-model-link").text for r in rows]
+
+
+def menu_entry(duo, label: str):
+    open_details(duo, "More")
+    return until(lambda: [b for b in css(duo, ".lb-bench-btn") if b.text == label],
+                 what=f"menu entry {label}")[0]
+
+
+def test_switching_benchmark_keeps_what_applies_and_says_what_was_dropped(duo):
+    # at most 1B (known sizes), the Medical domain (TinyRetrieval2, not in Other(v1)), and the
+    # per-language view, which Other(v1) does not have
+    go(duo, "/?max_params_b=1&domains=Medical&view=per-language")
+    duo.wait_for_element("#lb-grid .ag-header-cell[col-id='deu-Latn']")
+    menu_entry(duo, "Other benchmark").click()
+    until(lambda: duo.find_element(".lb-bench-title").text == "Other benchmark",
+          what="the other benchmark")
+    notice = duo.find_element("#lb-switch-notice")
+    assert notice.is_displayed()
+    assert notice.text == ("Switched to Other benchmark; dropped what it does not have: domains "
+                           "Medical; the 'Performance per language' view (not offered). Every "
+                           "other filter was kept.")
+    query = query_of(duo)
+    assert query["benchmark"] == [OTHER] and query["max_params_b"] == ["1"]
+    assert "domains" not in query and "view" not in query
+    # known sizes up to 1B: cross .3B, partial .5B, small .1B, sparse .05B; on Other(v1)'s three
+    # tasks they keep their base-score order
+    until(lambda: grid_models(duo) == ["org-b/cross", "org-c/partial", "org-a/small-open",
+                                       "org-c/sparse-one"], what="the size bound kept")
+    shots_at_two_widths(duo, "switch_benchmark_notice")
+    # a switch that drops nothing says nothing
+    menu_entry(duo, "Tiny benchmark").click()
+    until(lambda: duo.find_element(".lb-bench-title").text == "Tiny benchmark", what="back")
+    assert not duo.find_element("#lb-switch-notice").is_displayed()
+    assert query_of(duo)["max_params_b"] == ["1"]

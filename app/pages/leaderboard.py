@@ -24,8 +24,8 @@ import dash
 import dash_ag_grid as dag
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
+from app import bench_switch, plots, task_picker
 from app import grid as gridmod
-from app import plots, task_picker
 from app import state as st
 from app.components import did_you_mean, no_build, show, warnings_box
 from app.leaderboard_view import (
@@ -290,8 +290,9 @@ def _bench_button(name: str, label: str, active: str | None, as_links: bool = Fa
                        className="lb-bench-btn" + (" active" if name == active else ""))
 
 
-def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
-    """Everything right of the menu for one benchmark, data included."""
+def build_body(state: lbstate.LeaderboardState, warnings=(), *, notice: str = "") -> list:
+    """Everything right of the menu for one benchmark, data included (``notice``: what a
+    benchmark switch dropped, one line)."""
     lb = leaderboard()
     bench = lb.benchmark(state.benchmark)
     opts = lb.options(bench.name)
@@ -304,6 +305,8 @@ def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
         dcc.Store(id=BENCH, data=bench.name),
         dcc.Store(id=VIEW_KEY, data=0),
         warnings_box(warnings, id="lb-warnings"),
+        html.Div(notice, id="lb-switch-notice", className="lb-notice lb-switch-notice",
+                 style=show(bool(notice))),
         header_card(bench, opts),
         filters_panel(state, bench, opts, controls),
         html.Div(className="lb-toolbar", children=[
@@ -613,19 +616,25 @@ def sync_url(plot, selected_rows, column_state, bench_name, *control_values):
 
 
 def switch_benchmark(n_clicks, button_ids, current, plot, selected_rows, *control_values):
-    """A menu click -> the body of the chosen benchmark, keeping model filters and selection."""
+    """A menu click -> the body of the chosen benchmark, keeping what applies there (model
+    filters, selection, size bounds, the task filters it offers: app/bench_switch.py) and
+    saying in one line what was dropped."""
     name = ctx.triggered_id["name"] if isinstance(ctx.triggered_id, dict) else None
     if not name or not any(n for n in (n_clicks or []) if n):
         raise dash.exceptions.PreventUpdate
     models = selected_models(selected_rows)
+    dropped: list[str] = []
+    lb = leaderboard()
     if current:
         state = controls_to_state(current, _values(control_values), selected=models, plot=plot)
-        state = state.for_benchmark(name)
+        state, dropped = bench_switch.carry_over(state, name, lb.valid_values(current),
+                                                 lb.valid_values(name))
     else:
         state = lbstate.LeaderboardState(benchmark=name)
-    state, warnings = lbstate.check(state, leaderboard().valid_values(name))
+    state, warnings = lbstate.check(state, lb.valid_values(name))
     classes = ["lb-bench-btn" + (" active" if i["name"] == name else "") for i in button_ids]
-    return build_body(state, warnings), classes, lbstate.encode(state)
+    notice = bench_switch.notice_text(lb.benchmark(name).display_name, dropped)
+    return build_body(state, warnings, notice=notice), classes, lbstate.encode(state)
 
 
 def blank_tasks_of(view_key) -> list[str]:
