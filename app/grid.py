@@ -314,7 +314,9 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
     for task_type in type_order:
         children = type_groups[task_type]
         defs.append({"headerName": f"{header_label(task_type)} ({len(children)})",
-                     "groupId": task_type,
+                     # not the type's name: that is the summary's mean column id, and AG Grid
+                     # warns (#273) when the tab swaps one set of columns for the other
+                     "groupId": f"type:{task_type}",
                      "headerTooltip": f"{len(children)} {task_type} task(s)",
                      "wrapHeaderText": True, "autoHeaderHeight": True,
                      "children": children, "marryChildren": True})

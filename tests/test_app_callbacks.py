@@ -383,7 +383,7 @@ def test_task_filters_recompute_the_columns(lbpage):
     leaves = [c["colId"] for c in _leaves(out["defs"])]
     assert leaves == ["Rank (Borda)", "Model", "TinySTS", "TinyClustering"]
     groups = [c["groupId"] for c in out["defs"] if "children" in c]
-    assert groups == ["STS", "Clustering"]
+    assert groups == ["type:STS", "type:Clustering"]
 
 
 def test_search_keeps_the_original_ranks(lbpage):

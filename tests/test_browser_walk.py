@@ -9,6 +9,7 @@ tests/warehouses.py and tests/test_app_callbacks.py.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -212,3 +213,73 @@ def test_switching_benchmark_keeps_what_applies_and_says_what_was_dropped(duo):
     until(lambda: duo.find_element(".lb-bench-title").text == "Tiny benchmark", what="back")
     assert not duo.find_element("#lb-switch-notice").is_displayed()
     assert query_of(duo)["max_params_b"] == ["1"]
+
+
+# --------------------------------------------------------------------------------------------
+# 3. no console error or AG Grid warning on any page
+# --------------------------------------------------------------------------------------------
+
+CONSOLE_HOOK = """
+window.__lbConsole = [];
+['error', 'warn'].forEach(function (level) {
+    var original = console[level];
+    console[level] = function () {
+        var text = Array.prototype.map.call(arguments, function (a) {
+            try { return typeof a === 'string' ? a : (a && a.message) || JSON.stringify(a); }
+            catch (e) { return String(a); }
+        }).join(' ');
+        window.__lbConsole.push(level + ': ' + text);
+        return original.apply(console, arguments);
+    };
+});
+window.addEventListener('error', function (e) { window.__lbConsole.push('error: ' + e.message); });
+"""
+
+PAGES = ["/", "/?view=per-task", "/?view=per-language", "/?view=tasks", "/?plot=radar",
+         "/?plot=time", f"/?benchmark={OTHER}", "/compare",
+         "/compare?model=org-a/big-open&model=org-b/cross", "/changes", "/sql", "/status",
+         "/model?name=org-a/small-open", "/?benchmark=Nope(v9)"]
+
+
+def console_of(duo) -> list[str]:
+    messages = duo.driver.execute_script("return window.__lbConsole || [];")
+    severe = [e["message"] for e in duo.driver.get_log("browser")
+              if e["level"] == "SEVERE" and "favicon" not in e["message"]]
+    return list(messages) + severe
+
+
+@pytest.fixture
+def console_hook(duo):
+    result = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                        {"source": CONSOLE_HOOK})
+    duo.driver.get_log("browser")          # start from an empty log
+    yield
+    duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument",
+                               {"identifier": result["identifier"]})
+
+
+def settle(duo):
+    """Wait until Dash has no callback in flight (then a little for the grids to render)."""
+    until(lambda: duo.driver.execute_script(
+        "var r = window.dash_clientside && document.querySelector('._dash-loading');"
+        "return !r;"), what="callbacks done")
+    import time
+
+    time.sleep(1.0)
+
+
+def test_no_console_error_or_grid_warning_on_any_page(duo, console_hook):
+    found = {}
+    for path in PAGES:
+        go(duo, path)
+        settle(duo)
+        if path == "/":   # the tabs switched in place too
+            for label in ("Performance per task", "Task information", "Summary"):
+                [t for t in css(duo, "#lb-tabs .tab") if t.text == label][0].click()
+                settle(duo)
+        slug = re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_") or "home"
+        shots_at_two_widths(duo, f"page_{slug}")       # and no warning at 420 px either
+        messages = console_of(duo)
+        if messages:
+            found[path] = messages
+    assert found == {}
