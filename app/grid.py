@@ -201,7 +201,16 @@ def _base_def(field_id: str, name: str, kind: str, tooltip: str | None) -> dict:
                    cellClassRules={"lb-unknown": "params.value == null || params.value < 0"})
     elif kind == "rank":
         col.update(initialWidth=96, sortingOrder=["asc", "desc", None])
+    if "initialWidth" in col:   # wide enough for the longest word of the header: no mid-word break
+        col["initialWidth"] = max(col["initialWidth"], longest_word_px(name))
     return col
+
+
+def longest_word_px(name: str) -> int:
+    """A header's width that fits its longest word (14 px headers, ~7.6 px a character, plus
+    the cell's padding and sort icon), the words being those header_label() breaks between."""
+    words = re.split(r"[\s\u200b]+", header_label(name))
+    return int(max((len(w) for w in words), default=0) * 7.6 + 44)
 
 
 def _model_def(href_base: str) -> dict:

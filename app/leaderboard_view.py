@@ -114,11 +114,14 @@ def counts_text(view: View, state: lbstate.LeaderboardState) -> str:
     models = (f"{view.n_models} of {view.n_models_before_search} models"
               if view.n_models != view.n_models_before_search else f"{view.n_models} models")
     text = f"{models} · {view.n_tasks} of {view.n_tasks_total} tasks"
-    if state.view == "per-task":
-        text += " · ⚠ marks a score on a task the model was trained on (not zero-shot)"
+    # the per-task tab's ⚠ is explained under the toolbar (TRAINED_NOTE), so the toolbar's
+    # buttons stay in place across tabs
     # the tasks that blank the means: a notice of their own (app/task_picker.py), so the
     # toolbar keeps its height
     return text
+
+
+TRAINED_NOTE = "⚠ marks a score on a task the model was trained on (not zero-shot)."
 
 
 def view_csv(state: lbstate.LeaderboardState) -> str:

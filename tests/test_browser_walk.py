@@ -13,7 +13,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from dash_helpers import browser_app, shots_at_two_widths, until
+from dash_helpers import artifacts_dir, browser_app, shots_at_two_widths, until
 from warehouses import DEFAULT, OTHER, TASKS
 
 pytestmark = [
@@ -283,3 +283,115 @@ def test_no_console_error_or_grid_warning_on_any_page(duo, console_hook):
         if messages:
             found[path] = messages
     assert found == {}
+
+
+# --------------------------------------------------------------------------------------------
+# 4. a toolbar that stays in place across tabs; headers wrap between words
+# --------------------------------------------------------------------------------------------
+
+TOOLBAR = ("#lb-search", "#lb-counts", "#lb-fullscreen", "#lb-download-btn", "#lb-copy")
+
+
+def boxes(duo, selectors) -> dict:
+    return duo.driver.execute_script(
+        "var out = {}; arguments[0].forEach(function (s) {"
+        "  var r = document.querySelector(s).getBoundingClientRect();"
+        "  out[s] = [Math.round(r.left), Math.round(r.top + window.scrollY),"
+        "            Math.round(r.width), Math.round(r.height)]; });"
+        "return out;", list(selectors))
+
+
+def broken_headers(duo) -> list[str]:
+    """Header texts that do not fit their cell: with words never broken (walk.css) a word wider
+    than its column overflows, so "Classificatio/n" shows up here."""
+    return duo.driver.execute_script(
+        "var api = dash_ag_grid.getApi('lb-grid');"
+        "api.setGridOption('suppressColumnVirtualisation', true);"   # every header rendered
+        "return Array.from(document.querySelectorAll("
+        "  '#lb-grid .ag-header-cell-text, #lb-grid .ag-header-group-text'))"
+        ".filter(function (e) { return e.offsetParent && e.scrollWidth > e.clientWidth + 1; })"
+        ".map(function (e) { return e.textContent; });")
+
+
+@pytest.mark.parametrize("width", [1600, 420])
+def test_toolbar_stays_in_place_across_tabs_and_headers_wrap_between_words(duo, width):
+    duo.driver.set_window_size(width, 1000)
+    try:
+        go(duo, "/")
+        duo.wait_for_element("#lb-grid .ag-row")
+        seen = {}
+        for label in ("Summary", "Performance per task", "Performance per language",
+                      "Task information", "Summary"):
+            [t for t in css(duo, "#lb-tabs .tab") if t.text == label][0].click()
+            if label == "Task information":
+                duo.wait_for_element("#lb-task-grid .ag-row")
+            else:
+                until(lambda: css(duo, "#lb-grid .ag-row"), what=f"rows of {label}")
+            settle(duo)
+            place = boxes(duo, TOOLBAR[2:])            # the buttons: x, y, width, height
+            row = boxes(duo, TOOLBAR[:2])
+            seen[label] = (place, {k: v[1] for k, v in row.items()})
+            if label != "Task information":
+                assert broken_headers(duo) == [], label
+        first = seen["Summary"]
+        for label, where in seen.items():
+            assert where == first, (label, where, first)
+        if width == 1600:   # one row: the buttons on the counts' line
+            place, row = first
+            assert {v[1] for v in place.values()} == {place["#lb-fullscreen"][1]}
+            assert abs(row["#lb-counts"] - place["#lb-fullscreen"][1]) < 20
+        # the per-task ⚠ is explained under the toolbar, not in it
+        [t for t in css(duo, "#lb-tabs .tab") if t.text == "Performance per task"][0].click()
+        until(lambda: duo.find_element("#lb-trained-note").is_displayed(), what="the ⚠ note")
+        assert "⚠" not in counts(duo)
+        shots_at_two_widths(duo, "toolbar_per_task")
+    finally:
+        duo.driver.set_window_size(1440, 1000)
+
+
+# --------------------------------------------------------------------------------------------
+# 5. narrow screens: the menu behind a toggle, the nav usable, the grid gets the width
+# --------------------------------------------------------------------------------------------
+
+def test_narrow_screen_menu_toggle_nav_and_grid_width(duo):
+    duo.driver.set_window_size(420, 900)
+    try:
+        go(duo, "/")
+        duo.wait_for_element("#lb-grid .ag-row")
+        settle(duo)
+        inner = duo.driver.execute_script("return document.documentElement.clientWidth")
+        # nothing wider than the screen: no sideways scrolling of the page
+        assert duo.driver.execute_script(
+            "return document.documentElement.scrollWidth") <= inner
+        # every nav entry is on screen and is what a tap there hits
+        for link in css(duo, ".lb-nav-link"):
+            assert duo.driver.execute_script(
+                "var r = arguments[0].getBoundingClientRect();"
+                "var hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+                "return r.left >= 0 && r.right <= arguments[1] && arguments[0].contains(hit);",
+                link, inner), link.text
+        # the menu is folded behind its toggle; the content has the width
+        assert not duo.find_element("#lb-sidebar").is_displayed()
+        body = boxes(duo, ["#lb-body", "#lb-grid"])
+        assert body["#lb-body"][2] >= inner - 2 and body["#lb-grid"][2] >= inner - 24
+        # the grid shows scores, not only the pinned model names: the pinned part (checkbox
+        # and Model, 44 + 160 px) leaves the rest of the grid to the scrolling columns
+        until(lambda: boxes(duo, ["#lb-grid .ag-pinned-left-header"])[
+            "#lb-grid .ag-pinned-left-header"][2] <= 44 + 160 + 2, what="a narrow pinned part")
+        until(lambda: css(duo, "#lb-grid .ag-center-cols-viewport .ag-cell[col-id='Zero-shot']"),
+              what="scores beside the names")
+        shots_at_two_widths(duo, "narrow_menu_closed")
+        duo.driver.set_window_size(420, 900)
+        click(duo, "#lb-sidebar-toggle")
+        until(lambda: duo.find_element("#lb-sidebar").is_displayed(), what="the menu")
+        duo.driver.save_screenshot(str(artifacts_dir() / "narrow_menu_open_420.png"))
+        menu_entry(duo, "Other benchmark").click()
+        until(lambda: duo.find_element(".lb-bench-title").text == "Other benchmark",
+              what="the other benchmark")
+        until(lambda: not duo.find_element("#lb-sidebar").is_displayed(), what="menu folded")
+        # wide again: the menu is back beside the table, Rank and Model pinned as designed
+        duo.driver.set_window_size(1600, 1000)
+        until(lambda: duo.find_element("#lb-sidebar").is_displayed(), what="menu at 1600")
+        assert not duo.find_element("#lb-sidebar-toggle").is_displayed()
+    finally:
+        duo.driver.set_window_size(1440, 1000)

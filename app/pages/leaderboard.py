@@ -29,6 +29,7 @@ from app import grid as gridmod
 from app import state as st
 from app.components import did_you_mean, no_build, show, warnings_box
 from app.leaderboard_view import (
+    TRAINED_NOTE,
     View,
     compute_view,
     counts_text,
@@ -201,6 +202,7 @@ def layout(**query):
     if state.benchmark not in benchmarks:
         return html.Div(className="lb-page", children=[
             dcc.Location(id=URL, refresh=False),
+            sidebar_toggle(),
             sidebar(menu, benchmarks, None, as_links=True),
             html.Div(id=BODY, className="lb-body",
                      children=unknown_benchmark(state.benchmark, benchmarks, menu, warnings)),
@@ -211,6 +213,7 @@ def layout(**query):
         state = replace(state, models=None)
     return html.Div(className="lb-page", children=[
         dcc.Location(id=URL, refresh=False),
+        sidebar_toggle(),
         sidebar(menu, benchmarks, state.benchmark),
         html.Div(id=BODY, className="lb-body", children=build_body(state, warnings + more)),
     ])
@@ -251,8 +254,14 @@ def sidebar(menu: dict, benchmarks: dict, active: str | None, *, as_links: bool 
             className="lb-menu-group", open=active in others, children=[
                 html.Summary(f"More benchmarks ({len(others)}, not on the official menu)"),
                 *[_bench_button(b, b, active, as_links) for b in others]]))
-    return html.Aside(className="lb-sidebar", children=[
+    return html.Aside(id="lb-sidebar", className="lb-sidebar", children=[
         html.Div("Benchmarks", className="lb-sidebar-title"), *entries])
+
+
+def sidebar_toggle() -> html.Button:
+    """On narrow screens (<= 900 px, app/assets/walk.css) the menu hides behind this button."""
+    return html.Button("☰ Benchmarks", id="lb-sidebar-toggle", className="lb-sidebar-toggle",
+                       title="Show or hide the benchmark menu")
 
 
 def _contains(item: dict, name: str | None) -> bool:
@@ -330,6 +339,8 @@ def build_body(state: lbstate.LeaderboardState, warnings=(), *, notice: str = ""
                               copied_children=html.Span("Link copied ✓")),
             ]),
         ]),
+        html.P(TRAINED_NOTE, id="lb-trained-note", className="lb-hint lb-trained-note",
+               style=show(state.view == "per-task")),
         task_picker.blank_notice(view.blank_tasks),
         html.Div(id="lb-chips", className="lb-chips", children=chips(state)),
         html.Div(id="lb-empty", className="lb-notice lb-empty",
@@ -723,6 +734,18 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )(download_csv)
     task_picker.register_callbacks(app, blank_tasks_of)
+    app.clientside_callback(
+        ClientsideFunction(namespace="lbWalk", function_name="toggleSidebar"),
+        Output("lb-sidebar", "className"),
+        Input("lb-sidebar-toggle", "n_clicks"), Input(URL, "search"),
+        State("lb-sidebar", "className"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        "function (view) { return view === 'per-task' ? {} : {display: 'none'}; }",
+        Output("lb-trained-note", "style"), Input(CONTROLS["view"], "value"),
+        prevent_initial_call=True,
+    )
     # Client side, no round trip (app/assets/dccFunctions.js): copy link, full screen, the
     # size slider's label (also its first value: one size formatter, in JavaScript).
     app.clientside_callback(
