@@ -395,3 +395,41 @@ def test_narrow_screen_menu_toggle_nav_and_grid_width(duo):
         assert not duo.find_element("#lb-sidebar-toggle").is_displayed()
     finally:
         duo.driver.set_window_size(1440, 1000)
+
+
+@pytest.fixture
+def ordered_by_mean(env):
+    """Tiny(v1) ordered by Mean (Task) as HUME is by Mean (Subset) on the official board (the
+    fixture has no by-subset benchmark): the rankings' cached tables are dropped around it."""
+    from mteb_lb.rankings import leaderboard
+
+    lb = leaderboard()
+    bench = lb.benchmark(DEFAULT)
+    with pytest.MonkeyPatch.context() as mp:
+        lb._cache.clear()
+        mp.setattr(bench, "default_sort", "Mean (Task)")
+        yield
+    lb._cache.clear()
+
+
+def test_an_order_by_a_mean_is_explained_in_the_notice_and_the_header_tooltip(
+        duo, ordered_by_mean):
+    go(duo, "/")
+    # by Mean (Task): big 82.92, prop 79.58, cross 74.58, small 64.58, sparse 59.58, partial
+    # (blank) last; their Borda ranks 1, 2, 3, 4, 6, 4 (tests/test_app_callbacks.py)
+    until(lambda: grid_models(duo) == ["org-a/big-open", "org-b/proprietary-api", "org-b/cross",
+                                       "org-a/small-open", "org-c/sparse-one", "org-c/partial"],
+          what="rows by Mean (Task)")
+    ranks = [duo.find_element(
+        f'#lb-grid .ag-row[row-index="{i}"] .ag-cell[col-id="Rank (Borda)"]').text
+        for i in range(6)]
+    assert ranks == ["1", "2", "3", "4", "6", "4"]
+    note = duo.find_element("#lb-order-note")
+    assert note.is_displayed() and note.text.startswith(
+        "Rows are ordered by Mean (Task), as on the official leaderboard for this benchmark; "
+        "Rank (Borda) counts the models each one beats task by task, so it does not follow")
+    tips = duo.driver.execute_script(
+        "var api = dash_ag_grid.getApi('lb-grid'); return ['Rank (Borda)', 'Mean (Task)']"
+        ".map(function (c) { return api.getColumn(c).getColDef().headerTooltip; });")
+    assert all(t.endswith(note.text) for t in tips), tips
+    shots_at_two_widths(duo, "order_by_mean_note")

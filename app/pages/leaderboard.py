@@ -34,6 +34,7 @@ from app.leaderboard_view import (
     compute_view,
     counts_text,
     csv_filename,
+    order_note,
     task_metas,
     view_csv,
 )
@@ -341,6 +342,8 @@ def build_body(state: lbstate.LeaderboardState, warnings=(), *, notice: str = ""
         ]),
         html.P(TRAINED_NOTE, id="lb-trained-note", className="lb-hint lb-trained-note",
                style=show(state.view == "per-task")),
+        html.P(order_note(bench), id="lb-order-note", className="lb-notice lb-order-note")
+        if order_note(bench) else None,
         task_picker.blank_notice(view.blank_tasks),
         html.Div(id="lb-chips", className="lb-chips", children=chips(state)),
         html.Div(id="lb-empty", className="lb-notice lb-empty",
