@@ -433,3 +433,52 @@ def test_an_order_by_a_mean_is_explained_in_the_notice_and_the_header_tooltip(
         ".map(function (c) { return api.getColumn(c).getColDef().headerTooltip; });")
     assert all(t.endswith(note.text) for t in tips), tips
     shots_at_two_widths(duo, "order_by_mean_note")
+
+
+# --------------------------------------------------------------------------------------------
+# 6. sidebar benchmarks are links carrying the state
+# --------------------------------------------------------------------------------------------
+
+def menu_links(duo) -> dict:
+    return duo.driver.execute_script(
+        "var out = {}; document.querySelectorAll('.lb-sidebar a.lb-bench-btn')"
+        ".forEach(function (a) { if (a.textContent) { out[a.textContent] = a.href; } });"
+        "return out;")
+
+
+def test_sidebar_benchmarks_are_links_with_the_state(duo):
+    go(duo, "/")
+    open_details(duo, "More")
+    links = until(lambda: menu_links(duo), what="menu links")
+    assert links == {"Tiny benchmark": duo.server_url + "/?benchmark=Tiny%28v1%29",
+                     "Other benchmark": duo.server_url + "/?benchmark=Other%28v1%29"}
+    # a model filter: every link carries it (the benchmark's own choices stay behind)
+    open_details(duo, "Filter models")
+    click(duo, "#lb-avail input[value='yes']")
+    until(lambda: menu_links(duo).get("Other benchmark") ==
+          duo.server_url + "/?benchmark=Other%28v1%29&open_weights=yes", what="links updated")
+    # a plain click swaps the body in place (no page load: the marker survives)
+    duo.driver.execute_script("window.__samePage = true;")
+    menu_entry(duo, "Other benchmark").click()
+    until(lambda: duo.find_element(".lb-bench-title").text == "Other benchmark", what="switched")
+    assert duo.driver.execute_script("return window.__samePage === true;")
+    assert query_of(duo)["open_weights"] == ["yes"]
+    # ctrl-click opens the link in a new tab; this one stays
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    before = duo.driver.window_handles
+    entry = menu_entry(duo, "Tiny benchmark")
+    ActionChains(duo.driver).key_down(Keys.CONTROL).click(entry).key_up(Keys.CONTROL).perform()
+    new = until(lambda: [h for h in duo.driver.window_handles if h not in before],
+                what="a new tab")[0]
+    assert duo.find_element(".lb-bench-title").text == "Other benchmark"
+    duo.driver.switch_to.window(new)
+    try:
+        duo.wait_for_element("#lb-grid .ag-row")
+        assert duo.find_element(".lb-bench-title").text == "Tiny benchmark"
+        assert query_of(duo)["open_weights"] == ["yes"]
+    finally:
+        duo.driver.close()
+        duo.driver.switch_to.window(before[0])
+    shots_at_two_widths(duo, "sidebar_links")

@@ -39,3 +39,15 @@ window.dash_clientside.lbWalk = {
     }
     window.setInterval(fitPinned, 400);
 })();
+
+/* Menu entries are links (new tab, copy link); a plain click swaps the page body in place
+ * instead (the entry's n_clicks, app/pages/leaderboard.py switch_benchmark). */
+document.addEventListener("click", function (e) {
+    var a = e.target && e.target.closest && e.target.closest("a[data-switch='in-place']");
+    if (!a) { return; }
+    if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) {
+        e.stopPropagation();     // the browser opens the link; this page stays as it is
+        return;
+    }
+    e.preventDefault();
+}, true);

@@ -215,7 +215,7 @@ def layout(**query):
     return html.Div(className="lb-page", children=[
         dcc.Location(id=URL, refresh=False),
         sidebar_toggle(),
-        sidebar(menu, benchmarks, state.benchmark),
+        sidebar(menu, benchmarks, state.benchmark, state=state),
         html.Div(id=BODY, className="lb-body", children=build_body(state, warnings + more)),
     ])
 
@@ -244,17 +244,20 @@ def unknown_benchmark(name: str, benchmarks: dict, menu: dict, warnings=()) -> l
         ])]
 
 
-def sidebar(menu: dict, benchmarks: dict, active: str | None, *, as_links: bool = False):
-    """The official menu tree. Entries are buttons (the body is swapped in place, model filters
-    kept); on the unknown-benchmark page, which has no body to swap, they are plain links."""
-    entries = _menu_items(menu.get("sidebar") or [], active, benchmarks, as_links)
+def sidebar(menu: dict, benchmarks: dict, active: str | None, *, as_links: bool = False,
+            state: lbstate.LeaderboardState | None = None):
+    """The official menu tree. Entries are links to the benchmark with the page's model filters
+    (``state``; new tab and copy link work); a plain click swaps the body in place instead,
+    keeping what applies (app/assets/walk.js). On the unknown-benchmark page, which has no body
+    to swap, they are plain page links."""
+    entries = _menu_items(menu.get("sidebar") or [], active, benchmarks, as_links, state)
     on_menu = set(menu.get("sidebar_benchmarks") or [])
     others = sorted(set(benchmarks) - on_menu)
     if others:
         entries.append(html.Details(
             className="lb-menu-group", open=active in others, children=[
                 html.Summary(f"More benchmarks ({len(others)}, not on the official menu)"),
-                *[_bench_button(b, b, active, as_links) for b in others]]))
+                *[_bench_button(b, b, active, as_links, state) for b in others]]))
     return html.Aside(id="lb-sidebar", className="lb-sidebar", children=[
         html.Div("Benchmarks", className="lb-sidebar-title"), *entries])
 
@@ -272,15 +275,15 @@ def _contains(item: dict, name: str | None) -> bool:
 
 
 def _menu_items(items: list[dict], active: str | None, benchmarks: dict,
-                as_links: bool = False) -> list:
+                as_links: bool = False, state=None) -> list:
     out = []
     for item in items:
         if item.get("type") == "benchmark":
             if item.get("name") in benchmarks:
                 out.append(_bench_button(item["name"], item.get("label") or item["name"], active,
-                                         as_links))
+                                         as_links, state))
             continue
-        children = _menu_items(item.get("items") or [], active, benchmarks, as_links)
+        children = _menu_items(item.get("items") or [], active, benchmarks, as_links, state)
         title = (item.get("name") or "").strip()
         if item.get("level", 0) == 0:
             out.append(html.Div(className="lb-menu-section", children=[
@@ -292,12 +295,27 @@ def _menu_items(items: list[dict], active: str | None, benchmarks: dict,
     return out
 
 
-def _bench_button(name: str, label: str, active: str | None, as_links: bool = False):
+def _bench_button(name: str, label: str, active: str | None, as_links: bool = False,
+                  state=None):
     if as_links:
         return dcc.Link(label, href=st.leaderboard_href(lbstate.LeaderboardState(benchmark=name)),
                         title=name, className="lb-bench-btn")
-    return html.Button(label, id={"type": MENU_BTN, "name": name}, title=name,
-                       className="lb-bench-btn" + (" active" if name == active else ""))
+    return html.A(label, id={"type": MENU_BTN, "name": name}, title=name,
+                  href=bench_href(state, name), **{"data-switch": "in-place"},
+                  className="lb-bench-btn" + (" active" if name == active else ""))
+
+
+def bench_href(state: lbstate.LeaderboardState | None, name: str) -> str:
+    """A menu entry's link: the benchmark with the model filters, search and selection of the
+    page's state (LeaderboardState.for_benchmark)."""
+    base = state or lbstate.LeaderboardState()
+    return st.leaderboard_href(base.for_benchmark(name))
+
+
+def menu_hrefs(search, ids) -> list[str]:
+    """The address bar changed -> every menu link carries the new state."""
+    state, _ = lbstate.decode(st.parse_search(search or ""))
+    return [bench_href(state, i["name"]) for i in ids or []]
 
 
 def build_body(state: lbstate.LeaderboardState, warnings=(), *, notice: str = "") -> list:
@@ -737,6 +755,11 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )(download_csv)
     task_picker.register_callbacks(app, blank_tasks_of)
+    app.callback(
+        Output({"type": MENU_BTN, "name": ALL}, "href"),
+        Input(URL, "search"), State({"type": MENU_BTN, "name": ALL}, "id"),
+        prevent_initial_call=True,
+    )(menu_hrefs)
     app.clientside_callback(
         ClientsideFunction(namespace="lbWalk", function_name="toggleSidebar"),
         Output("lb-sidebar", "className"),
