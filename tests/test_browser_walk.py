@@ -482,3 +482,79 @@ def test_sidebar_benchmarks_are_links_with_the_state(duo):
         duo.driver.close()
         duo.driver.switch_to.window(before[0])
     shots_at_two_widths(duo, "sidebar_links")
+
+
+# --------------------------------------------------------------------------------------------
+# 7. plot labels never overlap; the radar shows every type; the compare page's empty radar
+# --------------------------------------------------------------------------------------------
+
+def rendered_label_boxes(duo) -> list[tuple[str, list[float]]]:
+    return duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#lb-plot g.annotation-text-g'))"
+        ".map(function (g) { var r = g.getBoundingClientRect();"
+        "  return [g.textContent, [r.left, r.top, r.right, r.bottom]]; });")
+
+
+def _intersect(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("width", [1600, 420])
+def test_size_plot_labels_never_overlap(duo, width):
+    duo.driver.set_window_size(width, 1000)
+    try:
+        # every registered and unregistered model; then only the tasks where big, cross and
+        # the unregistered model score close together
+        for path in ("/?all_models=1", "/?all_models=1&tasks=TinyClustering",
+                     "/?selected=org-a/big-open&selected=org-b/cross&selected=org-a/small-open"
+                     "&selected=org-c/sparse-one"):
+            go(duo, path)
+            labels = until(lambda: rendered_label_boxes(duo), what=f"labels of {path}")
+            settle(duo)
+            labels = rendered_label_boxes(duo)
+            names = [t for t, _ in labels]
+            assert len(names) == len(set(names)) >= 3, names
+            clash = [(a[0], b[0]) for i, a in enumerate(labels) for b in labels[i + 1:]
+                     if _intersect(a[1], b[1])]
+            assert clash == [], (path, clash)
+        assert sorted(names) == ["big-open", "cross", "small-open", "sparse-one"]
+        duo.driver.execute_script("document.getElementById('lb-plots').scrollIntoView();")
+        shots_at_two_widths(duo, "size_plot_labels")
+    finally:
+        duo.driver.set_window_size(1440, 1000)
+
+
+def test_radar_shows_every_task_type_and_marks_missing_values(duo):
+    go(duo, "/?plot=radar")
+    until(lambda: css(duo, "#lb-plot .polarlayer .trace"), what="the radar")
+    fig = duo.driver.execute_script(
+        "var g = document.querySelector('#lb-plot .js-plotly-plot');"
+        "return {title: g.layout.title.text, data: g.data.map(function (t) {"
+        "  return {name: t.name, theta: t.theta, symbols: t.marker.symbol}; })};")
+    # the top five; partial lacks TinyClustering and TinyPairClassification
+    types = ["Retrieval", "STS", "Classification", "Clustering", "PairClassification"]
+    for trace in fig["data"]:
+        assert sorted(trace["theta"][:-1]) == sorted(types), trace["name"]
+    partial = next(t for t in fig["data"] if t["name"] == "partial")
+    marked = sorted(t for t, s in zip(partial["theta"], partial["symbols"]) if s == "x")
+    assert marked == ["Clustering", "PairClassification"]
+    assert "× marks a task type on which the model has no complete result" in fig["title"]
+    duo.driver.execute_script("document.getElementById('lb-plots').scrollIntoView();")
+    shots_at_two_widths(duo, "radar_every_type")
+
+
+def test_compare_page_hides_a_radar_with_too_few_types(duo, monkeypatch):
+    from app import plots
+
+    go(duo, f"/compare?model=org-a/big-open&model=org-b/cross&benchmark={OTHER}")
+    duo.wait_for_element("#cmp-task-grid .ag-row")
+    assert css(duo, "#cmp-content .js-plotly-plot")          # Ret, STS, Cls: a radar
+    # two of Other(v1)'s three types left out of radars: one line instead of an empty radar
+    monkeypatch.setattr(plots, "RADAR_EXCLUDED_TYPES", ("STS", "Classification"))
+    go(duo, f"/compare?model=org-a/big-open&model=org-b/cross&benchmark={OTHER}")
+    duo.wait_for_element("#cmp-task-grid .ag-row")
+    reason = duo.find_element("#cmp-radar-reason")
+    assert reason.text == ("The radar needs at least 3 task types; this view has only "
+                           "Retrieval.")
+    assert not css(duo, "#cmp-content .js-plotly-plot")
+    shots_at_two_widths(duo, "compare_no_radar")
