@@ -558,3 +558,53 @@ def test_compare_page_hides_a_radar_with_too_few_types(duo, monkeypatch):
                            "Retrieval.")
     assert not css(duo, "#cmp-content .js-plotly-plot")
     shots_at_two_widths(duo, "compare_no_radar")
+
+
+# --------------------------------------------------------------------------------------------
+# 8. my benchmarks: saved in the browser, listed as links, renamed, deleted
+# --------------------------------------------------------------------------------------------
+
+def my_entries(duo) -> list[tuple[str, str]]:
+    return duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#lb-my-list a.lb-my-link'))"
+        ".map(function (a) { return [a.textContent, a.href]; });")
+
+
+def test_my_benchmarks_saved_listed_renamed_deleted(duo):
+    go(duo, "/")
+    duo.driver.execute_script("window.localStorage.clear();")
+    go(duo, "/?open_weights=yes")
+    until(lambda: "None yet" in duo.find_element("#lb-my-list").text, what="an empty list")
+    # a custom benchmark: Tiny(v1) without TinySTS
+    open_details(duo, "Customize this benchmark")
+    click(duo, ".lb-task-group input[value='TinySTS']")
+    until(lambda: "5 of 6 tasks" in counts(duo), what="five tasks")
+    duo.find_element("#lb-my-name").send_keys("No STS")
+    click(duo, "#lb-my-save")
+    entries = until(lambda: my_entries(duo), what="the saved entry")
+    five = sorted(set(ALL_TASKS) - {"TinySTS"})
+    assert [e[0] for e in entries] == ["No STS"]
+    link = urlparse(entries[0][1])
+    # the benchmark and its task choice; the model filter is not part of a benchmark
+    assert parse_qs(link.query) == {"benchmark": [DEFAULT], "tasks": five}
+    assert duo.find_element("#lb-my-message").text == "Saved “No STS”."
+    # kept by the browser: there after a reload, and the link opens the custom benchmark
+    go(duo, "/")
+    until(lambda: [e[0] for e in my_entries(duo)] == ["No STS"], what="kept after reload")
+    shots_at_two_widths(duo, "my_benchmarks")
+    duo.driver.get(my_entries(duo)[0][1])
+    duo.wait_for_element("#lb-grid .ag-row")
+    until(lambda: "5 of 6 tasks" in counts(duo), what="the custom benchmark opened")
+    # rename (the browser asks for the new name)
+    click(duo, "#lb-my-list button[title='Rename']")
+    alert = until(lambda: duo.driver.switch_to.alert, what="the rename prompt")
+    alert.send_keys("Without STS")
+    alert.accept()
+    until(lambda: [e[0] for e in my_entries(duo)] == ["Without STS"], what="renamed")
+    go(duo, "/")
+    until(lambda: [e[0] for e in my_entries(duo)] == ["Without STS"], what="rename kept")
+    # delete
+    click(duo, "#lb-my-list button[title='Delete']")
+    until(lambda: my_entries(duo) == [], what="deleted")
+    go(duo, "/")
+    until(lambda: "None yet" in duo.find_element("#lb-my-list").text, what="delete kept")

@@ -24,7 +24,7 @@ import dash
 import dash_ag_grid as dag
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
-from app import bench_switch, plots, task_picker
+from app import bench_switch, my_benchmarks, plots, task_picker
 from app import grid as gridmod
 from app import state as st
 from app.components import did_you_mean, no_build, show, warnings_box
@@ -259,7 +259,8 @@ def sidebar(menu: dict, benchmarks: dict, active: str | None, *, as_links: bool 
                 html.Summary(f"More benchmarks ({len(others)}, not on the official menu)"),
                 *[_bench_button(b, b, active, as_links, state) for b in others]]))
     return html.Aside(id="lb-sidebar", className="lb-sidebar", children=[
-        html.Div("Benchmarks", className="lb-sidebar-title"), *entries])
+        html.Div("Benchmarks", className="lb-sidebar-title"), my_benchmarks.section(),
+        *entries])
 
 
 def sidebar_toggle() -> html.Button:
@@ -755,6 +756,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )(download_csv)
     task_picker.register_callbacks(app, blank_tasks_of)
+    my_benchmarks.register_callbacks(app, URL)
     app.callback(
         Output({"type": MENU_BTN, "name": ALL}, "href"),
         Input(URL, "search"), State({"type": MENU_BTN, "name": ALL}, "id"),
