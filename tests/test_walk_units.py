@@ -102,3 +102,19 @@ def test_radar_shows_every_type_and_marks_missing_values():
     assert fig["layout"]["polar"]["radialaxis"]["range"] == [55, 100]
     assert plots.radar_too_few(["STS", "Retrieval"]) == (
         "The radar needs at least 3 task types; this view has only STS, Retrieval.")
+
+
+def test_my_benchmarks_save_keeps_the_benchmark_and_its_task_choices_only():
+    from app import my_benchmarks as my
+
+    search = "?benchmark=B&open_weights=yes&task_types=STS&tasks=T1&tasks=T2&search=e5"
+    assert my.custom_href(search) == "/?benchmark=B&task_types=STS&tasks=T1&tasks=T2"
+    saved, message, name = my.save(1, "  Mine ", search, [])
+    assert (saved, message, name) == (
+        [{"name": "Mine", "href": "/?benchmark=B&task_types=STS&tasks=T1&tasks=T2"}],
+        "Saved “Mine”.", "")
+    # the same name replaces; no name is refused and loses nothing
+    again, message, _ = my.save(2, "Mine", "?benchmark=C", saved)
+    assert again == [{"name": "Mine", "href": "/?benchmark=C"}] and message == "Replaced “Mine”."
+    same, message, _ = my.save(3, " ", "?benchmark=C", saved)
+    assert same == saved and message == "Type a name first."
