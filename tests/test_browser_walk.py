@@ -57,7 +57,7 @@ def click(duo, selector: str):
 
 def open_details(duo, summary_text: str):
     for summary in css(duo, "summary"):
-        if summary.text.startswith(summary_text):
+        if (summary.get_attribute("textContent") or "").startswith(summary_text):
             details = summary.find_element("xpath", "..")
             if details.get_attribute("open") is None:
                 duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});",
@@ -183,8 +183,11 @@ def grid_models(duo) -> list[str]:
 
 def menu_entry(duo, label: str):
     open_details(duo, "More")
-    return until(lambda: [b for b in css(duo, ".lb-bench-btn") if b.text == label],
-                 what=f"menu entry {label}")[0]
+    entry = until(lambda: [b for b in css(duo, ".lb-bench-btn")
+                           if b.get_attribute("textContent") == label],
+                  what=f"menu entry {label}")[0]
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", entry)
+    return entry
 
 
 def test_switching_benchmark_keeps_what_applies_and_says_what_was_dropped(duo):
@@ -380,6 +383,9 @@ def test_narrow_screen_menu_toggle_nav_and_grid_width(duo):
             "#lb-grid .ag-pinned-left-header"][2] <= 44 + 160 + 2, what="a narrow pinned part")
         until(lambda: css(duo, "#lb-grid .ag-center-cols-viewport .ag-cell[col-id='Zero-shot']"),
               what="scores beside the names")
+        pinned = [h.get_attribute("col-id") for h in css(
+            duo, "#lb-grid .ag-pinned-left-header .ag-header-cell")]
+        assert pinned == ["ag-Grid-SelectionColumn", "Model"]     # the checkbox stays first
         shots_at_two_widths(duo, "narrow_menu_closed")
         duo.driver.set_window_size(420, 900)
         click(duo, "#lb-sidebar-toggle")

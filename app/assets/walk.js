@@ -2,8 +2,8 @@
  * registers the callbacks, app/assets/walk.css styles them). */
 window.dash_clientside = window.dash_clientside || {};
 window.dash_clientside.lbWalk = {
-    /* The toggle opens / closes the menu; any change of the page's state closes it. */
-    toggleSidebar: function (n, search, className) {
+    /* The toggle opens / closes the menu; picking a benchmark in it closes it. */
+    toggleSidebar: function (n, menuClicks, className) {
         var ctx = window.dash_clientside.callback_context;
         var base = "lb-sidebar";
         var open = (className || "").indexOf("open") >= 0;
@@ -30,11 +30,15 @@ window.dash_clientside.lbWalk = {
         if (!model) { return; }
         var rankPinned = rank && rank.getPinned();
         if (narrow && (model.getActualWidth() > 160 || rankPinned)) {
-            api.applyColumnState({state: [{colId: "Rank (Borda)", pinned: null},
+            api.applyColumnState({state: [{colId: "ag-Grid-SelectionColumn", pinned: "left"},
+                                          {colId: "Rank (Borda)", pinned: null},
                                           {colId: "Model", width: 160}]});
+            api.moveColumns(["ag-Grid-SelectionColumn"], 0);   // the checkbox stays first
         } else if (!narrow && rank && !rankPinned) {
-            api.applyColumnState({state: [{colId: "Rank (Borda)", pinned: "left"},
+            api.applyColumnState({state: [{colId: "ag-Grid-SelectionColumn", pinned: "left"},
+                                          {colId: "Rank (Borda)", pinned: "left"},
                                           {colId: "Model", width: 290}]});
+            api.moveColumns(["ag-Grid-SelectionColumn", "Rank (Borda)"], 0);
         }
     }
     window.setInterval(fitPinned, 400);

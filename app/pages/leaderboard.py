@@ -765,7 +765,8 @@ def register_callbacks(app: dash.Dash) -> None:
     app.clientside_callback(
         ClientsideFunction(namespace="lbWalk", function_name="toggleSidebar"),
         Output("lb-sidebar", "className"),
-        Input("lb-sidebar-toggle", "n_clicks"), Input(URL, "search"),
+        Input("lb-sidebar-toggle", "n_clicks"),
+        Input({"type": MENU_BTN, "name": ALL}, "n_clicks"),
         State("lb-sidebar", "className"),
         prevent_initial_call=True,
     )
