@@ -201,7 +201,16 @@ def _base_def(field_id: str, name: str, kind: str, tooltip: str | None) -> dict:
                    cellClassRules={"lb-unknown": "params.value == null || params.value < 0"})
     elif kind == "rank":
         col.update(initialWidth=96, sortingOrder=["asc", "desc", None])
+    if "initialWidth" in col:   # wide enough for the longest word of the header: no mid-word break
+        col["initialWidth"] = max(col["initialWidth"], longest_word_px(name))
     return col
+
+
+def longest_word_px(name: str) -> int:
+    """A header's width that fits its longest word (14 px headers, ~7.6 px a character, plus
+    the cell's padding and sort icon), the words being those header_label() breaks between."""
+    words = re.split(r"[\s\u200b]+", header_label(name))
+    return int(max((len(w) for w in words), default=0) * 7.6 + 44)
 
 
 def _model_def(href_base: str) -> dict:
@@ -314,7 +323,9 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
     for task_type in type_order:
         children = type_groups[task_type]
         defs.append({"headerName": f"{header_label(task_type)} ({len(children)})",
-                     "groupId": task_type,
+                     # not the type's name: that is the summary's mean column id, and AG Grid
+                     # warns (#273) when the tab swaps one set of columns for the other
+                     "groupId": f"type:{task_type}",
                      "headerTooltip": f"{len(children)} {task_type} task(s)",
                      "wrapHeaderText": True, "autoHeaderHeight": True,
                      "children": children, "marryChildren": True})

@@ -92,6 +92,8 @@ def compute_view(state: lbstate.LeaderboardState) -> View:
         type_metrics=metrics, type_counts=counts, links=_model_links(),
         href_base=dash.get_relative_path("/model"), sort=state.sort,
         trained=lb.trained_tasks() if state.view == "per-task" else None)
+    annotate_order(view.grid.column_defs, order_note(bench),
+                   ("Rank (Borda)", bench.default_sort))
     if state.view == "summary" and table.num_rows:
         view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))
     if view.n_tasks == 0:
@@ -114,14 +116,36 @@ def counts_text(view: View, state: lbstate.LeaderboardState) -> str:
     models = (f"{view.n_models} of {view.n_models_before_search} models"
               if view.n_models != view.n_models_before_search else f"{view.n_models} models")
     text = f"{models} · {view.n_tasks} of {view.n_tasks_total} tasks"
-    if state.view == "per-task":
-        text += " · ⚠ marks a score on a task the model was trained on (not zero-shot)"
-    if view.blank_tasks:
-        names = ", ".join(view.blank_tasks[:3]) + (" …" if len(view.blank_tasks) > 3 else "")
-        text += (f" · no model has a complete result on {names}, so the means over all tasks "
-                 "are blank (as on the official leaderboard); deselect it under “Customize "
-                 "this benchmark” to compare means")
+    # the per-task tab's ⚠ is explained under the toolbar (TRAINED_NOTE), so the toolbar's
+    # buttons stay in place across tabs
+    # the tasks that blank the means: a notice of their own (app/task_picker.py), so the
+    # toolbar keeps its height
     return text
+
+
+def order_note(bench) -> str | None:
+    """Why the rank column is not in order, for benchmarks the official board orders by a mean
+    (HUME: Mean (Subset)); None when the rows follow the rank."""
+    if bench.sort_column or bench.default_sort in (None, "", "Rank (Borda)"):
+        return None
+    return (f"Rows are ordered by {bench.default_sort}, as on the official leaderboard for this "
+            "benchmark; Rank (Borda) counts the models each one beats task by task, so it does "
+            "not follow that order. Click a header to sort by it.")
+
+
+def annotate_order(column_defs: list[dict], note: str | None, columns) -> None:
+    """Put the order note at the end of these columns' header tooltips (in place)."""
+    if not note:
+        return
+    for col in column_defs:
+        if "children" in col:
+            annotate_order(col["children"], note, columns)
+        elif col.get("colId") in columns:
+            tip = col.get("headerTooltip")
+            col["headerTooltip"] = f"{tip} {note}" if tip else note
+
+
+TRAINED_NOTE = "⚠ marks a score on a task the model was trained on (not zero-shot)."
 
 
 def view_csv(state: lbstate.LeaderboardState) -> str:

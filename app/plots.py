@@ -10,6 +10,7 @@ import textwrap
 import pyarrow as pa
 
 from app import grid as gridmod
+from app import label_layout
 from mteb_lb import lbstate
 from mteb_lb.rankings import RankingError, leaderboard, search_rows
 
@@ -17,7 +18,6 @@ log = logging.getLogger(__name__)
 
 RADAR_EXCLUDED_TYPES = ("InstructionRetrieval", "InstructionReranking")
 RADAR_TOP = 5
-LABEL_POSITIONS = ("top center", "bottom center", "middle left", "top left", "bottom right")
 
 
 def primary_metric(bench, summary: pa.Table) -> str | None:
@@ -101,22 +101,56 @@ def size_figure(rows: list[dict], metric: str, selected=()) -> dict:
             "text": [_hover(points[i][1], metric) for i in unknown], "hoverinfo": "text",
             "marker": {"size": [sizes[i] for i in unknown], "color": "#c7c9cc",
                        "line": {"width": 0.6, "color": "#6b6f75"}}})
-    labelled = _labelled(points, metric, selected)
+    labelled = _labelled(points, metric, selected)[:label_layout.MAX_LABELS]
+    ys = [r[metric] for _, r in points]
+    pad = max((max(ys) - min(ys)) * 0.08, 1.0)
+    y_range = [min(ys) - pad, max(ys) + pad]
+    xs = [math.log10(x) for x, _ in points]
+    x_range = [min(xs) - 0.3, max(xs) + 0.3]
+    annotations = size_labels(labelled, metric, x_range, y_range)
     if labelled:
         data.append({
-            "type": "scatter", "mode": "markers+text", "name": "selected" if selected else "top 5",
+            "type": "scatter", "mode": "markers", "name": "selected" if selected else "top 5",
             "x": [x for x, _ in labelled], "y": [r[metric] for _, r in labelled],
-            "text": [r["Model"].split("/")[-1] for _, r in labelled],
-            "textposition": [LABEL_POSITIONS[i % len(LABEL_POSITIONS)]
-                             for i in range(len(labelled))],
-            "hoverinfo": "skip", "textfont": {"size": 11},
+            "hoverinfo": "skip", "showlegend": False,
             "marker": {"size": 14, "color": "rgba(0,0,0,0)",
                        "line": {"width": 2, "color": "#d93025"}}})
     note = f" ({skipped} without a known size or score not shown)" if skipped else ""
-    return {"data": data, "layout": _layout(
+    fig = {"data": data, "layout": _layout(
         f"{metric} vs model size{note}",
-        {"type": "log", "title": {"text": "Active parameters (billions, log scale)"}},
-        {"title": {"text": metric}})}
+        {"type": "log", "title": {"text": "Active parameters (billions, log scale)"},
+         "range": x_range, "automargin": False},
+        {"title": {"text": metric}, "range": y_range, "automargin": False},
+        annotations=annotations)}
+    # fixed plot-area height (the labels are spread in its pixels): legend inside the plot
+    fig["layout"].update(
+        height=label_layout.PLOT_H,
+        margin={"l": 60, "r": 20, "t": label_layout.MARGIN_T, "b": label_layout.MARGIN_B},
+        legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.7)"})
+    return fig
+
+
+def size_labels(labelled, metric: str, x_range, y_range) -> list[dict]:
+    """One annotation per labelled model: beside its point (right of it, or left in the right
+    third of the plot), moved up or down so that no two labels overlap (app/label_layout.py)."""
+    if not labelled:
+        return []
+    height = label_layout.AREA_H
+    span = (y_range[1] - y_range[0]) or 1.0
+    points_px = [(y_range[1] - r[metric]) / span * height for _, r in labelled]
+    labels_px = label_layout.spread(points_px, height)
+    out = []
+    for (x, r), point, label in zip(labelled, points_px, labels_px):
+        lx = math.log10(x)
+        right_side = (lx - x_range[0]) / ((x_range[1] - x_range[0]) or 1.0) > 0.66
+        out.append({
+            "x": lx, "y": r[metric], "xref": "x", "yref": "y",
+            "text": r["Model"].split("/")[-1], "showarrow": True, "arrowhead": 0,
+            "arrowwidth": 1, "arrowcolor": "#d93025", "standoff": 7,
+            "ax": -34 if right_side else 34, "ay": label - point,
+            "xanchor": "right" if right_side else "left", "yanchor": "middle",
+            "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.85)", "borderpad": 1})
+    return out
 
 
 def _labelled(points, metric, selected):
@@ -167,32 +201,50 @@ def time_figure(rows: list[dict], metric: str, selected=()) -> dict:
         {"title": {"text": metric}})}
 
 
+RADAR_MISSING = ("× marks a task type on which the model has no complete result (its mean is "
+                 "blank, as on the official leaderboard)")
+
+
 def radar_figure(rows: list[dict], types: list[str], title: str) -> dict:
-    """One closed polygon per model over the task-type axes."""
+    """One closed polygon per model over every task-type axis; a type a model has no mean on
+    is drawn at the centre with a ×, and the title says what the × means."""
     if len(types) < 3:
-        return empty_figure("The radar needs at least 3 task types with a score for every "
-                             "model shown" + (f" (only: {', '.join(types)})." if types else "."))
+        return empty_figure(radar_too_few(types))
     palette = ["#4c8bf5", "#d93025", "#188038", "#f29900", "#a142f4", "#12b5cb"]
-    data = []
+    present = [r[t] for r in rows for t in types if r.get(t) is not None]
+    lo = max(0, math.floor(min(present or [0]) / 10) * 10 - 5)
+    data, any_missing = [], False
     for i, r in enumerate(rows):
-        values = [r[t] for t in types]
-        data.append({"type": "scatterpolar", "name": r["Model"].split("/")[-1],
+        missing = [r.get(t) is None for t in types]
+        any_missing = any_missing or any(missing)
+        values = [lo if m else r[t] for t, m in zip(types, missing)]
+        hover = [f"<b>{r['Model']}</b><br>{t}: "
+                 + ("missing (no complete result on its tasks)" if m else f"{r[t]:.2f}")
+                 for t, m in zip(types, missing)]
+        symbols = ["x" if m else "circle" for m in missing]
+        data.append({"type": "scatterpolar", "mode": "lines+markers",
+                     "name": r["Model"].split("/")[-1],
                      "r": values + values[:1], "theta": types + types[:1], "fill": "toself",
                      "opacity": 0.55, "line": {"color": palette[i % len(palette)]},
-                     "hovertemplate": f"<b>{r['Model']}</b><br>%{{theta}}: %{{r:.2f}}"
-                                      "<extra></extra>"})
-    lo = min(min(r[t] for t in types) for r in rows)
+                     "marker": {"symbol": symbols + symbols[:1],
+                                "size": [11 if m else 5 for m in missing + missing[:1]]},
+                     "text": hover + hover[:1], "hovertemplate": "%{text}<extra></extra>"})
+    text = title + (f"<br><sup>{RADAR_MISSING}</sup>" if any_missing else "")
     return {"data": data, "layout": {
-        "title": {"text": title, "font": {"size": 15}, "x": 0.01}, "template": "plotly_white",
-        "height": 520, "margin": {"l": 70, "r": 70, "t": 60, "b": 40},
-        "polar": {"radialaxis": {"range": [max(0, math.floor(lo / 10) * 10 - 5), 100],
-                                 "angle": 90, "tickfont": {"size": 10}}},
+        "title": {"text": text, "font": {"size": 15}, "x": 0.01}, "template": "plotly_white",
+        "height": 520, "margin": {"l": 70, "r": 70, "t": 70, "b": 40},
+        "polar": {"radialaxis": {"range": [lo, 100], "angle": 90, "tickfont": {"size": 10}}},
         "legend": {"orientation": "h", "y": -0.08}}}
 
 
+def radar_too_few(types: list[str]) -> str:
+    return ("The radar needs at least 3 task types" + (f"; this view has only "
+            f"{', '.join(types)}." if types else "; this view has none."))
+
+
 def radar_rows(summary_rows: list[dict], bench, selected=()) -> tuple[list[dict], list[str], str]:
-    """The radar's models (the selected ones, else the top 5 by rank) and its axes (task types
-    with a score for all of them)."""
+    """The radar's models (the selected ones, else the top 5 by rank) and its axes: every task
+    type of the view (a model without a mean on one is marked on that axis)."""
     all_types = [c for c in summary_rows[0].keys() if c in _type_columns(bench, summary_rows)] \
         if summary_rows else []
     if selected:
@@ -201,8 +253,7 @@ def radar_rows(summary_rows: list[dict], bench, selected=()) -> tuple[list[dict]
     else:
         rows = summary_rows[:RADAR_TOP]
         title = f"Top {len(rows)} models per task type"
-    types = [t for t in all_types if t not in RADAR_EXCLUDED_TYPES
-             and rows and all(r.get(t) is not None for r in rows)]
+    types = [t for t in all_types if t not in RADAR_EXCLUDED_TYPES]
     return rows, types, title
 
 

@@ -73,3 +73,35 @@ def until(condition, timeout: float = 10, what: str = "condition"):
             last = exc
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+# --------------------------------------------------------------------------------------------
+# the new-user walk (tests/test_browser_walk.py): screenshots at two widths, console logs
+# --------------------------------------------------------------------------------------------
+
+WIDE, NARROW = 1600, 420
+
+
+def artifacts_dir() -> Path:
+    """Where the walk's screenshots go: $MTEB_LB_TEST_ARTIFACTS, else tests/artifacts
+    (gitignored)."""
+    import os
+
+    folder = Path(os.environ.get("MTEB_LB_TEST_ARTIFACTS")
+                  or Path(__file__).parent / "artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def shots_at_two_widths(duo, name: str, height: int = 1000) -> list[Path]:
+    """Screenshots of the page as it is at 1600 px and 420 px wide (then back to 1440)."""
+    out = []
+    for width in (WIDE, NARROW):
+        duo.driver.set_window_size(width, height)
+        time.sleep(0.5)
+        path = artifacts_dir() / f"{name}_{width}.png"
+        duo.driver.save_screenshot(str(path))
+        out.append(path)
+    duo.driver.set_window_size(1440, 1000)
+    time.sleep(0.3)
+    return out

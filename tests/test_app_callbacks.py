@@ -383,7 +383,7 @@ def test_task_filters_recompute_the_columns(lbpage):
     leaves = [c["colId"] for c in _leaves(out["defs"])]
     assert leaves == ["Rank (Borda)", "Model", "TinySTS", "TinyClustering"]
     groups = [c["groupId"] for c in out["defs"] if "children" in c]
-    assert groups == ["STS", "Clustering"]
+    assert groups == ["type:STS", "type:Clustering"]
 
 
 def test_search_keeps_the_original_ranks(lbpage):
@@ -467,12 +467,17 @@ def test_switch_benchmark_keeps_model_filters(lbpage):
     finally:
         context_value.reset(token)
     decoded, _ = lbstate.decode(search)
+    # what applies is kept (Other(v1) has Retrieval); it has no per-language view: dropped, said
     assert decoded == lbstate.LeaderboardState(benchmark=OTHER, open_weights="yes", search="org",
+                                          task_types=("Retrieval",),
                                           selected=("org-a/big-open",))
+    assert text_of(find(body, "lb-switch-notice")) == (
+        "Switched to Other benchmark; dropped what it does not have: the 'Performance per "
+        "language' view (not offered). Every other filter was kept.")
     assert classes == ["lb-bench-btn", "lb-bench-btn active"]
     grid = find(body, lbpage.GRID)
-    # Other(v1) (Ret, STS, Cls, all models have them), open weights, "org" matches every
-    # name: big, cross, partial, small, sparse in base-score order on every task -> 1..5
+    # Other(v1) on TinyRetrieval only (all models have it), open weights, "org" matches every
+    # name: big, cross, partial, small, sparse in base-score order -> 1..5
     assert [(r["model"], r[grid.columnDefs[0]["field"]]) for r in grid.rowData] == [
         (BIG, 1), (CROSS, 2), (PARTIAL, 3), (SMALL, 4), (SPARSE, 5)]
     assert find(body, lbpage.BENCH).data == OTHER
@@ -652,15 +657,20 @@ def test_status_page_without_build(dash_app, monkeypatch, tmp_path):
     assert "No leaderboard data yet" in text_of(page("leaderboard").layout())
 
 
-def test_counts_explain_blank_means(lbpage):
-    """A task no model completed blanks every Mean (Task); the page says which task."""
+def test_blank_means_get_a_notice_of_their_own(lbpage):
+    """A task no model completed blanks every Mean (Task): a notice names it (with a button
+    that drops it, tests/test_browser_walk.py); the toolbar's counts stay short."""
+    from app import task_picker
+
     page = lbpage
     view = page.View(n_models=3, n_models_before_search=3, n_tasks=2, n_tasks_total=2,
                      blank_tasks=("FloresBitextMining",))
     state, _ = lbstate.decode({"benchmark": "x"})
-    text = page.counts_text(view, state)
-    assert text.startswith("3 models · 2 of 2 tasks · no model has a complete result on "
-                           "FloresBitextMining, so the means over all tasks are blank")
+    assert page.counts_text(view, state) == "3 models · 2 of 2 tasks"
+    assert task_picker.blank_text(["FloresBitextMining"]) == (
+        "No model has a complete result on FloresBitextMining, so the means over all tasks are "
+        "blank (as on the official leaderboard). Drop this task to compare means.")
+    assert page.blank_tasks_of(lbstate.encode(lbstate.LeaderboardState(benchmark=DEFAULT))) == []
 
 
 def test_per_task_cells_mark_tasks_the_model_was_trained_on():

@@ -45,7 +45,8 @@
                 dag.getApiAsync(gridId).then(function (api) {
                     if (!api || (api.isDestroyed && api.isDestroyed())) return;
                     api.purgeInfiniteCache();
-                    api.ensureIndexVisible(0, "top");
+                    // no row yet (an empty console): nothing to scroll to (AG Grid #88)
+                    if (api.getDisplayedRowCount() > 0) api.ensureIndexVisible(0, "top");
                 }).catch(function () { /* the grid is gone: nothing to refresh */ });
             }
             return Date.now();

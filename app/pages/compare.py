@@ -146,8 +146,14 @@ def comparison(state: st.CompareState):
     rows = [srows[m] for m in models if m in srows]
     radar_rows = [dict(r) for r in rows]
     _, types, _ = plots.radar_rows(radar_rows, bench, set(models))
-    radar = plots.radar_figure(radar_rows, types, f"Per task type on {bench.display_name}") \
-        if len(radar_rows) >= 2 else plots.empty_figure("")
+    # too few models or task types: one line saying why instead of half a page of empty radar
+    radar = dcc.Graph(figure=plots.radar_figure(radar_rows, types,
+                                                f"Per task type on {bench.display_name}"),
+                      config={"displaylogo": False}) \
+        if len(radar_rows) >= 2 and len(types) >= 3 else html.P(
+            plots.radar_too_few(types) if len(radar_rows) >= 2
+            else "The radar needs at least 2 models with a result on this benchmark.",
+            id="cmp-radar-reason", className="lb-hint")
     return html.Div([
         html.Div(className="lb-notice lb-warning", children=[
             "No result on this benchmark for: " + ", ".join(missing)
@@ -156,8 +162,7 @@ def comparison(state: st.CompareState):
             html.Div(className="lb-card", children=[
                 html.H3(f"Summary on {bench.display_name}"),
                 summary_table(models, srows, summary.column_names, bench)]),
-            html.Div(className="lb-card", children=[
-                dcc.Graph(figure=radar, config={"displaylogo": False})]),
+            html.Div(className="lb-card", children=[radar]),
         ]),
         html.Div(className="lb-card", children=task_section(models, trows, per_task, bench)),
     ])

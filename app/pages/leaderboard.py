@@ -24,11 +24,20 @@ import dash
 import dash_ag_grid as dag
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
+from app import bench_switch, my_benchmarks, plots, task_picker
 from app import grid as gridmod
-from app import plots
 from app import state as st
 from app.components import did_you_mean, no_build, show, warnings_box
-from app.leaderboard_view import View, compute_view, counts_text, csv_filename, view_csv
+from app.leaderboard_view import (
+    TRAINED_NOTE,
+    View,
+    compute_view,
+    counts_text,
+    csv_filename,
+    order_note,
+    task_metas,
+    view_csv,
+)
 from mteb_lb import asof, lbstate, warehouse
 from mteb_lb.rankings import leaderboard
 
@@ -139,7 +148,7 @@ def controls_to_state(benchmark: str, values: dict, *, selected=(), plot: str = 
         domains=_selection(values.get("domains"), opts.domains),
         modalities=_selection(values.get("modalities"), opts.modalities),
         languages=tuple(values.get("languages") or ()) or None,
-        tasks=tuple(values.get("tasks") or ()) or None,
+        tasks=_selection(values.get("tasks"), opts.tasks),
         selected=tuple(selected or ()), plot=plot if plot in lbstate.PLOTS else "size",
         sort=sort, as_of=_as_of_value(values.get("as_of")),
     )
@@ -185,7 +194,8 @@ def state_to_controls(state: lbstate.LeaderboardState) -> dict:
         "task_types": list(opts.task_types if state.task_types is None else state.task_types),
         "domains": list(opts.domains if state.domains is None else state.domains),
         "modalities": list(opts.modalities if state.modalities is None else state.modalities),
-        "languages": list(state.languages or []), "tasks": list(state.tasks or []),
+        "languages": list(state.languages or []),
+        "tasks": list(opts.tasks if state.tasks is None else state.tasks),
         "as_of": state.as_of or "",
     }
 
@@ -219,6 +229,7 @@ def layout(**query):
     if state.benchmark not in benchmarks:
         return html.Div(className="lb-page", children=[
             dcc.Location(id=URL, refresh=False),
+            sidebar_toggle(),
             sidebar(menu, benchmarks, None, as_links=True),
             html.Div(id=BODY, className="lb-body",
                      children=unknown_benchmark(state.benchmark, benchmarks, menu, warnings)),
@@ -229,7 +240,8 @@ def layout(**query):
         state = replace(state, models=None)
     return html.Div(className="lb-page", children=[
         dcc.Location(id=URL, refresh=False),
-        sidebar(menu, benchmarks, state.benchmark),
+        sidebar_toggle(),
+        sidebar(menu, benchmarks, state.benchmark, state=state),
         html.Div(id=BODY, className="lb-body", children=build_body(state, warnings + more)),
     ])
 
@@ -258,19 +270,29 @@ def unknown_benchmark(name: str, benchmarks: dict, menu: dict, warnings=()) -> l
         ])]
 
 
-def sidebar(menu: dict, benchmarks: dict, active: str | None, *, as_links: bool = False):
-    """The official menu tree. Entries are buttons (the body is swapped in place, model filters
-    kept); on the unknown-benchmark page, which has no body to swap, they are plain links."""
-    entries = _menu_items(menu.get("sidebar") or [], active, benchmarks, as_links)
+def sidebar(menu: dict, benchmarks: dict, active: str | None, *, as_links: bool = False,
+            state: lbstate.LeaderboardState | None = None):
+    """The official menu tree. Entries are links to the benchmark with the page's model filters
+    (``state``; new tab and copy link work); a plain click swaps the body in place instead,
+    keeping what applies (app/assets/walk.js). On the unknown-benchmark page, which has no body
+    to swap, they are plain page links."""
+    entries = _menu_items(menu.get("sidebar") or [], active, benchmarks, as_links, state)
     on_menu = set(menu.get("sidebar_benchmarks") or [])
     others = sorted(set(benchmarks) - on_menu)
     if others:
         entries.append(html.Details(
             className="lb-menu-group", open=active in others, children=[
                 html.Summary(f"More benchmarks ({len(others)}, not on the official menu)"),
-                *[_bench_button(b, b, active, as_links) for b in others]]))
-    return html.Aside(className="lb-sidebar", children=[
-        html.Div("Benchmarks", className="lb-sidebar-title"), *entries])
+                *[_bench_button(b, b, active, as_links, state) for b in others]]))
+    return html.Aside(id="lb-sidebar", className="lb-sidebar", children=[
+        html.Div("Benchmarks", className="lb-sidebar-title"), my_benchmarks.section(),
+        *entries])
+
+
+def sidebar_toggle() -> html.Button:
+    """On narrow screens (<= 900 px, app/assets/walk.css) the menu hides behind this button."""
+    return html.Button("☰ Benchmarks", id="lb-sidebar-toggle", className="lb-sidebar-toggle",
+                       title="Show or hide the benchmark menu")
 
 
 def _contains(item: dict, name: str | None) -> bool:
@@ -280,15 +302,15 @@ def _contains(item: dict, name: str | None) -> bool:
 
 
 def _menu_items(items: list[dict], active: str | None, benchmarks: dict,
-                as_links: bool = False) -> list:
+                as_links: bool = False, state=None) -> list:
     out = []
     for item in items:
         if item.get("type") == "benchmark":
             if item.get("name") in benchmarks:
                 out.append(_bench_button(item["name"], item.get("label") or item["name"], active,
-                                         as_links))
+                                         as_links, state))
             continue
-        children = _menu_items(item.get("items") or [], active, benchmarks, as_links)
+        children = _menu_items(item.get("items") or [], active, benchmarks, as_links, state)
         title = (item.get("name") or "").strip()
         if item.get("level", 0) == 0:
             out.append(html.Div(className="lb-menu-section", children=[
@@ -300,16 +322,32 @@ def _menu_items(items: list[dict], active: str | None, benchmarks: dict,
     return out
 
 
-def _bench_button(name: str, label: str, active: str | None, as_links: bool = False):
+def _bench_button(name: str, label: str, active: str | None, as_links: bool = False,
+                  state=None):
     if as_links:
         return dcc.Link(label, href=st.leaderboard_href(lbstate.LeaderboardState(benchmark=name)),
                         title=name, className="lb-bench-btn")
-    return html.Button(label, id={"type": MENU_BTN, "name": name}, title=name,
-                       className="lb-bench-btn" + (" active" if name == active else ""))
+    return html.A(label, id={"type": MENU_BTN, "name": name}, title=name,
+                  href=bench_href(state, name), **{"data-switch": "in-place"},
+                  className="lb-bench-btn" + (" active" if name == active else ""))
 
 
-def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
-    """Everything right of the menu for one benchmark, data included."""
+def bench_href(state: lbstate.LeaderboardState | None, name: str) -> str:
+    """A menu entry's link: the benchmark with the model filters, search and selection of the
+    page's state (LeaderboardState.for_benchmark)."""
+    base = state or lbstate.LeaderboardState()
+    return st.leaderboard_href(base.for_benchmark(name))
+
+
+def menu_hrefs(search, ids) -> list[str]:
+    """The address bar changed -> every menu link carries the new state."""
+    state, _ = lbstate.decode(st.parse_search(search or ""))
+    return [bench_href(state, i["name"]) for i in ids or []]
+
+
+def build_body(state: lbstate.LeaderboardState, warnings=(), *, notice: str = "") -> list:
+    """Everything right of the menu for one benchmark, data included (``notice``: what a
+    benchmark switch dropped, one line)."""
     lb = leaderboard()
     bench = lb.benchmark(state.benchmark)
     opts = lb.options(bench.name)
@@ -322,6 +360,8 @@ def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
         dcc.Store(id=BENCH, data=bench.name),
         dcc.Store(id=VIEW_KEY, data=0),
         warnings_box(warnings, id="lb-warnings"),
+        html.Div(notice, id="lb-switch-notice", className="lb-notice lb-switch-notice",
+                 style=show(bool(notice))),
         header_card(bench, opts),
         filters_panel(state, bench, opts, controls),
         html.Div(className="lb-toolbar", children=[
@@ -345,6 +385,11 @@ def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
                               copied_children=html.Span("Link copied ✓")),
             ]),
         ]),
+        html.P(TRAINED_NOTE, id="lb-trained-note", className="lb-hint lb-trained-note",
+               style=show(state.view == "per-task")),
+        html.P(order_note(bench), id="lb-order-note", className="lb-notice lb-order-note")
+        if order_note(bench) else None,
+        task_picker.blank_notice(view.blank_tasks),
         html.Div(id="lb-chips", className="lb-chips", children=chips(state)),
         html.Div(className="lb-as-of", children=[
             html.Label("As of", htmlFor=CONTROLS["as_of"]),
@@ -507,8 +552,7 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
     ])
     lang_options = [{"label": gridmod.language_label(code), "value": code}
                     for code in opts.languages]
-    task_options = [{"label": f"{t} ({(leaderboard().task_meta(t) or {}).get('type', '?')})",
-                     "value": t} for t in opts.tasks]
+    metas = task_metas(bench.name)
     task_filters = html.Div(className="lb-filter-grid", children=[
         _field("Task types", _checklist("task_types", opts.task_types, controls["task_types"]),
                wide=True),
@@ -519,10 +563,10 @@ def filters_panel(state, bench, opts, controls) -> html.Div:
             placeholder="All languages — type to pick some", className="lb-dropdown",
             maxHeight=260), wide=True,
             hint="Keeps only the task subsets in the chosen languages; means are recomputed."),
-        _field(f"Tasks ({len(opts.tasks)})", dcc.Dropdown(
-            id=CONTROLS["tasks"], options=task_options, value=controls["tasks"], multi=True,
-            placeholder="All tasks — type to pick some (a custom benchmark)",
-            className="lb-dropdown", maxHeight=260), wide=True),
+        _field(f"Tasks ({len(opts.tasks)}, by task type)", task_picker.picker(
+            opts.tasks, controls["tasks"], lambda t: (metas.get(t) or {}).get("type")),
+            wide=True, hint="Untick a task to leave it out; every task ticked is the "
+                            "benchmark as published."),
     ])
     n_active = len(st.active_filters(state))
     return html.Div(className="lb-card lb-filters", children=[
@@ -641,19 +685,41 @@ def sync_url(plot, selected_rows, column_state, bench_name, *control_values):
 
 
 def switch_benchmark(n_clicks, button_ids, current, plot, selected_rows, *control_values):
-    """A menu click -> the body of the chosen benchmark, keeping model filters and selection."""
+    """A menu click -> the body of the chosen benchmark, keeping what applies there (model
+    filters, selection, size bounds, the task filters it offers: app/bench_switch.py) and
+    saying in one line what was dropped."""
     name = ctx.triggered_id["name"] if isinstance(ctx.triggered_id, dict) else None
     if not name or not any(n for n in (n_clicks or []) if n):
         raise dash.exceptions.PreventUpdate
     models = selected_models(selected_rows)
+    dropped: list[str] = []
+    lb = leaderboard()
     if current:
         state = controls_to_state(current, _values(control_values), selected=models, plot=plot)
-        state = state.for_benchmark(name)
+        state, dropped = bench_switch.carry_over(state, name, lb.valid_values(current),
+                                                 lb.valid_values(name))
     else:
         state = lbstate.LeaderboardState(benchmark=name)
-    state, warnings = lbstate.check(state, leaderboard().valid_values(name))
+    state, warnings = lbstate.check(state, lb.valid_values(name))
     classes = ["lb-bench-btn" + (" active" if i["name"] == name else "") for i in button_ids]
-    return build_body(state, warnings), classes, lbstate.encode(state)
+    notice = bench_switch.notice_text(lb.benchmark(name).display_name, dropped)
+    return build_body(state, warnings, notice=notice), classes, lbstate.encode(state)
+
+
+def blank_tasks_of(view_key) -> list[str]:
+    """The tasks the blank-means notice names, for the page's state (its VIEW_KEY)."""
+    if not view_key:
+        return []
+    state, _ = lbstate.decode(st.parse_search(view_key))
+    if state.view != "summary" or not state.benchmark:
+        return []
+    try:
+        if not leaderboard().summary(state.benchmark, state.filters()).num_rows:
+            return []
+        return list(leaderboard().tasks_without_scores(state.benchmark, state.filters()))
+    except Exception:  # noqa: BLE001 - the table itself reports a failing state
+        log.exception("blank tasks failed for %s", view_key)
+        return []
 
 
 def reset_filters(_n1, _n2, bench_name):
@@ -727,6 +793,26 @@ def register_callbacks(app: dash.Dash) -> None:
         *control_states,
         prevent_initial_call=True,
     )(download_csv)
+    task_picker.register_callbacks(app, blank_tasks_of)
+    my_benchmarks.register_callbacks(app, URL)
+    app.callback(
+        Output({"type": MENU_BTN, "name": ALL}, "href"),
+        Input(URL, "search"), State({"type": MENU_BTN, "name": ALL}, "id"),
+        prevent_initial_call=True,
+    )(menu_hrefs)
+    app.clientside_callback(
+        ClientsideFunction(namespace="lbWalk", function_name="toggleSidebar"),
+        Output("lb-sidebar", "className"),
+        Input("lb-sidebar-toggle", "n_clicks"),
+        Input({"type": MENU_BTN, "name": ALL}, "n_clicks"),
+        State("lb-sidebar", "className"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        "function (view) { return view === 'per-task' ? {} : {display: 'none'}; }",
+        Output("lb-trained-note", "style"), Input(CONTROLS["view"], "value"),
+        prevent_initial_call=True,
+    )
     # Client side, no round trip (app/assets/dccFunctions.js): copy link, full screen, the
     # size slider's label (also its first value: one size formatter, in JavaScript).
     app.clientside_callback(
