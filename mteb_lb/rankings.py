@@ -530,10 +530,7 @@ class Leaderboard:
             "SELECT name, active_params_b, total_params_b, embed_dim, max_tokens, "
             "release_date FROM models WHERE list_contains($n::VARCHAR[], name)",
             {"n": [r["model_name"] for r in models]}).to_pylist()}
-        summary = _sort_summary(asof.summary_rows(bench.mean_columns, models, meta), bench)
-        if bench.sort_column:  # a positional rank: the snapshot's is that one, not Borda's
-            for r in summary:
-                r.pop("Rank (Borda)")
+        summary = _snapshot_order(asof.summary_rows(bench.mean_columns, models, meta), bench)
         summary = pa.Table.from_pylist(summary) if summary else _empty_summary(bench)
         if view == "summary":
             return summary
@@ -677,6 +674,20 @@ def _with_rank(table: pa.Table, summary: pa.Table) -> pa.Table:
 
 def _pct(value):
     return None if value is None else value * 100
+
+
+def _snapshot_order(rows: list[dict], bench: Benchmark) -> list[dict]:
+    """A history snapshot's summary rows in the order lb_summary gave them when the snapshot was
+    recorded: its stored rank (the Borda rank, or the positional rank of a benchmark with sort
+    columns, which then replaces Rank (Borda)), or for a benchmark ordered by a mean (HUME) that
+    mean, descending, NULLs last; ties by model name, as lb_summary breaks them."""
+    if bench.sort_column:
+        rows = [{bench.rank_column: r.pop("Rank (Borda)"), **r} for r in rows]
+    rank = bench.rank_column if bench.sort_column else "Rank (Borda)"
+    if not bench.sort_column and bench.default_sort != "Rank (Borda)":
+        key = bench.default_sort
+        return sorted(rows, key=lambda r: (r.get(key) is None, -(r.get(key) or 0), r["Model"]))
+    return sorted(rows, key=lambda r: (r[rank] is None, r[rank] or 0, r["Model"]))
 
 
 def _empty_summary(bench: Benchmark) -> pa.Table:
