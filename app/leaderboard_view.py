@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import dash
 
 from app import grid as gridmod
-from app import query
+from app import intervals, query
 from mteb_lb import lbstate, output
 from mteb_lb.rankings import RankingError, leaderboard, search_rows
 
@@ -92,6 +92,8 @@ def compute_view(state: lbstate.LeaderboardState) -> View:
         type_metrics=metrics, type_counts=counts, links=_model_links(),
         href_base=dash.get_relative_path("/model"), sort=state.sort,
         trained=lb.trained_tasks() if state.view == "per-task" else None)
+    if state.view == "summary":
+        view.grid = intervals.decorate(view.grid, state.resamples)
     if state.view == "summary" and table.num_rows:
         view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))
     if view.n_tasks == 0:

@@ -37,10 +37,12 @@ from urllib.parse import parse_qs, urlencode
 VIEWS = ("summary", "per-task", "per-language", "tasks")
 VIEW_LABELS = {"summary": "Summary", "per-task": "Performance per task",
                "per-language": "Performance per language", "tasks": "Task information"}
-PLOTS = ("size", "time", "radar")
+PLOTS = ("size", "time", "radar", "intervals")
 ZERO_SHOT = ("allow_all", "remove_unknown", "only_zero_shot")
 YES_NO = ("yes", "no")
 SORT_DIRECTIONS = ("asc", "desc")
+MAX_RESAMPLES = 10_000       # rank intervals: B above this would take gigabytes
+MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class LeaderboardState:
     selected: tuple[str, ...] = ()          # dashboard: selected rows (radar, compare)
     plot: str = "size"                     # dashboard: the plot shown under the table
     sort: tuple[str, str] | None = None    # (official column name, "asc" | "desc")
+    resamples: int | None = None           # rank intervals: B (None: the rank_resamples setting)
+    seed: int | None = None                # rank intervals: seed (None: stats.DEFAULT_SEED)
 
     def filters(self) -> Filters:
         bounded = self.min_params_b is not None or self.max_params_b is not None
@@ -131,13 +135,14 @@ def _yes_no(value: str | None) -> bool | None:
 @dataclass(frozen=True)
 class Field:
     name: str                    # attribute, URL and API parameter name
-    kind: str                    # text | choice | bool | size | list | names | sort
+    kind: str                    # text | choice | bool | size | list | names | sort | int
     help: str
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()              # older names, accepted and rewritten
     value_aliases: tuple[tuple[str, str], ...] = ()   # older values, e.g. avail=open
     dashboard_only: bool = False  # no effect on the table: no CLI flag
     empty_is_all: bool = False    # lists: an empty value means "all" rather than "none"
+    bounds: tuple[int, int] = (0, 0)          # int: smallest and largest value
 
     @property
     def flag(self) -> str:
@@ -182,6 +187,10 @@ FIELDS: tuple[Field, ...] = (
           dashboard_only=True),
     Field("plot", "choice", "the plot under the table", choices=PLOTS, dashboard_only=True),
     Field("sort", "sort", "row order: <official column name>:asc or :desc"),
+    Field("resamples", "int", "rank intervals: bootstrap resamples, 0 for none (default: the "
+          "rank_resamples setting)", bounds=(0, MAX_RESAMPLES)),
+    Field("seed", "int", "rank intervals: seed of the resamples (default 12)",
+          bounds=(0, MAX_SEED)),
 )
 _DEFAULTS = {f.name: f.default for f in fields(LeaderboardState)}
 BY_NAME = {f.name: f for f in FIELDS}
@@ -280,9 +289,22 @@ def _decode_sort(f: Field, raw, problems):
     return column.strip(), direction
 
 
+def _decode_int(f: Field, raw, problems):
+    value = _single(f, raw, problems)
+    if value == "":
+        return None
+    lo, hi = f.bounds
+    if not (value.isascii() and value.isdigit()) or not lo <= int(value) <= hi:
+        problems.append(f"'{f.name}={value}' is not valid: use a whole number from {lo:,} to "
+                        f"{hi:,}.")
+        return f.default
+    return int(value)
+
+
 _DECODERS: dict[str, Callable] = {
     "text": _decode_text, "choice": _decode_choice, "bool": _decode_bool,
     "size": _decode_size, "list": _decode_list, "names": _decode_list, "sort": _decode_sort,
+    "int": _decode_int,
 }
 
 

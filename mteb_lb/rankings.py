@@ -457,6 +457,9 @@ class Leaderboard:
         table = self.table(state.benchmark, state.view, filters)
         if state.view == "per-task":
             table = _with_rank(table, self.summary(state.benchmark, filters))
+        if state.view == "summary":
+            table = _with_intervals(table, self.rank_intervals(
+                state.benchmark, filters, state.resamples, state.seed))
         return sort_rows(search_rows(table, state.search), state.sort)
 
     # -- statistics (mteb_lb/stats.py) --------------------------------------------------------
@@ -564,9 +567,41 @@ def sort_rows(table: pa.Table, sort: tuple[str, str] | None) -> pa.Table:
     order = "descending" if direction == "desc" else "ascending"
     position = pa.array(range(table.num_rows), pa.int64())
     keyed = table.append_column("__position", position)
-    indices = pc.sort_indices(keyed, sort_keys=[(column, order), ("__position", "ascending")],
+    keys = [(c, order) for c in SORT_KEYS.get(column, (column,))]
+    indices = pc.sort_indices(keyed, sort_keys=[*keys, ("__position", "ascending")],
                               null_placement="at_end")
     return table.take(indices)
+
+
+# The summary's rank-interval columns (README "Rank intervals and robustness"), after
+# Rank (Borda): the interval as text ("3–7"), its bounds, the median resampled rank, P(rank 1)
+# and whether the interval includes rank 1. Empty (null) with resamples = 0.
+INTERVAL_COLUMNS = {"Rank (95% interval)": None, "Rank low (95%)": "rank_low",
+                    "Rank high (95%)": "rank_high", "Median rank": "rank_median",
+                    "P(rank 1)": "p_rank1", "Tied with leader": "tied_with_leader"}
+# Columns sorted by others: the interval by its low, then its high bound.
+SORT_KEYS = {"Rank (95% interval)": ("Rank low (95%)", "Rank high (95%)")}
+
+
+def _with_intervals(table: pa.Table, intervals: pa.Table) -> pa.Table:
+    """The summary with INTERVAL_COLUMNS after Rank (Borda), matched by model name."""
+    if "Rank (Borda)" not in table.column_names or "Model" not in table.column_names:
+        return table
+    by_model = {r["Model"]: r for r in intervals.to_pylist()}
+    models = table.column("Model").to_pylist()
+    at = table.column_names.index("Rank (Borda)") + 1
+    for name, key in INTERVAL_COLUMNS.items():
+        rows = [by_model.get(m) or {} for m in models]
+        if key is None:
+            values = [None if r.get("rank_low") is None else f"{r['rank_low']}–{r['rank_high']}"
+                      for r in rows]
+            column = pa.array(values, pa.string())
+        else:
+            column = pa.array([r.get(key) for r in rows],
+                              stats.INTERVAL_SCHEMA.field(key).type)
+        table = table.add_column(at, name, column)
+        at += 1
+    return table
 
 
 def _with_rank(table: pa.Table, summary: pa.Table) -> pa.Table:

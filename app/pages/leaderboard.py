@@ -25,7 +25,7 @@ import dash_ag_grid as dag
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
 from app import grid as gridmod
-from app import plots
+from app import intervals, plots
 from app import state as st
 from app.components import did_you_mean, no_build, show, warnings_box
 from app.leaderboard_view import View, compute_view, counts_text, csv_filename, view_csv
@@ -58,6 +58,7 @@ CONTROLS = {
     "sentence_transformers": "lb-st", "model_types": "lb-mtypes", "zero_shot": "lb-zs",
     "all_models": "lb-all", "task_types": "lb-types", "domains": "lb-doms",
     "modalities": "lb-mods", "languages": "lb-langs", "tasks": "lb-tasks",
+    **intervals.CONTROL_IDS,   # resamples, seed (app/intervals.py)
 }
 CONTROL_KEYS = tuple(CONTROLS)
 
@@ -140,7 +141,8 @@ def controls_to_state(benchmark: str, values: dict, *, selected=(), plot: str = 
         languages=tuple(values.get("languages") or ()) or None,
         tasks=tuple(values.get("tasks") or ()) or None,
         selected=tuple(selected or ()), plot=plot if plot in lbstate.PLOTS else "size",
-        sort=sort,
+        sort=sort, resamples=intervals.control_value(values.get("resamples"), "resamples"),
+        seed=intervals.control_value(values.get("seed"), "seed"),
     )
 
 
@@ -161,6 +163,7 @@ def state_to_controls(state: lbstate.LeaderboardState) -> dict:
         "domains": list(opts.domains if state.domains is None else state.domains),
         "modalities": list(opts.modalities if state.modalities is None else state.modalities),
         "languages": list(state.languages or []), "tasks": list(state.tasks or []),
+        "resamples": state.resamples, "seed": state.seed,
     }
 
 
@@ -341,7 +344,9 @@ def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
                 dcc.Tab(label="Score vs model size", value="size"),
                 dcc.Tab(label="Score over time", value="time"),
                 dcc.Tab(label="Per task type (radar)", value="radar"),
+                dcc.Tab(label="Rank intervals", value="intervals"),
             ]),
+            intervals.controls(state),
             dcc.Graph(id=PLOT, figure=figure, config={"displaylogo": False},
                       className="lb-graph"),
         ]),

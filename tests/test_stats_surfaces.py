@@ -1,0 +1,154 @@
+"""Rank intervals on every surface (issue 12): the `resamples` and `seed` state fields, the
+summary's interval columns, the grid column, the plot; the compare view and the robustness panel.
+
+Expected intervals are recomputed here with numpy from the definition (README "Rank intervals
+and robustness"): the same draws, np.percentile's "lower"/"higher" methods, np.median; never by
+the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mteb_lb import lbstate
+from mteb_lb.lbstate import LeaderboardState
+
+INTERVAL_COLUMNS = ["Rank (95% interval)", "Rank low (95%)", "Rank high (95%)", "Median rank",
+                    "P(rank 1)", "Tied with leader"]
+
+# Borda(v1) of the ranking fixture (tests/warehouses.py, docs/SEMANTICS.md §Borda), 3 models:
+# BRet1 A .9, B .9, C .5 -> points 1.5, 1.5, 0; BRet2 A .7, B .6, C .8 -> 1, 0, 2;
+# BSts A .4, B .3, C - -> 2, 1, 0. Totals 4.5, 2.5, 2: Rank (Borda) A 1, B 2, C 3.
+BORDA_POINTS = np.array([[1.5, 1.0, 2.0], [1.5, 0.0, 1.0], [0.0, 2.0, 0.0]])
+
+
+def expected_intervals(points: np.ndarray, resamples: int, seed: int) -> list[dict]:
+    """Per model (rows of `points`): low, high, median, P(rank 1), by the README's words."""
+    t = points.shape[1]
+    draws = np.random.default_rng(seed).integers(0, t, size=(resamples, t))
+    out = []
+    ranks = np.empty((resamples, points.shape[0]), dtype=int)
+    for b, draw in enumerate(draws):
+        total = points[:, draw].sum(axis=1)
+        ranks[b] = [1 + int((total > v).sum()) for v in total]
+    for m in range(points.shape[0]):
+        r = ranks[:, m]
+        out.append({"low": int(np.percentile(r, 2.5, method="lower")),
+                    "high": int(np.percentile(r, 97.5, method="higher")),
+                    "median": float(np.median(r)), "p1": float((r == 1).mean())})
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# the state fields
+# --------------------------------------------------------------------------------------------
+
+def test_resamples_and_seed_decode_encode_and_have_flags():
+    state, problems = lbstate.decode("?benchmark=X&resamples=250&seed=7")
+    assert problems == [] and (state.resamples, state.seed) == (250, 7)
+    assert lbstate.encode(state) == "?benchmark=X&resamples=250&seed=7"
+    assert lbstate.decode(lbstate.encode(state))[0] == state
+    assert lbstate.decode("?resamples=0")[0].resamples == 0
+    assert lbstate.BY_NAME["resamples"].flag == "--resamples"
+    assert lbstate.BY_NAME["seed"].flag == "--seed"
+    assert lbstate.encode(LeaderboardState(benchmark="X")) == "?benchmark=X"
+
+
+@pytest.mark.parametrize("query, message", [
+    ("?resamples=10001", "'resamples=10001' is not valid: use a whole number from 0 to 10,000."),
+    ("?resamples=-1", "'resamples=-1' is not valid: use a whole number from 0 to 10,000."),
+    ("?resamples=1e3", "'resamples=1e3' is not valid: use a whole number from 0 to 10,000."),
+    ("?seed=x", "'seed=x' is not valid: use a whole number from 0 to 9,223,372,036,854,775,807."),
+])
+def test_bad_resampling_values_are_problems(query, message):
+    state, problems = lbstate.decode(query)
+    assert problems == [message]
+    assert (state.resamples, state.seed) == (None, None)
+
+
+# --------------------------------------------------------------------------------------------
+# the summary's interval columns (Leaderboard.view, what every surface serves)
+# --------------------------------------------------------------------------------------------
+
+def test_summary_view_has_the_interval_columns_after_rank_borda(lb):
+    table = lb.view(LeaderboardState(benchmark="Borda(v1)", resamples=400, seed=3))
+    names = table.column_names
+    at = names.index("Rank (Borda)")
+    assert names[at + 1:at + 7] == INTERVAL_COLUMNS
+    rows = {r["Model"]: r for r in table.to_pylist()}
+    want = expected_intervals(BORDA_POINTS, 400, 3)
+    for model, w in zip(["ex/A", "ex/B", "ex/C"], want):
+        r = rows[model]
+        assert r["Rank low (95%)"] == w["low"] and r["Rank high (95%)"] == w["high"]
+        assert r["Rank (95% interval)"] == f"{w['low']}–{w['high']}"
+        assert r["Median rank"] == w["median"] and r["P(rank 1)"] == w["p1"]
+        assert r["Tied with leader"] is (w["low"] == 1)
+    # A is at least as good as B on every task: A's interval is never worse than B's
+    assert rows["ex/A"]["Rank high (95%)"] <= rows["ex/B"]["Rank high (95%)"]
+    assert rows["ex/A"]["Rank low (95%)"] == 1 and rows["ex/A"]["Tied with leader"] is True
+
+
+def test_b_zero_empties_the_columns_and_changes_nothing_else(lb):
+    off = lb.view(LeaderboardState(benchmark="Borda(v1)", resamples=0))
+    on = lb.view(LeaderboardState(benchmark="Borda(v1)"))
+    assert off.column_names == on.column_names
+    for name in INTERVAL_COLUMNS:
+        assert off.column(name).null_count == off.num_rows == 3
+    official = lb.summary("Borda(v1)")
+    assert off.drop_columns(INTERVAL_COLUMNS).equals(official)
+    assert on.drop_columns(INTERVAL_COLUMNS).equals(official)
+
+
+def test_the_default_is_the_setting_and_the_default_seed(lb, monkeypatch):
+    monkeypatch.setenv("MTEB_LB_RANK_RESAMPLES", "300")
+    default = lb.view(LeaderboardState(benchmark="Borda(v1)"))
+    explicit = lb.view(LeaderboardState(benchmark="Borda(v1)", resamples=300, seed=12))
+    assert default.equals(explicit)
+    want = expected_intervals(BORDA_POINTS, 300, 12)
+    assert default.column("Rank low (95%)").to_pylist() == [w["low"] for w in want]
+
+
+def test_sorting_by_the_interval_sorts_by_low_then_high(lb):
+    base = LeaderboardState(benchmark="Borda(v1)", resamples=400, seed=3)
+    table = lb.view(base)
+    keys = sorted((r["Rank low (95%)"], r["Rank high (95%)"], i)
+                  for i, r in enumerate(table.to_pylist()))
+    asc = lb.view(LeaderboardState(**{**base.__dict__, "sort": ("Rank (95% interval)", "asc")}))
+    assert asc.column("Model").to_pylist() == [table.column("Model")[i].as_py()
+                                               for _, _, i in keys]
+
+
+def test_the_other_views_have_no_interval_columns(lb):
+    per_task = lb.view(LeaderboardState(benchmark="Borda(v1)", view="per-task"))
+    assert not set(INTERVAL_COLUMNS) & set(per_task.column_names)
+
+
+def test_api_and_cli_give_the_intervals(lb, monkeypatch, capsysbinary):
+    import flask
+
+    from app import api
+    from mteb_lb import cli, db, rankings
+
+    monkeypatch.setattr(rankings, "_default", lb)
+    monkeypatch.setattr(db, "_current", lb.handle)
+    server = flask.Flask(__name__)
+    api.register(server)
+    response = server.test_client().get(
+        "/api/table?benchmark=Borda(v1)&resamples=400&seed=3&format=csv")
+    assert response.status_code == 200
+    assert cli.main(["table", "--benchmark", "Borda(v1)", "--resamples", "400", "--seed", "3",
+                     "--format", "csv"]) == 0
+    assert capsysbinary.readouterr().out == response.data
+    header = response.data.decode().splitlines()[0]
+    assert header.startswith("Rank (Borda),Rank (95% interval),Rank low (95%),Rank high (95%),"
+                             "Median rank,P(rank 1),Tied with leader,Model,")
+    bad = server.test_client().get("/api/table?benchmark=Borda(v1)&resamples=many")
+    assert bad.status_code == 400
+    assert "'resamples=many' is not valid" in bad.get_json()["error"]
+    json_body = server.test_client().get("/api/table?benchmark=Borda(v1)&resamples=0").get_json()
+    at = json_body["columns"].index("Rank (95% interval)")
+    assert [row[at] for row in json_body["rows"]] == [None, None, None]
+    assert json.dumps(json_body)   # strict JSON
