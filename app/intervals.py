@@ -66,26 +66,27 @@ def decorate(data: gridmod.GridData, resamples: int | None) -> gridmod.GridData:
         return data
     f = {name: data.field_of(name) for name in HIDDEN}
     for row in data.row_data:
-        text = row.pop(fid, None)
+        row.pop(fid, None)
         low, high = row.get(f[LOW]), row.get(f[HIGH])
-        if text is None or low is None:
-            continue
-        row[fid] = low * 100_000 + high          # the sort key: low, then high
-        row["iv"] = text
-        tip = f"Median resampled rank {row.get(f[MEDIAN]):g} · P(rank 1) " \
-              f"{100 * row.get(f[P_RANK1]):.1f}%"
-        if row.get(f[TIED]):
-            row["iv"] = text + " ≈1"
-            tip += " · tied with the leader (the interval includes rank 1)"
-        row["iv_tip"] = tip
+        if low is not None and high is not None:
+            row[fid] = low * 100_000 + high          # the sort key: low, then high
     b = settings.get("rank_resamples") if resamples is None else resamples
     for col in data.column_defs:
         if col.get("colId") == INTERVAL:
-            col.update(headerTooltip=TOOLTIP.format(b=f"{b:,}"), tooltipField="iv_tip",
-                       valueFormatter={"function": "params.data && params.data.iv || ''"},
-                       initialWidth=132, sortingOrder=["asc", "desc", None],
-                       cellClassRules={"lb-tied-leader": f"params.data && params.data.{f[TIED]}"
-                                                         " === true"})
+            text = f"params.data.{f[LOW]} + '–' + params.data.{f[HIGH]}"
+            tied = f"params.data && params.data.{f[TIED]} === true"
+            col.update(
+                headerTooltip=TOOLTIP.format(b=f"{b:,}"), initialWidth=132,
+                sortingOrder=["asc", "desc", None],
+                valueFormatter={"function": f"params.value == null ? '' : {text} + "
+                                            f"(params.data.{f[TIED]} ? ' ≈1' : '')"},
+                tooltipValueGetter={"function": (
+                    f"params.value == null ? null : 'Median resampled rank ' + "
+                    f"params.data.{f[MEDIAN]} + ' · P(rank 1) ' + "
+                    f"(100 * params.data.{f[P_RANK1]}).toFixed(1) + '%' + "
+                    f"(params.data.{f[TIED]} ? ' · tied with the leader (the interval "
+                    f"includes rank 1)' : '')")},
+                cellClassRules={"lb-tied-leader": tied})
             col.pop("cellStyle", None)
         elif col.get("colId") in HIDDEN:
             col["hide"] = True

@@ -574,8 +574,8 @@ def sort_rows(table: pa.Table, sort: tuple[str, str] | None) -> pa.Table:
 
 
 # The summary's rank-interval columns (README "Rank intervals and robustness"), after
-# Rank (Borda): the interval as text ("3–7"), its bounds, the median resampled rank, P(rank 1)
-# and whether the interval includes rank 1. Empty (null) with resamples = 0.
+# Rank (Borda) and Model: the interval as text ("3–7"), its bounds, the median resampled rank,
+# P(rank 1) and whether the interval includes rank 1. Empty (null) with resamples = 0.
 INTERVAL_COLUMNS = {"Rank (95% interval)": None, "Rank low (95%)": "rank_low",
                     "Rank high (95%)": "rank_high", "Median rank": "rank_median",
                     "P(rank 1)": "p_rank1", "Tied with leader": "tied_with_leader"}
@@ -584,12 +584,13 @@ SORT_KEYS = {"Rank (95% interval)": ("Rank low (95%)", "Rank high (95%)")}
 
 
 def _with_intervals(table: pa.Table, intervals: pa.Table) -> pa.Table:
-    """The summary with INTERVAL_COLUMNS after Rank (Borda), matched by model name."""
+    """The summary with INTERVAL_COLUMNS after Rank (Borda) and Model (so the official columns
+    keep their positions up to Model), matched by model name."""
     if "Rank (Borda)" not in table.column_names or "Model" not in table.column_names:
         return table
     by_model = {r["Model"]: r for r in intervals.to_pylist()}
     models = table.column("Model").to_pylist()
-    at = table.column_names.index("Rank (Borda)") + 1
+    at = max(table.column_names.index("Rank (Borda)"), table.column_names.index("Model")) + 1
     for name, key in INTERVAL_COLUMNS.items():
         rows = [by_model.get(m) or {} for m in models]
         if key is None:

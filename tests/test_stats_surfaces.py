@@ -76,8 +76,7 @@ def test_bad_resampling_values_are_problems(query, message):
 def test_summary_view_has_the_interval_columns_after_rank_borda(lb):
     table = lb.view(LeaderboardState(benchmark="Borda(v1)", resamples=400, seed=3))
     names = table.column_names
-    at = names.index("Rank (Borda)")
-    assert names[at + 1:at + 7] == INTERVAL_COLUMNS
+    assert names[:8] == ["Rank (Borda)", "Model", *INTERVAL_COLUMNS]
     rows = {r["Model"]: r for r in table.to_pylist()}
     want = expected_intervals(BORDA_POINTS, 400, 3)
     for model, w in zip(["ex/A", "ex/B", "ex/C"], want):
@@ -143,8 +142,8 @@ def test_api_and_cli_give_the_intervals(lb, monkeypatch, capsysbinary):
                      "--format", "csv"]) == 0
     assert capsysbinary.readouterr().out == response.data
     header = response.data.decode().splitlines()[0]
-    assert header.startswith("Rank (Borda),Rank (95% interval),Rank low (95%),Rank high (95%),"
-                             "Median rank,P(rank 1),Tied with leader,Model,")
+    assert header.startswith("Rank (Borda),Model,Rank (95% interval),Rank low (95%),"
+                             "Rank high (95%),Median rank,P(rank 1),Tied with leader,")
     bad = server.test_client().get("/api/table?benchmark=Borda(v1)&resamples=many")
     assert bad.status_code == 400
     assert "'resamples=many' is not valid" in bad.get_json()["error"]
@@ -152,3 +151,79 @@ def test_api_and_cli_give_the_intervals(lb, monkeypatch, capsysbinary):
     at = json_body["columns"].index("Rank (95% interval)")
     assert [row[at] for row in json_body["rows"]] == [None, None, None]
     assert json.dumps(json_body)   # strict JSON
+
+
+# --------------------------------------------------------------------------------------------
+# the dashboard: the grid column and the plot (app/intervals.py)
+# --------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def app_env(dash_app, env):
+    from warehouses import DEFAULT
+
+    return DEFAULT
+
+
+def test_grid_shows_the_interval_beside_the_ranks_and_hides_its_numbers(app_env):
+    from app.leaderboard_view import compute_view
+    from mteb_lb.rankings import leaderboard
+
+    state = LeaderboardState(benchmark=app_env, resamples=200, seed=1)
+    view = compute_view(state)
+    defs = [c for c in view.grid.column_defs if "colId" in c]
+    assert [c["colId"] for c in defs][:3] == ["Rank (Borda)", "Model", "Rank (95% interval)"]
+    by_id = {c["colId"]: c for c in defs}
+    assert all(by_id[c].get("hide") is True for c in INTERVAL_COLUMNS[1:])
+    assert "hide" not in by_id["Rank (95% interval)"]
+    assert "200 resamples" in by_id["Rank (95% interval)"]["headerTooltip"]
+    assert "tied with the leader" in by_id["Rank (95% interval)"]["headerTooltip"]
+    table = leaderboard().view(state)
+    fid = view.grid.field_of("Rank (95% interval)")
+    # the grid sorts the column by (low, high): its value is low * 100000 + high
+    assert [r[fid] for r in view.grid.row_data] == [
+        lo * 100_000 + hi for lo, hi in zip(table.column("Rank low (95%)").to_pylist(),
+                                            table.column("Rank high (95%)").to_pylist())]
+    # and every payload value stays a number (or a bool), never a string
+    assert all(not isinstance(v, str) for r in view.grid.row_data for k, v in r.items()
+               if k not in ("model", "ref"))
+
+
+def test_grid_with_b_zero_leaves_the_column_empty(app_env):
+    from app.leaderboard_view import compute_view
+
+    view = compute_view(LeaderboardState(benchmark=app_env, resamples=0))
+    fid = view.grid.field_of("Rank (95% interval)")
+    assert view.grid.row_data and all(fid not in r for r in view.grid.row_data)
+
+
+def test_rank_intervals_plot_draws_one_bar_per_model_in_borda_order(app_env):
+    from app import plots
+    from mteb_lb.rankings import leaderboard
+
+    state = LeaderboardState(benchmark=app_env, plot="intervals", resamples=200, seed=1)
+    figure = plots.plot_figure(state)
+    bars, dots = figure["data"]
+    table = leaderboard().view(state)
+    order = sorted(table.to_pylist(), key=lambda r: (r["Rank (Borda)"], r["Model"]))
+    assert bars["y"] == [r["Model"] for r in order] == dots["y"]
+    assert bars["base"] == [r["Rank low (95%)"] - 0.4 for r in order]
+    assert bars["x"] == [r["Rank high (95%)"] - r["Rank low (95%)"] + 0.8 for r in order]
+    assert dots["x"] == [r["Rank (Borda)"] for r in order]
+    assert figure["layout"]["yaxis"]["autorange"] == "reversed"      # rank 1 on top
+    off = plots.plot_figure(LeaderboardState(benchmark=app_env, plot="intervals", resamples=0))
+    assert off["data"] == []
+    assert "resamples = 0" in off["layout"]["annotations"][0]["text"]
+
+
+def test_page_controls_carry_resamples_and_seed(app_env):
+    import sys
+
+    page = sys.modules["app.pages.leaderboard"]
+    state = LeaderboardState(benchmark=app_env, resamples=300, seed=9, plot="intervals")
+    controls = page.state_to_controls(state)
+    assert (controls["resamples"], controls["seed"]) == (300, 9)
+    back = page.controls_to_state(app_env, controls, plot="intervals")
+    assert (back.resamples, back.seed, back.plot) == (300, 9, "intervals")
+    # a value the input cannot hold falls back to the default instead of failing
+    bad = page.controls_to_state(app_env, {**controls, "resamples": 99_999, "seed": -3})
+    assert (bad.resamples, bad.seed) == (None, None)
