@@ -130,3 +130,37 @@ def figure(table, selected=()) -> dict | str:
               "yaxis": {"autorange": "reversed", "automargin": True, "tickfont": {"size": 10}},
               "legend": {"orientation": "h", "y": -0.12}}
     return {"data": [bars, dots], "layout": layout}
+
+
+# -- the compare page: pairwise odds -------------------------------------------------------------
+
+def _p(value) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3g}" if value < 0.001 else f"{value:.3f}"
+
+
+def pairwise_section(table, resamples: int | None = None) -> list:
+    """The head-to-head card of the compare page: one row per pair of compared models
+    (``Leaderboard.pairwise``, what /api/compare and mteb-lb compare give)."""
+    b = settings.get("rank_resamples") if resamples is None else resamples
+    head = html.Thead(html.Tr([html.Th(h) for h in (
+        "Model A", "Model B", "P(A ranks above B)", "P(B ranks above A)",
+        "Tasks: A wins / ties / B wins", "Sign test p")]))
+    body = []
+    for r in table.to_pylist():
+        body.append(html.Tr([
+            html.Td(r["model_a"]), html.Td(r["model_b"]),
+            html.Td(_p(r["p_a_above_b"]), className="num"),
+            html.Td(_p(r["p_b_above_a"]), className="num"),
+            html.Td(f"{r['wins_a']} / {r['ties']} / {r['wins_b']}", className="num"),
+            html.Td(_p(r["sign_test_p"]), className="num")]))
+    return [
+        html.H3("Head to head"),
+        html.P(f"P(A ranks above B): the share of {b:,} bootstrap resamples of the tasks in "
+               "which A gets more Borda points than B (the rank intervals' resamples). Wins, "
+               "ties and losses count the tasks both have a score on; the sign test is exact "
+               "and two-sided, ties dropped (a small p: the split is unlikely by chance).",
+               className="lb-hint"),
+        html.Table(id="cmp-odds", className="lb-table", children=[head, html.Tbody(body)]),
+    ]

@@ -227,3 +227,59 @@ def test_page_controls_carry_resamples_and_seed(app_env):
     # a value the input cannot hold falls back to the default instead of failing
     bad = page.controls_to_state(app_env, {**controls, "resamples": 99_999, "seed": -3})
     assert (bad.resamples, bad.seed) == (None, None)
+
+
+# --------------------------------------------------------------------------------------------
+# pairwise odds: the compare page, /api/compare and mteb-lb compare
+# --------------------------------------------------------------------------------------------
+# Tiny(v1) of the app warehouse (tests/test_app_callbacks.py): big-open scores .10 above cross
+# on every task but TinyClustering, where both have .78. Borda points (n = 6): big 5 on five
+# tasks and 3.5 on Clustering, cross 3 and 3.5. So big wins 5 tasks, ties 1, loses none: sign
+# test p = 2 * (1/2)^5 = 0.0625; big has more points in every resample but those drawing
+# TinyClustering (index 1 of the six tasks sorted by name) six times, where they tie.
+
+BIG, CROSS = "org-a/big-open", "org-b/cross"
+
+
+def test_api_compare_equals_the_cli_byte_for_byte(app_env, capsysbinary):
+    import flask
+
+    from app import api
+    from mteb_lb import cli
+
+    server = flask.Flask(__name__)
+    api.register(server)
+    client = server.test_client()
+    for extra, resamples, seed in (("", 1000, 12), ("&resamples=300&seed=4", 300, 4)):
+        response = client.get(f"/api/compare?benchmark={app_env}&model={BIG}&model={CROSS}"
+                              f"{extra}&format=csv")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        args = ["compare", "--benchmark", app_env, "--model", BIG, "--model", CROSS,
+                "--format", "csv"]
+        if extra:
+            args += ["--resamples", str(resamples), "--seed", str(seed)]
+        assert cli.main(args) == 0
+        assert capsysbinary.readouterr().out == response.data
+        body = client.get(f"/api/compare?benchmark={app_env}&model={BIG}&model={CROSS}"
+                          f"{extra}").get_json()
+        row = dict(zip(body["columns"], body["rows"][0]))
+        draws = np.random.default_rng(seed).integers(0, 6, size=(resamples, 6))
+        assert row == {"model_a": BIG, "model_b": CROSS,
+                       "p_a_above_b": float((draws != 1).any(axis=1).mean()),
+                       "p_b_above_a": 0.0, "wins_a": 5, "ties": 1, "wins_b": 0,
+                       "tasks_compared": 6, "sign_test_p": 0.0625}
+    bad = client.get(f"/api/compare?benchmark={app_env}&model={BIG}")
+    assert bad.status_code == 400
+    assert "compare takes 2 to 4 different models" in bad.get_json()["error"]
+
+
+def test_compare_page_shows_the_odds(app_env):
+    import sys
+
+    from dash_helpers import find, text_of
+
+    cmp = sys.modules["app.pages.compare"]
+    layout = cmp.layout(model=[BIG, CROSS], benchmark=app_env)
+    odds = text_of(find(layout, "cmp-odds"))
+    assert "P(A ranks above B)" in odds and "5 / 1 / 0" in odds and "0.062" in odds
+    assert "1,000 bootstrap resamples" in text_of(layout)

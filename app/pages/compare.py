@@ -14,7 +14,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, dcc, html
 
 from app import grid as gridmod
-from app import plots, query
+from app import intervals, plots, query
 from app import state as st
 from app.components import menu_order, no_build, warnings_box
 from mteb_lb import warehouse
@@ -148,6 +148,9 @@ def comparison(state: st.CompareState):
     _, types, _ = plots.radar_rows(radar_rows, bench, set(models))
     radar = plots.radar_figure(radar_rows, types, f"Per task type on {bench.display_name}") \
         if len(radar_rows) >= 2 else plots.empty_figure("")
+    present = [m for m in models if m in srows]
+    odds = intervals.pairwise_section(lb.pairwise(bench.name, filters, present)) \
+        if len(present) >= 2 else None
     return html.Div([
         html.Div(className="lb-notice lb-warning", children=[
             "No result on this benchmark for: " + ", ".join(missing)
@@ -159,6 +162,7 @@ def comparison(state: st.CompareState):
             html.Div(className="lb-card", children=[
                 dcc.Graph(figure=radar, config={"displaylogo": False})]),
         ]),
+        html.Div(className="lb-card", children=odds) if odds else None,
         html.Div(className="lb-card", children=task_section(models, trows, per_task, bench)),
     ])
 
