@@ -283,3 +283,62 @@ def test_compare_page_shows_the_odds(app_env):
     odds = text_of(find(layout, "cmp-odds"))
     assert "P(A ranks above B)" in odds and "5 / 1 / 0" in odds and "0.062" in odds
     assert "1,000 bootstrap resamples" in text_of(layout)
+
+
+# --------------------------------------------------------------------------------------------
+# the robustness panel (app/robustness.py)
+# --------------------------------------------------------------------------------------------
+# Tiny(v1), x100 (tests/test_app_callbacks.py): Borda 1, 2, 3, 4, 4, 6; Mean (Task) and
+# Mean (TaskType) order the five complete models the same way (partial has none). Leaving one
+# task out: small and partial both have 8 points (small 1 on Ret/Ret2/STS/Cls, 2 on Clu and PC;
+# partial 2 on each of its four tasks): without Ret small 7 > partial 6 (4 and 5), without Clu
+# partial 8 > small 6 (4 and 5); the others keep their rank (big >= 23.5 > prop <= 21 ...).
+SCORES = {  # task -> big, prop, cross, small, sparse (the five models with every task)
+    "TinyRetrieval": [80, 75, 70, 60, 55], "TinyRetrieval2": [82, 77, 72, 62, 57],
+    "TinySTS": [81.5, 76.5, 71.5, 61.5, 56.5], "TinyClassification": [86, 81, 76, 66, 61],
+    "TinyClustering": [78, 83, 78, 68, 63], "TinyPairClassification": [90, 85, 80, 70, 65]}
+COMPLETE = ["org-a/big-open", "org-b/proprietary-api", "org-b/cross", "org-a/small-open",
+            "org-c/sparse-one"]
+
+
+def test_robustness_panel_ranks_kendall_and_critical_difference(app_env):
+    from dash_helpers import find, text_of
+    from scipy import stats as scipy_stats
+
+    from app import robustness
+
+    body = robustness.content(LeaderboardState(benchmark=app_env))
+    grid = find(body, robustness.GRID)
+    f = {c["headerName"]: c["field"] for c in grid.columnDefs}
+    got = [(r[f["Model"]], r[f["Rank (Borda)"]], r.get(f["Rank (Mean (Task))"]),
+            r.get(f["Rank (Mean (TaskType))"]), r[f["Leave one task out"]])
+           for r in grid.rowData]
+    assert got == [("org-a/big-open", 1, 1, 1, "1–1"),
+                   ("org-b/proprietary-api", 2, 2, 2, "2–2"),
+                   ("org-b/cross", 3, 3, 3, "3–3"),
+                   ("org-a/small-open", 4, 4, 4, "4–5"),
+                   ("org-c/partial", 4, None, None, "4–5"),
+                   ("org-c/sparse-one", 6, 5, 5, "6–6")]
+    # Kendall tau-b over the 5 complete models: Borda 1,2,3,4,6 vs means 1,2,3,4,5
+    tau = scipy_stats.kendalltau([1, 2, 3, 4, 6], [1, 2, 3, 4, 5]).statistic
+    assert tau == pytest.approx(1.0)
+    assert "τ-b = 1.000 (5 models with every task)" in text_of(find(body, "lb-robust-kendall"))
+    # the critical-difference diagram: Friedman and mean ranks as scipy computes them
+    figure = find(body, robustness.CD_PLOT).figure
+    matrix = np.array(list(SCORES.values()))
+    chi2, p = scipy_stats.friedmanchisquare(*matrix.T)
+    assert f"Friedman χ² = {chi2:.2f}, p = {p:.3g}" in figure["layout"]["title"]["text"]
+    mean_ranks = scipy_stats.rankdata(-matrix, axis=1).mean(axis=0)   # 1 = best
+    points = figure["data"][0]
+    want = sorted(zip(mean_ranks, [m.split("/")[-1] for m in COMPLETE]))
+    assert points["text"] == [t for _, t in want]   # big 1.25, prop 1.83, cross 2.92, 4, 5
+    assert points["x"] == pytest.approx([x for x, _ in want], abs=1e-12)
+
+
+def test_cd_groups_join_models_closer_than_the_critical_difference():
+    from app import robustness
+
+    # mean ranks 1, 1.5, 3, 3.2, 5 with CD 1: {1, 1.5} and {3, 3.2}; 5 alone
+    assert robustness.cd_groups([1, 1.5, 3, 3.2, 5], 1.0) == [(0, 1), (2, 3)]
+    # CD 2.5 joins 1..3.2 and 3..5 (overlapping groups, each maximal)
+    assert robustness.cd_groups([1, 1.5, 3, 3.2, 5], 2.5) == [(0, 3), (2, 4)]

@@ -25,7 +25,7 @@ import dash_ag_grid as dag
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
 from app import grid as gridmod
-from app import intervals, plots
+from app import intervals, plots, robustness
 from app import state as st
 from app.components import did_you_mean, no_build, show, warnings_box
 from app.leaderboard_view import View, compute_view, counts_text, csv_filename, view_csv
@@ -349,6 +349,7 @@ def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
             intervals.controls(state),
             dcc.Graph(id=PLOT, figure=figure, config={"displaylogo": False},
                       className="lb-graph"),
+            robustness.panel(),
         ]),
         faq(bench),
     ]
@@ -694,6 +695,9 @@ def register_callbacks(app: dash.Dash) -> None:
         *control_states,
         prevent_initial_call=True,
     )(download_csv)
+    robustness.register_callbacks(  # app/robustness.py: computed when its panel is open
+        app, Input(VIEW_KEY, "data"), [State(BENCH, "data"), *control_states],
+        lambda bench, *values: controls_to_state(bench, _values(values)))
     # Client side, no round trip (app/assets/dccFunctions.js): copy link, full screen, the
     # size slider's label (also its first value: one size formatter, in JavaScript).
     app.clientside_callback(
