@@ -17,7 +17,18 @@ from mteb_lb.rankings import INTERVAL_COLUMNS
 INTERVAL = "Rank (95% interval)"
 LOW, HIGH, MEDIAN, P_RANK1, TIED = list(INTERVAL_COLUMNS)[1:]
 HIDDEN = (LOW, HIGH, MEDIAN, P_RANK1, TIED)   # in the downloads; the grid has them hidden
-CONTROL_IDS = {"resamples": "lb-resamples", "seed": "lb-seed"}
+CONTROL_IDS = {"resamples": "lb-resamples", "seed": "lb-seed", "missing": "lb-missing"}
+MISSING_LABELS = {"official": "as the official leaderboard",
+                  "complete": "complete models only (a score on every task)",
+                  "common": "common tasks only (the tasks every model has)"}
+def blank_rows_hint(n: int) -> str:
+    return (f" · {n} model{'s' if n > 1 else ''} without a score on every task: blank means "
+            "(as on the official leaderboard); “Ranking options” can rank only the complete "
+            "models, or only the tasks every model has (which fills the means)")
+
+
+MISSING_HINT = ("or pick “Missing results: common tasks only” under “Ranking options” to rank "
+                "and average over the tasks every model has")
 PLOT_TOP = 60   # models in the plot when no row is selected
 TOOLTIP = ("95% rank interval: the tasks are resampled with replacement (bootstrap, "
            "{b} resamples) and the models re-ranked by Borda points each time; the interval "
@@ -27,21 +38,27 @@ TOOLTIP = ("95% rank interval: the tasks are resampled with replacement (bootstr
 
 # -- controls ----------------------------------------------------------------------------------
 
-def control_value(value, field: str) -> int | None:
-    """A number input's value -> the state's value (None: the default; out of range: None)."""
+def control_value(value, field: str):
+    """A control's value -> the state's value (the field's default when empty or invalid)."""
+    default = lbstate.BY_NAME[field].default
     if value in (None, ""):
-        return None
+        return default
     state, problems = lbstate.decode({field: str(value).strip()})
-    return None if problems else getattr(state, field)
+    return default if problems else getattr(state, field)
 
 
 def controls(state: lbstate.LeaderboardState) -> html.Details:
-    """The resampling options (they change only the interval columns and plot)."""
+    """The ranking options: missing results (they change the ranking) and the resampling (it
+    changes only the interval columns and plot)."""
     default_b = settings.get("rank_resamples")
-    return html.Details(className="lb-filter-section lb-intervals-options",
-                        open=state.resamples is not None or state.seed is not None, children=[
-        html.Summary("Rank intervals (bootstrap over tasks)"),
+    return html.Details(className="lb-card lb-filter-section lb-intervals-options",
+                        open=(state.resamples, state.seed, state.missing) != (
+                            None, None, "official"), children=[
+        html.Summary("Ranking options (missing results, rank intervals)"),
         html.Div(className="lb-filter-grid", children=[
+            html.Label(["Missing results: ", dcc.RadioItems(
+                id=CONTROL_IDS["missing"], value=state.missing, inline=True,
+                options=[{"label": MISSING_LABELS[m], "value": m} for m in lbstate.MISSING])]),
             html.Label(["Resamples ", dcc.Input(
                 id=CONTROL_IDS["resamples"], type="number", min=0,
                 max=lbstate.MAX_RESAMPLES, step=1, value=state.resamples, debounce=True,

@@ -30,6 +30,7 @@ class View:
     empty: str | None = None                    # why nothing is shown, when nothing is
     error: str | None = None
     blank_tasks: tuple[str, ...] = ()           # tasks no model has a complete score on
+    blank_rows: int = 0                         # summary rows whose Mean (Task) is blank
 
 
 def _model_links() -> dict[str, str]:
@@ -64,7 +65,8 @@ def compute_view(state: lbstate.LeaderboardState) -> View:
     filters = state.filters()
     view = View(n_tasks_total=len(bench.task_names))
     try:
-        view.n_tasks = len(lb.selected_tasks(bench.name, filters))
+        view.n_tasks = len(lb.selected_tasks(bench.name, filters) if state.missing != "common"
+                           else lb.ranked_tasks(bench.name, filters))
         unsearched_table = lb.view(replace(state, search="", sort=None))
         table = search_rows(unsearched_table, state.search)
     except RankingError as exc:
@@ -96,6 +98,8 @@ def compute_view(state: lbstate.LeaderboardState) -> View:
         view.grid = intervals.decorate(view.grid, state.resamples)
     if state.view == "summary" and table.num_rows:
         view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))
+        if "Mean (Task)" in table.column_names:
+            view.blank_rows = table.column("Mean (Task)").null_count
     if view.n_tasks == 0:
         view.empty = ("No task is left: the task type, domain, modality, language and task "
                       "filters exclude every task of this benchmark.")
@@ -123,6 +127,10 @@ def counts_text(view: View, state: lbstate.LeaderboardState) -> str:
         text += (f" · no model has a complete result on {names}, so the means over all tasks "
                  "are blank (as on the official leaderboard); deselect it under “Customize "
                  "this benchmark” to compare means")
+        if state.missing == "official":
+            text += f" {intervals.MISSING_HINT}"
+    elif view.blank_rows and state.missing == "official":
+        text += intervals.blank_rows_hint(view.blank_rows)
     return text
 
 

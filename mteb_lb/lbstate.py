@@ -41,6 +41,9 @@ PLOTS = ("size", "time", "radar", "intervals")
 ZERO_SHOT = ("allow_all", "remove_unknown", "only_zero_shot")
 YES_NO = ("yes", "no")
 SORT_DIRECTIONS = ("asc", "desc")
+# Missing results: as mteb (official), only models with a score on every task of the table
+# (complete), only the tasks every model of the table has a score on (common).
+MISSING = ("official", "complete", "common")
 MAX_RESAMPLES = 10_000       # rank intervals: B above this would take gigabytes
 MAX_SEED = 2**63 - 1
 
@@ -65,6 +68,7 @@ class Filters:
     tasks: tuple[str, ...] | None = None
     all_models: bool = False                    # include models outside mteb's registry
     models: tuple[str, ...] | None = None       # an explicit selection of models
+    missing: str = "official"                   # MISSING: official | complete | common
 
     def key(self) -> tuple:
         return tuple(sorted(asdict(self).items()))
@@ -97,6 +101,7 @@ class LeaderboardState:
     sort: tuple[str, str] | None = None    # (official column name, "asc" | "desc")
     resamples: int | None = None           # rank intervals: B (None: the rank_resamples setting)
     seed: int | None = None                # rank intervals: seed (None: stats.DEFAULT_SEED)
+    missing: str = "official"              # missing results: official | complete | common
 
     def filters(self) -> Filters:
         bounded = self.min_params_b is not None or self.max_params_b is not None
@@ -110,7 +115,7 @@ class LeaderboardState:
             model_types=self.model_types, zero_shot=self.zero_shot,
             task_types=self.task_types, domains=self.domains, modalities=self.modalities,
             languages=self.languages, tasks=self.tasks, all_models=self.all_models,
-            models=self.models,
+            models=self.models, missing=self.missing,
         )
 
     def for_benchmark(self, benchmark: str) -> "LeaderboardState":
@@ -191,6 +196,8 @@ FIELDS: tuple[Field, ...] = (
           "rank_resamples setting)", bounds=(0, MAX_RESAMPLES)),
     Field("seed", "int", "rank intervals: seed of the resamples (default 12)",
           bounds=(0, MAX_SEED)),
+    Field("missing", "choice", "missing results: official (as mteb), complete (only models "
+          "with every task), common (only tasks every model has)", choices=MISSING),
 )
 _DEFAULTS = {f.name: f.default for f in fields(LeaderboardState)}
 BY_NAME = {f.name: f for f in FIELDS}

@@ -304,7 +304,8 @@ class Leaderboard:
         no_model_filter = filters == Filters(tasks=filters.tasks, task_types=filters.task_types,
                                              domains=filters.domains, modalities=filters.modalities,
                                              languages=filters.languages,
-                                             all_models=filters.all_models, models=filters.models)
+                                             all_models=filters.all_models, models=filters.models,
+                                             missing=filters.missing)
         models = None if no_model_filter else self.selected_models(benchmark, filters, tasks)
         if filters.models is not None:
             chosen = set(filters.models)
@@ -312,9 +313,45 @@ class Leaderboard:
         if models is not None and not models:
             return None
         all_tasks = len(tasks) == len(self.benchmark(benchmark).task_names)
-        return {"bench": benchmark, "models": models, "tasks": None if all_tasks else tasks,
-                "langs": self._language_rows_filter(benchmark, filters),
-                "registry_only": not filters.all_models}
+        params = {"bench": benchmark, "models": models, "tasks": None if all_tasks else tasks,
+                  "langs": self._language_rows_filter(benchmark, filters),
+                  "registry_only": not filters.all_models}
+        if filters.missing != "official":
+            return self._missing_mode(benchmark, params, filters.missing)
+        return params
+
+    def ranked_tasks(self, benchmark: str, filters: Filters = Filters()) -> list[str]:
+        """The tasks the table ranks: the selected ones, narrowed by the "common" mode."""
+        params = self._params(benchmark, filters)
+        if params is None:
+            return [] if filters.missing == "common" else self.selected_tasks(benchmark, filters)
+        return list(params["tasks"] or self.benchmark(benchmark).task_names)
+
+    def _missing_mode(self, benchmark: str, params: dict, mode: str) -> dict | None:
+        """The missing-results modes (README "Missing results") as a narrower selection for
+        the same macros: the official table's rows and their task scores (lb_model_scores)
+        decide which models ("complete": a score on every task of the table) or which tasks
+        ("common": the tasks every row has a score on) the ranking then takes."""
+        if mode not in lbstate.MISSING:
+            raise RankingError(f"unknown missing-results mode {mode!r}; valid: "
+                               + ", ".join(lbstate.MISSING))
+        bench = self.benchmark(benchmark)
+        rows = self._query(
+            "SELECT model_name, task_score_map FROM lb_model_scores($bench, $models, $tasks, "
+            "$langs, $public_only, $registry_only, $by_subset)",
+            {**params, "public_only": bench.public_only,
+             "by_subset": "mean_subset" in bench.aggregations}).to_pylist()
+        scores = {r["model_name"]: dict(r["task_score_map"] or []) for r in rows}
+        tasks = sorted({t for s in scores.values() for t in s})
+        if mode == "complete":
+            models = sorted(m for m, s in scores.items()
+                            if all(s.get(t) is not None for t in tasks))
+            return {**params, "models": models} if models else None
+        common = [t for t in bench.task_names
+                  if t in tasks and all(s.get(t) is not None for s in scores.values())]
+        if not common:
+            return None
+        return {**params, "tasks": None if len(common) == len(bench.task_names) else common}
 
     # -- tables -----------------------------------------------------------------------------
     def trained_tasks(self) -> dict[str, frozenset[str]]:

@@ -34,6 +34,10 @@ STATES = [
     f"?benchmark={DEFAULT}&resamples=250&seed=5",
     f"?benchmark={DEFAULT}&resamples=0&sort=Rank (95% interval):asc",
     f"?benchmark={DEFAULT}&task_types=Retrieval&resamples=40&sort=Rank (95% interval):desc",
+    # missing-results modes (issue 12)
+    f"?benchmark={DEFAULT}&missing=complete",
+    f"?benchmark={DEFAULT}&missing=common&resamples=100&seed=2",
+    f"?benchmark={DEFAULT}&view=per-task&missing=common",
 ]
 
 

@@ -342,3 +342,88 @@ def test_cd_groups_join_models_closer_than_the_critical_difference():
     assert robustness.cd_groups([1, 1.5, 3, 3.2, 5], 1.0) == [(0, 1), (2, 3)]
     # CD 2.5 joins 1..3.2 and 3..5 (overlapping groups, each maximal)
     assert robustness.cd_groups([1, 1.5, 3, 3.2, 5], 2.5) == [(0, 3), (2, 4)]
+
+
+# --------------------------------------------------------------------------------------------
+# missing-results modes (the `missing` state field)
+# --------------------------------------------------------------------------------------------
+# Tiny(v1): partial lacks TinyClustering and TinyPairClassification.
+# complete: the five other models, n = 5. Ret, Ret2, STS, Cls: big 4, prop 3, cross 2, small 1,
+# sparse 0; Clu: prop 4, big and cross 2.5 (78 each), small 1, sparse 0; PC: 4, 3, 2, 1, 0.
+# Totals big 22.5, prop 19, cross 12.5, small 6, sparse 0: ranks 1 to 5.
+# common: the four tasks everyone has (Ret, Ret2, STS, Cls), all six models, n = 6: big 5,
+# prop 4, cross 3, partial 2, small 1, sparse 0 per task: ranks 1 to 6 with partial fourth;
+# partial's Mean (Task) (65 + 67 + 66.5 + 71) / 4 = 67.375, big's (80 + 82 + 81.5 + 86) / 4.
+
+def _rows(table):
+    return [(r["Model"], r["Rank (Borda)"], r["Mean (Task)"]) for r in table.to_pylist()]
+
+
+def test_missing_complete_keeps_models_with_every_task(app_env):
+    from mteb_lb.rankings import leaderboard
+
+    table = leaderboard().view(LeaderboardState(benchmark=app_env, missing="complete"))
+    got = [(m, rank) for m, rank, _ in _rows(table)]
+    assert got == [("org-a/big-open", 1), ("org-b/proprietary-api", 2), ("org-b/cross", 3),
+                   ("org-a/small-open", 4), ("org-c/sparse-one", 5)]
+    assert all(mean is not None for _, _, mean in _rows(table))
+
+
+def test_missing_common_keeps_the_tasks_every_model_has(app_env):
+    from mteb_lb.rankings import leaderboard
+
+    lb = leaderboard()
+    table = lb.view(LeaderboardState(benchmark=app_env, missing="common"))
+    rows = _rows(table)
+    assert [(m, rank) for m, rank, _ in rows] == [
+        ("org-a/big-open", 1), ("org-b/proprietary-api", 2), ("org-b/cross", 3),
+        ("org-c/partial", 4), ("org-a/small-open", 5), ("org-c/sparse-one", 6)]
+    means = {m: mean for m, _, mean in rows}
+    assert means["org-c/partial"] == pytest.approx((65 + 67 + 66.5 + 71) / 4, abs=1e-9)
+    assert means["org-a/big-open"] == pytest.approx((80 + 82 + 81.5 + 86) / 4, abs=1e-9)
+    per_task = lb.view(LeaderboardState(benchmark=app_env, view="per-task", missing="common"))
+    assert per_task.column_names == ["Rank (Borda)", "Model", "TinyRetrieval", "TinyRetrieval2",
+                                     "TinySTS", "TinyClassification"]
+    # the intervals are computed over the same four tasks: each task once gives Rank (Borda)
+    inputs = lb.borda_inputs(app_env, LeaderboardState(benchmark=app_env,
+                                                       missing="common").filters())
+    assert inputs.partitions == ("TinyClassification", "TinyRetrieval", "TinyRetrieval2",
+                                 "TinySTS")
+
+
+def test_missing_official_is_the_default_and_unchanged(app_env):
+    from mteb_lb.rankings import leaderboard
+
+    lb = leaderboard()
+    official = lb.view(LeaderboardState(benchmark=app_env, missing="official"))
+    assert official.equals(lb.view(LeaderboardState(benchmark=app_env)))
+    assert lbstate.encode(LeaderboardState(benchmark=app_env, missing="official")) == \
+        lbstate.encode(LeaderboardState(benchmark=app_env))
+    state, problems = lbstate.decode("?missing=some")
+    assert problems == ["'missing=some' is not valid; valid values: official, complete, "
+                        "common."]
+
+
+def test_the_blank_means_notice_offers_the_modes(app_env):
+    import sys
+
+    from app.leaderboard_view import compute_view, counts_text
+
+    page = sys.modules["app.pages.leaderboard"]
+    state = LeaderboardState(benchmark=app_env)
+    text = counts_text(compute_view(state), state)
+    # partial lacks two tasks: its means are blank, the notice names both modes
+    assert text == ("6 models · 6 of 6 tasks · 1 model without a score on every task: blank "
+                    "means (as on the official leaderboard); “Ranking options” can rank only "
+                    "the complete models, or only the tasks every model has (which fills the "
+                    "means)")
+    common = LeaderboardState(benchmark=app_env, missing="common")
+    assert counts_text(compute_view(common), common) == "6 models · 4 of 6 tasks"
+    view = page.View(n_models=3, n_models_before_search=3, n_tasks=2, n_tasks_total=2,
+                     blank_tasks=("FloresBitextMining",))
+    assert counts_text(view, state).endswith(
+        "or pick “Missing results: common tasks only” under “Ranking options” to rank and "
+        "average over the tasks every model has")
+    controls = page.state_to_controls(common)
+    assert controls["missing"] == "common"
+    assert page.controls_to_state(app_env, controls).missing == "common"

@@ -143,6 +143,7 @@ def controls_to_state(benchmark: str, values: dict, *, selected=(), plot: str = 
         selected=tuple(selected or ()), plot=plot if plot in lbstate.PLOTS else "size",
         sort=sort, resamples=intervals.control_value(values.get("resamples"), "resamples"),
         seed=intervals.control_value(values.get("seed"), "seed"),
+        missing=intervals.control_value(values.get("missing"), "missing"),
     )
 
 
@@ -163,7 +164,7 @@ def state_to_controls(state: lbstate.LeaderboardState) -> dict:
         "domains": list(opts.domains if state.domains is None else state.domains),
         "modalities": list(opts.modalities if state.modalities is None else state.modalities),
         "languages": list(state.languages or []), "tasks": list(state.tasks or []),
-        "resamples": state.resamples, "seed": state.seed,
+        "resamples": state.resamples, "seed": state.seed, "missing": state.missing,
     }
 
 
@@ -301,6 +302,7 @@ def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
         warnings_box(warnings, id="lb-warnings"),
         header_card(bench, opts),
         filters_panel(state, bench, opts, controls),
+        intervals.controls(state),   # ranking options: missing results, rank intervals
         html.Div(className="lb-toolbar", children=[
             dcc.Input(id=CONTROLS["search"], type="search", value=controls["search"],
                       debounce=0.4, placeholder="Search model or organisation",
@@ -346,7 +348,6 @@ def build_body(state: lbstate.LeaderboardState, warnings=()) -> list:
                 dcc.Tab(label="Per task type (radar)", value="radar"),
                 dcc.Tab(label="Rank intervals", value="intervals"),
             ]),
-            intervals.controls(state),
             dcc.Graph(id=PLOT, figure=figure, config={"displaylogo": False},
                       className="lb-graph"),
             robustness.panel(),
