@@ -572,6 +572,20 @@ class Leaderboard:
         return self._cached(("pairwise", benchmark, filters.key(), tuple(models), resamples, seed),
                             compute)
 
+    def task_spread(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
+        """Per (model, task) with per-experiment scores: n_experiments, mean and sample sd of
+        the per-experiment task scores, 0-100 scale (lb_task_spread)."""
+        def compute():
+            params = self._params(benchmark, filters)
+            if params is None:
+                return pa.table({"model_name": pa.array([], pa.string())})
+            return self._query(
+                "SELECT model_name, task_name, n_experiments, mean * 100 AS mean, "
+                "sd * 100 AS sd FROM lb_task_spread($bench, $models, $tasks, $langs, "
+                "$registry_only) ORDER BY model_name, task_name",
+                {k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only")})
+        return self._cached(("task_spread", benchmark, filters.key()), compute)
+
     def robustness(self, benchmark: str, filters: Filters = Filters()):
         """Ranks under Borda / Mean (Task) / Mean (TaskType), leave-one-task-out range, Kendall
         tau-b, Friedman + Nemenyi + critical difference (mteb_lb.stats.Robustness)."""

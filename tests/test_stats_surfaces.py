@@ -427,3 +427,85 @@ def test_the_blank_means_notice_offers_the_modes(app_env):
     controls = page.state_to_controls(common)
     assert controls["missing"] == "common"
     assert page.controls_to_state(app_env, controls).missing == "common"
+
+
+# --------------------------------------------------------------------------------------------
+# within-task spread (scores_per_experiment)
+# --------------------------------------------------------------------------------------------
+# SpeCls (classification, accuracy; subsets en, de). one/a: per-experiment accuracies en .70,
+# .74, .72 and de .60, .62, .64: task scores per experiment .65, .68, .68 -> mean .67, sample
+# sd sqrt((.02^2 + .01^2 + .01^2) / 2) = sqrt(.0003). two/b has them on en only: no spread
+# (not every row of its task score has them). SpeRet has none.
+
+@pytest.fixture(scope="module")
+def spread_lb(tmp_path_factory):
+    import fixtures as fx
+
+    from etl import build
+    from mteb_lb.db import CurrentBuild
+    from mteb_lb.rankings import Leaderboard
+
+    base = tmp_path_factory.mktemp("spread")
+    repo, cat, wh = base / "repo", base / "catalog", base / "wh"
+    tasks = [fx.make_task("SpeCls", "Classification", "accuracy",
+                          {"en": ["eng-Latn"], "de": ["deu-Latn"]}),
+             fx.make_task("SpeRet", "Retrieval", "ndcg_at_10")]
+    sha = ["1" * 40, "2" * 40]
+    models = [fx.make_model("one/a", sha[0]), fx.make_model("two/b", sha[1])]
+    fx.write_catalog(cat, tasks=tasks, models=models,
+                     benchmarks=[fx.make_benchmark("Spread(v1)", ["SpeCls", "SpeRet"])])
+    (cat / "menu.json").write_text(json.dumps({
+        "default_benchmark": "Spread(v1)", "home": [], "home_benchmarks": [],
+        "sidebar_benchmarks": ["Spread(v1)"], "sidebar": []}))
+
+    def spe(values):
+        return [{"accuracy": v} for v in values]
+
+    fx.write_result(repo, "one/a", sha[0], "SpeCls", fx.current("SpeCls", {"test": [
+        fx.entry("en", ["eng-Latn"], 0.72, accuracy=0.72, scores_per_experiment=spe(
+            [0.70, 0.74, 0.72])),
+        fx.entry("de", ["deu-Latn"], 0.62, accuracy=0.62, scores_per_experiment=spe(
+            [0.60, 0.62, 0.64]))]}))
+    fx.write_result(repo, "two/b", sha[1], "SpeCls", fx.current("SpeCls", {"test": [
+        fx.entry("en", ["eng-Latn"], 0.5, accuracy=0.5, scores_per_experiment=spe([0.5, 0.5])),
+        fx.entry("de", ["deu-Latn"], 0.4, accuracy=0.4)]}))
+    for i, model in enumerate(("one/a", "two/b")):
+        fx.write_result(repo, model, sha[i], "SpeRet", fx.simple_result("SpeRet", 0.3 + i / 10))
+    report = build.run(repo, source="https://github.com/example/results.git",
+                       source_commit="0123456789abcdef0123", catalog_dir=cat,
+                       warehouse_dir=wh, workers=1)
+    assert report.published, report
+    return Leaderboard(CurrentBuild(wh))
+
+
+def test_task_spread_is_mean_and_sample_sd_of_the_experiments(spread_lb):
+    rows = spread_lb.task_spread("Spread(v1)").to_pylist()
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["model_name"], row["task_name"], row["n_experiments"]) == ("one/a", "SpeCls", 3)
+    assert row["mean"] == pytest.approx(67.0, abs=1e-9)
+    assert row["sd"] == pytest.approx(100 * 0.0003 ** 0.5, abs=1e-9)
+    # with the language filter on eng only, the rows are the en ones: one/a .70 .74 .72 (mean
+    # .72, sd .02), and two/b now has experiments on every row: .5, .5 (sd 0)
+    eng = spread_lb.task_spread("Spread(v1)", lbstate.Filters(languages=("eng",)))
+    assert eng.column("model_name").to_pylist() == ["one/a", "two/b"]
+    assert eng.column("n_experiments").to_pylist() == [3, 2]
+    assert eng.column("mean").to_pylist() == pytest.approx([72.0, 50.0], abs=1e-9)
+    assert eng.column("sd").to_pylist() == pytest.approx([2.0, 0.0], abs=1e-9)
+
+
+def test_per_task_cells_carry_the_spread_tooltip(spread_lb):
+    from app import grid as gridmod
+    from app import spread
+
+    table = spread_lb.view(LeaderboardState(benchmark="Spread(v1)", view="per-task"))
+    data = gridmod.model_grid(table, view="per-task")
+    data = spread.decorate(data, spread_lb.task_spread("Spread(v1)"))
+    fid = data.field_of("SpeCls")
+    rows = {r["model"]: r for r in data.row_data}
+    assert rows["one/a"]["spread"][fid][0] == 67.0
+    assert rows["one/a"]["spread"][fid][1:] == [round(100 * 0.0003 ** 0.5, 4), 3]
+    assert "spread" not in rows["two/b"]
+    cols = {c.get("colId"): c for g in data.column_defs for c in g.get("children", [g])}
+    assert "± '" in cols["SpeCls"]["tooltipValueGetter"]["function"]
+    assert "tooltipValueGetter" not in cols["SpeRet"]
