@@ -23,6 +23,7 @@ from mteb_lb.rankings import RankingError, leaderboard, search_rows
 log = logging.getLogger(__name__)
 
 PANEL = "lb-robust"
+SUMMARY = "lb-robust-summary"   # its clicks open and close the panel (odd: open)
 CONTENT = "lb-robust-content"
 GRID = "lb-robust-grid"
 CD_PLOT = "lb-robust-cd"
@@ -30,7 +31,8 @@ CD_PLOT = "lb-robust-cd"
 
 def panel() -> html.Details:
     return html.Details(id=PANEL, className="lb-card lb-robust", open=False, children=[
-        html.Summary("Robustness: how much does this ranking depend on its rules?"),
+        html.Summary("Robustness: how much does this ranking depend on its rules?",
+                     id=SUMMARY, n_clicks=0),
         dcc.Loading(html.Div(id=CONTENT), type="dot")])
 
 
@@ -143,8 +145,8 @@ def content(state) -> list:
 def register_callbacks(app, trigger: Input, states: list[State], to_state) -> None:
     """Compute the panel when it is opened and whenever `trigger` (the table) changes while it
     is open; `to_state(*state_values)` gives the page's LeaderboardState."""
-    def update(is_open, _trigger, *values):
-        if not is_open:
+    def update(clicks, _trigger, *values):
+        if not (clicks or 0) % 2:    # closed (a <details> does not report its open state)
             raise PreventUpdate
         state = to_state(*values)
         if state.view != "summary":
@@ -157,5 +159,5 @@ def register_callbacks(app, trigger: Input, states: list[State], to_state) -> No
             return [html.P(f"Robustness could not be computed ({type(exc).__name__}).",
                            className="lb-notice lb-error")]
 
-    app.callback(Output(CONTENT, "children"), Input(PANEL, "open"), trigger, *states,
+    app.callback(Output(CONTENT, "children"), Input(SUMMARY, "n_clicks"), trigger, *states,
                  prevent_initial_call=True)(update)
