@@ -509,3 +509,35 @@ def test_per_task_cells_carry_the_spread_tooltip(spread_lb):
     cols = {c.get("colId"): c for g in data.column_defs for c in g.get("children", [g])}
     assert "± '" in cols["SpeCls"]["tooltipValueGetter"]["function"]
     assert "tooltipValueGetter" not in cols["SpeRet"]
+
+
+def test_the_active_filter_strip_names_the_mode():
+    from app import state as st
+
+    assert ("Missing results", "common tasks only") in st.active_filters(
+        LeaderboardState(benchmark="X", missing="common"))
+    assert st.active_filters(LeaderboardState(benchmark="X")) == []
+
+
+# --------------------------------------------------------------------------------------------
+# real data
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.realdata
+def test_real_missing_modes_fill_the_means(real_leaderboard):
+    lb = real_leaderboard
+    name = "MTEB(eng, v2)"
+    official = lb.view(LeaderboardState(benchmark=name, resamples=0))
+    means = dict(zip(official.column("Model").to_pylist(),
+                     official.column("Mean (Task)").to_pylist()))
+    assert any(v is None for v in means.values())      # some models miss tasks
+    complete = lb.view(LeaderboardState(benchmark=name, missing="complete", resamples=0))
+    # complete: exactly the official rows with a Mean (Task), ranked among themselves
+    assert sorted(complete.column("Model").to_pylist()) == sorted(
+        m for m, v in means.items() if v is not None)
+    assert complete.column("Rank (Borda)").to_pylist()[0] == 1
+    common = lb.view(LeaderboardState(benchmark=name, missing="common", resamples=0))
+    assert sorted(common.column("Model").to_pylist()) == sorted(means)
+    assert common.column("Mean (Task)").null_count == 0
+    tasks = lb.ranked_tasks(name, LeaderboardState(benchmark=name, missing="common").filters())
+    assert 0 < len(tasks) < len(lb.benchmark(name).task_names)
