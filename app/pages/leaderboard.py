@@ -58,7 +58,7 @@ CONTROLS = {
     "sentence_transformers": "lb-st", "model_types": "lb-mtypes", "zero_shot": "lb-zs",
     "all_models": "lb-all", "task_types": "lb-types", "domains": "lb-doms",
     "modalities": "lb-mods", "languages": "lb-langs", "tasks": "lb-tasks",
-    **intervals.CONTROL_IDS,   # resamples, seed (app/intervals.py)
+    **intervals.CONTROL_IDS,   # resamples, seed, missing (app/intervals.py)
 }
 CONTROL_KEYS = tuple(CONTROLS)
 
