@@ -102,7 +102,11 @@ def compute_view(state: lbstate.LeaderboardState) -> View:
         view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))
         if "Mean (Task)" in table.column_names:
             view.blank_rows = table.column("Mean (Task)").null_count
-    if view.n_tasks == 0:
+    if view.n_tasks == 0 and state.missing == "common":
+        view.empty = ("No task has a score from every model of this table (“common tasks "
+                      "only”): narrow the models with the filters, or rank the complete models "
+                      "only.")
+    elif view.n_tasks == 0:
         view.empty = ("No task is left: the task type, domain, modality, language and task "
                       "filters exclude every task of this benchmark.")
     elif unsearched == 0:

@@ -536,8 +536,15 @@ def test_real_missing_modes_fill_the_means(real_leaderboard):
     assert sorted(complete.column("Model").to_pylist()) == sorted(
         m for m, v in means.items() if v is not None)
     assert complete.column("Rank (Borda)").to_pylist()[0] == 1
-    common = lb.view(LeaderboardState(benchmark=name, missing="common", resamples=0))
-    assert sorted(common.column("Model").to_pylist()) == sorted(means)
+    # common: over all 333 models no task is shared by every one: the table is empty and the
+    # page says why; over 6 complete models and 2 incomplete ones, the means are filled
+    assert lb.view(LeaderboardState(benchmark=name, missing="common", resamples=0)).num_rows == 0
+    chosen = tuple(sorted([m for m, v in means.items() if v is not None][:6]
+                          + [m for m, v in means.items() if v is None][:2]))
+    common_state = LeaderboardState(benchmark=name, missing="common", resamples=0,
+                                    models=chosen)
+    common = lb.view(common_state)
+    assert sorted(common.column("Model").to_pylist()) == sorted(chosen)
     assert common.column("Mean (Task)").null_count == 0
-    tasks = lb.ranked_tasks(name, LeaderboardState(benchmark=name, missing="common").filters())
+    tasks = lb.ranked_tasks(name, common_state.filters())
     assert 0 < len(tasks) < len(lb.benchmark(name).task_names)
