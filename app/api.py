@@ -21,6 +21,11 @@ leaderboard table as ``{"columns": [...], "rows": [[...]], "build": id}``, or ``
 repeat or take commas; scores unrounded on the 0-100 scale); 400 naming every parameter or value
 that is not understood, with the valid ones.
 
+``GET /api/compare?benchmark=B&model=A&model=C&<state>``: 2-4 models head to head on the
+state's table (``Leaderboard.pairwise``, what ``mteb-lb compare`` prints): one row per pair,
+P(A above B) over the rank intervals' resamples (``resamples``, ``seed``), per-task wins / ties /
+losses and the exact sign test; the same formats and errors as ``/api/table``.
+
 ``GET /api/health``: 200 ``{"status": "ok", "build": id, "source_commit": ...}``, or 503
 ``{"status": "unavailable" | "damaged", "error": reason}``.
 
@@ -47,6 +52,7 @@ def register(server: Flask) -> None:
                         methods=["GET", "PUT", "PATCH", "DELETE"])
     server.add_url_rule("/api/health", "api_health", health_endpoint, methods=["GET"])
     server.add_url_rule("/api/table", "api_table", table_endpoint, methods=["GET"])
+    server.add_url_rule("/api/compare", "api_compare", compare_endpoint, methods=["GET"])
     # Every request body is capped (Werkzeug answers 413 past it), the dashboard's too.
     server.config["MAX_CONTENT_LENGTH"] = int(settings.get("max_request_bytes"))
     server.register_error_handler(405, _api_http_error)
@@ -170,6 +176,17 @@ TABLE_FORMATS = ("json", "csv", "parquet")
 
 
 def table_endpoint() -> Response:
+    return _state_table(lambda board, state: board.view(state), "leaderboard")
+
+
+def compare_endpoint() -> Response:
+    """The compared models are the state's ``selected`` (``model`` repeated, as on the page)."""
+    return _state_table(lambda board, state: board.pairwise(
+        state.benchmark, state.filters(), state.selected, state.resamples, state.seed),
+        "compare")
+
+
+def _state_table(compute, filename: str) -> Response:
     params = request.args.to_dict(flat=False)
     fmt = (params.pop("format", None) or ["json"])[-1]
     if fmt not in TABLE_FORMATS:
@@ -179,13 +196,13 @@ def table_endpoint() -> Response:
         state, problems = board.read_state(params)
         if problems:
             return _error(" ".join(problems), "rejected")
-        table = board.view(state)
+        table = compute(board, state)
     except rankings.RankingError as exc:
         return _error(str(exc), "rejected")
     except warehouse.WarehouseError as exc:
         return _error(str(exc), _unavailable_kind(exc), 503)
     if fmt != "json":
-        name = f"leaderboard.{fmt}"
+        name = f"{filename}.{fmt}"
         return Response(output.to_bytes(table, fmt),
                         mimetype="text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import dash
 
 from app import grid as gridmod
-from app import query
+from app import intervals, query, spread
 from mteb_lb import lbstate, output
 from mteb_lb.rankings import RankingError, leaderboard, search_rows
 
@@ -30,6 +30,7 @@ class View:
     empty: str | None = None                    # why nothing is shown, when nothing is
     error: str | None = None
     blank_tasks: tuple[str, ...] = ()           # tasks no model has a complete score on
+    blank_rows: int = 0                         # summary rows whose Mean (Task) is blank
 
 
 def _model_links() -> dict[str, str]:
@@ -64,7 +65,8 @@ def compute_view(state: lbstate.LeaderboardState) -> View:
     filters = state.filters()
     view = View(n_tasks_total=len(bench.task_names))
     try:
-        view.n_tasks = len(lb.selected_tasks(bench.name, filters))
+        view.n_tasks = len(lb.selected_tasks(bench.name, filters) if state.missing != "common"
+                           else lb.ranked_tasks(bench.name, filters))
         unsearched_table = lb.view(replace(state, search="", sort=None))
         table = search_rows(unsearched_table, state.search)
     except RankingError as exc:
@@ -94,9 +96,19 @@ def compute_view(state: lbstate.LeaderboardState) -> View:
         trained=lb.trained_tasks() if state.view == "per-task" else None)
     annotate_order(view.grid.column_defs, order_note(bench),
                    ("Rank (Borda)", bench.default_sort))
+    if state.view == "summary":
+        view.grid = intervals.decorate(view.grid, state.resamples)
+    elif state.view == "per-task":
+        view.grid = spread.decorate(view.grid, lb.task_spread(bench.name, filters))
     if state.view == "summary" and table.num_rows:
         view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))
-    if view.n_tasks == 0:
+        if "Mean (Task)" in table.column_names:
+            view.blank_rows = table.column("Mean (Task)").null_count
+    if view.n_tasks == 0 and state.missing == "common":
+        view.empty = ("No task has a score from every model of this table (“common tasks "
+                      "only”): narrow the models with the filters, or rank the complete models "
+                      "only.")
+    elif view.n_tasks == 0:
         view.empty = ("No task is left: the task type, domain, modality, language and task "
                       "filters exclude every task of this benchmark.")
     elif unsearched == 0:
@@ -120,6 +132,8 @@ def counts_text(view: View, state: lbstate.LeaderboardState) -> str:
     # buttons stay in place across tabs
     # the tasks that blank the means: a notice of their own (app/task_picker.py), so the
     # toolbar keeps its height
+    if not view.blank_tasks and view.blank_rows and state.missing == "official":
+        text += intervals.blank_rows_hint(view.blank_rows)
     return text
 
 

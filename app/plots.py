@@ -10,7 +10,7 @@ import textwrap
 import pyarrow as pa
 
 from app import grid as gridmod
-from app import label_layout
+from app import intervals, label_layout
 from mteb_lb import lbstate
 from mteb_lb.rankings import RankingError, leaderboard, search_rows
 
@@ -281,6 +281,11 @@ def plot_figure(state: lbstate.LeaderboardState) -> dict:
         return empty_figure("No model matches the filters: nothing to plot.")
     rows = summary.to_pylist()
     selected = set(state.selected)
+    if state.plot == "intervals":
+        ivs = search_rows(lb.rank_intervals(bench.name, state.filters(), state.resamples,
+                                            state.seed), state.search)
+        fig = intervals.figure(ivs, selected)
+        return empty_figure(fig) if isinstance(fig, str) else fig
     if state.plot == "radar":
         chosen, types, title = radar_rows(rows, bench, selected)
         if selected and not chosen:

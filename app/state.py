@@ -48,6 +48,9 @@ def active_filters(state: LeaderboardState) -> list[tuple[str, str]]:
         if value is not None:
             shown = ", ".join(value[:4]) + (f" +{len(value) - 4}" if len(value) > 4 else "")
             out.append((label, shown or "none"))
+    if state.missing != "official":
+        out.append(("Missing results", {"complete": "complete models only",
+                                        "common": "common tasks only"}[state.missing]))
     return out
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
 from app.components import show
+from app.intervals import MISSING_HINT
 
 TASKS = "lb-tasks"                   # the page's "tasks" control (hidden; value = ticked tasks)
 GROUP = "lb-task-group"              # {"type": GROUP, "index": task type}: one checklist a type
@@ -65,7 +66,7 @@ def blank_text(blank_tasks) -> str:
     return (f"No model has a complete result on {names}, so the means over all tasks are blank "
             "(as on the official leaderboard). Drop "
             + ("this task" if one else f"these {len(blank_tasks)} tasks")
-            + " to compare means.")
+            + f" to compare means, {MISSING_HINT}.")
 
 
 def blank_notice(blank_tasks) -> html.Div:

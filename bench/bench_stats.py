@@ -19,6 +19,7 @@ Writes bench/out/stats.json and prints a markdown table.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -61,6 +62,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     from mteb_lb.db import CurrentBuild
+    from mteb_lb.lbstate import LeaderboardState
     from mteb_lb.rankings import Leaderboard
 
     lb = Leaderboard(CurrentBuild(args.warehouse) if args.warehouse else None)
@@ -113,6 +115,19 @@ def main(argv=None) -> int:
                 lb._cache.clear()
                 runs.append(timed(lambda: lb.robustness(name, filters)))
             r["robustness_uncached_ms"] = statistics.median(runs)
+            # the state path every surface serves (Leaderboard.view): B = 0 against B
+            state = LeaderboardState(benchmark=name, **{
+                f.name: getattr(filters, f.name) for f in dataclasses.fields(filters)
+                if f.name in LeaderboardState.__dataclass_fields__
+                and f.name not in ("open_weights", "instructions")})
+            for key, resamples in (("view_b0_uncached_ms", 0), ("view_b_uncached_ms", b)):
+                runs = []
+                for _ in range(args.repeat):
+                    lb._cache.clear()
+                    runs.append(timed(lambda: lb.view(dataclasses.replace(
+                        state, resamples=resamples))))
+                r[key] = statistics.median(runs)
+            r["view_ratio_uncached"] = r["view_b_uncached_ms"] / r["view_b0_uncached_ms"]
             top = lb.rank_intervals(name, filters, b).column("Model").to_pylist()[:4]
             runs = []
             if len(top) >= 2:
@@ -142,6 +157,12 @@ def main(argv=None) -> int:
                   f"{r['with_intervals_uncached_ms']:.0f} / {r['with_intervals_warm_ms']:.2f} | "
                   f"{r['ratio_uncached']:.2f} | {r['intervals_alone_uncached_ms']:.0f} | "
                   f"{r['robustness_uncached_ms']:.0f} | {r.get('pairwise_4_uncached_ms', 0):.0f} |")
+    print("\n| benchmark | state | view (the served table) B = 0 / B, uncached | ratio |")
+    print("|---|---|---|---|")
+    for name, rows in results["benchmarks"].items():
+        for label, r in rows.items():
+            print(f"| {name} | {label} | {r['view_b0_uncached_ms']:.0f} / "
+                  f"{r['view_b_uncached_ms']:.0f} | {r['view_ratio_uncached']:.2f} |")
     m = results["rss_mb"]
     print(f"\nRSS: {m['start']:.0f} MB at start, {m['after_summaries']:.0f} MB after the "
           f"summaries, {m['after_statistics']:.0f} MB after every statistic: "

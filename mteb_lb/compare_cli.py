@@ -18,9 +18,6 @@ def register(subparsers) -> None:
                     "(ties dropped). See the README, 'Rank intervals and robustness'.")
     p.add_argument("--model", action="append", required=True, dest="compared",
                    help="a model (give 2 to 4)")
-    p.add_argument("--resamples", type=int, default=None,
-                   help="bootstrap resamples B (default: the rank_resamples setting)")
-    p.add_argument("--seed", type=int, default=None, help="seed of the resamples")
     p.add_argument("--format", default="csv", choices=output.FORMATS)
     lbstate.add_arguments(p)   # the table the models are compared on: --benchmark, filters
     p.set_defaults(func=_compare)
@@ -35,7 +32,7 @@ def _compare(args) -> int:
                 print(f"error: {problem}", file=sys.stderr)
             return 1
         table = board.pairwise(state.benchmark, state.filters(), args.compared,
-                               resamples=args.resamples, seed=args.seed)
+                               resamples=state.resamples, seed=state.seed)
     except rankings.RankingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -38,10 +38,15 @@ from urllib.parse import parse_qs, urlencode
 VIEWS = ("summary", "per-task", "per-language", "tasks")
 VIEW_LABELS = {"summary": "Summary", "per-task": "Performance per task",
                "per-language": "Performance per language", "tasks": "Task information"}
-PLOTS = ("size", "time", "radar")
+PLOTS = ("size", "time", "radar", "intervals")
 ZERO_SHOT = ("allow_all", "remove_unknown", "only_zero_shot")
 YES_NO = ("yes", "no")
 SORT_DIRECTIONS = ("asc", "desc")
+# Missing results: as mteb (official), only models with a score on every task of the table
+# (complete), only the tasks every model of the table has a score on (common).
+MISSING = ("official", "complete", "common")
+MAX_RESAMPLES = 10_000       # rank intervals: B above this would take gigabytes
+MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class Filters:
     tasks: tuple[str, ...] | None = None
     all_models: bool = False                    # include models outside mteb's registry
     models: tuple[str, ...] | None = None       # an explicit selection of models
+    missing: str = "official"                   # MISSING: official | complete | common
 
     def key(self) -> tuple:
         return tuple(sorted(asdict(self).items()))
@@ -95,6 +101,9 @@ class LeaderboardState:
     plot: str = "size"                     # dashboard: the plot shown under the table
     sort: tuple[str, str] | None = None    # (official column name, "asc" | "desc")
     as_of: str | None = None               # YYYY-MM-DD: the table as it was on that date
+    resamples: int | None = None           # rank intervals: B (None: the rank_resamples setting)
+    seed: int | None = None                # rank intervals: seed (None: stats.DEFAULT_SEED)
+    missing: str = "official"              # missing results: official | complete | common
 
     def filters(self) -> Filters:
         bounded = self.min_params_b is not None or self.max_params_b is not None
@@ -108,7 +117,7 @@ class LeaderboardState:
             model_types=self.model_types, zero_shot=self.zero_shot,
             task_types=self.task_types, domains=self.domains, modalities=self.modalities,
             languages=self.languages, tasks=self.tasks, all_models=self.all_models,
-            models=self.models,
+            models=self.models, missing=self.missing,
         )
 
     def for_benchmark(self, benchmark: str) -> "LeaderboardState":
@@ -133,13 +142,14 @@ def _yes_no(value: str | None) -> bool | None:
 @dataclass(frozen=True)
 class Field:
     name: str                    # attribute, URL and API parameter name
-    kind: str                    # text | choice | bool | size | list | names | sort | date
+    kind: str                    # text | choice | bool | size | list | names | sort | date | int
     help: str
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()              # older names, accepted and rewritten
     value_aliases: tuple[tuple[str, str], ...] = ()   # older values, e.g. avail=open
     dashboard_only: bool = False  # no effect on the table: no CLI flag
     empty_is_all: bool = False    # lists: an empty value means "all" rather than "none"
+    bounds: tuple[int, int] = (0, 0)          # int: smallest and largest value
 
     @property
     def flag(self) -> str:
@@ -186,6 +196,12 @@ FIELDS: tuple[Field, ...] = (
     Field("sort", "sort", "row order: <official column name>:asc or :desc"),
     Field("as_of", "date", "the table as it was on this date (YYYY-MM-DD, UTC), from the "
                            "leaderboard history"),
+    Field("resamples", "int", "rank intervals: bootstrap resamples, 0 for none (default: the "
+          "rank_resamples setting)", bounds=(0, MAX_RESAMPLES)),
+    Field("seed", "int", "rank intervals: seed of the resamples (default 12)",
+          bounds=(0, MAX_SEED)),
+    Field("missing", "choice", "missing results: official (as mteb), complete (only models "
+          "with every task), common (only tasks every model has)", choices=MISSING),
 )
 _DEFAULTS = {f.name: f.default for f in fields(LeaderboardState)}
 BY_NAME = {f.name: f for f in FIELDS}
@@ -296,12 +312,22 @@ def _decode_date(f: Field, raw, problems):
         problems.append(f"'{f.name}={value}' is not a date: use YYYY-MM-DD.")
         return None
     return value
+def _decode_int(f: Field, raw, problems):
+    value = _single(f, raw, problems)
+    if value == "":
+        return None
+    lo, hi = f.bounds
+    if not (value.isascii() and value.isdigit()) or not lo <= int(value) <= hi:
+        problems.append(f"'{f.name}={value}' is not valid: use a whole number from {lo:,} to "
+                        f"{hi:,}.")
+        return f.default
+    return int(value)
 
 
 _DECODERS: dict[str, Callable] = {
     "text": _decode_text, "choice": _decode_choice, "bool": _decode_bool,
     "size": _decode_size, "list": _decode_list, "names": _decode_list, "sort": _decode_sort,
-    "date": _decode_date,
+    "date": _decode_date, "int": _decode_int,
 }
 
 

@@ -318,7 +318,8 @@ class Leaderboard:
         no_model_filter = filters == Filters(tasks=filters.tasks, task_types=filters.task_types,
                                              domains=filters.domains, modalities=filters.modalities,
                                              languages=filters.languages,
-                                             all_models=filters.all_models, models=filters.models)
+                                             all_models=filters.all_models, models=filters.models,
+                                             missing=filters.missing)
         models = None if no_model_filter else self.selected_models(benchmark, filters, tasks)
         if filters.models is not None:
             chosen = set(filters.models)
@@ -326,9 +327,45 @@ class Leaderboard:
         if models is not None and not models:
             return None
         all_tasks = len(tasks) == len(self.benchmark(benchmark).task_names)
-        return {"bench": benchmark, "models": models, "tasks": None if all_tasks else tasks,
-                "langs": self._language_rows_filter(benchmark, filters),
-                "registry_only": not filters.all_models}
+        params = {"bench": benchmark, "models": models, "tasks": None if all_tasks else tasks,
+                  "langs": self._language_rows_filter(benchmark, filters),
+                  "registry_only": not filters.all_models}
+        if filters.missing != "official":
+            return self._missing_mode(benchmark, params, filters.missing)
+        return params
+
+    def ranked_tasks(self, benchmark: str, filters: Filters = Filters()) -> list[str]:
+        """The tasks the table ranks: the selected ones, narrowed by the "common" mode."""
+        params = self._params(benchmark, filters)
+        if params is None:
+            return [] if filters.missing == "common" else self.selected_tasks(benchmark, filters)
+        return list(params["tasks"] or self.benchmark(benchmark).task_names)
+
+    def _missing_mode(self, benchmark: str, params: dict, mode: str) -> dict | None:
+        """The missing-results modes (README "Missing results") as a narrower selection for
+        the same macros: the official table's rows and their task scores (lb_model_scores)
+        decide which models ("complete": a score on every task of the table) or which tasks
+        ("common": the tasks every row has a score on) the ranking then takes."""
+        if mode not in lbstate.MISSING:
+            raise RankingError(f"unknown missing-results mode {mode!r}; valid: "
+                               + ", ".join(lbstate.MISSING))
+        bench = self.benchmark(benchmark)
+        rows = self._query(
+            "SELECT model_name, task_score_map FROM lb_model_scores($bench, $models, $tasks, "
+            "$langs, $public_only, $registry_only, $by_subset)",
+            {**params, "public_only": bench.public_only,
+             "by_subset": "mean_subset" in bench.aggregations}).to_pylist()
+        scores = {r["model_name"]: dict(r["task_score_map"] or []) for r in rows}
+        tasks = sorted({t for s in scores.values() for t in s})
+        if mode == "complete":
+            models = sorted(m for m, s in scores.items()
+                            if all(s.get(t) is not None for t in tasks))
+            return {**params, "models": models} if models else None
+        common = [t for t in bench.task_names
+                  if t in tasks and all(s.get(t) is not None for s in scores.values())]
+        if not common:
+            return None
+        return {**params, "tasks": None if len(common) == len(bench.task_names) else common}
 
     # -- tables -----------------------------------------------------------------------------
     def trained_tasks(self) -> dict[str, frozenset[str]]:
@@ -496,6 +533,9 @@ class Leaderboard:
         table = self.table(state.benchmark, state.view, filters)
         if state.view == "per-task":
             table = _with_rank(table, self.summary(state.benchmark, filters))
+        if state.view == "summary":
+            table = _with_intervals(table, self.rank_intervals(
+                state.benchmark, filters, state.resamples, state.seed))
         return sort_rows(search_rows(table, state.search), state.sort)
 
     # -- statistics (mteb_lb/stats.py) --------------------------------------------------------
@@ -625,6 +665,20 @@ class Leaderboard:
         return self._cached(("pairwise", benchmark, filters.key(), tuple(models), resamples, seed),
                             compute)
 
+    def task_spread(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
+        """Per (model, task) with per-experiment scores: n_experiments, mean and sample sd of
+        the per-experiment task scores, 0-100 scale (lb_task_spread)."""
+        def compute():
+            params = self._params(benchmark, filters)
+            if params is None:
+                return pa.table({"model_name": pa.array([], pa.string())})
+            return self._query(
+                "SELECT model_name, task_name, n_experiments, mean * 100 AS mean, "
+                "sd * 100 AS sd FROM lb_task_spread($bench, $models, $tasks, $langs, "
+                "$registry_only) ORDER BY model_name, task_name",
+                {k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only")})
+        return self._cached(("task_spread", benchmark, filters.key()), compute)
+
     def robustness(self, benchmark: str, filters: Filters = Filters()):
         """Ranks under Borda / Mean (Task) / Mean (TaskType), leave-one-task-out range, Kendall
         tau-b, Friedman + Nemenyi + critical difference (mteb_lb.stats.Robustness)."""
@@ -657,9 +711,42 @@ def sort_rows(table: pa.Table, sort: tuple[str, str] | None) -> pa.Table:
     order = "descending" if direction == "desc" else "ascending"
     position = pa.array(range(table.num_rows), pa.int64())
     keyed = table.append_column("__position", position)
-    indices = pc.sort_indices(keyed, sort_keys=[(column, order), ("__position", "ascending")],
+    keys = [(c, order) for c in SORT_KEYS.get(column, (column,))]
+    indices = pc.sort_indices(keyed, sort_keys=[*keys, ("__position", "ascending")],
                               null_placement="at_end")
     return table.take(indices)
+
+
+# The summary's rank-interval columns (README "Rank intervals and robustness"), after
+# Rank (Borda) and Model: the interval as text ("3–7"), its bounds, the median resampled rank,
+# P(rank 1) and whether the interval includes rank 1. Empty (null) with resamples = 0.
+INTERVAL_COLUMNS = {"Rank (95% interval)": None, "Rank low (95%)": "rank_low",
+                    "Rank high (95%)": "rank_high", "Median rank": "rank_median",
+                    "P(rank 1)": "p_rank1", "Tied with leader": "tied_with_leader"}
+# Columns sorted by others: the interval by its low, then its high bound.
+SORT_KEYS = {"Rank (95% interval)": ("Rank low (95%)", "Rank high (95%)")}
+
+
+def _with_intervals(table: pa.Table, intervals: pa.Table) -> pa.Table:
+    """The summary with INTERVAL_COLUMNS after Rank (Borda) and Model (so the official columns
+    keep their positions up to Model), matched by model name."""
+    if "Rank (Borda)" not in table.column_names or "Model" not in table.column_names:
+        return table
+    by_model = {r["Model"]: r for r in intervals.to_pylist()}
+    models = table.column("Model").to_pylist()
+    at = max(table.column_names.index("Rank (Borda)"), table.column_names.index("Model")) + 1
+    for name, key in INTERVAL_COLUMNS.items():
+        rows = [by_model.get(m) or {} for m in models]
+        if key is None:
+            values = [None if r.get("rank_low") is None else f"{r['rank_low']}–{r['rank_high']}"
+                      for r in rows]
+            column = pa.array(values, pa.string())
+        else:
+            column = pa.array([r.get(key) for r in rows],
+                              stats.INTERVAL_SCHEMA.field(key).type)
+        table = table.add_column(at, name, column)
+        at += 1
+    return table
 
 
 def _with_rank(table: pa.Table, summary: pa.Table) -> pa.Table:

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from mteb_lb import lbstate
+
 DEFAULT_SEED = 12          # fixed: the same state gives the same intervals everywhere
 LOW_PERMILLE, HIGH_PERMILLE = 25, 975   # the interval's percentiles, in thousandths
 
@@ -307,7 +309,7 @@ def critical_difference(k: int, n: int, alpha: float = 0.05) -> float:
 
 # -- tables ----------------------------------------------------------------------------------
 
-MAX_RESAMPLES = 10_000
+MAX_RESAMPLES = lbstate.MAX_RESAMPLES
 MAX_CD_MODELS = 20
 
 

@@ -669,7 +669,9 @@ def test_blank_means_get_a_notice_of_their_own(lbpage):
     assert page.counts_text(view, state) == "3 models · 2 of 2 tasks"
     assert task_picker.blank_text(["FloresBitextMining"]) == (
         "No model has a complete result on FloresBitextMining, so the means over all tasks are "
-        "blank (as on the official leaderboard). Drop this task to compare means.")
+        "blank (as on the official leaderboard). Drop this task to compare means, or pick “Missing "
+        "results: common tasks only” under “Ranking options” to rank and average over the tasks "
+        "every model has.")
     assert page.blank_tasks_of(lbstate.encode(lbstate.LeaderboardState(benchmark=DEFAULT))) == []
 
 

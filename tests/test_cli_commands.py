@@ -76,7 +76,9 @@ def test_summary_csv_default_state(env, capsys):
     assert (code, err) == (0, "")
     rows = csv_rows(out)
     assert list(rows[0]) == [
-        "Rank (Borda)", "Model", "Zero-shot", "Active Parameters (B)", "Total Parameters (B)",
+        "Rank (Borda)", "Model", "Rank (95% interval)", "Rank low (95%)", "Rank high (95%)",
+        "Median rank", "P(rank 1)", "Tied with leader",   # README "Rank intervals and robustness"
+        "Zero-shot", "Active Parameters (B)", "Total Parameters (B)",
         "Embedding Dimensions", "Max Tokens", "Mean (Task)", "Mean (TaskType)", "Classification",
         "Clustering", "PairClassification", "Retrieval", "STS", "Release Date"]
     # Borda, n = 6. Ret, Ret2, STS, Cls: big 5, prop 4, cross 3, partial 2, small 1, sparse 0

@@ -30,6 +30,14 @@ STATES = [
     f"?benchmark={OTHER}&view=tasks",
     f"?benchmark={DEFAULT}&zero_shot=remove_unknown&search=org-b;org-c",
     f"?benchmark={DEFAULT}&min_params_b=0.2&model_types=dense&all_models=1",
+    # rank intervals (issue 12): the interval columns are byte-identical on every surface
+    f"?benchmark={DEFAULT}&resamples=250&seed=5",
+    f"?benchmark={DEFAULT}&resamples=0&sort=Rank (95% interval):asc",
+    f"?benchmark={DEFAULT}&task_types=Retrieval&resamples=40&sort=Rank (95% interval):desc",
+    # missing-results modes (issue 12)
+    f"?benchmark={DEFAULT}&missing=complete",
+    f"?benchmark={DEFAULT}&missing=common&resamples=100&seed=2",
+    f"?benchmark={DEFAULT}&view=per-task&missing=common",
 ]
 
 

@@ -14,7 +14,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, dcc, html
 
 from app import grid as gridmod
-from app import plots, query
+from app import intervals, plots, query
 from app import state as st
 from app.components import menu_order, no_build, warnings_box
 from mteb_lb import warehouse
@@ -154,6 +154,9 @@ def comparison(state: st.CompareState):
             plots.radar_too_few(types) if len(radar_rows) >= 2
             else "The radar needs at least 2 models with a result on this benchmark.",
             id="cmp-radar-reason", className="lb-hint")
+    present = [m for m in models if m in srows]
+    odds = intervals.pairwise_section(lb.pairwise(bench.name, filters, present)) \
+        if len(present) >= 2 else None
     return html.Div([
         html.Div(className="lb-notice lb-warning", children=[
             "No result on this benchmark for: " + ", ".join(missing)
@@ -164,6 +167,7 @@ def comparison(state: st.CompareState):
                 summary_table(models, srows, summary.column_names, bench)]),
             html.Div(className="lb-card", children=[radar]),
         ]),
+        html.Div(className="lb-card", children=odds) if odds else None,
         html.Div(className="lb-card", children=task_section(models, trows, per_task, bench)),
     ])
 

@@ -24,7 +24,7 @@ import dash
 import dash_ag_grid as dag
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
-from app import bench_switch, my_benchmarks, plots, task_picker
+from app import bench_switch, intervals, my_benchmarks, plots, robustness, task_picker
 from app import grid as gridmod
 from app import state as st
 from app.components import did_you_mean, no_build, show, warnings_box
@@ -68,6 +68,7 @@ CONTROLS = {
     "all_models": "lb-all", "task_types": "lb-types", "domains": "lb-doms",
     "modalities": "lb-mods", "languages": "lb-langs", "tasks": "lb-tasks",
     "as_of": "lb-as-of",
+    **intervals.CONTROL_IDS,   # resamples, seed, missing (app/intervals.py)
 }
 CONTROL_KEYS = tuple(CONTROLS)
 
@@ -151,6 +152,9 @@ def controls_to_state(benchmark: str, values: dict, *, selected=(), plot: str = 
         tasks=_selection(values.get("tasks"), opts.tasks),
         selected=tuple(selected or ()), plot=plot if plot in lbstate.PLOTS else "size",
         sort=sort, as_of=_as_of_value(values.get("as_of")),
+        resamples=intervals.control_value(values.get("resamples"), "resamples"),
+        seed=intervals.control_value(values.get("seed"), "seed"),
+        missing=intervals.control_value(values.get("missing"), "missing"),
     )
 
 
@@ -197,6 +201,7 @@ def state_to_controls(state: lbstate.LeaderboardState) -> dict:
         "languages": list(state.languages or []),
         "tasks": list(opts.tasks if state.tasks is None else state.tasks),
         "as_of": state.as_of or "",
+        "resamples": state.resamples, "seed": state.seed, "missing": state.missing,
     }
 
 
@@ -364,6 +369,7 @@ def build_body(state: lbstate.LeaderboardState, warnings=(), *, notice: str = ""
                  style=show(bool(notice))),
         header_card(bench, opts),
         filters_panel(state, bench, opts, controls),
+        intervals.controls(state),   # ranking options: missing results, rank intervals
         html.Div(className="lb-toolbar", children=[
             dcc.Input(id=CONTROLS["search"], type="search", value=controls["search"],
                       debounce=0.4, placeholder="Search model or organisation",
@@ -421,9 +427,11 @@ def build_body(state: lbstate.LeaderboardState, warnings=(), *, notice: str = ""
                 dcc.Tab(label="Score vs model size", value="size"),
                 dcc.Tab(label="Score over time", value="time"),
                 dcc.Tab(label="Per task type (radar)", value="radar"),
+                dcc.Tab(label="Rank intervals", value="intervals"),
             ]),
             dcc.Graph(id=PLOT, figure=figure, config={"displaylogo": False},
                       className="lb-graph"),
+            robustness.panel(),
         ]),
         faq(bench),
     ]
@@ -813,6 +821,9 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("lb-trained-note", "style"), Input(CONTROLS["view"], "value"),
         prevent_initial_call=True,
     )
+    robustness.register_callbacks(  # app/robustness.py: computed when its panel is open
+        app, Input(VIEW_KEY, "data"), [State(BENCH, "data"), *control_states],
+        lambda bench, *values: controls_to_state(bench, _values(values)))
     # Client side, no round trip (app/assets/dccFunctions.js): copy link, full screen, the
     # size slider's label (also its first value: one size formatter, in JavaScript).
     app.clientside_callback(
