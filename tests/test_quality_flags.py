@@ -1,0 +1,104 @@
+"""Validity flags (queries/quality/, docs/QUALITY.md): each rule on the fixture warehouse of
+tests/quality_fixtures.py, a triggering model with its exact row and a near-miss model with none.
+The expected rows are written from the fixture's values and each rule's threshold by hand."""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import pytest
+import quality_fixtures as qf
+
+import queries
+from mteb_lb import warehouse
+
+A, B = qf.A, qf.B
+NO_PLACE = (None, None)  # split, subset of a file- or model-level flag
+
+
+@pytest.fixture(scope="module")
+def flags(tmp_path_factory):
+    wh = qf.build_quality_warehouse(tmp_path_factory.mktemp("quality"))
+    con = duckdb.connect(str(warehouse.current_build(wh) / warehouse.DB_FILE), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT model_name, rule, severity, revision, task_name, split, subset, benchmark, "
+            "message, value FROM validity_flags ORDER BY model_name, rule, message").fetchall()
+        rules = con.execute("SELECT rule, severity, level, scope, explanation, evidence "
+                            "FROM quality_rules").fetchall()
+    finally:
+        con.close()
+    return rows, rules
+
+
+def _of(flags, model):
+    return [r[1:] for r in flags[0] if r[0] == model]
+
+
+CASES = {  # rule: (triggering model, its rows (rule .. message, value), near-miss model)
+    "score_not_finite": ("q/nan", [
+        ("score_not_finite", "error", A, "QSts", "test", "default", None,
+         "main_score is nan", math.nan)], "q/nan-ok"),
+    "score_out_of_range": ("q/range", [
+        ("score_out_of_range", "error", A, "QRet", "test", "default", None,
+         "precision_at_5 = 1.5 (outside its range)", 1.5)], "q/range-ok"),
+    "main_score_mismatch": ("q/main", [
+        ("main_score_mismatch", "error", A, "QRet", "test", "default", None,
+         "main_score = 0.6 but ndcg_at_10 = 0.4", pytest.approx(0.2))], "q/main-ok"),
+    "mrr_precision_at_1": ("q/mrr", [
+        ("mrr_precision_at_1", "error", A, "QRet", "test", "default", None,
+         "mrr_at_1 = 0.5, precision_at_1 = 0.2", pytest.approx(0.3))], "q/mrr-ok"),
+    "recall_not_monotonic": ("q/recall", [
+        ("recall_not_monotonic", "error", A, "QRet", "test", "default", None,
+         "recall_at_100 = 0.5 < recall_at_10 = 0.6", pytest.approx(0.1))], "q/recall-ok"),
+    "known_evaluator_bug": ("q/bug", [
+        ("known_evaluator_bug", "error", A, "WebLINXCandidatesReranking", *NO_PLACE, None,
+         "mteb 2.18.18 < 2.18.19: mrr_tie_breaking "
+         "(https://github.com/embeddings-benchmark/mteb/issues/5092)", None)], "q/bug-ok"),
+    "conflicting_duplicates": ("q/dup", [
+        ("conflicting_duplicates", "error", A, "QCls", "test", "en", None,
+         "2 entries with main scores from 0.7 to 0.8", pytest.approx(0.1))] * 2, "q/dup-ok"),
+    "missing_model_revision": ("q/norev", [
+        ("missing_model_revision", "info", "no_revision_available", "QSts", *NO_PLACE, None,
+         "model revision is no_revision_available", None)], "q/norev-ok"),
+    "dataset_revision_mismatch": ("q/dsrev", [
+        ("dataset_revision_mismatch", "info", A, "QSts", *NO_PLACE, None,
+         f"dataset revision {qf.OTHER_DATASET_REV}, the task defines {qf.fx.DATASET_REV}",
+         None)], "q/dsrev-ok"),
+    "missing_splits": ("q/miss", [
+        ("missing_splits", "warning", A, "QCls", *NO_PLACE, None,
+         "1 (split/subset) pairs missing: test/de", 1.0)], "q/miss-ok"),
+    "mixed_revisions": ("q/mixed", [
+        ("mixed_revisions", "info", None, None, *NO_PLACE, qf.BENCH,
+         f"2 revisions: {A} (1 tasks), {B} (1 tasks)", 2.0)], "q/mixed-ok"),
+    "model_meta_mismatch": ("q/meta-bad", [
+        ("model_meta_mismatch", "warning", A, None, *NO_PLACE, None,
+         "embed_dim: 1024.0 in the file, 768.0 in the registry", 1024.0)], "q/meta-ok"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_flags_the_triggering_result_exactly(flags, rule):
+    model, expected, _ = CASES[rule]
+    got = _of(flags, model)
+    if rule == "score_not_finite":  # NaN != NaN: compare the value apart
+        assert [r[:-1] for r in got] == [r[:-1] for r in expected]
+        assert math.isnan(got[0][-1])
+    else:
+        assert got == expected
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_spares_the_near_miss(flags, rule):
+    assert _of(flags, CASES[rule][2]) == []
+
+
+def test_every_rule_has_one_view_and_one_registry_row(flags):
+    registry = {r[0]: r for r in flags[1]}
+    views = {v.name.removeprefix("flag_") for v in queries.all_views()
+             if v.name.startswith("flag_")}
+    assert set(registry) == views == set(CASES)
+    for _rule, severity, level, scope, explanation, evidence in flags[1]:
+        assert level == {"error": 1, "warning": 2, "info": 3}[severity]
+        assert scope in ("entry", "file", "model") and explanation and evidence
