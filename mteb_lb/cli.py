@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "app.cli",            # serve
     "mteb_lb.misc_cli",   # settings, builds
     "etl.refresh_cli",    # refresh, status
+    "mteb_lb.flags_cli",  # flags
 )
 
 

@@ -4,6 +4,9 @@ The expected rows are written from the fixture's values and each rule's threshol
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import math
 
 import duckdb
@@ -11,15 +14,20 @@ import pytest
 import quality_fixtures as qf
 
 import queries
-from mteb_lb import warehouse
+from mteb_lb import cli, warehouse
 
 A, B = qf.A, qf.B
 NO_PLACE = (None, None)  # split, subset of a file- or model-level flag
 
 
 @pytest.fixture(scope="module")
-def flags(tmp_path_factory):
-    wh = qf.build_quality_warehouse(tmp_path_factory.mktemp("quality"))
+def quality_wh(tmp_path_factory):
+    return qf.build_quality_warehouse(tmp_path_factory.mktemp("quality"))
+
+
+@pytest.fixture(scope="module")
+def flags(quality_wh):
+    wh = quality_wh
     con = duckdb.connect(str(warehouse.current_build(wh) / warehouse.DB_FILE), read_only=True)
     try:
         rows = con.execute(
@@ -102,3 +110,54 @@ def test_every_rule_has_one_view_and_one_registry_row(flags):
     for _rule, severity, level, scope, explanation, evidence in flags[1]:
         assert level == {"error": 1, "warning": 2, "info": 3}[severity]
         assert scope in ("entry", "file", "model") and explanation and evidence
+
+
+# --------------------------------------------------------------------------------------------
+# mteb-lb flags
+
+
+@pytest.fixture
+def flags_env(quality_wh, monkeypatch):
+    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(quality_wh))
+
+
+def _cli_csv(capsys, *args) -> list[list[str]]:
+    assert cli.main(["flags", *args, "--format", "csv"]) == 0
+    return list(csv.reader(io.StringIO(capsys.readouterr().out)))
+
+
+def test_cli_flags_of_one_rule(flags_env, capsys):
+    rows = _cli_csv(capsys, "--rule", "mrr_precision_at_1")
+    assert rows[0] == ["rule", "severity", "model_name", "revision", "task_name", "split",
+                       "subset", "benchmark", "message", "value", "path"]
+    assert rows[1:] == [["mrr_precision_at_1", "error", "q/mrr", A, "QRet", "test", "default",
+                         "", "mrr_at_1 = 0.5, precision_at_1 = 0.2", "0.3",
+                         f"results/q__mrr/{A}/QRet.json"]]
+
+
+def test_cli_flags_of_one_model_and_severity(flags_env, capsys):
+    rows = _cli_csv(capsys, "--model", "q/norev")
+    assert [r[:3] for r in rows[1:]] == [["missing_model_revision", "info", "q/norev"]]
+    assert _cli_csv(capsys, "--model", "q/norev", "--severity", "warning")[1:] == []
+
+
+def test_cli_flags_json_counts_every_rule(flags_env, capsys):
+    assert cli.main(["flags", "--format", "json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert sorted({r["rule"] for r in got}) == sorted(CASES)
+    assert len(got) == sum(len(case[1]) for case in CASES.values())
+
+
+def test_cli_rules_lists_the_registry(flags_env, capsys):
+    rows = _cli_csv(capsys, "--rules")
+    assert sorted(r[0] for r in rows[1:]) == sorted(CASES)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--rule", "mrr_precision_at1"], "unknown rule 'mrr_precision_at1'; did you mean "
+                                      "mrr_precision_at_1?"),
+    (["--model", "q/mrr-okk"], "no results for model 'q/mrr-okk'; did you mean q/mrr-ok"),
+])
+def test_cli_bad_arguments_are_clear_errors(flags_env, capsys, args, message):
+    assert cli.main(["flags", *args]) == 1
+    assert message in capsys.readouterr().err
