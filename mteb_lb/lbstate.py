@@ -41,6 +41,8 @@ PLOTS = ("size", "time", "radar")
 ZERO_SHOT = ("allow_all", "remove_unknown", "only_zero_shot")
 YES_NO = ("yes", "no")
 SORT_DIRECTIONS = ("asc", "desc")
+# "exclude flagged scores" (docs/QUALITY.md): none, errors, or errors and warnings are dropped
+EXCLUDE_FLAGS = ("none", "error", "warning")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Filters:
     tasks: tuple[str, ...] | None = None
     all_models: bool = False                    # include models outside mteb's registry
     models: tuple[str, ...] | None = None       # an explicit selection of models
+    exclude_flags: str = "none"                 # drop flagged scores up to this severity
 
     def key(self) -> tuple:
         return tuple(sorted(asdict(self).items()))
@@ -93,6 +96,7 @@ class LeaderboardState:
     selected: tuple[str, ...] = ()          # dashboard: selected rows (radar, compare)
     plot: str = "size"                     # dashboard: the plot shown under the table
     sort: tuple[str, str] | None = None    # (official column name, "asc" | "desc")
+    exclude_flags: str = "none"            # drop flagged scores: none | error | warning
 
     def filters(self) -> Filters:
         bounded = self.min_params_b is not None or self.max_params_b is not None
@@ -106,7 +110,7 @@ class LeaderboardState:
             model_types=self.model_types, zero_shot=self.zero_shot,
             task_types=self.task_types, domains=self.domains, modalities=self.modalities,
             languages=self.languages, tasks=self.tasks, all_models=self.all_models,
-            models=self.models,
+            models=self.models, exclude_flags=self.exclude_flags,
         )
 
     def for_benchmark(self, benchmark: str) -> "LeaderboardState":
@@ -182,6 +186,8 @@ FIELDS: tuple[Field, ...] = (
           dashboard_only=True),
     Field("plot", "choice", "the plot under the table", choices=PLOTS, dashboard_only=True),
     Field("sort", "sort", "row order: <official column name>:asc or :desc"),
+    Field("exclude_flags", "choice", "drop flagged scores before ranking: none, error (errors) "
+          "or warning (errors and warnings); docs/QUALITY.md", choices=EXCLUDE_FLAGS),
 )
 _DEFAULTS = {f.name: f.default for f in fields(LeaderboardState)}
 BY_NAME = {f.name: f for f in FIELDS}

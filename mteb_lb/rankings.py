@@ -31,6 +31,9 @@ MEAN_COLUMNS = {"mean_task": "Mean (Task)", "mean_task_type": "Mean (TaskType)",
                 "mean_public": "Mean (Public)", "mean_private": "Mean (Private)",
                 "mean_subset": "Mean (Subset)"}
 VIEWS = lbstate.VIEWS
+# exclude_flags -> the mildest severity level the frame drops (quality_rules.level; None: none)
+EXCLUDE_LEVELS = {"none": None, "error": 1, "warning": 2}
+EXCLUDE_LEVEL = "exclude_level"   # its key in the macros' parameters (bound as a variable)
 
 
 class RankingError(ValueError):
@@ -103,9 +106,13 @@ class Leaderboard:
         return self.handle.build_id()
 
     def _query(self, sql: str, params: dict | None = None) -> pa.Table:
+        params = dict(params or {})
+        level = params.pop(EXCLUDE_LEVEL, None)
         cur = self.handle.cursor()
         try:
-            return cur.sql(sql, params=params or {}).to_arrow_table()
+            if level is not None:  # the frame drops flagged rows (lb_flag_excluded)
+                cur.execute("SET VARIABLE lb_exclude_level = ?", [level])
+            return cur.sql(sql, params=params).to_arrow_table()
         finally:
             cur.close()
 
@@ -304,7 +311,8 @@ class Leaderboard:
         no_model_filter = filters == Filters(tasks=filters.tasks, task_types=filters.task_types,
                                              domains=filters.domains, modalities=filters.modalities,
                                              languages=filters.languages,
-                                             all_models=filters.all_models, models=filters.models)
+                                             all_models=filters.all_models, models=filters.models,
+                                             exclude_flags=filters.exclude_flags)
         models = None if no_model_filter else self.selected_models(benchmark, filters, tasks)
         if filters.models is not None:
             chosen = set(filters.models)
@@ -314,7 +322,8 @@ class Leaderboard:
         all_tasks = len(tasks) == len(self.benchmark(benchmark).task_names)
         return {"bench": benchmark, "models": models, "tasks": None if all_tasks else tasks,
                 "langs": self._language_rows_filter(benchmark, filters),
-                "registry_only": not filters.all_models}
+                "registry_only": not filters.all_models,
+                EXCLUDE_LEVEL: EXCLUDE_LEVELS[filters.exclude_flags]}
 
     # -- tables -----------------------------------------------------------------------------
     def trained_tasks(self) -> dict[str, frozenset[str]]:
@@ -410,7 +419,8 @@ class Leaderboard:
         scores = self._query(
             "SELECT model_name, language, score, borda_rank FROM lb_per_language($bench, $models, "
             "$tasks, $langs, $langview, $registry_only)",
-            {**{k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only")},
+            {**{k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only",
+                                       EXCLUDE_LEVEL)},
              "langview": langview}).to_pylist()
         languages = sorted({s["language"] for s in scores})
         if len(languages) == 1:  # mteb sorts a single language by its score instead

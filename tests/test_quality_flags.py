@@ -161,3 +161,48 @@ def test_cli_rules_lists_the_registry(flags_env, capsys):
 def test_cli_bad_arguments_are_clear_errors(flags_env, capsys, args, message):
     assert cli.main(["flags", *args]) == 1
     assert message in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# the "exclude flagged scores" switch (state field exclude_flags)
+#
+# Per-task table of Quality(v1), by hand: every model with a complete score on a task is a row;
+# q/nan (NaN) and q/miss (QCls without its de subset) have none. Dropping errors removes the
+# rows of q/range, q/main, q/mrr, q/recall (QRet), q/bug (WebLINX, a file-level flag) and the two
+# test/en entries of q/dup, whose QCls is then incomplete: those six models leave the table.
+# Warnings add q/miss's file (already not a row); info flags (q/norev, q/dsrev) never drop.
+
+ALL_ROWS = sorted(set(qf.MODELS) - {"q/nan", "q/miss"})
+ERROR_DROPPED = {"q/range", "q/main", "q/mrr", "q/recall", "q/bug", "q/dup"}
+
+
+def _per_task(capsys, *extra) -> dict[str, dict[str, str]]:
+    assert cli.main(["table", "--benchmark", qf.BENCH, "--view", "per-task", "--format", "csv",
+                     *extra]) == 0
+    return {r["Model"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+
+
+def test_exclude_none_is_the_official_table(flags_env, capsys):
+    rows = _per_task(capsys)
+    assert sorted(rows) == ALL_ROWS
+    assert _per_task(capsys, "--exclude-flags", "none") == rows
+    assert float(rows["q/dup"]["QCls"]) == pytest.approx(70.0)       # (0.7 + 0.8 + 0.6) / 3
+    assert float(rows["q/mrr"]["QRet"]) == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize("level", ["error", "warning"])
+def test_exclude_flags_drops_flagged_rows_before_ranking(flags_env, capsys, level):
+    rows = _per_task(capsys, "--exclude-flags", level)
+    assert sorted(rows) == sorted(set(ALL_ROWS) - ERROR_DROPPED)
+    assert float(rows["q/dup-ok"]["QCls"]) == pytest.approx(200 / 3)  # (0.7 + 0.7 + 0.6) / 3
+    assert float(rows["q/norev"]["QSts"]) == pytest.approx(50.0)      # info: kept
+
+
+def test_exclude_flags_is_a_state_field_everywhere(flags_env):
+    from mteb_lb import lbstate
+
+    state, problems = lbstate.decode({"benchmark": qf.BENCH, "exclude_flags": "error"})
+    assert problems == [] and state.exclude_flags == "error"
+    assert "exclude_flags=error" in lbstate.encode(state)
+    _, problems = lbstate.decode({"exclude_flags": "all"})
+    assert problems == ["'exclude_flags=all' is not valid; valid values: none, error, warning."]
