@@ -66,14 +66,18 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--full-repeat", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "flags.json"))
+    parser.add_argument("--workdir", help="reuse and keep this folder (repo/, wh-with/, "
+                                          "wh-without/ of an earlier run) instead of a temp one")
     args = parser.parse_args()
     if not args.results or not (Path(args.results) / "results").is_dir():
         print("no real results: pass --results DIR (a folder holding results/)")
         return 2
-    tmp = Path(tempfile.mkdtemp(prefix="bench-flags-"))
+    tmp = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench-flags-"))
     try:
         repo = tmp / "repo"
-        subprocess.run(["cp", "-al", str(Path(args.results).resolve()), str(repo)], check=True)
+        if not repo.exists():
+            subprocess.run(["cp", "-al", str(Path(args.results).resolve()), str(repo)],
+                           check=True)
         files = sorted(p for p in (repo / "results").rglob("*.json")
                        if p.name != "model_meta.json" and "experiments" not in p.parts)
         rng = random.Random(0)
@@ -92,17 +96,19 @@ def main() -> int:
                 key = "incr_with" if flags else "incr_without"
                 times[key].append(run(repo, whs[flags], flags, full=False))
                 print(f"{key}: {times[key][-1]:.2f} s", flush=True)
-        medians = {k: statistics.median(v) for k, v in times.items()}
-        out = {"times_s": times, "median_s": medians,
-               "full_added_s": medians["full_with"] - medians["full_without"],
-               "incremental_added_s": medians["incr_with"] - medians["incr_without"],
-               "full_ratio": medians["full_with"] / medians["full_without"],
-               "incremental_ratio": medians["incr_with"] / medians["incr_without"]}
+        medians = {k: statistics.median(v) for k, v in times.items() if v}
+        out = {"times_s": times, "median_s": medians}
+        for kind, a, b in (("full", "full_with", "full_without"),
+                           ("incremental", "incr_with", "incr_without")):
+            if a in medians and b in medians:
+                out[f"{kind}_added_s"] = medians[a] - medians[b]
+                out[f"{kind}_ratio"] = medians[a] / medians[b]
         print(json.dumps(out, indent=1))
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(out, indent=1))
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not args.workdir:
+            shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
