@@ -206,3 +206,23 @@ def test_exclude_flags_is_a_state_field_everywhere(flags_env):
     assert "exclude_flags=error" in lbstate.encode(state)
     _, problems = lbstate.decode({"exclude_flags": "all"})
     assert problems == ["'exclude_flags=all' is not valid; valid values: none, error, warning."]
+
+
+def test_api_table_takes_exclude_flags(quality_wh, monkeypatch):
+    import flask
+
+    from app import api
+    from mteb_lb import db, rankings
+
+    lb = rankings.Leaderboard(db.CurrentBuild(quality_wh))
+    monkeypatch.setattr(rankings, "_default", lb)
+    monkeypatch.setattr(db, "_current", lb.handle)
+    server = flask.Flask(__name__)
+    api.register(server)
+    body = server.test_client().get("/api/table", query_string={
+        "benchmark": qf.BENCH, "view": "per-task", "exclude_flags": "error"}).get_json()
+    models = sorted(r[body["columns"].index("Model")] for r in body["rows"])
+    assert models == sorted(set(ALL_ROWS) - ERROR_DROPPED)
+    bad = server.test_client().get("/api/table", query_string={
+        "benchmark": qf.BENCH, "exclude_flags": "some"})
+    assert bad.status_code == 400
