@@ -32,4 +32,4 @@ final as (
 )
 
 select * from final
-order by n_flagged desc, benchmark
+order by n_flagged desc, benchmark asc
