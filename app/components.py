@@ -31,6 +31,19 @@ def source_commit_url(info: dict) -> str | None:
     return None
 
 
+def source_file_url(path: str, info: dict | None) -> str | None:
+    """A link to a result file in the results repository, when the build came from GitHub or
+    a Hugging Face dataset."""
+    if not info or not path:
+        return None
+    source, commit = str(info.get("source") or ""), info.get("source_commit")
+    if source.startswith("https://github.com/") and commit:
+        return source.removesuffix(".git").rstrip("/") + f"/blob/{commit}/{path}"
+    if source.startswith("hf:") and commit:
+        return f"https://huggingface.co/datasets/{source[3:]}/blob/{commit}/{path}"
+    return None
+
+
 def no_build(problem):
     """The one notice a page shows when there is no published build to read (``problem``: the
     WarehouseError, or its message), or when the current build is damaged."""

@@ -30,7 +30,7 @@ from mteb_lb.rankings import leaderboard
 APP_DIR = Path(__file__).resolve().parent
 TITLE = "MTEB Leaderboard"
 NAV = (("Leaderboard", "/"), ("Compare", "/compare"), ("Changes", "/changes"), ("SQL", "/sql"),
-       ("Status", "/status"))
+       ("Quality", "/quality"), ("Status", "/status"))
 ALWAYS_IN_NAV = ("/", "/compare", "/sql", "/status")   # others only once their page exists
 
 log = logging.getLogger(__name__)

@@ -608,6 +608,9 @@ def _update_database(staged: Path, prev: incremental.Previous,
         con.execute("INSERT INTO scores BY NAME SELECT * FROM added")
         _replace_table(con, staged, "mteb_versions", _mteb_versions(con))
         _comment_tables(con, ["files", "model_meta", SUPERSEDED, "mteb_versions"])
+        # the copied views read the previous build's Parquet: the maintained views that read
+        # metrics (the validity flags) must see this build's
+        _parquet_views(con, staged)
         counts = maintain.refresh(con)
         counts["affected_pairs"] = con.execute(
             "SELECT count(*) FROM affected_pairs").fetchall()[0][0]
@@ -639,20 +642,25 @@ def _comment_tables(con, names) -> None:
                 con.execute(f'COMMENT ON COLUMN "{name}"."{f.name}" IS {queries._quote(text)}')
 
 
+def _parquet_views(con, build_dir: Path) -> None:
+    """The big tables as views over ``build_dir``'s Parquet (absolute paths)."""
+    superseded = con.execute(f"SELECT count(*) FROM {SUPERSEDED}").fetchall()[0][0]
+    for name in PARQUET_VIEWS:  # every segmented table has a file (empty.parquet at least)
+        folder = (build_dir / "parquet" / name).resolve()
+        # rows of superseded file versions stay in their segments until compacted
+        where = f" WHERE entry_id >> 20 NOT IN (SELECT file_id FROM {SUPERSEDED})" \
+            if superseded else ""
+        con.execute(f'CREATE OR REPLACE VIEW "{name}" AS '
+                    f"SELECT * FROM read_parquet('{folder}/*.parquet'){where}")
+
+
 def _finalize(final: Path, keep_tables: bool) -> dict[str, int]:
     """Views over this build's Parquet (absolute paths), the queries/ views (their materialized
     tables computed, unless `keep_tables`: an incremental build maintained them), validation."""
     con = duckdb.connect(str(final / warehouse.DB_FILE))
     try:
         _limit_resources(con)
-        superseded = con.execute(f"SELECT count(*) FROM {SUPERSEDED}").fetchall()[0][0]
-        for name in PARQUET_VIEWS:  # every segmented table has a file (empty.parquet at least)
-            folder = (final / "parquet" / name).resolve()
-            # rows of superseded file versions stay in their segments until compacted
-            where = f" WHERE entry_id >> 20 NOT IN (SELECT file_id FROM {SUPERSEDED})" \
-                if superseded else ""
-            con.execute(f'CREATE OR REPLACE VIEW "{name}" AS '
-                        f"SELECT * FROM read_parquet('{folder}/*.parquet'){where}")
+        _parquet_views(con, final)
         _comment_tables(con, PARQUET_VIEWS)
         created = queries.create_views(con, keep_tables=keep_tables)
         checks = {}

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "mteb_lb.misc_cli",   # settings, builds
     "etl.refresh_cli",    # refresh, status
     "etl.backfill_cli",   # backfill
+    "mteb_lb.flags_cli",  # flags
 )
 
 

@@ -47,6 +47,8 @@ SORT_DIRECTIONS = ("asc", "desc")
 MISSING = ("official", "complete", "common")
 MAX_RESAMPLES = 10_000       # rank intervals: B above this would take gigabytes
 MAX_SEED = 2**63 - 1
+# "exclude flagged scores" (docs/QUALITY.md): none, errors, or errors and warnings are dropped
+EXCLUDE_FLAGS = ("none", "error", "warning")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Filters:
     all_models: bool = False                    # include models outside mteb's registry
     models: tuple[str, ...] | None = None       # an explicit selection of models
     missing: str = "official"                   # MISSING: official | complete | common
+    exclude_flags: str = "none"                 # drop flagged scores up to this severity
 
     def key(self) -> tuple:
         return tuple(sorted(asdict(self).items()))
@@ -104,6 +107,7 @@ class LeaderboardState:
     resamples: int | None = None           # rank intervals: B (None: the rank_resamples setting)
     seed: int | None = None                # rank intervals: seed (None: stats.DEFAULT_SEED)
     missing: str = "official"              # missing results: official | complete | common
+    exclude_flags: str = "none"            # drop flagged scores: none | error | warning
 
     def filters(self) -> Filters:
         bounded = self.min_params_b is not None or self.max_params_b is not None
@@ -117,7 +121,7 @@ class LeaderboardState:
             model_types=self.model_types, zero_shot=self.zero_shot,
             task_types=self.task_types, domains=self.domains, modalities=self.modalities,
             languages=self.languages, tasks=self.tasks, all_models=self.all_models,
-            models=self.models, missing=self.missing,
+            models=self.models, missing=self.missing, exclude_flags=self.exclude_flags,
         )
 
     def for_benchmark(self, benchmark: str) -> "LeaderboardState":
@@ -202,6 +206,8 @@ FIELDS: tuple[Field, ...] = (
           bounds=(0, MAX_SEED)),
     Field("missing", "choice", "missing results: official (as mteb), complete (only models "
           "with every task), common (only tasks every model has)", choices=MISSING),
+    Field("exclude_flags", "choice", "drop flagged scores before ranking: none, error (errors) "
+          "or warning (errors and warnings); docs/QUALITY.md", choices=EXCLUDE_FLAGS),
 )
 _DEFAULTS = {f.name: f.default for f in fields(LeaderboardState)}
 BY_NAME = {f.name: f for f in FIELDS}

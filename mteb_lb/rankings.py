@@ -32,6 +32,9 @@ MEAN_COLUMNS = {"mean_task": "Mean (Task)", "mean_task_type": "Mean (TaskType)",
                 "mean_public": "Mean (Public)", "mean_private": "Mean (Private)",
                 "mean_subset": "Mean (Subset)"}
 VIEWS = lbstate.VIEWS
+# exclude_flags -> the mildest severity level the frame drops (quality_rules.level; None: none)
+EXCLUDE_LEVELS = {"none": None, "error": 1, "warning": 2}
+EXCLUDE_LEVEL = "exclude_level"   # its key in the macros' parameters (bound as a variable)
 
 
 class RankingError(ValueError):
@@ -118,9 +121,13 @@ class Leaderboard:
         return self.handle.build_id()
 
     def _query(self, sql: str, params: dict | None = None) -> pa.Table:
+        params = dict(params or {})
+        level = params.pop(EXCLUDE_LEVEL, None)
         cur = self.handle.cursor()
         try:
-            return cur.sql(sql, params=params or {}).to_arrow_table()
+            if level is not None:  # the frame drops flagged rows (lb_flag_excluded)
+                cur.execute("SET VARIABLE lb_exclude_level = ?", [level])
+            return cur.sql(sql, params=params).to_arrow_table()
         finally:
             cur.close()
 
@@ -319,7 +326,8 @@ class Leaderboard:
                                              domains=filters.domains, modalities=filters.modalities,
                                              languages=filters.languages,
                                              all_models=filters.all_models, models=filters.models,
-                                             missing=filters.missing)
+                                             missing=filters.missing,
+                                             exclude_flags=filters.exclude_flags)
         models = None if no_model_filter else self.selected_models(benchmark, filters, tasks)
         if filters.models is not None:
             chosen = set(filters.models)
@@ -329,7 +337,8 @@ class Leaderboard:
         all_tasks = len(tasks) == len(self.benchmark(benchmark).task_names)
         params = {"bench": benchmark, "models": models, "tasks": None if all_tasks else tasks,
                   "langs": self._language_rows_filter(benchmark, filters),
-                  "registry_only": not filters.all_models}
+                  "registry_only": not filters.all_models,
+                  EXCLUDE_LEVEL: EXCLUDE_LEVELS[filters.exclude_flags]}
         if filters.missing != "official":
             return self._missing_mode(benchmark, params, filters.missing)
         return params
@@ -491,7 +500,8 @@ class Leaderboard:
             "$registry_only)), c AS (SELECT list(DISTINCT language ORDER BY language) AS columns "
             "FROM t) SELECT model_name, score, "
             + _PIVOT_INDEX.format(order="order_rank", key="language") + " FROM t, c",
-            {**{k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only")},
+            {**{k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only",
+                                       EXCLUDE_LEVEL)},
              "langview": langview}))
 
     def task_info(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
@@ -585,7 +595,7 @@ class Leaderboard:
         mine, default = self._params(benchmark, filters), self._params(benchmark, Filters())
         if mine is None or default is None:
             return mine is default
-        if any(mine[k] != default[k] for k in ("tasks", "langs", "registry_only")):
+        if any(mine[k] != default[k] for k in ("tasks", "langs", "registry_only", EXCLUDE_LEVEL)):
             return False
         if mine["models"] is None:
             return True

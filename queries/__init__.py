@@ -8,6 +8,8 @@ The folders show the layers, each reading only the ones above it:
     leaderboard/  the table macros that compute a leaderboard table for a state (lb_*)
     history/      the leaderboard through builds (changes_since_previous, leaderboard_as_of, ...)
     app/          what the dashboard's pages read (app_*)
+    quality/      the validity flags: one view per rule, their union validity_flags, the
+                  rule registry (docs/QUALITY.md)
     examples/     example queries for the SQL console (not views)
 
 A name is unique across the folders (a test checks it).

@@ -15,7 +15,15 @@ from dash import Input, Output, dcc, html
 from app import grid as gridmod
 from app import history_plots, query
 from app import state as st
-from app.components import build_info, did_you_mean, menu_order, no_build, warnings_box
+from app.components import (
+    build_info,
+    did_you_mean,
+    menu_order,
+    no_build,
+    source_file_url,
+    warnings_box,
+)
+from app.flags import flags_grid
 from mteb_lb import warehouse
 from mteb_lb.lbstate import LeaderboardState
 from mteb_lb.rankings import Filters, RankingError, leaderboard
@@ -76,6 +84,7 @@ def layout(**query_params):
                             type="dot")]),
         ]),
         history_card(name),
+        _flags_card(name),
         html.Div(className="lb-card", children=[
             html.H3(f"Results ({len(results)} files)"),
             html.P("One row per result file (a task in a revision folder). “Used” marks the "
@@ -110,6 +119,14 @@ def history_card(name: str):
             dcc.Graph(id="model-mean-history", figure=mean_fig,
                       config={"displaylogo": False})]),
     ])
+def _flags_card(name: str):
+    """The model's validity flags (docs/QUALITY.md), per result file."""
+    flags = query("quality_flags", {"rule_name": None, "model": name, "max_level": None})
+    return html.Div(className="lb-card", id="model-flags", children=[
+        html.H3(f"Validity flags ({len(flags)})"),
+        html.P(["Suspicious values found in this model's results and metadata ",
+                dcc.Link("(all flags, rules)", href="/quality"), "."], className="lb-hint"),
+        flags_grid(flags, "model-flags-grid", page_size=20)])
 
 
 def _all_models() -> list[str]:
@@ -176,18 +193,6 @@ def _metadata(meta: dict):
                                                 for x in (html.Dt(k), html.Dd(v))])
 
 
-def _source_url(path: str, info: dict | None) -> str | None:
-    """A link to a result file in the results repository, when the build came from GitHub."""
-    if not info or not path:
-        return None
-    source, commit = str(info.get("source") or ""), info.get("source_commit")
-    if source.startswith("https://github.com/") and commit:
-        return source.removesuffix(".git").rstrip("/") + f"/blob/{commit}/{path}"
-    if source.startswith("hf:") and commit:
-        return f"https://huggingface.co/datasets/{source[3:]}/blob/{commit}/{path}"
-    return None
-
-
 def _results_grid(results: list[dict]):
     info = build_info()
     records = []
@@ -199,7 +204,7 @@ def _results_grid(results: list[dict]):
             "Revision folder": r["revision_folder"], "mteb version": r["mteb_version"],
             "Dataset revision": r["dataset_revision"],
             "Evaluated": str(r["date"])[:10] if r.get("date") else None,
-            "Source file": r["path"], "_url": _source_url(r["path"], info),
+            "Source file": r["path"], "_url": source_file_url(r["path"], info),
         })
     if not records:
         return html.P("No result file.", className="lb-hint")

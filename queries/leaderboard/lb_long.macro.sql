@@ -2,7 +2,8 @@
 -- filters, the tasks kept by the benchmark customisation, and (when some languages are
 -- deselected) only the rows whose languages include a selected one (ISO 639-3 code, script
 -- ignored), as mteb's update_tables does. A NULL argument means "no filter".
--- public_only keeps public tasks only (RTEB summaries).
+-- public_only keeps public tasks only (RTEB summaries). The "exclude flagged scores" switch
+-- drops flagged rows here, before any ranking (lb_flag_excluded).
 create or replace macro lb_long(bench, models, tasks, langs, public_only, registry_only) as table
     select *
     from benchmark_results
@@ -13,3 +14,4 @@ create or replace macro lb_long(bench, models, tasks, langs, public_only, regist
         and (tasks is null or task_name in (select unnest(tasks)))
         and lb_language_match(language_set, langs)
         and (not public_only or is_public)
+        and not lb_flag_excluded(model_name, revision, task_name, row_order)

@@ -8,7 +8,8 @@
 -- Without a language filter everything comes from benchmark_task_means and
 -- benchmark_task_required (computed per build);
 -- the pairs a task needs are recounted from rows only for tasks that no selected model covers
--- completely. A language filter removes rows, so then all of it is computed from the rows.
+-- completely. A language filter removes rows, so then all of it is computed from the rows; so
+-- does the "exclude flagged scores" switch (variable lb_exclude_level, lb_flag_excluded).
 create or replace macro lb_task_scores(
     bench, models, tasks, langs, public_only, registry_only
 ) as table
@@ -21,7 +22,7 @@ create or replace macro lb_task_scores(
         from benchmark_task_means as m
         left join benchmark_task_required as r using (benchmark, task_name)
         where
-            langs is null
+            langs is null and getvariable('lb_exclude_level') is null
             and benchmark = bench
             and (not registry_only or in_registry)
             and (models is null or model_name in (select unnest(models)))
@@ -31,7 +32,7 @@ create or replace macro lb_task_scores(
 
     long as (
         from lb_long(bench, models, tasks, langs, public_only, registry_only)
-        where langs is not null
+        where langs is not null or getvariable('lb_exclude_level') is not null
     ),
 
     means as (
@@ -69,7 +70,7 @@ create or replace macro lb_task_scores(
         where
             score is not null
             and (
-                langs is not null
+                langs is not null or getvariable('lb_exclude_level') is not null
                 or task_name in (
                     select task_name from full_required
                     where not covered

@@ -1,0 +1,44 @@
+"""The grid of validity flags (docs/QUALITY.md) that the /quality page and the model page
+show: one row per flag with its rule, the offending values, and links to the model page and to
+the result file in the results repository (the score's provenance)."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+from dash import html
+
+from app import grid as gridmod
+from app import state as st
+from app.components import build_info, source_file_url
+
+
+def flags_grid(flags: list[dict], grid_id: str, *, page_size: int = 100):
+    """An AG Grid of rows of the quality_flags macro (filterable, paginated)."""
+    if not flags:
+        return html.P("No flag.", className="lb-hint")
+    info = build_info()
+    records = [{"Severity": f["severity"], "Rule": f["rule"], "Model": f["model_name"],
+                "Revision": f["revision"], "Task": f["task_name"], "Split": f["split"],
+                "Subset": f["subset"], "Benchmark": f["benchmark"], "Message": f["message"],
+                "Source file": f["path"]} for f in flags]
+    data = gridmod.generic_grid(records, pinned=("Severity", "Rule"), widths={
+        "Severity": 110, "Rule": 210, "Model": 300, "Revision": 150, "Task": 230, "Split": 100,
+        "Subset": 110, "Benchmark": 180, "Message": 520, "Source file": 520})
+    for row, f in zip(data.row_data, flags):
+        row["model_url"] = st.model_href(f["model_name"])
+        url = source_file_url(f["path"], info)
+        if url:
+            row["url"] = url
+    for col in data.column_defs:
+        if col["headerName"] in ("Message", "Source file", "Revision"):
+            col["tooltipField"] = col["field"]
+        if col["headerName"] == "Model":
+            col.update(cellRenderer="RowLink", cellRendererParams={"hrefField": "model_url"})
+        if col["headerName"] == "Source file":
+            col.update(cellRenderer="RowLink", cellRendererParams={"hrefField": "url"})
+    return dag.AgGrid(id=grid_id, columnDefs=data.column_defs, rowData=data.row_data,
+                      defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                      dashGridOptions={"tooltipShowDelay": 300, "animateRows": False,
+                                       "rowHeight": gridmod.ROW_HEIGHT,
+                                       "pagination": True, "paginationPageSize": page_size},
+                      style=gridmod.grid_style(min(len(records), page_size), max_height=640))

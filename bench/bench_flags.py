@@ -1,0 +1,116 @@
+"""What the validity flags (queries/quality/, docs/QUALITY.md) add to a build, in one run: full
+builds and incremental builds (one result file changed, as a nightly refresh with a new
+submission) of the real results repository, with the flags and without them (the same code with
+the queries/quality/ views left out), interleaved so both see the same machine load. Prints the
+medians and the differences, writes bench/out/flags.json.
+
+    .venv/bin/python bench/bench_flags.py --results /path/holding/results [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_refresh import rewrite
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import queries  # noqa: E402
+from etl import build  # noqa: E402
+
+QUALITY = queries.QUERIES_DIR / "quality"
+_all_views = queries.all_views
+
+
+def _without_flags():
+    """The views without queries/quality/, and the frame's flag filter a constant false."""
+    import dataclasses
+
+    out = []
+    for v in _all_views():
+        if queries.files()[v.name].is_relative_to(QUALITY):
+            continue
+        if v.name == "lb_flag_excluded":
+            v = dataclasses.replace(v, sql="create or replace macro lb_flag_excluded("
+                                           "model, rev, task, entry_no) as false;")
+        out.append(v)
+    return out
+
+
+def run(repo: Path, wh: Path, flags: bool, full: bool) -> float:
+    queries.all_views = _all_views if flags else _without_flags
+    try:
+        t = time.perf_counter()
+        report = build.run(repo, source=str(repo), warehouse_dir=wh, full=full)
+        seconds = time.perf_counter() - t
+    finally:
+        queries.all_views = _all_views
+    assert report.published, report.message
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", default=os.environ.get("MTEB_LB_REAL_RESULTS"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--full-repeat", type=int, default=2)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "flags.json"))
+    parser.add_argument("--workdir", help="reuse and keep this folder (repo/, wh-with/, "
+                                          "wh-without/ of an earlier run) instead of a temp one")
+    args = parser.parse_args()
+    if not args.results or not (Path(args.results) / "results").is_dir():
+        print("no real results: pass --results DIR (a folder holding results/)")
+        return 2
+    tmp = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench-flags-"))
+    try:
+        repo = tmp / "repo"
+        if not repo.exists():
+            subprocess.run(["cp", "-al", str(Path(args.results).resolve()), str(repo)],
+                           check=True)
+        files = sorted(p for p in (repo / "results").rglob("*.json")
+                       if p.name != "model_meta.json" and "experiments" not in p.parts)
+        rng = random.Random(0)
+        times: dict[str, list[float]] = {k: [] for k in
+                                         ("full_without", "full_with", "incr_without",
+                                          "incr_with")}
+        whs = {True: tmp / "wh-with", False: tmp / "wh-without"}
+        for i in range(args.full_repeat):
+            for flags in (False, True) if i % 2 == 0 else (True, False):
+                key = "full_with" if flags else "full_without"
+                times[key].append(run(repo, whs[flags], flags, full=True))
+                print(f"{key}: {times[key][-1]:.1f} s", flush=True)
+        for i in range(args.repeat):
+            rewrite(rng.choice(files), seed=i + 1)  # one changed file, seen by both warehouses
+            for flags in (False, True) if i % 2 == 0 else (True, False):
+                key = "incr_with" if flags else "incr_without"
+                times[key].append(run(repo, whs[flags], flags, full=False))
+                print(f"{key}: {times[key][-1]:.2f} s", flush=True)
+        medians = {k: statistics.median(v) for k, v in times.items() if v}
+        out = {"times_s": times, "median_s": medians}
+        for kind, a, b in (("full", "full_with", "full_without"),
+                           ("incremental", "incr_with", "incr_without")):
+            if a in medians and b in medians:
+                out[f"{kind}_added_s"] = medians[a] - medians[b]
+                out[f"{kind}_ratio"] = medians[a] / medians[b]
+        print(json.dumps(out, indent=1))
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(out, indent=1))
+    finally:
+        if not args.workdir:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

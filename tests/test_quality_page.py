@@ -1,0 +1,75 @@
+"""The /quality page and the model page's flags in headless Chromium, against the validity-flags
+fixture warehouse (tests/quality_fixtures.py; the expected flags are derived by hand in
+tests/test_quality_flags.py). Skips like tests/test_browser.py without Chromium."""
+
+from __future__ import annotations
+
+import pytest
+import quality_fixtures as qf
+from dash_helpers import browser_app, until
+
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+
+@pytest.fixture(scope="module")
+def quality_wh(tmp_path_factory):
+    return qf.build_quality_warehouse(tmp_path_factory.mktemp("quality-page"))
+
+
+@pytest.fixture(autouse=True)
+def _serve(_isolated_settings, quality_wh, monkeypatch):
+    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(quality_wh))
+
+
+@pytest.fixture(scope="module")
+def duo(chromium, quality_wh, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MTEB_LB_WAREHOUSE", str(quality_wh))
+        with browser_app(tmp_path_factory.mktemp("downloads")) as dc:
+            yield dc
+
+
+def _go(duo, path: str):
+    duo.driver.get(duo.server_url + path)
+    duo.wait_for_element("#_pages_content > *", timeout=10)
+
+
+def _column(duo, grid: str, col: str) -> list[str]:
+    cells = duo.driver.find_elements("css selector",
+                                     f'#{grid} .ag-row .ag-cell[col-id="{col}"]')
+    return sorted(c.text for c in cells)
+
+
+def test_quality_page_counts_rules_and_lists_flags(duo):
+    _go(duo, "/quality")
+    nav = [a for a in duo.driver.find_elements("css selector", ".lb-nav-link")
+           if a.text == "Quality"]
+    assert nav and "active" in nav[0].get_attribute("class")
+    duo.wait_for_element("#quality-rules .ag-row")
+    # every rule once, each with the one model the fixture triggers it on
+    until(lambda: len(_column(duo, "quality-rules", "Rule")) == 12, what="12 rules")
+    assert set(_column(duo, "quality-rules", "Models")) == {"1"}
+    # default severity: errors and warnings; the fixture has 8 errors (q/dup: 2 entries),
+    # 2 warnings (q/miss, q/meta-bad)
+    assert "Flags: errors and warnings (10)" in duo.find_element(".lb-pagewrap").text
+    until(lambda: _column(duo, "quality-flags", "Model") == sorted(
+        ["q/range", "q/main", "q/mrr", "q/recall", "q/bug", "q/dup", "q/dup", "q/nan",
+         "q/miss", "q/meta-bad"]), what="flag rows")
+    link = duo.driver.find_element(
+        "css selector", '#quality-flags .ag-cell[col-id="Model"] a[href^="/model"]')
+    assert link.get_attribute("href")
+
+
+def test_quality_page_one_rule(duo):
+    _go(duo, "/quality?rule=missing_model_revision")
+    duo.wait_for_element("#quality-flags .ag-row")
+    assert "Flags: rule missing_model_revision (1)" in duo.find_element(".lb-pagewrap").text
+    assert _column(duo, "quality-flags", "Model") == ["q/norev"]
+
+
+def test_model_page_lists_its_flags(duo):
+    _go(duo, "/model?name=q/mrr")
+    duo.wait_for_element("#model-flags-grid .ag-row")
+    assert "Validity flags (1)" in duo.find_element("#model-flags").text
+    assert _column(duo, "model-flags-grid", "Message") == [
+        "mrr_at_1 = 0.5, precision_at_1 = 0.2"]
