@@ -218,14 +218,14 @@ def test_compare_page_shows_whole_model_names_and_winners(duo, real_warehouse, m
                           ("m1", "gte-Qwen2-7B-instruct")):
             text = headers[col].find_element("css selector", ".ag-header-cell-text")
             assert text.text.replace("\n", "") == name
-            assert not clipped(duo, text), name
+            # (the grid settles its column widths after the first paint)
+            until(lambda: not clipped(duo, text), what=f"{name} whole in its header")
         winners = duo.driver.find_elements(
             "css selector", "#cmp-task-grid .ag-cell[col-id='winner']")
         assert {w.text for w in winners} <= {"multilingual-e5-large-instruct",
                                              "gte-Qwen2-7B-instruct", "tie", ""}
         assert "multilingual-e5-large-instruct" in {w.text for w in winners}
-        for w in winners:
-            assert not clipped(duo, w), w.text
+        until(lambda: not any(clipped(duo, w) for w in winners), what="whole winner names")
     shots(duo, "compare_long_names", path,
           ready=lambda d: d.find_element("#cmp-task-grid .ag-row"))
 
