@@ -209,23 +209,26 @@ def test_compare_page_shows_whole_model_names_and_winners(duo, real_warehouse, m
     long_b = "Alibaba-NLP/gte-Qwen2-7B-instruct"
     path = ("/compare?benchmark=MTEB%28eng%2C+v2%29&model=" + urllib.request.quote(long_a, "")
             + "&model=" + urllib.request.quote(long_b, ""))
+    names = {"m0": "multilingual-e5-large-instruct", "m1": "gte-Qwen2-7B-instruct"}
+
+    def whole() -> bool:
+        """Headers and winners whole (found afresh: the grid may render again meanwhile)."""
+        headers = {h.get_attribute("col-id"): h for h in duo.driver.find_elements(
+            "css selector", "#cmp-task-grid .ag-header-cell[col-id]")}
+        for col, name in names.items():
+            text = headers[col].find_element("css selector", ".ag-header-cell-text")
+            if text.text.replace("\n", "") != name or clipped(duo, text):
+                return False
+        winners = duo.driver.find_elements(
+            "css selector", "#cmp-task-grid .ag-cell[col-id='winner']")
+        shown = {w.text for w in winners}
+        return (shown <= {*names.values(), "tie", ""} and names["m0"] in shown
+                and not any(clipped(duo, w) for w in winners))
+
     for width in WIDTHS:
         go(duo, path, width)
         duo.wait_for_element("#cmp-task-grid .ag-row", timeout=60)
-        headers = {h.get_attribute("col-id"): h for h in duo.driver.find_elements(
-            "css selector", "#cmp-task-grid .ag-header-cell[col-id]")}
-        for col, name in (("m0", "multilingual-e5-large-instruct"),
-                          ("m1", "gte-Qwen2-7B-instruct")):
-            text = headers[col].find_element("css selector", ".ag-header-cell-text")
-            assert text.text.replace("\n", "") == name
-            # (the grid settles its column widths after the first paint)
-            until(lambda: not clipped(duo, text), what=f"{name} whole in its header")
-        winners = duo.driver.find_elements(
-            "css selector", "#cmp-task-grid .ag-cell[col-id='winner']")
-        assert {w.text for w in winners} <= {"multilingual-e5-large-instruct",
-                                             "gte-Qwen2-7B-instruct", "tie", ""}
-        assert "multilingual-e5-large-instruct" in {w.text for w in winners}
-        until(lambda: not any(clipped(duo, w) for w in winners), what="whole winner names")
+        until(whole, timeout=30, what=f"whole model names and winners at {width} px")
     shots(duo, "compare_long_names", path,
           ready=lambda d: d.find_element("#cmp-task-grid .ag-row"))
 
