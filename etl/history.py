@@ -42,10 +42,6 @@ BUILDS_TABLE = "leaderboard_history_builds"
 HISTORY_RELATIONS = (TABLE, BUILDS_TABLE, "changes_since_previous")
 
 MODEL_KEY = ""
-# The official names of the summary's mean columns -> lb_model_scores columns (sort columns).
-MEAN_COLUMNS = {"Mean (Task)": "mean_task", "Mean (TaskType)": "mean_task_type",
-                "Mean (Public)": "mean_public", "Mean (Private)": "mean_private",
-                "Mean (Subset)": "mean_subset"}
 
 
 def _f(name: str, type_: pa.DataType, doc: str) -> pa.Field:
@@ -189,27 +185,12 @@ def _parse_time(text) -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
-def _rank_sql(row) -> str:
-    """The rank column the leaderboard shows: the Borda rank, or (MIEB, ViDoRe) the position by
-    the benchmark's sort columns, descending, NULLs last, ties by model name (rankings.py)."""
-    sort_column = row.get("summary_sort_column")
-    if isinstance(sort_column, str) and sort_column[:1] in "[\"":
-        sort_column = json.loads(sort_column)
-    if isinstance(sort_column, str):
-        sort_column = [sort_column]
-    cols = [MEAN_COLUMNS[c] for c in (sort_column or []) if c in MEAN_COLUMNS]
-    if not cols:
-        return "borda_rank"
-    order = ", ".join(f"{c} DESC NULLS LAST" for c in cols)
-    return f"row_number() OVER (PARTITION BY benchmark ORDER BY {order}, model_name)"
-
-
 def snapshot(con, benchmarks: list[str] | None = None) -> None:
     """Fill a temp table `lb_snapshot` with the leaderboards of `benchmarks` (default: the menu's),
     as the official tables compute them with default filters (registered models only): per model
-    lb_model_scores(bench, NULL, NULL, NULL, public_only, true, by_subset) and its per-task
-    scores lb_task_scores(bench, NULL, NULL, NULL, false, true), as mteb_lb/rankings.py calls
-    them for the summary and the per-task table.
+    lb_summary(bench, NULL, NULL, NULL, public_only, true, by_subset) (rank, means) and its
+    per-task scores lb_task_scores(bench, NULL, NULL, NULL, false, true), as mteb_lb/rankings.py
+    calls them for the summary and the per-task table.
 
     The benchmarks are computed by one query, the macro joined LATERAL to the list of names:
     DuckDB plans it once and runs every benchmark in the same pass, 3-5x faster than a query
@@ -234,35 +215,36 @@ def snapshot(con, benchmarks: list[str] | None = None) -> None:
             SELECT b.benchmark, m.*
             FROM (SELECT unnest($names::VARCHAR[]) AS benchmark,
                          unnest($po::BOOLEAN[]) AS public_only) AS b,
-                 LATERAL lb_model_scores(b.benchmark, NULL, NULL, NULL, b.public_only, true,
-                                         false) AS m""",
+                 LATERAL lb_summary(b.benchmark, NULL, NULL, NULL, b.public_only, true,
+                                    false) AS m""",
                       {"names": plain, "po": [flags[n][0] for n in plain]}))
     for name in (n for n, (_po, by_subset) in flags.items() if by_subset):
         # ranked over task::subset: a query of its own (LATERAL plans this one badly)
         parts.append(("SELECT $b AS benchmark, m.* "
-                      "FROM lb_model_scores($b, NULL, NULL, NULL, $po, true, true) AS m",
+                      "FROM lb_summary($b, NULL, NULL, NULL, $po, true, true) AS m",
                       {"b": name, "po": flags[name][0]}))
     for i, (sql, params) in enumerate(parts):
-        con.execute(("CREATE OR REPLACE TEMP TABLE lb_summary AS " if i == 0
-                     else "INSERT INTO lb_summary ") + sql, params)
+        con.execute(("CREATE OR REPLACE TEMP TABLE snap_summary AS " if i == 0
+                     else "INSERT INTO snap_summary ") + sql, params)
     if not parts:
         return
-    by_rank: dict[str, list[str]] = {}
-    for name in flags:
-        by_rank.setdefault(_rank_sql(rows[name]), []).append(name)
-    for rank, names in by_rank.items():
-        con.execute(f"""
-            INSERT INTO lb_snapshot
-            SELECT benchmark, model_name, '', {rank}, mean_task * 100, mean_task_type * 100,
-                   mean_public * 100, mean_private * 100, mean_subset * 100
-            FROM lb_summary
-            WHERE list_contains($names::VARCHAR[], benchmark)""", {"names": names})
+    # the rank the table shows: lb_summary's position where the benchmark ranks by its own sort
+    # columns (MIEB, ViDoRe), the Borda rank elsewhere
+    positional = [n for n in flags if rows[n].get("summary_sort_column") is not None]
+    con.execute("""
+        INSERT INTO lb_snapshot
+        SELECT benchmark, model_name, '',
+               CASE WHEN list_contains($positional::VARCHAR[], benchmark) THEN position
+                    ELSE borda_rank END,
+               mean_task * 100, mean_task_type * 100, mean_public * 100, mean_private * 100,
+               mean_subset * 100
+        FROM snap_summary""", {"positional": positional})
     # per-task rows: the summary's own task scores, unless it counts public tasks only
     con.execute("""
         INSERT INTO lb_snapshot (benchmark, model_name, key, score)
         SELECT benchmark, model_name, unnest(map_keys(task_score_map)),
                unnest(map_values(task_score_map)) * 100
-        FROM lb_summary
+        FROM snap_summary
         WHERE list_contains($names::VARCHAR[], benchmark)""",
                 {"names": [n for n, (po, _bs) in flags.items() if not po]})
     public_only = [n for n, (po, _bs) in flags.items() if po]
@@ -273,7 +255,7 @@ def snapshot(con, benchmarks: list[str] | None = None) -> None:
             FROM (SELECT unnest($names::VARCHAR[]) AS benchmark) AS b,
                  LATERAL lb_task_scores(b.benchmark, NULL, NULL, NULL, false, true) AS t
             WHERE t.in_pivot""", {"names": public_only})
-    con.execute("DROP TABLE lb_summary")
+    con.execute("DROP TABLE snap_summary")
 
 
 def input_hashes(con, benchmarks: list[str]) -> dict[str, str]:
