@@ -6,22 +6,28 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
 
 SHOTS = Path("/tmp/shots")   # screenshots of the browser tests
 
 
 @contextmanager
-def browser_app(downloads: Path, wait_timeout: float = 10):
+def browser_app(downloads: Path, wait_timeout: float = 10, warehouse: Path | None = None):
     """The app (no prewarm) in a thread of this process and a headless Chromium driving it
     (a dash[testing] composite, 1440 x 1000); it serves the warehouse MTEB_LB_WAREHOUSE names at
-    each request. Needs the `chromium` fixture first (DASH_TEST_CHROMEPATH)."""
+    each request (`warehouse`, when given, for as long as the app runs). Needs the `chromium`
+    fixture first (DASH_TEST_CHROMEPATH)."""
     from dash.testing.application_runners import ThreadedRunner
     from dash.testing.composite import DashComposite
 
     from app.main import create_app
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with ThreadedRunner() as server:
+    with pytest.MonkeyPatch.context() as mp, ThreadedRunner() as server:
+        if warehouse is not None:
+            mp.setenv("MTEB_LB_WAREHOUSE", str(warehouse))
         with DashComposite(server=server, browser="Chrome", headless=True,
                            download_path=str(downloads), percy_run=False,
                            wait_timeout=wait_timeout) as dc:
@@ -29,6 +35,17 @@ def browser_app(downloads: Path, wait_timeout: float = 10):
             dc.start_server(create_app(prewarm=False))
             dc.downloads = downloads
             yield dc
+
+
+def go(duo, path: str):
+    """Open `path` of the app and wait for the page's content."""
+    duo.driver.get(duo.server_url + path)
+    duo.wait_for_element("#_pages_content > *", timeout=10)
+
+
+def query_of(duo) -> dict:
+    """The browser's current URL query, as lists per key."""
+    return parse_qs(urlparse(duo.driver.current_url).query, keep_blank_values=True)
 
 
 def find(component, component_id):

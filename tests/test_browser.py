@@ -15,14 +15,13 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from dash_helpers import SHOTS, browser_app, until
+from dash_helpers import SHOTS, browser_app, go, query_of, until
 from warehouses import DEFAULT, MODELS, OTHER, TASKS, UNREGISTERED
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -37,19 +36,8 @@ def _serve_the_fixture_warehouse(_isolated_settings, env):
 @pytest.fixture(scope="module")
 def dash_duo(chromium, app_warehouse, tmp_path_factory):
     """One headless browser and one app server for the module."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MTEB_LB_WAREHOUSE", str(app_warehouse))
-        with browser_app(tmp_path_factory.mktemp("downloads")) as dc:
-            yield dc
-
-
-def go(duo, path: str):
-    duo.driver.get(duo.server_url + path)
-    duo.wait_for_element("#_pages_content > *", timeout=10)
-
-
-def query_of(duo) -> dict:
-    return parse_qs(urlparse(duo.driver.current_url).query, keep_blank_values=True)
+    with browser_app(tmp_path_factory.mktemp("downloads"), warehouse=app_warehouse) as dc:
+        yield dc
 
 
 def grid_models(duo, grid: str = "lb-grid") -> list[str]:

@@ -29,10 +29,8 @@ WIDTHS = (1600, 420)
 def duo(chromium, app_warehouse, tmp_path_factory):
     """One headless browser and one app server for the module (fixture warehouse; a test may
     point MTEB_LB_WAREHOUSE elsewhere: the server reads it per request)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MTEB_LB_WAREHOUSE", str(app_warehouse))
-        with browser_app(tmp_path_factory.mktemp("downloads")) as dc:
-            yield dc
+    with browser_app(tmp_path_factory.mktemp("downloads"), warehouse=app_warehouse) as dc:
+        yield dc
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from dash_helpers import SHOTS, browser_app, until
+from dash_helpers import SHOTS, browser_app, go, until
 from warehouses import DEFAULT
 
 pytestmark = [
@@ -27,15 +27,8 @@ def _serve_the_fixture_warehouse(_isolated_settings, env):
 
 @pytest.fixture(scope="module")
 def dash_duo(chromium, app_warehouse, tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MTEB_LB_WAREHOUSE", str(app_warehouse))
-        with browser_app(tmp_path_factory.mktemp("downloads")) as dc:
-            yield dc
-
-
-def go(duo, path: str):
-    duo.driver.get(duo.server_url + path)
-    duo.wait_for_element("#_pages_content > *", timeout=10)
+    with browser_app(tmp_path_factory.mktemp("downloads"), warehouse=app_warehouse) as dc:
+        yield dc
 
 
 def grid_models(duo) -> list[str]:

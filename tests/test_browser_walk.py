@@ -13,7 +13,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from dash_helpers import artifacts_dir, browser_app, shots_at_two_widths, until
+from dash_helpers import artifacts_dir, browser_app, go, query_of, shots_at_two_widths, until
 from warehouses import DEFAULT, OTHER, TASKS
 
 pytestmark = [
@@ -29,19 +29,8 @@ def _serve_the_fixture_warehouse(_isolated_settings, env):
 
 @pytest.fixture(scope="module")
 def duo(chromium, app_warehouse, tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MTEB_LB_WAREHOUSE", str(app_warehouse))
-        with browser_app(tmp_path_factory.mktemp("downloads")) as dc:
-            yield dc
-
-
-def go(duo, path: str):
-    duo.driver.get(duo.server_url + path)
-    duo.wait_for_element("#_pages_content > *", timeout=10)
-
-
-def query_of(duo) -> dict:
-    return parse_qs(urlparse(duo.driver.current_url).query, keep_blank_values=True)
+    with browser_app(tmp_path_factory.mktemp("downloads"), warehouse=app_warehouse) as dc:
+        yield dc
 
 
 def css(duo, selector: str):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import quality_fixtures as qf
-from dash_helpers import browser_app, until
+from dash_helpers import browser_app, go, until
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -23,15 +23,8 @@ def _serve(_isolated_settings, quality_wh, monkeypatch):
 
 @pytest.fixture(scope="module")
 def duo(chromium, quality_wh, tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MTEB_LB_WAREHOUSE", str(quality_wh))
-        with browser_app(tmp_path_factory.mktemp("downloads")) as dc:
-            yield dc
-
-
-def _go(duo, path: str):
-    duo.driver.get(duo.server_url + path)
-    duo.wait_for_element("#_pages_content > *", timeout=10)
+    with browser_app(tmp_path_factory.mktemp("downloads"), warehouse=quality_wh) as dc:
+        yield dc
 
 
 def _column(duo, grid: str, col: str) -> list[str]:
@@ -41,7 +34,7 @@ def _column(duo, grid: str, col: str) -> list[str]:
 
 
 def test_quality_page_counts_rules_and_lists_flags(duo):
-    _go(duo, "/quality")
+    go(duo, "/quality")
     nav = [a for a in duo.driver.find_elements("css selector", ".lb-nav-link")
            if a.text == "Quality"]
     assert nav and "active" in nav[0].get_attribute("class")
@@ -61,14 +54,14 @@ def test_quality_page_counts_rules_and_lists_flags(duo):
 
 
 def test_quality_page_one_rule(duo):
-    _go(duo, "/quality?rule=missing_model_revision")
+    go(duo, "/quality?rule=missing_model_revision")
     duo.wait_for_element("#quality-flags .ag-row")
     assert "Flags: rule missing_model_revision (1)" in duo.find_element(".lb-pagewrap").text
     assert _column(duo, "quality-flags", "Model") == ["q/norev"]
 
 
 def test_model_page_lists_its_flags(duo):
-    _go(duo, "/model?name=q/mrr")
+    go(duo, "/model?name=q/mrr")
     duo.wait_for_element("#model-flags-grid .ag-row")
     assert "Validity flags (1)" in duo.find_element("#model-flags").text
     assert _column(duo, "model-flags-grid", "Message") == [
