@@ -9,6 +9,10 @@ window.dash_clientside.lbWalk = {
         var open = (className || "").indexOf("open") >= 0;
         if (ctx.triggered_id === "lb-sidebar-toggle") { return open ? base : base + " open"; }
         return base;
+    },
+    /* The per-task tab's note on ⚠ (scores of tasks a model was trained on) shows on that tab. */
+    trainedNote: function (view) {
+        return view === "per-task" ? {} : {display: "none"};
     }
 };
 

@@ -817,7 +817,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     app.clientside_callback(
-        "function (view) { return view === 'per-task' ? {} : {display: 'none'}; }",
+        ClientsideFunction(namespace="lbWalk", function_name="trainedNote"),
         Output("lb-trained-note", "style"), Input(CONTROLS["view"], "value"),
         prevent_initial_call=True,
     )
