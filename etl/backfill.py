@@ -42,9 +42,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl import gitdiff, history, sources
+from etl import build, gitdiff, history, sources
 from etl.segments import write_parquet
-from mteb_lb import warehouse
+from mteb_lb import settings, warehouse
 
 STORE = "history"
 RESAMPLES_ENV = "MTEB_LB_RANK_RESAMPLES"
@@ -276,8 +276,6 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
              workers: int | None = None, update: bool = True, log=None,
              max_commits: int | None = None) -> BackfillResult:
     """Record the leaderboard snapshot of each commit not yet recorded (module docstring)."""
-    from etl import build
-    from mteb_lb import settings
 
     say = log or (lambda _msg: None)
     started = time.monotonic()

@@ -34,6 +34,7 @@ def _on_sigterm(signum, _frame):
 
 
 def _backfill(args) -> int:
+    # deferred: DuckDB/Arrow and the build load only when the command runs
     from etl import backfill, build, refresh, sources
     from mteb_lb import warehouse
 

@@ -17,6 +17,7 @@ import platform
 import shutil
 import stat as stat_mod
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from packaging.version import InvalidVersion, Version
 
 import queries
 from etl import catalog as catalog_mod
-from etl import changes, incremental, maintain
+from etl import changes, history, incremental, maintain, rank_intervals
 from etl import workers as worker_pool
 from etl.parse import TaskCatalog, parse_version
 from etl.segments import (
@@ -678,11 +679,6 @@ def _finalize(final: Path, keep_tables: bool) -> dict[str, int]:
 
 def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
              validate=None, keep_tables: bool = False) -> Path:
-    from etl import (
-        history,  # leaderboard_history: delta-encoded snapshots (etl/history.py)
-        rank_intervals,  # the default states' rank intervals (etl/rank_intervals.py)
-    )
-
     def finalize(final: Path) -> dict:
         t = time.monotonic()
         history.prepare(final)
@@ -729,7 +725,6 @@ def print_summary(report: BuildReport, out=sys.stdout) -> None:
     if len(report.quarantined) > 50:
         print(f"    ... {len(report.quarantined) - 50} more (see the `files` table)", file=out)
     if report.rows:
-        import textwrap
 
         text = ", ".join(f"{table} {n:,}" for table, n in sorted(report.rows.items()))
         print(textwrap.fill(text, 100, initial_indent="rows:          ",

@@ -40,6 +40,7 @@ mteb/results/task_result.py::TaskResult._convert_from_before_v1_11_0):
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -186,6 +187,7 @@ def write_text(out: Path, name: str, text: str, *, gzip_over: int | None = None)
 
 
 def _task_row(cls, *, is_outdated: bool) -> dict:
+    # deferred: mteb is installed only where the catalog is exported
     from mteb.abstasks.aggregated_task import AbsTaskAggregate
 
     m = cls.metadata
@@ -224,6 +226,7 @@ def _task_row(cls, *, is_outdated: bool) -> dict:
 
 
 def export_tasks() -> list[dict]:
+    # deferred: mteb is installed only where the catalog is exported
     from mteb.get_tasks import __dict__ as get_tasks_ns
     from mteb.results.task_result import outdated_tasks
 
@@ -238,6 +241,7 @@ def export_tasks() -> list[dict]:
 
 
 def export_task_renames() -> tuple[dict[str, str], dict[str, list[str]]]:
+    # deferred: mteb is installed only where the catalog is exported
     from mteb.get_tasks import __dict__ as get_tasks_ns
     from mteb.results.task_result import renamed_tasks
 
@@ -281,8 +285,8 @@ def _benchmark_kind(bench) -> str:
 
 
 def export_benchmarks(sidebar_names: list[str]) -> tuple[list[dict], dict[str, list]]:
-    import dataclasses
 
+    # deferred: mteb is installed only where the catalog is exported
     import mteb
     from mteb.benchmarks._create_table import _summary_metadata
 
@@ -347,6 +351,7 @@ def export_benchmarks(sidebar_names: list[str]) -> tuple[list[dict], dict[str, l
 
 
 def _menu_node(entry, level: int):
+    # deferred: mteb is installed only where the catalog is exported
     from mteb.benchmarks.benchmark import Benchmark
 
     if isinstance(entry, Benchmark):
@@ -387,6 +392,7 @@ def build_menu() -> dict:
     description; nested levels: accordions with their ``open`` flag; buttons labelled with
     display_name or name; size "md" for benchmarks directly under a top-level entry, "sm"
     deeper). ``home`` = HOME_BENCHMARK_ENTRIES (drives Benchmark.display_on_leaderboard)."""
+    # deferred: mteb is installed only where the catalog is exported
     from mteb.benchmarks import _leaderboard_menu as menu_mod
     from mteb.benchmarks.benchmarks import MTEB_multilingual_v2
 
@@ -406,6 +412,7 @@ def build_menu() -> dict:
 
 
 def export_models() -> list[dict]:
+    # deferred: mteb is installed only where the catalog is exported
     import mteb
     from mteb.benchmarks._create_table import _static_model_meta
 
@@ -486,10 +493,12 @@ def main(argv: list[str] | None = None) -> int:
     _quiet()
     t0 = time.perf_counter()
     try:
+        # deferred: mteb is installed only where the catalog is exported
         import mteb
     except ImportError as exc:  # the caller (etl/catalog.py) turns this into a clear message
         print(f"error: mteb is not importable with {sys.executable}: {exc}", file=sys.stderr)
         return 3
+    # deferred: mteb is installed only where the catalog is exported
     from mteb.get_tasks import __dict__ as get_tasks_ns
     from mteb.models.get_model_meta import __dict__ as get_model_meta_ns
 

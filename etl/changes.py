@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from etl import gitdiff
 from etl.segments import FileStat
 
 RESULTS = "results/"
@@ -83,7 +84,6 @@ def from_git(repo_root: Path, old_commit: str, new_commit: str, state, skips: di
     stat'ed by
     `stat_one(repo_root, path) -> (recorded path, FileStat or None)` (None: gone, or not listed,
     e.g. in a hidden folder). None when git cannot answer."""
-    from etl import gitdiff
 
     if state is None:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import sys
+import threading
 from pathlib import Path
 
 from etl import progress
@@ -89,8 +90,7 @@ def _folder_sizes_later(root: Path) -> dict:
     """The work of each model folder (bytes + FILE_COST_BYTES per file), in the order a full
     build parses them (biggest folder first), computed in a background thread:
     ``{"sizes": [...]}`` once known."""
-    import threading
-
+    # deferred: DuckDB/Arrow and the build load only when the command runs
     from etl import build
 
     out: dict = {}
@@ -129,8 +129,10 @@ def _failure(exc: BaseException) -> str:
 
 
 def _etl(args) -> int:
+    # deferred: heavy, loaded only when this path runs
     import duckdb
 
+    # deferred: DuckDB/Arrow and the build load only when the command runs
     from etl import build, sources, workers
     from etl.catalog import CatalogError
 
@@ -178,6 +180,7 @@ def source_line(checkout) -> str:
 
 
 def _catalog(args) -> int:
+    # deferred: DuckDB/Arrow and the build load only when the command runs
     from etl import catalog
 
     try:

@@ -22,6 +22,7 @@ computed with the ranking macros, in SQL, in the new build's database).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -262,7 +263,6 @@ def input_hashes(con, benchmarks: list[str]) -> dict[str, str]:
     """A fingerprint of everything a benchmark's leaderboard is computed from: its rows of
     benchmark_results and the catalog tables. Equal fingerprints, equal leaderboards: the
     snapshot of such a benchmark is not computed again (a refresh usually touches few)."""
-    import hashlib
 
     parts = [SNAPSHOT_VERSION]
     for table in CATALOG_INPUTS:

@@ -13,12 +13,15 @@ history's per-benchmark fingerprint of everything a leaderboard is computed from
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from etl.history import _previous_build, _quote, menu_benchmarks
 from mteb_lb import warehouse
 
 TABLE = "rank_intervals"
@@ -56,6 +59,7 @@ class _BuildHandle:
 
 
 def _settings() -> tuple[int, int]:
+    # deferred: the one import against the flow (tests/test_imports.py EXCEPTIONS)
     from mteb_lb import settings, stats
 
     return settings.get("rank_resamples"), stats.DEFAULT_SEED
@@ -70,7 +74,6 @@ def _default_points(con, benches: list) -> dict[str, pa.Table]:
     for Filters(): every task, no model filter, registered models). The benchmarks ranked by
     task come from one query, the macro joined LATERAL to their names (as etl.history does:
     ~2x faster than a query each); those ranked by subset from a query each."""
-    import pyarrow.compute as pc
 
     plain = [b for b in benches if "mean_subset" not in b.aggregations]
     out = {}
@@ -96,6 +99,7 @@ def compute(con, build_id: str, benchmarks: list[str]) -> pa.Table | None:
     """The default rank intervals of `benchmarks`, as one long table (None: no rows): the
     points of lb_borda_points through mteb_lb.stats, as Leaderboard.rank_intervals computes
     them for Filters() (tests/test_stats.py checks the values are the same)."""
+    # deferred: the one import against the flow (tests/test_imports.py EXCEPTIONS)
     from mteb_lb import stats
     from mteb_lb.rankings import Leaderboard
 
@@ -121,9 +125,6 @@ def record(final: Path, input_hashes: dict[str, str] | None = None,
            warehouse_dir: Path | None = None) -> dict:
     """Compute and store the table in the build's database; returns manifest fields.
     `input_hashes`: the history's fingerprints of the menu benchmarks (None: compute all)."""
-    import json
-
-    from etl.history import _previous_build, _quote, menu_benchmarks
 
     started = time.monotonic()
     resamples, seed = _settings()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,7 @@ def _now() -> str:
 
 
 def _current(warehouse_dir: Path) -> tuple[Path | None, dict]:
+    # deferred: a rerun with nothing to do returns before DuckDB/Arrow load
     from mteb_lb import warehouse
 
     try:
@@ -61,6 +63,7 @@ def _current(warehouse_dir: Path) -> tuple[Path | None, dict]:
 
 def _files_state(build: Path | None):
     """The (path, content_hash) columns of a build's `files` table, or None."""
+    # deferred: heavy, loaded only when this path runs
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -75,6 +78,7 @@ def _files_state(build: Path | None):
 
 def file_changes(before, after) -> dict[str, int]:
     """Files added, changed (other bytes) and removed between two `files` tables."""
+    # deferred: heavy, loaded only when this path runs
     import duckdb
 
     if before is None:
@@ -95,6 +99,7 @@ def file_changes(before, after) -> dict[str, int]:
 
 
 def _catalog_version(catalog_dir: Path | None) -> str:
+    # deferred: a rerun with nothing to do returns before DuckDB/Arrow load
     from etl import catalog as catalog_mod
 
     folder = Path(catalog_dir) if catalog_dir is not None else catalog_mod.CATALOG_DIR
@@ -111,8 +116,7 @@ def _catalog_version(catalog_dir: Path | None) -> str:
 def catalog_digest(catalog_dir: Path | None) -> str:
     """BLAKE2b of every file of the catalog snapshot: any change (tasks, benchmarks, models,
     menu) changes the leaderboards, so the same source commit must be rebuilt."""
-    import hashlib
-
+    # deferred: a rerun with nothing to do returns before DuckDB/Arrow load
     from etl import catalog as catalog_mod
 
     folder = Path(catalog_dir) if catalog_dir is not None else catalog_mod.CATALOG_DIR
@@ -124,6 +128,7 @@ def catalog_digest(catalog_dir: Path | None) -> str:
 
 
 def _load_catalog(catalog_dir: Path | None) -> None:
+    # deferred: a rerun with nothing to do returns before DuckDB/Arrow load
     from etl import catalog as catalog_mod
 
     try:
@@ -143,6 +148,7 @@ def _clean_after_crash(warehouse_dir: Path, source: str) -> list[Path]:
     manifest, half-pruned builds, a temporary `current` link) and git lock files in the cache
     clone of a git source (a killed `git fetch`/`reset` leaves them and every later git command
     would fail)."""
+    # deferred: a rerun with nothing to do returns before DuckDB/Arrow load
     from etl import sources
     from mteb_lb import warehouse
 
@@ -163,6 +169,7 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
     """One refresh run; never raises for the failures above (they are returned and recorded).
     The build's modules (DuckDB, Arrow) are imported after the unchanged-commit check: a run
     with nothing to do stays well under a second."""
+    # deferred: a rerun with nothing to do returns before DuckDB/Arrow load
     from etl import sources
     from mteb_lb import settings, warehouse
 
@@ -233,6 +240,7 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    # deferred: a rerun with nothing to do returns before DuckDB/Arrow load
     from etl import build, validate
 
     def check(final: Path) -> dict:
@@ -270,6 +278,7 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
 
 def classify(exc: BaseException) -> tuple[str, int, str]:
     """(reason, exit code, message) of a failed run."""
+    # deferred: a rerun with nothing to do returns before DuckDB/Arrow load
     from etl import build, sources, validate
     from etl import catalog as catalog_mod
     from mteb_lb import warehouse

@@ -40,6 +40,7 @@ def _on_sigterm(signum, _frame):
 
 
 def _refresh(args) -> int:
+    # deferred: DuckDB/Arrow and the build load only when the command runs
     from etl import refresh
     from etl.cli import progress_for
     from etl.progress import Display
@@ -54,6 +55,7 @@ def _refresh(args) -> int:
     finally:
         display.close()
     if result.report is not None and result.outcome == "published" and not args.quiet:
+        # deferred: DuckDB/Arrow and the build load only when the command runs
         from etl import build
 
         build.print_summary(result.report, out=sys.stderr)
@@ -64,6 +66,7 @@ def _refresh(args) -> int:
 
 
 def _status(args) -> int:
+    # deferred: DuckDB/Arrow and the build load only when the command runs
     from mteb_lb import status
 
     fresh = status.freshness()
@@ -77,6 +80,7 @@ def _status(args) -> int:
               + (f" at {fresh['source_commit']}" if fresh["source_commit"] else ""))
         print(f"built:    {fresh['built_at']} ({fresh['age']} ago)")
     else:
+        # deferred: DuckDB/Arrow and the build load only when the command runs
         from mteb_lb import warehouse
 
         print(f"serving:  nothing. {warehouse.no_build_message(warehouse.root())}")

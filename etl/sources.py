@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from etl.progress import Display
 from mteb_lb import settings
 
 HF_PREFIX = "hf:"
@@ -84,7 +86,6 @@ def _git(*args: str, cwd: Path | None = None, progress: bool = False) -> str:
 
 
 def _git_with_progress(cmd: list[str], cwd: Path | None, env: dict):
-    from etl.progress import Display
 
     display = Display()
     lines = []
@@ -170,6 +171,7 @@ def _from_git(url: str, *, update: bool) -> Checkout:
 
 
 def _from_hub(repo_id: str, *, update: bool, api=None) -> Checkout:
+    # deferred: heavy, needed for hf: sources only
     from huggingface_hub import HfApi, snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 
@@ -196,5 +198,4 @@ def _from_hub(repo_id: str, *, update: bool, api=None) -> Checkout:
 
 
 def _remove(path: Path) -> None:
-    import shutil
     shutil.rmtree(path, ignore_errors=True)

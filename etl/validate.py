@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 
 import queries
-from mteb_lb import schema
+from mteb_lb import db, schema
 
 NON_EMPTY = ("scores", "metrics", "files", "tasks", "benchmarks", "benchmark_tasks",
              "model_registry", "benchmark_results")
@@ -45,7 +45,6 @@ def duckdb_type(t: pa.DataType) -> str:
 
 def check(build: Path) -> dict:
     """Validate a build; returns {"row_counts": ..., "views": n, "macros": n} or raises."""
-    from mteb_lb import db
 
     started = time.monotonic()
     con = db.open_build(build)

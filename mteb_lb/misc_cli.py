@@ -22,6 +22,7 @@ def _settings(args) -> int:
 
 def builds_table():
     """The published builds, oldest first, one row each: the current one marked."""
+    # deferred: heavy, loaded only when this path runs
     import pyarrow as pa
 
     try:

@@ -51,6 +51,7 @@ class BordaInputs:
         """From the rows of lb_borda_points, in any order (model_name, partition_key,
         task_name, points, in_table; one row per model x partition). Models and partitions
         are sorted by name (code points), so the matrix does not depend on the row order."""
+        # deferred: heavy, loaded only when this path runs
         import pyarrow.compute as pc
 
         if rows.num_rows == 0:

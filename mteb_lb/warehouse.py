@@ -58,6 +58,7 @@ _whole_files: set[tuple] = set()   # (path, inode, size, mtime) of Parquet files
 def _segment_files(path: str, _ino: int, _size: int, _mtime_ns: int) -> tuple[tuple[str, str]]:
     """(table, file name) of every segment file a segment map says holds rows (cached per
     version of the map file)."""
+    # deferred: heavy, loaded only when this path runs
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)

@@ -128,6 +128,7 @@ def create_views(con, views: list[View] | None = None, keep_tables: bool = False
     """CREATE every view and macro on `con` in dependency order; returns the names created.
     ``keep_tables``: leave the materialized views' tables as they are (an incremental build
     maintains them itself)."""
+    # deferred: heavy, loaded only when this path runs
     import duckdb
 
     pending = list(views if views is not None else all_views())

@@ -118,3 +118,40 @@ def test_no_import_cycles():
         if node not in state:
             visit(node, [node])
     assert cycles == []
+
+
+def local_imports_without_reason(mods: dict[str, Path] | None = None) -> list[str]:
+    """Imports inside functions whose run of imports has no comment saying why: on the line
+    above the run's first import, or on the import's own line."""
+    bad = []
+    for name, path in (modules() if mods is None else mods).items():
+        lines = path.read_text().splitlines()
+        for func in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for holder in ast.walk(func):
+                body = getattr(holder, "body", None)
+                if not isinstance(body, list):
+                    continue
+                first = None
+                for stmt in body:
+                    if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                        first = None
+                        continue
+                    first = first or stmt
+                    above = lines[first.lineno - 2] if first.lineno > 1 else ""
+                    if "#" not in above and "#" not in lines[stmt.lineno - 1]:
+                        bad.append(f"{name}:{stmt.lineno}")
+    return sorted(set(bad))
+
+
+def test_function_local_imports_say_why(tmp_path):
+    """An import inside a function defers a heavy or optional module or breaks a cycle, and a
+    comment says which (`# deferred: ...`); anything else belongs at the top of the module."""
+    assert local_imports_without_reason() == []
+    # the check sees an unexplained import, also after an explained run is broken
+    probe = tmp_path / "probe.py"
+    probe.write_text("def f():\n    import json\n    return json\n\n\n"
+                     "def g():\n    # deferred: heavy\n    import duckdb\n    import pyarrow\n"
+                     "    x = 1\n    import numpy\n    return x\n")
+    assert local_imports_without_reason({"probe": probe}) == ["probe:11", "probe:2"]
