@@ -122,14 +122,11 @@ def control_specs(lbpage, state) -> list[dict]:
 
 
 def view_body(client: Client, lbpage, state, changed: str = "lb-types") -> dict:
-    outputs = [(lbpage.GRID, "columnDefs"), (lbpage.GRID, "rowData"), (lbpage.GRID, "style"),
-               (lbpage.TASK_GRID, "columnDefs"), (lbpage.TASK_GRID, "rowData"),
-               (lbpage.TASK_GRID, "style"),
-               ("lb-grid-wrap", "style"), ("lb-task-grid-wrap", "style"), ("lb-plots", "style"),
-               ("lb-counts", "children"), ("lb-empty", "style"), ("lb-empty-text", "children"),
-               ("lb-chips", "children"), (lbpage.VIEW_KEY, "data")]
+    # the outputs as the page registered them ("..id.prop...id.prop.."), so new ones are sent too
+    output = client.output_of("lb-grid.rowData")
+    outputs = [part.rsplit(".", 1) for part in output.strip(".").split("...")]
     return {
-        "output": client.output_of("lb-grid.rowData"),
+        "output": output,
         "outputs": [{"id": i, "property": p} for i, p in outputs],
         "inputs": control_specs(lbpage, state),
         "state": [{"id": lbpage.BENCH, "property": "data", "value": state.benchmark}],
