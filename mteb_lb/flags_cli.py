@@ -67,11 +67,5 @@ def _flags(args) -> int:
     except warehouse.WarehouseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    fmt = args.format or ("text" if not args.output and sys.stdout.isatty() else "csv")
-    if args.output:
-        with open(args.output, "wb") as fh:
-            output.write(table, fmt, fh)
-    else:
-        output.write(table, fmt, sys.stdout.buffer)
-        sys.stdout.flush()
+    output.write_for_cli(table, args.format, args.output)
     return 0

@@ -26,6 +26,7 @@ import io
 import json
 import math
 import re
+import sys
 import uuid
 from typing import Any, BinaryIO
 
@@ -59,6 +60,22 @@ def write(data: pa.Table | pa.RecordBatchReader, fmt: str, out: BinaryIO, *,
     table = reader.read_all()
     out.write(text_table(table.rename_columns(names), digits=digits).encode("utf-8"))
     return table.num_rows
+
+
+def write_for_cli(table: pa.Table, requested: str | None, path=None, *,
+                  round_text: bool = False) -> None:
+    """A command's table: in the ``requested`` format, else as an aligned text table on a
+    terminal and CSV when piped or written to ``path``; to ``path`` or standard output.
+    ``round_text`` rounds the floats of that default terminal table to 2 decimals (an explicit
+    ``--format text`` is never rounded)."""
+    fmt = requested or ("text" if not path and sys.stdout.isatty() else "csv")
+    digits = 2 if round_text and requested is None and fmt == "text" else None
+    if path:
+        with open(path, "wb") as fh:
+            write(table, fmt, fh, digits=digits)
+    else:
+        write(table, fmt, sys.stdout.buffer, digits=digits)
+        sys.stdout.flush()
 
 
 def to_bytes(table: pa.Table, fmt: str) -> bytes:

@@ -45,12 +45,5 @@ def _table(args) -> int:
     except warehouse.WarehouseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    fmt = args.format or ("text" if not args.output and sys.stdout.isatty() else "csv")
-    digits = 2 if args.format is None and fmt == "text" else None
-    if args.output:
-        with open(args.output, "wb") as fh:
-            output.write(table, fmt, fh, digits=digits)
-    else:
-        output.write(table, fmt, sys.stdout.buffer, digits=digits)
-        sys.stdout.flush()
+    output.write_for_cli(table, args.format, args.output, round_text=True)
     return 0
