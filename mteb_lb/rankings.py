@@ -506,7 +506,9 @@ class Leaderboard:
 
     def task_info(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
         self.validate(benchmark, filters)
-        tasks = self.selected_tasks(benchmark, filters)
+        # "common" narrows the tasks the table ranks: the task list shows those
+        tasks = (self.ranked_tasks(benchmark, filters) if filters.missing == "common"
+                 else self.selected_tasks(benchmark, filters))
         rows = []
         for name in tasks:
             m = self._task_meta.get(name, {})
