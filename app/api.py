@@ -181,9 +181,7 @@ def table_endpoint() -> Response:
 
 def compare_endpoint() -> Response:
     """The compared models are the state's ``selected`` (``model`` repeated, as on the page)."""
-    return _state_table(lambda board, state: board.pairwise(
-        state.benchmark, state.filters(), state.selected, state.resamples, state.seed),
-        "compare")
+    return _state_table(lambda board, state: board.compare(state), "compare")
 
 
 def _state_table(compute, filename: str) -> Response:

@@ -9,7 +9,7 @@ filters. ``decode_*`` never raises: a malformed value is dropped and described i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Mapping
 from urllib.parse import urlencode
 
@@ -54,12 +54,6 @@ def active_filters(state: LeaderboardState) -> list[tuple[str, str]]:
     return out
 
 
-@dataclass(frozen=True)
-class CompareState:
-    models: tuple[str, ...] = ()
-    benchmark: str | None = None
-
-
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
@@ -75,46 +69,48 @@ def _single(key: str, raw, warnings: list[str]) -> str:
     return "" if values[-1] is None else str(values[-1])
 
 
-def _as_list(raw, split_commas: bool) -> tuple[str, ...]:
-    out: list[str] = []
-    for value in _values(raw):
-        value = "" if value is None else str(value)
-        parts = value.split(",") if split_commas else [value]
-        out.extend(p.strip() for p in parts if p.strip())
-    return tuple(dict.fromkeys(out))
-
-
 # --------------------------------------------------------------------------------------------
 # compare and model pages
 # --------------------------------------------------------------------------------------------
 
-def decode_compare(params: Mapping[str, object] | str | None) -> tuple[CompareState, list[str]]:
-    if params is None or isinstance(params, str):
-        params = parse_search(params)
-    warnings: list[str] = []
-    models: tuple[str, ...] = ()
-    benchmark = None
-    for key, raw in params.items():
-        key = "benchmark" if key == "benchmark_name" else key
-        if key in ("model", "models"):
-            models = tuple(dict.fromkeys(models + _as_list(raw, split_commas=False)))
-        elif key == "benchmark":
-            benchmark = _single(key, raw, warnings).strip() or None
-        else:
-            warnings.append(f"Unknown URL parameter '{key}' ignored; known parameters: "
-                            "model, benchmark.")
-    if len(models) > MAX_COMPARE:
+# The compare page reads the one leaderboard state: its compared models are the state's
+# ``selected`` (``model`` in its URL), its table the state's benchmark, filters, missing-results
+# mode, resamples and seed, so /api/compare and `mteb-lb compare` give the same numbers for the
+# same query. The leaderboard's display choices do not apply there and are left out.
+COMPARE_IGNORED = ("view", "search", "plot", "sort", "as_of")
+
+
+def compare_state(state: LeaderboardState) -> LeaderboardState:
+    """A leaderboard state as the compare page reads it (its display choices at defaults)."""
+    default = LeaderboardState()
+    return replace(state, **{name: getattr(default, name) for name in COMPARE_IGNORED})
+
+
+def decode_compare(params: Mapping[str, object] | str | None
+                   ) -> tuple[LeaderboardState, list[str]]:
+    """The compare page's query -> (state, warnings), through ``lbstate.decode``. Links from
+    before the page took the whole state named the compared models ``models``: without any
+    ``model``, two or more ``models`` are the compared models."""
+    state, warnings = lbstate.decode(params)
+    if not state.selected and state.models and len(state.models) >= 2:
+        state = replace(state, selected=state.models, models=None)
+    if state.as_of:
+        warnings.append("The compare page compares the current results: 'as_of' is ignored "
+                        "(the leaderboard shows past tables).")
+    if len(state.selected) > MAX_COMPARE:
         warnings.append(f"At most {MAX_COMPARE} models can be compared; the first "
                         f"{MAX_COMPARE} are shown.")
-        models = models[:MAX_COMPARE]
-    return CompareState(models=models, benchmark=benchmark), warnings
+        state = replace(state, selected=state.selected[:MAX_COMPARE])
+    return compare_state(state), warnings
 
 
-def encode_compare(state: CompareState) -> str:
-    pairs = [("model", m) for m in state.models]
-    if state.benchmark:
-        pairs.append(("benchmark", state.benchmark))
-    return "?" + urlencode(pairs) if pairs else ""
+def encode_compare(state: LeaderboardState) -> str:
+    """The compare page's canonical query: the compared models first (as ``model``), then the
+    state's other non-default fields, as ``lbstate.encode`` writes them."""
+    pairs = lbstate.encode_pairs(compare_state(state))
+    models = [("model", value) for name, value in pairs if name == "selected"]
+    rest = [(name, value) for name, value in pairs if name != "selected"]
+    return "?" + urlencode(models + rest) if pairs else ""
 
 
 def decode_model(params: Mapping[str, object] | str | None) -> tuple[str | None, list[str]]:
@@ -143,5 +139,6 @@ def leaderboard_href(state: LeaderboardState) -> str:
     return "/" + lbstate.encode(state)
 
 
-def compare_href(models, benchmark: str | None = None) -> str:
-    return "/compare" + encode_compare(CompareState(tuple(models), benchmark))
+def compare_href(state: LeaderboardState) -> str:
+    """The compare page of a state's selected models, on the state's table."""
+    return "/compare" + encode_compare(state)

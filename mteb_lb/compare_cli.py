@@ -5,6 +5,7 @@ and the exact sign test, one row per pair."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 from mteb_lb import lbstate, output, rankings, warehouse
 
@@ -31,8 +32,7 @@ def _compare(args) -> int:
             for problem in problems:
                 print(f"error: {problem}", file=sys.stderr)
             return 1
-        table = board.pairwise(state.benchmark, state.filters(), args.compared,
-                               resamples=state.resamples, seed=state.seed)
+        table = board.compare(replace(state, selected=tuple(args.compared)))
     except rankings.RankingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

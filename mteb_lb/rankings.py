@@ -677,6 +677,12 @@ class Leaderboard:
         return self._cached(("pairwise", benchmark, filters.key(), tuple(models), resamples, seed),
                             compute)
 
+    def compare(self, state: LeaderboardState) -> pa.Table:
+        """The head to head of a state's compared models (its ``selected``) on its table: what
+        the compare page, ``/api/compare`` and ``mteb-lb compare`` show (``pairwise``)."""
+        return self.pairwise(state.benchmark, state.filters(), state.selected, state.resamples,
+                             state.seed)
+
     def task_spread(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
         """Per (model, task) with per-experiment scores: n_experiments, mean and sample sd of
         the per-experiment task scores, 0-100 scale (lb_task_spread)."""

@@ -447,7 +447,9 @@ def test_sync_url_round_trips(lbpage):
     assert warnings == []
     assert decoded == replace(state, selected=("org-a/big-open", "org-b/cross"), plot="radar",
                               sort=("Retrieval", "desc"))
-    assert href == "/compare?model=org-a%2Fbig-open&model=org-b%2Fcross&benchmark=Tiny%28v1%29"
+    # the compare page gets the leaderboard's state: the same table, the selected models
+    assert href == ("/compare?model=org-a%2Fbig-open&model=org-b%2Fcross&benchmark=Tiny%28v1%29"
+                    "&open_weights=yes&task_types=Retrieval&task_types=STS")
     assert style == {} and label == "Compare selected (2)"
 
 

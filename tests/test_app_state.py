@@ -26,16 +26,38 @@ def test_active_filters_lists_what_narrows():
 @pytest.mark.parametrize("seed", range(40))
 def test_compare_round_trip(seed):
     rng = random.Random(seed)
-    state = st.CompareState(models=tuple(rng.sample(MODELS, rng.randint(0, 4))),
-                            benchmark=rng.choice([None, *BENCHMARKS]))
+    state = LeaderboardState(selected=tuple(rng.sample(MODELS, rng.randint(0, 4))),
+                             benchmark=rng.choice([None, *BENCHMARKS]),
+                             missing=rng.choice(["official", "complete", "common"]),
+                             resamples=rng.choice([None, 0, 250]), seed=rng.choice([None, 7]),
+                             task_types=rng.choice([None, ("Retrieval", "STS")]))
     assert st.decode_compare(st.encode_compare(state)) == (state, [])
     assert st.decode_compare(st.parse_search(st.encode_compare(state))) == (state, [])
 
 
+def test_compare_query_is_the_leaderboard_state():
+    state = LeaderboardState(benchmark="B", selected=("a/x", "b/y"), missing="common",
+                             resamples=300, seed=4, task_types=("STS",), view="per-task",
+                             search="q", plot="radar", sort=("Model", "asc"))
+    # the compared models first as `model`, then the state as lbstate writes it; the
+    # leaderboard's display choices (view, search, plot, sort) do not apply to the comparison
+    assert st.encode_compare(state) == ("?model=a%2Fx&model=b%2Fy&benchmark=B&task_types=STS"
+                                        "&resamples=300&seed=4&missing=common")
+    assert st.compare_href(state) == "/compare" + st.encode_compare(state)
+    # links written before the page took the whole state: `models` named the compared models
+    old, warnings = st.decode_compare("?models=a/x&models=b/y&benchmark=B")
+    assert (old.selected, old.models, warnings) == (("a/x", "b/y"), None, [])
+    # a `models` filter beside the compared models stays a filter
+    both, _ = st.decode_compare("?model=a/x&model=b/y&models=a/x&models=b/y&models=c/z")
+    assert (both.selected, both.models) == (("a/x", "b/y"), ("a/x", "b/y", "c/z"))
+
+
 def test_compare_limits_and_unknown_keys():
-    state, warnings = st.decode_compare("?model=a&model=b&model=c&model=d&model=e&x=1")
-    assert state.models == ("a", "b", "c", "d")
+    state, warnings = st.decode_compare("?model=a&model=b&model=c&model=d&model=e&x=1"
+                                        "&as_of=2025-01-01")
+    assert state.selected == ("a", "b", "c", "d") and state.as_of is None
     assert any("At most 4" in w for w in warnings) and any("'x'" in w for w in warnings)
+    assert any("'as_of' is ignored" in w for w in warnings)
 
 
 @pytest.mark.parametrize("name", MODELS)

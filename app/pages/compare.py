@@ -1,24 +1,28 @@
-"""The compare page (path "/compare?model=a&model=b&benchmark=X"): 2 to 4 models side by side
-on one benchmark, per task type and per task, the winner of each row marked.
+"""The compare page (path "/compare?model=a&model=b&benchmark=X&<state>"): 2 to 4 models side
+by side on one benchmark, per task type and per task, the winner of each row marked.
 
-Numbers come from the leaderboard's own tables (``mteb_lb.rankings`` summary and per-task, default
-filters; models outside mteb's registry are included when one of them is compared).
+The page's state is the one leaderboard state (``mteb_lb.lbstate``, decoded by
+``app.state.decode_compare``): the compared models are its ``selected`` (``model`` in the URL),
+and the tables are the ones the leaderboard, ``/api/compare`` and ``mteb-lb compare`` give for
+its benchmark, filters, missing-results mode, resamples and seed (``mteb_lb.rankings``). Models
+outside mteb's registry are included (``all_models``) when one of them is compared.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from app import grid as gridmod
 from app import intervals, plots, query
 from app import state as st
 from app.components import menu_order, no_build, warnings_box
-from mteb_lb import warehouse
-from mteb_lb.rankings import Filters, RankingError, leaderboard
+from mteb_lb import lbstate, settings, warehouse
+from mteb_lb.rankings import RankingError, leaderboard
 
 dash.register_page(__name__, path="/compare", name="Compare",
                    title="Compare models · MTEB Leaderboard", order=1)
@@ -27,6 +31,8 @@ URL = "cmp-url"
 BENCH = "cmp-benchmark"
 MODELS = "cmp-models"
 CONTENT = "cmp-content"
+OPTIONS = {"missing": "cmp-missing", "resamples": "cmp-resamples", "seed": "cmp-seed"}
+CHIPS = "cmp-chips"
 META_ROWS = ("Zero-shot", "Active Parameters (B)", "Total Parameters (B)",
              "Embedding Dimensions", "Max Tokens")
 
@@ -41,6 +47,7 @@ def layout(**query_params):
         return html.Div(className="lb-pagewrap", children=[no_build(exc)])
     state, more = resolve(state, benchmarks, menu)
     warnings += more
+    default_b = settings.get("rank_resamples")
     return html.Div(className="lb-pagewrap", children=[
         dcc.Location(id=URL, refresh=False),
         html.H1("Compare models"),
@@ -51,10 +58,28 @@ def layout(**query_params):
                                    value=state.benchmark, clearable=False,
                                    className="lb-dropdown")]),
             html.Div([html.Label(f"Models (2 to {st.MAX_COMPARE})", className="lb-field-label"),
-                      dcc.Dropdown(id=MODELS, options=model_options(state.benchmark, state.models),
-                                   value=list(state.models), multi=True,
+                      dcc.Dropdown(id=MODELS,
+                                   options=model_options(state.benchmark, state.selected),
+                                   value=list(state.selected), multi=True,
                                    placeholder="Type model names…", className="lb-dropdown")]),
         ]),
+        html.Details(className="lb-card lb-filter-section", open=(
+            state.resamples, state.seed, state.missing) != (None, None, "official"), children=[
+            html.Summary("Ranking options (missing results, resamples, seed)"),
+            html.Div(className="lb-filter-grid", children=[
+                html.Label(["Missing results: ", dcc.RadioItems(
+                    id=OPTIONS["missing"], value=state.missing, inline=True,
+                    options=[{"label": intervals.MISSING_LABELS[m], "value": m}
+                             for m in lbstate.MISSING])]),
+                html.Label(["Resamples ", dcc.Input(
+                    id=OPTIONS["resamples"], type="number", min=0, max=lbstate.MAX_RESAMPLES,
+                    step=1, value=state.resamples, debounce=True, placeholder=str(default_b),
+                    className="lb-number")]),
+                html.Label(["Seed ", dcc.Input(
+                    id=OPTIONS["seed"], type="number", min=0, step=1, value=state.seed,
+                    debounce=True, placeholder="12", className="lb-number")]),
+            ])]),
+        html.Div(id=CHIPS, className="lb-chips", children=state_line(state)),
         dcc.Loading(html.Div(id=CONTENT, children=comparison(state)), type="dot"),
     ])
 
@@ -78,24 +103,29 @@ def model_options(benchmark: str | None, chosen=()) -> list[dict]:
     return out
 
 
-def resolve(state: st.CompareState, benchmarks: dict, menu: dict
-            ) -> tuple[st.CompareState, list[str]]:
+def resolve(state: lbstate.LeaderboardState, benchmarks: dict, menu: dict
+            ) -> tuple[lbstate.LeaderboardState, list[str]]:
     """Check the models exist and pick a benchmark: the one asked for, else the menu benchmark
-    on which the compared models cover the largest share of tasks (the default on ties)."""
+    on which the compared models cover the largest share of tasks (the default on ties); drop
+    the selections the benchmark does not offer; include the models outside mteb's registry
+    when one of them is compared (``all_models``)."""
     warnings = []
-    known = {r["name"] for r in query("app_model_links")}
-    unknown = [m for m in state.models if m not in known]
+    registry = {r["name"]: r["in_registry"] for r in query("app_model_links")}
+    unknown = [m for m in state.selected if m not in registry]
     if unknown:
         warnings.append("Unknown model(s) ignored: " + ", ".join(unknown) + ".")
-        state = replace(state, models=tuple(m for m in state.models if m in known))
+        state = replace(state, selected=tuple(m for m in state.selected if m in registry))
     if state.benchmark and state.benchmark not in benchmarks:
         shown = ", ".join(sorted(benchmarks)[:40])
         warnings.append(f"Unknown benchmark “{state.benchmark}”; valid benchmarks: {shown}"
                         + (" …" if len(benchmarks) > 40 else "") + ".")
         state = replace(state, benchmark=None)
     if not state.benchmark:
-        state = replace(state, benchmark=best_benchmark(state.models, benchmarks, menu))
-    return state, warnings
+        state = replace(state, benchmark=best_benchmark(state.selected, benchmarks, menu))
+    state, problems = lbstate.check(state, leaderboard().valid_values(state.benchmark))
+    if any(not registry[m] for m in state.selected):
+        state = replace(state, all_models=True)
+    return state, warnings + problems
 
 
 def best_benchmark(models, benchmarks: dict, menu: dict) -> str:
@@ -120,13 +150,27 @@ def best_benchmark(models, benchmarks: dict, menu: dict) -> str:
 # the comparison
 # --------------------------------------------------------------------------------------------
 
-def _filters(models) -> Filters:
-    registry = {r["name"]: r["in_registry"] for r in query("app_model_links")}
-    return Filters(all_models=any(not registry.get(m, True) for m in models))
+def state_line(state: lbstate.LeaderboardState) -> list:
+    """The filters the comparison's table has, a link to them on the leaderboard, and the same
+    numbers from the API (``/api/compare``, CSV)."""
+    active = st.active_filters(state)
+    board = st.leaderboard_href(replace(state, selected=()))
+    api = "/api/compare" + st.encode_compare(state)
+    api += ("&" if "?" in api else "?") + urlencode([("format", "csv")])
+    return [
+        html.Span("Compared on:", className="lb-chips-title"),
+        *([html.Span([html.B(f"{label}: "), value], className="lb-chip")
+           for label, value in active] or [html.Span("the full benchmark, no filter",
+                                                     className="lb-chip")]),
+        dcc.Link("Change the filters on the leaderboard", id="cmp-board-link", href=board,
+                 className="lb-link"),
+        html.A("Head to head as CSV (API)", id="cmp-api-link", href=api, className="lb-link")
+        if len(state.selected) >= 2 else None,
+    ]
 
 
-def comparison(state: st.CompareState):
-    models = list(state.models)
+def comparison(state: lbstate.LeaderboardState):
+    models = list(state.selected)
     if len(models) < 2:
         return html.Div(className="lb-notice lb-empty", children=[
             html.Span(f"Pick 2 to {st.MAX_COMPARE} models to compare them on "
@@ -135,7 +179,7 @@ def comparison(state: st.CompareState):
     lb = leaderboard()
     try:
         bench = lb.benchmark(state.benchmark)
-        filters = _filters(models)
+        filters = state.filters()
         summary = lb.summary(bench.name, filters)
         per_task = lb.per_task(bench.name, filters)
     except RankingError as exc:
@@ -155,8 +199,11 @@ def comparison(state: st.CompareState):
             else "The radar needs at least 2 models with a result on this benchmark.",
             id="cmp-radar-reason", className="lb-hint")
     present = [m for m in models if m in srows]
-    odds = intervals.pairwise_section(lb.pairwise(bench.name, filters, present)) \
-        if len(present) >= 2 else None
+    try:   # the head to head of the models on the table: Leaderboard.compare, as the API
+        odds = intervals.pairwise_section(lb.compare(replace(state, selected=tuple(present))),
+                                          state.resamples) if len(present) >= 2 else None
+    except RankingError as exc:
+        odds = [html.Div(str(exc), className="lb-notice lb-error")]
     return html.Div([
         html.Div(className="lb-notice lb-warning", children=[
             "No result on this benchmark for: " + ", ".join(missing)
@@ -279,23 +326,35 @@ def task_section(models, trows, per_task, bench) -> list:
 # callbacks
 # --------------------------------------------------------------------------------------------
 
-def update(benchmark, models):
+def update(benchmark, models, missing, resamples, seed, search):
+    """A control changed: the URL's state (its filters) with the controls' values."""
+    state, _ = st.decode_compare(search)
+    if state.benchmark and benchmark != state.benchmark:
+        state = state.for_benchmark(benchmark)     # task selections belong to a benchmark
     models = list(dict.fromkeys(models or []))
     warnings = []
     if len(models) > st.MAX_COMPARE:
         warnings.append(f"At most {st.MAX_COMPARE} models: the first {st.MAX_COMPARE} are "
                         "compared.")
         models = models[: st.MAX_COMPARE]
-    state = st.CompareState(models=tuple(models), benchmark=benchmark)
+    state = replace(state, benchmark=benchmark, selected=tuple(models),
+                    missing=missing if missing in lbstate.MISSING else "official",
+                    resamples=intervals.control_value(resamples, "resamples"),
+                    seed=intervals.control_value(seed, "seed"))
+    state, problems = lbstate.check(state, leaderboard().valid_values(benchmark))
+    registry = {r["name"]: r["in_registry"] for r in query("app_model_links")}
+    if any(not registry.get(m, True) for m in models):
+        state = replace(state, all_models=True)
     return (comparison(state), st.encode_compare(state), model_options(benchmark, models),
-            models, warnings_box(warnings))
+            models, warnings_box(warnings + problems), state_line(state))
 
 
 def register_callbacks(app: dash.Dash) -> None:
     app.callback(
         Output(CONTENT, "children"), Output(URL, "search"), Output(MODELS, "options"),
-        Output(MODELS, "value"), Output("cmp-warnings", "children"),
+        Output(MODELS, "value"), Output("cmp-warnings", "children"), Output(CHIPS, "children"),
         Input(BENCH, "value"), Input(MODELS, "value"),
+        *[Input(OPTIONS[k], "value") for k in ("missing", "resamples", "seed")],
+        State(URL, "search"),
         prevent_initial_call=True,
     )(update)
-

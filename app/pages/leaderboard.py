@@ -377,7 +377,7 @@ def build_body(state: lbstate.LeaderboardState, warnings=(), *, notice: str = ""
             html.Span(counts_text(view, state), id="lb-counts", className="lb-counts"),
             html.Div(className="lb-actions", children=[
                 dcc.Link("Compare selected", id="lb-compare-link", className="lb-button",
-                         href=st.compare_href(state.selected, bench.name),
+                         href=st.compare_href(state),
                          style=show(len(state.selected) >= 2)),
                 html.Button("Full screen", id="lb-fullscreen", className="lb-button",
                             title="Show the table on the whole screen (Esc to leave)"),
@@ -686,7 +686,8 @@ def sync_url(plot, selected_rows, column_state, bench_name, *control_values):
     models = selected_models(selected_rows)
     state = controls_to_state(bench_name, _values(control_values), selected=models, plot=plot,
                               sort=sort_from_column_state(column_state))
-    return (lbstate.encode(state), st.compare_href(models[: st.MAX_COMPARE], bench_name),
+    compare = st.compare_href(replace(state, selected=tuple(models[: st.MAX_COMPARE])))
+    return (lbstate.encode(state), compare,
             show(len(models) >= 2),
             f"Compare selected ({len(models)})" if len(models) <= st.MAX_COMPARE
             else f"Compare first {st.MAX_COMPARE} selected")

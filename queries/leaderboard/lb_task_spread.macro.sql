@@ -1,8 +1,12 @@
 -- Within-task spread of a filtered benchmark frame: for each (model, task) whose chosen result
--- carries per-experiment scores of the task's main score (`scores_per_experiment.<main_score>`
--- in metric_arrays, written by classification and clustering tasks) on every row of the frame,
--- the task score of each experiment (the mean over the frame's rows, as the task score is),
--- then their mean, sample standard deviation and number. Scores on the 0-1 scale.
+-- carries per-experiment scores of the task's main score on every row of the frame, the task
+-- score of each experiment (the mean over the frame's rows, as the task score is), then their
+-- mean, sample standard deviation and number. Scores on the 0-1 scale. The per-experiment
+-- scores are `scores_per_experiment.<main_score>` in metric_arrays (classification tasks) or,
+-- for a main score `v_measure` (clustering), `v_measures`: one v-measure per clustering
+-- experiment (mteb's legacy clustering, main score their mean) or, as `v_measures.Level <i>`,
+-- one list per label level (mteb's fast clustering, main score the mean of all levels'
+-- values), taken level after level as one list of experiments.
 -- @column model_name: Model name.
 -- @column task_name: Task name.
 -- @column n_experiments: Number of experiments.
@@ -28,14 +32,25 @@ create or replace macro lb_task_spread(bench, models, tasks, langs, registry_onl
             f.model_name,
             f.task_name,
             f.row_order,
-            a.values as experiment_scores
+            flatten(list(
+                a.values
+                order by
+                    try_cast(regexp_extract(a.metric, 'Level (\d+)$', 1) as integer)
+            )) as experiment_scores
         from frame as f
         inner join tasks as t on f.task_name = t.name
         inner join metric_arrays as a
             on
                 a.entry_id = (f.file_id << 20) | f.row_order
-                and a.metric = 'scores_per_experiment.' || t.main_score
+                and (
+                    a.metric = 'scores_per_experiment.' || t.main_score
+                    or (
+                        t.main_score = 'v_measure'
+                        and (a.metric = 'v_measures' or a.metric like 'v_measures.Level %')
+                    )
+                )
         where not f.is_placeholder
+        group by f.model_name, f.task_name, f.row_order
     ),
 
     experiment_values as (
