@@ -26,6 +26,13 @@ state's table (``Leaderboard.pairwise``, what ``mteb-lb compare`` prints): one r
 P(A above B) over the rank intervals' resamples (``resamples``, ``seed``), per-task wins / ties /
 losses and the exact sign test; the same formats and errors as ``/api/table``.
 
+``GET /api/robustness?benchmark=B&part=ranks|kendall|friedman|nemenyi&<state>``: the
+robustness view of the state's table (``Leaderboard.robustness_table``, what
+``mteb-lb robustness`` prints): ``ranks`` (default) per model its rank under Borda, Mean (Task)
+and Mean (TaskType), its leave-one-task-out range and whether it has every task; ``kendall``
+tau-b between the rankings; ``friedman`` the Friedman test and critical difference;
+``nemenyi`` mean ranks and post-hoc p-values; the same formats and errors as ``/api/table``.
+
 ``GET /api/health``: 200 ``{"status": "ok", "build": id, "source_commit": ...}``, or 503
 ``{"status": "unavailable" | "damaged", "error": reason}``.
 
@@ -53,6 +60,8 @@ def register(server: Flask) -> None:
     server.add_url_rule("/api/health", "api_health", health_endpoint, methods=["GET"])
     server.add_url_rule("/api/table", "api_table", table_endpoint, methods=["GET"])
     server.add_url_rule("/api/compare", "api_compare", compare_endpoint, methods=["GET"])
+    server.add_url_rule("/api/robustness", "api_robustness", robustness_endpoint,
+                        methods=["GET"])
     # Every request body is capped (Werkzeug answers 413 past it), the dashboard's too.
     server.config["MAX_CONTENT_LENGTH"] = int(settings.get("max_request_bytes"))
     server.register_error_handler(405, _api_http_error)
@@ -184,8 +193,17 @@ def compare_endpoint() -> Response:
     return _state_table(lambda board, state: board.compare(state), "compare")
 
 
-def _state_table(compute, filename: str) -> Response:
+def robustness_endpoint() -> Response:
+    """The part is a parameter of its own (``part``), not of the state."""
+    part = (request.args.getlist("part") or ["ranks"])[-1]
+    return _state_table(lambda board, state: board.robustness_table(state, part),
+                        "robustness", extra=("part",))
+
+
+def _state_table(compute, filename: str, extra: tuple[str, ...] = ()) -> Response:
     params = request.args.to_dict(flat=False)
+    for name in extra:
+        params.pop(name, None)
     fmt = (params.pop("format", None) or ["json"])[-1]
     if fmt not in TABLE_FORMATS:
         return _error(f"unknown format {fmt!r}: use json, csv or parquet", "rejected")

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "mteb_lb.sql_cli",    # sql
     "mteb_lb.table_cli",  # table
     "mteb_lb.compare_cli",  # compare
+    "mteb_lb.robustness_cli",  # robustness
     "app.cli",            # serve
     "mteb_lb.misc_cli",   # settings, builds
     "etl.refresh_cli",    # refresh, status

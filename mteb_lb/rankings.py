@@ -697,6 +697,21 @@ class Leaderboard:
                 {k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only")})
         return self._cached(("task_spread", benchmark, filters.key()), compute)
 
+    def robustness_table(self, state: LeaderboardState, part: str = "ranks") -> pa.Table:
+        """One part of the robustness view of a state's table as a table (ROBUSTNESS_PARTS):
+        what ``/api/robustness`` and ``mteb-lb robustness`` give and the panel shows."""
+        if part not in ROBUSTNESS_PARTS:
+            raise RankingError(f"unknown robustness part {part!r}; valid parts: "
+                               + ", ".join(ROBUSTNESS_PARTS))
+        if state.benchmark is None:
+            raise RankingError("no benchmark given; valid benchmarks: "
+                               + ", ".join(sorted(self.benchmarks())))
+        if state.as_of:
+            raise RankingError("as_of: the robustness view is computed on the current results "
+                               "(past snapshots hold the tables, not the task scores)")
+        return robustness_part(self.robustness(state.benchmark, state.filters()), part,
+                               state.search)
+
     def robustness(self, benchmark: str, filters: Filters = Filters()):
         """Ranks under Borda / Mean (Task) / Mean (TaskType), leave-one-task-out range, Kendall
         tau-b, Friedman + Nemenyi + critical difference (mteb_lb.stats.Robustness)."""
@@ -705,6 +720,37 @@ class Leaderboard:
                                                      self._table_scores(benchmark, filters)))
 
 
+
+
+ROBUSTNESS_PARTS = ("ranks", "kendall", "friedman", "nemenyi")
+_FRIEDMAN_SCHEMA = pa.schema([
+    ("statistic", pa.float64()), ("p_value", pa.float64()), ("models", pa.int64()),
+    ("tasks", pa.int64()), ("alpha", pa.float64()), ("critical_difference", pa.float64())])
+
+
+def robustness_part(r: stats.Robustness, part: str, search: str = "") -> pa.Table:
+    """``ranks``: per table row its rank under Borda, Mean (Task) and Mean (TaskType), its
+    leave-one-task-out best and worst Borda rank and whether it has every task (the search
+    applied); ``kendall``: tau-b between each two rankings; ``friedman``: the test over the
+    critical-difference models (one row, none when fewer than 3 models or 2 tasks);
+    ``nemenyi``: per such model its mean rank (1 = best) and its Nemenyi p-value against each."""
+    if part == "ranks":
+        return search_rows(r.ranks, search)
+    if part == "kendall":
+        return r.kendall
+    f = r.friedman
+    if part == "friedman":
+        rows = [] if f is None else [{
+            "statistic": f["statistic"], "p_value": f["p_value"], "models": len(f["models"]),
+            "tasks": f["tasks"], "alpha": f["alpha"],
+            "critical_difference": f["critical_difference"]}]
+        return pa.Table.from_pylist(rows, _FRIEDMAN_SCHEMA)
+    if f is None:
+        return pa.table({"Model": pa.array([], pa.string()),
+                         "mean_rank": pa.array([], pa.float64())})
+    ranks = pa.array([f["mean_ranks"][m] for m in r.nemenyi.column("Model").to_pylist()],
+                     pa.float64())
+    return r.nemenyi.add_column(1, "mean_rank", ranks)
 
 
 def matches(name: str | None, query: str) -> bool:

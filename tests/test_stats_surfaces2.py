@@ -175,10 +175,10 @@ def test_compare_page_api_and_cli_give_the_same_head_to_head(app_env, capsysbina
     import sys
 
     import flask
+    from dash_helpers import find
 
     from app import api, intervals
     from app import state as st
-    from dash_helpers import find
     from mteb_lb import cli
 
     cmp = sys.modules["app.pages.compare"]
@@ -254,3 +254,117 @@ def test_compare_page_includes_models_outside_the_registry(app_env):
         st.decode_compare({"model": [BIG, outside[0]], "benchmark": app_env})[0],
         lb.benchmarks(), lb.menu())
     assert state.all_models and warnings == []
+
+
+# --------------------------------------------------------------------------------------------
+# /api/robustness and mteb-lb robustness
+# --------------------------------------------------------------------------------------------
+# Tiny(v1): the ranks as the panel test works them out (test_stats_surfaces.py); Kendall,
+# Friedman and Nemenyi over the five complete models' task scores (SCORES, rows the tasks
+# sorted by name) from scipy and scikit-posthocs.
+
+RANKS = [("org-a/big-open", 1, 1, 1, 1, 1, True),
+         ("org-b/proprietary-api", 2, 2, 2, 2, 2, True),
+         ("org-b/cross", 3, 3, 3, 3, 3, True),
+         ("org-a/small-open", 4, 4, 4, 4, 5, True),
+         ("org-c/partial", 4, None, None, 4, 5, False),
+         ("org-c/sparse-one", 6, 5, 5, 6, 6, True)]
+
+
+def _api_client():
+    import flask
+
+    from app import api
+
+    server = flask.Flask(__name__)
+    api.register(server)
+    return server.test_client()
+
+
+def _json_rows(response) -> list[dict]:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    return [dict(zip(body["columns"], r)) for r in body["rows"]]
+
+
+def test_api_robustness_numbers_equal_scipy_and_scikit_posthocs(app_env):
+    import numpy as np
+    import scikit_posthocs as sp
+    from scipy import stats as scipy_stats
+    from test_stats_surfaces import COMPLETE, SCORES
+
+    client = _api_client()
+    url = f"/api/robustness?benchmark={app_env}"
+    ranks = _json_rows(client.get(url))
+    assert [tuple(r.values()) for r in ranks] == RANKS
+    assert list(ranks[0]) == ["Model", "Rank (Borda)", "Rank (Mean (Task))",
+                              "Rank (Mean (TaskType))", "loto_best", "loto_worst", "complete"]
+    kendall = _json_rows(client.get(url + "&part=kendall"))
+    complete = [r for r in RANKS if r[6]]
+    columns = {"Rank (Borda)": [r[1] for r in complete],
+               "Rank (Mean (Task))": [r[2] for r in complete],
+               "Rank (Mean (TaskType))": [r[3] for r in complete]}
+    assert [(r["ranking_a"], r["ranking_b"]) for r in kendall] == [
+        ("Rank (Borda)", "Rank (Mean (Task))"), ("Rank (Borda)", "Rank (Mean (TaskType))"),
+        ("Rank (Mean (Task))", "Rank (Mean (TaskType))")]
+    for r in kendall:
+        want = scipy_stats.kendalltau(columns[r["ranking_a"]], columns[r["ranking_b"]])
+        assert r["tau_b"] == pytest.approx(want.statistic, abs=1e-12)
+        assert r["models"] == 5
+    tasks = sorted(SCORES)
+    matrix = np.array([SCORES[t] for t in tasks])
+    (friedman,) = _json_rows(client.get(url + "&part=friedman"))
+    chi2, p = scipy_stats.friedmanchisquare(*matrix.T)
+    k, n = 5, 6
+    q = scipy_stats.studentized_range.ppf(0.95, k, np.inf)
+    assert friedman == pytest.approx({
+        "statistic": chi2, "p_value": p, "models": k, "tasks": n, "alpha": 0.05,
+        "critical_difference": q / np.sqrt(2) * np.sqrt(k * (k + 1) / (6 * n))}, rel=1e-6)
+    nemenyi = _json_rows(client.get(url + "&part=nemenyi"))
+    assert [r["Model"] for r in nemenyi] == COMPLETE
+    mean_ranks = scipy_stats.rankdata(-matrix, axis=1).mean(axis=0)
+    assert [r["mean_rank"] for r in nemenyi] == pytest.approx(mean_ranks, abs=1e-12)
+    want = sp.posthoc_nemenyi_friedman(matrix).to_numpy()
+    got = np.array([[r[m] for m in COMPLETE] for r in nemenyi])
+    assert got == pytest.approx(want, abs=1e-6)
+
+
+def test_robustness_follows_the_state_and_the_cli_prints_the_same(app_env, capsysbinary):
+    from mteb_lb import cli
+
+    client = _api_client()
+    # missing=complete: partial is left out, the five others are ranked 1 to 5 by every rule
+    rows = _json_rows(client.get(f"/api/robustness?benchmark={app_env}&missing=complete"))
+    assert [(r["Model"], r["Rank (Borda)"], r["Rank (Mean (Task))"]) for r in rows] == [
+        (m, i + 1, i + 1) for i, m in enumerate(
+            ["org-a/big-open", "org-b/proprietary-api", "org-b/cross", "org-a/small-open",
+             "org-c/sparse-one"])]
+    # the search narrows the ranks' rows, not the ranking
+    rows = _json_rows(client.get(f"/api/robustness?benchmark={app_env}&search=org-c"))
+    assert [tuple(r.values()) for r in rows] == [r for r in RANKS if r[0].startswith("org-c")]
+    for part in ("ranks", "kendall", "friedman", "nemenyi"):
+        query = f"benchmark={app_env}&task_types=Retrieval,STS,Clustering&seed=3&part={part}"
+        csv = client.get(f"/api/robustness?{query}&format=csv")
+        assert csv.status_code == 200
+        assert cli.main(["robustness", "--benchmark", app_env, "--task-types",
+                         "Retrieval,STS,Clustering", "--seed", "3", "--part", part,
+                         "--format", "csv"]) == 0
+        assert capsysbinary.readouterr().out == csv.data
+    bad = client.get(f"/api/robustness?benchmark={app_env}&part=all")
+    assert bad.status_code == 400
+    assert bad.get_json()["error"] == ("unknown robustness part 'all'; valid parts: ranks, "
+                                       "kendall, friedman, nemenyi")
+    past = client.get(f"/api/robustness?benchmark={app_env}&as_of=2025-01-01")
+    assert past.status_code == 400 and "current results" in past.get_json()["error"]
+    assert client.get("/api/robustness?benchmark=Nope").status_code == 400
+    assert cli.main(["robustness", "--benchmark", app_env, "--as-of", "2025-01-01"]) == 1
+
+
+def test_friedman_and_nemenyi_are_empty_with_fewer_than_three_complete_models(app_env):
+    client = _api_client()
+    query = (f"/api/robustness?benchmark={app_env}&models=org-a/big-open&models=org-b/cross"
+             "&part=")
+    assert _json_rows(client.get(query + "friedman")) == []
+    assert _json_rows(client.get(query + "nemenyi")) == []
+    csv = client.get(query + "friedman&format=csv")
+    assert csv.data == b"statistic,p_value,models,tasks,alpha,critical_difference\n"
