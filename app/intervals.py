@@ -18,6 +18,7 @@ INTERVAL = "Rank (95% interval)"
 LOW, HIGH, MEDIAN, P_RANK1, TIED = list(INTERVAL_COLUMNS)[1:]
 HIDDEN = (LOW, HIGH, MEDIAN, P_RANK1, TIED)   # in the downloads; the grid has them hidden
 CONTROL_IDS = {"resamples": "lb-resamples", "seed": "lb-seed", "missing": "lb-missing"}
+RESET = "lb-reset-ranking"   # sets the three back ("Reset all filters" keeps them)
 MISSING_LABELS = {"official": "as the official leaderboard",
                   "complete": "complete models only (a score on every task)",
                   "common": "common tasks only (the tasks every model has)"}
@@ -69,6 +70,9 @@ def controls(state: lbstate.LeaderboardState) -> html.Details:
             html.Span("0 resamples: no intervals. The same resamples and seed give the same "
                       "intervals on every surface (URL, /api/table, mteb-lb table).",
                       className="lb-hint"),
+            html.Button("Reset ranking options", id=RESET, className="lb-button",
+                        title="Missing results as the official leaderboard, the default "
+                              "resamples and seed (“Reset all filters” keeps these)"),
         ])])
 
 

@@ -407,10 +407,22 @@ def test_filters_that_leave_nothing_say_so_and_reset(lbpage):
     assert out["rows"] == [] and out["empty_text"].startswith(
         "No model name matches “zzz-no-such” (6 models match the filters).")
     assert [c.get("colId") for c in out["defs"]][:2] == ["Rank (Borda)", "Model"]  # columns stay
-    reset = lbpage.reset_filters(1, None, DEFAULT)
+    from dash import no_update
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    token = context_value.set(AttributeDict(triggered_inputs=[
+        {"prop_id": "lb-reset.n_clicks", "value": 1}]))
+    try:
+        reset = lbpage.reset_filters(1, None, None, DEFAULT)
+    finally:
+        context_value.reset(token)
     keys = [k for k in lbpage.CONTROL_KEYS if k != "view"]
     values = dict(zip(keys, reset))
     values["view"] = "summary"
+    # the ranking options are kept (tests/test_stats_surfaces2.py): here at their defaults
+    assert all(values[k] is no_update for k in ("resamples", "seed", "missing"))
+    values.update(resamples=None, seed=None, missing="official")
     assert lbpage.controls_to_state(DEFAULT, values) == lbstate.LeaderboardState(benchmark=DEFAULT)
 
 

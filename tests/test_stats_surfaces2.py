@@ -368,3 +368,41 @@ def test_friedman_and_nemenyi_are_empty_with_fewer_than_three_complete_models(ap
     assert _json_rows(client.get(query + "nemenyi")) == []
     csv = client.get(query + "friedman&format=csv")
     assert csv.data == b"statistic,p_value,models,tasks,alpha,critical_difference\n"
+
+
+# --------------------------------------------------------------------------------------------
+# "Reset all filters" and "Reset ranking options"
+# --------------------------------------------------------------------------------------------
+
+def _reset(page, button: str, benchmark: str) -> dict:
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    token = context_value.set(AttributeDict(triggered_inputs=[
+        {"prop_id": f"{button}.n_clicks", "value": 1}]))
+    try:
+        out = page.reset_filters(1, None, None, benchmark)
+    finally:
+        context_value.reset(token)
+    return dict(zip([k for k in page.CONTROL_KEYS if k != "view"], out))
+
+
+def test_reset_all_filters_keeps_the_ranking_options_and_a_second_button_resets_them(app_env):
+    import sys
+
+    from dash import no_update
+
+    page = sys.modules["app.pages.leaderboard"]
+    state = LeaderboardState(benchmark=app_env, task_types=("Retrieval",), search="org",
+                             open_weights="yes", missing="common", resamples=300, seed=4)
+    before = page.state_to_controls(state)
+    for button in ("lb-reset", "lb-reset-empty"):
+        out = _reset(page, button, app_env)
+        kept = {k: before[k] if v is no_update else v for k, v in out.items()}
+        assert page.controls_to_state(app_env, kept) == LeaderboardState(
+            benchmark=app_env, missing="common", resamples=300, seed=4)
+    out = _reset(page, "lb-reset-ranking", app_env)
+    assert {k for k, v in out.items() if v is not no_update} == {"resamples", "seed", "missing"}
+    kept = {k: before[k] if v is no_update else v for k, v in out.items()}
+    assert page.controls_to_state(app_env, kept) == LeaderboardState(
+        benchmark=app_env, task_types=("Retrieval",), search="org", open_weights="yes")

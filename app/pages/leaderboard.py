@@ -731,11 +731,16 @@ def blank_tasks_of(view_key) -> list[str]:
         return []
 
 
-def reset_filters(_n1, _n2, bench_name):
+def reset_filters(_n1, _n2, _n3, bench_name):
+    """"Reset all filters" (and the empty state's reset) sets the filters, the search and the
+    date back and keeps the ranking options (missing results, resamples, seed: how the table
+    is ranked, not which rows and tasks it shows); "Reset ranking options" sets only those."""
     if not bench_name:
         raise dash.exceptions.PreventUpdate
     controls = state_to_controls(lbstate.LeaderboardState(benchmark=bench_name))
-    return tuple(controls[k] for k in CONTROL_KEYS if k != "view")
+    ranking = ctx.triggered_id == intervals.RESET
+    return tuple(controls[k] if (k in intervals.CONTROL_IDS) == ranking else no_update
+                 for k in CONTROL_KEYS if k != "view")
 
 
 def download_csv(n_clicks, column_state, bench_name, *control_values):
@@ -793,7 +798,7 @@ def register_callbacks(app: dash.Dash) -> None:
     app.callback(
         *[Output(CONTROLS[k], "value") for k in CONTROL_KEYS if k != "view"],
         Input("lb-reset", "n_clicks"), Input("lb-reset-empty", "n_clicks"),
-        State(BENCH, "data"),
+        Input(intervals.RESET, "n_clicks"), State(BENCH, "data"),
         prevent_initial_call=True,
     )(reset_filters)
     app.callback(
