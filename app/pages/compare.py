@@ -63,7 +63,7 @@ def layout(**query_params):
                                    value=list(state.selected), multi=True,
                                    placeholder="Type model names…", className="lb-dropdown")]),
         ]),
-        html.Details(className="lb-card lb-filter-section", open=(
+        html.Details(id="cmp-ranking", className="lb-card lb-filter-section", open=(
             state.resamples, state.seed, state.missing) != (None, None, "official"), children=[
             html.Summary("Ranking options (missing results, resamples, seed)"),
             html.Div(className="lb-filter-grid", children=[
