@@ -148,7 +148,13 @@ def test_real_clustering_spread_mean_is_the_task_score(real_leaderboard, name):
     compared = [(r, scores[(r["model_name"], r["task_name"])]) for r in rows
                 if scores.get((r["model_name"], r["task_name"])) is not None]
     assert len(compared) > 10 * len(clustering)
-    assert max(abs(r["mean"] - score) for r, score in compared) < 1e-3   # 0-100 scale
+    off = {(r["model_name"], r["task_name"]) for r, score in compared
+           if abs(r["mean"] - score) >= 1e-3}                       # 0-100 scale
+    # but one submission: KiteFishAI/Nano-Em1-0.6B-v2.1's files (mteb 2.18.6) carry a main
+    # score 2-3 points above the mean of their own v_measures (StackExchangeClustering.v2:
+    # v_measure 0.762617, its ten v_measures average 0.7294716); the spread shows the latter
+    assert {m for m, _ in off} <= {"KiteFishAI/Nano-Em1-0.6B-v2.1"}
+    assert len(off) <= 8
     assert all(r["n_experiments"] >= 1 for r, _ in compared)
 
 
