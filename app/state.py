@@ -51,6 +51,10 @@ def active_filters(state: LeaderboardState) -> list[tuple[str, str]]:
     if state.missing != "official":
         out.append(("Missing results", {"complete": "complete models only",
                                         "common": "common tasks only"}[state.missing]))
+    if state.exclude_flags != "none":
+        out.append(("Flagged scores", {"error": "errors dropped",
+                                       "warning": "errors and warnings dropped"}[
+                                           state.exclude_flags]))
     return out
 
 

@@ -680,6 +680,9 @@ class Leaderboard:
     def compare(self, state: LeaderboardState) -> pa.Table:
         """The head to head of a state's compared models (its ``selected``) on its table: what
         the compare page, ``/api/compare`` and ``mteb-lb compare`` show (``pairwise``)."""
+        if state.as_of:
+            raise RankingError("as_of: the head to head is computed on the current results "
+                               "(past snapshots hold the tables, not the task scores)")
         return self.pairwise(state.benchmark, state.filters(), state.selected, state.resamples,
                              state.seed)
 

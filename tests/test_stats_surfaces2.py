@@ -221,6 +221,8 @@ def test_compare_page_api_and_cli_give_the_same_head_to_head(app_env, capsysbina
     # the official table differs (six tasks: big and cross tie on TinyClustering)
     official = _odds_cells(cmp.layout(model=[BIG, CROSS], benchmark=app_env))
     assert official[0][4] == "5 / 1 / 0"
+    past = client.get(api_link + "&as_of=2025-01-01")
+    assert past.status_code == 400 and "current results" in past.get_json()["error"]
     assert st.decode_compare(api_link.split("?", 1)[1].replace("&format=csv", ""))[0] == \
         LeaderboardState(benchmark=app_env, selected=(BIG, CROSS, PARTIAL), missing="common",
                          resamples=300, seed=4)
@@ -244,6 +246,16 @@ def test_compare_page_keeps_the_urls_filters_when_a_control_changes(app_env):
     # another benchmark: the task selection belongs to the old one and is dropped
     _content, url, *_ = cmp.update("Other(v1)", [BIG, CROSS], "official", None, None, search)
     assert url == "?model=org-a%2Fbig-open&model=org-b%2Fcross&benchmark=Other%28v1%29"
+
+
+def test_compare_page_names_every_ranking_choice_it_compares_on():
+    from app import state as st
+
+    state, warnings = st.decode_compare("?model=a/x&model=b/y&benchmark=B&exclude_flags=warning"
+                                        "&missing=complete")
+    assert warnings == [] and state.exclude_flags == "warning"
+    assert st.active_filters(state) == [("Missing results", "complete models only"),
+                                        ("Flagged scores", "errors and warnings dropped")]
 
 
 def test_compare_page_includes_models_outside_the_registry(app_env):
