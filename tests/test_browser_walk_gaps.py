@@ -9,8 +9,15 @@ import urllib.request
 
 import pytest
 from dash_helpers import browser_app, go, query_of, shots_at_two_widths, until
-from test_browser_walk import (click, counts, css, group_button, menu_entry, open_details,
-                               ticked_tasks)
+from test_browser_walk import (
+    click,
+    counts,
+    css,
+    group_button,
+    menu_entry,
+    open_details,
+    ticked_tasks,
+)
 from warehouses import OTHER
 
 pytestmark = [
