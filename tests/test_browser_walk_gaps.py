@@ -142,3 +142,23 @@ def test_the_sql_editor_bundle_loads_on_the_sql_page_only(duo):
     with urllib.request.urlopen(src) as response:
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
         assert len(response.read()) > 300_000
+
+
+# --------------------------------------------------------------------------------------------
+# the walk's stumbles: a long task name stays inside its group
+# --------------------------------------------------------------------------------------------
+
+def test_a_long_task_name_wraps_inside_its_group(duo):
+    go(duo, "/")
+    open_details(duo, "Customize this benchmark")
+    duo.wait_for_element(".lb-task-group input[value='TinySTS']")
+    # the real MTEB(Multilingual, v2) has names such as BulgarianStoreReviewSentiment-
+    # Classification (43 characters, no space): one twice as long, whatever the window
+    inside = duo.driver.execute_script("""
+        var input = document.querySelector(".lb-task-group input[value='TinySTS']");
+        var label = input.closest('label');
+        label.lastChild.textContent = 'BulgarianStoreReviewSentimentClassification'.repeat(2);
+        var group = label.closest('.lb-task-group').getBoundingClientRect();
+        var box = label.getBoundingClientRect();
+        return [box.right <= group.right + 0.5, box.width > 0];""")
+    assert inside == [True, True]
