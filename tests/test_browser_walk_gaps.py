@@ -162,3 +162,20 @@ def test_a_long_task_name_wraps_inside_its_group(duo):
         var box = label.getBoundingClientRect();
         return [box.right <= group.right + 0.5, box.width > 0];""")
     assert inside == [True, True]
+
+
+def test_a_wide_table_scrolls_in_its_box_on_a_narrow_screen(duo):
+    """At 420 px the compare page's odds table (long model names as headers) was wider than
+    the screen: the whole page scrolled sideways."""
+    duo.driver.set_window_size(420, 1000)
+    try:
+        go(duo, "/compare?model=org-a/big-open&model=org-b/cross")
+        duo.wait_for_element("#cmp-odds th")
+        widths = duo.driver.execute_script("""
+            document.querySelectorAll('#cmp-odds th').forEach(function (th, i) {
+                if (i > 0) th.textContent = 'intfloat/multilingual-e5-large-instruct'; });
+            var e = document.documentElement;
+            return [e.scrollWidth, e.clientWidth];""")
+        assert widths[0] <= widths[1]
+    finally:
+        duo.driver.set_window_size(1440, 1000)
