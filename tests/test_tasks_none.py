@@ -51,4 +51,17 @@ def test_api_tasks_none_is_an_empty_table(client, lb):
 def test_cli_tasks_none_is_an_empty_table(env, capsys):
     code = cli.main(["table", "--benchmark", TINY, "--tasks", "none", "--format", "json"])
     out, err = capsys.readouterr()
-    assert (code, out.strip(), err) == (0, "[]", "")
+    assert (code, out.strip()) == (0, "[]")
+    assert err == ("note: the table is empty: no task is left: --tasks none, or the task "
+                   "filters exclude every task of Tiny(v1).\n")
+
+
+def test_cli_says_why_a_table_is_empty(env, capsys):
+    code = cli.main(["table", "--benchmark", TINY, "--search", "no-such-model", "--format",
+                     "csv"])
+    out, err = capsys.readouterr()
+    assert code == 0 and out.startswith("Rank (Borda),Model,") and len(out.splitlines()) == 1
+    assert err == "note: the table is empty: no model matches these filters.\n"
+    # a table with rows says nothing
+    assert cli.main(["table", "--benchmark", TINY, "--format", "csv"]) == 0
+    assert capsys.readouterr().err == ""
