@@ -3,7 +3,8 @@
 ``LeaderboardState.for_benchmark`` keeps the model filters, the search and the selection. On
 the page a switch keeps more: the size bounds (they are about models), the task types, domains,
 modalities and languages the new benchmark also offers, the tasks left out that it also has, and
-a sort on a column it also shows. Whatever does not apply is dropped and named in one line.
+a sort on a column it also shows (:func:`sort_applies` checks the new grid's columns).
+Whatever does not apply is dropped and named in one line.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def carry_over(state: lbstate.LeaderboardState, name: str, old_valid: dict, new_
             changes[field] = None
         else:
             changes[field] = kept
-    if state.tasks is not None:
+    if state.tasks == ():                               # every task unticked stays so
+        changes["tasks"] = ()
+    elif state.tasks is not None:
         left_out = [t for t in old_valid.get("tasks") or [] if t not in state.tasks]
         offered = list(new_valid.get("tasks") or [])
         moved_out = [t for t in left_out if t in offered]
@@ -61,6 +64,12 @@ def carry_over(state: lbstate.LeaderboardState, name: str, old_valid: dict, new_
         changes["view"] = "summary"
         dropped.append(f"the '{lbstate.VIEW_LABELS[state.view]}' view (not offered)")
     return replace(moved, **changes), dropped
+
+
+def sort_applies(column_defs) -> bool:
+    """Whether a grid's column definitions (groups included) carry the state's sort: the grid
+    puts it on the sorted column only when that column is shown."""
+    return any("sort" in d or sort_applies(d.get("children") or []) for d in column_defs or [])
 
 
 def notice_text(benchmark_label: str, dropped: list[str]) -> str:

@@ -50,6 +50,8 @@ def serve(args) -> int:
     if args.debug:
         app.run(host=host, port=port, debug=True)
         return 0
+    # where to go: the one line a new user looks for after `bin/up`
+    print(f"dashboard: http://{host}:{port}/ (Ctrl+C stops it)", file=sys.stderr, flush=True)
     import waitress  # deferred: only this command needs it
 
     wsgi = AccessLog(app.server, sys.stderr) if getattr(args, "access_log", False) else app.server

@@ -1,5 +1,6 @@
 """Pieces every page of the dashboard shares: the "no data yet" notice, the "link not
-understood" box, the "did you mean" list, the benchmark menu's order and the build's info.
+understood" box, the "did you mean" list, the benchmark menu's order, the build's info and the
+name of the SQL editor's bundle (left out of the assets every page loads).
 Pages import this module, never each other."""
 
 from __future__ import annotations
@@ -7,6 +8,11 @@ from __future__ import annotations
 from dash import html
 
 from mteb_lb import warehouse
+
+# The SQL console's code editor (~370 kB) lives in app/assets but is not loaded by every page:
+# Dash's assets_ignore leaves it out of the page head, and the SQL page adds it itself.
+EDITOR_BUNDLE = "sql_editor.bundle.js"
+EDITOR_BUNDLE_IGNORE = r"sql_editor\.bundle\.js$"
 
 
 def build_info() -> dict | None:

@@ -24,7 +24,7 @@ import dash
 from dash import Input, Output, dcc, html
 
 from app import api
-from app.components import build_info, menu_order
+from app.components import EDITOR_BUNDLE_IGNORE, build_info, menu_order
 from mteb_lb.rankings import leaderboard
 
 APP_DIR = Path(__file__).resolve().parent
@@ -47,6 +47,7 @@ def create_app(*, prewarm: bool = True, **dash_kwargs) -> dash.Dash:
         use_pages=True,
         pages_folder=str(APP_DIR / "pages"),
         assets_folder=str(APP_DIR / "assets"),
+        assets_ignore=EDITOR_BUNDLE_IGNORE,   # the SQL page loads its editor itself
         title=TITLE,
         update_title=None,
         suppress_callback_exceptions=True,

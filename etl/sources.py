@@ -130,20 +130,37 @@ def _next_step(cached: bool) -> str:
             + ".")
 
 
-def _reach(url: str, cached: bool) -> None:
-    """Fail within seconds, with the next step, when an http(s) git host cannot be reached (a
-    clone would otherwise wait for the network's own timeouts)."""
+def _hub_next_step(cached: bool) -> str:
+    """What to do when the Hugging Face source cannot be read (no network, offline mode)."""
+    github = next(s for s in settings.SETTINGS if s.name == "source").default()
+    return ("Next step: build from a local copy with `--source <folder holding results/>` (or "
+            f"set MTEB_LB_SOURCE to it), or from GitHub with `--source {github}`"
+            + (", or use the cached copy with `--no-update`" if cached else "") + ".")
+
+
+def _unreachable(url: str) -> tuple[str, str] | None:
+    """(host, reason) when an http(s) URL's host does not accept a connection within
+    REACH_TIMEOUT_S seconds, else None (a clone or a download would otherwise wait for the
+    network's own timeouts and retries)."""
     match = re.match(r"^(https?)://(?:[^@/]*@)?([^/:]+)(?::(\d+))?", url)
     if not match:
-        return
+        return None
     scheme, host, port = match.groups()
     try:
         socket.create_connection((host, int(port or (443 if scheme == "https" else 80))),
                                  timeout=REACH_TIMEOUT_S).close()
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
+        return host, exc.strerror or type(exc).__name__
+    return None
+
+
+def _reach(url: str, cached: bool) -> None:
+    """Fail within seconds, with the next step, when an http(s) git host cannot be reached."""
+    failed = _unreachable(url)
+    if failed:
+        host, reason = failed
         raise SourceError(f"cannot reach {host} ({reason}): {url} cannot be "
-                          f"{'fetched' if cached else 'cloned'}. {_next_step(cached)}") from None
+                          f"{'fetched' if cached else 'cloned'}. {_next_step(cached)}")
 
 
 def _from_git(url: str, *, update: bool) -> Checkout:
@@ -172,27 +189,38 @@ def _from_git(url: str, *, update: bool) -> Checkout:
 
 def _from_hub(repo_id: str, *, update: bool, api=None) -> Checkout:
     # deferred: heavy, needed for hf: sources only
-    from huggingface_hub import HfApi, snapshot_download
+    from huggingface_hub import HfApi, constants, snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 
     folder = _cache_folder("hf", repo_id)
     pinned = folder.with_name(folder.name + ".commit")
     offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
+    cached = pinned.exists() and (folder / "results").is_dir()
     if offline or not update:
-        if not pinned.exists() or not (folder / "results").is_dir():
-            raise SourceError(f"no cached copy of hf:{repo_id} in {folder} "
-                              "and HF_HUB_OFFLINE is set")
+        if not cached:
+            why = "HF_HUB_OFFLINE is set" if offline else "--no-update was given"
+            raise SourceError(f"no cached copy of hf:{repo_id} in {folder}, and {why}. "
+                              + _hub_next_step(False))
         return Checkout(folder, HF_PREFIX + repo_id, pinned.read_text().strip())
+    if api is None:
+        endpoint = constants.ENDPOINT   # HF_ENDPOINT, else huggingface.co
+        failed = _unreachable(endpoint)
+        if failed:
+            host, reason = failed
+            raise SourceError(f"cannot reach {host} ({reason}): hf:{repo_id} cannot be "
+                              f"downloaded from {endpoint}. {_hub_next_step(cached)}")
     api = api or HfApi()
     try:
         sha = api.dataset_info(repo_id).sha
     except Exception as exc:  # network, auth, not found: all mean "cannot read the source"
-        raise SourceError(f"cannot resolve hf:{repo_id}: {exc}") from None
+        raise SourceError(f"cannot resolve hf:{repo_id}: {exc}. {_hub_next_step(cached)}"
+                          ) from None
     try:
         snapshot_download(repo_id, repo_type="dataset", revision=sha, local_dir=folder,
                           allow_patterns=HF_PATTERNS)
     except LocalEntryNotFoundError as exc:
-        raise SourceError(f"cannot download hf:{repo_id}@{sha}: {exc}") from None
+        raise SourceError(f"cannot download hf:{repo_id}@{sha}: {exc}. "
+                          f"{_hub_next_step(cached)}") from None
     pinned.write_text(sha)
     return Checkout(folder, HF_PREFIX + repo_id, sha)
 

@@ -14,7 +14,9 @@ Conventions, the same on every surface:
   (``task_types=Retrieval,STS``), except model names (``models``, ``selected``), which can hold
   commas and only repeat. A list given with an empty value means "none selected" for task types,
   domains, modalities and model types (no task or model is left) and "all" for languages, tasks
-  and models (nothing picked in a search box reads as no filter); absent means "all".
+  and models (nothing picked in a search box reads as no filter); absent means "all". Tasks
+  have an explicit "none ticked": ``tasks=none`` (the field's ``none_value``), the canonical
+  encoding of an empty task selection.
 * booleans are ``1``/``0`` (``true``/``false``, ``yes``/``no`` are accepted); choices are
   case-sensitive; sizes are in billions of parameters (``max_params_b=1`` is 1B).
 * Size bounds and unknown sizes: as the official leaderboard does, a size bound drops models
@@ -98,7 +100,7 @@ class LeaderboardState:
     domains: tuple[str, ...] | None = None
     modalities: tuple[str, ...] | None = None
     languages: tuple[str, ...] | None = None   # never () (None = all)
-    tasks: tuple[str, ...] | None = None       # never () (None = all)
+    tasks: tuple[str, ...] | None = None       # () = none ticked (tasks=none)
     models: tuple[str, ...] | None = None      # only these models; never () (None = all)
     selected: tuple[str, ...] = ()          # dashboard: selected rows (radar, compare)
     plot: str = "size"                     # dashboard: the plot shown under the table
@@ -154,6 +156,7 @@ class Field:
     dashboard_only: bool = False  # no effect on the table: no CLI flag
     empty_is_all: bool = False    # lists: an empty value means "all" rather than "none"
     bounds: tuple[int, int] = (0, 0)          # int: smallest and largest value
+    none_value: str = ""          # lists with empty_is_all: the value meaning "none selected"
 
     @property
     def flag(self) -> str:
@@ -191,7 +194,8 @@ FIELDS: tuple[Field, ...] = (
     Field("modalities", "list", "task modalities, e.g. text,image", aliases=("mods",)),
     Field("languages", "list", "ISO 639-3 language codes, e.g. eng,deu", aliases=("langs",),
           empty_is_all=True),
-    Field("tasks", "list", "task names", empty_is_all=True),
+    Field("tasks", "list", "task names ('none': every task unticked)", empty_is_all=True,
+          none_value="none"),
     Field("models", "names", "only these models (repeat the parameter for several)",
           empty_is_all=True),
     Field("selected", "names", "selected rows (radar, compare)", aliases=("model",),
@@ -287,6 +291,12 @@ def _decode_list(f: Field, raw, problems):
         parts = value.split(",") if f.kind == "list" else [value]
         out.extend(p.strip() for p in parts if p.strip())
     chosen = tuple(dict.fromkeys(out))
+    if f.none_value and f.none_value in chosen:
+        if len(chosen) == 1:
+            return ()
+        chosen = tuple(v for v in chosen if v != f.none_value)
+        problems.append(f"'{f.name}' lists '{f.none_value}' (none selected) with names; "
+                        f"'{f.none_value}' was ignored.")
     if not chosen and f.empty_is_all:
         return None
     return chosen
@@ -407,6 +417,8 @@ def encode_pairs(state: LeaderboardState, *, include_dashboard: bool = True
         if f.kind in ("list", "names"):
             if value:
                 pairs.extend((f.name, v) for v in value)
+            elif f.none_value:
+                pairs.append((f.name, f.none_value))   # "none selected", not "all"
             else:
                 pairs.append((f.name, ""))   # present but empty: "none selected"
         elif f.kind == "bool":

@@ -778,10 +778,15 @@ def sort_rows(table: pa.Table, sort: tuple[str, str] | None) -> pa.Table:
     order = "descending" if direction == "desc" else "ascending"
     position = pa.array(range(table.num_rows), pa.int64())
     keyed = table.append_column("__position", position)
-    keys = [(c, order) for c in SORT_KEYS.get(column, (column,))]
-    indices = pc.sort_indices(keyed, sort_keys=[*keys, ("__position", "ascending")],
-                              null_placement="at_end")
+    keys = [*((c, order) for c in SORT_KEYS.get(column, (column,))), ("__position", "ascending")]
+    if _NULLS_PER_KEY:   # pyarrow >= 25 deprecates the options-wide null_placement
+        indices = pc.sort_indices(keyed, sort_keys=[(*k, "at_end") for k in keys])
+    else:
+        indices = pc.sort_indices(keyed, sort_keys=keys, null_placement="at_end")
     return table.take(indices)
+
+
+_NULLS_PER_KEY = int(pa.__version__.split(".")[0]) >= 25
 
 
 # The summary's rank-interval columns (README "Rank intervals and robustness"), after

@@ -46,4 +46,10 @@ def _table(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     output.write_for_cli(table, args.format, args.output, round_text=True)
+    if not table.num_rows:   # say why on stderr (the output stays a valid, empty table)
+        lb = rankings.leaderboard()
+        why = ("no task is left: --tasks none, or the task filters exclude every task of "
+               f"{state.benchmark}" if not lb.ranked_tasks(state.benchmark, state.filters())
+               else "no model matches these filters")
+        print(f"note: the table is empty: {why}.", file=sys.stderr)
     return 0

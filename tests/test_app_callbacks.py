@@ -477,14 +477,15 @@ def test_switch_benchmark_keeps_model_filters(lbpage):
     try:
         body, classes, search = lbpage.switch_benchmark(
             [None, 1], ids, DEFAULT, "size", [{"model": "org-a/big-open"}],
-            *controls(lbpage, state))
+            [{"colId": "Retrieval", "sort": "asc", "sortIndex": 0}], *controls(lbpage, state))
     finally:
         context_value.reset(token)
     decoded, _ = lbstate.decode(search)
     # what applies is kept (Other(v1) has Retrieval); it has no per-language view: dropped, said
     assert decoded == lbstate.LeaderboardState(benchmark=OTHER, open_weights="yes", search="org",
                                           task_types=("Retrieval",),
-                                          selected=("org-a/big-open",))
+                                          selected=("org-a/big-open",),
+                                          sort=("Retrieval", "asc"))   # a column it shows
     assert text_of(find(body, "lb-switch-notice")) == (
         "Switched to Other benchmark; dropped what it does not have: the 'Performance per "
         "language' view (not offered). Every other filter was kept.")
@@ -495,6 +496,29 @@ def test_switch_benchmark_keeps_model_filters(lbpage):
     assert [(r["model"], r[grid.columnDefs[0]["field"]]) for r in grid.rowData] == [
         (BIG, 1), (CROSS, 2), (PARTIAL, 3), (SMALL, 4), (SPARSE, 5)]
     assert find(body, lbpage.BENCH).data == OTHER
+
+
+def test_switch_benchmark_drops_a_sort_on_a_column_the_new_benchmark_lacks(lbpage):
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    ids = [{"type": lbpage.MENU_BTN, "name": DEFAULT}, {"type": lbpage.MENU_BTN, "name": OTHER}]
+    token = context_value.set(AttributeDict(triggered_inputs=[
+        {"prop_id": json.dumps(ids[1], separators=(",", ":")) + ".n_clicks", "value": 1}]))
+    state = lbstate.LeaderboardState(benchmark=DEFAULT)
+    try:
+        # Clustering: a task type of Tiny(v1) only; Mean (Subset): no such column here
+        # (by-subset benchmarks such as HUME(v1) have it)
+        outs = [lbpage.switch_benchmark(
+            [None, 1], ids, DEFAULT, "size", [], [{"colId": column, "sort": "desc"}],
+            *controls(lbpage, state)) for column in ("Clustering", "Mean (Subset)")]
+    finally:
+        context_value.reset(token)
+    for (body, _, search), column in zip(outs, ("Clustering", "Mean (Subset)")):
+        assert lbstate.decode(search) == (lbstate.LeaderboardState(benchmark=OTHER), [])
+        assert text_of(find(body, "lb-switch-notice")) == (
+            f"Switched to Other benchmark; dropped what it does not have: the sort on {column}. "
+            "Every other filter was kept.")
 
 
 def test_plot_figures(lbpage):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from app.bench_switch import carry_over, notice_text
+from app.bench_switch import carry_over, notice_text, sort_applies
 from mteb_lb.lbstate import LeaderboardState
 
 OLD = {"task_types": ["Classification", "Retrieval", "STS"], "domains": ["Legal", "Web"],
@@ -51,3 +51,14 @@ def test_tasks_left_out_stay_left_out_where_the_new_benchmark_has_them():
     # "none selected" stays none selected
     moved, _ = carry_over(LeaderboardState(benchmark="old", task_types=()), "new", OLD, NEW)
     assert moved.task_types == ()
+    moved, dropped = carry_over(LeaderboardState(benchmark="old", tasks=()), "new", OLD, NEW)
+    assert (moved.tasks, dropped) == ((), [])
+
+
+def test_sort_applies_when_a_column_of_the_grid_carries_it():
+    plain = [{"colId": "Model"}, {"colId": "STS", "sort": "asc"}]
+    grouped = [{"colId": "Model"}, {"groupId": "type:STS", "children": [
+        {"colId": "TinySTS"}, {"colId": "STS22", "sort": "desc"}]}]
+    assert sort_applies(plain) and sort_applies(grouped)
+    assert not sort_applies([{"colId": "Model"}, {"groupId": "g", "children": [{"colId": "x"}]}])
+    assert not sort_applies([])

@@ -42,7 +42,7 @@ def random_state(rng: random.Random) -> st.LeaderboardState:
         all_models=rng.random() < 0.3,
         task_types=maybe_list(), domains=maybe_list(), modalities=maybe_list(),
         languages=maybe_list(allow_empty=False, names=["eng", "deu", "fra"]),
-        tasks=maybe_list(allow_empty=False),
+        tasks=maybe_list(),   # () is tasks=none
         models=rng.choice([None, tuple(rng.sample(MODELS, rng.randint(1, 3)))]),
         selected=tuple(rng.sample(MODELS, rng.randint(0, 3))),
         plot=rng.choice(st.PLOTS),

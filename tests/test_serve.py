@@ -29,9 +29,10 @@ def _get(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-def _serve(warehouse: Path, *extra: str) -> tuple[dict[str, tuple[int, bytes]], str]:
+def _serve(warehouse: Path, *extra: str, port: int | None = None
+           ) -> tuple[dict[str, tuple[int, bytes]], str]:
     """Start `mteb-lb serve`, GET /api/health and /, stop it; the answers and its stderr."""
-    port = _free_port()
+    port = port or _free_port()
     env = {**os.environ, "MTEB_LB_WAREHOUSE": str(warehouse)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "mteb_lb.cli", "serve", "--port", str(port), "--no-prewarm",
@@ -75,3 +76,9 @@ def test_serve_access_log_on_request(app_warehouse):
     assert '"GET /api/health HTTP/1.1" 200 ' in lines[0]
     assert '"GET / HTTP/1.1" 200 ' in lines[1]
     assert lines[0].startswith("127.0.0.1 - - [")
+
+
+def test_serve_says_where_the_dashboard_is(app_warehouse):
+    port = _free_port()
+    _, stderr = _serve(app_warehouse, port=port)
+    assert f"dashboard: http://127.0.0.1:{port}/ (Ctrl+C stops it)" in stderr.splitlines()

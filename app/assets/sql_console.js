@@ -39,6 +39,16 @@
 
     window.dash_clientside = window.dash_clientside || {};
     window.dash_clientside.sql_console = {
+        /* The code editor's bundle (app/pages/sql.py editor_src): added once, on /sql only. */
+        loadEditor: function (src) {
+            if (src && !document.getElementById("sql-editor-bundle")) {
+                var script = document.createElement("script");
+                script.id = "sql-editor-bundle";
+                script.src = src;
+                document.head.appendChild(script);
+            }
+            return src || null;
+        },
         refresh: function (store, gridId) {
             var dag = window.dash_ag_grid;
             if (dag && dag.getApiAsync) {

@@ -693,10 +693,11 @@ def sync_url(plot, selected_rows, column_state, bench_name, *control_values):
             else f"Compare first {st.MAX_COMPARE} selected")
 
 
-def switch_benchmark(n_clicks, button_ids, current, plot, selected_rows, *control_values):
+def switch_benchmark(n_clicks, button_ids, current, plot, selected_rows, column_state,
+                     *control_values):
     """A menu click -> the body of the chosen benchmark, keeping what applies there (model
-    filters, selection, size bounds, the task filters it offers: app/bench_switch.py) and
-    saying in one line what was dropped."""
+    filters, selection, size bounds, the task filters it offers, the grid's sort:
+    app/bench_switch.py) and saying in one line what was dropped."""
     name = ctx.triggered_id["name"] if isinstance(ctx.triggered_id, dict) else None
     if not name or not any(n for n in (n_clicks or []) if n):
         raise dash.exceptions.PreventUpdate
@@ -704,12 +705,17 @@ def switch_benchmark(n_clicks, button_ids, current, plot, selected_rows, *contro
     dropped: list[str] = []
     lb = leaderboard()
     if current:
-        state = controls_to_state(current, _values(control_values), selected=models, plot=plot)
+        state = controls_to_state(current, _values(control_values), selected=models, plot=plot,
+                                  sort=sort_from_column_state(column_state))
         state, dropped = bench_switch.carry_over(state, name, lb.valid_values(current),
                                                  lb.valid_values(name))
     else:
         state = lbstate.LeaderboardState(benchmark=name)
     state, warnings = lbstate.check(state, lb.valid_values(name))
+    grid = compute_view(state).grid if state.sort else None
+    if grid is not None and not bench_switch.sort_applies(grid.column_defs):
+        dropped.append(f"the sort on {state.sort[0]}")   # no such column on this benchmark
+        state = replace(state, sort=None)
     classes = ["lb-bench-btn" + (" active" if i["name"] == name else "") for i in button_ids]
     notice = bench_switch.notice_text(lb.benchmark(name).display_name, dropped)
     return build_body(state, warnings, notice=notice), classes, lbstate.encode(state)
@@ -792,7 +798,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Input({"type": MENU_BTN, "name": ALL}, "n_clicks"),
         State({"type": MENU_BTN, "name": ALL}, "id"),
         State(BENCH, "data"), State(PLOT_TABS, "value"), State(GRID, "selectedRows"),
-        *control_states,
+        State(GRID, "columnState"), *control_states,
         prevent_initial_call=True,
     )(switch_benchmark)
     app.callback(

@@ -6,7 +6,10 @@ gate, hardened read-only connection, time limit, row cap). The page:
 * a code editor (CodeMirror 6, ``assets/sql_editor.bundle.js`` built by
   ``tools/codemirror/build.sh``: SQL highlighting, bracket matching, completion of the build's
   tables, views and columns) over the query's textarea, with a Run button; Ctrl+Enter /
-  Cmd+Enter clicks Run (the plain textarea remains when scripts are off);
+  Cmd+Enter clicks Run (the plain textarea remains when scripts are off). The bundle (~370 kB)
+  is not one of the assets every page loads (``components.EDITOR_BUNDLE_IGNORE``, Dash's
+  ``assets_ignore``): this page adds it (``sql_console.loadEditor``) from a versioned URL that
+  is cached for a year (``editor_src``, ``_cache_editor_bundle``);
 * ``run_query`` runs the query once, capped at one block of rows, which surfaces errors with
   their position in the user's own text, then counts the rows (capped by the ``sql_max_rows``
   setting) and stores the query, its columns and the count in a ``dcc.Store``;
@@ -30,6 +33,8 @@ attached by ``register_callbacks(app)``. Nothing here does I/O at import time.
 
 # No `from __future__ import annotations`: Dash executes page modules before they are in
 # sys.modules (see app/pages/leaderboard.py).
+import functools
+import hashlib
 import io
 import json
 import logging
@@ -37,14 +42,17 @@ import math
 import re
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
+import flask
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
 import queries
 from app import grid as gridmod
+from app.components import EDITOR_BUNDLE
 from mteb_lb import output, safe_sql, settings, warehouse
 from mteb_lb.safe_sql import tokens
 
@@ -61,6 +69,8 @@ URL = "sql-url"
 EDITOR = "sql-editor"          # the query's text (a textarea; sql_console.js: Ctrl+Enter)
 CODE_EDITOR = "sql-editor-host"   # where the code editor (sql_editor.bundle.js) mounts
 EDITOR_SYNC = "sql-editor-sync"
+EDITOR_LOADED = "sql-editor-loaded"
+EDITOR_CACHE = "public, max-age=31536000, immutable"   # the URL changes with the content
 RUN = "sql-run"                # ... and clicks this one
 STORE = "sql-result"
 GRID = "sql-grid"
@@ -518,6 +528,12 @@ def register_callbacks(app: dash.Dash) -> None:
                  (Output(PARQUET_BUTTON, "disabled"), True, False)],
         prevent_initial_call=True,
     )(download)
+    # The code editor's bundle: added to the document once, when this page is shown.
+    app.clientside_callback(
+        ClientsideFunction(namespace="sql_console", function_name="loadEditor"),
+        Output(EDITOR_LOADED, "data"), Input(CODE_EDITOR, "data-src"),
+    )
+    app.server.after_request(_cache_editor_bundle)
     # A text Dash put in the textarea (an example, a preview): into the code editor too.
     app.clientside_callback(
         "function (value) { return window.mtebSqlEditor ? window.mtebSqlEditor.sync(value)"
@@ -530,6 +546,25 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(REFRESHED, "data"), Input(STORE, "data"), State(GRID, "id"),
         prevent_initial_call=True,
     )
+
+
+@functools.cache
+def _editor_version() -> str:
+    path = Path(__file__).resolve().parents[1] / "assets" / EDITOR_BUNDLE
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def editor_src() -> str:
+    """The code editor bundle's URL, versioned by its content (so it can be cached for long)."""
+    return dash.get_asset_url(EDITOR_BUNDLE) + "?v=" + _editor_version()
+
+
+def _cache_editor_bundle(response):
+    """The versioned bundle is cached by browsers for a year (other assets: Dash's default)."""
+    if (flask.request.path.endswith("/" + EDITOR_BUNDLE) and response.status_code == 200
+            and flask.request.args.get("v") == _editor_version()):
+        response.headers["Cache-Control"] = EDITOR_CACHE
+    return response
 
 
 # --------------------------------------------------------------------------------------------
@@ -651,7 +686,7 @@ def layout(q=None, **_query):
         dcc.Location(id=URL, refresh=False),
         dcc.Store(id=STORE, data=store),
         dcc.Store(id=REFRESHED),
-        dcc.Store(id=EDITOR_SYNC),
+        dcc.Store(id=EDITOR_SYNC), dcc.Store(id=EDITOR_LOADED),
         dcc.Download(id=DOWNLOAD),
         html.Div(className="lb-title-row", children=[
             html.H1("SQL console", className="lb-bench-title"),
@@ -672,7 +707,8 @@ def layout(q=None, **_query):
                     # the code editor (assets/sql_editor.bundle.js) mounts here over the
                     # textarea, completing these names
                     html.Div(id=CODE_EDITOR, className="sql-code",
-                             **{"data-schema": completion_schema(tables)}),
+                             **{"data-schema": completion_schema(tables),
+                                "data-src": editor_src()}),
                     html.Div(className="sql-toolbar", children=[
                         html.Button("Run", id=RUN, n_clicks=0, className="lb-button lb-primary",
                                     title="Run the query (Ctrl+Enter or ⌘+Enter)"),
