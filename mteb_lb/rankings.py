@@ -196,15 +196,18 @@ class Leaderboard:
 
     def options(self, benchmark: str) -> Options:
         def compute():
+            # the models come from benchmark_task_means (a row per model and task, in_registry as
+            # its rows'), not from the ~30x longer benchmark_results
             bench = self.benchmark(benchmark)
             metas = [self._task_meta.get(t, {}) for t in bench.task_names]
             model_types = self._query(
                 "SELECT DISTINCT unnest(m.model_type) AS t FROM models m WHERE m.name IN "
-                "(SELECT model_name FROM benchmark_results WHERE benchmark = $b) ORDER BY t",
+                "(SELECT model_name FROM benchmark_task_means WHERE benchmark = $b) ORDER BY t",
                 {"b": benchmark}).column(0).to_pylist()
             sizes = self._query(
                 "SELECT min(n_parameters) / 1e9, max(n_parameters) / 1e9 FROM models WHERE name IN "
-                "(SELECT model_name FROM benchmark_results WHERE benchmark = $b AND in_registry)",
+                "(SELECT model_name FROM benchmark_task_means WHERE benchmark = $b "
+                "AND in_registry)",
                 {"b": benchmark}).to_pylist()[0]
             return Options(
                 task_types=sorted({m["type"] for m in metas if m.get("type")}),
