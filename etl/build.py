@@ -30,7 +30,7 @@ from packaging.version import InvalidVersion, Version
 
 import queries
 from etl import catalog as catalog_mod
-from etl import changes, history, incremental, maintain, rank_intervals
+from etl import changes, default_summaries, history, incremental, maintain, rank_intervals
 from etl import workers as worker_pool
 from etl.parse import TaskCatalog, parse_version
 from etl.segments import (
@@ -693,6 +693,10 @@ def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
         extra.update(rank_intervals.record(
             final, (extra.get("history") or {}).get("input_hashes"), warehouse_dir))
         timings["rank_intervals_s"] = time.monotonic() - t
+        t = time.monotonic()
+        extra.update(default_summaries.record(
+            final, (extra.get("history") or {}).get("input_hashes"), warehouse_dir))
+        timings["default_summaries_s"] = time.monotonic() - t
         if validate is not None:
             t = time.monotonic()
             extra.update(validate(final) or {})

@@ -18,6 +18,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -111,6 +112,7 @@ class Leaderboard:
         self._catalog_build: str | None = None
         self._benchmarks: dict[str, Benchmark] = {}
         self._task_meta: dict[str, dict] = {}
+        self._no_default_table: str | None = None   # a build without default_summaries
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -194,15 +196,18 @@ class Leaderboard:
 
     def options(self, benchmark: str) -> Options:
         def compute():
+            # the models come from benchmark_task_means (a row per model and task, in_registry as
+            # its rows'), not from the ~30x longer benchmark_results
             bench = self.benchmark(benchmark)
             metas = [self._task_meta.get(t, {}) for t in bench.task_names]
             model_types = self._query(
                 "SELECT DISTINCT unnest(m.model_type) AS t FROM models m WHERE m.name IN "
-                "(SELECT model_name FROM benchmark_results WHERE benchmark = $b) ORDER BY t",
+                "(SELECT model_name FROM benchmark_task_means WHERE benchmark = $b) ORDER BY t",
                 {"b": benchmark}).column(0).to_pylist()
             sizes = self._query(
                 "SELECT min(n_parameters) / 1e9, max(n_parameters) / 1e9 FROM models WHERE name IN "
-                "(SELECT model_name FROM benchmark_results WHERE benchmark = $b AND in_registry)",
+                "(SELECT model_name FROM benchmark_task_means WHERE benchmark = $b "
+                "AND in_registry)",
                 {"b": benchmark}).to_pylist()[0]
             return Options(
                 task_types=sorted({m["type"] for m in metas if m.get("type")}),
@@ -452,14 +457,38 @@ class Leaderboard:
             if key in self._frames:
                 self._frames.move_to_end(key)
                 return self._frames[key]
-        frame = self._query(
-            "SELECT * FROM lb_summary($bench, $models, $tasks, $langs, $public_only, "
-            "$registry_only, $by_subset) ORDER BY position", params)
+        frame = self._default_frame(benchmark, params)
+        if frame is None:
+            frame = self._query(
+                "SELECT * FROM lb_summary($bench, $models, $tasks, $langs, $public_only, "
+                "$registry_only, $by_subset) ORDER BY position", params)
         with self._lock:
             self._frames[key] = frame
             while len(self._frames) > self.FRAME_CACHE_SIZE:
                 self._frames.popitem(last=False)
         return frame
+
+    def _default_frame(self, benchmark: str, params: dict) -> pa.Table | None:
+        """lb_summary's rows of the default state (no model, task or language filter, registered
+        models, nothing excluded, the benchmark's own public_only and by_subset) as the build
+        stored them (etl/default_summaries.py), or None for any other state, a benchmark the
+        table lacks (not on the menu) or a build without the table."""
+        bench = self.benchmark(benchmark)
+        if (params["models"] is not None or params["tasks"] is not None
+                or params["langs"] is not None or not params["registry_only"]
+                or params.get(EXCLUDE_LEVEL) is not None
+                or params["public_only"] != bench.public_only
+                or params["by_subset"] != ("mean_subset" in bench.aggregations)
+                or self._no_default_table == self.build_id()):
+            return None
+        try:
+            frame = self._query("SELECT * EXCLUDE (benchmark) FROM default_summaries "
+                                "WHERE benchmark = $bench ORDER BY position",
+                                {"bench": benchmark})
+        except duckdb.CatalogException:  # a build made before the table existed
+            self._no_default_table = self.build_id()
+            return None
+        return frame if frame.num_rows else None
 
     def _per_task(self, benchmark: str, filters: Filters) -> pa.Table:
         bench = self.benchmark(benchmark)

@@ -103,6 +103,7 @@ TIMING_NAMES = {
     "views_s": "Creating the views and checking them",
     "history_s": "Recording the leaderboard history",
     "rank_intervals_s": "Computing the rank intervals",
+    "default_summaries_s": "Computing the default leaderboards",
     "validate_s": "Validating before publishing",
 }
 

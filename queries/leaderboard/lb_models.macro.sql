@@ -10,8 +10,9 @@ create or replace macro lb_models(
     with
 
     candidates as (
+    -- benchmark_task_means: a row per (model, task) of benchmark_results, in_registry as theirs
         select distinct model_name
-        from benchmark_results
+        from benchmark_task_means
         where benchmark = bench and (not registry_only or in_registry)
     ),
 

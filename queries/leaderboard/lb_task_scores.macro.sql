@@ -7,8 +7,8 @@
 --
 -- Without a language filter everything comes from benchmark_task_means and
 -- benchmark_task_required (computed per build);
--- the pairs a task needs are recounted from rows only for tasks that no selected model covers
--- completely. A language filter removes rows, so then all of it is computed from the rows; so
+-- the pairs a task needs are recounted from rows only under a model filter, for tasks that no
+-- selected model covers completely (without one, benchmark_task_required counts the same rows). A language filter removes rows, so then all of it is computed from the rows; so
 -- does the "exclude flagged scores" switch (variable lb_exclude_level, lb_flag_excluded).
 create or replace macro lb_task_scores(
     bench, models, tasks, langs, public_only, registry_only
@@ -55,7 +55,7 @@ create or replace macro lb_task_scores(
             task_name,
             any_value(case when registry_only then required_registry else required_all end)
                 as required_pairs,
-            bool_or(have_pairs = case
+            models is null or bool_or(have_pairs = case
                 when registry_only then required_registry
                 else required_all
             end) as covered
@@ -71,7 +71,8 @@ create or replace macro lb_task_scores(
             score is not null
             and (
                 langs is not null or getvariable('lb_exclude_level') is not null
-                or task_name in (
+                -- without a model filter benchmark_task_required counted these same rows
+                or models is not null and task_name in (
                     select task_name from full_required
                     where not covered
                 )

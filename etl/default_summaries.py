@@ -1,0 +1,96 @@
+"""The warehouse table `default_summaries`: lb_summary's rows for every benchmark of the menu in
+its default state (no filter: every task, no model filter, registered models), computed when a
+build is published, so that the first request for a default leaderboard reads rows instead of
+planning and running the ranking SQL (issue #16: per-request speed). Leaderboard._summary_frame
+reads it whenever a request's bound parameters are the default ones; any other state runs
+lb_summary as before. The rows are lb_summary's own (the same macro, the same database), so the
+tables served from them are the ones the SQL gives (tests/test_default_summaries.py compares).
+
+Like the `rank_intervals` table, a full build computes every benchmark and an incremental build
+recomputes only the benchmarks whose inputs changed (the history's per-benchmark fingerprints,
+etl.history.input_hashes, with VERSION, stored in the manifest).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import duckdb
+
+from etl.history import _previous_build, _quote, menu_benchmarks
+from mteb_lb import warehouse
+
+TABLE = "default_summaries"
+VERSION = "1"   # bump when lb_summary's output changes shape: every benchmark is computed again
+DOC = ("lb_summary's rows of every menu benchmark's default leaderboard (no filter, registered "
+       "models), computed per build: what Leaderboard serves for that state without running the "
+       "ranking SQL. Columns: benchmark, then lb_summary's (queries/leaderboard/lb_summary.macro"
+       ".sql).")
+
+
+def compute(con, benchmarks: list[str]) -> None:
+    """Fill the temp table `new_default_summaries` (benchmark, then lb_summary's columns) with the
+    default frames of `benchmarks`: the benchmarks ranked by task from one query, the macro
+    joined LATERAL to their names (as etl.history does), those ranked by subset from a query
+    each."""
+    rows = {r["name"]: r for r in con.sql(
+        "SELECT name, summary_public_only, aggregations FROM benchmarks"
+    ).to_arrow_table().to_pylist()}
+    flags = {n: (bool(rows[n].get("summary_public_only")),
+                 "mean_subset" in (rows[n].get("aggregations") or []))
+             for n in benchmarks if n in rows}
+    plain = [n for n, (_po, by_subset) in flags.items() if not by_subset]
+    parts = [("SELECT b.benchmark, m.* FROM (SELECT unnest($names::VARCHAR[]) AS benchmark, "
+              "unnest($po::BOOLEAN[]) AS public_only) AS b, LATERAL lb_summary(b.benchmark, "
+              "NULL, NULL, NULL, b.public_only, true, false) AS m",
+              {"names": plain, "po": [flags[n][0] for n in plain]})]
+    for name in (n for n, (_po, by_subset) in flags.items() if by_subset):
+        parts.append(("SELECT $b AS benchmark, m.* "
+                      "FROM lb_summary($b, NULL, NULL, NULL, $po, true, true) AS m",
+                      {"b": name, "po": flags[name][0]}))
+    for i, (sql, params) in enumerate(parts):
+        con.execute(("CREATE OR REPLACE TEMP TABLE new_default_summaries AS " if i == 0
+                     else "INSERT INTO new_default_summaries ") + sql, params)
+
+
+def record(final: Path, input_hashes: dict[str, str] | None = None,
+           warehouse_dir: Path | None = None) -> dict:
+    """Compute and store the table in the build's database; returns manifest fields.
+    `input_hashes`: the history's fingerprints of the menu benchmarks (None: compute all)."""
+    started = time.monotonic()
+    con = duckdb.connect(str(final / warehouse.DB_FILE))
+    try:
+        menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
+        names = menu_benchmarks(menu)
+        keys = {n: f"{(input_hashes or {}).get(n)}|{VERSION}" for n in names}
+        prev_keys = {}
+        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                             [TABLE]).fetchall()[0][0]
+        prev = _previous_build(final, warehouse_dir)
+        if exists and input_hashes and prev is not None:
+            try:
+                prev_keys = (warehouse.read_manifest(prev).get(TABLE) or {}).get("keys") or {}
+            except (OSError, ValueError):
+                prev_keys = {}
+        todo = [n for n in names if not input_hashes or prev_keys.get(n) != keys[n]]
+        compute(con, todo)
+        if not prev_keys:    # nothing to carry over: the table afresh
+            con.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
+        con.execute(f'CREATE TABLE IF NOT EXISTS "{TABLE}" AS '
+                    "SELECT * FROM new_default_summaries LIMIT 0")
+        con.execute(f'DELETE FROM "{TABLE}" WHERE list_contains($todo::VARCHAR[], benchmark) '
+                    "OR NOT list_contains($names::VARCHAR[], benchmark)",
+                    {"todo": todo, "names": names})
+        # in the order a request reads them (one benchmark's rows together, by position)
+        con.execute(f'INSERT INTO "{TABLE}" SELECT * FROM new_default_summaries '
+                    "ORDER BY benchmark, position")
+        con.execute("DROP TABLE new_default_summaries")
+        con.execute(f'COMMENT ON TABLE "{TABLE}" IS {_quote(DOC)}')
+        rows = con.execute(f'SELECT count(*) FROM "{TABLE}"').fetchall()[0][0]
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return {TABLE: {"rows": rows, "benchmarks_computed": len(todo),
+                    "seconds": round(time.monotonic() - started, 3), "keys": keys}}
