@@ -30,7 +30,7 @@ MEANS = {"Mean (Task)": "score", "Mean (TaskType)": "mean_task_type",
          "Mean (Public)": "mean_public", "Mean (Private)": "mean_private",
          "Mean (Subset)": "mean_subset"}
 AS_OF_VIEWS = ("summary", "per-task", "tasks")
-HISTORY_MACROS = ("leaderboard_as_of", "lb_model_history", "lb_benchmark_history",
+HISTORY_MACROS = ("lb_change_kind", "leaderboard_as_of", "lb_model_history", "lb_benchmark_history",
                   "lb_changes_between")
 
 
@@ -245,7 +245,7 @@ def changes_between(build: Path, date_from: dt.datetime, date_to: dt.datetime,
         con.execute("CREATE TABLE leaderboard_history_builds AS SELECT * FROM (VALUES "
                     "(1, 'from', TIMESTAMP '2000-01-01'), (2, 'to', TIMESTAMP '2000-01-02')) "
                     "AS t(build_seq, build_id, built_at)")
-        for name in ("leaderboard_as_of", "lb_changes_between"):
+        for name in ("lb_change_kind", "leaderboard_as_of", "lb_changes_between"):
             con.execute(queries.load(name))
         rows = con.sql("SELECT * FROM lb_changes_between(TIMESTAMP '2000-01-01', "
                        "TIMESTAMP '2000-01-02')").to_arrow_table().to_pylist()
