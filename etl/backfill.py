@@ -26,6 +26,9 @@ The store, <warehouse>/history/ (docs/HISTORY.md):
                                              commit (etl.history.SCHEMA; build_id = the commit,
                                              built_at = its committer date)
     paths/<seq>-<sha>.parquet                the changed paths (PATHS_SCHEMA): why rows moved
+    past/<table>/<seq>-<sha>.parquet         the past results themselves: the rows of the tables
+                                             the lb_* macros read that appeared or went at that
+                                             commit (etl/past_rows.py)
     work/                                    the scratch tree and warehouse (resumes; deletable)
 """
 
@@ -42,7 +45,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl import build, gitdiff, history, sources
+from etl import build, gitdiff, history, past_rows, sources
 from etl.segments import write_parquet
 from mteb_lb import settings, warehouse
 
@@ -298,6 +301,7 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
         prev = done.column("commit").to_pylist()[-1] if seq else None
         if not seq and work.exists():   # a store started over: the scratch state is stale
             shutil.rmtree(work)
+        past_rows.drop_after(store, seq)
         for c in pending:
             t = time.monotonic()
             seq += 1
@@ -309,6 +313,8 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
                                    catalog_dir=catalog_dir, warehouse_dir=scratch,
                                    workers=workers)
             delta = _latest_delta(scratch, c.commit)
+            name = f"{seq:06d}-{c.commit[:12]}.parquet"
+            n_past = past_rows.record(warehouse.current_build(scratch), store, seq, name)
             if delta is None:
                 delta = history.SCHEMA.empty_table()
             committed_at = c.date.replace(tzinfo=None)
@@ -316,7 +322,6 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             delta = delta.set_column(0, "build_seq", pa.array([seq] * n, pa.int32())) \
                 .set_column(1, "build_id", pa.array([c.commit[:12]] * n, pa.string())) \
                 .set_column(2, "built_at", pa.array([committed_at] * n, pa.timestamp("us")))
-            name = f"{seq:06d}-{c.commit[:12]}.parquet"
             if n:
                 _atomic_parquet(delta, store / history.TABLE / name)
             counts = {s: sum(1 for x in changes if x.status == s) for s in "AMDR"}
@@ -334,8 +339,8 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             _atomic_parquet(done, store / SNAPSHOTS)     # the commit is recorded: last
             result.recorded.append(c.commit)
             prev = c.commit
-            say(f"[{seq}] recorded: {n} leaderboard rows changed "
-                f"({time.monotonic() - t:.1f} s)")
+            say(f"[{seq}] recorded: {n} leaderboard rows changed, {n_past} past result rows "
+                f"added or removed ({time.monotonic() - t:.1f} s)")
     result.seconds = time.monotonic() - started
     result.message = (f"recorded {len(result.recorded)} snapshots "
                       f"({result.skipped} already recorded) in {result.seconds:.1f} s; "
@@ -346,7 +351,7 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
 def stored_bytes(store: Path) -> int:
     """Bytes of the history proper (snapshots, deltas, paths; not the work folder)."""
     total = 0
-    for sub in (history.TABLE, "paths"):
-        total += sum(p.stat().st_size for p in (store / sub).glob("*.parquet"))
+    for sub in (history.TABLE, "paths", past_rows.FOLDER):
+        total += sum(p.stat().st_size for p in (store / sub).rglob("*.parquet"))
     snap = store / SNAPSHOTS
     return total + (snap.stat().st_size if snap.is_file() else 0)
