@@ -6,11 +6,14 @@ the results repository (`mteb-lb backfill`, <warehouse>/history/), and the build
 snapshot taken last on or before it wins, whichever history holds it; its rows come from the
 same macro, `leaderboard_as_of` (queries/history/), run over that history's tables.
 
-A snapshot records each benchmark's board with its default filters (registered models): rank,
-means and per-task scores. So an as-of table is the summary (rank, model, today's model
-metadata, the benchmark's mean columns; not the zero-shot and per-type columns, which the
-snapshot does not record) or the per-task table; filters other than the model search and the
-sort are refused with a clear message. Today's catalog is used on past results throughout.
+A backfilled snapshot also has the past results themselves (etl/past_rows.py): PastBuild is a
+build handle over them, so rankings.Leaderboard answers every state of a past date (views,
+filters, every column) with today's code and SQL (docs/HISTORY.md §Past results). A snapshot of
+the builds' history has only its leaderboard rows, each benchmark's board with its default
+filters (registered models): rank, means and per-task scores; its as-of table is the summary
+(rank, model, today's model metadata, the benchmark's mean columns) or the per-task table, and
+other filters are refused with a clear message. Today's catalog is used on past results
+throughout.
 """
 
 from __future__ import annotations
