@@ -196,17 +196,20 @@ def _remove(tree: Path, path: str) -> None:
 
 
 def move_tree(repo: Path, tree: Path, old: str | None, new: str,
-              changes: list[gitdiff.PathChange]) -> None:
+              changes: list[gitdiff.PathChange]) -> bool:
     """Bring `tree` from commit `old` (or nothing) to `new`, touching only the changed paths.
     A marker file says which commit the tree holds; a tree whose marker is missing or other
-    than `old` (a run killed mid-way) is extracted again in full."""
+    than `old` (a run killed mid-way) is extracted again in full. Returns whether only the
+    changed paths were touched."""
     marker = tree.parent / "tree.commit"
     held = marker.read_text().strip() if marker.is_file() else None
     if old is None or held != old:
         marker.unlink(missing_ok=True)
         shutil.rmtree(tree, ignore_errors=True)
         _extract_all(repo, new, tree)
+        moved = False
     else:
+        moved = True
         marker.unlink()
         for c in changes:
             if c.status == "D":
@@ -215,6 +218,7 @@ def move_tree(repo: Path, tree: Path, old: str | None, new: str,
                 _remove(tree, c.old_path)
         _write_blobs(repo, new, [c.path for c in changes if c.status != "D"], tree)
     marker.write_text(new)
+    return moved
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,6 +240,14 @@ def _latest_delta(scratch: Path, commit: str) -> pa.Table | None:
     if not files:
         return history.SCHEMA.empty_table()
     return pa.concat_tables(pq.read_table(f).cast(history.SCHEMA) for f in files)
+
+
+def _scratch_commit(scratch: Path) -> str | None:
+    """The commit the scratch warehouse's current build reflects."""
+    try:
+        return warehouse.read_manifest(warehouse.current_build(scratch)).get("source_commit")
+    except (warehouse.WarehouseError, OSError, ValueError):
+        return None
 
 
 def _atomic_parquet(table: pa.Table, path: Path) -> None:
@@ -306,12 +318,17 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             t = time.monotonic()
             seq += 1
             changes = gitdiff.changed_paths(repo, prev, c.commit)
-            move_tree(repo, tree, prev, c.commit, changes)
+            moved = move_tree(repo, tree, prev, c.commit, changes)
             say(f"[{seq}] {c.commit[:12]} {c.date:%Y-%m-%d}: {len(changes)} changed paths")
+            # the light path: the scratch build of the previous commit and the tree moved by the
+            # changed paths only, so the build looks at these paths and lists nothing
+            known = None
+            if moved and _scratch_commit(scratch) == prev:
+                known = [p for x in changes for p in (x.path, x.old_path) if p]
             with _scratch_settings():
                 report = build.run(tree, source=source_name, source_commit=c.commit,
                                    catalog_dir=catalog_dir, warehouse_dir=scratch,
-                                   workers=workers)
+                                   workers=workers, changed_paths=known)
             delta = _latest_delta(scratch, c.commit)
             name = f"{seq:06d}-{c.commit[:12]}.parquet"
             n_past = past_rows.record(warehouse.current_build(scratch), store, seq, name)

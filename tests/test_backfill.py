@@ -25,7 +25,7 @@ import pytest
 import refresh_fixtures as rf
 
 from etl import backfill, gitdiff
-from mteb_lb import asof, db, lbstate, output, rankings
+from mteb_lb import asof, db, lbstate, output, rankings, warehouse
 
 approx = pytest.approx
 DATES = ["2025-01-06T10:00:00", "2025-01-13T10:00:00", "2025-01-20T10:00:00",
@@ -134,6 +134,9 @@ def test_every_first_parent_commit_gets_its_snapshot(backfilled):
     for when, expected in zip(DATES, EXPECTED):
         assert hist_rows(wh, when)[0] == expected, when
     assert hist_rows(wh, DATES[0])[1] == EXPECTED_TASKS[0]
+    # the light path: the scratch build of the merge looked at its 3 added files only
+    scratch = warehouse.current_build(wh / "history" / "work" / "warehouse")
+    assert warehouse.read_manifest(scratch)["listing"] == "3 changed paths given"
     # c4 moved no leaderboard row; the day before the first commit has no snapshot
     assert snaps[3]["rows_added"] == 0
     with pytest.raises(asof.AsOfError, match="the history starts on 2025-01-06"):
