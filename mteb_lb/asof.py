@@ -231,7 +231,9 @@ class _PastDatabase:
                 continue
             self.con.execute(
                 f'CREATE TABLE "past_{table}" AS SELECT *, lead(_seq) OVER '
-                "(PARTITION BY _h, _k ORDER BY _seq) AS _valid_to FROM read_parquet(?)", [found])
+                "(PARTITION BY _h, _k ORDER BY _seq) AS _valid_to FROM (SELECT "
+                "hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * FROM read_parquet(?))",
+                [found])
             self.tables.append(table)
         self.schemas: set[int] = set()
         self.lock = threading.Lock()
