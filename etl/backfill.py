@@ -26,6 +26,9 @@ The store, <warehouse>/history/ (docs/HISTORY.md):
                                              commit (etl.history.SCHEMA; build_id = the commit,
                                              built_at = its committer date)
     paths/<seq>-<sha>.parquet                the changed paths (PATHS_SCHEMA): why rows moved
+    past/<table>/<seq>-<sha>.parquet         the past results themselves: the rows of the tables
+                                             the lb_* macros read that appeared or went at that
+                                             commit (etl/past_rows.py)
     work/                                    the scratch tree and warehouse (resumes; deletable)
 """
 
@@ -42,7 +45,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl import build, gitdiff, history, sources
+from etl import build, gitdiff, history, past_rows, sources
 from etl.segments import write_parquet
 from mteb_lb import settings, warehouse
 
@@ -193,17 +196,20 @@ def _remove(tree: Path, path: str) -> None:
 
 
 def move_tree(repo: Path, tree: Path, old: str | None, new: str,
-              changes: list[gitdiff.PathChange]) -> None:
+              changes: list[gitdiff.PathChange]) -> bool:
     """Bring `tree` from commit `old` (or nothing) to `new`, touching only the changed paths.
     A marker file says which commit the tree holds; a tree whose marker is missing or other
-    than `old` (a run killed mid-way) is extracted again in full."""
+    than `old` (a run killed mid-way) is extracted again in full. Returns whether only the
+    changed paths were touched."""
     marker = tree.parent / "tree.commit"
     held = marker.read_text().strip() if marker.is_file() else None
     if old is None or held != old:
         marker.unlink(missing_ok=True)
         shutil.rmtree(tree, ignore_errors=True)
         _extract_all(repo, new, tree)
+        moved = False
     else:
+        moved = True
         marker.unlink()
         for c in changes:
             if c.status == "D":
@@ -212,6 +218,7 @@ def move_tree(repo: Path, tree: Path, old: str | None, new: str,
                 _remove(tree, c.old_path)
         _write_blobs(repo, new, [c.path for c in changes if c.status != "D"], tree)
     marker.write_text(new)
+    return moved
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,6 +240,14 @@ def _latest_delta(scratch: Path, commit: str) -> pa.Table | None:
     if not files:
         return history.SCHEMA.empty_table()
     return pa.concat_tables(pq.read_table(f).cast(history.SCHEMA) for f in files)
+
+
+def _scratch_commit(scratch: Path) -> str | None:
+    """The commit the scratch warehouse's current build reflects."""
+    try:
+        return warehouse.read_manifest(warehouse.current_build(scratch)).get("source_commit")
+    except (warehouse.WarehouseError, OSError, ValueError):
+        return None
 
 
 def _atomic_parquet(table: pa.Table, path: Path) -> None:
@@ -298,17 +313,25 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
         prev = done.column("commit").to_pylist()[-1] if seq else None
         if not seq and work.exists():   # a store started over: the scratch state is stale
             shutil.rmtree(work)
+        past_rows.drop_after(store, seq)
         for c in pending:
             t = time.monotonic()
             seq += 1
             changes = gitdiff.changed_paths(repo, prev, c.commit)
-            move_tree(repo, tree, prev, c.commit, changes)
+            moved = move_tree(repo, tree, prev, c.commit, changes)
             say(f"[{seq}] {c.commit[:12]} {c.date:%Y-%m-%d}: {len(changes)} changed paths")
+            # the light path: the scratch build of the previous commit and the tree moved by the
+            # changed paths only, so the build looks at these paths and lists nothing
+            known = None
+            if moved and _scratch_commit(scratch) == prev:
+                known = [p for x in changes for p in (x.path, x.old_path) if p]
             with _scratch_settings():
                 report = build.run(tree, source=source_name, source_commit=c.commit,
                                    catalog_dir=catalog_dir, warehouse_dir=scratch,
-                                   workers=workers)
+                                   workers=workers, changed_paths=known)
             delta = _latest_delta(scratch, c.commit)
+            name = f"{seq:06d}-{c.commit[:12]}.parquet"
+            n_past = past_rows.record(warehouse.current_build(scratch), store, seq, name)
             if delta is None:
                 delta = history.SCHEMA.empty_table()
             committed_at = c.date.replace(tzinfo=None)
@@ -316,7 +339,6 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             delta = delta.set_column(0, "build_seq", pa.array([seq] * n, pa.int32())) \
                 .set_column(1, "build_id", pa.array([c.commit[:12]] * n, pa.string())) \
                 .set_column(2, "built_at", pa.array([committed_at] * n, pa.timestamp("us")))
-            name = f"{seq:06d}-{c.commit[:12]}.parquet"
             if n:
                 _atomic_parquet(delta, store / history.TABLE / name)
             counts = {s: sum(1 for x in changes if x.status == s) for s in "AMDR"}
@@ -334,8 +356,8 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             _atomic_parquet(done, store / SNAPSHOTS)     # the commit is recorded: last
             result.recorded.append(c.commit)
             prev = c.commit
-            say(f"[{seq}] recorded: {n} leaderboard rows changed "
-                f"({time.monotonic() - t:.1f} s)")
+            say(f"[{seq}] recorded: {n} leaderboard rows changed, {n_past} past result rows "
+                f"added or removed ({time.monotonic() - t:.1f} s)")
     result.seconds = time.monotonic() - started
     result.message = (f"recorded {len(result.recorded)} snapshots "
                       f"({result.skipped} already recorded) in {result.seconds:.1f} s; "
@@ -346,7 +368,7 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
 def stored_bytes(store: Path) -> int:
     """Bytes of the history proper (snapshots, deltas, paths; not the work folder)."""
     total = 0
-    for sub in (history.TABLE, "paths"):
-        total += sum(p.stat().st_size for p in (store / sub).glob("*.parquet"))
+    for sub in (history.TABLE, "paths", past_rows.FOLDER):
+        total += sum(p.stat().st_size for p in (store / sub).rglob("*.parquet"))
     snap = store / SNAPSHOTS
     return total + (snap.stat().st_size if snap.is_file() else 0)

@@ -248,10 +248,13 @@ def _database_updates(prev: incremental.Previous | None, fingerprint: str) -> in
 
 def run(repo_root: Path, *, source: str, source_commit: str | None = None, full: bool = False,
         catalog_dir: Path | None = None, warehouse_dir: Path | None = None,
-        workers: int | None = None, progress=None, validate=None) -> BuildReport:
+        workers: int | None = None, progress=None, validate=None,
+        changed_paths: list[str] | None = None) -> BuildReport:
     """Build from `repo_root` (a folder holding results/) and publish. Holds the ETL lock.
     ``validate(final_dir) -> dict | None``, when given, runs before the build is published;
-    raising stops it, what it returns is added to the manifest."""
+    raising stops it, what it returns is added to the manifest. ``changed_paths``: the paths
+    known to differ from the current build's (the backfill has them from git): only these are
+    looked at, the tree is not listed (ignored when the current build is of another source)."""
     started = time.monotonic()
     warehouse_dir = warehouse_dir or warehouse.root()
     with warehouse.etl_lock(warehouse_dir):
@@ -288,6 +291,14 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         dirty = (set() if _is_cache_clone(repo_root) else changes.work_tree_changes(repo_root)) \
             if git else None
         git = git and dirty is not None
+        if changed_paths is not None and state is not None and old_commit \
+                and prev_manifest.get("source") == source:
+            try:   # the changed paths are known: no listing, no git
+                groups = changes.from_paths(repo_root, set(changed_paths), state,
+                                            _scan_skips(prev_build), stat_path)
+                listing, git = f"{len(changed_paths)} changed paths given", False
+            except (OSError, pa.ArrowException):
+                groups = None
         if git and same_files_db and old_commit == source_commit and not dirty:
             seen = prev_manifest.get("files_seen", 0)
             return BuildReport(prev_build, False, files_seen=seen, unchanged=seen,

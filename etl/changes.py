@@ -96,6 +96,13 @@ def from_git(repo_root: Path, old_commit: str, new_commit: str, state, skips: di
         touched.add(change.path)
         if change.old_path is not None:
             touched.add(change.old_path)
+    return from_paths(repo_root, touched, state, skips, stat_one)
+
+
+def from_paths(repo_root: Path, touched: set[str], state, skips: dict[str, str],
+               stat_one) -> dict[str, list[FileStat]]:
+    """from_git's grouping for a known set of changed paths (added, modified, deleted, both
+    sides of a rename): the previous build's files, the touched ones stat'ed again."""
     paths, sizes, mtimes = state
     files = {p: FileStat(p, size, mtime, skips.get(p))
              for p, size, mtime in zip(paths, sizes, mtimes)}

@@ -42,8 +42,10 @@ def refresh(con) -> dict[str, int]:
         for name in inputs:
             con.execute(f'CREATE VIEW {SCRATCH}."{name}" AS SELECT * FROM "{main}"."{name}"')
         con.execute(f"USE {SCRATCH}")
-        try:  # the views, unmaterialized, over the affected pairs' rows only
-            queries.create_views(con, [dataclasses.replace(v, materialize=False) for v in views])
+        try:  # the views, unmaterialized, over the affected pairs' rows only (with the
+            # scalar macros views may call: the main catalog's are not on this search path)
+            queries.create_views(con, [dataclasses.replace(v, materialize=False) for v in views]
+                                 + queries.macros_called_by(views))
         finally:
             con.execute(f'USE "{main}"')
         for view in by_pair:

@@ -6,11 +6,14 @@ the results repository (`mteb-lb backfill`, <warehouse>/history/), and the build
 snapshot taken last on or before it wins, whichever history holds it; its rows come from the
 same macro, `leaderboard_as_of` (queries/history/), run over that history's tables.
 
-A snapshot records each benchmark's board with its default filters (registered models): rank,
-means and per-task scores. So an as-of table is the summary (rank, model, today's model
-metadata, the benchmark's mean columns; not the zero-shot and per-type columns, which the
-snapshot does not record) or the per-task table; filters other than the model search and the
-sort are refused with a clear message. Today's catalog is used on past results throughout.
+A backfilled snapshot also has the past results themselves (etl/past_rows.py): PastBuild is a
+build handle over them, so rankings.Leaderboard answers every state of a past date (views,
+filters, every column) with today's code and SQL (docs/HISTORY.md §Past results). A snapshot of
+the builds' history has only its leaderboard rows, each benchmark's board with its default
+filters (registered models): rank, means and per-task scores; its as-of table is the summary
+(rank, model, today's model metadata, the benchmark's mean columns) or the per-task table, and
+other filters are refused with a clear message. Today's catalog is used on past results
+throughout.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ import duckdb
 import pyarrow as pa
 
 import queries
+from mteb_lb import warehouse
 
 STORE = "history"          # <warehouse>/history: the backfill's store (etl/backfill.py)
 MEANS = {"Mean (Task)": "score", "Mean (TaskType)": "mean_task_type",
          "Mean (Public)": "mean_public", "Mean (Private)": "mean_private",
          "Mean (Subset)": "mean_subset"}
 AS_OF_VIEWS = ("summary", "per-task", "tasks")
-HISTORY_MACROS = ("leaderboard_as_of", "lb_model_history", "lb_benchmark_history",
+HISTORY_MACROS = ("lb_change_kind", "leaderboard_as_of", "lb_model_history", "lb_benchmark_history",
                   "lb_changes_between")
 
 
@@ -191,6 +195,107 @@ def per_task_table(task_names: list[str], rows: list[dict], model_order: list[st
 
 
 # --------------------------------------------------------------------------------------------
+# the past results: every leaderboard state of a backfilled snapshot, with today's SQL
+# --------------------------------------------------------------------------------------------
+
+def has_past_rows(build: Path) -> bool:
+    """Whether the backfill stored the past results themselves (etl/past_rows.py)."""
+    return any((_store(build) / warehouse.PAST_FOLDER).glob("*/*.parquet"))
+
+
+_past: dict = {}
+_past_lock = threading.Lock()
+
+
+class _PastDatabase:
+    """An in-memory database holding the stored events of the past results (one table per
+    results table, `past_<table>`, with each row's `_valid_to`), today's build attached as
+    `cur` (the catalog: today's for every snapshot), and per snapshot a schema `p<seq>` where
+    every table of the build is a view: the past results tables over lb_past_rows, the others
+    over `cur`; the queries/ views (not materialized) and macros are created in it as every build
+    creates them. A cursor whose search path is that schema answers the ordinary lb_* macros with
+    the past rows."""
+
+    def __init__(self, build: Path):
+        self.build = build
+        self.con = duckdb.connect()
+        self.con.execute("SET enable_progress_bar = false")
+        self.con.execute(f"ATTACH '{_lit(build / 'lb.duckdb')}' AS cur (READ_ONLY)")
+        self.con.execute(queries.load("lb_past_rows"))
+        store = _store(build)
+        self.tables = []
+        for table in warehouse.PAST_TABLES:
+            folder = store / warehouse.PAST_FOLDER / table
+            found = sorted(str(p) for p in folder.glob("*.parquet"))
+            if not found:
+                continue
+            self.con.execute(
+                f'CREATE TABLE "past_{table}" AS SELECT *, lead(_seq) OVER '
+                "(PARTITION BY _h, _k ORDER BY _seq) AS _valid_to FROM (SELECT "
+                "hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * FROM read_parquet(?))",
+                [found])
+            self.tables.append(table)
+        self.schemas: set[int] = set()
+        self.lock = threading.Lock()
+
+    def cursor(self, seq: int) -> duckdb.DuckDBPyConnection:
+        with self.lock:
+            if seq not in self.schemas:
+                self._create_schema(seq)
+                self.schemas.add(seq)
+        cur = self.con.cursor()
+        cur.execute(f"USE p{int(seq)}")
+        return cur
+
+    def _create_schema(self, seq: int) -> None:
+        schema = f"p{int(seq)}"
+        views = [v for v in queries.all_views() if v.is_macro or not v.materialize]
+        recreated = {v.name for v in views}
+        cur = self.con.cursor()
+        try:
+            cur.execute(f"CREATE SCHEMA {schema}")
+            names = [r[0] for r in cur.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'cur' "
+                "AND schema_name = 'main' UNION ALL SELECT view_name FROM duckdb_views() "
+                "WHERE database_name = 'cur' AND schema_name = 'main' AND NOT internal"
+            ).fetchall()]
+            for name in names:
+                if name in self.tables:
+                    cur.execute(f'CREATE VIEW {schema}."{name}" AS FROM '
+                                f"memory.main.lb_past_rows('memory.main.past_{name}', {seq})")
+                elif name not in recreated:
+                    cur.execute(f'CREATE VIEW {schema}."{name}" AS FROM cur.main."{name}"')
+            cur.execute(f"USE {schema}")
+            queries.create_views(cur, views)
+        finally:
+            cur.close()
+
+
+class PastBuild:
+    """A build handle (as db.CurrentBuild: build, build_id, cursor) on the leaderboard of a
+    backfilled snapshot: rankings.Leaderboard over it computes every table of every state from
+    the past results, with the same SQL as today's."""
+
+    def __init__(self, build: Path, snap: Snapshot):
+        self.build, self.snap = build, snap
+
+    def build_id(self) -> str:
+        return f"{self.build.name}@{self.snap.origin}:{self.snap.seq}"
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        files = tuple(str(p) for p in sorted((_store(self.build) / warehouse.PAST_FOLDER).glob(
+            "*/*.parquet")))
+        key = (str(self.build), files)
+        with _past_lock:
+            past = _past.get(key)
+            if past is None:
+                for old in [k for k in _past if k[0] == key[0] or len(_past) >= 2]:
+                    _past.pop(old).con.close()
+                past = _past[key] = _PastDatabase(self.build)
+        return past.cursor(self.snap.seq)
+
+
+# --------------------------------------------------------------------------------------------
 # through time: a model's ranks, a benchmark's leader, the changes between two dates
 # --------------------------------------------------------------------------------------------
 
@@ -245,7 +350,7 @@ def changes_between(build: Path, date_from: dt.datetime, date_to: dt.datetime,
         con.execute("CREATE TABLE leaderboard_history_builds AS SELECT * FROM (VALUES "
                     "(1, 'from', TIMESTAMP '2000-01-01'), (2, 'to', TIMESTAMP '2000-01-02')) "
                     "AS t(build_seq, build_id, built_at)")
-        for name in ("leaderboard_as_of", "lb_changes_between"):
+        for name in ("lb_change_kind", "leaderboard_as_of", "lb_changes_between"):
             con.execute(queries.load(name))
         rows = con.sql("SELECT * FROM lb_changes_between(TIMESTAMP '2000-01-01', "
                        "TIMESTAMP '2000-01-02')").to_arrow_table().to_pylist()

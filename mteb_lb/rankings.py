@@ -583,6 +583,13 @@ class Leaderboard:
     def _as_of(self, state: LeaderboardState) -> pa.Table:
         """The table of `state` as of `state.as_of`, from the leaderboard history (mteb_lb/asof.py:
         summary, per-task or tasks view, default filters; search and sort as today)."""
+        try:
+            snap = asof.snapshot_at(self.handle.build, asof.parse_date(state.as_of))
+        except asof.AsOfError as exc:
+            raise RankingError(str(exc)) from None
+        if snap.origin == "backfill" and asof.has_past_rows(self.handle.build):
+            # the past results themselves: every state, computed as today's (docs/HISTORY.md)
+            return self._past_board(snap).view(replace(state, as_of=None))
         if state.view not in asof.AS_OF_VIEWS:
             raise RankingError(f"as_of: the '{state.view}' view is not recorded for past "
                                f"dates; views with as_of: {', '.join(asof.AS_OF_VIEWS)}")
@@ -601,6 +608,11 @@ class Leaderboard:
             table = self._cached(("as_of", snap, bench.name, state.view),
                                  lambda: self._as_of_table(bench, when, state.view))
         return sort_rows(search_rows(table, state.search), state.sort)
+
+    def _past_board(self, snap) -> Leaderboard:
+        """The leaderboard over the past results of a backfilled snapshot (asof.PastBuild)."""
+        return self._cached(("past_board", snap),
+                            lambda: Leaderboard(asof.PastBuild(self.handle.build, snap)))
 
     def _as_of_table(self, bench: Benchmark, when, view: str) -> pa.Table:
         _snap, rows = asof.rows_at(self.handle.build, when, bench.name,

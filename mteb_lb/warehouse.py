@@ -28,6 +28,13 @@ from mteb_lb import settings
 
 DB_FILE = "lb.duckdb"
 MANIFEST = "manifest.json"
+# The backfill's store of past results (<warehouse>/history/past/<table>/, etl/past_rows.py,
+# read by mteb_lb/asof.py): the per-build tables the leaderboard macros read that depend on the
+# results (the rest is the catalog, today's for every past date).
+PAST_FOLDER = "past"
+PAST_TABLES = ("benchmark_results", "benchmark_task_means", "benchmark_language_rows",
+               "benchmark_language_means", "benchmark_task_required", "language_sets",
+               "model_meta", "quality_entry_flags")
 
 
 class WarehouseError(RuntimeError):

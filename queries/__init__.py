@@ -124,6 +124,16 @@ def all_views() -> list[View]:
     return views
 
 
+def macros_called_by(views: list[View]) -> list[View]:
+    """The scalar macros (returning a value, not a table) that `views` call: a catalog where
+    these views are created needs them too (etl/maintain.py creates views in a scratch catalog,
+    where the main catalog's macros are not on the search path)."""
+    text = "\n".join(v.sql for v in views if not v.is_macro)
+    return [v for v in all_views()
+            if v.is_macro and not re.search(r"\)\s+as\s+table\b", v.sql, re.I)
+            and re.search(rf"\b{re.escape(v.name)}\s*\(", text)]
+
+
 def create_views(con, views: list[View] | None = None, keep_tables: bool = False) -> list[str]:
     """CREATE every view and macro on `con` in dependency order; returns the names created.
     ``keep_tables``: leave the materialized views' tables as they are (an incremental build

@@ -25,7 +25,7 @@ import pytest
 import refresh_fixtures as rf
 
 from etl import backfill, gitdiff
-from mteb_lb import asof, db, lbstate, output, rankings
+from mteb_lb import asof, db, lbstate, output, rankings, warehouse
 
 approx = pytest.approx
 DATES = ["2025-01-06T10:00:00", "2025-01-13T10:00:00", "2025-01-20T10:00:00",
@@ -134,6 +134,9 @@ def test_every_first_parent_commit_gets_its_snapshot(backfilled):
     for when, expected in zip(DATES, EXPECTED):
         assert hist_rows(wh, when)[0] == expected, when
     assert hist_rows(wh, DATES[0])[1] == EXPECTED_TASKS[0]
+    # the light path: the scratch build of the merge looked at its 3 added files only
+    scratch = warehouse.current_build(wh / "history" / "work" / "warehouse")
+    assert warehouse.read_manifest(scratch)["listing"] == "3 changed paths given"
     # c4 moved no leaderboard row; the day before the first commit has no snapshot
     assert snaps[3]["rows_added"] == 0
     with pytest.raises(asof.AsOfError, match="the history starts on 2025-01-06"):
@@ -196,21 +199,44 @@ def test_as_of_the_newest_commit_equals_the_current_table(backfilled, tmp_path):
         assert not problems and then.as_of == "2025-02-10"
         past = lb.view(then)
         current = lb.view(now)
-        current = current.select([c for c in current.column_names if c in past.column_names])
+        # every column (zero-shot, per-type means, rank intervals), byte for byte
         assert past.column_names == current.column_names
         assert _csv(past) == _csv(current), view
     # the day before: the snapshot of c5 (no h/E)
     before = lb.view(lb.read_state({"benchmark": "Hist(v1)", "as_of": "2025-02-09"})[0])
     assert before.column("Model").to_pylist() == ["h/D", "h/B"]
-    # filters are refused with a message, never silently ignored
-    state = lb.read_state({"benchmark": "Hist(v1)", "as_of": "2025-02-09",
-                           "tasks": "HRet1"})[0]
-    with pytest.raises(rankings.RankingError, match="remove the filters"):
-        lb.view(state)
     assert lbstate.decode({"as_of": "yesterday"})[1] == [
         "'as_of=yesterday' is not a date: use YYYY-MM-DD."]
     assert lbstate.decode({"as_of": "20250209"})[1] == [
         "'as_of=20250209' is not a date: use YYYY-MM-DD."]
+
+
+def test_a_past_date_answers_filtered_states(backfilled):
+    """Filters on a past date, from the past results themselves (by hand from the commits):
+    c1 (2025-01-06) HRet2 alone: B .50, A .40, C .20; c5 (2025-02-03) HRet1 alone: h/D (h/A's
+    results renamed) .70 > h/B .60; the per-task view of c3 (2025-01-20) without h/C."""
+    repo, commits, side, cat, wh, result = backfilled
+    if not (wh / "current").exists():
+        assert rf.run_build(repo, wh, cat).published
+    lb = rankings.Leaderboard(db.CurrentBuild(wh))
+
+    def table(**params):
+        state, problems = lb.read_state({"benchmark": "Hist(v1)", **params})
+        assert not problems
+        return lb.view(state).to_pylist()
+
+    rows = table(as_of="2025-01-06", tasks="HRet2")
+    assert [(r["Model"], r["Rank (Borda)"], approx(r["Mean (Task)"])) for r in rows] == [
+        ("h/B", 1, approx(50.0)), ("h/A", 2, approx(40.0)), ("h/C", 3, approx(20.0))]
+    rows = table(as_of="2025-02-03", tasks="HRet1")
+    assert [(r["Model"], r["Rank (Borda)"], approx(r["Mean (Task)"])) for r in rows] == [
+        ("h/D", 1, approx(70.0)), ("h/B", 2, approx(60.0))]
+    rows = table(as_of="2025-01-20", view="per-task")
+    assert [(r["Model"], approx(r["HRet1"]), approx(r["HRet2"])) for r in rows] == [
+        ("h/A", approx(70.0), approx(55.0)), ("h/B", approx(60.0), approx(50.0))]
+    # the model search and the sort on a past date, as today
+    rows = table(as_of="2025-01-13", search="h/C")
+    assert [(r["Model"], r["Rank (Borda)"]) for r in rows] == [("h/C", 3)]
 
 
 KILL_SCRIPT = """
@@ -230,7 +256,11 @@ def _store_content(wh: Path) -> tuple:
         [str(wh / "history" / "leaderboard_history" / "*.parquet")]).fetchall()
     paths = con.execute("SELECT * FROM read_parquet(?) ORDER BY ALL",
                         [str(wh / "history" / "paths" / "*.parquet")]).fetchall()
-    return snaps, rows, paths
+    past = {t.name: con.execute("SELECT * FROM read_parquet(?) ORDER BY ALL",
+                                [str(t / "*.parquet")]).fetchall()
+            for t in sorted((wh / "history" / "past").iterdir())}
+    assert past["benchmark_results"]
+    return snaps, rows, paths, past
 
 
 def test_a_killed_backfill_resumes_and_ends_equal(backfilled, tmp_path):

@@ -288,3 +288,16 @@ def test_snapshot_in_one_pass_equals_a_query_per_benchmark(setup, tmp_path):
                            "AND key = 'HRet4'").fetchall()[0][0] > 0
     finally:
         con.close()
+
+
+def test_change_kinds_are_defined_once():
+    """The classification of changes (new/removed model, rank up/down, new/changed/removed
+    result) is one scalar macro that both changes_since_previous and lb_changes_between call."""
+    import queries
+
+    spelled = sorted(name for name, path in queries.files().items()
+                     if "'changed_result'" in path.read_text())
+    assert spelled == ["lb_change_kind"]
+    callers = sorted(name for name, path in queries.files().items()
+                     if "lb_change_kind(" in path.read_text() and name != "lb_change_kind")
+    assert callers == ["changes_since_previous", "lb_changes_between"]

@@ -46,17 +46,10 @@ create or replace macro lb_changes_between(ts_from, ts_to) as table
     classified as (
         select
             p.*,
-            case
-                when p.key = '' and p.gone then 'removed_model'
-                when p.key = '' and p.was_absent then 'new_model'
-                when p.key = '' and p.new_rank < p.old_rank then 'rank_up'
-                when p.key = '' and p.new_rank > p.old_rank then 'rank_down'
-                when p.key = '' then null
-                when m.is_new or m.is_gone then null
-                when p.gone then 'removed_result'
-                when p.was_absent then 'new_result'
-                when (p.old_score is distinct from p.new_score) then 'changed_result'
-            end as change
+            lb_change_kind(
+                p.key, p.gone, p.was_absent, p.old_rank, p.new_rank, p.old_score, p.new_score,
+                m.is_new, m.is_gone
+            ) as change
         from paired as p
         inner join models as m using (benchmark, model_name)
     )

@@ -1,0 +1,164 @@
+"""The past results themselves, delta-encoded per backfilled snapshot: what lets a past date
+answer every leaderboard state (filters, views, zero-shot and per-type columns) with the same
+SQL as today's board (docs/HISTORY.md §Past results).
+
+The leaderboard macros (queries/leaderboard/lb_*) read a handful of per-build tables that depend
+on the results (PAST_TABLES: the materialized marts and model_meta); the rest of what they read
+is the catalog, today's for every snapshot. After each backfilled commit, every row of these
+tables that appeared or disappeared since the previous commit is stored as an event:
+
+    <store>/past/<table>/<seq>-<sha>.parquet   _seq, _k, _removed, then the table's columns
+
+A row's identity is (_h, _k): the hash of the whole row (computed when read, not stored) and
+its occurrence among equal rows. A
+row is valid from the snapshot of its `_removed = false` event until the next event of the same
+identity (a removal), so the table as of snapshot S is the rows added at or before S and not
+removed at or before S: queries/history/lb_past_rows.macro.sql, which mteb_lb/asof.py runs to
+point the ordinary lb_* macros at the past.
+
+The previous commit's rows are kept in <store>/work/past_state.duckdb (with the snapshot they
+reflect); when it is missing or reflects another snapshot (a run killed mid-way), it is rebuilt
+from the stored events.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from etl.segments import write_parquet
+from mteb_lb import warehouse
+
+FOLDER = warehouse.PAST_FOLDER
+STATE = "past_state.duckdb"
+PAST_TABLES = warehouse.PAST_TABLES
+EVENT_COLUMNS = ("_seq", "_h", "_k", "_removed")
+
+
+def files(store: Path, table: str, upto: int | None = None) -> list[str]:
+    """The event files of `table` (of the snapshots <= `upto`), oldest first."""
+    out = []
+    for path in sorted((store / FOLDER / table).glob("*.parquet")):
+        if upto is None or int(path.name.split("-", 1)[0]) <= upto:
+            out.append(str(path))
+    return out
+
+
+def drop_after(store: Path, seq: int) -> None:
+    """Remove the event files of snapshots after `seq` (left by a run killed before it recorded
+    its commit): the next run writes them again."""
+    for table in PAST_TABLES:
+        for path in (store / FOLDER / table).glob("*.parquet"):
+            if int(path.name.split("-", 1)[0]) > seq:
+                path.unlink()
+
+
+def _lit(path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+# the column whose value groups a table's rows: only the groups whose rows changed are compared
+KEYS = {"benchmark_task_required": "benchmark", "language_sets": "language_set",
+        "model_meta": "model_folder"}
+
+
+def _key(table: str) -> str:
+    return KEYS.get(table, "model_name")
+
+
+def _rebuild_state(con, store: Path, seq: int) -> None:
+    """The state tables as of snapshot `seq`, from the stored events (lb_past_rows' rule)."""
+    for table in PAST_TABLES:
+        found = files(store, table, seq)
+        con.execute(f'DROP TABLE IF EXISTS "s_{table}"')
+        con.execute(f'DROP TABLE IF EXISTS "h_{table}"')
+        if not found:
+            continue
+        con.execute(f"""
+            CREATE TABLE "s_{table}" AS
+            SELECT * EXCLUDE (_seq, _removed) FROM (
+                SELECT hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, *
+                FROM read_parquet(?)
+                QUALIFY row_number() OVER (PARTITION BY _h, _k ORDER BY _seq DESC) = 1)
+            WHERE NOT _removed""", [found])
+    con.execute("CREATE OR REPLACE TABLE state_seq AS SELECT ?::INTEGER AS seq", [seq])
+
+
+def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
+    """Store the events of snapshot `seq` (the rows of PAST_TABLES in `build_dir`, the scratch
+    build of its commit, against the previous snapshot's); returns the number of events.
+    Per table, the rows are grouped by a key (the model, mostly); a hash per group finds the
+    groups that changed, and only their rows are compared."""
+    work = store / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(work / STATE))
+    total = 0
+    try:
+        con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")
+        held = None
+        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'state_seq'"
+                       ).fetchall()[0][0]:
+            held = con.execute("SELECT seq FROM state_seq").fetchall()[0][0]
+        if held != seq - 1:
+            _rebuild_state(con, store, seq - 1)
+        con.execute(f"ATTACH {_lit(build_dir / warehouse.DB_FILE)} AS b (READ_ONLY)")
+        for table in PAST_TABLES:
+            key = _key(table)
+            row = f'(SELECT hash(*COLUMNS(*)) AS _h, * FROM b."{table}")'
+            if not _exists(con, f"s_{table}"):
+                con.execute(f'CREATE TABLE "s_{table}" AS SELECT _h, 0::BIGINT AS _k, '
+                            f"* EXCLUDE (_h) FROM {row} LIMIT 0")
+            # per group: the sum of the rows' hashes and their number
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE g AS
+                SELECT hash("{key}") AS _g, sum(_h::HUGEINT) AS _sum, count(*) AS _n
+                FROM {row} GROUP BY ALL""")
+            if not _exists(con, f"h_{table}"):
+                con.execute(f'CREATE TABLE "h_{table}" AS FROM g LIMIT 0')
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE changed AS
+                SELECT coalesce(n._g, o._g) AS _g
+                FROM g AS n FULL OUTER JOIN "h_{table}" AS o ON n._g = o._g
+                WHERE n._sum IS DISTINCT FROM o._sum OR n._n IS DISTINCT FROM o._n""")
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE n AS
+                SELECT _h, row_number() OVER (PARTITION BY _h) AS _k, * EXCLUDE (_h)
+                FROM {row} WHERE hash("{key}") IN (SELECT _g FROM changed)""")
+            events = con.sql(f"""
+                SELECT $seq::INTEGER AS _seq, _k, false AS _removed, * EXCLUDE (_h, _k)
+                FROM n ANTI JOIN "s_{table}" USING (_h, _k)
+                UNION ALL
+                SELECT $seq::INTEGER, _k, true, * EXCLUDE (_h, _k)
+                FROM (SELECT * FROM "s_{table}"
+                      WHERE hash("{key}") IN (SELECT _g FROM changed)) AS o
+                ANTI JOIN n USING (_h, _k)
+                ORDER BY ALL""", params={"seq": seq}).to_arrow_table()
+            if events.num_rows:
+                _write(events, store / FOLDER / table / name)
+                total += events.num_rows
+            con.execute(f'DELETE FROM "s_{table}" '
+                        f'WHERE hash("{key}") IN (SELECT _g FROM changed)')
+            con.execute(f'INSERT INTO "s_{table}" SELECT * FROM n')
+            con.execute(f'DELETE FROM "h_{table}"')
+            con.execute(f'INSERT INTO "h_{table}" SELECT * FROM g')
+        con.execute("DETACH b")
+        con.execute("CREATE OR REPLACE TABLE state_seq AS SELECT ?::INTEGER AS seq", [seq])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return total
+
+
+def _exists(con, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
+                            "AND NOT temporary", [name]).fetchall()[0][0])
+
+
+def _write(table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    write_parquet(table, tmp)
+    os.replace(tmp, path)
