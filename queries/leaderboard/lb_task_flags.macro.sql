@@ -1,0 +1,64 @@
+-- The validity flags (docs/QUALITY.md) of the scores a filtered per-task table shows: for each
+-- (model, task) of the frame, the error and warning flags of the result file the board uses
+-- (chosen_results): a file-level flag of that file (matched by its path; `missing_splits` only
+-- when the frame has a placeholder row for it, i.e. the pairs are missing on this board), an
+-- entry-level flag of one of the frame's entries (the same entry_id). Info flags and
+-- model-level flags do not mark a score. One row per distinct flag, most severe first.
+-- @column model_name: Model name.
+-- @column task_name: Task name.
+-- @column rule: Rule code (quality_rules).
+-- @column severity: `error` or `warning`.
+-- @column message: What is wrong, with the offending values; the split and subset of an
+--   entry-level flag lead.
+create or replace macro lb_task_flags(bench, models, tasks, langs, registry_only) as table
+    with
+
+    frame as (
+        select
+            l.model_name, l.task_name, l.is_placeholder, c.path,
+            (c.file_id << 20) | l.row_order as entry_id
+        from lb_long(bench, models, tasks, langs, false, registry_only) as l
+        inner join chosen_results as c using (model_name, task_name)
+    ),
+
+    files as (
+        select model_name, task_name, path, bool_or(is_placeholder) as incomplete
+        from frame
+        group by model_name, task_name, path
+    ),
+
+    file_flags as (
+        select
+            f.model_name, f.task_name, q.rule, q.message
+        from files as f
+        inner join quality_entry_flags as q
+            on f.path = q.path and f.task_name = q.task_name
+        where
+            q.entry_id is null
+            and (q.rule != 'missing_splits' or f.incomplete)
+    ),
+
+    entry_flags as (
+        select
+            f.model_name, f.task_name, q.rule,
+            q.split || '/' || q.subset || ': ' || q.message as message
+        from frame as f
+        inner join quality_entry_flags as q on f.entry_id = q.entry_id
+        where not f.is_placeholder
+    ),
+
+    final as (
+        select distinct
+            x.model_name, x.task_name, x.rule, r.severity, x.message, r.level
+        from (
+            select * from file_flags
+            union all
+            select * from entry_flags
+        ) as x
+        inner join quality_rules as r using (rule)
+        where r.level <= 2
+    )
+
+    select model_name, task_name, rule, severity, message
+    from final
+    order by model_name, task_name, level, rule, message
