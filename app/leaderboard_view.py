@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 import dash
 
-from app import grid as gridmod
 from app import flags, intervals, query, spread
+from app import grid as gridmod
 from mteb_lb import lbstate, output
 from mteb_lb.rankings import RankingError, leaderboard, search_rows
 
