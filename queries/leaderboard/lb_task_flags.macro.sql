@@ -1,8 +1,8 @@
 -- The validity flags (docs/QUALITY.md) of the scores a filtered per-task table shows: for each
 -- (model, task) of the frame, the error and warning flags of the result file the board uses
--- (chosen_results): a file-level flag of that file (matched by its path; `missing_splits` only
+-- (quality_entry_flags.on_board): a file-level flag of that file (`missing_splits` only
 -- when the frame has a placeholder row for it, i.e. the pairs are missing on this board), an
--- entry-level flag of one of the frame's entries (the same entry_id). Info flags and
+-- entry-level flag of one of the frame's entries (its position in the file). Info flags and
 -- model-level flags do not mark a score. One row per distinct flag, most severe first.
 -- @column model_name: Model name.
 -- @column task_name: Task name.
@@ -14,28 +14,28 @@ create or replace macro lb_task_flags(bench, models, tasks, langs, registry_only
     with
 
     frame as (
-        select
-            l.model_name, l.task_name, l.is_placeholder, c.path,
-            (c.file_id << 20) | l.row_order as entry_id
-        from lb_long(bench, models, tasks, langs, false, registry_only) as l
-        inner join chosen_results as c using (model_name, task_name)
+        select model_name, task_name, row_order, is_placeholder
+        from lb_long(bench, models, tasks, langs, false, registry_only)
     ),
 
-    files as (
-        select model_name, task_name, path, bool_or(is_placeholder) as incomplete
+    pairs as (
+        select model_name, task_name, bool_or(is_placeholder) as incomplete
         from frame
-        group by model_name, task_name, path
+        group by model_name, task_name
+    ),
+
+    board_flags as (
+        select * from quality_entry_flags
+        where on_board
     ),
 
     file_flags as (
-        select
-            f.model_name, f.task_name, q.rule, q.message
-        from files as f
-        inner join quality_entry_flags as q
-            on f.path = q.path and f.task_name = q.task_name
+        select p.model_name, p.task_name, q.rule, q.message
+        from pairs as p
+        inner join board_flags as q using (model_name, task_name)
         where
             q.entry_id is null
-            and (q.rule != 'missing_splits' or f.incomplete)
+            and (q.rule != 'missing_splits' or p.incomplete)
     ),
 
     entry_flags as (
@@ -43,8 +43,11 @@ create or replace macro lb_task_flags(bench, models, tasks, langs, registry_only
             f.model_name, f.task_name, q.rule,
             q.split || '/' || q.subset || ': ' || q.message as message
         from frame as f
-        inner join quality_entry_flags as q on f.entry_id = q.entry_id
-        where not f.is_placeholder
+        inner join board_flags as q
+            on
+                f.model_name = q.model_name and f.task_name = q.task_name
+                and f.row_order = cast(q.entry_id & 1048575 as integer)
+        where q.entry_id is not null and not f.is_placeholder
     ),
 
     final as (
