@@ -2,7 +2,8 @@
 
 Reads the `changes_since_previous` view (queries/changes_since_previous.sql): models new to or
 gone from a benchmark's leaderboard, new / changed / removed task scores (old and new), and rank
-movers; and `quality_new_flags` (validity flags new since the previous build, docs/QUALITY.md). `?benchmark=<name>` narrows it to one benchmark. Everything is rendered server side by
+movers; and `quality_new_flags` (validity flags new since the previous build, docs/QUALITY.md).
+`?benchmark=<name>` narrows it to one benchmark. Everything is rendered server side by
 `layout(**query)` (no callbacks); the grids sort and filter client side. Nothing is read at
 import time.
 """

@@ -1,8 +1,9 @@
--- The validity flags of this build that the previous build did not have (docs/QUALITY.md §New
--- flags): validity_flags without the flags of quality_previous_flags (filled when the build is
--- published, etl/flag_changes.py), a flag being the same rule on the same result or model with
--- the same message (its offending values). Empty on the first build. The /changes page lists
--- them.
+-- The validity flags of this build that the previous build did not have, as
+-- docs/QUALITY.md §New flags
+-- describes them: validity_flags without the flags of quality_previous_flags (filled when the
+-- build is published, etl/flag_changes.py), a flag being the same rule on the same result or
+-- model with the same message (its offending values). Empty on the first build. The /changes
+-- page lists them.
 -- @column rule: Rule code (quality_rules.rule).
 -- @column severity: `error`, `warning` or `info`.
 -- @column level: 1 error, 2 warning, 3 info.
