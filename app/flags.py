@@ -1,10 +1,12 @@
 """The grid of validity flags (docs/QUALITY.md) that the /quality page and the model page
 show: one row per flag with its rule, the offending values, and links to the model page and to
-the result file in the results repository (the score's provenance)."""
+the result file in the results repository (the score's provenance); and the marks of flagged
+scores in the per-task grid (`mark_cells`)."""
 
 from __future__ import annotations
 
 import dash_ag_grid as dag
+import pyarrow as pa
 from dash import html
 
 from app import grid as gridmod
@@ -42,3 +44,44 @@ def flags_grid(flags: list[dict], grid_id: str, *, page_size: int = 100):
                                        "rowHeight": gridmod.ROW_HEIGHT,
                                        "pagination": True, "paginationPageSize": page_size},
                       style=gridmod.grid_style(min(len(records), page_size), max_height=640))
+
+
+def mark_cells(data: gridmod.GridData, flags: pa.Table) -> gridmod.GridData:
+    """Per-task grid: a cell whose score has error or warning flags (``Leaderboard.task_flags``)
+    gets the class ``lb-flagged`` (an icon, app/assets/style.css) and a tooltip line per flag
+    (severity, rule, message), after the within-task spread when the cell has one (app/spread.py
+    sets that tooltip first; ``flagTooltip`` in app/assets/dashAgGridFunctions.js joins them).
+    Row data gains ``flags``: {field id: [[severity, rule, message], ...]}."""
+    if flags.num_rows == 0 or "task_name" not in flags.column_names:
+        return data
+    by_model: dict[str, dict[str, list]] = {}
+    for r in flags.to_pylist():
+        fid = data.field_of(r["task_name"])
+        if fid is not None:
+            by_model.setdefault(r["model_name"], {}).setdefault(fid, []).append(
+                [r["severity"], r["rule"], r["message"]])
+    if not by_model:
+        return data
+    for row in data.row_data:
+        cells = by_model.get(row.get("model"))
+        if cells:
+            row["flags"] = cells
+    fids = {fid for cells in by_model.values() for fid in cells}
+    for col in _leaf_columns(data.column_defs):
+        fid = col.get("field")
+        if fid not in fids:
+            continue
+        col["cellClassRules"] = {
+            **col.get("cellClassRules", {}),
+            "lb-flagged": f"!!(params.data && params.data.flags && params.data.flags['{fid}'])"}
+        before = (col.get("tooltipValueGetter") or {}).get("function") or "null"
+        col["tooltipValueGetter"] = {"function": f"flagTooltip(params, '{fid}', {before})"}
+    return data
+
+
+def _leaf_columns(defs: list[dict]):
+    for col in defs:
+        if "children" in col:
+            yield from _leaf_columns(col["children"])
+        else:
+            yield col

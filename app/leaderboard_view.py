@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 import dash
 
+from app import flags, intervals, query, spread
 from app import grid as gridmod
-from app import intervals, query, spread
 from mteb_lb import lbstate, output
 from mteb_lb.rankings import RankingError, leaderboard, search_rows
 
@@ -100,6 +100,7 @@ def compute_view(state: lbstate.LeaderboardState) -> View:
         view.grid = intervals.decorate(view.grid, state.resamples)
     elif state.view == "per-task":
         view.grid = spread.decorate(view.grid, lb.task_spread(bench.name, filters))
+        view.grid = flags.mark_cells(view.grid, lb.task_flags(bench.name, filters))
     if state.view == "summary" and table.num_rows:
         view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))
         if "Mean (Task)" in table.column_names:

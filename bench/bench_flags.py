@@ -27,10 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import queries  # noqa: E402
-from etl import build  # noqa: E402
+from etl import build, flag_changes  # noqa: E402
 
 QUALITY = queries.QUERIES_DIR / "quality"
 _all_views = queries.all_views
+_prepare, _record = flag_changes.prepare, flag_changes.record
 
 
 def _without_flags():
@@ -39,23 +40,27 @@ def _without_flags():
 
     out = []
     for v in _all_views():
-        if queries.files()[v.name].is_relative_to(QUALITY):
+        if queries.files()[v.name].is_relative_to(QUALITY) or v.name == "lb_task_flags":
             continue
         if v.name == "lb_flag_excluded":
             v = dataclasses.replace(v, sql="create or replace macro lb_flag_excluded("
-                                           "model, rev, task, entry_no) as false;")
+                                           "model, task, entry_no) as false;")
         out.append(v)
     return out
 
 
 def run(repo: Path, wh: Path, flags: bool, full: bool) -> float:
     queries.all_views = _all_views if flags else _without_flags
+    # without flags: no previous flags to keep, no new flags to count (etl/flag_changes.py)
+    flag_changes.prepare = _prepare if flags else (lambda final: None)
+    flag_changes.record = _record if flags else (lambda final, warehouse_dir=None: {})
     try:
         t = time.perf_counter()
         report = build.run(repo, source=str(repo), warehouse_dir=wh, full=full)
         seconds = time.perf_counter() - t
     finally:
         queries.all_views = _all_views
+        flag_changes.prepare, flag_changes.record = _prepare, _record
     assert report.published, report.message
     return seconds
 
@@ -96,6 +101,9 @@ def main() -> int:
                 key = "incr_with" if flags else "incr_without"
                 times[key].append(run(repo, whs[flags], flags, full=False))
                 print(f"{key}: {times[key][-1]:.2f} s", flush=True)
+                print("  timings", {k: v for k, v in json.loads(
+                    (whs[flags] / "current" / "manifest.json").read_text()).get(
+                    "timings", {}).items()}, flush=True)
         medians = {k: statistics.median(v) for k, v in times.items() if v}
         out = {"times_s": times, "median_s": medians}
         for kind, a, b in (("full", "full_with", "full_without"),

@@ -30,7 +30,15 @@ from packaging.version import InvalidVersion, Version
 
 import queries
 from etl import catalog as catalog_mod
-from etl import changes, default_summaries, history, incremental, maintain, rank_intervals
+from etl import (
+    changes,
+    default_summaries,
+    flag_changes,
+    history,
+    incremental,
+    maintain,
+    rank_intervals,
+)
 from etl import workers as worker_pool
 from etl.parse import TaskCatalog, parse_version
 from etl.segments import (
@@ -693,6 +701,7 @@ def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
     def finalize(final: Path) -> dict:
         t = time.monotonic()
         history.prepare(final)
+        flag_changes.prepare(final)
         checks = _finalize(final, keep_tables)
         if checks["tasks"] == 0 or checks["benchmarks"] == 0:
             raise RuntimeError(f"validation failed: empty catalog tables {checks}")
@@ -700,6 +709,7 @@ def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
         t = time.monotonic()
         extra = history.record(final, manifest, warehouse_dir)
         timings["history_s"] = time.monotonic() - t
+        extra.update(flag_changes.record(final, warehouse_dir))
         t = time.monotonic()
         extra.update(rank_intervals.record(
             final, (extra.get("history") or {}).get("input_hashes"), warehouse_dir))

@@ -40,7 +40,8 @@ TABLE = "leaderboard_history"
 BUILDS_TABLE = "leaderboard_history_builds"
 # Relations whose content depends on the builds published before (not only on the source data):
 # an incremental build and a full rebuild of the same data differ here, by design.
-HISTORY_RELATIONS = (TABLE, BUILDS_TABLE, "changes_since_previous")
+HISTORY_RELATIONS = (TABLE, BUILDS_TABLE, "changes_since_previous",
+                     "quality_previous_flags", "quality_new_flags")  # etl/flag_changes.py
 
 MODEL_KEY = ""
 

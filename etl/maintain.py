@@ -5,16 +5,21 @@ brought up to date first; `affected_pairs` then holds the (model_name, task_name
 results changed (rows added or removed). For each view materialized `per (model_name, task_name)`
 the rows of those pairs are deleted and computed again, by running the queries/ views in a
 scratch in-memory database whose `scores` holds only the affected pairs' rows (the other inputs
-are the build's own tables). Views materialized `per (model_name)` are then recomputed for the
-models of those pairs, and the other materialized views (small aggregates) in full. The result
-equals a full build's tables (tests/test_etl_build.py and test_refresh.py).
+are the build's own tables; `metrics` and `metric_arrays`, views over the build's Parquet
+segments, are read from the segments that hold those pairs' files only, found in the build's
+segment map, and restricted to their rows: the validity flags' quality_entry_metrics then reads
+a few segments, not the whole `metrics` Parquet). Views materialized `per (model_name)` are then
+recomputed for the models of those pairs, and the other materialized views (small aggregates) in
+full. The result equals a full build's tables (tests/test_etl_build.py and test_refresh.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import queries
+from etl.segments import SEGMENT_MAP
 
 SCRATCH = "maintain_scratch"
 
@@ -41,6 +46,7 @@ def refresh(con) -> dict[str, int]:
                     "SEMI JOIN affected_pairs AS a USING (model_name, task_name)")
         for name in inputs:
             con.execute(f'CREATE VIEW {SCRATCH}."{name}" AS SELECT * FROM "{main}"."{name}"')
+        _segment_views(con, main, inputs)
         con.execute(f"USE {SCRATCH}")
         try:  # the views, unmaterialized, over the affected pairs' rows only (with the
             # scalar macros views may call: the main catalog's are not on this search path)
@@ -68,3 +74,40 @@ def refresh(con) -> dict[str, int]:
             "WHERE list_contains($m, model_name)", models).fetchall()[0][0]
     queries.create_views(con, in_full)  # CREATE OR REPLACE TABLE: recomputed in full
     return counts
+
+
+SEGMENTED_VIEWS = ("metrics", "metric_arrays")
+
+
+def _segment_views(con, main: str, inputs: list[str]) -> None:
+    """Point the scratch database's `metrics` and `metric_arrays` at the segments holding the
+    rows of its `scores` (the affected pairs' current file versions), and at those rows only.
+    Without a segment map beside the database the views stay as they are (the whole Parquet)."""
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = ?",
+                       [main]).fetchall()
+    if not path or not path[0][0]:
+        return
+    build = Path(path[0][0]).parent
+    if not (build / SEGMENT_MAP).is_file():
+        return
+    segments = [r[0] for r in con.execute(
+        "SELECT DISTINCT segment FROM read_parquet(?) WHERE file_id IN "
+        f"(SELECT DISTINCT file_id FROM {SCRATCH}.scores) ORDER BY segment",
+        [str(build / SEGMENT_MAP)]).fetchall()]
+    for name in SEGMENTED_VIEWS:
+        if name not in inputs:
+            continue
+        files = [str(build / "parquet" / name / s) for s in segments
+                 if (build / "parquet" / name / s).is_file()]
+        if files:
+            con.execute(f'CREATE OR REPLACE VIEW {SCRATCH}."{name}" AS SELECT * FROM '
+                        f'read_parquet({_sql_list(files)}) WHERE entry_id >> 20 IN '
+                        f"(SELECT file_id FROM {SCRATCH}.scores)")
+        else:  # the pairs' files have no rows in this table
+            con.execute(f'CREATE OR REPLACE VIEW {SCRATCH}."{name}" AS SELECT * FROM '
+                        f'"{main}"."{name}" LIMIT 0')
+
+
+def _sql_list(paths: list[str]) -> str:
+    """A SQL list literal of file paths (paths the build wrote: quotes doubled all the same)."""
+    return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"

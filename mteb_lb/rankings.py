@@ -756,6 +756,19 @@ class Leaderboard:
         return robustness_part(self.robustness(state.benchmark, state.filters()), part,
                                state.search)
 
+    def task_flags(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
+        """The error and warning validity flags of the scores the per-task table shows: one row
+        per flag with model_name, task_name, rule, severity, message (lb_task_flags)."""
+        def compute():
+            params = self._params(benchmark, filters)
+            if params is None:
+                return pa.table({"model_name": pa.array([], pa.string())})
+            return self._query(
+                "SELECT * FROM lb_task_flags($bench, $models, $tasks, $langs, $registry_only)",
+                {k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only",
+                                        EXCLUDE_LEVEL)})
+        return self._cached(("task_flags", benchmark, filters.key()), compute)
+
     def robustness(self, benchmark: str, filters: Filters = Filters()):
         """Ranks under Borda / Mean (Task) / Mean (TaskType), leave-one-task-out range, Kendall
         tau-b, Friedman + Nemenyi + critical difference (mteb_lb.stats.Robustness)."""

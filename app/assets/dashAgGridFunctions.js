@@ -73,3 +73,14 @@ dagfuncs.heatStyle = function (params, lo, hi) {
     var alpha = 0.04 + 0.42 * t * t;
     return {backgroundColor: "rgba(34, 139, 84, " + alpha.toFixed(3) + ")"};
 };
+
+/* Per-task cells with validity flags (app/flags.py mark_cells): the tooltip another decoration
+ * gave the cell (`before`, e.g. the within-task spread) then one line per flag of the cell. */
+dagfuncs.flagTooltip = function (params, fid, before) {
+    var flags = params.data && params.data.flags ? params.data.flags[fid] : null;
+    var lines = before === null || before === undefined ? [] : [before];
+    (flags || []).forEach(function (f) {
+        lines.push("⚑ " + f[0] + " " + f[1] + ": " + f[2]);
+    });
+    return lines.length ? lines.join("\n") : null;
+};

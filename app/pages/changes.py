@@ -2,7 +2,8 @@
 
 Reads the `changes_since_previous` view (queries/changes_since_previous.sql): models new to or
 gone from a benchmark's leaderboard, new / changed / removed task scores (old and new), and rank
-movers. `?benchmark=<name>` narrows it to one benchmark. Everything is rendered server side by
+movers; and `quality_new_flags` (validity flags new since the previous build, docs/QUALITY.md).
+`?benchmark=<name>` narrows it to one benchmark. Everything is rendered server side by
 `layout(**query)` (no callbacks); the grids sort and filter client side. Nothing is read at
 import time.
 """
@@ -17,6 +18,7 @@ from dash import dcc, html
 
 from app import grid as gridmod
 from app import history_plots, query
+from app.flags import flags_grid
 from mteb_lb import asof, status, warehouse
 from mteb_lb.rankings import leaderboard
 
@@ -119,7 +121,30 @@ def layout(benchmark: str | None = None, **query_params):
         page.append(html.Div(className="lb-card", children=[
             html.H3(f"{title} ({counts})"),
             _grid(f"changes-{title.lower().replace(' ', '-')}", records, columns)]))
+    page.append(new_flags_card())
     return html.Div(className="lb-pagewrap", children=page)
+
+
+def new_flags_card():
+    """The validity flags new since the previous build (quality_new_flags), with their rule,
+    model, task, values and the links to the model page and the score's file."""
+    try:
+        flags = query("quality_new_flags", sql=(
+            "SELECT * FROM quality_new_flags ORDER BY level, rule, model_name, task_name, "
+            "split, subset, path, message"))
+    except Exception as exc:  # noqa: BLE001 - a build made before the flags were compared
+        return html.Div(className="lb-card", id="changes-new-flags", children=[
+            html.H3("New validity flags"),
+            html.P(f"Not recorded by this build ({type(exc).__name__}).", className="lb-hint")])
+    counts = ", ".join(f"{n} {sev}" for sev in ("error", "warning", "info")
+                       if (n := sum(f["severity"] == sev for f in flags)))
+    return html.Div(className="lb-card", id="changes-new-flags", children=[
+        html.H3(f"New validity flags ({len(flags)})"),
+        html.P(["Flags this build raises that the previous one did not"
+                + (f": {counts}. " if flags else ": none. "),
+                dcc.Link("Every flag, the rules and their explanations", href="/quality"),
+                "."], className="lb-hint"),
+        flags_grid(flags, "changes-new-flags-grid") if flags else None])
 
 
 def history_builds() -> int:

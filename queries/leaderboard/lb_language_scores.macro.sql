@@ -33,7 +33,7 @@ create or replace macro lb_language_scores(
             and (tasks is null or task_name in (select unnest(tasks)))
             and lb_language_match(language_set, langs)
             and (langview is null or language in (select unnest(langview)))
-            and not lb_flag_excluded(model_name, revision, task_name, row_order)
+            and not lb_flag_excluded(model_name, task_name, row_order)
     ),
 
     computed as (

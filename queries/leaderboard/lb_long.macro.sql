@@ -14,4 +14,4 @@ create or replace macro lb_long(bench, models, tasks, langs, public_only, regist
         and (tasks is null or task_name in (select unnest(tasks)))
         and lb_language_match(language_set, langs)
         and (not public_only or is_public)
-        and not lb_flag_excluded(model_name, revision, task_name, row_order)
+        and not lb_flag_excluded(model_name, task_name, row_order)

@@ -6,6 +6,8 @@
 -- @column split: The entry's split; NULL when the flag concerns the whole file.
 -- @column subset: The entry's subset; NULL when the flag concerns the whole file.
 -- @column entry_id: The flagged entry (scores.entry_id); NULL for a file-level flag.
+-- @column on_board: Whether the flagged file is the one the leaderboards use for its (model,
+--   task) (chosen_results): only those flags mark or drop a leaderboard score.
 with
 
 flags as (
@@ -28,10 +30,15 @@ flags as (
     select * from flag_dataset_revision_mismatch
     union all by name
     select * from flag_missing_splits
+),
+
+chosen as (
+    select path, true as on_board from chosen_results
 )
 
 select
-    rule, model_name, revision, task_name, split, subset, benchmark, path, entry_id, message,
-    value
-from flags
-order by model_name, task_name
+    f.rule, f.model_name, f.revision, f.task_name, f.split, f.subset, f.benchmark, f.path,
+    f.entry_id, f.message, f.value, coalesce(c.on_board, false) as on_board
+from flags as f
+left join chosen as c using (path)
+order by f.model_name, f.task_name
