@@ -613,12 +613,23 @@ class Leaderboard:
         params = self._params(benchmark, filters)
         if params is None:
             return stats.BordaInputs.empty()
-        t = self._query("SELECT model_name, partition_key, task_name, points, in_table FROM "
-                        "lb_borda_points($bench, $models, $tasks, $langs, $public_only, "
-                        "$registry_only, $by_subset)",
-                        {**params, "public_only": bench.public_only,
-                         "by_subset": "mean_subset" in bench.aggregations})
-        return stats.BordaInputs.from_arrow(t)
+        if "mean_subset" not in bench.aggregations:
+            # ranked by task: the points from lb_task_scores' raw means in numpy (one pass, no
+            # window or cross join; equal to lb_borda_points, tests/test_stats.py)
+            return stats.BordaInputs.from_task_scores(self._query(
+                "SELECT model_name, task_name, raw_mean, in_pivot FROM lb_task_scores($bench, "
+                "$models, $tasks, $langs, $public_only, $registry_only)",
+                {**params, "public_only": bench.public_only}))
+        return stats.BordaInputs.from_arrow(self._borda_points(benchmark, params))
+
+    def _borda_points(self, benchmark: str, params: dict) -> pa.Table:
+        """The rows of lb_borda_points for resolved parameters (the SQL definition)."""
+        bench = self.benchmark(benchmark)
+        return self._query("SELECT model_name, partition_key, task_name, points, in_table FROM "
+                           "lb_borda_points($bench, $models, $tasks, $langs, $public_only, "
+                           "$registry_only, $by_subset)",
+                           {**params, "public_only": bench.public_only,
+                            "by_subset": "mean_subset" in bench.aggregations})
 
     def _resampling(self, resamples: int | None, seed: int | None) -> tuple[int, int]:
         resamples = settings.get("rank_resamples") if resamples is None else resamples

@@ -71,6 +71,51 @@ class BordaInputs:
         return cls(tuple(models), tuple(parts), tuple(tasks.tolist()), matrix, in_table)
 
     @classmethod
+    def from_task_scores(cls, rows: pa.Table) -> "BordaInputs":
+        """From the rows of lb_task_scores (model_name, task_name, raw_mean, in_pivot; one row
+        per model x task it has rows on), for a benchmark ranked by task: the points lb_borda
+        gives (lb_borda_points without its window and cross join, the request's fast path;
+        tests/test_stats.py checks both give the same matrix). Within a task the non-null raw
+        means rank descending, ties averaged: a model earns n - (rank() + peers up to it) / 2,
+        n the number of in_pivot models; NaN ranks above every number, as DuckDB orders it."""
+        # deferred: heavy, loaded only when this path runs
+        import pyarrow.compute as pc
+
+        if rows.num_rows == 0:
+            return cls.empty()
+        models = sorted(pc.unique(rows.column("model_name")).to_pylist())
+        parts = sorted(pc.unique(rows.column("task_name")).to_pylist())
+        m_idx = pc.index_in(rows.column("model_name"), pa.array(models)).to_numpy()
+        p_idx = pc.index_in(rows.column("task_name"), pa.array(parts)).to_numpy()
+        score = rows.column("raw_mean")
+        valid = pc.is_valid(score).to_numpy(zero_copy_only=False)
+        values = score.fill_null(0.0).to_numpy()
+        in_pivot = rows.column("in_pivot").to_numpy(zero_copy_only=False).astype(bool)
+        in_table = np.zeros(len(models), dtype=bool)
+        in_table[m_idx[in_pivot]] = True
+        n = float(np.count_nonzero(in_table))
+        # rank keys: NaN above +inf above every number (DuckDB's order), nulls dropped
+        m_idx, p_idx, values = m_idx[valid], p_idx[valid], values[valid]
+        nan = np.isnan(values)
+        order = np.lexsort((-np.where(nan, 0.0, values), ~nan, p_idx))  # task, then best first
+        p_s, v_s, nan_s = p_idx[order], values[order], nan[order]
+        new_group = np.ones(len(order), dtype=bool)     # a partition or a value change
+        new_group[1:] = (p_s[1:] != p_s[:-1]) | (nan_s[1:] != nan_s[:-1]) | (
+            ~nan_s[1:] & (v_s[1:] != v_s[:-1]))
+        new_part = np.ones(len(order), dtype=bool)
+        new_part[1:] = p_s[1:] != p_s[:-1]
+        pos = np.arange(len(order))
+        part_start = np.maximum.accumulate(np.where(new_part, pos, 0))
+        group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+        group_id = np.cumsum(new_group) - 1
+        group_end = np.flatnonzero(np.r_[new_group[1:], True])[group_id]   # last peer
+        first = group_start - part_start + 1                 # rank()
+        last = group_end - part_start + 1                    # count(*) up to the last peer
+        matrix = np.zeros((len(models), len(parts)))
+        matrix[m_idx[order], p_s] = n - (first + last) / 2.0
+        return cls(tuple(models), tuple(parts), tuple(parts), matrix, in_table)
+
+    @classmethod
     def empty(cls) -> "BordaInputs":
         return cls((), (), (), np.zeros((0, 0)), np.zeros(0, dtype=bool))
 
