@@ -134,18 +134,38 @@ def weights(indices: np.ndarray, n_partitions: int) -> np.ndarray:
     return np.bincount(flat, minlength=b * n_partitions).reshape(b, n_partitions).astype(float)
 
 
-def competition_ranks(points: np.ndarray) -> np.ndarray:
-    """Per row, each column's rank: 1 + the number of columns with strictly more points."""
-    points = np.atleast_2d(points)
+def _ranks_in_order(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the columns best first (argsort) and the rank of each of them in that order
+    (1 + the number of columns with strictly more points: tied values share the best)."""
     n = points.shape[1]
     order = np.argsort(-points, axis=1)                       # best first, per row
     ordered = np.take_along_axis(points, order, axis=1)
     new = np.ones(ordered.shape, dtype=bool)                  # a value differing from the left
     new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    first = np.maximum.accumulate(np.where(new, np.arange(n), 0), axis=1)
+    return order, np.maximum.accumulate(np.where(new, np.arange(n), 0), axis=1) + 1
+
+
+def competition_ranks(points: np.ndarray) -> np.ndarray:
+    """Per row, each column's rank: 1 + the number of columns with strictly more points."""
+    points = np.atleast_2d(points)
+    order, ranked = _ranks_in_order(points)
     ranks = np.empty(points.shape, dtype=np.int64)
-    np.put_along_axis(ranks, order, first + 1, axis=1)        # tied values share the best
+    np.put_along_axis(ranks, order, ranked, axis=1)
     return ranks
+
+
+def rank_counts(totals: np.ndarray) -> np.ndarray:
+    """M x (M + 1) counts: entry [i, r] = the number of rows of the B x M `totals` in which
+    column i has rank r (competition_ranks), without the B x M rank matrix (a histogram)."""
+    b, m = totals.shape
+    order, ranked = _ranks_in_order(totals)
+    flat = order.ravel() * (m + 1) + ranked.ravel()
+    return np.bincount(flat, minlength=m * (m + 1)).reshape(m, m + 1)
+
+
+def _kth_ranks(cumulative: np.ndarray, k: int) -> np.ndarray:
+    """Per model, its k-th smallest rank (0-based) from the cumulative rank counts."""
+    return np.argmax(cumulative > k, axis=1)
 
 
 def order_statistic_indices(resamples: int) -> tuple[int, int]:
@@ -183,12 +203,15 @@ def rank_intervals(inputs: BordaInputs, resamples: int, seed: int = DEFAULT_SEED
         if resamples == 0 or not inputs.partitions:
             return Intervals(borda, None, None, None, None)
         indices = draw_indices(len(inputs.partitions), resamples, seed)
-    ranks = np.sort(resampled_ranks(points, indices), axis=0)
-    b = ranks.shape[0]
+    w = weights(indices, points.shape[1])
+    counts = rank_counts(w @ np.ascontiguousarray(points.T))  # per model, its ranks' histogram
+    cumulative = np.cumsum(counts, axis=1)                    # the sorted ranks, as counts
+    b = len(indices)
     low, high = order_statistic_indices(b)
-    median = (ranks[(b - 1) // 2] + ranks[b // 2]) / 2.0    # numpy's median of sorted values
-    return Intervals(borda, ranks[low], ranks[high], median,
-                     np.count_nonzero(ranks == 1, axis=0) / b)
+    # numpy's median of the sorted ranks: the mean of the two middle ones
+    median = (_kth_ranks(cumulative, (b - 1) // 2) + _kth_ranks(cumulative, b // 2)) / 2.0
+    return Intervals(borda, _kth_ranks(cumulative, low), _kth_ranks(cumulative, high), median,
+                     counts[:, 1] / b)
 
 
 def p_above(inputs: BordaInputs, pairs: list[tuple[int, int]], resamples: int,
