@@ -59,7 +59,9 @@ def task_metas(benchmark: str) -> dict[str, dict]:
     return _TASK_METAS[key]
 
 
-def compute_view(state: lbstate.LeaderboardState) -> View:
+def compute_view(state: lbstate.LeaderboardState, *, interval_mode: str = "compute") -> View:
+    """`interval_mode`: the summary's interval columns, ``Leaderboard.view``'s `intervals` (a
+    filter change asks "cached" and fills them in a second request, app/intervals.py)."""
     lb = leaderboard()
     bench = lb.benchmark(state.benchmark)
     filters = state.filters()
@@ -67,7 +69,8 @@ def compute_view(state: lbstate.LeaderboardState) -> View:
     try:
         view.n_tasks = len(lb.selected_tasks(bench.name, filters) if state.missing != "common"
                            else lb.ranked_tasks(bench.name, filters))
-        unsearched_table = lb.view(replace(state, search="", sort=None))
+        unsearched_table = lb.view(replace(state, search="", sort=None),
+                                   intervals=interval_mode)
         table = search_rows(unsearched_table, state.search)
     except RankingError as exc:
         view.error = str(exc)

@@ -529,11 +529,14 @@ class Leaderboard:
                 "per-language": self.per_language,
                 "tasks": self.task_info}[view](benchmark, filters)
 
-    def view(self, state: LeaderboardState) -> pa.Table:
+    def view(self, state: LeaderboardState, *, intervals: str = "compute") -> pa.Table:
         """The table a state shows, as every surface serves it (dashboard grid and CSV download,
         ``/api/table``, ``mteb-lb table``): the view's official table, the per-task table with
         the summary's Rank (Borda) in front, the search applied, rows in the state's sort
-        (nulls last; the official order otherwise). Unrounded, 0-100 scale."""
+        (nulls last; the official order otherwise). Unrounded, 0-100 scale. The summary's
+        interval columns: "compute" them (every surface's default), only if "cached" (already
+        computed for this state; else empty), or "none" (empty: the dashboard fills them in a
+        second request, app/intervals.py)."""
         if state.benchmark is None:
             raise RankingError("no benchmark given; valid benchmarks: "
                                + ", ".join(sorted(self.benchmarks())))
@@ -544,8 +547,11 @@ class Leaderboard:
         if state.view == "per-task":
             table = _with_rank(table, self.summary(state.benchmark, filters))
         if state.view == "summary":
+            if self._resampling(state.resamples, state.seed)[0] == 0:
+                intervals = "none"     # B = 0: empty columns, no points to fetch
             table = _with_intervals(table, self.rank_intervals(
-                state.benchmark, filters, state.resamples, state.seed))
+                state.benchmark, filters, state.resamples, state.seed,
+                compute=intervals == "compute") if intervals != "none" else None)
         return sort_rows(search_rows(table, state.search), state.sort)
 
     # -- statistics (mteb_lb/stats.py) --------------------------------------------------------
@@ -641,13 +647,18 @@ class Leaderboard:
         return resamples, seed
 
     def rank_intervals(self, benchmark: str, filters: Filters = Filters(),
-                       resamples: int | None = None, seed: int | None = None) -> pa.Table:
+                       resamples: int | None = None, seed: int | None = None, *,
+                       compute: bool = True) -> pa.Table | None:
         """Model, Rank (Borda), rank_low, rank_high, rank_median, p_rank1, tied_with_leader
-        (README "Rank intervals and robustness"); B = 0 leaves the last five NULL."""
+        (README "Rank intervals and robustness"); B = 0 leaves the last five NULL.
+        ``compute=False``: the cached table, or None when it has not been computed yet."""
         resamples, seed = self._resampling(resamples, seed)
-        return self._cached(("rank_intervals", benchmark, filters.key(), resamples, seed),
-                            lambda: stats.intervals_table(self.borda_inputs(benchmark, filters),
-                                                          resamples, seed))
+        key = ("rank_intervals", benchmark, filters.key(), resamples, seed)
+        if not compute:
+            with self._lock:
+                return self._cache.get((self.build_id(), *key))
+        return self._cached(key, lambda: stats.intervals_table(
+            self.borda_inputs(benchmark, filters), resamples, seed))
 
     def _table_scores(self, benchmark: str, filters: Filters) -> list[dict]:
         """Per summary row: borda_rank, mean_task, mean_task_type, task_scores (lb_model_scores).
@@ -748,12 +759,12 @@ INTERVAL_COLUMNS = {"Rank (95% interval)": None, "Rank low (95%)": "rank_low",
 SORT_KEYS = {"Rank (95% interval)": ("Rank low (95%)", "Rank high (95%)")}
 
 
-def _with_intervals(table: pa.Table, intervals: pa.Table) -> pa.Table:
+def _with_intervals(table: pa.Table, intervals: pa.Table | None) -> pa.Table:
     """The summary with INTERVAL_COLUMNS after Rank (Borda) and Model (so the official columns
-    keep their positions up to Model), matched by model name."""
+    keep their positions up to Model), matched by model name; empty without `intervals`."""
     if "Rank (Borda)" not in table.column_names or "Model" not in table.column_names:
         return table
-    by_model = {r["Model"]: r for r in intervals.to_pylist()}
+    by_model = {r["Model"]: r for r in intervals.to_pylist()} if intervals is not None else {}
     models = table.column("Model").to_pylist()
     at = max(table.column_names.index("Rank (Borda)"), table.column_names.index("Model")) + 1
     for name, key in INTERVAL_COLUMNS.items():
