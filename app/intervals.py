@@ -15,6 +15,7 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from app import grid as gridmod
+from app import spread
 from mteb_lb import lbstate, settings
 from mteb_lb.rankings import INTERVAL_COLUMNS, leaderboard
 
@@ -118,9 +119,10 @@ def decorate(data: gridmod.GridData, resamples: int | None) -> gridmod.GridData:
 
 # -- filled after the table ----------------------------------------------------------------------
 # A filter change answers with the table first (the interval column empty unless this state's
-# intervals are cached: Leaderboard.view(intervals="cached")); the page's view key then asks
-# for the intervals (this callback), and a clientside function merges their cells into the
-# grid's rows if the grid still shows that state (assets/intervals.js).
+# intervals are cached: Leaderboard.view(intervals="cached"); on the per-task tab the spread
+# tooltips, app/spread.py, likewise); the page's view key then asks for them (this callback),
+# and a clientside function merges their cells into the grid's rows if the grid still shows
+# that state (assets/intervals.js).
 
 STORE = "lb-intervals-data"
 
@@ -158,7 +160,8 @@ def register_callbacks(app, trigger: Input, states: list[State], to_state, grid:
         if not key:
             raise PreventUpdate
         try:
-            found = cells(to_state(*values))
+            state = to_state(*values)
+            found = cells(state) if state.view == "summary" else spread.cells(state)
         except Exception:  # noqa: BLE001 - the table itself reports a failing state
             log.exception("rank intervals failed for %s", key)
             raise PreventUpdate from None

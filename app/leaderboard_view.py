@@ -60,8 +60,9 @@ def task_metas(benchmark: str) -> dict[str, dict]:
 
 
 def compute_view(state: lbstate.LeaderboardState, *, interval_mode: str = "compute") -> View:
-    """`interval_mode`: the summary's interval columns, ``Leaderboard.view``'s `intervals` (a
-    filter change asks "cached" and fills them in a second request, app/intervals.py)."""
+    """`interval_mode`: the summary's interval columns (``Leaderboard.view``'s `intervals`) and
+    the per-task spread tooltips: a filter change asks "cached" (only when already computed)
+    and fills them in a second request (app/intervals.py)."""
     lb = leaderboard()
     bench = lb.benchmark(state.benchmark)
     filters = state.filters()
@@ -102,7 +103,8 @@ def compute_view(state: lbstate.LeaderboardState, *, interval_mode: str = "compu
     if state.view == "summary":
         view.grid = intervals.decorate(view.grid, state.resamples)
     elif state.view == "per-task":
-        view.grid = spread.decorate(view.grid, lb.task_spread(bench.name, filters))
+        view.grid = spread.decorate(view.grid, lb.task_spread(
+            bench.name, filters, compute=interval_mode == "compute"))
     if state.view == "summary" and table.num_rows:
         view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))
         if "Mean (Task)" in table.column_names:

@@ -697,9 +697,16 @@ class Leaderboard:
         return self._cached(("pairwise", benchmark, filters.key(), tuple(models), resamples, seed),
                             compute)
 
-    def task_spread(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
+    def task_spread(self, benchmark: str, filters: Filters = Filters(), *,
+                    compute: bool = True) -> pa.Table | None:
         """Per (model, task) with per-experiment scores: n_experiments, mean and sample sd of
-        the per-experiment task scores, 0-100 scale (lb_task_spread)."""
+        the per-experiment task scores, 0-100 scale (lb_task_spread). ``compute=False``: the
+        cached table, or None when it has not been computed yet."""
+        if not compute:
+            with self._lock:
+                return self._cache.get((self.build_id(), "task_spread", benchmark,
+                                        filters.key()))
+
         def compute():
             params = self._params(benchmark, filters)
             if params is None:

@@ -46,6 +46,11 @@ def update(lbpage, state):
     return lbpage.update_view(state.benchmark, *[values[k] for k in lbpage.CONTROL_KEYS])
 
 
+def page_state(lbpage, state):
+    """The state as the page's callbacks read it back from its controls."""
+    return lbpage.controls_to_state(state.benchmark, lbpage.state_to_controls(state))
+
+
 def test_filter_change_defers_the_intervals_then_fills_them(lbpage):
     from app import intervals
     from app.leaderboard_view import compute_view
@@ -61,7 +66,7 @@ def test_filter_change_defers_the_intervals_then_fills_them(lbpage):
         return [d for d in defs if not d.get("hide")]
 
     assert shown(first["grid_defs"]) == shown(full.column_defs)              # same columns
-    cells = intervals.cells(state)
+    cells = intervals.cells(page_state(lbpage, state))
     merged = [{**r, **cells[r["model"]]} for r in first["grid_rows"]]     # what intervals.js does
     assert merged == full.row_data
     want = expected(211, 17)
@@ -112,3 +117,29 @@ def test_browser_a_filter_change_fills_the_interval_column(chromium, app_warehou
         assert "resamples=333" in duo.driver.current_url
         assert [e for e in duo.driver.get_log("browser") if e["level"] == "SEVERE"
                 and "favicon" not in e["message"]] == []
+
+
+# the per-task tab's spread tooltips (app/spread.py) come the same way: the Spread(v1)
+# warehouse of tests/test_stats_surfaces.py, one/a's SpeCls experiments: mean 67, sd
+# 100 sqrt(.0003), 3 experiments; two/b has none on every row
+from test_stats_surfaces import spread_lb  # noqa: E402,F401 - the fixture
+
+
+def test_per_task_spread_is_deferred_then_filled(spread_lb, dash_app, monkeypatch):  # noqa: F811
+    from app import grid as gridmod
+    from app import spread
+
+    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(spread_lb.handle._warehouse_dir))
+    lbpage = sys.modules["app.pages.leaderboard"]
+    state = lbstate.LeaderboardState(benchmark="Spread(v1)", view="per-task")
+    first = update(lbpage, state)
+    assert all("spread" not in r for r in first["grid_rows"])
+    cols = {c.get("colId"): c for g in first["grid_defs"] for c in g.get("children", [g])}
+    assert "tooltipValueGetter" in cols["SpeCls"] and "tooltipValueGetter" in cols["SpeRet"]
+    cells = spread.cells(page_state(lbpage, state))
+    fid = cols["SpeCls"]["field"]
+    assert cells == {"one/a": {"spread": {fid: [67.0, round(100 * 0.0003 ** 0.5,
+                                                            gridmod.SCORE_DECIMALS), 3]}}}
+    again = update(lbpage, state)         # cached now: inline
+    rows = {r["model"]: r for r in again["grid_rows"]}
+    assert rows["one/a"]["spread"] == cells["one/a"]["spread"] and "spread" not in rows["two/b"]
