@@ -657,8 +657,34 @@ class Leaderboard:
         if not compute:
             with self._lock:
                 return self._cache.get((self.build_id(), *key))
-        return self._cached(key, lambda: stats.intervals_table(
-            self.borda_inputs(benchmark, filters), resamples, seed))
+
+        def compute_table():
+            stored = self._stored_intervals(benchmark, filters, resamples, seed)
+            return stored if stored is not None else stats.intervals_table(
+                self.borda_inputs(benchmark, filters), resamples, seed)
+        return self._cached(key, compute_table)
+
+    def _stored_intervals(self, benchmark: str, filters: Filters, resamples: int,
+                          seed: int) -> pa.Table | None:
+        """The build's `rank_intervals` rows (etl/rank_intervals.py: every menu benchmark's
+        default state, computed by stats.intervals_table when the build was published) when
+        they answer this request: no filter, the same B and seed; else None."""
+        if filters != Filters() or resamples == 0:
+            return None
+        has_table = self._cached(("has_rank_intervals",), lambda: self._query(
+            "SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'rank_intervals'"
+        ).column(0)[0].as_py() > 0)
+        if not has_table:
+            return None
+        rows = self._query(
+            'SELECT model_name AS "Model", borda_rank AS "Rank (Borda)", rank_low, rank_high, '
+            "rank_median, p_rank1, tied_with_leader FROM rank_intervals WHERE benchmark = $b "
+            "AND resamples = $r AND seed = $s ORDER BY borda_rank, model_name",
+            {"b": benchmark, "r": resamples, "s": seed})
+        if rows.num_rows == 0:
+            return None
+        return rows.cast(stats.INTERVAL_SCHEMA).replace_schema_metadata(
+            {"resamples": str(resamples), "seed": str(seed), "stored": "rank_intervals"})
 
     def _table_scores(self, benchmark: str, filters: Filters) -> list[dict]:
         """Per summary row: borda_rank, mean_task, mean_task_type, task_scores (lb_model_scores).

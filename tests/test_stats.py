@@ -393,8 +393,12 @@ def test_rank_intervals_table_equals_the_request_path(lb):
     assert {r[0] for r in rows} == set(benches) and len(benches) >= 5
     for bench in benches:
         got = [r[1:8] for r in rows if r[0] == bench]
-        want = [tuple(d.values()) for d in lb.rank_intervals(bench).to_pylist()]
+        computed = stats.intervals_table(lb.borda_inputs(bench), 1000, stats.DEFAULT_SEED)
+        want = [tuple(d.values()) for d in computed.to_pylist()]
         assert got == want     # floats compared with ==: the same bits
+        # and a request for that state reads them (equal to the computed table)
+        assert lb.rank_intervals(bench).schema.metadata[b"stored"] == b"rank_intervals"
+        assert lb.rank_intervals(bench).to_pylist() == computed.to_pylist()
     assert {(r[8], r[9]) for r in rows} == {(1000, stats.DEFAULT_SEED)}
 
 
@@ -566,8 +570,10 @@ def test_real_rank_intervals_table_equals_the_request_path(real_leaderboard):
     names = menu_benchmarks(lb.menu())
     assert {r[0] for r in rows} <= set(names)
     for name in names:
+        computed = stats.intervals_table(lb.borda_inputs(name), 1000, stats.DEFAULT_SEED)
         assert [r[1:] for r in rows if r[0] == name] == [
-            tuple(d.values()) for d in lb.rank_intervals(name).to_pylist()], name
+            tuple(d.values()) for d in computed.to_pylist()], name
+        assert lb.rank_intervals(name).to_pylist() == computed.to_pylist(), name
 
 
 def test_rank_intervals_table_is_maintained_by_incremental_builds(tmp_path):
