@@ -141,6 +141,11 @@ def visible_columns(table: pa.Table, *, show_zero_shot: bool = True) -> list[str
     return [c for c in table.column_names if c not in hidden]
 
 
+def field_ids(names: list[str]) -> dict[str, str]:
+    """The row-data field of each visible column (model_grid's): "model", else by position."""
+    return {name: "model" if name == MODEL else f"c{i}" for i, name in enumerate(names)}
+
+
 def _num(value):
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
@@ -240,9 +245,7 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
     """
     task_meta = task_meta or (lambda _t: {})
     names = visible_columns(table, show_zero_shot=show_zero_shot)
-    fields: dict[str, str] = {}
-    for i, name in enumerate(names):
-        fields[name] = "model" if name == MODEL else f"c{i}"
+    fields = field_ids(names)
     kinds = {n: column_kind(n, table.schema.field(n).type) for n in names}
     columns = {n: table.column(n).to_pylist() for n in names}
     n_rows = table.num_rows

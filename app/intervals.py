@@ -8,11 +8,18 @@ this module only lays them out (README "Rank intervals and robustness").
 
 from __future__ import annotations
 
-from dash import dcc, html
+import logging
+from dataclasses import replace
+
+from dash import ClientsideFunction, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 
 from app import grid as gridmod
+from app import spread
 from mteb_lb import lbstate, settings
-from mteb_lb.rankings import INTERVAL_COLUMNS
+from mteb_lb.rankings import INTERVAL_COLUMNS, leaderboard
+
+log = logging.getLogger(__name__)
 
 INTERVAL = "Rank (95% interval)"
 LOW, HIGH, MEDIAN, P_RANK1, TIED = list(INTERVAL_COLUMNS)[1:]
@@ -112,6 +119,66 @@ def decorate(data: gridmod.GridData, resamples: int | None) -> gridmod.GridData:
         elif col.get("colId") in HIDDEN:
             col["hide"] = True
     return data
+
+
+# -- filled after the table ----------------------------------------------------------------------
+# A filter change answers with the table first (the interval column empty unless this state's
+# intervals are cached: Leaderboard.view(intervals="cached"); on the per-task tab the spread
+# tooltips, app/spread.py, likewise); the page's view key then asks for them (this callback),
+# and a clientside function merges their cells into the grid's rows if the grid still shows
+# that state (assets/intervals.js).
+
+STORE = "lb-intervals-data"
+
+
+def store() -> dcc.Store:
+    return dcc.Store(id=STORE)
+
+
+def cells(state: lbstate.LeaderboardState) -> dict[str, dict] | None:
+    """Per model of the summary, its interval cells keyed by the page grid's field ids (the
+    values ``decorate`` gives the grid when the table comes with its intervals); None when the
+    state shows no interval column."""
+    lb = leaderboard()
+    b = settings.get("rank_resamples") if state.resamples is None else state.resamples
+    if state.view != "summary" or state.as_of or b == 0:
+        return None
+    bench = lb.benchmark(state.benchmark)
+    table = lb.view(replace(state, search="", sort=None), intervals="compute")
+    if INTERVAL not in table.column_names:
+        return None
+    real = gridmod.field_ids(gridmod.visible_columns(table, show_zero_shot=bench.show_zero_shot))
+    names = ["Model", *INTERVAL_COLUMNS]
+    mini = decorate(gridmod.model_grid(table.select(names), view="summary"), state.resamples)
+    fids = {name: (mini.field_of(name), real.get(name)) for name in INTERVAL_COLUMNS}
+    out = {}
+    for row in mini.row_data:
+        out[row["model"]] = {dst: row.get(src) for src, dst in fids.values() if dst}
+    return out
+
+
+def register_callbacks(app, trigger: Input, states: list[State], to_state, grid: str) -> None:
+    """`trigger`: the page's view key (a new table); `to_state(*state_values)` gives the
+    page's LeaderboardState; `grid`: the summary grid's id."""
+    def fill(key, *values):
+        if not key:
+            raise PreventUpdate
+        try:
+            state = to_state(*values)
+            found = cells(state) if state.view == "summary" else spread.cells(state)
+        except Exception:  # noqa: BLE001 - the table itself reports a failing state
+            log.exception("rank intervals failed for %s", key)
+            raise PreventUpdate from None
+        if found is None:
+            raise PreventUpdate
+        return {"key": key, "cells": found}
+
+    app.callback(Output(STORE, "data"), trigger, *states, prevent_initial_call=True)(fill)
+    app.clientside_callback(
+        ClientsideFunction(namespace="lbIntervals", function_name="fill"),
+        Output(grid, "rowData", allow_duplicate=True),
+        Input(STORE, "data"), State(grid, "rowData"), State(trigger.component_id, "data"),
+        prevent_initial_call=True)
 
 
 # -- the plot ----------------------------------------------------------------------------------

@@ -59,7 +59,10 @@ def task_metas(benchmark: str) -> dict[str, dict]:
     return _TASK_METAS[key]
 
 
-def compute_view(state: lbstate.LeaderboardState) -> View:
+def compute_view(state: lbstate.LeaderboardState, *, interval_mode: str = "compute") -> View:
+    """`interval_mode`: the summary's interval columns (``Leaderboard.view``'s `intervals`) and
+    the per-task spread tooltips: a filter change asks "cached" (only when already computed)
+    and fills them in a second request (app/intervals.py)."""
     lb = leaderboard()
     bench = lb.benchmark(state.benchmark)
     filters = state.filters()
@@ -67,7 +70,8 @@ def compute_view(state: lbstate.LeaderboardState) -> View:
     try:
         view.n_tasks = len(lb.selected_tasks(bench.name, filters) if state.missing != "common"
                            else lb.ranked_tasks(bench.name, filters))
-        unsearched_table = lb.view(replace(state, search="", sort=None))
+        unsearched_table = lb.view(replace(state, search="", sort=None),
+                                   intervals=interval_mode)
         table = search_rows(unsearched_table, state.search)
     except RankingError as exc:
         view.error = str(exc)
@@ -99,7 +103,8 @@ def compute_view(state: lbstate.LeaderboardState) -> View:
     if state.view == "summary":
         view.grid = intervals.decorate(view.grid, state.resamples)
     elif state.view == "per-task":
-        view.grid = spread.decorate(view.grid, lb.task_spread(bench.name, filters))
+        view.grid = spread.decorate(view.grid, lb.task_spread(
+            bench.name, filters, compute=interval_mode == "compute"))
         view.grid = flags.mark_cells(view.grid, lb.task_flags(bench.name, filters))
     if state.view == "summary" and table.num_rows:
         view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))

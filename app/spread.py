@@ -6,33 +6,46 @@ mean ± standard deviation of the per-experiment task scores and their number
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pyarrow as pa
 
 from app import grid as gridmod
+from mteb_lb.rankings import leaderboard
 
 
-def decorate(data: gridmod.GridData, spread: pa.Table) -> gridmod.GridData:
-    """Row data gains ``spread``: {field id: [mean, sd, n]} (numbers, 0-100 scale, sd null
-    with one experiment); each task column a tooltip reading it."""
+def by_model(spread: pa.Table, field_of) -> dict[str, dict[str, list]]:
+    """Per model, {field id: [mean, sd, n]} (numbers, 0-100 scale, sd null with one
+    experiment) of its task cells with a spread; `field_of(task)` gives a column's field."""
+    out: dict[str, dict[str, list]] = {}
     if spread.num_rows == 0 or "task_name" not in spread.column_names:
-        return data
-    by_model: dict[str, dict[str, list]] = {}
+        return out
     for r in spread.to_pylist():
-        fid = data.field_of(r["task_name"])
+        fid = field_of(r["task_name"])
         if fid is None:
             continue
         sd = r["sd"] if r["sd"] is not None and math.isfinite(r["sd"]) else None
-        by_model.setdefault(r["model_name"], {})[fid] = [
+        out.setdefault(r["model_name"], {})[fid] = [
             round(r["mean"], gridmod.SCORE_DECIMALS),
             None if sd is None else round(sd, gridmod.SCORE_DECIMALS), r["n_experiments"]]
-    if not by_model:
+    return out
+
+
+def decorate(data: gridmod.GridData, spread: pa.Table | None) -> gridmod.GridData:
+    """Row data gains ``spread``: {field id: [mean, sd, n]} (``by_model``); each task column
+    with one a tooltip reading it. ``spread`` None: not computed yet (a filter change fills the
+    rows' ``spread`` in a second request, app/intervals.py), so every task column gets the
+    tooltip, which shows nothing on cells without a spread."""
+    cells_of = by_model(spread, data.field_of) if spread is not None else {}
+    if not cells_of and spread is not None:
         return data
     for row in data.row_data:
-        cells = by_model.get(row.get("model"))
+        cells = cells_of.get(row.get("model"))
         if cells:
             row["spread"] = cells
-    fids = {fid for cells in by_model.values() for fid in cells}
+    fids = {fid for cells in cells_of.values() for fid in cells}
+    if spread is None:      # every task column (the per-task grid groups them by type)
+        fids = {c.get("field") for g in data.column_defs for c in g.get("children", ())}
     for col in _columns(data.column_defs):
         fid = col.get("field")
         if fid in fids:
@@ -41,6 +54,19 @@ def decorate(data: gridmod.GridData, spread: pa.Table) -> gridmod.GridData:
                 f"{s} ? 'Mean ' + {s}[0].toFixed(2) + ({s}[1] == null ? '' : ' ± ' + "
                 f"{s}[1].toFixed(2)) + ' (sd over ' + {s}[2] + ' experiments)' : null")}
     return data
+
+
+def cells(state) -> dict[str, dict] | None:
+    """Per model of the per-task table, ``{"spread": by_model cells}`` keyed by the page grid's
+    field ids (what ``decorate`` puts in its rows); None for other views."""
+    lb = leaderboard()
+    if state.view != "per-task" or state.as_of:
+        return None
+    bench = lb.benchmark(state.benchmark)
+    table = lb.view(replace(state, search="", sort=None))
+    fields = gridmod.field_ids(gridmod.visible_columns(table, show_zero_shot=bench.show_zero_shot))
+    found = by_model(lb.task_spread(bench.name, state.filters()), fields.get)
+    return {model: {"spread": c} for model, c in found.items()}
 
 
 def _columns(defs: list[dict]):

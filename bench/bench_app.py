@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -82,6 +83,11 @@ def time_start(runs: int) -> list[float]:
 # callback requests
 # --------------------------------------------------------------------------------------------
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 class Client:
     def __init__(self, app):
         self.client = app.server.test_client()
@@ -95,9 +101,14 @@ class Client:
         raise KeyError(needle)
 
     def post(self, body: dict) -> tuple[float, int, dict]:
+        """Wall seconds, response bytes, JSON; ``self.cpu``: the CPU seconds of the process
+        (every thread, DuckDB's included) during the request, which a loaded machine inflates
+        much less than the wall time."""
+        cpu = _cpu()
         started = time.perf_counter()
         response = self.client.post("/_dash-update-component", json=body)
         elapsed = time.perf_counter() - started
+        self.cpu = _cpu() - cpu
         if response.status_code not in (200, 204):
             raise RuntimeError(f"{response.status_code}: {response.data[:500]!r}")
         data = response.get_json() if response.status_code == 200 else {}
@@ -132,6 +143,20 @@ def view_body(client: Client, lbpage, state, changed: str = "lb-types") -> dict:
         "state": [{"id": lbpage.BENCH, "property": "data", "value": state.benchmark}],
         "changedPropIds": [f"{changed}.value"],
     }
+
+
+def fill_body(client: Client, lbpage, state, key: str) -> dict | None:
+    """The second request of a filter change (app/intervals.py): the interval column of the
+    summary, the spread tooltips of the per-task tab; None when the page has no such callback."""
+    try:
+        output = client.output_of("lb-intervals-data.data")
+    except KeyError:
+        return None
+    return {"output": output, "outputs": {"id": "lb-intervals-data", "property": "data"},
+            "inputs": [{"id": lbpage.VIEW_KEY, "property": "data", "value": key}],
+            "state": [{"id": lbpage.BENCH, "property": "data", "value": state.benchmark},
+                      *control_specs(lbpage, state)],
+            "changedPropIds": [f"{lbpage.VIEW_KEY}.data"]}
 
 
 def switch_body(client: Client, lbpage, buttons: list[str], current: str, target: str) -> dict:
@@ -202,6 +227,8 @@ def main(argv=None) -> int:
     parser.add_argument("--filter-benchmark", default=None,
                         help="benchmark of the filter-change cases (default: the menu default)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--filters-only", action="store_true",
+                        help="only the filter changes (no start, default page or switches)")
     args = parser.parse_args(argv)
 
     from mteb_lb import warehouse
@@ -215,7 +242,9 @@ def main(argv=None) -> int:
     out = sys.stderr if args.json else sys.stdout
     print(f"build {build.name}", file=out)
 
-    start = time_start(args.start_runs)
+    if args.filters_only:
+        args.start_runs = 0
+    start = time_start(args.start_runs) or [float("nan")]
     results["app start to serving (s)"] = {"median": statistics.median(start),
                                            "runs": start}
     print(f"app start to serving: median {statistics.median(start):.2f} s "
@@ -229,6 +258,9 @@ def main(argv=None) -> int:
     client = Client(app)
     lbpage = sys.modules["app.pages.leaderboard"]
     lb = leaderboard()
+
+    if args.filters_only:
+        return filter_section(args, client, lbpage, lb, results, out)
 
     # default page
     cold, size, _ = client.post(routing_body(client))
@@ -275,6 +307,12 @@ def main(argv=None) -> int:
           f"after the prewarm ({n_prewarmed} benchmarks in {prewarm_s:.1f} s) median "
           f"{median_ms(after_prewarm):.0f} ms over {len(after_prewarm)} others", file=out)
 
+    return filter_section(args, client, lbpage, lb, results, out, default)
+
+
+def filter_section(args, client, lbpage, lb, results, out, default=None) -> int:
+    """The filter changes, the payload and the #16 target lines (the end of main)."""
+    default = default or lb.menu().get("default_benchmark")
     # filter change
     fbench = args.filter_benchmark or default
     cases = filter_states(fbench, lb)
@@ -291,11 +329,20 @@ def main(argv=None) -> int:
         if state.view == "per-task":
             fresh.per_task(state.benchmark, state.filters())
         rankings_only[name] = time.perf_counter() - started
-    cold_filter, warm_filter, per_filter = [], [], {}
+    cold_filter, warm_filter, per_filter, fills, cpu, fill_cpu = [], [], {}, [], [], []
     for name, state in cases:
-        t, _, _ = client.post(view_body(client, lbpage, state))
+        t, _, data = client.post(view_body(client, lbpage, state))
         cold_filter.append(t)
-        per_filter[name] = (round(t * 1000, 1), round(rankings_only[name] * 1000, 1))
+        cpu.append(client.cpu)
+        per_filter[name] = (round(t * 1000, 1), round(rankings_only[name] * 1000, 1),
+                            round(client.cpu * 1000, 1))
+        key = data.get("response", {}).get(lbpage.VIEW_KEY, {}).get("data")
+        body = fill_body(client, lbpage, state, key) if key else None
+        if body is not None:   # then the deferred statistics, as the page asks for them
+            fill = client.post(body)[0]
+            fills.append(fill)
+            fill_cpu.append(client.cpu)
+            per_filter[name] += (round(fill * 1000, 1), round(client.cpu * 1000, 1))
     for _ in range(args.repeat):
         for _name, state in cases:
             warm_filter.append(client.post(view_body(client, lbpage, state))[0])
@@ -303,14 +350,24 @@ def main(argv=None) -> int:
         "benchmark": fbench, "cold median": median_ms(cold_filter),
         "rankings alone cold median": median_ms(list(rankings_only.values())),
         "cached median": median_ms(warm_filter),
-        "cold per filter (request, rankings alone)": per_filter}
+        "cold CPU median": median_ms(cpu),
+        "cold per filter (request, rankings alone, request CPU[, deferred statistics, its "
+        "CPU])": per_filter,
+        "deferred statistics cold median": median_ms(fills),
+        "deferred statistics cold CPU median": median_ms(fill_cpu)}
     print(f"filter change:        cold median {median_ms(cold_filter):.0f} ms over "
           f"{len(cold_filter)} filters on {fbench} (the rankings alone: median "
           f"{median_ms(list(rankings_only.values())):.0f} ms); cached median "
           f"{median_ms(warm_filter):.0f} ms", file=out)
-    for name, (ms, ranking_ms) in per_filter.items():
-        print(f"    {name:<28} {ms:8.1f} ms cold request, {ranking_ms:8.1f} ms rankings alone",
-              file=out)
+    print(f"  process CPU time of the cold requests: median {median_ms(cpu):.0f} ms", file=out)
+    if fills:
+        print(f"  then the deferred statistics (interval column / spread tooltips, a second "
+              f"request): cold median {median_ms(fills):.0f} ms, CPU "
+              f"{median_ms(fill_cpu):.0f} ms", file=out)
+    for name, (ms, ranking_ms, cpu_ms, *fill) in per_filter.items():
+        print(f"    {name:<28} {ms:8.1f} ms cold request ({cpu_ms:6.1f} CPU), {ranking_ms:8.1f}"
+              " ms rankings alone" + (f", {fill[0]:8.1f} ms deferred statistics ({fill[1]:6.1f}"
+                                      " CPU)" if fill else ""), file=out)
 
     # payload
     from mteb_lb import lbstate

@@ -560,11 +560,14 @@ class Leaderboard:
                 "per-language": self.per_language,
                 "tasks": self.task_info}[view](benchmark, filters)
 
-    def view(self, state: LeaderboardState) -> pa.Table:
+    def view(self, state: LeaderboardState, *, intervals: str = "compute") -> pa.Table:
         """The table a state shows, as every surface serves it (dashboard grid and CSV download,
         ``/api/table``, ``mteb-lb table``): the view's official table, the per-task table with
         the summary's Rank (Borda) in front, the search applied, rows in the state's sort
-        (nulls last; the official order otherwise). Unrounded, 0-100 scale."""
+        (nulls last; the official order otherwise). Unrounded, 0-100 scale. The summary's
+        interval columns: "compute" them (every surface's default), only if "cached" (already
+        computed for this state; else empty), or "none" (empty: the dashboard fills them in a
+        second request, app/intervals.py)."""
         if state.benchmark is None:
             raise RankingError("no benchmark given; valid benchmarks: "
                                + ", ".join(sorted(self.benchmarks())))
@@ -575,8 +578,11 @@ class Leaderboard:
         if state.view == "per-task":
             table = _with_rank(table, self.summary(state.benchmark, filters))
         if state.view == "summary":
+            if self._resampling(state.resamples, state.seed)[0] == 0:
+                intervals = "none"     # B = 0: empty columns, no points to fetch
             table = _with_intervals(table, self.rank_intervals(
-                state.benchmark, filters, state.resamples, state.seed))
+                state.benchmark, filters, state.resamples, state.seed,
+                compute=intervals == "compute") if intervals != "none" else None)
         return sort_rows(search_rows(table, state.search), state.sort)
 
     # -- statistics (mteb_lb/stats.py) --------------------------------------------------------
@@ -656,12 +662,23 @@ class Leaderboard:
         params = self._params(benchmark, filters)
         if params is None:
             return stats.BordaInputs.empty()
-        t = self._query("SELECT model_name, partition_key, task_name, points, in_table FROM "
-                        "lb_borda_points($bench, $models, $tasks, $langs, $public_only, "
-                        "$registry_only, $by_subset)",
-                        {**params, "public_only": bench.public_only,
-                         "by_subset": "mean_subset" in bench.aggregations})
-        return stats.BordaInputs.from_arrow(t)
+        if "mean_subset" not in bench.aggregations:
+            # ranked by task: the points from lb_task_scores' raw means in numpy (one pass, no
+            # window or cross join; equal to lb_borda_points, tests/test_stats.py)
+            return stats.BordaInputs.from_task_scores(self._query(
+                "SELECT model_name, task_name, raw_mean, in_pivot FROM lb_task_scores($bench, "
+                "$models, $tasks, $langs, $public_only, $registry_only)",
+                {**params, "public_only": bench.public_only}))
+        return stats.BordaInputs.from_arrow(self._borda_points(benchmark, params))
+
+    def _borda_points(self, benchmark: str, params: dict) -> pa.Table:
+        """The rows of lb_borda_points for resolved parameters (the SQL definition)."""
+        bench = self.benchmark(benchmark)
+        return self._query("SELECT model_name, partition_key, task_name, points, in_table FROM "
+                           "lb_borda_points($bench, $models, $tasks, $langs, $public_only, "
+                           "$registry_only, $by_subset)",
+                           {**params, "public_only": bench.public_only,
+                            "by_subset": "mean_subset" in bench.aggregations})
 
     def _resampling(self, resamples: int | None, seed: int | None) -> tuple[int, int]:
         resamples = settings.get("rank_resamples") if resamples is None else resamples
@@ -673,13 +690,44 @@ class Leaderboard:
         return resamples, seed
 
     def rank_intervals(self, benchmark: str, filters: Filters = Filters(),
-                       resamples: int | None = None, seed: int | None = None) -> pa.Table:
+                       resamples: int | None = None, seed: int | None = None, *,
+                       compute: bool = True) -> pa.Table | None:
         """Model, Rank (Borda), rank_low, rank_high, rank_median, p_rank1, tied_with_leader
-        (README "Rank intervals and robustness"); B = 0 leaves the last five NULL."""
+        (README "Rank intervals and robustness"); B = 0 leaves the last five NULL.
+        ``compute=False``: the cached table, or None when it has not been computed yet."""
         resamples, seed = self._resampling(resamples, seed)
-        return self._cached(("rank_intervals", benchmark, filters.key(), resamples, seed),
-                            lambda: stats.intervals_table(self.borda_inputs(benchmark, filters),
-                                                          resamples, seed))
+        key = ("rank_intervals", benchmark, filters.key(), resamples, seed)
+        if not compute:
+            with self._lock:
+                return self._cache.get((self.build_id(), *key))
+
+        def compute_table():
+            stored = self._stored_intervals(benchmark, filters, resamples, seed)
+            return stored if stored is not None else stats.intervals_table(
+                self.borda_inputs(benchmark, filters), resamples, seed)
+        return self._cached(key, compute_table)
+
+    def _stored_intervals(self, benchmark: str, filters: Filters, resamples: int,
+                          seed: int) -> pa.Table | None:
+        """The build's `rank_intervals` rows (etl/rank_intervals.py: every menu benchmark's
+        default state, computed by stats.intervals_table when the build was published) when
+        they answer this request: no filter, the same B and seed; else None."""
+        if filters != Filters() or resamples == 0:
+            return None
+        has_table = self._cached(("has_rank_intervals",), lambda: self._query(
+            "SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'rank_intervals'"
+        ).column(0)[0].as_py() > 0)
+        if not has_table:
+            return None
+        rows = self._query(
+            'SELECT model_name AS "Model", borda_rank AS "Rank (Borda)", rank_low, rank_high, '
+            "rank_median, p_rank1, tied_with_leader FROM rank_intervals WHERE benchmark = $b "
+            "AND resamples = $r AND seed = $s ORDER BY borda_rank, model_name",
+            {"b": benchmark, "r": resamples, "s": seed})
+        if rows.num_rows == 0:
+            return None
+        return rows.cast(stats.INTERVAL_SCHEMA).replace_schema_metadata(
+            {"resamples": str(resamples), "seed": str(seed), "stored": "rank_intervals"})
 
     def _table_scores(self, benchmark: str, filters: Filters) -> list[dict]:
         """Per summary row: borda_rank, mean_task, mean_task_type, task_scores (lb_model_scores).
@@ -727,9 +775,16 @@ class Leaderboard:
         return self.pairwise(state.benchmark, state.filters(), state.selected, state.resamples,
                              state.seed)
 
-    def task_spread(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
+    def task_spread(self, benchmark: str, filters: Filters = Filters(), *,
+                    compute: bool = True) -> pa.Table | None:
         """Per (model, task) with per-experiment scores: n_experiments, mean and sample sd of
-        the per-experiment task scores, 0-100 scale (lb_task_spread)."""
+        the per-experiment task scores, 0-100 scale (lb_task_spread). ``compute=False``: the
+        cached table, or None when it has not been computed yet."""
+        if not compute:
+            with self._lock:
+                return self._cache.get((self.build_id(), "task_spread", benchmark,
+                                        filters.key()))
+
         def compute():
             params = self._params(benchmark, filters)
             if params is None:
@@ -853,12 +908,12 @@ INTERVAL_COLUMNS = {"Rank (95% interval)": None, "Rank low (95%)": "rank_low",
 SORT_KEYS = {"Rank (95% interval)": ("Rank low (95%)", "Rank high (95%)")}
 
 
-def _with_intervals(table: pa.Table, intervals: pa.Table) -> pa.Table:
+def _with_intervals(table: pa.Table, intervals: pa.Table | None) -> pa.Table:
     """The summary with INTERVAL_COLUMNS after Rank (Borda) and Model (so the official columns
-    keep their positions up to Model), matched by model name."""
+    keep their positions up to Model), matched by model name; empty without `intervals`."""
     if "Rank (Borda)" not in table.column_names or "Model" not in table.column_names:
         return table
-    by_model = {r["Model"]: r for r in intervals.to_pylist()}
+    by_model = {r["Model"]: r for r in intervals.to_pylist()} if intervals is not None else {}
     models = table.column("Model").to_pylist()
     at = max(table.column_names.index("Rank (Borda)"), table.column_names.index("Model")) + 1
     for name, key in INTERVAL_COLUMNS.items():

@@ -71,6 +71,51 @@ class BordaInputs:
         return cls(tuple(models), tuple(parts), tuple(tasks.tolist()), matrix, in_table)
 
     @classmethod
+    def from_task_scores(cls, rows: pa.Table) -> "BordaInputs":
+        """From the rows of lb_task_scores (model_name, task_name, raw_mean, in_pivot; one row
+        per model x task it has rows on), for a benchmark ranked by task: the points lb_borda
+        gives (lb_borda_points without its window and cross join, the request's fast path;
+        tests/test_stats.py checks both give the same matrix). Within a task the non-null raw
+        means rank descending, ties averaged: a model earns n - (rank() + peers up to it) / 2,
+        n the number of in_pivot models; NaN ranks above every number, as DuckDB orders it."""
+        # deferred: heavy, loaded only when this path runs
+        import pyarrow.compute as pc
+
+        if rows.num_rows == 0:
+            return cls.empty()
+        models = sorted(pc.unique(rows.column("model_name")).to_pylist())
+        parts = sorted(pc.unique(rows.column("task_name")).to_pylist())
+        m_idx = pc.index_in(rows.column("model_name"), pa.array(models)).to_numpy()
+        p_idx = pc.index_in(rows.column("task_name"), pa.array(parts)).to_numpy()
+        score = rows.column("raw_mean")
+        valid = pc.is_valid(score).to_numpy(zero_copy_only=False)
+        values = score.fill_null(0.0).to_numpy()
+        in_pivot = rows.column("in_pivot").to_numpy(zero_copy_only=False).astype(bool)
+        in_table = np.zeros(len(models), dtype=bool)
+        in_table[m_idx[in_pivot]] = True
+        n = float(np.count_nonzero(in_table))
+        # rank keys: NaN above +inf above every number (DuckDB's order), nulls dropped
+        m_idx, p_idx, values = m_idx[valid], p_idx[valid], values[valid]
+        nan = np.isnan(values)
+        order = np.lexsort((-np.where(nan, 0.0, values), ~nan, p_idx))  # task, then best first
+        p_s, v_s, nan_s = p_idx[order], values[order], nan[order]
+        new_group = np.ones(len(order), dtype=bool)     # a partition or a value change
+        new_group[1:] = (p_s[1:] != p_s[:-1]) | (nan_s[1:] != nan_s[:-1]) | (
+            ~nan_s[1:] & (v_s[1:] != v_s[:-1]))
+        new_part = np.ones(len(order), dtype=bool)
+        new_part[1:] = p_s[1:] != p_s[:-1]
+        pos = np.arange(len(order))
+        part_start = np.maximum.accumulate(np.where(new_part, pos, 0))
+        group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+        group_id = np.cumsum(new_group) - 1
+        group_end = np.flatnonzero(np.r_[new_group[1:], True])[group_id]   # last peer
+        first = group_start - part_start + 1                 # rank()
+        last = group_end - part_start + 1                    # count(*) up to the last peer
+        matrix = np.zeros((len(models), len(parts)))
+        matrix[m_idx[order], p_s] = n - (first + last) / 2.0
+        return cls(tuple(models), tuple(parts), tuple(parts), matrix, in_table)
+
+    @classmethod
     def empty(cls) -> "BordaInputs":
         return cls((), (), (), np.zeros((0, 0)), np.zeros(0, dtype=bool))
 
@@ -89,18 +134,38 @@ def weights(indices: np.ndarray, n_partitions: int) -> np.ndarray:
     return np.bincount(flat, minlength=b * n_partitions).reshape(b, n_partitions).astype(float)
 
 
-def competition_ranks(points: np.ndarray) -> np.ndarray:
-    """Per row, each column's rank: 1 + the number of columns with strictly more points."""
-    points = np.atleast_2d(points)
+def _ranks_in_order(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the columns best first (argsort) and the rank of each of them in that order
+    (1 + the number of columns with strictly more points: tied values share the best)."""
     n = points.shape[1]
     order = np.argsort(-points, axis=1)                       # best first, per row
     ordered = np.take_along_axis(points, order, axis=1)
     new = np.ones(ordered.shape, dtype=bool)                  # a value differing from the left
     new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    first = np.maximum.accumulate(np.where(new, np.arange(n), 0), axis=1)
+    return order, np.maximum.accumulate(np.where(new, np.arange(n), 0), axis=1) + 1
+
+
+def competition_ranks(points: np.ndarray) -> np.ndarray:
+    """Per row, each column's rank: 1 + the number of columns with strictly more points."""
+    points = np.atleast_2d(points)
+    order, ranked = _ranks_in_order(points)
     ranks = np.empty(points.shape, dtype=np.int64)
-    np.put_along_axis(ranks, order, first + 1, axis=1)        # tied values share the best
+    np.put_along_axis(ranks, order, ranked, axis=1)
     return ranks
+
+
+def rank_counts(totals: np.ndarray) -> np.ndarray:
+    """M x (M + 1) counts: entry [i, r] = the number of rows of the B x M `totals` in which
+    column i has rank r (competition_ranks), without the B x M rank matrix (a histogram)."""
+    b, m = totals.shape
+    order, ranked = _ranks_in_order(totals)
+    flat = order.ravel() * (m + 1) + ranked.ravel()
+    return np.bincount(flat, minlength=m * (m + 1)).reshape(m, m + 1)
+
+
+def _kth_ranks(cumulative: np.ndarray, k: int) -> np.ndarray:
+    """Per model, its k-th smallest rank (0-based) from the cumulative rank counts."""
+    return np.argmax(cumulative > k, axis=1)
 
 
 def order_statistic_indices(resamples: int) -> tuple[int, int]:
@@ -138,12 +203,15 @@ def rank_intervals(inputs: BordaInputs, resamples: int, seed: int = DEFAULT_SEED
         if resamples == 0 or not inputs.partitions:
             return Intervals(borda, None, None, None, None)
         indices = draw_indices(len(inputs.partitions), resamples, seed)
-    ranks = np.sort(resampled_ranks(points, indices), axis=0)
-    b = ranks.shape[0]
+    w = weights(indices, points.shape[1])
+    counts = rank_counts(w @ np.ascontiguousarray(points.T))  # per model, its ranks' histogram
+    cumulative = np.cumsum(counts, axis=1)                    # the sorted ranks, as counts
+    b = len(indices)
     low, high = order_statistic_indices(b)
-    median = (ranks[(b - 1) // 2] + ranks[b // 2]) / 2.0    # numpy's median of sorted values
-    return Intervals(borda, ranks[low], ranks[high], median,
-                     np.count_nonzero(ranks == 1, axis=0) / b)
+    # numpy's median of the sorted ranks: the mean of the two middle ones
+    median = (_kth_ranks(cumulative, (b - 1) // 2) + _kth_ranks(cumulative, b // 2)) / 2.0
+    return Intervals(borda, _kth_ranks(cumulative, low), _kth_ranks(cumulative, high), median,
+                     counts[:, 1] / b)
 
 
 def p_above(inputs: BordaInputs, pairs: list[tuple[int, int]], resamples: int,

@@ -275,6 +275,40 @@ def test_points_include_models_outside_the_table(lb):
     assert t.column("Rank (Borda)").to_pylist() == [1, 2, 4]   # R holds rank 3
 
 
+def test_points_from_task_scores_hand_case():
+    # n = 3 in_pivot models (D is not a row). T1: A .9 = B .9 tie for places 1-2 (average
+    # 1.5 -> 3 - 1.5 = 1.5 each), C third (0), D null (0). T2: NaN ranks above every number
+    # (DuckDB's order): A 1st (2), C .8 2nd (1), B .7 3rd (0), D .1 4th (-1).
+    import pyarrow as pa
+
+    rows = pa.table({"model_name": ["D", "C", "B", "A", "A", "B", "C", "D"],
+                     "task_name": ["T1", "T1", "T1", "T1", "T2", "T2", "T2", "T2"],
+                     "raw_mean": [None, 0.5, 0.9, 0.9, float("nan"), 0.7, 0.8, 0.1],
+                     "in_pivot": [False, True, True, True, True, True, True, False]})
+    inp = stats.BordaInputs.from_task_scores(rows)
+    assert inp.models == ("A", "B", "C", "D") and inp.partitions == ("T1", "T2")
+    assert inp.partition_tasks == ("T1", "T2")
+    assert inp.points.tolist() == [[1.5, 2], [1.5, 0], [0, 1], [0, -1]]
+    assert inp.in_table.tolist() == [True, True, True, False]
+
+
+def _sql_points(lb, bench, filters):
+    params = lb._params(bench, filters)
+    return stats.BordaInputs.from_arrow(lb._borda_points(bench, params))
+
+
+@pytest.mark.parametrize("bench", ["Borda(v1)", "Complete(v1)", "Ties(v1)", "Filters(v1)",
+                                   "Revisions(v1)"])
+@pytest.mark.parametrize("filters", [Filters(), Filters(all_models=True),
+                                     Filters(max_params_b=1.0)])
+def test_fast_points_equal_lb_borda_points(lb, bench, filters):
+    fast, sql = lb._borda_inputs(bench, filters), _sql_points(lb, bench, filters)
+    assert (fast.models, fast.partitions, fast.partition_tasks) == (
+        sql.models, sql.partitions, sql.partition_tasks)
+    assert fast.points.tolist() == sql.points.tolist()
+    assert fast.in_table.tolist() == sql.in_table.tolist()
+
+
 @pytest.mark.parametrize("bench", ["Borda(v1)", "Complete(v1)", "Ties(v1)", "Filters(v1)",
                                    "Revisions(v1)"])
 @pytest.mark.parametrize("filters", [Filters(), Filters(all_models=True),
@@ -359,8 +393,12 @@ def test_rank_intervals_table_equals_the_request_path(lb):
     assert {r[0] for r in rows} == set(benches) and len(benches) >= 5
     for bench in benches:
         got = [r[1:8] for r in rows if r[0] == bench]
-        want = [tuple(d.values()) for d in lb.rank_intervals(bench).to_pylist()]
+        computed = stats.intervals_table(lb.borda_inputs(bench), 1000, stats.DEFAULT_SEED)
+        want = [tuple(d.values()) for d in computed.to_pylist()]
         assert got == want     # floats compared with ==: the same bits
+        # and a request for that state reads them (equal to the computed table)
+        assert lb.rank_intervals(bench).schema.metadata[b"stored"] == b"rank_intervals"
+        assert lb.rank_intervals(bench).to_pylist() == computed.to_pylist()
     assert {(r[8], r[9]) for r in rows} == {(1000, stats.DEFAULT_SEED)}
 
 
@@ -412,6 +450,28 @@ def test_real_summed_points_reproduce_rank_borda_on_every_menu_benchmark(real_le
         assert {m for m, t in zip(inp.models, inp.in_table) if t} == set(want), name
         checked += len(want)
     assert checked > 5000
+
+
+@pytest.mark.realdata
+def test_real_fast_points_equal_lb_borda_points(real_leaderboard):
+    # the request's numpy points (lb_task_scores) against the SQL definition (lb_borda_points)
+    from etl.history import menu_benchmarks
+
+    lb = real_leaderboard
+    states = [(name, Filters()) for name in menu_benchmarks(lb.menu())
+              if "mean_subset" not in lb.benchmark(name).aggregations]
+    states += [(ENG, Filters(task_types=("Retrieval", "STS"))), (ENG, Filters(max_params_b=1.0)),
+               ("MTEB(Multilingual, v2)", Filters(languages=("eng", "fra"))),
+               ("MTEB(Multilingual, v2)", Filters(all_models=True)),
+               ("MTEB(Multilingual, v2)", Filters(exclude_flags="warning"))]
+    for name, filters in states:
+        if lb._params(name, filters) is None:
+            continue
+        fast, sql = lb._borda_inputs(name, filters), _sql_points(lb, name, filters)
+        assert (fast.models, fast.partitions) == (sql.models, sql.partitions), name
+        assert np.array_equal(fast.points, sql.points), name
+        assert np.array_equal(fast.in_table, sql.in_table), name
+    assert len(states) > 30
 
 
 @pytest.mark.realdata
@@ -510,8 +570,10 @@ def test_real_rank_intervals_table_equals_the_request_path(real_leaderboard):
     names = menu_benchmarks(lb.menu())
     assert {r[0] for r in rows} <= set(names)
     for name in names:
+        computed = stats.intervals_table(lb.borda_inputs(name), 1000, stats.DEFAULT_SEED)
         assert [r[1:] for r in rows if r[0] == name] == [
-            tuple(d.values()) for d in lb.rank_intervals(name).to_pylist()], name
+            tuple(d.values()) for d in computed.to_pylist()], name
+        assert lb.rank_intervals(name).to_pylist() == computed.to_pylist(), name
 
 
 def test_rank_intervals_table_is_maintained_by_incremental_builds(tmp_path):

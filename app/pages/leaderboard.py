@@ -364,6 +364,7 @@ def build_body(state: lbstate.LeaderboardState, warnings=(), *, notice: str = ""
     return [
         dcc.Store(id=BENCH, data=bench.name),
         dcc.Store(id=VIEW_KEY, data=0),
+        intervals.store(),
         warnings_box(warnings, id="lb-warnings"),
         html.Div(notice, id="lb-switch-notice", className="lb-notice lb-switch-notice",
                  style=show(bool(notice))),
@@ -642,7 +643,8 @@ def update_view(bench_name, *control_values):
     if not bench_name:
         raise dash.exceptions.PreventUpdate
     state = controls_to_state(bench_name, _values(control_values))
-    view = compute_view(state)
+    # the interval column when already computed; else app/intervals.py fills it after
+    view = compute_view(state, interval_mode="cached")
     model_grid = view.grid or gridmod.GridData([], [])
     task_grid = view.task_grid or gridmod.GridData([], [])
     is_tasks = state.view == "tasks"
@@ -833,6 +835,9 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("lb-trained-note", "style"), Input(CONTROLS["view"], "value"),
         prevent_initial_call=True,
     )
+    intervals.register_callbacks(  # app/intervals.py: the interval column after the table
+        app, Input(VIEW_KEY, "data"), [State(BENCH, "data"), *control_states],
+        lambda bench, *values: controls_to_state(bench, _values(values)), GRID)
     robustness.register_callbacks(  # app/robustness.py: computed when its panel is open
         app, Input(VIEW_KEY, "data"), [State(BENCH, "data"), *control_states],
         lambda bench, *values: controls_to_state(bench, _values(values)))

@@ -1,0 +1,20 @@
+/* The summary's rank-interval column, filled after the table (app/intervals.py): the cells the
+ * server computed for a state are merged into the grid's rows when the grid still shows that
+ * state (its view key), so a late answer never lands on another table. */
+window.dash_clientside = window.dash_clientside || {};
+window.dash_clientside.lbIntervals = {
+    fill: function (data, rows, key) {
+        var no = window.dash_clientside.no_update;
+        if (!data || !rows || !data.cells || data.key !== key) { return no; }
+        var changed = false;
+        var out = rows.map(function (row) {
+            var cells = data.cells[row.model];
+            if (!cells) { return row; }
+            for (var f in cells) {
+                if (row[f] !== cells[f]) { changed = true; return Object.assign({}, row, cells); }
+            }
+            return row;
+        });
+        return changed ? out : no;
+    }
+};
