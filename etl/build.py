@@ -198,8 +198,11 @@ def _database_updates(prev: incremental.Previous | None, fingerprint: str) -> in
 
 def run(repo_root: Path, *, source: str, source_commit: str | None = None, full: bool = False,
         catalog_dir: Path | None = None, warehouse_dir: Path | None = None,
-        workers: int | None = None, progress=None, validate=None) -> BuildReport:
+        workers: int | None = None, progress=None, validate=None,
+        checked: dict | None = None) -> BuildReport:
     """Build from `repo_root` (a folder holding results/) and publish. Holds the ETL lock.
+    ``checked``: etl/nochange.py check already ran for this run (and found something to build);
+    what it learnt (``dirty``: the work tree's edits) is reused rather than asked again.
     ``validate(final_dir) -> dict | None``, when given, runs before the build is published;
     raising stops it, what it returns is added to the manifest."""
     started = time.monotonic()
@@ -207,10 +210,13 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
     with warehouse.etl_lock(warehouse_dir):
         warehouse.clean_leftovers(warehouse_dir)  # what killed runs left behind
         repo_root = Path(repo_root).resolve()
-        quick = nochange.check(repo_root, source=source, source_commit=source_commit,
-                               catalog_dir=catalog_dir, warehouse_dir=warehouse_dir, full=full)
-        if quick is not None:
-            return unchanged_report(quick, started)
+        if checked is None:
+            checked = {}
+            quick = nochange.check(repo_root, source=source, source_commit=source_commit,
+                                   catalog_dir=catalog_dir, warehouse_dir=warehouse_dir,
+                                   full=full, seen=checked)
+            if quick is not None:
+                return unchanged_report(quick, started)
         snapshot = catalog_mod.load_snapshot(catalog_dir)
         catalog_version = snapshot["meta"]["mteb_version"]
         empty = [k for k in ("tasks", "benchmarks", "benchmark_tasks", "models")
@@ -240,6 +246,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             and prev_manifest.get("source") == source and (repo_root / ".git").exists()
         # the cache clone of a git URL is its commit; a local work tree may hold edits
         dirty = (set() if nochange.is_cache_clone(repo_root)
+                 else checked["dirty"] if "dirty" in checked
                  else nochange.work_tree_changes(repo_root)) if git else None
         git = git and dirty is not None
         if git and same_files_db and old_commit == source_commit and not dirty:

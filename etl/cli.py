@@ -136,9 +136,10 @@ def _etl(args) -> int:
             checkout = sources.resolve(args.source, update=not args.no_update)
             # nothing to build? answered before DuckDB and Arrow load (etl/nochange.py)
             warehouse.clean_leftovers()  # what killed runs left behind (as build.run does)
+            checked: dict = {}
             quick = nochange.check(checkout.root, source=checkout.source,
                                    source_commit=checkout.commit, catalog_dir=args.catalog,
-                                   full=args.full)
+                                   full=args.full, seen=checked)
     except warehouse.LockHeld as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -164,7 +165,8 @@ def _etl(args) -> int:
             outcome = build.run(checkout.root, source=checkout.source,
                                 source_commit=checkout.commit, full=args.full,
                                 catalog_dir=args.catalog, workers=args.workers,
-                                progress=progress_for(display, checkout.root))
+                                progress=progress_for(display, checkout.root),
+                                checked=checked)
         finally:
             display.close()
     except warehouse.LockHeld as exc:

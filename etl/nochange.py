@@ -153,9 +153,11 @@ def same_commit(manifest: dict, repo_root: Path, source: str, source_commit: str
 
 def check(repo_root: Path, *, source: str, source_commit: str | None = None,
           catalog_dir: Path | None = None, warehouse_dir: Path | None = None,
-          full: bool = False) -> tuple[str, Path, dict] | None:
+          full: bool = False, seen: dict | None = None) -> tuple[str, Path, dict] | None:
     """(message, current build, its manifest) when there is nothing to build, else None
-    (the build decides then, and says why). The caller holds the ETL lock."""
+    (the build decides then, and says why). The caller holds the ETL lock. `seen`, when
+    given, receives what was learnt on the way (``dirty``: `work_tree_changes`)."""
+    seen = {} if seen is None else seen
     if full:
         return None
     try:
@@ -176,6 +178,7 @@ def check(repo_root: Path, *, source: str, source_commit: str | None = None,
         return None
     if source_commit and manifest.get("source_commit") and (repo_root / ".git").exists():
         dirty = set() if is_cache_clone(repo_root) else work_tree_changes(repo_root)
+        seen["dirty"] = dirty
         if same_commit(manifest, repo_root, source, source_commit, dirty):
             return (f"already at {source_commit} with the same catalog and queries; nothing "
                     "published"), build, manifest
