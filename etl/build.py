@@ -10,16 +10,12 @@ A build that fails at any step is removed and the current build stays as it was.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
 import shutil
 import stat as stat_mod
-import sys
-import textwrap
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -37,10 +33,22 @@ from etl import (
     history,
     incremental,
     maintain,
+    nochange,
     rank_intervals,
 )
 from etl import workers as worker_pool
+from etl.nochange import (  # noqa: F401 - etl.build.PARSER_VERSION... stay public
+    PARSER_VERSION,
+    database_fingerprint,
+    parse_fingerprint,
+    recorded_name,
+)
 from etl.parse import TaskCatalog, parse_version
+from etl.report import (  # noqa: F401 - etl.build.print_summary stays public
+    BuildReport,
+    print_summary,
+    unchanged_report,
+)
 from etl.segments import (
     PARSE_RETRY,
     SEGMENTED,
@@ -55,8 +63,6 @@ from etl.segments import (
 )
 from mteb_lb import schema, settings, warehouse
 
-# Bump when parsing rules change: an incremental run then rebuilds everything.
-PARSER_VERSION = "2"
 STATE_FILE = "file_stats.parquet"
 PARQUET_VIEWS = ("metrics", "metric_arrays")  # big tables the database reads from Parquet
 SUPERSEDED = "superseded_files"
@@ -75,21 +81,6 @@ class SourceError(RuntimeError):
     """The source repository cannot be read."""
 
 
-@dataclass
-class BuildReport:
-    build: Path | None
-    published: bool
-    files_seen: int = 0
-    loaded: int = 0
-    parsed: int = 0
-    unchanged: int = 0
-    quarantined: list[tuple[str, str]] = field(default_factory=list)
-    rows: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    message: str = ""
-    notice: str = ""   # e.g. why a full build was made instead of an incremental one
-
-
 NOT_UTF8_NAME = "file name is not valid UTF-8 (recorded with \\x escapes)"
 SYMLINK = "a symbolic link: not followed"
 
@@ -98,20 +89,6 @@ def _special_file(mode: int) -> str:
     kind = ("a FIFO" if stat_mod.S_ISFIFO(mode) else "a socket" if stat_mod.S_ISSOCK(mode)
             else "a device" if stat_mod.S_ISCHR(mode) or stat_mod.S_ISBLK(mode) else "not a file")
     return f"not a regular file ({kind}): never opened"
-
-
-def recorded_name(name: str) -> tuple[str, bool]:
-    """A file or folder name as the warehouse records it, and whether it is valid UTF-8. A name
-    that is not (Python holds its bytes as surrogate escapes) is recorded losslessly with its
-    backslashes doubled and its other bytes as \\xNN escapes."""
-    if name.isascii():  # nearly every name: no encoding needed
-        return name, True
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        raw = os.fsencode(name).replace(b"\\", b"\\\\")
-        return raw.decode("utf-8", "backslashreplace"), False
-    return name, True
 
 
 def scan(repo_root: Path) -> dict[str, list[FileStat]]:
@@ -195,27 +172,6 @@ def _scan_skips(build: Path) -> dict[str, str]:
                                   or r.startswith("not a regular file ("))}
 
 
-def parse_fingerprint(snapshot: dict) -> str:
-    """What parsing depends on besides the files: parser version, the task catalog (legacy
-    conversion reads it) and the file-size and nesting limits. A change forces a full rebuild."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(json.dumps([PARSER_VERSION, settings.get("max_file_bytes"),
-                              settings.get("max_json_depth"),
-                              snapshot["meta"].get("mteb_version"), snapshot["digests"]["tasks"],
-                              snapshot["digests"]["task_renames"]]).encode())
-    return digest.hexdigest()
-
-
-def database_fingerprint(snapshot: dict) -> str:
-    """What the database's derived tables depend on besides the results: the whole catalog and
-    the queries/ SQL. Equal to the previous build's: its database is copied and updated."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(json.dumps(snapshot["digests"], sort_keys=True).encode())
-    for view in queries.all_views():
-        digest.update(view.name.encode() + b"\0" + view.sql.encode())
-    return digest.hexdigest()
-
-
 def _previous(build: Path | None, fingerprint: str) -> incremental.Previous | None:
     """What the previous build knows of each file, if it is usable for an incremental run
     (None as well when its state cannot be read: the run then builds in full)."""
@@ -225,11 +181,6 @@ def _previous(build: Path | None, fingerprint: str) -> incremental.Previous | No
         return incremental.load_previous(build, STATE_FILE)
     except (OSError, pa.ArrowException, KeyError, ValueError):
         return None
-
-
-def _is_cache_clone(root: Path) -> bool:
-    """A clone etl/sources.py keeps of a git URL (reset to the fetched commit, never edited)."""
-    return Path(settings.get("cache_dir")).resolve() / "git" in Path(root).resolve().parents
 
 
 def _manifest(build: Path | None) -> dict:
@@ -257,8 +208,10 @@ def _database_updates(prev: incremental.Previous | None, fingerprint: str) -> in
 def run(repo_root: Path, *, source: str, source_commit: str | None = None, full: bool = False,
         catalog_dir: Path | None = None, warehouse_dir: Path | None = None,
         workers: int | None = None, progress=None, validate=None,
-        changed_paths: list[str] | None = None) -> BuildReport:
+        checked: dict | None = None, changed_paths: list[str] | None = None) -> BuildReport:
     """Build from `repo_root` (a folder holding results/) and publish. Holds the ETL lock.
+    ``checked``: etl/nochange.py check already ran for this run (and found something to build);
+    what it learnt (``dirty``: the work tree's edits) is reused rather than asked again.
     ``validate(final_dir) -> dict | None``, when given, runs before the build is published;
     raising stops it, what it returns is added to the manifest. ``changed_paths``: the paths
     known to differ from the current build's (the backfill has them from git): only these are
@@ -268,6 +221,13 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
     with warehouse.etl_lock(warehouse_dir):
         warehouse.clean_leftovers(warehouse_dir)  # what killed runs left behind
         repo_root = Path(repo_root).resolve()
+        if checked is None:
+            checked = {}
+            quick = nochange.check(repo_root, source=source, source_commit=source_commit,
+                                   catalog_dir=catalog_dir, warehouse_dir=warehouse_dir,
+                                   full=full, seen=checked)
+            if quick is not None:
+                return unchanged_report(quick, started)
         snapshot = catalog_mod.load_snapshot(catalog_dir)
         catalog_version = snapshot["meta"]["mteb_version"]
         empty = [k for k in ("tasks", "benchmarks", "benchmark_tasks", "models")
@@ -296,8 +256,9 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         git = state is not None and source_commit and old_commit \
             and prev_manifest.get("source") == source and (repo_root / ".git").exists()
         # the cache clone of a git URL is its commit; a local work tree may hold edits
-        dirty = (set() if _is_cache_clone(repo_root) else changes.work_tree_changes(repo_root)) \
-            if git else None
+        dirty = (set() if nochange.is_cache_clone(repo_root)
+                 else checked["dirty"] if "dirty" in checked
+                 else nochange.work_tree_changes(repo_root)) if git else None
         git = git and dirty is not None
         if changed_paths is not None and state is not None and old_commit \
                 and prev_manifest.get("source") == source:
@@ -458,6 +419,7 @@ def _write_tables(staged: Path, outcome: incremental.Outcome, stats: list[FileSt
                                                                     pa.int64())},
                                                schema=schema.SUPERSEDED_FILES))
     stats = sorted(stats, key=lambda s: s.path)
+    nochange.write_state(stats, staged)
     pq.write_table(pa.table({"path": [s.path for s in stats], "size": [s.size for s in stats],
                              "mtime_ns": [s.mtime_ns for s in stats]}), staged / STATE_FILE)
     write_segment_map(outcome.segments, staged)
@@ -726,38 +688,3 @@ def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
                 **extra}
 
     return warehouse.publish(staged, manifest, warehouse_dir, finalize=finalize)
-
-
-def print_summary(report: BuildReport, out=sys.stdout) -> None:
-    """The counts of a run, each with what it means (the source is named once, before)."""
-    skipped = report.files_seen - report.loaded - len(report.quarantined)
-    lines = [
-        ("files seen", report.files_seen, "every file under results/ (one row each in the "
-                                          "`files` table)"),
-        ("  loaded", report.loaded, "read into the warehouse (results and model_meta.json)"),
-        ("  quarantined", len(report.quarantined), "could not be loaded: reasons below and in "
-                                                   "the `files` table"),
-        ("  skipped", skipped, "never opened (links, special files, other kinds of file)"),
-        ("parsed", report.parsed, "result files read and parsed by this run"),
-        ("unchanged", report.unchanged, "files reused from the previous build without reading "
-                                        "them"),
-    ]
-    width = max(len(f"{n:,}") for _, n, _ in lines)
-    for label, n, meaning in lines:
-        print(f"{label + ':':<14} {n:>{width},}  {meaning}", file=out)
-    for path, reason in report.quarantined[:50]:
-        print(f"    {path}: {reason}", file=out)
-    if len(report.quarantined) > 50:
-        print(f"    ... {len(report.quarantined) - 50} more (see the `files` table)", file=out)
-    if report.rows:
-
-        text = ", ".join(f"{table} {n:,}" for table, n in sorted(report.rows.items()))
-        print(textwrap.fill(text, 100, initial_indent="rows:          ",
-                            subsequent_indent=" " * 15), file=out)
-    print(f"seconds:       {report.seconds:.1f}", file=out)
-    if report.notice:
-        print(f"note:          {report.notice}", file=out)
-    if report.message:
-        print(report.message, file=out)
-    elif report.build is not None:
-        print(f"published:     {report.build}", file=out)

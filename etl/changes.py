@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -50,30 +49,6 @@ def same_stats(groups: dict[str, list[FileStat]], state) -> bool:
         return False
     return [s.path for s in stats] == paths and [s.size for s in stats] == sizes \
         and [s.mtime_ns for s in stats] == mtimes
-
-
-def _git(repo: Path, *args: str) -> bytes | None:
-    try:
-        proc = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=repo,
-                              capture_output=True, timeout=600)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return proc.stdout if proc.returncode == 0 else None
-
-
-def work_tree_changes(repo: Path) -> set[str] | None:
-    """Paths under results/ that differ from the checked-out commit in the work tree (modified,
-    added, deleted, untracked or ignored, which the folder scan lists too), from `git status`;
-    None if git fails."""
-    out = _git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored",
-               "--no-renames", "--", RESULTS)
-    if out is None:
-        return None
-    paths = set()
-    for record in out.decode("utf-8", "surrogateescape").split("\0"):
-        if len(record) > 3:
-            paths.add(record[3:])
-    return paths
 
 
 def from_git(repo_root: Path, old_commit: str, new_commit: str, state, skips: dict[str, str],

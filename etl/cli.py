@@ -5,9 +5,10 @@ from __future__ import annotations
 import errno
 import sys
 import threading
+import time
 from pathlib import Path
 
-from etl import progress
+from etl import nochange, progress, report, sources
 from mteb_lb import warehouse
 
 # exit codes of `mteb-lb etl` (README, "Reliability")
@@ -129,16 +130,16 @@ def _failure(exc: BaseException) -> str:
 
 
 def _etl(args) -> int:
-    # deferred: heavy, loaded only when this path runs
-    import duckdb
-
-    # deferred: DuckDB/Arrow and the build load only when the command runs
-    from etl import build, sources, workers
-    from etl.catalog import CatalogError
-
+    started = time.monotonic()
     try:
         with warehouse.etl_lock():  # fetching updates the source cache: one run at a time
             checkout = sources.resolve(args.source, update=not args.no_update)
+            # nothing to build? answered before DuckDB and Arrow load (etl/nochange.py)
+            warehouse.clean_leftovers()  # what killed runs left behind (as build.run does)
+            checked: dict = {}
+            quick = nochange.check(checkout.root, source=checkout.source,
+                                   source_commit=checkout.commit, catalog_dir=args.catalog,
+                                   full=args.full, seen=checked)
     except warehouse.LockHeld as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -146,14 +147,26 @@ def _etl(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_SOURCE
     print(source_line(checkout), file=sys.stderr)
+    if quick is not None:
+        report.print_summary(report.unchanged_report(quick, started))
+        return 0
+
+    # deferred: heavy, loaded only when this path runs
+    import duckdb
+
+    # deferred: DuckDB/Arrow and the build load only when the command runs
+    from etl import build, workers
+    from etl.catalog import CatalogError
+
     display = progress.Display()
     display.step("listing files")
     try:
         try:
-            report = build.run(checkout.root, source=checkout.source,
-                               source_commit=checkout.commit, full=args.full,
-                               catalog_dir=args.catalog, workers=args.workers,
-                               progress=progress_for(display, checkout.root))
+            outcome = build.run(checkout.root, source=checkout.source,
+                                source_commit=checkout.commit, full=args.full,
+                                catalog_dir=args.catalog, workers=args.workers,
+                                progress=progress_for(display, checkout.root),
+                                checked=checked)
         finally:
             display.close()
     except warehouse.LockHeld as exc:
@@ -168,7 +181,7 @@ def _etl(args) -> int:
     except (OSError, duckdb.IOException, workers.WorkerDied) as exc:
         print(_failure(exc), file=sys.stderr)
         return EXIT_FAILED
-    build.print_summary(report)
+    build.print_summary(outcome)
     return 0
 
 

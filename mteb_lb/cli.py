@@ -26,7 +26,9 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand; with `command`, the modules are imported in order only
+    until one registers it (`mteb-lb etl` does not import the table and app modules)."""
     parser = argparse.ArgumentParser(
         prog="mteb-lb",
         description="The MTEB leaderboard as a warehouse: ETL, rankings, SQL and a dashboard.",
@@ -40,11 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(subparsers)
+        if command is not None and command in subparsers.choices:
+            break
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

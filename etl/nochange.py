@@ -1,0 +1,189 @@
+"""Is there anything to build? Answered before DuckDB, Arrow or the parser are imported
+(docs/PERFORMANCE.md §Build time): `mteb-lb etl` asks here first, and `etl/build.py` run()
+asks the same question the same way, so a rerun with nothing to do costs the interpreter start,
+reading the current build's manifest and state, and (for a folder) one listing of results/.
+
+Nothing to build when the current build is whole (mteb_lb/warehouse.py check_build), was made
+from the same source by the same parser, catalog and queries/ SQL (its fingerprints), and
+- a git source is at the commit the build recorded, with no edit in the work tree (`git status`;
+  the cache clone of a git URL is reset to its commit and not asked), or
+- every file under results/ has the path, size and mtime the build recorded
+  (`STATE_CACHE`, compared as one dict, in C). The listing is `etl/build.py` scan's, without
+  its per-file objects: same entries, same recorded names, same (l)stat figures.
+
+Only the standard library and the light modules (catalog, queries, settings, warehouse) are
+imported here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+import os
+import subprocess
+from pathlib import Path
+
+import queries
+from etl import catalog as catalog_mod
+from mteb_lb import settings, warehouse
+
+# Bump when parsing rules change: an incremental run then rebuilds everything.
+PARSER_VERSION = "2"
+# {path: (size, mtime_ns)} of the files a build saw (the listing as etl/build.py scan records
+# it), marshalled: read in milliseconds without Arrow. file_stats.parquet holds the same.
+STATE_CACHE = "file_stats.marshal"
+RESULTS = "results/"
+
+
+def recorded_name(name: str) -> tuple[str, bool]:
+    """A file or folder name as the warehouse records it, and whether it is valid UTF-8. A name
+    that is not (Python holds its bytes as surrogate escapes) is recorded losslessly with its
+    backslashes doubled and its other bytes as \\xNN escapes."""
+    if name.isascii():  # nearly every name: no encoding needed
+        return name, True
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(name).replace(b"\\", b"\\\\")
+        return raw.decode("utf-8", "backslashreplace"), False
+    return name, True
+
+
+def parse_fingerprint(snapshot) -> str:
+    """What parsing depends on besides the files: parser version, the task catalog (legacy
+    conversion reads it) and the file-size and nesting limits. A change forces a full rebuild."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(json.dumps([PARSER_VERSION, settings.get("max_file_bytes"),
+                              settings.get("max_json_depth"),
+                              snapshot["meta"].get("mteb_version"), snapshot["digests"]["tasks"],
+                              snapshot["digests"]["task_renames"]]).encode())
+    return digest.hexdigest()
+
+
+def database_fingerprint(snapshot) -> str:
+    """What the database's derived tables depend on besides the results: the whole catalog and
+    the queries/ SQL. Equal to the previous build's: its database is copied and updated."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(json.dumps(snapshot["digests"], sort_keys=True).encode())
+    for view in queries.all_views():
+        digest.update(view.name.encode() + b"\0" + view.sql.encode())
+    return digest.hexdigest()
+
+
+def write_state(stats, build: Path) -> None:
+    """Record `stats` (FileStat-like: path, size, mtime_ns) as `STATE_CACHE` in `build`."""
+    data = {s.path: (s.size, s.mtime_ns) for s in stats}
+    (build / STATE_CACHE).write_bytes(marshal.dumps(data))
+
+
+def read_state(build: Path) -> dict | None:
+    """The `STATE_CACHE` of `build`, or None (absent, unreadable, another Python's format)."""
+    try:
+        data = marshal.loads((build / STATE_CACHE).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def listing(repo_root: Path) -> dict | None:
+    """{recorded path: (size, mtime_ns)} of every entry etl/build.py scan lists under
+    results/ (regular files, links and special files by their lstat; hidden folders not
+    entered), or None without a results/ folder."""
+    results = Path(repo_root) / "results"
+    if not results.is_dir():
+        return None
+    out: dict = {}
+
+    def walk(folder: str, rel: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            name = entry.name
+            if not name.isascii():
+                name = recorded_name(name)[0]
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not name.startswith("."):
+                        walk(entry.path, f"{rel}/{name}")
+                    continue
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            out[f"{rel}/{name}"] = (st.st_size, st.st_mtime_ns)
+
+    walk(str(results), "results")
+    return out
+
+
+def is_cache_clone(root: Path) -> bool:
+    """A clone etl/sources.py keeps of a git URL (reset to the fetched commit, never edited)."""
+    return Path(settings.get("cache_dir")).resolve() / "git" in Path(root).resolve().parents
+
+
+def work_tree_changes(repo: Path) -> set[str] | None:
+    """Paths under results/ that differ from the checked-out commit in the work tree (modified,
+    added, deleted, untracked or ignored, which the folder scan lists too), from `git status`;
+    None if git fails."""
+    try:
+        proc = subprocess.run(["git", "-c", "core.quotepath=off", "status", "--porcelain=v1",
+                               "-z", "--untracked-files=all", "--ignored", "--no-renames", "--",
+                               RESULTS], cwd=repo, capture_output=True, timeout=600)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    paths = set()
+    for record in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if len(record) > 3:
+            paths.add(record[3:])
+    return paths
+
+
+def same_commit(manifest: dict, repo_root: Path, source: str, source_commit: str | None,
+                dirty: set[str] | None) -> bool:
+    """A git source at the commit `manifest`'s build recorded, with no edit in the work tree
+    (`dirty`: `work_tree_changes`, an empty set for a cache clone, None when git failed)."""
+    return bool(source_commit) and manifest.get("source_commit") == source_commit \
+        and manifest.get("source") == source and (Path(repo_root) / ".git").exists() \
+        and dirty is not None and not dirty
+
+
+def check(repo_root: Path, *, source: str, source_commit: str | None = None,
+          catalog_dir: Path | None = None, warehouse_dir: Path | None = None,
+          full: bool = False, seen: dict | None = None) -> tuple[str, Path, dict] | None:
+    """(message, current build, its manifest) when there is nothing to build, else None
+    (the build decides then, and says why). The caller holds the ETL lock. `seen`, when
+    given, receives what was learnt on the way (``dirty``: `work_tree_changes`)."""
+    seen = {} if seen is None else seen
+    if full:
+        return None
+    try:
+        build = warehouse.current_build(warehouse_dir)
+        if warehouse.check_build(build) is not None:
+            return None
+        manifest = warehouse.read_manifest(build)
+        snapshot = catalog_mod.load_snapshot(catalog_dir)
+        if not isinstance(manifest, dict) \
+                or manifest.get("parse_fingerprint") != parse_fingerprint(snapshot) \
+                or manifest.get("database_fingerprint") != database_fingerprint(snapshot):
+            return None
+    except Exception:  # noqa: BLE001 - no build, a damaged one, a bad catalog: the build says
+        return None
+    repo_root = Path(repo_root).resolve()
+    state = read_state(build)
+    if state is None:
+        return None
+    if source_commit and manifest.get("source_commit") and (repo_root / ".git").exists():
+        dirty = set() if is_cache_clone(repo_root) else work_tree_changes(repo_root)
+        seen["dirty"] = dirty
+        if same_commit(manifest, repo_root, source, source_commit, dirty):
+            return (f"already at {source_commit} with the same catalog and queries; nothing "
+                    "published"), build, manifest
+        if dirty is not None and manifest.get("source") == source:
+            return None  # git names what changed (etl/changes.py): no listing here
+    if listing(repo_root) == state:
+        return "no file changed since the current build; nothing published", build, manifest
+    return None

@@ -1,0 +1,150 @@
+"""A rerun with nothing to build is answered before DuckDB and Arrow load (etl/nochange.py):
+the listing is the one the build records (etl/build.py scan), a file whose size or mtime moved
+is seen, and when the quick answer cannot be given (no state, a damaged build, another
+catalog) the build itself decides as before."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import fixtures as fx
+import pytest
+import refresh_fixtures as rf
+
+from etl import build, nochange
+from mteb_lb import warehouse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.usefixtures("max_file_bytes")
+
+
+@pytest.fixture
+def small(tmp_path):
+    """A published variant build of a folder: (repo, warehouse, catalog, report)."""
+    return rf.variant_build(tmp_path)
+
+
+def check(repo: Path, wh: Path, cat: Path, **kw):
+    return nochange.check(repo, source=str(repo), catalog_dir=cat, warehouse_dir=wh, **kw)
+
+
+def test_listing_names_what_scan_lists_with_the_same_figures(tmp_path):
+    results = tmp_path / "repo" / "results"
+    (results / "org__m" / "rev").mkdir(parents=True)
+    (results / "org__m" / "rev" / "Task.json").write_bytes(b"{}")
+    (results / "org__m" / "rev" / "caf\u00e9.json").write_bytes(b"[1]")
+    (results / "org__m" / ".hidden").mkdir()
+    (results / "org__m" / ".hidden" / "x.json").write_bytes(b"{}")
+    (results / "org__m" / ".dotfile").write_bytes(b"abc")
+    (results / "org__m" / "link.json").symlink_to(results / "org__m" / "rev" / "Task.json")
+    (results / "org__m" / "dirlink").symlink_to(results / "org__m" / "rev")
+    os.mkfifo(results / "org__m" / "pipe")
+    (results / os.fsdecode(b"bad\xffname.json")).write_bytes(b"{}")
+    (results / "top.txt").write_bytes(b"hello")
+
+    got = nochange.listing(tmp_path / "repo")
+
+    expected_paths = sorted([
+        "results/org__m/rev/Task.json", "results/org__m/rev/caf\u00e9.json",
+        "results/org__m/.dotfile",                 # hidden files are listed, folders not
+        "results/org__m/link.json", "results/org__m/dirlink",   # links: by their lstat
+        "results/org__m/pipe", "results/bad\\xffname.json", "results/top.txt"])
+    assert sorted(got) == expected_paths
+    st = os.lstat(results / "org__m" / "dirlink")
+    assert got["results/org__m/dirlink"] == (st.st_size, st.st_mtime_ns)
+    assert got["results/top.txt"][0] == 5
+    scanned = {s.path: (s.size, s.mtime_ns)
+               for group in build.scan(tmp_path / "repo").values() for s in group}
+    assert got == scanned
+
+
+def test_no_results_folder_is_no_listing(tmp_path):
+    assert nochange.listing(tmp_path) is None
+
+
+def test_a_build_records_the_listing_and_a_rerun_is_answered_from_it(small):
+    repo, wh, cat, first = small
+    assert nochange.read_state(first.build) == nochange.listing(repo)
+    message, build_dir, manifest = check(repo, wh, cat)
+    assert message == "no file changed since the current build; nothing published"
+    assert build_dir == first.build and manifest["build_id"] == first.build.name
+    report = rf.run_build(repo, wh, cat)
+    assert not report.published and report.build == first.build
+    assert report.message == message
+    assert (report.files_seen, report.unchanged) == (first.files_seen, first.files_seen)
+
+
+@pytest.mark.parametrize("how", ["bytes", "mtime", "added", "removed"])
+def test_any_file_change_is_left_to_the_build(small, how):
+    repo, wh, cat, _first = small
+    path = next((repo / "results" / "org__current-model" / fx.SHA_A).glob("*.json"))
+    if how == "bytes":
+        path.write_bytes(path.read_bytes() + b" ")
+    elif how == "mtime":
+        fx.bump_mtime(path)
+    elif how == "added":
+        (path.parent / "New.json").write_bytes(b"{}")
+    else:
+        path.unlink()
+    assert check(repo, wh, cat) is None
+
+
+def test_without_its_answer_the_build_decides_as_before(small, tmp_path):
+    repo, wh, cat, first = small
+    (first.build / nochange.STATE_CACHE).write_bytes(b"not marshal")   # unreadable state
+    assert check(repo, wh, cat) is None
+    report = rf.run_build(repo, wh, cat)
+    assert not report.published and report.build == first.build
+    assert report.message == "no file changed since the current build; nothing published"
+    (first.build / nochange.STATE_CACHE).unlink()                      # a build of older code
+    assert check(repo, wh, cat) is None
+    assert check(repo, wh, cat, full=True) is None
+
+
+def test_another_catalog_or_a_damaged_build_is_not_unchanged(small, tmp_path):
+    repo, wh, cat, first = small
+    other = fx.write_catalog(tmp_path / "cat2", tasks=fx.VARIANT_TASKS,
+                             benchmarks=[fx.make_benchmark("Variants(v1)",
+                                                           ["EmotionClassification"])],
+                             models=[fx.make_model("org/current-model", fx.SHA_A)])
+    assert check(repo, wh, other) is None
+    assert check(repo, wh, cat) is not None
+    (first.build / warehouse.DB_FILE).write_bytes(b"\0" * 4096)
+    assert check(repo, wh, cat) is None
+
+
+def test_the_command_answers_without_loading_duckdb_or_arrow(small):
+    repo, wh, cat, first = small
+    script = ("import json, sys\nfrom mteb_lb.cli import main\n"
+              f"code = main(['etl', '--source', {str(repo)!r}, '--catalog', {str(cat)!r}])\n"
+              "print(json.dumps([code, sorted(m for m in ('duckdb', 'pyarrow', 'etl.build', "
+              "'mteb_lb.table_cli') if m in sys.modules)]))\n")
+    env = {**os.environ, "MTEB_LB_WAREHOUSE": str(wh)}
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert json.loads(lines[-1]) == [0, []]
+    assert lines[-2] == "no file changed since the current build; nothing published"
+    assert re.search(rf"^files seen:\s+{first.files_seen:,}  every file", proc.stdout, re.M)
+    assert warehouse.current_build(wh) == first.build
+
+
+def test_the_command_still_builds_when_a_file_changed(small):
+    repo, wh, cat, first = small
+    fx.write_result(repo, "org/current-model", fx.SHA_A, "DBPedia",
+                    fx.simple_result("DBPedia", 0.42))
+    env = {**os.environ, "MTEB_LB_WAREHOUSE": str(wh)}
+    proc = subprocess.run([sys.executable, "-c", "import sys; from mteb_lb.cli import main; "
+                           "sys.exit(main(sys.argv[1:]))", "etl", "--source", str(repo),
+                           "--catalog", str(cat), "--workers", "1"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert warehouse.current_build(wh) != first.build
+    assert "published:" in proc.stdout
