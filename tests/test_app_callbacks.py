@@ -648,13 +648,14 @@ def test_compare_page(dash_app, env):
         ("TinySTS", 81.5, 71.5, "big-open"), ("TinyClassification", 86.0, 76.0, "big-open"),
         ("TinyClustering", 78.0, 78.0, "tie"),
         ("TinyPairClassification", 90.0, 80.0, "big-open")]
-    content, search, options, value, warnings = cmp.update(DEFAULT, ["org-a/big-open",
-                                                                     "org-b/cross"])
+    # the controls: benchmark, models, missing results, resamples, seed; the URL's state
+    content, search, options, value, warnings, _chips = cmp.update(
+        DEFAULT, ["org-a/big-open", "org-b/cross"], "official", None, None, "")
     assert search == "?model=org-a%2Fbig-open&model=org-b%2Fcross&benchmark=Tiny%28v1%29"
     assert value == ["org-a/big-open", "org-b/cross"] and warnings is None
-    content, search, options, value, warnings = cmp.update(
+    content, search, options, value, warnings, _chips = cmp.update(
         OTHER, ["org-a/big-open", "org-b/cross", "org-c/sparse-one", "org-c/partial",
-                "org-a/small-open"])
+                "org-a/small-open"], "official", None, None, search)
     assert value == ["org-a/big-open", "org-b/cross", "org-c/sparse-one", "org-c/partial"]
     assert "At most 4" in text_of(warnings)
 
