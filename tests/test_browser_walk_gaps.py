@@ -179,3 +179,14 @@ def test_a_wide_table_scrolls_in_its_box_on_a_narrow_screen(duo):
         assert widths[0] <= widths[1]
     finally:
         duo.driver.set_window_size(1440, 1000)
+
+
+def test_the_as_of_date_field_is_a_date_field_not_a_full_width_box(duo):
+    go(duo, "/")
+    field = duo.wait_for_element("#lb-as-of")
+    row = field.find_element("xpath", "..")
+    assert field.size["width"] <= 200
+    # label, field and hint on one line at 1440 px
+    tops = {round(e.location["y"] + e.size["height"] / 2) for e in
+            row.find_elements("css selector", ":scope > *")}
+    assert max(tops) - min(tops) <= 4
