@@ -157,9 +157,13 @@ def test_a_long_task_name_wraps_inside_its_group(duo):
     inside = duo.driver.execute_script("""
         var input = document.querySelector(".lb-task-group input[value='TinySTS']");
         var label = input.closest('label');
-        label.lastChild.textContent = 'BulgarianStoreReviewSentimentClassification'.repeat(2);
+        var text = Array.from(label.querySelectorAll('*')).filter(
+            e => e.children.length === 0 && e.textContent === 'TinySTS')[0];
+        text.textContent = 'BulgarianStoreReviewSentimentClassification'.repeat(2);
         var group = label.closest('.lb-task-group').getBoundingClientRect();
-        var box = label.getBoundingClientRect();
+        var range = document.createRange();
+        range.selectNodeContents(text);
+        var box = range.getBoundingClientRect();   // where the letters are drawn
         return [box.right <= group.right + 0.5, box.width > 0];""")
     assert inside == [True, True]
 
