@@ -157,9 +157,13 @@ def test_a_long_task_name_wraps_inside_its_group(duo):
     inside = duo.driver.execute_script("""
         var input = document.querySelector(".lb-task-group input[value='TinySTS']");
         var label = input.closest('label');
-        label.lastChild.textContent = 'BulgarianStoreReviewSentimentClassification'.repeat(2);
+        var text = Array.from(label.querySelectorAll('*')).filter(
+            e => e.children.length === 0 && e.textContent === 'TinySTS')[0];
+        text.textContent = 'BulgarianStoreReviewSentimentClassification'.repeat(2);
         var group = label.closest('.lb-task-group').getBoundingClientRect();
-        var box = label.getBoundingClientRect();
+        var range = document.createRange();
+        range.selectNodeContents(text);
+        var box = range.getBoundingClientRect();   // where the letters are drawn
         return [box.right <= group.right + 0.5, box.width > 0];""")
     assert inside == [True, True]
 
@@ -179,3 +183,14 @@ def test_a_wide_table_scrolls_in_its_box_on_a_narrow_screen(duo):
         assert widths[0] <= widths[1]
     finally:
         duo.driver.set_window_size(1440, 1000)
+
+
+def test_the_as_of_date_field_is_a_date_field_not_a_full_width_box(duo):
+    go(duo, "/")
+    field = duo.wait_for_element("#lb-as-of")
+    row = field.find_element("xpath", "../..")     # Dash wraps the <input> in a container
+    assert 140 <= field.size["width"] <= 200       # room for a date, no more
+    # label, field and hint on one line at 1440 px
+    tops = {round(e.location["y"] + e.size["height"] / 2) for e in
+            row.find_elements("css selector", ":scope > *")}
+    assert max(tops) - min(tops) <= 4

@@ -26,6 +26,13 @@ def test_unknown_paths_answer_404_with_the_app_shell(client):
     assert client.post("/nope").status_code == 405          # not a page request: Flask's answer
 
 
+def test_the_404_page_lists_every_page_of_the_nav(dash_app):
+    from app.main import NAV
+
+    text = text_of(sys.modules["app.pages.not_found_404"].layout())
+    assert [path for _, path in NAV if f"{path} : " not in text] == []   # "<link> : what"
+
+
 def test_changes_on_the_first_build(env, dash_app):
     page = sys.modules["app.pages.changes"]
     text = text_of(page.layout())

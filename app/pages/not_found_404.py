@@ -20,6 +20,7 @@ dash.register_page(__name__, path="/not_found_404", name="Page not found",
 NOT_PAGES = ("/_", "/assets/", "/api/")
 PAGES = (("/", "the leaderboard"), ("/compare", "compare models"),
          ("/changes", "what changed since the previous build"), ("/sql", "the SQL console"),
+         ("/quality", "the validity flags of the results"),
          ("/status", "the build being served"))
 
 
