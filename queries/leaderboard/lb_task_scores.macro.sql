@@ -8,8 +8,9 @@
 -- Without a language filter everything comes from benchmark_task_means and
 -- benchmark_task_required (computed per build);
 -- the pairs a task needs are recounted from rows only under a model filter, for tasks that no
--- selected model covers completely (without one, benchmark_task_required counts the same rows). A language filter removes rows, so then all of it is computed from the rows; so
--- does the "exclude flagged scores" switch (variable lb_exclude_level, lb_flag_excluded).
+-- selected model covers completely (without one, benchmark_task_required counts the same rows).
+-- A language filter removes rows, so then all of it is computed from the rows; so does the
+-- "exclude flagged scores" switch (variable lb_exclude_level, lb_flag_excluded).
 create or replace macro lb_task_scores(
     bench, models, tasks, langs, public_only, registry_only
 ) as table
