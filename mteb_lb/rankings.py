@@ -730,17 +730,18 @@ class Leaderboard:
             {"resamples": str(resamples), "seed": str(seed), "stored": "rank_intervals"})
 
     def _table_scores(self, benchmark: str, filters: Filters) -> list[dict]:
-        """Per summary row: borda_rank, mean_task, mean_task_type, task_scores (lb_model_scores).
+        """Per summary row: borda_rank, mean_task, mean_task_type, task_scores (lb_model_scores'
+        columns, from the summary's frame: no second query when the summary was computed).
         Not cached (~6 MB of Python objects on a large table): the results built from it are."""
         bench = self.benchmark(benchmark)
         params = self._params(benchmark, filters)
         if params is None:
             return []
-        rows = self._query(
-            "SELECT model_name, borda_rank, mean_task, mean_task_type, task_score_map FROM "
-            "lb_model_scores($bench, $models, $tasks, $langs, $public_only, $registry_only, "
-            "$by_subset)", {**params, "public_only": bench.public_only,
-                            "by_subset": "mean_subset" in bench.aggregations}).to_pylist()
+        frame = self._summary_frame(benchmark, filters, {
+            **params, "public_only": bench.public_only,
+            "by_subset": "mean_subset" in bench.aggregations})
+        rows = frame.select(["model_name", "borda_rank", "mean_task", "mean_task_type",
+                             "task_score_map"]).to_pylist()
         for r in rows:
             r["task_scores"] = dict(r.pop("task_score_map") or [])
         return rows
