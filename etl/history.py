@@ -38,6 +38,10 @@ from mteb_lb import warehouse
 
 TABLE = "leaderboard_history"
 BUILDS_TABLE = "leaderboard_history_builds"
+# per build: the result files that changed since the previous build (the causes of what moved),
+# the Parquet files only (parquet/<PATHS>/<seq>-<build id>.parquet, carried forward as the
+# history): the same columns as the backfill's paths/ (etl/backfill.py PATHS_SCHEMA)
+PATHS = "leaderboard_history_paths"
 # Relations whose content depends on the builds published before (not only on the source data):
 # an incremental build and a full rebuild of the same data differ here, by design.
 HISTORY_RELATIONS = (TABLE, BUILDS_TABLE, "changes_since_previous",
@@ -167,12 +171,50 @@ def _carry_forward(prev: Path | None, final: Path) -> tuple[list[Path], pa.Table
     files = []
     for source in sorted((prev / "parquet" / TABLE).glob("*.parquet")):
         dest = target / source.name
-        try:
-            os.link(source, dest)
-        except OSError:
-            shutil.copy2(source, dest)
+        _link(source, dest)
         files.append(dest)
+    if (prev / "parquet" / PATHS).is_dir():
+        (final / "parquet" / PATHS).mkdir(parents=True, exist_ok=True)
+        for source in sorted((prev / "parquet" / PATHS).glob("*.parquet")):
+            _link(source, final / "parquet" / PATHS / source.name)
     return files, pq.read_table(builds_file)
+
+
+def _link(source: Path, dest: Path) -> None:
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copy2(source, dest)
+
+
+def changed_paths(con, prev: Path | None) -> pa.Table:
+    """The result files that differ between the previous build (`prev`) and this one (`con`'s
+    database), from their `files` tables: A added, D deleted (a rename is D + A), M modified
+    (another content hash), Q quarantined now (with the reason). Empty without a previous
+    build."""
+    if prev is None:
+        return pa.table({"status": pa.array([], pa.string()), "path": pa.array([], pa.string()),
+                         "old_path": pa.array([], pa.string()),
+                         "reason": pa.array([], pa.string())})
+    con.execute(f"ATTACH {_quote(str(prev / warehouse.DB_FILE))} AS prev_build (READ_ONLY)")
+    try:
+        return con.sql("""
+            SELECT CASE WHEN o.path IS NULL THEN 'A' WHEN n.path IS NULL THEN 'D' ELSE 'M' END
+                       AS status,
+                   coalesce(n.path, o.path) AS path, NULL::VARCHAR AS old_path,
+                   NULL::VARCHAR AS reason
+            FROM files AS n FULL OUTER JOIN prev_build.files AS o USING (path)
+            WHERE o.path IS NULL OR n.path IS NULL
+               OR n.content_hash IS DISTINCT FROM o.content_hash
+            UNION ALL
+            SELECT 'Q', n.path, NULL, n.reason
+            FROM files AS n LEFT JOIN prev_build.files AS o USING (path)
+            WHERE n.status = 'quarantined'
+              AND (o.path IS NULL OR o.status IS DISTINCT FROM 'quarantined'
+                   OR n.content_hash IS DISTINCT FROM o.content_hash)
+            ORDER BY path, status""").to_arrow_table()
+    finally:
+        con.execute("DETACH prev_build")
 
 
 def _parse_time(text) -> dt.datetime:
@@ -340,6 +382,14 @@ def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> di
         if delta.num_rows:
             write_parquet(delta, final / "parquet" / TABLE / f"{seq:06d}-{build_id}.parquet")
             con.execute(f'INSERT INTO "{TABLE}" SELECT * FROM delta')
+        try:   # the causes of what moved, if cheap: a diff of the two builds' file lists
+            paths = changed_paths(con, prev)
+        except duckdb.Error:   # a previous build without a readable files table
+            paths = None
+        if paths is not None:
+            paths = paths.add_column(0, "seq", pa.array([seq] * paths.num_rows, pa.int32()))
+            (final / "parquet" / PATHS).mkdir(parents=True, exist_ok=True)
+            write_parquet(paths, final / "parquet" / PATHS / f"{seq:06d}-{build_id}.parquet")
         builds_rows.append({"build_seq": seq, "build_id": build_id, "built_at": built_at,
                             "source_commit": manifest.get("source_commit"),
                             "previous_build_id": prev.name if prev is not None else None,

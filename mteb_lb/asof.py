@@ -378,9 +378,11 @@ class _Causes:
 
     def __init__(self, build: Path, snap_from: Snapshot, snap_to: Snapshot):
         self.paths: list[dict] = []
-        self.known = snap_from.origin == snap_to.origin == "backfill"
+        # the backfill records the paths per commit, every build its own (etl/history.py PATHS)
+        folder = {"backfill": _store(build) / "paths",
+                  "build": build / "parquet" / "leaderboard_history_paths"}[snap_to.origin]
+        self.known = snap_from.origin == snap_to.origin and any(folder.glob("*.parquet"))
         if self.known:
-            folder = _store(build) / "paths"
             con = duckdb.connect()
             try:
                 files = sorted(str(p) for p in folder.glob("*.parquet"))
@@ -394,8 +396,9 @@ class _Causes:
 
     def of(self, model: str, task: str | None) -> str:
         if not self.known:
-            return ("unknown: the build history records no changed paths (backfilled "
-                    "snapshots do); a catalog change or result files changed")
+            return ("unknown: no changed paths recorded between these snapshots (one of each "
+                    "history, or builds older than the record); a catalog change or result "
+                    "files changed")
         prefix = f"results/{model_folder(model)}/"
         mine = [p for p in self.paths
                 if p["path"].startswith(prefix) or (p["old_path"] or "").startswith(prefix)]

@@ -301,3 +301,30 @@ def test_change_kinds_are_defined_once():
     callers = sorted(name for name, path in queries.files().items()
                      if "lb_change_kind(" in path.read_text() and name != "lb_change_kind")
     assert callers == ["changes_since_previous", "lb_changes_between"]
+
+
+def test_every_build_records_why_a_model_left(setup):
+    """Between two builds (no backfill), a model that disappeared is listed with its cause: the
+    changed paths each build records (its files against the previous build's)."""
+    from mteb_lb import asof
+
+    repo, cat, wh = setup
+    b1 = run(repo, cat, wh)
+    next_second()
+    shutil.rmtree(repo / "results" / "h__B")                        # removed model
+    rf.write_score(repo, "h/A", "HRet1", 0.90)                      # changed result
+    b2 = run(repo, cat, wh)
+    t1 = warehouse.read_manifest(b1)["built_at"]
+    t2 = warehouse.read_manifest(b2)["built_at"]
+    _f, _t, rows = asof.changes_between(b2, history._parse_time(t1), history._parse_time(t2),
+                                        "Hist(v1)")
+    gone = [(r["model_name"], r["change"], r["cause"]) for r in rows
+            if r["change"] == "removed_model"]
+    folder = f"results/h__B/{rf.REV}"
+    assert gone == [("h/B", "removed_model",
+                     f"files removed: {folder}/HRet1.json and 4 more")]
+    paths = sorted((r["status"], r["path"]) for r in duckdb.sql(
+        "SELECT * FROM read_parquet(?) WHERE seq = 2",
+        params=[str(b2 / "parquet" / history.PATHS / "*.parquet")]).to_arrow_table().to_pylist())
+    assert paths[0] == ("D", f"{folder}/HRet1.json")
+    assert ("M", rf.result_path(repo, "h/A", "HRet1").relative_to(repo).as_posix()) in paths
