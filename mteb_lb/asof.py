@@ -263,7 +263,7 @@ class _PastDatabase:
                 if name in self.tables:
                     cur.execute(f'CREATE VIEW {schema}."{name}" AS FROM '
                                 f"memory.main.lb_past_rows('memory.main.past_{name}', {seq})")
-                elif name not in recreated:
+                elif name not in recreated and name not in warehouse.TODAY_ONLY_TABLES:
                     cur.execute(f'CREATE VIEW {schema}."{name}" AS FROM cur.main."{name}"')
             cur.execute(f"USE {schema}")
             queries.create_views(cur, views)

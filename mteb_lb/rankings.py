@@ -113,6 +113,7 @@ class Leaderboard:
         self._benchmarks: dict[str, Benchmark] = {}
         self._task_meta: dict[str, dict] = {}
         self._no_default_table: str | None = None   # a build without default_summaries
+        self._no_interval_table: str | None = None  # a build without rank_intervals
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -712,18 +713,17 @@ class Leaderboard:
         """The build's `rank_intervals` rows (etl/rank_intervals.py: every menu benchmark's
         default state, computed by stats.intervals_table when the build was published) when
         they answer this request: no filter, the same B and seed; else None."""
-        if filters != Filters() or resamples == 0:
+        if filters != Filters() or resamples == 0 or self._no_interval_table == self.build_id():
             return None
-        has_table = self._cached(("has_rank_intervals",), lambda: self._query(
-            "SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'rank_intervals'"
-        ).column(0)[0].as_py() > 0)
-        if not has_table:
+        try:
+            rows = self._query(
+                'SELECT model_name AS "Model", borda_rank AS "Rank (Borda)", rank_low, '
+                "rank_high, rank_median, p_rank1, tied_with_leader FROM rank_intervals "
+                "WHERE benchmark = $b AND resamples = $r AND seed = $s "
+                "ORDER BY borda_rank, model_name", {"b": benchmark, "r": resamples, "s": seed})
+        except duckdb.CatalogException:  # an older build, or a past date (TODAY_ONLY_TABLES)
+            self._no_interval_table = self.build_id()
             return None
-        rows = self._query(
-            'SELECT model_name AS "Model", borda_rank AS "Rank (Borda)", rank_low, rank_high, '
-            "rank_median, p_rank1, tied_with_leader FROM rank_intervals WHERE benchmark = $b "
-            "AND resamples = $r AND seed = $s ORDER BY borda_rank, model_name",
-            {"b": benchmark, "r": resamples, "s": seed})
         if rows.num_rows == 0:
             return None
         return rows.cast(stats.INTERVAL_SCHEMA).replace_schema_metadata(
