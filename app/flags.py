@@ -46,27 +46,38 @@ def flags_grid(flags: list[dict], grid_id: str, *, page_size: int = 100):
                       style=gridmod.grid_style(min(len(records), page_size), max_height=640))
 
 
-def mark_cells(data: gridmod.GridData, flags: pa.Table) -> gridmod.GridData:
+def by_model(flags: pa.Table, field_of) -> dict[str, dict[str, list]]:
+    """Per model, {field id: [[severity, rule, message], ...]} of its flagged task cells
+    (``Leaderboard.task_flags`` rows); `field_of(task)` gives a column's field."""
+    out: dict[str, dict[str, list]] = {}
+    if flags.num_rows == 0 or "task_name" not in flags.column_names:
+        return out
+    for r in flags.to_pylist():
+        fid = field_of(r["task_name"])
+        if fid is not None:
+            out.setdefault(r["model_name"], {}).setdefault(fid, []).append(
+                [r["severity"], r["rule"], r["message"]])
+    return out
+
+
+def mark_cells(data: gridmod.GridData, flags: pa.Table | None) -> gridmod.GridData:
     """Per-task grid: a cell whose score has error or warning flags (``Leaderboard.task_flags``)
     gets the class ``lb-flagged`` (an icon, app/assets/style.css) and a tooltip line per flag
     (severity, rule, message), after the within-task spread when the cell has one (app/spread.py
     sets that tooltip first; ``flagTooltip`` in app/assets/dashAgGridFunctions.js joins them).
-    Row data gains ``flags``: {field id: [[severity, rule, message], ...]}."""
-    if flags.num_rows == 0 or "task_name" not in flags.column_names:
-        return data
-    by_model: dict[str, dict[str, list]] = {}
-    for r in flags.to_pylist():
-        fid = data.field_of(r["task_name"])
-        if fid is not None:
-            by_model.setdefault(r["model_name"], {}).setdefault(fid, []).append(
-                [r["severity"], r["rule"], r["message"]])
-    if not by_model:
+    Row data gains ``flags``: {field id: [[severity, rule, message], ...]} (``by_model``).
+    ``flags`` None: not computed yet (a filter change fills the rows' ``flags`` in a second
+    request with the spread, app/spread.py ``cells``), so every task column gets the rules."""
+    cells_of = by_model(flags, data.field_of) if flags is not None else {}
+    if not cells_of and flags is not None:
         return data
     for row in data.row_data:
-        cells = by_model.get(row.get("model"))
+        cells = cells_of.get(row.get("model"))
         if cells:
             row["flags"] = cells
-    fids = {fid for cells in by_model.values() for fid in cells}
+    fids = {fid for cells in cells_of.values() for fid in cells}
+    if flags is None:      # every task column (the per-task grid groups them by type)
+        fids = {c.get("field") for g in data.column_defs for c in g.get("children", ())}
     for col in _leaf_columns(data.column_defs):
         fid = col.get("field")
         if fid not in fids:

@@ -24,11 +24,15 @@ log = logging.getLogger(__name__)
 INTERVAL = "Rank (95% interval)"
 LOW, HIGH, MEDIAN, P_RANK1, TIED = list(INTERVAL_COLUMNS)[1:]
 HIDDEN = (LOW, HIGH, MEDIAN, P_RANK1, TIED)   # in the downloads; the grid has them hidden
-CONTROL_IDS = {"resamples": "lb-resamples", "seed": "lb-seed", "missing": "lb-missing"}
-RESET = "lb-reset-ranking"   # sets the three back ("Reset all filters" keeps them)
+CONTROL_IDS = {"resamples": "lb-resamples", "seed": "lb-seed", "missing": "lb-missing",
+               "exclude_flags": "lb-exclude-flags"}
+RESET = "lb-reset-ranking"   # sets these back ("Reset all filters" keeps them)
 MISSING_LABELS = {"official": "as the official leaderboard",
                   "complete": "complete models only (a score on every task)",
                   "common": "common tasks only (the tasks every model has)"}
+EXCLUDE_LABELS = {"none": "keep every score (as the official leaderboard)",
+                  "error": "exclude scores with an error flag",
+                  "warning": "exclude scores with an error or warning flag"}
 def blank_rows_hint(n: int) -> str:
     return (f" · {n} model{'s' if n > 1 else ''} without a score on every task: blank means "
             "(as on the official leaderboard); “Ranking options” can rank only the complete "
@@ -60,13 +64,18 @@ def controls(state: lbstate.LeaderboardState) -> html.Details:
     changes only the interval columns and plot)."""
     default_b = settings.get("rank_resamples")
     return html.Details(className="lb-card lb-filter-section lb-intervals-options",
-                        open=(state.resamples, state.seed, state.missing) != (
-                            None, None, "official"), children=[
-        html.Summary("Ranking options (missing results, rank intervals)"),
+                        open=(state.resamples, state.seed, state.missing,
+                              state.exclude_flags) != (None, None, "official", "none"),
+                        children=[
+        html.Summary("Ranking options (missing results, flagged scores, rank intervals)"),
         html.Div(className="lb-filter-grid", children=[
             html.Label(["Missing results: ", dcc.RadioItems(
                 id=CONTROL_IDS["missing"], value=state.missing, inline=True,
                 options=[{"label": MISSING_LABELS[m], "value": m} for m in lbstate.MISSING])]),
+            html.Label(["Flagged scores (validity flags, /quality): ", dcc.RadioItems(
+                id=CONTROL_IDS["exclude_flags"], value=state.exclude_flags, inline=True,
+                options=[{"label": EXCLUDE_LABELS[m], "value": m}
+                         for m in lbstate.EXCLUDE_FLAGS])]),
             html.Label(["Resamples ", dcc.Input(
                 id=CONTROL_IDS["resamples"], type="number", min=0,
                 max=lbstate.MAX_RESAMPLES, step=1, value=state.resamples, debounce=True,
@@ -78,8 +87,9 @@ def controls(state: lbstate.LeaderboardState) -> html.Details:
                       "intervals on every surface (URL, /api/table, mteb-lb table).",
                       className="lb-hint"),
             html.Button("Reset ranking options", id=RESET, className="lb-button",
-                        title="Missing results as the official leaderboard, the default "
-                              "resamples and seed (“Reset all filters” keeps these)"),
+                        title="Missing results as the official leaderboard, every flagged "
+                              "score kept, the default resamples and seed (“Reset all "
+                              "filters” keeps these)"),
         ])])
 
 

@@ -105,7 +105,8 @@ def compute_view(state: lbstate.LeaderboardState, *, interval_mode: str = "compu
     elif state.view == "per-task":
         view.grid = spread.decorate(view.grid, lb.task_spread(
             bench.name, filters, compute=interval_mode == "compute"))
-        view.grid = flags.mark_cells(view.grid, lb.task_flags(bench.name, filters))
+        view.grid = flags.mark_cells(view.grid, lb.task_flags(
+            bench.name, filters, compute=interval_mode == "compute"))
     if state.view == "summary" and table.num_rows:
         view.blank_tasks = tuple(lb.tasks_without_scores(bench.name, filters))
         if "Mean (Task)" in table.column_names:

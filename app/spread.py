@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pyarrow as pa
 
+from app import flags
 from app import grid as gridmod
 from mteb_lb.rankings import leaderboard
 
@@ -57,8 +58,9 @@ def decorate(data: gridmod.GridData, spread: pa.Table | None) -> gridmod.GridDat
 
 
 def cells(state) -> dict[str, dict] | None:
-    """Per model of the per-task table, ``{"spread": by_model cells}`` keyed by the page grid's
-    field ids (what ``decorate`` puts in its rows); None for other views."""
+    """Per model of the per-task table, ``{"spread": by_model cells, "flags": its flagged
+    cells}`` keyed by the page grid's field ids (what ``decorate`` and app/flags.py's
+    ``mark_cells`` put in its rows); None for other views."""
     lb = leaderboard()
     if state.view != "per-task" or state.as_of:
         return None
@@ -66,7 +68,10 @@ def cells(state) -> dict[str, dict] | None:
     table = lb.view(replace(state, search="", sort=None))
     fields = gridmod.field_ids(gridmod.visible_columns(table, show_zero_shot=bench.show_zero_shot))
     found = by_model(lb.task_spread(bench.name, state.filters()), fields.get)
-    return {model: {"spread": c} for model, c in found.items()}
+    flagged = flags.by_model(lb.task_flags(bench.name, state.filters()), fields.get)
+    return {model: {key: c for key, c in (("spread", found.get(model)),
+                                          ("flags", flagged.get(model))) if c}
+            for model in found.keys() | flagged.keys()}
 
 
 def _columns(defs: list[dict]):

@@ -17,9 +17,12 @@ def register(subparsers) -> None:
                     "over the bootstrap resamples of the rank intervals, wins_a / ties / wins_b "
                     "over the tasks both have a score on, and the exact two-sided sign test "
                     "(ties dropped). See the README, 'Rank intervals and robustness'.")
-    p.add_argument("--model", action="append", required=True, dest="compared",
-                   help="a model (give 2 to 4)")
-    p.add_argument("--format", default="csv", choices=output.FORMATS)
+    p.add_argument("names", nargs="*", metavar="MODEL",
+                   help="the models to compare (2 to 4), here or with --model")
+    p.add_argument("--model", action="append", default=[], dest="compared",
+                   help="a model (repeat: 2 to 4 in all)")
+    p.add_argument("--format", choices=output.FORMATS,
+                   help="default: an aligned table on a terminal, CSV when piped")
     lbstate.add_arguments(p)   # the table the models are compared on: --benchmark, filters
     p.set_defaults(func=_compare)
 
@@ -32,13 +35,12 @@ def _compare(args) -> int:
             for problem in problems:
                 print(f"error: {problem}", file=sys.stderr)
             return 1
-        table = board.compare(replace(state, selected=tuple(args.compared)))
+        table = board.compare(replace(state, selected=tuple(args.names) + tuple(args.compared)))
     except rankings.RankingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except warehouse.WarehouseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    output.write(table, args.format, sys.stdout.buffer)
-    sys.stdout.flush()
+    output.write_for_cli(table, args.format)
     return 0

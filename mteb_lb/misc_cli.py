@@ -38,12 +38,12 @@ def builds_table():
             "build": build.name,
             "built at (UTC)": str(manifest.get("built_at") or "")[:19].replace("T", " "),
             "source commit": (manifest.get("source_commit") or "")[:12],
-            "models": counts.get("models"),
+            "files": counts.get("files"),
             "results": counts.get("scores"),
         })
     schema = pa.schema([("current", pa.string()), ("build", pa.string()),
                         ("built at (UTC)", pa.string()), ("source commit", pa.string()),
-                        ("models", pa.int64()), ("results", pa.int64())])
+                        ("files", pa.int64()), ("results", pa.int64())])
     return pa.Table.from_pylist(rows, schema=schema), current
 
 

@@ -134,12 +134,16 @@ class Leaderboard:
         finally:
             cur.close()
 
-    def _cached(self, key, compute):
+    def _cached(self, key, compute, *, only_cached: bool = False):
+        """The cached value of `key`, else `compute()` (cached); with `only_cached`, None
+        instead of computing (a deferred part of a page asks for it in a second request)."""
         key = (self.build_id(), *key)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
+        if only_cached:
+            return None
         value = compute()
         with self._lock:
             self._cache[key] = value
@@ -781,10 +785,7 @@ class Leaderboard:
         """Per (model, task) with per-experiment scores: n_experiments, mean and sample sd of
         the per-experiment task scores, 0-100 scale (lb_task_spread). ``compute=False``: the
         cached table, or None when it has not been computed yet."""
-        if not compute:
-            with self._lock:
-                return self._cache.get((self.build_id(), "task_spread", benchmark,
-                                        filters.key()))
+        only_cached = not compute
 
         def compute():
             params = self._params(benchmark, filters)
@@ -795,7 +796,8 @@ class Leaderboard:
                 "sd * 100 AS sd FROM lb_task_spread($bench, $models, $tasks, $langs, "
                 "$registry_only) ORDER BY model_name, task_name",
                 {k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only")})
-        return self._cached(("task_spread", benchmark, filters.key()), compute)
+        return self._cached(("task_spread", benchmark, filters.key()), compute,
+                            only_cached=only_cached)
 
     def robustness_table(self, state: LeaderboardState, part: str = "ranks") -> pa.Table:
         """One part of the robustness view of a state's table as a table (ROBUSTNESS_PARTS):
@@ -812,9 +814,13 @@ class Leaderboard:
         return robustness_part(self.robustness(state.benchmark, state.filters()), part,
                                state.search)
 
-    def task_flags(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
+    def task_flags(self, benchmark: str, filters: Filters = Filters(), *,
+                   compute: bool = True) -> pa.Table | None:
         """The error and warning validity flags of the scores the per-task table shows: one row
-        per flag with model_name, task_name, rule, severity, message (lb_task_flags)."""
+        per flag with model_name, task_name, rule, severity, message (lb_task_flags).
+        ``compute=False``: the cached table, or None when it has not been computed yet."""
+        only_cached = not compute
+
         def compute():
             params = self._params(benchmark, filters)
             if params is None:
@@ -823,7 +829,8 @@ class Leaderboard:
                 "SELECT * FROM lb_task_flags($bench, $models, $tasks, $langs, $registry_only)",
                 {k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only",
                                         EXCLUDE_LEVEL)})
-        return self._cached(("task_flags", benchmark, filters.key()), compute)
+        return self._cached(("task_flags", benchmark, filters.key()), compute,
+                            only_cached=only_cached)
 
     def robustness(self, benchmark: str, filters: Filters = Filters()):
         """Ranks under Borda / Mean (Task) / Mean (TaskType), leave-one-task-out range, Kendall

@@ -421,8 +421,8 @@ def test_filters_that_leave_nothing_say_so_and_reset(lbpage):
     values = dict(zip(keys, reset))
     values["view"] = "summary"
     # the ranking options are kept (tests/test_stats_surfaces2.py): here at their defaults
-    assert all(values[k] is no_update for k in ("resamples", "seed", "missing"))
-    values.update(resamples=None, seed=None, missing="official")
+    assert all(values[k] is no_update for k in ("resamples", "seed", "missing", "exclude_flags"))
+    values.update(resamples=None, seed=None, missing="official", exclude_flags="none")
     assert lbpage.controls_to_state(DEFAULT, values) == lbstate.LeaderboardState(benchmark=DEFAULT)
 
 

@@ -80,3 +80,21 @@ def test_brs12_compare_page_on_the_leaderboard_state(dash_duo):
     assert "task_types=Retrieval" in board and "missing=common" in board and "model=" not in board
     dash_duo.driver.save_screenshot(str(SHOTS / "browser_compare_state.png"))
     assert severe_logs(dash_duo) == []
+
+
+def test_brs13_the_flagged_scores_option_is_a_control_that_travels_in_the_url(dash_duo):
+    """exclude_flags (#13) has its control in the ranking options: a link opens with it set and
+    the card open, a click changes the URL, and "Reset ranking options" sets it back."""
+    go(dash_duo, f"/?benchmark={DEFAULT}&exclude_flags=error")
+    checked = "#lb-exclude-flags input[value='{}']"
+    until(lambda: dash_duo.find_element(checked.format("error")).is_selected(),
+          what="the option from the link")
+    click(dash_duo, checked.format("warning"))
+    until(lambda: query_of(dash_duo).get("exclude_flags") == ["warning"], what="warning in URL")
+    click(dash_duo, "#lb-reset")                    # filters only: the option stays
+    until(lambda: dash_duo.find_element("#lb-counts").text, what="counts")
+    assert query_of(dash_duo).get("exclude_flags") == ["warning"]
+    click(dash_duo, "#lb-reset-ranking")
+    until(lambda: "exclude_flags" not in query_of(dash_duo), what="option reset")
+    assert dash_duo.find_element(checked.format("none")).is_selected()
+    assert severe_logs(dash_duo) == []

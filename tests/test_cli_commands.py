@@ -333,13 +333,13 @@ def test_builds_lists_every_build_and_marks_the_current_one(capsys, tmp_path, mo
     lines = capsys.readouterr().out.splitlines()
     # an aligned table: a header, a rule as wide as the header, one row per build
     assert [c.strip() for c in lines[0].split("|")] == [
-        "current", "build", "built at (UTC)", "source commit", "models", "results"]
+        "current", "build", "built at (UTC)", "source commit", "files", "results"]
     assert set(lines[1]) <= {"-", "+"} and len(lines[1]) == len(lines[0])
     rows = [[c.strip() for c in line.split("|")] for line in lines[2:]]
     assert [(r[0], r[1]) for r in rows] == [("", first.build.name), ("*", second.build.name)]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", r[2]) for r in rows)
-    # the second build adds one result (a DBPedia entry) to the first's
-    assert int(rows[1][5]) == int(rows[0][5]) + 1
+    # the second build adds one file holding one result (a DBPedia entry) to the first's
+    assert int(rows[1][4]) == int(rows[0][4]) + 1 and int(rows[1][5]) == int(rows[0][5]) + 1
     # the | separators line up on every row
     assert len({tuple(m.start() for m in re.finditer(r"\|", line)) for line in
                 [lines[0], *lines[2:]]}) == 1

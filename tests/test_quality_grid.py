@@ -80,6 +80,30 @@ def test_mark_cells_flags_one_cell_and_joins_the_spread_tooltip(lb):
     assert "flags" not in rows["q/norev"] and "flags" not in rows["q/meta-bad"]
 
 
+def test_a_filter_change_defers_the_marks_to_the_second_request(quality_wh, dash_app, monkeypatch):
+    """A filter change (interval_mode "cached") answers the per-task table before the flags are
+    computed: every task column gets the marking rules, no row has flags yet; the second
+    request (app/spread.py ``cells``) brings exactly the rows' flags of the inline table."""
+    from app import spread
+    from app.leaderboard_view import compute_view
+
+    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(quality_wh))
+    # a state of its own (the module's other tests cached the unfiltered one's flags)
+    state = lbstate.LeaderboardState(benchmark=qf.BENCH, view="per-task",
+                                     task_types=("Retrieval", "Classification", "STS"))
+    first = compute_view(state, interval_mode="cached").grid
+    assert all("flags" not in r for r in first.row_data)
+    leaves = [c for g in first.column_defs for c in g.get("children", ())]
+    assert leaves and all("lb-flagged" in c["cellClassRules"] for c in leaves)
+    later = spread.cells(state)
+    inline = compute_view(state).grid            # the first page load computes them inline
+    shown = {r["model"] for r in inline.row_data}
+    assert {m: c["flags"] for m, c in later.items() if "flags" in c and m in shown} == {
+        r["model"]: r["flags"] for r in inline.row_data if "flags" in r}
+    assert later["q/range"]["flags"] == {first.field_of("QRet"): [[
+        "error", "score_out_of_range", "test/default: precision_at_5 = 1.5 (outside its range)"]]}
+
+
 # --------------------------------------------------------------------------------------------
 # in the browser
 # --------------------------------------------------------------------------------------------

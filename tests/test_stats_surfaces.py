@@ -260,6 +260,10 @@ def test_api_compare_equals_the_cli_byte_for_byte(app_env, capsysbinary):
             args += ["--resamples", str(resamples), "--seed", str(seed)]
         assert cli.main(args) == 0
         assert capsysbinary.readouterr().out == response.data
+        # the models as plain arguments, the natural guess, give the same table
+        positional = ["compare", BIG, CROSS, "--benchmark", app_env, *args[7:]]
+        assert cli.main(positional) == 0
+        assert capsysbinary.readouterr().out == response.data
         body = client.get(f"/api/compare?benchmark={app_env}&model={BIG}&model={CROSS}"
                           f"{extra}").get_json()
         row = dict(zip(body["columns"], body["rows"][0]))

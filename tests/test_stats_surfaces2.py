@@ -412,15 +412,18 @@ def test_reset_all_filters_keeps_the_ranking_options_and_a_second_button_resets_
 
     page = sys.modules["app.pages.leaderboard"]
     state = LeaderboardState(benchmark=app_env, task_types=("Retrieval",), search="org",
-                             open_weights="yes", missing="common", resamples=300, seed=4)
+                             open_weights="yes", missing="common", resamples=300, seed=4,
+                             exclude_flags="error")
     before = page.state_to_controls(state)
+    assert page.controls_to_state(app_env, before) == state   # every option has its control
     for button in ("lb-reset", "lb-reset-empty"):
         out = _reset(page, button, app_env)
         kept = {k: before[k] if v is no_update else v for k, v in out.items()}
         assert page.controls_to_state(app_env, kept) == LeaderboardState(
-            benchmark=app_env, missing="common", resamples=300, seed=4)
+            benchmark=app_env, missing="common", resamples=300, seed=4, exclude_flags="error")
     out = _reset(page, "lb-reset-ranking", app_env)
-    assert {k for k, v in out.items() if v is not no_update} == {"resamples", "seed", "missing"}
+    assert {k for k, v in out.items() if v is not no_update} == {
+        "resamples", "seed", "missing", "exclude_flags"}
     kept = {k: before[k] if v is no_update else v for k, v in out.items()}
     assert page.controls_to_state(app_env, kept) == LeaderboardState(
         benchmark=app_env, task_types=("Retrieval",), search="org", open_weights="yes")

@@ -68,7 +68,7 @@ CONTROLS = {
     "all_models": "lb-all", "task_types": "lb-types", "domains": "lb-doms",
     "modalities": "lb-mods", "languages": "lb-langs", "tasks": "lb-tasks",
     "as_of": "lb-as-of",
-    **intervals.CONTROL_IDS,   # resamples, seed, missing (app/intervals.py)
+    **intervals.CONTROL_IDS,   # resamples, seed, missing, exclude_flags (app/intervals.py)
 }
 CONTROL_KEYS = tuple(CONTROLS)
 
@@ -155,6 +155,7 @@ def controls_to_state(benchmark: str, values: dict, *, selected=(), plot: str = 
         resamples=intervals.control_value(values.get("resamples"), "resamples"),
         seed=intervals.control_value(values.get("seed"), "seed"),
         missing=intervals.control_value(values.get("missing"), "missing"),
+        exclude_flags=intervals.control_value(values.get("exclude_flags"), "exclude_flags"),
     )
 
 
@@ -202,6 +203,7 @@ def state_to_controls(state: lbstate.LeaderboardState) -> dict:
         "tasks": list(opts.tasks if state.tasks is None else state.tasks),
         "as_of": state.as_of or "",
         "resamples": state.resamples, "seed": state.seed, "missing": state.missing,
+        "exclude_flags": state.exclude_flags,
     }
 
 
@@ -741,8 +743,9 @@ def blank_tasks_of(view_key) -> list[str]:
 
 def reset_filters(_n1, _n2, _n3, bench_name):
     """"Reset all filters" (and the empty state's reset) sets the filters, the search and the
-    date back and keeps the ranking options (missing results, resamples, seed: how the table
-    is ranked, not which rows and tasks it shows); "Reset ranking options" sets only those."""
+    date back and keeps the ranking options (missing results, flagged scores, resamples, seed:
+    how the table is ranked, not which rows and tasks it shows); "Reset ranking options" sets
+    only those."""
     if not bench_name:
         raise dash.exceptions.PreventUpdate
     controls = state_to_controls(lbstate.LeaderboardState(benchmark=bench_name))
