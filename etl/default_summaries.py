@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.history import _previous_build, _quote, menu_benchmarks
+from etl.history import _previous_build, _quote, default_frames, menu_benchmarks
 from mteb_lb import warehouse
 
 TABLE = "default_summaries"
@@ -28,31 +28,6 @@ DOC = ("lb_summary's rows of every menu benchmark's default leaderboard (no filt
        "models), computed per build: what Leaderboard serves for that state without running the "
        "ranking SQL. Columns: benchmark, then lb_summary's (queries/leaderboard/lb_summary.macro"
        ".sql).")
-
-
-def compute(con, benchmarks: list[str]) -> None:
-    """Fill the temp table `new_default_summaries` (benchmark, then lb_summary's columns) with the
-    default frames of `benchmarks`: the benchmarks ranked by task from one query, the macro
-    joined LATERAL to their names (as etl.history does), those ranked by subset from a query
-    each."""
-    rows = {r["name"]: r for r in con.sql(
-        "SELECT name, summary_public_only, aggregations FROM benchmarks"
-    ).to_arrow_table().to_pylist()}
-    flags = {n: (bool(rows[n].get("summary_public_only")),
-                 "mean_subset" in (rows[n].get("aggregations") or []))
-             for n in benchmarks if n in rows}
-    plain = [n for n, (_po, by_subset) in flags.items() if not by_subset]
-    parts = [("SELECT b.benchmark, m.* FROM (SELECT unnest($names::VARCHAR[]) AS benchmark, "
-              "unnest($po::BOOLEAN[]) AS public_only) AS b, LATERAL lb_summary(b.benchmark, "
-              "NULL, NULL, NULL, b.public_only, true, false) AS m",
-              {"names": plain, "po": [flags[n][0] for n in plain]})]
-    for name in (n for n, (_po, by_subset) in flags.items() if by_subset):
-        parts.append(("SELECT $b AS benchmark, m.* "
-                      "FROM lb_summary($b, NULL, NULL, NULL, $po, true, true) AS m",
-                      {"b": name, "po": flags[name][0]}))
-    for i, (sql, params) in enumerate(parts):
-        con.execute(("CREATE OR REPLACE TEMP TABLE new_default_summaries AS " if i == 0
-                     else "INSERT INTO new_default_summaries ") + sql, params)
 
 
 def record(final: Path, input_hashes: dict[str, str] | None = None,
@@ -75,7 +50,7 @@ def record(final: Path, input_hashes: dict[str, str] | None = None,
             except (OSError, ValueError):
                 prev_keys = {}
         todo = [n for n in names if not input_hashes or prev_keys.get(n) != keys[n]]
-        compute(con, todo)
+        default_frames(con, todo, "new_default_summaries")
         if not prev_keys:    # nothing to carry over: the table afresh
             con.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
         con.execute(f'CREATE TABLE IF NOT EXISTS "{TABLE}" AS '

@@ -244,33 +244,13 @@ def snapshot(con, benchmarks: list[str] | None = None) -> None:
         menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
         benchmarks = menu_benchmarks(menu)
     rows = {r["name"]: r for r in con.sql(
-        "SELECT name, summary_sort_column, summary_public_only, aggregations FROM benchmarks"
-    ).to_arrow_table().to_pylist()}
+        "SELECT name, summary_sort_column FROM benchmarks").to_arrow_table().to_pylist()}
     con.execute("""CREATE OR REPLACE TEMP TABLE lb_snapshot (
         benchmark VARCHAR, model_name VARCHAR, key VARCHAR, rank INTEGER, score DOUBLE,
         mean_task_type DOUBLE, mean_public DOUBLE, mean_private DOUBLE, mean_subset DOUBLE)""")
-    flags = {name: (bool(rows[name].get("summary_public_only")),
-                    "mean_subset" in (rows[name].get("aggregations") or []))
-             for name in benchmarks if name in rows}  # a menu entry may lack a definition
-    plain = [name for name, (_po, by_subset) in flags.items() if not by_subset]
-    parts = []
-    if plain:
-        parts.append(("""
-            SELECT b.benchmark, m.*
-            FROM (SELECT unnest($names::VARCHAR[]) AS benchmark,
-                         unnest($po::BOOLEAN[]) AS public_only) AS b,
-                 LATERAL lb_summary(b.benchmark, NULL, NULL, NULL, b.public_only, true,
-                                    false) AS m""",
-                      {"names": plain, "po": [flags[n][0] for n in plain]}))
-    for name in (n for n, (_po, by_subset) in flags.items() if by_subset):
-        # ranked over task::subset: a query of its own (LATERAL plans this one badly)
-        parts.append(("SELECT $b AS benchmark, m.* "
-                      "FROM lb_summary($b, NULL, NULL, NULL, $po, true, true) AS m",
-                      {"b": name, "po": flags[name][0]}))
-    for i, (sql, params) in enumerate(parts):
-        con.execute(("CREATE OR REPLACE TEMP TABLE snap_summary AS " if i == 0
-                     else "INSERT INTO snap_summary ") + sql, params)
-    if not parts:
+    flags = default_frames(con, benchmarks, "snap_summary")
+    if not flags:
+        con.execute("DROP TABLE snap_summary")
         return
     # the rank the table shows: lb_summary's position where the benchmark ranks by its own sort
     # columns (MIEB, ViDoRe), the Borda rank elsewhere
@@ -300,6 +280,34 @@ def snapshot(con, benchmarks: list[str] | None = None) -> None:
                  LATERAL lb_task_scores(b.benchmark, NULL, NULL, NULL, false, true) AS t
             WHERE t.in_pivot""", {"names": public_only})
     con.execute("DROP TABLE snap_summary")
+
+
+def default_frames(con, benchmarks: list[str], table: str) -> dict[str, tuple[bool, bool]]:
+    """The temp table `table` (always created): benchmark, then lb_summary's rows of each of
+    `benchmarks` in its default state (no filter, registered models, its own public_only and
+    by_subset): the benchmarks ranked by task from one query, the macro joined LATERAL to their
+    names, those ranked by subset from a query each (LATERAL plans these badly). Returns per
+    benchmark with a definition (a menu entry may lack one): (public_only, by_subset). The
+    history's snapshot and the stored default boards (etl/default_summaries.py) use it."""
+    rows = {r["name"]: r for r in con.sql(
+        "SELECT name, summary_public_only, aggregations FROM benchmarks"
+    ).to_arrow_table().to_pylist()}
+    flags = {n: (bool(rows[n].get("summary_public_only")),
+                 "mean_subset" in (rows[n].get("aggregations") or []))
+             for n in benchmarks if n in rows}
+    plain = [n for n, (_po, by_subset) in flags.items() if not by_subset]
+    parts = [("SELECT b.benchmark, m.* FROM (SELECT unnest($names::VARCHAR[]) AS benchmark, "
+              "unnest($po::BOOLEAN[]) AS public_only) AS b, LATERAL lb_summary(b.benchmark, "
+              "NULL, NULL, NULL, b.public_only, true, false) AS m",
+              {"names": plain, "po": [flags[n][0] for n in plain]})]
+    for name in (n for n, (_po, by_subset) in flags.items() if by_subset):
+        parts.append(("SELECT $b AS benchmark, m.* "
+                      "FROM lb_summary($b, NULL, NULL, NULL, $po, true, true) AS m",
+                      {"b": name, "po": flags[name][0]}))
+    for i, (sql, params) in enumerate(parts):
+        con.execute((f"CREATE OR REPLACE TEMP TABLE {table} AS " if i == 0
+                     else f"INSERT INTO {table} ") + sql, params)
+    return flags
 
 
 def input_hashes(con, benchmarks: list[str]) -> dict[str, str]:
