@@ -13,13 +13,12 @@ etl.history.input_hashes, with VERSION, stored in the manifest).
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import duckdb
 
-from etl.history import _previous_build, _quote, default_frames, menu_benchmarks
+from etl.history import _quote, default_frames, stale_benchmarks
 from mteb_lb import warehouse
 
 TABLE = "default_summaries"
@@ -37,19 +36,9 @@ def record(final: Path, input_hashes: dict[str, str] | None = None,
     started = time.monotonic()
     con = duckdb.connect(str(final / warehouse.DB_FILE))
     try:
-        menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
-        names = menu_benchmarks(menu)
-        keys = {n: f"{(input_hashes or {}).get(n)}|{VERSION}" for n in names}
-        prev_keys = {}
-        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
-                             [TABLE]).fetchall()[0][0]
-        prev = _previous_build(final, warehouse_dir)
-        if exists and input_hashes and prev is not None:
-            try:
-                prev_keys = (warehouse.read_manifest(prev).get(TABLE) or {}).get("keys") or {}
-            except (OSError, ValueError):
-                prev_keys = {}
-        todo = [n for n in names if not input_hashes or prev_keys.get(n) != keys[n]]
+        todo, keys, prev_keys = stale_benchmarks(con, final, warehouse_dir, TABLE,
+                                                 input_hashes, VERSION)
+        names = list(keys)
         default_frames(con, todo, "new_default_summaries")
         if not prev_keys:    # nothing to carry over: the table afresh
             con.execute(f'DROP TABLE IF EXISTS "{TABLE}"')

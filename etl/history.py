@@ -158,6 +158,30 @@ def _previous_build(final: Path, warehouse_dir: Path | None) -> Path | None:
     return None
 
 
+def stale_benchmarks(con, final: Path, warehouse_dir: Path | None, table: str,
+                     input_hashes: dict[str, str] | None, version: str
+                     ) -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """For a per-benchmark table a build derives from its menu benchmarks (rank_intervals,
+    default_summaries): (the menu benchmarks to compute, each one's key, the previous build's
+    keys). A key is the benchmark's input fingerprint (`input_hashes`, None: compute all) with
+    `version`; a benchmark whose key the previous build recorded in its manifest under `table`
+    (and whose table exists in this database) is carried over, not computed again."""
+    menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
+    names = menu_benchmarks(menu)
+    keys = {n: f"{(input_hashes or {}).get(n)}|{version}" for n in names}
+    prev_keys: dict[str, str] = {}
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                         [table]).fetchall()[0][0]
+    prev = _previous_build(final, warehouse_dir)
+    if exists and input_hashes and prev is not None:
+        try:
+            prev_keys = (warehouse.read_manifest(prev).get(table) or {}).get("keys") or {}
+        except (OSError, ValueError):
+            prev_keys = {}
+    todo = [n for n in names if not input_hashes or prev_keys.get(n) != keys[n]]
+    return todo, keys, prev_keys
+
+
 def _carry_forward(prev: Path | None, final: Path) -> tuple[list[Path], pa.Table | None]:
     """Hard-link the previous build's history files into the new build (copy across devices)."""
     target = final / "parquet" / TABLE

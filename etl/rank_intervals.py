@@ -13,7 +13,6 @@ history's per-benchmark fingerprint of everything a leaderboard is computed from
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl.history import _previous_build, _quote, menu_benchmarks
+from etl.history import _quote, stale_benchmarks
 from mteb_lb import warehouse
 
 TABLE = "rank_intervals"
@@ -130,19 +129,9 @@ def record(final: Path, input_hashes: dict[str, str] | None = None,
     resamples, seed = _settings()
     con = duckdb.connect(str(final / warehouse.DB_FILE))
     try:
-        menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
-        names = menu_benchmarks(menu)
-        keys = {n: f"{(input_hashes or {}).get(n)}|{resamples}|{seed}|{VERSION}" for n in names}
-        prev_keys = {}
-        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
-                             [TABLE]).fetchall()[0][0]
-        prev = _previous_build(final, warehouse_dir)
-        if exists and input_hashes and prev is not None:
-            try:
-                prev_keys = (warehouse.read_manifest(prev).get(TABLE) or {}).get("keys") or {}
-            except (OSError, ValueError):
-                prev_keys = {}
-        todo = [n for n in names if not input_hashes or prev_keys.get(n) != keys[n]]
+        todo, keys, prev_keys = stale_benchmarks(con, final, warehouse_dir, TABLE,
+                                                 input_hashes, f"{resamples}|{seed}|{VERSION}")
+        names = list(keys)
         table = compute(con, final.name, todo)
         if not prev_keys:    # nothing to carry over: the table afresh
             con.execute(f'DROP TABLE IF EXISTS "{TABLE}"')

@@ -4,10 +4,10 @@ and the exact sign test, one row per pair."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 
-from mteb_lb import lbstate, output, rankings, warehouse
+from mteb_lb import lbstate, output
+from mteb_lb.table_cli import state_table
 
 
 def register(subparsers) -> None:
@@ -28,19 +28,9 @@ def register(subparsers) -> None:
 
 
 def _compare(args) -> int:
-    try:
-        board = rankings.leaderboard()
-        state, problems = board.read_state(lbstate.params_from_args(args))
-        if problems:
-            for problem in problems:
-                print(f"error: {problem}", file=sys.stderr)
-            return 1
-        table = board.compare(replace(state, selected=tuple(args.names) + tuple(args.compared)))
-    except rankings.RankingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except warehouse.WarehouseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    table, _state, code = state_table(args, lambda board, state: board.compare(
+        replace(state, selected=tuple(args.names) + tuple(args.compared))))
+    if table is None:
+        return code
     output.write_for_cli(table, args.format)
     return 0

@@ -5,9 +5,8 @@ range, Kendall's tau-b between them, the Friedman test and the Nemenyi post-hoc 
 
 from __future__ import annotations
 
-import sys
-
-from mteb_lb import lbstate, output, rankings, warehouse
+from mteb_lb import lbstate, output, rankings
+from mteb_lb.table_cli import state_table
 
 
 def register(subparsers) -> None:
@@ -30,22 +29,9 @@ def register(subparsers) -> None:
 
 
 def _robustness(args) -> int:
-    try:
-        board = rankings.leaderboard()
-        state, problems = board.read_state(lbstate.params_from_args(args))
-        if problems:
-            for problem in problems:
-                print(f"error: {problem}", file=sys.stderr)
-            return 1
-        table = board.robustness_table(state, args.part)
-    except rankings.RankingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except warehouse.DamagedBuildError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return warehouse.EXIT_DAMAGED
-    except warehouse.WarehouseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    table, _state, code = state_table(
+        args, lambda board, state: board.robustness_table(state, args.part))
+    if table is None:
+        return code
     output.write_for_cli(table, args.format, args.output)
     return 0

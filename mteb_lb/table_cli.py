@@ -28,23 +28,30 @@ def register(subparsers) -> None:
     p.set_defaults(func=_table)
 
 
-def _table(args) -> int:
+def state_table(args, compute):
+    """The frame of the commands that compute a table of a leaderboard state (table, compare,
+    robustness): the state read from the options (``lbstate``), ``compute(board, state)``, and
+    every problem as one ``error:`` line on stderr. Returns (table, state, 0), or (None, None,
+    exit code): 1 a bad option or state, 2 no usable warehouse, EXIT_DAMAGED a damaged build."""
     try:
-        state, problems = rankings.leaderboard().read_state(lbstate.params_from_args(args))
+        board = rankings.leaderboard()
+        state, problems = board.read_state(lbstate.params_from_args(args))
         if problems:
             for problem in problems:
                 print(f"error: {problem}", file=sys.stderr)
-            return 1
-        table = rankings.leaderboard().view(state)
-    except rankings.RankingError as exc:
+            return None, None, 1
+        return compute(board, state), state, 0
+    except (rankings.RankingError, warehouse.WarehouseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except warehouse.DamagedBuildError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return warehouse.EXIT_DAMAGED
-    except warehouse.WarehouseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return None, None, (1 if isinstance(exc, rankings.RankingError)
+                            else warehouse.EXIT_DAMAGED
+                            if isinstance(exc, warehouse.DamagedBuildError) else 2)
+
+
+def _table(args) -> int:
+    table, state, code = state_table(args, lambda board, state: board.view(state))
+    if table is None:
+        return code
     output.write_for_cli(table, args.format, args.output, round_text=True)
     if not table.num_rows:   # say why on stderr (the output stays a valid, empty table)
         lb = rankings.leaderboard()
