@@ -68,17 +68,11 @@ def mark_cells(data: gridmod.GridData, flags: pa.Table | None) -> gridmod.GridDa
     Row data gains ``flags``: {field id: [[severity, rule, message], ...]} (``by_model``).
     ``flags`` None: not computed yet (a filter change fills the rows' ``flags`` in a second
     request with the spread, app/spread.py ``cells``), so every task column gets the rules."""
-    cells_of = by_model(flags, data.field_of) if flags is not None else {}
-    if not cells_of and flags is not None:
+    cells_of = by_model(flags, data.field_of) if flags is not None else None
+    if cells_of == {}:
         return data
-    for row in data.row_data:
-        cells = cells_of.get(row.get("model"))
-        if cells:
-            row["flags"] = cells
-    fids = {fid for cells in cells_of.values() for fid in cells}
-    if flags is None:      # every task column (the per-task grid groups them by type)
-        fids = {c.get("field") for g in data.column_defs for c in g.get("children", ())}
-    for col in _leaf_columns(data.column_defs):
+    fids = gridmod.attach_cells(data, "flags", cells_of)
+    for col in gridmod.leaf_columns(data.column_defs):
         fid = col.get("field")
         if fid not in fids:
             continue
@@ -88,11 +82,3 @@ def mark_cells(data: gridmod.GridData, flags: pa.Table | None) -> gridmod.GridDa
         before = (col.get("tooltipValueGetter") or {}).get("function") or "null"
         col["tooltipValueGetter"] = {"function": f"flagTooltip(params, '{fid}', {before})"}
     return data
-
-
-def _leaf_columns(defs: list[dict]):
-    for col in defs:
-        if "children" in col:
-            yield from _leaf_columns(col["children"])
-        else:
-            yield col

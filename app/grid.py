@@ -133,6 +133,30 @@ def column_kind(name: str, dtype: pa.DataType) -> str:
     return "text"
 
 
+def leaf_columns(defs: list[dict]):
+    """The column definitions under `defs`, column groups (the per-task grid's task types)
+    walked into."""
+    for col in defs:
+        if "children" in col:
+            yield from leaf_columns(col["children"])
+        else:
+            yield col
+
+
+def attach_cells(data: GridData, key: str, cells_of: dict[str, dict] | None) -> set[str]:
+    """Each row gains ``key``: its model's cells in `cells_of` ({model: {field id: value}});
+    returns the field ids of the columns to decorate: those with a cell, or every task column
+    when `cells_of` is None (not computed yet: a second request fills the rows' ``key``,
+    app/intervals.py, so every column gets the decoration now)."""
+    if cells_of is None:
+        return {c.get("field") for g in data.column_defs for c in g.get("children", ())}
+    for row in data.row_data:
+        cells = cells_of.get(row.get("model"))
+        if cells:
+            row[key] = cells
+    return {fid for cells in cells_of.values() for fid in cells}
+
+
 def visible_columns(table: pa.Table, *, show_zero_shot: bool = True) -> list[str]:
     """The official columns a view displays (and the CSV download contains)."""
     hidden = set(HIDDEN_COLUMNS)

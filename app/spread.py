@@ -37,17 +37,11 @@ def decorate(data: gridmod.GridData, spread: pa.Table | None) -> gridmod.GridDat
     with one a tooltip reading it. ``spread`` None: not computed yet (a filter change fills the
     rows' ``spread`` in a second request, app/intervals.py), so every task column gets the
     tooltip, which shows nothing on cells without a spread."""
-    cells_of = by_model(spread, data.field_of) if spread is not None else {}
-    if not cells_of and spread is not None:
+    cells_of = by_model(spread, data.field_of) if spread is not None else None
+    if cells_of == {}:
         return data
-    for row in data.row_data:
-        cells = cells_of.get(row.get("model"))
-        if cells:
-            row["spread"] = cells
-    fids = {fid for cells in cells_of.values() for fid in cells}
-    if spread is None:      # every task column (the per-task grid groups them by type)
-        fids = {c.get("field") for g in data.column_defs for c in g.get("children", ())}
-    for col in _columns(data.column_defs):
+    fids = gridmod.attach_cells(data, "spread", cells_of)
+    for col in gridmod.leaf_columns(data.column_defs):
         fid = col.get("field")
         if fid in fids:
             s = f"params.data && params.data.spread && params.data.spread['{fid}']"
@@ -72,11 +66,3 @@ def cells(state) -> dict[str, dict] | None:
     return {model: {key: c for key, c in (("spread", found.get(model)),
                                           ("flags", flagged.get(model))) if c}
             for model in found.keys() | flagged.keys()}
-
-
-def _columns(defs: list[dict]):
-    for col in defs:
-        if "children" in col:
-            yield from _columns(col["children"])
-        else:
-            yield col
