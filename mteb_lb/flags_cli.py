@@ -3,10 +3,9 @@ rule, a model or a severity, through the one table writer (``mteb_lb.output``)."
 
 from __future__ import annotations
 
-import difflib
 import sys
 
-from mteb_lb import db, output, warehouse
+from mteb_lb import db, output, rankings, warehouse
 
 SEVERITIES = {"error": 1, "warning": 2, "info": 3}
 
@@ -31,7 +30,7 @@ def register(subparsers) -> None:
 
 
 def _close(name: str, known: list[str]) -> str:
-    near = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    near = rankings.close_names(name, known)
     return f"; did you mean {', '.join(near)}?" if near else ""
 
 

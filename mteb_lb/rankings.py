@@ -249,8 +249,7 @@ class Leaderboard:
             if state.benchmark.casefold() in folded:
                 state = replace(state, benchmark=folded[state.benchmark.casefold()])
             else:
-                close = difflib.get_close_matches(state.benchmark, list(benchmarks), n=3,
-                                                  cutoff=0.6)
+                close = close_names(state.benchmark, list(benchmarks))
                 hint = f" (did you mean {', '.join(close)}?)" if close else ""
                 return state, [f"unknown benchmark {state.benchmark!r}{hint}; valid benchmarks: "
                                + ", ".join(sorted(benchmarks))]
@@ -871,6 +870,14 @@ def robustness_part(r: stats.Robustness, part: str, search: str = "") -> pa.Tabl
     ranks = pa.array([f["mean_ranks"][m] for m in r.nemenyi.column("Model").to_pylist()],
                      pa.float64())
     return r.nemenyi.add_column(1, "mean_rank", ranks)
+
+
+def close_names(name: str, names: list[str], n: int = 3) -> list[str]:
+    """The `names` closest to a mistyped `name`, closest first, case ignored (difflib's ratio
+    >= 0.6): the "did you mean" of every surface (the page, /api/table, the CLI)."""
+    folded = {x.casefold(): x for x in names}
+    return [folded[x] for x in difflib.get_close_matches(
+        (name or "").casefold(), list(folded), n=n, cutoff=0.6)]
 
 
 def matches(name: str | None, query: str) -> bool:

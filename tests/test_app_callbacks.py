@@ -246,6 +246,19 @@ def test_unknown_benchmark_lists_valid_ones(lbpage):
     assert find(layout, lbpage.GRID) is None
 
 
+def test_did_you_mean_puts_the_closest_benchmark_first(lbpage):
+    """A mistyped name, case ignored: the page offers the closest names first (difflib ratio:
+    'tiny(v2)' is 7/8 like 'tiny(v1)', 'other(v1)' shares only '(v1)'), as /api/table does."""
+    from mteb_lb.rankings import close_names
+
+    assert close_names("tiny(v2)", [OTHER, DEFAULT]) == [DEFAULT]
+    assert close_names("MTEB(eng,v9)", ["MTEB(Europe, v1)", "MTEB(eng, v2)", "MTEB(deu, v1)"]
+                       ) == ["MTEB(eng, v2)", "MTEB(deu, v1)", "MTEB(Europe, v1)"]
+    text = text_of(lbpage.layout(benchmark="tiny(v2)"))
+    offered = text[text.index("Did you mean"):text.index("Valid benchmarks")]
+    assert DEFAULT in offered and OTHER not in offered
+
+
 def test_malformed_parameters_warn_and_fall_back(lbpage):
     layout = lbpage.layout(benchmark=DEFAULT, zs="sometimes", min_params_b="abc", view="nope",
                            types=["Retrieval", "Bogus"], colour="red")

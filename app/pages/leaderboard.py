@@ -39,7 +39,7 @@ from app.leaderboard_view import (
     view_csv,
 )
 from mteb_lb import asof, lbstate, warehouse
-from mteb_lb.rankings import leaderboard
+from mteb_lb.rankings import close_names, leaderboard
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ def unknown_benchmark(name: str, benchmarks: dict, menu: dict, warnings=()) -> l
     default = menu.get("default_benchmark")
     on_menu = list(menu.get("sidebar_benchmarks") or [])
     others = sorted(set(benchmarks) - set(on_menu))
-    close = [b for b in benchmarks if name and name.lower()[:6] in b.lower()][:5]
+    close = close_names(name, list(benchmarks), n=5)
 
     def link(b):
         return dcc.Link(b, href=st.leaderboard_href(lbstate.LeaderboardState(benchmark=b)),
