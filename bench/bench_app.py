@@ -176,6 +176,7 @@ def switch_body(client: Client, lbpage, buttons: list[str], current: str, target
                   {"id": lbpage.BENCH, "property": "data", "value": current},
                   {"id": lbpage.PLOT_TABS, "property": "value", "value": "size"},
                   {"id": lbpage.GRID, "property": "selectedRows", "value": []},
+                  {"id": lbpage.GRID, "property": "columnState", "value": []},
                   *control_specs(lbpage, lbstate.LeaderboardState(benchmark=current))],
         "changedPropIds": [json.dumps(bid(target), sort_keys=True, separators=(",", ":"))
                            + ".n_clicks"],
