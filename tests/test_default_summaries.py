@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import pytest
 
-from mteb_lb import warehouse
 from mteb_lb.db import CurrentBuild
 from mteb_lb.rankings import Filters, Leaderboard
 
@@ -26,8 +24,9 @@ def _sql_only(warehouse_dir) -> Leaderboard:
 
 @pytest.mark.realdata
 def test_table_holds_every_menu_benchmark(real_warehouse):
-    con = duckdb.connect(str(warehouse.current_build(real_warehouse) / warehouse.DB_FILE),
-                         read_only=True)
+    # through the app's own connection (another test of the session may hold the file open
+    # with its configuration, which a second plain connect() refuses)
+    con = CurrentBuild(real_warehouse).cursor()
     try:
         menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
         stored = {r[0] for r in con.execute(
