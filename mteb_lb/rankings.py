@@ -784,19 +784,24 @@ class Leaderboard:
         """Per (model, task) with per-experiment scores: n_experiments, mean and sample sd of
         the per-experiment task scores, 0-100 scale (lb_task_spread). ``compute=False``: the
         cached table, or None when it has not been computed yet."""
-        only_cached = not compute
+        return self._cell_table(
+            "task_spread", benchmark, filters, compute,
+            "SELECT model_name, task_name, n_experiments, mean * 100 AS mean, sd * 100 AS sd "
+            "FROM lb_task_spread($bench, $models, $tasks, $langs, $registry_only) "
+            "ORDER BY model_name, task_name", ())
 
-        def compute():
+    def _cell_table(self, name: str, benchmark: str, filters: Filters, compute: bool,
+                    sql: str, extra: tuple[str, ...]) -> pa.Table | None:
+        """A per-(model, task) table of the per-task grid's cells (`sql` over the state's
+        bound parameters, plus `extra` ones), cached per state; with ``compute=False`` only
+        the cached table, or None (the page's deferred second request computes it)."""
+        def run():
             params = self._params(benchmark, filters)
             if params is None:
                 return pa.table({"model_name": pa.array([], pa.string())})
-            return self._query(
-                "SELECT model_name, task_name, n_experiments, mean * 100 AS mean, "
-                "sd * 100 AS sd FROM lb_task_spread($bench, $models, $tasks, $langs, "
-                "$registry_only) ORDER BY model_name, task_name",
-                {k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only")})
-        return self._cached(("task_spread", benchmark, filters.key()), compute,
-                            only_cached=only_cached)
+            keys = ("bench", "models", "tasks", "langs", "registry_only", *extra)
+            return self._query(sql, {k: params[k] for k in keys})
+        return self._cached((name, benchmark, filters.key()), run, only_cached=not compute)
 
     def robustness_table(self, state: LeaderboardState, part: str = "ranks") -> pa.Table:
         """One part of the robustness view of a state's table as a table (ROBUSTNESS_PARTS):
@@ -818,18 +823,10 @@ class Leaderboard:
         """The error and warning validity flags of the scores the per-task table shows: one row
         per flag with model_name, task_name, rule, severity, message (lb_task_flags).
         ``compute=False``: the cached table, or None when it has not been computed yet."""
-        only_cached = not compute
-
-        def compute():
-            params = self._params(benchmark, filters)
-            if params is None:
-                return pa.table({"model_name": pa.array([], pa.string())})
-            return self._query(
-                "SELECT * FROM lb_task_flags($bench, $models, $tasks, $langs, $registry_only)",
-                {k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only",
-                                        EXCLUDE_LEVEL)})
-        return self._cached(("task_flags", benchmark, filters.key()), compute,
-                            only_cached=only_cached)
+        return self._cell_table(
+            "task_flags", benchmark, filters, compute,
+            "SELECT * FROM lb_task_flags($bench, $models, $tasks, $langs, $registry_only)",
+            (EXCLUDE_LEVEL,))
 
     def robustness(self, benchmark: str, filters: Filters = Filters()):
         """Ranks under Borda / Mean (Task) / Mean (TaskType), leave-one-task-out range, Kendall
