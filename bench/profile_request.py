@@ -69,7 +69,7 @@ def main() -> int:
 
     from mteb_lb import db, warehouse
     from mteb_lb.db import CurrentBuild
-    from mteb_lb.rankings import Filters, Leaderboard
+    from mteb_lb.rankings import EXCLUDE_LEVEL, Filters, Leaderboard
 
     handle = CurrentBuild(Path(args.warehouse))
     lb = Leaderboard(handle)
@@ -93,8 +93,10 @@ def main() -> int:
                 steps["per-language (params + SQL + pivot)"] = \
                     lambda: (clear(), lb.per_language(bench, filters))
             timings = {name: timed(fn, args.repeat) for name, fn in steps.items()}
-            full = {**lb._params(bench, filters), "public_only": b.public_only,
-                    "by_subset": "mean_subset" in b.aggregations}
+            # the exclusion level is not a macro parameter: Leaderboard._query sets it as a
+            # session variable (None here: the default filters exclude nothing)
+            full = {k: v for k, v in lb._params(bench, filters).items() if k != EXCLUDE_LEVEL}
+            full |= {"public_only": b.public_only, "by_subset": "mean_subset" in b.aggregations}
             cases.append((bench, label, timings, full))
     # DuckDB allows one configuration per file and process: profile on an unlocked connection
     # once the hardened one is released
