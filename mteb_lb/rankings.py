@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -126,6 +127,9 @@ class Leaderboard:
     def _query(self, sql: str, params: dict | None = None) -> pa.Table:
         params = dict(params or {})
         level = params.pop(EXCLUDE_LEVEL, None)
+        # a query text may leave some of a state's parameters unused (_summary_sql's variants):
+        # DuckDB refuses named parameters the statement does not have
+        params = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
         cur = self.handle.cursor()
         try:
             if level is not None:  # the frame drops flagged rows (lb_flag_excluded)
@@ -368,11 +372,10 @@ class Leaderboard:
             raise RankingError(f"unknown missing-results mode {mode!r}; valid: "
                                + ", ".join(lbstate.MISSING))
         bench = self.benchmark(benchmark)
-        rows = self._query(
-            "SELECT model_name, task_score_map FROM lb_model_scores($bench, $models, $tasks, "
-            "$langs, $public_only, $registry_only, $by_subset)",
-            {**params, "public_only": bench.public_only,
-             "by_subset": "mean_subset" in bench.aggregations}).to_pylist()
+        full = {**params, "public_only": bench.public_only,
+                "by_subset": "mean_subset" in bench.aggregations}
+        rows = self._query("SELECT model_name, task_score_map FROM "
+                           + _model_scores_sql(full), full).to_pylist()
         scores = {r["model_name"]: dict(r["task_score_map"] or []) for r in rows}
         tasks = sorted({t for s in scores.values() for t in s})
         if mode == "complete":
@@ -463,9 +466,7 @@ class Leaderboard:
                 return self._frames[key]
         frame = self._default_frame(benchmark, params)
         if frame is None:
-            frame = self._query(
-                "SELECT * FROM lb_summary($bench, $models, $tasks, $langs, $public_only, "
-                "$registry_only, $by_subset) ORDER BY position", params)
+            frame = self._query(_summary_sql(params), params)
         with self._lock:
             self._frames[key] = frame
             while len(self._frames) > self.FRAME_CACHE_SIZE:
@@ -918,6 +919,39 @@ INTERVAL_COLUMNS = {"Rank (95% interval)": None, "Rank low (95%)": "rank_low",
                     "P(rank 1)": "p_rank1", "Tied with leader": "tied_with_leader"}
 # Columns sorted by others: the interval by its low, then its high bound.
 SORT_KEYS = {"Rank (95% interval)": ("Rank low (95%)", "Rank high (95%)")}
+
+
+def _task_scores_source(params: dict) -> str:
+    """The lb_task_scores source (queries/leaderboard/lb_task_scores.macro.sql) that a state's
+    structure needs: rows under a language filter or flag exclusion, the stored means with a
+    recount under a model filter, else the stored means alone. Calling it directly instead of
+    lb_task_scores spares DuckDB binding and optimizing the two disabled sources (it cannot fold
+    bound parameters), most of a filtered request's fixed cost."""
+    if params["langs"] is not None or params.get(EXCLUDE_LEVEL) is not None:
+        return "lb_task_scores_rows"
+    return "lb_task_scores_stored" if params["models"] is None else "lb_task_scores_recount"
+
+
+def _model_scores_sql(params: dict) -> str:
+    """A FROM clause with lb_model_scores' rows for bound parameters (with public_only and
+    by_subset): by subset (HUME) the macro itself; ranked by task, lb_model_scores_of over the
+    one task-score source the state needs (the same definition without its disabled branches).
+    The text is one of a few fixed ones; values are only ever bound."""
+    if params["by_subset"]:
+        return ("lb_model_scores($bench, $models, $tasks, $langs, $public_only, $registry_only, "
+                "$by_subset)")
+    return ("(WITH lb_q_task_scores AS (FROM " + _task_scores_source(params)
+            + "($bench, $models, $tasks, $langs, $public_only, $registry_only)) "
+            "FROM lb_model_scores_of('lb_q_task_scores'))")
+
+
+def _summary_sql(params: dict) -> str:
+    """lb_summary's rows in order for bound parameters, through _model_scores_sql."""
+    if params["by_subset"]:
+        return ("SELECT * FROM lb_summary($bench, $models, $tasks, $langs, $public_only, "
+                "$registry_only, $by_subset) ORDER BY position")
+    return ("WITH lb_q_model_scores AS (FROM " + _model_scores_sql(params) + ") "
+            "SELECT * FROM lb_summary_of('lb_q_model_scores', $bench) ORDER BY position")
 
 
 def _with_intervals(table: pa.Table, intervals: pa.Table | None) -> pa.Table:

@@ -7,61 +7,19 @@
 -- when incomplete, as lb_task_scores gives them); and the zero-shot percentage against the tasks
 -- of the table (-1 when the model's training data is unknown), truncated like Python's int().
 -- Means sum in a fixed order (task, type, subset names) so equal inputs give equal bits.
+-- lb_model_scores_of computes all but the by-subset pieces (Mean (Subset), the Borda count over
+-- task::subset), which this macro lays over it when by_subset.
 create or replace macro lb_model_scores(
     bench, models, tasks, langs, public_only, registry_only, by_subset
 ) as table
     with
 
-    task_scores as materialized (
+    lb_ms_task_scores as (  -- noqa: ST03
         from lb_task_scores(bench, models, tasks, langs, public_only, registry_only)
     ),
 
-    task_columns as (
-        select
-            task_name, any_value(task_type) as task_type, bool_and(is_public) as is_public,
-            count(score) filter (where in_pivot) as n_scored
-        from task_scores
-        group by task_name
-    ),
-
-    counts as (
-        select
-            count(*) as n_tasks,
-            count(*) filter (where is_public) as n_public,
-            count(*) filter (where not is_public) as n_private,
-            count(distinct task_type) as n_types
-        from task_columns
-    ),
-
-    type_sizes as (
-        select task_type, count(*) as n_tasks from task_columns
-        group by task_type
-    ),
-
-    type_scores as (
-        select
-            s.model_name,
-            s.task_type,
-            case
-                when count(s.score) = any_value(t.n_tasks)
-                    then sum(s.score order by s.task_name) / count(s.score)
-            end as score
-        from task_scores as s
-        join type_sizes as t using (task_type)
-        where s.in_pivot
-        group by s.model_name, s.task_type
-    ),
-
-    type_means as (
-        select
-            model_name,
-            map_from_entries(list((task_type, score))) as type_means,
-            case
-                when count(score) = any_value(c.n_types)
-                    then sum(score order by task_type) / count(score)
-            end as mean_task_type
-        from type_scores, counts as c
-        group by model_name
+    by_task as (
+        from lb_model_scores_of('lb_ms_task_scores')
     ),
 
     subset_means as (
@@ -76,89 +34,24 @@ create or replace macro lb_model_scores(
         group by model_name
     ),
 
-    task_frame as (  -- noqa: ST03
-        select model_name, task_name as partition_key, raw_mean as score, in_pivot as in_table
-        from task_scores
-        where not by_subset
-    ),
-
-    borda as (
-    -- every model of the frame is ranked, including models the table leaves out, as mteb does
-        select distinct model_name, borda_points, borda_rank from lb_borda('task_frame')
-        union all
+    subset_borda as (
         select model_name, borda_points, borda_rank
         from lb_subset_borda(bench, models, tasks, langs, public_only, registry_only)
         where by_subset
     ),
 
-    trained as (
-        select t.model_name, count(*) as n_trained
-        from model_training as t
-        join task_columns using (task_name)
-        group by t.model_name
-    ),
-
-    model_means as (
-        select
-            s.model_name,
-            count(s.score) as tasks_covered,
-            case
-                when count(s.score) = any_value(c.n_tasks)
-                    then sum(s.score order by s.task_name) / count(s.score)
-            end as mean_task,
-            case
-                when
-                    any_value(c.n_public) > 0
-                    and count(s.score) filter (where s.is_public) = any_value(c.n_public)
-                    then
-                        sum(s.score order by s.task_name) filter (where s.is_public)
-                        / count(s.score) filter (where s.is_public)
-            end as mean_public,
-            case
-                when
-                    any_value(c.n_private) > 0
-                    and count(s.score) filter (where not s.is_public) = any_value(c.n_private)
-                    then
-                        sum(s.score order by s.task_name) filter (where not s.is_public)
-                        / count(s.score) filter (where not s.is_public)
-            end as mean_private,
-            map_from_entries(list((s.task_name, s.score) order by s.task_name)) as task_score_map
-        from task_scores as s, counts as c
-        where s.in_pivot
-        group by s.model_name
-    ),
-
     final as (
+    -- by subset, the Borda count ranks the task::subset pairs instead of the tasks
         select
-            m.model_name,
-            m.mean_task,
-            tm.mean_task_type,
-            tm.type_means,
-            m.mean_public,
-            m.mean_private,
-            sm.mean_subset,
-            b.borda_points,
-            b.borda_rank,
-            m.tasks_covered,
-            m.task_score_map,
-            (select n_tasks from counts) as tasks_total,
-            (
-                select list(task_name order by task_name) from task_columns
-                where n_scored = 0)
-                as tasks_without_scores,
-            case
-                when r.name is null or r.training_datasets_closure is null then -1
-                else cast(trunc(100 - 100 * (
-                    cast(coalesce(tr.n_trained, 0) as double)
-                    / (select n_tasks from counts)
-                )) as integer)
-            end as zero_shot
-        from model_means as m
-        left join type_means as tm using (model_name)
-        left join subset_means as sm using (model_name)
-        left join borda as b using (model_name)
-        left join trained as tr using (model_name)
-        left join model_registry as r on m.model_name = r.name
+            t.* replace (
+                sm.mean_subset as mean_subset,
+                case when by_subset then sb.borda_points else t.borda_points end
+                    as borda_points,
+                case when by_subset then sb.borda_rank else t.borda_rank end as borda_rank
+            )
+        from by_task as t
+        left join subset_means as sm on t.model_name = sm.model_name
+        left join subset_borda as sb on t.model_name = sb.model_name
     )
 
     select * from final

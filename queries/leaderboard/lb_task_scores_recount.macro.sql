@@ -1,0 +1,38 @@
+-- lb_task_scores of a state with a model filter but no language filter or flag exclusion: the
+-- stored means, with the (subset, split) pairs a task needs recounted from the selected models'
+-- rows for the tasks that no selected model covers completely (for the others the stored count
+-- is the same number). The same signature as lb_task_scores.
+create or replace macro lb_task_scores_recount(
+    bench, models, tasks, langs, public_only, registry_only
+) as table
+    with
+
+    stored as materialized (
+        from lb_task_means_stored(bench, models, tasks, public_only, registry_only)
+    ),
+
+    uncovered as (
+        select task_name from stored
+        group by task_name
+        having not bool_or(have_pairs = required_pairs)
+    ),
+
+    recount as (
+        select task_name, count(distinct subset) * count(distinct split) as required_pairs
+        from lb_long(bench, models, tasks, langs, public_only, registry_only)
+        where score is not null and task_name in (select task_name from uncovered)
+        group by task_name
+    ),
+
+    lb_recounted_means as (  -- noqa: ST03
+        select
+            s.model_name, s.task_name, s.task_type, s.is_public, s.raw_mean, s.have_pairs,
+            case
+                when s.task_name in (select task_name from uncovered) then r.required_pairs
+                else s.required_pairs
+            end as required_pairs
+        from stored as s
+        left join recount as r using (task_name)
+    )
+
+    select * from lb_task_scores_of('lb_recounted_means')
