@@ -1,0 +1,103 @@
+"""The request path runs the ranking definition without its disabled branches (issue #16):
+Leaderboard picks one of lb_task_scores' three sources (stored means, stored means with a
+recount, rows) and runs lb_model_scores_of / lb_summary_of over it. Whatever the state, the rows
+must be those of the general macro lb_summary (the union of the sources, every branch bound),
+bit for bit, on every benchmark of the hand-built ranking warehouse (`lb` fixture)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mteb_lb.rankings import (
+    EXCLUDE_LEVEL,
+    Filters,
+    _model_scores_sql,
+    _summary_sql,
+    _task_scores_source,
+)
+
+GENERAL = ("SELECT * FROM lb_summary($bench, $models, $tasks, $langs, $public_only, "
+           "$registry_only, $by_subset) ORDER BY position")
+
+
+def states(lb, name: str) -> dict[str, Filters]:
+    bench = lb.benchmark(name)
+    models = sorted(r["Model"] for r in lb.summary(name).to_pylist())
+    languages = lb.options(name).languages
+    out = {"default": Filters(), "all models": Filters(all_models=True),
+           "tasks": Filters(tasks=tuple(bench.task_names[:2])),
+           "excluded warnings": Filters(exclude_flags="warning"),
+           "excluded errors, models": Filters(exclude_flags="error",
+                                              models=tuple(models[:2]) or None)}
+    if models:
+        out["models"] = Filters(models=tuple(models[1:]) or tuple(models))
+        out["models, tasks, all"] = Filters(models=tuple(models[:2]), all_models=True,
+                                            tasks=tuple(bench.task_names[-2:]))
+    if len(languages) > 1:
+        out["language"] = Filters(languages=(languages[0],))
+        out["language, models"] = Filters(languages=(languages[-1],),
+                                          models=tuple(models[:3]) or None)
+    return out
+
+
+def full_params(lb, name: str, filters: Filters) -> dict | None:
+    bench = lb.benchmark(name)
+    params = lb._params(name, filters)
+    if params is None:
+        return None
+    return {**params, "public_only": bench.public_only,
+            "by_subset": "mean_subset" in bench.aggregations}
+
+
+def test_request_path_equals_the_general_macro(lb):
+    sources, compared = set(), 0
+    for name in lb.benchmarks():
+        for label, filters in states(lb, name).items():
+            params = full_params(lb, name, filters)
+            if params is None:
+                continue
+            fast = lb._query(_summary_sql(params), params)
+            general = lb._query(GENERAL, params)
+            assert fast.equals(general), (name, label)
+            assert fast.schema.names == general.schema.names
+            if not params["by_subset"]:
+                sources.add(_task_scores_source(params))
+            compared += 1
+    # every source ran on some state (else the comparison proves nothing about it)
+    assert sources == {"lb_task_scores_stored", "lb_task_scores_recount",
+                       "lb_task_scores_rows"}
+    assert compared >= 30
+
+
+@pytest.mark.parametrize("params, source", [
+    ({"models": None, "langs": None, EXCLUDE_LEVEL: None}, "lb_task_scores_stored"),
+    ({"models": ["m"], "langs": None, EXCLUDE_LEVEL: None}, "lb_task_scores_recount"),
+    ({"models": None, "langs": ["eng"], EXCLUDE_LEVEL: None}, "lb_task_scores_rows"),
+    ({"models": ["m"], "langs": None, EXCLUDE_LEVEL: 2}, "lb_task_scores_rows"),
+    ({"models": None, "langs": None}, "lb_task_scores_stored"),
+])
+def test_source_follows_the_state_structure(params, source):
+    assert _task_scores_source(params) == source
+
+
+def test_by_subset_runs_the_general_macros():
+    params = {"models": None, "langs": None, "by_subset": True}
+    assert "lb_model_scores($bench" in _model_scores_sql(params)
+    assert "FROM lb_summary($bench" in _summary_sql(params)
+
+
+def test_missing_modes_use_the_request_path(lb):
+    """The "complete" and "common" modes read lb_model_scores' task scores through the same
+    sources: the tables equal those of the general macro's rows, recomputed here."""
+    name = "Complete(v1)"
+    params = full_params(lb, name, Filters())
+    rows = lb._query("SELECT model_name, task_score_map FROM lb_model_scores($bench, $models, "
+                     "$tasks, $langs, $public_only, $registry_only, $by_subset)",
+                     params).to_pylist()
+    scores = {r["model_name"]: dict(r["task_score_map"] or []) for r in rows}
+    complete = sorted(m for m, s in scores.items()
+                      if s and all(v is not None for v in s.values())
+                      and len(s) == len({t for x in scores.values() for t in x}))
+    assert complete, "the fixture has complete models"
+    got = sorted(r["Model"] for r in lb.summary(name, Filters(missing="complete")).to_pylist())
+    assert got == complete
