@@ -2,11 +2,14 @@
 in the same run, on mteb's own code when an interpreter with mteb is available.
 
     .venv/bin/python bench/bench_tables.py [--warehouse DIR] [--results DIR]
-        [--mteb-python .mteb-venv/bin/python] [--repeat 5]
+        [--mteb-python .mteb-venv/bin/python] [--repeat 5] [--code CHECKOUT]
 
 Each scenario builds the summary, per-task and (where the benchmark has one) per-language table.
 cold = first call in a fresh process (build just opened); warm = median of repeats with our
-result cache cleared, so it measures the SQL, not a dictionary lookup. Writes
+result cache cleared, so it measures the SQL, not a dictionary lookup. Beside the wall times,
+the process's CPU time (all threads, getrusage) of the cold call and the median of the warm
+ones: on a shared machine contention inflates it much less. --code imports mteb_lb from another
+checkout (e.g. main's, against a build of main) for a before/after pair in one run. Writes
 bench/out/tables.json and prints a markdown table with ratios.
 """
 
@@ -15,17 +18,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = ROOT = Path(__file__).resolve().parent.parent
+if "--code" in sys.argv[:-1]:  # the checkout whose mteb_lb is measured (before/after pairs)
+    ROOT = Path(sys.argv[sys.argv.index("--code") + 1]).resolve()
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scenarios import ALT, MAIN, SCENARIOS, subset  # noqa: E402
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def our_timings(warehouse: Path, benchmarks: list[str], repeat: int) -> dict:
@@ -58,12 +69,14 @@ def our_timings(warehouse: Path, benchmarks: list[str], repeat: int) -> dict:
                 if bench.has_language_view:
                     lb.per_language(name, filters)
 
-            runs = []
+            runs, cpu = [], []
             for _ in range(repeat + 1):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), cpu_s()
                 build()
                 runs.append((time.perf_counter() - t) * 1000)
-            timings[scenario] = {"cold_ms": runs[0], "warm_ms": statistics.median(runs[1:])}
+                cpu.append((cpu_s() - c) * 1000)
+            timings[scenario] = {"cold_ms": runs[0], "warm_ms": statistics.median(runs[1:]),
+                                 "cold_cpu_ms": cpu[0], "warm_cpu_ms": statistics.median(cpu[1:])}
         out["benchmarks"][name] = timings
     # switching benchmark: the alternative benchmark's default tables, cache cleared
     runs = []
@@ -90,7 +103,9 @@ def cold_process_ms(warehouse: Path) -> float:
             "from mteb_lb.db import CurrentBuild; from mteb_lb.rankings import Leaderboard; "
             f"Leaderboard(CurrentBuild(Path({str(warehouse)!r}))).summary({ALT!r}); "
             "print((time.perf_counter()-t)*1000)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the measured checkout's mteb_lb
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env=env)
     return float(proc.stdout.strip())
 
 
@@ -101,7 +116,9 @@ def main() -> int:
     parser.add_argument("--results", default=os.environ.get("MTEB_LB_REAL_RESULTS"))
     parser.add_argument("--mteb-python", default=str(ROOT / ".mteb-venv" / "bin" / "python"))
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "tables.json"))
+    parser.add_argument("--out", default=str(HERE / "bench" / "out" / "tables.json"))
+    parser.add_argument("--code", default=str(ROOT),
+                        help="checkout whose mteb_lb is measured (default: this one)")
     parser.add_argument("--peer-json", default=None,
                         help="reuse mteb's timings from a file (mteb_tables_peer.py's output, or "
                              "a tables.json) instead of running mteb again")
@@ -136,13 +153,14 @@ def main() -> int:
     print(f"startup (open build + catalog): {ours['startup_ms']:.0f} ms; fresh process to first "
           f"{ALT} summary: {ours['cold_process_ms']:.0f} ms; benchmark switch: "
           f"{ours['bench_switch_ms']:.0f} ms")
-    print("| benchmark | scenario | ours cold (warm) ms | mteb warm (cold) ms | ratio cold | "
-          "ratio warm | target (#16) |")
-    print("|---|---|---|---|---|---|---|")
+    print("| benchmark | scenario | ours cold (warm) ms | ours CPU cold (warm) ms | "
+          "mteb warm (cold) ms | ratio cold | ratio warm | target (#16) |")
+    print("|---|---|---|---|---|---|---|---|")
     for name in benchmarks:
         for scenario, *_ in SCENARIOS:
             o = ours["benchmarks"][name][scenario]
-            row = f"| {name} | {scenario} | {o['cold_ms']:.0f} ({o['warm_ms']:.0f}) |"
+            row = (f"| {name} | {scenario} | {o['cold_ms']:.0f} ({o['warm_ms']:.0f}) | "
+                   f"{o['cold_cpu_ms']:.0f} ({o['warm_cpu_ms']:.0f}) |")
             target = target_ms(name, scenario)
             if theirs:
                 m = theirs["benchmarks"][name][scenario]

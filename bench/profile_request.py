@@ -2,9 +2,15 @@
 query of each table, DuckDB's EXPLAIN ANALYZE operators by time.
 
     .venv/bin/python bench/profile_request.py [--warehouse DIR] [--repeat 5] [--top 8]
+        [--fixed-cost]
 
 For MTEB(eng, v2) and MTEB(Multilingual, v2), default filters and the eng language filter;
-prints markdown (the source of docs/PERFORMANCE.md's figures).
+prints markdown (the source of docs/PERFORMANCE.md's figures). --fixed-cost prints instead the
+planning cost that every ranking query pays whatever its data: each layer of the summary query
+on a model list that matches nothing (binding and optimizing, almost no execution), the general
+macro against the request path's variant, in CPU milliseconds of one DuckDB thread (the calling
+thread does all the work with threads=1, so other processes' load inflates it far less than
+wall time).
 """
 
 from __future__ import annotations
@@ -57,13 +63,75 @@ def explain(con, sql: str, params: dict, top: int) -> list[str]:
             for name, (t, n) in ranked]
 
 
+def cpu_ms(con, sql: str, params: dict, repeat: int) -> float:
+    """Median CPU time of the calling thread for one query to Arrow (threads=1)."""
+    runs = []
+    for _ in range(repeat):
+        t = time.thread_time()
+        con.sql(sql, params=params).to_arrow_table()
+        runs.append((time.thread_time() - t) * 1000)
+    return statistics.median(runs)
+
+
+def fixed_cost(db_file: Path, repeat: int) -> None:
+    """Per benchmark: each macro layer of the summary on an empty model list, general and
+    request path (mteb_lb.rankings._summary_sql), and a filtered state of each source."""
+    import duckdb
+
+    from mteb_lb.rankings import EXCLUDE_LEVEL, _summary_sql
+
+    con = duckdb.connect(str(db_file), read_only=True)
+    con.execute("SET threads = 1")
+    args6 = "$bench, $models, $tasks, $langs, $public_only, $registry_only"
+    layers = {
+        "lb_long": f"SELECT * FROM lb_long({args6})",
+        "lb_task_scores (general: 3 sources)": f"SELECT * FROM lb_task_scores({args6})",
+        "lb_task_scores_stored": f"SELECT * FROM lb_task_scores_stored({args6})",
+        "lb_task_scores_recount": f"SELECT * FROM lb_task_scores_recount({args6})",
+        "lb_task_scores_rows": f"SELECT * FROM lb_task_scores_rows({args6})",
+        "lb_subset_borda (by-subset Borda)": f"SELECT * FROM lb_subset_borda({args6})",
+        "lb_model_scores (general)":
+            f"SELECT * FROM lb_model_scores({args6}, $by_subset)",
+        "lb_model_scores_of(stored)":
+            f"WITH t AS (FROM lb_task_scores_stored({args6})) "
+            "SELECT * FROM lb_model_scores_of('t')",
+        "lb_summary (general)": f"SELECT * FROM lb_summary({args6}, $by_subset)",
+    }
+    print("## Fixed cost: CPU ms of one thread, median of", repeat)
+    print("| benchmark | query | empty model list |")
+    print("|---|---|---|")
+    for bench in (MAIN, ALT):
+        base = {"bench": bench, "models": ["(no such model)"], "tasks": None, "langs": None,
+                "public_only": False, "registry_only": True, "by_subset": False}
+        for label, sql in layers.items():
+            params = {k: v for k, v in base.items() if f"${k}" in sql}
+            print(f"| {bench} | {label} | {cpu_ms(con, sql, params, repeat):.1f} |")
+        for label, extra in (("request path, stored", {"models": None}),
+                             ("request path, recount", {}),
+                             ("request path, rows", {"langs": ["eng"]})):
+            params = {**base, **extra, EXCLUDE_LEVEL: None}
+            sql = _summary_sql(params)
+            params = {k: v for k, v in params.items() if f"${k}" in sql}
+            if "models" in extra:  # no model filter: a task list that matches nothing
+                params["tasks"] = ["(no such task)"]
+            print(f"| {bench} | {label} | {cpu_ms(con, sql, params, repeat):.1f} |")
+    con.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", default=os.environ.get("MTEB_LB_WAREHOUSE",
                                                              str(ROOT / "warehouse")))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--top", type=int, default=8)
+    parser.add_argument("--fixed-cost", action="store_true",
+                        help="the planning cost of each layer of the summary query instead")
     args = parser.parse_args()
+    if args.fixed_cost:
+        from mteb_lb import warehouse
+        fixed_cost(warehouse.current_build(Path(args.warehouse)) / warehouse.DB_FILE,
+                   args.repeat)
+        return 0
 
     import duckdb
 
