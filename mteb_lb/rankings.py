@@ -509,9 +509,13 @@ class Leaderboard:
             if frame.num_rows == 0:
                 return pa.table({"Model": pa.array([], pa.string())})
             return _pivot(_task_cells(frame, bench.task_names))
+        # lb_per_task over the one task-score source of the state (public_only false)
+        source = _task_scores_source(params)
         return _pivot(self._query(
-            "SELECT model_name, score, " + _PIVOT_INDEX.format(order="borda_rank", key="task_name")
-            + " FROM lb_per_task($bench, $models, $tasks, $langs, $registry_only), "
+            "WITH lb_q_task_scores AS (FROM " + source + "($bench, $models, $tasks, $langs, "
+            "false, $registry_only)) SELECT model_name, score, "
+            + _PIVOT_INDEX.format(order="borda_rank", key="task_name")
+            + " FROM lb_per_task_of('lb_q_task_scores'), "
             "(SELECT $columns::VARCHAR[] AS columns) AS c",
             {**params, "columns": list(bench.task_names)}))
 

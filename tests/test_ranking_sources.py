@@ -101,3 +101,24 @@ def test_missing_modes_use_the_request_path(lb):
     assert complete, "the fixture has complete models"
     got = sorted(r["Model"] for r in lb.summary(name, Filters(missing="complete")).to_pylist())
     assert got == complete
+
+
+def test_per_task_request_path_equals_lb_per_task(lb):
+    """The per-task table's own query (all models, public-only or by-subset benchmarks) runs
+    lb_per_task_of over one source: its rows equal the general lb_per_task's."""
+    compared = 0
+    for name in lb.benchmarks():
+        for label, filters in states(lb, name).items():
+            params = lb._params(name, filters)
+            if params is None:
+                continue
+            source = _task_scores_source(params)
+            fast = lb._query(
+                "WITH lb_q_task_scores AS (FROM " + source + "($bench, $models, $tasks, "
+                "$langs, false, $registry_only)) SELECT * FROM lb_per_task_of("
+                "'lb_q_task_scores') ORDER BY ALL", params)
+            general = lb._query("SELECT * FROM lb_per_task($bench, $models, $tasks, $langs, "
+                                "$registry_only) ORDER BY ALL", params)
+            assert fast.equals(general), (name, label)
+            compared += 1
+    assert compared >= 30
