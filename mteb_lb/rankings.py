@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from mteb_lb import asof, db, lbstate, settings, stats
 from mteb_lb.lbstate import Filters, LeaderboardState
@@ -411,42 +410,54 @@ class Leaderboard:
             return _empty_summary(bench)
         params = {**params, "public_only": bench.public_only,
                   "by_subset": "mean_subset" in bench.aggregations}
-        scores = self._summary_frame(benchmark, filters, params).drop_columns(
-            ["task_score_map"]).to_pylist()
-        for s in scores:  # a DuckDB MAP arrives as a list of (key, value) pairs
-            s["type_means"] = dict(s["type_means"] or [])
-        type_cols = sorted({t for s in scores for t in s["type_means"]})
-        rows = []
-        for s in scores:  # in the official order (lb_summary.position)
-            row = {
-                "Rank (Borda)": s["borda_rank"],
-                "Model": s["model_name"],
-                "Zero-shot": s["zero_shot"],
-                "Active Parameters (B)": s["active_params_b"],
-                "Total Parameters (B)": s["total_params_b"],
-                "Embedding Dimensions": s["embed_dim"],
-                "Max Tokens": s["max_tokens"],
-            }
-            for key, column in MEAN_COLUMNS.items():
-                if column in bench.mean_columns:
-                    row[column] = _pct(s[key])
-            if "task_types" in bench.aggregations:
-                for t in type_cols:
-                    row[t] = _pct(s["type_means"].get(t))
-            row["Release Date"] = s["release_date"]
-            if bench.sort_column:  # the positional rank in front, Borda moved to the end
-                borda = row.pop("Rank (Borda)")
-                release = row.pop("Release Date")
-                row = {bench.rank_column: s["position"], **row, "Rank (Borda)": borda,
-                       "Release Date": release}
-            rows.append(row)
-        if not rows:
+        frame = self._summary_frame(benchmark, filters, params)
+        if frame.num_rows == 0:
             return _empty_summary(bench)
-        blank = scores[0]["tasks_without_scores"] or []
+        return self._shape_summary(frame, bench)
+
+    def _shape_summary(self, frame: pa.Table, bench: Benchmark) -> pa.Table:
+        """The official summary from lb_summary's (non-empty) Arrow frame, in its order: renamed
+        columns, means on the 0-100 scale, one column per task type (keys sorted), typed as
+        Python rows would be (integers int64, a column with no value of type null), the tasks
+        no model has a complete score on as metadata. A projection in DuckDB over the frame:
+        building Arrow from Python values would import pandas (pyarrow's conversion does),
+        which costs a fresh process more than the whole first summary."""
+        columns = [("Rank (Borda)", "borda_rank"), ("Model", "model_name"),
+                   ("Zero-shot", "zero_shot"), ("Active Parameters (B)", "active_params_b"),
+                   ("Total Parameters (B)", "total_params_b"),
+                   ("Embedding Dimensions", "embed_dim"), ("Max Tokens", "max_tokens")]
+        columns = [(name, _as_python_type(frame, key)) for name, key in columns]
+        for key, column in MEAN_COLUMNS.items():
+            if column in bench.mean_columns:
+                columns.append((column, f"{key} * 100"))
+        params = {}
+        if "task_types" in bench.aggregations:
+            types = sorted({t for chunk in frame.column("type_means").chunks
+                            for t in chunk.keys.to_pylist()})
+            for i, t in enumerate(types):
+                params[f"t{i}"] = t
+                columns.append((t, f"type_means[$t{i}] * 100"))
+        columns.append(("Release Date", "release_date"))
+        if bench.sort_column:  # the positional rank in front, Borda moved to the end
+            columns = ([(bench.rank_column, _as_python_type(frame, "position"))]
+                       + columns[1:-1] + columns[:1] + columns[-1:])
+        cur = self.handle.cursor()
+        try:
+            cur.register("summary_frame", frame)
+            table = cur.sql("SELECT " + ", ".join(f"{expr} AS c{i}" for i, (_, expr)
+                                                   in enumerate(columns))
+                            + " FROM summary_frame ORDER BY position",
+                            params=params).to_arrow_table()
+        finally:
+            cur.close()
+        table = table.rename_columns([name for name, _ in columns])
+        for i, column in enumerate(table.columns):
+            if column.null_count == table.num_rows and column.type != pa.null():
+                table = table.set_column(i, table.field(i).name, pa.nulls(table.num_rows))
+        blank = frame.column("tasks_without_scores")[0].as_py() or []
         # tasks on which no model has a complete score blank every Mean (Task): carried as
         # table metadata so the dashboard can say why without a second query
-        return pa.Table.from_pylist(rows).replace_schema_metadata(
-            {"tasks_without_scores": json.dumps(blank)})
+        return table.replace_schema_metadata({"tasks_without_scores": json.dumps(blank)})
 
     def per_task(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
         return self._cached(("per_task", benchmark, filters.key()),
@@ -895,6 +906,8 @@ def sort_rows(table: pa.Table, sort: tuple[str, str] | None) -> pa.Table:
     """Rows ordered by one column, nulls last, ties in the table's order (a stable sort)."""
     if not sort or sort[0] not in table.column_names or table.num_rows < 2:
         return table
+    import pyarrow.compute as pc  # not at import: the first summary does not need it (~25 %)
+
     column, direction = sort
     order = "descending" if direction == "desc" else "ascending"
     position = pa.array(range(table.num_rows), pa.int64())
@@ -952,8 +965,15 @@ def _with_rank(table: pa.Table, summary: pa.Table) -> pa.Table:
     return table.add_column(0, "Rank (Borda)", column)
 
 
-def _pct(value):
-    return None if value is None else value * 100
+def _as_python_type(frame: pa.Table, key: str) -> str:
+    """A frame column as SQL, cast to the Arrow type Python values would give it (integers
+    int64, floats double)."""
+    kind = frame.schema.field(key).type
+    if pa.types.is_integer(kind):
+        return f"{key}::BIGINT"
+    if pa.types.is_floating(kind):
+        return f"{key}::DOUBLE"
+    return key
 
 
 def _snapshot_order(rows: list[dict], bench: Benchmark) -> list[dict]:
@@ -986,6 +1006,8 @@ _PIVOT_INDEX = ("dense_rank() OVER (ORDER BY {order} ASC NULLS LAST, model_name)
 def _task_cells(frame: pa.Table, columns: list[str]) -> pa.Table:
     """The long cells of _PIVOT_INDEX from (non-empty) summary rows' task_score_map: rows in
     Borda order (ties by name), columns in `columns` order."""
+    import pyarrow.compute as pc
+
     n = frame.num_rows
     order = pc.sort_indices(frame.select(["borda_rank", "model_name"]),  # NULLs at the end
                             sort_keys=[("borda_rank", "ascending"),
@@ -1007,6 +1029,8 @@ def _task_cells(frame: pa.Table, columns: list[str]) -> pa.Table:
 def _pivot(long: pa.Table) -> pa.Table:
     """A wide table (Model, then one column per key present, in `columns` order) from the long
     rows of _PIVOT_INDEX; cells are scores on the 0-100 scale, NULL when missing."""
+    import pyarrow.compute as pc
+
     long = long.filter(pc.is_valid(long.column("col_idx")))
     if long.num_rows == 0:
         return pa.table({"Model": pa.array([], pa.string())})
