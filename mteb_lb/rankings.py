@@ -811,7 +811,15 @@ class Leaderboard:
             if params is None:
                 return pa.table({"model_name": pa.array([], pa.string())})
             keys = ("bench", "models", "tasks", "langs", "registry_only", *extra)
-            return self._query(sql, {k: params[k] for k in keys})
+            bound = {k: params[k] for k in keys}
+            if bound["langs"] is not None or bound.get(EXCLUDE_LEVEL) is not None:
+                return self._query(sql, bound)
+            # a (model, task)'s cells come from that pair's rows alone (lb_long filters rows):
+            # the benchmark's cells of every model and task, computed once, then the state's
+            return _cells_of(self._cached(
+                (name, benchmark, "every model and task", bound["registry_only"]),
+                lambda: self._query(sql, {**bound, "models": None, "tasks": None})),
+                bound["models"], bound["tasks"])
         return self._cached((name, benchmark, filters.key()), run, only_cached=not compute)
 
     def robustness_table(self, state: LeaderboardState, part: str = "ranks") -> pa.Table:
@@ -988,6 +996,18 @@ def _snapshot_order(rows: list[dict], bench: Benchmark) -> list[dict]:
         key = bench.default_sort
         return sorted(rows, key=lambda r: (r.get(key) is None, -(r.get(key) or 0), r["Model"]))
     return sorted(rows, key=lambda r: (r[rank] is None, r[rank] or 0, r["Model"]))
+
+
+def _cells_of(table: pa.Table, models: list[str] | None, tasks: list[str] | None) -> pa.Table:
+    """The rows of a per-(model, task) table whose model is in `models` and task in `tasks`
+    (None: any), in the table's order."""
+    import pyarrow.compute as pc
+
+    for column, keep in (("model_name", models), ("task_name", tasks)):
+        if keep is not None:
+            table = table.filter(pc.is_in(table.column(column),
+                                          value_set=pa.array(keep, pa.string())))
+    return table
 
 
 def _empty_summary(bench: Benchmark) -> pa.Table:
