@@ -914,7 +914,7 @@ def sort_rows(table: pa.Table, sort: tuple[str, str] | None) -> pa.Table:
     """Rows ordered by one column, nulls last, ties in the table's order (a stable sort)."""
     if not sort or sort[0] not in table.column_names or table.num_rows < 2:
         return table
-    import pyarrow.compute as pc  # not at import: the first summary does not need it (~25 %)
+    import pyarrow.compute as pc  # deferred: the first summary needs none of it (~25 % of imports)
 
     column, direction = sort
     order = "descending" if direction == "desc" else "ascending"
@@ -1001,7 +1001,7 @@ def _snapshot_order(rows: list[dict], bench: Benchmark) -> list[dict]:
 def _cells_of(table: pa.Table, models: list[str] | None, tasks: list[str] | None) -> pa.Table:
     """The rows of a per-(model, task) table whose model is in `models` and task in `tasks`
     (None: any), in the table's order."""
-    import pyarrow.compute as pc
+    import pyarrow.compute as pc  # deferred: see sort_rows
 
     for column, keep in (("model_name", models), ("task_name", tasks)):
         if keep is not None:
@@ -1026,7 +1026,7 @@ _PIVOT_INDEX = ("dense_rank() OVER (ORDER BY {order} ASC NULLS LAST, model_name)
 def _task_cells(frame: pa.Table, columns: list[str]) -> pa.Table:
     """The long cells of _PIVOT_INDEX from (non-empty) summary rows' task_score_map: rows in
     Borda order (ties by name), columns in `columns` order."""
-    import pyarrow.compute as pc
+    import pyarrow.compute as pc  # deferred: see sort_rows
 
     n = frame.num_rows
     order = pc.sort_indices(frame.select(["borda_rank", "model_name"]),  # NULLs at the end
@@ -1049,7 +1049,7 @@ def _task_cells(frame: pa.Table, columns: list[str]) -> pa.Table:
 def _pivot(long: pa.Table) -> pa.Table:
     """A wide table (Model, then one column per key present, in `columns` order) from the long
     rows of _PIVOT_INDEX; cells are scores on the 0-100 scale, NULL when missing."""
-    import pyarrow.compute as pc
+    import pyarrow.compute as pc  # deferred: see sort_rows
 
     long = long.filter(pc.is_valid(long.column("col_idx")))
     if long.num_rows == 0:
