@@ -296,12 +296,10 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
     n_rows = table.num_rows
 
     # rows
-    rows: list[dict] = [{} for _ in range(n_rows)]
-    for name in names:
-        fid = fields[name]
-        for row, value in zip(rows, columns[name]):
-            if value is not None:
-                row[fid] = value
+    fids = [fields[n] for n in names]
+    rows: list[dict] = ([{f: v for f, v in zip(fids, values) if v is not None}
+                         for values in zip(*(columns[n] for n in names))] if names
+                        else [{} for _ in range(n_rows)])
     if links:
         for row in rows:
             ref = external_url(links.get(row.get("model")))
@@ -310,7 +308,7 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
     if view == "per-task" and trained:
         for row in rows:
             seen = trained.get(row.get("model"), ())
-            marked = [fields[n] for n in names if n in seen]
+            marked = [fields[n] for n in names if n in seen] if seen else None
             if marked:
                 row["trained"] = marked
 
