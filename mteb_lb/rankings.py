@@ -413,51 +413,7 @@ class Leaderboard:
         frame = self._summary_frame(benchmark, filters, params)
         if frame.num_rows == 0:
             return _empty_summary(bench)
-        return self._shape_summary(frame, bench)
-
-    def _shape_summary(self, frame: pa.Table, bench: Benchmark) -> pa.Table:
-        """The official summary from lb_summary's (non-empty) Arrow frame, in its order: renamed
-        columns, means on the 0-100 scale, one column per task type (keys sorted), typed as
-        Python rows would be (integers int64, a column with no value of type null), the tasks
-        no model has a complete score on as metadata. A projection in DuckDB over the frame:
-        building Arrow from Python values would import pandas (pyarrow's conversion does),
-        which costs a fresh process more than the whole first summary."""
-        columns = [("Rank (Borda)", "borda_rank"), ("Model", "model_name"),
-                   ("Zero-shot", "zero_shot"), ("Active Parameters (B)", "active_params_b"),
-                   ("Total Parameters (B)", "total_params_b"),
-                   ("Embedding Dimensions", "embed_dim"), ("Max Tokens", "max_tokens")]
-        columns = [(name, _as_python_type(frame, key)) for name, key in columns]
-        for key, column in MEAN_COLUMNS.items():
-            if column in bench.mean_columns:
-                columns.append((column, f"{key} * 100"))
-        params = {}
-        if "task_types" in bench.aggregations:
-            types = sorted({t for chunk in frame.column("type_means").chunks
-                            for t in chunk.keys.to_pylist()})
-            for i, t in enumerate(types):
-                params[f"t{i}"] = t
-                columns.append((t, f"type_means[$t{i}] * 100"))
-        columns.append(("Release Date", "release_date"))
-        if bench.sort_column:  # the positional rank in front, Borda moved to the end
-            columns = ([(bench.rank_column, _as_python_type(frame, "position"))]
-                       + columns[1:-1] + columns[:1] + columns[-1:])
-        cur = self.handle.cursor()
-        try:
-            cur.register("summary_frame", frame)
-            table = cur.sql("SELECT " + ", ".join(f"{expr} AS c{i}" for i, (_, expr)
-                                                   in enumerate(columns))
-                            + " FROM summary_frame ORDER BY position",
-                            params=params).to_arrow_table()
-        finally:
-            cur.close()
-        table = table.rename_columns([name for name, _ in columns])
-        for i, column in enumerate(table.columns):
-            if column.null_count == table.num_rows and column.type != pa.null():
-                table = table.set_column(i, table.field(i).name, pa.nulls(table.num_rows))
-        blank = frame.column("tasks_without_scores")[0].as_py() or []
-        # tasks on which no model has a complete score blank every Mean (Task): carried as
-        # table metadata so the dashboard can say why without a second query
-        return table.replace_schema_metadata({"tasks_without_scores": json.dumps(blank)})
+        return _shape_summary(frame, bench)
 
     def per_task(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
         return self._cached(("per_task", benchmark, filters.key()),
@@ -973,15 +929,65 @@ def _with_rank(table: pa.Table, summary: pa.Table) -> pa.Table:
     return table.add_column(0, "Rank (Borda)", column)
 
 
-def _as_python_type(frame: pa.Table, key: str) -> str:
-    """A frame column as SQL, cast to the Arrow type Python values would give it (integers
-    int64, floats double)."""
-    kind = frame.schema.field(key).type
-    if pa.types.is_integer(kind):
-        return f"{key}::BIGINT"
-    if pa.types.is_floating(kind):
-        return f"{key}::DOUBLE"
-    return key
+def _shape_summary(frame: pa.Table, bench: Benchmark) -> pa.Table:
+    """The official summary from lb_summary's (non-empty) Arrow frame, in its order: renamed
+    columns, means on the 0-100 scale, one column per task type (keys sorted), typed as
+    Python rows would be (integers int64, a column with no value of type null), the tasks no
+    model has a complete score on as metadata. Column by column, numbers through numpy
+    (_numbers): pyarrow's conversion of Python values imports pandas, which costs a fresh
+    process more than the whole first summary."""
+    def plain(key):
+        column = frame.column(key)
+        kind = column.type
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+            return _numbers(column.to_pylist())
+        return pa.nulls(len(column)) if column.null_count == len(column) else column
+
+    def pct(values):
+        return _numbers([None if v is None else v * 100 for v in values])
+
+    columns = {"Rank (Borda)": plain("borda_rank"), "Model": plain("model_name"),
+               "Zero-shot": plain("zero_shot"), "Active Parameters (B)": plain("active_params_b"),
+               "Total Parameters (B)": plain("total_params_b"),
+               "Embedding Dimensions": plain("embed_dim"), "Max Tokens": plain("max_tokens")}
+    for key, name in MEAN_COLUMNS.items():
+        if name in bench.mean_columns:
+            columns[name] = pct(frame.column(key).to_pylist())
+    if "task_types" in bench.aggregations:
+        # a DuckDB MAP arrives as a list of (key, value) pairs
+        type_means = [dict(m or []) for m in frame.column("type_means").to_pylist()]
+        for t in sorted({t for m in type_means for t in m}):
+            columns[t] = pct([m.get(t) for m in type_means])
+    columns["Release Date"] = plain("release_date")
+    if bench.sort_column:  # the positional rank in front, Borda moved to the end
+        borda = columns.pop("Rank (Borda)")
+        release = columns.pop("Release Date")
+        columns = {bench.rank_column: plain("position"), **columns, "Rank (Borda)": borda,
+                   "Release Date": release}
+    blank = frame.column("tasks_without_scores")[0].as_py() or []
+    # tasks on which no model has a complete score blank every Mean (Task): carried as table
+    # metadata so the dashboard can say why without a second query
+    table = pa.Table.from_arrays(list(columns.values()), names=list(columns))
+    return table.replace_schema_metadata({"tasks_without_scores": json.dumps(blank)})
+
+
+def _numbers(values: list) -> pa.Array:
+    """Python numbers (None: null) as the Arrow array pa.array would give (int64 when every
+    value is an int, else double; type null when there is none), built from numpy buffers:
+    pa.array on Python values imports pandas."""
+    n = len(values)
+    present = [v for v in values if v is not None]
+    if not present:
+        return pa.nulls(n)
+    ints = all(type(v) is int for v in present)
+    data = np.array([0 if v is None else v for v in values],
+                    dtype=np.int64 if ints else np.float64)
+    valid = None
+    if len(present) < n:
+        valid = pa.py_buffer(np.packbits(np.array([v is not None for v in values]),
+                                         bitorder="little"))
+    return pa.Array.from_buffers(pa.int64() if ints else pa.float64(), n,
+                                 [valid, pa.py_buffer(data)], null_count=n - len(present))
 
 
 def _snapshot_order(rows: list[dict], bench: Benchmark) -> list[dict]:
