@@ -15,6 +15,7 @@ rounded to 4 decimals for transport (the grid shows 2; the CSV download has them
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -78,7 +79,14 @@ def external_url(value) -> str | None:
     (model and task references) are only rendered for these, never for ``javascript:``,
     ``data:`` or relative URLs. The grid's cell renderers apply the same rule
     (``httpUrl`` in ``assets/dashAgGridComponentFunctions.js``)."""
-    if not isinstance(value, str) or value != value.strip():
+    if not isinstance(value, str):
+        return None
+    return _checked_url(value)
+
+
+@functools.lru_cache(maxsize=8192)   # the same model links on every grid of a request
+def _checked_url(value: str) -> str | None:
+    if value != value.strip():
         return None
     try:
         parts = urlsplit(value)
@@ -181,6 +189,18 @@ def _round(value):
     return None if value is None else round(value, SCORE_DECIMALS)
 
 
+def _cell_values(values: list, kind: str) -> list:
+    """A column's values as the grid's cells hold them: scores rounded (_round), other numbers
+    blank when not finite (_num), text as is; one pass per column (the per-task grid has ~60k
+    cells)."""
+    if kind in ("text", "model"):
+        return values
+    if kind == "score":
+        return [None if v is None or (isinstance(v, float) and not math.isfinite(v))
+                else round(v, SCORE_DECIMALS) for v in values]
+    return [_num(v) for v in values]
+
+
 def _js_number(value: float) -> str:
     return repr(float(value))
 
@@ -271,18 +291,15 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
     names = visible_columns(table, show_zero_shot=show_zero_shot)
     fields = field_ids(names)
     kinds = {n: column_kind(n, table.schema.field(n).type) for n in names}
-    columns = {n: table.column(n).to_pylist() for n in names}
+    # each column's cell values once (scores rounded, non-finite numbers blank)
+    columns = {n: _cell_values(table.column(n).to_pylist(), kinds[n]) for n in names}
     n_rows = table.num_rows
 
     # rows
-    rows: list[dict] = [{} for _ in range(n_rows)]
-    for name in names:
-        fid, kind, values = fields[name], kinds[name], columns[name]
-        conv = _round if kind == "score" else _num
-        for row, value in zip(rows, values):
-            value = conv(value) if kind != "text" and kind != "model" else value
-            if value is not None:
-                row[fid] = value
+    fids = [fields[n] for n in names]
+    rows: list[dict] = ([{f: v for f, v in zip(fids, values) if v is not None}
+                         for values in zip(*(columns[n] for n in names))] if names
+                        else [{} for _ in range(n_rows)])
     if links:
         for row in rows:
             ref = external_url(links.get(row.get("model")))
@@ -291,7 +308,7 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
     if view == "per-task" and trained:
         for row in rows:
             seen = trained.get(row.get("model"), ())
-            marked = [fields[n] for n in names if n in seen]
+            marked = [fields[n] for n in names if n in seen] if seen else None
             if marked:
                 row["trained"] = marked
 
@@ -306,7 +323,7 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
             defs.append(_model_def(href_base))
             continue
         tooltip = META_TOOLTIPS.get(name)
-        rounded = [_round(v) if kind == "score" else _num(v) for v in columns[name]]
+        rounded = columns[name]
         if view == "per-task" and kind == "score":
             meta = task_meta(name) or {}
             tooltip = _task_tooltip(name, meta)

@@ -177,4 +177,12 @@ def prewarm_rankings(stop: threading.Event | None = None) -> int:
             done += 1
         except Exception:
             log.warning("prewarm of %s failed", name, exc_info=True)
+    default = menu.get("default_benchmark")
+    if default and not (stop is not None and stop.is_set()):
+        try:  # the default board's per-task cells (spread tooltips, flag marks): every per-task
+            # state without a language filter then only filters them (Leaderboard._cell_table)
+            lb.task_spread(default)
+            lb.task_flags(default)
+        except Exception:
+            log.warning("prewarm of %s's per-task cells failed", default, exc_info=True)
     return done

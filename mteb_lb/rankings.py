@@ -22,7 +22,6 @@ from dataclasses import dataclass, field, replace
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from mteb_lb import asof, db, lbstate, settings, stats
 from mteb_lb.lbstate import Filters, LeaderboardState
@@ -414,42 +413,10 @@ class Leaderboard:
             return _empty_summary(bench)
         params = {**params, "public_only": bench.public_only,
                   "by_subset": "mean_subset" in bench.aggregations}
-        scores = self._summary_frame(benchmark, filters, params).drop_columns(
-            ["task_score_map"]).to_pylist()
-        for s in scores:  # a DuckDB MAP arrives as a list of (key, value) pairs
-            s["type_means"] = dict(s["type_means"] or [])
-        type_cols = sorted({t for s in scores for t in s["type_means"]})
-        rows = []
-        for s in scores:  # in the official order (lb_summary.position)
-            row = {
-                "Rank (Borda)": s["borda_rank"],
-                "Model": s["model_name"],
-                "Zero-shot": s["zero_shot"],
-                "Active Parameters (B)": s["active_params_b"],
-                "Total Parameters (B)": s["total_params_b"],
-                "Embedding Dimensions": s["embed_dim"],
-                "Max Tokens": s["max_tokens"],
-            }
-            for key, column in MEAN_COLUMNS.items():
-                if column in bench.mean_columns:
-                    row[column] = _pct(s[key])
-            if "task_types" in bench.aggregations:
-                for t in type_cols:
-                    row[t] = _pct(s["type_means"].get(t))
-            row["Release Date"] = s["release_date"]
-            if bench.sort_column:  # the positional rank in front, Borda moved to the end
-                borda = row.pop("Rank (Borda)")
-                release = row.pop("Release Date")
-                row = {bench.rank_column: s["position"], **row, "Rank (Borda)": borda,
-                       "Release Date": release}
-            rows.append(row)
-        if not rows:
+        frame = self._summary_frame(benchmark, filters, params)
+        if frame.num_rows == 0:
             return _empty_summary(bench)
-        blank = scores[0]["tasks_without_scores"] or []
-        # tasks on which no model has a complete score blank every Mean (Task): carried as
-        # table metadata so the dashboard can say why without a second query
-        return pa.Table.from_pylist(rows).replace_schema_metadata(
-            {"tasks_without_scores": json.dumps(blank)})
+        return _shape_summary(frame, bench)
 
     def per_task(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
         return self._cached(("per_task", benchmark, filters.key()),
@@ -805,7 +772,15 @@ class Leaderboard:
             if params is None:
                 return pa.table({"model_name": pa.array([], pa.string())})
             keys = ("bench", "models", "tasks", "langs", "registry_only", *extra)
-            return self._query(sql, {k: params[k] for k in keys})
+            bound = {k: params[k] for k in keys}
+            if bound["langs"] is not None or bound.get(EXCLUDE_LEVEL) is not None:
+                return self._query(sql, bound)
+            # a (model, task)'s cells come from that pair's rows alone (lb_long filters rows):
+            # the benchmark's cells of every model and task, computed once, then the state's
+            return _cells_of(self._cached(
+                (name, benchmark, "every model and task", bound["registry_only"]),
+                lambda: self._query(sql, {**bound, "models": None, "tasks": None})),
+                bound["models"], bound["tasks"])
         return self._cached((name, benchmark, filters.key()), run, only_cached=not compute)
 
     def robustness_table(self, state: LeaderboardState, part: str = "ranks") -> pa.Table:
@@ -900,6 +875,8 @@ def sort_rows(table: pa.Table, sort: tuple[str, str] | None) -> pa.Table:
     """Rows ordered by one column, nulls last, ties in the table's order (a stable sort)."""
     if not sort or sort[0] not in table.column_names or table.num_rows < 2:
         return table
+    import pyarrow.compute as pc  # deferred: the first summary needs none of it (~25 % of imports)
+
     column, direction = sort
     order = "descending" if direction == "desc" else "ascending"
     position = pa.array(range(table.num_rows), pa.int64())
@@ -990,8 +967,65 @@ def _with_rank(table: pa.Table, summary: pa.Table) -> pa.Table:
     return table.add_column(0, "Rank (Borda)", column)
 
 
-def _pct(value):
-    return None if value is None else value * 100
+def _shape_summary(frame: pa.Table, bench: Benchmark) -> pa.Table:
+    """The official summary from lb_summary's (non-empty) Arrow frame, in its order: renamed
+    columns, means on the 0-100 scale, one column per task type (keys sorted), typed as
+    Python rows would be (integers int64, a column with no value of type null), the tasks no
+    model has a complete score on as metadata. Column by column, numbers through numpy
+    (_numbers): pyarrow's conversion of Python values imports pandas, which costs a fresh
+    process more than the whole first summary."""
+    def plain(key):
+        column = frame.column(key)
+        kind = column.type
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+            return _numbers(column.to_pylist())
+        return pa.nulls(len(column)) if column.null_count == len(column) else column
+
+    def pct(values):
+        return _numbers([None if v is None else v * 100 for v in values])
+
+    columns = {"Rank (Borda)": plain("borda_rank"), "Model": plain("model_name"),
+               "Zero-shot": plain("zero_shot"), "Active Parameters (B)": plain("active_params_b"),
+               "Total Parameters (B)": plain("total_params_b"),
+               "Embedding Dimensions": plain("embed_dim"), "Max Tokens": plain("max_tokens")}
+    for key, name in MEAN_COLUMNS.items():
+        if name in bench.mean_columns:
+            columns[name] = pct(frame.column(key).to_pylist())
+    if "task_types" in bench.aggregations:
+        # a DuckDB MAP arrives as a list of (key, value) pairs
+        type_means = [dict(m or []) for m in frame.column("type_means").to_pylist()]
+        for t in sorted({t for m in type_means for t in m}):
+            columns[t] = pct([m.get(t) for m in type_means])
+    columns["Release Date"] = plain("release_date")
+    if bench.sort_column:  # the positional rank in front, Borda moved to the end
+        borda = columns.pop("Rank (Borda)")
+        release = columns.pop("Release Date")
+        columns = {bench.rank_column: plain("position"), **columns, "Rank (Borda)": borda,
+                   "Release Date": release}
+    blank = frame.column("tasks_without_scores")[0].as_py() or []
+    # tasks on which no model has a complete score blank every Mean (Task): carried as table
+    # metadata so the dashboard can say why without a second query
+    table = pa.Table.from_arrays(list(columns.values()), names=list(columns))
+    return table.replace_schema_metadata({"tasks_without_scores": json.dumps(blank)})
+
+
+def _numbers(values: list) -> pa.Array:
+    """Python numbers (None: null) as the Arrow array pa.array would give (int64 when every
+    value is an int, else double; type null when there is none), built from numpy buffers:
+    pa.array on Python values imports pandas."""
+    n = len(values)
+    present = [v for v in values if v is not None]
+    if not present:
+        return pa.nulls(n)
+    ints = all(type(v) is int for v in present)
+    data = np.array([0 if v is None else v for v in values],
+                    dtype=np.int64 if ints else np.float64)
+    valid = None
+    if len(present) < n:
+        valid = pa.py_buffer(np.packbits(np.array([v is not None for v in values]),
+                                         bitorder="little"))
+    return pa.Array.from_buffers(pa.int64() if ints else pa.float64(), n,
+                                 [valid, pa.py_buffer(data)], null_count=n - len(present))
 
 
 def _snapshot_order(rows: list[dict], bench: Benchmark) -> list[dict]:
@@ -1006,6 +1040,18 @@ def _snapshot_order(rows: list[dict], bench: Benchmark) -> list[dict]:
         key = bench.default_sort
         return sorted(rows, key=lambda r: (r.get(key) is None, -(r.get(key) or 0), r["Model"]))
     return sorted(rows, key=lambda r: (r[rank] is None, r[rank] or 0, r["Model"]))
+
+
+def _cells_of(table: pa.Table, models: list[str] | None, tasks: list[str] | None) -> pa.Table:
+    """The rows of a per-(model, task) table whose model is in `models` and task in `tasks`
+    (None: any), in the table's order."""
+    import pyarrow.compute as pc  # deferred: see sort_rows
+
+    for column, keep in (("model_name", models), ("task_name", tasks)):
+        if keep is not None:
+            table = table.filter(pc.is_in(table.column(column),
+                                          value_set=pa.array(keep, pa.string())))
+    return table
 
 
 def _empty_summary(bench: Benchmark) -> pa.Table:
@@ -1024,6 +1070,8 @@ _PIVOT_INDEX = ("dense_rank() OVER (ORDER BY {order} ASC NULLS LAST, model_name)
 def _task_cells(frame: pa.Table, columns: list[str]) -> pa.Table:
     """The long cells of _PIVOT_INDEX from (non-empty) summary rows' task_score_map: rows in
     Borda order (ties by name), columns in `columns` order."""
+    import pyarrow.compute as pc  # deferred: see sort_rows
+
     n = frame.num_rows
     order = pc.sort_indices(frame.select(["borda_rank", "model_name"]),  # NULLs at the end
                             sort_keys=[("borda_rank", "ascending"),
@@ -1045,6 +1093,8 @@ def _task_cells(frame: pa.Table, columns: list[str]) -> pa.Table:
 def _pivot(long: pa.Table) -> pa.Table:
     """A wide table (Model, then one column per key present, in `columns` order) from the long
     rows of _PIVOT_INDEX; cells are scores on the 0-100 scale, NULL when missing."""
+    import pyarrow.compute as pc  # deferred: see sort_rows
+
     long = long.filter(pc.is_valid(long.column("col_idx")))
     if long.num_rows == 0:
         return pa.table({"Model": pa.array([], pa.string())})
