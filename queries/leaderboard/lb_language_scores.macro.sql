@@ -99,10 +99,12 @@ create or replace macro lb_language_scores(
     ),
 
     computed as (
-    -- summed in mteb's frame order (revision, task, entry) so the last bit matches polars
+    -- summed in mteb's frame order (revision, task, entry) so the last bit matches polars; NULL
+    -- scores (a quarter of the rows) add nothing, so they skip the ordered sum's sort
         select
             model_name, language,
-            sum(score order by revision, task_name, row_order) / count(score) as score
+            sum(score order by revision, task_name, row_order) filter (where score is not null)
+            / count(score) as score
         from summed_rows
         group by model_name, language
     ),
