@@ -35,7 +35,7 @@ create or replace macro lb_language_scores(
     -- a language filter keeps every row of a selected language (its list holds that language):
     -- those rows are marked kept or dropped by the other filters, and a (model, language) that
     -- kept all of them takes the build's mean
-    marked as materialized (
+    marked as (
         select
             model_name, language, revision, task_name, row_order, score,
             (not registry_only or in_registry)
@@ -50,7 +50,7 @@ create or replace macro lb_language_scores(
             and language in (select language from chosen_languages)
     ),
 
-    coverage as materialized (
+    coverage as (
         select
             model_name, language,
             count(*) filter (where kept) as n_kept,
