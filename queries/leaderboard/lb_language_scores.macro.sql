@@ -4,10 +4,11 @@
 -- Without task or language filters the means come from benchmark_language_means; with them
 -- (or with the "exclude flagged scores" switch: variable lb_exclude_level, lb_flag_excluded),
 -- from benchmark_language_rows (the rows already exploded per language, once per build), summed
--- again in mteb's order (an ordered sum, the costly part). Under a language filter, a selected
--- language's rows all match it: a (model, language) among those that keeps all its rows (no
--- task filter or flag drops one) takes benchmark_language_means' mean, the same ordered sum of
--- the same rows, so only the other languages' (few) matching rows are summed again.
+-- again in mteb's order (an ordered sum, the costly part). Under a language filter without a
+-- model filter, a selected language's rows all match it: a (model, language) among those that
+-- keeps all its rows (no task filter or flag drops one) takes benchmark_language_means' mean,
+-- the same ordered sum of the same rows, so only the other languages' (few) matching rows are
+-- summed again. A NULL score adds nothing: it skips the sort.
 create or replace macro lb_language_scores(
     bench, models, tasks, langs, langview, registry_only
 ) as table
@@ -23,12 +24,13 @@ create or replace macro lb_language_scores(
             and (models is null or model_name in (select unnest(models)))
     ),
 
-    -- the benchmark's languages whose ISO code is selected
+    -- the benchmark's languages whose ISO code is selected (without a model filter: a few
+    -- models' rows are cheaper summed again than checked)
     chosen_languages as (
-        select language
+        select distinct language
         from benchmark_language_means
         where
-            langs is not null and benchmark = bench
+            langs is not null and models is null and benchmark = bench
             and split_part(language, '-', 1) in (select unnest(langs))
     ),
 
@@ -43,11 +45,9 @@ create or replace macro lb_language_scores(
             and not lb_flag_excluded(model_name, task_name, row_order) as kept
         from benchmark_language_rows
         where
-            langs is not null
+            language in (select language from chosen_languages)
             and benchmark = bench
-            and (models is null or model_name in (select unnest(models)))
             and (langview is null or language in (select unnest(langview)))
-            and language in (select language from chosen_languages)
     ),
 
     coverage as (
