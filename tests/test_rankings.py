@@ -171,6 +171,27 @@ def test_per_language_two_languages_borda_order(lb):
     assert column(t, "deu-Latn")[3] is None
 
 
+def test_per_language_language_filter_keeps_the_selected_language_whole(lb):
+    # languages deu: the tasks with deu (CCls) and the rows whose languages hold deu (the de
+    # subset): deu P .6, Q NULL (placeholder), R .5, S .7; no eng row holds deu -> no eng column.
+    # Q has no non-null score -> not a row; one language -> rows by score: S, P, R
+    t = lb.per_language("Complete(v1)", Filters(languages=("deu",)))
+    assert t.column_names == ["Model", "deu-Latn"]
+    assert column(t, "Model") == ["c/S", "c/P", "c/R"]
+    assert column(t, "deu-Latn") == pytest.approx([70.0, 60.0, 50.0])
+
+
+def test_per_language_language_and_task_filter(lb):
+    # languages eng, tasks CCls + CRet: the eng rows of those tasks (CSts dropped); P and Q lose
+    # their CSts row, R and S keep all their eng rows (the unfiltered means):
+    #   eng P (.8+.5+.7)/3 = .6667, Q (.9+.6+.4)/3 = .6333, R .8 (NaN ignored),
+    #   S (.7+.3+.3)/3 = .4333; no deu row holds eng -> one column, rows by score: R, P, Q, S
+    t = lb.per_language("Complete(v1)", Filters(languages=("eng",), tasks=("CCls", "CRet")))
+    assert t.column_names == ["Model", "eng-Latn"]
+    assert column(t, "Model") == ["c/R", "c/P", "c/Q", "c/S"]
+    assert column(t, "eng-Latn") == pytest.approx([80.0, 200 / 3, 190 / 3, 130 / 3])
+
+
 # --------------------------------------------------------------------------------------------
 # revision choice
 # --------------------------------------------------------------------------------------------

@@ -1,9 +1,14 @@
 -- Per (model, language) means of a filtered benchmark frame, as mteb's per-language table: every
 -- row counts for each language in its list (restricted to the benchmark's language view unless
 -- langview is NULL, meaning "all"); in_table marks models with a non-null language score.
--- Without task or language filters the means come from benchmark_language_means; with them,
--- from benchmark_language_rows (the rows already exploded per language, once per build), as
--- with the "exclude flagged scores" switch (variable lb_exclude_level, lb_flag_excluded).
+-- Without task or language filters the means come from benchmark_language_means; with them
+-- (or with the "exclude flagged scores" switch: variable lb_exclude_level, lb_flag_excluded),
+-- from benchmark_language_rows (the rows already exploded per language, once per build), summed
+-- again in mteb's order (an ordered sum, the costly part). Under a language filter without a
+-- model filter, a selected language's rows all match it: a (model, language) among those that
+-- keeps all its rows (no task filter or flag drops one) takes benchmark_language_means' mean,
+-- the same ordered sum of the same rows, so only the other languages' (few) matching rows are
+-- summed again. A NULL score adds nothing: it skips the sort.
 create or replace macro lb_language_scores(
     bench, models, tasks, langs, langview, registry_only
 ) as table
@@ -19,8 +24,52 @@ create or replace macro lb_language_scores(
             and (models is null or model_name in (select unnest(models)))
     ),
 
-    filtered_rows as (
-        select *
+    -- the benchmark's languages whose ISO code is selected (without a model filter: a few
+    -- models' rows are cheaper summed again than checked)
+    chosen_languages as (
+        select distinct language
+        from benchmark_language_means
+        where
+            langs is not null and models is null and benchmark = bench
+            and split_part(language, '-', 1) in (select unnest(langs))
+    ),
+
+    -- a language filter keeps every row of a selected language (its list holds that language):
+    -- those rows are marked kept or dropped by the other filters, and a (model, language) that
+    -- kept all of them takes the build's mean
+    marked as (
+        select
+            model_name, language, revision, task_name, row_order, score,
+            (not registry_only or in_registry)
+            and (tasks is null or task_name in (select unnest(tasks)))
+            and not lb_flag_excluded(model_name, task_name, row_order) as kept
+        from benchmark_language_rows
+        where
+            language in (select language from chosen_languages)
+            and benchmark = bench
+            and (langview is null or language in (select unnest(langview)))
+    ),
+
+    coverage as (
+        select
+            model_name, language,
+            count(*) filter (where kept) as n_kept,
+            count(*) as n_rows
+        from marked
+        group by model_name, language
+    ),
+
+    whole as (
+        select m.model_name, m.language, m.score
+        from benchmark_language_means as m
+        join coverage as c using (model_name, language)
+        where m.benchmark = bench and c.n_kept = c.n_rows
+    ),
+
+    -- the other rows: those of the languages not selected, or of every language under a task
+    -- filter or the exclude switch alone
+    other_rows as (
+        select model_name, language, revision, task_name, row_order, score
         from benchmark_language_rows
         where
             (
@@ -33,20 +82,37 @@ create or replace macro lb_language_scores(
             and (tasks is null or task_name in (select unnest(tasks)))
             and lb_language_match(language_set, langs)
             and (langview is null or language in (select unnest(langview)))
+            and language not in (select language from chosen_languages)
             and not lb_flag_excluded(model_name, task_name, row_order)
     ),
 
+    summed_rows as (
+        select model_name, language, revision, task_name, row_order, score
+        from marked
+        where
+            kept and (model_name, language) in (
+                select (model_name, language) from coverage
+                where n_kept > 0 and n_kept < n_rows
+            )
+        union all
+        select * from other_rows
+    ),
+
     computed as (
-    -- summed in mteb's frame order (revision, task, entry) so the last bit matches polars
+    -- summed in mteb's frame order (revision, task, entry) so the last bit matches polars; NULL
+    -- scores (a quarter of the rows) add nothing, so they skip the ordered sum's sort
         select
             model_name, language,
-            sum(score order by revision, task_name, row_order) / count(score) as score
-        from filtered_rows
+            sum(score order by revision, task_name, row_order) filter (where score is not null)
+            / count(score) as score
+        from summed_rows
         group by model_name, language
     ),
 
     means as (
         select * from precomputed
+        union all
+        select * from whole
         union all
         select * from computed
     ),
