@@ -307,6 +307,107 @@ def emit_metrics(buf: MetricBuffer, entry_id: int, entry: dict) -> None:
     _emit_entry(buf, entry_id, entry)
 
 
+# The metrics the validity rules compare (queries/quality/quality_entry_metrics.sql reads them
+# from the `entry_checks` table `entry_checks` fills; mteb_lb/schema.py ENTRY_CHECKS)
+CHECKED_AT_1 = ("mrr_at_1", "precision_at_1")
+RECALL_PREFIX = "recall_at_"
+BOUNDED_METRIC = re.compile(r"(ndcg|map|recall|precision|mrr|hit_rate)_at_[0-9]+")
+OUT_OF_RANGE_TOLERANCE = 1e-6
+_INT32_MAX = (1 << 31) - 1
+
+
+def metric_value(value) -> tuple[bool, float | None]:
+    """(whether a top-level entry key with this value gives a `metrics` row, the row's `value`),
+    as `emit_metrics` decides: numbers and booleans as floats, a string its number (or NULL),
+    None and other scalars NULL; dicts and lists of numbers or of objects give no row of that
+    name (they are flattened, or go to `metric_arrays`)."""
+    cls = value.__class__
+    if cls is float or cls is int:
+        return True, float(value)
+    if isinstance(value, dict):
+        return False, None
+    if isinstance(value, list):
+        if all(_is_number(v) for v in value):
+            return False, None
+        if all(isinstance(v, dict) for v in value):
+            return _transpose([_flatten(v) for v in value]) is None, None
+        return True, None
+    if isinstance(value, (bool, int, float)):
+        return True, float(value)
+    if isinstance(value, str):
+        return True, _as_number(value)
+    return True, None
+
+
+class CheckShape:
+    """What `entry_checks` looks at in an entry with a given tuple of keys: its recall_at_<k>
+    keys with their k (in order of k) and its bounded metrics (a getter of their values)."""
+
+    __slots__ = ("recalls", "bounded", "bounded_get")
+
+    def __init__(self, keys: tuple):
+        recalls = []
+        for key in keys:
+            if key.startswith(RECALL_PREFIX):
+                suffix = key[len(RECALL_PREFIX):]
+                # DuckDB's try_cast(... as integer) of the suffix: plain ASCII digits here
+                if suffix.isascii() and suffix.isdigit() and int(suffix) <= _INT32_MAX:
+                    recalls.append((int(suffix), key))
+        self.recalls = sorted(recalls, key=lambda r: r[0])
+        self.bounded = sorted(k for k in keys if BOUNDED_METRIC.fullmatch(k))
+        self.bounded_get = itemgetter(*self.bounded) if len(self.bounded) > 1 else None
+
+
+def entry_checks(entry: dict, main_metric: str | None, shapes: dict) -> tuple | None:
+    """The `entry_checks` row of one entry (without its id): (main_metric_value, mrr_at_1,
+    precision_at_1, recalls, out_of_range), or None when the entry has none of these metrics
+    (quality_entry_metrics then has no row for it). `shapes` caches a CheckShape per tuple of
+    keys."""
+    keys = tuple(entry)
+    shape = shapes.get(keys)
+    if shape is None:
+        shape = shapes[keys] = CheckShape(keys)
+    found = False
+    values = []
+    for name in (main_metric, *CHECKED_AT_1):
+        value = None
+        if name is not None and name in entry:
+            has_row, value = metric_value(entry[name])
+            found = found or has_row
+        values.append(value)
+    recalls = None
+    if shape.recalls:
+        recalls = []
+        for k, key in shape.recalls:
+            has_row, value = metric_value(entry[key])
+            found = found or has_row
+            if value is not None and value == value:  # NaN and NULL are left out
+                recalls.append({"k": k, "value": value})
+        if len(recalls) > 1:
+            recalls.sort(key=lambda r: r["k"])
+        recalls = recalls or None
+    out_of_range = None
+    if shape.bounded:
+        low, high = -OUT_OF_RANGE_TOLERANCE, 1 + OUT_OF_RANGE_TOLERANCE
+        in_range = False
+        if shape.bounded_get is not None:
+            got = shape.bounded_get(entry)
+            # min/max in C: when both are within the bounds every value is (a NaN at the
+            # front makes them NaN, which fails the test and takes the exact path below)
+            if set(map(type, got)) <= _NUMBER_CLASSES:
+                in_range = min(got) >= low and max(got) <= high
+        if not in_range:
+            for key in shape.bounded:
+                value = metric_value(entry[key])[1]
+                if value is not None and math.isfinite(value) and (value < low or value > high):
+                    out_of_range = out_of_range or []
+                    out_of_range.append({"metric": key, "value": value})
+            found = found or out_of_range is not None
+    if not found:
+        return None
+    return (*values, recalls, out_of_range)
+
+
 def _shape(buf: MetricBuffer, keys: tuple) -> tuple:
     """(getter of the metric values of an entry with these keys as a tuple, their name codes),
     or (None, None) when it has fewer than two metrics (the loop is as fast)."""
