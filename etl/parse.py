@@ -286,11 +286,12 @@ def _is_number(v) -> bool:
 _NUMBER_CLASSES = frozenset((float, int))
 
 
-def emit_metrics(buf: MetricBuffer, entry_id: int, entry: dict) -> None:
+def emit_metrics(buf: MetricBuffer, entry_id: int, entry: dict) -> tuple:
     """Every metric of one (already renamed) entry into the buffers. This runs for ~36 M values
     on the full repository. Most entries share their keys with many others and hold only
     numbers: for those the values are taken at once (a getter cached per tuple of keys, its name
-    codes appended as one block), in the order the loop below would append them."""
+    codes appended as one block), in the order the loop below would append them. Returns the
+    entry's tuple of keys (`entry_checks` takes it)."""
     keys = tuple(entry)
     shape = buf.shapes.get(keys)
     if shape is None:
@@ -303,8 +304,9 @@ def emit_metrics(buf: MetricBuffer, entry_id: int, entry: dict) -> None:
             buf.values.extend(values)
             buf.run_ids.append(entry_id)
             buf.run_ends.append(len(buf.values))
-            return
+            return keys
     _emit_entry(buf, entry_id, entry)
+    return keys
 
 
 # The metrics the validity rules compare (queries/quality/quality_entry_metrics.sql reads them
@@ -340,12 +342,22 @@ def metric_value(value) -> tuple[bool, float | None]:
 
 
 class CheckShape:
-    """What `entry_checks` looks at in an entry with a given tuple of keys: its recall_at_<k>
-    keys with their k (in order of k) and its bounded metrics (a getter of their values)."""
+    """What `entry_checks` looks at in an entry with a given tuple of keys and main metric: the
+    main metric, mrr_at_1 and precision_at_1 when present, its recall_at_<k> keys with their k
+    (in order of k) and its bounded metrics, with one getter of all their values."""
 
-    __slots__ = ("recalls", "bounded", "bounded_get")
+    __slots__ = ("at", "at_names", "recall_ks", "recall_keys", "bounded", "get", "empty")
 
-    def __init__(self, keys: tuple):
+    def __init__(self, keys: tuple, main_metric: str | None):
+        present = set(keys)
+        # position in the getter's tuple of main value, mrr_at_1, precision_at_1 (None: absent)
+        self.at, self.at_names, names = [], [], []
+        for name in (main_metric, *CHECKED_AT_1):
+            here = name is not None and name in present
+            self.at.append(len(names) if here else None)
+            self.at_names.append(name if here else None)
+            if here:
+                names.append(name)
         recalls = []
         for key in keys:
             if key.startswith(RECALL_PREFIX):
@@ -353,59 +365,80 @@ class CheckShape:
                 # DuckDB's try_cast(... as integer) of the suffix: plain ASCII digits here
                 if suffix.isascii() and suffix.isdigit() and int(suffix) <= _INT32_MAX:
                     recalls.append((int(suffix), key))
-        self.recalls = sorted(recalls, key=lambda r: r[0])
+        recalls.sort(key=lambda r: r[0])
+        self.recall_ks = [k for k, _ in recalls]
+        self.recall_keys = [key for _, key in recalls]
         self.bounded = sorted(k for k in keys if BOUNDED_METRIC.fullmatch(k))
-        self.bounded_get = itemgetter(*self.bounded) if len(self.bounded) > 1 else None
+        names += self.recall_keys + self.bounded
+        self.empty = not names
+        self.get = (lambda entry: (entry[names[0]],)) if len(names) == 1 else \
+            itemgetter(*names) if names else None
 
 
-def entry_checks(entry: dict, main_metric: str | None, shapes: dict) -> tuple | None:
+def entry_checks(entry: dict, main_metric: str | None, shapes: dict,
+                 keys: tuple | None = None) -> tuple | None:
     """The `entry_checks` row of one entry (without its id): (main_metric_value, mrr_at_1,
     precision_at_1, recalls, out_of_range), or None when the entry has none of these metrics
-    (quality_entry_metrics then has no row for it). `shapes` caches a CheckShape per tuple of
-    keys."""
-    keys = tuple(entry)
+    (quality_entry_metrics then has no row for it). Recalls are (k, value) and out_of_range
+    (metric, value) pairs. `shapes` caches a CheckShape per tuple of keys: one dict per main
+    metric; `keys`: tuple(entry) when the caller has it."""
+    if keys is None:
+        keys = tuple(entry)
     shape = shapes.get(keys)
     if shape is None:
-        shape = shapes[keys] = CheckShape(keys)
+        shape = shapes[keys] = CheckShape(keys, main_metric)
+    if shape.empty:
+        return None
+    got = shape.get(entry)
+    if set(map(type, got)) <= _NUMBER_CLASSES:  # all numbers: nearly every entry
+        at = shape.at
+        n_recalls = len(shape.recall_ks)
+        start = len(got) - len(shape.bounded) - n_recalls
+        recalls = [(k, float(v)) for k, v in zip(shape.recall_ks, got[start:]) if v == v] \
+            if n_recalls else None
+        out_of_range = None
+        if shape.bounded:
+            bounded = got[start + n_recalls:]
+            low, high = -OUT_OF_RANGE_TOLERANCE, 1 + OUT_OF_RANGE_TOLERANCE
+            # min/max in C: when both are within the bounds every value is (a NaN at the front
+            # makes them NaN, which fails the test and takes the exact loop below)
+            if not (min(bounded) >= low and max(bounded) <= high):
+                out_of_range = [(name, float(v)) for name, v in zip(shape.bounded, bounded)
+                                if math.isfinite(v) and (v < low or v > high)] or None
+        if start == 0 and not n_recalls and out_of_range is None:
+            return None  # only bounded metrics, all within their range
+        return (None if at[0] is None else float(got[at[0]]),
+                None if at[1] is None else float(got[at[1]]),
+                None if at[2] is None else float(got[at[2]]), recalls or None, out_of_range)
+    return _entry_checks_exact(entry, shape)
+
+
+def _entry_checks_exact(entry: dict, shape: CheckShape) -> tuple | None:
+    """`entry_checks` of an entry holding values other than numbers (strings, nulls, lists,
+    dicts): each value as its `metrics` row holds it (`metric_value`)."""
     found = False
     values = []
-    for name in (main_metric, *CHECKED_AT_1):
+    for name in shape.at_names:
         value = None
-        if name is not None and name in entry:
+        if name is not None:
             has_row, value = metric_value(entry[name])
             found = found or has_row
         values.append(value)
-    recalls = None
-    if shape.recalls:
-        recalls = []
-        for k, key in shape.recalls:
-            has_row, value = metric_value(entry[key])
-            found = found or has_row
-            if value is not None and value == value:  # NaN and NULL are left out
-                recalls.append({"k": k, "value": value})
-        if len(recalls) > 1:
-            recalls.sort(key=lambda r: r["k"])
-        recalls = recalls or None
-    out_of_range = None
-    if shape.bounded:
-        low, high = -OUT_OF_RANGE_TOLERANCE, 1 + OUT_OF_RANGE_TOLERANCE
-        in_range = False
-        if shape.bounded_get is not None:
-            got = shape.bounded_get(entry)
-            # min/max in C: when both are within the bounds every value is (a NaN at the
-            # front makes them NaN, which fails the test and takes the exact path below)
-            if set(map(type, got)) <= _NUMBER_CLASSES:
-                in_range = min(got) >= low and max(got) <= high
-        if not in_range:
-            for key in shape.bounded:
-                value = metric_value(entry[key])[1]
-                if value is not None and math.isfinite(value) and (value < low or value > high):
-                    out_of_range = out_of_range or []
-                    out_of_range.append({"metric": key, "value": value})
-            found = found or out_of_range is not None
-    if not found:
+    recalls = []
+    for k, key in zip(shape.recall_ks, shape.recall_keys):
+        has_row, value = metric_value(entry[key])
+        found = found or has_row
+        if value is not None and value == value:  # NaN and NULL are left out
+            recalls.append((k, value))
+    out_of_range = []
+    low, high = -OUT_OF_RANGE_TOLERANCE, 1 + OUT_OF_RANGE_TOLERANCE
+    for key in shape.bounded:
+        value = metric_value(entry[key])[1]
+        if value is not None and math.isfinite(value) and (value < low or value > high):
+            out_of_range.append((key, value))
+    if not (found or out_of_range):
         return None
-    return (*values, recalls, out_of_range)
+    return (*values, recalls or None, out_of_range or None)
 
 
 def _shape(buf: MetricBuffer, keys: tuple) -> tuple:

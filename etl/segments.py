@@ -494,7 +494,7 @@ class RowsBuilder:
 
     def __init__(self, main_metrics: dict[str, str] | None = None):
         self.main_metrics = main_metrics or {}
-        self.check_shapes: dict[tuple, object] = {}
+        self.check_shapes: dict[str | None, dict] = {}  # main metric -> keys -> CheckShape
         self._reset()
 
     def _reset(self):
@@ -538,6 +538,9 @@ class RowsBuilder:
         for name, value in file_values.items():
             cols[name].extend([value] * n)
         main_metric = self.main_metrics.get(parsed.task_name)
+        shapes = self.check_shapes.get(main_metric)
+        if shapes is None:
+            shapes = self.check_shapes[main_metric] = {}
         for i, entry in enumerate(parsed.entries):
             eid = (file_id << 20) | i
             cols["entry_id"].append(eid)
@@ -547,8 +550,8 @@ class RowsBuilder:
             cols["languages"].append(entry.languages)
             cols["main_score"].append(entry.main_score)
             cols["entry_mteb_version"].append(entry.entry_mteb_version)
-            emit_metrics(buf, eid, entry.metrics)
-            checked = entry_checks(entry.metrics, main_metric, self.check_shapes)
+            keys = emit_metrics(buf, eid, entry.metrics)
+            checked = entry_checks(entry.metrics, main_metric, shapes, keys)
             if checked is not None:
                 self.checks.append((eid, *checked))
 

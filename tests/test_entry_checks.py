@@ -25,8 +25,8 @@ def test_retrieval_entry_gives_its_main_value_at_1_and_recalls_in_order_of_k():
     entry = {"ndcg_at_10": 0.5, "recall_at_100": 0.9, "recall_at_1": 0.2, "mrr_at_1": 0.4,
              "precision_at_1": 0.41, "recall_at_10": 0.6, "map_at_10": 0.3, "hf_subset": "x",
              "languages": ["eng-Latn"], "main_score": 0.5}
-    assert check(entry) == (0.5, 0.4, 0.41, [{"k": 1, "value": 0.2}, {"k": 10, "value": 0.6},
-                                             {"k": 100, "value": 0.9}], None)
+    assert check(entry) == (0.5, 0.4, 0.41, [(1, 0.2), (10, 0.6),
+                                             (100, 0.9)], None)
 
 
 def test_entry_without_any_checked_metric_has_no_row():
@@ -54,7 +54,7 @@ def test_values_as_the_metrics_table_holds_them():
 
 def test_nan_and_null_recalls_are_left_out_of_the_list_but_keep_the_row():
     result = check({"recall_at_5": math.nan, "recall_at_1": None, "recall_at_10": 0.5}, None)
-    assert result == (None, None, None, [{"k": 10, "value": 0.5}], None)
+    assert result == (None, None, None, [(10, 0.5)], None)
     assert check({"recall_at_5": math.nan}, None) == (None, None, None, None, None)
 
 
@@ -64,17 +64,24 @@ def test_bounded_metrics_outside_zero_one_beyond_1e_6_in_order_of_name():
              "ndcg_at_1.x": 7.0}
     assert check(entry, "cosine_spearman") == (
         3.0, None, None, None,
-        [{"metric": "hit_rate_at_3", "value": -0.5}, {"metric": "map_at_5", "value": 1.2}])
+        [("hit_rate_at_3", -0.5), ("map_at_5", 1.2)])
 
 
 @pytest.mark.parametrize("first", [math.nan, 0.5])
 def test_a_nan_does_not_hide_a_value_out_of_range(first):
     # the fast path takes min/max of the values: NaN first makes them NaN, elsewhere it is skipped
     entry = {"ndcg_at_1": first, "ndcg_at_3": 0.5, "ndcg_at_5": 1.5, "ndcg_at_10": math.nan}
-    assert check(entry, None)[4] == [{"metric": "ndcg_at_5", "value": 1.5}]
+    assert check(entry, None)[4] == [("ndcg_at_5", 1.5)]
 
 
 def test_a_numeric_string_out_of_range_is_flagged():
     entry = {"ndcg_at_1": "2.5", "ndcg_at_3": 0.5}
     assert check(entry, None) == (None, None, None, None,
-                                  [{"metric": "ndcg_at_1", "value": 2.5}])
+                                  [("ndcg_at_1", 2.5)])
+
+
+def test_bounded_metrics_within_range_alone_give_no_row():
+    assert check({"map_at_10": 0.5, "ndcg_at_1": 1, "note": "x"}, None) is None
+    assert check({"map_at_10": "0.5", "ndcg_at_1": 1}, None) is None  # the exact path
+    assert check({"map_at_10": 0.5, "ndcg_at_1": 1}, "map_at_10") == (0.5, None, None, None,
+                                                                      None)
