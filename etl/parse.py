@@ -283,6 +283,15 @@ def _is_number(v) -> bool:
     return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
+# `_is_number` of every value at once, by exact type: decoded JSON holds only dict, list, str,
+# int, float, bool and None, never a subclass of int or float other than bool
+_NUMBER_OR_NONE = frozenset((float, int, type(None)))
+
+
+def _all_numbers(values) -> bool:
+    return set(map(type, values)) <= _NUMBER_OR_NONE
+
+
 _NUMBER_CLASSES = frozenset((float, int))
 
 
@@ -477,9 +486,9 @@ def _emit(buf: MetricBuffer, entry_id: int, name: str, value) -> None:
         for k, v in value.items():
             _emit(buf, entry_id, f"{name}.{k}", v)
     elif isinstance(value, list):
-        if all(_is_number(v) for v in value):
+        if _all_numbers(value):
             buf.vector(entry_id, name, value)
-        elif all(isinstance(v, dict) for v in value):
+        elif set(map(type, value)) == _DICT:
             columns = _transpose([_flatten(v) for v in value])
             if columns is None:
                 buf.scalar(name, value)  # kept whole, as JSON text
@@ -498,7 +507,12 @@ def _emit(buf: MetricBuffer, entry_id: int, name: str, value) -> None:
         buf.scalar(name, value)
 
 
+_DICT = {dict}
+
+
 def _flatten(d: dict, prefix: str = "") -> dict:
+    if not prefix and dict not in set(map(type, d.values())):
+        return d  # flat already (read only by _transpose)
     out = {}
     for k, v in d.items():
         key = f"{prefix}{k}"
@@ -511,13 +525,17 @@ def _flatten(d: dict, prefix: str = "") -> dict:
 
 def _transpose(rows: list[dict]) -> dict[str, list] | None:
     """List of flat dicts -> {key: [values]}; None when a value is not a number."""
-    keys: list[str] = []
-    for row in rows:
-        keys.extend(k for k in row if k not in keys)
+    first = rows[0].keys()
+    if all(row.keys() == first for row in rows):  # the same keys: in the first row's order
+        keys = list(first)
+    else:
+        keys = []
+        for row in rows:
+            keys.extend(k for k in row if k not in keys)
     columns = {}
     for k in keys:
         vals = [row.get(k) for row in rows]
-        if not all(_is_number(v) for v in vals):
+        if not _all_numbers(vals):
             return None
         columns[k] = vals
     return columns
