@@ -64,7 +64,8 @@ from etl.segments import (
 from mteb_lb import schema, settings, warehouse
 
 STATE_FILE = "file_stats.parquet"
-PARQUET_VIEWS = ("metrics", "metric_arrays")  # big tables the database reads from Parquet
+# tables the database reads from Parquet (big, or per segment: entry_checks)
+PARQUET_VIEWS = ("metrics", "metric_arrays", "entry_checks")
 SUPERSEDED = "superseded_files"
 # An incremental build updates a copy of the previous database; rows it re-inserts go to the end
 # of the rankings tables, out of their (benchmark, task) order, which the app's scans rely on.

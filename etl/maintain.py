@@ -8,7 +8,7 @@ scratch in-memory database whose `scores` holds only the affected pairs' rows (t
 are the build's own tables; `metrics` and `metric_arrays`, views over the build's Parquet
 segments, are read from the segments that hold those pairs' files only, found in the build's
 segment map, and restricted to their rows: the validity flags' quality_entry_metrics then reads
-a few segments, not the whole `metrics` Parquet). Views materialized `per (model_name)` are then
+a few segments of `entry_checks`). Views materialized `per (model_name)` are then
 recomputed for the models of those pairs, and the other materialized views (small aggregates) in
 full. The result equals a full build's tables (tests/test_etl_build.py and test_refresh.py).
 """
@@ -76,7 +76,7 @@ def refresh(con) -> dict[str, int]:
     return counts
 
 
-SEGMENTED_VIEWS = ("metrics", "metric_arrays")
+SEGMENTED_VIEWS = ("metrics", "metric_arrays", "entry_checks")
 
 
 def _segment_views(con, main: str, inputs: list[str]) -> None:

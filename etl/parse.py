@@ -283,14 +283,24 @@ def _is_number(v) -> bool:
     return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
+# `_is_number` of every value at once, by exact type: decoded JSON holds only dict, list, str,
+# int, float, bool and None, never a subclass of int or float other than bool
+_NUMBER_OR_NONE = frozenset((float, int, type(None)))
+
+
+def _all_numbers(values) -> bool:
+    return set(map(type, values)) <= _NUMBER_OR_NONE
+
+
 _NUMBER_CLASSES = frozenset((float, int))
 
 
-def emit_metrics(buf: MetricBuffer, entry_id: int, entry: dict) -> None:
+def emit_metrics(buf: MetricBuffer, entry_id: int, entry: dict) -> tuple:
     """Every metric of one (already renamed) entry into the buffers. This runs for ~36 M values
     on the full repository. Most entries share their keys with many others and hold only
     numbers: for those the values are taken at once (a getter cached per tuple of keys, its name
-    codes appended as one block), in the order the loop below would append them."""
+    codes appended as one block), in the order the loop below would append them. Returns the
+    entry's tuple of keys (`entry_checks` takes it)."""
     keys = tuple(entry)
     shape = buf.shapes.get(keys)
     if shape is None:
@@ -303,8 +313,141 @@ def emit_metrics(buf: MetricBuffer, entry_id: int, entry: dict) -> None:
             buf.values.extend(values)
             buf.run_ids.append(entry_id)
             buf.run_ends.append(len(buf.values))
-            return
+            return keys
     _emit_entry(buf, entry_id, entry)
+    return keys
+
+
+# The metrics the validity rules compare (queries/quality/quality_entry_metrics.sql reads them
+# from the `entry_checks` table `entry_checks` fills; mteb_lb/schema.py ENTRY_CHECKS)
+CHECKED_AT_1 = ("mrr_at_1", "precision_at_1")
+RECALL_PREFIX = "recall_at_"
+BOUNDED_METRIC = re.compile(r"(ndcg|map|recall|precision|mrr|hit_rate)_at_[0-9]+")
+OUT_OF_RANGE_TOLERANCE = 1e-6
+_INT32_MAX = (1 << 31) - 1
+
+
+def metric_value(value) -> tuple[bool, float | None]:
+    """(whether a top-level entry key with this value gives a `metrics` row, the row's `value`),
+    as `emit_metrics` decides: numbers and booleans as floats, a string its number (or NULL),
+    None and other scalars NULL; dicts and lists of numbers or of objects give no row of that
+    name (they are flattened, or go to `metric_arrays`)."""
+    cls = value.__class__
+    if cls is float or cls is int:
+        return True, float(value)
+    if isinstance(value, dict):
+        return False, None
+    if isinstance(value, list):
+        if all(_is_number(v) for v in value):
+            return False, None
+        if all(isinstance(v, dict) for v in value):
+            return _transpose([_flatten(v) for v in value]) is None, None
+        return True, None
+    if isinstance(value, (bool, int, float)):
+        return True, float(value)
+    if isinstance(value, str):
+        return True, _as_number(value)
+    return True, None
+
+
+class CheckShape:
+    """What `entry_checks` looks at in an entry with a given tuple of keys and main metric: the
+    main metric, mrr_at_1 and precision_at_1 when present, its recall_at_<k> keys with their k
+    (in order of k) and its bounded metrics, with one getter of all their values."""
+
+    __slots__ = ("at", "at_names", "recall_ks", "recall_keys", "bounded", "get", "empty")
+
+    def __init__(self, keys: tuple, main_metric: str | None):
+        present = set(keys)
+        # position in the getter's tuple of main value, mrr_at_1, precision_at_1 (None: absent)
+        self.at, self.at_names, names = [], [], []
+        for name in (main_metric, *CHECKED_AT_1):
+            here = name is not None and name in present
+            self.at.append(len(names) if here else None)
+            self.at_names.append(name if here else None)
+            if here:
+                names.append(name)
+        recalls = []
+        for key in keys:
+            if key.startswith(RECALL_PREFIX):
+                suffix = key[len(RECALL_PREFIX):]
+                # DuckDB's try_cast(... as integer) of the suffix: plain ASCII digits here
+                if suffix.isascii() and suffix.isdigit() and int(suffix) <= _INT32_MAX:
+                    recalls.append((int(suffix), key))
+        recalls.sort(key=lambda r: r[0])
+        self.recall_ks = [k for k, _ in recalls]
+        self.recall_keys = [key for _, key in recalls]
+        self.bounded = sorted(k for k in keys if BOUNDED_METRIC.fullmatch(k))
+        names += self.recall_keys + self.bounded
+        self.empty = not names
+        self.get = (lambda entry: (entry[names[0]],)) if len(names) == 1 else \
+            itemgetter(*names) if names else None
+
+
+def entry_checks(entry: dict, main_metric: str | None, shapes: dict,
+                 keys: tuple | None = None) -> tuple | None:
+    """The `entry_checks` row of one entry (without its id): (main_metric_value, mrr_at_1,
+    precision_at_1, recalls, out_of_range), or None when the entry has none of these metrics
+    (quality_entry_metrics then has no row for it). Recalls are (k, value) and out_of_range
+    (metric, value) pairs. `shapes` caches a CheckShape per tuple of keys: one dict per main
+    metric; `keys`: tuple(entry) when the caller has it."""
+    if keys is None:
+        keys = tuple(entry)
+    shape = shapes.get(keys)
+    if shape is None:
+        shape = shapes[keys] = CheckShape(keys, main_metric)
+    if shape.empty:
+        return None
+    got = shape.get(entry)
+    if set(map(type, got)) <= _NUMBER_CLASSES:  # all numbers: nearly every entry
+        at = shape.at
+        n_recalls = len(shape.recall_ks)
+        start = len(got) - len(shape.bounded) - n_recalls
+        recalls = [(k, float(v)) for k, v in zip(shape.recall_ks, got[start:]) if v == v] \
+            if n_recalls else None
+        out_of_range = None
+        if shape.bounded:
+            bounded = got[start + n_recalls:]
+            low, high = -OUT_OF_RANGE_TOLERANCE, 1 + OUT_OF_RANGE_TOLERANCE
+            # min/max in C: when both are within the bounds every value is (a NaN at the front
+            # makes them NaN, which fails the test and takes the exact loop below)
+            if not (min(bounded) >= low and max(bounded) <= high):
+                out_of_range = [(name, float(v)) for name, v in zip(shape.bounded, bounded)
+                                if math.isfinite(v) and (v < low or v > high)] or None
+        if start == 0 and not n_recalls and out_of_range is None:
+            return None  # only bounded metrics, all within their range
+        return (None if at[0] is None else float(got[at[0]]),
+                None if at[1] is None else float(got[at[1]]),
+                None if at[2] is None else float(got[at[2]]), recalls or None, out_of_range)
+    return _entry_checks_exact(entry, shape)
+
+
+def _entry_checks_exact(entry: dict, shape: CheckShape) -> tuple | None:
+    """`entry_checks` of an entry holding values other than numbers (strings, nulls, lists,
+    dicts): each value as its `metrics` row holds it (`metric_value`)."""
+    found = False
+    values = []
+    for name in shape.at_names:
+        value = None
+        if name is not None:
+            has_row, value = metric_value(entry[name])
+            found = found or has_row
+        values.append(value)
+    recalls = []
+    for k, key in zip(shape.recall_ks, shape.recall_keys):
+        has_row, value = metric_value(entry[key])
+        found = found or has_row
+        if value is not None and value == value:  # NaN and NULL are left out
+            recalls.append((k, value))
+    out_of_range = []
+    low, high = -OUT_OF_RANGE_TOLERANCE, 1 + OUT_OF_RANGE_TOLERANCE
+    for key in shape.bounded:
+        value = metric_value(entry[key])[1]
+        if value is not None and math.isfinite(value) and (value < low or value > high):
+            out_of_range.append((key, value))
+    if not (found or out_of_range):
+        return None
+    return (*values, recalls or None, out_of_range or None)
 
 
 def _shape(buf: MetricBuffer, keys: tuple) -> tuple:
@@ -343,9 +486,9 @@ def _emit(buf: MetricBuffer, entry_id: int, name: str, value) -> None:
         for k, v in value.items():
             _emit(buf, entry_id, f"{name}.{k}", v)
     elif isinstance(value, list):
-        if all(_is_number(v) for v in value):
+        if _all_numbers(value):
             buf.vector(entry_id, name, value)
-        elif all(isinstance(v, dict) for v in value):
+        elif set(map(type, value)) == _DICT:
             columns = _transpose([_flatten(v) for v in value])
             if columns is None:
                 buf.scalar(name, value)  # kept whole, as JSON text
@@ -364,7 +507,12 @@ def _emit(buf: MetricBuffer, entry_id: int, name: str, value) -> None:
         buf.scalar(name, value)
 
 
+_DICT = {dict}
+
+
 def _flatten(d: dict, prefix: str = "") -> dict:
+    if not prefix and dict not in set(map(type, d.values())):
+        return d  # flat already (read only by _transpose)
     out = {}
     for k, v in d.items():
         key = f"{prefix}{k}"
@@ -377,13 +525,17 @@ def _flatten(d: dict, prefix: str = "") -> dict:
 
 def _transpose(rows: list[dict]) -> dict[str, list] | None:
     """List of flat dicts -> {key: [values]}; None when a value is not a number."""
-    keys: list[str] = []
-    for row in rows:
-        keys.extend(k for k in row if k not in keys)
+    first = rows[0].keys()
+    if all(row.keys() == first for row in rows):  # the same keys: in the first row's order
+        keys = list(first)
+    else:
+        keys = []
+        for row in rows:
+            keys.extend(k for k in row if k not in keys)
     columns = {}
     for k in keys:
         vals = [row.get(k) for row in rows]
-        if not all(_is_number(v) for v in vals):
+        if not _all_numbers(vals):
             return None
         columns[k] = vals
     return columns

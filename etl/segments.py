@@ -1,15 +1,16 @@
-"""Result rows stored as segments: Parquet files the tables scores, metrics and metric_arrays share.
+"""Result rows stored as segments: Parquet files the tables scores, metrics, metric_arrays and
+entry_checks share.
 
-A segment is a Parquet file of the same name in parquet/scores/, parquet/metrics/ and
-parquet/metric_arrays/ (absent where it has no rows) holding the rows of a set of file versions
-(`file_id`: path, content and model identity, etl/parse.py). A full build writes one segment per
-model folder, parsed in parallel. An incremental build (etl/incremental.py) hard-links the
-previous build's segments, parses only the files whose version changed and writes their rows into
-one new delta segment. Rows of a version that is no longer current stay where they are and are
-listed in `superseded_files`: the database's `scores` table drops them and its `metrics` and
-`metric_arrays` views filter them out. Segments that are mostly superseded are compacted
-(rewritten with their current rows) and delta segments are merged when there are many, so the
-dead weight stays bounded; `mteb-lb etl --full` writes everything afresh.
+A segment is a Parquet file of the same name in parquet/scores/, parquet/metrics/,
+parquet/metric_arrays/ and parquet/entry_checks/ (absent where it has no rows) holding the rows of
+a set of file versions (`file_id`: path, content and model identity, etl/parse.py). A full build
+writes one segment per model folder, parsed in parallel. An incremental build (etl/incremental.py)
+hard-links the previous build's segments, parses only the files whose version changed and writes
+their rows into one new delta segment. Rows of a version that is no longer current stay where they
+are and are listed in `superseded_files`: the database's `scores` table drops them and its
+`metrics`, `metric_arrays` and `entry_checks` views filter them out. Segments that are mostly
+superseded are compacted (rewritten with their current rows) and delta segments are merged when
+there are many, so the dead weight stays bounded; `mteb-lb etl --full` writes everything afresh.
 
 `segments.parquet` in the build folder maps each segment to the versions it holds and their row
 counts per table: the next incremental build plans from it without reading any segment.
@@ -41,6 +42,7 @@ from etl.parse import (
     TaskCatalog,
     content_hash,
     emit_metrics,
+    entry_checks,
     failure_reason,
     file_id_of,
     load_json,
@@ -49,7 +51,8 @@ from etl.parse import (
 from etl.workers import Retry, WorkerDied, run_jobs
 from mteb_lb import schema, settings
 
-SEGMENTED = ("scores", "metrics", "metric_arrays")
+# entry_checks: what the validity rules compare, per entry (etl/parse.py entry_checks)
+SEGMENTED = ("scores", "metrics", "metric_arrays", "entry_checks")
 SEGMENT_MAP = "segments.parquet"
 SEGMENT_MAP_SCHEMA = pa.schema([
     ("segment", pa.string()), ("file_id", pa.int64()),
@@ -165,6 +168,13 @@ _CATALOG: TaskCatalog | None = None
 def init_worker(catalog: TaskCatalog) -> None:
     global _CATALOG
     _CATALOG = catalog
+
+
+def main_metrics(catalog: TaskCatalog | None) -> dict[str, str]:
+    """task name -> the metric it declares as main (the `tasks` table's main_score)."""
+    if catalog is None:
+        return {}
+    return {name: info.main_score for name, info in catalog.tasks.items() if info.main_score}
 
 
 # a symlink is not followed, a FIFO does not block the open
@@ -337,7 +347,7 @@ def parse_segment(job: ParseJob) -> ParseOutcome:
     else:
         identities, meta_rows, meta_errors = job.identities, [], {}
     outcome = ParseOutcome(job.segment, [], meta_rows, [])
-    builder = RowsBuilder()
+    builder = RowsBuilder(main_metrics(catalog))
     for stat in files:
         if time_limit > 0:
             signal.setitimer(signal.ITIMER_REAL, time_limit)
@@ -456,7 +466,7 @@ def _write_segment(tables: dict[str, pa.Table], out_dir: Path, segment: str) -> 
         write_parquet(data.cast(schema.TABLES[table]), out_dir / "parquet" / table / segment)
         ids = pc.value_counts(pc.shift_right(data.column("entry_id"), 20))
         for item in ids.to_pylist():
-            counts.setdefault(item["values"], [0, 0, 0])[i] = item["counts"]
+            counts.setdefault(item["values"], [0] * len(SEGMENTED))[i] = item["counts"]
     return [(segment, fid, *n) for fid, n in sorted(counts.items())]
 
 
@@ -482,21 +492,25 @@ class RowsBuilder:
 
     SCORE_COLUMNS = [f.name for f in schema.SCORES]
 
-    def __init__(self):
+    def __init__(self, main_metrics: dict[str, str] | None = None):
+        self.main_metrics = main_metrics or {}
+        self.check_shapes: dict[str | None, dict] = {}  # main metric -> keys -> CheckShape
         self._reset()
 
     def _reset(self):
         self.cols: dict[str, list] = {name: [] for name in self.SCORE_COLUMNS}
         self.buf = MetricBuffer()
+        self.checks: list[tuple] = []   # (entry_id, *etl.parse.entry_checks)
 
-    def mark(self) -> tuple[int, int, int, int]:
+    def mark(self) -> tuple[int, int, int, int, int]:
         """Where the rows end now: `rollback(mark)` drops what a failed `add` left."""
         buf = self.buf
         return len(self.cols["entry_id"]), len(buf.run_ids), len(buf.values), \
-            len(buf.array_entry_ids)
+            len(buf.array_entry_ids), len(self.checks)
 
-    def rollback(self, mark: tuple[int, int, int, int]) -> None:
-        entries, runs, values, arrays = mark
+    def rollback(self, mark: tuple[int, int, int, int, int]) -> None:
+        entries, runs, values, arrays, checks = mark
+        del self.checks[checks:]
         for column in self.cols.values():
             del column[entries:]
         buf = self.buf
@@ -523,6 +537,10 @@ class RowsBuilder:
         n = len(parsed.entries)
         for name, value in file_values.items():
             cols[name].extend([value] * n)
+        main_metric = self.main_metrics.get(parsed.task_name)
+        shapes = self.check_shapes.get(main_metric)
+        if shapes is None:
+            shapes = self.check_shapes[main_metric] = {}
         for i, entry in enumerate(parsed.entries):
             eid = (file_id << 20) | i
             cols["entry_id"].append(eid)
@@ -532,14 +550,18 @@ class RowsBuilder:
             cols["languages"].append(entry.languages)
             cols["main_score"].append(entry.main_score)
             cols["entry_mteb_version"].append(entry.entry_mteb_version)
-            emit_metrics(buf, eid, entry.metrics)
+            keys = emit_metrics(buf, eid, entry.metrics)
+            checked = entry_checks(entry.metrics, main_metric, shapes, keys)
+            if checked is not None:
+                self.checks.append((eid, *checked))
 
     def flush(self) -> dict[str, pa.Table]:
         if not self.cols["entry_id"]:
             return {}
         scores = pa.Table.from_pydict(self.cols, schema.SCORES)
         tables = {"scores": scores, "metrics": metrics_table(self.buf),
-                  "metric_arrays": arrays_table(self.buf)}
+                  "metric_arrays": arrays_table(self.buf),
+                  "entry_checks": checks_table(self.checks)}
         self._reset()
         return tables
 
@@ -578,6 +600,13 @@ def metrics_table(buf: MetricBuffer) -> pa.Table:
     else:
         text = pa.nulls(n, pa.string())
     return pa.table({"entry_id": entry_ids, "metric": metric, "value": values, "text": text})
+
+
+def checks_table(rows: list[tuple]) -> pa.Table:
+    """The `entry_checks` rows of (entry_id, *etl.parse.entry_checks) tuples."""
+    columns = list(zip(*rows)) if rows else [[] for _ in schema.ENTRY_CHECKS]
+    return pa.table([pa.array(c, f.type) for c, f in zip(columns, schema.ENTRY_CHECKS)],
+                    schema=schema.ENTRY_CHECKS)
 
 
 def arrays_table(buf: MetricBuffer) -> pa.Table:

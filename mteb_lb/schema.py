@@ -81,6 +81,24 @@ METRIC_ARRAYS = _schema(
     _field("values", pa.list_(F64), "The numbers, in file order (NaN kept; NULL for JSON null)."),
 )
 
+ENTRY_CHECKS = _schema(
+    "The values of `metrics` the validity rules compare (queries/quality/, docs/QUALITY.md), one "
+    "row per entry that has any, written by the parser beside `metrics` so that the flags do not "
+    "rescan it: MRR@1, precision@1, the value of the task's declared main metric, the recalls at "
+    "every k and the bounded metrics outside [0, 1]. Read it through quality_entry_metrics.",
+    ENTRY_ID,
+    _field("main_metric_value", F64, "Value of the metric the entry's task declares as main "
+           "(tasks.main_score); NULL when absent or not numeric."),
+    _field("mrr_at_1", F64, "`mrr_at_1`, NULL when absent."),
+    _field("precision_at_1", F64, "`precision_at_1`, NULL when absent."),
+    _field("recalls", pa.list_(pa.struct([("k", I32), ("value", F64)])),
+           "(k, value) of every `recall_at_<k>` whose value is a number (not NaN), in order of "
+           "k; NULL when none."),
+    _field("out_of_range", pa.list_(pa.struct([("metric", STR), ("value", F64)])),
+           "(metric, value) of the bounded metrics (nDCG, MAP, recall, precision, MRR, hit rate "
+           "at k) outside [0, 1] by more than 1e-6, finite, in order of metric; NULL when none."),
+)
+
 FILES = _schema(
     "Every JSON file seen under results/, loaded or not.",
     _field("file_id", I64, "Key of this version of the file: 43 bits of BLAKE2b of `path`, "
@@ -125,9 +143,9 @@ MODEL_META = _schema(
 
 SUPERSEDED_FILES = _schema(
     "Versions of result files that are no longer current but whose rows an incremental build "
-    "left in the Parquet segments of scores, metrics and metric_arrays (see etl/segments.py). "
-    "lb.duckdb hides them; a reader of the Parquet files drops rows whose file_id "
-    "(entry_id >> 20) is listed here.",
+    "left in the Parquet segments of scores, metrics, metric_arrays and entry_checks (see "
+    "etl/segments.py). lb.duckdb hides them; a reader of the Parquet files drops rows whose "
+    "file_id (entry_id >> 20) is listed here.",
     _field("file_id", I64, "Key of the superseded file version."),
 )
 
@@ -135,6 +153,7 @@ TABLES: dict[str, pa.Schema] = {
     "scores": SCORES,
     "metrics": METRICS,
     "metric_arrays": METRIC_ARRAYS,
+    "entry_checks": ENTRY_CHECKS,
     "files": FILES,
     "model_meta": MODEL_META,
     "superseded_files": SUPERSEDED_FILES,

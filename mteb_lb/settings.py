@@ -42,7 +42,7 @@ SETTINGS: tuple[Setting, ...] = (
             "How many published builds are kept; older ones are pruned after a publish."),
     Setting("etl_workers", "MTEB_LB_ETL_WORKERS", lambda: os.cpu_count() or 1, int,
             "Processes that parse result files in parallel."),
-    Setting("etl_memory_limit", "MTEB_LB_ETL_MEMORY_LIMIT", lambda: "2000MB", str,
+    Setting("etl_memory_limit", "MTEB_LB_ETL_MEMORY_LIMIT", lambda: "1400MB", str,
             "DuckDB memory limit while a build computes its tables (it spills beyond)."),
     Setting("max_file_bytes", "MTEB_LB_MAX_FILE_BYTES", lambda: 64 * 1024 * 1024, int,
             "A result file larger than this is quarantined as absurdly large."),

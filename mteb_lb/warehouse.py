@@ -73,7 +73,7 @@ def _segment_files(path: str, _ino: int, _size: int, _mtime_ns: int) -> tuple[tu
 
     table = pq.read_table(path)
     out = []
-    for name in ("scores", "metrics", "metric_arrays"):
+    for name in ("scores", "metrics", "metric_arrays", "entry_checks"):
         if name not in table.column_names:
             continue
         sums = table.select(["segment", name]).group_by("segment").aggregate([(name, "sum")])

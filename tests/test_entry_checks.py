@@ -1,0 +1,87 @@
+"""`etl.parse.entry_checks`: the per-entry values the validity rules compare, picked by the parser
+(the `entry_checks` table quality_entry_metrics reads instead of rescanning `metrics`).
+
+Each case is one entry dict with the row the rules must see, derived by hand from the
+definition (queries/quality/quality_entry_metrics.sql, docs/QUALITY.md): the values a `metrics`
+row would hold (numbers as floats, numeric strings as their number, other strings and null as
+NULL, dicts and lists of numbers no row at all), recalls without NaN in order of k, bounded
+metrics outside [-1e-6, 1 + 1e-6] and finite in order of name.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from etl.parse import entry_checks
+
+
+def check(entry: dict, main: str | None = "ndcg_at_10"):
+    return entry_checks(entry, main, {})
+
+
+def test_retrieval_entry_gives_its_main_value_at_1_and_recalls_in_order_of_k():
+    entry = {"ndcg_at_10": 0.5, "recall_at_100": 0.9, "recall_at_1": 0.2, "mrr_at_1": 0.4,
+             "precision_at_1": 0.41, "recall_at_10": 0.6, "map_at_10": 0.3, "hf_subset": "x",
+             "languages": ["eng-Latn"], "main_score": 0.5}
+    assert check(entry) == (0.5, 0.4, 0.41, [(1, 0.2), (10, 0.6),
+                                             (100, 0.9)], None)
+
+
+def test_entry_without_any_checked_metric_has_no_row():
+    assert check({"accuracy": 0.7, "f1": 0.6, "main_score": 0.7}) is None
+    # a metric named like the task's main one but holding a dict gives no `metrics` row
+    assert check({"ndcg_at_10": {"a": 1.0}, "accuracy": 0.7}) is None
+    # a recall whose suffix is no integer has no k: not a recall for the rules
+    assert check({"recall_at_k": 0.3}, None) is None
+
+
+def test_only_the_tasks_own_main_metric_counts():
+    assert check({"accuracy": 0.7, "f1": 0.6}, "accuracy") == (0.7, None, None, None, None)
+    assert check({"accuracy": 0.7, "f1": 0.6}, None) is None
+
+
+def test_values_as_the_metrics_table_holds_them():
+    # int -> float, numeric string -> its number, other string and null -> NULL, bool -> 1.0
+    assert check({"ndcg_at_10": 1, "mrr_at_1": "0.25", "precision_at_1": "n/a"}) == (
+        1.0, 0.25, None, None, None)
+    assert check({"ndcg_at_10": None, "mrr_at_1": True}, "ndcg_at_10") == (
+        None, 1.0, None, None, None)
+    # a null main metric still gives the entry a row (its `metrics` row exists, value NULL)
+    assert check({"ndcg_at_10": None}) == (None, None, None, None, None)
+
+
+def test_nan_and_null_recalls_are_left_out_of_the_list_but_keep_the_row():
+    result = check({"recall_at_5": math.nan, "recall_at_1": None, "recall_at_10": 0.5}, None)
+    assert result == (None, None, None, [(10, 0.5)], None)
+    assert check({"recall_at_5": math.nan}, None) == (None, None, None, None, None)
+
+
+def test_bounded_metrics_outside_zero_one_beyond_1e_6_in_order_of_name():
+    entry = {"ndcg_at_10": 1.0000009, "map_at_5": 1.2, "hit_rate_at_3": -0.5, "mrr_at_10": 0.9,
+             "precision_at_3": math.inf, "recall_at_2": math.nan, "cosine_spearman": 3.0,
+             "ndcg_at_1.x": 7.0}
+    assert check(entry, "cosine_spearman") == (
+        3.0, None, None, None,
+        [("hit_rate_at_3", -0.5), ("map_at_5", 1.2)])
+
+
+@pytest.mark.parametrize("first", [math.nan, 0.5])
+def test_a_nan_does_not_hide_a_value_out_of_range(first):
+    # the fast path takes min/max of the values: NaN first makes them NaN, elsewhere it is skipped
+    entry = {"ndcg_at_1": first, "ndcg_at_3": 0.5, "ndcg_at_5": 1.5, "ndcg_at_10": math.nan}
+    assert check(entry, None)[4] == [("ndcg_at_5", 1.5)]
+
+
+def test_a_numeric_string_out_of_range_is_flagged():
+    entry = {"ndcg_at_1": "2.5", "ndcg_at_3": 0.5}
+    assert check(entry, None) == (None, None, None, None,
+                                  [("ndcg_at_1", 2.5)])
+
+
+def test_bounded_metrics_within_range_alone_give_no_row():
+    assert check({"map_at_10": 0.5, "ndcg_at_1": 1, "note": "x"}, None) is None
+    assert check({"map_at_10": "0.5", "ndcg_at_1": 1}, None) is None  # the exact path
+    assert check({"map_at_10": 0.5, "ndcg_at_1": 1}, "map_at_10") == (0.5, None, None, None,
+                                                                      None)
