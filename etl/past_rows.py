@@ -34,6 +34,9 @@ from mteb_lb import warehouse
 FOLDER = warehouse.PAST_FOLDER
 STATE = "past_state.duckdb"
 PAST_TABLES = warehouse.PAST_TABLES
+# with the derived ones (the stored default boards): a past date's default board is read, not
+# computed, when the backfill's catalog and SQL are today's (mteb_lb/asof.py)
+RECORDED = warehouse.PAST_TABLES + warehouse.PAST_DERIVED
 EVENT_COLUMNS = ("_seq", "_h", "_k", "_removed")
 
 
@@ -49,7 +52,7 @@ def files(store: Path, table: str, upto: int | None = None) -> list[str]:
 def drop_after(store: Path, seq: int) -> None:
     """Remove the event files of snapshots after `seq` (left by a run killed before it recorded
     its commit): the next run writes them again."""
-    for table in PAST_TABLES:
+    for table in RECORDED:
         for path in (store / FOLDER / table).glob("*.parquet"):
             if int(path.name.split("-", 1)[0]) > seq:
                 path.unlink()
@@ -61,7 +64,7 @@ def _lit(path) -> str:
 
 # the column whose value groups a table's rows: only the groups whose rows changed are compared
 KEYS = {"benchmark_task_required": "benchmark", "language_sets": "language_set",
-        "model_meta": "model_folder"}
+        "model_meta": "model_folder", "default_summaries": "benchmark"}
 
 
 def _key(table: str) -> str:
@@ -70,7 +73,7 @@ def _key(table: str) -> str:
 
 def _rebuild_state(con, store: Path, seq: int) -> None:
     """The state tables as of snapshot `seq`, from the stored events (lb_past_rows' rule)."""
-    for table in PAST_TABLES:
+    for table in RECORDED:
         found = files(store, table, seq)
         con.execute(f'DROP TABLE IF EXISTS "s_{table}"')
         con.execute(f'DROP TABLE IF EXISTS "h_{table}"')
@@ -105,9 +108,17 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
         if held != seq - 1:
             _rebuild_state(con, store, seq - 1)
         con.execute(f"ATTACH {_lit(build_dir / warehouse.DB_FILE)} AS b (READ_ONLY)")
-        for table in PAST_TABLES:
+        fingerprint = warehouse.read_manifest(build_dir).get("database_fingerprint") or ""
+        present = {r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'b'").fetchall()}
+        for table in RECORDED:
+            if table not in present:     # a build without the derived table: nothing to record
+                continue
             key = _key(table)
-            row = f'(SELECT hash(*COLUMNS(*)) AS _h, * FROM b."{table}")'
+            source = f'b."{table}"'
+            if table in warehouse.PAST_DERIVED:
+                source = f"(SELECT *, {_lit(fingerprint)} AS _fingerprint FROM {source})"
+            row = f"(SELECT hash(*COLUMNS(*)) AS _h, * FROM {source})"
             if not _exists(con, f"s_{table}"):
                 con.execute(f'CREATE TABLE "s_{table}" AS SELECT _h, 0::BIGINT AS _k, '
                             f"* EXCLUDE (_h) FROM {row} LIMIT 0")

@@ -35,6 +35,9 @@ PAST_FOLDER = "past"
 PAST_TABLES = ("benchmark_results", "benchmark_task_means", "benchmark_language_rows",
                "benchmark_language_means", "benchmark_task_required", "language_sets",
                "model_meta", "quality_entry_flags")
+# tables the backfill also records per snapshot (with the `_fingerprint` of the catalog and SQL
+# its build used, etl/past_rows.py): a past date serves their rows made with today's
+PAST_DERIVED = ("default_summaries",)
 # tables a build derives from today's results to answer requests faster (a stored default
 # board, stored rank intervals): a past date must compute them from its own rows, never read these
 TODAY_ONLY_TABLES = ("default_summaries", "rank_intervals")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -422,3 +423,70 @@ def test_the_model_and_changes_pages_show_the_history(live, dash_app):
     assert find(page, "changes-benchmark-history") is not None
     bad = changes_page.layout(**{"from": "2024-01-01", "to": "2025-01-20"})
     assert "the history starts on 2025-01-06" in text_of(bad)
+
+
+def test_a_past_date_reads_only_its_own_snapshots(backfilled, tmp_path):
+    """Lazy per snapshot: the as-of table of c2 reads the past results of snapshots 1-2 only
+    (those of the later snapshots are made unreadable in a copy of the warehouse), compacted
+    into one state file on disk; its default board is the one the backfill stored (c2 by hand:
+    h/A first on both tasks, then h/B, then h/C), made with today's catalog and SQL."""
+    repo, commits, side, cat, wh_done, result = backfilled
+    if not (wh_done / "current").exists():
+        assert rf.run_build(repo, wh_done, cat).published
+    wh = tmp_path / "wh"
+    subprocess.run(["cp", "-a", str(wh_done), str(wh)], check=True)
+    shutil.rmtree(wh / "history" / asof.STATE_FOLDER, ignore_errors=True)
+    later = [p for p in (wh / "history" / "past").glob("*/*.parquet")
+             if int(p.name.split("-")[0]) > 2]
+    assert later
+    for path in later:
+        path.write_bytes(b"not parquet")
+    lb = rankings.Leaderboard(db.CurrentBuild(wh))
+    state, problems = lb.read_state({"benchmark": "Hist(v1)", "as_of": "2025-01-13"})
+    assert not problems
+    rows = lb.view(state).to_pylist()
+    assert [(r["Model"], r["Rank (Borda)"], approx(r["Mean (Task)"])) for r in rows] == [
+        ("h/A", 1, approx(62.5)), ("h/B", 2, approx(55.0)), ("h/C", 3, approx(25.0))]
+    assert [p.name[:7] for p in (wh / "history" / asof.STATE_FOLDER).glob("*.duckdb")] == [
+        "000002-"]
+    build = warehouse.current_build(wh)
+    snap = asof.snapshot_at(build, datetime(2025, 1, 13, 23))
+    cur = asof.PastBuild(build, snap).cursor()
+    try:
+        stored = cur.execute("SELECT model_name FROM default_summaries "
+                             "WHERE benchmark = 'Hist(v1)' ORDER BY position").fetchall()
+    finally:
+        cur.close()
+    assert stored == [("h/A",), ("h/B",), ("h/C",)]
+    # a date whose snapshot needs the damaged files fails: they are read only for it
+    state, problems = lb.read_state({"benchmark": "Hist(v1)", "as_of": "2025-02-10"})
+    with pytest.raises(duckdb.Error):
+        lb.view(state)
+
+
+def test_stored_past_boards_of_another_catalog_are_not_served(backfilled):
+    """The backfill's stored default boards serve a past date only if they were made with
+    today's catalog and SQL (the build's database fingerprint); otherwise the board is computed
+    from the past results, with the same table."""
+    repo, commits, side, cat, wh, result = backfilled
+    if not (wh / "current").exists():
+        assert rf.run_build(repo, wh, cat).published
+    build = warehouse.current_build(wh)
+    snap = asof.snapshot_at(build, datetime(2025, 2, 10, 23))
+    past = asof._PastDatabase(build)
+    try:
+        counts = []
+        for fingerprint in (past.fingerprint, "another catalog"):
+            past.fingerprint = fingerprint
+            past.schemas.clear()
+            past.con.execute(f"DROP SCHEMA IF EXISTS memory.p{snap.seq} CASCADE")
+            past.con.execute(f"DETACH DATABASE IF EXISTS s{snap.seq}")
+            cur = past.cursor(snap.seq)
+            try:
+                counts.append(cur.execute("SELECT count(*) FROM default_summaries "
+                                          "WHERE benchmark = 'Hist(v1)'").fetchall()[0][0])
+            finally:
+                cur.close()
+    finally:
+        past.con.close()
+    assert counts == [3, 0]
