@@ -619,6 +619,18 @@ class Leaderboard:
                                  lambda: self._as_of_table(bench, when, state.view))
         return sort_rows(search_rows(table, state.search), state.sort)
 
+    def as_of_board(self, state: LeaderboardState) -> Leaderboard | None:
+        """The leaderboard that computes `state.as_of`'s tables from the past results (a
+        backfilled date: every table, plot and statistic of that date, as today's), or None
+        for a date of the builds' history (its default board only: `view` answers it)."""
+        try:
+            snap = asof.snapshot_at(self.handle.build, asof.parse_date(state.as_of))
+        except asof.AsOfError as exc:
+            raise RankingError(str(exc)) from None
+        if snap.origin == "backfill" and asof.has_past_rows(self.handle.build):
+            return self._past_board(snap)
+        return None
+
     def _past_board(self, snap) -> Leaderboard:
         """The leaderboard over the past results of a backfilled snapshot (asof.PastBuild)."""
         return self._cached(("past_board", snap),

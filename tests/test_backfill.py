@@ -425,6 +425,33 @@ def test_the_model_and_changes_pages_show_the_history(live, dash_app):
     assert "the history starts on 2025-01-06" in text_of(bad)
 
 
+def _plotted(figure: dict) -> set[str]:
+    """Every model name a figure shows (its points' hover texts and labels)."""
+    out = set()
+    for trace in figure.get("data", []):
+        for key in ("text", "hovertext", "y", "customdata", "name"):
+            values = trace.get(key)
+            for v in values if isinstance(values, (list, tuple)) else [values]:
+                out.update(m for m in ("h/A", "h/B", "h/C", "h/D", "h/E") if m in str(v))
+    return out
+
+
+def test_the_plots_under_a_past_table_show_that_date(live, dash_app):
+    """The plots under the table at as_of plot that date's board: at c1 (2025-01-06) h/A, h/B,
+    h/C; today h/B, h/D, h/E (the rank intervals too, computed from c1's results)."""
+    plots = sys.modules["app.plots"]
+    figures = {}
+    for when in ("2025-01-06", None):
+        for plot in ("size", "time", "intervals"):
+            state, problems = live.read_state({"benchmark": "Hist(v1)", "plot": plot,
+                                               **({"as_of": when} if when else {})})
+            assert not problems
+            figures[when, plot] = _plotted(plots.plot_figure(state))
+    for plot in ("size", "time", "intervals"):
+        assert figures["2025-01-06", plot] == {"h/A", "h/B", "h/C"}, plot
+        assert figures[None, plot] == {"h/B", "h/D", "h/E"}, plot
+
+
 def test_a_past_date_reads_only_its_own_snapshots(backfilled, tmp_path):
     """Lazy per snapshot: the as-of table of c2 reads the past results of snapshots 1-2 only
     (those of the later snapshots are made unreadable in a copy of the warehouse), compacted
