@@ -260,9 +260,10 @@ def _atomic_parquet(table: pa.Table, path: Path) -> None:
 @contextmanager
 def _scratch_settings():
     """The scratch builds are never served: their rank intervals (etl/rank_intervals.py, a
-    bootstrap per benchmark) are computed with one resample instead of the setting's."""
+    bootstrap per benchmark) are not computed (B = 0); a past date computes its own on demand
+    from its past results."""
     saved = os.environ.get(RESAMPLES_ENV)
-    os.environ[RESAMPLES_ENV] = "1"
+    os.environ[RESAMPLES_ENV] = "0"
     try:
         yield
     finally:

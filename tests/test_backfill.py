@@ -138,6 +138,8 @@ def test_every_first_parent_commit_gets_its_snapshot(backfilled):
     # the light path: the scratch build of the merge looked at its 3 added files only
     scratch = warehouse.current_build(wh / "history" / "work" / "warehouse")
     assert warehouse.read_manifest(scratch)["listing"] == "3 changed paths given"
+    # the scratch builds store no rank intervals (B = 0): a past date computes its own
+    assert warehouse.read_manifest(scratch)["rank_intervals"]["rows"] == 0
     # c4 moved no leaderboard row; the day before the first commit has no snapshot
     assert snaps[3]["rows_added"] == 0
     with pytest.raises(asof.AsOfError, match="the history starts on 2025-01-06"):
