@@ -312,8 +312,9 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             f"{len(pending)} to record")
         seq = len(done)
         prev = done.column("commit").to_pylist()[-1] if seq else None
-        if not seq and work.exists():   # a store started over: the scratch state is stale
-            shutil.rmtree(work)
+        if not seq:   # a store started over: the scratch state and compacted states are stale
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(store / warehouse.PAST_STATE_FOLDER, ignore_errors=True)
         past_rows.drop_after(store, seq)
         for c in pending:
             t = time.monotonic()
@@ -367,6 +368,8 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             say(f"[{seq}] recorded: {n} leaderboard rows changed, {n_past} past result rows "
                 f"added or removed ({time.monotonic() - t:.1f} s: build {t_build:.1f} s, "
                 f"past results {t_past:.1f} s)")
+        if result.recorded:   # the newest date's as-of state, ready (mteb_lb/asof.py)
+            past_rows.export_state(warehouse.current_build(scratch), store, seq)
     result.seconds = time.monotonic() - started
     result.message = (f"recorded {len(result.recorded)} snapshots "
                       f"({result.skipped} already recorded) in {result.seconds:.1f} s; "

@@ -163,6 +163,48 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
     return total
 
 
+def export_state(build_dir: Path, store: Path, seq: int) -> Path | None:
+    """Leave snapshot `seq`'s compacted state where mteb_lb/asof.py looks for it (<store>/asof/,
+    warehouse.past_state_name), from the state this module keeps (the rows as of the last
+    recorded snapshot, without their identity columns): the first as-of request of the newest
+    backfilled date then compacts nothing. `build_dir`: the scratch build of that snapshot (the
+    schema of a table that never had a row). None when the kept state is of another snapshot."""
+    found = warehouse.past_event_files(store, seq)
+    folder = store / warehouse.PAST_STATE_FOLDER
+    path = folder / warehouse.past_state_name(seq, found)
+    state = store / "work" / STATE
+    if path.is_file() or not state.is_file():
+        return path if path.is_file() else None
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute(f"ATTACH {_lit(state)} AS st (READ_ONLY)")
+        if con.execute("SELECT seq FROM st.state_seq").fetchall()[0][0] != seq:
+            return None
+        con.execute(f"ATTACH {_lit(build_dir / warehouse.DB_FILE)} AS b (READ_ONLY)")
+        kept = {r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'st'").fetchall()}
+        built = {r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'b'").fetchall()}
+        for table in RECORDED:
+            if f"s_{table}" in kept:
+                con.execute(f'CREATE TABLE "{table}" AS '
+                            f'SELECT * EXCLUDE (_h, _k) FROM st."s_{table}"')
+            elif table in PAST_TABLES and table in built:
+                con.execute(f'CREATE TABLE "{table}" AS FROM b."{table}" LIMIT 0')
+        con.execute("DETACH st")
+        con.execute("DETACH b")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    if tmp.is_file() and not path.is_file():
+        os.replace(tmp, path)
+    tmp.unlink(missing_ok=True)
+    return path if path.is_file() else None
+
+
 def _exists(con, name: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
                             "AND NOT temporary", [name]).fetchall()[0][0])

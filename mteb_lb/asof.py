@@ -19,7 +19,6 @@ throughout.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import tempfile
 import threading
@@ -209,23 +208,9 @@ def has_past_rows(build: Path) -> bool:
 
 _past: dict = {}
 _past_lock = threading.Lock()
-STATE_FOLDER = "asof"      # <store>/asof/<seq>-<digest>.duckdb: one snapshot's past results
+STATE_FOLDER = warehouse.PAST_STATE_FOLDER   # one snapshot's past results, compacted
 STATE_FILES_KEPT = 12      # the most recently used state files kept on disk
 SCHEMAS_KEPT = 4           # snapshots attached at once per process
-
-
-def past_event_files(store: Path, seq: int) -> dict[str, list[str]]:
-    """Per results table, its event files of the snapshots <= `seq` (etl/past_rows.py), oldest
-    first: all a past date needs, whatever the later snapshots hold."""
-    out = {}
-    for table in warehouse.PAST_TABLES + warehouse.PAST_DERIVED:
-        found = []
-        for path in sorted((store / warehouse.PAST_FOLDER / table).glob("*.parquet")):
-            if int(path.name.split("-", 1)[0]) <= seq:
-                found.append(str(path))
-        if found:
-            out[table] = found
-    return out
 
 
 def _state_folders(store: Path) -> list[Path]:
@@ -240,11 +225,8 @@ def state_file(build: Path, seq: int) -> Path:
     on disk, the STATE_FILES_KEPT most recently used): a process serving a past date reads that
     snapshot's rows only, never the whole history."""
     store = _store(build)
-    found = past_event_files(store, seq)
-    digest = hashlib.blake2b(digest_size=8)
-    for table, names in sorted(found.items()):
-        digest.update(table.encode() + b"\0" + "\0".join(Path(n).name for n in names).encode())
-    name = f"{seq:06d}-{digest.hexdigest()}.duckdb"
+    found = warehouse.past_event_files(store, seq)
+    name = warehouse.past_state_name(seq, found)
     error = None
     for folder in _state_folders(store):
         path = folder / name
@@ -256,7 +238,7 @@ def state_file(build: Path, seq: int) -> Path:
             return path
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            _write_state(path, found, seq)
+            _write_state(path, found, seq, build)
         except (OSError, duckdb.IOException, duckdb.PermissionException) as exc:
             error = exc
             continue
@@ -265,7 +247,9 @@ def state_file(build: Path, seq: int) -> Path:
     raise AsOfError(f"cannot store the past results of snapshot {seq}: {error}")
 
 
-def _write_state(path: Path, found: dict[str, list[str]], seq: int) -> None:
+def _write_state(path: Path, found: dict[str, list[str]], seq: int, build: Path) -> None:
+    """The state file: per results table, lb_past_rows over its events <= seq; a results table
+    without any (empty then) is empty, never today's rows."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
@@ -281,6 +265,14 @@ def _write_state(path: Path, found: dict[str, list[str]], seq: int) -> None:
                         "hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * "
                         f"FROM read_parquet([{listed}])")
             con.execute(f'CREATE TABLE "{table}" AS FROM lb_past_rows(\'events\', {int(seq)})')
+        missing = [t for t in warehouse.PAST_TABLES if t not in found]
+        if missing:
+            con.execute(f"ATTACH '{_lit(build / warehouse.DB_FILE)}' AS cur (READ_ONLY)")
+            for table in missing:
+                if con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = "
+                               "'cur' AND table_name = ?", [table]).fetchall()[0][0]:
+                    con.execute(f'CREATE TABLE "{table}" AS FROM cur.main."{table}" LIMIT 0')
+            con.execute("DETACH cur")
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()

@@ -519,3 +519,34 @@ def test_stored_past_boards_of_another_catalog_are_not_served(backfilled):
     finally:
         past.con.close()
     assert counts == [3, 0]
+
+
+def test_the_backfill_leaves_the_newest_state_ready(backfilled, tmp_path):
+    """The newest snapshot's compacted state, left by the backfill from the rows it keeps,
+    equals the one an as-of request compacts from the stored events (every table, every row)."""
+    repo, commits, side, cat, wh, result = backfilled
+    store = wh / "history"
+    found = warehouse.past_event_files(store, 6)
+    left = store / asof.STATE_FOLDER / warehouse.past_state_name(6, found)
+    assert left.is_file()
+    fresh = tmp_path / "fresh.duckdb"
+    scratch = warehouse.current_build(store / "work" / "warehouse")
+    asof._write_state(fresh, found, 6, scratch)
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{left}' AS a (READ_ONLY)")
+        con.execute(f"ATTACH '{fresh}' AS f (READ_ONLY)")
+        names = {d: sorted(r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [d]).fetchall())
+            for d in ("a", "f")}
+        assert names["a"] == names["f"] and "benchmark_results" in names["a"]
+        for table in names["a"]:
+            rows = [con.execute(f'SELECT * FROM {d}."{table}" ORDER BY ALL').fetchall()
+                    for d in ("a", "f")]
+            assert rows[0] == rows[1], table
+        # the merge by hand: h/D .70/.55, h/B .60/.50, h/E .10/.10
+        assert con.execute("SELECT model_name FROM a.default_summaries WHERE benchmark = "
+                           "'Hist(v1)' ORDER BY position").fetchall() == [
+            ("h/D",), ("h/B",), ("h/E",)]
+    finally:
+        con.close()
