@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import hashlib
 import json
 import os
 import shutil
@@ -59,8 +60,6 @@ def past_event_files(store: Path, seq: int) -> dict[str, list[str]]:
 
 def past_state_name(seq: int, found: dict[str, list[str]]) -> str:
     """The file name of snapshot `seq`'s compacted state, from its event files (`found`)."""
-    import hashlib
-
     digest = hashlib.blake2b(digest_size=8)
     for table, names in sorted(found.items()):
         digest.update(table.encode() + b"\0" + "\0".join(Path(n).name for n in names).encode())
