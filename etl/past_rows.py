@@ -108,6 +108,8 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
         if held != seq - 1:
             _rebuild_state(con, store, seq - 1)
         con.execute(f"ATTACH {_lit(build_dir / warehouse.DB_FILE)} AS b (READ_ONLY)")
+        # one transaction: a kill mid-way leaves the state of the previous snapshot, whole
+        con.execute("BEGIN TRANSACTION")
         fingerprint = warehouse.read_manifest(build_dir).get("database_fingerprint") or ""
         present = {r[0] for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'b'").fetchall()}
@@ -155,8 +157,9 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
             con.execute(f'INSERT INTO "s_{table}" SELECT * FROM n')
             con.execute(f'DELETE FROM "h_{table}"')
             con.execute(f'INSERT INTO "h_{table}" SELECT * FROM g')
-        con.execute("DETACH b")
         con.execute("CREATE OR REPLACE TABLE state_seq AS SELECT ?::INTEGER AS seq", [seq])
+        con.execute("COMMIT")
+        con.execute("DETACH b")
         con.execute("CHECKPOINT")
     finally:
         con.close()
