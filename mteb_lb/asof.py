@@ -237,7 +237,7 @@ def state_file(build: Path, seq: int) -> Path:
                 pass
             return path
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             _write_state(path, found, seq, build)
         except (OSError, duckdb.IOException, duckdb.PermissionException) as exc:
             error = exc
