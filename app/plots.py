@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import textwrap
+from dataclasses import replace
 
 import pyarrow as pa
 
@@ -268,10 +269,17 @@ def _type_columns(bench, summary_rows) -> set[str]:
 
 
 def plot_figure(state: lbstate.LeaderboardState) -> dict:
+    """The plot of `state`; with `as_of`, of that date's table: a backfilled date's plots are
+    computed from its past results like today's, a date of the builds' history (its default
+    board only) plots the as-of summary's columns (no radar, no rank intervals)."""
     lb = leaderboard()
     bench = lb.benchmark(state.benchmark)
     try:
-        summary = search_rows(lb.summary(bench.name, state.filters()), state.search)
+        board = lb.as_of_board(state) if state.as_of else lb
+        if board is None:     # the builds' history: the as-of summary itself
+            summary = lb.view(replace(state, view="summary", sort=None), intervals="none")
+        else:
+            summary = search_rows(board.summary(bench.name, state.filters()), state.search)
     except RankingError as exc:
         return empty_figure(str(exc))
     except Exception as exc:
@@ -282,11 +290,17 @@ def plot_figure(state: lbstate.LeaderboardState) -> dict:
     rows = summary.to_pylist()
     selected = set(state.selected)
     if state.plot == "intervals":
-        ivs = search_rows(lb.rank_intervals(bench.name, state.filters(), state.resamples,
+        if board is None:
+            return empty_figure(f"Rank intervals are not recorded for {state.as_of}: the "
+                                "builds' history holds the default board's ranks only.")
+        ivs = search_rows(board.rank_intervals(bench.name, state.filters(), state.resamples,
                                             state.seed), state.search)
         fig = intervals.figure(ivs, selected)
         return empty_figure(fig) if isinstance(fig, str) else fig
     if state.plot == "radar":
+        if board is None:
+            return empty_figure(f"Task-type means are not recorded for {state.as_of}: the "
+                                "builds' history holds the default board's means only.")
         chosen, types, title = radar_rows(rows, bench, selected)
         if selected and not chosen:
             return empty_figure("None of the selected models is in the filtered table.")

@@ -260,9 +260,10 @@ def _atomic_parquet(table: pa.Table, path: Path) -> None:
 @contextmanager
 def _scratch_settings():
     """The scratch builds are never served: their rank intervals (etl/rank_intervals.py, a
-    bootstrap per benchmark) are computed with one resample instead of the setting's."""
+    bootstrap per benchmark) are not computed (B = 0); a past date computes its own on demand
+    from its past results."""
     saved = os.environ.get(RESAMPLES_ENV)
-    os.environ[RESAMPLES_ENV] = "1"
+    os.environ[RESAMPLES_ENV] = "0"
     try:
         yield
     finally:
@@ -311,8 +312,9 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             f"{len(pending)} to record")
         seq = len(done)
         prev = done.column("commit").to_pylist()[-1] if seq else None
-        if not seq and work.exists():   # a store started over: the scratch state is stale
-            shutil.rmtree(work)
+        if not seq:   # a store started over: the scratch state and compacted states are stale
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(store / warehouse.PAST_STATE_FOLDER, ignore_errors=True)
         past_rows.drop_after(store, seq)
         for c in pending:
             t = time.monotonic()
@@ -325,13 +327,20 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             known = None
             if moved and _scratch_commit(scratch) == prev:
                 known = [p for x in changes for p in (x.path, x.old_path) if p]
+            t_build = time.monotonic()
             with _scratch_settings():
+                # the changed paths known: the build's "anything to build?" check (a listing of
+                # the whole tree) is skipped, git said what changed
                 report = build.run(tree, source=source_name, source_commit=c.commit,
                                    catalog_dir=catalog_dir, warehouse_dir=scratch,
-                                   workers=workers, changed_paths=known)
+                                   workers=workers, changed_paths=known,
+                                   checked={} if known is not None else None)
+            t_build = time.monotonic() - t_build
             delta = _latest_delta(scratch, c.commit)
             name = f"{seq:06d}-{c.commit[:12]}.parquet"
+            t_past = time.monotonic()
             n_past = past_rows.record(warehouse.current_build(scratch), store, seq, name)
+            t_past = time.monotonic() - t_past
             if delta is None:
                 delta = history.SCHEMA.empty_table()
             committed_at = c.date.replace(tzinfo=None)
@@ -357,7 +366,10 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             result.recorded.append(c.commit)
             prev = c.commit
             say(f"[{seq}] recorded: {n} leaderboard rows changed, {n_past} past result rows "
-                f"added or removed ({time.monotonic() - t:.1f} s)")
+                f"added or removed ({time.monotonic() - t:.1f} s: build {t_build:.1f} s, "
+                f"past results {t_past:.1f} s)")
+        if result.recorded:   # the newest date's as-of state, ready (mteb_lb/asof.py)
+            past_rows.export_state(warehouse.current_build(scratch), store, seq)
     result.seconds = time.monotonic() - started
     result.message = (f"recorded {len(result.recorded)} snapshots "
                       f"({result.skipped} already recorded) in {result.seconds:.1f} s; "

@@ -34,6 +34,9 @@ from mteb_lb import warehouse
 FOLDER = warehouse.PAST_FOLDER
 STATE = "past_state.duckdb"
 PAST_TABLES = warehouse.PAST_TABLES
+# with the derived ones (the stored default boards): a past date's default board is read, not
+# computed, when the backfill's catalog and SQL are today's (mteb_lb/asof.py)
+RECORDED = warehouse.PAST_TABLES + warehouse.PAST_DERIVED
 EVENT_COLUMNS = ("_seq", "_h", "_k", "_removed")
 
 
@@ -49,7 +52,7 @@ def files(store: Path, table: str, upto: int | None = None) -> list[str]:
 def drop_after(store: Path, seq: int) -> None:
     """Remove the event files of snapshots after `seq` (left by a run killed before it recorded
     its commit): the next run writes them again."""
-    for table in PAST_TABLES:
+    for table in RECORDED:
         for path in (store / FOLDER / table).glob("*.parquet"):
             if int(path.name.split("-", 1)[0]) > seq:
                 path.unlink()
@@ -61,7 +64,7 @@ def _lit(path) -> str:
 
 # the column whose value groups a table's rows: only the groups whose rows changed are compared
 KEYS = {"benchmark_task_required": "benchmark", "language_sets": "language_set",
-        "model_meta": "model_folder"}
+        "model_meta": "model_folder", "default_summaries": "benchmark"}
 
 
 def _key(table: str) -> str:
@@ -70,7 +73,7 @@ def _key(table: str) -> str:
 
 def _rebuild_state(con, store: Path, seq: int) -> None:
     """The state tables as of snapshot `seq`, from the stored events (lb_past_rows' rule)."""
-    for table in PAST_TABLES:
+    for table in RECORDED:
         found = files(store, table, seq)
         con.execute(f'DROP TABLE IF EXISTS "s_{table}"')
         con.execute(f'DROP TABLE IF EXISTS "h_{table}"')
@@ -105,9 +108,19 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
         if held != seq - 1:
             _rebuild_state(con, store, seq - 1)
         con.execute(f"ATTACH {_lit(build_dir / warehouse.DB_FILE)} AS b (READ_ONLY)")
-        for table in PAST_TABLES:
+        # one transaction: a kill mid-way leaves the state of the previous snapshot, whole
+        con.execute("BEGIN TRANSACTION")
+        fingerprint = warehouse.read_manifest(build_dir).get("database_fingerprint") or ""
+        present = {r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'b'").fetchall()}
+        for table in RECORDED:
+            if table not in present:     # a build without the derived table: nothing to record
+                continue
             key = _key(table)
-            row = f'(SELECT hash(*COLUMNS(*)) AS _h, * FROM b."{table}")'
+            source = f'b."{table}"'
+            if table in warehouse.PAST_DERIVED:
+                source = f"(SELECT *, {_lit(fingerprint)} AS _fingerprint FROM {source})"
+            row = f"(SELECT hash(*COLUMNS(*)) AS _h, * FROM {source})"
             if not _exists(con, f"s_{table}"):
                 con.execute(f'CREATE TABLE "s_{table}" AS SELECT _h, 0::BIGINT AS _k, '
                             f"* EXCLUDE (_h) FROM {row} LIMIT 0")
@@ -144,12 +157,55 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
             con.execute(f'INSERT INTO "s_{table}" SELECT * FROM n')
             con.execute(f'DELETE FROM "h_{table}"')
             con.execute(f'INSERT INTO "h_{table}" SELECT * FROM g')
-        con.execute("DETACH b")
         con.execute("CREATE OR REPLACE TABLE state_seq AS SELECT ?::INTEGER AS seq", [seq])
+        con.execute("COMMIT")
+        con.execute("DETACH b")
         con.execute("CHECKPOINT")
     finally:
         con.close()
     return total
+
+
+def export_state(build_dir: Path, store: Path, seq: int) -> Path | None:
+    """Leave snapshot `seq`'s compacted state where mteb_lb/asof.py looks for it (<store>/asof/,
+    warehouse.past_state_name), from the state this module keeps (the rows as of the last
+    recorded snapshot, without their identity columns): the first as-of request of the newest
+    backfilled date then compacts nothing. `build_dir`: the scratch build of that snapshot (the
+    schema of a table that never had a row). None when the kept state is of another snapshot."""
+    found = warehouse.past_event_files(store, seq)
+    folder = store / warehouse.PAST_STATE_FOLDER
+    path = folder / warehouse.past_state_name(seq, found)
+    state = store / "work" / STATE
+    if path.is_file() or not state.is_file():
+        return path if path.is_file() else None
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute(f"ATTACH {_lit(state)} AS st (READ_ONLY)")
+        if con.execute("SELECT seq FROM st.state_seq").fetchall()[0][0] != seq:
+            return None
+        con.execute(f"ATTACH {_lit(build_dir / warehouse.DB_FILE)} AS b (READ_ONLY)")
+        kept = {r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'st'").fetchall()}
+        built = {r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'b'").fetchall()}
+        for table in RECORDED:
+            if f"s_{table}" in kept:
+                con.execute(f'CREATE TABLE "{table}" AS '
+                            f'SELECT * EXCLUDE (_h, _k) FROM st."s_{table}"')
+            elif table in PAST_TABLES and table in built:
+                con.execute(f'CREATE TABLE "{table}" AS FROM b."{table}" LIMIT 0')
+        con.execute("DETACH st")
+        con.execute("DETACH b")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    if tmp.is_file() and not path.is_file():
+        os.replace(tmp, path)
+    tmp.unlink(missing_ok=True)
+    return path if path.is_file() else None
 
 
 def _exists(con, name: str) -> bool:

@@ -128,6 +128,14 @@ def record(final: Path, input_hashes: dict[str, str] | None = None,
     started = time.monotonic()
     resamples, seed = _settings()
     con = duckdb.connect(str(final / warehouse.DB_FILE))
+    if resamples == 0:   # B = 0: no intervals (the backfill's scratch builds), none stored
+        try:
+            con.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        return {TABLE: {"rows": 0, "benchmarks_computed": 0,
+                        "seconds": round(time.monotonic() - started, 3), "keys": {}}}
     try:
         todo, keys, prev_keys = stale_benchmarks(con, final, warehouse_dir, TABLE,
                                                  input_hashes, f"{resamples}|{seed}|{VERSION}")

@@ -19,7 +19,10 @@ throughout.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +30,7 @@ import duckdb
 import pyarrow as pa
 
 import queries
-from mteb_lb import warehouse
+from mteb_lb import settings, warehouse
 
 STORE = "history"          # <warehouse>/history: the backfill's store (etl/backfill.py)
 MEANS = {"Mean (Task)": "score", "Mean (TaskType)": "mean_task_type",
@@ -205,68 +208,163 @@ def has_past_rows(build: Path) -> bool:
 
 _past: dict = {}
 _past_lock = threading.Lock()
+STATE_FOLDER = warehouse.PAST_STATE_FOLDER   # one snapshot's past results, compacted
+STATE_FILES_KEPT = 12      # the most recently used state files kept on disk
+SCHEMAS_KEPT = 4           # snapshots attached at once per process
+
+
+def _state_folders(store: Path) -> list[Path]:
+    """Where snapshot states are cached: the store, else (not writable) a private temp folder."""
+    return [store / STATE_FOLDER,
+            Path(tempfile.gettempdir()) / f"mteb-lb-asof-{os.getuid()}"]
+
+
+def state_file(build: Path, seq: int) -> Path:
+    """The past results tables as of backfilled snapshot `seq`, compacted into one DuckDB file
+    (made on first use from the event files of the snapshots <= seq only, with lb_past_rows; kept
+    on disk, the STATE_FILES_KEPT most recently used): a process serving a past date reads that
+    snapshot's rows only, never the whole history."""
+    store = _store(build)
+    found = warehouse.past_event_files(store, seq)
+    name = warehouse.past_state_name(seq, found)
+    error = None
+    for folder in _state_folders(store):
+        path = folder / name
+        if path.is_file():
+            try:
+                os.utime(path)
+            except OSError:
+                pass
+            return path
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _write_state(path, found, seq, build)
+        except (OSError, duckdb.IOException, duckdb.PermissionException) as exc:
+            error = exc
+            continue
+        _evict(folder)
+        return path
+    raise AsOfError(f"cannot store the past results of snapshot {seq}: {error}")
+
+
+def _write_state(path: Path, found: dict[str, list[str]], seq: int, build: Path) -> None:
+    """The state file: per results table, lb_past_rows over its events <= seq; a results table
+    without any (empty then) is empty, never today's rows."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET preserve_insertion_order = false")
+        con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
+        con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
+        con.execute(queries.load("lb_past_rows"))
+        for table, files in found.items():
+            listed = ", ".join(f"'{_lit(f)}'" for f in files)
+            con.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT "
+                        "hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * "
+                        f"FROM read_parquet([{listed}])")
+            con.execute(f'CREATE TABLE "{table}" AS FROM lb_past_rows(\'events\', {int(seq)})')
+        missing = [t for t in warehouse.PAST_TABLES if t not in found]
+        if missing:
+            con.execute(f"ATTACH '{_lit(build / warehouse.DB_FILE)}' AS cur (READ_ONLY)")
+            for table in missing:
+                if con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = "
+                               "'cur' AND table_name = ?", [table]).fetchall()[0][0]:
+                    con.execute(f'CREATE TABLE "{table}" AS FROM cur.main."{table}" LIMIT 0')
+            con.execute("DETACH cur")
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp, path)
+
+
+def _evict(folder: Path) -> None:
+    """Remove the state files beyond the STATE_FILES_KEPT most recently used (a process that
+    has one attached keeps reading it: the file goes when it is closed)."""
+    try:
+        files = sorted(folder.glob("*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for old in files[STATE_FILES_KEPT:]:
+        old.unlink(missing_ok=True)
 
 
 class _PastDatabase:
-    """An in-memory database holding the stored events of the past results (one table per
-    results table, `past_<table>`, with each row's `_valid_to`), today's build attached as
-    `cur` (the catalog: today's for every snapshot), and per snapshot a schema `p<seq>` where
-    every table of the build is a view: the past results tables over lb_past_rows, the others
-    over `cur`; the queries/ views (not materialized) and macros are created in it as every build
-    creates them. A cursor whose search path is that schema answers the ordinary lb_* macros with
-    the past rows."""
+    """An in-memory database with today's build attached as `cur` (the catalog: today's for every
+    snapshot) and, per backfilled snapshot served, its state file (state_file) attached as
+    `s<seq>` and a schema `p<seq>` where every table of the build is a view: the past results
+    tables over the state file, the others over `cur`; the queries/ views (not materialized)
+    and macros are created in it as every build creates them. A cursor whose search path is that
+    schema answers the ordinary lb_* macros with the past rows. Only the SCHEMAS_KEPT most
+    recently used snapshots stay attached."""
 
     def __init__(self, build: Path):
         self.build = build
         self.con = duckdb.connect()
         self.con.execute("SET enable_progress_bar = false")
+        self.con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
+        self.con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
         self.con.execute(f"ATTACH '{_lit(build / 'lb.duckdb')}' AS cur (READ_ONLY)")
-        self.con.execute(queries.load("lb_past_rows"))
-        store = _store(build)
-        self.tables = []
-        for table in warehouse.PAST_TABLES:
-            folder = store / warehouse.PAST_FOLDER / table
-            found = sorted(str(p) for p in folder.glob("*.parquet"))
-            if not found:
-                continue
-            self.con.execute(
-                f'CREATE TABLE "past_{table}" AS SELECT *, lead(_seq) OVER '
-                "(PARTITION BY _h, _k ORDER BY _seq) AS _valid_to FROM (SELECT "
-                "hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * FROM read_parquet(?))",
-                [found])
-            self.tables.append(table)
-        self.schemas: set[int] = set()
+        self.fingerprint = warehouse.read_manifest(build).get("database_fingerprint")
+        self.schemas: OrderedDict[int, str] = OrderedDict()
         self.lock = threading.Lock()
 
     def cursor(self, seq: int) -> duckdb.DuckDBPyConnection:
+        seq = int(seq)
         with self.lock:
-            if seq not in self.schemas:
-                self._create_schema(seq)
-                self.schemas.add(seq)
+            if seq in self.schemas:
+                self.schemas.move_to_end(seq)
+            else:
+                self._create_schema(seq, state_file(self.build, seq))
+                while len(self.schemas) > SCHEMAS_KEPT:
+                    self._drop_schema(self.schemas.popitem(last=False)[0])
         cur = self.con.cursor()
-        cur.execute(f"USE p{int(seq)}")
+        cur.execute(f"USE p{seq}")
         return cur
 
-    def _create_schema(self, seq: int) -> None:
-        schema = f"p{int(seq)}"
+    def _drop_schema(self, seq: int) -> None:
+        self.con.execute(f"DROP SCHEMA IF EXISTS memory.p{seq} CASCADE")
+        self.con.execute(f"DETACH DATABASE IF EXISTS s{seq}")
+
+    def _create_schema(self, seq: int, path: Path) -> None:
+        schema, state = f"p{seq}", f"s{seq}"
         views = [v for v in queries.all_views() if v.is_macro or not v.materialize]
         recreated = {v.name for v in views}
         cur = self.con.cursor()
         try:
-            cur.execute(f"CREATE SCHEMA {schema}")
+            cur.execute(f"ATTACH '{_lit(path)}' AS {state} (READ_ONLY)")
+            self.schemas[seq] = str(path)
+            tables = {r[0] for r in cur.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = ?",
+                [state]).fetchall()}
+            cur.execute(f"CREATE SCHEMA memory.{schema}")
             names = [r[0] for r in cur.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = 'cur' "
                 "AND schema_name = 'main' UNION ALL SELECT view_name FROM duckdb_views() "
                 "WHERE database_name = 'cur' AND schema_name = 'main' AND NOT internal"
             ).fetchall()]
             for name in names:
-                if name in self.tables:
-                    cur.execute(f'CREATE VIEW {schema}."{name}" AS FROM '
-                                f"memory.main.lb_past_rows('memory.main.past_{name}', {seq})")
+                if name in tables and name in warehouse.PAST_DERIVED:
+                    # derived by the backfill's build with its catalog and SQL: only the rows
+                    # made with today's (the others are computed as for any other state)
+                    cur.execute(f'CREATE VIEW memory.{schema}."{name}" AS SELECT * EXCLUDE '
+                                f'(_fingerprint) FROM {state}.main."{name}" '
+                                f"WHERE _fingerprint = '{_lit(self.fingerprint or '')}'")
+                elif name in tables:
+                    cur.execute(f'CREATE VIEW memory.{schema}."{name}" AS '
+                                f'FROM {state}.main."{name}"')
                 elif name not in recreated and name not in warehouse.TODAY_ONLY_TABLES:
-                    cur.execute(f'CREATE VIEW {schema}."{name}" AS FROM cur.main."{name}"')
-            cur.execute(f"USE {schema}")
+                    cur.execute(f'CREATE VIEW memory.{schema}."{name}" AS FROM cur.main."{name}"')
+            cur.execute(f"USE memory.{schema}")
             queries.create_views(cur, views)
+        except BaseException:
+            self.schemas.pop(seq, None)
+            self._drop_schema(seq)
+            raise
         finally:
             cur.close()
 
@@ -283,13 +381,13 @@ class PastBuild:
         return f"{self.build.name}@{self.snap.origin}:{self.snap.seq}"
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        files = tuple(str(p) for p in sorted((_store(self.build) / warehouse.PAST_FOLDER).glob(
-            "*/*.parquet")))
-        key = (str(self.build), files)
+        snaps = _store(self.build) / "snapshots.parquet"
+        # another build, or a store backfilled again (its snapshots renumbered): afresh
+        key = (str(self.build), snaps.stat().st_mtime_ns if snaps.is_file() else None)
         with _past_lock:
             past = _past.get(key)
             if past is None:
-                for old in [k for k in _past if k[0] == key[0] or len(_past) >= 2]:
+                for old in list(_past):     # an older build's or store's: closed
                     _past.pop(old).con.close()
                 past = _past[key] = _PastDatabase(self.build)
         return past.cursor(self.snap.seq)

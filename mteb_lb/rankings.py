@@ -548,7 +548,7 @@ class Leaderboard:
             raise RankingError("no benchmark given; valid benchmarks: "
                                + ", ".join(sorted(self.benchmarks())))
         if state.as_of:
-            return self._as_of(state)
+            return self._as_of(state, intervals)
         filters = state.filters()
         table = self.table(state.benchmark, state.view, filters)
         if state.view == "per-task":
@@ -562,7 +562,7 @@ class Leaderboard:
         return sort_rows(search_rows(table, state.search), state.sort)
 
     # -- statistics (mteb_lb/stats.py) --------------------------------------------------------
-    def _as_of(self, state: LeaderboardState) -> pa.Table:
+    def _as_of(self, state: LeaderboardState, intervals: str = "compute") -> pa.Table:
         """The table of `state` as of `state.as_of`, from the leaderboard history (mteb_lb/asof.py:
         summary, per-task or tasks view, default filters; search and sort as today)."""
         try:
@@ -571,7 +571,7 @@ class Leaderboard:
             raise RankingError(str(exc)) from None
         if snap.origin == "backfill" and asof.has_past_rows(self.handle.build):
             # the past results themselves: every state, computed as today's (docs/HISTORY.md)
-            return self._past_board(snap).view(replace(state, as_of=None))
+            return self._past_board(snap).view(replace(state, as_of=None), intervals=intervals)
         if state.view not in asof.AS_OF_VIEWS:
             raise RankingError(f"as_of: the '{state.view}' view is not recorded for past "
                                f"dates; views with as_of: {', '.join(asof.AS_OF_VIEWS)}")
@@ -591,10 +591,29 @@ class Leaderboard:
                                  lambda: self._as_of_table(bench, when, state.view))
         return sort_rows(search_rows(table, state.search), state.sort)
 
+    def as_of_board(self, state: LeaderboardState) -> Leaderboard | None:
+        """The leaderboard that computes `state.as_of`'s tables from the past results (a
+        backfilled date: every table, plot and statistic of that date, as today's), or None
+        for a date of the builds' history (its default board only: `view` answers it)."""
+        try:
+            snap = asof.snapshot_at(self.handle.build, asof.parse_date(state.as_of))
+        except asof.AsOfError as exc:
+            raise RankingError(str(exc)) from None
+        if snap.origin == "backfill" and asof.has_past_rows(self.handle.build):
+            return self._past_board(snap)
+        return None
+
     def _past_board(self, snap) -> Leaderboard:
         """The leaderboard over the past results of a backfilled snapshot (asof.PastBuild)."""
-        return self._cached(("past_board", snap),
-                            lambda: Leaderboard(asof.PastBuild(self.handle.build, snap)))
+        def board() -> Leaderboard:
+            past = Leaderboard(asof.PastBuild(self.handle.build, snap))
+            # today's catalog on past results: today's benchmarks and task metadata, as loaded
+            self._load_catalog()
+            past._benchmarks, past._task_meta = self._benchmarks, self._task_meta
+            past._catalog_build = past.build_id()
+            return past
+
+        return self._cached(("past_board", snap), board)
 
     def _as_of_table(self, bench: Benchmark, when, view: str) -> pa.Table:
         _snap, rows = asof.rows_at(self.handle.build, when, bench.name,

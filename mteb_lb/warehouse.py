@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import hashlib
 import json
 import os
 import shutil
@@ -35,6 +36,36 @@ PAST_FOLDER = "past"
 PAST_TABLES = ("benchmark_results", "benchmark_task_means", "benchmark_language_rows",
                "benchmark_language_means", "benchmark_task_required", "language_sets",
                "model_meta", "quality_entry_flags")
+# tables the backfill also records per snapshot (with the `_fingerprint` of the catalog and SQL
+# its build used, etl/past_rows.py): a past date serves their rows made with today's
+PAST_DERIVED = ("default_summaries",)
+# <store>/asof/<seq>-<digest>.duckdb: one backfilled snapshot's past results, compacted
+# (mteb_lb/asof.py makes them on demand; the backfill leaves the newest one, etl/past_rows.py)
+PAST_STATE_FOLDER = "asof"
+
+
+def past_event_files(store: Path, seq: int) -> dict[str, list[str]]:
+    """Per recorded table, its event files of the snapshots <= `seq` (etl/past_rows.py), oldest
+    first: all a past date needs, whatever the later snapshots hold."""
+    out = {}
+    for table in PAST_TABLES + PAST_DERIVED:
+        found = []
+        for path in sorted((store / PAST_FOLDER / table).glob("*.parquet")):
+            if int(path.name.split("-", 1)[0]) <= seq:
+                found.append(str(path))
+        if found:
+            out[table] = found
+    return out
+
+
+def past_state_name(seq: int, found: dict[str, list[str]]) -> str:
+    """The file name of snapshot `seq`'s compacted state, from its event files (`found`)."""
+    digest = hashlib.blake2b(digest_size=8)
+    for table, names in sorted(found.items()):
+        digest.update(table.encode() + b"\0" + "\0".join(Path(n).name for n in names).encode())
+    return f"{seq:06d}-{digest.hexdigest()}.duckdb"
+
+
 # tables a build derives from today's results to answer requests faster (a stored default
 # board, stored rank intervals): a past date must compute them from its own rows, never read these
 TODAY_ONLY_TABLES = ("default_summaries", "rank_intervals")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -137,6 +138,8 @@ def test_every_first_parent_commit_gets_its_snapshot(backfilled):
     # the light path: the scratch build of the merge looked at its 3 added files only
     scratch = warehouse.current_build(wh / "history" / "work" / "warehouse")
     assert warehouse.read_manifest(scratch)["listing"] == "3 changed paths given"
+    # the scratch builds store no rank intervals (B = 0): a past date computes its own
+    assert warehouse.read_manifest(scratch)["rank_intervals"]["rows"] == 0
     # c4 moved no leaderboard row; the day before the first commit has no snapshot
     assert snaps[3]["rows_added"] == 0
     with pytest.raises(asof.AsOfError, match="the history starts on 2025-01-06"):
@@ -422,3 +425,128 @@ def test_the_model_and_changes_pages_show_the_history(live, dash_app):
     assert find(page, "changes-benchmark-history") is not None
     bad = changes_page.layout(**{"from": "2024-01-01", "to": "2025-01-20"})
     assert "the history starts on 2025-01-06" in text_of(bad)
+
+
+def _plotted(figure: dict) -> set[str]:
+    """Every model name a figure shows (its points' hover texts and labels)."""
+    out = set()
+    for trace in figure.get("data", []):
+        for key in ("text", "hovertext", "y", "customdata", "name"):
+            values = trace.get(key)
+            for v in values if isinstance(values, (list, tuple)) else [values]:
+                out.update(m for m in ("h/A", "h/B", "h/C", "h/D", "h/E") if m in str(v))
+    return out
+
+
+def test_the_plots_under_a_past_table_show_that_date(live, dash_app):
+    """The plots under the table at as_of plot that date's board: at c1 (2025-01-06) h/A, h/B,
+    h/C; today h/B, h/D, h/E (the rank intervals too, computed from c1's results)."""
+    plots = sys.modules["app.plots"]
+    figures = {}
+    for when in ("2025-01-06", None):
+        for plot in ("size", "time", "intervals"):
+            state, problems = live.read_state({"benchmark": "Hist(v1)", "plot": plot,
+                                               **({"as_of": when} if when else {})})
+            assert not problems
+            figures[when, plot] = _plotted(plots.plot_figure(state))
+    for plot in ("size", "time", "intervals"):
+        assert figures["2025-01-06", plot] == {"h/A", "h/B", "h/C"}, plot
+        assert figures[None, plot] == {"h/B", "h/D", "h/E"}, plot
+
+
+def test_a_past_date_reads_only_its_own_snapshots(backfilled, tmp_path):
+    """Lazy per snapshot: the as-of table of c2 reads the past results of snapshots 1-2 only
+    (those of the later snapshots are made unreadable in a copy of the warehouse), compacted
+    into one state file on disk; its default board is the one the backfill stored (c2 by hand:
+    h/A first on both tasks, then h/B, then h/C), made with today's catalog and SQL."""
+    repo, commits, side, cat, wh_done, result = backfilled
+    if not (wh_done / "current").exists():
+        assert rf.run_build(repo, wh_done, cat).published
+    wh = tmp_path / "wh"
+    subprocess.run(["cp", "-a", str(wh_done), str(wh)], check=True)
+    shutil.rmtree(wh / "history" / asof.STATE_FOLDER, ignore_errors=True)
+    later = [p for p in (wh / "history" / "past").glob("*/*.parquet")
+             if int(p.name.split("-")[0]) > 2]
+    assert later
+    for path in later:
+        path.write_bytes(b"not parquet")
+    lb = rankings.Leaderboard(db.CurrentBuild(wh))
+    state, problems = lb.read_state({"benchmark": "Hist(v1)", "as_of": "2025-01-13"})
+    assert not problems
+    rows = lb.view(state).to_pylist()
+    assert [(r["Model"], r["Rank (Borda)"], approx(r["Mean (Task)"])) for r in rows] == [
+        ("h/A", 1, approx(62.5)), ("h/B", 2, approx(55.0)), ("h/C", 3, approx(25.0))]
+    assert [p.name[:7] for p in (wh / "history" / asof.STATE_FOLDER).glob("*.duckdb")] == [
+        "000002-"]
+    build = warehouse.current_build(wh)
+    snap = asof.snapshot_at(build, datetime(2025, 1, 13, 23))
+    cur = asof.PastBuild(build, snap).cursor()
+    try:
+        stored = cur.execute("SELECT model_name FROM default_summaries "
+                             "WHERE benchmark = 'Hist(v1)' ORDER BY position").fetchall()
+    finally:
+        cur.close()
+    assert stored == [("h/A",), ("h/B",), ("h/C",)]
+    # a date whose snapshot needs the damaged files fails: they are read only for it
+    state, problems = lb.read_state({"benchmark": "Hist(v1)", "as_of": "2025-02-10"})
+    with pytest.raises(duckdb.Error):
+        lb.view(state)
+
+
+def test_stored_past_boards_of_another_catalog_are_not_served(backfilled):
+    """The backfill's stored default boards serve a past date only if they were made with
+    today's catalog and SQL (the build's database fingerprint); otherwise the board is computed
+    from the past results, with the same table."""
+    repo, commits, side, cat, wh, result = backfilled
+    if not (wh / "current").exists():
+        assert rf.run_build(repo, wh, cat).published
+    build = warehouse.current_build(wh)
+    snap = asof.snapshot_at(build, datetime(2025, 2, 10, 23))
+    past = asof._PastDatabase(build)
+    try:
+        counts = []
+        for fingerprint in (past.fingerprint, "another catalog"):
+            past.fingerprint = fingerprint
+            past.schemas.clear()
+            past.con.execute(f"DROP SCHEMA IF EXISTS memory.p{snap.seq} CASCADE")
+            past.con.execute(f"DETACH DATABASE IF EXISTS s{snap.seq}")
+            cur = past.cursor(snap.seq)
+            try:
+                counts.append(cur.execute("SELECT count(*) FROM default_summaries "
+                                          "WHERE benchmark = 'Hist(v1)'").fetchall()[0][0])
+            finally:
+                cur.close()
+    finally:
+        past.con.close()
+    assert counts == [3, 0]
+
+
+def test_the_backfill_leaves_the_newest_state_ready(backfilled, tmp_path):
+    """The newest snapshot's compacted state, left by the backfill from the rows it keeps,
+    equals the one an as-of request compacts from the stored events (every table, every row)."""
+    repo, commits, side, cat, wh, result = backfilled
+    store = wh / "history"
+    found = warehouse.past_event_files(store, 6)
+    left = store / asof.STATE_FOLDER / warehouse.past_state_name(6, found)
+    assert left.is_file()
+    fresh = tmp_path / "fresh.duckdb"
+    scratch = warehouse.current_build(store / "work" / "warehouse")
+    asof._write_state(fresh, found, 6, scratch)
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{left}' AS a (READ_ONLY)")
+        con.execute(f"ATTACH '{fresh}' AS f (READ_ONLY)")
+        names = {d: sorted(r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [d]).fetchall())
+            for d in ("a", "f")}
+        assert names["a"] == names["f"] and "benchmark_results" in names["a"]
+        for table in names["a"]:
+            rows = [con.execute(f'SELECT * FROM {d}."{table}" ORDER BY ALL').fetchall()
+                    for d in ("a", "f")]
+            assert rows[0] == rows[1], table
+        # the merge by hand: h/D .70/.55, h/B .60/.50, h/E .10/.10
+        assert con.execute("SELECT model_name FROM a.default_summaries WHERE benchmark = "
+                           "'Hist(v1)' ORDER BY position").fetchall() == [
+            ("h/D",), ("h/B",), ("h/E",)]
+    finally:
+        con.close()
