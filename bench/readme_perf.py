@@ -72,11 +72,12 @@ def render(summary: dict, old: dict) -> tuple[str, dict]:
     data = {"when": when, "machine": summary.get("machine", {}), "now": now,
             "previous": previous}
     met = sum(1 for r in summary.get("targets", []) if r["met"])
+    command = "bench/run_all.py" + (" --quick" if summary.get("quick") else "")
     lines = [BEGIN,
              DATA + json.dumps(data, sort_keys=True).replace("-->", "--\\u003e") + " -->",
              "",
-             f"Issue #16's targets as `bench/run_all.py{' --quick' if summary.get('quick') else ''}`"
-             f" measured them on {when[:16].replace('T', ' ')} UTC, on "
+             f"Issue #16's targets as `{command}` measured them on "
+             f"{when[:16].replace('T', ' ')} UTC, on "
              f"{machine_text(data['machine'])}: {met} of {len(now)} met. \"previous\" is the "
              "figure of the run before, for the rows that changed; ratio is the limit (or mteb's "
              "time) over ours, 1.0x or more meets it.",
