@@ -12,7 +12,8 @@ Command-line options override these (``-w 4 --threads 8 -b :8050``). Measured wi
   modules' pages are shared until written). Nothing of the build is opened before the fork: each
   worker opens its own DuckDB connection on its first request and prewarms the menu's default
   boards then (app/main.py ``_install_prewarm``, per process).
-* keep-alive 5 s: the dashboard sends a burst of requests per click over one connection.
+* keep-alive 10 s: the dashboard sends a burst of requests per click over one connection, and
+  a person clicks again within seconds (idle connections wait in the poller, not in a thread).
 * Memory per worker: DuckDB's buffer pool is capped by ``MTEB_LB_SQL_MEMORY_LIMIT`` and the
   result caches by ``MTEB_LB_RESULT_CACHE_MB`` (README §Settings).
 """
@@ -22,7 +23,7 @@ workers = 2
 threads = 4
 worker_class = "gthread"
 preload_app = True
-keepalive = 5
+keepalive = 10
 timeout = 60
 graceful_timeout = 20
 max_requests = 0            # workers keep their warm caches; memory is capped by settings
