@@ -14,9 +14,17 @@ Command-line options override these (``-w 4 --threads 8 -b :8050``). Measured wi
   boards then (app/main.py ``_install_prewarm``, per process).
 * keep-alive 10 s: the dashboard sends a burst of requests per click over one connection, and
   a person clicks again within seconds (idle connections wait in the poller, not in a thread).
-* Memory per worker: DuckDB's buffer pool is capped by ``MTEB_LB_SQL_MEMORY_LIMIT`` and the
-  result caches by ``MTEB_LB_RESULT_CACHE_MB`` (README §Settings).
+* Memory per worker (target <= 500 MB): DuckDB's memory is capped per worker by
+  ``MTEB_LB_SQL_MEMORY_LIMIT``, which this file sets to 256MB unless the environment sets it
+  (the setting's own default, 2GB, suits one process; DuckDB spills beyond the limit into its
+  private temp folder); each worker's glibc allocator keeps at most 2 arenas (``post_fork``:
+  with one arena per thread, freed memory stays mapped in every thread's arena).
 """
+
+import ctypes
+import os
+
+os.environ.setdefault("MTEB_LB_SQL_MEMORY_LIMIT", "256MB")
 
 bind = "127.0.0.1:8050"
 workers = 2
@@ -27,3 +35,12 @@ keepalive = 10
 timeout = 60
 graceful_timeout = 20
 max_requests = 0            # workers keep their warm caches; memory is capped by settings
+
+M_ARENA_MAX = -8            # glibc's mallopt parameter
+
+
+def post_fork(server, worker):
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, 2)
+    except (OSError, AttributeError):   # not glibc: nothing to cap
+        pass
