@@ -4,7 +4,7 @@ per step p50/p95 with how many answers were computed (cold) or came from the res
 
     .venv/bin/python bench/load_test.py [--warehouse DIR] [--users 200] [--seconds 60]
         [--workers 2] [--threads 4] [--think 2,8] [--duckdb-threads N] [--memory-limit 300MB]
-        [--no-preload] [--out bench/out/load.json]
+        [--no-preload] [--plain] [--out bench/out/load.json]
 
 What one virtual user does (a *visit*, repeated until the time is up), and why:
 
@@ -15,11 +15,14 @@ What one virtual user does (a *visit*, repeated until the time is up), and why:
    /_dash-update-component``, the request that renders the leaderboard page) for a menu
    benchmark's default state: what most visitors see, prewarmed per worker and precomputed by
    the build (``default_summaries``).
-3. **cold filter states**, 1-3 per visit: the routing callback for a URL state drawn from a
-   space of millions (a random size bound, random task types, 1-3 random tasks left out of the
-   benchmark, 1-3 random languages on multilingual boards, one or two of these at once), so the
-   result caches cannot hide the ranking work; each is counted cold or cached from the server's
-   answer (below).
+3. **cold filter states**, 1-3 per visit, each a state drawn from a space of millions (a random
+   size bound, some of the benchmark's task types, 1-3 of its tasks left out, 1-3 languages on
+   the boards with a language filter; one or two of these at once), so the result caches cannot
+   hide the ranking work. 3 in 4 are a filter clicked in the open page: the ``update_view``
+   callback (bench_app.py's request body, each state used once in the run), then the deferred
+   statistics request the page sends after it (``filter_stats``); 1 in 4 a link to such a state
+   opened (``link_cold``: the routing callback, which renders the page and its statistics in
+   one request). Each answer is counted cold or cached by the server (below).
 4. **benchmark switch**: the routing callback for another menu benchmark's default state.
 5. **model page** (half of the visits): the routing callback for ``/model?name=...``.
 6. **SQL** (one visit in five): ``POST /api/sql`` with a small aggregate.
@@ -66,11 +69,11 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 BENCHMARKS = ["MTEB(Multilingual, v2)", "MTEB(eng, v2)", "MTEB(Europe, v1)", "BEIR",
               "RTEB(beta)", "MIEB(lite)", "LongEmbed"]
-MULTILINGUAL = {"MTEB(Multilingual, v2)", "MTEB(Europe, v1)", "RTEB(beta)"}
-TASK_TYPES = ["Retrieval", "Classification", "STS", "Clustering", "Reranking", "PairClassification",
-              "BitextMining", "Any2AnyRetrieval", "ImageClassification"]
-LANGUAGES = ["eng", "fra", "deu", "spa", "ita", "por", "nld", "pol", "swe", "dan", "fin", "rus",
-             "zho", "jpn", "kor", "ara", "hin", "tur", "ces", "ell"]
+EUROPEAN = ["eng", "fra", "deu", "spa", "ita", "por", "nld", "pol", "swe", "dan", "fin", "ces",
+            "ell"]
+# the boards with a language filter, and some of their languages
+LANGUAGES = {"MTEB(Multilingual, v2)": EUROPEAN + ["rus", "zho", "jpn", "kor", "ara", "hin"],
+             "MTEB(Europe, v1)": EUROPEAN}
 SIZES_B = [round(0.05 * i, 2) for i in range(1, 201)]          # 0.05 .. 10 B, 200 bounds
 MODELS = ["intfloat/multilingual-e5-large", "BAAI/bge-m3", "openai/text-embedding-3-large",
           "sentence-transformers/all-MiniLM-L6-v2", "intfloat/e5-mistral-7b-instruct",
@@ -84,13 +87,17 @@ STEPS = {
     "dash_startup": "GET /_dash-layout and /_dash-dependencies",
     "dash_assets": "Dash JS/CSS assets (first visit of a user only)",
     "board_cached": "routing callback, a menu benchmark's default state",
-    "filter_cold": "routing callback, a random filter state (1-3 per visit)",
+    "filter_cold": "update_view callback: a filter clicked, a state not seen before (1-3 per "
+                   "visit, 3 in 4 of the cold states)",
+    "filter_stats": "the deferred statistics request that follows a filter click",
+    "link_cold": "routing callback: a link to a random filtered state opened (1 in 4)",
     "board_switch": "routing callback, another menu benchmark's default state",
     "model_page": "routing callback, /model?name=... (1 visit in 2)",
     "sql": "POST /api/sql (1 visit in 5)",
     "api_table": "GET /api/table?format=csv, default state (1 visit in 5)",
 }
-DATA_STEPS = ("board_cached", "filter_cold", "board_switch", "model_page", "api_table")
+DATA_STEPS = ("board_cached", "filter_cold", "filter_stats", "link_cold", "board_switch",
+              "model_page", "api_table")
 
 
 def free_port() -> int:
@@ -128,10 +135,13 @@ class Stats:
 class Site:
     """What the users need to know about the server, read once before the timed run."""
 
-    def __init__(self, port: int | None, assets: list[str], routing_output: str,
+    def __init__(self, port: int | None, assets: list[str], outputs: list[str],
                  tasks: dict[str, list[str]]):
-        self.port, self.assets, self.tasks = port, assets, tasks
-        self.routing_output = routing_output
+        self.port, self.assets, self.tasks, self.outputs = port, assets, tasks, outputs
+        self.routing_output = self.output_of("_pages_content.children")
+        self.clicks: list = []     # prepared filter clicks (prepare_clicks), taken once each
+        self.clicks_lock = threading.Lock()
+        self.types: dict[str, list[str]] = {}   # the task types of each benchmark
         self.boards = [b for b in BENCHMARKS if b in tasks] or BENCHMARKS
 
     @classmethod
@@ -142,16 +152,23 @@ class Site:
                                        r'/[^"]+)"', shell.decode())))
         _, deps = get("/_dash-dependencies")
         outputs = [d["output"] for d in json.loads(deps)]
-        routing_output = next(o for o in outputs if "_pages_content.children" in o)
         names = ", ".join("'" + b.replace("'", "''") + "'" for b in BENCHMARKS)
-        status, body = post("/api/sql", {
-            "sql": f"SELECT name, task_names FROM benchmarks WHERE name IN ({names})"})
+        status, body = post("/api/sql", {"sql": (
+            "SELECT b.name, list(t.name ORDER BY t.name), list(DISTINCT t.type) "
+            "FROM benchmarks b, unnest(b.task_names) AS u(task) JOIN tasks t ON t.name = u.task "
+            f"WHERE b.name IN ({names}) GROUP BY b.name")})
         rows = json.loads(body).get("rows", []) if status == 200 else []
-        tasks = {}
-        for row in rows:
-            name, names_ = (row["name"], row["task_names"]) if isinstance(row, dict) else row
-            tasks[name] = list(names_ or [])
-        return cls(port, assets, routing_output, tasks)
+        tasks, types = {}, {}
+        for name, task_names, task_types in rows:
+            tasks[name] = list(task_names or [])
+            types[name] = sorted(t for t in task_types or [] if t)
+        site = cls(port, assets, outputs, tasks)
+        site.types = types
+        return site
+
+    def output_of(self, needle: str) -> str:
+        """The registered output string of the Dash callback writing ``needle``."""
+        return next(o for o in self.outputs if needle in o)
 
     @classmethod
     def over_http(cls, port: int) -> Site:
@@ -176,22 +193,64 @@ class Site:
 
     def cold_state(self, board: str, rng: random.Random) -> dict:
         """A filter state from a space of millions: one or two of a size bound (200 values),
-        task types (2-3 of 9), tasks left out (1-3 of the benchmark's), languages (1-3 of 20,
+        some of the benchmark's task types (1-3 of the benchmark's), languages (1-3 of 13-20,
         multilingual boards)."""
-        kinds = ["size", "types", "tasks"] + (["languages"] if board in MULTILINGUAL else [])
+        kinds = ["size", "types", "tasks"] + (["languages"] if board in LANGUAGES else [])
         state: dict = {"benchmark": board}
         for kind in rng.sample(kinds, rng.choice([1, 2])):
             if kind == "size":
                 state["max_params_b"] = rng.choice(SIZES_B)
-            elif kind == "types":
-                state["task_types"] = ",".join(sorted(rng.sample(TASK_TYPES, rng.choice([2, 3]))))
+            elif kind == "types" and len(self.types.get(board, [])) > 1:
+                types = self.types[board]
+                state["task_types"] = ",".join(sorted(rng.sample(
+                    types, rng.randint(1, len(types) - 1))))
             elif kind == "tasks" and len(self.tasks.get(board, [])) > 3:
                 tasks = self.tasks[board]
                 left_out = set(rng.sample(tasks, rng.choice([1, 2, 3])))
                 state["tasks"] = [t for t in tasks if t not in left_out]
             elif kind == "languages":
-                state["languages"] = ",".join(sorted(rng.sample(LANGUAGES, rng.choice([1, 2, 3]))))
+                state["languages"] = ",".join(sorted(rng.sample(LANGUAGES[board],
+                                                                rng.choice([1, 2, 3]))))
         return state
+
+
+def prepare_clicks(site: Site, n: int, seed: int) -> None:
+    """``n`` distinct filter clicks: the dashboard's ``update_view`` request for a cold state
+    (bench_app.py's request bodies, from the page's own state-to-controls mapping), each with
+    its state, so that its deferred statistics request can follow. Made before the timed run (it
+    opens the build read-only in this process to read each benchmark's options)."""
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
+    import bench_app
+
+    from app.main import create_app
+    from mteb_lb import lbstate
+
+    create_app(prewarm=False)
+    from app.pages import leaderboard as lbpage
+
+    rng, seen = random.Random(seed), set()
+    tries = 0
+    while len(site.clicks) < n and tries < 20 * n:
+        tries += 1
+        board = rng.choice(site.boards)
+        query = site.cold_state(board, rng)
+        key = json.dumps(query, sort_keys=True)
+        if key in seen:
+            continue
+        seen.add(key)
+        search = urllib.parse.urlencode(query, doseq=True)
+        state, _ = lbstate.decode({k: v[0] if len(v) == 1 else v
+                                   for k, v in urllib.parse.parse_qs(search).items()})
+        site.clicks.append((state, bench_app.view_body(site, lbpage, state)))
+
+    def fill(state, response: bytes):
+        try:
+            key = json.loads(response).get("response", {}).get(lbpage.VIEW_KEY, {}).get("data")
+        except ValueError:
+            return None
+        return bench_app.fill_body(site, lbpage, state, key) if key else None
+    site.fill_body = fill
 
 
 def request(conn: http.client.HTTPConnection, method: str, path: str, body=None):
@@ -209,12 +268,13 @@ def user(site: Site, stats: Stats, deadline: float, rng: random.Random,
     first_visit = True
     time.sleep(rng.uniform(0, think[1]))    # users arrive spread over one think interval
 
-    def hit(step: str, method: str, path: str, body=None) -> bool:
+    def hit(step: str, method: str, path: str, body=None):
+        """Time one request; its body (bytes), or False once the time is up."""
         nonlocal conn
         if time.monotonic() >= deadline:
             return False
         started = time.perf_counter()
-        error, counts = None, None
+        error, counts, data = None, None, None
         for attempt in (1, 2):
             try:
                 status, counts, data = request(conn, method, path, body)
@@ -232,7 +292,7 @@ def user(site: Site, stats: Stats, deadline: float, rng: random.Random,
                     error = repr(exc)
                     break
         stats.add(step, (time.perf_counter() - started) * 1000, error, counts)
-        return True
+        return data if data is not None else True
 
     def think_then() -> bool:
         time.sleep(rng.uniform(*think))
@@ -252,10 +312,19 @@ def user(site: Site, stats: Stats, deadline: float, rng: random.Random,
         for _ in range(rng.choice([1, 2, 3])):
             if not think_then():
                 break
-            state = site.cold_state(board, rng)
-            with stats.lock:
-                stats.cold_states.add(json.dumps(state, sort_keys=True))
-            hit("filter_cold", "POST", "/_dash-update-component", site.routing("/", state))
+            with site.clicks_lock:
+                click = site.clicks.pop() if site.clicks else None
+            if click is not None and rng.random() < 0.75:   # a filter clicked in the page
+                state, body = click
+                data = hit("filter_cold", "POST", "/_dash-update-component", body)
+                second = site.fill_body(state, data) if isinstance(data, bytes) else None
+                if second is not None:
+                    hit("filter_stats", "POST", "/_dash-update-component", second)
+            else:                                       # a link to a filtered state opened
+                state = site.cold_state(rng.choice(site.boards), rng)
+                with stats.lock:
+                    stats.cold_states.add(json.dumps(state, sort_keys=True))
+                hit("link_cold", "POST", "/_dash-update-component", site.routing("/", state))
         if not think_then():
             break
         hit("board_switch", "POST", "/_dash-update-component",
@@ -367,6 +436,8 @@ def main(argv=None) -> int:
     try:
         startup = wait_until_up(port)
         site = Site.over_http(port)
+        prepared = args.users * max(4, int(2 * args.seconds / sum(think)) + 1)
+        prepare_clicks(site, prepared, args.seed)
         time.sleep(2)   # let each worker's prewarm of the default boards start
         stats = Stats()
         deadline = time.monotonic() + args.seconds
@@ -414,6 +485,7 @@ def main(argv=None) -> int:
         "p95_data_ms": pct([ms for k in DATA_STEPS + ("sql",)
                             for ms in stats.latencies.get(k, [])], 0.95),
         "p95_filter_cold_ms": pct(stats.latencies.get("filter_cold", []), 0.95),
+        "distinct_clicks_used": prepared - len(site.clicks),
         "per_step": per_step,
         "distinct_cold_states": len(stats.cold_states),
         "peak_rss_mb_per_worker": sorted(peaks.values()),
@@ -434,7 +506,8 @@ def main(argv=None) -> int:
     print(f"p95 of the data requests (routing callbacks, SQL, API): "
           f"{result['p95_data_ms']:.0f} ms; of the cold filter states: "
           f"{result['p95_filter_cold_ms']:.0f} ms")
-    print(f"cold filter states drawn: {len(stats.cold_states)} distinct")
+    print(f"cold filter states: {result['distinct_clicks_used']} filter clicks (each state once), "
+          f"{len(stats.cold_states)} distinct links")
     print("| step | requests | share | p50 ms | p95 ms | cold (computed) | cached | "
           "ran DuckDB |\n|---|---|---|---|---|---|---|---|")
     for step, s in per_step.items():
