@@ -56,9 +56,9 @@ def duckdb_mb() -> dict[str, float]:
 
 
 def snapshot(stage: str, stages: list, *, with_db: bool = True) -> None:
-    from mteb_lb import rankings
     entry = {"stage": stage, "rss_mb": round(rss_mb(), 1)}
     if with_db:
+        from mteb_lb import rankings
         lb = rankings.leaderboard()
         duck = duckdb_mb()
         entry["duckdb_mb"] = round(sum(duck.values()), 1)
@@ -79,15 +79,20 @@ def main(argv=None) -> int:
     parser.add_argument("--warehouse", default=os.environ.get("MTEB_LB_WAREHOUSE"))
     parser.add_argument("--states", type=int, default=150)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cache-size", type=int, help="Leaderboard.CACHE_SIZE (entries) to try")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.warehouse:
         os.environ["MTEB_LB_WAREHOUSE"] = args.warehouse
     stages: list = []
     snapshot("interpreter", stages, with_db=False)
+    from mteb_lb import rankings
+    snapshot("imports: duckdb, pyarrow, mteb_lb", stages, with_db=False)
     from app.main import create_app, prewarm_rankings
+    if args.cache_size:
+        rankings.Leaderboard.CACHE_SIZE = args.cache_size
     app = create_app(prewarm=False)
-    snapshot("imports + create_app", stages, with_db=False)
+    snapshot("imports: dash, the app; create_app", stages, with_db=False)
     from load_test import Site
     client = app.server.test_client()
 
