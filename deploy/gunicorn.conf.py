@@ -10,8 +10,11 @@ Command-line options override these (``-w 4 --threads 8 -b :8050``). Measured wi
   workers cost one warehouse connection, result cache and prewarm each (~300-450 MB).
 * ``preload_app``: the app is imported once before the fork (workers start faster, the imported
   modules' pages are shared until written). Nothing of the build is opened before the fork: each
-  worker opens its own DuckDB connection on its first request and prewarms the menu's default
-  boards then (app/main.py ``_install_prewarm``, per process).
+  worker opens its own DuckDB connection after it.
+* Warm workers: ``post_worker_init`` computes the default boards of the menu (the default board
+  first, then menu order: ``app.main.prewarm_rankings``) in the worker before it accepts
+  requests, for at most ``WARM_SECONDS``; the app's own background prewarm (started by the
+  first request, per process) then covers the rest, skipping what is cached.
 * keep-alive 10 s: the dashboard sends a burst of requests per click over one connection, and
   a person clicks again within seconds (idle connections wait in the poller, not in a thread).
 * Memory per worker (target <= 500 MB): DuckDB's memory is capped per worker by
@@ -37,6 +40,7 @@ graceful_timeout = 20
 max_requests = 0            # workers keep their warm caches; memory is capped by settings
 
 M_ARENA_MAX = -8            # glibc's mallopt parameter
+WARM_SECONDS = 20           # well under `timeout`: the worker does not heartbeat while warming
 
 
 def post_fork(server, worker):
@@ -44,3 +48,18 @@ def post_fork(server, worker):
         ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, 2)
     except (OSError, AttributeError):   # not glibc: nothing to cap
         pass
+
+
+def post_worker_init(worker):
+    import threading
+
+    from app.main import prewarm_rankings
+
+    stop = threading.Event()
+    timer = threading.Timer(WARM_SECONDS, stop.set)
+    timer.daemon = True
+    timer.start()
+    try:
+        prewarm_rankings(stop=stop)   # logs and returns when there is no build yet
+    finally:
+        timer.cancel()
