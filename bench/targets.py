@@ -24,7 +24,7 @@ def _load(out: Path, name: str):
 def _row(target: str, value, limit, unit: str, *, ratio=None, met=None, note: str = "") -> dict:
     if value is None:
         return {"target": target, "value": None, "unit": unit, "limit": limit, "ratio": None,
-                "met": None, "note": note or "not measured"}
+                "met": None, "note": note}
     if ratio is None and limit:
         ratio = limit / value if value else float("inf")
     if met is None:
