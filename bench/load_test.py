@@ -424,7 +424,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     think = tuple(float(x) for x in args.think.split(","))
     port = free_port()
-    env = {**os.environ, "MTEB_LB_WAREHOUSE": args.warehouse}
+    os.environ["MTEB_LB_WAREHOUSE"] = args.warehouse   # prepare_clicks reads the build too
+    env = {**os.environ}
     if args.duckdb_threads:
         env["MTEB_LB_SQL_THREADS"] = str(args.duckdb_threads)
     if args.memory_limit:
