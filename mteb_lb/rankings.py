@@ -101,7 +101,10 @@ class _ResultCache(OrderedDict):
 class Leaderboard:
     """Rankings over one build; results are cached per (build, benchmark, view, filters)."""
 
-    CACHE_SIZE = 256
+    # entries: the prewarm alone fills ~230 (every benchmark's options and default summary);
+    # 1,024 keep them while cold states come and go (~10 KB of Arrow each,
+    # docs/PERFORMANCE.md §Memory per worker (`bench/memory_profile.py`))
+    CACHE_SIZE = 1024
     FRAME_CACHE_SIZE = 8  # summary frames with task-score maps (~1-2 MB each), see _summary_frame
 
     def __init__(self, handle: db.CurrentBuild | None = None):

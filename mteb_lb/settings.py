@@ -60,7 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_request_bytes", "MTEB_LB_MAX_REQUEST_BYTES", lambda: 1024 * 1024, int,
             "HTTP request bodies larger than this are refused with 413."),
     Setting("sql_memory_limit", "MTEB_LB_SQL_MEMORY_LIMIT", lambda: "2GB", str,
-            "Ad-hoc SQL: DuckDB memory_limit of the read-only connection."),
+            "DuckDB memory_limit of the read-only connection (one per process; "
+            "deploy/gunicorn.conf.py sets 256MB per worker)."),
     Setting("sql_spill_limit", "MTEB_LB_SQL_SPILL_LIMIT", lambda: "4GB", str,
             "Ad-hoc SQL: disk a query may spill to (in a private temp folder) before it fails."),
     Setting("sql_threads", "MTEB_LB_SQL_THREADS", lambda: 2, int,

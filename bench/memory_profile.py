@@ -1,0 +1,132 @@
+"""Where one app worker's memory goes, stage by stage, in one process (what a gunicorn worker does):
+
+    .venv/bin/python bench/memory_profile.py [--warehouse DIR] [--states 150] [--json]
+
+Stages: the interpreter; importing and building the app (Dash, pages, DuckDB, pyarrow); the
+first request (opens the build's DuckDB connection, reads the catalog); the prewarm of every
+menu board's default summary; then ``--states`` cold filter states drawn as the load test draws
+them (``bench/load_test.py``), rendered through the page-routing callback. After each stage: the
+resident set (VmRSS), DuckDB's own accounting (``duckdb_memory()``: buffer pool and the rest),
+and the bytes of the Arrow tables held by the worker's result cache and summary frames
+(``Leaderboard``). The rest (Python objects, allocator slack, Dash layouts) is the difference.
+The settings that cap it: ``MTEB_LB_SQL_MEMORY_LIMIT`` (DuckDB per worker) and
+``MTEB_LB_RESULT_CACHE_MB`` (the result cache, by bytes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def rss_mb(field: str = "VmRSS") -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(rf"^{field}:\s*(\d+) kB", status, re.M).group(1)) / 1024
+
+
+def arrow_bytes(value) -> int:
+    """Bytes of the Arrow buffers in a cached value (tables, or containers of them)."""
+    if hasattr(value, "nbytes") and hasattr(value, "schema"):
+        return int(value.nbytes)
+    if isinstance(value, dict):
+        return sum(arrow_bytes(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(arrow_bytes(v) for v in value)
+    return 0
+
+
+def duckdb_mb() -> dict[str, float]:
+    from mteb_lb import db
+    cur = db.current().cursor()
+    try:
+        rows = cur.sql("SELECT tag, memory_usage_bytes FROM duckdb_memory() "
+                       "WHERE memory_usage_bytes > 0").fetchall()
+    finally:
+        cur.close()
+    return {tag.lower(): b / 2**20 for tag, b in rows}
+
+
+def snapshot(stage: str, stages: list, *, with_db: bool = True) -> None:
+    entry = {"stage": stage, "rss_mb": round(rss_mb(), 1)}
+    if with_db:
+        from mteb_lb import rankings
+        lb = rankings.leaderboard()
+        duck = duckdb_mb()
+        entry["duckdb_mb"] = round(sum(duck.values()), 1)
+        entry["duckdb_by_tag_mb"] = {k: round(v, 1) for k, v in sorted(duck.items())}
+        entry["result_cache_entries"] = len(lb._cache)
+        entry["result_cache_mb"] = round(arrow_bytes(list(lb._cache.values())) / 2**20, 1)
+        entry["frames"] = len(lb._frames)
+        entry["frames_mb"] = round(arrow_bytes(list(lb._frames.values())) / 2**20, 1)
+    stages.append(entry)
+    print(f"{stage:<40} RSS {entry['rss_mb']:7.1f} MB"
+          + (f"  DuckDB {entry['duckdb_mb']:6.1f} MB  result cache {entry['result_cache_entries']}"
+             f" entries {entry['result_cache_mb']:6.1f} MB  frames {entry['frames']} "
+             f"{entry['frames_mb']:5.1f} MB" if with_db else ""), flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", default=os.environ.get("MTEB_LB_WAREHOUSE"))
+    parser.add_argument("--states", type=int, default=150)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cache-size", type=int, help="Leaderboard.CACHE_SIZE (entries) to try")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if args.warehouse:
+        os.environ["MTEB_LB_WAREHOUSE"] = args.warehouse
+    stages: list = []
+    snapshot("interpreter", stages, with_db=False)
+    from mteb_lb import rankings
+    snapshot("imports: duckdb, pyarrow, mteb_lb", stages, with_db=False)
+    from app.main import create_app, prewarm_rankings
+    if args.cache_size:
+        rankings.Leaderboard.CACHE_SIZE = args.cache_size
+    app = create_app(prewarm=False)
+    snapshot("imports: dash, the app; create_app", stages, with_db=False)
+    from load_test import Site
+    client = app.server.test_client()
+
+    def get(path):
+        r = client.get(path)
+        return r.status_code, r.data
+
+    def post(path, body):
+        r = client.post(path, json=body)
+        return r.status_code, r.data
+
+    site = Site.read(get, post)
+    snapshot("first requests (connection, catalog)", stages)
+    prewarm_rankings()
+    snapshot("prewarm: default summaries", stages)
+    for board in site.boards:
+        status, _ = post("/_dash-update-component", site.routing("/", {"benchmark": board}))
+    snapshot("default board pages rendered", stages)
+    rng = random.Random(args.seed)
+    step = max(1, args.states // 3)
+    for i in range(1, args.states + 1):
+        board = rng.choice(site.boards)
+        status, body = post("/_dash-update-component",
+                            site.routing("/", site.cold_state(board, rng)))
+        if status not in (200, 204):
+            print(f"state {i}: HTTP {status} {body[:200]!r}", file=sys.stderr)
+        if i % step == 0 or i == args.states:
+            snapshot(f"after {i} cold filter states", stages)
+    stages.append({"stage": "peak", "rss_mb": round(rss_mb("VmHWM"), 1)})
+    print(f"{'peak (VmHWM)':<40} RSS {stages[-1]['rss_mb']:7.1f} MB")
+    if args.json:
+        print(json.dumps(stages, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

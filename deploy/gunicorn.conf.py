@@ -1,0 +1,93 @@
+"""gunicorn configuration for the dashboard on a small machine (2 cores):
+
+    gunicorn -c deploy/gunicorn.conf.py app.wsgi:server
+
+Command-line options override these (``-w 4 --threads 8 -b :8050``). Measured with
+``bench/load_test.py`` (docs/PERFORMANCE.md §Serving under load):
+
+* 2 workers x 4 threads: a request is CPU-bound (DuckDB and the Python around it), so on 2 cores
+  threads beyond 2-4 per worker only queue and each holds its own result set in memory; more
+  workers cost one warehouse connection, result cache and prewarm each (~300-450 MB).
+* ``preload_app``: the app is imported once before the fork (workers start faster, the imported
+  modules' pages are shared until written). Nothing of the build is opened before the fork: each
+  worker opens its own DuckDB connection after it.
+* Warm workers: ``post_worker_init`` renders the leaderboard page of each menu board's default
+  state (the default board first, then menu order), then computes the other benchmarks' default
+  summaries (``app.main.prewarm_rankings``), in the worker before it accepts requests, for at
+  most ``WARM_SECONDS``; the app's own background prewarm (started by the first request, per
+  process) then covers the rest, skipping what is cached. (The prewarm alone left part of what
+  a board's page needs uncached: 12-19 of 39-97 default-board requests computed in a load test.)
+* keep-alive 10 s: the dashboard sends a burst of requests per click over one connection, and
+  a person clicks again within seconds (idle connections wait in the poller, not in a thread).
+* Memory per worker (target <= 500 MB): DuckDB's memory is capped per worker by
+  ``MTEB_LB_SQL_MEMORY_LIMIT``, which this file sets to 256MB unless the environment sets it
+  (the setting's own default, 2GB, suits one process; DuckDB spills beyond the limit into its
+  private temp folder); each worker's glibc allocator keeps at most 2 arenas (``post_fork``:
+  with one arena per thread, freed memory stays mapped in every thread's arena).
+"""
+
+import ctypes
+import os
+
+os.environ.setdefault("MTEB_LB_SQL_MEMORY_LIMIT", "256MB")
+
+bind = "127.0.0.1:8050"
+workers = 2
+threads = 4
+worker_class = "gthread"
+preload_app = True
+keepalive = 10
+timeout = 60
+graceful_timeout = 20
+max_requests = 0            # workers keep their warm caches; memory is capped by settings
+
+M_ARENA_MAX = -8            # glibc's mallopt parameter
+WARM_SECONDS = 20           # well under `timeout`: the worker does not heartbeat while warming
+
+
+def post_fork(server, worker):
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, 2)
+    except (OSError, AttributeError):   # not glibc: nothing to cap
+        pass
+
+
+def post_worker_init(worker):
+    import threading
+
+    from app.main import prewarm_rankings
+
+    stop = threading.Event()
+    timer = threading.Timer(WARM_SECONDS, stop.set)
+    timer.daemon = True
+    timer.start()
+    try:
+        _render_menu_boards(stop)
+        prewarm_rankings(stop=stop)   # every other benchmark's default summary
+    finally:
+        timer.cancel()
+
+
+def _render_menu_boards(stop) -> None:
+    """Render the leaderboard page of each menu board's default state (the default board first,
+    then menu order), as a visitor's first request would: it caches everything the page needs,
+    not only the summary. Errors (no build yet) are left to the pages to report."""
+    import logging
+
+    from app.components import menu_order
+    from app.pages import leaderboard as page
+    from mteb_lb.rankings import leaderboard
+
+    try:
+        menu = leaderboard().menu()
+        names = [menu.get("default_benchmark")] + menu_order(menu)
+    except Exception:
+        logging.getLogger(__name__).warning("warm-up skipped: no readable build", exc_info=True)
+        return
+    for name in dict.fromkeys(n for n in names if n):
+        if stop.is_set():
+            return
+        try:
+            page.layout(benchmark=name)
+        except Exception:
+            logging.getLogger(__name__).warning("warm-up of %s failed", name, exc_info=True)

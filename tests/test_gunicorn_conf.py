@@ -1,0 +1,100 @@
+"""deploy/gunicorn.conf.py: every name in it is a gunicorn setting (gunicorn ignores a misspelt
+one silently), it caps DuckDB's memory per worker unless the environment says otherwise, and
+gunicorn serves the app with it: each worker's connection has the 256MB limit."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import types
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+CONF = PROJECT / "deploy" / "gunicorn.conf.py"
+gunicorn_config = pytest.importorskip("gunicorn.config")
+
+
+def _exec_conf() -> dict:
+    namespace: dict = {"__file__": str(CONF)}
+    exec(compile(CONF.read_text(), str(CONF), "exec"), namespace)
+    return namespace
+
+
+def test_every_setting_name_is_one_gunicorn_knows():
+    known = set(gunicorn_config.Config().settings)
+    names = {k for k, v in _exec_conf().items()
+             if not k.startswith("_") and k.islower() and not isinstance(v, types.ModuleType)}
+    assert names - known == set()
+    assert {"workers", "threads", "preload_app", "keepalive", "post_fork"} <= names
+
+
+def test_the_values_a_two_core_machine_gets(monkeypatch):
+    # set first, so that monkeypatch restores the environment the conf changes (unset or not)
+    monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "unset")
+    monkeypatch.delenv("MTEB_LB_SQL_MEMORY_LIMIT")
+    conf = _exec_conf()
+    assert (conf["workers"], conf["threads"], conf["preload_app"]) == (2, 4, True)
+    assert os.environ["MTEB_LB_SQL_MEMORY_LIMIT"] == "256MB"
+
+
+def test_an_explicit_memory_limit_wins(monkeypatch):
+    monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "1GB")
+    _exec_conf()
+    assert os.environ["MTEB_LB_SQL_MEMORY_LIMIT"] == "1GB"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_worker_connection_opened_after_the_conf_has_the_limit(app_warehouse, monkeypatch):
+    from mteb_lb import db, warehouse
+    # set first, so that monkeypatch restores the environment the conf changes (unset or not)
+    monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "unset")
+    monkeypatch.delenv("MTEB_LB_SQL_MEMORY_LIMIT")
+    _exec_conf()
+    build = warehouse.current_build(app_warehouse)
+    con = db.open_build(build)
+    try:
+        # 256 MB = 256,000,000 bytes = 244.1 MiB, as DuckDB prints it
+        assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [("244.1 MiB",)]
+    finally:
+        db.release(build, con)
+
+
+def test_gunicorn_serves_the_app_with_the_conf(app_warehouse, tmp_path):
+    port = _free_port()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "MTEB_LB_WAREHOUSE": str(app_warehouse), "MTEB_LB_CACHE": str(tmp_path / "cache")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(CONF), "-b", f"127.0.0.1:{port}",
+         "app.wsgi:server"], cwd=PROJECT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert server.poll() is None, server.stdout.read().decode()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/table?view=summary",
+                                            timeout=30) as response:
+                    table = json.loads(response.read())
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not answer within 90 s"
+                time.sleep(0.2)
+        # the hand-derived default order (tests/test_cli_commands.py)
+        assert [dict(zip(table["columns"], r))["Model"] for r in table["rows"]] == [
+            "org-a/big-open", "org-b/proprietary-api", "org-b/cross",
+            "org-a/small-open", "org-c/partial", "org-c/sparse-one"]
+    finally:
+        server.terminate()
+        server.wait(30)
