@@ -667,8 +667,14 @@ class Leaderboard:
         if params is None:
             return stats.BordaInputs.empty()
         if "mean_subset" not in bench.aggregations:
-            # ranked by task: the points from lb_task_scores' raw means in numpy (one pass, no
-            # window or cross join; equal to lb_borda_points, tests/test_stats.py)
+            # ranked by task: the points from lb_task_scores' raw means in numpy (no window or
+            # cross join; equal to lb_borda_points, tests/test_stats.py), read from the
+            # summary's frame (no second ranking query), else from one lb_task_scores pass
+            inputs = stats.BordaInputs.from_summary_frame(self._summary_frame(
+                benchmark, filters, {**params, "public_only": bench.public_only,
+                                     "by_subset": False}))
+            if inputs is not None:
+                return inputs
             return stats.BordaInputs.from_task_scores(self._query(
                 "SELECT model_name, task_name, raw_mean, in_pivot FROM lb_task_scores($bench, "
                 "$models, $tasks, $langs, $public_only, $registry_only)",

@@ -116,8 +116,42 @@ class BordaInputs:
         return cls(tuple(models), tuple(parts), tuple(parts), matrix, in_table)
 
     @classmethod
+    def from_summary_frame(cls, frame: pa.Table) -> "BordaInputs | None":
+        """From the summary's own frame (lb_summary's rows, lb_model_scores' columns), for a
+        benchmark ranked by task: the rows of lb_task_scores the Borda rank ranks, rebuilt
+        without a second query (a complete score is its raw mean: task_score_map; the raw means
+        of incomplete scores: raw_mean_map; the models the table leaves out, on one row:
+        outside_raw_means), then from_task_scores. None when the frame lacks those columns (a
+        build made before them) or has no row (the SQL path answers)."""
+        if frame.num_rows == 0 or not {"raw_mean_map", "outside_raw_means"} <= set(
+                frame.column_names):
+            return None
+        models = frame.column("model_name").combine_chunks()
+        outside = frame.column("outside_raw_means").drop_null().combine_chunks().flatten()
+        rows = pa.concat_tables([
+            _map_rows(models, frame.column("task_score_map").combine_chunks(), True),
+            _map_rows(models, frame.column("raw_mean_map").combine_chunks(), True),
+            _map_rows(outside.field("model_name"), outside.field("raw_means"), False)])
+        return cls.from_task_scores(rows)
+
+    @classmethod
     def empty(cls) -> "BordaInputs":
         return cls((), (), (), np.zeros((0, 0)), np.zeros(0, dtype=bool))
+
+
+def _map_rows(models: pa.Array, maps: pa.Array, in_pivot: bool) -> pa.Table:
+    """Long rows (model_name, task_name, raw_mean, in_pivot) of per-model maps task -> value
+    (a NULL map has no entry)."""
+    import pyarrow.compute as pc
+
+    entry = pa.struct([("key", pa.string()), ("value", pa.float64())])
+    maps = maps.cast(pa.list_(entry))
+    lengths = pc.list_value_length(maps).fill_null(0).to_numpy()
+    which = np.repeat(np.arange(len(maps)), lengths)
+    entries = maps.flatten()
+    return pa.table({"model_name": models.take(pa.array(which, pa.int64())),
+                     "task_name": entries.field("key"), "raw_mean": entries.field("value"),
+                     "in_pivot": pa.array(np.full(len(which), in_pivot), pa.bool_())})
 
 
 def draw_indices(n_partitions: int, resamples: int, seed: int) -> np.ndarray:

@@ -6,6 +6,10 @@
 -- (they blank every Mean (Task)); the model's task scores (task_score_map: task -> score, NULL
 -- when incomplete, as lb_task_scores gives them); and the zero-shot percentage against the tasks
 -- of the table (-1 when the model's training data is unknown), truncated like Python's int().
+-- What the Borda rank ranks beyond task_score_map, so that the rank intervals need no second
+-- pass (mteb_lb.stats.BordaInputs.from_summary_frame): raw_mean_map (task -> raw mean of the
+-- model's incomplete scores, NULL when none) and, on the first row by model name only,
+-- outside_raw_means (the models of the frame the table leaves out, each with its raw means).
 -- Means sum in a fixed order (task, type, subset names) so equal inputs give equal bits.
 create or replace macro lb_model_scores(
     bench, models, tasks, langs, public_only, registry_only, by_subset
@@ -122,10 +126,32 @@ create or replace macro lb_model_scores(
                         sum(s.score order by s.task_name) filter (where not s.is_public)
                         / count(s.score) filter (where not s.is_public)
             end as mean_private,
-            map_from_entries(list((s.task_name, s.score) order by s.task_name)) as task_score_map
+            map_from_entries(list((s.task_name, s.score) order by s.task_name)) as task_score_map,
+            map_from_entries(list((s.task_name, s.raw_mean) order by s.task_name) filter (
+                where s.score is null and s.raw_mean is not null
+            )) as raw_mean_map
         from task_scores as s, counts as c
         where s.in_pivot
         group by s.model_name
+    ),
+
+    outside_models as (
+    -- the models of the frame the table leaves out (no complete score): the Borda rank ranks
+    -- their raw means too
+        select
+            model_name,
+            map_from_entries(list((task_name, raw_mean) order by task_name)) as raw_means
+        from task_scores
+        where not in_pivot
+        group by model_name
+    ),
+
+    outside as (  -- one list, carried on the first row by model name
+        select
+            list(
+                { 'model_name': model_name, 'raw_means': raw_means } order by model_name
+            ) as outside_raw_means
+        from outside_models
     ),
 
     final as (
@@ -141,6 +167,11 @@ create or replace macro lb_model_scores(
             b.borda_rank,
             m.tasks_covered,
             m.task_score_map,
+            m.raw_mean_map,
+            case
+                when m.model_name = (select min(model_name) from model_means)
+                    then (select outside_raw_means from outside)
+            end as outside_raw_means,
             (select n_tasks from counts) as tasks_total,
             (
                 select list(task_name order by task_name) from task_columns
