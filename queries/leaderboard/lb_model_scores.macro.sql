@@ -148,6 +148,7 @@ create or replace macro lb_model_scores(
 
     outside as (  -- one list, carried on the first row by model name
         select
+            (select min(model_name) from model_means) as first_model,
             list(
                 { 'model_name': model_name, 'raw_means': raw_means } order by model_name
             ) as outside_raw_means
@@ -168,10 +169,7 @@ create or replace macro lb_model_scores(
             m.tasks_covered,
             m.task_score_map,
             m.raw_mean_map,
-            case
-                when m.model_name = (select min(model_name) from model_means)
-                    then (select outside_raw_means from outside)
-            end as outside_raw_means,
+            o.outside_raw_means,
             (select n_tasks from counts) as tasks_total,
             (
                 select list(task_name order by task_name) from task_columns
@@ -190,6 +188,7 @@ create or replace macro lb_model_scores(
         left join borda as b using (model_name)
         left join trained as tr using (model_name)
         left join model_registry as r on m.model_name = r.name
+        left join outside as o on m.model_name = o.first_model
     )
 
     select * from final
