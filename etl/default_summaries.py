@@ -22,7 +22,7 @@ from etl.history import _quote, default_frames, stale_benchmarks
 from mteb_lb import warehouse
 
 TABLE = "default_summaries"
-VERSION = "1"   # bump when lb_summary's output changes shape: every benchmark is computed again
+VERSION = "2"   # bump when lb_summary's output changes shape: every benchmark is computed again
 DOC = ("lb_summary's rows of every menu benchmark's default leaderboard (no filter, registered "
        "models), computed per build: what Leaderboard serves for that state without running the "
        "ranking SQL. Columns: benchmark, then lb_summary's (queries/leaderboard/lb_summary.macro"

@@ -86,6 +86,23 @@ def _json_or(value, default):
     return value
 
 
+class _Flight:
+    """One computation in progress: the threads missing the same key wait for its result
+    (or its exception) instead of computing it again (Leaderboard._memo)."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.value = None
+        self.error: BaseException | None = None
+        self.waiters = 0
+
+    def wait(self):
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
 class _ResultCache(OrderedDict):
     """The result cache; clearing it also clears the summary frames kept beside it."""
 
@@ -112,6 +129,7 @@ class Leaderboard:
         self._cache = _ResultCache()
         self._frames = self._cache.frames
         self._lock = threading.Lock()
+        self._flights: dict = {}   # (id of the store, key) -> _Flight of a computation in progress
         self._catalog_build: str | None = None
         self._benchmarks: dict[str, Benchmark] = {}
         self._task_meta: dict[str, dict] = {}
@@ -143,19 +161,43 @@ class Leaderboard:
     def _cached(self, key, compute, *, only_cached: bool = False):
         """The cached value of `key`, else `compute()` (cached); with `only_cached`, None
         instead of computing (a deferred part of a page asks for it in a second request)."""
-        key = (self.build_id(), *key)
+        return self._memo(self._cache, self.CACHE_SIZE, (self.build_id(), *key), compute,
+                          only_cached=only_cached)
+
+    def _memo(self, store: OrderedDict, size: int, key, compute, *, only_cached: bool = False):
+        """`store`'s value of `key` (an LRU of `size` entries), else `compute()` stored there.
+        Single flight: while one thread computes a key, the others missing it wait for that
+        result instead of computing it again (the interval column and the interval plot of
+        one state ask at once); an exception reaches every waiter and nothing is stored."""
         with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        if only_cached:
-            return None
-        value = compute()
-        with self._lock:
-            self._cache[key] = value
-            while len(self._cache) > self.CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return value
+            if key in store:
+                store.move_to_end(key)
+                return store[key]
+            if only_cached:
+                return None
+            flight = self._flights.get((id(store), key))
+            mine = flight is None
+            if mine:
+                flight = self._flights[(id(store), key)] = _Flight()
+            else:
+                flight.waiters += 1
+        if not mine:
+            return flight.wait()
+        try:
+            flight.value = compute()
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        else:
+            with self._lock:
+                store[key] = flight.value
+                while len(store) > size:
+                    store.popitem(last=False)
+            return flight.value
+        finally:
+            with self._lock:
+                self._flights.pop((id(store), key), None)
+            flight.done.set()
 
     def _load_catalog(self) -> None:
         build = self.build_id()
@@ -429,19 +471,13 @@ class Leaderboard:
         """lb_summary's rows (official order) as Arrow, with each model's task scores. The last
         few are kept apart from the result cache: the per-task table of the same state is a
         pivot of these maps (one lb_task_scores computation per state, not one per table)."""
-        key = (self.build_id(), benchmark, filters.key())
-        with self._lock:
-            if key in self._frames:
-                self._frames.move_to_end(key)
-                return self._frames[key]
-        frame = self._default_frame(benchmark, params)
-        if frame is None:
-            frame = self._query(_summary_sql(params), params)
-        with self._lock:
-            self._frames[key] = frame
-            while len(self._frames) > self.FRAME_CACHE_SIZE:
-                self._frames.popitem(last=False)
-        return frame
+        def compute():
+            frame = self._default_frame(benchmark, params)
+            if frame is None:
+                frame = self._query(_summary_sql(params), params)
+            return frame
+        return self._memo(self._frames, self.FRAME_CACHE_SIZE,
+                          (self.build_id(), benchmark, filters.key()), compute)
 
     def _default_frame(self, benchmark: str, params: dict) -> pa.Table | None:
         """lb_summary's rows of the default state (no model, task or language filter, registered
@@ -661,8 +697,14 @@ class Leaderboard:
         if params is None:
             return stats.BordaInputs.empty()
         if "mean_subset" not in bench.aggregations:
-            # ranked by task: the points from lb_task_scores' raw means in numpy (one pass, no
-            # window or cross join; equal to lb_borda_points, tests/test_stats.py)
+            # ranked by task: the points from lb_task_scores' raw means in numpy (no window or
+            # cross join; equal to lb_borda_points, tests/test_stats.py), read from the
+            # summary's frame (no second ranking query), else from one lb_task_scores pass
+            inputs = stats.BordaInputs.from_summary_frame(self._summary_frame(
+                benchmark, filters, {**params, "public_only": bench.public_only,
+                                     "by_subset": False}))
+            if inputs is not None:
+                return inputs
             return stats.BordaInputs.from_task_scores(self._query(
                 "SELECT model_name, task_name, raw_mean, in_pivot FROM lb_task_scores($bench, "
                 "$models, $tasks, $langs, $public_only, $registry_only)",
@@ -776,19 +818,36 @@ class Leaderboard:
     def task_spread(self, benchmark: str, filters: Filters = Filters(), *,
                     compute: bool = True) -> pa.Table | None:
         """Per (model, task) with per-experiment scores: n_experiments, mean and sample sd of
-        the per-experiment task scores, 0-100 scale (lb_task_spread). ``compute=False``: the
-        cached table, or None when it has not been computed yet."""
+        the per-experiment task scores, 0-100 scale (lb_task_spread). With the "exclude flagged
+        scores" switch on, over the rows the switch keeps, and only for the scores the per-task
+        table still shows (an excluded score has no spread). ``compute=False``: the cached
+        table, or None when it has not been computed yet."""
+        keep = None if filters.exclude_flags == "none" else (
+            lambda table: self._shown_cells(benchmark, filters, table))
         return self._cell_table(
             "task_spread", benchmark, filters, compute,
             "SELECT model_name, task_name, n_experiments, mean * 100 AS mean, sd * 100 AS sd "
             "FROM lb_task_spread($bench, $models, $tasks, $langs, $registry_only) "
-            "ORDER BY model_name, task_name", ())
+            "ORDER BY model_name, task_name", (EXCLUDE_LEVEL,), keep)
+
+    def _shown_cells(self, benchmark: str, filters: Filters, cells: pa.Table) -> pa.Table:
+        """The rows of a per-(model, task) table whose cell has a score in the per-task table."""
+        if cells.num_rows == 0:
+            return cells
+        table = self.per_task(benchmark, filters)
+        shown = {(m, t) for t in table.column_names[1:]
+                 for m, v in zip(table.column("Model").to_pylist(),
+                                 pc.is_valid(table.column(t)).to_pylist()) if v}
+        mask = [(m, t) in shown for m, t in zip(cells.column("model_name").to_pylist(),
+                                                 cells.column("task_name").to_pylist())]
+        return cells.filter(pa.array(mask, pa.bool_()))
 
     def _cell_table(self, name: str, benchmark: str, filters: Filters, compute: bool,
-                    sql: str, extra: tuple[str, ...]) -> pa.Table | None:
+                    sql: str, extra: tuple[str, ...], keep=None) -> pa.Table | None:
         """A per-(model, task) table of the per-task grid's cells (`sql` over the state's
-        bound parameters, plus `extra` ones), cached per state; with ``compute=False`` only
-        the cached table, or None (the page's deferred second request computes it)."""
+        bound parameters, plus `extra` ones, then `keep` when given), cached per state; with
+        ``compute=False`` only the cached table, or None (the page's deferred second request
+        computes it)."""
         def run():
             params = self._params(benchmark, filters)
             if params is None:
@@ -796,13 +855,16 @@ class Leaderboard:
             keys = ("bench", "models", "tasks", "langs", "registry_only", *extra)
             bound = {k: params[k] for k in keys}
             if bound["langs"] is not None or bound.get(EXCLUDE_LEVEL) is not None:
-                return self._query(sql, bound)
-            # a (model, task)'s cells come from that pair's rows alone (lb_long filters rows):
-            # the benchmark's cells of every model and task, computed once, then the state's
-            return _cells_of(self._cached(
-                (name, benchmark, "every model and task", bound["registry_only"]),
-                lambda: self._query(sql, {**bound, "models": None, "tasks": None})),
-                bound["models"], bound["tasks"])
+                table = self._query(sql, bound)
+            else:
+                # a (model, task)'s cells come from that pair's rows alone (lb_long filters
+                # rows): the benchmark's cells of every model and task, computed once, then the
+                # state's
+                table = _cells_of(self._cached(
+                    (name, benchmark, "every model and task", bound["registry_only"]),
+                    lambda: self._query(sql, {**bound, "models": None, "tasks": None})),
+                    bound["models"], bound["tasks"])
+            return table if keep is None else keep(table)
         return self._cached((name, benchmark, filters.key()), run, only_cached=not compute)
 
     def robustness_table(self, state: LeaderboardState, part: str = "ranks") -> pa.Table:

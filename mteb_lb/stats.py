@@ -116,8 +116,42 @@ class BordaInputs:
         return cls(tuple(models), tuple(parts), tuple(parts), matrix, in_table)
 
     @classmethod
+    def from_summary_frame(cls, frame: pa.Table) -> "BordaInputs | None":
+        """From the summary's own frame (lb_summary's rows, lb_model_scores' columns), for a
+        benchmark ranked by task: the rows of lb_task_scores the Borda rank ranks, rebuilt
+        without a second query (a complete score is its raw mean: task_score_map; the raw means
+        of incomplete scores: raw_mean_map; the models the table leaves out, on one row:
+        outside_raw_means), then from_task_scores. None when the frame lacks those columns (a
+        build made before them) or has no row (the SQL path answers)."""
+        if frame.num_rows == 0 or not {"raw_mean_map", "outside_raw_means"} <= set(
+                frame.column_names):
+            return None
+        models = frame.column("model_name").combine_chunks()
+        outside = frame.column("outside_raw_means").drop_null().combine_chunks().flatten()
+        rows = pa.concat_tables([
+            _map_rows(models, frame.column("task_score_map").combine_chunks(), True),
+            _map_rows(models, frame.column("raw_mean_map").combine_chunks(), True),
+            _map_rows(outside.field("model_name"), outside.field("raw_means"), False)])
+        return cls.from_task_scores(rows)
+
+    @classmethod
     def empty(cls) -> "BordaInputs":
         return cls((), (), (), np.zeros((0, 0)), np.zeros(0, dtype=bool))
+
+
+def _map_rows(models: pa.Array, maps: pa.Array, in_pivot: bool) -> pa.Table:
+    """Long rows (model_name, task_name, raw_mean, in_pivot) of per-model maps task -> value
+    (a NULL map has no entry)."""
+    import pyarrow.compute as pc
+
+    entry = pa.struct([("key", pa.string()), ("value", pa.float64())])
+    maps = maps.cast(pa.list_(entry))
+    lengths = pc.list_value_length(maps).fill_null(0).to_numpy()
+    which = np.repeat(np.arange(len(maps)), lengths)
+    entries = maps.flatten()
+    return pa.table({"model_name": models.take(pa.array(which, pa.int64())),
+                     "task_name": entries.field("key"), "raw_mean": entries.field("value"),
+                     "in_pivot": pa.array(np.full(len(which), in_pivot), pa.bool_())})
 
 
 def draw_indices(n_partitions: int, resamples: int, seed: int) -> np.ndarray:
@@ -140,9 +174,11 @@ def _ranks_in_order(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = points.shape[1]
     order = np.argsort(-points, axis=1)                       # best first, per row
     ordered = np.take_along_axis(points, order, axis=1)
-    new = np.ones(ordered.shape, dtype=bool)                  # a value differing from the left
-    new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    return order, np.maximum.accumulate(np.where(new, np.arange(n), 0), axis=1) + 1
+    new = np.empty(ordered.shape, dtype=bool)                 # a value differing from the left
+    new[:, :1] = True
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new[:, 1:])
+    places = np.arange(1, n + 1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+    return order, np.maximum.accumulate(np.where(new, places, places.dtype.type(0)), axis=1)
 
 
 def competition_ranks(points: np.ndarray) -> np.ndarray:
@@ -159,8 +195,22 @@ def rank_counts(totals: np.ndarray) -> np.ndarray:
     column i has rank r (competition_ranks), without the B x M rank matrix (a histogram)."""
     b, m = totals.shape
     order, ranked = _ranks_in_order(totals)
-    flat = order.ravel() * (m + 1) + ranked.ravel()
-    return np.bincount(flat, minlength=m * (m + 1)).reshape(m, m + 1)
+    flat = order.astype(np.int32 if m < 46000 else np.int64, copy=False)
+    flat *= m + 1
+    flat += ranked
+    return np.bincount(flat.ravel(), minlength=m * (m + 1)).reshape(m, m + 1)
+
+
+def resampled_totals(w: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """B x M resampled points: the B x T draw counts times the M x T points. Borda points are
+    multiples of 1/2; when every total is below 2^22 in size, float32 sums them exactly (the
+    same totals as float64, in about half the time); any other points are summed in float64."""
+    pts = np.ascontiguousarray(points.T)
+    if pts.size and w.shape[1] * float(np.abs(pts).max()) < 2**22:
+        doubled = pts * 2
+        if np.array_equal(doubled, np.rint(doubled)):
+            return w.astype(np.float32) @ pts.astype(np.float32)
+    return w @ pts
 
 
 def _kth_ranks(cumulative: np.ndarray, k: int) -> np.ndarray:
@@ -204,7 +254,7 @@ def rank_intervals(inputs: BordaInputs, resamples: int, seed: int = DEFAULT_SEED
             return Intervals(borda, None, None, None, None)
         indices = draw_indices(len(inputs.partitions), resamples, seed)
     w = weights(indices, points.shape[1])
-    counts = rank_counts(w @ np.ascontiguousarray(points.T))  # per model, its ranks' histogram
+    counts = rank_counts(resampled_totals(w, points))   # per model, its ranks' histogram
     cumulative = np.cumsum(counts, axis=1)                    # the sorted ranks, as counts
     b = len(indices)
     low, high = order_statistic_indices(b)

@@ -6,6 +6,10 @@
 -- (they blank every Mean (Task)); the model's task scores (task_score_map: task -> score, NULL
 -- when incomplete, as lb_task_scores gives them); and the zero-shot percentage against the tasks
 -- of the table (-1 when the model's training data is unknown), truncated like Python's int().
+-- What the Borda rank ranks beyond task_score_map, so that the rank intervals need no second
+-- pass (mteb_lb.stats.BordaInputs.from_summary_frame): raw_mean_map (task -> raw mean of the
+-- model's incomplete scores, NULL when none) and, on the first row by model name only,
+-- outside_raw_means (the models of the frame the table leaves out, each with its raw means).
 -- Means sum in a fixed order (task, type, subset names) so equal inputs give equal bits.
 -- lb_model_scores_of computes all but the by-subset pieces (Mean (Subset), the Borda count over
 -- task::subset), which this macro lays over it when by_subset.

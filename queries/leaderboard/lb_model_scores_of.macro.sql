@@ -3,6 +3,10 @@
 -- the source from the state's structure). Every summary aggregate of lb_model_scores but
 -- Mean (Subset), which is NULL here; the Borda count ranks the tasks. One definition:
 -- lb_model_scores is this over lb_task_scores, with the by-subset pieces laid over it.
+-- What the Borda rank ranks beyond task_score_map, so that the rank intervals need no second
+-- pass (mteb_lb.stats.BordaInputs.from_summary_frame): raw_mean_map (task -> raw mean of the
+-- model's incomplete scores, NULL when none) and, on the first row by model name only,
+-- outside_raw_means (the models of the frame the table leaves out, each with its raw means).
 create or replace macro lb_model_scores_of(frame) as table
     with
 
@@ -99,10 +103,33 @@ create or replace macro lb_model_scores_of(frame) as table
                         sum(s.score order by s.task_name) filter (where not s.is_public)
                         / count(s.score) filter (where not s.is_public)
             end as mean_private,
-            map_from_entries(list((s.task_name, s.score) order by s.task_name)) as task_score_map
+            map_from_entries(list((s.task_name, s.score) order by s.task_name)) as task_score_map,
+            map_from_entries(list((s.task_name, s.raw_mean) order by s.task_name) filter (
+                where s.score is null and s.raw_mean is not null
+            )) as raw_mean_map
         from task_scores as s, counts as c
         where s.in_pivot
         group by s.model_name
+    ),
+
+    outside_models as (
+    -- the models of the frame the table leaves out (no complete score): the Borda rank ranks
+    -- their raw means too
+        select
+            model_name,
+            map_from_entries(list((task_name, raw_mean) order by task_name)) as raw_means
+        from task_scores
+        where not in_pivot
+        group by model_name
+    ),
+
+    outside as (  -- one list, carried on the first row by model name
+        select
+            (select min(model_name) from model_means) as first_model,
+            list(
+                { 'model_name': model_name, 'raw_means': raw_means } order by model_name
+            ) as outside_raw_means
+        from outside_models
     ),
 
     final as (
@@ -118,6 +145,8 @@ create or replace macro lb_model_scores_of(frame) as table
             b.borda_rank,
             m.tasks_covered,
             m.task_score_map,
+            m.raw_mean_map,
+            o.outside_raw_means,
             (select n_tasks from counts) as tasks_total,
             (
                 select list(task_name order by task_name) from task_columns
@@ -135,6 +164,7 @@ create or replace macro lb_model_scores_of(frame) as table
         left join borda as b using (model_name)
         left join trained as tr using (model_name)
         left join model_registry as r on m.model_name = r.name
+        left join outside as o on m.model_name = o.first_model
     )
 
     select * from final
