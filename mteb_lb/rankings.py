@@ -832,6 +832,7 @@ class Leaderboard:
 
     def _shown_cells(self, benchmark: str, filters: Filters, cells: pa.Table) -> pa.Table:
         """The rows of a per-(model, task) table whose cell has a score in the per-task table."""
+        import pyarrow.compute as pc  # deferred: see sort_rows
         if cells.num_rows == 0:
             return cells
         table = self.per_task(benchmark, filters)
