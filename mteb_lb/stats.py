@@ -142,6 +142,7 @@ class BordaInputs:
 def _map_rows(models: pa.Array, maps: pa.Array, in_pivot: bool) -> pa.Table:
     """Long rows (model_name, task_name, raw_mean, in_pivot) of per-model maps task -> value
     (a NULL map has no entry)."""
+    # deferred: heavy, loaded only when this path runs
     import pyarrow.compute as pc
 
     entry = pa.struct([("key", pa.string()), ("value", pa.float64())])
