@@ -56,19 +56,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_a_worker_connection_opened_after_the_conf_has_the_limit(app_warehouse, monkeypatch):
-    from mteb_lb import db, warehouse
-    # set first, so that monkeypatch restores the environment the conf changes (unset or not)
-    monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "unset")
-    monkeypatch.delenv("MTEB_LB_SQL_MEMORY_LIMIT")
-    _exec_conf()
-    build = warehouse.current_build(app_warehouse)
-    con = db.open_build(build)
-    try:
-        # 256 MB = 256,000,000 bytes = 244.1 MiB, as DuckDB prints it
-        assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [("244.1 MiB",)]
-    finally:
-        db.release(build, con)
+def test_a_worker_connection_opened_after_the_conf_has_the_limit(app_warehouse, tmp_path):
+    # a fresh process, as a worker is: this one may hold the build open with another limit
+    code = (f"exec(open({str(CONF)!r}).read()); from mteb_lb import db, warehouse; "
+            f"b = warehouse.current_build(); c = db.open_build(b); "
+            "print(c.execute(\"SELECT current_setting('memory_limit')\").fetchall()[0][0])")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "MTEB_LB_WAREHOUSE": str(app_warehouse), "MTEB_LB_CACHE": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True,
+                         text=True, timeout=120)
+    # 256 MB = 256,000,000 bytes = 244.1 MiB, as DuckDB prints it
+    assert out.stdout.strip() == "244.1 MiB", out.stderr[-2000:]
 
 
 def test_gunicorn_serves_the_app_with_the_conf(app_warehouse, tmp_path):
