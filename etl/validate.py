@@ -53,6 +53,7 @@ def duckdb_type(t: pa.DataType) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _keywords() -> frozenset[str]:
+    # deferred: heavy, and only a schema with a struct column needs it
     import duckdb
 
     con = duckdb.connect()
