@@ -14,6 +14,7 @@ Runs on the build's database through the same hardened read-only connection the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from pathlib import Path
 
@@ -43,8 +44,30 @@ def duckdb_type(t: pa.DataType) -> str:
         return duckdb_type(t.value_type) + "[]"
     if pa.types.is_timestamp(t):
         return "TIMESTAMP WITH TIME ZONE" if t.tz else "TIMESTAMP"
+    if pa.types.is_struct(t):  # DuckDB quotes field names that are keywords ("value")
+        return "STRUCT(" + ", ".join(
+            f'{_quoted(f.name)} {duckdb_type(f.type)}' for f in t) + ")"
     return {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.int32(): "INTEGER",
             pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN"}[t]
+
+
+@functools.lru_cache(maxsize=1)
+def _keywords() -> frozenset[str]:
+    # deferred: heavy, and only a schema with a struct column needs it
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        return frozenset(r[0] for r in con.execute(
+            "SELECT keyword_name FROM duckdb_keywords()").fetchall())
+    finally:
+        con.close()
+
+
+def _quoted(name: str) -> str:
+    """A struct field name as DuckDB's DESCRIBE writes it."""
+    plain = name.isidentifier() and name == name.lower() and name not in _keywords()
+    return name if plain else '"' + name.replace('"', '""') + '"'
 
 
 def check(build: Path) -> dict:
