@@ -31,6 +31,17 @@ _SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size
                  "by_subset": False, "st_only": False, "part": "subset", "zero_shot": "allow_all"}
 
 
+# The relation a `frame` parameter names (query_table), per macro: its caller's relation, built
+# from the sample benchmark by the macro that feeds it in the app (mteb_lb/rankings.py). A new
+# query_table macro that is not listed gets lb_borda's sample and fails here until it is.
+_FRAME_SOURCES = {
+    "lb_task_scores_of": "FROM lb_task_means_stored($bench, NULL, NULL, false, true)",
+    "lb_model_scores_of": "FROM lb_task_scores($bench, NULL, NULL, NULL, false, true)",
+    "lb_per_task_of": "FROM lb_task_scores($bench, NULL, NULL, NULL, false, true)",
+    "lb_summary_of": "FROM lb_model_scores($bench, NULL, NULL, NULL, false, true, false)",
+}
+
+
 # Table macros over tables that are not in a build: they run where those tables are loaded.
 _OUTSIDE_BUILDS = {"lb_past_rows"}   # the backfill's past results (mteb_lb/asof.py)
 
@@ -118,6 +129,8 @@ def check(build: Path) -> dict:
             if name not in wanted or kind != "table_macro" or name in _OUTSIDE_BUILDS:
                 continue   # scalar macros run inside the table macros called here
             args = [samples.get(p, _SAMPLE_FLAGS.get(p)) for p in params]
+            if name in _FRAME_SOURCES:
+                args[params.index("frame")] = _frame_sample(cur, name, samples["bench"])
             placeholders = ", ".join("?" for _ in args)
             try:
                 cur.execute(f'SELECT * FROM "{name}"({placeholders}) LIMIT 1', args).fetchall()
@@ -131,6 +144,14 @@ def check(build: Path) -> dict:
         raise ValidationError("validation failed: " + "; ".join(problems))
     return {"row_counts": counts, "views": n_views, "macros": n_macros,
             "seconds": round(time.monotonic() - started, 3)}
+
+
+def _frame_sample(cur, macro: str, bench) -> str:
+    """A temp table with the rows `macro`'s frame gets in the app (_FRAME_SOURCES); its name."""
+    table = f"{macro}_sample"
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {_FRAME_SOURCES[macro]}",
+                {"bench": bench})
+    return table
 
 
 def _samples(cur) -> dict:
