@@ -46,7 +46,7 @@ def client(port: int, stop: threading.Event, log: list, lock: threading.Lock) ->
         path = paths[i % len(paths)]
         i += 1
         try:
-            status, data = request(conn, "GET", path)
+            status, _counts, data = request(conn, "GET", path)
             build = json.loads(data).get("build") if status == 200 else None
             entry = (time.monotonic(), port, path, status, build)
         except (OSError, http.client.HTTPException) as exc:
