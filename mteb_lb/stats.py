@@ -226,12 +226,6 @@ def order_statistic_indices(resamples: int) -> tuple[int, int]:
     return low, high
 
 
-def resampled_ranks(points: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """B x M resampled ranks of the M models (rows of `points`) under the given resamples."""
-    w = weights(indices, points.shape[1])
-    return competition_ranks(w @ np.ascontiguousarray(points.T))
-
-
 @dataclass(frozen=True)
 class Intervals:
     borda_rank: np.ndarray      # int, per model (all ones weights)
