@@ -406,6 +406,15 @@ def test_options(lb):
     assert set(o.model_types) == {"dense", "late-interaction"}
 
 
+def test_task_list_keeps_the_benchmark_order(lb):
+    # Filters(v1) lists ZRet, ZCls, ZSts: a task list alone (answered without a query) and the
+    # same list with a task type (lb_selected_tasks) keep that order, whatever the list's
+    assert lb.selected_tasks("Filters(v1)", Filters(tasks=("ZSts", "ZRet"))) == ["ZRet", "ZSts"]
+    assert lb.selected_tasks("Filters(v1)", Filters(
+        tasks=("ZSts", "ZRet"), task_types=("Retrieval", "STS"))) == ["ZRet", "ZSts"]
+    assert lb.selected_tasks("Filters(v1)", Filters(tasks=("ZCls",))) == ["ZCls"]
+
+
 # --------------------------------------------------------------------------------------------
 # errors list the valid values
 # --------------------------------------------------------------------------------------------
