@@ -1,7 +1,10 @@
 -- lb_task_scores of a state with a model filter but no language filter or flag exclusion: the
 -- stored means, with the (subset, split) pairs a task needs recounted from the selected models'
 -- rows for the tasks that no selected model covers completely (for the others the stored count
--- is the same number). The same signature as lb_task_scores.
+-- is the same number). The same signature as lb_task_scores. The recounted rows are lb_long's
+-- without its language match and flag exclusion, which are off whenever this source is chosen
+-- (langs is NULL, no exclusion level): reading benchmark_results with the other filters spares
+-- binding their subqueries on every request.
 create or replace macro lb_task_scores_recount(
     bench, models, tasks, langs, public_only, registry_only
 ) as table
@@ -19,8 +22,14 @@ create or replace macro lb_task_scores_recount(
 
     recount as (
         select task_name, count(distinct subset) * count(distinct split) as required_pairs
-        from lb_long(bench, models, tasks, langs, public_only, registry_only)
-        where score is not null and task_name in (select task_name from uncovered)
+        from benchmark_results
+        where
+            benchmark = bench
+            and (not registry_only or in_registry)
+            and (models is null or model_name in (select unnest(models)))
+            and (not public_only or is_public)
+            and score is not null
+            and task_name in (select task_name from uncovered)
         group by task_name
     ),
 
