@@ -21,6 +21,7 @@ The functions here run in worker processes: everything they need arrives in thei
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import math
 import os
@@ -68,12 +69,17 @@ Identities = dict[tuple[str, str | None, str | None], tuple[str, str]]
 def write_parquet(table: pa.Table, path) -> None:
     """zstd Parquet without min/max statistics on floating-point columns: those statistics
     leave NaN out, and DuckDB 2.0.1 then prunes row groups for `isnan(x)` and returns nothing
-    (tests/test_etl_nan_statistics.py shows it)."""
+    (tests/test_etl_nan_statistics.py shows it). Dictionary encoding for the text columns only
+    (metric names, model names, languages...): numbers and keys are mostly distinct, and their
+    dictionaries cost time for larger files (the segments of 3,000 random files: a fifth less
+    CPU to write, 5-15 % fewer bytes)."""
     floating = {f.name for f in table.schema
                 if pa.types.is_floating(f.type)
                 or (pa.types.is_list(f.type) and pa.types.is_floating(f.type.value_type))}
     keep = [name for name in table.column_names if name not in floating]
-    pq.write_table(table, path, write_statistics=keep, **PARQUET_OPTS)
+    texts = [f.name for f in table.schema if pa.types.is_string(f.type)
+             or (pa.types.is_list(f.type) and pa.types.is_string(f.type.value_type))]
+    pq.write_table(table, path, write_statistics=keep, use_dictionary=texts, **PARQUET_OPTS)
 
 
 @dataclass
@@ -326,7 +332,22 @@ def parse_segment(job: ParseJob) -> ParseOutcome:
     """Parse the files of `job` and write their rows as one segment. A file that cannot be
     read or interpreted (whatever the exception) is quarantined and costs nothing else; in a
     parser process, a file taking longer than MTEB_LB_PARSE_TIME_LIMIT_S ends the process
-    (SIGALRM), and the caller retries the job file by file (`retry_parts`)."""
+    (SIGALRM), and the caller retries the job file by file (`retry_parts`).
+
+    The cyclic garbage collector is paused meanwhile: decoding and the rows of a segment make
+    millions of objects, none in a reference cycle, and each collection walked all of them
+    (parse_segment of 3,000 random files: 1.03 -> 0.88 s of CPU); what the job frees goes by
+    reference counting as before."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_segment(job)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _parse_segment(job: ParseJob) -> ParseOutcome:
     catalog = _CATALOG
     root = Path(job.repo_root)
     contents = dict(job.contents)

@@ -10,6 +10,7 @@ An exception a job raises is re-raised here: that is a bug, not a bad file, and 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 import traceback
@@ -69,6 +70,7 @@ def _serve(conn, parent_end, function) -> None:
     closed first, so that end of file is seen."""
     global IN_WORKER
     parent_end.close()
+    gc.freeze()  # what the parent holds is never collected here (nor copied by the collector)
     IN_WORKER = True
     signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the parse time limit ends the process
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: just end

@@ -1,0 +1,80 @@
+"""CPU time of each step of a full build (issue 16), for a machine shared with other work: the
+build runs in this process with its step clock (`time.monotonic` in etl/build.py) replaced by
+the CPU time of the process and its reaped children (the parser processes), so the manifest's
+`timings` hold CPU seconds per step. Prints them with the wall time and peak RSS of the build.
+
+    .venv/bin/python bench/bench_build_cpu.py --results DIR [--code /work/main] [--keep WH]
+
+`--code` runs another checkout's build code (e.g. main's, for a before/after pair): its folder
+goes first on sys.path. On 2 idle cores the wall time of the parse step is about half its CPU
+time (2 parser processes); the other steps run DuckDB on 2 threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class CpuClock:
+    """`time` for etl/build.py with `monotonic` reading CPU time (everything else passed on)."""
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+    @staticmethod
+    def monotonic() -> float:
+        return cpu_seconds()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", default=os.environ.get("MTEB_LB_REAL_RESULTS"),
+                        help="folder holding results/ (default: $MTEB_LB_REAL_RESULTS)")
+    parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose build runs")
+    parser.add_argument("--keep", type=Path, help="warehouse folder to build into and keep")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if not args.results or not (Path(args.results) / "results").is_dir():
+        print("no real results: pass --results DIR (a folder holding results/)")
+        return 2
+    sys.path.insert(0, str(args.code.resolve()))
+    from etl import build  # noqa: PLC0415 - from the checkout chosen above
+
+    build.time = CpuClock()
+    wh = args.keep or Path(tempfile.mkdtemp(prefix="mteb-lb-cpu-"))
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    try:
+        report = build.run(Path(args.results), source=str(args.results), full=True,
+                           warehouse_dir=wh, workers=args.workers)
+        wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+        manifest = json.loads((report.build / "manifest.json").read_text())
+    finally:
+        if args.keep is None:
+            shutil.rmtree(wh, ignore_errors=True)
+    usage = [resource.getrusage(who).ru_maxrss / 1024
+             for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    timings = {k: round(v, 2) for k, v in manifest["timings"].items()}
+    print(json.dumps({"code": str(args.code), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+                      "cpu_by_step_s": timings, "peak_rss_mb": {"build": round(usage[0]),
+                                                                "parsers": round(usage[1])},
+                      "load": os.getloadavg()}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
