@@ -275,9 +275,10 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             # etl/nochange.py listed the folder for this run: only what differs is stat'ed
             touched = changes.from_listing(listed[1], listed[2])
             try:
-                groups = None if touched is None else changes.from_paths(
-                    repo_root, touched, state, _scan_skips(prev_build), stat_path)
-                listing = f"listing ({len(touched)} changed paths)"
+                if touched is not None:
+                    groups = changes.from_paths(repo_root, touched, state,
+                                                _scan_skips(prev_build), stat_path)
+                    listing = f"listing ({len(touched)} changed paths)"
             except (OSError, pa.ArrowException):
                 groups = None
         if git and same_files_db and old_commit == source_commit and not dirty:
