@@ -43,15 +43,24 @@ print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1,
 """
 
 
-def run_etl(args: list[str], warehouse: Path) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB of the ETL process tree, last summary line)."""
+CPU: dict[str, list[float]] = {}   # CPU seconds (user + sys) of each timed run, by scenario
+
+
+def run_etl(args: list[str], warehouse: Path, key: str | None = None) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MB of the ETL process tree, last summary line); the run's CPU
+    time (user + sys, parser processes included) goes to CPU[key]."""
     env = {**os.environ, "MTEB_LB_WAREHOUSE": str(warehouse)}
     cmd = [sys.executable, "-c", "import sys; from mteb_lb.cli import main; sys.exit(main())",
            "etl", *args]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    before_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = before_usage.ru_maxrss
     t = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t
+    if key is not None:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        CPU.setdefault(key, []).append(usage.ru_utime + usage.ru_stime
+                                       - before_usage.ru_utime - before_usage.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"etl failed: {proc.stderr[-2000:]}")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -114,15 +123,15 @@ def main() -> int:
     try:
         for i in range(args.repeat):
             warehouse = work / f"warehouse-{i}"
-            wall, rss, _ = run_etl(["--source", str(repo), "--full"], warehouse)
+            wall, rss, _ = run_etl(["--source", str(repo), "--full"], warehouse, "full_s")
             figures["full_s"].append(wall)
             figures["full_rss_mb"].append(rss)
-            wall, _, line = run_etl(["--source", str(repo)], warehouse)
+            wall, _, line = run_etl(["--source", str(repo)], warehouse, "nochange_s")
             figures["nochange_s"].append(wall)
             changed = {}
             for how in ("scattered", "clustered"):
                 changed[how] = change(repo, how, seed=1000 * i + (how == "scattered"))
-                wall, _, line = run_etl(["--source", str(repo)], warehouse)
+                wall, _, line = run_etl(["--source", str(repo)], warehouse, f"{how}_s")
                 figures[f"{how}_s"].append(wall)
             print(f"run {i + 1}: full {figures['full_s'][-1]:.1f} s, no change "
                   f"{figures['nochange_s'][-1]:.2f} s, 1 % changed: "
@@ -146,10 +155,13 @@ def main() -> int:
 
     medians = {k: statistics.median(v) for k, v in figures.items()}
     result = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-              "repeat": args.repeat, "runs": figures, "medians": medians, "mteb": mteb}
+              "repeat": args.repeat, "runs": figures, "medians": medians, "mteb": mteb,
+              "cpu_runs": CPU, "cpu_medians": {k: statistics.median(v) for k, v in CPU.items()}}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
     print(table(medians, mteb))
+    print("CPU (user + sys, medians): " + ", ".join(
+        f"{k} {statistics.median(v):.2f} s" for k, v in CPU.items()))
     return 0
 
 

@@ -269,6 +269,18 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 listing, git = f"{len(changed_paths)} changed paths given", False
             except (OSError, pa.ArrowException):
                 groups = None
+        listed = checked.get("listing")
+        if groups is None and not git and listed is not None and state is not None \
+                and listed[0] == prev_build and prev_manifest.get("source") == source:
+            # etl/nochange.py listed the folder for this run: only what differs is stat'ed
+            touched = changes.from_listing(listed[1], listed[2])
+            try:
+                if touched is not None:
+                    groups = changes.from_paths(repo_root, touched, state,
+                                                _scan_skips(prev_build), stat_path)
+                    listing = f"listing ({len(touched)} changed paths)"
+            except (OSError, pa.ArrowException):
+                groups = None
         if git and same_files_db and old_commit == source_commit and not dirty:
             seen = prev_manifest.get("files_seen", 0)
             return BuildReport(prev_build, False, files_seen=seen, unchanged=seen,
@@ -648,10 +660,12 @@ def _finalize(final: Path, keep_tables: bool) -> dict[str, int]:
         _limit_resources(con)
         _parquet_views(con, final)
         _comment_tables(con, PARQUET_VIEWS)
-        created = queries.create_views(con, keep_tables=keep_tables)
+        views = queries.all_views()
+        created = queries.create_views(con, views, keep_tables=keep_tables)
         checks = {}
+        by_name = {v.name: v for v in views}  # (read once: ~20 ms per reading of queries/)
         for name in created:
-            view = next(v for v in queries.all_views() if v.name == name)
+            view = by_name[name]
             if not view.is_macro:
                 con.execute(f'SELECT * FROM "{name}" LIMIT 0').fetchall()
         for table in ("scores", "files", "tasks", "benchmarks", "benchmark_tasks"):

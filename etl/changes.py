@@ -13,6 +13,9 @@
   git is missing): the caller lists the folder instead.
 - A folder: every file is stat'ed (etl/build.py scan), and compared with the previous build's
   sizes and mtimes column by column (`same_stats`), before the previous build's tables are read.
+  When etl/nochange.py already listed the folder for this run (its `listing`, with the path,
+  size and mtime of every entry), that listing names the changed paths (`from_listing`) and
+  only those are stat'ed again (`from_paths`), as for git: the folder is not listed twice.
 """
 
 from __future__ import annotations
@@ -72,6 +75,16 @@ def from_git(repo_root: Path, old_commit: str, new_commit: str, state, skips: di
         if change.old_path is not None:
             touched.add(change.old_path)
     return from_paths(repo_root, touched, state, skips, stat_one)
+
+
+def from_listing(found: dict, state: dict) -> set[str] | None:
+    """The paths whose (size, mtime_ns) differ between etl/nochange.py's `listing` of the
+    folder (`found`) and the build's recorded state (`state`, the same shape), added and removed
+    ones included; None when a name is recorded with escapes (not UTF-8: `stat_path` needs the
+    name on disk, so the folder is scanned instead)."""
+    touched = {p for p, stat in found.items() if state.get(p) != stat}
+    touched.update(p for p in state if p not in found)
+    return None if any("\\" in p for p in touched) else touched
 
 
 def from_paths(repo_root: Path, touched: set[str], state, skips: dict[str, str],

@@ -156,7 +156,8 @@ def check(repo_root: Path, *, source: str, source_commit: str | None = None,
           full: bool = False, seen: dict | None = None) -> tuple[str, Path, dict] | None:
     """(message, current build, its manifest) when there is nothing to build, else None
     (the build decides then, and says why). The caller holds the ETL lock. `seen`, when
-    given, receives what was learnt on the way (``dirty``: `work_tree_changes`)."""
+    given, receives what was learnt on the way (``dirty``: `work_tree_changes`; ``listing``:
+    (current build, `listing`, its recorded state) when a folder was listed and differs)."""
     seen = {} if seen is None else seen
     if full:
         return None
@@ -184,6 +185,9 @@ def check(repo_root: Path, *, source: str, source_commit: str | None = None,
                     "published"), build, manifest
         if dirty is not None and manifest.get("source") == source:
             return None  # git names what changed (etl/changes.py): no listing here
-    if listing(repo_root) == state:
+    found = listing(repo_root)
+    if found == state:
         return "no file changed since the current build; nothing published", build, manifest
+    if found is not None:  # the build starts from what changed (etl/changes.py from_listing)
+        seen["listing"] = (build, found, state)
     return None

@@ -244,7 +244,10 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
     from etl import build, validate
 
     def check(final: Path) -> dict:
-        return {"refresh": {"catalog_digest": digest, "validation": validate.check(final)}}
+        return {"refresh": {"catalog_digest": digest,
+                            "validation": validate.check(final, bind_only=sql_validated)}}
+
+    sql_validated = not full and _sql_validated(prev_manifest, catalog_dir)
 
     say(f"building from {checkout.root}" + (f" at {checkout.commit}" if checkout.commit else ""))
     try:
@@ -274,6 +277,24 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
                   f"published {report.build.name}{commit}: {record['files_added']} files added, "
                   f"{record['files_changed']} changed, {record['files_removed']} removed, "
                   f"{record['files_quarantined']} quarantined", EXIT_OK, report=report)
+
+
+def _sql_validated(prev_manifest: dict, catalog_dir: Path | None) -> bool:
+    """The current build was validated by a refresh and made with the queries/ SQL and catalog
+    this build uses (its database fingerprint): every view and macro already ran in full on it,
+    so this build's validation binds them without running them (etl/validate.py)."""
+    # deferred: loaded only when a build runs
+    from etl import catalog as catalog_mod
+    from etl import nochange
+
+    validation = (prev_manifest.get("refresh") or {}).get("validation")
+    if not isinstance(validation, dict) or not prev_manifest.get("database_fingerprint"):
+        return False
+    try:
+        fingerprint = nochange.database_fingerprint(catalog_mod.load_snapshot(catalog_dir))
+    except Exception:  # noqa: BLE001 - unreadable catalog: the build reports it; run in full
+        return False
+    return prev_manifest["database_fingerprint"] == fingerprint
 
 
 def classify(exc: BaseException) -> tuple[str, int, str]:

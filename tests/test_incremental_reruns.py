@@ -1,0 +1,141 @@
+"""Incremental reruns (issue 16, docs/PERFORMANCE.md §Incremental reruns): a folder source is
+listed once per run (etl/nochange.py's listing names the changed paths, the build stats only
+those), and a refresh whose SQL was already validated binds the views and macros instead of
+running them. Each still publishes what a full build publishes, and a broken build still fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+import refresh_fixtures as rf
+
+from etl import build, refresh, validate
+from mteb_lb import schema, warehouse
+
+REAL_SCAN = build.scan
+
+
+@pytest.fixture(scope="module")
+def _template(tmp_path_factory):
+    """Three models built once from a folder source (no commit); each test gets a fresh copy
+    at the same path (a build's views name their Parquet by absolute path)."""
+    base = tmp_path_factory.mktemp("incr")
+    work = base / "work"
+    repo = work / "repo"
+    rf.base_repo(repo)
+    cat = rf.catalog(work / "cat")
+    report = rf.run_build(repo, work / "wh", cat)
+    assert report.published, report.message
+    shutil.copytree(work, base / "template", symlinks=True)
+    return base
+
+
+@pytest.fixture
+def folder(_template):
+    work = _template / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(_template / "template", work, symlinks=True)
+    return work / "repo", work / "cat", work / "wh"
+
+
+@pytest.fixture
+def no_scan(monkeypatch):
+    def refuse(_root):
+        raise AssertionError("the folder was listed a second time")
+    monkeypatch.setattr(build, "scan", refuse)
+
+
+def _full(repo: Path, cat: Path, tmp: Path) -> Path:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "scan", REAL_SCAN)
+        return rf.full_twin(repo, tmp, cat, "full")
+
+
+def test_folder_rerun_stats_only_the_changed_paths(folder, tmp_path, no_scan):
+    repo, cat, wh = folder
+    rf.write_score(repo, "h/A", "HRet1", 0.95)                    # modified
+    rf.write_model(repo, "h/E", {"HRet1": 0.61, "HRet2": 0.62})   # added: meta + 2 results
+    rf.result_path(repo, "h/B", "HRet3").unlink()                 # deleted
+    hidden = repo / "results" / ".cache"                         # never listed
+    hidden.mkdir()
+    (hidden / "x.json").write_text("{}")
+    report = rf.run_build(repo, wh, cat)
+    assert report.published, report.message
+    manifest = warehouse.read_manifest(report.build)
+    assert manifest["listing"] == "listing (5 changed paths)"
+    assert manifest["incremental"]
+    # 3 models x 5 files, + 3 of h/E, - 1 deleted; parsed: h/A's HRet1 and h/E's two results
+    assert (report.files_seen, report.parsed) == (17, 3)
+    rf.assert_same_build(report.build, _full(repo, cat, tmp_path))
+
+
+def test_a_name_that_is_not_utf8_falls_back_to_the_scan(folder, tmp_path):
+    """The listing records such a name with escapes, which cannot be stat'ed by name: the
+    folder is scanned as before, and the result is the full build's."""
+    repo, cat, wh = folder
+    folder_of_a = rf.result_path(repo, "h/A", "HRet1").parent
+    (folder_of_a / os.fsdecode(b"caf\xe9.json")).write_text("{}")
+    rf.write_score(repo, "h/B", "HRet2", 0.44)
+    report = rf.run_build(repo, wh, cat)
+    assert report.published, report.message
+    assert warehouse.read_manifest(report.build)["listing"] == "scan"
+    rf.assert_same_build(report.build, _full(repo, cat, tmp_path))
+
+
+def test_validated_sql_is_bound_not_run_and_still_catches_a_broken_build(tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.setenv("MTEB_LB_CACHE", str(tmp_path / "cache"))
+    repo, wh = tmp_path / "upstream", tmp_path / "wh"
+    rf.base_repo(repo)
+    rf.commit(repo, "initial")
+    cat = rf.catalog(tmp_path / "cat")
+
+    def mode() -> str:
+        manifest = warehouse.read_manifest(warehouse.current_build(wh))
+        return manifest["refresh"]["validation"]["mode"]
+
+    first = refresh.refresh(rf.url(repo), catalog_dir=cat, warehouse_dir=wh, workers=1)
+    assert first.outcome == "published" and mode() == "run"   # nothing validated before
+    rf.write_score(repo, "h/A", "HRet2", 0.35)
+    rf.commit(repo, "change")
+    second = refresh.refresh(rf.url(repo), catalog_dir=cat, warehouse_dir=wh, workers=1)
+    assert second.outcome == "published" and mode() == "bound"
+    current = warehouse.current_build(wh)
+    bound = validate.check(current, bind_only=True)
+    ran = validate.check(current)
+    assert (bound["views"], bound["macros"]) == (ran["views"], ran["macros"])
+    # bound only, a table whose columns are not mteb_lb/schema.py's still fails
+    with monkeypatch.context() as mp:
+        mp.setitem(schema.TABLES, "files", schema.FILES.append(pa.field("extra", pa.string())))
+        with pytest.raises(validate.ValidationError, match="table files has columns"):
+            validate.check(current, bind_only=True)
+    # and so does a view whose input is gone
+    import duckdb
+
+    con = duckdb.connect(str(current / warehouse.DB_FILE))
+    try:
+        con.execute("DROP TABLE benchmark_tasks")
+    finally:
+        con.close()
+    with pytest.raises(validate.ValidationError, match="benchmark_tasks"):
+        validate.check(current, bind_only=True)
+
+
+def test_sql_validated_only_for_the_same_fingerprint(tmp_path):
+    cat = rf.catalog(tmp_path / "cat")
+    from etl import catalog as catalog_mod
+    from etl import nochange
+
+    same = nochange.database_fingerprint(catalog_mod.load_snapshot(cat))
+    validated = {"run": 1}
+    assert refresh._sql_validated({"database_fingerprint": same,
+                                   "refresh": {"validation": validated}}, cat)
+    assert not refresh._sql_validated({"database_fingerprint": "other",
+                                       "refresh": {"validation": validated}}, cat)
+    # made by `mteb-lb etl` (never validated), or by a refresh whose validation is not recorded
+    assert not refresh._sql_validated({"database_fingerprint": same}, cat)
+    assert not refresh._sql_validated({"database_fingerprint": same, "refresh": {}}, cat)
