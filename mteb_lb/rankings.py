@@ -1250,6 +1250,12 @@ def _wide(rows: np.ndarray, cols: np.ndarray, names: np.ndarray, headers: np.nda
 # Python values or of numpy arrays, Array.to_numpy) import pandas, and its compute functions
 # pyarrow.compute, ~0.1-0.6 s the first request of a process would pay.
 
+def numpy_of(column) -> tuple[np.ndarray, np.ndarray]:
+    """A numeric Arrow column as numpy: its values (null slots hold anything) and which slots
+    hold one; without Array.to_numpy (see above)."""
+    return _np_values(column), _np_valid(column)
+
+
 def _chunks(column) -> list:
     return column.chunks if isinstance(column, pa.ChunkedArray) else [column]
 
