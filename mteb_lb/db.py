@@ -213,15 +213,7 @@ class CurrentBuild:
             if target == self._build and self._con is not None:
                 self._seen = (pointer, target)
                 return
-            reason = warehouse.check_build(target)
-            if reason is not None:
-                raise warehouse.DamagedBuildError(target, reason)
-            try:
-                new_con = open_build(target)
-            except duckdb.Error as exc:
-                first_line = str(exc).split("\n", 1)[0]
-                raise warehouse.DamagedBuildError(
-                    target, f"its database cannot be opened ({first_line})") from None
+            new_con = _checked_open(target)
             now = time.monotonic()
             if self._con is not None:
                 self._retired.append((now, self._build, self._con))
@@ -234,6 +226,38 @@ class CurrentBuild:
                 else:
                     keep.append((retired_at, build, con))
             self._retired = keep
+
+
+def _checked_open(build: Path) -> duckdb.DuckDBPyConnection:
+    """open_build after warehouse.check_build passed: the manifest and database checks first,
+    then the Parquet files are counted and sized in a thread while DuckDB opens the database
+    (it releases the GIL), so a fresh process pays the longer of the two, not their sum. No
+    cursor is handed out before both passed (a damaged build is refused as before)."""
+    reason = warehouse.check_build(build, files=False)
+    if reason is not None:
+        raise warehouse.DamagedBuildError(build, reason)
+    found: list[str | None] = []
+    counting = threading.Thread(target=lambda: found.append(warehouse.check_files(build)),
+                                name="mteb-lb-check-files", daemon=True)
+    counting.start()
+    try:
+        con = open_build(build)
+    except duckdb.Error as exc:
+        counting.join()
+        if found and found[0] is not None:
+            raise warehouse.DamagedBuildError(build, found[0]) from None
+        first_line = str(exc).split("\n", 1)[0]
+        raise warehouse.DamagedBuildError(
+            build, f"its database cannot be opened ({first_line})") from None
+    except BaseException:
+        counting.join()
+        raise
+    counting.join()
+    reason = found[0] if found else "its files could not be checked"
+    if reason is not None:
+        release(build, con)
+        raise warehouse.DamagedBuildError(build, reason)
+    return con
 
 
 _current: CurrentBuild | None = None
