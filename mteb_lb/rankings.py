@@ -132,7 +132,7 @@ class Leaderboard:
         self._flights: dict = {}   # (id of the store, key) -> _Flight of a computation in progress
         self._catalog_build: str | None = None
         self._benchmarks: dict[str, Benchmark] = {}
-        self._task_meta: dict[str, dict] = {}
+        self._task_meta_of: tuple[str | None, dict[str, dict]] = (None, {})  # (build, meta)
         self._no_default_table: str | None = None   # a build without default_summaries
         self._no_interval_table: str | None = None  # a build without rank_intervals
 
@@ -222,11 +222,25 @@ class Leaderboard:
                 description=row.get("description") or "", reference=row.get("reference"),
                 task_names=list(row.get("task_names") or []), raw=row,
             )
-        tasks = self._query(
-            "SELECT name, type, main_score, domains, modalities, languages, is_public, "
-            "description, reference, category FROM tasks").to_pylist()
-        self._task_meta = {t["name"]: t for t in tasks}
         self._benchmarks, self._catalog_build = benchmarks, build
+
+    @property
+    def _task_meta(self) -> dict[str, dict]:
+        """Task metadata by name, read with the catalog's build on first use (a summary needs
+        none: a fresh process's first table skips the query)."""
+        self._load_catalog()
+        build, meta = self._task_meta_of
+        if build != self._catalog_build:
+            tasks = self._query(
+                "SELECT name, type, main_score, domains, modalities, languages, is_public, "
+                "description, reference, category FROM tasks").to_pylist()
+            meta = {t["name"]: t for t in tasks}
+            self._task_meta_of = (self._catalog_build, meta)
+        return meta
+
+    @_task_meta.setter
+    def _task_meta(self, meta: dict[str, dict]) -> None:   # a past board shares today's
+        self._task_meta_of = (self._catalog_build, meta)
 
     # -- catalog ----------------------------------------------------------------------------
     def benchmarks(self) -> dict[str, Benchmark]:
@@ -648,8 +662,9 @@ class Leaderboard:
             past = Leaderboard(asof.PastBuild(self.handle.build, snap))
             # today's catalog on past results: today's benchmarks and task metadata, as loaded
             self._load_catalog()
-            past._benchmarks, past._task_meta = self._benchmarks, self._task_meta
+            past._benchmarks, meta = self._benchmarks, self._task_meta
             past._catalog_build = past.build_id()
+            past._task_meta = meta
             return past
 
         return self._cached(("past_board", snap), board)
