@@ -204,6 +204,26 @@ def _cell_values(values: list, kind: str) -> list:
     return [_num(v) for v in values]
 
 
+def _column_cells(column, kind: str) -> list:
+    """_cell_values of an Arrow column, numbers through numpy where that gives the same
+    values: integers are finite (as they are), floats blank when not finite, scores rounded
+    (_score_cells)."""
+    dtype = column.type
+    if kind in ("text", "model") or pa.types.is_integer(dtype):
+        return column.to_pylist()
+    if not pa.types.is_float64(dtype):
+        return _cell_values(column.to_pylist(), kind)
+    if kind == "score":
+        return _score_cells(column)
+    values, valid = numpy_of(column)
+    with np.errstate(invalid="ignore"):
+        ok = valid & np.isfinite(values)
+    cells = values.tolist()
+    for i in np.flatnonzero(~ok).tolist():
+        cells[i] = None
+    return cells
+
+
 def _score_cells(column) -> list:
     """_cell_values of a float64 score column, rounded in numpy: the same floats as round(v,
     SCORE_DECIMALS) (scaled, rounded to an integer, scaled back: both the nearest double to the
@@ -315,9 +335,7 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
     fields = field_ids(names)
     kinds = {n: column_kind(n, table.schema.field(n).type) for n in names}
     # each column's cell values once (scores rounded, non-finite numbers blank)
-    columns = {n: _score_cells(table.column(n)) if kinds[n] == "score"
-               and pa.types.is_float64(table.schema.field(n).type)
-               else _cell_values(table.column(n).to_pylist(), kinds[n]) for n in names}
+    columns = {n: _column_cells(table.column(n), kinds[n]) for n in names}
     n_rows = table.num_rows
 
     # rows

@@ -356,13 +356,16 @@ class Leaderboard:
         def chosen(name):
             value = getattr(filters, name)
             return None if value is None else list(value)
-        return self._query(
-            "SELECT task_name FROM lb_selected_tasks($bench, $types::VARCHAR[], "
-            "$domains::VARCHAR[], $languages::VARCHAR[], $modalities::VARCHAR[], "
-            "$tasks::VARCHAR[]) ORDER BY position",
-            {"bench": benchmark, "types": chosen("task_types"), "domains": chosen("domains"),
-             "languages": chosen("languages"), "modalities": chosen("modalities"),
-             "tasks": chosen("tasks")}).column(0).to_pylist()
+
+        def compute():   # a request asks 3-4 times (params, task counts, column tooltips)
+            return tuple(self._query(
+                "SELECT task_name FROM lb_selected_tasks($bench, $types::VARCHAR[], "
+                "$domains::VARCHAR[], $languages::VARCHAR[], $modalities::VARCHAR[], "
+                "$tasks::VARCHAR[]) ORDER BY position",
+                {"bench": benchmark, "types": chosen("task_types"), "domains": chosen("domains"),
+                 "languages": chosen("languages"), "modalities": chosen("modalities"),
+                 "tasks": chosen("tasks")}).column(0).to_pylist())
+        return list(self._cached(("selected_tasks", benchmark, filters.key()), compute))
 
     def _language_rows_filter(self, benchmark: str, filters: Filters) -> list[str] | None:
         """Row-level language filter, skipped when every benchmark language is selected."""
