@@ -1,5 +1,5 @@
 """The request path's shortcuts give what the general code gave (issue #16, the dashboard's own
-work; docs/PERFORMANCE.md "Fourth pass"): Arrow arrays built from numpy buffers equal
+work; docs/PERFORMANCE.md, "Fourth pass"): Arrow arrays built from numpy buffers equal
 pyarrow's own conversion, the pivots equal tables worked out by hand, the grid's numpy
 rounding equals round(), a fresh process's first tables import neither pandas nor
 pyarrow.compute, and the build handle follows its pointer and still refuses a damaged build."""
