@@ -22,7 +22,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
+import numpy as np
 import pyarrow as pa
+
+from mteb_lb.rankings import numpy_of
 
 SCORE_DECIMALS = 4
 ROW_HEIGHT = 36
@@ -201,6 +204,46 @@ def _cell_values(values: list, kind: str) -> list:
     return [_num(v) for v in values]
 
 
+def _column_cells(column, kind: str) -> list:
+    """_cell_values of an Arrow column, numbers through numpy where that gives the same
+    values: integers are finite (as they are), floats blank when not finite, scores rounded
+    (_score_cells)."""
+    dtype = column.type
+    if kind in ("text", "model") or pa.types.is_integer(dtype):
+        return column.to_pylist()
+    if not pa.types.is_float64(dtype):
+        return _cell_values(column.to_pylist(), kind)
+    if kind == "score":
+        return _score_cells(column)
+    values, valid = numpy_of(column)
+    with np.errstate(invalid="ignore"):
+        ok = valid & np.isfinite(values)
+    cells = values.tolist()
+    for i in np.flatnonzero(~ok).tolist():
+        cells[i] = None
+    return cells
+
+
+def _score_cells(column) -> list:
+    """_cell_values of a float64 score column, rounded in numpy: the same floats as round(v,
+    SCORE_DECIMALS) (scaled, rounded to an integer, scaled back: both the nearest double to the
+    same decimal), except where the scaled value lies too near a half for the product's
+    rounding error, which go through round() itself."""
+    values, valid = numpy_of(column)
+    scale = 10.0 ** SCORE_DECIMALS
+    with np.errstate(invalid="ignore", over="ignore"):
+        ok = valid & np.isfinite(values)
+        scaled = values * scale
+        cells = (np.rint(scaled) / scale).tolist()
+        unsure = ok & ((np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+                       | ~(np.abs(values) < 1e9))
+    for i in np.flatnonzero(~ok).tolist():
+        cells[i] = None
+    for i in np.flatnonzero(unsure).tolist():
+        cells[i] = round(float(values[i]), SCORE_DECIMALS)
+    return cells
+
+
 def _js_number(value: float) -> str:
     return repr(float(value))
 
@@ -292,7 +335,7 @@ def model_grid(table: pa.Table, *, view: str = "summary", show_zero_shot: bool =
     fields = field_ids(names)
     kinds = {n: column_kind(n, table.schema.field(n).type) for n in names}
     # each column's cell values once (scores rounded, non-finite numbers blank)
-    columns = {n: _cell_values(table.column(n).to_pylist(), kinds[n]) for n in names}
+    columns = {n: _column_cells(table.column(n), kinds[n]) for n in names}
     n_rows = table.num_rows
 
     # rows

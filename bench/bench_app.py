@@ -323,18 +323,22 @@ def filter_section(args, client, lbpage, lb, results, out, default=None) -> int:
     fresh = Leaderboard(lb.handle)
     fresh.options(fbench)
     fresh.summary(fbench)            # the state the app is in before a filter change
-    rankings_only = {}
+    rankings_only, rankings_cpu = {}, {}
     for name, state in cases:
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), _cpu()
         fresh.summary(state.benchmark, state.filters())
         if state.view == "per-task":
             fresh.per_task(state.benchmark, state.filters())
         rankings_only[name] = time.perf_counter() - started
+        rankings_cpu[name] = _cpu() - cpu0
     cold_filter, warm_filter, per_filter, fills, cpu, fill_cpu = [], [], {}, [], [], []
+    own, own_cpu = [], []   # the request minus the rankings alone: the dashboard's own work
     for name, state in cases:
         t, _, data = client.post(view_body(client, lbpage, state))
         cold_filter.append(t)
         cpu.append(client.cpu)
+        own.append(t - rankings_only[name])
+        own_cpu.append(client.cpu - rankings_cpu[name])
         per_filter[name] = (round(t * 1000, 1), round(rankings_only[name] * 1000, 1),
                             round(client.cpu * 1000, 1))
         key = data.get("response", {}).get(lbpage.VIEW_KEY, {}).get("data")
@@ -352,6 +356,9 @@ def filter_section(args, client, lbpage, lb, results, out, default=None) -> int:
         "rankings alone cold median": median_ms(list(rankings_only.values())),
         "cached median": median_ms(warm_filter),
         "cold CPU median": median_ms(cpu),
+        "rankings alone cold CPU median": median_ms(list(rankings_cpu.values())),
+        "request minus rankings alone: median": median_ms(own),
+        "request minus rankings alone: CPU median": median_ms(own_cpu),
         "cold per filter (request, rankings alone, request CPU[, deferred statistics, its "
         "CPU])": per_filter,
         "deferred statistics cold median": median_ms(fills),
@@ -360,7 +367,10 @@ def filter_section(args, client, lbpage, lb, results, out, default=None) -> int:
           f"{len(cold_filter)} filters on {fbench} (the rankings alone: median "
           f"{median_ms(list(rankings_only.values())):.0f} ms); cached median "
           f"{median_ms(warm_filter):.0f} ms", file=out)
-    print(f"  process CPU time of the cold requests: median {median_ms(cpu):.0f} ms", file=out)
+    print(f"  process CPU time of the cold requests: median {median_ms(cpu):.0f} ms (the "
+          f"rankings alone: {median_ms(list(rankings_cpu.values())):.0f} ms)", file=out)
+    print(f"  the request minus the rankings alone (the dashboard's own work): median "
+          f"{median_ms(own):.0f} ms, CPU {median_ms(own_cpu):.0f} ms", file=out)
     if fills:
         print(f"  then the deferred statistics (interval column / spread tooltips, a second "
               f"request): cold median {median_ms(fills):.0f} ms, CPU "

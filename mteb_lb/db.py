@@ -146,6 +146,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_WAREHOUSE_ENV = next(s.env for s in settings.SETTINGS if s.name == "warehouse")
+
 # How long a connection to a replaced build stays open for requests still using it.
 RETIRE_GRACE_S = 300.0
 
@@ -161,6 +163,11 @@ class CurrentBuild:
         # Connections to replaced builds, with the time they were replaced. Closing a DuckDB
         # connection closes its cursors too, so in-flight requests get a grace period.
         self._retired: list[tuple[float, Path, duckdb.DuckDBPyConnection]] = []
+        # The pointer as last read (warehouse folder, link text) with the build it resolved to:
+        # while the link reads the same, the build is the same (publishing replaces the link),
+        # so a request's ~30 build_id() calls cost a readlink each, not a path resolution.
+        self._seen: tuple[tuple[str, str] | None, Path | None] = (None, None)
+        self._root: tuple[str | None, Path | None] = ("", None)   # (env value, resolved)
 
     @property
     def build(self) -> Path:
@@ -176,26 +183,42 @@ class CurrentBuild:
         with self._lock:
             return self._con.cursor()
 
+    def _pointer(self) -> tuple[str, str] | None:
+        """(warehouse folder, the `current` link's text), or None when it is not a readable
+        symlink (then the full resolution says why)."""
+        folder = self._warehouse_dir
+        if folder is None:   # the setting, resolved again only when its variable changes
+            raw = os.environ.get(_WAREHOUSE_ENV)
+            if raw != self._root[0] or self._root[1] is None:
+                self._root = (raw, warehouse.root())
+            folder = self._root[1]
+        try:
+            return str(folder), os.readlink(os.path.join(folder, "current"))
+        except OSError:
+            return None
+
     def _refresh(self) -> None:
+        pointer = self._pointer()
+        seen, build = self._seen
+        if pointer is not None and pointer == seen and build == self._build \
+                and self._con is not None:
+            return
         target = warehouse.current_build(self._warehouse_dir)
         if target == self._build and self._con is not None:
+            with self._lock:
+                if target == self._build:
+                    self._seen = (pointer, target)   # read before target: never newer
             return
         with self._lock:
             if target == self._build and self._con is not None:
+                self._seen = (pointer, target)
                 return
-            reason = warehouse.check_build(target)
-            if reason is not None:
-                raise warehouse.DamagedBuildError(target, reason)
-            try:
-                new_con = open_build(target)
-            except duckdb.Error as exc:
-                first_line = str(exc).split("\n", 1)[0]
-                raise warehouse.DamagedBuildError(
-                    target, f"its database cannot be opened ({first_line})") from None
+            new_con = _checked_open(target)
             now = time.monotonic()
             if self._con is not None:
                 self._retired.append((now, self._build, self._con))
             self._con, self._build = new_con, target
+            self._seen = (pointer, target)
             keep = []
             for retired_at, build, con in self._retired:
                 if now - retired_at > RETIRE_GRACE_S:
@@ -203,6 +226,38 @@ class CurrentBuild:
                 else:
                     keep.append((retired_at, build, con))
             self._retired = keep
+
+
+def _checked_open(build: Path) -> duckdb.DuckDBPyConnection:
+    """open_build after warehouse.check_build passed: the manifest and database checks first,
+    then the Parquet files are counted and sized in a thread while DuckDB opens the database
+    (it releases the GIL), so a fresh process pays the longer of the two, not their sum. No
+    cursor is handed out before both passed (a damaged build is refused as before)."""
+    reason = warehouse.check_build(build, files=False)
+    if reason is not None:
+        raise warehouse.DamagedBuildError(build, reason)
+    found: list[str | None] = []
+    counting = threading.Thread(target=lambda: found.append(warehouse.check_files(build)),
+                                name="mteb-lb-check-files", daemon=True)
+    counting.start()
+    try:
+        con = open_build(build)
+    except duckdb.Error as exc:
+        counting.join()
+        if found and found[0] is not None:
+            raise warehouse.DamagedBuildError(build, found[0]) from None
+        first_line = str(exc).split("\n", 1)[0]
+        raise warehouse.DamagedBuildError(
+            build, f"its database cannot be opened ({first_line})") from None
+    except BaseException:
+        counting.join()
+        raise
+    counting.join()
+    reason = found[0] if found else "its files could not be checked"
+    if reason is not None:
+        release(build, con)
+        raise warehouse.DamagedBuildError(build, reason)
+    return con
 
 
 _current: CurrentBuild | None = None

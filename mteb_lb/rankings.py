@@ -139,7 +139,7 @@ class Leaderboard:
         self._flights: dict = {}   # (id of the store, key) -> _Flight of a computation in progress
         self._catalog_build: str | None = None
         self._benchmarks: dict[str, Benchmark] = {}
-        self._task_meta: dict[str, dict] = {}
+        self._task_meta_of: tuple[str | None, dict[str, dict]] = (None, {})  # (build, meta)
         self._no_default_table: str | None = None   # a build without default_summaries
         self._no_interval_table: str | None = None  # a build without rank_intervals
 
@@ -233,11 +233,25 @@ class Leaderboard:
                 description=row.get("description") or "", reference=row.get("reference"),
                 task_names=list(row.get("task_names") or []), raw=row,
             )
-        tasks = self._query(
-            "SELECT name, type, main_score, domains, modalities, languages, is_public, "
-            "description, reference, category FROM tasks").to_pylist()
-        self._task_meta = {t["name"]: t for t in tasks}
         self._benchmarks, self._catalog_build = benchmarks, build
+
+    @property
+    def _task_meta(self) -> dict[str, dict]:
+        """Task metadata by name, read with the catalog's build on first use (a summary needs
+        none: a fresh process's first table skips the query)."""
+        self._load_catalog()
+        build, meta = self._task_meta_of
+        if build != self._catalog_build:
+            tasks = self._query(
+                "SELECT name, type, main_score, domains, modalities, languages, is_public, "
+                "description, reference, category FROM tasks").to_pylist()
+            meta = {t["name"]: t for t in tasks}
+            self._task_meta_of = (self._catalog_build, meta)
+        return meta
+
+    @_task_meta.setter
+    def _task_meta(self, meta: dict[str, dict]) -> None:   # a past board shares today's
+        self._task_meta_of = (self._catalog_build, meta)
 
     # -- catalog ----------------------------------------------------------------------------
     def benchmarks(self) -> dict[str, Benchmark]:
@@ -365,13 +379,16 @@ class Leaderboard:
         def chosen(name):
             value = getattr(filters, name)
             return None if value is None else list(value)
-        return self._query(
-            "SELECT task_name FROM lb_selected_tasks($bench, $types::VARCHAR[], "
-            "$domains::VARCHAR[], $languages::VARCHAR[], $modalities::VARCHAR[], "
-            "$tasks::VARCHAR[]) ORDER BY position",
-            {"bench": benchmark, "types": chosen("task_types"), "domains": chosen("domains"),
-             "languages": chosen("languages"), "modalities": chosen("modalities"),
-             "tasks": chosen("tasks")}).column(0).to_pylist()
+
+        def compute():   # a request asks 3-4 times (params, task counts, column tooltips)
+            return tuple(self._query(
+                "SELECT task_name FROM lb_selected_tasks($bench, $types::VARCHAR[], "
+                "$domains::VARCHAR[], $languages::VARCHAR[], $modalities::VARCHAR[], "
+                "$tasks::VARCHAR[]) ORDER BY position",
+                {"bench": benchmark, "types": chosen("task_types"), "domains": chosen("domains"),
+                 "languages": chosen("languages"), "modalities": chosen("modalities"),
+                 "tasks": chosen("tasks")}).column(0).to_pylist())
+        return list(self._cached(("selected_tasks", benchmark, filters.key()), compute))
 
     def _language_rows_filter(self, benchmark: str, filters: Filters) -> list[str] | None:
         """Row-level language filter, skipped when every benchmark language is selected."""
@@ -537,7 +554,7 @@ class Leaderboard:
                                         {**params, "public_only": False, "by_subset": False})
             if frame.num_rows == 0:
                 return pa.table({"Model": pa.array([], pa.string())})
-            return _pivot(_task_cells(frame, bench.task_names))
+            return _frame_pivot(frame, bench.task_names)
         # lb_per_task over the one task-score source of the state (public_only false)
         source = _task_scores_source(params)
         return _pivot(self._query(
@@ -671,8 +688,9 @@ class Leaderboard:
             past = Leaderboard(asof.PastBuild(self.handle.build, snap))
             # today's catalog on past results: today's benchmarks and task metadata, as loaded
             self._load_catalog()
-            past._benchmarks, past._task_meta = self._benchmarks, self._task_meta
+            past._benchmarks, meta = self._benchmarks, self._task_meta
             past._catalog_build = past.build_id()
+            past._task_meta = meta
             return past
 
         return self._cached(("past_board", snap), board)
@@ -976,7 +994,7 @@ def search_rows(table: pa.Table, query: str) -> pa.Table:
     if not query or "Model" not in table.column_names:
         return table
     mask = [matches(m, query) for m in table.column("Model").to_pylist()]
-    return table.filter(pa.array(mask, pa.bool_()))
+    return table.filter(_typed(mask, pa.bool_()))
 
 
 def sort_rows(table: pa.Table, sort: tuple[str, str] | None) -> pa.Table:
@@ -987,7 +1005,8 @@ def sort_rows(table: pa.Table, sort: tuple[str, str] | None) -> pa.Table:
 
     column, direction = sort
     order = "descending" if direction == "desc" else "ascending"
-    position = pa.array(range(table.num_rows), pa.int64())
+    position = _from_numpy(np.arange(table.num_rows, dtype=np.int64),
+                           np.ones(table.num_rows, dtype=bool))
     keyed = table.append_column("__position", position)
     keys = [*((c, order) for c in SORT_KEYS.get(column, (column,))), ("__position", "ascending")]
     if _NULLS_PER_KEY:   # pyarrow >= 25 deprecates the options-wide null_placement
@@ -1048,18 +1067,23 @@ def _with_intervals(table: pa.Table, intervals: pa.Table | None) -> pa.Table:
     keep their positions up to Model), matched by model name; empty without `intervals`."""
     if "Rank (Borda)" not in table.column_names or "Model" not in table.column_names:
         return table
-    by_model = {r["Model"]: r for r in intervals.to_pylist()} if intervals is not None else {}
-    models = table.column("Model").to_pylist()
     at = max(table.column_names.index("Rank (Borda)"), table.column_names.index("Model")) + 1
+    n = table.num_rows
+    if intervals is None:   # a filter change before its statistics: empty columns
+        for name, key in INTERVAL_COLUMNS.items():
+            kind = pa.string() if key is None else stats.INTERVAL_SCHEMA.field(key).type
+            table = table.add_column(at, name, pa.nulls(n, kind))
+            at += 1
+        return table
+    by_model = {r["Model"]: r for r in intervals.to_pylist()}
+    rows = [by_model.get(m) or {} for m in table.column("Model").to_pylist()]
     for name, key in INTERVAL_COLUMNS.items():
-        rows = [by_model.get(m) or {} for m in models]
         if key is None:
             values = [None if r.get("rank_low") is None else f"{r['rank_low']}–{r['rank_high']}"
                       for r in rows]
-            column = pa.array(values, pa.string())
+            column = _typed(values, pa.string())
         else:
-            column = pa.array([r.get(key) for r in rows],
-                              stats.INTERVAL_SCHEMA.field(key).type)
+            column = _typed([r.get(key) for r in rows], stats.INTERVAL_SCHEMA.field(key).type)
         table = table.add_column(at, name, column)
         at += 1
     return table
@@ -1071,7 +1095,7 @@ def _with_rank(table: pa.Table, summary: pa.Table) -> pa.Table:
         return table
     ranks = dict(zip(summary.column("Model").to_pylist(),
                      summary.column("Rank (Borda)").to_pylist()))
-    column = pa.array([ranks.get(m) for m in table.column("Model").to_pylist()], pa.int64())
+    column = _typed([ranks.get(m) for m in table.column("Model").to_pylist()], pa.int64())
     return table.add_column(0, "Rank (Borda)", column)
 
 
@@ -1085,12 +1109,25 @@ def _shape_summary(frame: pa.Table, bench: Benchmark) -> pa.Table:
     def plain(key):
         column = frame.column(key)
         kind = column.type
+        if column.null_count == len(column):
+            return pa.nulls(len(column))
         if pa.types.is_integer(kind) or pa.types.is_floating(kind):
-            return _numbers(column.to_pylist())
-        return pa.nulls(len(column)) if column.null_count == len(column) else column
+            # _numbers' types: int64 for integers, double for floats
+            values = _np_values(column)
+            return _from_numpy(values.astype(np.int64 if pa.types.is_integer(kind)
+                                             else np.float64), _np_valid(column))
+        return column
 
     def pct(values):
         return _numbers([None if v is None else v * 100 for v in values])
+
+    def pct_column(key):
+        column = frame.column(key)
+        if column.null_count == len(column):
+            return pa.nulls(len(column))
+        if not pa.types.is_floating(column.type):
+            return pct(column.to_pylist())
+        return _from_numpy(_np_values(column).astype(np.float64) * 100, _np_valid(column))
 
     columns = {"Rank (Borda)": plain("borda_rank"), "Model": plain("model_name"),
                "Zero-shot": plain("zero_shot"), "Active Parameters (B)": plain("active_params_b"),
@@ -1098,7 +1135,7 @@ def _shape_summary(frame: pa.Table, bench: Benchmark) -> pa.Table:
                "Embedding Dimensions": plain("embed_dim"), "Max Tokens": plain("max_tokens")}
     for key, name in MEAN_COLUMNS.items():
         if name in bench.mean_columns:
-            columns[name] = pct(frame.column(key).to_pylist())
+            columns[name] = pct_column(key)
     if "task_types" in bench.aggregations:
         # a DuckDB MAP arrives as a list of (key, value) pairs
         type_means = [dict(m or []) for m in frame.column("type_means").to_pylist()]
@@ -1158,7 +1195,7 @@ def _cells_of(table: pa.Table, models: list[str] | None, tasks: list[str] | None
     for column, keep in (("model_name", models), ("task_name", tasks)):
         if keep is not None:
             table = table.filter(pc.is_in(table.column(column),
-                                          value_set=pa.array(keep, pa.string())))
+                                          value_set=_typed(list(keep), pa.string())))
     return table
 
 
@@ -1175,55 +1212,168 @@ _PIVOT_INDEX = ("dense_rank() OVER (ORDER BY {order} ASC NULLS LAST, model_name)
                 "list_extract(columns, list_position(columns, {key})) AS column_name")
 
 
-def _task_cells(frame: pa.Table, columns: list[str]) -> pa.Table:
-    """The long cells of _PIVOT_INDEX from (non-empty) summary rows' task_score_map: rows in
-    Borda order (ties by name), columns in `columns` order."""
-    import pyarrow.compute as pc  # deferred: see sort_rows
-
+def _frame_pivot(frame: pa.Table, columns: list[str]) -> pa.Table:
+    """The per-task table (_pivot's) of (non-empty) summary rows' task_score_map: rows in Borda
+    order (ties by name, NULL ranks last), columns in `columns` order (keys not in it left out).
+    Read from the Arrow buffers: no pyarrow.compute, no pandas (the first table of a process
+    would import them)."""
     n = frame.num_rows
-    order = pc.sort_indices(frame.select(["borda_rank", "model_name"]),  # NULLs at the end
-                            sort_keys=[("borda_rank", "ascending"),
-                                       ("model_name", "ascending")]).to_numpy()
+    ranks = frame.column("borda_rank").to_pylist()
+    names = frame.column("model_name").to_pylist()
+    order = sorted(range(n), key=lambda i: (ranks[i] is None, ranks[i] or 0,
+                                             names[i] is None, names[i] or ""))
     row_of = np.empty(n, dtype=np.int64)
-    row_of[order] = np.arange(n)
-    entry = pa.struct([("key", pa.string()), ("value", pa.float64())])
-    maps = frame.column("task_score_map").combine_chunks().cast(pa.list_(entry))
-    lengths = pc.list_value_length(maps).fill_null(0).to_numpy()
-    which = np.repeat(np.arange(n), lengths)
-    entries = maps.flatten()
-    keys = entries.field("key")
-    return pa.table({"model_name": frame.column("model_name").take(pa.array(which)),
-                     "score": entries.field("value"), "row_idx": pa.array(row_of[which]),
-                     "col_idx": pc.index_in(keys, value_set=pa.array(columns, pa.string())),
-                     "column_name": keys})
+    row_of[np.array(order, dtype=np.int64)] = np.arange(n)
+    place: dict[str, int] = {}
+    for i, c in enumerate(columns):
+        place.setdefault(c, i)
+    which, keys, values, valid = [], [], [], []
+    start = 0
+    for chunk in frame.column("task_score_map").chunks:
+        if len(chunk) == 0:
+            continue
+        offsets = _np_values(chunk.offsets)
+        lengths = np.diff(offsets) * _np_valid(chunk)
+        firsts = np.repeat(offsets[:-1] - np.concatenate(([0], np.cumsum(lengths)[:-1])),
+                           lengths)
+        index = firsts + np.arange(int(lengths.sum()))   # the entries of the valid maps
+        which.append(np.repeat(np.arange(start, start + len(chunk)), lengths))
+        all_keys = chunk.keys.to_pylist()
+        keys.extend(all_keys[i] for i in index.tolist())
+        values.append(_np_values(chunk.items)[index])
+        valid.append(_np_valid(chunk.items)[index])
+        start += len(chunk)
+    if not keys:
+        return pa.table({"Model": pa.array([], pa.string())})
+    which_all = np.concatenate(which)
+    cols = np.array([place.get(k, -1) for k in keys], dtype=np.int64)
+    keep = cols >= 0
+    return _wide(row_of[which_all][keep], cols[keep],
+                 np.array(names, dtype=object)[which_all][keep],
+                 np.array(keys, dtype=object)[keep],
+                 np.concatenate(values)[keep], np.concatenate(valid)[keep])
 
 
 def _pivot(long: pa.Table) -> pa.Table:
     """A wide table (Model, then one column per key present, in `columns` order) from the long
     rows of _PIVOT_INDEX; cells are scores on the 0-100 scale, NULL when missing."""
-    import pyarrow.compute as pc  # deferred: see sort_rows
+    keep = _np_valid(long.column("col_idx"))
+    return _wide(_np_values(long.column("row_idx"))[keep],
+                 _np_values(long.column("col_idx"))[keep],
+                 np.array(long.column("model_name").to_pylist(), dtype=object)[keep],
+                 np.array(long.column("column_name").to_pylist(), dtype=object)[keep],
+                 _np_values(long.column("score"))[keep], _np_valid(long.column("score"))[keep])
 
-    long = long.filter(pc.is_valid(long.column("col_idx")))
-    if long.num_rows == 0:
+
+def _wide(rows: np.ndarray, cols: np.ndarray, names: np.ndarray, headers: np.ndarray,
+          scores: np.ndarray, valid: np.ndarray) -> pa.Table:
+    """_pivot's table from its cells: row and column places, the cell's model name and column
+    header, its score (0-1) and whether it has one."""
+    if len(rows) == 0:
         return pa.table({"Model": pa.array([], pa.string())})
-    rows = long.column("row_idx").to_numpy()
-    cols = long.column("col_idx").to_numpy()
     present, col_of = np.unique(cols, return_inverse=True)
-    names = np.empty(int(rows.max()) + 1, dtype=object)
-    names[rows] = long.column("model_name").to_numpy(zero_copy_only=False)
-    headers = np.empty(len(present), dtype=object)
-    headers[col_of] = long.column("column_name").to_numpy(zero_copy_only=False)
-    score = long.column("score")
-    valid = pc.is_valid(score).to_numpy(zero_copy_only=False)
-    values = score.fill_null(0.0).to_numpy() * 100
-    grid = np.zeros((len(names), len(present)))
-    filled = np.zeros((len(names), len(present)), dtype=bool)
+    row_names = np.empty(int(rows.max()) + 1, dtype=object)
+    row_names[rows] = names
+    col_names = np.empty(len(present), dtype=object)
+    col_names[col_of] = headers
+    values = np.where(valid, scores, 0.0) * 100
+    grid = np.zeros((len(row_names), len(present)))
+    filled = np.zeros((len(row_names), len(present)), dtype=bool)
     grid[rows, col_of] = values
     filled[rows, col_of] = valid
-    data = {"Model": pa.array(names.tolist(), pa.string())}
-    for j, header in enumerate(headers.tolist()):
-        data[header] = pa.array(grid[:, j], pa.float64(), mask=~filled[:, j])
+    data = {"Model": _typed(row_names.tolist(), pa.string())}
+    for j, header in enumerate(col_names.tolist()):
+        data[header] = _from_numpy(np.ascontiguousarray(grid[:, j]), filled[:, j])
     return pa.table(data)
+
+
+# Arrow arrays to and from numpy through their buffers: pyarrow's own conversions (pa.array of
+# Python values or of numpy arrays, Array.to_numpy) import pandas, and its compute functions
+# pyarrow.compute, ~0.1-0.6 s the first request of a process would pay.
+
+def numpy_of(column) -> tuple[np.ndarray, np.ndarray]:
+    """A numeric Arrow column as numpy: its values (null slots hold anything) and which slots
+    hold one; without Array.to_numpy (see above)."""
+    return _np_values(column), _np_valid(column)
+
+
+def _chunks(column) -> list:
+    return column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+
+
+def _np_values(column) -> np.ndarray:
+    """A numeric (or null-typed) Arrow column's values; null slots hold anything."""
+    parts = []
+    for a in _chunks(column):
+        if len(a) == 0:
+            continue
+        if pa.types.is_null(a.type):
+            parts.append(np.zeros(len(a)))
+            continue
+        kind = "f" if pa.types.is_floating(a.type) else (
+            "i" if pa.types.is_signed_integer(a.type) else "u")
+        dtype = np.dtype(f"{kind}{a.type.bit_width // 8}")
+        parts.append(np.frombuffer(a.buffers()[1], dtype=dtype,
+                                   count=a.offset + len(a))[a.offset:])
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _np_valid(column) -> np.ndarray:
+    """Which slots of an Arrow column hold a value."""
+    parts = []
+    for a in _chunks(column):
+        if a.null_count == 0:
+            parts.append(np.ones(len(a), dtype=bool))
+        elif a.null_count == len(a):
+            parts.append(np.zeros(len(a), dtype=bool))
+        else:
+            bits = np.frombuffer(a.buffers()[0], dtype=np.uint8)
+            parts.append(np.unpackbits(bits, count=a.offset + len(a),
+                                       bitorder="little")[a.offset:].astype(bool))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def _validity(valid: np.ndarray):
+    """A validity buffer (None when every slot holds a value) and the null count."""
+    nulls = len(valid) - int(np.count_nonzero(valid))
+    if nulls == 0:
+        return None, 0
+    return pa.py_buffer(np.packbits(valid, bitorder="little")), nulls
+
+
+def _from_numpy(values: np.ndarray, valid: np.ndarray) -> pa.Array:
+    """A float64 / int64 / bool array of numpy values, NULL where not `valid`."""
+    bitmap, nulls = _validity(valid)
+    if values.dtype == np.bool_:
+        data = pa.py_buffer(np.packbits(values, bitorder="little"))
+        kind = pa.bool_()
+    else:
+        kind = pa.int64() if values.dtype == np.int64 else pa.float64()
+        data = pa.py_buffer(values)
+    return pa.Array.from_buffers(kind, len(values), [bitmap, data], null_count=nulls)
+
+
+def _typed(values: list, kind: pa.DataType) -> pa.Array:
+    """Python values (None: NULL) as an Arrow array of type `kind`, as pa.array(values, kind)
+    gives it, without pa.array (see _np_values)."""
+    n = len(values)
+    valid = np.fromiter((v is not None for v in values), dtype=bool, count=n)
+    if n and not valid.any():
+        return pa.nulls(n, kind)
+    if pa.types.is_string(kind):
+        encoded = [b"" if v is None else v.encode() for v in values]
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        bitmap, nulls = _validity(valid)
+        return pa.Array.from_buffers(kind, n, [bitmap, pa.py_buffer(offsets),
+                                               pa.py_buffer(b"".join(encoded))],
+                                     null_count=nulls)
+    dtype = {pa.int64(): np.int64, pa.float64(): np.float64, pa.bool_(): np.bool_}.get(kind)
+    if dtype is None:
+        return pa.array(values, kind)
+    data = np.array([False if v is None else v for v in values] if dtype is np.bool_
+                    else [0 if v is None else v for v in values], dtype=dtype)
+    return _from_numpy(data, valid)
 
 
 _default: Leaderboard | None = None

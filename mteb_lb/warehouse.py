@@ -314,7 +314,7 @@ def _contents(build: Path) -> dict:
             "parquet_bytes": size}
 
 
-def check_build(build: Path) -> str | None:
+def check_build(build: Path, *, files: bool = True) -> str | None:
     """Why the build folder ``build`` cannot be served, or None when it looks whole. Cheap (no
     query; a stat per file, and Parquet files read once per version): the manifest parses;
     ``lb.duckdb`` exists and starts like a DuckDB file; the database size and the number and
@@ -322,7 +322,9 @@ def check_build(build: Path) -> str | None:
     published before sizes were recorded: the database is a whole number of 4 KiB blocks, every
     table folder holds a Parquet file, each starting and ending with Parquet's magic bytes, and
     every segment ``segments.parquet`` lists rows for is present. The ETL asks before it builds
-    on the current build, the app and the SQL endpoint before they serve it."""
+    on the current build, the app and the SQL endpoint before they serve it. ``files=False``:
+    the manifest and database checks only (``check_files`` gives the rest: the app opens the
+    database meanwhile)."""
     try:
         manifest = read_manifest(build)
     except FileNotFoundError:
@@ -346,6 +348,21 @@ def check_build(build: Path) -> str | None:
         if database_bytes != expected.get("database_bytes"):
             return (f"{DB_FILE} has {database_bytes} bytes, {expected.get('database_bytes')} "
                     "when published (truncated?)")
+    elif database_bytes < 3 * 4096 or database_bytes % 4096:
+        return f"{DB_FILE} is truncated ({database_bytes:,} bytes)"
+    return check_files(build, manifest) if files else None
+
+
+def check_files(build: Path, manifest: dict | None = None) -> str | None:
+    """check_build's Parquet checks (its database checks passed): the number and total size of
+    the Parquet files are those the manifest recorded, or for older builds `_check_parquet`."""
+    if manifest is None:
+        try:
+            manifest = read_manifest(build)
+        except (OSError, ValueError) as exc:
+            return f"{MANIFEST} is unreadable ({exc})"
+    expected = manifest.get("contents") if isinstance(manifest, dict) else None
+    if isinstance(expected, dict):
         try:
             found = _contents(build)
         except OSError as exc:
@@ -356,8 +373,6 @@ def check_build(build: Path) -> str | None:
         if found["parquet_bytes"] != expected.get("parquet_bytes"):
             return "Parquet files changed size since it was published (truncated?)"
         return None   # the recorded sizes cover missing and truncated files
-    if database_bytes < 3 * 4096 or database_bytes % 4096:
-        return f"{DB_FILE} is truncated ({database_bytes:,} bytes)"
     return _check_parquet(build)
 
 
