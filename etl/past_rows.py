@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+import queries
 from etl.segments import write_parquet
 from mteb_lb import warehouse
 
@@ -192,9 +193,11 @@ def export_state(build_dir: Path, store: Path, seq: int) -> Path | None:
         built = {r[0] for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'b'").fetchall()}
         for table in RECORDED:
-            if f"s_{table}" in kept:
+            if f"s_{table}" in kept:   # in the order the build stores it (mteb_lb/asof.py)
+                order = queries.order_of(table) or warehouse.PAST_DERIVED_ORDER.get(table)
                 con.execute(f'CREATE TABLE "{table}" AS '
-                            f'SELECT * EXCLUDE (_h, _k) FROM st."s_{table}"')
+                            f'SELECT * EXCLUDE (_h, _k) FROM st."s_{table}"'
+                            + (f" ORDER BY {order}" if order else ""))
             elif table in PAST_TABLES and table in built:
                 con.execute(f'CREATE TABLE "{table}" AS FROM b."{table}" LIMIT 0')
         con.execute("DETACH st")
