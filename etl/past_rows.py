@@ -28,7 +28,6 @@ from pathlib import Path
 
 import duckdb
 
-import queries
 from etl.segments import write_parquet
 from mteb_lb import warehouse
 
@@ -193,11 +192,9 @@ def export_state(build_dir: Path, store: Path, seq: int) -> Path | None:
         built = {r[0] for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'b'").fetchall()}
         for table in RECORDED:
-            if f"s_{table}" in kept:   # in the order the build stores it (mteb_lb/asof.py)
-                order = queries.order_of(table) or warehouse.PAST_DERIVED_ORDER.get(table)
+            if f"s_{table}" in kept:
                 con.execute(f'CREATE TABLE "{table}" AS '
-                            f'SELECT * EXCLUDE (_h, _k) FROM st."s_{table}"'
-                            + (f" ORDER BY {order}" if order else ""))
+                            f'SELECT * EXCLUDE (_h, _k) FROM st."s_{table}"')
             elif table in PAST_TABLES and table in built:
                 con.execute(f'CREATE TABLE "{table}" AS FROM b."{table}" LIMIT 0')
         con.execute("DETACH st")

@@ -264,12 +264,7 @@ def _write_state(path: Path, found: dict[str, list[str]], seq: int, build: Path)
             con.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT "
                         "hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * "
                         f"FROM read_parquet([{listed}])")
-            # in the order the build stores the table (its benchmarks' rows together)
-            order = queries.order_of(table) or warehouse.PAST_DERIVED_ORDER.get(table)
-            con.execute("SET preserve_insertion_order = true")
-            con.execute(f'CREATE TABLE "{table}" AS FROM lb_past_rows(\'events\', {int(seq)})'
-                        + (f" ORDER BY {order}" if order else ""))
-            con.execute("SET preserve_insertion_order = false")
+            con.execute(f'CREATE TABLE "{table}" AS FROM lb_past_rows(\'events\', {int(seq)})')
         missing = [t for t in warehouse.PAST_TABLES if t not in found]
         if missing:
             con.execute(f"ATTACH '{_lit(build / warehouse.DB_FILE)}' AS cur (READ_ONLY)")

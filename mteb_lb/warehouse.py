@@ -39,12 +39,6 @@ PAST_TABLES = ("benchmark_results", "benchmark_task_means", "benchmark_language_
 # tables the backfill also records per snapshot (with the `_fingerprint` of the catalog and SQL
 # its build used, etl/past_rows.py): a past date serves their rows made with today's
 PAST_DERIVED = ("default_summaries",)
-# the order a derived table's rows are stored in, as the build stores them (a past table of
-# queries/ keeps its view's own `order by`, queries.order_of): a past date's state file keeps it
-# so that a benchmark's rows are read as today's are (row groups skipped by their statistics)
-PAST_DERIVED_ORDER = {"default_summaries": "benchmark, position"}
-# the layout of the state files (the name changes with it: files of another layout are made again)
-PAST_STATE_LAYOUT = "2"
 # <store>/asof/<seq>-<digest>.duckdb: one backfilled snapshot's past results, compacted
 # (mteb_lb/asof.py makes them on demand; the backfill leaves the newest one, etl/past_rows.py)
 PAST_STATE_FOLDER = "asof"
@@ -67,7 +61,6 @@ def past_event_files(store: Path, seq: int) -> dict[str, list[str]]:
 def past_state_name(seq: int, found: dict[str, list[str]]) -> str:
     """The file name of snapshot `seq`'s compacted state, from its event files (`found`)."""
     digest = hashlib.blake2b(digest_size=8)
-    digest.update(f"layout {PAST_STATE_LAYOUT}".encode() + b"\0")
     for table, names in sorted(found.items()):
         digest.update(table.encode() + b"\0" + "\0".join(Path(n).name for n in names).encode())
     return f"{seq:06d}-{digest.hexdigest()}.duckdb"

@@ -176,15 +176,3 @@ def create_views(con, views: list[View] | None = None, keep_tables: bool = False
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def order_of(name: str) -> str | None:
-    """The columns of a view's final ``order by`` (its rows' physical order when materialized,
-    which DuckDB's row-group statistics use to skip rows: the marts are ordered by benchmark),
-    or None. A copy of the table made elsewhere (a past date's state, mteb_lb/asof.py) keeps
-    that order so that its filtered reads are as fast as today's."""
-    path = files().get(name)
-    if path is None:
-        return None
-    match = re.search(r"\border\s+by\s+([\w\s,]+?)\s*;?\s*$", path.read_text(), re.I)
-    return ", ".join(c.strip() for c in match.group(1).split(",")) if match else None
