@@ -330,6 +330,20 @@ def input_hashes(con, benchmarks: list[str]) -> dict[str, str]:
                                digest_size=16).hexdigest() for b in benchmarks}
 
 
+def _holds(con, carried: list[Path]) -> bool:
+    """Whether the table holds exactly the rows of the carried files already (the database of
+    an incremental build is a copy of the previous build's, whose table was filled from these
+    files): the same (build_seq, build_id) per file (its name) and the same number of rows.
+    The files are never rewritten (hard links), so then the rows are theirs."""
+    want = sorted(tuple(p.stem.split("-", 1)) for p in carried)
+    have = con.execute(f'SELECT DISTINCT lpad(build_seq::VARCHAR, 6, \'0\'), build_id '
+                       f'FROM "{TABLE}" ORDER BY ALL').fetchall()
+    if [tuple(r) for r in have] != want:
+        return False
+    rows = sum(pq.ParquetFile(p).metadata.num_rows for p in carried)
+    return con.execute(f'SELECT count(*) FROM "{TABLE}"').fetchall()[0][0] == rows
+
+
 def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> dict:
     """Compute the build's leaderboard snapshot, store its delta against the history carried
     forward from the previous build, and fill the history tables. Returns manifest fields."""
@@ -351,10 +365,11 @@ def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> di
     try:
         con.execute("SET preserve_insertion_order = false")
         con.execute("SET enable_progress_bar = false")
-        con.execute(f'DELETE FROM "{TABLE}"')
-        if carried:
-            con.execute(f'INSERT INTO "{TABLE}" SELECT * FROM read_parquet(?)',
-                        [[str(p) for p in carried]])
+        if not _holds(con, carried):   # an incremental build's copy holds them already
+            con.execute(f'DELETE FROM "{TABLE}"')
+            if carried:
+                con.execute(f'INSERT INTO "{TABLE}" SELECT * FROM read_parquet(?)',
+                            [[str(p) for p in carried]])
         menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
         benchmarks = menu_benchmarks(menu)
         hashes = input_hashes(con, benchmarks)
