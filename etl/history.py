@@ -16,7 +16,9 @@ with build_seq <= N, unless that row is a removal (queries/leaderboard_as_of.mac
 
 Hooked into the publish step of etl/build.py: `prepare(final)` before the queries/ views are
 created (they read these tables), `record(final, manifest, warehouse_dir)` after (the snapshot is
-computed with the ranking macros, in SQL, in the new build's database).
+computed with the ranking macros, in SQL, in the new build's database). `record` also brings the
+build's stored default boards up to date (etl/default_summaries.py) and reads the snapshot's
+ranks and means from them: a build computes its default boards once.
 """
 
 from __future__ import annotations
