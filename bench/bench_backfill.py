@@ -163,6 +163,7 @@ def main() -> int:
     mid = snaps[len(snaps) // 2]["committed_at"].date().isoformat()
     newest = snaps[-1]["committed_at"].date().isoformat()
     cases = [("today summary", {}), ("today per-task", {"view": "per-task"}),
+             ("today summary, one task type", {"task_types": "Retrieval"}),
              ("mid-year summary", {"as_of": mid}),
              ("mid-year per-task", {"as_of": mid, "view": "per-task"}),
              ("mid-year summary, one task type", {"as_of": mid, "task_types": "Retrieval"}),

@@ -16,7 +16,9 @@ with build_seq <= N, unless that row is a removal (queries/leaderboard_as_of.mac
 
 Hooked into the publish step of etl/build.py: `prepare(final)` before the queries/ views are
 created (they read these tables), `record(final, manifest, warehouse_dir)` after (the snapshot is
-computed with the ranking macros, in SQL, in the new build's database).
+computed with the ranking macros, in SQL, in the new build's database). `record` also brings the
+build's stored default boards up to date (etl/default_summaries.py) and reads the snapshot's
+ranks and means from them: a build computes its default boards once.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from etl import default_summaries
 from etl.segments import write_parquet
 from mteb_lb import warehouse
 
@@ -253,17 +256,18 @@ def _parse_time(text) -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
-def snapshot(con, benchmarks: list[str] | None = None) -> None:
+def snapshot(con, benchmarks: list[str] | None = None, frames: str | None = None) -> None:
     """Fill a temp table `lb_snapshot` with the leaderboards of `benchmarks` (default: the menu's),
     as the official tables compute them with default filters (registered models only): per model
     lb_summary(bench, NULL, NULL, NULL, public_only, true, by_subset) (rank, means) and its
     per-task scores lb_task_scores(bench, NULL, NULL, NULL, false, true), as mteb_lb/rankings.py
     calls them for the summary and the per-task table.
 
-    The benchmarks are computed by one query, the macro joined LATERAL to the list of names:
-    DuckDB plans it once and runs every benchmark in the same pass, 3-5x faster than a query
-    per benchmark (most of whose time is fixed cost), with the same rows
-    (tests/test_history.py compares)."""
+    `frames`: a table holding these lb_summary rows already (the build's default_summaries,
+    etl/default_summaries.py: the default boards are computed once per build); without it they
+    are computed here by the same function (default_summaries.default_frames: every benchmark
+    in one LATERAL query, 3-5x faster than a query per benchmark, tests/test_history.py
+    compares)."""
     if benchmarks is None:
         menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
         benchmarks = menu_benchmarks(menu)
@@ -272,7 +276,12 @@ def snapshot(con, benchmarks: list[str] | None = None) -> None:
     con.execute("""CREATE OR REPLACE TEMP TABLE lb_snapshot (
         benchmark VARCHAR, model_name VARCHAR, key VARCHAR, rank INTEGER, score DOUBLE,
         mean_task_type DOUBLE, mean_public DOUBLE, mean_private DOUBLE, mean_subset DOUBLE)""")
-    flags = default_frames(con, benchmarks, "snap_summary")
+    if frames is None:
+        flags = default_summaries.default_frames(con, benchmarks, "snap_summary")
+    else:
+        flags = default_summaries.default_flags(con, benchmarks)
+        con.execute(f'CREATE OR REPLACE TEMP TABLE snap_summary AS SELECT * FROM "{frames}" '
+                    "WHERE list_contains($names::VARCHAR[], benchmark)", {"names": list(flags)})
     if not flags:
         con.execute("DROP TABLE snap_summary")
         return
@@ -306,34 +315,6 @@ def snapshot(con, benchmarks: list[str] | None = None) -> None:
     con.execute("DROP TABLE snap_summary")
 
 
-def default_frames(con, benchmarks: list[str], table: str) -> dict[str, tuple[bool, bool]]:
-    """The temp table `table` (always created): benchmark, then lb_summary's rows of each of
-    `benchmarks` in its default state (no filter, registered models, its own public_only and
-    by_subset): the benchmarks ranked by task from one query, the macro joined LATERAL to their
-    names, those ranked by subset from a query each (LATERAL plans these badly). Returns per
-    benchmark with a definition (a menu entry may lack one): (public_only, by_subset). The
-    history's snapshot and the stored default boards (etl/default_summaries.py) use it."""
-    rows = {r["name"]: r for r in con.sql(
-        "SELECT name, summary_public_only, aggregations FROM benchmarks"
-    ).to_arrow_table().to_pylist()}
-    flags = {n: (bool(rows[n].get("summary_public_only")),
-                 "mean_subset" in (rows[n].get("aggregations") or []))
-             for n in benchmarks if n in rows}
-    plain = [n for n, (_po, by_subset) in flags.items() if not by_subset]
-    parts = [("SELECT b.benchmark, m.* FROM (SELECT unnest($names::VARCHAR[]) AS benchmark, "
-              "unnest($po::BOOLEAN[]) AS public_only) AS b, LATERAL lb_summary(b.benchmark, "
-              "NULL, NULL, NULL, b.public_only, true, false) AS m",
-              {"names": plain, "po": [flags[n][0] for n in plain]})]
-    for name in (n for n, (_po, by_subset) in flags.items() if by_subset):
-        parts.append(("SELECT $b AS benchmark, m.* "
-                      "FROM lb_summary($b, NULL, NULL, NULL, $po, true, true) AS m",
-                      {"b": name, "po": flags[name][0]}))
-    for i, (sql, params) in enumerate(parts):
-        con.execute((f"CREATE OR REPLACE TEMP TABLE {table} AS " if i == 0
-                     else f"INSERT INTO {table} ") + sql, params)
-    return flags
-
-
 def input_hashes(con, benchmarks: list[str]) -> dict[str, str]:
     """A fingerprint of everything a benchmark's leaderboard is computed from: its rows of
     benchmark_results and the catalog tables. Equal fingerprints, equal leaderboards: the
@@ -349,6 +330,20 @@ def input_hashes(con, benchmarks: list[str]) -> dict[str, str]:
         "GROUP BY benchmark").fetchall()}
     return {b: hashlib.blake2b(f"{catalog}|{b}|{per_bench.get(b)}".encode(),
                                digest_size=16).hexdigest() for b in benchmarks}
+
+
+def _holds(con, carried: list[Path]) -> bool:
+    """Whether the table holds exactly the rows of the carried files already (the database of
+    an incremental build is a copy of the previous build's, whose table was filled from these
+    files): the same (build_seq, build_id) per file (its name) and the same number of rows.
+    The files are never rewritten (hard links), so then the rows are theirs."""
+    want = sorted(tuple(p.stem.split("-", 1)) for p in carried)
+    have = con.execute(f'SELECT DISTINCT lpad(build_seq::VARCHAR, 6, \'0\'), build_id '
+                       f'FROM "{TABLE}" ORDER BY ALL').fetchall()
+    if [tuple(r) for r in have] != want:
+        return False
+    rows = sum(pq.ParquetFile(p).metadata.num_rows for p in carried)
+    return con.execute(f'SELECT count(*) FROM "{TABLE}"').fetchall()[0][0] == rows
 
 
 def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> dict:
@@ -372,17 +367,22 @@ def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> di
     try:
         con.execute("SET preserve_insertion_order = false")
         con.execute("SET enable_progress_bar = false")
-        con.execute(f'DELETE FROM "{TABLE}"')
-        if carried:
-            con.execute(f'INSERT INTO "{TABLE}" SELECT * FROM read_parquet(?)',
-                        [[str(p) for p in carried]])
+        if not _holds(con, carried):   # an incremental build's copy holds them already
+            con.execute(f'DELETE FROM "{TABLE}"')
+            if carried:
+                con.execute(f'INSERT INTO "{TABLE}" SELECT * FROM read_parquet(?)',
+                            [[str(p) for p in carried]])
         menu = json.loads(con.execute("SELECT menu_json FROM catalog_info").fetchall()[0][0])
         benchmarks = menu_benchmarks(menu)
         hashes = input_hashes(con, benchmarks)
         todo = [b for b in benchmarks if prev_hashes.get(b) != hashes[b]]
         gone = [r[0] for r in con.execute(f'SELECT DISTINCT benchmark FROM "{TABLE}"').fetchall()
                 if r[0] not in hashes]
-        snapshot(con, todo)
+        # the default boards, computed once: stored (default_summaries) and read by the snapshot
+        boards_todo, keys, prev_keys = stale_benchmarks(
+            con, final, warehouse_dir, default_summaries.TABLE, hashes, default_summaries.VERSION)
+        boards = default_summaries.store(con, boards_todo, keys, bool(prev_keys))
+        snapshot(con, todo, frames=default_summaries.TABLE)
         # only these benchmarks can have changed; the others keep their rows as they are
         con.execute("CREATE OR REPLACE TEMP TABLE lb_scope AS "
                     "SELECT unnest($b::VARCHAR[]) AS benchmark",
@@ -435,7 +435,8 @@ def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> di
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    return {"history": {"build_seq": seq, "rows_added": delta.num_rows, "rows_total": total,
+    return {**boards,
+            "history": {"build_seq": seq, "rows_added": delta.num_rows, "rows_total": total,
                         "benchmarks_computed": len(todo), "snapshot_rows": n_snapshot,
                         "previous_build": prev.name if prev is not None else None,
                         "seconds": round(time.monotonic() - started, 3),

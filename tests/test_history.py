@@ -246,10 +246,13 @@ def test_only_benchmarks_whose_inputs_changed_are_computed(setup):
     assert rf.leaderboard_state(b2) == rf.leaderboard_state(twin)
 
 
-def test_snapshot_in_one_pass_equals_a_query_per_benchmark(setup, tmp_path):
+@pytest.mark.parametrize("frames", [None, "default_summaries"])
+def test_snapshot_in_one_pass_equals_a_query_per_benchmark(setup, tmp_path, frames):
     """history.snapshot computes every benchmark in one LATERAL query (and by-subset ones on
-    their own); the rows equal calling the ranking macros benchmark by benchmark, for each kind
-    of summary: Borda rank, public tasks only, ranked by subset, ranked by a sort column."""
+    their own), or reads these rows from the build's stored default boards (`frames`: a build
+    computes them once, for both); the rows equal calling the ranking macros benchmark by
+    benchmark, for each kind of summary: Borda rank, public tasks only, ranked by subset, ranked
+    by a sort column."""
     repo, _cat, wh = setup
     # HRet4 private: the public-only summary leaves it out, its per-task table does not
     tasks = [fx.make_task(t, "Retrieval", "ndcg_at_10", is_public=t != "HRet4") for t in rf.TASKS]
@@ -265,7 +268,7 @@ def test_snapshot_in_one_pass_equals_a_query_per_benchmark(setup, tmp_path):
     con = duckdb.connect(str(run(repo, cat, wh) / warehouse.DB_FILE))
     try:
         names = [b["name"] for b in benches]
-        history.snapshot(con, names)
+        history.snapshot(con, names, frames=frames)
         got = sorted(map(repr, con.execute("SELECT * FROM lb_snapshot").fetchall()))
         expected = []
         for b in benches:
