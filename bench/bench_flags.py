@@ -1,8 +1,11 @@
 """What the validity flags (queries/quality/, docs/QUALITY.md) add to a build, in one run: full
 builds and incremental builds (one result file changed, as a nightly refresh with a new
 submission) of the real results repository, with the flags and without them (the same code with
-the queries/quality/ views left out), interleaved so both see the same machine load. Prints the
-medians and the differences, writes bench/out/flags.json.
+the queries/quality/ views left out and the parser's `entry_checks` a no-op, so no flag work at
+all), interleaved so both see the same machine load. Each build is timed as wall time and as
+CPU time (user + system) of the build process and of its forked parser workers: on a shared
+machine the CPU time is the comparable figure. Prints the medians and the differences, writes
+bench/out/flags.json.
 
     .venv/bin/python bench/bench_flags.py --results /path/holding/results [--repeat 3]
 """
@@ -13,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -27,11 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import queries  # noqa: E402
-from etl import build, flag_changes  # noqa: E402
+from etl import build, flag_changes, segments  # noqa: E402
 
 QUALITY = queries.QUERIES_DIR / "quality"
 _all_views = queries.all_views
 _prepare, _record = flag_changes.prepare, flag_changes.record
+_entry_checks = segments.entry_checks
 
 
 def _without_flags():
@@ -49,20 +54,32 @@ def _without_flags():
     return out
 
 
-def run(repo: Path, wh: Path, flags: bool, full: bool) -> float:
+def _cpu() -> float:
+    """User + system CPU seconds of this process and of its waited-for children (the parser
+    workers are forked and joined by the build)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run(repo: Path, wh: Path, flags: bool, full: bool) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one build."""
     queries.all_views = _all_views if flags else _without_flags
-    # without flags: no previous flags to keep, no new flags to count (etl/flag_changes.py)
+    # without flags: no previous flags to keep, no new flags to count (etl/flag_changes.py),
+    # and no entry_checks rows from the parser (the forked workers inherit the stub)
     flag_changes.prepare = _prepare if flags else (lambda final: None)
     flag_changes.record = _record if flags else (lambda final, warehouse_dir=None: {})
+    segments.entry_checks = _entry_checks if flags else (lambda *args, **kwargs: None)
     try:
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _cpu()
         report = build.run(repo, source=str(repo), warehouse_dir=wh, full=full)
-        seconds = time.perf_counter() - t
+        seconds, cpu_seconds = time.perf_counter() - t, _cpu() - cpu
     finally:
         queries.all_views = _all_views
         flag_changes.prepare, flag_changes.record = _prepare, _record
+        segments.entry_checks = _entry_checks
     assert report.published, report.message
-    return seconds
+    return seconds, cpu_seconds
 
 
 def main() -> int:
@@ -89,28 +106,39 @@ def main() -> int:
         times: dict[str, list[float]] = {k: [] for k in
                                          ("full_without", "full_with", "incr_without",
                                           "incr_with")}
+        cpus: dict[str, list[float]] = {k: [] for k in times}
         whs = {True: tmp / "wh-with", False: tmp / "wh-without"}
         for i in range(args.full_repeat):
             for flags in (False, True) if i % 2 == 0 else (True, False):
                 key = "full_with" if flags else "full_without"
-                times[key].append(run(repo, whs[flags], flags, full=True))
-                print(f"{key}: {times[key][-1]:.1f} s", flush=True)
+                wall, cpu = run(repo, whs[flags], flags, full=True)
+                times[key].append(wall)
+                cpus[key].append(cpu)
+                print(f"{key}: {wall:.1f} s wall, {cpu:.1f} s CPU, load "
+                      f"{os.getloadavg()[0]:.1f}", flush=True)
         for i in range(args.repeat):
             rewrite(rng.choice(files), seed=i + 1)  # one changed file, seen by both warehouses
             for flags in (False, True) if i % 2 == 0 else (True, False):
                 key = "incr_with" if flags else "incr_without"
-                times[key].append(run(repo, whs[flags], flags, full=False))
-                print(f"{key}: {times[key][-1]:.2f} s", flush=True)
+                wall, cpu = run(repo, whs[flags], flags, full=False)
+                times[key].append(wall)
+                cpus[key].append(cpu)
+                print(f"{key}: {wall:.2f} s wall, {cpu:.2f} s CPU, load "
+                      f"{os.getloadavg()[0]:.1f}", flush=True)
                 print("  timings", {k: v for k, v in json.loads(
                     (whs[flags] / "current" / "manifest.json").read_text()).get(
                     "timings", {}).items()}, flush=True)
         medians = {k: statistics.median(v) for k, v in times.items() if v}
-        out = {"times_s": times, "median_s": medians}
+        cpu_medians = {k: statistics.median(v) for k, v in cpus.items() if v}
+        out = {"times_s": times, "median_s": medians, "cpu_s": cpus,
+               "cpu_median_s": cpu_medians}
         for kind, a, b in (("full", "full_with", "full_without"),
                            ("incremental", "incr_with", "incr_without")):
             if a in medians and b in medians:
                 out[f"{kind}_added_s"] = medians[a] - medians[b]
                 out[f"{kind}_ratio"] = medians[a] / medians[b]
+                out[f"{kind}_added_cpu_s"] = cpu_medians[a] - cpu_medians[b]
+                out[f"{kind}_cpu_ratio"] = cpu_medians[a] / cpu_medians[b]
         print(json.dumps(out, indent=1))
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(out, indent=1))

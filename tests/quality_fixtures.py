@@ -23,7 +23,10 @@ TASKS = [
     fx.make_task("QSts", "STS", "cosine_spearman"),
     fx.make_task("QCls", "Classification", "accuracy", {"en": ["eng-Latn"], "de": ["deu-Latn"]}),
     fx.make_task("WebLINXCandidatesReranking", "Reranking", "mrr_at_10"),
+    # in no benchmark (its flags are the only thing it adds)
+    fx.make_task("QClu", "Clustering", "v_measure"),
 ]
+IN_BENCH = [t["name"] for t in TASKS if t["name"] != "QClu"]
 
 
 def _ret(main=0.5, **metrics) -> dict:
@@ -50,6 +53,16 @@ def _weblinx(version: str) -> dict:
                       mteb_version=version)
 
 
+def _clu(*entries: tuple[str, float, object]) -> dict:
+    """A QClu result: one (subset, main score, v_measures or None) per entry; v_measure equal
+    to the main score."""
+    rows = []
+    for subset, main, v_measures in entries:
+        extra = {} if v_measures is None else {"v_measures": v_measures}
+        rows.append(fx.entry(subset, E, main, v_measure=main, **extra))
+    return fx.current("QClu", {"test": rows})
+
+
 # (model, revision folder, task, result)
 RESULTS = [
     # score_not_finite
@@ -69,6 +82,13 @@ RESULTS = [
     # recall_not_monotonic: recall@100 0.5 < recall@10 0.6; near miss: 0.59995 (5e-5 < 1e-4)
     ("q/recall", A, "QRet", _ret(recall_at_10=0.6, recall_at_100=0.5)),
     ("q/recall-ok", A, "QRet", _ret(recall_at_10=0.6, recall_at_100=0.59995)),
+    # clustering_score_mismatch: main 0.52 but v_measures [0.48, 0.52] average 0.5 (0.02 >
+    # 1e-4), and main 0.45 but the levels' values 0.3, 0.5, 0.4, 0.4 average 0.4 (0.05); near
+    # miss: main 0.5001 and v_measures [0.4, 0.6] (mean 0.5: exactly 1e-4 apart), and main 0.9
+    # without v_measures
+    ("q/clu", A, "QClu", _clu(("a", 0.52, [0.48, 0.52]),
+                              ("b", 0.45, {"Level 0": [0.3, 0.5], "Level 1": [0.4, 0.4]}))),
+    ("q/clu-ok", A, "QClu", _clu(("a", 0.5001, [0.4, 0.6]), ("b", 0.9, None))),
     # known_evaluator_bug: mteb 2.18.18 on WebLINX (fixed in 2.18.19); near miss: 2.18.19
     ("q/bug", A, "WebLINXCandidatesReranking", _weblinx("2.18.18")),
     ("q/bug-ok", A, "WebLINXCandidatesReranking", _weblinx("2.18.19")),
@@ -116,9 +136,8 @@ def build_quality_warehouse(base: Path) -> Path:
         fx.write_result(repo, model, rev, task, result)
     for model, fields in META.items():
         fx.write_meta(repo, model, A, **fields)
-    tasks_names = [t["name"] for t in TASKS]
     catalog = fx.write_catalog(
-        base / "catalog", tasks=TASKS, benchmarks=[fx.make_benchmark(BENCH, tasks_names)],
+        base / "catalog", tasks=TASKS, benchmarks=[fx.make_benchmark(BENCH, IN_BENCH)],
         models=[fx.make_model(m, A, training_datasets=[]) for m in MODELS])
     report = build.run(repo, source=str(repo), catalog_dir=catalog, warehouse_dir=base / "wh",
                        workers=1)

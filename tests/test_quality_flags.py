@@ -54,6 +54,12 @@ CASES = {  # rule: (triggering model, its rows (rule .. message, value), near-mi
     "main_score_mismatch": ("q/main", [
         ("main_score_mismatch", "error", A, "QRet", "test", "default", None,
          "main_score = 0.6 but ndcg_at_10 = 0.4", pytest.approx(0.2))], "q/main-ok"),
+    "clustering_score_mismatch": ("q/clu", [  # value: main score minus the mean
+        ("clustering_score_mismatch", "error", A, "QClu", "test", "b", None,
+         "main_score = 0.45 but the mean of its 4 v_measures = 0.4", pytest.approx(0.05)),
+        ("clustering_score_mismatch", "error", A, "QClu", "test", "a", None,
+         "main_score = 0.52 but the mean of its 2 v_measures = 0.5", pytest.approx(0.02))],
+        "q/clu-ok"),
     "mrr_precision_at_1": ("q/mrr", [
         ("mrr_precision_at_1", "error", A, "QRet", "test", "default", None,
          "mrr_at_1 = 0.5, precision_at_1 = 0.2", pytest.approx(0.3))], "q/mrr-ok"),
@@ -171,8 +177,9 @@ def test_cli_bad_arguments_are_clear_errors(flags_env, capsys, args, message):
 # rows of q/range, q/main, q/mrr, q/recall (QRet), q/bug (WebLINX, a file-level flag) and the two
 # test/en entries of q/dup, whose QCls is then incomplete: those six models leave the table.
 # Warnings add q/miss's file (already not a row); info flags (q/norev, q/dsrev) never drop.
+# q/clu and q/clu-ok have only QClu, which is in no benchmark.
 
-ALL_ROWS = sorted(set(qf.MODELS) - {"q/nan", "q/miss"})
+ALL_ROWS = sorted(set(qf.MODELS) - {"q/nan", "q/miss", "q/clu", "q/clu-ok"})
 ERROR_DROPPED = {"q/range", "q/main", "q/mrr", "q/recall", "q/bug", "q/dup"}
 
 

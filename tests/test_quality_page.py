@@ -40,14 +40,14 @@ def test_quality_page_counts_rules_and_lists_flags(duo):
     assert nav and "active" in nav[0].get_attribute("class")
     duo.wait_for_element("#quality-rules .ag-row")
     # every rule once, each with the one model the fixture triggers it on
-    until(lambda: len(_column(duo, "quality-rules", "Rule")) == 12, what="12 rules")
+    until(lambda: len(_column(duo, "quality-rules", "Rule")) == 13, what="13 rules")
     assert set(_column(duo, "quality-rules", "Models")) == {"1"}
-    # default severity: errors and warnings; the fixture has 8 errors (q/dup: 2 entries),
-    # 2 warnings (q/miss, q/meta-bad)
-    assert "Flags: errors and warnings (10)" in duo.find_element(".lb-pagewrap").text
+    # default severity: errors and warnings; the fixture has 10 errors (q/dup and q/clu: 2
+    # entries each), 2 warnings (q/miss, q/meta-bad)
+    assert "Flags: errors and warnings (12)" in duo.find_element(".lb-pagewrap").text
     until(lambda: _column(duo, "quality-flags", "Model") == sorted(
         ["q/range", "q/main", "q/mrr", "q/recall", "q/bug", "q/dup", "q/dup", "q/nan",
-         "q/miss", "q/meta-bad"]), what="flag rows")
+         "q/clu", "q/clu", "q/miss", "q/meta-bad"]), what="flag rows")
     link = duo.driver.find_element(
         "css selector", '#quality-flags .ag-cell[col-id="Model"] a[href^="/model"]')
     assert link.get_attribute("href")

@@ -7,6 +7,11 @@ Runs when MTEB_LB_REAL_RESULTS or MTEB_LB_REAL_WAREHOUSE is set (see tests/test_
 
 from __future__ import annotations
 
+import json
+import math
+import os
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.realdata
@@ -15,6 +20,7 @@ COUNTS = {  # rule -> flags on the pinned data
     "score_not_finite": 12,            # the 12 NaN AFQMC entries of docs/DATA.md §Values
     "score_out_of_range": 0,           # no bounded metric outside [0, 1] in this data
     "main_score_mismatch": 18,
+    "clustering_score_mismatch": 54,   # KiteFishAI/Nano-Em1-0.6B-v2.1 and Lajavaness (below)
     "mrr_precision_at_1": 271,
     "recall_not_monotonic": 5,
     "known_evaluator_bug": 469,
@@ -41,6 +47,15 @@ CASES = [  # (rule, model, task, split, subset, message), each read in its JSON 
      "main_score = 0.14328836562980976 but accuracy = 0.6819919999999999"),
     ("main_score_mismatch", "ByteDance-Seed/Seed1.5-Embedding", "Cmnli", "validation",
      "default", "main_score = 0.930569 but max_accuracy = 0.866747"),
+    # StackExchangeClustering.v2.json (mteb 2.18.6): v_measure = main_score = 0.762617, its ten
+    # "Level 0" v_measures 0.723175 ... 0.726303 sum to 7.294716
+    ("clustering_score_mismatch", "KiteFishAI/Nano-Em1-0.6B-v2.1", "StackExchangeClustering.v2",
+     "test", "default", "main_score = 0.762617 but the mean of its 10 v_measures = 0.7294716"),
+    # external/StackExchangeClustering.json (no mteb_version): five v_measures, 0.61430... to
+    # 0.57398..., average 0.59144, below the main score 0.61568
+    ("clustering_score_mismatch", "Lajavaness/bilingual-embedding-base",
+     "StackExchangeClustering", "test", "default",
+     "main_score = 0.6156750444120405 but the mean of its 5 v_measures = 0.5914427389239869"),
     # TwitterHjerneRetrieval with mteb 1.12.75, the bug of mteb#5228
     ("mrr_precision_at_1", "BAAI/bge-m3", "TwitterHjerneRetrieval", "train", "default",
      "mrr_at_1 = 0.7435897435897436, precision_at_1 = 0.14103"),
@@ -135,3 +150,66 @@ def test_model_case_checked_by_hand(con, rule, model, benchmark, message):
         "SELECT count(*) >= 1 FROM validity_flags WHERE rule = ? AND model_name = ? "
         "AND benchmark IS NOT DISTINCT FROM ? AND message = ?",
         [rule, model, benchmark, message]).fetchall() == [(True,)]
+
+
+# --------------------------------------------------------------------------------------------
+# clustering_score_mismatch against an independent computation: Python over the JSON files of
+# the four flagged models and of every tenth model folder's clustering files
+
+CLUSTERING_FLAGGED = {"KiteFishAI/Nano-Em1-0.6B-v2.1": 8, "Lajavaness/bilingual-embedding-base": 16,
+                      "Lajavaness/bilingual-embedding-large": 16,
+                      "Lajavaness/bilingual-embedding-small": 14}
+
+
+def test_clustering_flags_per_model(con):
+    assert dict(con.execute(
+        "SELECT model_name, count(*) FROM validity_flags WHERE rule = 'clustering_score_mismatch' "
+        "GROUP BY ALL").fetchall()) == CLUSTERING_FLAGGED
+
+
+def _v_measures_off(path: Path) -> tuple[set, int]:
+    """(split, subset) of the entries of a current-layout result file whose main score is more
+    than 1e-4 from the mean of their v_measures (a list, or lists per level), and the number of
+    entries checked; legacy layouts (scores per split not a list) are left out."""
+    data = json.loads(path.read_text())
+    off, checked = set(), 0
+    for split, entries in (data.get("scores") or {}).items():
+        if not isinstance(entries, list):
+            continue
+        for entry in entries:
+            vm, main = entry.get("v_measures"), entry.get("main_score")
+            values = [v for level in vm.values() for v in level] if isinstance(vm, dict) else vm
+            if not values or not isinstance(main, (int, float)) or math.isnan(main) or any(
+                    not isinstance(v, (int, float)) or math.isnan(v) for v in values):
+                continue
+            checked += 1
+            if abs(main - sum(values) / len(values)) > 1e-4:
+                off.add((split, entry["hf_subset"]))
+    return off, checked
+
+
+def test_clustering_flags_equal_python_over_the_files(con):
+    root = os.environ.get("MTEB_LB_REAL_RESULTS")
+    if not root or not (Path(root) / "results").is_dir():
+        pytest.skip("needs MTEB_LB_REAL_RESULTS (the JSON files)")
+    results = Path(root) / "results"
+    folders = sorted(p for p in results.iterdir() if p.is_dir())
+    flagged_folders = {m.replace("/", "__") for m in CLUSTERING_FLAGGED}
+    sample = [f for i, f in enumerate(folders) if i % 10 == 0 or f.name in flagged_folders]
+    expected, checked = set(), 0
+    for folder in sample:
+        for revision in sorted(p for p in folder.iterdir() if p.is_dir()):
+            for path in sorted(revision.glob("*.json")):
+                if path.name == "model_meta.json":
+                    continue
+                off, n = _v_measures_off(path)
+                checked += n
+                rel = str(path.relative_to(results.parent))
+                expected |= {(rel, split, subset) for split, subset in off}
+    paths = [str(p.relative_to(results.parent)) for p in sample]
+    got = set(con.execute(
+        "SELECT path, split, subset FROM validity_flags WHERE rule = 'clustering_score_mismatch' "
+        "AND list_contains(?, regexp_extract(path, '^(results/[^/]+)', 1))", [paths]).fetchall())
+    assert checked > 3000           # entries with v_measures in the sample
+    assert len(expected) == 54      # the four flagged models' entries, nothing elsewhere
+    assert got == expected

@@ -17,6 +17,8 @@ flags as (
     union all by name
     select * from flag_main_score_mismatch
     union all by name
+    select * from flag_clustering_score_mismatch
+    union all by name
     select * from flag_mrr_precision_at_1
     union all by name
     select * from flag_recall_not_monotonic
