@@ -1,0 +1,85 @@
+-- Per (model, task) raw means of a benchmark frame from its rows (lb_long): the input of
+-- lb_task_scores_rows, under a language filter or the "exclude flagged scores" switch. raw_mean
+-- sums the model's scored rows in mteb's row order; a task needs the distinct subsets x distinct
+-- splits scored by any model of the frame. Under a language filter without a model filter or the
+-- exclude switch, a task whose frame rows all match the filter keeps them all: it takes the
+-- build's means and required pairs (lb_task_means_stored: the same ordered sum and count over
+-- the same rows), so only the other tasks' matching rows are summed again (under `eng`, 43 of
+-- MTEB(Multilingual, v2)'s 131 tasks hold three quarters of the matching rows).
+-- @column have_pairs: Distinct (subset, split) pairs the model scored on the task (in the frame).
+-- @column required_pairs: Pairs the task needs (over every model of the frame).
+create or replace macro lb_language_task_means(
+    bench, models, tasks, langs, public_only, registry_only
+) as table
+    with
+
+    -- the tasks with a frame row outside the language filter (only where the build's means may
+    -- serve: a language filter without a model filter or the exclude switch)
+    partial_tasks as (
+        select distinct task_name
+        from benchmark_results
+        where
+            langs is not null and models is null
+            and getvariable('lb_exclude_level') is null
+            and benchmark = bench
+            and (not registry_only or in_registry)
+            and (tasks is null or task_name in (select unnest(tasks)))
+            and (not public_only or is_public)
+            and not coalesce(lb_language_match(language_set, langs), false)
+    ),
+
+    -- the other tasks keep all their rows: the build's means
+    whole as (
+        select *
+        from lb_task_means_stored(bench, models, tasks, public_only, registry_only)
+        where
+            langs is not null and models is null
+            and getvariable('lb_exclude_level') is null
+            and task_name not in (select task_name from partial_tasks)
+    ),
+
+    partial as materialized (
+        select *
+        from lb_long(bench, models, tasks, langs, public_only, registry_only)
+        where
+            langs is null or models is not null
+            or getvariable('lb_exclude_level') is not null
+            or task_name in (select task_name from partial_tasks)
+    ),
+
+    means as (
+        select
+            model_name,
+            task_name,
+            any_value(task_type) as task_type,
+            bool_and(is_public) as is_public,
+            sum(score order by row_order) / count(score) as raw_mean,
+            count(distinct row(subset, split)) filter (where score is not null) as have_pairs
+        from partial
+        group by model_name, task_name
+    ),
+
+    required as (
+        select task_name, count(distinct subset) * count(distinct split) as required_pairs
+        from partial
+        where score is not null
+        group by task_name
+    ),
+
+    from_rows as (
+        select m.*, r.required_pairs
+        from means as m
+        left join required as r using (task_name)
+    ),
+
+    final as (
+        select
+            model_name, task_name, task_type, is_public, raw_mean, have_pairs, required_pairs
+        from whole
+        union all
+        select
+            model_name, task_name, task_type, is_public, raw_mean, have_pairs, required_pairs
+        from from_rows
+    )
+
+    select * from final
