@@ -13,38 +13,57 @@ create or replace macro lb_language_task_means(
 ) as table
     with
 
-    -- the tasks with a frame row outside the language filter (only where the build's means may
-    -- serve: a language filter without a model filter or the exclude switch)
-    partial_tasks as (
-        select distinct task_name
-        from benchmark_results
+    -- the language sets holding a selected language (lb_language_match's, listed once)
+    matching_sets as (
+        select distinct codes.language_set
+        from (
+            select language_set, unnest(iso_codes) as code
+            from language_sets
+        ) as codes
+        where codes.code in (select unnest(langs))
+    ),
+
+    -- candidates: the selected tasks whose declared subsets' languages all match the filter (the
+    -- catalog, a few thousand rows; only where the build's means may serve: a language filter
+    -- without a model filter or the exclude switch) ...
+    candidate_tasks as (
+        select task_name
+        from benchmark_tasks
         where
             langs is not null and models is null
             and getvariable('lb_exclude_level') is null
             and benchmark = bench
-            and (not registry_only or in_registry)
             and (tasks is null or task_name in (select unnest(tasks)))
-            and (not public_only or is_public)
-            and not coalesce(lb_language_match(language_set, langs), false)
+        group by task_name
+        having bool_and(hash(languages) in (select language_set from matching_sets))
     ),
 
-    -- the other tasks keep all their rows: the build's means
+    -- ... whose frame rows all match it too (an entry carries its own languages): whole tasks
+    whole_tasks as (
+        select task_name
+        from candidate_tasks
+        where task_name not in (
+            select task_name
+            from benchmark_results
+            where
+                benchmark = bench
+                and task_name in (select task_name from candidate_tasks)
+                and (not registry_only or in_registry)
+                and (not public_only or is_public)
+                and not coalesce(language_set in (select language_set from matching_sets), false)
+        )
+    ),
+
     whole as (
         select *
         from lb_task_means_stored(bench, models, tasks, public_only, registry_only)
-        where
-            langs is not null and models is null
-            and getvariable('lb_exclude_level') is null
-            and task_name not in (select task_name from partial_tasks)
+        where task_name in (select task_name from whole_tasks)
     ),
 
     partial as materialized (
         select *
         from lb_long(bench, models, tasks, langs, public_only, registry_only)
-        where
-            langs is null or models is not null
-            or getvariable('lb_exclude_level') is not null
-            or task_name in (select task_name from partial_tasks)
+        where task_name not in (select task_name from whole_tasks)
     ),
 
     means as (
