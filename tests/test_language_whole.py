@@ -1,9 +1,10 @@
-"""Under a language filter, the per-task means (lb_language_task_means, the summary's source) and
-the per-language means (lb_language_scores) keep the build's stored means for what the filter
-keeps whole, and sum the rows again only for the rest. Whatever the state, they must equal the
-plain definition restated here (every matching row summed again in mteb's order), bit for bit,
-on every benchmark of the hand-built ranking warehouse (`lb` fixture), and the shortcut must
-have served some tasks (else the comparison proves nothing about it)."""
+"""Under a language filter, the per-task means (lb_language_task_means, the summary's source)
+keep the build's stored means for the tasks the filter keeps whole and sum the rows again only
+for the others; the per-language means (lb_language_scores) keep the build's means for the
+selected languages a filter leaves whole. Whatever the state, both must equal the plain
+definition restated here (every matching row summed again in mteb's order), bit for bit, on every
+benchmark of the hand-built ranking warehouse (`lb` fixture), and the task shortcut must have
+served some tasks (else the comparison proves nothing about it)."""
 
 from __future__ import annotations
 

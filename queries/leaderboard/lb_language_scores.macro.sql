@@ -8,8 +8,7 @@
 -- model filter, a selected language's rows all match it: a (model, language) among those that
 -- keeps all its rows (no task filter or flag drops one) takes benchmark_language_means' mean,
 -- the same ordered sum of the same rows, so only the other languages' (few) matching rows are
--- summed again; without a task filter or the exclude switch every such (model, language) keeps all
--- its rows, so none is marked. A NULL score adds nothing: it skips the sort.
+-- summed again. A NULL score adds nothing: it skips the sort.
 create or replace macro lb_language_scores(
     bench, models, tasks, langs, langview, registry_only
 ) as table
@@ -46,8 +45,7 @@ create or replace macro lb_language_scores(
             and not lb_flag_excluded(model_name, task_name, row_order) as kept
         from benchmark_language_rows
         where
-            (tasks is not null or getvariable('lb_exclude_level') is not null)
-            and language in (select language from chosen_languages)
+            language in (select language from chosen_languages)
             and benchmark = bench
             and (langview is null or language in (select unnest(langview)))
     ),
@@ -66,17 +64,6 @@ create or replace macro lb_language_scores(
         from benchmark_language_means as m
         join coverage as c using (model_name, language)
         where m.benchmark = bench and c.n_kept = c.n_rows
-        union all
-        -- no task filter nor exclusion: every row of a selected language is kept (registry
-        -- models' rows with registry_only), no row needs marking
-        select model_name, language, score
-        from benchmark_language_means
-        where
-            tasks is null and getvariable('lb_exclude_level') is null
-            and language in (select language from chosen_languages)
-            and benchmark = bench
-            and (not registry_only or in_registry)
-            and (langview is null or language in (select unnest(langview)))
     ),
 
     -- the other rows: those of the languages not selected, or of every language under a task
@@ -109,21 +96,6 @@ create or replace macro lb_language_scores(
             )
         union all
         select * from other_rows
-        union all
-        -- (same case) a model with registry and other rows in a language (rows chosen from
-        -- several folders) counts its registry rows only
-        select model_name, language, revision, task_name, row_order, score
-        from benchmark_language_rows
-        where
-            tasks is null and getvariable('lb_exclude_level') is null and registry_only
-            and in_registry
-            and language in (select language from chosen_languages)
-            and benchmark = bench
-            and (model_name, language) in (
-                select (model_name, language) from benchmark_language_means
-                where benchmark = bench and not in_registry
-            )
-            and (langview is null or language in (select unnest(langview)))
     ),
 
     computed as (

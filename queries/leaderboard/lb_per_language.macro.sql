@@ -28,20 +28,15 @@ create or replace macro lb_per_language(
         where m.in_table
     ),
 
-    -- a plain aggregate: count(distinct ...) as a window over the whole frame costs ~10x more
-    n_languages as (
-        select count(distinct language) as n from shown
-    ),
-
     final as (
         select
-            s.*,
+            *,
             case
-                when n.n = 1 then rank() over (order by s.score desc nulls last)
-                else s.borda_rank
+                when count(distinct language) over () = 1
+                    then rank() over (order by score desc nulls last)
+                else borda_rank
             end as order_rank
-        from shown as s
-        cross join n_languages as n
+        from shown
     )
 
     select * from final
