@@ -85,12 +85,13 @@ def test_language_shortcuts_equal_the_plain_definition(lb):
             task_params = {k: params[k] for k in ("bench", "models", "tasks", "langs",
                                                    "public_only", "registry_only",
                                                    EXCLUDE_LEVEL)}
-            fast = lb._query(SHORTCUT, task_params)
-            plain = lb._query(PLAIN_TASK_MEANS, task_params).select(fast.schema.names)
-            keys = ["model_name", "task_name"]
-            assert sorted_rows(fast, keys).equals(sorted_rows(plain, keys)), (name, label)
-            compared += 1
             if params["models"] is None and params[EXCLUDE_LEVEL] is None:
+                # the state the request path gives lb_language_task_means
+                fast = lb._query(SHORTCUT, task_params)
+                plain = lb._query(PLAIN_TASK_MEANS, task_params).select(fast.schema.names)
+                keys = ["model_name", "task_name"]
+                assert sorted_rows(fast, keys).equals(sorted_rows(plain, keys)), (name, label)
+                compared += 1
                 whole_served += lb._query(WHOLE_TASKS, {k: params[k] for k in (
                     "bench", "tasks", "langs", "registry_only")}).column(0)[0].as_py()
             if bench.has_language_view:
@@ -103,6 +104,6 @@ def test_language_shortcuts_equal_the_plain_definition(lb):
                 keys = ["model_name", "language"]
                 assert sorted_rows(fast, keys).equals(sorted_rows(plain, keys)), (name, label)
                 language_compared += 1
-    assert compared >= 10
+    assert compared >= 5
     assert language_compared >= 5
     assert whole_served >= 1

@@ -1,11 +1,11 @@
--- Per (model, task) raw means of a benchmark frame from its rows (lb_long): the input of
--- lb_task_scores_rows, under a language filter or the "exclude flagged scores" switch. raw_mean
--- sums the model's scored rows in mteb's row order; a task needs the distinct subsets x distinct
--- splits scored by any model of the frame. Under a language filter without a model filter or the
--- exclude switch, a task whose frame rows all match the filter keeps them all: it takes the
--- build's means and required pairs (lb_task_means_stored: the same ordered sum and count over
--- the same rows), so only the other tasks' matching rows are summed again (under `eng`, 43 of
--- MTEB(Multilingual, v2)'s 131 tasks hold three quarters of the matching rows).
+-- Per (model, task) raw means of a benchmark frame under a language filter without a model
+-- filter or the "exclude flagged scores" switch (what lb_task_scores_language ranks; callers
+-- guarantee that state): lb_task_scores_rows' means, but a task whose frame rows all match the
+-- filter keeps them all, so it takes the build's means and required pairs (lb_task_means_stored:
+-- the same ordered sum and counts over the same rows); only the other tasks' matching rows are
+-- summed again in mteb's row order (under `eng`, 43 of MTEB(Multilingual, v2)'s 131 tasks hold
+-- three quarters of the matching rows). A task needs the distinct subsets x distinct splits
+-- scored by any model of the frame.
 -- @column have_pairs: Distinct (subset, split) pairs the model scored on the task (in the frame).
 -- @column required_pairs: Pairs the task needs (over every model of the frame).
 create or replace macro lb_language_task_means(
@@ -24,15 +24,12 @@ create or replace macro lb_language_task_means(
     ),
 
     -- candidates: the selected tasks whose declared subsets' languages all match the filter (the
-    -- catalog, a few thousand rows; only where the build's means may serve: a language filter
-    -- without a model filter or the exclude switch) ...
+    -- catalog, a few thousand rows) ...
     candidate_tasks as (
         select task_name
         from benchmark_tasks
         where
-            langs is not null and models is null
-            and getvariable('lb_exclude_level') is null
-            and benchmark = bench
+            benchmark = bench
             and (tasks is null or task_name in (select unnest(tasks)))
         group by task_name
         having bool_and(hash(languages) in (select language_set from matching_sets))
