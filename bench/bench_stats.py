@@ -2,7 +2,8 @@
 alone, the robustness view and pairwise odds, and the memory they add to a process.
 
     .venv/bin/python bench/bench_stats.py [--warehouse DIR] [--repeat 7] [--resamples 1000]
-                                          [--clock wall|cpu]
+                                          [--clock wall|cpu] [--code CHECKOUT] [--out FILE]
+                                          [--state SUBSTRING]
 
 Server time, as a request pays it (mteb_lb.rankings.Leaderboard, the functions the dashboard,
 the API and the CLI call), for MTEB(Multilingual, v2) and MTEB(eng, v2) under a few filters:
@@ -16,7 +17,9 @@ every statistic of every state (intervals, robustness, pairwise): the difference
 statistics add (numpy arrays, the lb_borda_points / lb_model_scores queries, cached results).
 `--clock cpu` times with the process's CPU time (every thread, DuckDB's and BLAS's included)
 instead of wall time: steadier on a shared machine, where wall time mostly measures the others.
-Writes bench/out/stats.json and prints a markdown table.
+`--code` imports mteb_lb from another checkout (e.g. main's, against a build of main) for a
+before/after pair in one run, as bench_tables.py; `--state` keeps the states whose label holds it
+(e.g. `languages`). Writes bench/out/stats.json (or --out) and prints a markdown table.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = ROOT = Path(__file__).resolve().parent.parent
+if "--code" in sys.argv[:-1]:  # the checkout whose mteb_lb is measured (before/after pairs)
+    ROOT = Path(sys.argv[sys.argv.index("--code") + 1]).resolve()
 sys.path.insert(0, str(ROOT))
 
 BENCHMARKS = ("MTEB(Multilingual, v2)", "MTEB(eng, v2)")
@@ -41,14 +46,14 @@ def rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def states(name: str):
+def states(name: str, only: str = ""):
     from mteb_lb.rankings import Filters
 
     out = [("default", Filters()), ("Retrieval only", Filters(task_types=("Retrieval",))),
            ("<= 1B parameters", Filters(max_params_b=1.0))]
     if name == "MTEB(Multilingual, v2)":
         out.append(("languages eng, fra", Filters(languages=("eng", "fra"))))
-    return out
+    return [(label, filters) for label, filters in out if only in label]
 
 
 CLOCK = time.perf_counter   # --clock cpu: time.process_time
@@ -66,6 +71,10 @@ def main(argv=None) -> int:
     p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--resamples", type=int, default=1000)
     p.add_argument("--clock", choices=("wall", "cpu"), default="wall")
+    p.add_argument("--code", default=str(ROOT),
+                   help="checkout whose mteb_lb is measured (default: this one)")
+    p.add_argument("--out", type=Path, default=HERE / "bench" / "out" / "stats.json")
+    p.add_argument("--state", default="", help="only the states whose label holds this")
     args = p.parse_args(argv)
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
@@ -82,7 +91,7 @@ def main(argv=None) -> int:
     # 1. the summary alone: cold (first time), uncached, warm
     for name in BENCHMARKS:
         rows = results["benchmarks"].setdefault(name, {})
-        for label, filters in states(name):
+        for label, filters in states(name, args.state):
             r = rows.setdefault(label, {})
             r["summary_cold_ms"] = timed(lambda: lb.summary(name, filters))
             r["summary_warm_ms"] = statistics.median(
@@ -96,7 +105,7 @@ def main(argv=None) -> int:
     rss_summaries = rss_mb()
     # 2. the summary with intervals (B resamples), robustness, pairwise
     for name in BENCHMARKS:
-        for label, filters in states(name):
+        for label, filters in states(name, args.state):
             r = results["benchmarks"][name][label]
 
             def with_intervals():
@@ -151,9 +160,8 @@ def main(argv=None) -> int:
     results["rss_mb"] = {"start": rss_start, "after_summaries": rss_summaries,
                          "after_statistics": rss_end,
                          "added_by_statistics": rss_end - rss_summaries}
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "stats.json").write_text(json.dumps(results, indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
     print(f"B = {b}, medians of {args.repeat} runs, ms of {args.clock} time (cold: first time "
           "in the process)\n")
     print("| benchmark | state | models x partitions | summary cold / uncached / warm | "

@@ -1035,6 +1035,9 @@ def _task_scores_source(params: dict) -> str:
     recount under a model filter, else the stored means alone. Calling it directly instead of
     lb_task_scores spares DuckDB binding and optimizing the two disabled sources (it cannot fold
     bound parameters), most of a filtered request's fixed cost."""
+    if params["langs"] is not None and params["models"] is None \
+            and params.get(EXCLUDE_LEVEL) is None:
+        return "lb_task_scores_language"  # the rows, but whole tasks read the build's means
     if params["langs"] is not None or params.get(EXCLUDE_LEVEL) is not None:
         return "lb_task_scores_rows"
     return "lb_task_scores_stored" if params["models"] is None else "lb_task_scores_recount"

@@ -65,14 +65,16 @@ def test_request_path_equals_the_general_macro(lb):
             compared += 1
     # every source ran on some state (else the comparison proves nothing about it)
     assert sources == {"lb_task_scores_stored", "lb_task_scores_recount",
-                       "lb_task_scores_rows"}
+                       "lb_task_scores_rows", "lb_task_scores_language"}
     assert compared >= 30
 
 
 @pytest.mark.parametrize("params, source", [
     ({"models": None, "langs": None, EXCLUDE_LEVEL: None}, "lb_task_scores_stored"),
     ({"models": ["m"], "langs": None, EXCLUDE_LEVEL: None}, "lb_task_scores_recount"),
-    ({"models": None, "langs": ["eng"], EXCLUDE_LEVEL: None}, "lb_task_scores_rows"),
+    ({"models": None, "langs": ["eng"], EXCLUDE_LEVEL: None}, "lb_task_scores_language"),
+    ({"models": ["m"], "langs": ["eng"], EXCLUDE_LEVEL: None}, "lb_task_scores_rows"),
+    ({"models": None, "langs": ["eng"], EXCLUDE_LEVEL: 1}, "lb_task_scores_rows"),
     ({"models": ["m"], "langs": None, EXCLUDE_LEVEL: 2}, "lb_task_scores_rows"),
     ({"models": None, "langs": None}, "lb_task_scores_stored"),
 ])

@@ -1,0 +1,101 @@
+-- Per (model, task) raw means of a benchmark frame under a language filter without a model
+-- filter or the "exclude flagged scores" switch (what lb_task_scores_language ranks; callers
+-- guarantee that state): lb_task_scores_rows' means, but a task whose frame rows all match the
+-- filter keeps them all, so it takes the build's means and required pairs (lb_task_means_stored:
+-- the same ordered sum and counts over the same rows); only the other tasks' matching rows are
+-- summed again in mteb's row order (under `eng`, 43 of MTEB(Multilingual, v2)'s 131 tasks hold
+-- three quarters of the matching rows). A task needs the distinct subsets x distinct splits
+-- scored by any model of the frame.
+-- @column have_pairs: Distinct (subset, split) pairs the model scored on the task (in the frame).
+-- @column required_pairs: Pairs the task needs (over every model of the frame).
+create or replace macro lb_language_task_means(
+    bench, models, tasks, langs, public_only, registry_only
+) as table
+    with
+
+    -- the language sets holding a selected language (lb_language_match's, listed once)
+    matching_sets as (
+        select distinct codes.language_set
+        from (
+            select language_set, unnest(iso_codes) as code
+            from language_sets
+        ) as codes
+        where codes.code in (select unnest(langs))
+    ),
+
+    -- candidates: the selected tasks whose declared subsets' languages all match the filter (the
+    -- catalog, a few thousand rows) ...
+    candidate_tasks as (
+        select task_name
+        from benchmark_tasks
+        where
+            benchmark = bench
+            and (tasks is null or task_name in (select unnest(tasks)))
+        group by task_name
+        having bool_and(hash(languages) in (select language_set from matching_sets))
+    ),
+
+    -- ... whose frame rows all match it too (an entry carries its own languages): whole tasks
+    whole_tasks as (
+        select task_name
+        from candidate_tasks
+        where task_name not in (
+            select task_name
+            from benchmark_results
+            where
+                benchmark = bench
+                and task_name in (select task_name from candidate_tasks)
+                and (not registry_only or in_registry)
+                and (not public_only or is_public)
+                and not coalesce(language_set in (select language_set from matching_sets), false)
+        )
+    ),
+
+    whole as (
+        select *
+        from lb_task_means_stored(bench, models, tasks, public_only, registry_only)
+        where task_name in (select task_name from whole_tasks)
+    ),
+
+    partial as materialized (
+        select *
+        from lb_long(bench, models, tasks, langs, public_only, registry_only)
+        where task_name not in (select task_name from whole_tasks)
+    ),
+
+    means as (
+        select
+            model_name,
+            task_name,
+            any_value(task_type) as task_type,
+            bool_and(is_public) as is_public,
+            sum(score order by row_order) / count(score) as raw_mean,
+            count(distinct row(subset, split)) filter (where score is not null) as have_pairs
+        from partial
+        group by model_name, task_name
+    ),
+
+    required as (
+        select task_name, count(distinct subset) * count(distinct split) as required_pairs
+        from partial
+        where score is not null
+        group by task_name
+    ),
+
+    from_rows as (
+        select m.*, r.required_pairs
+        from means as m
+        left join required as r using (task_name)
+    ),
+
+    final as (
+        select
+            model_name, task_name, task_type, is_public, raw_mean, have_pairs, required_pairs
+        from whole
+        union all
+        select
+            model_name, task_name, task_type, is_public, raw_mean, have_pairs, required_pairs
+        from from_rows
+    )
+
+    select * from final
