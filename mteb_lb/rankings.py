@@ -1031,8 +1031,10 @@ SORT_KEYS = {"Rank (95% interval)": ("Rank low (95%)", "Rank high (95%)")}
 
 def _task_scores_source(params: dict) -> str:
     """The lb_task_scores source (queries/leaderboard/lb_task_scores.macro.sql) that a state's
-    structure needs: rows under a language filter or flag exclusion, the stored means with a
-    recount under a model filter, else the stored means alone. Calling it directly instead of
+    structure needs: under a language filter alone, the rows of the tasks the filter cuts and
+    the stored means of the others; rows under flag exclusion or a language filter with a model
+    filter; the stored means with a recount under a model filter; else the stored means alone.
+    Calling it directly instead of
     lb_task_scores spares DuckDB binding and optimizing the two disabled sources (it cannot fold
     bound parameters), most of a filtered request's fixed cost."""
     if params["langs"] is not None and params["models"] is None \
