@@ -1132,7 +1132,9 @@ def _shape_summary(frame: pa.Table, bench: Benchmark) -> pa.Table:
             return pa.nulls(len(column))
         if not pa.types.is_floating(column.type):
             return pct(column.to_pylist())
-        return _from_numpy(_np_values(column).astype(np.float64) * 100, _np_valid(column))
+        valid = _np_valid(column)  # null slots hold anything: scale only the others
+        values = np.multiply(_np_values(column), 100, out=np.zeros(len(column)), where=valid)
+        return _from_numpy(values, valid)
 
     columns = {"Rank (Borda)": plain("borda_rank"), "Model": plain("model_name"),
                "Zero-shot": plain("zero_shot"), "Active Parameters (B)": plain("active_params_b"),
