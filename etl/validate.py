@@ -43,6 +43,7 @@ _SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size
 # query_table macro that is not listed gets lb_borda's sample and fails here until it is.
 _FRAME_SOURCES = {
     "lb_task_scores_of": "FROM lb_task_means_stored($bench, NULL, NULL, false, true)",
+    "lb_row_task_means_of": "FROM lb_long($bench, NULL, NULL, NULL, false, true)",
     "lb_model_scores_of": "FROM lb_task_scores($bench, NULL, NULL, NULL, false, true)",
     "lb_per_task_of": "FROM lb_task_scores($bench, NULL, NULL, NULL, false, true)",
     "lb_summary_of": "FROM lb_model_scores($bench, NULL, NULL, NULL, false, true, false)",

@@ -57,35 +57,14 @@ create or replace macro lb_language_task_means(
         where task_name in (select task_name from whole_tasks)
     ),
 
-    partial as materialized (
+    partial as materialized (  -- noqa: ST03
         select *
         from lb_long(bench, models, tasks, langs, public_only, registry_only)
         where task_name not in (select task_name from whole_tasks)
     ),
 
-    means as (
-        select
-            model_name,
-            task_name,
-            any_value(task_type) as task_type,
-            bool_and(is_public) as is_public,
-            sum(score order by row_order) / count(score) as raw_mean,
-            count(distinct row(subset, split)) filter (where score is not null) as have_pairs
-        from partial
-        group by model_name, task_name
-    ),
-
-    required as (
-        select task_name, count(distinct subset) * count(distinct split) as required_pairs
-        from partial
-        where score is not null
-        group by task_name
-    ),
-
     from_rows as (
-        select m.*, r.required_pairs
-        from means as m
-        left join required as r using (task_name)
+        from lb_row_task_means_of('partial')
     ),
 
     final as (
