@@ -35,7 +35,7 @@ class View:
 
 def _model_links() -> dict[str, str]:
     lb = leaderboard()
-    key = ("app_model_links", lb.build_id())
+    key = ("app_model_links", lb.cache_key())
     cached = _LINKS.get("key")
     if cached != key:
         _LINKS["value"] = {r["name"]: r["reference"] for r in query("app_model_links")
@@ -51,7 +51,7 @@ _TASK_METAS: dict = {}
 def task_metas(benchmark: str) -> dict[str, dict]:
     """Task metadata of a benchmark's tasks, memoised per build (the grid asks per column)."""
     lb = leaderboard()
-    key = (lb.build_id(), benchmark)
+    key = (lb.cache_key(), benchmark)
     if key not in _TASK_METAS:
         if len(_TASK_METAS) > 256:
             _TASK_METAS.clear()

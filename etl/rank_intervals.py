@@ -53,6 +53,9 @@ class _BuildHandle:
     def build_id(self) -> str:
         return self._id
 
+    def cache_key(self) -> str:
+        return self._id
+
     def cursor(self):
         return self._con.cursor()
 

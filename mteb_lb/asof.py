@@ -380,6 +380,9 @@ class PastBuild:
     def build_id(self) -> str:
         return f"{self.build.name}@{self.snap.origin}:{self.snap.seq}"
 
+    def cache_key(self) -> str:
+        return f"{self.build}@{self.snap.origin}:{self.snap.seq}"
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
         snaps = _store(self.build) / "snapshots.parquet"
         # another build, or a store backfilled again (its snapshots renumbered): afresh

@@ -177,6 +177,12 @@ class CurrentBuild:
     def build_id(self) -> str:
         return self.build.name
 
+    def cache_key(self) -> str:
+        """What caches of this build's answers are keyed on: its full path. Build ids name a
+        build within its warehouse only; two warehouses built in the same second by the same
+        process share one (tests, a second warehouse), their paths never."""
+        return str(self.build)
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A fresh cursor on the current build (cheap: shares the base connection's database)."""
         self._refresh()

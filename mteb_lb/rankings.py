@@ -151,6 +151,10 @@ class Leaderboard:
     def build_id(self) -> str:
         return self.handle.build_id()
 
+    def cache_key(self) -> str:
+        """The key of every cache of this board's answers (db.CurrentBuild.cache_key)."""
+        return self.handle.cache_key()
+
     def _query(self, sql: str, params: dict | None = None) -> pa.Table:
         params = dict(params or {})
         level = params.pop(EXCLUDE_LEVEL, None)
@@ -172,7 +176,7 @@ class Leaderboard:
     def _cached(self, key, compute, *, only_cached: bool = False):
         """The cached value of `key`, else `compute()` (cached); with `only_cached`, None
         instead of computing (a deferred part of a page asks for it in a second request)."""
-        return self._memo(self._cache, self.CACHE_SIZE, (self.build_id(), *key), compute,
+        return self._memo(self._cache, self.CACHE_SIZE, (self.cache_key(), *key), compute,
                           only_cached=only_cached)
 
     def _memo(self, store: OrderedDict, size: int, key, compute, *, only_cached: bool = False):
@@ -211,7 +215,7 @@ class Leaderboard:
             flight.done.set()
 
     def _load_catalog(self) -> None:
-        build = self.build_id()
+        build = self.cache_key()
         if self._catalog_build == build:
             return
         rows = self._query("SELECT * FROM benchmarks ORDER BY name").to_pylist()
@@ -517,7 +521,7 @@ class Leaderboard:
                 frame = self._query(_summary_sql(params), params)
             return frame
         return self._memo(self._frames, self.FRAME_CACHE_SIZE,
-                          (self.build_id(), benchmark, filters.key()), compute)
+                          (self.cache_key(), benchmark, filters.key()), compute)
 
     def _default_frame(self, benchmark: str, params: dict) -> pa.Table | None:
         """lb_summary's rows of the default state (no model, task or language filter, registered
@@ -530,14 +534,14 @@ class Leaderboard:
                 or params.get(EXCLUDE_LEVEL) is not None
                 or params["public_only"] != bench.public_only
                 or params["by_subset"] != ("mean_subset" in bench.aggregations)
-                or self._no_default_table == self.build_id()):
+                or self._no_default_table == self.cache_key()):
             return None
         try:
             frame = self._query("SELECT * EXCLUDE (benchmark) FROM default_summaries "
                                 "WHERE benchmark = $bench ORDER BY position",
                                 {"bench": benchmark})
         except duckdb.CatalogException:  # a build made before the table existed
-            self._no_default_table = self.build_id()
+            self._no_default_table = self.cache_key()
             return None
         return frame if frame.num_rows else None
 
@@ -689,7 +693,7 @@ class Leaderboard:
             # today's catalog on past results: today's benchmarks and task metadata, as loaded
             self._load_catalog()
             past._benchmarks, meta = self._benchmarks, self._task_meta
-            past._catalog_build = past.build_id()
+            past._catalog_build = past.cache_key()
             past._task_meta = meta
             return past
 
@@ -780,7 +784,7 @@ class Leaderboard:
         key = ("rank_intervals", benchmark, filters.key(), resamples, seed)
         if not compute:
             with self._lock:
-                return self._cache.get((self.build_id(), *key))
+                return self._cache.get((self.cache_key(), *key))
 
         def compute_table():
             stored = self._stored_intervals(benchmark, filters, resamples, seed)
@@ -793,7 +797,7 @@ class Leaderboard:
         """The build's `rank_intervals` rows (etl/rank_intervals.py: every menu benchmark's
         default state, computed by stats.intervals_table when the build was published) when
         they answer this request: no filter, the same B and seed; else None."""
-        if filters != Filters() or resamples == 0 or self._no_interval_table == self.build_id():
+        if filters != Filters() or resamples == 0 or self._no_interval_table == self.cache_key():
             return None
         try:
             rows = self._query(
@@ -802,7 +806,7 @@ class Leaderboard:
                 "WHERE benchmark = $b AND resamples = $r AND seed = $s "
                 "ORDER BY borda_rank, model_name", {"b": benchmark, "r": resamples, "s": seed})
         except duckdb.CatalogException:  # an older build, or a past date (TODAY_ONLY_TABLES)
-            self._no_interval_table = self.build_id()
+            self._no_interval_table = self.cache_key()
             return None
         if rows.num_rows == 0:
             return None
