@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from etl import default_summaries
 from etl.segments import write_parquet
-from mteb_lb import warehouse
+from mteb_lb import db, warehouse
 
 TABLE = "leaderboard_history"
 BUILDS_TABLE = "leaderboard_history_builds"
@@ -407,10 +407,10 @@ def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> di
               AND NOT EXISTS (SELECT 1 FROM lb_snapshot AS s
                               WHERE s.benchmark = p.benchmark AND s.model_name = p.model_name
                                 AND s.key = p.key)""")
-        delta = con.sql(
-            "SELECT $seq::INTEGER AS build_seq, $id AS build_id, $at::TIMESTAMP AS built_at, * "
-            "FROM lb_delta ORDER BY benchmark, model_name, key",
-            params={"seq": seq, "id": build_id, "at": built_at}).to_arrow_table().cast(SCHEMA)
+        delta = db.query_arrow(
+            con, "SELECT $seq::INTEGER AS build_seq, $id AS build_id, $at::TIMESTAMP AS built_at, "
+            "* FROM lb_delta ORDER BY benchmark, model_name, key",
+            {"seq": seq, "id": build_id, "at": built_at}).cast(SCHEMA)
         if delta.num_rows:
             write_parquet(delta, final / "parquet" / TABLE / f"{seq:06d}-{build_id}.parquet")
             con.execute(f'INSERT INTO "{TABLE}" SELECT * FROM delta')

@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from etl.segments import write_parquet
-from mteb_lb import warehouse
+from mteb_lb import db, warehouse
 
 FOLDER = warehouse.PAST_FOLDER
 STATE = "past_state.duckdb"
@@ -140,7 +140,7 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
                 CREATE OR REPLACE TEMP TABLE n AS
                 SELECT _h, row_number() OVER (PARTITION BY _h) AS _k, * EXCLUDE (_h)
                 FROM {row} WHERE hash("{key}") IN (SELECT _g FROM changed)""")
-            events = con.sql(f"""
+            events = db.query_arrow(con, f"""
                 SELECT $seq::INTEGER AS _seq, _k, false AS _removed, * EXCLUDE (_h, _k)
                 FROM n ANTI JOIN "s_{table}" USING (_h, _k)
                 UNION ALL
@@ -148,7 +148,7 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
                 FROM (SELECT * FROM "s_{table}"
                       WHERE hash("{key}") IN (SELECT _g FROM changed)) AS o
                 ANTI JOIN n USING (_h, _k)
-                ORDER BY ALL""", params={"seq": seq}).to_arrow_table()
+                ORDER BY ALL""", {"seq": seq})
             if events.num_rows:
                 _write(events, store / FOLDER / table / name)
                 total += events.num_rows

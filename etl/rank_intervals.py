@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl.history import _quote, stale_benchmarks
-from mteb_lb import warehouse
+from mteb_lb import db, warehouse
 
 TABLE = "rank_intervals"
 VERSION = "1"   # bump when the statistics change: every benchmark is computed again
@@ -80,20 +80,19 @@ def _default_points(con, benches: list) -> dict[str, pa.Table]:
     plain = [b for b in benches if "mean_subset" not in b.aggregations]
     out = {}
     if plain:
-        rows = con.sql(
-            "SELECT b.benchmark, p.model_name, p.partition_key, p.task_name, p.points, "
+        rows = db.query_arrow(
+            con, "SELECT b.benchmark, p.model_name, p.partition_key, p.task_name, p.points, "
             "p.in_table FROM (SELECT unnest($names::VARCHAR[]) AS benchmark, "
             "unnest($po::BOOLEAN[]) AS public_only) AS b, LATERAL lb_borda_points("
             "b.benchmark, NULL, NULL, NULL, b.public_only, true, false) AS p",
-            params={"names": [b.name for b in plain],
-                    "po": [b.public_only for b in plain]}).to_arrow_table()
+            {"names": [b.name for b in plain], "po": [b.public_only for b in plain]})
         for b in plain:
             out[b.name] = rows.filter(pc.equal(rows.column("benchmark"), b.name)).drop(
                 ["benchmark"])
     for b in benches:
         if b not in plain:
-            out[b.name] = con.sql(POINTS_SQL, params={"b": b.name, "po": b.public_only,
-                                                      "bs": True}).to_arrow_table()
+            out[b.name] = db.query_arrow(con, POINTS_SQL,
+                                         {"b": b.name, "po": b.public_only, "bs": True})
     return out
 
 

@@ -30,7 +30,7 @@ import duckdb
 import pyarrow as pa
 
 import queries
-from mteb_lb import settings, warehouse
+from mteb_lb import db, settings, warehouse
 
 STORE = "history"          # <warehouse>/history: the backfill's store (etl/backfill.py)
 MEANS = {"Mean (Task)": "score", "Mean (TaskType)": "mean_task_type",
@@ -156,10 +156,10 @@ def rows_at(build: Path, when: dt.datetime, benchmark: str | None = None,
     snap = snapshot_at(build, when)
     cur = _connection(build, snap.origin)
     try:
-        table = cur.sql(
-            "SELECT * FROM leaderboard_as_of($ts) WHERE ($b IS NULL OR benchmark = $b) "
+        table = db.query_arrow(
+            cur, "SELECT * FROM leaderboard_as_of($ts) WHERE ($b IS NULL OR benchmark = $b) "
             "AND (NOT $s OR key = '') ORDER BY benchmark, model_name, key",
-            params={"ts": snap.taken_at, "b": benchmark, "s": summary_only}).to_arrow_table()
+            {"ts": snap.taken_at, "b": benchmark, "s": summary_only})
     finally:
         cur.close()
     return snap, table
@@ -406,7 +406,7 @@ def _both(build: Path, sql: str, params: dict) -> list[dict]:
     for origin in _sources(build):
         cur = _connection(build, origin)
         try:
-            rows = cur.sql(sql, params=params).to_arrow_table().to_pylist()
+            rows = db.query_arrow(cur, sql, params).to_pylist()
         finally:
             cur.close()
         out.extend(dict(r, origin=origin) for r in rows)
@@ -488,10 +488,9 @@ class _Causes:
             try:
                 files = sorted(str(p) for p in folder.glob("*.parquet"))
                 if files:
-                    self.paths = con.sql(
-                        "SELECT * FROM read_parquet($f) WHERE seq > $a AND seq <= $b",
-                        params={"f": files, "a": snap_from.seq, "b": snap_to.seq}
-                    ).to_arrow_table().to_pylist()
+                    self.paths = db.query_arrow(
+                        con, "SELECT * FROM read_parquet($f) WHERE seq > $a AND seq <= $b",
+                        {"f": files, "a": snap_from.seq, "b": snap_to.seq}).to_pylist()
             finally:
                 con.close()
 

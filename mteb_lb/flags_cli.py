@@ -44,8 +44,8 @@ def flags_table(cur, rule: str | None, model: str | None, severity: str | None):
         models = [r[0] for r in cur.execute(
             "SELECT DISTINCT model_name FROM scores").fetchall()]
         return None, f"no results for model {model!r}{_close(model, models)}"
-    table = cur.sql("SELECT * FROM quality_flags($rule, $model, $level)", params={
-        "rule": rule, "model": model, "level": SEVERITIES.get(severity)}).to_arrow_table()
+    table = db.query_arrow(cur, "SELECT * FROM quality_flags($rule, $model, $level)", {
+        "rule": rule, "model": model, "level": SEVERITIES.get(severity)})
     return table, None
 
 

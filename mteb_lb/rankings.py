@@ -16,7 +16,6 @@ import difflib
 import json
 import re
 import threading
-import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
@@ -104,12 +103,6 @@ class _Flight:
         return self.value
 
 
-# Leaderboard._query fetches Arrow from a DB-API result on purpose (see there): the copy
-# warning duckdb gives for that names this module's line, and only it is silenced.
-warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning,
-                        module=__name__)
-
-
 class _ResultCache(OrderedDict):
     """The result cache; clearing it also clears the summary frames kept beside it."""
 
@@ -165,11 +158,7 @@ class Leaderboard:
         try:
             if level is not None:  # the frame drops flagged rows (lb_flag_excluded)
                 cur.execute("SET VARIABLE lb_exclude_level = ?", [level])
-            # execute, not sql(): duckdb's relation API binds the statement once more to learn
-            # its columns before running it (4-7 ms of CPU on a ranking query); these results
-            # are small, so the DB-API result's extra copy to Arrow costs far less
-            cur.execute(sql, params)
-            return cur.to_arrow_table()
+            return db.query_arrow(cur, sql, params)
         finally:
             cur.close()
 
