@@ -55,6 +55,32 @@ def variant_build(tmp_path: Path, benchmarks: list[dict] | None = None):
     return repo, wh, cat, report
 
 
+def built_template(base: Path, *, git_commit: bool, build=None) -> Path:
+    """Three models (base_repo) under `base`/work, built and published once, then copied to
+    `base`/template: a module-scoped fixture makes it once and fresh_copy gives each test its
+    own copy at the same path (a build's views name their Parquet by absolute path). With
+    `git_commit`, the repository is a git repository of one commit. `build(repo, cat, wh)`
+    builds (default: run_build)."""
+    work = base / "work"
+    repo = work / "repo"
+    base_repo(repo)
+    if git_commit:
+        commit(repo, "initial")
+    cat = catalog(work / "cat")
+    report = (build or (lambda r, c, w: run_build(r, w, c)))(repo, cat, work / "wh")
+    assert report.published, report.message
+    shutil.copytree(work, base / "template", symlinks=True)
+    return base
+
+
+def fresh_copy(base: Path) -> tuple[Path, Path, Path]:
+    """(repo, catalog, warehouse) of a fresh copy of built_template's template."""
+    work = base / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(base / "template", work, symlinks=True)
+    return work / "repo", work / "cat", work / "wh"
+
+
 def catalog(folder: Path) -> Path:
     tasks = [fx.make_task(t, "Retrieval", "ndcg_at_10") for t in TASKS]
     benches = [fx.make_benchmark(name, tasks_) for name, tasks_ in BENCHES.items()]

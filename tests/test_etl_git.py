@@ -5,7 +5,6 @@ publishes equals a full build of the same files."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import fixtures as fx
@@ -25,27 +24,14 @@ def run(repo: Path, cat: Path, wh: Path, **kw):
 
 @pytest.fixture(scope="module")
 def _template(tmp_path_factory):
-    """A git repository of three models, built once; each test gets a fresh copy at the same
-    path (a build's views name their Parquet by absolute path)."""
-    base = tmp_path_factory.mktemp("etlgit")
-    work = base / "work"
-    repo = work / "repo"
-    rf.base_repo(repo)
-    rf.commit(repo, "initial")
-    cat = rf.catalog(work / "cat")
-    report = run(repo, cat, work / "wh")
-    assert report.published, report.message
-    shutil.copytree(work, base / "template", symlinks=True)
-    return base
+    """A git repository of three models, one commit, built once."""
+    return rf.built_template(tmp_path_factory.mktemp("etlgit"), git_commit=True, build=run)
 
 
 @pytest.fixture
 def source(_template):
     """(repo, catalog, warehouse): one commit built and published."""
-    work = _template / "work"
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(_template / "template", work, symlinks=True)
-    return work / "repo", work / "cat", work / "wh"
+    return rf.fresh_copy(_template)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ running them. Each still publishes what a full build publishes, and a broken bui
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,25 +20,13 @@ REAL_SCAN = build.scan
 
 @pytest.fixture(scope="module")
 def _template(tmp_path_factory):
-    """Three models built once from a folder source (no commit); each test gets a fresh copy
-    at the same path (a build's views name their Parquet by absolute path)."""
-    base = tmp_path_factory.mktemp("incr")
-    work = base / "work"
-    repo = work / "repo"
-    rf.base_repo(repo)
-    cat = rf.catalog(work / "cat")
-    report = rf.run_build(repo, work / "wh", cat)
-    assert report.published, report.message
-    shutil.copytree(work, base / "template", symlinks=True)
-    return base
+    """Three models built once from a folder source (no commit)."""
+    return rf.built_template(tmp_path_factory.mktemp("incr"), git_commit=False)
 
 
 @pytest.fixture
 def folder(_template):
-    work = _template / "work"
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(_template / "template", work, symlinks=True)
-    return work / "repo", work / "cat", work / "wh"
+    return rf.fresh_copy(_template)
 
 
 @pytest.fixture

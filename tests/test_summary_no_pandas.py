@@ -1,34 +1,17 @@
 """A fresh process computes its first summary without importing pandas or pyarrow.compute
 (docs/PERFORMANCE.md, "Third pass"): pyarrow's conversion of Python values imports pandas,
 which costs a fresh process more than the whole first summary; the summary's numbers are built
-through numpy buffers instead, with the types pyarrow's conversion gives."""
+through numpy buffers instead, with the types pyarrow's conversion gives. The fresh process
+itself is checked in tests/test_request_fastpaths.py (its first summary, per-task and view)."""
 
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 from mteb_lb.rankings import _numbers
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def test_a_fresh_process_summarises_without_pandas_or_pyarrow_compute(app_warehouse):
-    script = (
-        "import sys; from pathlib import Path; from mteb_lb.db import CurrentBuild; "
-        "from mteb_lb.rankings import Leaderboard; "
-        "lb = Leaderboard(CurrentBuild(Path(sys.argv[1]))); "
-        "t = lb.summary(lb.menu()['default_benchmark']); "
-        "print(t.num_rows > 0, 'Rank (Borda)' in t.column_names, "
-        "sorted(m for m in ('pandas', 'pyarrow.compute') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", script, str(app_warehouse)], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout.strip()
-    assert out == "True True []"
 
 
 @pytest.mark.parametrize("values, kind", [
