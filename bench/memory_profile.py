@@ -8,12 +8,12 @@ worker does before it accepts requests (``deploy/gunicorn.conf.py``: each menu b
 then every other benchmark's default summary); then ``--states`` cold filter states drawn as the
 load test draws them (``bench/load_test.py``), rendered through the page-routing callback. As in
 a worker, the configuration's DuckDB memory limit (unless the environment sets one) and its
-allocator arenas apply (``--plain``: neither, one process with the settings' defaults). After each stage: the
-resident set (VmRSS), DuckDB's own accounting (``duckdb_memory()``: buffer pool and the rest),
-and the bytes of the Arrow tables held by the worker's result cache and summary frames
-(``Leaderboard``). The rest (Python objects, allocator slack, Dash layouts) is the difference.
-The settings that cap it: ``MTEB_LB_SQL_MEMORY_LIMIT`` (DuckDB per worker) and
-``MTEB_LB_RESULT_CACHE_MB`` (the result cache, by bytes).
+allocator arenas apply (``--plain``: neither, one process with the settings' defaults).
+After each stage: the resident set (VmRSS), DuckDB's own accounting (``duckdb_memory()``:
+buffer pool and the rest), and the bytes of the Arrow tables held by the worker's result cache
+and summary frames (``Leaderboard``). The rest (Python objects, allocator slack, Dash layouts)
+is the difference. The settings that cap it: ``MTEB_LB_SQL_MEMORY_LIMIT`` (DuckDB per worker)
+and ``MTEB_LB_RESULT_CACHE_MB`` (the result cache, by bytes).
 """
 
 from __future__ import annotations
