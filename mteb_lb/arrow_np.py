@@ -3,9 +3,9 @@
 pyarrow's own conversions (``pa.array`` of Python values or of numpy arrays, ``Array.to_numpy``,
 ``pa.scalar``, ``Table.from_pylist``) import pandas, and its compute functions (``drop_null``,
 ``cast``, ``fill_null``, ``unique``...) import ``pyarrow.compute``: ~0.1-0.6 s that the first
-request of a process would pay (docs/PERFORMANCE.md §Third pass (issue #16: the dashboard's own
-work, the per-task cells, a fresh process)). The rankings (``mteb_lb.rankings``) and the
-statistics (``mteb_lb.stats``) read and build their Arrow columns with these instead.
+request of a process would pay. The rankings (``mteb_lb.rankings``) and the statistics
+(``mteb_lb.stats``) read and build their Arrow columns with these instead
+(docs/PERFORMANCE.md §Fifth pass: imports, memory, the statistics).
 """
 
 from __future__ import annotations
