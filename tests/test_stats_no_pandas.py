@@ -1,7 +1,7 @@
 """The statistics of a filtered state, and the stored ones of a default state, are computed
-without importing pandas or pyarrow.compute (docs/PERFORMANCE.md §Fifth pass: imports, memory,
-the statistics): their Arrow columns are read and built through numpy buffers
-(mteb_lb/arrow_np.py), as the summary's are."""
+without importing pandas or pyarrow.compute: their Arrow columns are read and built through
+numpy buffers (mteb_lb/arrow_np.py), as the summary's are
+(docs/PERFORMANCE.md §Fifth pass: imports, memory, the statistics)."""
 
 from __future__ import annotations
 
