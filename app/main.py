@@ -177,12 +177,8 @@ def prewarm_rankings(stop: threading.Event | None = None) -> int:
             done += 1
         except Exception:
             log.warning("prewarm of %s failed", name, exc_info=True)
-    default = menu.get("default_benchmark")
-    if default and not (stop is not None and stop.is_set()):
-        try:  # the default board's per-task cells (spread tooltips, flag marks): every per-task
-            # state without a language filter then only filters them (Leaderboard._cell_table)
-            lb.task_spread(default)
-            lb.task_flags(default)
-        except Exception:
-            log.warning("prewarm of %s's per-task cells failed", default, exc_info=True)
+    # Not the default board's per-task cells (spread tooltips, flag marks): computing them
+    # peaked at ~180 MB above the summaries and kept ~130 MB of a worker's 500 MB (the first
+    # per-task state of a board computes them, in the page's deferred second request;
+    # docs/PERFORMANCE.md §Fifth pass: imports, memory, the statistics).
     return done

@@ -3,14 +3,17 @@
     .venv/bin/python bench/memory_profile.py [--warehouse DIR] [--states 150] [--json]
 
 Stages: the interpreter; importing and building the app (Dash, pages, DuckDB, pyarrow); the
-first request (opens the build's DuckDB connection, reads the catalog); the prewarm of every
-menu board's default summary; then ``--states`` cold filter states drawn as the load test draws
-them (``bench/load_test.py``), rendered through the page-routing callback. After each stage: the
-resident set (VmRSS), DuckDB's own accounting (``duckdb_memory()``: buffer pool and the rest),
-and the bytes of the Arrow tables held by the worker's result cache and summary frames
-(``Leaderboard``). The rest (Python objects, allocator slack, Dash layouts) is the difference.
-The settings that cap it: ``MTEB_LB_SQL_MEMORY_LIMIT`` (DuckDB per worker) and
-``MTEB_LB_RESULT_CACHE_MB`` (the result cache, by bytes).
+first request (opens the build's DuckDB connection, reads the catalog); the warm-up a gunicorn
+worker does before it accepts requests (``deploy/gunicorn.conf.py``: each menu board's page,
+then every other benchmark's default summary); then ``--states`` cold filter states drawn as the
+load test draws them (``bench/load_test.py``), rendered through the page-routing callback. As in
+a worker, the configuration's DuckDB memory limit (unless the environment sets one) and its
+allocator arenas apply (``--plain``: neither, one process with the settings' defaults).
+After each stage: the resident set (VmRSS), DuckDB's own accounting (``duckdb_memory()``:
+buffer pool and the rest), and the bytes of the Arrow tables held by the worker's result cache
+and summary frames (``Leaderboard``). The rest (Python objects, allocator slack, Dash layouts)
+is the difference. The settings that cap it: ``MTEB_LB_SQL_MEMORY_LIMIT`` (DuckDB per worker)
+and ``MTEB_LB_RESULT_CACHE_MB`` (the result cache, by bytes).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import os
 import random
 import re
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +78,18 @@ def snapshot(stage: str, stages: list, *, with_db: bool = True) -> None:
              f"{entry['frames_mb']:5.1f} MB" if with_db else ""), flush=True)
 
 
+def worker_config():
+    """deploy/gunicorn.conf.py, loaded as gunicorn does (it sets the DuckDB memory limit unless
+    the environment has one), with its per-worker allocator setting applied to this process."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("gunicorn_conf",
+                                                  ROOT / "deploy" / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    conf.post_fork(None, None)
+    return conf
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", default=os.environ.get("MTEB_LB_WAREHOUSE"))
@@ -81,9 +97,12 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache-size", type=int, help="Leaderboard.CACHE_SIZE (entries) to try")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--plain", action="store_true",
+                        help="without deploy/gunicorn.conf.py's memory limit and arenas")
     args = parser.parse_args(argv)
     if args.warehouse:
         os.environ["MTEB_LB_WAREHOUSE"] = args.warehouse
+    conf = None if args.plain else worker_config()
     stages: list = []
     snapshot("interpreter", stages, with_db=False)
     from mteb_lb import rankings
@@ -106,8 +125,12 @@ def main(argv=None) -> int:
 
     site = Site.read(get, post)
     snapshot("first requests (connection, catalog)", stages)
+    if conf is not None:
+        conf._render_menu_boards(threading.Event())
+        snapshot("warm-up: menu boards' pages", stages)
     prewarm_rankings()
-    snapshot("prewarm: default summaries", stages)
+    snapshot("warm-up: other default summaries" if conf else "prewarm: default summaries",
+             stages)
     for board in site.boards:
         status, _ = post("/_dash-update-component", site.routing("/", {"benchmark": board}))
     snapshot("default board pages rendered", stages)

@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from mteb_lb import asof, db, lbstate, settings, stats
+from mteb_lb import arrow_np, asof, db, lbstate, settings, stats
 from mteb_lb.lbstate import Filters, LeaderboardState
 
 ZERO_SHOT_SETTINGS = lbstate.ZERO_SHOT
@@ -799,7 +799,9 @@ class Leaderboard:
             return None
         if rows.num_rows == 0:
             return None
-        return rows.cast(stats.INTERVAL_SCHEMA).replace_schema_metadata(
+        if rows.schema.remove_metadata() != stats.INTERVAL_SCHEMA:   # the build's types
+            rows = rows.cast(stats.INTERVAL_SCHEMA)   # (cast imports pyarrow.compute)
+        return rows.replace_schema_metadata(
             {"resamples": str(resamples), "seed": str(seed), "stored": "rank_intervals"})
 
     def _table_scores(self, benchmark: str, filters: Filters) -> list[dict]:
@@ -1227,31 +1229,15 @@ def _frame_pivot(frame: pa.Table, columns: list[str]) -> pa.Table:
     place: dict[str, int] = {}
     for i, c in enumerate(columns):
         place.setdefault(c, i)
-    which, keys, values, valid = [], [], [], []
-    start = 0
-    for chunk in frame.column("task_score_map").chunks:
-        if len(chunk) == 0:
-            continue
-        offsets = _np_values(chunk.offsets)
-        lengths = np.diff(offsets) * _np_valid(chunk)
-        firsts = np.repeat(offsets[:-1] - np.concatenate(([0], np.cumsum(lengths)[:-1])),
-                           lengths)
-        index = firsts + np.arange(int(lengths.sum()))   # the entries of the valid maps
-        which.append(np.repeat(np.arange(start, start + len(chunk)), lengths))
-        all_keys = chunk.keys.to_pylist()
-        keys.extend(all_keys[i] for i in index.tolist())
-        values.append(_np_values(chunk.items)[index])
-        valid.append(_np_valid(chunk.items)[index])
-        start += len(chunk)
+    which_all, keys, values, valid = arrow_np.map_entries(frame.column("task_score_map"))
     if not keys:
         return pa.table({"Model": pa.array([], pa.string())})
-    which_all = np.concatenate(which)
     cols = np.array([place.get(k, -1) for k in keys], dtype=np.int64)
     keep = cols >= 0
     return _wide(row_of[which_all][keep], cols[keep],
                  np.array(names, dtype=object)[which_all][keep],
                  np.array(keys, dtype=object)[keep],
-                 np.concatenate(values)[keep], np.concatenate(valid)[keep])
+                 values[keep], valid[keep])
 
 
 def _pivot(long: pa.Table) -> pa.Table:
@@ -1287,93 +1273,11 @@ def _wide(rows: np.ndarray, cols: np.ndarray, names: np.ndarray, headers: np.nda
     return pa.table(data)
 
 
-# Arrow arrays to and from numpy through their buffers: pyarrow's own conversions (pa.array of
-# Python values or of numpy arrays, Array.to_numpy) import pandas, and its compute functions
-# pyarrow.compute, ~0.1-0.6 s the first request of a process would pay.
-
-def numpy_of(column) -> tuple[np.ndarray, np.ndarray]:
-    """A numeric Arrow column as numpy: its values (null slots hold anything) and which slots
-    hold one; without Array.to_numpy (see above)."""
-    return _np_values(column), _np_valid(column)
-
-
-def _chunks(column) -> list:
-    return column.chunks if isinstance(column, pa.ChunkedArray) else [column]
-
-
-def _np_values(column) -> np.ndarray:
-    """A numeric (or null-typed) Arrow column's values; null slots hold anything."""
-    parts = []
-    for a in _chunks(column):
-        if len(a) == 0:
-            continue
-        if pa.types.is_null(a.type):
-            parts.append(np.zeros(len(a)))
-            continue
-        kind = "f" if pa.types.is_floating(a.type) else (
-            "i" if pa.types.is_signed_integer(a.type) else "u")
-        dtype = np.dtype(f"{kind}{a.type.bit_width // 8}")
-        parts.append(np.frombuffer(a.buffers()[1], dtype=dtype,
-                                   count=a.offset + len(a))[a.offset:])
-    return np.concatenate(parts) if parts else np.zeros(0)
-
-
-def _np_valid(column) -> np.ndarray:
-    """Which slots of an Arrow column hold a value."""
-    parts = []
-    for a in _chunks(column):
-        if a.null_count == 0:
-            parts.append(np.ones(len(a), dtype=bool))
-        elif a.null_count == len(a):
-            parts.append(np.zeros(len(a), dtype=bool))
-        else:
-            bits = np.frombuffer(a.buffers()[0], dtype=np.uint8)
-            parts.append(np.unpackbits(bits, count=a.offset + len(a),
-                                       bitorder="little")[a.offset:].astype(bool))
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
-
-
-def _validity(valid: np.ndarray):
-    """A validity buffer (None when every slot holds a value) and the null count."""
-    nulls = len(valid) - int(np.count_nonzero(valid))
-    if nulls == 0:
-        return None, 0
-    return pa.py_buffer(np.packbits(valid, bitorder="little")), nulls
-
-
-def _from_numpy(values: np.ndarray, valid: np.ndarray) -> pa.Array:
-    """A float64 / int64 / bool array of numpy values, NULL where not `valid`."""
-    bitmap, nulls = _validity(valid)
-    if values.dtype == np.bool_:
-        data = pa.py_buffer(np.packbits(values, bitorder="little"))
-        kind = pa.bool_()
-    else:
-        kind = pa.int64() if values.dtype == np.int64 else pa.float64()
-        data = pa.py_buffer(values)
-    return pa.Array.from_buffers(kind, len(values), [bitmap, data], null_count=nulls)
-
-
-def _typed(values: list, kind: pa.DataType) -> pa.Array:
-    """Python values (None: NULL) as an Arrow array of type `kind`, as pa.array(values, kind)
-    gives it, without pa.array (see _np_values)."""
-    n = len(values)
-    valid = np.fromiter((v is not None for v in values), dtype=bool, count=n)
-    if n and not valid.any():
-        return pa.nulls(n, kind)
-    if pa.types.is_string(kind):
-        encoded = [b"" if v is None else v.encode() for v in values]
-        offsets = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        bitmap, nulls = _validity(valid)
-        return pa.Array.from_buffers(kind, n, [bitmap, pa.py_buffer(offsets),
-                                               pa.py_buffer(b"".join(encoded))],
-                                     null_count=nulls)
-    dtype = {pa.int64(): np.int64, pa.float64(): np.float64, pa.bool_(): np.bool_}.get(kind)
-    if dtype is None:
-        return pa.array(values, kind)
-    data = np.array([False if v is None else v for v in values] if dtype is np.bool_
-                    else [0 if v is None else v for v in values], dtype=dtype)
-    return _from_numpy(data, valid)
+# Arrow arrays to and from numpy through their buffers (mteb_lb/arrow_np.py: pyarrow's own
+# conversions import pandas, its compute functions pyarrow.compute)
+numpy_of = arrow_np.numpy_of
+_np_values, _np_valid = arrow_np.values, arrow_np.valid
+_from_numpy, _typed = arrow_np.from_numpy, arrow_np.typed
 
 
 _default: Leaderboard | None = None

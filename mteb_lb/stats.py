@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from mteb_lb import lbstate
+from mteb_lb import arrow_np, lbstate
 
 DEFAULT_SEED = 12          # fixed: the same state gives the same intervals everywhere
 LOW_PERMILLE, HIGH_PERMILLE = 25, 975   # the interval's percentiles, in thousandths
@@ -51,23 +51,18 @@ class BordaInputs:
         """From the rows of lb_borda_points, in any order (model_name, partition_key,
         task_name, points, in_table; one row per model x partition). Models and partitions
         are sorted by name (code points), so the matrix does not depend on the row order."""
-        # deferred: heavy, loaded only when this path runs
-        import pyarrow.compute as pc
-
         if rows.num_rows == 0:
             return cls.empty()
-        models = sorted(pc.unique(rows.column("model_name")).to_pylist())
-        parts = sorted(pc.unique(rows.column("partition_key")).to_pylist())
-        m_idx = pc.index_in(rows.column("model_name"), pa.array(models)).to_numpy()
-        p_idx = pc.index_in(rows.column("partition_key"), pa.array(parts)).to_numpy()
+        models, m_idx = _indexed(rows.column("model_name").to_pylist())
+        parts, p_idx = _indexed(rows.column("partition_key").to_pylist())
         if len(models) * len(parts) != rows.num_rows:
             raise ValueError("lb_borda_points rows are not a model x partition grid")
         matrix = np.zeros((len(models), len(parts)))
-        matrix[m_idx, p_idx] = rows.column("points").to_numpy()
+        matrix[m_idx, p_idx] = arrow_np.values(rows.column("points"))
         in_table = np.zeros(len(models), dtype=bool)
-        in_table[m_idx] = rows.column("in_table").to_numpy(zero_copy_only=False)
+        in_table[m_idx] = arrow_np.values(rows.column("in_table"))
         tasks = np.empty(len(parts), dtype=object)
-        tasks[p_idx] = rows.column("task_name").to_numpy(zero_copy_only=False)
+        tasks[p_idx] = rows.column("task_name").to_pylist()
         return cls(tuple(models), tuple(parts), tuple(tasks.tolist()), matrix, in_table)
 
     @classmethod
@@ -78,19 +73,24 @@ class BordaInputs:
         tests/test_stats.py checks both give the same matrix). Within a task the non-null raw
         means rank descending, ties averaged: a model earns n - (rank() + peers up to it) / 2,
         n the number of in_pivot models; NaN ranks above every number, as DuckDB orders it."""
-        # deferred: heavy, loaded only when this path runs
-        import pyarrow.compute as pc
-
         if rows.num_rows == 0:
             return cls.empty()
-        models = sorted(pc.unique(rows.column("model_name")).to_pylist())
-        parts = sorted(pc.unique(rows.column("task_name")).to_pylist())
-        m_idx = pc.index_in(rows.column("model_name"), pa.array(models)).to_numpy()
-        p_idx = pc.index_in(rows.column("task_name"), pa.array(parts)).to_numpy()
-        score = rows.column("raw_mean")
-        valid = pc.is_valid(score).to_numpy(zero_copy_only=False)
-        values = score.fill_null(0.0).to_numpy()
-        in_pivot = rows.column("in_pivot").to_numpy(zero_copy_only=False).astype(bool)
+        values, valid = arrow_np.numpy_of(rows.column("raw_mean"))
+        return cls._from_long(rows.column("model_name").to_pylist(),
+                              rows.column("task_name").to_pylist(), values, valid,
+                              arrow_np.values(rows.column("in_pivot")))
+
+    @classmethod
+    def _from_long(cls, model_names: list, task_names: list, values: np.ndarray,
+                   valid: np.ndarray, in_pivot: np.ndarray) -> "BordaInputs":
+        """from_task_scores of its rows as columns: model and task names, raw means (numpy,
+        anything where not `valid`) and in_pivot (bool)."""
+        if not model_names:
+            return cls.empty()
+        models, m_idx = _indexed(model_names)
+        parts, p_idx = _indexed(task_names)
+        values = np.where(valid, values, 0.0)
+        in_pivot = np.asarray(in_pivot, dtype=bool)
         in_table = np.zeros(len(models), dtype=bool)
         in_table[m_idx[in_pivot]] = True
         n = float(np.count_nonzero(in_table))
@@ -126,33 +126,49 @@ class BordaInputs:
         if frame.num_rows == 0 or not {"raw_mean_map", "outside_raw_means"} <= set(
                 frame.column_names):
             return None
-        models = frame.column("model_name").combine_chunks()
-        outside = frame.column("outside_raw_means").drop_null().combine_chunks().flatten()
-        rows = pa.concat_tables([
-            _map_rows(models, frame.column("task_score_map").combine_chunks(), True),
-            _map_rows(models, frame.column("raw_mean_map").combine_chunks(), True),
-            _map_rows(outside.field("model_name"), outside.field("raw_means"), False)])
-        return cls.from_task_scores(rows)
+        names = frame.column("model_name").to_pylist()
+        model_names: list = []
+        task_names: list = []
+        values, valid, in_pivot = [], [], []
+        for column, pivot in (("task_score_map", True), ("raw_mean_map", True)):
+            rows, keys, v, ok = arrow_np.map_entries(frame.column(column))
+            model_names.extend(names[i] for i in rows.tolist())
+            task_names.extend(keys)
+            values.append(v)
+            valid.append(ok)
+            in_pivot.append(np.full(len(keys), pivot))
+        for chunk in arrow_np.chunks(frame.column("outside_raw_means")):
+            # one row's list of (model_name, raw_means): the entries of the list child's rows
+            # that a non-NULL list of this chunk holds (ListArray.flatten imports
+            # pyarrow.compute)
+            if len(chunk) == 0:
+                continue
+            offsets = arrow_np.values(chunk.offsets)
+            held = np.zeros(len(chunk.values), dtype=bool)
+            for i in np.flatnonzero(arrow_np.valid(chunk)).tolist():
+                held[offsets[i]:offsets[i + 1]] = True
+            rows, keys, v, ok = arrow_np.map_entries(chunk.values.field("raw_means"))
+            keep = held[rows]
+            outside_names = chunk.values.field("model_name").to_pylist()
+            model_names.extend(outside_names[i] for i in rows[keep].tolist())
+            task_names.extend(k for k, kept in zip(keys, keep.tolist()) if kept)
+            values.append(v[keep])
+            valid.append(ok[keep])
+            in_pivot.append(np.zeros(int(keep.sum()), dtype=bool))
+        return cls._from_long(model_names, task_names, np.concatenate(values),
+                              np.concatenate(valid), np.concatenate(in_pivot))
 
     @classmethod
     def empty(cls) -> "BordaInputs":
         return cls((), (), (), np.zeros((0, 0)), np.zeros(0, dtype=bool))
 
 
-def _map_rows(models: pa.Array, maps: pa.Array, in_pivot: bool) -> pa.Table:
-    """Long rows (model_name, task_name, raw_mean, in_pivot) of per-model maps task -> value
-    (a NULL map has no entry)."""
-    # deferred: heavy, loaded only when this path runs
-    import pyarrow.compute as pc
-
-    entry = pa.struct([("key", pa.string()), ("value", pa.float64())])
-    maps = maps.cast(pa.list_(entry))
-    lengths = pc.list_value_length(maps).fill_null(0).to_numpy()
-    which = np.repeat(np.arange(len(maps)), lengths)
-    entries = maps.flatten()
-    return pa.table({"model_name": models.take(pa.array(which, pa.int64())),
-                     "task_name": entries.field("key"), "raw_mean": entries.field("value"),
-                     "in_pivot": pa.array(np.full(len(which), in_pivot), pa.bool_())})
+def _indexed(names: list) -> tuple[list, np.ndarray]:
+    """The distinct names sorted (code points) and each name's place among them."""
+    distinct = sorted(set(names))
+    place = {name: i for i, name in enumerate(distinct)}
+    return distinct, np.fromiter((place[name] for name in names), dtype=np.int64,
+                                 count=len(names))
 
 
 def draw_indices(n_partitions: int, resamples: int, seed: int) -> np.ndarray:
@@ -462,7 +478,9 @@ def intervals_table(inputs: BordaInputs, resamples: int, seed: int = DEFAULT_SEE
             "tied_with_leader": col(iv.low, lambda v: bool(v == 1))}
     meta = {"resamples": str(resamples if indices is None else len(indices)),
             "seed": str(seed), "partitions": str(len(inputs.partitions))}
-    return pa.Table.from_pydict(data, INTERVAL_SCHEMA).replace_schema_metadata(meta)
+    # built from its buffers: pa.Table.from_pydict of Python values imports pandas
+    return pa.Table.from_arrays([arrow_np.typed(data[f.name], f.type) for f in INTERVAL_SCHEMA],
+                                schema=INTERVAL_SCHEMA).replace_schema_metadata(meta)
 
 
 def task_record(a: dict, b: dict) -> tuple[int, int, int, int]:

@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("mteb_lb", "etl", "app", "queries")
 BASE = {"settings", "schema", "runs", "warehouse", "db", "status", "__init__"}
-RANKINGS = {"lbstate", "rankings", "stats", "output", "csvsafe", "safe_sql", "asof"}
+RANKINGS = {"lbstate", "rankings", "stats", "output", "csvsafe", "safe_sql", "asof",
+            "arrow_np"}
 ALLOWED = {
     "base": {"base"},
     "etl": {"base", "queries", "etl"},

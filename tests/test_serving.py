@@ -48,6 +48,18 @@ def test_prewarm_computes_every_benchmark_default_first(dash_app, env, summaries
     assert summaries == [DEFAULT, OTHER]
 
 
+def test_prewarm_leaves_the_per_task_cells_to_their_first_state(dash_app, env, summaries):
+    """The default board's spread tooltips and flag marks are not prewarmed (their query
+    peaked at ~180 MB of a worker's 500): after the prewarm they are not cached."""
+    from app.main import prewarm_rankings
+    from mteb_lb.rankings import leaderboard
+
+    leaderboard()._cache.clear()   # nothing left from other tests
+    prewarm_rankings()
+    assert leaderboard().task_spread(DEFAULT, compute=False) is None
+    assert leaderboard().task_flags(DEFAULT, compute=False) is None
+
+
 def test_prewarm_stops_when_asked(dash_app, env, summaries):
     from app.main import prewarm_rankings
 

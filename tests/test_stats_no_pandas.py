@@ -1,0 +1,53 @@
+"""The statistics of a filtered state, and the stored ones of a default state, are computed
+without importing pandas or pyarrow.compute: their Arrow columns are read and built through
+numpy buffers (mteb_lb/arrow_np.py), as the summary's are
+(docs/PERFORMANCE.md §Fifth pass: imports, memory, the statistics)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from mteb_lb import arrow_np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_fresh_process_computes_intervals_without_pandas_or_pyarrow_compute(app_warehouse):
+    script = (
+        "import sys; from pathlib import Path; from mteb_lb.db import CurrentBuild; "
+        "from mteb_lb.rankings import Leaderboard; from mteb_lb.lbstate import "
+        "LeaderboardState as S; "
+        "lb = Leaderboard(CurrentBuild(Path(sys.argv[1]))); "
+        "b = lb.menu()['default_benchmark']; tasks = tuple(lb.benchmark(b).task_names[1:]); "
+        "full = lb.view(S(benchmark=b)); part = lb.view(S(benchmark=b, tasks=tasks)); "
+        "filled = [t.num_rows - t.column('Rank low (95%)').null_count for t in (full, part)]; "
+        "print(filled == [full.num_rows, part.num_rows] and part.num_rows > 1, "
+        "sorted(m for m in ('pandas', 'pyarrow.compute') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script, str(app_warehouse)], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "True []"
+
+
+def test_map_entries_of_chunked_sliced_maps_with_nulls():
+    kind = pa.map_(pa.string(), pa.float64())
+    first = pa.array([[("a", 1.0), ("b", None)], None, [("c", 3.0)]], kind)
+    second = pa.array([[("x", 9.0)], [("d", 4.0), ("e", 5.0)], []], kind).slice(1)
+    rows, keys, values, valid = arrow_np.map_entries(pa.chunked_array([first, second]))
+    # rows 0..2 from the first chunk, 3..4 from the sliced second (its "x" is sliced away)
+    assert rows.tolist() == [0, 0, 2, 3, 3]
+    assert keys == ["a", "b", "c", "d", "e"]
+    assert valid.tolist() == [True, False, True, True, True]
+    assert values[valid].tolist() == [1.0, 3.0, 4.0, 5.0]
+
+
+def test_boolean_values_of_a_sliced_column():
+    column = pa.array([True, False, None, True, True, False, False, True, True, False]).slice(3)
+    assert arrow_np.values(column).tolist() == [True, True, False, False, True, True, False]
+    assert arrow_np.valid(pa.array([True, None, False])).tolist() == [True, False, True]
+    assert arrow_np.from_numpy(np.array([True, False]), np.array([True, False])).to_pylist() \
+        == [True, None]
