@@ -265,12 +265,26 @@ class Leaderboard:
         self._load_catalog()
         return self._task_meta.get(task, {})
 
+    def _choices(self, benchmark: str) -> dict[str, list[str]]:
+        """The task-side values a benchmark's filters can take (task types, domains, modalities,
+        languages, tasks): from the catalog alone, no query, so validating a filtered state
+        costs none (options() adds the model-side values, which need one)."""
+        def compute():
+            bench = self.benchmark(benchmark)
+            metas = [self._task_meta.get(t, {}) for t in bench.task_names]
+            return {
+                "task_types": sorted({m["type"] for m in metas if m.get("type")}),
+                "domains": sorted({d for m in metas for d in (m.get("domains") or [])}),
+                "modalities": sorted({d for m in metas for d in (m.get("modalities") or [])}),
+                "languages": sorted({d for m in metas for d in (m.get("languages") or [])}),
+                "tasks": sorted(bench.task_names),
+            }
+        return self._cached(("choices", benchmark), compute)
+
     def options(self, benchmark: str) -> Options:
         def compute():
             # the models come from benchmark_task_means (a row per model and task, in_registry as
             # its rows'), not from the ~30x longer benchmark_results
-            bench = self.benchmark(benchmark)
-            metas = [self._task_meta.get(t, {}) for t in bench.task_names]
             # one query (each costs ~3-5 ms of planning on a cold request): the model types of
             # the benchmark's models (an empty list contributes none), the size range of its
             # registered ones
@@ -286,15 +300,8 @@ class Leaderboard:
                 "ON m.name = b.model_name)", {"b": benchmark}).to_pylist()[0]
             model_types = row["model_types"] or []
             sizes = {"min_b": row["min_b"], "max_b": row["max_b"]}
-            return Options(
-                task_types=sorted({m["type"] for m in metas if m.get("type")}),
-                domains=sorted({d for m in metas for d in (m.get("domains") or [])}),
-                modalities=sorted({d for m in metas for d in (m.get("modalities") or [])}),
-                languages=sorted({d for m in metas for d in (m.get("languages") or [])}),
-                tasks=sorted(bench.task_names),
-                model_types=model_types,
-                params_range_b=tuple(sizes.values()),
-            )
+            return Options(**self._choices(benchmark), model_types=model_types,
+                           params_range_b=tuple(sizes.values()))
         return self._cached(("options", benchmark), compute)
 
     # -- filters ----------------------------------------------------------------------------
@@ -345,10 +352,8 @@ class Leaderboard:
                ("task_types", "domains", "modalities", "languages", "tasks")):
             self.benchmark(benchmark)  # nothing to check against the options: skip their queries
             return
-        opts = self.options(benchmark)
-        for name, valid in (("task_types", opts.task_types), ("domains", opts.domains),
-                            ("modalities", opts.modalities), ("languages", opts.languages),
-                            ("tasks", opts.tasks)):
+        choices = self._choices(benchmark)   # no query: a cold filtered state plans none here
+        for name, valid in choices.items():
             chosen = getattr(filters, name)
             bad = sorted(set(chosen or ()) - set(valid))
             if bad:
@@ -387,7 +392,7 @@ class Leaderboard:
         """Row-level language filter, skipped when every benchmark language is selected."""
         if filters.languages is None:
             return None
-        if set(filters.languages) >= set(self.options(benchmark).languages):
+        if set(filters.languages) >= set(self._choices(benchmark)["languages"]):
             return None
         return sorted(filters.languages)
 

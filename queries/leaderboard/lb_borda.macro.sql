@@ -32,11 +32,11 @@ create or replace macro lb_borda(frame) as table
             -- the count of rows up to the current one's peers the last (one window, one sort)
             case
                 when score is not null
-                    then (select n from n_models) - (
+                    then n.n - (
                         rank() over by_score + count(*) over by_score
                     ) / 2.0
             end as points
-        from frame_rows
+        from frame_rows, n_models as n  -- a join, not a scalar subquery (cheaper to plan)
         window by_score as (partition by partition_key order by score desc)
     ),
 

@@ -22,12 +22,13 @@ create or replace macro lb_model_scores_of(frame) as table
         group by task_name
     ),
 
-    counts as (
+    counts as (  -- one row; joined, not read by scalar subqueries (each costs ~1 ms to plan)
         select
             count(*) as n_tasks,
             count(*) filter (where is_public) as n_public,
             count(*) filter (where not is_public) as n_private,
-            count(distinct task_type) as n_types
+            count(distinct task_type) as n_types,
+            list(task_name order by task_name) filter (where n_scored = 0) as tasks_without_scores
         from task_columns
     ),
 
@@ -147,16 +148,13 @@ create or replace macro lb_model_scores_of(frame) as table
             m.task_score_map,
             m.raw_mean_map,
             o.outside_raw_means,
-            (select n_tasks from counts) as tasks_total,
-            (
-                select list(task_name order by task_name) from task_columns
-                where n_scored = 0)
-                as tasks_without_scores,
+            c.n_tasks as tasks_total,
+            c.tasks_without_scores,
             case
                 when r.name is null or r.training_datasets_closure is null then -1
                 else cast(trunc(100 - 100 * (
                     cast(coalesce(tr.n_trained, 0) as double)
-                    / (select n_tasks from counts)
+                    / c.n_tasks
                 )) as integer)
             end as zero_shot
         from model_means as m
@@ -165,6 +163,7 @@ create or replace macro lb_model_scores_of(frame) as table
         left join trained as tr using (model_name)
         left join model_registry as r on m.model_name = r.name
         left join outside as o on m.model_name = o.first_model
+        cross join counts as c
     )
 
     select * from final
