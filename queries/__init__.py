@@ -26,7 +26,10 @@ when the build is published: the rankings' base frame is computed once per build
 (model, task) depend only on that model's results for that task (and the catalog), so an
 incremental build recomputes just the pairs whose results changed (etl/maintain.py);
 `per (model_name)`: its rows for a model depend only on that model's rows of the tables it reads;
-other materialized views are recomputed in full.
+another grain, e.g. `per (benchmark, model_name)`: its rows for a key depend only on the rows of
+that key of the tables it reads holding those columns (at least one of them materialized per
+(model_name, task_name): their changed rows name the changed keys); other materialized views are
+recomputed in full.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
--- @materialize per (model_name)
+-- @materialize per (benchmark, model_name)
 -- Per (benchmark, model, language): the mean score of the model's rows whose languages include
 -- that language, for benchmarks with a per-language view (restricted to the view's languages).
 -- Summed in mteb's frame order (revision, task, entry), as polars does. Computed once per build

@@ -1,0 +1,98 @@
+"""etl/maintain.py: a view materialized per (benchmark, model_name) is recomputed for the
+(benchmark, model) keys whose rows changed only, and the incremental build still equals a full
+rebuild; the scratch database gets only the views the per-pair tables need."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import duckdb
+import fixtures as fx
+import pytest
+import refresh_fixtures as rf
+
+import queries
+from etl import maintain
+from mteb_lb import warehouse
+
+pytestmark = pytest.mark.usefixtures("max_file_bytes")
+
+MODEL, REVISION, TASK = "org/current-model", "external", "SciFact"
+
+
+@pytest.fixture
+def two_views(tmp_path):
+    # two benchmarks with a per-language view: the changed task (SciFact) is in one only
+    with_task = fx.make_benchmark("WithSciFact(v1)", ["NFCorpus", "SciFact"], language_view="all")
+    without = fx.make_benchmark("NoSciFact(v1)", ["NFCorpus", "DBPedia"], language_view="all")
+    return rf.variant_build(tmp_path, [with_task, without])[:3]
+
+
+def _rows(build_dir, sql):
+    con = duckdb.connect(str(build_dir / warehouse.DB_FILE), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_language_means_recomputed_for_the_changed_benchmark_only(two_views, tmp_path):
+    repo, wh, cat = two_views
+    before = warehouse.current_build(wh)
+    untouched = _rows(before, "SELECT * FROM benchmark_language_means "
+                              "WHERE benchmark = 'NoSciFact(v1)' ORDER BY ALL")
+    assert untouched  # the other benchmark has rows of this model, which must stay
+    path = fx.write_result(repo, MODEL, REVISION, TASK,
+                           fx.simple_result(TASK, 0.37))
+    fx.bump_mtime(path, 37)
+    report = rf.run_build(repo, wh, cat)
+    assert report.published and report.parsed == 1
+    built = report.build
+    manifest = warehouse.read_manifest(built)
+    assert manifest["database"]["updated"]["affected_pairs"] == 1
+    # SciFact (English) has one row per language of the "all" view in WithSciFact only: the
+    # recomputed rows are the model's rows of that benchmark, none of NoSciFact
+    changed = _rows(built, "SELECT count(*) FROM benchmark_language_means "
+                           f"WHERE benchmark = 'WithSciFact(v1)' AND model_name = '{MODEL}'")
+    assert manifest["database"]["updated"]["benchmark_language_means"] == changed[0][0] > 0
+    assert _rows(built, "SELECT * FROM benchmark_language_means "
+                        "WHERE benchmark = 'NoSciFact(v1)' ORDER BY ALL") == untouched
+    # the new score reached that benchmark's means of the model (checked against a full
+    # rebuild below), the other benchmark's rows are the previous build's
+    assert _rows(built, "SELECT * FROM benchmark_language_means "
+                        "WHERE benchmark = 'WithSciFact(v1)' ORDER BY ALL") != _rows(
+        before, "SELECT * FROM benchmark_language_means "
+                "WHERE benchmark = 'WithSciFact(v1)' ORDER BY ALL")
+    twin = rf.run_build(repo, tmp_path / "full", cat, full=True).build
+    a, b = rf.tables(built), rf.tables(twin)
+    assert sorted(a) == sorted(b)
+    for table in a:
+        assert a[table] == b[table], f"{table} differs from a full rebuild"
+
+
+def test_keyed_view_must_read_a_per_pair_table_holding_its_key():
+    views = {v.name: v for v in queries.all_views()}
+    by_pair = [v for v in views.values() if v.grain == ("model_name", "task_name")]
+    means = views["benchmark_language_means"]
+    assert maintain._key_sources(means, by_pair, {"benchmark_language_rows": {
+        "benchmark", "model_name", "task_name"}}) == ["benchmark_language_rows"]
+    bad = dataclasses.replace(means, name="means_of_scores",
+                              sql="SELECT benchmark, model_name FROM scores")
+    with pytest.raises(RuntimeError, match=r"means_of_scores is materialized per \(benchmark, "
+                                           r"model_name\) but reads no table"):
+        maintain._key_sources(bad, by_pair, {"benchmark_language_rows": {
+            "benchmark", "model_name", "task_name"}})
+
+
+def test_scratch_gets_the_closure_of_the_per_pair_views_only():
+    def view(name, sql, materialize=False):
+        return queries.View(name, sql, "", {}, False, materialize, ())
+
+    a = view("a", "SELECT * FROM b JOIN scores USING (x)")
+    b = view("b", "SELECT * FROM c")
+    c = view("c", "SELECT 1 AS x")
+    unrelated = view("d", "SELECT * FROM a")
+    assert [v.name for v in maintain._needed([a, b, c, unrelated], [a])] == ["a", "b", "c"]
+    # a view read as a table (materialized) is needed, what it reads is not
+    assert [v.name for v in maintain._needed([a, b, c, unrelated], [a], frozenset({"b"}))] \
+        == ["a", "b"]
