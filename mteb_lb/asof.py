@@ -18,6 +18,7 @@ throughout.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import tempfile
@@ -336,6 +337,11 @@ class _Served:
     base: str
     overlay: str | None
     views: dict[str, str]
+    base_seq: int = 0
+    alias: str = ""
+    base_tables: set[str] = dataclasses.field(default_factory=set)
+    later: list[str] = dataclasses.field(default_factory=list)  # overlays made after 1st request
+    thread: threading.Thread | None = None
 
 
 class _PastDatabase:
@@ -391,7 +397,38 @@ class _PastDatabase:
             except BaseException:
                 cur.close()
                 raise
+            if served.later and served.thread is None:
+                served.thread = threading.Thread(target=self._complete, args=(seq, served),
+                                                 daemon=True, name=f"asof-{seq}")
+                served.thread.start()
         return cur
+
+    def _complete(self, seq: int, served: _Served) -> None:
+        """After the first request: the overlays of the stored default boards (served.later),
+        made in this thread; the cursors made after it read them (the boards of the benchmarks
+        with events in between are then read, not computed)."""
+        cur = self.con.cursor()
+        try:
+            for table in served.later:
+                sql = self._view(cur, table, self._table(
+                    cur, table, seq, served, full=True))
+                with self.lock:
+                    if self.schemas.get(seq) is not served:
+                        return
+                    served.views[table] = sql
+        except duckdb.Error:     # evicted or closed meanwhile: the computed boards stay
+            pass
+        finally:
+            try:
+                cur.close()
+            except duckdb.Error:
+                pass
+
+    def settle(self) -> None:
+        """Wait for the overlays made after the first requests (tests)."""
+        for served in list(self.schemas.values()):
+            if served.thread is not None:
+                served.thread.join()
 
     def _create_past(self) -> None:
         """The schema `past`: today's tables as views of `cur`, the past results tables as
@@ -439,36 +476,40 @@ class _PastDatabase:
             pass
         alias = self._attach(path)
         served = _Served(str(path), None, {})
+        served.base_seq, served.alias = base_seq, alias
         try:
-            base_tables = {r[0] for r in self.con.execute(
+            served.base_tables = {r[0] for r in self.con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = ?",
                 [alias]).fetchall()}
             if base_seq != seq:
                 served.overlay = f"d{seq}"
                 self.con.execute(f"CREATE SCHEMA memory.{served.overlay}")
             for table in RECORDED:
-                if table not in self.cur_tables:
-                    continue
-                sql = self._table(table, seq, base_seq, alias, base_tables, served.overlay)
-                if table in warehouse.PAST_DERIVED:
-                    # derived by the backfill's build with its catalog and SQL: only the rows
-                    # made with today's (the others are computed as for any other state)
-                    sql = (f"SELECT * EXCLUDE (_fingerprint) FROM ({sql}) "
-                           f"WHERE _fingerprint = '{_lit(self.fingerprint or '')}'"
-                           if "_fingerprint" in self._columns(sql) else
-                           f'FROM cur.main."{table}" LIMIT 0')
-                served.views[table] = f'CREATE OR REPLACE TEMP VIEW "{table}" AS {sql}'
+                if table in self.cur_tables:
+                    served.views[table] = self._view(
+                        self.con, table, self._table(self.con, table, seq, served))
         except BaseException:
             self._drop(seq, served)
             raise
         return served
 
-    def _table(self, table: str, seq: int, base_seq: int, alias: str, base_tables: set[str],
-               overlay: str | None) -> str:
+    def _view(self, con, table: str, sql: str) -> str:
+        """The temp view that stands for `table` in a cursor, from its rows' SQL."""
+        if table in warehouse.PAST_DERIVED:
+            # derived by the backfill's build with its catalog and SQL: only the rows made with
+            # today's (the others are computed as for any other state)
+            columns = [d[0] for d in con.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]
+            sql = (f"SELECT * EXCLUDE (_fingerprint) FROM ({sql}) "
+                   f"WHERE _fingerprint = '{_lit(self.fingerprint or '')}'"
+                   if "_fingerprint" in columns else f'FROM cur.main."{table}" LIMIT 0')
+        return f'CREATE OR REPLACE TEMP VIEW "{table}" AS {sql}'
+
+    def _table(self, con, table: str, seq: int, served: _Served, full: bool = False) -> str:
         """The SQL of `table` as of snapshot `seq`: the base's rows, where the groups with events
         between the base's snapshot and `seq` are replaced by the overlay's rows (lb_past_rows
         over those groups' events up to `seq`: the other groups' rows are not even hashed)."""
-        base = f'{alias}.main."{table}"' if table in base_tables else None
+        base_seq, alias, overlay = served.base_seq, served.alias, served.overlay
+        base = f'{alias}.main."{table}"' if table in served.base_tables else None
         empty = f'FROM cur.main."{table}" LIMIT 0'
         if overlay is None:
             return f"FROM {base}" if base else empty
@@ -480,33 +521,32 @@ class _PastDatabase:
             return f"FROM {base}" if base else empty
         key = warehouse.PAST_KEYS.get(table, "model_name")
         groups, rows = f'memory.{overlay}."g_{table}"', f'memory.{overlay}."{table}"'
-        cur = self.con.cursor()
+        cur = con.cursor()
         try:
-            cur.execute(f'CREATE TABLE {groups} AS SELECT DISTINCT hash("{key}") AS _g '
-                        f"FROM read_parquet({_listed(between)})")
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {groups} AS SELECT DISTINCT "
+                        f'hash("{key}") AS _g FROM read_parquet({_listed(between)})')
             rest = (f'SELECT * FROM {base} WHERE hash("{key}") NOT IN (SELECT _g FROM {groups})'
                     if base else empty)
-            if table in warehouse.PAST_DERIVED:
-                # a stored board whose benchmark has events in between is not served: the
-                # ranking SQL computes it from the past results (whole boards change weekly:
-                # their events are most of the history, too many to read for one request)
+            if table in warehouse.PAST_DERIVED and not full:
+                # the stored boards of the benchmarks with events in between: whole boards
+                # change weekly, their events are most of the history, too many to read for the
+                # first request; the ranking SQL computes these boards meanwhile (the same
+                # table), and a thread adds them after it (_complete)
+                served.later.append(table)
                 return rest
             if upto:
                 cur.execute(
                     "CREATE TEMP VIEW events AS SELECT hash(*COLUMNS(* EXCLUDE "
                     f"(_seq, _k, _removed))) AS _h, * FROM read_parquet({_listed(upto)}) "
                     f'WHERE hash("{key}") IN (SELECT _g FROM {groups})')
-                cur.execute(f"CREATE TABLE {rows} AS "
+                cur.execute(f"CREATE OR REPLACE TABLE {rows} AS "
                             f"FROM memory.main.lb_past_rows('events', {int(seq)})")
             else:     # no row yet at `seq`: every row of the base came after it
-                cur.execute(f"CREATE TABLE {rows} AS FROM {base or f'cur.main.{_ident(table)}'} "
-                            "LIMIT 0")
+                source = base or f"cur.main.{_ident(table)}"
+                cur.execute(f"CREATE OR REPLACE TABLE {rows} AS FROM {source} LIMIT 0")
         finally:
             cur.close()
         return f"{rest} UNION ALL BY NAME FROM {rows}" if base else f"FROM {rows}"
-
-    def _columns(self, sql: str) -> list[str]:
-        return [d[0] for d in self.con.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]
 
     def _attach(self, path: Path) -> str:
         alias = self.bases.get(str(path))

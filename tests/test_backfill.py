@@ -560,8 +560,8 @@ def test_a_date_without_its_own_state_is_served_from_another_snapshots(backfille
     events in between replaced. Every past results table then equals the date's own state,
     compacted from its events (asof._write_state), row for row; the stored default boards
     served are the own state's (those of a benchmark changed in between are left to the
-    ranking SQL); two cursors of two dates read their own rows side by side; nothing is
-    written."""
+    ranking SQL until a thread has added them, then all are); two cursors of two dates read
+    their own rows side by side; nothing is written."""
     repo, commits, side, cat, wh_done, result = backfilled
     if not (wh_done / "current").exists():
         assert rf.run_build(repo, wh_done, cat).published
@@ -601,6 +601,17 @@ def test_a_date_without_its_own_state_is_served_from_another_snapshots(backfille
                 finally:
                     cur.close()
                     other.close()
+            for seq in seqs:     # the stored boards, all of them once the thread has run
+                past.cursor(seq).close()
+                past.settle()
+                cur = past.cursor(seq)
+                try:
+                    cur.execute(f"ATTACH '{refs[seq]}' AS own (READ_ONLY)")
+                    assert _rows(cur, "FROM default_summaries") == _rows(
+                        cur, "SELECT * EXCLUDE (_fingerprint) FROM own.default_summaries")
+                    cur.execute("DETACH own")
+                finally:
+                    cur.close()
         finally:
             past.con.close()
         assert [p.name for p in folder.iterdir()] == [name]
