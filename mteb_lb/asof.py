@@ -340,8 +340,7 @@ class _Served:
     base_seq: int = 0
     alias: str = ""
     base_tables: set[str] = dataclasses.field(default_factory=set)
-    later: list[str] = dataclasses.field(default_factory=list)  # overlays made after 1st request
-    thread: threading.Thread | None = None
+    thread: threading.Thread | None = None   # compacting the snapshot's own state
 
 
 class _PastDatabase:
@@ -373,6 +372,7 @@ class _PastDatabase:
         self.fingerprint = warehouse.read_manifest(build).get("database_fingerprint")
         self.schemas: OrderedDict[int, _Served] = OrderedDict()
         self.bases: dict[str, str] = {}     # state file -> its alias, attached
+        self.retired: list[tuple[int, _Served]] = []   # overlays replaced by their own state
         self.cur_tables: set[str] = set()
         self.ready = False
         self.lock = threading.Lock()
@@ -397,36 +397,37 @@ class _PastDatabase:
             except BaseException:
                 cur.close()
                 raise
-            if served.later and served.thread is None:
-                served.thread = threading.Thread(target=self._complete, args=(seq, served),
+            if served.overlay and served.thread is None:
+                served.thread = threading.Thread(target=self._compact, args=(seq, served),
                                                  daemon=True, name=f"asof-{seq}")
                 served.thread.start()
         return cur
 
-    def _complete(self, seq: int, served: _Served) -> None:
-        """After the first request: the overlays of the stored default boards (served.later),
-        made in this thread; the cursors made after it read them (the boards of the benchmarks
-        with events in between are then read, not computed)."""
-        cur = self.con.cursor()
+    def _compact(self, seq: int, served: _Served) -> None:
+        """After the first request of a date served with an overlay: its own state compacted
+        on disk (state_file), in this thread; the cursors made after it read that state alone
+        (an overlay's views cost every query a little: the groups it replaces are filtered
+        out of the base), and it is one more base for the dates near it. The overlay stays
+        until SCHEMAS_KEPT others have been retired (a cursor may still read it)."""
         try:
-            for table in served.later:
-                sql = self._view(cur, table, self._table(
-                    cur, table, seq, served, full=True))
-                with self.lock:
-                    if self.schemas.get(seq) is not served:
-                        return
-                    served.views[table] = sql
-        except duckdb.Error:     # evicted or closed meanwhile: the computed boards stay
-            pass
-        finally:
+            state_file(self.build, seq)
+        except (AsOfError, OSError, duckdb.Error):
+            return     # the overlay keeps serving the date
+        with self.lock:
+            if self.schemas.get(seq) is not served:
+                return
             try:
-                cur.close()
-            except duckdb.Error:
-                pass
+                self.schemas[seq] = self._serve(seq)
+            except (OSError, duckdb.Error):
+                self.schemas[seq] = served
+                return
+            self.retired.append((seq, served))
+            while len(self.retired) > SCHEMAS_KEPT:
+                self._drop(*self.retired.pop(0))
 
     def settle(self) -> None:
         """Wait for the overlays made after the first requests (tests)."""
-        for served in list(self.schemas.values()):
+        for served in list(self.schemas.values()) + [s for _, s in self.retired]:
             if served.thread is not None:
                 served.thread.join()
 
@@ -504,7 +505,7 @@ class _PastDatabase:
                    if "_fingerprint" in columns else f'FROM cur.main."{table}" LIMIT 0')
         return f'CREATE OR REPLACE TEMP VIEW "{table}" AS {sql}'
 
-    def _table(self, con, table: str, seq: int, served: _Served, full: bool = False) -> str:
+    def _table(self, con, table: str, seq: int, served: _Served) -> str:
         """The SQL of `table` as of snapshot `seq`: the base's rows, where the groups with events
         between the base's snapshot and `seq` are replaced by the overlay's rows (lb_past_rows
         over those groups' events up to `seq`: the other groups' rows are not even hashed)."""
@@ -527,12 +528,11 @@ class _PastDatabase:
                         f'hash("{key}") AS _g FROM read_parquet({_listed(between)})')
             rest = (f'SELECT * FROM {base} WHERE hash("{key}") NOT IN (SELECT _g FROM {groups})'
                     if base else empty)
-            if table in warehouse.PAST_DERIVED and not full:
+            if table in warehouse.PAST_DERIVED:
                 # the stored boards of the benchmarks with events in between: whole boards
                 # change weekly, their events are most of the history, too many to read for the
-                # first request; the ranking SQL computes these boards meanwhile (the same
-                # table), and a thread adds them after it (_complete)
-                served.later.append(table)
+                # first request; the ranking SQL computes these boards (the same table) until
+                # the date's own state is compacted (_compact)
                 return rest
             if upto:
                 cur.execute(
@@ -561,7 +561,8 @@ class _PastDatabase:
     def _drop(self, seq: int, served: _Served) -> None:
         if served.overlay:
             self.con.execute(f"DROP SCHEMA IF EXISTS memory.{served.overlay} CASCADE")
-        if all(s.base != served.base for s in self.schemas.values()):
+        if all(s.base != served.base for s in self.schemas.values()) and all(
+                s.base != served.base for _, s in self.retired):
             alias = self.bases.pop(served.base, None)
             if alias:
                 self.con.execute(f"DETACH DATABASE IF EXISTS {alias}")
