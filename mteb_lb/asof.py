@@ -398,8 +398,10 @@ class _PastDatabase:
                 cur.close()
                 raise
             if served.overlay and served.thread is None:
+                # not a daemon: a process that answered one request (the CLI) finishes the
+                # compaction before it exits, rather than leave a partial file
                 served.thread = threading.Thread(target=self._compact, args=(seq, served),
-                                                 daemon=True, name=f"asof-{seq}")
+                                                 name=f"asof-{seq}")
                 served.thread.start()
         return cur
 
