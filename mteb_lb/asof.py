@@ -357,8 +357,9 @@ class _PastDatabase:
     `overlay`: the rows as of the snapshot of the groups (warehouse.PAST_KEYS: the model, mostly)
     with events between the two snapshots, from those groups' events alone (lb_past_rows), in
     a schema d<seq> of this in-memory database; the base's other rows are the snapshot's as they
-    are. So the first request for a date compacts nothing and writes nothing (a weekly snapshot
-    changes a few models); only a store without any state file compacts the date's own. The
+    are. So the first request for a date waits for no compaction (a weekly snapshot changes a
+    few models); a thread compacts the date's own state after it (_compact), which serves the
+    date from then on. Only a store without any state file compacts the date's own first. The
     SCHEMAS_KEPT most recently used snapshots stay served."""
 
     def __init__(self, build: Path):
