@@ -63,8 +63,7 @@ def _lit(path) -> str:
 
 
 # the column whose value groups a table's rows: only the groups whose rows changed are compared
-KEYS = {"benchmark_task_required": "benchmark", "language_sets": "language_set",
-        "model_meta": "model_folder", "default_summaries": "benchmark"}
+KEYS = warehouse.PAST_KEYS
 
 
 def _key(table: str) -> str:

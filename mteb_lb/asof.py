@@ -18,6 +18,7 @@ throughout.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import tempfile
@@ -92,6 +93,15 @@ def _lit(path) -> str:
     return str(path).replace("'", "''")
 
 
+def _listed(files: list[str]) -> str:
+    """A list of file names as a SQL literal (read_parquet's argument)."""
+    return "[" + ", ".join(f"'{_lit(f)}'" for f in files) + "]"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 _cache: dict = {}
 _cache_lock = threading.Lock()
 
@@ -126,15 +136,15 @@ def _connection(build: Path, origin: str) -> duckdb.DuckDBPyConnection:
 def snapshots(build: Path) -> list[Snapshot]:
     """Every snapshot of both histories, oldest first."""
     out = []
-    for origin in _sources(build):
-        cur = _connection(build, origin)
-        try:
-            for seq, sid, at in cur.execute(
-                    "SELECT build_seq, build_id, built_at FROM leaderboard_history_builds "
+    con = duckdb.connect()   # the builds tables alone: not the histories' rows (_connection)
+    try:
+        for origin, (_, builds_sql) in _sources(build).items():
+            for seq, sid, at in con.execute(
+                    f"SELECT build_seq, build_id, built_at FROM ({builds_sql}) "
                     "ORDER BY build_seq").fetchall():
                 out.append(Snapshot(origin, seq, sid, at))
-        finally:
-            cur.close()
+    finally:
+        con.close()
     return sorted(out, key=lambda s: (s.taken_at, s.origin == "build", s.seq))
 
 
@@ -293,80 +303,275 @@ def _evict(folder: Path) -> None:
         old.unlink(missing_ok=True)
 
 
+def _event_seq(path: str) -> int:
+    return int(Path(path).name.split("-", 1)[0])
+
+
+def _compacted(store: Path) -> dict[int, Path]:
+    """The compacted state files that hold their snapshot as the stored events make it now (a
+    file named after other event files, left by a history backfilled again, is not one)."""
+    events = warehouse.past_event_files(store, 1 << 30)
+    out: dict[int, Path] = {}
+    for folder in _state_folders(store):
+        try:
+            paths = sorted(folder.glob("*.duckdb"))
+        except OSError:
+            continue
+        for path in paths:
+            try:
+                seq = int(path.name.split("-", 1)[0])
+            except ValueError:
+                continue
+            found = {t: [f for f in files if _event_seq(f) <= seq] for t, files in events.items()}
+            if seq not in out and path.name == warehouse.past_state_name(
+                    seq, {t: f for t, f in found.items() if f}):
+                out[seq] = path
+    return out
+
+
+@dataclass
+class _Served:
+    """How a cursor sees one backfilled snapshot: its base (a compacted state file, attached),
+    the schema of its overlay (None: the base is its own state) and, per recorded table, the
+    SQL of the temp view that stands for it."""
+    base: str
+    overlay: str | None
+    views: dict[str, str]
+    base_seq: int = 0
+    alias: str = ""
+    base_tables: set[str] = dataclasses.field(default_factory=set)
+    thread: threading.Thread | None = None   # compacting the snapshot's own state
+
+
 class _PastDatabase:
     """An in-memory database with today's build attached as `cur` (the catalog: today's for every
-    snapshot) and, per backfilled snapshot served, its state file (state_file) attached as
-    `s<seq>` and a schema `p<seq>` where every table of the build is a view: the past results
-    tables over the state file, the others over `cur`; the queries/ views (not materialized)
-    and macros are created in it as every build creates them. A cursor whose search path is that
-    schema answers the ordinary lb_* macros with the past rows. Only the SCHEMAS_KEPT most
-    recently used snapshots stay attached."""
+    snapshot), the queries/ views (not materialized) and macros created once in a schema `past`
+    as every build creates them, where every other table of the build is a view of `cur`'s, and
+    each past results table (warehouse.PAST_TABLES, PAST_DERIVED) a view of the TEMP view of the
+    same name: a cursor whose temp views are a snapshot's past results answers the ordinary lb_*
+    macros with them (temp views belong to the cursor, so cursors of different dates run side
+    by side).
+
+    A snapshot's rows come from a compacted state file (state_file): its own when it was made
+    (the backfill leaves the newest one), else the nearest one on disk (its `base`) with an
+    `overlay`: the rows as of the snapshot of the groups (warehouse.PAST_KEYS: the model, mostly)
+    with events between the two snapshots, from those groups' events alone (lb_past_rows), in
+    a schema d<seq> of this in-memory database; the base's other rows are the snapshot's as they
+    are. So the first request for a date waits for no compaction (a weekly snapshot changes a
+    few models); a thread compacts the date's own state after it (_compact), which serves the
+    date from then on. Only a store without any state file compacts the date's own first. The
+    SCHEMAS_KEPT most recently used snapshots stay served."""
 
     def __init__(self, build: Path):
         self.build = build
+        self.store = _store(build)
         self.con = duckdb.connect()
         self.con.execute("SET enable_progress_bar = false")
         self.con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
         self.con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
         self.con.execute(f"ATTACH '{_lit(build / 'lb.duckdb')}' AS cur (READ_ONLY)")
         self.fingerprint = warehouse.read_manifest(build).get("database_fingerprint")
-        self.schemas: OrderedDict[int, str] = OrderedDict()
+        self.schemas: OrderedDict[int, _Served] = OrderedDict()
+        self.bases: dict[str, str] = {}     # state file -> its alias, attached
+        self.retired: list[tuple[int, _Served]] = []   # overlays replaced by their own state
+        self.cur_tables: set[str] = set()
+        self.ready = False
         self.lock = threading.Lock()
 
     def cursor(self, seq: int) -> duckdb.DuckDBPyConnection:
         seq = int(seq)
         with self.lock:
-            if seq in self.schemas:
+            if not self.ready:
+                self._create_past()
+            served = self.schemas.get(seq)
+            if served is not None:
                 self.schemas.move_to_end(seq)
             else:
-                self._create_schema(seq, state_file(self.build, seq))
+                served = self.schemas[seq] = self._serve(seq)
                 while len(self.schemas) > SCHEMAS_KEPT:
-                    self._drop_schema(self.schemas.popitem(last=False)[0])
-        cur = self.con.cursor()
-        cur.execute(f"USE p{seq}")
+                    self._drop(*self.schemas.popitem(last=False))
+            cur = self.con.cursor()
+            try:
+                for sql in served.views.values():
+                    cur.execute(sql)
+                cur.execute("USE memory.past")
+            except BaseException:
+                cur.close()
+                raise
+            if served.overlay and served.thread is None:
+                # not a daemon: a process that answered one request (the CLI) finishes the
+                # compaction before it exits, rather than leave a partial file
+                served.thread = threading.Thread(target=self._compact, args=(seq, served),
+                                                 name=f"asof-{seq}")
+                served.thread.start()
         return cur
 
-    def _drop_schema(self, seq: int) -> None:
-        self.con.execute(f"DROP SCHEMA IF EXISTS memory.p{seq} CASCADE")
-        self.con.execute(f"DETACH DATABASE IF EXISTS s{seq}")
+    def _compact(self, seq: int, served: _Served) -> None:
+        """After the first request of a date served with an overlay: its own state compacted
+        on disk (state_file), in this thread; the cursors made after it read that state alone
+        (an overlay's views cost every query a little: the groups it replaces are filtered
+        out of the base), and it is one more base for the dates near it. The overlay stays
+        until SCHEMAS_KEPT others have been retired (a cursor may still read it)."""
+        try:
+            state_file(self.build, seq)
+        except (AsOfError, OSError, duckdb.Error):
+            return     # the overlay keeps serving the date
+        with self.lock:
+            if self.schemas.get(seq) is not served:
+                return
+            try:
+                self.schemas[seq] = self._serve(seq)
+            except (OSError, duckdb.Error):
+                self.schemas[seq] = served
+                return
+            self.retired.append((seq, served))
+            while len(self.retired) > SCHEMAS_KEPT:
+                self._drop(*self.retired.pop(0))
 
-    def _create_schema(self, seq: int, path: Path) -> None:
-        schema, state = f"p{seq}", f"s{seq}"
+    def settle(self) -> None:
+        """Wait for the overlays made after the first requests (tests)."""
+        for served in list(self.schemas.values()) + [s for _, s in self.retired]:
+            if served.thread is not None:
+                served.thread.join()
+
+    def _create_past(self) -> None:
+        """The schema `past`: today's tables as views of `cur`, the past results tables as
+        views of the cursor's temp views, the queries/ views and macros."""
         views = [v for v in queries.all_views() if v.is_macro or not v.materialize]
         recreated = {v.name for v in views}
         cur = self.con.cursor()
         try:
-            cur.execute(f"ATTACH '{_lit(path)}' AS {state} (READ_ONLY)")
-            self.schemas[seq] = str(path)
-            tables = {r[0] for r in cur.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = ?",
-                [state]).fetchall()}
-            cur.execute(f"CREATE SCHEMA memory.{schema}")
-            names = [r[0] for r in cur.execute(
+            self.cur_tables = {r[0] for r in cur.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = 'cur' "
-                "AND schema_name = 'main' UNION ALL SELECT view_name FROM duckdb_views() "
-                "WHERE database_name = 'cur' AND schema_name = 'main' AND NOT internal"
-            ).fetchall()]
+                "AND schema_name = 'main'").fetchall()}
+            names = sorted(self.cur_tables) + [r[0] for r in cur.execute(
+                "SELECT view_name FROM duckdb_views() WHERE database_name = 'cur' "
+                "AND schema_name = 'main' AND NOT internal").fetchall()]
+            cur.execute("CREATE SCHEMA IF NOT EXISTS memory.past")
+            cur.execute(queries.load("lb_past_rows"))     # memory.main: the overlays' rows
             for name in names:
-                if name in tables and name in warehouse.PAST_DERIVED:
-                    # derived by the backfill's build with its catalog and SQL: only the rows
-                    # made with today's (the others are computed as for any other state)
-                    cur.execute(f'CREATE VIEW memory.{schema}."{name}" AS SELECT * EXCLUDE '
-                                f'(_fingerprint) FROM {state}.main."{name}" '
-                                f"WHERE _fingerprint = '{_lit(self.fingerprint or '')}'")
-                elif name in tables:
-                    cur.execute(f'CREATE VIEW memory.{schema}."{name}" AS '
-                                f'FROM {state}.main."{name}"')
+                if name in RECORDED:
+                    # the temp view the views below bind to: today's columns, no rows
+                    cur.execute(f'CREATE TEMP VIEW "{name}" AS FROM cur.main."{name}" LIMIT 0')
+                    cur.execute(f'CREATE VIEW memory.past."{name}" AS FROM temp.main."{name}"')
                 elif name not in recreated and name not in warehouse.TODAY_ONLY_TABLES:
-                    cur.execute(f'CREATE VIEW memory.{schema}."{name}" AS FROM cur.main."{name}"')
-            cur.execute(f"USE memory.{schema}")
-            queries.create_views(cur, views)
-        except BaseException:
-            self.schemas.pop(seq, None)
-            self._drop_schema(seq)
-            raise
+                    cur.execute(f'CREATE VIEW memory.past."{name}" AS FROM cur.main."{name}"')
+            cur.execute("USE memory.past")
+            queries.create_views(cur, views, comments=False)
         finally:
             cur.close()
+        self.ready = True
+
+    def _serve(self, seq: int) -> _Served:
+        found = warehouse.past_event_files(self.store, seq)
+        own = None
+        for folder in _state_folders(self.store):
+            if (folder / warehouse.past_state_name(seq, found)).is_file():
+                own = folder / warehouse.past_state_name(seq, found)
+                break
+        bases = {seq: own} if own else _compacted(self.store)
+        if not bases:     # nothing compacted yet: this snapshot's own state, made now
+            bases = {seq: state_file(self.build, seq)}
+        base_seq = min(bases, key=lambda b: (abs(b - seq), -b))
+        path = bases[base_seq]
+        try:
+            os.utime(path)    # the most recently used state files are kept
+        except OSError:
+            pass
+        alias = self._attach(path)
+        served = _Served(str(path), None, {})
+        served.base_seq, served.alias = base_seq, alias
+        try:
+            served.base_tables = {r[0] for r in self.con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = ?",
+                [alias]).fetchall()}
+            if base_seq != seq:
+                served.overlay = f"d{seq}"
+                self.con.execute(f"CREATE SCHEMA memory.{served.overlay}")
+            for table in RECORDED:
+                if table in self.cur_tables:
+                    served.views[table] = self._view(
+                        self.con, table, self._table(self.con, table, seq, served))
+        except BaseException:
+            self._drop(seq, served)
+            raise
+        return served
+
+    def _view(self, con, table: str, sql: str) -> str:
+        """The temp view that stands for `table` in a cursor, from its rows' SQL."""
+        if table in warehouse.PAST_DERIVED:
+            # derived by the backfill's build with its catalog and SQL: only the rows made with
+            # today's (the others are computed as for any other state)
+            columns = [d[0] for d in con.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]
+            sql = (f"SELECT * EXCLUDE (_fingerprint) FROM ({sql}) "
+                   f"WHERE _fingerprint = '{_lit(self.fingerprint or '')}'"
+                   if "_fingerprint" in columns else f'FROM cur.main."{table}" LIMIT 0')
+        return f'CREATE OR REPLACE TEMP VIEW "{table}" AS {sql}'
+
+    def _table(self, con, table: str, seq: int, served: _Served) -> str:
+        """The SQL of `table` as of snapshot `seq`: the base's rows, where the groups with events
+        between the base's snapshot and `seq` are replaced by the overlay's rows (lb_past_rows
+        over those groups' events up to `seq`: the other groups' rows are not even hashed)."""
+        base_seq, alias, overlay = served.base_seq, served.alias, served.overlay
+        base = f'{alias}.main."{table}"' if table in served.base_tables else None
+        empty = f'FROM cur.main."{table}" LIMIT 0'
+        if overlay is None:
+            return f"FROM {base}" if base else empty
+        low, high = sorted((base_seq, seq))
+        events = warehouse.past_event_files(self.store, high).get(table, [])
+        between = [f for f in events if _event_seq(f) > low]
+        upto = [f for f in events if _event_seq(f) <= seq]
+        if not between:
+            return f"FROM {base}" if base else empty
+        key = warehouse.PAST_KEYS.get(table, "model_name")
+        groups, rows = f'memory.{overlay}."g_{table}"', f'memory.{overlay}."{table}"'
+        cur = con.cursor()
+        try:
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {groups} AS SELECT DISTINCT "
+                        f'hash("{key}") AS _g FROM read_parquet({_listed(between)})')
+            rest = (f'SELECT * FROM {base} WHERE hash("{key}") NOT IN (SELECT _g FROM {groups})'
+                    if base else empty)
+            if table in warehouse.PAST_DERIVED:
+                # the stored boards of the benchmarks with events in between: whole boards
+                # change weekly, their events are most of the history, too many to read for the
+                # first request; the ranking SQL computes these boards (the same table) until
+                # the date's own state is compacted (_compact)
+                return rest
+            if upto:
+                cur.execute(
+                    "CREATE TEMP VIEW events AS SELECT hash(*COLUMNS(* EXCLUDE "
+                    f"(_seq, _k, _removed))) AS _h, * FROM read_parquet({_listed(upto)}) "
+                    f'WHERE hash("{key}") IN (SELECT _g FROM {groups})')
+                cur.execute(f"CREATE OR REPLACE TABLE {rows} AS "
+                            f"FROM memory.main.lb_past_rows('events', {int(seq)})")
+            else:     # no row yet at `seq`: every row of the base came after it
+                source = base or f"cur.main.{_ident(table)}"
+                cur.execute(f"CREATE OR REPLACE TABLE {rows} AS FROM {source} LIMIT 0")
+        finally:
+            cur.close()
+        return f"{rest} UNION ALL BY NAME FROM {rows}" if base else f"FROM {rows}"
+
+    def _attach(self, path: Path) -> str:
+        alias = self.bases.get(str(path))
+        if alias is None:
+            alias = f"s{len(self.bases)}_{os.getpid()}"
+            while alias in self.bases.values():
+                alias += "_"
+            self.con.execute(f"ATTACH '{_lit(path)}' AS {alias} (READ_ONLY)")
+            self.bases[str(path)] = alias
+        return alias
+
+    def _drop(self, seq: int, served: _Served) -> None:
+        if served.overlay:
+            self.con.execute(f"DROP SCHEMA IF EXISTS memory.{served.overlay} CASCADE")
+        if all(s.base != served.base for s in self.schemas.values()) and all(
+                s.base != served.base for _, s in self.retired):
+            alias = self.bases.pop(served.base, None)
+            if alias:
+                self.con.execute(f"DETACH DATABASE IF EXISTS {alias}")
+
+
+RECORDED = warehouse.PAST_TABLES + warehouse.PAST_DERIVED
 
 
 class PastBuild:

@@ -137,10 +137,12 @@ def macros_called_by(views: list[View]) -> list[View]:
             and re.search(rf"\b{re.escape(v.name)}\s*\(", text)]
 
 
-def create_views(con, views: list[View] | None = None, keep_tables: bool = False) -> list[str]:
+def create_views(con, views: list[View] | None = None, keep_tables: bool = False,
+                 comments: bool = True) -> list[str]:
     """CREATE every view and macro on `con` in dependency order; returns the names created.
     ``keep_tables``: leave the materialized views' tables as they are (an incremental build
-    maintains them itself)."""
+    maintains them itself). ``comments=False``: without the COMMENTs (the documentation of
+    views and columns), for a catalog nobody reads them from (a past date's, mteb_lb/asof.py)."""
     # deferred: heavy, loaded only when this path runs
     import duckdb
 
@@ -164,7 +166,7 @@ def create_views(con, views: list[View] | None = None, keep_tables: bool = False
                 last_error = exc
                 continue
             created.append(view.name)
-            if view.doc:
+            if view.doc and comments:
                 kind = "TABLE" if view.materialize else "VIEW"
                 if not view.is_macro:
                     con.execute(f'COMMENT ON {kind} "{view.name}" IS ' + _quote(view.doc))

@@ -507,9 +507,7 @@ def test_stored_past_boards_of_another_catalog_are_not_served(backfilled):
         counts = []
         for fingerprint in (past.fingerprint, "another catalog"):
             past.fingerprint = fingerprint
-            past.schemas.clear()
-            past.con.execute(f"DROP SCHEMA IF EXISTS memory.p{snap.seq} CASCADE")
-            past.con.execute(f"DETACH DATABASE IF EXISTS s{snap.seq}")
+            past.schemas.clear()    # served again, with that fingerprint
             cur = past.cursor(snap.seq)
             try:
                 counts.append(cur.execute("SELECT count(*) FROM default_summaries "
@@ -550,3 +548,77 @@ def test_the_backfill_leaves_the_newest_state_ready(backfilled, tmp_path):
             ("h/D",), ("h/B",), ("h/E",)]
     finally:
         con.close()
+
+
+def _rows(con, sql: str) -> list[str]:
+    return sorted(repr(r) for r in con.execute(sql).fetchall())
+
+
+def test_a_date_without_its_own_state_is_served_from_another_snapshots(backfilled, tmp_path):
+    """The first request for a date whose compacted state is not on disk does not wait for its
+    compaction: it is served from the nearest compacted snapshot, earlier or later, with the
+    groups that have events in between replaced. Every past results table then equals the
+    date's own state, compacted from its events (asof._write_state), row for row; the stored
+    default boards served are the own state's (those of a benchmark changed in between are
+    left to the ranking SQL); two cursors of two dates read their own rows side by side. A
+    thread compacts the date's own state meanwhile, which serves it afterwards, every stored
+    default board included."""
+    repo, commits, side, cat, wh_done, result = backfilled
+    if not (wh_done / "current").exists():
+        assert rf.run_build(repo, wh_done, cat).published
+    wh = tmp_path / "wh"
+    subprocess.run(["cp", "-a", str(wh_done), str(wh)], check=True)
+    store, build = wh / "history", warehouse.current_build(wh)
+    folder = store / asof.STATE_FOLDER
+    seqs = [s.seq for s in asof.snapshots(build) if s.origin == "backfill"]
+    assert seqs == [1, 2, 3, 4, 5, 6]
+    refs = {}
+    for seq in seqs:
+        refs[seq] = tmp_path / f"own-{seq}.duckdb"
+        asof._write_state(refs[seq], warehouse.past_event_files(store, seq), seq, build)
+    for base in (1, 6):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        name = warehouse.past_state_name(base, warehouse.past_event_files(store, base))
+        shutil.copy(refs[base], folder / name)
+        past = asof._PastDatabase(build)
+        seen = set()
+        try:
+            for seq in seqs:
+                cur, other = past.cursor(seq), past.cursor(7 - seq)
+                try:
+                    if seq not in seen:
+                        assert (past.schemas[seq].overlay is None) == (seq == base)
+                    seen |= {seq, 7 - seq}
+                    for c, s in ((cur, seq), (other, 7 - seq)):
+                        c.execute(f"ATTACH '{refs[s]}' AS own (READ_ONLY)")
+                        for table in warehouse.PAST_TABLES:
+                            assert _rows(c, f'FROM "{table}"') == \
+                                _rows(c, f'FROM own."{table}"'), (base, s, table)
+                        served = _rows(c, "FROM default_summaries")
+                        own = _rows(c, "SELECT * EXCLUDE (_fingerprint) FROM "
+                                       "own.default_summaries")
+                        assert set(served) <= set(own)
+                        if s == base:
+                            assert served == own and served
+                        c.execute("DETACH own")
+                finally:
+                    cur.close()
+                    other.close()
+            for seq in seqs:     # the stored boards, all of them once the thread has run
+                past.cursor(seq).close()
+                past.settle()
+                cur = past.cursor(seq)
+                assert past.schemas[seq].overlay is None
+                try:
+                    cur.execute(f"ATTACH '{refs[seq]}' AS own (READ_ONLY)")
+                    assert _rows(cur, "FROM default_summaries") == _rows(
+                        cur, "SELECT * EXCLUDE (_fingerprint) FROM own.default_summaries")
+                    cur.execute("DETACH own")
+                finally:
+                    cur.close()
+        finally:
+            past.settle()
+            past.con.close()
+        assert sorted(p.name for p in folder.iterdir()) == [
+            warehouse.past_state_name(s, warehouse.past_event_files(store, s)) for s in seqs]
