@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pyarrow as pa
 
-from mteb_lb.rankings import numpy_of
+from mteb_lb.arrow_np import numpy_of
 
 SCORE_DECIMALS = 4
 ROW_HEIGHT = 36

@@ -22,7 +22,8 @@ Command-line options override these (``-w 4 --threads 8 -b :8050``). Measured wi
 * Memory per worker (target <= 500 MB): DuckDB's memory is capped per worker by
   ``MTEB_LB_SQL_MEMORY_LIMIT``, which this file sets to 256MB unless the environment sets it
   (the setting's own default, 2GB, suits one process; DuckDB spills beyond the limit into its
-  private temp folder); each worker's glibc allocator keeps at most 2 arenas (``post_fork``:
+  private temp folder); numpy's OpenBLAS runs one thread (``OPENBLAS_NUM_THREADS=1`` unless the
+  environment sets it); each worker's glibc allocator keeps at most 2 arenas (``post_fork``:
   with one arena per thread, freed memory stays mapped in every thread's arena).
 """
 
@@ -30,6 +31,13 @@ import ctypes
 import os
 
 os.environ.setdefault("MTEB_LB_SQL_MEMORY_LIMIT", "256MB")
+# numpy's OpenBLAS starts a thread per core when numpy is imported, and its threads spin between
+# products; the bootstrap's products are small and a worker's cores are busy with DuckDB and
+# other requests: one BLAS thread computes them faster (7 ms wall, 3 ms CPU against 17 / 6 ms
+# with two; docs/PERFORMANCE.md §Fifth pass: imports, memory, the statistics). Set here, before
+# the app (and numpy) is imported, not by the package: a library does not change its importer's
+# process.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 bind = "127.0.0.1:8050"
 workers = 2

@@ -994,7 +994,7 @@ def search_rows(table: pa.Table, query: str) -> pa.Table:
     if not query or "Model" not in table.column_names:
         return table
     mask = [matches(m, query) for m in table.column("Model").to_pylist()]
-    return table.filter(_typed(mask, pa.bool_()))
+    return table.filter(arrow_np.typed(mask, pa.bool_()))
 
 
 def sort_rows(table: pa.Table, sort: tuple[str, str] | None) -> pa.Table:
@@ -1005,7 +1005,7 @@ def sort_rows(table: pa.Table, sort: tuple[str, str] | None) -> pa.Table:
 
     column, direction = sort
     order = "descending" if direction == "desc" else "ascending"
-    position = _from_numpy(np.arange(table.num_rows, dtype=np.int64),
+    position = arrow_np.from_numpy(np.arange(table.num_rows, dtype=np.int64),
                            np.ones(table.num_rows, dtype=bool))
     keyed = table.append_column("__position", position)
     keys = [*((c, order) for c in SORT_KEYS.get(column, (column,))), ("__position", "ascending")]
@@ -1086,9 +1086,10 @@ def _with_intervals(table: pa.Table, intervals: pa.Table | None) -> pa.Table:
         if key is None:
             values = [None if r.get("rank_low") is None else f"{r['rank_low']}–{r['rank_high']}"
                       for r in rows]
-            column = _typed(values, pa.string())
+            column = arrow_np.typed(values, pa.string())
         else:
-            column = _typed([r.get(key) for r in rows], stats.INTERVAL_SCHEMA.field(key).type)
+            column = arrow_np.typed([r.get(key) for r in rows],
+                                    stats.INTERVAL_SCHEMA.field(key).type)
         table = table.add_column(at, name, column)
         at += 1
     return table
@@ -1100,7 +1101,7 @@ def _with_rank(table: pa.Table, summary: pa.Table) -> pa.Table:
         return table
     ranks = dict(zip(summary.column("Model").to_pylist(),
                      summary.column("Rank (Borda)").to_pylist()))
-    column = _typed([ranks.get(m) for m in table.column("Model").to_pylist()], pa.int64())
+    column = arrow_np.typed([ranks.get(m) for m in table.column("Model").to_pylist()], pa.int64())
     return table.add_column(0, "Rank (Borda)", column)
 
 
@@ -1118,9 +1119,9 @@ def _shape_summary(frame: pa.Table, bench: Benchmark) -> pa.Table:
             return pa.nulls(len(column))
         if pa.types.is_integer(kind) or pa.types.is_floating(kind):
             # _numbers' types: int64 for integers, double for floats
-            values = _np_values(column)
-            return _from_numpy(values.astype(np.int64 if pa.types.is_integer(kind)
-                                             else np.float64), _np_valid(column))
+            values = arrow_np.values(column)
+            return arrow_np.from_numpy(values.astype(np.int64 if pa.types.is_integer(kind)
+                                             else np.float64), arrow_np.valid(column))
         return column
 
     def pct(values):
@@ -1132,9 +1133,9 @@ def _shape_summary(frame: pa.Table, bench: Benchmark) -> pa.Table:
             return pa.nulls(len(column))
         if not pa.types.is_floating(column.type):
             return pct(column.to_pylist())
-        valid = _np_valid(column)  # null slots hold anything: scale only the others
-        values = np.multiply(_np_values(column), 100, out=np.zeros(len(column)), where=valid)
-        return _from_numpy(values, valid)
+        valid = arrow_np.valid(column)  # null slots hold anything: scale only the others
+        values = np.multiply(arrow_np.values(column), 100, out=np.zeros(len(column)), where=valid)
+        return arrow_np.from_numpy(values, valid)
 
     columns = {"Rank (Borda)": plain("borda_rank"), "Model": plain("model_name"),
                "Zero-shot": plain("zero_shot"), "Active Parameters (B)": plain("active_params_b"),
@@ -1202,7 +1203,7 @@ def _cells_of(table: pa.Table, models: list[str] | None, tasks: list[str] | None
     for column, keep in (("model_name", models), ("task_name", tasks)):
         if keep is not None:
             table = table.filter(pc.is_in(table.column(column),
-                                          value_set=_typed(list(keep), pa.string())))
+                                          value_set=arrow_np.typed(list(keep), pa.string())))
     return table
 
 
@@ -1248,12 +1249,13 @@ def _frame_pivot(frame: pa.Table, columns: list[str]) -> pa.Table:
 def _pivot(long: pa.Table) -> pa.Table:
     """A wide table (Model, then one column per key present, in `columns` order) from the long
     rows of _PIVOT_INDEX; cells are scores on the 0-100 scale, NULL when missing."""
-    keep = _np_valid(long.column("col_idx"))
-    return _wide(_np_values(long.column("row_idx"))[keep],
-                 _np_values(long.column("col_idx"))[keep],
+    keep = arrow_np.valid(long.column("col_idx"))
+    return _wide(arrow_np.values(long.column("row_idx"))[keep],
+                 arrow_np.values(long.column("col_idx"))[keep],
                  np.array(long.column("model_name").to_pylist(), dtype=object)[keep],
                  np.array(long.column("column_name").to_pylist(), dtype=object)[keep],
-                 _np_values(long.column("score"))[keep], _np_valid(long.column("score"))[keep])
+                 arrow_np.values(long.column("score"))[keep],
+                 arrow_np.valid(long.column("score"))[keep])
 
 
 def _wide(rows: np.ndarray, cols: np.ndarray, names: np.ndarray, headers: np.ndarray,
@@ -1272,17 +1274,10 @@ def _wide(rows: np.ndarray, cols: np.ndarray, names: np.ndarray, headers: np.nda
     filled = np.zeros((len(row_names), len(present)), dtype=bool)
     grid[rows, col_of] = values
     filled[rows, col_of] = valid
-    data = {"Model": _typed(row_names.tolist(), pa.string())}
+    data = {"Model": arrow_np.typed(row_names.tolist(), pa.string())}
     for j, header in enumerate(col_names.tolist()):
-        data[header] = _from_numpy(np.ascontiguousarray(grid[:, j]), filled[:, j])
+        data[header] = arrow_np.from_numpy(np.ascontiguousarray(grid[:, j]), filled[:, j])
     return pa.table(data)
-
-
-# Arrow arrays to and from numpy through their buffers (mteb_lb/arrow_np.py: pyarrow's own
-# conversions import pandas, its compute functions pyarrow.compute)
-numpy_of = arrow_np.numpy_of
-_np_values, _np_valid = arrow_np.values, arrow_np.valid
-_from_numpy, _typed = arrow_np.from_numpy, arrow_np.typed
 
 
 _default: Leaderboard | None = None

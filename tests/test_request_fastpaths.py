@@ -18,8 +18,10 @@ import pytest
 
 from app.grid import SCORE_DECIMALS, _cell_values, _score_cells
 from mteb_lb import warehouse
+from mteb_lb.arrow_np import numpy_of
+from mteb_lb.arrow_np import typed as _typed
 from mteb_lb.db import CurrentBuild
-from mteb_lb.rankings import _frame_pivot, _pivot, _typed, numpy_of
+from mteb_lb.rankings import _frame_pivot, _pivot
 
 ROOT = Path(__file__).resolve().parent.parent
 
