@@ -395,8 +395,9 @@ class Leaderboard:
                             langs: list[str]) -> bool:
         """Whether the row-level language filter drops any row of these tasks (else it changes
         no table of the state and the request ranks without it; lb_language_cuts)."""
-        return self._query("SELECT cut FROM lb_language_cuts($bench, $tasks, $langs)",
-                           {"bench": benchmark, "tasks": tasks, "langs": langs}).num_rows > 0
+        cut = self._query("SELECT cut FROM lb_language_cuts($bench, $tasks, $langs)",
+                          {"bench": benchmark, "tasks": tasks, "langs": langs})
+        return cut.column(0)[0].as_py()
 
     def selected_models(self, benchmark: str, filters: Filters, tasks: list[str]) -> list[str]:
         rows = self._query(

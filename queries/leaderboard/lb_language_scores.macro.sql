@@ -52,13 +52,13 @@ create or replace macro lb_language_scores(
     ),
 
     whole as (
-        select m.model_name, m.language, m.score
-        from benchmark_language_means as m
+        select model_name, language, score
+        from benchmark_language_means
         where
-            m.benchmark = bench
-            and m.language in (select language from chosen_languages)
-            and (langview is null or m.language in (select unnest(langview)))
-            and (m.model_name, m.language) not in (select (model_name, language) from dropped)
+            benchmark = bench
+            and language in (select language from chosen_languages)
+            and (langview is null or language in (select unnest(langview)))
+            and (model_name, language) not in (select (model_name, language) from dropped)
     ),
 
     -- the other rows: those of the languages not selected, or of every language under a task
