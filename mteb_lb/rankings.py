@@ -396,6 +396,14 @@ class Leaderboard:
             return None
         return sorted(filters.languages)
 
+    def _language_cuts_rows(self, benchmark: str, tasks: list[str] | None,
+                            langs: list[str]) -> bool:
+        """Whether the row-level language filter drops any row of these tasks (else it changes
+        no table of the state and the request ranks without it; lb_language_cuts)."""
+        cut = self._query("SELECT cut FROM lb_language_cuts($bench, $tasks, $langs)",
+                          {"bench": benchmark, "tasks": tasks, "langs": langs})
+        return cut.column(0)[0].as_py()
+
     def selected_models(self, benchmark: str, filters: Filters, tasks: list[str]) -> list[str]:
         rows = self._query(
             "SELECT model_name FROM lb_models($bench, $min_b, $max_b, $keep_unknown, $open, "
@@ -430,8 +438,12 @@ class Leaderboard:
         if models is not None and not models:
             return None
         all_tasks = len(tasks) == len(self.benchmark(benchmark).task_names)
+        langs = self._language_rows_filter(benchmark, filters)
+        if langs is not None and not self._language_cuts_rows(
+                benchmark, None if all_tasks else tasks, langs):
+            langs = None  # every row of the selected tasks matches: the filter is a no-op
         params = {"bench": benchmark, "models": models, "tasks": None if all_tasks else tasks,
-                  "langs": self._language_rows_filter(benchmark, filters),
+                  "langs": langs,
                   "registry_only": not filters.all_models,
                   EXCLUDE_LEVEL: EXCLUDE_LEVELS[filters.exclude_flags]}
         if filters.missing != "official":

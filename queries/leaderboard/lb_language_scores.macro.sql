@@ -35,35 +35,30 @@ create or replace macro lb_language_scores(
     ),
 
     -- a language filter keeps every row of a selected language (its list holds that language):
-    -- those rows are marked kept or dropped by the other filters, and a (model, language) that
-    -- kept all of them takes the build's mean
-    marked as (
-        select
-            model_name, language, revision, task_name, row_order, score,
-            (not registry_only or in_registry)
-            and (tasks is null or task_name in (select unnest(tasks)))
-            and not lb_flag_excluded(model_name, task_name, row_order) as kept
+    -- a (model, language) among those that no other filter (registry, tasks, flags) drops a row
+    -- of takes the build's mean; only the pairs with a dropped row are summed again
+    dropped as (
+        select distinct model_name, language
         from benchmark_language_rows
         where
             language in (select language from chosen_languages)
             and benchmark = bench
             and (langview is null or language in (select unnest(langview)))
-    ),
-
-    coverage as (
-        select
-            model_name, language,
-            count(*) filter (where kept) as n_kept,
-            count(*) as n_rows
-        from marked
-        group by model_name, language
+            and not (
+                (not registry_only or in_registry)
+                and (tasks is null or task_name in (select unnest(tasks)))
+                and not lb_flag_excluded(model_name, task_name, row_order)
+            )
     ),
 
     whole as (
-        select m.model_name, m.language, m.score
-        from benchmark_language_means as m
-        join coverage as c using (model_name, language)
-        where m.benchmark = bench and c.n_kept = c.n_rows
+        select model_name, language, score
+        from benchmark_language_means
+        where
+            benchmark = bench
+            and language in (select language from chosen_languages)
+            and (langview is null or language in (select unnest(langview)))
+            and (model_name, language) not in (select (model_name, language) from dropped)
     ),
 
     -- the other rows: those of the languages not selected, or of every language under a task
@@ -88,12 +83,14 @@ create or replace macro lb_language_scores(
 
     summed_rows as (
         select model_name, language, revision, task_name, row_order, score
-        from marked
+        from benchmark_language_rows
         where
-            kept and (model_name, language) in (
-                select (model_name, language) from coverage
-                where n_kept > 0 and n_kept < n_rows
-            )
+            language in (select language from chosen_languages)
+            and (model_name, language) in (select (model_name, language) from dropped)
+            and benchmark = bench
+            and (not registry_only or in_registry)
+            and (tasks is null or task_name in (select unnest(tasks)))
+            and not lb_flag_excluded(model_name, task_name, row_order)
         union all
         select * from other_rows
     ),
