@@ -4,6 +4,11 @@ the CPU time of the process and its reaped children (the parser processes), so t
 `timings` hold CPU seconds per step. Prints them with the wall time and peak RSS of the build.
 
     .venv/bin/python bench/bench_build_cpu.py --results DIR [--code /work/main] [--keep WH]
+                                              [--views]
+
+`--views` then recomputes each materialized view of queries/ once more on a copy of the built
+database (DuckDB on the build's threads and memory limit) and prints its CPU and wall time: the
+split of the views step (`views_s`).
 
 `--code` runs another checkout's build code (e.g. main's, for a before/after pair): its folder
 goes first on sys.path. On 2 idle cores the wall time of the parse step is about half its CPU
@@ -48,6 +53,8 @@ def main() -> int:
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose build runs")
     parser.add_argument("--keep", type=Path, help="warehouse folder to build into and keep")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--views", action="store_true",
+                        help="also time each materialized view of the built database")
     args = parser.parse_args()
     if not args.results or not (Path(args.results) / "results").is_dir():
         print("no real results: pass --results DIR (a folder holding results/)")
@@ -63,6 +70,7 @@ def main() -> int:
                            warehouse_dir=wh, workers=args.workers)
         wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
         manifest = json.loads((report.build / "manifest.json").read_text())
+        views = view_costs(build, report.build) if args.views else None
     finally:
         if args.keep is None:
             shutil.rmtree(wh, ignore_errors=True)
@@ -72,8 +80,37 @@ def main() -> int:
     print(json.dumps({"code": str(args.code), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
                       "cpu_by_step_s": timings, "peak_rss_mb": {"build": round(usage[0]),
                                                                 "parsers": round(usage[1])},
-                      "load": os.getloadavg()}, indent=1))
+                      "load": os.getloadavg(),
+                      **({"views_cpu_wall_s": views} if views is not None else {})}, indent=1))
     return 0
+
+
+def view_costs(build, build_dir: Path) -> dict[str, list[float]]:
+    """[CPU s, wall s] of recomputing each materialized view on a copy of the build's database,
+    in creation order (the views it reads exist already), largest CPU first."""
+    import duckdb  # noqa: PLC0415 - after the checkout's path is set
+
+    import queries  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="mteb-lb-views-") as tmp:
+        db = Path(tmp) / "lb.duckdb"
+        shutil.copyfile(build_dir / "lb.duckdb", db)
+        con = duckdb.connect(str(db))
+        try:
+            build._limit_resources(con)
+            costs = {}
+            for view in queries.all_views():
+                if view.materialize:
+                    t = os.times()
+                    own = t.user + t.system
+                    wall = time.perf_counter()
+                    con.execute(f'CREATE OR REPLACE TABLE "{view.name}" AS\n{view.sql}')
+                    t = os.times()
+                    costs[view.name] = [round(t.user + t.system - own, 2),
+                                        round(time.perf_counter() - wall, 2)]
+        finally:
+            con.close()
+    return dict(sorted(costs.items(), key=lambda kv: -kv[1][0]))
 
 
 if __name__ == "__main__":

@@ -301,6 +301,13 @@ def emit_metrics(buf: MetricBuffer, entry_id: int, entry: dict) -> tuple:
     numbers: for those the values are taken at once (a getter cached per tuple of keys, its name
     codes appended as one block), in the order the loop below would append them. Returns the
     entry's tuple of keys (`entry_checks` takes it)."""
+    return emit_metrics_values(buf, entry_id, entry)[0]
+
+
+def emit_metrics_values(buf: MetricBuffer, entry_id: int, entry: dict) -> tuple:
+    """`emit_metrics`, returning (the entry's tuple of keys, its metric values in key order when
+    they are all numbers and were appended at once, else None): `entry_checks` takes both, and
+    then picks its values from that tuple instead of looking them up and checking them again."""
     keys = tuple(entry)
     shape = buf.shapes.get(keys)
     if shape is None:
@@ -313,9 +320,9 @@ def emit_metrics(buf: MetricBuffer, entry_id: int, entry: dict) -> tuple:
             buf.values.extend(values)
             buf.run_ids.append(entry_id)
             buf.run_ends.append(len(buf.values))
-            return keys
+            return keys, values
     _emit_entry(buf, entry_id, entry)
-    return keys
+    return keys, None
 
 
 # The metrics the validity rules compare (queries/quality/quality_entry_metrics.sql reads them
@@ -355,7 +362,8 @@ class CheckShape:
     main metric, mrr_at_1 and precision_at_1 when present, its recall_at_<k> keys with their k
     (in order of k) and its bounded metrics, with one getter of all their values."""
 
-    __slots__ = ("at", "at_names", "recall_ks", "recall_keys", "bounded", "get", "empty")
+    __slots__ = ("at", "at_names", "recall_ks", "recall_keys", "bounded", "get", "empty",
+                 "pick")
 
     def __init__(self, keys: tuple, main_metric: str | None):
         present = set(keys)
@@ -382,15 +390,25 @@ class CheckShape:
         self.empty = not names
         self.get = (lambda entry: (entry[names[0]],)) if len(names) == 1 else \
             itemgetter(*names) if names else None
+        # the same values picked from the tuple `emit_metrics_values` returns (the entry's
+        # metrics in key order); None when a name is not among those metrics
+        metrics = [k for k in keys if k not in ENTRY_KEYS_NOT_METRICS]
+        at = {k: i for i, k in enumerate(metrics)}
+        self.pick = None
+        if names and all(name in at for name in names):
+            spots = [at[name] for name in names]
+            self.pick = (lambda values: (values[spots[0]],)) if len(spots) == 1 else \
+                itemgetter(*spots)
 
 
 def entry_checks(entry: dict, main_metric: str | None, shapes: dict,
-                 keys: tuple | None = None) -> tuple | None:
+                 keys: tuple | None = None, values: tuple | None = None) -> tuple | None:
     """The `entry_checks` row of one entry (without its id): (main_metric_value, mrr_at_1,
     precision_at_1, recalls, out_of_range), or None when the entry has none of these metrics
     (quality_entry_metrics then has no row for it). Recalls are (k, value) and out_of_range
     (metric, value) pairs. `shapes` caches a CheckShape per tuple of keys: one dict per main
-    metric; `keys`: tuple(entry) when the caller has it."""
+    metric; `keys`: tuple(entry) when the caller has it; `values`: the entry's metric values in
+    key order, all numbers (`emit_metrics_values`), when the caller has them."""
     if keys is None:
         keys = tuple(entry)
     shape = shapes.get(keys)
@@ -398,8 +416,13 @@ def entry_checks(entry: dict, main_metric: str | None, shapes: dict,
         shape = shapes[keys] = CheckShape(keys, main_metric)
     if shape.empty:
         return None
-    got = shape.get(entry)
-    if set(map(type, got)) <= _NUMBER_CLASSES:  # all numbers: nearly every entry
+    if values is not None and shape.pick is not None:
+        got = shape.pick(values)
+        numbers = True  # all of `values` are
+    else:
+        got = shape.get(entry)
+        numbers = set(map(type, got)) <= _NUMBER_CLASSES
+    if numbers:  # all numbers: nearly every entry
         at = shape.at
         n_recalls = len(shape.recall_ks)
         start = len(got) - len(shape.bounded) - n_recalls
@@ -636,18 +659,20 @@ def _parse_current(obj: dict, version: str | None) -> ParsedResult:
         if not isinstance(split_entries, list):
             raise Quarantine(f"wrong shape: scores[{split!r}] is not a list of entries")
         for i, entry in enumerate(split_entries):
-            if not isinstance(entry, dict):
+            if entry.__class__ is not dict:  # decoded JSON: dict exactly, never a subclass
                 raise Quarantine(f"wrong shape: scores[{split!r}][{i}] is not an object")
-            for key in ("hf_subset", "main_score", "languages"):
-                if key not in entry:
-                    raise Quarantine(f"wrong shape: scores[{split!r}][{i}] has no `{key}`")
+            if "hf_subset" not in entry or "main_score" not in entry \
+                    or "languages" not in entry:
+                key = next(k for k in ("hf_subset", "main_score", "languages") if k not in entry)
+                raise Quarantine(f"wrong shape: scores[{split!r}][{i}] has no `{key}`")
             subset, languages = entry["hf_subset"], entry["languages"]
-            if not isinstance(subset, str) or not isinstance(languages, list):
+            if subset.__class__ is not str or languages.__class__ is not list:
                 raise Quarantine(f"wrong shape: scores[{split!r}][{i}] has a non-string hf_subset "
                                  "or non-list languages")
             entry_version = entry.get("mteb_version", version)
+            score = entry["main_score"]
             entries.append(Entry(split, subset, [str(x) for x in languages],
-                                 _score(entry["main_score"]),
+                                 score if score.__class__ is float else _score(score),
                                  None if entry_version is None else str(entry_version), entry))
     return ParsedResult(
         task_name=task_name, file_task_name=task_name, file_format="current",

@@ -42,7 +42,7 @@ from etl.parse import (
     Quarantine,
     TaskCatalog,
     content_hash,
-    emit_metrics,
+    emit_metrics_values,
     entry_checks,
     failure_reason,
     file_id_of,
@@ -571,8 +571,8 @@ class RowsBuilder:
             cols["languages"].append(entry.languages)
             cols["main_score"].append(entry.main_score)
             cols["entry_mteb_version"].append(entry.entry_mteb_version)
-            keys = emit_metrics(buf, eid, entry.metrics)
-            checked = entry_checks(entry.metrics, main_metric, shapes, keys)
+            keys, values = emit_metrics_values(buf, eid, entry.metrics)
+            checked = entry_checks(entry.metrics, main_metric, shapes, keys, values)
             if checked is not None:
                 self.checks.append((eid, *checked))
 

@@ -85,3 +85,26 @@ def test_bounded_metrics_within_range_alone_give_no_row():
     assert check({"map_at_10": "0.5", "ndcg_at_1": 1}, None) is None  # the exact path
     assert check({"map_at_10": 0.5, "ndcg_at_1": 1}, "map_at_10") == (0.5, None, None, None,
                                                                       None)
+
+
+def test_values_handed_over_by_the_metrics_buffer_give_the_same_row():
+    """The parser passes the values `emit_metrics_values` already took (all numbers, in key
+    order); the row must be the one derived by hand, also when keys come in another order,
+    with NaN recalls and out-of-range bounded metrics, and with the main metric missing."""
+    from etl.parse import MetricBuffer, emit_metrics_values
+
+    entry = {"hf_subset": "x", "languages": ["eng-Latn"], "recall_at_10": 0.6,
+             "ndcg_at_10": 1.5, "recall_at_1": math.nan, "mrr_at_1": 0.4, "main_score": 1.5,
+             "map_at_10": -0.2}
+    keys, values = emit_metrics_values(MetricBuffer(), 1, entry)
+    assert values is not None  # all numbers: taken at once
+    assert entry_checks(entry, "ndcg_at_10", {}, keys, values) == (
+        1.5, 0.4, None, [(10, 0.6)], [("map_at_10", -0.2), ("ndcg_at_10", 1.5)])
+    assert entry_checks(entry, "f1", {}, keys, values) == (
+        None, 0.4, None, [(10, 0.6)], [("map_at_10", -0.2), ("ndcg_at_10", 1.5)])
+    # a value that is no number: nothing handed over, the values are read from the entry
+    entry["mrr_at_1"] = "0.25"
+    keys, values = emit_metrics_values(MetricBuffer(), 1, entry)
+    assert values is None
+    assert entry_checks(entry, "ndcg_at_10", {}, keys, values) == (
+        1.5, 0.25, None, [(10, 0.6)], [("map_at_10", -0.2), ("ndcg_at_10", 1.5)])
