@@ -572,7 +572,7 @@ class RowsBuilder:
             cols["main_score"].append(entry.main_score)
             cols["entry_mteb_version"].append(entry.entry_mteb_version)
             keys = emit_metrics(buf, eid, entry.metrics)
-            checked = entry_checks(entry.metrics, main_metric, shapes, keys)
+            checked = entry_checks(entry.metrics, main_metric, shapes, keys, entry.main_score)
             if checked is not None:
                 self.checks.append((eid, *checked))
 

@@ -85,3 +85,30 @@ def test_bounded_metrics_within_range_alone_give_no_row():
     assert check({"map_at_10": "0.5", "ndcg_at_1": 1}, None) is None  # the exact path
     assert check({"map_at_10": 0.5, "ndcg_at_1": 1}, "map_at_10") == (0.5, None, None, None,
                                                                       None)
+
+
+@pytest.mark.parametrize("value", [0.7, 7e-1, "0.7"])   # the fast path, and the exact one
+def test_a_main_metric_equal_to_the_main_score_alone_gives_no_row(value):
+    # main_score_mismatch compares the two: equal, nothing can be flagged (most entries)
+    assert entry_checks({"accuracy": value, "f1": 0.6}, "accuracy", {}, None, 0.7) is None
+    assert entry_checks({"ndcg_at_10": value, "map_at_10": 0.5}, "ndcg_at_10", {}, None,
+                        0.7) is None
+
+
+def test_a_main_metric_with_something_else_to_check_keeps_its_row():
+    # different from the main score (or no main score known): main_score_mismatch needs it
+    assert entry_checks({"accuracy": 0.7}, "accuracy", {}, None, 0.71) == (
+        0.7, None, None, None, None)
+    assert entry_checks({"accuracy": 0.7}, "accuracy", {}) == (0.7, None, None, None, None)
+    row = entry_checks({"accuracy": math.nan}, "accuracy", {}, None, math.nan)  # NaN != NaN
+    assert math.isnan(row[0]) and row[1:] == (None, None, None, None)
+    # equal, but with MRR@1, a recall or a value out of range: the other rules need the row
+    assert entry_checks({"ndcg_at_10": 0.7, "mrr_at_1": 0.4}, "ndcg_at_10", {}, None,
+                        0.7) == (0.7, 0.4, None, None, None)
+    assert entry_checks({"ndcg_at_10": 0.7, "recall_at_1": 0.4}, "ndcg_at_10", {}, None,
+                        0.7) == (0.7, None, None, [(1, 0.4)], None)
+    assert entry_checks({"ndcg_at_10": 0.7, "map_at_1": 1.5}, "ndcg_at_10", {}, None,
+                        0.7) == (0.7, None, None, None, [("map_at_1", 1.5)])
+    # no main metric in the entry and no main score: the MRR@1 row stays
+    assert entry_checks({"mrr_at_1": 0.4}, "ndcg_at_10", {}, None, None) == (
+        None, 0.4, None, None, None)
