@@ -363,7 +363,7 @@ class CheckShape:
     (in order of k) and its bounded metrics, with one getter of all their values."""
 
     __slots__ = ("at", "at_names", "recall_ks", "recall_keys", "bounded", "get", "empty",
-                 "pick")
+                 "main_only", "pick")
 
     def __init__(self, keys: tuple, main_metric: str | None):
         present = set(keys)
@@ -388,6 +388,9 @@ class CheckShape:
         self.bounded = sorted(k for k in keys if BOUNDED_METRIC.fullmatch(k))
         names += self.recall_keys + self.bounded
         self.empty = not names
+        # the main metric is all there is to check (most entries): a float equal to the main
+        # score gives no row, without the general path
+        self.main_only = names[0] if names and names == [main_metric] else None
         self.get = (lambda entry: (entry[names[0]],)) if len(names) == 1 else \
             itemgetter(*names) if names else None
         # the same values picked from the tuple `emit_metrics_values` returns (the entry's
@@ -402,13 +405,16 @@ class CheckShape:
 
 
 def entry_checks(entry: dict, main_metric: str | None, shapes: dict,
-                 keys: tuple | None = None, values: tuple | None = None) -> tuple | None:
+                 keys: tuple | None = None, *, main_score: float | None = None,
+                 values: tuple | None = None) -> tuple | None:
     """The `entry_checks` row of one entry (without its id): (main_metric_value, mrr_at_1,
     precision_at_1, recalls, out_of_range), or None when the entry has none of these metrics
-    (quality_entry_metrics then has no row for it). Recalls are (k, value) and out_of_range
-    (metric, value) pairs. `shapes` caches a CheckShape per tuple of keys: one dict per main
-    metric; `keys`: tuple(entry) when the caller has it; `values`: the entry's metric values in
-    key order, all numbers (`emit_metrics_values`), when the caller has them."""
+    (quality_entry_metrics then has no row for it), or when all it has is its declared main
+    metric and that equals `main_score` (the entry's, when the caller gives it): no rule can flag
+    such a row, and it is most entries (not retrieval ones). Recalls are (k, value) and
+    out_of_range (metric, value) pairs. `shapes` caches a CheckShape per tuple of keys: one dict
+    per main metric; `keys`: tuple(entry) when the caller has it; `values`: the entry's metric
+    values in key order, all numbers (`emit_metrics_values`), when the caller has them."""
     if keys is None:
         keys = tuple(entry)
     shape = shapes.get(keys)
@@ -416,6 +422,10 @@ def entry_checks(entry: dict, main_metric: str | None, shapes: dict,
         shape = shapes[keys] = CheckShape(keys, main_metric)
     if shape.empty:
         return None
+    if shape.main_only is not None:
+        value = entry[shape.main_only]
+        if value.__class__ is float and value == main_score:
+            return None
     if values is not None and shape.pick is not None:
         got = shape.pick(values)
         numbers = True  # all of `values` are
@@ -439,13 +449,17 @@ def entry_checks(entry: dict, main_metric: str | None, shapes: dict,
                                 if math.isfinite(v) and (v < low or v > high)] or None
         if start == 0 and not n_recalls and out_of_range is None:
             return None  # only bounded metrics, all within their range
-        return (None if at[0] is None else float(got[at[0]]),
-                None if at[1] is None else float(got[at[1]]),
+        main = None if at[0] is None else float(got[at[0]])
+        if start == 1 and main is not None and main == main_score and not recalls \
+                and out_of_range is None:
+            return None  # only the main metric, equal to the main score
+        return (main, None if at[1] is None else float(got[at[1]]),
                 None if at[2] is None else float(got[at[2]]), recalls or None, out_of_range)
-    return _entry_checks_exact(entry, shape)
+    return _entry_checks_exact(entry, shape, main_score)
 
 
-def _entry_checks_exact(entry: dict, shape: CheckShape) -> tuple | None:
+def _entry_checks_exact(entry: dict, shape: CheckShape,
+                        main_score: float | None = None) -> tuple | None:
     """`entry_checks` of an entry holding values other than numbers (strings, nulls, lists,
     dicts): each value as its `metrics` row holds it (`metric_value`)."""
     found = False
@@ -470,6 +484,9 @@ def _entry_checks_exact(entry: dict, shape: CheckShape) -> tuple | None:
             out_of_range.append((key, value))
     if not (found or out_of_range):
         return None
+    if values[0] is not None and values[0] == main_score and values[1] is None \
+            and values[2] is None and not recalls and not out_of_range:
+        return None  # only the main metric, equal to the main score
     return (*values, recalls or None, out_of_range or None)
 
 

@@ -572,7 +572,8 @@ class RowsBuilder:
             cols["main_score"].append(entry.main_score)
             cols["entry_mteb_version"].append(entry.entry_mteb_version)
             keys, values = emit_metrics_values(buf, eid, entry.metrics)
-            checked = entry_checks(entry.metrics, main_metric, shapes, keys, values)
+            checked = entry_checks(entry.metrics, main_metric, shapes, keys,
+                                   main_score=entry.main_score, values=values)
             if checked is not None:
                 self.checks.append((eid, *checked))
 

@@ -83,7 +83,8 @@ METRIC_ARRAYS = _schema(
 
 ENTRY_CHECKS = _schema(
     "The values of `metrics` the validity rules compare (queries/quality/, docs/QUALITY.md), one "
-    "row per entry that has any, written by the parser beside `metrics` so that the flags do not "
+    "row per entry that has any (not when its main metric, equal to its main score, is all it "
+    "has: nothing to flag), written by the parser beside `metrics` so that the flags do not "
     "rescan it: MRR@1, precision@1, the value of the task's declared main metric, the recalls at "
     "every k and the bounded metrics outside [0, 1]. Read it through quality_entry_metrics.",
     ENTRY_ID,

@@ -98,13 +98,40 @@ def test_values_handed_over_by_the_metrics_buffer_give_the_same_row():
              "map_at_10": -0.2}
     keys, values = emit_metrics_values(MetricBuffer(), 1, entry)
     assert values is not None  # all numbers: taken at once
-    assert entry_checks(entry, "ndcg_at_10", {}, keys, values) == (
+    assert entry_checks(entry, "ndcg_at_10", {}, keys, values=values) == (
         1.5, 0.4, None, [(10, 0.6)], [("map_at_10", -0.2), ("ndcg_at_10", 1.5)])
-    assert entry_checks(entry, "f1", {}, keys, values) == (
+    assert entry_checks(entry, "f1", {}, keys, values=values) == (
         None, 0.4, None, [(10, 0.6)], [("map_at_10", -0.2), ("ndcg_at_10", 1.5)])
     # a value that is no number: nothing handed over, the values are read from the entry
     entry["mrr_at_1"] = "0.25"
     keys, values = emit_metrics_values(MetricBuffer(), 1, entry)
     assert values is None
-    assert entry_checks(entry, "ndcg_at_10", {}, keys, values) == (
+    assert entry_checks(entry, "ndcg_at_10", {}, keys, values=values) == (
         1.5, 0.25, None, [(10, 0.6)], [("map_at_10", -0.2), ("ndcg_at_10", 1.5)])
+
+
+@pytest.mark.parametrize("value", [0.7, 7e-1, "0.7"])   # the fast path, and the exact one
+def test_a_main_metric_equal_to_the_main_score_alone_gives_no_row(value):
+    # main_score_mismatch compares the two: equal, nothing can be flagged (most entries)
+    assert entry_checks({"accuracy": value, "f1": 0.6}, "accuracy", {}, main_score=0.7) is None
+    assert entry_checks({"ndcg_at_10": value, "map_at_10": 0.5}, "ndcg_at_10", {},
+                        main_score=0.7) is None
+
+
+def test_a_main_metric_with_something_else_to_check_keeps_its_row():
+    # different from the main score (or no main score known): main_score_mismatch needs it
+    assert entry_checks({"accuracy": 0.7}, "accuracy", {}, main_score=0.71) == (
+        0.7, None, None, None, None)
+    assert entry_checks({"accuracy": 0.7}, "accuracy", {}) == (0.7, None, None, None, None)
+    row = entry_checks({"accuracy": math.nan}, "accuracy", {}, main_score=math.nan)  # NaN != NaN
+    assert math.isnan(row[0]) and row[1:] == (None, None, None, None)
+    # equal, but with MRR@1, a recall or a value out of range: the other rules need the row
+    assert entry_checks({"ndcg_at_10": 0.7, "mrr_at_1": 0.4}, "ndcg_at_10", {},
+                        main_score=0.7) == (0.7, 0.4, None, None, None)
+    assert entry_checks({"ndcg_at_10": 0.7, "recall_at_1": 0.4}, "ndcg_at_10", {},
+                        main_score=0.7) == (0.7, None, None, [(1, 0.4)], None)
+    assert entry_checks({"ndcg_at_10": 0.7, "map_at_1": 1.5}, "ndcg_at_10", {},
+                        main_score=0.7) == (0.7, None, None, None, [("map_at_1", 1.5)])
+    # no main metric in the entry and no main score: the MRR@1 row stays
+    assert entry_checks({"mrr_at_1": 0.4}, "ndcg_at_10", {}) == (
+        None, 0.4, None, None, None)

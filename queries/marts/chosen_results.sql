@@ -1,10 +1,14 @@
+-- @materialize per (model_name, task_name)
 -- The result file the leaderboard uses for each (model, task), chosen among the model's revision
 -- folders exactly as mteb's BenchmarkResults.join_revisions does: +1000 for the registry's main
 -- revision, +100 when the file's mteb_version parses, +10 for a real revision (not NULL,
 -- `external` or `no_revision_available`); highest priority first, then the newest mteb version.
 -- Remaining ties (mteb keeps load order) go to the lexically first path, so builds are repeatable.
+-- Stored per build (benchmark_results, the validity flags and the app's pages read it); an
+-- incremental build recomputes the (model, task) pairs that changed. The order of the mteb
+-- versions decides, not their rank among all versions, which a new version shifts: the rank is
+-- not stored.
 -- @column priority: The join_revisions priority (1000 + 100 + 10 at most).
--- @column version_rank: Order of the file's mteb_version among all versions (NULL: unparsed).
 with
 
 result_files as (
@@ -53,4 +57,4 @@ final as (
     ) = 1
 )
 
-select * from final
+select * exclude (version_rank) from final

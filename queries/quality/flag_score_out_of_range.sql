@@ -25,18 +25,19 @@ metric_values as (
 
 main_values as (
     select
-        entry_id, model_name, revision, task_name, split, subset, path,
-        'main_score' as metric, main_score as value
-    from quality_entry_metrics
+        s.entry_id, s.model_name, s.revision, s.task_name, s.split, s.subset, s.path,
+        'main_score' as metric, s.main_score as value
+    from scores as s
+    inner join tasks as t on s.task_name = t.name
     where
-        main_metric is not null
-        and not isnan(main_score) and not isinf(main_score)
+        s.experiment is null and t.main_score is not null
+        and not isnan(s.main_score) and not isinf(s.main_score)
         and (
-            main_score > 1 + 1e-6
-            or main_score < -1 - 1e-6
+            s.main_score > 1 + 1e-6
+            or s.main_score < -1 - 1e-6
             or (
-                main_score < -1e-6
-                and not regexp_matches(main_metric, 'spearman|pearson|kendall|p-MRR|corr')
+                s.main_score < -1e-6
+                and not regexp_matches(t.main_score, 'spearman|pearson|kendall|p-MRR|corr')
             )
         )
 ),
