@@ -1018,7 +1018,7 @@ def sort_rows(table: pa.Table, sort: tuple[str, str] | None) -> pa.Table:
     column, direction = sort
     order = "descending" if direction == "desc" else "ascending"
     position = arrow_np.from_numpy(np.arange(table.num_rows, dtype=np.int64),
-                           np.ones(table.num_rows, dtype=bool))
+                                   np.ones(table.num_rows, dtype=bool))
     keyed = table.append_column("__position", position)
     keys = [*((c, order) for c in SORT_KEYS.get(column, (column,))), ("__position", "ascending")]
     if _NULLS_PER_KEY:   # pyarrow >= 25 deprecates the options-wide null_placement
@@ -1133,7 +1133,7 @@ def _shape_summary(frame: pa.Table, bench: Benchmark) -> pa.Table:
             # _numbers' types: int64 for integers, double for floats
             values = arrow_np.values(column)
             return arrow_np.from_numpy(values.astype(np.int64 if pa.types.is_integer(kind)
-                                             else np.float64), arrow_np.valid(column))
+                                                     else np.float64), arrow_np.valid(column))
         return column
 
     def pct(values):
