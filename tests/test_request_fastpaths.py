@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pytest
+from warehouses import in_fresh_process
 
 from app.grid import SCORE_DECIMALS, _cell_values, _score_cells
 from mteb_lb import warehouse
@@ -22,9 +21,6 @@ from mteb_lb.arrow_np import numpy_of
 from mteb_lb.arrow_np import typed as _typed
 from mteb_lb.db import CurrentBuild
 from mteb_lb.rankings import _frame_pivot, _pivot
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 # -- Arrow arrays from Python values -----------------------------------------------------------
 
@@ -124,17 +120,12 @@ def test_score_cells_blank_what_cell_values_blanks():
 # -- a fresh process -----------------------------------------------------------------------------
 
 def test_first_tables_of_a_process_import_neither_pandas_nor_compute(app_warehouse):
-    script = (
-        "import sys; from pathlib import Path; from mteb_lb.db import CurrentBuild; "
-        "from mteb_lb.rankings import Leaderboard; from mteb_lb.lbstate import "
-        "LeaderboardState as S; lb = Leaderboard(CurrentBuild(Path(sys.argv[1]))); "
-        "b = lb.menu()['default_benchmark']; s = lb.summary(b); t = lb.per_task(b); "
-        "v = lb.view(S(benchmark=b, view='per-task')); w = lb.view(S(benchmark=b), "
-        "intervals='none'); "
-        "print(t.num_rows == s.num_rows > 0, v.column_names[:2], 'Rank (95% interval)' in "
-        "w.column_names, sorted(m for m in ('pandas', 'pyarrow.compute') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", script, str(app_warehouse)], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout.strip()
+    out = in_fresh_process(
+        app_warehouse,
+        "s = lb.summary(b); t = lb.per_task(b); v = lb.view(S(benchmark=b, view='per-task')); "
+        "w = lb.view(S(benchmark=b), intervals='none')",
+        "t.num_rows == s.num_rows > 0, v.column_names[:2], 'Rank (95% interval)' in "
+        "w.column_names")
     assert out == "True ['Rank (Borda)', 'Model'] True []"
 
 

@@ -5,31 +5,20 @@ numpy buffers (mteb_lb/arrow_np.py), as the summary's are
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pyarrow as pa
+from warehouses import in_fresh_process
 
 from mteb_lb import arrow_np
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def test_a_fresh_process_computes_intervals_without_pandas_or_pyarrow_compute(app_warehouse):
-    script = (
-        "import sys; from pathlib import Path; from mteb_lb.db import CurrentBuild; "
-        "from mteb_lb.rankings import Leaderboard; from mteb_lb.lbstate import "
-        "LeaderboardState as S; "
-        "lb = Leaderboard(CurrentBuild(Path(sys.argv[1]))); "
-        "b = lb.menu()['default_benchmark']; tasks = tuple(lb.benchmark(b).task_names[1:]); "
+    out = in_fresh_process(
+        app_warehouse,
+        "tasks = tuple(lb.benchmark(b).task_names[1:]); "
         "full = lb.view(S(benchmark=b)); part = lb.view(S(benchmark=b, tasks=tasks)); "
-        "filled = [t.num_rows - t.column('Rank low (95%)').null_count for t in (full, part)]; "
-        "print(filled == [full.num_rows, part.num_rows] and part.num_rows > 1, "
-        "sorted(m for m in ('pandas', 'pyarrow.compute') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", script, str(app_warehouse)], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout.strip()
+        "filled = [t.num_rows - t.column('Rank low (95%)').null_count for t in (full, part)]",
+        "filled == [full.num_rows, part.num_rows] and part.num_rows > 1")
     assert out == "True []"
 
 

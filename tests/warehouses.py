@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import fixtures as fx
@@ -224,3 +226,21 @@ def _result(task: str, value: float) -> dict:
         return fx.current(task, {"test": [fx.entry("en", ["eng-Latn"], value),
                                           fx.entry("de", ["deu-Latn"], value - 0.05)]})
     return fx.simple_result(task, value)
+
+
+FRESH_HEADER = (
+    "import sys; from pathlib import Path; from mteb_lb.db import CurrentBuild; "
+    "from mteb_lb.rankings import Leaderboard; from mteb_lb.lbstate import "
+    "LeaderboardState as S; lb = Leaderboard(CurrentBuild(Path(sys.argv[1]))); "
+    "b = lb.menu()['default_benchmark']; ")
+
+
+def in_fresh_process(warehouse: Path, body: str, printed: str) -> str:
+    """What a fresh Python process prints after FRESH_HEADER (`lb` the board over `warehouse`,
+    `b` its default benchmark) and `body`: the value of `printed`, then the heavy modules it
+    imported on the way (pandas, pyarrow.compute), sorted."""
+    script = (FRESH_HEADER + body + "; print(" + printed + ", sorted(m for m in "
+              "('pandas', 'pyarrow.compute') if m in sys.modules))")
+    return subprocess.run([sys.executable, "-c", script, str(warehouse)],
+                          cwd=Path(__file__).resolve().parent.parent, capture_output=True,
+                          text=True, check=True).stdout.strip()
