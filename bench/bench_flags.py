@@ -196,6 +196,7 @@ def main() -> int:
         print("--full-repeat 0 needs --workdir holding the warehouses of an earlier run")
         return 2
     tmp = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench-flags-"))
+    tmp.mkdir(parents=True, exist_ok=True)   # a new --workdir is made, an earlier one reused
     started = time.perf_counter()
     try:
         repo = tmp / "repo"
