@@ -303,10 +303,6 @@ def _evict(folder: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def _event_seq(path: str) -> int:
-    return int(Path(path).name.split("-", 1)[0])
-
-
 def _compacted(store: Path) -> dict[int, Path]:
     """The compacted state files that hold their snapshot as the stored events make it now (a
     file named after other event files, left by a history backfilled again, is not one)."""
@@ -319,10 +315,11 @@ def _compacted(store: Path) -> dict[int, Path]:
             continue
         for path in paths:
             try:
-                seq = int(path.name.split("-", 1)[0])
+                seq = warehouse.past_file_seq(path.name)
             except ValueError:
                 continue
-            found = {t: [f for f in files if _event_seq(f) <= seq] for t, files in events.items()}
+            found = {t: [f for f in files if warehouse.past_file_seq(f) <= seq]
+                     for t, files in events.items()}
             if seq not in out and path.name == warehouse.past_state_name(
                     seq, {t: f for t, f in found.items() if f}):
                 out[seq] = path
@@ -519,8 +516,8 @@ class _PastDatabase:
             return f"FROM {base}" if base else empty
         low, high = sorted((base_seq, seq))
         events = warehouse.past_event_files(self.store, high).get(table, [])
-        between = [f for f in events if _event_seq(f) > low]
-        upto = [f for f in events if _event_seq(f) <= seq]
+        between = [f for f in events if warehouse.past_file_seq(f) > low]
+        upto = [f for f in events if warehouse.past_file_seq(f) <= seq]
         if not between:
             return f"FROM {base}" if base else empty
         key = warehouse.PAST_KEYS.get(table, "model_name")

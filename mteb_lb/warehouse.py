@@ -49,6 +49,12 @@ PAST_KEYS = {"benchmark_task_required": "benchmark", "language_sets": "language_
 PAST_STATE_FOLDER = "asof"
 
 
+def past_file_seq(name: str) -> int:
+    """The snapshot number an event or state file of the history store is named after
+    (`<seq>-...`); ValueError when the name has none."""
+    return int(Path(name).name.split("-", 1)[0])
+
+
 def past_event_files(store: Path, seq: int) -> dict[str, list[str]]:
     """Per recorded table, its event files of the snapshots <= `seq` (etl/past_rows.py), oldest
     first: all a past date needs, whatever the later snapshots hold."""
@@ -56,7 +62,7 @@ def past_event_files(store: Path, seq: int) -> dict[str, list[str]]:
     for table in PAST_TABLES + PAST_DERIVED:
         found = []
         for path in sorted((store / PAST_FOLDER / table).glob("*.parquet")):
-            if int(path.name.split("-", 1)[0]) <= seq:
+            if past_file_seq(path.name) <= seq:
                 found.append(str(path))
         if found:
             out[table] = found
