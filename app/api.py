@@ -33,7 +33,8 @@ and Mean (TaskType), its leave-one-task-out range and whether it has every task;
 tau-b between the rankings; ``friedman`` the Friedman test and critical difference;
 ``nemenyi`` mean ranks and post-hoc p-values; the same formats and errors as ``/api/table``.
 
-``GET /api/health``: 200 ``{"status": "ok", "build": id, "source_commit": ...}``, or 503
+``GET /api/health``: 200 ``{"status": "ok", "build": id, "source_commit": ...}`` (plus a
+``warning`` when the build was made by another version's SQL: rerun ``mteb-lb etl``), or 503
 ``{"status": "unavailable" | "damaged", "error": reason}``.
 
 The JSON is strict (NaN and infinities become null, dates ISO strings, lists stay lists).
@@ -177,8 +178,22 @@ def health_endpoint() -> Response:
         manifest = warehouse.read_manifest(build)
     except (warehouse.WarehouseError, OSError, ValueError) as exc:
         return _json({"status": _unavailable_kind(exc), "error": str(exc)}, 503)
-    return _json({"status": "ok", "build": build.name,
-                  "source_commit": manifest.get("source_commit")})
+    payload = {"status": "ok", "build": build.name,
+               "source_commit": manifest.get("source_commit")}
+    if _other_sql(build):
+        payload["warning"] = rankings.OTHER_SQL_WARNING
+    return _json(payload)
+
+
+_other_sql_seen: dict[str, bool] = {}
+
+
+def _other_sql(build) -> bool:
+    """rankings.made_by_other_sql, once per build and process (builds are immutable)."""
+    key = str(build)
+    if key not in _other_sql_seen:
+        _other_sql_seen[key] = rankings.made_by_other_sql(build)
+    return _other_sql_seen[key]
 
 
 TABLE_FORMATS = ("json", "csv", "parquet")

@@ -364,6 +364,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 "listing": listing,
                 "catalog_mteb_version": catalog_version, "parser_version": PARSER_VERSION,
                 "parse_fingerprint": fingerprint, "database_fingerprint": db_fingerprint,
+                "sql_digest": queries.sql_digest(),
                 "incremental": prev is not None,
                 "previous_build": prev.build.name if prev is not None else None,
                 "database": {"updated": maintained, "updates_since_created": updates + 1}

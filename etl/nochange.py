@@ -66,8 +66,7 @@ def database_fingerprint(snapshot) -> str:
     the queries/ SQL. Equal to the previous build's: its database is copied and updated."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(json.dumps(snapshot["digests"], sort_keys=True).encode())
-    for view in queries.all_views():
-        digest.update(view.name.encode() + b"\0" + view.sql.encode())
+    digest.update(queries.sql_digest().encode())
     return digest.hexdigest()
 
 

@@ -23,7 +23,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from mteb_lb import arrow_np, asof, db, lbstate, settings, stats
+import queries
+from mteb_lb import arrow_np, asof, db, lbstate, settings, stats, warehouse
 from mteb_lb.lbstate import Filters, LeaderboardState
 
 ZERO_SHOT_SETTINGS = lbstate.ZERO_SHOT
@@ -115,6 +116,35 @@ class _ResultCache(OrderedDict):
         self.frames.clear()
 
 
+def stale_build_error(build, exc: duckdb.Error) -> warehouse.StaleBuildError | None:
+    """The clear error for a ranking query that failed because `build` was made by other code
+    (an upgrade served before `mteb-lb etl` ran again): DuckDB's error names a view or macro of
+    this code's queries/ and the build's recorded SQL digest differs from this code's (or was
+    never recorded). None for any other failure (a table an older build lacks on purpose, or a
+    real bug: the build has this code's SQL)."""
+    names = set(queries.files())
+    missing = next((word for word in re.findall(r"\w+", str(exc)) if word in names), None)
+    if missing is None or not made_by_other_sql(build):
+        return None
+    return warehouse.StaleBuildError(build, missing)
+
+
+OTHER_SQL_WARNING = ("The current build was made by another version of mteb-lb (its SQL differs "
+                     "from this version's): states that need a view or macro it lacks fail "
+                     "until `mteb-lb etl` rebuilds it.")
+
+
+def made_by_other_sql(build) -> bool:
+    """True when `build`'s manifest records another SQL digest than this code's queries/ (or
+    none: builds made before it was recorded), i.e. it may lack a view or macro this code calls
+    until `mteb-lb etl` rebuilds it."""
+    try:
+        recorded = warehouse.read_manifest(build).get("sql_digest")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    return recorded != queries.sql_digest()
+
+
 class Leaderboard:
     """Rankings over one build; results are cached per (build, benchmark, view, filters)."""
 
@@ -159,6 +189,11 @@ class Leaderboard:
             if level is not None:  # the frame drops flagged rows (lb_flag_excluded)
                 cur.execute("SET VARIABLE lb_exclude_level = ?", [level])
             return db.query_arrow(cur, sql, params)
+        except (duckdb.CatalogException, duckdb.BinderException) as exc:
+            stale = stale_build_error(self.handle.build, exc)
+            if stale is not None:
+                raise stale from exc
+            raise
         finally:
             cur.close()
 

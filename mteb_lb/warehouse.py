@@ -99,6 +99,18 @@ class DamagedBuildError(WarehouseError):
         self.build, self.reason = build, reason
 
 
+class StaleBuildError(WarehouseError):
+    """The published build was made by other code: it lacks (or defines differently) a view or
+    macro this code calls. The build is whole; rebuilding it with this code fixes it."""
+
+    def __init__(self, build: Path, name: str):
+        super().__init__(
+            f"The current build {build.name} was made by another version of mteb-lb: it has no "
+            f"`{name}` as this version defines it. Rebuild with `mteb-lb etl` (the states the "
+            "build can answer are still served).")
+        self.build, self.name = build, name
+
+
 _DUCKDB_MAGIC = b"DUCK"   # bytes 8-12 of a DuckDB database file
 _PARQUET_MAGIC = b"PAR1"  # first and last 4 bytes of a Parquet file
 

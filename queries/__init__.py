@@ -34,6 +34,7 @@ recomputed in full.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +126,16 @@ def all_views() -> list[View]:
         views.append(View(name, text, doc, columns, is_macro, marker is not None,
                           tuple(c.strip() for c in grain.group(1).split(",")) if grain else ()))
     return views
+
+
+def sql_digest() -> str:
+    """A digest of every view and macro this code defines (name and SQL text). A build records
+    it in its manifest (`sql_digest`): a build whose digest differs was made by other code and
+    may lack a macro this code calls (the remedy is `mteb-lb etl`)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for view in all_views():
+        digest.update(view.name.encode() + b"\0" + view.sql.encode())
+    return digest.hexdigest()
 
 
 def macros_called_by(views: list[View]) -> list[View]:

@@ -14,7 +14,7 @@ from dash import html
 from app import grid as gridmod
 from app import query
 from app.components import build_info, no_build, source_commit_url
-from mteb_lb import warehouse
+from mteb_lb import rankings, warehouse
 
 dash.register_page(__name__, path="/status", name="Status", title="Status · MTEB Leaderboard",
                    order=3)
@@ -39,6 +39,9 @@ def layout(**_query):
         build, reason = None, None
     damaged = (no_build(warehouse.DamagedBuildError(build, reason))
                if reason is not None else None)
+    if damaged is None and build is not None and rankings.made_by_other_sql(build):
+        damaged = html.Div(className="lb-notice lb-warning", children=[
+            html.H2("Rebuild needed"), html.P(rankings.OTHER_SQL_WARNING)])
     return html.Div(className="lb-pagewrap", children=[
         html.H1("Build status"),
         damaged,
