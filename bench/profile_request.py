@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scenarios import ALT, MAIN  # noqa: E402
+from scenarios import ALT, MAIN, SCENARIOS, subset  # noqa: E402
 
 
 def timed(fn, repeat: int) -> float:
@@ -151,7 +151,6 @@ def plan_cost(warehouse_dir: Path, repeat: int, disabled: str | None) -> None:
     from mteb_lb import db, warehouse
     from mteb_lb.db import CurrentBuild
     from mteb_lb.rankings import EXCLUDE_LEVEL, Filters, Leaderboard, _summary_sql
-    from scenarios import SCENARIOS, subset
 
     handle = CurrentBuild(warehouse_dir)
     lb = Leaderboard(handle)
