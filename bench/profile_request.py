@@ -145,6 +145,7 @@ def _profile(con, sql: str, params: dict, path: str) -> dict:
 def plan_cost(warehouse_dir: Path, repeat: int, disabled: str | None) -> None:
     """--plan: bind / optimize / execute of the request path's summary query per scenario."""
     import tempfile
+    import warnings
 
     import duckdb
 
@@ -174,6 +175,8 @@ def plan_cost(warehouse_dir: Path, repeat: int, disabled: str | None) -> None:
     con = duckdb.connect(str(warehouse.current_build(warehouse_dir) / warehouse.DB_FILE),
                          read_only=True)
     con.execute("SET threads = 1")
+    # the rows are fetched as Arrow from the DB-API result, as the request path does (db.py)
+    warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
     variants = {"as configured": ""} | ({f"disabled: {disabled}": disabled} if disabled else {})
     path = os.path.join(tempfile.mkdtemp(prefix="mteb-lb-plan-"), "profile.json")
     print(f"## Summary query of the request path, one thread, medians of {repeat} "
