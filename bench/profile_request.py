@@ -2,7 +2,7 @@
 query of each table, DuckDB's EXPLAIN ANALYZE operators by time.
 
     .venv/bin/python bench/profile_request.py [--warehouse DIR] [--repeat 5] [--top 8]
-        [--fixed-cost]
+        [--fixed-cost] [--plan [--disable-optimizers join_order,...]]
 
 For MTEB(eng, v2) and MTEB(Multilingual, v2), default filters and the eng language filter;
 prints markdown (the source of docs/PERFORMANCE.md's figures). --fixed-cost prints instead the
@@ -10,7 +10,12 @@ planning cost that every ranking query pays whatever its data: each layer of the
 on a model list that matches nothing (binding and optimizing, almost no execution), the general
 macro against the request path's variant, in CPU milliseconds of one DuckDB thread (the calling
 thread does all the work with threads=1, so other processes' load inflates it far less than
-wall time).
+wall time). --plan prints, per filtered scenario of bench_tables (MTEB(eng, v2) and
+MTEB(Multilingual, v2)), where the request path's summary query (mteb_lb.rankings._summary_sql)
+spends its time on one DuckDB thread: CPU of the calling thread, and from DuckDB's JSON profile
+binding, the optimizer (with its three costliest passes), the physical planner and the operators;
+with --disable-optimizers, the same query under that `disabled_optimizers` setting beside it,
+alternated, its rows checked equal.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scenarios import ALT, MAIN  # noqa: E402
+from scenarios import ALT, MAIN, SCENARIOS, subset  # noqa: E402
 
 
 def timed(fn, repeat: int) -> float:
@@ -118,6 +123,94 @@ def fixed_cost(db_file: Path, repeat: int) -> None:
     con.close()
 
 
+def _profile(con, sql: str, params: dict, path: str) -> dict:
+    """One run of `sql` with DuckDB's JSON profile: seconds per phase and per optimizer pass."""
+    con.execute("PRAGMA enable_profiling = 'json'")
+    con.execute("SET profiling_mode = 'detailed'")
+    con.execute("SET profiling_output = ?", [path])
+    try:
+        con.execute(sql, params).fetchall()
+    finally:
+        con.execute("PRAGMA disable_profiling")
+    with open(path) as f:
+        prof = json.load(f)
+    out = {"binding": prof["planner"]["binding_time"], "planner": prof["planner"]["total_time"],
+           "optimizer": prof["optimizer"]["total_time"],
+           "physical": prof["physical_planner"]["total_time"],
+           "operators": sum(t for _, t, _ in operators(prof, []))}
+    out.update({"opt:" + k: v for k, v in prof["optimizer"].items() if k != "total_time"})
+    return out
+
+
+def plan_cost(warehouse_dir: Path, repeat: int, disabled: str | None) -> None:
+    """--plan: bind / optimize / execute of the request path's summary query per scenario."""
+    import tempfile
+    import warnings
+
+    import duckdb
+
+    from mteb_lb import db, warehouse
+    from mteb_lb.db import CurrentBuild
+    from mteb_lb.rankings import EXCLUDE_LEVEL, Filters, Leaderboard, _summary_sql
+
+    handle = CurrentBuild(warehouse_dir)
+    lb = Leaderboard(handle)
+    cases = []
+    for name in (MAIN, ALT):
+        bench = lb.benchmark(name)
+        models = sorted(r["Model"] for r in lb.summary(name).to_pylist())
+        for scenario, _b, task_rule, model_rule, lang_rule in SCENARIOS:
+            tasks, chosen = subset(bench.task_names, task_rule), subset(models, model_rule)
+            if lang_rule != "all" or (tasks is None and chosen is None):
+                continue   # the default state reads default_summaries, no ranking SQL
+            filters = Filters(tasks=tuple(tasks) if tasks else None,
+                              models=tuple(chosen) if chosen else None)
+            params = {**lb._params(name, filters), "public_only": bench.public_only,
+                      "by_subset": "mean_subset" in bench.aggregations}
+            sql = _summary_sql(params)
+            params = {k: v for k, v in params.items()
+                      if k != EXCLUDE_LEVEL and f"${k}" in sql}
+            cases.append((name, scenario, sql, params))
+    db.release(handle._build, handle._con)   # one configuration per file and process
+    con = duckdb.connect(str(warehouse.current_build(warehouse_dir) / warehouse.DB_FILE),
+                         read_only=True)
+    con.execute("SET threads = 1")
+    # the rows are fetched as Arrow from the DB-API result, as the request path does (db.py)
+    warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+    variants = {"as configured": ""} | ({f"disabled: {disabled}": disabled} if disabled else {})
+    path = os.path.join(tempfile.mkdtemp(prefix="mteb-lb-plan-"), "profile.json")
+    print(f"## Summary query of the request path, one thread, medians of {repeat} "
+          "(ms; CPU of the thread, the rest from DuckDB's profile, which adds its own overhead)")
+    print("| benchmark | scenario | variant | CPU | binding | planner | optimizer "
+          "| costliest passes | physical plan | operators |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, scenario, sql, params in cases:
+        cpu: dict[str, list[float]] = {v: [] for v in variants}
+        prof: dict[str, list[dict]] = {v: [] for v in variants}
+        rows = {}
+        for _ in range(repeat):
+            for label, setting in variants.items():
+                con.execute("SET disabled_optimizers = ?", [setting])
+                t = time.thread_time()
+                rows[label] = con.execute(sql, params).to_arrow_table()
+                cpu[label].append((time.thread_time() - t) * 1000)
+                prof[label].append(_profile(con, sql, params, path))
+        first = next(iter(rows.values()))
+        if any(not first.equals(other) for other in rows.values()):
+            raise SystemExit(f"{name} {scenario}: the variants' rows differ")
+        for label in variants:
+            med = {k: 1000 * statistics.median(p.get(k, 0.0) for p in prof[label])
+                   for k in prof[label][0]}
+            passes = sorted(((v, k[4:]) for k, v in med.items() if k.startswith("opt:")),
+                            reverse=True)[:3]
+            print(f"| {name} | {scenario} | {label} | {statistics.median(cpu[label]):.1f} "
+                  f"| {med['binding']:.1f} | {med['planner']:.1f} | {med['optimizer']:.1f} | "
+                  + ", ".join(f"{k} {v:.1f}" for v, k in passes)
+                  + f" | {med['physical']:.1f} | {med['operators']:.1f} |")
+    con.execute("SET disabled_optimizers = ''")
+    con.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", default=os.environ.get("MTEB_LB_WAREHOUSE",
@@ -126,7 +219,14 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=8)
     parser.add_argument("--fixed-cost", action="store_true",
                         help="the planning cost of each layer of the summary query instead")
+    parser.add_argument("--plan", action="store_true",
+                        help="bind / optimize / execute of the request path's summary query")
+    parser.add_argument("--disable-optimizers", default=None,
+                        help="with --plan: also run under this disabled_optimizers list")
     args = parser.parse_args()
+    if args.plan:
+        plan_cost(Path(args.warehouse), args.repeat, args.disable_optimizers)
+        return 0
     if args.fixed_cost:
         from mteb_lb import warehouse
         fixed_cost(warehouse.current_build(Path(args.warehouse)) / warehouse.DB_FILE,
