@@ -2,7 +2,9 @@
 its default state (no filter: Filters()), B = the rank_resamples setting, the default seed.
 
 Computed when a build is published (etl/build.py, after the views and the history) from the
-points lb_borda_points gives for the default state, by the same numpy code as a request
+Borda points of the default state (read from the build's default boards, `default_summaries`,
+as a request reads them; lb_borda_points for a benchmark ranked by subset), by the same numpy
+code as a request
 (mteb_lb.stats.intervals_table), so its numbers are those the dashboard, the API and the CLI
 give for that state (tests/test_stats.py compares them). A full build computes every benchmark.
 An incremental build starts from a copy of the
@@ -20,6 +22,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from etl import default_summaries
 from etl.history import _quote, stale_benchmarks
 from mteb_lb import db, warehouse
 
@@ -71,28 +74,33 @@ POINTS_SQL = ("SELECT model_name, partition_key, task_name, points, in_table "
               "FROM lb_borda_points($b, NULL, NULL, NULL, $po, true, $bs)")
 
 
-def _default_points(con, benches: list) -> dict[str, pa.Table]:
-    """lb_borda_points of each benchmark's default state (what Leaderboard.borda_inputs asks
-    for Filters(): every task, no model filter, registered models). The benchmarks ranked by
-    task come from one query, the macro joined LATERAL to their names (as etl.history does:
-    ~2x faster than a query each); those ranked by subset from a query each."""
-
-    plain = [b for b in benches if "mean_subset" not in b.aggregations]
+def _default_inputs(con, benches: list, stats) -> dict:
+    """Each benchmark's BordaInputs of its default state (what Leaderboard.borda_inputs gives
+    for Filters()). A benchmark ranked by task: from its default board, the rows of
+    `default_summaries` this build computed just before (etl/history.py record), by
+    BordaInputs.from_summary_frame, as a request for that state reads them (no ranking SQL;
+    tests/test_stats.py checks these points equal lb_borda_points'). Those ranked by subset,
+    and any board that cannot give them: lb_borda_points, a query each."""
     out = {}
-    if plain:
-        rows = db.query_arrow(
-            con, "SELECT b.benchmark, p.model_name, p.partition_key, p.task_name, p.points, "
-            "p.in_table FROM (SELECT unnest($names::VARCHAR[]) AS benchmark, "
-            "unnest($po::BOOLEAN[]) AS public_only) AS b, LATERAL lb_borda_points("
-            "b.benchmark, NULL, NULL, NULL, b.public_only, true, false) AS p",
-            {"names": [b.name for b in plain], "po": [b.public_only for b in plain]})
+    plain = [b for b in benches if "mean_subset" not in b.aggregations]
+    has_boards = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                             [default_summaries.TABLE]).fetchall()[0][0]
+    if plain and has_boards:
+        frames = db.query_arrow(
+            con, f'SELECT * FROM "{default_summaries.TABLE}" '
+            "WHERE list_contains($names::VARCHAR[], benchmark)", {"names": [b.name for b in plain]})
         for b in plain:
-            out[b.name] = rows.filter(pc.equal(rows.column("benchmark"), b.name)).drop(
-                ["benchmark"])
+            frame = frames.filter(pc.equal(frames.column("benchmark"), b.name))
+            inputs = stats.BordaInputs.from_summary_frame(frame)
+            if inputs is None and frame.num_rows == 0:   # no row of the table: no interval
+                inputs = stats.BordaInputs.empty()
+            if inputs is not None:
+                out[b.name] = inputs
     for b in benches:
-        if b not in plain:
-            out[b.name] = db.query_arrow(con, POINTS_SQL,
-                                         {"b": b.name, "po": b.public_only, "bs": True})
+        if b.name not in out:
+            out[b.name] = stats.BordaInputs.from_arrow(db.query_arrow(
+                con, POINTS_SQL, {"b": b.name, "po": b.public_only,
+                                  "bs": "mean_subset" in b.aggregations}))
     return out
 
 
@@ -108,8 +116,8 @@ def compute(con, build_id: str, benchmarks: list[str]) -> pa.Table | None:
     benches = [defined[n] for n in benchmarks if n in defined and defined[n].task_names]
     resamples, seed = _settings()
     parts = []
-    for name, rows in _default_points(con, benches).items():
-        t = stats.intervals_table(stats.BordaInputs.from_arrow(rows), resamples, seed)
+    for name, inputs in _default_inputs(con, benches, stats).items():
+        t = stats.intervals_table(inputs, resamples, seed)
         n = t.num_rows
         parts.append(pa.table({
             "benchmark": pa.array([name] * n, pa.string()),
