@@ -691,10 +691,13 @@ def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
         timings["history_s"] = time.monotonic() - t
         # of which the default boards (computed once, for the snapshot and the stored table)
         timings["default_summaries_s"] = extra[default_summaries.TABLE]["seconds"]
-        extra.update(flag_changes.record(final, warehouse_dir))
         t = time.monotonic()
-        extra.update(rank_intervals.record(
-            final, (extra.get("history") or {}).get("input_hashes"), warehouse_dir))
+        # the rank intervals' numpy in a thread while DuckDB records the flag changes (from
+        # its start to its end: the flag changes included)
+        intervals = rank_intervals.start(
+            final, (extra.get("history") or {}).get("input_hashes"), warehouse_dir)
+        extra.update(flag_changes.record(final, warehouse_dir))
+        extra.update(intervals())
         timings["rank_intervals_s"] = time.monotonic() - t
         if validate is not None:
             t = time.monotonic()

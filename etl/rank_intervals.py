@@ -15,7 +15,9 @@ history's per-benchmark fingerprint of everything a leaderboard is computed from
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -104,20 +106,28 @@ def _default_inputs(con, benches: list, stats) -> dict:
     return out
 
 
-def compute(con, build_id: str, benchmarks: list[str]) -> pa.Table | None:
-    """The default rank intervals of `benchmarks`, as one long table (None: no rows): the
-    points of lb_borda_points through mteb_lb.stats, as Leaderboard.rank_intervals computes
-    them for Filters() (tests/test_stats.py checks the values are the same)."""
+def _inputs(con, build_id: str, benchmarks: list[str]) -> dict:
+    """The default BordaInputs of `benchmarks` (those with a definition and tasks), read from
+    the build's database."""
     # deferred: the one import against the flow (tests/test_imports.py EXCEPTIONS)
     from mteb_lb import stats
     from mteb_lb.rankings import Leaderboard
 
     defined = Leaderboard(_BuildHandle(build_id, con)).benchmarks()
     benches = [defined[n] for n in benchmarks if n in defined and defined[n].task_names]
+    return _default_inputs(con, benches, stats)
+
+
+def _intervals(inputs: dict) -> pa.Table | None:
+    """The rank intervals of each benchmark's inputs as one long table (None: no rows): numpy
+    only, no database (etl/build.py runs it in a thread while DuckDB works)."""
+    # deferred: the one import against the flow (tests/test_imports.py EXCEPTIONS)
+    from mteb_lb import stats
+
     resamples, seed = _settings()
     parts = []
-    for name, inputs in _default_inputs(con, benches, stats).items():
-        t = stats.intervals_table(inputs, resamples, seed)
+    for name, borda in inputs.items():
+        t = stats.intervals_table(borda, resamples, seed)
         n = t.num_rows
         parts.append(pa.table({
             "benchmark": pa.array([name] * n, pa.string()),
@@ -130,28 +140,77 @@ def compute(con, build_id: str, benchmarks: list[str]) -> pa.Table | None:
     return pa.concat_tables(parts) if parts else None
 
 
+def compute(con, build_id: str, benchmarks: list[str]) -> pa.Table | None:
+    """The default rank intervals of `benchmarks`, as one long table (None: no rows): the
+    default state's Borda points through mteb_lb.stats, as Leaderboard.rank_intervals computes
+    them for Filters() (tests/test_stats.py checks the values are the same)."""
+    return _intervals(_inputs(con, build_id, benchmarks))
+
+
 def record(final: Path, input_hashes: dict[str, str] | None = None,
            warehouse_dir: Path | None = None) -> dict:
     """Compute and store the table in the build's database; returns manifest fields.
     `input_hashes`: the history's fingerprints of the menu benchmarks (None: compute all)."""
+    return start(final, input_hashes, warehouse_dir)()
 
+
+def start(final: Path, input_hashes: dict[str, str] | None = None,
+          warehouse_dir: Path | None = None) -> Callable[[], dict]:
+    """record in two halves: reads what to compute and its inputs now (a connection of its
+    own, closed before it returns), computes the intervals in a thread (numpy: it overlaps the
+    caller's DuckDB work on the other core), and returns `finish`, which waits for them, stores
+    the table and returns record's manifest fields. Call finish from the thread that called
+    start, with no other connection to the database writing."""
     started = time.monotonic()
     resamples, seed = _settings()
-    con = duckdb.connect(str(final / warehouse.DB_FILE))
+    db_path = str(final / warehouse.DB_FILE)
     if resamples == 0:   # B = 0: no intervals (the backfill's scratch builds), none stored
-        try:
-            con.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        return {TABLE: {"rows": 0, "benchmarks_computed": 0,
-                        "seconds": round(time.monotonic() - started, 3), "keys": {}}}
+        def drop() -> dict:
+            con = duckdb.connect(db_path)
+            try:
+                con.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            return {TABLE: {"rows": 0, "benchmarks_computed": 0,
+                            "seconds": round(time.monotonic() - started, 3), "keys": {}}}
+        return drop
+    con = duckdb.connect(db_path)
     try:
         todo, keys, prev_keys = stale_benchmarks(con, final, warehouse_dir, TABLE,
                                                  input_hashes, f"{resamples}|{seed}|{VERSION}")
-        names = list(keys)
-        table = compute(con, final.name, todo)
-        if not prev_keys:    # nothing to carry over: the table afresh
+        inputs = _inputs(con, final.name, todo)
+    finally:
+        con.close()
+    result: dict = {}
+
+    def work() -> None:
+        try:
+            result["table"] = _intervals(inputs)
+        except BaseException as exc:   # raised again by finish, in the caller's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=work, name="rank-intervals", daemon=True)
+    thread.start()
+
+    def finish() -> dict:
+        thread.join()
+        if "error" in result:
+            raise result["error"]
+        rows = _store(db_path, result["table"], todo, list(keys), bool(prev_keys))
+        return {TABLE: {"rows": rows, "benchmarks_computed": len(todo),
+                        "seconds": round(time.monotonic() - started, 3), "keys": keys}}
+    return finish
+
+
+def _store(db_path: str, table: pa.Table | None, todo: list[str], names: list[str],
+           carry: bool) -> int:
+    """The table brought up to date: the rows of `todo` replaced by `table`'s, those of
+    benchmarks no longer in the menu (`names`) dropped, the others carried when `carry`.
+    Returns its row count."""
+    con = duckdb.connect(db_path)
+    try:
+        if not carry:    # nothing to carry over: the table afresh
             con.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
         if table is not None:
             con.register("rank_intervals_new", table)
@@ -165,14 +224,13 @@ def record(final: Path, input_hashes: dict[str, str] | None = None,
             con.execute(f'COMMENT ON TABLE "{TABLE}" IS {_quote(DOCS[""])}')
             for column in table.column_names:
                 con.execute(f'COMMENT ON COLUMN "{TABLE}"."{column}" IS {_quote(DOCS[column])}')
-        elif prev_keys:
+        elif carry:
             con.execute(f'DELETE FROM "{TABLE}" WHERE list_contains($keep::VARCHAR[], benchmark) '
                         "OR NOT list_contains($names::VARCHAR[], benchmark)",
                         {"keep": todo, "names": names})
         rows = con.execute(f'SELECT count(*) FROM "{TABLE}"').fetchall()[0][0] \
-            if table is not None or prev_keys else 0
+            if table is not None or carry else 0
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    return {TABLE: {"rows": rows, "benchmarks_computed": len(todo),
-                    "seconds": round(time.monotonic() - started, 3), "keys": keys}}
+    return rows
