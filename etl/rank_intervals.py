@@ -76,13 +76,13 @@ POINTS_SQL = ("SELECT model_name, partition_key, task_name, points, in_table "
               "FROM lb_borda_points($b, NULL, NULL, NULL, $po, true, $bs)")
 
 
-def _default_inputs(con, benches: list, stats) -> dict:
-    """Each benchmark's BordaInputs of its default state (what Leaderboard.borda_inputs gives
-    for Filters()). A benchmark ranked by task: from its default board, the rows of
-    `default_summaries` this build computed just before (etl/history.py record), by
-    BordaInputs.from_summary_frame, as a request for that state reads them (no ranking SQL;
-    tests/test_stats.py checks these points equal lb_borda_points'). Those ranked by subset,
-    and any board that cannot give them: lb_borda_points, a query each."""
+def _default_inputs(con, benches: list) -> dict[str, tuple[str, pa.Table]]:
+    """What each benchmark's BordaInputs of its default state (what Leaderboard.borda_inputs
+    gives for Filters()) are made from, read from the database: ("board", its rows of
+    `default_summaries`) for a benchmark ranked by task, the default board this build computed
+    just before (etl/history.py record), read as a request for that state reads it (no ranking
+    SQL; tests/test_stats.py checks these points equal lb_borda_points'); ("points", its rows
+    of lb_borda_points) for those ranked by subset, or when the boards lack the columns."""
     out = {}
     plain = [b for b in benches if "mean_subset" not in b.aggregations]
     has_boards = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
@@ -91,43 +91,47 @@ def _default_inputs(con, benches: list, stats) -> dict:
         frames = db.query_arrow(
             con, f'SELECT * FROM "{default_summaries.TABLE}" '
             "WHERE list_contains($names::VARCHAR[], benchmark)", {"names": [b.name for b in plain]})
-        for b in plain:
-            frame = frames.filter(pc.equal(frames.column("benchmark"), b.name))
-            inputs = stats.BordaInputs.from_summary_frame(frame)
-            if inputs is None and frame.num_rows == 0:   # no row of the table: no interval
-                inputs = stats.BordaInputs.empty()
-            if inputs is not None:
-                out[b.name] = inputs
+        if {"raw_mean_map", "outside_raw_means"} <= set(frames.column_names):
+            for b in plain:
+                out[b.name] = ("board", frames.filter(
+                    pc.equal(frames.column("benchmark"), b.name)))
     for b in benches:
         if b.name not in out:
-            out[b.name] = stats.BordaInputs.from_arrow(db.query_arrow(
+            out[b.name] = ("points", db.query_arrow(
                 con, POINTS_SQL, {"b": b.name, "po": b.public_only,
                                   "bs": "mean_subset" in b.aggregations}))
     return out
 
 
-def _inputs(con, build_id: str, benchmarks: list[str]) -> dict:
-    """The default BordaInputs of `benchmarks` (those with a definition and tasks), read from
-    the build's database."""
+def _borda(source: tuple[str, pa.Table], stats):
+    """The BordaInputs of one of _default_inputs' values."""
+    kind, rows = source
+    if kind == "points":
+        return stats.BordaInputs.from_arrow(rows)
+    # a board without rows: no model in the table, no interval
+    return stats.BordaInputs.from_summary_frame(rows) or stats.BordaInputs.empty()
+
+
+def _inputs(con, build_id: str, benchmarks: list[str]) -> dict[str, tuple[str, pa.Table]]:
+    """_default_inputs of `benchmarks` (those with a definition and tasks)."""
     # deferred: the one import against the flow (tests/test_imports.py EXCEPTIONS)
-    from mteb_lb import stats
     from mteb_lb.rankings import Leaderboard
 
     defined = Leaderboard(_BuildHandle(build_id, con)).benchmarks()
-    benches = [defined[n] for n in benchmarks if n in defined and defined[n].task_names]
-    return _default_inputs(con, benches, stats)
+    return _default_inputs(con, [defined[n] for n in benchmarks
+                                 if n in defined and defined[n].task_names])
 
 
 def _intervals(inputs: dict) -> pa.Table | None:
-    """The rank intervals of each benchmark's inputs as one long table (None: no rows): numpy
-    only, no database (etl/build.py runs it in a thread while DuckDB works)."""
+    """The rank intervals of each benchmark of `inputs` (_inputs) as one long table (None: no
+    rows): numpy only, no database (etl/build.py runs it in a thread while DuckDB works)."""
     # deferred: the one import against the flow (tests/test_imports.py EXCEPTIONS)
     from mteb_lb import stats
 
     resamples, seed = _settings()
     parts = []
-    for name, borda in inputs.items():
-        t = stats.intervals_table(borda, resamples, seed)
+    for name, source in inputs.items():
+        t = stats.intervals_table(_borda(source, stats), resamples, seed)
         n = t.num_rows
         parts.append(pa.table({
             "benchmark": pa.array([name] * n, pa.string()),
