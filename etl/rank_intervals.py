@@ -159,12 +159,13 @@ def record(final: Path, input_hashes: dict[str, str] | None = None,
 
 
 def start(final: Path, input_hashes: dict[str, str] | None = None,
-          warehouse_dir: Path | None = None) -> Callable[[], dict]:
-    """record in two halves: reads what to compute and its inputs now (a connection of its
-    own, closed before it returns), computes the intervals in a thread (numpy: it overlaps the
-    caller's DuckDB work on the other core), and returns `finish`, which waits for them, stores
-    the table and returns record's manifest fields. Call finish from the thread that called
-    start, with no other connection to the database writing."""
+          warehouse_dir: Path | None = None, con=None) -> Callable[[], dict]:
+    """record in two halves: reads what to compute and its inputs now (through `con`, an open
+    connection to the build's database, else a connection of its own, closed before it
+    returns), computes the intervals in a thread (numpy: it overlaps the caller's DuckDB work
+    on the other core), and returns `finish`, which waits for them, stores the table (a
+    connection of its own) and returns record's manifest fields. Call finish from the thread
+    that called start, once `con` is closed."""
     started = time.monotonic()
     resamples, seed = _settings()
     db_path = str(final / warehouse.DB_FILE)
@@ -179,13 +180,15 @@ def start(final: Path, input_hashes: dict[str, str] | None = None,
             return {TABLE: {"rows": 0, "benchmarks_computed": 0,
                             "seconds": round(time.monotonic() - started, 3), "keys": {}}}
         return drop
-    con = duckdb.connect(db_path)
+    own = con is None
+    con = duckdb.connect(db_path) if own else con
     try:
         todo, keys, prev_keys = stale_benchmarks(con, final, warehouse_dir, TABLE,
                                                  input_hashes, f"{resamples}|{seed}|{VERSION}")
         inputs = _inputs(con, final.name, todo)
     finally:
-        con.close()
+        if own:
+            con.close()
     result: dict = {}
 
     def work() -> None:
