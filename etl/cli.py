@@ -51,8 +51,8 @@ def _progress(done: int, total: int) -> None:
 # The steps after parsing (tables, database, views, history, rank intervals) take about this
 # share of the parse time on a first, full build (real data, 2 cores: 18 s after 50 s).
 AFTER_PARSE_SHARE = 0.4
-AFTER_PARSE_STEPS = ("tables_s", "database_s", "views_s", "history_s", "rank_intervals_s",
-                     "validate_s")
+AFTER_PARSE_STEPS = ("tables_s", "database_s", "views_s", "history_s", "flag_changes_s",
+                     "rank_intervals_s", "validate_s")
 
 
 def progress_for(display: progress.Display, root: Path | None = None):

@@ -346,9 +346,12 @@ def _holds(con, carried: list[Path]) -> bool:
     return con.execute(f'SELECT count(*) FROM "{TABLE}"').fetchall()[0][0] == rows
 
 
-def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> dict:
+def record(final: Path, manifest: dict, warehouse_dir: Path | None = None,
+           boards_ready=None) -> dict:
     """Compute the build's leaderboard snapshot, store its delta against the history carried
-    forward from the previous build, and fill the history tables. Returns manifest fields."""
+    forward from the previous build, and fill the history tables. Returns manifest fields.
+    `boards_ready(con, input_hashes)`, when given, is called once the default boards are
+    stored (etl/build.py starts the rank intervals there, in a thread of their own)."""
     started = time.monotonic()
     prev = _previous_build(final, warehouse_dir)
     carried, builds = _carry_forward(prev, final)
@@ -382,6 +385,8 @@ def record(final: Path, manifest: dict, warehouse_dir: Path | None = None) -> di
         boards_todo, keys, prev_keys = stale_benchmarks(
             con, final, warehouse_dir, default_summaries.TABLE, hashes, default_summaries.VERSION)
         boards = default_summaries.store(con, boards_todo, keys, bool(prev_keys))
+        if boards_ready is not None:
+            boards_ready(con, hashes)
         snapshot(con, todo, frames=default_summaries.TABLE)
         # only these benchmarks can have changed; the others keep their rows as they are
         con.execute("CREATE OR REPLACE TEMP TABLE lb_scope AS "
