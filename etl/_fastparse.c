@@ -4,14 +4,14 @@
    object with `scores`: an object of splits, each a list of entry objects) whose entries hold
    only `hf_subset` (string), `languages` (list of strings), an optional `mteb_version` (string
    or null) and numbers (integers, floats, NaN, Infinity, -Infinity), and returns
-       (top, entries, codes, values)
+       (top, (splits, subsets, languages, main_scores, versions, keys, starts, ends),
+        codes, values)
    top: the top-level keys other than `scores` whose values are scalars, as the json module
         decodes them (str, int, float, bool, None);
-   entries: one tuple per entry, in file order:
-        (split, hf_subset, languages, main_score as float, mteb_version or Ellipsis when
-         absent, tuple of the entry's keys, start, end)
-        where values[start:end] are the entry's metric values (every key but hf_subset,
-        languages and mteb_version) in key order;
+   then a list per field of the entries, in file order: split, hf_subset, languages,
+        main_score as float, mteb_version (Ellipsis when absent), the tuple of the entry's keys,
+        start and end, where values[start:end] are the entry's metric values (every key but
+        hf_subset, languages and mteb_version) in key order;
    codes, values: bytes of int32 name codes (from `names`, a dict name -> code that new names
         are added to, as etl/parse.py MetricBuffer.names) and of float64 values.
    It returns None for anything else: another layout, a string with a backslash escape or a
@@ -398,9 +398,21 @@ static int key_slot(Keys *k, Py_ssize_t i, const char *s, Py_ssize_t len, int hi
     return 1;
 }
 
-/* One entry object at ps->p (after its '{' was checked); appends its tuple to `entries`. */
-static int parse_entry(Parser *ps, Keys *k, PyObject *split, PyObject *entries) {
-    PyObject *subset = NULL, *languages = NULL, *version = NULL, *keys = NULL, *tuple = NULL;
+/* The per-entry columns parse() returns. */
+#define N_COLUMNS 8
+enum { C_SPLIT, C_SUBSET, C_LANGUAGES, C_SCORE, C_VERSION, C_KEYS, C_START, C_END };
+
+static int append_new(PyObject *list, PyObject *item) {  /* steals `item` */
+    if (item == NULL)
+        return 0;
+    int err = PyList_Append(list, item);
+    Py_DECREF(item);
+    return err == 0;
+}
+
+/* One entry object at ps->p (after its '{' was checked); appends its fields to `columns`. */
+static int parse_entry(Parser *ps, Keys *k, PyObject *split, PyObject **columns) {
+    PyObject *subset = NULL, *languages = NULL, *version = NULL, *keys = NULL;
     double main_score = 0;
     int has_main = 0, same = 1;
     Py_ssize_t n_keys = 0, start = ps->n;
@@ -508,18 +520,26 @@ static int parse_entry(Parser *ps, Keys *k, PyObject *split, PyObject *entries) 
             goto fail;
         Py_XSETREF(k->prev_keys, Py_NewRef(keys));
     }
-    tuple = Py_BuildValue("(OOOdOOnn)", split, subset, languages, main_score,
-                          version != NULL ? version : Py_Ellipsis, keys, start, ps->n);
-    if (tuple == NULL || PyList_Append(entries, tuple) < 0)
-        goto fail;
-    Py_DECREF(tuple);
-    Py_DECREF(subset);
-    Py_DECREF(languages);
-    Py_XDECREF(version);
-    Py_DECREF(keys);
+    if (version == NULL)
+        version = Py_NewRef(Py_Ellipsis);
+    PyObject *own[4] = {subset, languages, version, keys};
+    PyObject *lists[4] = {columns[C_SUBSET], columns[C_LANGUAGES], columns[C_VERSION],
+                          columns[C_KEYS]};
+    int ok = PyList_Append(columns[C_SPLIT], split) == 0;
+    for (int i = 0; i < 4; i++) {  /* each reference appended (append_new steals) or freed */
+        if (ok)
+            ok = append_new(lists[i], own[i]);
+        else
+            Py_DECREF(own[i]);
+    }
+    if (!ok)
+        return 0;
+    if (!append_new(columns[C_SCORE], PyFloat_FromDouble(main_score))
+            || !append_new(columns[C_START], PyLong_FromSsize_t(start))
+            || !append_new(columns[C_END], PyLong_FromSsize_t(ps->n)))
+        return 0;
     return 1;
 fail:
-    Py_XDECREF(tuple);
     Py_XDECREF(subset);
     Py_XDECREF(languages);
     Py_XDECREF(version);
@@ -528,7 +548,7 @@ fail:
 }
 
 /* `scores` at ps->p: an object of splits, each a list of entries. */
-static int parse_scores(Parser *ps, Keys *k, PyObject *entries, Py_ssize_t max_entries) {
+static int parse_scores(Parser *ps, Keys *k, PyObject **columns, Py_ssize_t max_entries) {
     if (ps->max_depth < 4 || !expect(ps, '{'))
         return 0;
     PyObject *splits = PySet_New(NULL);
@@ -561,9 +581,9 @@ static int parse_scores(Parser *ps, Keys *k, PyObject *entries, Py_ssize_t max_e
                 skip_ws(ps);
                 if (ps->p >= ps->end || *ps->p != '{')
                     goto fail;
-                if (!parse_entry(ps, k, split, entries))
+                if (!parse_entry(ps, k, split, columns))
                     goto fail;
-                if (PyList_GET_SIZE(entries) >= max_entries)
+                if (PyList_GET_SIZE(columns[C_KEYS]) >= max_entries)
                     goto fail;
                 skip_ws(ps);
                 if (ps->p < ps->end && *ps->p == ',') {
@@ -611,10 +631,15 @@ static PyObject *fastparse_parse(PyObject *self, PyObject *args) {
     Parser ps = {(const char *)view.buf, (const char *)view.buf + view.len, max_depth,
                  NULL, NULL, 0, 0};
     Keys k = {NULL, 0, 0, NULL, names};
-    PyObject *top = PyDict_New(), *entries = PyList_New(0), *result = NULL;
+    PyObject *top = PyDict_New(), *columns[N_COLUMNS], *result = NULL;
     int has_scores = 0;
-    if (top == NULL || entries == NULL)
+    for (int i = 0; i < N_COLUMNS; i++)
+        columns[i] = PyList_New(0);
+    if (top == NULL)
         goto done;
+    for (int i = 0; i < N_COLUMNS; i++)
+        if (columns[i] == NULL)
+            goto done;
     if (max_depth < 1 || !expect(&ps, '{'))
         goto done;
     for (;;) {
@@ -628,7 +653,7 @@ static PyObject *fastparse_parse(PyObject *self, PyObject *args) {
             goto done;
         skip_ws(&ps);
         if (len == 6 && memcmp(s, "scores", 6) == 0) {
-            if (has_scores || !parse_scores(&ps, &k, entries, max_entries))
+            if (has_scores || !parse_scores(&ps, &k, columns, max_entries))
                 goto done;
             has_scores = 1;
         } else if (ps.p < ps.end && (*ps.p == '{' || *ps.p == '[')) {
@@ -675,8 +700,13 @@ static PyObject *fastparse_parse(PyObject *self, PyObject *args) {
                                                 ps.n * (Py_ssize_t)sizeof(int32_t));
     PyObject *values = PyBytes_FromStringAndSize((const char *)ps.values,
                                                  ps.n * (Py_ssize_t)sizeof(double));
-    if (codes != NULL && values != NULL)
-        result = PyTuple_Pack(4, top, entries, codes, values);
+    PyObject *fields = PyTuple_New(N_COLUMNS);
+    if (fields != NULL)
+        for (int i = 0; i < N_COLUMNS; i++)
+            PyTuple_SET_ITEM(fields, i, Py_NewRef(columns[i]));
+    if (codes != NULL && values != NULL && fields != NULL)
+        result = PyTuple_Pack(4, top, fields, codes, values);
+    Py_XDECREF(fields);
     Py_XDECREF(codes);
     Py_XDECREF(values);
 done:
@@ -685,7 +715,8 @@ done:
         result = Py_NewRef(Py_None);
     }
     Py_XDECREF(top);
-    Py_XDECREF(entries);
+    for (int i = 0; i < N_COLUMNS; i++)
+        Py_XDECREF(columns[i]);
     for (Py_ssize_t i = 0; i < k.n_slots; i++)
         Py_XDECREF(k.slots[i].str);
     PyMem_Free(k.slots);
@@ -698,7 +729,7 @@ done:
 
 static PyMethodDef methods[] = {
     {"parse", fastparse_parse, METH_VARARGS,
-     "parse(data, names, max_depth, max_entries) -> (top, entries, codes, values) or None"},
+     "parse(data, names, max_depth, max_entries) -> (top, columns, codes, values) or None"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -39,12 +39,14 @@ def available() -> bool:
 
 @dataclass
 class FastParsed:
-    """A file read by the compiled parser: `parsed.entries` holds one tuple per entry
-    (split, subset, languages, main_score, entry_mteb_version, keys, start, end), its metric
-    values being values[start:end] (float64) with their name codes codes[start:end] (int32,
-    codes of the MetricBuffer.names passed in)."""
+    """A file read by the compiled parser. `parsed.entries` holds the tuple of keys of each
+    entry (their number is what readers of a ParsedResult count); the entries' fields are in
+    `columns`: lists of split, subset, languages, main_score, entry_mteb_version, keys, start
+    and end, where values[start:end] (float64) are the entry's metric values in key order, with
+    their name codes codes[start:end] (int32, codes of the MetricBuffer.names passed in)."""
 
     parsed: ParsedResult
+    columns: tuple[list, ...]
     codes: bytes
     values: bytes
 
@@ -57,35 +59,34 @@ def parse_fast(data: bytes, names: dict[str, int], max_depth: int) -> FastParsed
     got = _fastparse.parse(data, names, max_depth, MAX_ENTRIES_PER_FILE)
     if got is None:
         return None
-    top, entries, codes, values = got
+    top, columns, codes, values = got
     task_name = top.get("task_name")
     if task_name.__class__ is not str:
         return None  # the Python parser quarantines it, with its reason
     version = top.get("mteb_version")
     if version is not None and not isinstance(version, str):
         version = str(version)
-    rows = []
-    for split, subset, languages, score, entry_version, keys, start, end in entries:
-        if entry_version is ...:
-            entry_version = version
-        rows.append((split, subset, languages, score, entry_version, keys, start, end))
+    versions = columns[4]
+    if ... in versions:  # no mteb_version of its own: the file's
+        columns[4][:] = [version if v is ... else v for v in versions]
     parsed = ParsedResult(
         task_name=task_name, file_task_name=task_name, file_format="current",
         mteb_version=version, dataset_revision=_str_or_none(top.get("dataset_revision")),
         evaluation_time=_number_or_none(top.get("evaluation_time")),
         kg_co2_emissions=_number_or_none(top.get("kg_co2_emissions")),
-        date=_timestamp(top.get("date")), entries=rows,
+        date=_timestamp(top.get("date")), entries=columns[5],
     )
-    return FastParsed(parsed, codes, values)
+    return FastParsed(parsed, columns, codes, values)
 
 
 class EntryValues:
     """An entry read by the compiled parser as `entry_checks` reads an entry: its metric values
-    by name (`positions`: name -> index in `values`, the entry's metric values in key order)."""
+    by name (`positions`: name -> index in `values`, the entry's metric values in key order).
+    One object is reused for the entries of a file, its two fields set per entry."""
 
     __slots__ = ("positions", "values")
 
-    def __init__(self, positions: dict[str, int], values):
+    def __init__(self, positions: dict[str, int] | None = None, values=None):
         self.positions = positions
         self.values = values
 

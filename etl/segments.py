@@ -614,28 +614,27 @@ class RowsBuilder:
         buf.codes.frombytes(fast.codes)
         buf.values.frombytes(fast.values)
         view = memoryview(fast.values).cast("d")
-        run_ids, run_ends, checks = buf.run_ids, buf.run_ends, self.checks
-        entry_ids, entry_nos = cols["entry_id"], cols["entry_no"]
-        splits, subsets, languages = cols["split"], cols["subset"], cols["languages"]
-        main_scores, versions = cols["main_score"], cols["entry_mteb_version"]
-        for i, (split, subset, langs, score, version, keys, start, end) \
-                in enumerate(parsed.entries):
-            eid = (file_id << 20) | i
-            entry_ids.append(eid)
-            entry_nos.append(i)
-            splits.append(split)
-            subsets.append(subset)
-            languages.append(langs)
-            main_scores.append(score)
-            versions.append(version)
-            run_ids.append(eid)
-            run_ends.append(base + end)
+        splits, subsets, languages, scores, versions, keys_of, starts, ends = fast.columns
+        first = file_id << 20
+        ids = range(first, first + len(keys_of))  # (file_id << 20) | entry number
+        cols["entry_id"].extend(ids)
+        cols["entry_no"].extend(range(len(keys_of)))
+        cols["split"].extend(splits)
+        cols["subset"].extend(subsets)
+        cols["languages"].extend(languages)
+        cols["main_score"].extend(scores)
+        cols["entry_mteb_version"].extend(versions)
+        buf.run_ids.extend(ids)
+        buf.run_ends.extend([base + end for end in ends])
+        checks, entry = self.checks, EntryValues()
+        for eid, keys, score, start, end in zip(ids, keys_of, scores, starts, ends):
             at = positions.get(keys)
             if at is None:
                 at = positions[keys] = metric_positions(keys)
-            values = view[start:end]
-            checked = entry_checks(EntryValues(at, values), main_metric, shapes, keys,
-                                   main_score=score, values=values)
+            entry.positions = at
+            entry.values = values = view[start:end]
+            checked = entry_checks(entry, main_metric, shapes, keys, main_score=score,
+                                   values=values)
             if checked is not None:
                 checks.append((eid, *checked))
 

@@ -117,10 +117,10 @@ def test_plain_file_is_read_by_the_compiled_parser():
     names: dict[str, int] = {}
     read = parse_fast.parse_fast(data, names, 64)
     assert read is not None
-    (entry,) = read.parsed.entries
-    assert entry[:5] == ("test", "default", ["eng-Latn"], 1.0, "2.1.0")
-    assert entry[5] == ("hf_subset", "languages", "main_score", "ndcg_at_10", "recall_at_5",
-                        "x", "z", "w")
+    assert read.columns == (["test"], ["default"], [["eng-Latn"]], [1.0], ["2.1.0"], [(
+        "hf_subset", "languages", "main_score", "ndcg_at_10", "recall_at_5", "x", "z", "w")],
+        [0], [6])
+    assert read.parsed.task_name == "NFCorpus" and read.parsed.mteb_version == "2.1.0"
     values = list(memoryview(read.values).cast("d"))
     assert values[:2] == [1.0, 0.25] and math.isnan(values[2]) and values[3] == -math.inf
     assert math.copysign(1, values[4]) == 1 and math.copysign(1, values[5]) == -1
