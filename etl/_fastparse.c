@@ -172,7 +172,7 @@ static int parse_number(Parser *ps, long long *ival, double *dval) {
     memcpy(buf, start, len);
     buf[len] = '\0';
     char *stop = NULL;
-    double d = PyOS_string_to_double(buf, &stop, NULL);
+    double d = PyOS_string_to_double(buf, &stop, NULL);  /* float()'s (glibc strtod_l: slower) */
     if (d == -1.0 && PyErr_Occurred()) {
         PyErr_Clear();
         return NUM_NONE;

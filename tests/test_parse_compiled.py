@@ -228,6 +228,27 @@ def test_truncated_and_mutated_files_never_crash():
     assert_same_rows(mutated)
 
 
+@built
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text("0123456789", min_size=1, max_size=25),
+                          st.text("0123456789", max_size=25),
+                          st.integers(min_value=-340, max_value=330)), min_size=1, max_size=50))
+def test_float_tokens_are_read_as_python_reads_them(parts):
+    """Decimal tokens of up to 50 digits, any exponent: the value float() gives (correctly
+    rounded), bit for bit; out of range (float() gives an infinity) left to the Python parser."""
+    tokens = [f"{a.lstrip('0') or '0'}.{b or '0'}e{e}" for a, b, e in parts]
+    data = ('{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+            '"main_score": 0.5, ' + ", ".join(f'"m{i}": {t}' for i, t in enumerate(tokens))
+            + "}]}}").encode()
+    read = parse_fast.parse_fast(data, {}, 64)
+    expected = [float(t) for t in tokens]
+    if any(len(t) > 64 or math.isinf(x) for t, x in zip(tokens, expected)):
+        assert read is None
+    else:
+        got = memoryview(read.values).cast("d").tolist()[1:]
+        assert [x.hex() for x in got] == [x.hex() for x in expected]
+
+
 NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(min_value=-(10 ** 20), max_value=10 ** 20),
