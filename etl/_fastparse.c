@@ -24,6 +24,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 static double NAN_VALUE, POS_INF, NEG_INF;
@@ -96,6 +97,94 @@ static PyObject *parse_string(Parser *ps) {
     return make_str(s, len, high);
 }
 
+/* The correctly rounded double of a validated JSON float token [s, end) (no NaN/Infinity), as
+   float() gives it, when it can be had exactly without big numbers: at most 19 significant
+   digits w and a decimal exponent q with w * 10^q computed by one IEEE operation on exact
+   operands (Clinger's fast path) or, for w beyond 2^53, the quotient (double)w / 10^-q checked
+   against the two rounding boundaries in 128-bit integers. 0 (the caller then asks
+   PyOS_string_to_double) for anything else: more digits, ties, a power of two, large exponents. */
+static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
+                                 1e22};
+
+static int exact_decimal(const char *s, const char *end, double *out) {
+#ifdef __SIZEOF_INT128__
+    int neg = 0, nd = 0;
+    uint64_t w = 0;
+    long q = 0;
+    if (*s == '-') {
+        neg = 1;
+        s++;
+    }
+    for (; s < end && *s >= '0' && *s <= '9'; s++) {  /* integer part */
+        if (nd == 0 && *s == '0')
+            continue;
+        if (++nd > 19)
+            return 0;
+        w = w * 10 + (uint64_t)(*s - '0');
+    }
+    if (s < end && *s == '.') {
+        for (s++; s < end && *s >= '0' && *s <= '9'; s++) {
+            q--;
+            if (nd == 0 && *s == '0')
+                continue;
+            if (++nd > 19)
+                return 0;
+            w = w * 10 + (uint64_t)(*s - '0');
+        }
+    }
+    if (s < end && (*s == 'e' || *s == 'E')) {
+        int eneg = 0;
+        long e = 0;
+        s++;
+        if (*s == '+' || *s == '-')
+            eneg = *s++ == '-';
+        if (end - s > 4)
+            return 0;
+        for (; s < end; s++)
+            e = e * 10 + (*s - '0');
+        q += eneg ? -e : e;
+    }
+    double d;
+    if (w == 0) {
+        d = 0.0;
+    } else if (q == 0) {
+        d = (double)w;  /* one correctly rounded conversion */
+    } else if (w <= ((uint64_t)1 << 53) && q > 0 && q <= 22) {
+        d = (double)w * POW10[q];
+    } else if (w <= ((uint64_t)1 << 53) && q < 0 && q >= -22) {
+        d = (double)w / POW10[-q];
+    } else if (q < 0 && q >= -19) {
+        d = (double)w / POW10[-q];  /* within an ulp or two: checked */
+        int ex;
+        double m = frexp(d, &ex);   /* d = M * 2^e, M in [2^52, 2^53) */
+        uint64_t M = (uint64_t)ldexp(m, 53);
+        int e = ex - 53, shift = 1 - e;
+        int bits = 64 - __builtin_clzll(w);
+        if (M == ((uint64_t)1 << 52) || shift <= 0 || bits + shift > 127)
+            return 0;
+        uint64_t p10 = 1;
+        for (long i = 0; i < -q; i++)
+            p10 *= 10;
+        /* w / 10^k strictly between (2M - 1) 2^(e-1) and (2M + 1) 2^(e-1) */
+        unsigned __int128 v = (unsigned __int128)w << shift;
+        unsigned __int128 lo = (unsigned __int128)(2 * M - 1) * p10;
+        unsigned __int128 hi = (unsigned __int128)(2 * M + 1) * p10;
+        if (!(lo < v && v < hi))
+            return 0;
+    } else {
+        return 0;
+    }
+    *out = neg ? -d : d;
+    return 1;
+#else
+    (void)s;
+    (void)end;
+    (void)out;
+    return 0;
+#endif
+}
+
 #define NUM_NONE 0
 #define NUM_INT 1
 #define NUM_FLOAT 2
@@ -164,6 +253,10 @@ static int parse_number(Parser *ps, long long *ival, double *dval) {
         *ival = neg ? -v : v;
         ps->p = p;
         return NUM_INT;
+    }
+    if (exact_decimal(start, p, dval)) {
+        ps->p = p;
+        return NUM_FLOAT;
     }
     char buf[72];
     Py_ssize_t len = p - start;

@@ -249,6 +249,25 @@ def test_float_tokens_are_read_as_python_reads_them(parts):
         assert [x.hex() for x in got] == [x.hex() for x in expected]
 
 
+@built
+def test_hard_float_tokens_are_read_as_python_reads_them():
+    """Ties between two doubles (round half to even), powers of two (where the spacing of the
+    doubles changes), 17 to 19 significant digits, the ends of the range: float()'s value."""
+    tokens = ["9007199254740993.0", "9007199254740995.0", "0.1", "0.30000000000000004",
+              "0.49999999999999994", "0.50000000000000006", "0.5", "5e-1", "0.25",
+              "0.12499999999999999", "1.0000000000000002", "0.99999999999999989",
+              "1.00000000000000011102230246251565404236316680908203125",
+              "123456789012345678.9", "1234567890123456789e-19", "9999999999999999999e-19",
+              "2.2250738585072014e-308", "4.9406564584124654e-324", "1.7976931348623157e308",
+              "0.0000000000000000001", "1e22", "1e23", "-0.0", "0e5", "-1.5E+3", "7e-22",
+              "0.84729384729384729", "0.10000000000000000555", "3.0517578125e-05"]
+    data = ('{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+            '"main_score": 0.5, ' + ", ".join(f'"m{i}": {t}' for i, t in enumerate(tokens))
+            + "}]}}").encode()
+    got = memoryview(parse_fast.parse_fast(data, {}, 64).values).cast("d").tolist()[1:]
+    assert [x.hex() for x in got] == [float(t).hex() for t in tokens]
+
+
 NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(min_value=-(10 ** 20), max_value=10 ** 20),
