@@ -10,6 +10,9 @@ the CPU time of the process and its reaped children (the parser processes), so t
 database (DuckDB on the build's threads and memory limit) and prints its CPU and wall time: the
 split of the views step (`views_s`).
 
+`fast_parse` in the output: whether the compiled parser read the common files (null: a checkout
+without it; MTEB_LB_FAST_PARSE=0 turns it off for an A/B run of the same code).
+
 `--code` runs another checkout's build code (e.g. main's, for a before/after pair): its folder
 goes first on sys.path. On 2 idle cores the wall time of the parse step is about half its CPU
 time (2 parser processes); the other steps run DuckDB on 2 threads.
@@ -63,6 +66,11 @@ def main() -> int:
     from etl import build  # noqa: PLC0415 - from the checkout chosen above
 
     build.time = CpuClock()
+    try:  # whether the compiled parser reads the common files (etl/parse_fast.py)
+        from etl.parse_fast import available  # noqa: PLC0415
+        fast_parse = available()
+    except ImportError:  # a checkout without it
+        fast_parse = None
     wh = args.keep or Path(tempfile.mkdtemp(prefix="mteb-lb-cpu-"))
     wall, cpu = time.perf_counter(), cpu_seconds()
     try:
@@ -77,7 +85,8 @@ def main() -> int:
     usage = [resource.getrusage(who).ru_maxrss / 1024
              for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     timings = {k: round(v, 2) for k, v in manifest["timings"].items()}
-    print(json.dumps({"code": str(args.code), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+    print(json.dumps({"code": str(args.code), "fast_parse": fast_parse,
+                      "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
                       "cpu_by_step_s": timings, "peak_rss_mb": {"build": round(usage[0]),
                                                                 "parsers": round(usage[1])},
                       "load": os.getloadavg(),

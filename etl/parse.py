@@ -15,7 +15,10 @@ values are the same either way. NaN stays NaN here (ranking views read it as NUL
 else that does not fit raises `Quarantine` with a reason a person can act on.
 
 Metric values are collected in compact columnar buffers (`MetricBuffer`) rather than row objects:
-the full repository holds about 35.6 M scalar values.
+the full repository holds about 35.6 M scalar values. Files of the common shape (current layout,
+entries of numbers) are read before any of this by a compiled parser that fills those buffers
+directly (etl/parse_fast.py, etl/_fastparse.c); this module reads every other file, with the same
+rows.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 from etl import workers
 from etl.parse import (
+    ENTRY_KEYS_NOT_METRICS,
     MetricBuffer,
     ParsedResult,
     Quarantine,
@@ -49,6 +50,7 @@ from etl.parse import (
     load_json,
     parse_result,
 )
+from etl.parse_fast import EntryValues, FastParsed, available, metric_positions, parse_fast
 from etl.workers import Retry, WorkerDied, run_jobs
 from mteb_lb import schema, settings
 
@@ -369,6 +371,7 @@ def _parse_segment(job: ParseJob) -> ParseOutcome:
         identities, meta_rows, meta_errors = job.identities, [], {}
     outcome = ParseOutcome(job.segment, [], meta_rows, [])
     builder = RowsBuilder(main_metrics(catalog))
+    fast = available()
     for stat in files:
         if time_limit > 0:
             signal.setitimer(signal.ITIMER_REAL, time_limit)
@@ -378,9 +381,15 @@ def _parse_segment(job: ParseJob) -> ParseOutcome:
             outcome.parsed += 1
             mark = builder.mark()
             try:
-                parsed = parse_result(data, catalog, max_depth)
-                builder.add(stat.path, digest, parsed, row["file_id"],
-                            identity_of(stat.path, identities))
+                read = parse_fast(data, builder.buf.names, max_depth) if fast else None
+                if read is not None and builder.takes_fast(read):
+                    parsed = read.parsed
+                    builder.add_fast(stat.path, digest, read, row["file_id"],
+                                     identity_of(stat.path, identities))
+                else:
+                    parsed = parse_result(data, catalog, max_depth)
+                    builder.add(stat.path, digest, parsed, row["file_id"],
+                                identity_of(stat.path, identities))
             except Exception as exc:  # noqa: BLE001 - any failure costs this file only
                 builder.rollback(mark)
                 row.update(status="quarantined", reason=failure_reason(exc))
@@ -516,6 +525,7 @@ class RowsBuilder:
     def __init__(self, main_metrics: dict[str, str] | None = None):
         self.main_metrics = main_metrics or {}
         self.check_shapes: dict[str | None, dict] = {}  # main metric -> keys -> CheckShape
+        self.positions: dict[tuple, dict] = {}  # keys -> metric name -> index (add_fast)
         self._reset()
 
     def _reset(self):
@@ -542,10 +552,11 @@ class RowsBuilder:
             del buf.texts[pos]
         del buf.array_entry_ids[arrays:], buf.array_metrics[arrays:], buf.array_values[arrays:]
 
-    def add(self, path: str, digest: str, parsed: ParsedResult, file_id: int,
-            identity: tuple[str, str | None]) -> None:
+    def _add_file(self, path: str, digest: str, parsed: ParsedResult, file_id: int,
+                  identity: tuple[str, str | None]) -> None:
+        """The file's own columns of its `scores` rows, one per entry."""
         model, revision, experiment, _ = split_path(path)
-        cols, buf = self.cols, self.buf
+        cols = self.cols
         file_values = {
             "file_id": file_id, "model_name": identity[0], "revision": identity[1],
             "model_folder": model,
@@ -558,6 +569,11 @@ class RowsBuilder:
         n = len(parsed.entries)
         for name, value in file_values.items():
             cols[name].extend([value] * n)
+
+    def add(self, path: str, digest: str, parsed: ParsedResult, file_id: int,
+            identity: tuple[str, str | None]) -> None:
+        self._add_file(path, digest, parsed, file_id, identity)
+        cols, buf = self.cols, self.buf
         main_metric = self.main_metrics.get(parsed.task_name)
         shapes = self.check_shapes.get(main_metric)
         if shapes is None:
@@ -576,6 +592,51 @@ class RowsBuilder:
                                    main_score=entry.main_score, values=values)
             if checked is not None:
                 self.checks.append((eid, *checked))
+
+    def takes_fast(self, fast: FastParsed) -> bool:
+        """Whether `add_fast` can take a file the compiled parser read (not when its task's main
+        metric is a key that is not a metric: `entry_checks` then reads the entry's dict)."""
+        return self.main_metrics.get(fast.parsed.task_name) not in ENTRY_KEYS_NOT_METRICS
+
+    def add_fast(self, path: str, digest: str, fast: FastParsed, file_id: int,
+                 identity: tuple[str, str | None]) -> None:
+        """`add` of a file the compiled parser read (etl/parse_fast.py): its metric codes and
+        values are appended at once, the rows are those `add` gives for the same file."""
+        parsed = fast.parsed
+        self._add_file(path, digest, parsed, file_id, identity)
+        cols, buf = self.cols, self.buf
+        main_metric = self.main_metrics.get(parsed.task_name)
+        shapes = self.check_shapes.get(main_metric)
+        if shapes is None:
+            shapes = self.check_shapes[main_metric] = {}
+        positions = self.positions
+        base = len(buf.values)
+        buf.codes.frombytes(fast.codes)
+        buf.values.frombytes(fast.values)
+        view = memoryview(fast.values).cast("d")
+        splits, subsets, languages, scores, versions, keys_of, starts, ends = fast.columns
+        first = file_id << 20
+        ids = range(first, first + len(keys_of))  # (file_id << 20) | entry number
+        cols["entry_id"].extend(ids)
+        cols["entry_no"].extend(range(len(keys_of)))
+        cols["split"].extend(splits)
+        cols["subset"].extend(subsets)
+        cols["languages"].extend(languages)
+        cols["main_score"].extend(scores)
+        cols["entry_mteb_version"].extend(versions)
+        buf.run_ids.extend(ids)
+        buf.run_ends.extend([base + end for end in ends])
+        checks, entry = self.checks, EntryValues()
+        for eid, keys, score, start, end in zip(ids, keys_of, scores, starts, ends):
+            at = positions.get(keys)
+            if at is None:
+                at = positions[keys] = metric_positions(keys)
+            entry.positions = at
+            entry.values = values = view[start:end]
+            checked = entry_checks(entry, main_metric, shapes, keys, main_score=score,
+                                   values=values)
+            if checked is not None:
+                checks.append((eid, *checked))
 
     def flush(self) -> dict[str, pa.Table]:
         if not self.cols["entry_id"]:

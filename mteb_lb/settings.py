@@ -50,6 +50,9 @@ SETTINGS: tuple[Setting, ...] = (
             "A result or model_meta.json file nested deeper than this is quarantined."),
     Setting("parse_time_limit_s", "MTEB_LB_PARSE_TIME_LIMIT_S", lambda: 30.0, float,
             "Seconds one file may take to read and parse; beyond, it is quarantined."),
+    Setting("fast_parse", "MTEB_LB_FAST_PARSE", lambda: 1, int,
+            "1: result files of the common shape are read by the compiled parser (when built); "
+            "0: always by the Python parser (the same rows)."),
     Setting("sql_time_limit_ms", "MTEB_LB_SQL_TIME_LIMIT_MS", lambda: 5000, int,
             "Ad-hoc SQL: a query running longer than this is interrupted."),
     Setting("sql_max_rows", "MTEB_LB_SQL_MAX_ROWS", lambda: 10000, int,

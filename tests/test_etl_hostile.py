@@ -444,6 +444,13 @@ def _kill_on(marker: bytes, real):
     return wrapper
 
 
+def _patch_parsers(monkeypatch, wrap) -> None:
+    """Both result parsers of etl/segments.py (the compiled one first, then the Python one)
+    replaced by `wrap(parser)`."""
+    for name in ("parse_fast", "parse_result"):
+        monkeypatch.setattr(segments, name, wrap(getattr(segments, name)))
+
+
 def _killer_result() -> dict:
     return fx.simple_result("DBPedia", 0.5, note=KILLER.decode())
 
@@ -451,7 +458,7 @@ def _killer_result() -> dict:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_file_that_kills_its_parser_is_quarantined(tmp_path, cat, reference, monkeypatch,
                                                      workers):
-    monkeypatch.setattr(segments, "parse_result", _kill_on(KILLER, segments.parse_result))
+    _patch_parsers(monkeypatch, lambda real: _kill_on(KILLER, real))
     repo = tmp_path / "repo"
     write_good(repo)
     fx.write_result(repo, "org/alpha", SHA_A, "Killer", _killer_result())
@@ -467,7 +474,7 @@ def test_incremental_run_with_a_file_that_kills_its_parser(tmp_path, cat, refere
     wh = tmp_path / "wh"
     fx.write_result(repo, "org/alpha", SHA_A, "SciFact", fx.simple_result("SciFact", 0.1))
     assert rf.run_build(repo, wh, cat).published
-    monkeypatch.setattr(segments, "parse_result", _kill_on(KILLER, segments.parse_result))
+    _patch_parsers(monkeypatch, lambda real: _kill_on(KILLER, real))
     write_good(repo)  # SciFact back to 0.5: parsed in the same delta job as the killer
     fx.bump_mtime(repo / ALPHA / "SciFact.json")
     fx.write_result(repo, "org/alpha", SHA_A, "Killer", _killer_result())
@@ -508,14 +515,14 @@ def test_a_model_meta_that_kills_its_parser(tmp_path, cat, monkeypatch, mode):
 
 
 def test_parse_time_limit(tmp_path, cat, reference, monkeypatch):
-    real = segments.parse_result
+    def slow_on_marker(real):
+        def slow(data, *args, **kwargs):
+            if b"SLOW-TO-PARSE" in data:
+                time.sleep(60)
+            return real(data, *args, **kwargs)
+        return slow
 
-    def slow(data, *args, **kwargs):
-        if b"SLOW-TO-PARSE" in data:
-            time.sleep(60)
-        return real(data, *args, **kwargs)
-
-    monkeypatch.setattr(segments, "parse_result", slow)
+    _patch_parsers(monkeypatch, slow_on_marker)
     monkeypatch.setenv("MTEB_LB_PARSE_TIME_LIMIT_S", "0.5")
     repo = tmp_path / "repo"
     write_good(repo)

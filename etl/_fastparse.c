@@ -1,0 +1,837 @@
+/* A compiled fast path for the dominant result-file shape (etl/parse_fast.py).
+
+   parse(data, names, max_depth, max_entries) reads a current-layout result file (a top-level
+   object with `scores`: an object of splits, each a list of entry objects) whose entries hold
+   only `hf_subset` (string), `languages` (list of strings), an optional `mteb_version` (string
+   or null) and numbers (integers, floats, NaN, Infinity, -Infinity), and returns
+       (top, (splits, subsets, languages, main_scores, versions, keys, starts, ends),
+        codes, values)
+   top: the top-level keys other than `scores` whose values are scalars, as the json module
+        decodes them (str, int, float, bool, None);
+   then a list per field of the entries, in file order: split, hf_subset, languages,
+        main_score as float, mteb_version (Ellipsis when absent), the tuple of the entry's keys,
+        start and end, where values[start:end] are the entry's metric values (every key but
+        hf_subset, languages and mteb_version) in key order;
+   codes, values: bytes of int32 name codes (from `names`, a dict name -> code that new names
+        are added to, as etl/parse.py MetricBuffer.names) and of float64 values.
+   It returns None for anything else: another layout, a string with a backslash escape or a
+   control character, invalid UTF-8, a list or object or string or bool or null as a metric, a
+   duplicate key, an integer of more than 18 digits, a float token longer than 64 bytes or out
+   of range, nesting deeper than max_depth, max_entries or more entries, invalid JSON, a memory
+   error. The caller then runs the Python parser, which decides (and quarantines what it
+   rejects). It never raises for any input, and never reads outside `data`. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <math.h>
+#include <string.h>
+
+static double NAN_VALUE, POS_INF, NEG_INF;
+
+typedef struct {
+    const char *p;
+    const char *end;
+    int max_depth;
+    /* growable output buffers */
+    int32_t *codes;
+    double *values;
+    Py_ssize_t n, cap;
+} Parser;
+
+typedef struct {       /* one key position of the previous entry: its bytes, str and code */
+    const char *ptr;
+    Py_ssize_t len;
+    PyObject *str;
+    long code;         /* -1: not a metric */
+    int kind;          /* 0 metric, 1 hf_subset, 2 languages, 3 mteb_version */
+} Slot;
+
+static inline void skip_ws(Parser *ps) {
+    const char *p = ps->p, *end = ps->end;
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        p++;
+    ps->p = p;
+}
+
+/* The bytes of a string at ps->p (at its opening quote): *s, *len; *high: a byte >= 0x80.
+   0 for a backslash, a control character or no closing quote. */
+static int scan_string(Parser *ps, const char **s, Py_ssize_t *len, int *high) {
+    const unsigned char *p = (const unsigned char *)ps->p + 1;
+    const unsigned char *end = (const unsigned char *)ps->end;
+    const unsigned char *start = p;
+    int h = 0;
+    while (p < end) {
+        unsigned char c = *p;
+        if (c == '"') {
+            *s = (const char *)start;
+            *len = (Py_ssize_t)(p - start);
+            *high = h;
+            ps->p = (const char *)p + 1;
+            return 1;
+        }
+        if (c == '\\' || c < 0x20)
+            return 0;
+        h |= c & 0x80;
+        p++;
+    }
+    return 0;
+}
+
+/* A new str of UTF-8 bytes, or NULL (error cleared) when they are not valid UTF-8. */
+static PyObject *make_str(const char *s, Py_ssize_t len, int high) {
+    PyObject *o = high ? PyUnicode_DecodeUTF8(s, len, "strict")
+                       : PyUnicode_FromStringAndSize(s, len);
+    if (o == NULL)
+        PyErr_Clear();
+    return o;
+}
+
+/* A string at ps->p as a new str, or NULL. */
+static PyObject *parse_string(Parser *ps) {
+    const char *s;
+    Py_ssize_t len;
+    int high;
+    if (ps->p >= ps->end || *ps->p != '"' || !scan_string(ps, &s, &len, &high))
+        return NULL;
+    return make_str(s, len, high);
+}
+
+/* The correctly rounded double of a validated JSON float token [s, end) (no NaN/Infinity), as
+   float() gives it, when it can be had exactly without big numbers: at most 19 significant
+   digits w and a decimal exponent q with w * 10^q computed by one IEEE operation on exact
+   operands (Clinger's fast path) or, for w beyond 2^53, the quotient (double)w / 10^-q checked
+   against the two rounding boundaries in 128-bit integers. 0 (the caller then asks
+   PyOS_string_to_double) for anything else: more digits, ties, a power of two, large exponents. */
+static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
+                                 1e22};
+
+static int exact_decimal(const char *s, const char *end, double *out) {
+#ifdef __SIZEOF_INT128__
+    int neg = 0, nd = 0;
+    uint64_t w = 0;
+    long q = 0;
+    if (*s == '-') {
+        neg = 1;
+        s++;
+    }
+    for (; s < end && *s >= '0' && *s <= '9'; s++) {  /* integer part */
+        if (nd == 0 && *s == '0')
+            continue;
+        if (++nd > 19)
+            return 0;
+        w = w * 10 + (uint64_t)(*s - '0');
+    }
+    if (s < end && *s == '.') {
+        for (s++; s < end && *s >= '0' && *s <= '9'; s++) {
+            q--;
+            if (nd == 0 && *s == '0')
+                continue;
+            if (++nd > 19)
+                return 0;
+            w = w * 10 + (uint64_t)(*s - '0');
+        }
+    }
+    if (s < end && (*s == 'e' || *s == 'E')) {
+        int eneg = 0;
+        long e = 0;
+        s++;
+        if (*s == '+' || *s == '-')
+            eneg = *s++ == '-';
+        if (end - s > 4)
+            return 0;
+        for (; s < end; s++)
+            e = e * 10 + (*s - '0');
+        q += eneg ? -e : e;
+    }
+    double d;
+    if (w == 0) {
+        d = 0.0;
+    } else if (q == 0) {
+        d = (double)w;  /* one correctly rounded conversion */
+    } else if (w <= ((uint64_t)1 << 53) && q > 0 && q <= 22) {
+        d = (double)w * POW10[q];
+    } else if (w <= ((uint64_t)1 << 53) && q < 0 && q >= -22) {
+        d = (double)w / POW10[-q];
+    } else if (q < 0 && q >= -19) {
+        d = (double)w / POW10[-q];  /* within an ulp or two: checked */
+        int ex;
+        double m = frexp(d, &ex);   /* d = M * 2^e, M in [2^52, 2^53) */
+        uint64_t M = (uint64_t)ldexp(m, 53);
+        int e = ex - 53, shift = 1 - e;
+        int bits = 64 - __builtin_clzll(w);
+        if (M == ((uint64_t)1 << 52) || shift <= 0 || bits + shift > 127)
+            return 0;
+        uint64_t p10 = 1;
+        for (long i = 0; i < -q; i++)
+            p10 *= 10;
+        /* w / 10^k strictly between (2M - 1) 2^(e-1) and (2M + 1) 2^(e-1) */
+        unsigned __int128 v = (unsigned __int128)w << shift;
+        unsigned __int128 lo = (unsigned __int128)(2 * M - 1) * p10;
+        unsigned __int128 hi = (unsigned __int128)(2 * M + 1) * p10;
+        if (!(lo < v && v < hi))
+            return 0;
+    } else {
+        return 0;
+    }
+    *out = neg ? -d : d;
+    return 1;
+#else
+    (void)s;
+    (void)end;
+    (void)out;
+    return 0;
+#endif
+}
+
+#define NUM_NONE 0
+#define NUM_INT 1
+#define NUM_FLOAT 2
+
+/* A number token at ps->p: NUM_INT (*ival; at most 18 digits) or NUM_FLOAT (*dval; NaN and
+   the infinities from their tokens only), NUM_NONE when it is not one this parser takes. */
+static int parse_number(Parser *ps, long long *ival, double *dval) {
+    const char *p = ps->p, *end = ps->end, *start = p;
+    int neg = 0, is_float = 0;
+    if (p < end && *p == '-') {
+        neg = 1;
+        p++;
+    }
+    if (p < end && *p == 'I') {
+        if (end - p >= 8 && memcmp(p, "Infinity", 8) == 0) {
+            ps->p = p + 8;
+            *dval = neg ? NEG_INF : POS_INF;
+            return NUM_FLOAT;
+        }
+        return NUM_NONE;
+    }
+    if (!neg && p < end && *p == 'N') {
+        if (end - p >= 3 && memcmp(p, "NaN", 3) == 0) {
+            ps->p = p + 3;
+            *dval = NAN_VALUE;
+            return NUM_FLOAT;
+        }
+        return NUM_NONE;
+    }
+    const char *digits = p;
+    if (p < end && *p == '0') {
+        p++;
+    } else if (p < end && *p >= '1' && *p <= '9') {
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    } else {
+        return NUM_NONE;
+    }
+    Py_ssize_t n_int = p - digits;
+    if (p < end && *p == '.') {
+        p++;
+        const char *f = p;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+        if (p == f)
+            return NUM_NONE;
+        is_float = 1;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        const char *e = p;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+        if (p == e)
+            return NUM_NONE;
+        is_float = 1;
+    }
+    if (!is_float) {
+        if (n_int > 18)
+            return NUM_NONE;
+        long long v = 0;
+        for (const char *q = digits; q < p; q++)
+            v = v * 10 + (*q - '0');
+        *ival = neg ? -v : v;
+        ps->p = p;
+        return NUM_INT;
+    }
+    if (exact_decimal(start, p, dval)) {
+        ps->p = p;
+        return NUM_FLOAT;
+    }
+    char buf[72];
+    Py_ssize_t len = p - start;
+    if (len > 64)
+        return NUM_NONE;
+    memcpy(buf, start, len);
+    buf[len] = '\0';
+    char *stop = NULL;
+    double d = PyOS_string_to_double(buf, &stop, NULL);  /* float()'s (glibc strtod_l: slower) */
+    if (d == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return NUM_NONE;
+    }
+    if (stop != buf + len || d == POS_INF || d == NEG_INF)
+        return NUM_NONE;  /* out of range: the Python parser decides */
+    *dval = d;
+    ps->p = p;
+    return NUM_FLOAT;
+}
+
+/* Skip one JSON value of any kind, validating it (strings as above), nested at `depth` (the
+   depth of the container holding it). 0 when it is not taken. */
+static int skip_value(Parser *ps, int depth) {
+    skip_ws(ps);
+    if (ps->p >= ps->end)
+        return 0;
+    char c = *ps->p;
+    if (c == '"') {
+        const char *s;
+        Py_ssize_t len;
+        int high;
+        if (!scan_string(ps, &s, &len, &high))
+            return 0;
+        if (high) {
+            PyObject *o = make_str(s, len, high);
+            if (o == NULL)
+                return 0;
+            Py_DECREF(o);
+        }
+        return 1;
+    }
+    if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        if (depth + 1 > ps->max_depth)
+            return 0;
+        ps->p++;
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == close) {
+            ps->p++;
+            return 1;
+        }
+        for (;;) {
+            if (c == '{') {
+                skip_ws(ps);
+                if (ps->p >= ps->end || *ps->p != '"' || !skip_value(ps, depth + 1))
+                    return 0;
+                skip_ws(ps);
+                if (ps->p >= ps->end || *ps->p != ':')
+                    return 0;
+                ps->p++;
+            }
+            if (!skip_value(ps, depth + 1))
+                return 0;
+            skip_ws(ps);
+            if (ps->p >= ps->end)
+                return 0;
+            if (*ps->p == ',') {
+                ps->p++;
+                continue;
+            }
+            if (*ps->p == close) {
+                ps->p++;
+                return 1;
+            }
+            return 0;
+        }
+    }
+    if (c == 't') {
+        if (ps->end - ps->p >= 4 && memcmp(ps->p, "true", 4) == 0) {
+            ps->p += 4;
+            return 1;
+        }
+        return 0;
+    }
+    if (c == 'f') {
+        if (ps->end - ps->p >= 5 && memcmp(ps->p, "false", 5) == 0) {
+            ps->p += 5;
+            return 1;
+        }
+        return 0;
+    }
+    if (c == 'n') {
+        if (ps->end - ps->p >= 4 && memcmp(ps->p, "null", 4) == 0) {
+            ps->p += 4;
+            return 1;
+        }
+        return 0;
+    }
+    long long i;
+    double d;
+    return parse_number(ps, &i, &d) != NUM_NONE;
+}
+
+/* A scalar value as the json module decodes it (new reference), NULL when it is not one. */
+static PyObject *parse_scalar(Parser *ps) {
+    skip_ws(ps);
+    if (ps->p >= ps->end)
+        return NULL;
+    char c = *ps->p;
+    if (c == '"')
+        return parse_string(ps);
+    if (c == 't' && ps->end - ps->p >= 4 && memcmp(ps->p, "true", 4) == 0) {
+        ps->p += 4;
+        Py_RETURN_TRUE;
+    }
+    if (c == 'f' && ps->end - ps->p >= 5 && memcmp(ps->p, "false", 5) == 0) {
+        ps->p += 5;
+        Py_RETURN_FALSE;
+    }
+    if (c == 'n' && ps->end - ps->p >= 4 && memcmp(ps->p, "null", 4) == 0) {
+        ps->p += 4;
+        Py_RETURN_NONE;
+    }
+    long long i;
+    double d;
+    int kind = parse_number(ps, &i, &d);
+    if (kind == NUM_INT)
+        return PyLong_FromLongLong(i);
+    if (kind == NUM_FLOAT)
+        return PyFloat_FromDouble(d);
+    return NULL;
+}
+
+static int push(Parser *ps, int32_t code, double value) {
+    if (ps->n == ps->cap) {
+        Py_ssize_t cap = ps->cap ? ps->cap * 2 : 1024;
+        int32_t *codes = PyMem_Realloc(ps->codes, cap * sizeof(int32_t));
+        if (codes == NULL)
+            return 0;
+        ps->codes = codes;
+        double *values = PyMem_Realloc(ps->values, cap * sizeof(double));
+        if (values == NULL)
+            return 0;
+        ps->values = values;
+        ps->cap = cap;
+    }
+    ps->codes[ps->n] = code;
+    ps->values[ps->n] = value;
+    ps->n++;
+    return 1;
+}
+
+static int expect(Parser *ps, char c) {
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == c) {
+        ps->p++;
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct {
+    Slot *slots;
+    Py_ssize_t n_slots, cap_slots;
+    PyObject *prev_keys;  /* tuple of the previous entry's keys */
+    PyObject *names;
+} Keys;
+
+/* The slot of key number `i` of the entry being read, its bytes `s`/`len`. 0 on failure. */
+static int key_slot(Keys *k, Py_ssize_t i, const char *s, Py_ssize_t len, int high,
+                    int *same) {
+    if (i < k->n_slots) {
+        Slot *sl = &k->slots[i];
+        if (sl->len == len && memcmp(sl->ptr, s, len) == 0) {
+            sl->ptr = s;  /* the same bytes, in this entry */
+            return 1;
+        }
+    }
+    *same = 0;
+    if (i >= k->cap_slots) {
+        Py_ssize_t cap = k->cap_slots ? k->cap_slots * 2 : 64;
+        Slot *slots = PyMem_Realloc(k->slots, cap * sizeof(Slot));
+        if (slots == NULL)
+            return 0;
+        k->slots = slots;
+        k->cap_slots = cap;
+    }
+    if (i >= k->n_slots) {
+        k->slots[i].str = NULL;
+        k->n_slots = i + 1;
+    }
+    Slot *sl = &k->slots[i];
+    PyObject *str = make_str(s, len, high);
+    if (str == NULL)
+        return 0;
+    Py_XSETREF(sl->str, str);
+    sl->ptr = s;
+    sl->len = len;
+    sl->code = -1;
+    if (len == 9 && memcmp(s, "hf_subset", 9) == 0) {
+        sl->kind = 1;
+    } else if (len == 9 && memcmp(s, "languages", 9) == 0) {
+        sl->kind = 2;
+    } else if (len == 12 && memcmp(s, "mteb_version", 12) == 0) {
+        sl->kind = 3;
+    } else {
+        sl->kind = 0;
+        PyObject *code = PyDict_GetItemWithError(k->names, str);
+        if (code == NULL) {
+            if (PyErr_Occurred())
+                return 0;
+            Py_ssize_t next = PyDict_Size(k->names);
+            if (next > INT32_MAX)
+                return 0;
+            code = PyLong_FromSsize_t(next);
+            if (code == NULL)
+                return 0;
+            int err = PyDict_SetItem(k->names, str, code);
+            Py_DECREF(code);
+            if (err < 0)
+                return 0;
+            sl->code = (long)next;
+        } else {
+            long c = PyLong_AsLong(code);
+            if (c < 0 || c > INT32_MAX) {
+                PyErr_Clear();
+                return 0;
+            }
+            sl->code = c;
+        }
+    }
+    return 1;
+}
+
+/* The per-entry columns parse() returns. */
+#define N_COLUMNS 8
+enum { C_SPLIT, C_SUBSET, C_LANGUAGES, C_SCORE, C_VERSION, C_KEYS, C_START, C_END };
+
+static int append_new(PyObject *list, PyObject *item) {  /* steals `item` */
+    if (item == NULL)
+        return 0;
+    int err = PyList_Append(list, item);
+    Py_DECREF(item);
+    return err == 0;
+}
+
+/* One entry object at ps->p (after its '{' was checked); appends its fields to `columns`. */
+static int parse_entry(Parser *ps, Keys *k, PyObject *split, PyObject **columns) {
+    PyObject *subset = NULL, *languages = NULL, *version = NULL, *keys = NULL;
+    double main_score = 0;
+    int has_main = 0, same = 1;
+    Py_ssize_t n_keys = 0, start = ps->n;
+    ps->p++;  /* '{' */
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}')
+        goto fail;  /* no hf_subset */
+    for (;;) {
+        skip_ws(ps);
+        const char *s;
+        Py_ssize_t len;
+        int high;
+        if (ps->p >= ps->end || *ps->p != '"' || !scan_string(ps, &s, &len, &high))
+            goto fail;
+        if (!key_slot(k, n_keys, s, len, high, &same))
+            goto fail;
+        Slot *sl = &k->slots[n_keys];
+        n_keys++;
+        if (!expect(ps, ':'))
+            goto fail;
+        skip_ws(ps);
+        if (sl->kind == 0) {
+            long long i;
+            double d;
+            int kind = parse_number(ps, &i, &d);
+            if (kind == NUM_NONE)
+                goto fail;
+            if (kind == NUM_INT)
+                d = (double)i;
+            if (!push(ps, (int32_t)sl->code, d))
+                goto fail;
+            if (len == 10 && memcmp(s, "main_score", 10) == 0) {
+                main_score = d;
+                has_main = 1;
+            }
+        } else if (sl->kind == 1) {
+            if (subset != NULL || (subset = parse_string(ps)) == NULL)
+                goto fail;
+        } else if (sl->kind == 2) {
+            if (languages != NULL || ps->max_depth < 5 || !expect(ps, '['))
+                goto fail;
+            languages = PyList_New(0);
+            if (languages == NULL)
+                goto fail;
+            skip_ws(ps);
+            if (ps->p < ps->end && *ps->p == ']') {
+                ps->p++;
+            } else {
+                for (;;) {
+                    skip_ws(ps);
+                    PyObject *lang = parse_string(ps);
+                    if (lang == NULL)
+                        goto fail;
+                    int err = PyList_Append(languages, lang);
+                    Py_DECREF(lang);
+                    if (err < 0)
+                        goto fail;
+                    skip_ws(ps);
+                    if (ps->p < ps->end && *ps->p == ',') {
+                        ps->p++;
+                        continue;
+                    }
+                    if (!expect(ps, ']'))
+                        goto fail;
+                    break;
+                }
+            }
+        } else {
+            if (version != NULL)
+                goto fail;
+            if (ps->p < ps->end && *ps->p == 'n') {
+                if (ps->end - ps->p < 4 || memcmp(ps->p, "null", 4) != 0)
+                    goto fail;
+                ps->p += 4;
+                version = Py_NewRef(Py_None);
+            } else if ((version = parse_string(ps)) == NULL) {
+                goto fail;
+            }
+        }
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        if (!expect(ps, '}'))
+            goto fail;
+        break;
+    }
+    if (subset == NULL || languages == NULL || !has_main)
+        goto fail;
+    if (same && k->prev_keys != NULL && PyTuple_GET_SIZE(k->prev_keys) == n_keys) {
+        keys = Py_NewRef(k->prev_keys);
+    } else {
+        keys = PyTuple_New(n_keys);
+        if (keys == NULL)
+            goto fail;
+        for (Py_ssize_t i = 0; i < n_keys; i++)
+            PyTuple_SET_ITEM(keys, i, Py_NewRef(k->slots[i].str));
+        PyObject *set = PySet_New(keys);  /* a duplicate key: the Python parser decides */
+        if (set == NULL)
+            goto fail;
+        Py_ssize_t distinct = PySet_GET_SIZE(set);
+        Py_DECREF(set);
+        if (distinct != n_keys)
+            goto fail;
+        Py_XSETREF(k->prev_keys, Py_NewRef(keys));
+    }
+    if (version == NULL)
+        version = Py_NewRef(Py_Ellipsis);
+    PyObject *own[4] = {subset, languages, version, keys};
+    PyObject *lists[4] = {columns[C_SUBSET], columns[C_LANGUAGES], columns[C_VERSION],
+                          columns[C_KEYS]};
+    int ok = PyList_Append(columns[C_SPLIT], split) == 0;
+    for (int i = 0; i < 4; i++) {  /* each reference appended (append_new steals) or freed */
+        if (ok)
+            ok = append_new(lists[i], own[i]);
+        else
+            Py_DECREF(own[i]);
+    }
+    if (!ok)
+        return 0;
+    if (!append_new(columns[C_SCORE], PyFloat_FromDouble(main_score))
+            || !append_new(columns[C_START], PyLong_FromSsize_t(start))
+            || !append_new(columns[C_END], PyLong_FromSsize_t(ps->n)))
+        return 0;
+    return 1;
+fail:
+    Py_XDECREF(subset);
+    Py_XDECREF(languages);
+    Py_XDECREF(version);
+    Py_XDECREF(keys);
+    return 0;
+}
+
+/* `scores` at ps->p: an object of splits, each a list of entries. */
+static int parse_scores(Parser *ps, Keys *k, PyObject **columns, Py_ssize_t max_entries) {
+    if (ps->max_depth < 4 || !expect(ps, '{'))
+        return 0;
+    PyObject *splits = PySet_New(NULL);
+    if (splits == NULL)
+        return 0;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        Py_DECREF(splits);
+        return 1;
+    }
+    for (;;) {
+        skip_ws(ps);
+        PyObject *split = parse_string(ps);
+        if (split == NULL)
+            goto fail;
+        int seen = PySet_Contains(splits, split);
+        if (seen != 0 || PySet_Add(splits, split) < 0) {
+            Py_DECREF(split);
+            goto fail;
+        }
+        Py_DECREF(split);  /* the set holds it */
+        if (!expect(ps, ':') || !expect(ps, '['))
+            goto fail;
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ']') {
+            ps->p++;
+        } else {
+            for (;;) {
+                skip_ws(ps);
+                if (ps->p >= ps->end || *ps->p != '{')
+                    goto fail;
+                if (!parse_entry(ps, k, split, columns))
+                    goto fail;
+                if (PyList_GET_SIZE(columns[C_KEYS]) >= max_entries)
+                    goto fail;
+                skip_ws(ps);
+                if (ps->p < ps->end && *ps->p == ',') {
+                    ps->p++;
+                    continue;
+                }
+                if (!expect(ps, ']'))
+                    goto fail;
+                break;
+            }
+        }
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        if (!expect(ps, '}'))
+            goto fail;
+        break;
+    }
+    Py_DECREF(splits);
+    return 1;
+fail:
+    Py_DECREF(splits);
+    return 0;
+}
+
+static int is_known_top(const char *s, Py_ssize_t len) {
+    static const char *known[] = {"task_name", "mteb_version", "dataset_revision",
+                                  "evaluation_time", "kg_co2_emissions", "date", NULL};
+    for (int i = 0; known[i] != NULL; i++)
+        if ((Py_ssize_t)strlen(known[i]) == len && memcmp(known[i], s, len) == 0)
+            return 1;
+    return 0;
+}
+
+static PyObject *fastparse_parse(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    PyObject *names;
+    int max_depth;
+    Py_ssize_t max_entries;
+    if (!PyArg_ParseTuple(args, "y*O!in", &view, &PyDict_Type, &names, &max_depth,
+                          &max_entries))
+        return NULL;
+    Parser ps = {(const char *)view.buf, (const char *)view.buf + view.len, max_depth,
+                 NULL, NULL, 0, 0};
+    Keys k = {NULL, 0, 0, NULL, names};
+    PyObject *top = PyDict_New(), *columns[N_COLUMNS], *result = NULL;
+    int has_scores = 0;
+    for (int i = 0; i < N_COLUMNS; i++)
+        columns[i] = PyList_New(0);
+    if (top == NULL)
+        goto done;
+    for (int i = 0; i < N_COLUMNS; i++)
+        if (columns[i] == NULL)
+            goto done;
+    if (max_depth < 1 || !expect(&ps, '{'))
+        goto done;
+    for (;;) {
+        skip_ws(&ps);
+        const char *s;
+        Py_ssize_t len;
+        int high;
+        if (ps.p >= ps.end || *ps.p != '"' || !scan_string(&ps, &s, &len, &high))
+            goto done;
+        if (!expect(&ps, ':'))
+            goto done;
+        skip_ws(&ps);
+        if (len == 6 && memcmp(s, "scores", 6) == 0) {
+            if (has_scores || !parse_scores(&ps, &k, columns, max_entries))
+                goto done;
+            has_scores = 1;
+        } else if (ps.p < ps.end && (*ps.p == '{' || *ps.p == '[')) {
+            if (is_known_top(s, len) || !skip_value(&ps, 1))
+                goto done;
+            PyObject *key = make_str(s, len, high);  /* validates the key */
+            if (key == NULL)
+                goto done;
+            int err = PyDict_DelItem(top, key);  /* a later value replaces an earlier one */
+            Py_DECREF(key);
+            if (err < 0) {
+                if (!PyErr_ExceptionMatches(PyExc_KeyError))
+                    goto done;
+                PyErr_Clear();
+            }
+        } else {
+            PyObject *key = make_str(s, len, high);
+            if (key == NULL)
+                goto done;
+            PyObject *value = parse_scalar(&ps);
+            if (value == NULL) {
+                Py_DECREF(key);
+                goto done;
+            }
+            int err = PyDict_SetItem(top, key, value);
+            Py_DECREF(key);
+            Py_DECREF(value);
+            if (err < 0)
+                goto done;
+        }
+        skip_ws(&ps);
+        if (ps.p < ps.end && *ps.p == ',') {
+            ps.p++;
+            continue;
+        }
+        if (!expect(&ps, '}'))
+            goto done;
+        break;
+    }
+    skip_ws(&ps);
+    if (ps.p != ps.end || !has_scores)
+        goto done;
+    PyObject *codes = PyBytes_FromStringAndSize((const char *)ps.codes,
+                                                ps.n * (Py_ssize_t)sizeof(int32_t));
+    PyObject *values = PyBytes_FromStringAndSize((const char *)ps.values,
+                                                 ps.n * (Py_ssize_t)sizeof(double));
+    PyObject *fields = PyTuple_New(N_COLUMNS);
+    if (fields != NULL)
+        for (int i = 0; i < N_COLUMNS; i++)
+            PyTuple_SET_ITEM(fields, i, Py_NewRef(columns[i]));
+    if (codes != NULL && values != NULL && fields != NULL)
+        result = PyTuple_Pack(4, top, fields, codes, values);
+    Py_XDECREF(fields);
+    Py_XDECREF(codes);
+    Py_XDECREF(values);
+done:
+    if (result == NULL) {
+        PyErr_Clear();
+        result = Py_NewRef(Py_None);
+    }
+    Py_XDECREF(top);
+    for (int i = 0; i < N_COLUMNS; i++)
+        Py_XDECREF(columns[i]);
+    for (Py_ssize_t i = 0; i < k.n_slots; i++)
+        Py_XDECREF(k.slots[i].str);
+    PyMem_Free(k.slots);
+    Py_XDECREF(k.prev_keys);
+    PyMem_Free(ps.codes);
+    PyMem_Free(ps.values);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"parse", fastparse_parse, METH_VARARGS,
+     "parse(data, names, max_depth, max_entries) -> (top, columns, codes, values) or None"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastparse", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__fastparse(void) {
+    /* NaN and the infinities as Python's float() makes them (the json module's constants) */
+    NAN_VALUE = PyOS_string_to_double("nan", NULL, NULL);
+    POS_INF = PyOS_string_to_double("inf", NULL, NULL);
+    NEG_INF = PyOS_string_to_double("-inf", NULL, NULL);
+    return PyModule_Create(&module);
+}

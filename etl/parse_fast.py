@@ -1,0 +1,100 @@
+"""The compiled fast path of the parser (etl/_fastparse.c), with etl/parse.py as its fallback.
+
+Most result files have one shape: the current layout, entries holding `hf_subset`, `languages`,
+maybe `mteb_version`, and numbers. For those the C extension reads the bytes straight into the
+name codes and float64 values of the metric buffers (no Python object per value: the full
+repository holds ~35.7 M values) and returns the few per-entry fields as Python objects. Any
+other file (legacy layout, lists or dicts or strings in entries, backslash escapes, duplicate
+keys, huge numbers, invalid JSON...) makes it return None and `parse_result` reads it: the rows
+are the same either way (tests/test_parse_compiled.py compares the Arrow tables byte for byte).
+
+The extension is optional: when it was not built (no compiler at install time) or
+MTEB_LB_FAST_PARSE=0, `parse_fast` returns None for every file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from etl.parse import (
+    ENTRY_KEYS_NOT_METRICS,
+    MAX_ENTRIES_PER_FILE,
+    ParsedResult,
+    _number_or_none,
+    _str_or_none,
+    _timestamp,
+)
+from mteb_lb import settings
+
+try:
+    from etl import _fastparse
+except ImportError:  # not built: the Python parser reads every file
+    _fastparse = None
+
+
+def available() -> bool:
+    """Whether the compiled parser is built and enabled (MTEB_LB_FAST_PARSE)."""
+    return _fastparse is not None and settings.get("fast_parse") != 0
+
+
+@dataclass
+class FastParsed:
+    """A file read by the compiled parser. `parsed.entries` holds the tuple of keys of each
+    entry (their number is what readers of a ParsedResult count); the entries' fields are in
+    `columns`: lists of split, subset, languages, main_score, entry_mteb_version, keys, start
+    and end, where values[start:end] (float64) are the entry's metric values in key order, with
+    their name codes codes[start:end] (int32, codes of the MetricBuffer.names passed in)."""
+
+    parsed: ParsedResult
+    columns: tuple[list, ...]
+    codes: bytes
+    values: bytes
+
+
+def parse_fast(data: bytes, names: dict[str, int], max_depth: int) -> FastParsed | None:
+    """`data` read by the compiled parser, or None when it does not take the file (or is not
+    available): `etl.parse.parse_result` then reads it. New metric names are added to `names`
+    (as the Python path would add them, possibly in another order: the codes only index
+    names)."""
+    got = _fastparse.parse(data, names, max_depth, MAX_ENTRIES_PER_FILE)
+    if got is None:
+        return None
+    top, columns, codes, values = got
+    task_name = top.get("task_name")
+    if task_name.__class__ is not str:
+        return None  # the Python parser quarantines it, with its reason
+    version = top.get("mteb_version")
+    if version is not None and not isinstance(version, str):
+        version = str(version)
+    versions = columns[4]
+    if ... in versions:  # no mteb_version of its own: the file's
+        columns[4][:] = [version if v is ... else v for v in versions]
+    parsed = ParsedResult(
+        task_name=task_name, file_task_name=task_name, file_format="current",
+        mteb_version=version, dataset_revision=_str_or_none(top.get("dataset_revision")),
+        evaluation_time=_number_or_none(top.get("evaluation_time")),
+        kg_co2_emissions=_number_or_none(top.get("kg_co2_emissions")),
+        date=_timestamp(top.get("date")), entries=columns[5],
+    )
+    return FastParsed(parsed, columns, codes, values)
+
+
+class EntryValues:
+    """An entry read by the compiled parser as `entry_checks` reads an entry: its metric values
+    by name (`positions`: name -> index in `values`, the entry's metric values in key order).
+    One object is reused for the entries of a file, its two fields set per entry."""
+
+    __slots__ = ("positions", "values")
+
+    def __init__(self, positions: dict[str, int] | None = None, values=None):
+        self.positions = positions
+        self.values = values
+
+    def __getitem__(self, name: str):
+        return self.values[self.positions[name]]
+
+
+def metric_positions(keys: tuple) -> dict[str, int]:
+    """name -> index among the metric values of an entry with these keys."""
+    metrics = [k for k in keys if k not in ENTRY_KEYS_NOT_METRICS]
+    return {k: i for i, k in enumerate(metrics)}
