@@ -181,6 +181,8 @@ def register_callbacks(app, trigger: Input, states: list[State], to_state, grid:
             raise PreventUpdate from None
         if found is None:
             raise PreventUpdate
+        if state.view != "summary":
+            return {"key": key, **spread.packed(found)}
         return {"key": key, "cells": found}
 
     app.callback(Output(STORE, "data"), trigger, *states, prevent_initial_call=True)(fill)

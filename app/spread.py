@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
 
 import pyarrow as pa
 
@@ -14,21 +15,35 @@ from app import flags
 from app import grid as gridmod
 from mteb_lb.rankings import leaderboard
 
+SHOWN_DECIMALS = 2   # the tooltip's toFixed(2)
+_HUNDREDTH = Decimal(1).scaleb(-SHOWN_DECIMALS)
+
+
+def shown(value: float) -> float:
+    """The number the tooltip shows, as a number: JavaScript's ``toFixed(2)`` of the value
+    rounded to the grid's SCORE_DECIMALS (what the cells carried before: the exact binary value,
+    halves away from zero), so the rows carry two decimals instead of four and the tooltip's
+    text is unchanged (``toFixed(2)`` of the nearest double to a 2-decimal number is that
+    number)."""
+    exact = Decimal(round(value, gridmod.SCORE_DECIMALS))
+    return float(exact.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP))
+
 
 def by_model(spread: pa.Table, field_of) -> dict[str, dict[str, list]]:
-    """Per model, {field id: [mean, sd, n]} (numbers, 0-100 scale, sd null with one
-    experiment) of its task cells with a spread; `field_of(task)` gives a column's field."""
+    """Per model, {field id: [mean, sd, n]} (numbers, 0-100 scale, as the tooltip shows them:
+    ``shown``; sd null with one experiment) of its task cells with a spread; `field_of(task)`
+    gives a column's field."""
     out: dict[str, dict[str, list]] = {}
     if spread.num_rows == 0 or "task_name" not in spread.column_names:
         return out
-    for r in spread.to_pylist():
-        fid = field_of(r["task_name"])
+    fids = {t: field_of(t) for t in set(spread.column("task_name").to_pylist())}
+    for model, task, mean, sd, n in zip(*(spread.column(c).to_pylist() for c in (
+            "model_name", "task_name", "mean", "sd", "n_experiments"))):
+        fid = fids[task]
         if fid is None:
             continue
-        sd = r["sd"] if r["sd"] is not None and math.isfinite(r["sd"]) else None
-        out.setdefault(r["model_name"], {})[fid] = [
-            round(r["mean"], gridmod.SCORE_DECIMALS),
-            None if sd is None else round(sd, gridmod.SCORE_DECIMALS), r["n_experiments"]]
+        sd = shown(sd) if sd is not None and math.isfinite(sd) else None
+        out.setdefault(model, {})[fid] = [shown(mean), sd, n]
     return out
 
 
@@ -66,3 +81,18 @@ def cells(state) -> dict[str, dict] | None:
     return {model: {key: c for key, c in (("spread", found.get(model)),
                                           ("flags", flagged.get(model))) if c}
             for model in found.keys() | flagged.keys()}
+
+
+def packed(found: dict[str, dict]) -> dict:
+    """``cells``' answer as the deferred request sends it: each distinct flag ([severity, rule,
+    message]) once in ``flags``, the cells' ``flags`` lists holding their indices into it
+    (a `missing_splits` message repeats on every task of a model);
+    app/assets/intervals.js puts the flags back before merging the cells into the rows."""
+    index: dict[tuple, int] = {}
+    out = {}
+    for model, cell in found.items():
+        if "flags" in cell:
+            cell = {**cell, "flags": {fid: [index.setdefault(tuple(f), len(index)) for f in fl]
+                                      for fid, fl in cell["flags"].items()}}
+        out[model] = cell
+    return {"cells": out, "flags": [list(f) for f in index]}

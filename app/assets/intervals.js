@@ -10,6 +10,14 @@ window.dash_clientside.lbIntervals = {
         var out = rows.map(function (row) {
             var cells = data.cells[row.model];
             if (!cells) { return row; }
+            if (data.flags && cells.flags) {
+                /* the per-task cells send each distinct flag once (app/spread.py packed) */
+                var marks = {};
+                for (var fid in cells.flags) {
+                    marks[fid] = cells.flags[fid].map(function (i) { return data.flags[i]; });
+                }
+                cells = Object.assign({}, cells, {flags: marks});
+            }
             for (var f in cells) {
                 if (row[f] !== cells[f]) { changed = true; return Object.assign({}, row, cells); }
             }
