@@ -5,7 +5,9 @@ window.dash_clientside = window.dash_clientside || {};
 window.dash_clientside.lbIntervals = {
     fill: function (data, rows, key) {
         var no = window.dash_clientside.no_update;
-        if (!data || !rows || !data.cells || data.key !== key) { return no; }
+        /* on a page just rendered, the view key is still 0: its pending state's cells */
+        if (!data || !rows || !data.cells) { return no; }
+        if (data.key !== key && !(data.initial && !key)) { return no; }
         var changed = false;
         var out = rows.map(function (row) {
             var cells = data.cells[row.model];
