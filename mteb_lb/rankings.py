@@ -958,7 +958,11 @@ class Leaderboard:
         return self._cell_table(
             "task_flags", benchmark, filters, compute,
             "SELECT * FROM lb_task_flags($bench, $models, $tasks, $langs, $registry_only)",
-            (EXCLUDE_LEVEL,))
+            (EXCLUDE_LEVEL,),
+            stored="SELECT model_name, task_name, rule, severity, message "
+                   "FROM benchmark_task_flags WHERE benchmark = $bench "
+                   "AND (NOT $registry_only OR in_registry) "
+                   "ORDER BY model_name, task_name, level, rule, message")
 
     def robustness(self, benchmark: str, filters: Filters = Filters()):
         """Ranks under Borda / Mean (Task) / Mean (TaskType), leave-one-task-out range, Kendall

@@ -1,6 +1,7 @@
-"""The per-task grid's cells served cheaply: the within-task spread of a benchmark's unfiltered
-frame is stored per build (queries/marts/benchmark_task_spread.sql) and read instead of computed
-(lb_task_spread joins the frame with metric_arrays: ~0.7 s of CPU on MTEB(Multilingual, v2));
+"""The per-task grid's cells served cheaply: the within-task spread and the flag marks of a
+benchmark's unfiltered frame are stored per build (queries/marts/benchmark_task_spread.sql,
+queries/quality/benchmark_task_flags.sql) and read instead of computed (lb_task_spread joins the
+frame with metric_arrays: ~0.7 s of CPU on MTEB(Multilingual, v2), lb_task_flags ~0.1 s);
 the deferred answer carries the tooltip's numbers with the two decimals it shows and each
 distinct flag once (app/spread.py ``shown``, ``packed``)."""
 
@@ -11,7 +12,7 @@ import math
 import pytest
 from test_stats_surfaces import spread_lb  # noqa: F401 - the fixture
 
-from mteb_lb import lbstate
+from mteb_lb import db, lbstate, rankings
 
 # -- what the tooltip shows ----------------------------------------------------------------------
 
@@ -111,3 +112,45 @@ def test_real_stored_spread_equals_the_computed_one(real_leaderboard, name):
         assert (s["sd"] is None) == (c["sd"] is None)
         if s["sd"] is not None:
             assert s["sd"] == pytest.approx(c["sd"], abs=1e-9)
+
+
+@pytest.fixture(scope="module")
+def quality_lb(tmp_path_factory):
+    import quality_fixtures as qf
+
+    return rankings.Leaderboard(db.CurrentBuild(
+        qf.build_quality_warehouse(tmp_path_factory.mktemp("quality-stored"))))
+
+
+def test_unfiltered_flags_are_read_from_the_build(quality_lb, monkeypatch):
+    import quality_fixtures as qf
+    from test_quality_grid import EXPECTED, _rows
+
+    seen = _recording(quality_lb, monkeypatch)
+    assert _rows(quality_lb.task_flags(qf.BENCH)) == EXPECTED
+    assert any("FROM benchmark_task_flags" in s for s in seen)
+    assert not any("lb_task_flags" in s for s in seen)
+    # a model filter keeps that model's rows of the same table
+    only = lbstate.Filters(models=("q/range", "q/range-ok"))
+    assert _rows(quality_lb.task_flags(qf.BENCH, only)) == [r for r in EXPECTED
+                                                              if r[0] == "q/range"]
+    assert not any("lb_task_flags" in s for s in seen)
+    # excluding flagged scores changes the frame: computed (nothing left to mark)
+    assert _rows(quality_lb.task_flags(qf.BENCH, lbstate.Filters(exclude_flags="error"))) == [
+        r for r in EXPECTED if r[3] != "error"]
+    assert any("lb_task_flags" in s for s in seen)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", ["MTEB(Multilingual, v2)", "MTEB(eng, v2)",
+                                  "MTEB(Europe, v1)"])
+def test_real_stored_flags_equal_the_computed_ones(real_leaderboard, name):
+    lb = real_leaderboard
+    lb._cache.clear()
+    for all_models in (False, True):
+        filters = lbstate.Filters(all_models=all_models)
+        stored = lb.task_flags(name, filters).to_pylist()
+        computed = lb._query("SELECT * FROM lb_task_flags($b, NULL, NULL, NULL, $r)",
+                             {"b": name, "r": not all_models}).to_pylist()
+        assert stored == computed
+        assert len(stored) > 100
