@@ -2,9 +2,10 @@
 -- Within-task spread of every benchmark's unfiltered frame, stored per build so that the
 -- per-task grid's spread tooltips are a lookup: per (benchmark, model, task) whose chosen result
 -- carries per-experiment scores of the task's main score on every row of the benchmark's frame,
--- the same numbers as lb_task_spread without a language filter or flag exclusion (which still
--- compute them per request): the task score of each experiment (the mean over the frame's rows,
--- summed in row order), then their mean, sample standard deviation and number. Scores on the
+-- the same numbers as the leaderboard's task-spread macro without a language filter or flag
+-- exclusion (which still compute them per request): the task score of each experiment (the
+-- mean over the frame's rows, summed in row order), then their mean, sample standard deviation
+-- and number. Scores on the
 -- 0-1 scale; the mean and sd are taken over the experiments in order (list_avg,
 -- list_stddev_samp), so a rebuild gives the same bits.
 -- @column benchmark: Benchmark name.

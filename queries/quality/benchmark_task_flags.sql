@@ -1,11 +1,11 @@
 -- @materialize per (model_name, task_name)
--- lb_task_flags of every benchmark's unfiltered per-task table, stored per build so that the
+-- The flag marks of every benchmark's unfiltered per-task table, stored per build so that the
 -- per-task grid's flag marks are a lookup: for each (benchmark, model, task) of the benchmark's
 -- frame, the error and warning flags of the result file the board uses
 -- (quality_entry_flags.on_board): a file-level flag of that file (`missing_splits` only when
 -- the frame has a placeholder row for it), an entry-level flag of one of the frame's entries.
--- The same rows as lb_task_flags without a language filter or flag exclusion (which still
--- compute them per request).
+-- The same rows as the leaderboard's task-flags macro without a language filter or flag
+-- exclusion (which still compute them per request).
 -- @column benchmark: Benchmark name.
 -- @column model_name: Model name.
 -- @column task_name: Task name.
