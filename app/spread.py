@@ -25,7 +25,14 @@ def shown(value: float) -> float:
     halves away from zero), so the rows carry two decimals instead of four and the tooltip's
     text is unchanged (``toFixed(2)`` of the nearest double to a 2-decimal number is that
     number)."""
-    exact = Decimal(round(value, gridmod.SCORE_DECIMALS))
+    if value < 0:   # toFixed rounds the magnitude (round() is symmetric), keeping the sign of
+        return -shown(-value) or round(value, gridmod.SCORE_DECIMALS)   # "-0.00"
+    rounded = round(value, gridmod.SCORE_DECIMALS)
+    scaled = rounded * 100
+    whole = math.floor(scaled)
+    if abs(scaled - whole - 0.5) > 1e-6:   # not near a half: the nearer hundredth
+        return (whole + (scaled - whole > 0.5)) / 100
+    exact = Decimal(rounded)               # near a half: decided on the exact binary value
     return float(exact.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP))
 
 

@@ -30,6 +30,10 @@ from mteb_lb import db, lbstate, rankings
     (2.675, 2.67),
     (1.005, 1.0),
     (23.8047614, 23.8),
+    # negative: toFixed rounds the magnitude, away from zero on a half
+    (-1.234999, -1.24),
+    # and keeps the sign of a value that rounds to zero ("-0.00"): the value itself is sent
+    (-0.0044, -0.0044),
 ])
 def test_shown_is_the_tooltips_number(value, text):
     from app import spread
