@@ -218,7 +218,9 @@ def register_callbacks(app, trigger: Input, states: list[State], to_state, grid:
             return {"key": key, "initial": initial, **spread.packed(found)}
         return {"key": key, "initial": initial, "cells": found}
 
-    app.callback(Output(STORE, "data"), trigger, Input(PENDING, "data"), *states)(fill)
+    # initial call on: a page rendered with a pending state asks as soon as it is shown
+    app.callback(Output(STORE, "data"), trigger, Input(PENDING, "data"), *states,
+                 prevent_initial_call=False)(fill)
     app.clientside_callback(
         ClientsideFunction(namespace="lbIntervals", function_name="fill"),
         Output(grid, "rowData", allow_duplicate=True),
