@@ -9,10 +9,12 @@ import math
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pyarrow as pa
 
 from app import flags
 from app import grid as gridmod
+from mteb_lb.arrow_np import numpy_of
 from mteb_lb.rankings import leaderboard
 
 SHOWN_DECIMALS = 2   # the tooltip's toFixed(2)
@@ -36,6 +38,36 @@ def shown(value: float) -> float:
     return float(exact.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP))
 
 
+def shown_column(column) -> list:
+    """``shown`` of every value of a float64 column (None for a null or non-finite one), in
+    numpy: each value rounded to SCORE_DECIMALS as the grid rounds scores (app/grid.py
+    ``_score_cells``: the same floats as ``round``), then to the nearer hundredth of its
+    magnitude; a value whose scaled magnitude lies within 1e-6 of a half at either step goes
+    through ``shown`` itself."""
+    values, valid = numpy_of(column)
+    with np.errstate(invalid="ignore", over="ignore"):
+        ok = valid & np.isfinite(values)
+        scale = 10.0 ** gridmod.SCORE_DECIMALS
+        scaled = values * scale
+        rounded = np.rint(scaled) / scale
+        magnitude = np.abs(rounded) * 100
+        whole = np.floor(magnitude)
+        up = magnitude - whole > 0.5
+        cells = (np.copysign(whole + up, rounded) / 100).tolist()
+        unsure = ok & ((np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+                       | (np.abs(magnitude - whole - 0.5) < 1e-6) | ~(np.abs(values) < 1e9)
+                       | ((whole + up == 0) & (values < 0)))   # "-0.00": shown keeps the sign
+    for i in np.flatnonzero(unsure).tolist():
+        cells[i] = shown(float(values[i]))
+    for i in np.flatnonzero(~ok).tolist():
+        cells[i] = None
+    return cells
+
+
+def _float64(column):
+    return column if column.type == pa.float64() else column.cast(pa.float64())
+
+
 def by_model(spread: pa.Table, field_of) -> dict[str, dict[str, list]]:
     """Per model, {field id: [mean, sd, n]} (numbers, 0-100 scale, as the tooltip shows them:
     ``shown``; sd null with one experiment) of its task cells with a spread; `field_of(task)`
@@ -43,14 +75,16 @@ def by_model(spread: pa.Table, field_of) -> dict[str, dict[str, list]]:
     out: dict[str, dict[str, list]] = {}
     if spread.num_rows == 0 or "task_name" not in spread.column_names:
         return out
-    fids = {t: field_of(t) for t in set(spread.column("task_name").to_pylist())}
-    for model, task, mean, sd, n in zip(*(spread.column(c).to_pylist() for c in (
-            "model_name", "task_name", "mean", "sd", "n_experiments"))):
+    tasks = spread.column("task_name").to_pylist()
+    fids = {t: field_of(t) for t in set(tasks)}
+    for model, task, mean, sd, n in zip(
+            spread.column("model_name").to_pylist(), tasks,
+            shown_column(_float64(spread.column("mean"))),
+            shown_column(_float64(spread.column("sd"))),
+            spread.column("n_experiments").to_pylist()):
         fid = fids[task]
-        if fid is None:
-            continue
-        sd = shown(sd) if sd is not None and math.isfinite(sd) else None
-        out.setdefault(model, {})[fid] = [shown(mean), sd, n]
+        if fid is not None and mean is not None:
+            out.setdefault(model, {})[fid] = [mean, sd, n]
     return out
 
 

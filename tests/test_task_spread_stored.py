@@ -41,6 +41,23 @@ def test_shown_is_the_tooltips_number(value, text):
     assert spread.shown(value) == text
 
 
+def test_shown_column_is_shown_of_every_value():
+    import pyarrow as pa
+
+    from app import spread
+
+    # the halves of every step (1.235 after rounding, 0.125 exact, 2.675 below), values near
+    # them, negatives, "-0.00", nulls and non-finite values (no cell)
+    # 12.34499 -> 12.345 (four decimals) -> 12.35, while 12.344949 -> 12.3449 -> 12.34;
+    # 0.0049999 -> 0.005, whose double lies above the half -> 0.01
+    values = [67.0, 1.7320508, 1.234999, 0.125, 2.675, 1.005, -1.234999, -0.0044, 12.34499,
+              12.344949, 0.0049999, None, float("nan"), float("inf")]
+    column = pa.chunked_array([pa.array(values[:5], pa.float64()),
+                               pa.array(values[5:], pa.float64())])
+    assert spread.shown_column(column) == [
+        67.0, 1.73, 1.24, 0.13, 2.67, 1.0, -1.24, -0.0044, 12.35, 12.34, 0.01, None, None, None]
+
+
 def test_packed_sends_each_flag_once_and_unpacks_to_the_cells():
     from app import spread
 
