@@ -175,3 +175,33 @@ def test_real_stored_flags_equal_the_computed_ones(real_leaderboard, name):
                              {"b": name, "r": not all_models}).to_pylist()
         assert stored == computed
         assert len(stored) > 100
+
+
+@pytest.mark.browser
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_browser_a_link_to_a_filtered_per_task_state_gets_its_flag_tooltips(
+        chromium, tmp_path_factory, monkeypatch):
+    """A link to a filtered per-task state: the page comes without the marks, the second
+    request brings them packed (each distinct flag once) and the grid shows the same tooltip
+    as an unfiltered page (tests/test_quality_grid.py)."""
+    import quality_fixtures as qf
+    from dash_helpers import browser_app, go, until
+    from test_quality_grid import _cell, _hover, _tooltips
+
+    wh = qf.build_quality_warehouse(tmp_path_factory.mktemp("quality-link"))
+    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(wh))
+    state = lbstate.LeaderboardState(benchmark=qf.BENCH, view="per-task",
+                                     task_types=("Retrieval", "Classification", "STS"))
+    with browser_app(tmp_path_factory.mktemp("dl"), warehouse=wh) as duo:
+        go(duo, "/" + lbstate.encode(state))
+        duo.wait_for_element('#lb-grid .ag-header-cell[col-id="QRet"]')
+        until(lambda: "lb-flagged" in _cell(duo, "q/range", "QRet").get_attribute(
+            "class").split(), what="the mark of q/range's QRet score")
+        _hover(duo, _cell(duo, "q/range", "QRet"))
+        until(lambda: _tooltips(duo) == ["⚑ error score_out_of_range: test/default: "
+                                         "precision_at_5 = 1.5 (outside its range)"],
+              what="the flag's tooltip")
+        assert "lb-flagged" not in _cell(duo, "q/range-ok", "QRet").get_attribute(
+            "class").split()
+        assert [e for e in duo.driver.get_log("browser") if e["level"] == "SEVERE"
+                and "favicon" not in e["message"]] == []
