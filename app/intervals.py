@@ -139,10 +139,39 @@ def decorate(data: gridmod.GridData, resamples: int | None) -> gridmod.GridData:
 # that state (assets/intervals.js).
 
 STORE = "lb-intervals-data"
+# a page rendered for a filtered state (a link, a benchmark switch keeping filters) answers
+# with the table like a filter change: its view key here asks for the statistics once the page
+# is on screen (the fill callback fires when the store appears)
+PENDING = "lb-intervals-pending"
 
 
 def store() -> dcc.Store:
     return dcc.Store(id=STORE)
+
+
+def pending_store(key: str | None) -> dcc.Store:
+    return dcc.Store(id=PENDING, data=key)
+
+
+def deferred(state: lbstate.LeaderboardState) -> bool:
+    """Whether a page rendered for `state` leaves its statistics to the second request: a
+    summary or per-task state with a filter or a non-default resampling, whose intervals or
+    cells are not cached (an unfiltered state's are the build's tables: read inline)."""
+    if state.view not in ("summary", "per-task") or state.as_of:
+        return False
+    lb = leaderboard()
+    filters = state.filters()
+    if state.view == "summary":
+        b = settings.get("rank_resamples") if state.resamples is None else state.resamples
+        if b == 0 or (filters == lbstate.Filters() and state.seed is None
+                      and state.resamples is None):
+            return False
+        return lb.rank_intervals(state.benchmark, filters, state.resamples, state.seed,
+                                 compute=False) is None
+    if filters == lbstate.Filters():
+        return False
+    return (lb.task_spread(state.benchmark, filters, compute=False) is None
+            or lb.task_flags(state.benchmark, filters, compute=False) is None)
 
 
 def cells(state: lbstate.LeaderboardState) -> dict[str, dict] | None:
@@ -170,7 +199,11 @@ def cells(state: lbstate.LeaderboardState) -> dict[str, dict] | None:
 def register_callbacks(app, trigger: Input, states: list[State], to_state, grid: str) -> None:
     """`trigger`: the page's view key (a new table); `to_state(*state_values)` gives the
     page's LeaderboardState; `grid`: the summary grid's id."""
-    def fill(key, *values):
+    def fill(key, pending, *values):
+        # the page's view key after a filter change; on a page just rendered (view key 0) the
+        # state it left the statistics of (pending_store), if any
+        initial = not key
+        key = key or pending
         if not key:
             raise PreventUpdate
         try:
@@ -181,9 +214,13 @@ def register_callbacks(app, trigger: Input, states: list[State], to_state, grid:
             raise PreventUpdate from None
         if found is None:
             raise PreventUpdate
-        return {"key": key, "cells": found}
+        if state.view != "summary":
+            return {"key": key, "initial": initial, **spread.packed(found)}
+        return {"key": key, "initial": initial, "cells": found}
 
-    app.callback(Output(STORE, "data"), trigger, *states, prevent_initial_call=True)(fill)
+    # initial call on: a page rendered with a pending state asks as soon as it is shown
+    app.callback(Output(STORE, "data"), trigger, Input(PENDING, "data"), *states,
+                 prevent_initial_call=False)(fill)
     app.clientside_callback(
         ClientsideFunction(namespace="lbIntervals", function_name="fill"),
         Output(grid, "rowData", allow_duplicate=True),

@@ -145,18 +145,25 @@ def view_body(client: Client, lbpage, state, changed: str = "lb-types") -> dict:
     }
 
 
-def fill_body(client: Client, lbpage, state, key: str) -> dict | None:
+def fill_body(client: Client, lbpage, state, key: str | None,
+              pending: str | None = None) -> dict | None:
     """The second request of a filter change (app/intervals.py): the interval column of the
-    summary, the spread tooltips of the per-task tab; None when the page has no such callback."""
+    summary, the spread tooltips of the per-task tab; None when the page has no such callback.
+    ``pending``: the state key a page rendered for a link left its statistics to (its
+    ``lb-intervals-pending`` store; the view key is then still 0)."""
     try:
         output = client.output_of("lb-intervals-data.data")
     except KeyError:
         return None
+    dep = next((d for d in getattr(client, "deps", ()) if d["output"] == output), {})
+    inputs = [{"id": lbpage.VIEW_KEY, "property": "data", "value": key or 0}]
+    if any(i["id"] == "lb-intervals-pending" for i in dep.get("inputs", ())):   # a link's
+        inputs.append({"id": "lb-intervals-pending", "property": "data", "value": pending})
     return {"output": output, "outputs": {"id": "lb-intervals-data", "property": "data"},
-            "inputs": [{"id": lbpage.VIEW_KEY, "property": "data", "value": key}],
+            "inputs": inputs,
             "state": [{"id": lbpage.BENCH, "property": "data", "value": state.benchmark},
                       *control_specs(lbpage, state)],
-            "changedPropIds": [f"{lbpage.VIEW_KEY}.data"]}
+            "changedPropIds": [f"{lbpage.VIEW_KEY}.data"] if key else []}
 
 
 def switch_body(client: Client, lbpage, buttons: list[str], current: str, target: str) -> dict:

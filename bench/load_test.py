@@ -21,8 +21,9 @@ What one virtual user does (a *visit*, repeated until the time is up), and why:
    hide the ranking work. 3 in 4 are a filter clicked in the open page: the ``update_view``
    callback (bench_app.py's request body, each state used once in the run), then the deferred
    statistics request the page sends after it (``filter_stats``); 1 in 4 a link to such a state
-   opened (``link_cold``: the routing callback, which renders the page and its statistics in
-   one request). Each answer is counted cold or cached by the server (below).
+   opened (``link_cold``: the routing callback, which renders the page, then ``link_stats``,
+   its deferred statistics, when the page left them pending). Each answer is counted cold or
+   cached by the server (below).
 4. **benchmark switch**: the routing callback for another menu benchmark's default state.
 5. **model page** (half of the visits): the routing callback for ``/model?name=...``.
 6. **SQL** (one visit in five): ``POST /api/sql`` with a small aggregate.
@@ -91,12 +92,14 @@ STEPS = {
                    "visit, 3 in 4 of the cold states)",
     "filter_stats": "the deferred statistics request that follows a filter click",
     "link_cold": "routing callback: a link to a random filtered state opened (1 in 4)",
+    "link_stats": "its deferred statistics (interval column), when the page left them pending",
     "board_switch": "routing callback, another menu benchmark's default state",
     "model_page": "routing callback, /model?name=... (1 visit in 2)",
     "sql": "POST /api/sql (1 visit in 5)",
     "api_table": "GET /api/table?format=csv, default state (1 visit in 5)",
 }
-DATA_STEPS = ("board_cached", "filter_cold", "filter_stats", "link_cold", "board_switch",
+DATA_STEPS = ("board_cached", "filter_cold", "filter_stats", "link_cold", "link_stats",
+              "board_switch",
               "model_page", "api_table")
 
 
@@ -143,6 +146,7 @@ class Site:
         self.clicks_lock = threading.Lock()
         self.types: dict[str, list[str]] = {}   # the task types of each benchmark
         self.boards = [b for b in BENCHMARKS if b in tasks] or BENCHMARKS
+        self.deps: list[dict] = []              # /_dash-dependencies
 
     @classmethod
     def read(cls, get, post, port: int | None = None) -> Site:
@@ -164,6 +168,7 @@ class Site:
             types[name] = sorted(t for t in task_types or [] if t)
         site = cls(port, assets, outputs, tasks)
         site.types = types
+        site.deps = json.loads(deps)
         return site
 
     def output_of(self, needle: str) -> str:
@@ -252,6 +257,42 @@ def prepare_clicks(site: Site, n: int, seed: int) -> None:
         return bench_app.fill_body(site, lbpage, state, key) if key else None
     site.fill_body = fill
 
+    def link_fill(query: dict, response: bytes):
+        pending = _pending_key(response)
+        if not pending:
+            return None
+        search = urllib.parse.urlencode(query, doseq=True)
+        state, _ = lbstate.decode({k: v[0] if len(v) == 1 else v
+                                   for k, v in urllib.parse.parse_qs(search).items()})
+        return bench_app.fill_body(site, lbpage, state, None, pending)
+    site.link_fill_body = link_fill
+
+
+def _pending_key(response: bytes) -> str | None:
+    """The state key a page rendered by the routing callback left its statistics to (the
+    ``lb-intervals-pending`` store of app/intervals.py), or None."""
+    marker = b'"id": "lb-intervals-pending"'
+    if marker not in response and b'"id":"lb-intervals-pending"' not in response:
+        return None
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("props")
+            if isinstance(props, dict) and props.get("id") == "lb-intervals-pending":
+                found.append(props.get("data"))
+                return
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    try:
+        walk(json.loads(response))
+    except ValueError:
+        return None
+    return found[0] if found else None
+
 
 def request(conn: http.client.HTTPConnection, method: str, path: str, body=None):
     headers = {"Content-Type": "application/json"} if body is not None else {}
@@ -324,7 +365,12 @@ def user(site: Site, stats: Stats, deadline: float, rng: random.Random,
                 state = site.cold_state(rng.choice(site.boards), rng)
                 with stats.lock:
                     stats.cold_states.add(json.dumps(state, sort_keys=True))
-                hit("link_cold", "POST", "/_dash-update-component", site.routing("/", state))
+                data = hit("link_cold", "POST", "/_dash-update-component",
+                           site.routing("/", state))
+                # the page then asks for the statistics it left pending (app/intervals.py)
+                second = site.link_fill_body(state, data) if isinstance(data, bytes) else None
+                if second is not None:
+                    hit("link_stats", "POST", "/_dash-update-component", second)
         if not think_then():
             break
         hit("board_switch", "POST", "/_dash-update-component",

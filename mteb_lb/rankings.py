@@ -916,7 +916,10 @@ class Leaderboard:
             "task_spread", benchmark, filters, compute,
             "SELECT model_name, task_name, n_experiments, mean * 100 AS mean, sd * 100 AS sd "
             "FROM lb_task_spread($bench, $models, $tasks, $langs, $registry_only) "
-            "ORDER BY model_name, task_name", (EXCLUDE_LEVEL,), keep)
+            "ORDER BY model_name, task_name", (EXCLUDE_LEVEL,), keep,
+            stored="SELECT model_name, task_name, n_experiments, mean * 100 AS mean, "
+                   "sd * 100 AS sd FROM benchmark_task_spread WHERE benchmark = $bench "
+                   "AND (NOT $registry_only OR in_registry) ORDER BY model_name, task_name")
 
     def _shown_cells(self, benchmark: str, filters: Filters, cells: pa.Table) -> pa.Table:
         """The rows of a per-(model, task) table whose cell has a score in the per-task table."""
@@ -932,11 +935,23 @@ class Leaderboard:
         return cells.filter(pa.array(mask, pa.bool_()))
 
     def _cell_table(self, name: str, benchmark: str, filters: Filters, compute: bool,
-                    sql: str, extra: tuple[str, ...], keep=None) -> pa.Table | None:
+                    sql: str, extra: tuple[str, ...], keep=None,
+                    stored: str | None = None) -> pa.Table | None:
         """A per-(model, task) table of the per-task grid's cells (`sql` over the state's
         bound parameters, plus `extra` ones, then `keep` when given), cached per state; with
         ``compute=False`` only the cached table, or None (the page's deferred second request
-        computes it)."""
+        computes it). `stored`: a query of the build's table holding the benchmark's cells of
+        every model and task ($bench, $registry_only), read instead of `sql` when no language
+        filter or flag exclusion applies (`sql` for a build made before the table existed)."""
+        def every_cell(bound):
+            if stored is not None:
+                try:
+                    return self._query(stored, {"bench": bound["bench"],
+                                                "registry_only": bound["registry_only"]})
+                except duckdb.CatalogException:  # a build made before the table existed
+                    pass
+            return self._query(sql, {**bound, "models": None, "tasks": None})
+
         def run():
             params = self._params(benchmark, filters)
             if params is None:
@@ -951,8 +966,7 @@ class Leaderboard:
                 # state's
                 table = _cells_of(self._cached(
                     (name, benchmark, "every model and task", bound["registry_only"]),
-                    lambda: self._query(sql, {**bound, "models": None, "tasks": None})),
-                    bound["models"], bound["tasks"])
+                    lambda: every_cell(bound)), bound["models"], bound["tasks"])
             return table if keep is None else keep(table)
         return self._cached((name, benchmark, filters.key()), run, only_cached=not compute)
 
@@ -979,7 +993,11 @@ class Leaderboard:
         return self._cell_table(
             "task_flags", benchmark, filters, compute,
             "SELECT * FROM lb_task_flags($bench, $models, $tasks, $langs, $registry_only)",
-            (EXCLUDE_LEVEL,))
+            (EXCLUDE_LEVEL,),
+            stored="SELECT model_name, task_name, rule, severity, message "
+                   "FROM benchmark_task_flags WHERE benchmark = $bench "
+                   "AND (NOT $registry_only OR in_registry) "
+                   "ORDER BY model_name, task_name, level, rule, message")
 
     def robustness(self, benchmark: str, filters: Filters = Filters()):
         """Ranks under Borda / Mean (Task) / Mean (TaskType), leave-one-task-out range, Kendall

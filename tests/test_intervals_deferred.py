@@ -10,6 +10,7 @@ intervals and robustness")."""
 from __future__ import annotations
 
 import sys
+from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
@@ -119,6 +120,70 @@ def test_browser_a_filter_change_fills_the_interval_column(chromium, app_warehou
                 and "favicon" not in e["message"]] == []
 
 
+def _find(component, cid):
+    """The component of a Dash layout tree with this id, or None."""
+    if getattr(component, "id", None) == cid:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and not isinstance(child, (str, int, float)):
+            found = _find(child, cid)
+            if found is not None:
+                return found
+    return None
+
+
+def test_a_link_to_a_filtered_state_defers_the_intervals(lbpage):
+    """The routing callback (a page rendered for a URL) answers a filtered state's table like a
+    filter change: no interval yet, the state's view key pending for the second request; an
+    unfiltered state reads the build's intervals inline and leaves nothing pending."""
+    from app import intervals
+    from app.leaderboard_view import compute_view
+
+    state = lbstate.LeaderboardState(benchmark=DEFAULT, resamples=229, seed=3)
+    query = parse_qs(lbstate.encode(state).lstrip("?"))
+    page = lbpage.layout(**{k: v[0] for k, v in query.items()})
+    grid = _find(page, lbpage.GRID)
+    full = compute_view(state).grid
+    low = full.field_of(intervals.LOW)
+    assert [r["model"] for r in grid.rowData] == [r["model"] for r in full.row_data]
+    assert all(low not in r for r in grid.rowData)
+    assert _find(page, intervals.PENDING).data == lbpage._key(state)
+    cells = intervals.cells(page_state(lbpage, state))
+    assert [{**r, **cells[r["model"]]} for r in grid.rowData] == full.row_data
+    want = expected(229, 3)
+    assert {r["model"]: (r[low], r[full.field_of(intervals.HIGH)])
+            for r in full.row_data} == want
+    default = lbpage.layout(benchmark=DEFAULT)
+    assert _find(default, intervals.PENDING).data is None
+    assert all(low in r for r in _find(default, lbpage.GRID).rowData)
+
+
+@pytest.mark.browser
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_browser_a_link_to_a_filtered_state_fills_the_interval_column(
+        chromium, app_warehouse, tmp_path_factory, monkeypatch):
+    from dash_helpers import browser_app
+
+    monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(app_warehouse))
+    want = expected(337, 12)
+    with browser_app(tmp_path_factory.mktemp("dl"), warehouse=app_warehouse) as duo:
+        go(duo, f"/?benchmark={DEFAULT}&resamples=337")
+
+        def cell_text(model_index):
+            rows = duo.driver.find_elements(
+                "css selector", f'#lb-grid .ag-row[row-index="{model_index}"] '
+                                '.ag-cell[col-id="Rank (95% interval)"]')
+            return rows[0].text if rows else None
+
+        for i, model in enumerate(MODELS):
+            lo, hi = want[model]
+            until(lambda i=i, lo=lo, hi=hi: (cell_text(i) or "").startswith(f"{lo}–{hi}"),
+                  what=f"the interval of {model}")
+        assert [e for e in duo.driver.get_log("browser") if e["level"] == "SEVERE"
+                and "favicon" not in e["message"]] == []
+
+
 # the per-task tab's spread tooltips (app/spread.py) come the same way: the Spread(v1)
 # warehouse of tests/test_stats_surfaces.py, one/a's SpeCls experiments: mean 67, sd
 # 100 sqrt(.0003), 3 experiments; two/b has none on every row
@@ -126,7 +191,6 @@ from test_stats_surfaces import spread_lb  # noqa: E402,F401 - the fixture
 
 
 def test_per_task_spread_is_deferred_then_filled(spread_lb, dash_app, monkeypatch):  # noqa: F811
-    from app import grid as gridmod
     from app import spread
 
     monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(spread_lb.handle._warehouse_dir))
@@ -138,8 +202,8 @@ def test_per_task_spread_is_deferred_then_filled(spread_lb, dash_app, monkeypatc
     assert "tooltipValueGetter" in cols["SpeCls"] and "tooltipValueGetter" in cols["SpeRet"]
     cells = spread.cells(page_state(lbpage, state))
     fid = cols["SpeCls"]["field"]
-    assert cells == {"one/a": {"spread": {fid: [67.0, round(100 * 0.0003 ** 0.5,
-                                                            gridmod.SCORE_DECIMALS), 3]}}}
+    # sd 100 sqrt(.0003) = 1.7320..., sent as the tooltip shows it (toFixed(2))
+    assert cells == {"one/a": {"spread": {fid: [67.0, 1.73, 3]}}}
     again = update(lbpage, state)         # cached now: inline
     rows = {r["model"]: r for r in again["grid_rows"]}
     assert rows["one/a"]["spread"] == cells["one/a"]["spread"] and "spread" not in rows["two/b"]

@@ -510,7 +510,8 @@ def test_per_task_cells_carry_the_spread_tooltip(spread_lb):
     fid = data.field_of("SpeCls")
     rows = {r["model"]: r for r in data.row_data}
     assert rows["one/a"]["spread"][fid][0] == 67.0
-    assert rows["one/a"]["spread"][fid][1:] == [round(100 * 0.0003 ** 0.5, 4), 3]
+    # as the tooltip shows them (toFixed(2)): sd 100 sqrt(.0003) = 1.7320... -> 1.73
+    assert rows["one/a"]["spread"][fid][1:] == [1.73, 3]
     assert "spread" not in rows["two/b"]
     cols = {c.get("colId"): c for g in data.column_defs for c in g.get("children", [g])}
     assert "± '" in cols["SpeCls"]["tooltipValueGetter"]["function"]

@@ -128,7 +128,8 @@ def test_clustering_cells_carry_the_spread_tooltip(cluster_lb):
                            cluster_lb.task_spread("Clu(v1)"))
     fid = data.field_of("CluT")
     rows = {r["model"]: r for r in data.row_data}
-    assert rows["two/b"]["spread"][fid] == [55.0, round(100 * (0.17 / 3) ** 0.5, 4), 4]
+    # as the tooltip shows them (toFixed(2)): sd 100 sqrt(.17 / 3) = 23.8047... -> 23.8
+    assert rows["two/b"]["spread"][fid] == [55.0, 23.8, 4]
     assert "spread" not in rows["three/c"]
 
 

@@ -358,7 +358,11 @@ def build_body(state: lbstate.LeaderboardState, warnings=(), *, notice: str = ""
     lb = leaderboard()
     bench = lb.benchmark(state.benchmark)
     opts = lb.options(bench.name)
-    view = compute_view(state)
+    # a filtered state's statistics (interval column, per-task cells) come in the page's
+    # second request, as after a filter change (app/intervals.py); an unfiltered one's are the
+    # build's tables, read inline
+    deferred = intervals.deferred(state)
+    view = compute_view(state, interval_mode="cached" if deferred else "compute")
     controls = state_to_controls(state)
     figure = plots.plot_figure(state) if state.view == "summary" else plots.empty_figure("")
     tabs = [dcc.Tab(label=lbstate.VIEW_LABELS[t], value=t) for t in lbstate.VIEWS
@@ -367,6 +371,7 @@ def build_body(state: lbstate.LeaderboardState, warnings=(), *, notice: str = ""
         dcc.Store(id=BENCH, data=bench.name),
         dcc.Store(id=VIEW_KEY, data=0),
         intervals.store(),
+        intervals.pending_store(_key(state) if deferred else None),
         warnings_box(warnings, id="lb-warnings"),
         html.Div(notice, id="lb-switch-notice", className="lb-notice lb-switch-notice",
                  style=show(bool(notice))),
