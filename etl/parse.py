@@ -457,8 +457,13 @@ def entry_checks(entry: dict, main_metric: str | None, shapes: dict,
         if not (min(bounded) >= low and max(bounded) <= high):
             out_of_range = [(name, float(v)) for name, v in zip(shape.bounded, bounded)
                             if math.isfinite(v) and (v < low or v > high)] or None
-    main = None if at[0] is None else float(got[at[0]])
-    mrr, precision = (None if i is None else float(got[i]) for i in at[1:])
+    main, mrr, precision = at
+    if main is not None:
+        main = float(got[main])
+    if mrr is not None:
+        mrr = float(got[mrr])
+    if precision is not None:
+        precision = float(got[precision])
     if out_of_range is None and (main is None or main == main_score) \
             and (mrr is None or precision is None or abs(mrr - precision) <= CHECK_FLOOR):
         if n_recalls < 2:
