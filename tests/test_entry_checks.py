@@ -190,3 +190,20 @@ def test_a_main_metric_with_something_else_to_check_keeps_its_row():
     assert entry_checks({"ndcg_at_10": 0.7, "recall_at_1": 0.4}, "ndcg_at_10", {},
                         main_score=0.7) is None
     assert entry_checks({"mrr_at_1": 0.4}, "ndcg_at_10", {}) is None
+
+
+def test_check_shapes_are_kept_across_segments_within_a_bound(monkeypatch):
+    """A parser process makes each entry shape's CheckShape once for all its segments, and
+    forgets them past CHECK_SHAPES_KEPT (entries with ever new keys cannot grow it forever)."""
+    from etl import segments
+
+    monkeypatch.setattr(segments, "_CHECK_SHAPES", {})
+    first = segments.RowsBuilder()
+    assert entry_checks({"accuracy": 0.7}, "accuracy", first.check_shapes.setdefault(
+        "accuracy", {})) == (0.7, None, None, None, None)
+    kept = segments.RowsBuilder().check_shapes["accuracy"]
+    assert list(kept) == [("accuracy",)]
+    monkeypatch.setattr(segments, "CHECK_SHAPES_KEPT", 1)
+    assert segments.RowsBuilder().check_shapes == {"accuracy": kept}  # 1 shape: kept
+    kept[("f1",)] = kept[("accuracy",)]
+    assert segments.RowsBuilder().check_shapes == {}                   # 2: emptied
