@@ -29,7 +29,8 @@ from etl import catalog as catalog_mod
 from mteb_lb import settings, warehouse
 
 # Bump when parsing rules change: an incremental run then rebuilds everything.
-PARSER_VERSION = "4"  # 3: entry_checks; 4: no entry_checks row of a main metric = main_score
+PARSER_VERSION = "5"  # 3: entry_checks; 4: no row of a main metric = main_score; 5: rows only
+# for entries a rule could flag (etl/parse.py CHECK_FLOOR)
 # {path: (size, mtime_ns)} of the files a build saw (the listing as etl/build.py scan records
 # it), marshalled: read in milliseconds without Arrow. file_stats.parquet holds the same.
 STATE_CACHE = "file_stats.marshal"

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from hashlib import blake2b
 from itertools import accumulate
-from operator import itemgetter
+from operator import itemgetter, le
 
 import msgspec
 from packaging.version import InvalidVersion, Version
@@ -407,17 +407,27 @@ class CheckShape:
                 itemgetter(*spots)
 
 
+# Differences up to this are rounding (5-decimal values), never a flag: `entry_checks` keeps no row
+# whose MRR@1 and precision@1, or whose consecutive recalls, differ by no more; every rule's
+# tolerance is above it (0.1 and 1e-4, docs/QUALITY.md §Tolerances; tests/test_entry_checks.py)
+CHECK_FLOOR = 1e-5
+_INF = math.inf
+
+
 def entry_checks(entry: dict, main_metric: str | None, shapes: dict,
                  keys: tuple | None = None, *, main_score: float | None = None,
                  values: tuple | None = None) -> tuple | None:
     """The `entry_checks` row of one entry (without its id): (main_metric_value, mrr_at_1,
-    precision_at_1, recalls, out_of_range), or None when the entry has none of these metrics
-    (quality_entry_metrics then has no row for it), or when all it has is its declared main
-    metric and that equals `main_score` (the entry's, when the caller gives it): no rule can flag
-    such a row, and it is most entries (not retrieval ones). Recalls are (k, value) and
-    out_of_range (metric, value) pairs. `shapes` caches a CheckShape per tuple of keys: one dict
-    per main metric; `keys`: tuple(entry) when the caller has it; `values`: the entry's metric
-    values in key order, all numbers (`emit_metrics_values`), when the caller has them."""
+    precision_at_1, recalls, out_of_range), or None when no rule could flag the entry at a
+    tolerance above CHECK_FLOOR: it has a row only when its declared main metric differs from
+    `main_score` (the entry's, when the caller gives it), its MRR@1 and precision@1 differ by
+    more than CHECK_FLOOR, a recall is lower than the one at the next smaller k by more than
+    CHECK_FLOOR, or a bounded metric is outside [0, 1] (NaN and infinite differences count as
+    more, as DuckDB orders NaN above every number). That is a few thousand of the 1.29 M
+    entries of the real data. Recalls are (k, value) and out_of_range (metric, value) pairs.
+    `shapes` caches a CheckShape per tuple of keys: one dict per main metric; `keys`:
+    tuple(entry) when the caller has it; `values`: the entry's metric values in key order, all
+    numbers (`emit_metrics_values`), when the caller has them."""
     if keys is None:
         keys = tuple(entry)
     shape = shapes.get(keys)
@@ -435,48 +445,59 @@ def entry_checks(entry: dict, main_metric: str | None, shapes: dict,
     else:
         got = shape.get(entry)
         numbers = set(map(type, got)) <= _NUMBER_CLASSES
-    if numbers:  # all numbers: nearly every entry
-        at = shape.at
-        n_recalls = len(shape.recall_ks)
-        start = len(got) - len(shape.bounded) - n_recalls
-        recalls = [(k, float(v)) for k, v in zip(shape.recall_ks, got[start:]) if v == v] \
-            if n_recalls else None
-        out_of_range = None
-        if shape.bounded:
-            bounded = got[start + n_recalls:]
-            low, high = -OUT_OF_RANGE_TOLERANCE, 1 + OUT_OF_RANGE_TOLERANCE
-            # min/max in C: when both are within the bounds every value is (a NaN at the front
-            # makes them NaN, which fails the test and takes the exact loop below)
-            if not (min(bounded) >= low and max(bounded) <= high):
-                out_of_range = [(name, float(v)) for name, v in zip(shape.bounded, bounded)
-                                if math.isfinite(v) and (v < low or v > high)] or None
-        if start == 0 and not n_recalls and out_of_range is None:
-            return None  # only bounded metrics, all within their range
-        main = None if at[0] is None else float(got[at[0]])
-        if start == 1 and main is not None and main == main_score and not recalls \
-                and out_of_range is None:
-            return None  # only the main metric, equal to the main score
-        return (main, None if at[1] is None else float(got[at[1]]),
-                None if at[2] is None else float(got[at[2]]), recalls or None, out_of_range)
-    return _entry_checks_exact(entry, shape, main_score)
+    if not numbers:
+        return _entry_checks_exact(entry, shape, main_score)
+    # all numbers: nearly every entry
+    at = shape.at
+    n_recalls = len(shape.recall_ks)
+    start = len(got) - len(shape.bounded) - n_recalls
+    out_of_range = None
+    if shape.bounded:
+        bounded = got[start + n_recalls:]
+        low, high = -OUT_OF_RANGE_TOLERANCE, 1 + OUT_OF_RANGE_TOLERANCE
+        # min/max in C: when both are within the bounds every value is (a NaN at the front
+        # makes them NaN, which fails the test and takes the exact loop below)
+        if not (min(bounded) >= low and max(bounded) <= high):
+            out_of_range = [(name, float(v)) for name, v in zip(shape.bounded, bounded)
+                            if math.isfinite(v) and (v < low or v > high)] or None
+    main, mrr, precision = at
+    if main is not None:
+        main = float(got[main])
+    if mrr is not None:
+        mrr = float(got[mrr])
+    if precision is not None:
+        precision = float(got[precision])
+    if out_of_range is None and (main is None or main == main_score) \
+            and (mrr is None or precision is None or abs(mrr - precision) <= CHECK_FLOOR):
+        if n_recalls < 2:
+            return None
+        found = got[start:start + n_recalls]
+        # non-decreasing and finite at both ends (comparisons in C): no drop, the usual case
+        if all(map(le, found, found[1:])) and -_INF < found[0] and found[-1] < _INF:
+            return None
+        if not _recall_drop([v for v in found if v == v]):
+            return None
+    recalls = [(k, float(v)) for k, v in zip(shape.recall_ks, got[start:]) if v == v] \
+        if n_recalls else None
+    return main, mrr, precision, recalls or None, out_of_range
+
+
+def _recall_drop(values: list) -> bool:
+    """Whether a value of `values` (recalls in order of k, without NaN) is lower than the one
+    before it by more than CHECK_FLOOR (inf - inf is NaN: a drop, as DuckDB compares it)."""
+    return any(not (prev - cur <= CHECK_FLOOR) for prev, cur in zip(values, values[1:]))
 
 
 def _entry_checks_exact(entry: dict, shape: CheckShape,
                         main_score: float | None = None) -> tuple | None:
     """`entry_checks` of an entry holding values other than numbers (strings, nulls, lists,
     dicts): each value as its `metrics` row holds it (`metric_value`)."""
-    found = False
     values = []
     for name in shape.at_names:
-        value = None
-        if name is not None:
-            has_row, value = metric_value(entry[name])
-            found = found or has_row
-        values.append(value)
+        values.append(None if name is None else metric_value(entry[name])[1])
     recalls = []
     for k, key in zip(shape.recall_ks, shape.recall_keys):
-        has_row, value = metric_value(entry[key])
-        found = found or has_row
+        value = metric_value(entry[key])[1]
         if value is not None and value == value:  # NaN and NULL are left out
             recalls.append((k, value))
     out_of_range = []
@@ -485,11 +506,11 @@ def _entry_checks_exact(entry: dict, shape: CheckShape,
         value = metric_value(entry[key])[1]
         if value is not None and math.isfinite(value) and (value < low or value > high):
             out_of_range.append((key, value))
-    if not (found or out_of_range):
+    main, mrr, precision = values
+    if not out_of_range and (main is None or main == main_score) \
+            and (mrr is None or precision is None or abs(mrr - precision) <= CHECK_FLOOR) \
+            and not _recall_drop([v for _, v in recalls]):
         return None
-    if values[0] is not None and values[0] == main_score and values[1] is None \
-            and values[2] is None and not recalls and not out_of_range:
-        return None  # only the main metric, equal to the main score
     return (*values, recalls or None, out_of_range or None)
 
 

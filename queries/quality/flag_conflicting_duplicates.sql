@@ -4,36 +4,40 @@
 -- (model, task) and averages a file's repeated entries (docs/DATA.md §Entries). Such groups are
 -- rare (a dozen repeated keys in 1.29 M entries of the real data): one aggregate on a hash of the
 -- five keys finds the candidates (two groups sharing a hash are both kept, never lost), and only
--- their entries are grouped exactly.
+-- their entries are read in full and grouped exactly (the aggregate reads the keys and scores
+-- only: the entries' paths are read for the candidates, not for every entry).
 -- @column rule: Rule code.
 -- @column message: How many entries, and the lowest and highest score.
 -- @column value: Highest minus lowest main score of the group.
 with
 
-entries as (
+keys as (
     select
-        entry_id, model_name, revision, task_name, split, subset, path, main_score,
-        hash(model_name, revision, task_name, split, subset) as group_hash
+        hash(model_name, revision, task_name, split, subset) as group_hash,
+        main_score
     from scores
     where experiment is null and not isnan(main_score)
 ),
 
 candidates as (
     select group_hash
-    from entries
+    from keys
     group by group_hash
     having count(*) > 1 and max(main_score) - min(main_score) > 1e-6
 ),
 
 groups as (
     select
-        e.*,
+        s.entry_id, s.model_name, s.revision, s.task_name, s.split, s.subset, s.path,
         count(*) over w as n,
-        min(e.main_score) over w as low,
-        max(e.main_score) over w as high
-    from entries as e
-    semi join candidates using (group_hash)
-    window w as (partition by e.model_name, e.revision, e.task_name, e.split, e.subset)
+        min(s.main_score) over w as low,
+        max(s.main_score) over w as high
+    from scores as s
+    where
+        s.experiment is null and not isnan(s.main_score)
+        and hash(s.model_name, s.revision, s.task_name, s.split, s.subset)
+        in (select c.group_hash from candidates as c)
+    window w as (partition by s.model_name, s.revision, s.task_name, s.split, s.subset)
 ),
 
 final as (

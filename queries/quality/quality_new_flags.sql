@@ -1,9 +1,10 @@
 -- The validity flags of this build that the previous build did not have, as
 -- docs/QUALITY.md §New flags
--- describes them: validity_flags without the flags of quality_previous_flags (filled when the
--- build is published, etl/flag_changes.py), a flag being the same rule on the same result or
--- model with the same message (its offending values). Empty on the first build. The /changes
--- page lists them.
+-- describes them: validity_flags without the flags whose keys (a hash of the columns below but
+-- severity, level, entry_id and value) quality_previous_flags holds (filled when the build is
+-- published, etl/flag_changes.py), a flag being the same rule on the same result or model with
+-- the same message (its offending values). Empty on the first build. The /changes page lists
+-- them.
 -- @column rule: Rule code (quality_rules.rule).
 -- @column severity: `error`, `warning` or `info`.
 -- @column level: 1 error, 2 warning, 3 info.
@@ -12,10 +13,7 @@
 with
 
 previous as (
-    select distinct
-        hash(rule, model_name, revision, task_name, split, subset, benchmark, path, message)
-            as flag_key
-    from quality_previous_flags
+    select flag_key from quality_previous_flags
 ),
 
 final as (
