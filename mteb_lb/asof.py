@@ -244,6 +244,7 @@ STATE_FILES_KEPT = 12      # the most recently used state files kept on disk
 SCHEMAS_KEPT = 4           # snapshots attached at once per process
 CURSORS_KEPT = 4           # idle cursors kept per snapshot served, their views made
 COMPACT_IDLE_S = 0.5       # a date's compaction starts once its requests pause this long
+COMPACT_WAIT_S = 30.0      # ... or after this long with a cursor still lent (never given back)
 
 
 def _state_folders(store: Path) -> list[Path]:
@@ -363,7 +364,8 @@ class _Served:
     alias: str = ""
     base_tables: set[str] = dataclasses.field(default_factory=set)
     thread: threading.Thread | None = None   # compacting the snapshot's own state
-    used: float = 0.0      # time.monotonic() of its last cursor
+    used: float = 0.0      # time.monotonic() its last cursor was lent or given back
+    lent: int = 0          # its cursors lent now
     idle: list = dataclasses.field(default_factory=list)   # cursors with its views, unlent
 
 
@@ -445,6 +447,7 @@ class _PastDatabase:
                     cur.close()
                     raise
             served.used = time.monotonic()
+            served.lent += 1
             if served.overlay and served.thread is None:
                 # not a daemon: a process that answered one request (the CLI) finishes the
                 # compaction before it exits, rather than leave a partial file
@@ -463,8 +466,15 @@ class _PastDatabase:
             cur.execute("USE memory.past")
         except duckdb.Error:
             cur.close()
+            cur = None
+        if cur is None:
+            with self.lock:
+                served.lent -= 1
+                served.used = time.monotonic()
             return
         with self.lock:
+            served.lent -= 1
+            served.used = time.monotonic()
             if self.schemas.get(seq) is served and len(served.idle) < CURSORS_KEPT:
                 served.idle.append(cur)
                 return
@@ -476,10 +486,14 @@ class _PastDatabase:
         (an overlay's views cost every query a little: the groups it replaces are filtered
         out of the base), and it is one more base for the dates near it. The overlay stays
         until SCHEMAS_KEPT others have been retired (a cursor may still read it). It starts
-        once the date's requests pause (COMPACT_IDLE_S without a new cursor): on two cores it
+        once the date's requests pause (no cursor lent for COMPACT_IDLE_S): on two cores it
         would otherwise take half the CPU from the requests it follows."""
-        while (idle := time.monotonic() - served.used) < COMPACT_IDLE_S:
-            time.sleep(COMPACT_IDLE_S - idle)
+        start = time.monotonic()
+        while time.monotonic() - start < COMPACT_WAIT_S:
+            idle = time.monotonic() - served.used
+            if served.lent <= 0 and idle >= COMPACT_IDLE_S:
+                break
+            time.sleep(max(0.05, COMPACT_IDLE_S - idle))
         try:
             state_file(self.build, seq)
         except (AsOfError, OSError, duckdb.Error):
