@@ -23,6 +23,7 @@ import datetime as dt
 import os
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,8 +134,28 @@ def _connection(build: Path, origin: str) -> duckdb.DuckDBPyConnection:
         return con.cursor()
 
 
+_snapshots: dict = {}
+
+
 def snapshots(build: Path) -> list[Snapshot]:
-    """Every snapshot of both histories, oldest first."""
+    """Every snapshot of both histories, oldest first. Kept per build and version of the
+    backfill's snapshots file (a build is immutable, the backfill replaces that file): every
+    as-of request looks its date up here, and reading the two tables costs ~20 ms."""
+    snaps = _store(build) / "snapshots.parquet"
+    try:
+        stat = snaps.stat()
+        key = (str(build), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    except OSError:
+        key = (str(build), None)
+    found = _snapshots.get(key)
+    if found is None:
+        found = _read_snapshots(build)
+        _snapshots.clear()     # one build's at a time: the current one
+        _snapshots[key] = found
+    return list(found)
+
+
+def _read_snapshots(build: Path) -> tuple[Snapshot, ...]:
     out = []
     con = duckdb.connect()   # the builds tables alone: not the histories' rows (_connection)
     try:
@@ -145,7 +166,7 @@ def snapshots(build: Path) -> list[Snapshot]:
                 out.append(Snapshot(origin, seq, sid, at))
     finally:
         con.close()
-    return sorted(out, key=lambda s: (s.taken_at, s.origin == "build", s.seq))
+    return tuple(sorted(out, key=lambda s: (s.taken_at, s.origin == "build", s.seq)))
 
 
 def snapshot_at(build: Path, when: dt.datetime) -> Snapshot:
@@ -221,6 +242,9 @@ _past_lock = threading.Lock()
 STATE_FOLDER = warehouse.PAST_STATE_FOLDER   # one snapshot's past results, compacted
 STATE_FILES_KEPT = 12      # the most recently used state files kept on disk
 SCHEMAS_KEPT = 4           # snapshots attached at once per process
+CURSORS_KEPT = 4           # idle cursors kept per snapshot served, their views made
+COMPACT_IDLE_S = 0.5       # a date's compaction starts once its requests pause this long
+COMPACT_WAIT_S = 30.0      # ... or after this long with a cursor still lent (never given back)
 
 
 def _state_folders(store: Path) -> list[Path]:
@@ -303,10 +327,12 @@ def _evict(folder: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def _compacted(store: Path) -> dict[int, Path]:
+def _compacted(store: Path, events: dict[str, list[str]] | None = None) -> dict[int, Path]:
     """The compacted state files that hold their snapshot as the stored events make it now (a
-    file named after other event files, left by a history backfilled again, is not one)."""
-    events = warehouse.past_event_files(store, 1 << 30)
+    file named after other event files, left by a history backfilled again, is not one).
+    `events`: every event file of the store (warehouse.past_event_files), when known."""
+    if events is None:
+        events = warehouse.past_event_files(store, 1 << 30)
     out: dict[int, Path] = {}
     for folder in _state_folders(store):
         try:
@@ -338,6 +364,32 @@ class _Served:
     alias: str = ""
     base_tables: set[str] = dataclasses.field(default_factory=set)
     thread: threading.Thread | None = None   # compacting the snapshot's own state
+    used: float = 0.0      # time.monotonic() its last cursor was lent or given back
+    lent: int = 0          # its cursors lent now
+    idle: list = dataclasses.field(default_factory=list)   # cursors with its views, unlent
+
+
+def _harden() -> duckdb.DuckDBPyConnection:
+    """The past database's in-memory connection, hardened as db.py's connections to today's
+    build (no extension installed or loaded, no Python object reachable by name, spill files in
+    the process's private folder and capped, memory and threads capped, the configuration
+    locked): it runs the same SQL, with the same parameters from the request. File access stays
+    on: it reads the store's event files and state files, and the build's views read their
+    Parquet files where the build was made (a copied warehouse reads the original's)."""
+    con = duckdb.connect(config={
+        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+        "allow_community_extensions": False, "python_enable_replacements": False})
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET temp_directory = ?", [str(db._spill_dir())])
+        con.execute("SET max_temp_directory_size = ?", [settings.get("sql_spill_limit")])
+        con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
+        con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 class _PastDatabase:
@@ -362,10 +414,7 @@ class _PastDatabase:
     def __init__(self, build: Path):
         self.build = build
         self.store = _store(build)
-        self.con = duckdb.connect()
-        self.con.execute("SET enable_progress_bar = false")
-        self.con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
-        self.con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
+        self.con = _harden()
         self.con.execute(f"ATTACH '{_lit(build / 'lb.duckdb')}' AS cur (READ_ONLY)")
         self.fingerprint = warehouse.read_manifest(build).get("database_fingerprint")
         self.schemas: OrderedDict[int, _Served] = OrderedDict()
@@ -387,28 +436,64 @@ class _PastDatabase:
                 served = self.schemas[seq] = self._serve(seq)
                 while len(self.schemas) > SCHEMAS_KEPT:
                     self._drop(*self.schemas.popitem(last=False))
-            cur = self.con.cursor()
-            try:
-                for sql in served.views.values():
-                    cur.execute(sql)
-                cur.execute("USE memory.past")
-            except BaseException:
-                cur.close()
-                raise
+            cur = served.idle.pop() if served.idle else None
+            if cur is None:
+                cur = self.con.cursor()
+                try:
+                    for sql in served.views.values():
+                        cur.execute(sql)
+                    cur.execute("USE memory.past")
+                except BaseException:
+                    cur.close()
+                    raise
+            served.used = time.monotonic()
+            served.lent += 1
             if served.overlay and served.thread is None:
                 # not a daemon: a process that answered one request (the CLI) finishes the
                 # compaction before it exits, rather than leave a partial file
                 served.thread = threading.Thread(target=self._compact, args=(seq, served),
                                                  name=f"asof-{seq}")
                 served.thread.start()
-        return cur
+        return _Cursor(cur, self, seq, served)
+
+    def give_back(self, seq: int, served: _Served, cur: duckdb.DuckDBPyConnection) -> None:
+        """A lent cursor returned (_Cursor.close): kept for the date's next request, its user
+        variables reset (rankings sets lb_exclude_level per query), while its snapshot is
+        served as it was; closed otherwise."""
+        try:
+            for (name,) in cur.execute("SELECT name FROM duckdb_variables()").fetchall():
+                cur.execute(f"RESET VARIABLE {_ident(name)}")
+            cur.execute("USE memory.past")
+        except duckdb.Error:
+            cur.close()
+            cur = None
+        if cur is None:
+            with self.lock:
+                served.lent -= 1
+                served.used = time.monotonic()
+            return
+        with self.lock:
+            served.lent -= 1
+            served.used = time.monotonic()
+            if self.schemas.get(seq) is served and len(served.idle) < CURSORS_KEPT:
+                served.idle.append(cur)
+                return
+        cur.close()
 
     def _compact(self, seq: int, served: _Served) -> None:
         """After the first request of a date served with an overlay: its own state compacted
         on disk (state_file), in this thread; the cursors made after it read that state alone
         (an overlay's views cost every query a little: the groups it replaces are filtered
         out of the base), and it is one more base for the dates near it. The overlay stays
-        until SCHEMAS_KEPT others have been retired (a cursor may still read it)."""
+        until SCHEMAS_KEPT others have been retired (a cursor may still read it). It starts
+        once the date's requests pause (no cursor lent for COMPACT_IDLE_S): on two cores it
+        would otherwise take half the CPU from the requests it follows."""
+        start = time.monotonic()
+        while time.monotonic() - start < COMPACT_WAIT_S:
+            idle = time.monotonic() - served.used
+            if served.lent <= 0 and idle >= COMPACT_IDLE_S:
+                break
+            time.sleep(max(0.05, COMPACT_IDLE_S - idle))
         try:
             state_file(self.build, seq)
         except (AsOfError, OSError, duckdb.Error):
@@ -422,6 +507,8 @@ class _PastDatabase:
                 self.schemas[seq] = served
                 return
             self.retired.append((seq, served))
+            while served.idle:
+                served.idle.pop().close()
             while len(self.retired) > SCHEMAS_KEPT:
                 self._drop(*self.retired.pop(0))
 
@@ -460,13 +547,18 @@ class _PastDatabase:
         self.ready = True
 
     def _serve(self, seq: int) -> _Served:
-        found = warehouse.past_event_files(self.store, seq)
+        # the store's event files listed once (not per table), with their snapshot numbers
+        every = warehouse.past_event_files(self.store, 1 << 30)
+        numbered = {t: [(warehouse.past_file_seq(f), f) for f in files]
+                    for t, files in every.items()}
+        found = {t: [f for n, f in files if n <= seq] for t, files in numbered.items()}
+        found = {t: files for t, files in found.items() if files}
         own = None
         for folder in _state_folders(self.store):
             if (folder / warehouse.past_state_name(seq, found)).is_file():
                 own = folder / warehouse.past_state_name(seq, found)
                 break
-        bases = {seq: own} if own else _compacted(self.store)
+        bases = {seq: own} if own else _compacted(self.store, every)
         if not bases:     # nothing compacted yet: this snapshot's own state, made now
             bases = {seq: state_file(self.build, seq)}
         base_seq = min(bases, key=lambda b: (abs(b - seq), -b))
@@ -487,8 +579,8 @@ class _PastDatabase:
                 self.con.execute(f"CREATE SCHEMA memory.{served.overlay}")
             for table in RECORDED:
                 if table in self.cur_tables:
-                    served.views[table] = self._view(
-                        self.con, table, self._table(self.con, table, seq, served))
+                    served.views[table] = self._view(self.con, table, self._table(
+                        self.con, table, seq, served, numbered.get(table, [])))
         except BaseException:
             self._drop(seq, served)
             raise
@@ -505,28 +597,31 @@ class _PastDatabase:
                    if "_fingerprint" in columns else f'FROM cur.main."{table}" LIMIT 0')
         return f'CREATE OR REPLACE TEMP VIEW "{table}" AS {sql}'
 
-    def _table(self, con, table: str, seq: int, served: _Served) -> str:
+    def _table(self, con, table: str, seq: int, served: _Served,
+               events: list[tuple[int, str]]) -> str:
         """The SQL of `table` as of snapshot `seq`: the base's rows, where the groups with events
         between the base's snapshot and `seq` are replaced by the overlay's rows (lb_past_rows
-        over those groups' events up to `seq`: the other groups' rows are not even hashed)."""
+        over those groups' events up to `seq`: the other groups' rows are not even hashed).
+        `events`: the table's event files, (snapshot, path), oldest first.
+        The groups are matched by their key's value (a semi join, which the Parquet scan of the
+        older events filters with: half the CPU of matching its hash), NULL keys included."""
         base_seq, alias, overlay = served.base_seq, served.alias, served.overlay
         base = f'{alias}.main."{table}"' if table in served.base_tables else None
         empty = f'FROM cur.main."{table}" LIMIT 0'
         if overlay is None:
             return f"FROM {base}" if base else empty
         low, high = sorted((base_seq, seq))
-        events = warehouse.past_event_files(self.store, high).get(table, [])
-        between = [f for f in events if warehouse.past_file_seq(f) > low]
-        upto = [f for f in events if warehouse.past_file_seq(f) <= seq]
+        between = [f for n, f in events if low < n <= high]
+        upto = [f for n, f in events if n <= seq]
         if not between:
             return f"FROM {base}" if base else empty
-        key = warehouse.PAST_KEYS.get(table, "model_name")
+        key = _ident(warehouse.PAST_KEYS.get(table, "model_name"))
         groups, rows = f'memory.{overlay}."g_{table}"', f'memory.{overlay}."{table}"'
         cur = con.cursor()
         try:
             cur.execute(f"CREATE TABLE IF NOT EXISTS {groups} AS SELECT DISTINCT "
-                        f'hash("{key}") AS _g FROM read_parquet({_listed(between)})')
-            rest = (f'SELECT * FROM {base} WHERE hash("{key}") NOT IN (SELECT _g FROM {groups})'
+                        f"{key} AS _g FROM read_parquet({_listed(between)})")
+            rest = (f"FROM {base} ANTI JOIN {groups} ON {key} IS NOT DISTINCT FROM _g"
                     if base else empty)
             if table in warehouse.PAST_DERIVED:
                 # the stored boards of the benchmarks with events in between: whole boards
@@ -535,10 +630,11 @@ class _PastDatabase:
                 # the date's own state is compacted (_compact)
                 return rest
             if upto:
+                # a table, not a view: lb_past_rows reads its events twice
                 cur.execute(
-                    "CREATE TEMP VIEW events AS SELECT hash(*COLUMNS(* EXCLUDE "
+                    "CREATE TEMP TABLE events AS SELECT hash(*COLUMNS(* EXCLUDE "
                     f"(_seq, _k, _removed))) AS _h, * FROM read_parquet({_listed(upto)}) "
-                    f'WHERE hash("{key}") IN (SELECT _g FROM {groups})')
+                    f"SEMI JOIN {groups} ON {key} IS NOT DISTINCT FROM _g")
                 cur.execute(f"CREATE OR REPLACE TABLE {rows} AS "
                             f"FROM memory.main.lb_past_rows('events', {int(seq)})")
             else:     # no row yet at `seq`: every row of the base came after it
@@ -559,6 +655,8 @@ class _PastDatabase:
         return alias
 
     def _drop(self, seq: int, served: _Served) -> None:
+        while served.idle:
+            served.idle.pop().close()
         if served.overlay:
             self.con.execute(f"DROP SCHEMA IF EXISTS memory.{served.overlay} CASCADE")
         if all(s.base != served.base for s in self.schemas.values()) and all(
@@ -569,6 +667,31 @@ class _PastDatabase:
 
 
 RECORDED = warehouse.PAST_TABLES + warehouse.PAST_DERIVED
+
+
+class _Cursor:
+    """A cursor of the past database whose temp views stand for one snapshot's tables, lent
+    to one caller: close() gives it back (_PastDatabase.give_back), so the date's next request
+    does not create its views again (9 views, ~20 ms a request). Otherwise a DuckDB cursor."""
+
+    def __init__(self, con, owner: _PastDatabase, seq: int, served: _Served):
+        self._con, self._owner, self._seq, self._served = con, owner, seq, served
+
+    def __getattr__(self, name):
+        if self._con is None:
+            raise duckdb.ConnectionException("Connection already closed!")
+        return getattr(self._con, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            self._owner.give_back(self._seq, self._served, con)
 
 
 class PastBuild:

@@ -622,3 +622,68 @@ def test_a_date_without_its_own_state_is_served_from_another_snapshots(backfille
             past.con.close()
         assert sorted(p.name for p in folder.iterdir()) == [
             warehouse.past_state_name(s, warehouse.past_event_files(store, s)) for s in seqs]
+
+
+def test_a_past_date_under_a_language_filter(backfilled):
+    """The language filter path (lb_language_cuts) on a past date: every result of the fixture
+    is English, so `languages=eng` keeps the whole board of c1 (by hand: h/B 55, h/A 45, h/C
+    25) and, on the newest commit, equals today's table under the same filter byte for byte."""
+    repo, commits, side, cat, wh, result = backfilled
+    if not (wh / "current").exists():
+        assert rf.run_build(repo, wh, cat).published
+    lb = rankings.Leaderboard(db.CurrentBuild(wh))
+
+    def view(**params):
+        state, problems = lb.read_state({"benchmark": "Hist(v1)", "languages": "eng",
+                                         **params})
+        assert not problems
+        return lb.view(state)
+
+    rows = view(as_of="2025-01-06").to_pylist()
+    assert [(r["Model"], r["Rank (Borda)"], approx(r["Mean (Task)"])) for r in rows] == [
+        ("h/B", 1, approx(55.0)), ("h/A", 2, approx(45.0)), ("h/C", 3, approx(25.0))]
+    assert _csv(view(as_of="2025-02-10")) == _csv(view())
+    assert _csv(view(as_of="2025-02-10", view="per-task")) == _csv(view(view="per-task"))
+
+
+def test_past_cursors_are_hardened_and_reused_without_leaking(backfilled, tmp_path):
+    """A past date's cursors: the configuration of the past database is locked (as db.py's
+    connections to today's build); a cursor given back is lent again for the same date (its
+    views are not made again) with the variables a query set reset, and a cursor of another
+    date reads that date's rows (c1: h/A, h/B, h/C; c3: h/A, h/B, h/C gone)."""
+    repo, commits, side, cat, wh_done, result = backfilled
+    if not (wh_done / "current").exists():
+        assert rf.run_build(repo, wh_done, cat).published
+    wh = tmp_path / "wh"
+    subprocess.run(["cp", "-a", str(wh_done), str(wh)], check=True)
+    build = warehouse.current_build(wh)
+    past = asof._PastDatabase(build)
+    models = "SELECT DISTINCT model_name FROM benchmark_results ORDER BY 1"
+    try:
+        cur = past.cursor(1)
+        with pytest.raises(duckdb.Error, match="locked"):
+            cur.execute("SET threads = 1")
+        with pytest.raises(duckdb.Error, match="locked"):
+            cur.execute("SET memory_limit = '64GB'")
+        cur.execute("SET VARIABLE lb_exclude_level = 2")
+        assert cur.execute(models).fetchall() == [("h/A",), ("h/B",), ("h/C",)]
+        raw = cur._con
+        cur.close()
+        with pytest.raises(duckdb.Error):
+            cur.execute("SELECT 1")
+        other = past.cursor(3)
+        try:
+            assert other.execute(models).fetchall() == [("h/A",), ("h/B",)]
+        finally:
+            other.close()
+        again = past.cursor(1)
+        try:
+            assert again._con is raw
+            assert again.execute("SELECT getvariable('lb_exclude_level')").fetchall() == [
+                (None,)]
+            assert again.execute(models).fetchall() == [("h/A",), ("h/B",), ("h/C",)]
+        finally:
+            again.close()
+    finally:
+        past.settle()
+        past.con.close()
