@@ -604,8 +604,9 @@ class Leaderboard:
             # date: warehouse.TODAY_ONLY_TABLES) takes lb_per_language below
             try:
                 return _pivot(self._query(
-                    "WITH m AS (FROM lb_language_scores_keyed($bench, $models, $tasks, "
-                    "$langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
+                    "WITH m AS (FROM lb_language_scores_keyed('benchmark_language_keyed', "
+                    "$bench, $models, $tasks, $langview, $registry_only)), "
+                    "t AS (FROM lb_per_language_of('m')),"
                     + pivot, values))
             except duckdb.CatalogException:
                 self._no_keyed_table = self.cache_key()

@@ -2,9 +2,11 @@
 -- switch (a task and/or model filter): the same ordered sum of the same rows in mteb's frame
 -- order, over benchmark_language_keyed's integer sort key (one number per row instead of
 -- revision, task and entry: the sort that was most of the per-language table's cost). Equal,
--- bit for bit, to lb_language_scores with langs NULL and no exclusion; today's build only.
+-- bit for bit, to lb_language_scores with langs NULL and no exclusion. `keyed` names the table
+-- (benchmark_language_keyed): bound when called, so the macro exists where the table does not
+-- (a past date's schema, warehouse.TODAY_ONLY_TABLES), and a call there fails instead.
 create or replace macro lb_language_scores_keyed(
-    bench, models, tasks, langview, registry_only
+    keyed, bench, models, tasks, langview, registry_only
 ) as table
     with
 
@@ -14,7 +16,7 @@ create or replace macro lb_language_scores_keyed(
             model_name, language,
             sum(score order by sort_key) filter (where score is not null)
             / count(score) as score
-        from benchmark_language_keyed
+        from query_table(keyed)
         where
             benchmark = bench
             and (not registry_only or in_registry)
