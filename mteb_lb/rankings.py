@@ -596,16 +596,16 @@ class Leaderboard:
         pivot = (" c AS (SELECT list(DISTINCT language ORDER BY language) AS columns FROM t) "
                  "SELECT model_name, score, "
                  + _PIVOT_INDEX.format(order="order_rank", key="language") + " FROM t, c")
-        if (params["tasks"] is not None and params["langs"] is None
+        if ((params["tasks"] is not None or params["langs"] is not None)
                 and params.get(EXCLUDE_LEVEL) is None
                 and self._no_keyed_table != self.cache_key()):
-            # a task filter alone: the rows summed by the build's integer sort key (the same
-            # means, lb_language_scores_keyed); a build without the table (older, or a past
-            # date: warehouse.TODAY_ONLY_TABLES) takes lb_per_language below
+            # a task or language filter: the rows summed by the build's integer sort key (the
+            # same means, lb_language_scores_keyed); a build without the table (older, or a
+            # past date: warehouse.TODAY_ONLY_TABLES) takes lb_per_language below
             try:
                 return _pivot(self._query(
                     "WITH m AS (FROM lb_language_scores_keyed('benchmark_language_keyed', "
-                    "$bench, $models, $tasks, $langview, $registry_only)), "
+                    "$bench, $models, $tasks, $langs, $langview, $registry_only)), "
                     "t AS (FROM lb_per_language_of('m')),"
                     + pivot, values))
             except duckdb.CatalogException:

@@ -1,10 +1,10 @@
-"""Under a task filter (no language filter, no exclusion) the per-language table sums the rows by
-benchmark_language_keyed's integer sort key (lb_language_scores_keyed) instead of (revision,
-task, entry). The key must order every model's rows exactly as (revision, task, entry) does, the
-means must equal the plain definition (every matching row summed in mteb's order) bit for bit,
-and the request's per-language table must equal the one a build without the table serves (an
-older build or a past date: lb_per_language over the rows), on every benchmark of the
-hand-built ranking warehouse (`lb` fixture) that has a per-language view."""
+"""Under a task or language filter (without the exclusion switch) the per-language table sums the
+rows by benchmark_language_keyed's integer sort key (lb_language_scores_keyed) instead of
+(revision, task, entry). The key must order every model's rows exactly as (revision, task,
+entry) does, the means must equal the plain definition (every matching row summed in mteb's
+order) bit for bit, and the request's per-language table must equal the one a build without
+the table serves (an older build or a past date: lb_per_language over the rows), on every
+benchmark of the hand-built ranking warehouse (`lb` fixture) that has a per-language view."""
 
 from __future__ import annotations
 
@@ -18,11 +18,13 @@ FROM benchmark_language_rows
 WHERE benchmark = $bench AND (NOT $registry_only OR in_registry)
   AND ($models IS NULL OR model_name IN (SELECT unnest($models)))
   AND ($tasks IS NULL OR task_name IN (SELECT unnest($tasks)))
+  AND lb_language_match(language_set, $langs)
   AND ($langview IS NULL OR language IN (SELECT unnest($langview)))
 GROUP BY model_name, language
 """
 KEYED = ("SELECT model_name, language, score FROM lb_language_scores_keyed("
-         "'benchmark_language_keyed', $bench, $models, $tasks, $langview, $registry_only)")
+         "'benchmark_language_keyed', $bench, $models, $tasks, $langs, $langview, "
+         "$registry_only)")
 # per (benchmark, model, language): the rows' (task, score) sequence ordered by the key against
 # the same rows' sequence in (revision, task, entry) order (the copies of one row, when its
 # language list names a language twice, share a key: their scores are equal)
@@ -44,11 +46,20 @@ FROM r FULL JOIN k USING (benchmark, model_name, language)
 def _states(lb, name: str) -> dict[str, Filters]:
     tasks = sorted(lb.benchmark(name).task_names)
     models = sorted(r["Model"] for r in lb.summary(name).to_pylist())
-    return {"first half": Filters(tasks=tuple(tasks[: max(1, len(tasks) // 2)])),
-            "odd": Filters(tasks=tuple(tasks[1::2]) or tuple(tasks)),
-            "one task": Filters(tasks=tuple(tasks[:1])),
-            "half, all models": Filters(tasks=tuple(tasks[::2]), all_models=True),
-            "half, two models": Filters(tasks=tuple(tasks[::2]), models=tuple(models[:2]))}
+    languages = lb.options(name).languages
+    out = {"first half": Filters(tasks=tuple(tasks[: max(1, len(tasks) // 2)])),
+           "odd": Filters(tasks=tuple(tasks[1::2]) or tuple(tasks)),
+           "one task": Filters(tasks=tuple(tasks[:1])),
+           "half, all models": Filters(tasks=tuple(tasks[::2]), all_models=True),
+           "half, two models": Filters(tasks=tuple(tasks[::2]), models=tuple(models[:2]))}
+    for i, language in enumerate(languages):
+        out[language] = Filters(languages=(language,))
+        out[language + ", all models"] = Filters(languages=(language,), all_models=True)
+        out[language + ", tasks"] = Filters(languages=(language,), tasks=tuple(tasks[i % 2::2]))
+        out[language + ", two models"] = Filters(languages=(language,), models=tuple(models[:2]))
+    if len(languages) > 2:
+        out["two languages"] = Filters(languages=tuple(languages[:2]))
+    return out
 
 
 def test_sort_key_orders_rows_as_revision_task_entry(lb):
@@ -59,7 +70,7 @@ def test_sort_key_orders_rows_as_revision_task_entry(lb):
 
 
 def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
-    compared = 0
+    compared, language_filtered = 0, 0
     for name in lb.benchmarks():
         bench = lb.benchmark(name)
         if not bench.has_language_view:
@@ -69,7 +80,8 @@ def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
             params = lb._params(name, filters)
             if params is None:
                 continue
-            values = {**{k: params[k] for k in ("bench", "models", "tasks", "registry_only")},
+            values = {**{k: params[k] for k in ("bench", "models", "tasks", "langs",
+                                                 "registry_only")},
                       "langview": langview}
             keys = [("model_name", "ascending"), ("language", "ascending")]
             keyed = lb._query(KEYED, values).sort_by(keys)
@@ -86,7 +98,9 @@ def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
                 lb._cache.clear()
             assert served.equals(rows_path), (name, label)
             compared += 1
-    assert compared >= 5
+            language_filtered += params["langs"] is not None
+    assert compared >= 10
+    assert language_filtered >= 5
 
 
 def test_a_past_date_never_reads_todays_sort_key():

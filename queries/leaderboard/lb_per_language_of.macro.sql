@@ -1,7 +1,7 @@
 -- lb_per_language over a relation of the calling query (`frame`, with lb_language_scores'
 -- columns: model_name, language, score, in_table): lb_per_language is this over
 -- lb_language_scores; mteb_lb/rankings.py runs it over lb_language_scores_keyed for a task or
--- model filter without a language filter or exclusion (the same means, sorted by one integer).
+-- language filter without exclusion (the same means, sorted by one integer).
 -- @column order_rank: The rank the rows are ordered by (ties by model name).
 create or replace macro lb_per_language_of(frame) as table
     with

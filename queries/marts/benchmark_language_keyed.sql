@@ -1,7 +1,8 @@
 -- @materialize per (benchmark, model_name)
 -- benchmark_language_rows with one integer sort key per model, ordering the model's rows as
--- mteb's frame does (revision, task, entry): a per-language mean under a task filter sums in
--- that order by one number instead of two strings and a number (lb_language_scores_keyed).
+-- mteb's frame does (revision, task, entry): a per-language mean under a task or language filter
+-- sums in that order by one number instead of two strings and a number
+-- (lb_language_scores_keyed).
 -- Stored in (benchmark, model, language, key) order: the ordered sum then sorts sorted runs.
 -- Today's build only: a past date has no such table (warehouse.TODAY_ONLY_TABLES) and sums the
 -- rows (lb_language_scores).
@@ -37,6 +38,7 @@ final as (
         r.language,
         r.task_name,
         r.in_registry,
+        r.language_set,
         r.score,
         k.base + r.row_order as sort_key
     from benchmark_language_rows as r
