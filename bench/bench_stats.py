@@ -75,6 +75,7 @@ def memory_child(mode: str, warehouse: Path | None, resamples: int, only: str) -
     sys.path.insert(0, str(HERE / "bench"))
     from memory_profile import worker_config
 
+    sys.path.insert(0, str(ROOT))   # memory_profile put this checkout first: --code's goes first
     worker_config()
     from mteb_lb.db import CurrentBuild
     from mteb_lb.rankings import Leaderboard
