@@ -20,6 +20,13 @@ instead of wall time: steadier on a shared machine, where wall time mostly measu
 `--code` imports mteb_lb from another checkout (e.g. main's, against a build of main) for a
 before/after pair in one run, as bench_tables.py; `--state` keeps the states whose label holds it
 (e.g. `languages`). Writes bench/out/stats.json (or --out) and prints a markdown table.
+
+The intervals' own memory (`--memory-processes N`, default 3; 0 skips it): fresh processes, as
+a worker is configured (deploy/gunicorn.conf.py's DuckDB limit and allocator arenas), each
+computing the summary of every state above, alternately alone and followed by its intervals
+(B resamples); the median resident set (VmRSS, after a gc) and peak (VmHWM) of each kind and
+their difference: what the intervals add to a worker, apart from the robustness view and the
+pairwise odds that the in-process RSS above also counts.
 """
 
 from __future__ import annotations
@@ -59,6 +66,57 @@ def states(name: str, only: str = ""):
 CLOCK = time.perf_counter   # --clock cpu: time.process_time
 
 
+def memory_child(mode: str, warehouse: Path | None, resamples: int, only: str) -> int:
+    """One fresh process of the memory comparison: every state's summary, and with mode
+    "intervals" its rank intervals; prints {"rss_mb", "peak_mb"} as JSON."""
+    import gc
+    import re
+
+    sys.path.insert(0, str(HERE / "bench"))
+    from memory_profile import worker_config
+
+    sys.path.insert(0, str(ROOT))   # memory_profile put this checkout first: --code's goes first
+    worker_config()
+    from mteb_lb.db import CurrentBuild
+    from mteb_lb.rankings import Leaderboard
+
+    lb = Leaderboard(CurrentBuild(warehouse) if warehouse else None)
+    lb.benchmarks()
+    for name in BENCHMARKS:
+        for _label, filters in states(name, only):
+            lb.summary(name, filters)
+            if mode == "intervals":
+                lb.rank_intervals(name, filters, resamples)
+    gc.collect()
+    status = Path("/proc/self/status").read_text()
+    kb = {f: int(re.search(rf"^{f}:\s*(\d+) kB", status, re.M).group(1))
+          for f in ("VmRSS", "VmHWM")}
+    print(json.dumps({"rss_mb": kb["VmRSS"] / 1024, "peak_mb": kb["VmHWM"] / 1024}))
+    return 0
+
+
+def memory_share(args) -> dict:
+    """The intervals' own memory: `--memory-processes` fresh processes per kind, alternated."""
+    import subprocess
+
+    runs = {"summary": [], "intervals": []}
+    for _ in range(args.memory_processes):
+        for mode in runs:
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--memory-child", mode,
+                   "--resamples", str(args.resamples), "--state", args.state]
+            if args.code != str(HERE):
+                cmd += ["--code", args.code]
+            if args.warehouse:
+                cmd += ["--warehouse", str(args.warehouse)]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            runs[mode].append(json.loads(out.strip().splitlines()[-1]))
+    med = {mode: {k: statistics.median(r[k] for r in rows) for k in ("rss_mb", "peak_mb")}
+           for mode, rows in runs.items()}
+    return {"processes": args.memory_processes, "runs": runs, "median": med,
+            "added_rss_mb": med["intervals"]["rss_mb"] - med["summary"]["rss_mb"],
+            "added_peak_mb": med["intervals"]["peak_mb"] - med["summary"]["peak_mb"]}
+
+
 def timed(fn) -> float:
     t = CLOCK()
     fn()
@@ -75,7 +133,12 @@ def main(argv=None) -> int:
                    help="checkout whose mteb_lb is measured (default: this one)")
     p.add_argument("--out", type=Path, default=HERE / "bench" / "out" / "stats.json")
     p.add_argument("--state", default="", help="only the states whose label holds this")
+    p.add_argument("--memory-processes", type=int, default=3,
+                   help="fresh processes per kind for the intervals' own memory (0: skip)")
+    p.add_argument("--memory-child", choices=("summary", "intervals"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.memory_child:
+        return memory_child(args.memory_child, args.warehouse, args.resamples, args.state)
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
 
@@ -160,6 +223,8 @@ def main(argv=None) -> int:
     results["rss_mb"] = {"start": rss_start, "after_summaries": rss_summaries,
                          "after_statistics": rss_end,
                          "added_by_statistics": rss_end - rss_summaries}
+    if args.memory_processes:
+        results["intervals_memory"] = memory_share(args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print(f"B = {b}, medians of {args.repeat} runs, ms of {args.clock} time (cold: first time "
@@ -186,6 +251,14 @@ def main(argv=None) -> int:
     print(f"\nRSS: {m['start']:.0f} MB at start, {m['after_summaries']:.0f} MB after the "
           f"summaries, {m['after_statistics']:.0f} MB after every statistic: "
           f"+{m['added_by_statistics']:.1f} MB")
+    if "intervals_memory" in results:
+        m = results["intervals_memory"]
+        s, i = m["median"]["summary"], m["median"]["intervals"]
+        print(f"\nThe intervals' own memory (fresh processes, worker configuration, medians of "
+              f"{m['processes']} each, alternated): summaries alone RSS {s['rss_mb']:.1f} MB "
+              f"(peak {s['peak_mb']:.1f}), summaries + intervals RSS {i['rss_mb']:.1f} MB "
+              f"(peak {i['peak_mb']:.1f}): +{m['added_rss_mb']:.1f} MB RSS, "
+              f"+{m['added_peak_mb']:.1f} MB peak")
     return 0
 
 

@@ -35,7 +35,8 @@ NON_EMPTY = ("scores", "metrics", "files", "tasks", "benchmarks", "benchmark_tas
 
 # Sample arguments of table macros, by parameter name; any other parameter gets NULL.
 _SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size": False,
-                 "by_subset": False, "st_only": False, "part": "subset", "zero_shot": "allow_all"}
+                 "by_subset": False, "st_only": False, "part": "subset", "zero_shot": "allow_all",
+                 "keyed": "benchmark_language_keyed"}   # lb_language_scores_keyed's table
 
 
 # The relation a `frame` parameter names (query_table), per macro: its caller's relation, built
@@ -47,6 +48,7 @@ _FRAME_SOURCES = {
     "lb_model_scores_of": "FROM lb_task_scores($bench, NULL, NULL, NULL, false, true)",
     "lb_per_task_of": "FROM lb_task_scores($bench, NULL, NULL, NULL, false, true)",
     "lb_summary_of": "FROM lb_model_scores($bench, NULL, NULL, NULL, false, true, false)",
+    "lb_per_language_of": "FROM lb_language_scores($bench, NULL, NULL, NULL, NULL, true)",
 }
 
 

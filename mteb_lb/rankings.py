@@ -164,6 +164,7 @@ class Leaderboard:
         self._benchmarks: dict[str, Benchmark] = {}
         self._task_meta_of: tuple[str | None, dict[str, dict]] = (None, {})  # (build, meta)
         self._no_default_table: str | None = None   # a build without default_summaries
+        self._no_keyed_table: str | None = None   # ... without benchmark_language_keyed
         self._no_interval_table: str | None = None  # a build without rank_intervals
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -624,14 +625,30 @@ class Leaderboard:
         if params is None:
             return pa.table({"Model": pa.array([], pa.string())})
         langview = None if bench.language_view == "all" else list(bench.language_view)
+        values = {**{k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only",
+                                            EXCLUDE_LEVEL)},
+                  "langview": langview}
+        pivot = (" c AS (SELECT list(DISTINCT language ORDER BY language) AS columns FROM t) "
+                 "SELECT model_name, score, "
+                 + _PIVOT_INDEX.format(order="order_rank", key="language") + " FROM t, c")
+        if ((params["tasks"] is not None or params["langs"] is not None)
+                and params.get(EXCLUDE_LEVEL) is None
+                and self._no_keyed_table != self.cache_key()):
+            # a task or language filter: the rows summed by the build's integer sort key (the
+            # same means, lb_language_scores_keyed); a build without the table (older, or a
+            # past date: warehouse.TODAY_ONLY_TABLES) takes lb_per_language below
+            try:
+                return _pivot(self._query(
+                    "WITH m AS (FROM lb_language_scores_keyed('benchmark_language_keyed', "
+                    "$bench, $models, $tasks, $langs, $langview, $registry_only)), "
+                    "t AS (FROM lb_per_language_of('m')),"
+                    + pivot, values))
+            except duckdb.CatalogException:
+                self._no_keyed_table = self.cache_key()
         return _pivot(self._query(
             "WITH t AS (FROM lb_per_language($bench, $models, $tasks, $langs, $langview, "
-            "$registry_only)), c AS (SELECT list(DISTINCT language ORDER BY language) AS columns "
-            "FROM t) SELECT model_name, score, "
-            + _PIVOT_INDEX.format(order="order_rank", key="language") + " FROM t, c",
-            {**{k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only",
-                                       EXCLUDE_LEVEL)},
-             "langview": langview}))
+            "$registry_only)),"
+            + pivot, values))
 
     def task_info(self, benchmark: str, filters: Filters = Filters()) -> pa.Table:
         self.validate(benchmark, filters)

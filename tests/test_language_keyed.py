@@ -1,0 +1,107 @@
+"""Under a task or language filter (without the exclusion switch) the per-language table sums the
+rows by benchmark_language_keyed's integer sort key (lb_language_scores_keyed) instead of
+(revision, task, entry). The key must order every model's rows exactly as (revision, task,
+entry) does, the means must equal the plain definition (every matching row summed in mteb's
+order) bit for bit, and the request's per-language table must equal the one a build without
+the table serves (an older build or a past date: lb_per_language over the rows), on every
+benchmark of the hand-built ranking warehouse (`lb` fixture) that has a per-language view."""
+
+from __future__ import annotations
+
+from mteb_lb import warehouse
+from mteb_lb.rankings import Filters
+
+PLAIN = """
+SELECT model_name, language,
+       sum(score ORDER BY revision, task_name, row_order) / count(score) AS score
+FROM benchmark_language_rows
+WHERE benchmark = $bench AND (NOT $registry_only OR in_registry)
+  AND ($models IS NULL OR model_name IN (SELECT unnest($models)))
+  AND ($tasks IS NULL OR task_name IN (SELECT unnest($tasks)))
+  AND lb_language_match(language_set, $langs)
+  AND ($langview IS NULL OR language IN (SELECT unnest($langview)))
+GROUP BY model_name, language
+"""
+KEYED = ("SELECT model_name, language, score FROM lb_language_scores_keyed("
+         "'benchmark_language_keyed', $bench, $models, $tasks, $langs, $langview, "
+         "$registry_only)")
+# per (benchmark, model, language): the rows' (task, score) sequence ordered by the key against
+# the same rows' sequence in (revision, task, entry) order (the copies of one row, when its
+# language list names a language twice, share a key: their scores are equal)
+MISORDERED = """
+WITH k AS (
+    SELECT benchmark, model_name, language, list(row(task_name, score) ORDER BY sort_key) AS seq
+    FROM benchmark_language_keyed GROUP BY ALL),
+r AS (
+    SELECT benchmark, model_name, language,
+           list(row(task_name, score) ORDER BY revision, task_name, row_order) AS seq,
+           count(DISTINCT task_name) AS tasks
+    FROM benchmark_language_rows GROUP BY ALL)
+SELECT count(*) FILTER (WHERE k.seq IS DISTINCT FROM r.seq) AS wrong,
+       count(*) FILTER (WHERE r.tasks > 1) AS several_tasks, count(*) AS pairs
+FROM r FULL JOIN k USING (benchmark, model_name, language)
+"""
+
+
+def _states(lb, name: str) -> dict[str, Filters]:
+    tasks = sorted(lb.benchmark(name).task_names)
+    models = sorted(r["Model"] for r in lb.summary(name).to_pylist())
+    languages = lb.options(name).languages
+    out = {"first half": Filters(tasks=tuple(tasks[: max(1, len(tasks) // 2)])),
+           "odd": Filters(tasks=tuple(tasks[1::2]) or tuple(tasks)),
+           "one task": Filters(tasks=tuple(tasks[:1])),
+           "half, all models": Filters(tasks=tuple(tasks[::2]), all_models=True),
+           "half, two models": Filters(tasks=tuple(tasks[::2]), models=tuple(models[:2]))}
+    for i, language in enumerate(languages):
+        out[language] = Filters(languages=(language,))
+        out[language + ", all models"] = Filters(languages=(language,), all_models=True)
+        out[language + ", tasks"] = Filters(languages=(language,), tasks=tuple(tasks[i % 2::2]))
+        out[language + ", two models"] = Filters(languages=(language,), models=tuple(models[:2]))
+    if len(languages) > 2:
+        out["two languages"] = Filters(languages=tuple(languages[:2]))
+    return out
+
+
+def test_sort_key_orders_rows_as_revision_task_entry(lb):
+    row = lb._query(MISORDERED).to_pylist()[0]
+    assert row["wrong"] == 0
+    assert row["pairs"] >= 10
+    assert row["several_tasks"] >= 5
+
+
+def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
+    compared, language_filtered = 0, 0
+    for name in lb.benchmarks():
+        bench = lb.benchmark(name)
+        if not bench.has_language_view:
+            continue
+        langview = None if bench.language_view == "all" else list(bench.language_view)
+        for label, filters in _states(lb, name).items():
+            params = lb._params(name, filters)
+            if params is None:
+                continue
+            values = {**{k: params[k] for k in ("bench", "models", "tasks", "langs",
+                                                 "registry_only")},
+                      "langview": langview}
+            keys = [("model_name", "ascending"), ("language", "ascending")]
+            keyed = lb._query(KEYED, values).sort_by(keys)
+            plain = lb._query(PLAIN, values).sort_by(keys)
+            assert keyed.equals(plain), (name, label)
+            # the request path (the keyed source) against a build without the table
+            served = lb.per_language(name, filters)
+            lb._cache.clear()
+            lb._no_keyed_table = lb.cache_key()
+            try:
+                rows_path = lb.per_language(name, filters)
+            finally:
+                lb._no_keyed_table = None
+                lb._cache.clear()
+            assert served.equals(rows_path), (name, label)
+            compared += 1
+            language_filtered += params["langs"] is not None
+    assert compared >= 10
+    assert language_filtered >= 5
+
+
+def test_a_past_date_never_reads_todays_sort_key():
+    assert "benchmark_language_keyed" in warehouse.TODAY_ONLY_TABLES
