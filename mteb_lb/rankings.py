@@ -134,6 +134,12 @@ OTHER_SQL_WARNING = ("The current build was made by another version of mteb-lb (
                      "until `mteb-lb etl` rebuilds it.")
 
 
+# What a query of an optional stored table raises when the build lacks it (a past date, or a build
+# made before the table existed, where _query reports the missing view as StaleBuildError):
+# callers then compute the answer without it.
+MISSING_IN_BUILD = (duckdb.CatalogException, warehouse.StaleBuildError)
+
+
 def made_by_other_sql(build) -> bool:
     """True when `build`'s manifest records another SQL digest than this code's queries/ (or
     none: builds made before it was recorded), i.e. it may lack a view or macro this code calls
@@ -582,7 +588,7 @@ class Leaderboard:
             frame = self._query("SELECT * EXCLUDE (benchmark) FROM default_summaries "
                                 "WHERE benchmark = $bench ORDER BY position",
                                 {"bench": benchmark})
-        except duckdb.CatalogException:  # a build made before the table existed
+        except MISSING_IN_BUILD:  # a build made before the table existed
             self._no_default_table = self.cache_key()
             return None
         return frame if frame.num_rows else None
@@ -643,7 +649,7 @@ class Leaderboard:
                     "$bench, $models, $tasks, $langs, $langview, $registry_only)), "
                     "t AS (FROM lb_per_language_of('m')),"
                     + pivot, values))
-            except duckdb.CatalogException:
+            except MISSING_IN_BUILD:
                 self._no_keyed_table = self.cache_key()
         return _pivot(self._query(
             "WITH t AS (FROM lb_per_language($bench, $models, $tasks, $langs, $langview, "
@@ -863,7 +869,7 @@ class Leaderboard:
                 "rank_high, rank_median, p_rank1, tied_with_leader FROM rank_intervals "
                 "WHERE benchmark = $b AND resamples = $r AND seed = $s "
                 "ORDER BY borda_rank, model_name", {"b": benchmark, "r": resamples, "s": seed})
-        except duckdb.CatalogException:  # an older build, or a past date (TODAY_ONLY_TABLES)
+        except MISSING_IN_BUILD:  # an older build, or a past date (TODAY_ONLY_TABLES)
             self._no_interval_table = self.cache_key()
             return None
         if rows.num_rows == 0:
@@ -965,7 +971,7 @@ class Leaderboard:
                 try:
                     return self._query(stored, {"bench": bound["bench"],
                                                 "registry_only": bound["registry_only"]})
-                except duckdb.CatalogException:  # a build made before the table existed
+                except MISSING_IN_BUILD:  # a build made before the table existed
                     pass
             return self._query(sql, {**bound, "models": None, "tasks": None})
 

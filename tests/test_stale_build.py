@@ -39,13 +39,13 @@ def _build(base):
     return base / "wh"
 
 
-def _age(wh, *, sql_digest):
-    """Make the published build look like one an older version made: `MISSING` dropped from
-    its database and its manifest's SQL digest replaced (sizes re-recorded, so the build is
-    whole)."""
+def _age(wh, *, sql_digest, drop=f"MACRO TABLE {MISSING}"):
+    """Make the published build look like one an older version made: `drop` (`MISSING`)
+    dropped from its database and its manifest's SQL digest replaced (sizes re-recorded, so
+    the build is whole)."""
     build = warehouse.current_build(wh)
     con = duckdb.connect(str(build / warehouse.DB_FILE))
-    con.execute(f"DROP MACRO TABLE {MISSING}")
+    con.execute(f"DROP {drop}")
     con.execute("CHECKPOINT")
     con.close()
     path = build / warehouse.MANIFEST
@@ -91,6 +91,17 @@ def test_a_build_with_this_codes_sql_keeps_duckdbs_error(tmp_path):
     _age(wh, sql_digest=queries.sql_digest())
     with pytest.raises(duckdb.CatalogException, match=MISSING):
         _board(wh).view(rankings.LeaderboardState(benchmark=BENCH, languages=("eng",)))
+
+
+def test_an_optional_stored_table_an_older_build_lacks_is_computed_instead(tmp_path):
+    """The per-task cells' stored spread (`benchmark_task_spread`, new in session 9) is read
+    when the build has it; an older build without it gets the same cells from the macro, not
+    a rebuild error."""
+    fresh = _build(tmp_path / "fresh")
+    older = _build(tmp_path / "older")
+    _age(older, sql_digest=None, drop="TABLE benchmark_task_spread")
+    expected = _board(fresh).task_spread(BENCH)
+    assert _board(older).task_spread(BENCH).equals(expected)
 
 
 def test_api_answers_503_with_the_hint_and_health_warns(old_build, monkeypatch):
