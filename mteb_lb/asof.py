@@ -376,15 +376,10 @@ def _harden() -> duckdb.DuckDBPyConnection:
     locked): it runs the same SQL, with the same parameters from the request. File access stays
     on: it reads the store's event files and state files, and the build's views read their
     Parquet files where the build was made (a copied warehouse reads the original's)."""
-    con = duckdb.connect(config={
-        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-        "allow_community_extensions": False, "python_enable_replacements": False})
+    con = duckdb.connect(config=dict(db.HARDENED_CONFIG))
     try:
         con.execute("SET enable_progress_bar = false")
-        con.execute("SET temp_directory = ?", [str(db._spill_dir())])
-        con.execute("SET max_temp_directory_size = ?", [settings.get("sql_spill_limit")])
-        con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
-        con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
+        db.cap_resources(con)
         con.execute("SET lock_configuration = true")
     except BaseException:
         con.close()

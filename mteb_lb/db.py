@@ -74,25 +74,35 @@ def release(build: Path, con: duckdb.DuckDBPyConnection) -> None:
             del _ROOTS[key]
 
 
+# The configuration every connection that runs the project's SQL opens with: no extension is
+# installed or loaded, and SQL must not reach Python objects (DataFrames, Arrow tables) by name.
+HARDENED_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "python_enable_replacements": False,
+}
+
+
+def cap_resources(con: duckdb.DuckDBPyConnection) -> None:
+    """The settings' caps on a connection, before its configuration is locked: spill files go to
+    this process's private temp folder (never into the immutable build), capped; memory and
+    threads capped. Must run while file access is still enabled (the spill folder)."""
+    con.execute("SET temp_directory = ?", [str(_spill_dir())])
+    con.execute("SET max_temp_directory_size = ?", [settings.get("sql_spill_limit")])
+    con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
+    con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
+
+
 def _harden(build: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(build / warehouse.DB_FILE), read_only=True, config={
-        "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False,
-        "allow_community_extensions": False,
-        # SQL must not reach Python objects (DataFrames, Arrow tables) by name.
-        "python_enable_replacements": False,
-    })
+    con = duckdb.connect(str(build / warehouse.DB_FILE), read_only=True,
+                         config=dict(HARDENED_CONFIG))
     try:
         build_dir = str(build.resolve()) + "/"
-        # Spill files go to a private temp folder, never into the immutable build, and are
-        # capped; this must happen while file access is still enabled.
-        con.execute("SET temp_directory = ?", [str(_spill_dir())])
-        con.execute("SET max_temp_directory_size = ?", [settings.get("sql_spill_limit")])
+        cap_resources(con)
         con.execute("SET file_search_path = ?", [build_dir])
         con.execute("SET allowed_directories = [?]", [build_dir])
         con.execute("SET enable_external_access = false")
-        con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
-        con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
         con.execute("SET lock_configuration = true")
     except Exception:
         con.close()
