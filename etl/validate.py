@@ -49,6 +49,9 @@ _FRAME_SOURCES = {
     "lb_per_task_of": "FROM lb_task_scores($bench, NULL, NULL, NULL, false, true)",
     "lb_summary_of": "FROM lb_model_scores($bench, NULL, NULL, NULL, false, true, false)",
     "lb_per_language_of": "FROM lb_language_scores($bench, NULL, NULL, NULL, NULL, true)",
+    "task_spread_of": "SELECT l.*, c.file_id FROM lb_long($bench, NULL, NULL, NULL, false, true) "
+                      "AS l JOIN chosen_results AS c USING (model_name, task_name)",
+    "task_flags_of": "FROM lb_long($bench, NULL, NULL, NULL, false, true)",
 }
 
 
