@@ -1,0 +1,78 @@
+"""How two marts are materialized (docs/PERFORMANCE.md §Seventh pass) must not change what they
+hold: benchmark_results sorts by an integer rank of (benchmark, task_name) instead of the two
+strings, and must still be stored in that order (requests prune row groups by benchmark);
+benchmark_task_means counts the distinct (subset, split) pairs a model scored per group on its
+own list instead of DuckDB's distinct aggregate, and must count as `count(DISTINCT ...)` does:
+a repeated pair once, a pair without a score not at all, a NULL subset or split as a value."""
+
+from __future__ import annotations
+
+import random
+
+import duckdb
+
+import queries
+
+
+def _mart(con, name: str) -> None:
+    view = next(v for v in queries.all_views() if v.name == name)
+    con.execute(f'CREATE TABLE "{name}" AS\n{view.sql}')
+
+
+def test_task_means_have_pairs_counts_distinct_scored_pairs():
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE benchmark_results (
+        benchmark VARCHAR, model_name VARCHAR, task_name VARCHAR, task_type VARCHAR,
+        is_public BOOLEAN, in_registry BOOLEAN, score DOUBLE, row_order INTEGER,
+        subset VARCHAR, split VARCHAR)""")
+    rows = [
+        # m1: (s1, test) twice, (s2, test) unscored, (s3, dev): 2 pairs
+        ("m1", 0.5, 0, "s1", "test"), ("m1", 0.7, 1, "s1", "test"),
+        ("m1", None, 2, "s2", "test"), ("m1", 0.1, 3, "s3", "dev"),
+        # m2: no score at all: 0 pairs
+        ("m2", None, 0, "s1", "test"), ("m2", None, 1, "s2", "test"),
+        # m3: (NULL, test) twice, (NULL, NULL), (s1, NULL), ('', test): 4 pairs
+        ("m3", 0.2, 0, None, "test"), ("m3", 0.4, 1, None, "test"),
+        ("m3", 0.6, 2, None, None), ("m3", 0.8, 3, "s1", None), ("m3", 1.0, 4, "", "test"),
+    ]
+    con.executemany("INSERT INTO benchmark_results VALUES ('B', ?, 'T', 'Retrieval', true, "
+                    "true, ?, ?, ?, ?)", rows)
+    _mart(con, "benchmark_task_means")
+    got = con.execute("SELECT model_name, have_pairs, typeof(have_pairs) "
+                      "FROM benchmark_task_means ORDER BY model_name").fetchall()
+    assert got == [("m1", 2, "BIGINT"), ("m2", 0, "BIGINT"), ("m3", 4, "BIGINT")]
+
+
+def test_benchmark_results_stored_in_benchmark_task_order():
+    rng = random.Random(16)
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    benchmarks = [f"B{i:02d}" for i in range(12)]
+    tasks = [f"T{i:03d}" for i in range(60)]
+    triples = [(b, t, split, "default", ["eng-Latn"])
+               for b in benchmarks for t in rng.sample(tasks, 25) for split in ("dev", "test")]
+    rng.shuffle(triples)
+    con.execute("CREATE TABLE benchmark_tasks (benchmark VARCHAR, task_name VARCHAR, "
+                "split VARCHAR, subset VARCHAR, languages VARCHAR[])")
+    con.executemany("INSERT INTO benchmark_tasks VALUES (?, ?, ?, ?, ?)", triples)
+    models = [f"m{i:02d}" for i in range(40)]
+    chosen = [(m, m, t, "r1", n) for n, (m, t) in
+              enumerate((m, t) for m in models for t in tasks)]
+    con.execute("CREATE TABLE chosen_results (model_name VARCHAR, model_folder VARCHAR, "
+                "task_name VARCHAR, revision VARCHAR, file_id BIGINT)")
+    con.executemany("INSERT INTO chosen_results VALUES (?, ?, ?, ?, ?)", chosen)
+    con.execute("CREATE TABLE stg_scores AS SELECT file_id, 0 AS entry_no, 'test' AS split, "
+                "'default' AS subset, 0.5 AS score, ['eng-Latn'] AS languages "
+                "FROM chosen_results")
+    con.execute("CREATE TABLE model_registry AS SELECT model_name AS name, model_folder AS "
+                "folder FROM chosen_results GROUP BY ALL")
+    con.execute("CREATE TABLE tasks AS SELECT DISTINCT task_name AS name, 'Retrieval' AS type, "
+                "true AS is_public FROM benchmark_tasks")
+    _mart(con, "benchmark_results")
+    stored = con.execute("SELECT benchmark, task_name FROM benchmark_results "
+                         "ORDER BY rowid").fetchall()
+    # every (model, triple) once: 40 models x 12 benchmarks x 25 tasks x 2 splits
+    assert len(stored) == 40 * 12 * 25 * 2
+    assert stored == sorted(stored)
+    assert con.execute("SELECT count(*) FROM benchmark_results WHERE is_placeholder").fetchone() \
+        == (40 * 12 * 25,)   # the dev split: no entry
