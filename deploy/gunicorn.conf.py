@@ -11,6 +11,10 @@ Command-line options override these (``-w 4 --threads 8 -b :8050``). Measured wi
 * ``preload_app``: the app is imported once before the fork (workers start faster, the imported
   modules' pages are shared until written). Nothing of the build is opened before the fork: each
   worker opens its own DuckDB connection after it.
+* Dash's one-time setup (run by a process's first request) runs in ``post_worker_init``
+  (``app.main.ready``), before the worker's threads serve; the app also holds every other
+  request until a first one is answered (``app.main._first_request_alone``: a second request
+  during the setup once failed with "dictionary changed size during iteration").
 * Warm workers: ``post_worker_init`` renders the leaderboard page of each menu board's default
   state (the default board first, then menu order), then computes the other benchmarks' default
   summaries (``app.main.prewarm_rankings``), in the worker before it accepts requests, for at
@@ -63,7 +67,10 @@ def post_fork(server, worker):
 def post_worker_init(worker):
     import threading
 
-    from app.main import prewarm_rankings
+    from app.main import prewarm_rankings, ready
+    from app.wsgi import app as dash_app  # preloaded: the module the worker serves
+
+    ready(dash_app)   # Dash's one-time setup, before the worker's threads serve requests
 
     stop = threading.Event()
     timer = threading.Timer(WARM_SECONDS, stop.set)
