@@ -80,3 +80,53 @@ def test_ready_runs_the_setup_before_any_request(fresh_app, monkeypatch):
     assert fresh_app.server.test_client().get("/api/health").status_code == 200
     assert fresh_app.callback_map == before
     assert len(calls) == 1
+
+
+def test_model_history_figures_are_plotlys_json_of_the_same_traces(monkeypatch):
+    """model_figures builds the figures' JSON without plotly's graph objects: the same JSON as
+    go.Figure with go.Scatter traces gives (template included), here built with them."""
+    import datetime as dt
+    import types
+
+    import plotly.graph_objects as go
+
+    from app import history_plots
+
+    def day(i):
+        return dt.datetime(2025, 1, 6) + dt.timedelta(days=7 * i)
+
+    # A: ranked 3 then 2, then removed; its task t1 added at week 1 (t2's removal is no
+    # change); B: ranked 1 then 2, no task rows
+    rows = [dict(benchmark=b, key=k, built_at=day(i), rank=r, score=s, removed=gone)
+            for b, k, i, r, s, gone in [
+                ("A", "", 0, 3, 50.0, False), ("A", "", 1, 2, 51.0, False),
+                ("A", "", 2, None, None, True), ("A", "t1", 1, None, 60.0, False),
+                ("A", "t2", 2, None, 1.0, True),
+                ("B", "", 0, 1, 70.0, False), ("B", "", 5, 2, 69.0, False)]]
+    monkeypatch.setattr(history_plots.asof, "model_history", lambda build, name: rows)
+    monkeypatch.setattr(history_plots, "leaderboard",
+                        lambda: types.SimpleNamespace(handle=types.SimpleNamespace(build=None)))
+    rank_fig, mean_fig, n = history_plots.model_figures("org/m")
+
+    layout = dict(height=340, margin={"l": 50, "r": 10, "t": 10, "b": 40},
+                  legend={"orientation": "h", "y": -0.2})
+    want_rank, want_mean = go.Figure(), go.Figure()
+    for bench, dates, ranks, means in [("A", [day(0), day(1), day(2)], [3, 2, None],
+                                        [50.0, 51.0, None]),
+                                       ("B", [day(0), day(5)], [1, 2], [70.0, 69.0])]:
+        for fig, ys in ((want_rank, ranks), (want_mean, means)):
+            fig.add_trace(go.Scatter(x=dates, y=ys, name=bench, mode="lines+markers",
+                                     line_shape="hv", connectgaps=False, legendgroup=bench))
+        if bench == "A":   # the diamond: t1's score added at week 1, A's mean then 51
+            want_mean.add_trace(go.Scatter(
+                x=[day(1)], y=[51.0], mode="markers",
+                marker={"symbol": "diamond-open", "size": 11}, legendgroup="A",
+                name="A: results added or changed", showlegend=False,
+                hovertemplate="%{x}: results added or changed<extra>A</extra>"))
+    want_rank.update_yaxes(autorange="reversed", title="rank")
+    want_mean.update_yaxes(title="Mean (Task)")
+    for fig in (want_rank, want_mean):
+        fig.update_layout(**layout)
+    assert n == 2
+    assert rank_fig == want_rank.to_plotly_json()
+    assert mean_fig == want_mean.to_plotly_json()
