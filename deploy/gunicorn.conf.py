@@ -29,9 +29,13 @@ Command-line options override these (``-w 4 --threads 8 -b :8050``). Measured wi
   private temp folder); numpy's OpenBLAS runs one thread (``OPENBLAS_NUM_THREADS=1`` unless the
   environment sets it); each worker's glibc allocator keeps at most 2 arenas (``post_fork``:
   with one arena per thread, freed memory stays mapped in every thread's arena).
+* CPU per request: DuckDB runs one thread per worker (``MTEB_LB_SQL_THREADS=1`` unless the
+  environment sets it); after the warm-up the worker's objects are frozen out of the garbage
+  collector's generations (``gc.freeze``), so a full collection no longer walks them.
 """
 
 import ctypes
+import gc
 import os
 
 os.environ.setdefault("MTEB_LB_SQL_MEMORY_LIMIT", "256MB")
@@ -42,6 +46,12 @@ os.environ.setdefault("MTEB_LB_SQL_MEMORY_LIMIT", "256MB")
 # the app (and numpy) is imported, not by the package: a library does not change its importer's
 # process.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# One DuckDB thread per worker: a loaded server is CPU-bound (2 workers x 4 request threads on 2
+# cores), and a query split over two threads costs ~15 % more CPU in all (14 filter states of
+# bench_app: 1,542 / 1,497 ms of CPU with one thread against 1,842 / 1,696 with two), so one
+# thread serves more requests per second; a single request on an idle machine is slower (the
+# setting's default, 2, suits one process). docs/PERFORMANCE.md §Seventh pass.
+os.environ.setdefault("MTEB_LB_SQL_THREADS", "1")
 
 bind = "127.0.0.1:8050"
 workers = 2
@@ -81,6 +91,11 @@ def post_worker_init(worker):
         prewarm_rankings(stop=stop)   # every other benchmark's default summary
     finally:
         timer.cancel()
+    # What the worker holds now (modules, the app, the warm caches) lives as long as it does:
+    # move it out of the collector's generations, so that a full collection walks only what
+    # requests made since (it walked every object: ~50-70 ms each, every ~10 page renders)
+    gc.collect()
+    gc.freeze()
 
 
 def _render_menu_boards(stop) -> None:
