@@ -27,7 +27,7 @@ def model_figures(name: str) -> tuple[dict, dict, int]:
     The figures are plain dicts, the JSON plotly.py's ``go.Figure`` of the same traces gives
     (its default template included: the same look), built without ``graph_objects``: its
     validation of ~50 traces per figure took ~90 ms of CPU per model page, a cached page
-    included (docs/PERFORMANCE.md §Seventh pass)."""
+    included (docs/PERFORMANCE.md §Seventh pass: the served app)."""
     rows = asof.model_history(leaderboard().handle.build, name)
     rank_data, mean_data = [], []
     benches = sorted({r["benchmark"] for r in rows if r["key"] == ""})

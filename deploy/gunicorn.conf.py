@@ -50,7 +50,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # cores), and a query split over two threads costs ~15 % more CPU in all (14 filter states of
 # bench_app: 1,542 / 1,497 ms of CPU with one thread against 1,842 / 1,696 with two), so one
 # thread serves more requests per second; a single request on an idle machine is slower (the
-# setting's default, 2, suits one process). docs/PERFORMANCE.md §Seventh pass.
+# setting's default, 2, suits one process). docs/PERFORMANCE.md §Seventh pass: the served app.
 os.environ.setdefault("MTEB_LB_SQL_THREADS", "1")
 
 bind = "127.0.0.1:8050"
