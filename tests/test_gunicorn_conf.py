@@ -52,6 +52,8 @@ def test_the_values_a_two_core_machine_gets(monkeypatch):
 
 
 def test_explicit_duckdb_threads_win(monkeypatch):
+    monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "unset")   # restored after: the conf sets it
+    monkeypatch.delenv("MTEB_LB_SQL_MEMORY_LIMIT")
     monkeypatch.setenv("MTEB_LB_SQL_THREADS", "2")
     _exec_conf()
     assert os.environ["MTEB_LB_SQL_THREADS"] == "2"
