@@ -42,7 +42,7 @@ def serve(args) -> int:
     except warehouse.WarehouseError as exc:
         print(f"warning: {exc} The pages will say so until a build is published.",
               file=sys.stderr)
-    from app.main import create_app  # deferred: Dash loads only for this command
+    from app.main import create_app, ready  # deferred: Dash loads only for this command
 
     app = create_app(prewarm=not args.no_prewarm)
     host = args.host or settings.get("host")
@@ -53,6 +53,8 @@ def serve(args) -> int:
     # where to go: the one line a new user looks for after `bin/up`
     print(f"dashboard: http://{host}:{port}/ (Ctrl+C stops it)", file=sys.stderr, flush=True)
     import waitress  # deferred: only this command needs it
+
+    ready(app)   # Dash's one-time setup before waitress's threads serve
 
     wsgi = AccessLog(app.server, sys.stderr) if getattr(args, "access_log", False) else app.server
     waitress.serve(wsgi, host=host, port=port, threads=THREADS, ident="mteb-lb")

@@ -20,33 +20,52 @@ def _steps(rows: list[dict]) -> tuple[list, list, list]:
     return dates, ranks, means
 
 
-def model_figures(name: str) -> tuple[go.Figure, go.Figure, int]:
+def model_figures(name: str) -> tuple[dict, dict, int]:
     """(rank over time, Mean (Task) over time, number of benchmarks) for one model: one step
-    line per benchmark, and a marker at each date a task score of it was added or changed."""
+    line per benchmark, and a marker at each date a task score of it was added or changed.
+
+    The figures are plain dicts, the JSON plotly.py's ``go.Figure`` of the same traces gives
+    (its default template included: the same look), built without ``graph_objects``: its
+    validation of ~50 traces per figure took ~90 ms of CPU per model page, a cached page
+    included (docs/PERFORMANCE.md §Seventh pass: the served app)."""
     rows = asof.model_history(leaderboard().handle.build, name)
-    rank_fig, mean_fig = go.Figure(), go.Figure()
+    rank_data, mean_data = [], []
     benches = sorted({r["benchmark"] for r in rows if r["key"] == ""})
     for bench in benches:
         summary = [r for r in rows if r["benchmark"] == bench and r["key"] == ""]
         dates, ranks, means = _steps(summary)
-        for fig, values in ((rank_fig, ranks), (mean_fig, means)):
-            fig.add_trace(go.Scatter(x=dates, y=values, name=bench, mode="lines+markers",
-                                     line_shape="hv", connectgaps=False, legendgroup=bench))
+        for data, values in ((rank_data, ranks), (mean_data, means)):
+            data.append({"type": "scatter", "x": dates, "y": values, "name": bench,
+                         "mode": "lines+markers", "line": {"shape": "hv"},
+                         "connectgaps": False, "legendgroup": bench})
         changed = sorted({r["built_at"] for r in rows
                           if r["benchmark"] == bench and r["key"] and not r["removed"]})
         if changed:
             at = {d: m for d, m in zip(dates, means)}
-            mean_fig.add_trace(go.Scatter(
-                x=changed, y=[_value_at(at, d) for d in changed], mode="markers",
-                marker={"symbol": "diamond-open", "size": 11}, legendgroup=bench,
-                name=f"{bench}: results added or changed", showlegend=False,
-                hovertemplate="%{x}: results added or changed<extra>" + bench + "</extra>"))
-    rank_fig.update_yaxes(autorange="reversed", title="rank")
-    mean_fig.update_yaxes(title="Mean (Task)")
-    for fig in (rank_fig, mean_fig):
-        fig.update_layout(height=340, margin={"l": 50, "r": 10, "t": 10, "b": 40},
-                          legend={"orientation": "h", "y": -0.2})
-    return rank_fig, mean_fig, len(benches)
+            mean_data.append({
+                "type": "scatter", "x": changed, "y": [_value_at(at, d) for d in changed],
+                "mode": "markers", "marker": {"symbol": "diamond-open", "size": 11},
+                "legendgroup": bench, "name": f"{bench}: results added or changed",
+                "showlegend": False,
+                "hovertemplate": "%{x}: results added or changed<extra>" + bench + "</extra>"})
+    return (_figure(rank_data, {"autorange": "reversed", "title": {"text": "rank"}}),
+            _figure(mean_data, {"title": {"text": "Mean (Task)"}}), len(benches))
+
+
+_TEMPLATE: list = []
+
+
+def _figure(data: list[dict], yaxis: dict) -> dict:
+    """A figure as ``go.Figure(data).to_plotly_json()`` gives it, with the history plots'
+    layout."""
+    if not _TEMPLATE:   # plotly.py's default template, as go.Figure() embeds it (read once)
+        import plotly.io as pio
+
+        _TEMPLATE.append(pio.templates[pio.templates.default].to_plotly_json())
+    return {"data": data, "layout": {
+        "template": _TEMPLATE[0], "yaxis": yaxis, "height": 340,
+        "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
+        "legend": {"orientation": "h", "y": -0.2}}}
 
 
 def _value_at(series: dict, when):

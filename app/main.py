@@ -60,9 +60,49 @@ def create_app(*, prewarm: bool = True, **dash_kwargs) -> dash.Dash:
             module.register_callbacks(app)
     _register_shell_callbacks(app)
     api.register(app.server)
+    _first_request_alone(app.server)
     if prewarm:
         _install_prewarm(app)
     return app
+
+
+def _first_request_alone(server) -> None:
+    """Serve a process's first request alone: the others wait until it has run Dash's one-time
+    setup. Dash runs that setup in two ``before_request`` hooks of the first request
+    (``_setup_server``: the callbacks copied and validated, ``validate_background_callbacks``
+    iterating ``callback_map``; the pages router: its routing callback added to
+    ``callback_map``), each setting its done-flag *before* its work. A second request arriving
+    meanwhile skipped the first hook and ran the router, which added to ``callback_map`` while
+    the first iterated it: ``RuntimeError: dictionary changed size during iteration`` (seen once
+    under load on ``/api/health``), or was answered before the callbacks were in place. Flask's
+    middleware slot (``wsgi_app``) holds the gate, so every server (gunicorn, waitress, Dash's
+    own) gets it; ``ready`` sends that first request at worker start, before threads serve."""
+    inner = server.wsgi_app
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def wsgi_app(environ, start_response):
+        if not done.is_set():
+            with lock:
+                if not done.is_set():
+                    # Flask runs the hooks and the view inside this call (the body it returns
+                    # is already computed), so the setup is over when it returns
+                    response = inner(environ, start_response)
+                    done.set()
+                    return response
+        return inner(environ, start_response)
+
+    server.wsgi_app = wsgi_app
+
+
+def ready(app: dash.Dash) -> None:
+    """Run Dash's one-time setup now (one request through the app, no thread serving yet), so
+    that a worker's first visitor does not wait for it. The request (``/_dash-dependencies``)
+    evaluates the shell once (the footer reads the build's metadata): call it in the process
+    that serves, after a fork, not at import."""
+    response = app.server.test_client().get(app.get_relative_path("/_dash-dependencies"))
+    if response.status_code != 200:
+        log.warning("Dash's setup request answered %s", response.status_code)
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,6 +11,10 @@ Command-line options override these (``-w 4 --threads 8 -b :8050``). Measured wi
 * ``preload_app``: the app is imported once before the fork (workers start faster, the imported
   modules' pages are shared until written). Nothing of the build is opened before the fork: each
   worker opens its own DuckDB connection after it.
+* Dash's one-time setup (run by a process's first request) runs in ``post_worker_init``
+  (``app.main.ready``), before the worker's threads serve; the app also holds every other
+  request until a first one is answered (``app.main._first_request_alone``: a second request
+  during the setup once failed with "dictionary changed size during iteration").
 * Warm workers: ``post_worker_init`` renders the leaderboard page of each menu board's default
   state (the default board first, then menu order), then computes the other benchmarks' default
   summaries (``app.main.prewarm_rankings``), in the worker before it accepts requests, for at
@@ -25,9 +29,13 @@ Command-line options override these (``-w 4 --threads 8 -b :8050``). Measured wi
   private temp folder); numpy's OpenBLAS runs one thread (``OPENBLAS_NUM_THREADS=1`` unless the
   environment sets it); each worker's glibc allocator keeps at most 2 arenas (``post_fork``:
   with one arena per thread, freed memory stays mapped in every thread's arena).
+* CPU per request: DuckDB runs one thread per worker (``MTEB_LB_SQL_THREADS=1`` unless the
+  environment sets it); after the warm-up the worker's objects are frozen out of the garbage
+  collector's generations (``gc.freeze``), so a full collection no longer walks them.
 """
 
 import ctypes
+import gc
 import os
 
 os.environ.setdefault("MTEB_LB_SQL_MEMORY_LIMIT", "256MB")
@@ -38,6 +46,12 @@ os.environ.setdefault("MTEB_LB_SQL_MEMORY_LIMIT", "256MB")
 # the app (and numpy) is imported, not by the package: a library does not change its importer's
 # process.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# One DuckDB thread per worker: a loaded server is CPU-bound (2 workers x 4 request threads on 2
+# cores), and a query split over two threads costs ~15 % more CPU in all (14 filter states of
+# bench_app: 1,542 / 1,497 ms of CPU with one thread against 1,842 / 1,696 with two), so one
+# thread serves more requests per second; a single request on an idle machine is slower (the
+# setting's default, 2, suits one process). docs/PERFORMANCE.md §Seventh pass: the served app.
+os.environ.setdefault("MTEB_LB_SQL_THREADS", "1")
 
 bind = "127.0.0.1:8050"
 workers = 2
@@ -63,7 +77,8 @@ def post_fork(server, worker):
 def post_worker_init(worker):
     import threading
 
-    from app.main import prewarm_rankings
+    from app.main import prewarm_rankings, ready
+    from app.wsgi import app as dash_app  # preloaded: the module the worker serves
 
     stop = threading.Event()
     timer = threading.Timer(WARM_SECONDS, stop.set)
@@ -74,6 +89,14 @@ def post_worker_init(worker):
         prewarm_rankings(stop=stop)   # every other benchmark's default summary
     finally:
         timer.cancel()
+    # Dash's one-time setup, before the worker's threads serve requests (its request also
+    # starts the app's background prewarm of what the warm-up left, as a first visitor did)
+    ready(dash_app)
+    # What the worker holds now (modules, the app, the warm caches) lives as long as it does:
+    # move it out of the collector's generations, so that a full collection walks only what
+    # requests made since (it walked every object: ~50-70 ms each, every ~10 page renders)
+    gc.collect()
+    gc.freeze()
 
 
 def _render_menu_boards(stop) -> None:

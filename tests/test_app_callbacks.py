@@ -152,7 +152,9 @@ def test_cli_serve_runs_with_settings(monkeypatch, env):
         def run(self, **kw):
             calls.update(kw, server="dash development server")
 
+    readied = []   # Dash's one-time setup runs before waitress serves (app.main.ready)
     monkeypatch.setattr(main, "create_app", lambda **kw: Fake())
+    monkeypatch.setattr(main, "ready", lambda app: readied.append(app))
     monkeypatch.setattr(waitress, "serve", lambda wsgi, **kw: calls.update(kw, app=wsgi))
     monkeypatch.setenv("MTEB_LB_PORT", "8123")
     ns = type("NS", (), {"host": None, "port": None, "debug": False, "no_prewarm": True,
@@ -160,6 +162,7 @@ def test_cli_serve_runs_with_settings(monkeypatch, env):
     assert cli.serve(ns) == 0
     assert calls == {"host": "127.0.0.1", "port": 8123, "threads": cli.THREADS,
                      "ident": "mteb-lb", "app": Fake.server}
+    assert [type(a) for a in readied] == [Fake]
     calls.clear()
     ns.debug = True   # --debug: Dash's development server (hot reload, dev tools)
     assert cli.serve(ns) == 0

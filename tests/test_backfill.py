@@ -406,14 +406,14 @@ def test_the_model_and_changes_pages_show_the_history(live, dash_app):
     model_page = sys.modules["app.pages.model"]
     changes_page = sys.modules["app.pages.changes"]
     layout = model_page.layout(name="h/B")
-    ranks = find(layout, "model-rank-history").figure
-    hist = [t for t in ranks.data if t.name == "Hist(v1)"][0]
+    ranks = find(layout, "model-rank-history").figure   # a figure's JSON (dicts)
+    hist = [t for t in ranks["data"] if t["name"] == "Hist(v1)"][0]
     # h/B on Hist(v1): rank 1 at c1, 2 from c2 on (backfill); the live build adds a point
-    assert list(hist.y[:2]) == [1, 2] and hist.line.shape == "hv"
+    assert list(hist["y"][:2]) == [1, 2] and hist["line"]["shape"] == "hv"
     means = find(layout, "model-mean-history").figure
-    diamonds = [t for t in means.data if t.name == "Hist(v1): results added or changed"]
+    diamonds = [t for t in means["data"] if t["name"] == "Hist(v1): results added or changed"]
     # h/B's task scores were added at c1 (its rename at c4 changed no score)
-    assert [str(x)[:10] for x in diamonds[0].x][:1] == ["2025-01-06"]
+    assert [str(x)[:10] for x in diamonds[0]["x"]][:1] == ["2025-01-06"]
 
     page = changes_page.layout(benchmark="Hist(v1)", **{"from": "2025-01-13", "to": "2025-01-20"})
     grid = find(page, "between-models")

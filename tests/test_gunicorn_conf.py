@@ -30,8 +30,9 @@ def _exec_conf() -> dict:
 def test_every_setting_name_is_one_gunicorn_knows(monkeypatch):
     # the conf sets MTEB_LB_SQL_MEMORY_LIMIT when unset: restore it, or every later test of the
     # session runs with 256MB (test_sql_hardening's 93 MB list then fails)
-    monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "unset")
-    monkeypatch.delenv("MTEB_LB_SQL_MEMORY_LIMIT")
+    for var in ("MTEB_LB_SQL_MEMORY_LIMIT", "MTEB_LB_SQL_THREADS"):
+        monkeypatch.setenv(var, "unset")
+        monkeypatch.delenv(var)
     known = set(gunicorn_config.Config().settings)
     names = {k for k, v in _exec_conf().items()
              if not k.startswith("_") and k.islower() and not isinstance(v, types.ModuleType)}
@@ -41,14 +42,26 @@ def test_every_setting_name_is_one_gunicorn_knows(monkeypatch):
 
 def test_the_values_a_two_core_machine_gets(monkeypatch):
     # set first, so that monkeypatch restores the environment the conf changes (unset or not)
-    monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "unset")
-    monkeypatch.delenv("MTEB_LB_SQL_MEMORY_LIMIT")
+    for var in ("MTEB_LB_SQL_MEMORY_LIMIT", "MTEB_LB_SQL_THREADS"):
+        monkeypatch.setenv(var, "unset")
+        monkeypatch.delenv(var)
     conf = _exec_conf()
     assert (conf["workers"], conf["threads"], conf["preload_app"]) == (2, 4, True)
     assert os.environ["MTEB_LB_SQL_MEMORY_LIMIT"] == "256MB"
+    assert os.environ["MTEB_LB_SQL_THREADS"] == "1"   # one DuckDB thread per worker
+
+
+def test_explicit_duckdb_threads_win(monkeypatch):
+    monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "unset")   # restored after: the conf sets it
+    monkeypatch.delenv("MTEB_LB_SQL_MEMORY_LIMIT")
+    monkeypatch.setenv("MTEB_LB_SQL_THREADS", "2")
+    _exec_conf()
+    assert os.environ["MTEB_LB_SQL_THREADS"] == "2"
 
 
 def test_an_explicit_memory_limit_wins(monkeypatch):
+    monkeypatch.setenv("MTEB_LB_SQL_THREADS", "unset")
+    monkeypatch.delenv("MTEB_LB_SQL_THREADS")
     monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "1GB")
     _exec_conf()
     assert os.environ["MTEB_LB_SQL_MEMORY_LIMIT"] == "1GB"
