@@ -49,6 +49,7 @@ _FRAME_SOURCES = {
     "lb_per_task_of": "FROM lb_task_scores($bench, NULL, NULL, NULL, false, true)",
     "lb_summary_of": "FROM lb_model_scores($bench, NULL, NULL, NULL, false, true, false)",
     "lb_per_language_of": "FROM lb_language_scores($bench, NULL, NULL, NULL, NULL, true)",
+    "lb_language_scores_of": "FROM benchmark_language_keyed WHERE benchmark = $bench",
 }
 
 
