@@ -10,6 +10,9 @@
 -- (placeholders last). Means sum in this order, as polars does, so ties break identically.
 -- @column language_set: hash of the row's languages (the entry's, or the subset's for a
 -- placeholder); language_sets holds the lists (filters test a few thousand lists, not rows).
+-- Stored (by a full build) in (benchmark, task, language set) order: a benchmark's or a task
+-- list's rows are contiguous row groups, and a language filter's join on language_set probes
+-- runs of one key (docs/PERFORMANCE.md §Language filters (seventh pass)).
 -- @column in_registry: Whether the model is in mteb's model registry (the official leaderboard
 --   shows only these).
 with
@@ -85,4 +88,4 @@ final as (
 )
 
 select * from final
-order by benchmark, task_name
+order by benchmark, task_name, language_set
