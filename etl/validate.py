@@ -52,6 +52,7 @@ _FRAME_SOURCES = {
     "task_spread_of": "SELECT l.*, c.file_id FROM lb_long($bench, NULL, NULL, NULL, false, true) "
                       "AS l JOIN chosen_results AS c USING (model_name, task_name)",
     "task_flags_of": "FROM lb_long($bench, NULL, NULL, NULL, false, true)",
+    "lb_language_scores_of": "FROM benchmark_language_keyed WHERE benchmark = $bench",
 }
 
 

@@ -10,6 +10,9 @@
 -- (placeholders last). Means sum in this order, as polars does, so ties break identically.
 -- @column language_set: hash of the row's languages (the entry's, or the subset's for a
 -- placeholder); language_sets holds the lists (filters test a few thousand lists, not rows).
+-- Stored (by a full build) in (benchmark, task, language set) order: a benchmark's or a task
+-- list's rows are contiguous row groups, and a language filter's join on language_set probes
+-- runs of one key (docs/PERFORMANCE.md §Language filters (seventh pass)).
 -- @column in_registry: Whether the model is in mteb's model registry (the official leaderboard
 --   shows only these).
 with
@@ -19,8 +22,9 @@ chosen as (
 ),
 
 -- languages travel as their hash (language_set): the lists themselves are in language_sets
--- pair_key: the rank of (benchmark, task_name), the table's order as one integer: sorting 5 M
--- rows by it costs ~1 s less CPU than by the two strings (docs/PERFORMANCE.md §Seventh pass)
+-- pair_key: the rank of (benchmark, task_name) as one integer: the table is sorted by it and
+-- language_set; sorting 5 M rows by it costs ~1 s less CPU than by the two strings
+-- (docs/PERFORMANCE.md §Seventh pass)
 triples as (
     select
         benchmark, task_name, split, subset, hash(languages) as language_set,
@@ -91,4 +95,4 @@ final as (
 )
 
 select * exclude (pair_key) from final
-order by pair_key
+order by pair_key, language_set
