@@ -74,7 +74,8 @@ def refresh(con) -> dict[str, int]:
         try:  # the views the per-pair tables need, unmaterialized, over the affected pairs'
             # rows only (with the macros they call: the main catalog's are not on this path)
             queries.create_views(con, [dataclasses.replace(v, materialize=False)
-                                       for v in _needed(all_views, by_pair)])
+                                       for v in _needed(all_views, by_pair)],
+                                 comments=False)  # (~400 COMMENT statements nobody reads)
         finally:
             con.execute(f'USE "{main}"')
         for view in _dependency_order(by_pair):
@@ -199,7 +200,7 @@ def _refresh_keyed(con, main: str, view, all_views, inputs: list[str], columns) 
             tables = frozenset(v.name for v in all_views if v.materialize and v is not view)
             queries.create_views(con, [dataclasses.replace(v, materialize=False)
                                        for v in _needed(all_views, [view], tables)
-                                       if v.name not in tables])
+                                       if v.name not in tables], comments=False)
         finally:
             con.execute(f'USE "{main}"')
         count = con.execute(f'INSERT INTO "{view.name}" BY NAME SELECT * FROM '
