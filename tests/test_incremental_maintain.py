@@ -55,6 +55,9 @@ def test_language_means_recomputed_for_the_changed_benchmark_only(two_views, tmp
     changed = _rows(built, "SELECT count(*) FROM benchmark_language_means "
                            f"WHERE benchmark = 'WithSciFact(v1)' AND model_name = '{MODEL}'")
     assert manifest["database"]["updated"]["benchmark_language_means"] == changed[0][0] > 0
+    # benchmark_task_required (per (benchmark, task_name)): SciFact is in one benchmark, so one
+    # key, one row recomputed (it was recomputed in full before)
+    assert manifest["database"]["updated"]["benchmark_task_required"] == 1
     assert _rows(built, "SELECT * FROM benchmark_language_means "
                         "WHERE benchmark = 'NoSciFact(v1)' ORDER BY ALL") == untouched
     # the new score reached that benchmark's means of the model (checked against a full
@@ -96,3 +99,18 @@ def test_scratch_gets_the_closure_of_the_per_pair_views_only():
     # a view read as a table (materialized) is needed, what it reads is not
     assert [v.name for v in maintain._needed([a, b, c, unrelated], [a], frozenset({"b"}))] \
         == ["a", "b"]
+
+
+def test_per_pair_tables_in_dependency_order():
+    def view(name, sql):
+        return queries.View(name, sql, "", {}, False, True, ("model_name", "task_name"))
+
+    flags = view("flags", "SELECT * FROM rows JOIN entry USING (x)")
+    rows = view("rows", "SELECT * FROM scores")
+    entry = view("entry", "SELECT * FROM rows")
+    # each after what it reads: its new rows are then a table in the scratch database
+    assert [v.name for v in maintain._dependency_order([flags, rows, entry])] \
+        == ["rows", "entry", "flags"]
+    # two that name each other (a comment): the given order
+    one, two = view("one", "SELECT 1 -- see two"), view("two", "SELECT 2 -- see one")
+    assert [v.name for v in maintain._dependency_order([two, one])] == ["two", "one"]

@@ -1,7 +1,8 @@
--- @materialize
+-- @materialize per (benchmark, task_name)
 -- Per (benchmark, task): the (subset, split) pairs the task needs, as mteb's summary counts
 -- them: distinct scored subsets x distinct scored splits, over registry models and over all
 -- models. A model whose have_pairs (benchmark_task_means) is lower gets no score for the task.
+-- Maintained per changed (benchmark, task) by an incremental build (etl/maintain.py).
 -- @column required_registry: Pairs the task needs when only registry models are shown.
 -- @column required_all: Pairs the task needs when every model is shown.
 with

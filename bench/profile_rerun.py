@@ -1,0 +1,123 @@
+"""Where one `mteb-lb` command's CPU goes, per build step and per SQL statement, without
+cProfile's inflation: each top-level function of the build is timed with `time.process_time`
+(this process and its threads: DuckDB's, the rank intervals'; not the parser processes), and
+every statement through a wrapper around the DuckDB connections the build opens. Used for
+docs/PERFORMANCE.md §Session 10: where a 1 % rerun's CPU goes now, the scratch tables reused.
+
+    MTEB_LB_WAREHOUSE=... .venv/bin/python bench/profile_rerun.py etl --source REPO
+
+The command runs as `mteb-lb` would; the figures go to stderr when it ends.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import re
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SQL: dict = collections.defaultdict(lambda: [0, 0.0])    # statement -> [calls, CPU s]
+STEP: dict = collections.defaultdict(lambda: [0, 0.0])   # function -> [calls, CPU s]
+_connect = duckdb.connect
+
+
+class _Timed:
+    """A connection whose execute and sql are timed (everything else passes through)."""
+
+    def __init__(self, con):
+        object.__setattr__(self, "_con", con)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+    def _timed(self, function, sql, *args, **kwargs):
+        # the build scans Arrow tables by their Python name (replacement scans look in the
+        # caller's frame, which is now this one): register the caller's tables named in the SQL
+        for name, value in sys._getframe(2).f_locals.items():
+            if type(value).__name__ == "Table" and re.search(rf"\b{name}\b", str(sql)):
+                self._con.register(name, value)
+        start = time.process_time()
+        try:
+            return function(sql, *args, **kwargs)
+        finally:
+            entry = SQL[" ".join(str(sql).split())[:100]]
+            entry[0] += 1
+            entry[1] += time.process_time() - start
+
+    def execute(self, sql, *args, **kwargs):
+        self._timed(self._con.execute, sql, *args, **kwargs)
+        return self
+
+    def sql(self, sql, *args, **kwargs):
+        return self._timed(self._con.sql, sql, *args, **kwargs)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self._con.__exit__(*exc)
+
+
+def _wrap(module, name: str) -> None:
+    function = getattr(module, name)
+
+    def timed(*args, **kwargs):
+        start = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            entry = STEP[f"{module.__name__}.{name}"]
+            entry[0] += 1
+            entry[1] += time.process_time() - start
+    setattr(module, name, timed)
+
+
+def _report() -> None:
+    out = sys.stderr
+    print(f"build process CPU: {time.process_time():.2f} s", file=out)
+    for name, (calls, cpu) in sorted(STEP.items(), key=lambda item: -item[1][1]):
+        print(f"step {cpu:7.3f} s  x{calls:<3d} {name}", file=out)
+    print(f"SQL in all: {sum(v[1] for v in SQL.values()):.2f} s", file=out)
+    for sql, (calls, cpu) in sorted(SQL.items(), key=lambda item: -item[1][1])[:40]:
+        print(f"sql  {cpu:7.3f} s  x{calls:<3d} {sql}", file=out)
+
+
+def main() -> int:
+    duckdb.connect = lambda *args, **kwargs: _Timed(_connect(*args, **kwargs))
+    import queries
+    from etl import (
+        build,
+        changes,
+        default_summaries,
+        flag_changes,
+        history,
+        incremental,
+        maintain,
+        nochange,
+        rank_intervals,
+    )
+    from mteb_lb.cli import main as cli
+
+    steps = {build: ["scan", "_scan_skips", "_previous", "_write_tables", "_update_database",
+                     "_create_database", "_finalize"],
+             incremental: ["plan"], maintain: ["refresh", "_refresh_keyed"],
+             history: ["record", "snapshot", "input_hashes", "changed_paths"],
+             default_summaries: ["store"], rank_intervals: ["start"],
+             flag_changes: ["prepare", "record"], nochange: ["check"],
+             changes: ["from_listing", "from_paths", "read_state"],
+             queries: ["create_views"]}
+    for module, names in steps.items():
+        for name in names:
+            _wrap(module, name)
+    atexit.register(_report)
+    return cli(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
