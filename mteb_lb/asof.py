@@ -543,6 +543,9 @@ class _PastDatabase:
                     # the temp view the views below bind to: today's columns, no rows
                     cur.execute(f'CREATE TEMP VIEW "{name}" AS FROM cur.main."{name}" LIMIT 0')
                     cur.execute(f'CREATE VIEW memory.past."{name}" AS FROM temp.main."{name}"')
+                elif name in NOT_RECORDED:
+                    cur.execute(f'CREATE VIEW memory.past."{name}" AS '
+                                f'FROM cur.main."{name}" LIMIT 0')
                 elif name not in recreated and name not in warehouse.TODAY_ONLY_TABLES:
                     cur.execute(f'CREATE VIEW memory.past."{name}" AS FROM cur.main."{name}"')
             cur.execute("USE memory.past")
@@ -687,6 +690,10 @@ class _PastDatabase:
 
 
 RECORDED = warehouse.PAST_TABLES + warehouse.PAST_DERIVED
+# today's tables that depend on the results but are not recorded per snapshot: empty on a past
+# date, never today's rows (chosen_results: the per-experiment scores behind the per-task grid's
+# spread marks, lb_task_spread; a past date's grid has none, docs/HISTORY.md §Past results)
+NOT_RECORDED = ("chosen_results",)
 # the queries/ folders whose views and macros a past date's leaderboard reads (rankings.py); the
 # others' (the app's pages, the quality report, the builds' history) are not made for a past date
 PAST_ROOTS = ("leaderboard", "marts")

@@ -242,6 +242,28 @@ def test_a_past_date_answers_filtered_states(backfilled):
     assert [(r["Model"], r["Rank (Borda)"]) for r in rows] == [("h/C", 3)]
 
 
+def test_a_past_dates_grid_takes_no_spread_from_todays_results(backfilled):
+    """The per-experiment scores behind the per-task grid's spread marks (chosen_results) are
+    not recorded per snapshot: a past date sees none (no spread marks), never today's files."""
+    repo, commits, side, cat, wh, result = backfilled
+    if not (wh / "current").exists():
+        assert rf.run_build(repo, wh, cat).published
+    lb = rankings.Leaderboard(db.CurrentBuild(wh))
+    state, problems = lb.read_state({"benchmark": "Hist(v1)", "view": "per-task",
+                                     "as_of": "2025-01-20"})
+    assert not problems
+    past = lb.as_of_board(state)
+    count = "SELECT count(*) FROM chosen_results"
+    with lb.handle.cursor() as cur:     # HEAD: h/B, h/D, h/E, two tasks each
+        assert cur.execute(count).fetchall() == [(6,)]
+    with past.handle.cursor() as cur:
+        assert cur.execute(count).fetchall() == [(0,)]
+    assert past.task_spread("Hist(v1)", state.filters()).num_rows == 0
+    # the grid itself is the date's (c3: h/C's files deleted)
+    assert past.per_task("Hist(v1)", state.filters()).column("Model").to_pylist() == [
+        "h/A", "h/B"]
+
+
 KILL_SCRIPT = """
 import sys
 from pathlib import Path
