@@ -795,16 +795,36 @@ class PastBuild:
         return f"{self.build}@{self.snap.origin}:{self.snap.seq}"
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        snaps = _store(self.build) / "snapshots.parquet"
-        # another build, or a store backfilled again (its snapshots renumbered): afresh
-        key = (str(self.build), snaps.stat().st_mtime_ns if snaps.is_file() else None)
-        with _past_lock:
-            past = _past.get(key)
-            if past is None:
-                for old in list(_past):     # an older build's or store's: closed
-                    _past.pop(old).con.close()
-                past = _past[key] = _PastDatabase(self.build)
-        return past.cursor(self.snap.seq)
+        return _past_database(self.build).cursor(self.snap.seq)
+
+
+def _past_database(build: Path) -> _PastDatabase:
+    """The process's past database of `build` (one at a time)."""
+    snaps = _store(build) / "snapshots.parquet"
+    # another build, or a store backfilled again (its snapshots renumbered): afresh
+    key = (str(build), snaps.stat().st_mtime_ns if snaps.is_file() else None)
+    with _past_lock:
+        past = _past.get(key)
+        if past is None:
+            for old in list(_past):     # an older build's or store's: closed
+                _past.pop(old).con.close()
+            past = _past[key] = _PastDatabase(build)
+    return past
+
+
+def prewarm(build: Path) -> bool:
+    """Make the past database of `build` ahead (its schema `past`: today's tables, the views
+    and macros, ~70 ms of CPU), so that a process's first as-of request does not: the app's
+    prewarm thread calls it after today's boards. False when the warehouse has no past results
+    (nothing to make)."""
+    if not has_past_rows(build):
+        return False
+    past = _past_database(build)
+    with past.lock:
+        if not past.ready:
+            past._prepare()
+            past._create_past()
+    return past.ready
 
 
 # --------------------------------------------------------------------------------------------
