@@ -25,6 +25,7 @@ from dash import Input, Output, dcc, html
 
 from app import api
 from app.components import EDITOR_BUNDLE_IGNORE, build_info, menu_order
+from mteb_lb import asof
 from mteb_lb.rankings import leaderboard
 
 APP_DIR = Path(__file__).resolve().parent
@@ -217,6 +218,11 @@ def prewarm_rankings(stop: threading.Event | None = None) -> int:
             done += 1
         except Exception:
             log.warning("prewarm of %s failed", name, exc_info=True)
+    if not (stop is not None and stop.is_set()):
+        try:    # a past date's database (its views and macros), when the history has one
+            asof.prewarm(lb.handle.build)
+        except Exception:
+            log.warning("prewarm of the as-of database failed", exc_info=True)
     # Not the default board's per-task cells (spread tooltips, flag marks): computing them
     # peaked at ~180 MB above the summaries and kept ~130 MB of a worker's 500 MB (the first
     # per-task state of a board computes them, in the page's deferred second request;

@@ -242,6 +242,53 @@ def test_a_past_date_answers_filtered_states(backfilled):
     assert [(r["Model"], r["Rank (Borda)"]) for r in rows] == [("h/C", 3)]
 
 
+def test_a_past_dates_grid_takes_no_spread_from_todays_results(backfilled):
+    """The per-experiment scores behind the per-task grid's spread marks (chosen_results) are
+    not recorded per snapshot: a past date sees none (no spread marks), never today's files."""
+    repo, commits, side, cat, wh, result = backfilled
+    if not (wh / "current").exists():
+        assert rf.run_build(repo, wh, cat).published
+    lb = rankings.Leaderboard(db.CurrentBuild(wh))
+    state, problems = lb.read_state({"benchmark": "Hist(v1)", "view": "per-task",
+                                     "as_of": "2025-01-20"})
+    assert not problems
+    past = lb.as_of_board(state)
+    count = "SELECT count(*) FROM chosen_results"
+    with lb.handle.cursor() as cur:     # HEAD: h/B, h/D, h/E, two tasks each
+        assert cur.execute(count).fetchall() == [(6,)]
+    with past.handle.cursor() as cur:
+        assert cur.execute(count).fetchall() == [(0,)]
+    assert past.task_spread("Hist(v1)", state.filters()).num_rows == 0
+    # the grid itself is the date's (c3: h/C's files deleted)
+    assert past.per_task("Hist(v1)", state.filters()).column("Model").to_pylist() == [
+        "h/A", "h/B"]
+
+
+def test_the_past_database_is_made_ahead_by_the_prewarm(backfilled, tmp_path, monkeypatch):
+    """asof.prewarm (the app's prewarm thread) makes the past database's views and macros: the
+    first as-of request after it does not make them, and answers as usual."""
+    repo, commits, side, cat, wh, result = backfilled
+    if not (wh / "current").exists():
+        assert rf.run_build(repo, wh, cat).published
+    build = db.CurrentBuild(wh).build
+    while asof._past:      # a fresh process: no past database yet
+        asof._past.popitem()[1].con.close()
+    assert asof.prewarm(tmp_path / "builds" / "none") is False     # no history: nothing
+    assert not asof._past
+    assert asof.prewarm(build) is True
+
+    def again(self, failed=None):
+        raise AssertionError("the past schema made twice")
+
+    monkeypatch.setattr(asof._PastDatabase, "_create_past", again)
+    lb = rankings.Leaderboard(db.CurrentBuild(wh))
+    state, problems = lb.read_state({"benchmark": "Hist(v1)", "as_of": "2025-01-06"})
+    assert not problems
+    rows = lb.view(state).to_pylist()     # c1: B 4 Borda points, A 2, C 0
+    assert [(r["Model"], r["Rank (Borda)"]) for r in rows] == [
+        ("h/B", 1), ("h/A", 2), ("h/C", 3)]
+
+
 KILL_SCRIPT = """
 import sys
 from pathlib import Path
