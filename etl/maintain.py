@@ -11,7 +11,7 @@ segment map, and restricted to their rows: the validity flags' quality_entry_met
 a few segments of `entry_checks`). The per-pair tables are computed in dependency order, and
 the scratch database keeps each one's new rows as a table: a table computed later reads them
 instead of computing that view again. Only the views those tables need are created there (their
-dependency closure, found by name in the SQL): creating every view of queries/ cost ~0.7 s of
+dependency closure, queries.closure): creating every view of queries/ cost ~0.7 s of
 CPU per rerun. Views materialized per another grain are then recomputed for the keys that
 changed: `per (model_name)` for the models of the affected pairs; a grain such as
 `(benchmark, model_name)` for the distinct keys of the rows deleted from and inserted into the
@@ -27,7 +27,6 @@ test_incremental_maintain.py).
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
 import queries
@@ -74,11 +73,11 @@ def refresh(con) -> dict[str, int]:
         try:  # the views the per-pair tables need, unmaterialized, over the affected pairs'
             # rows only (with the macros they call: the main catalog's are not on this path)
             queries.create_views(con, [dataclasses.replace(v, materialize=False)
-                                       for v in _needed(all_views, by_pair)],
+                                       for v in queries.closure(all_views, by_pair)],
                                  comments=False)  # (~400 COMMENT statements nobody reads)
         finally:
             con.execute(f'USE "{main}"')
-        for view in _dependency_order(by_pair):
+        for view in queries.dependency_order(by_pair):
             changed_keys = [v for v in by_key if view.name in key_sources.get(v.name, ())]
             for keyed in changed_keys:   # the keys of the rows about to be deleted
                 con.execute(f"INSERT INTO {_keys(keyed)} SELECT DISTINCT {_cols(keyed.grain)} "
@@ -135,48 +134,16 @@ def _columns(con, database: str) -> dict[str, set[str]]:
     return out
 
 
-def _reads(sql: str, name: str) -> bool:
-    return re.search(rf"\b{re.escape(name)}\b", sql) is not None
-
-
 def _key_sources(view, by_pair, columns) -> list[str]:
     """The per-pair tables `view` reads that hold all the columns of its grain."""
-    found = [v.name for v in by_pair if _reads(view.sql, v.name)
+    read = queries.uses([view, *by_pair])[view.name]
+    found = [v.name for v in by_pair if v.name in read
              and set(view.grain) <= columns.get(v.name, set())]
     if not found:
         raise RuntimeError(f"{view.name} is materialized per ({', '.join(view.grain)}) but "
                            "reads no table materialized per (model_name, task_name) with "
                            "those columns: its changed keys cannot be known")
     return found
-
-
-def _dependency_order(views) -> list:
-    """`views` with each one after those of `views` it reads (by name in its SQL); where they
-    read each other (a name in a comment), in the given order."""
-    left, done = list(views), []
-    while left:
-        names = {v.name for v in left}
-        ready = next((v for v in left if not any(
-            other != v.name and _reads(v.sql, other) for other in names)), left[0])
-        done.append(ready)
-        left.remove(ready)
-    return done
-
-
-def _needed(all_views, roots, tables: frozenset = frozenset()) -> list:
-    """`roots` and the views and macros they use, by name in their SQL (the closure); the
-    views named in `tables` are read as tables: what they use is not needed for them."""
-    by_name = {v.name: v for v in all_views}
-    need = {v.name for v in roots}
-    todo = list(need)
-    while todo:
-        name = todo.pop()
-        sql = "" if name in tables else by_name[name].sql
-        for other in by_name:
-            if other not in need and _reads(sql, other):
-                need.add(other)
-                todo.append(other)
-    return [v for v in all_views if v.name in need]
 
 
 def _refresh_keyed(con, main: str, view, all_views, inputs: list[str], columns) -> int:
@@ -199,7 +166,7 @@ def _refresh_keyed(con, main: str, view, all_views, inputs: list[str], columns) 
         try:
             tables = frozenset(v.name for v in all_views if v.materialize and v is not view)
             queries.create_views(con, [dataclasses.replace(v, materialize=False)
-                                       for v in _needed(all_views, [view], tables)
+                                       for v in queries.closure(all_views, [view], tables)
                                        if v.name not in tables], comments=False)
         finally:
             con.execute(f'USE "{main}"')

@@ -148,6 +148,55 @@ def macros_called_by(views: list[View]) -> list[View]:
             and re.search(rf"\b{re.escape(v.name)}\s*\(", text)]
 
 
+_STRING_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|--[^\n]*")
+
+
+def code_of(sql: str) -> str:
+    """`sql` without its `--` comments (string literals kept as they are)."""
+    return _STRING_OR_COMMENT.sub(
+        lambda m: m.group(0) if m.group(0).startswith("'") else "", sql)
+
+
+def uses(views: list[View]) -> dict[str, set[str]]:
+    """The one definition of "a view reads another": per view of `views`, the names of the
+    others that its SQL names as a word outside its comments (string literals count: a table
+    macro may be handed a relation's name). etl/maintain.py and mteb_lb/asof.py find the views
+    a catalog needs, and their order, through it."""
+    names = sorted((v.name for v in views), key=len, reverse=True)
+    if not names:
+        return {}
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+    return {v.name: set(pattern.findall(code_of(v.sql))) - {v.name} for v in views}
+
+
+def closure(views: list[View], roots: list[View], tables: frozenset = frozenset()) -> list[View]:
+    """`roots` and the views of `views` they read, directly or not, in the order of `views`; the
+    names in `tables` are read as tables (materialized): what they read is not needed."""
+    read = uses(views)
+    need = {v.name for v in roots}
+    todo = list(need)
+    while todo:
+        name = todo.pop()
+        for other in () if name in tables else read.get(name, ()):
+            if other not in need:
+                need.add(other)
+                todo.append(other)
+    return [v for v in views if v.name in need]
+
+
+def dependency_order(views: list[View]) -> list[View]:
+    """`views` with each one after those of `views` it reads; views that read each other (a
+    cycle) keep their given order."""
+    read = uses(views)
+    left, done = list(views), []
+    while left:
+        names = {v.name for v in left}
+        ready = next((v for v in left if not (read[v.name] & names)), left[0])
+        done.append(ready)
+        left.remove(ready)
+    return done
+
+
 def create_views(con, views: list[View] | None = None, keep_tables: bool = False,
                  comments: bool = True) -> list[str]:
     """CREATE every view and macro on `con` in dependency order; returns the names created.

@@ -95,9 +95,9 @@ def test_scratch_gets_the_closure_of_the_per_pair_views_only():
     b = view("b", "SELECT * FROM c")
     c = view("c", "SELECT 1 AS x")
     unrelated = view("d", "SELECT * FROM a")
-    assert [v.name for v in maintain._needed([a, b, c, unrelated], [a])] == ["a", "b", "c"]
+    assert [v.name for v in queries.closure([a, b, c, unrelated], [a])] == ["a", "b", "c"]
     # a view read as a table (materialized) is needed, what it reads is not
-    assert [v.name for v in maintain._needed([a, b, c, unrelated], [a], frozenset({"b"}))] \
+    assert [v.name for v in queries.closure([a, b, c, unrelated], [a], frozenset({"b"}))] \
         == ["a", "b"]
 
 
@@ -109,8 +109,26 @@ def test_per_pair_tables_in_dependency_order():
     rows = view("rows", "SELECT * FROM scores")
     entry = view("entry", "SELECT * FROM rows")
     # each after what it reads: its new rows are then a table in the scratch database
-    assert [v.name for v in maintain._dependency_order([flags, rows, entry])] \
+    assert [v.name for v in queries.dependency_order([flags, rows, entry])] \
         == ["rows", "entry", "flags"]
-    # two that name each other (a comment): the given order
-    one, two = view("one", "SELECT 1 -- see two"), view("two", "SELECT 2 -- see one")
-    assert [v.name for v in maintain._dependency_order([two, one])] == ["two", "one"]
+    # two that read each other (a cycle): the given order
+    one, two = view("one", "SELECT * FROM two"), view("two", "SELECT * FROM one")
+    assert [v.name for v in queries.dependency_order([two, one])] == ["two", "one"]
+
+
+def test_a_name_in_a_comment_is_not_a_dependency():
+    """A view's header may name the views it stands beside: only its code counts (a string
+    literal is code), in the closure, the order and the keyed views' sources alike."""
+    def view(name, sql):
+        return queries.View(name, sql, "", {}, False, False, ())
+
+    spread = view("spread", "-- the same as request_macro computes\nSELECT * FROM frame")
+    frame = view("frame", "SELECT '--' AS dashes, * FROM rows -- not request_macro")
+    request_macro = view("request_macro", "SELECT * FROM frame")
+    rows = view("rows", "SELECT 1 AS x")
+    everything = [spread, frame, request_macro, rows]
+    assert queries.uses(everything) == {
+        "spread": {"frame"}, "frame": {"rows"}, "request_macro": {"frame"}, "rows": set()}
+    assert [v.name for v in queries.closure(everything, [spread])] == ["spread", "frame", "rows"]
+    assert [v.name for v in queries.dependency_order([spread, request_macro, frame, rows])] \
+        == ["rows", "frame", "spread", "request_macro"]
