@@ -8,20 +8,11 @@ benchmark of the hand-built ranking warehouse (`lb` fixture) that has a per-lang
 
 from __future__ import annotations
 
+from test_language_whole import PLAIN_LANGUAGE_MEANS as PLAIN  # flags: none excluded here
+
 from mteb_lb import warehouse
 from mteb_lb.rankings import Filters
 
-PLAIN = """
-SELECT model_name, language,
-       sum(score ORDER BY revision, task_name, row_order) / count(score) AS score
-FROM benchmark_language_rows
-WHERE benchmark = $bench AND (NOT $registry_only OR in_registry)
-  AND ($models IS NULL OR model_name IN (SELECT unnest($models)))
-  AND ($tasks IS NULL OR task_name IN (SELECT unnest($tasks)))
-  AND lb_language_match(language_set, $langs)
-  AND ($langview IS NULL OR language IN (SELECT unnest($langview)))
-GROUP BY model_name, language
-"""
 KEYED = ("SELECT model_name, language, score FROM lb_language_scores_keyed("
          "'benchmark_language_keyed', $bench, $models, $tasks, $langs, $langview, "
          "$registry_only)")
