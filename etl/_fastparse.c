@@ -820,9 +820,146 @@ done:
     return result;
 }
 
+/* checks(values, starts, keys_of, scores, programs, make, low, high, floor) -> [entry index]:
+   the entries of a file read by parse() that `entry_checks` (etl/parse.py) may give a row,
+   decided on their float64 values with the rules' own comparisons; `entry_checks` then makes
+   the row of each (a few in a thousand). `programs` maps an entry's tuple of keys to a bytes
+   of int32 (etl/parse_fast.py check_program): the positions among its metric values of its
+   main metric, mrr_at_1 and precision_at_1 (-1: absent), the number of its recall_at_<k> then
+   their positions in order of k, the number of its bounded metrics then their positions; an
+   empty program: nothing to check; a program of one -1: always a candidate. A tuple of keys
+   not in `programs` is passed to make(keys), which adds it. An entry is a candidate when its
+   main metric differs from its main score (`scores`, floats), |mrr_at_1 - precision_at_1| is
+   not <= floor, a finite bounded value is below low or above high, or, over its non-NaN
+   recalls in order of k, one is lower than the one before by not <= floor (NaN compares as
+   DuckDB orders it: a difference). NULL with an exception for a malformed argument. */
+static PyObject *fastparse_checks(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    PyObject *starts, *keys_of, *scores, *programs, *make;
+    double low, high, floor_;
+    if (!PyArg_ParseTuple(args, "y*O!O!O!O!Oddd", &view, &PyList_Type, &starts, &PyList_Type,
+                          &keys_of, &PyList_Type, &scores, &PyDict_Type, &programs, &make,
+                          &low, &high, &floor_))
+        return NULL;
+    const double *values = (const double *)view.buf;
+    Py_ssize_t n_values = view.len / (Py_ssize_t)sizeof(double);
+    Py_ssize_t n = PyList_GET_SIZE(keys_of);
+    PyObject *out = PyList_New(0), *last_keys = NULL, *program = NULL;
+    if (out == NULL)
+        goto error;
+    if (PyList_GET_SIZE(starts) != n || PyList_GET_SIZE(scores) != n) {
+        PyErr_SetString(PyExc_ValueError, "checks: columns of different lengths");
+        goto error;
+    }
+    const int32_t *prog = NULL;
+    Py_ssize_t n_prog = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *keys = PyList_GET_ITEM(keys_of, i);
+        if (keys != last_keys) {
+            PyObject *got = PyDict_GetItemWithError(programs, keys);  /* borrowed */
+            if (got == NULL) {
+                if (PyErr_Occurred())
+                    goto error;
+                got = PyObject_CallOneArg(make, keys);
+                if (got == NULL)
+                    goto error;
+                Py_DECREF(got);  /* `programs` holds it now */
+                got = PyDict_GetItemWithError(programs, keys);
+                if (got == NULL) {
+                    if (!PyErr_Occurred())
+                        PyErr_SetString(PyExc_KeyError, "checks: make() added no program");
+                    goto error;
+                }
+            }
+            if (!PyBytes_Check(got) || PyBytes_GET_SIZE(got) % sizeof(int32_t) != 0) {
+                PyErr_SetString(PyExc_TypeError, "checks: a program is not int32 bytes");
+                goto error;
+            }
+            Py_XSETREF(program, Py_NewRef(got));
+            prog = (const int32_t *)PyBytes_AS_STRING(program);
+            n_prog = PyBytes_GET_SIZE(program) / (Py_ssize_t)sizeof(int32_t);
+            last_keys = keys;
+        }
+        if (n_prog == 0)
+            continue;
+        int candidate = 0;
+        if (n_prog == 1) {
+            candidate = 1;
+        } else {
+            Py_ssize_t start = PyLong_AsSsize_t(PyList_GET_ITEM(starts, i));
+            if (start == -1 && PyErr_Occurred())
+                goto error;
+            PyObject *score_obj = PyList_GET_ITEM(scores, i);
+            if (!PyFloat_Check(score_obj)) {
+                PyErr_SetString(PyExc_TypeError, "checks: a main score is not a float");
+                goto error;
+            }
+            double score = PyFloat_AS_DOUBLE(score_obj);
+            /* every position read below is checked against the values first */
+            Py_ssize_t at = 0;
+            double v[3];
+            int here[3];
+            if (n_prog < 5)
+                goto malformed;
+            for (int j = 0; j < 3; j++, at++) {
+                here[j] = prog[at] >= 0;
+                if (here[j]) {
+                    if (start < 0 || start + prog[at] >= n_values)
+                        goto malformed;
+                    v[j] = values[start + prog[at]];
+                }
+            }
+            if (here[0] && !(v[0] == score))
+                candidate = 1;
+            if (here[1] && here[2] && !(fabs(v[1] - v[2]) <= floor_))
+                candidate = 1;
+            for (int part = 0; part < 2 && !candidate; part++) {
+                if (at >= n_prog)
+                    goto malformed;
+                Py_ssize_t count = prog[at++];
+                if (count < 0 || at + count > n_prog)
+                    goto malformed;
+                int seen = 0;
+                double prev = 0;
+                for (Py_ssize_t j = 0; j < count && !candidate; j++) {
+                    Py_ssize_t pos = prog[at + j];
+                    if (pos < 0 || start < 0 || start + pos >= n_values)
+                        goto malformed;
+                    double x = values[start + pos];
+                    if (part == 0) {  /* recalls in order of k, NaN left out */
+                        if (x != x)
+                            continue;
+                        if (seen && !(prev - x <= floor_))
+                            candidate = 1;
+                        prev = x;
+                        seen = 1;
+                    } else if (isfinite(x) && (x < low || x > high)) {
+                        candidate = 1;
+                    }
+                }
+                at += count;
+            }
+        }
+        if (candidate && !append_new(out, PyLong_FromSsize_t(i)))
+            goto error;
+    }
+    Py_XDECREF(program);
+    PyBuffer_Release(&view);
+    return out;
+malformed:
+    PyErr_SetString(PyExc_ValueError, "checks: a program reads outside the entry's values");
+error:
+    Py_XDECREF(out);
+    Py_XDECREF(program);
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"parse", fastparse_parse, METH_VARARGS,
      "parse(data, names, max_depth, max_entries) -> (top, columns, codes, values) or None"},
+    {"checks", fastparse_checks, METH_VARARGS,
+     "checks(values, starts, keys_of, scores, programs, make, low, high, floor) -> [index]"},
     {NULL, NULL, 0, NULL},
 };
 

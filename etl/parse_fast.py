@@ -14,11 +14,15 @@ MTEB_LB_FAST_PARSE=0, `parse_fast` returns None for every file.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 from etl.parse import (
+    CHECK_FLOOR,
     ENTRY_KEYS_NOT_METRICS,
     MAX_ENTRIES_PER_FILE,
+    OUT_OF_RANGE_TOLERANCE,
+    CheckShape,
     ParsedResult,
     _number_or_none,
     _str_or_none,
@@ -98,3 +102,46 @@ def metric_positions(keys: tuple) -> dict[str, int]:
     """name -> index among the metric values of an entry with these keys."""
     metrics = [k for k in keys if k not in ENTRY_KEYS_NOT_METRICS]
     return {k: i for i, k in enumerate(metrics)}
+
+
+def check_program(keys: tuple, shape: CheckShape) -> bytes:
+    """What the compiled `checks` reads of an entry with these keys (etl/_fastparse.c): int32
+    positions among its metric values of its main metric, mrr_at_1, precision_at_1 (-1:
+    absent), the number of its recall keys then their positions (in order of k), the number of
+    its bounded metrics then their positions. Empty when `entry_checks` has nothing to check;
+    [-1] (every entry a candidate) when a checked name is not among the metric values."""
+    if shape.empty:
+        return b""
+    at = metric_positions(keys)
+    names = [*shape.at_names, *shape.recall_keys, *shape.bounded]
+    if any(name is not None and name not in at for name in names):
+        return array("i", [-1]).tobytes()
+    program = [-1 if name is None else at[name] for name in shape.at_names]
+    program.append(len(shape.recall_keys))
+    program.extend(at[name] for name in shape.recall_keys)
+    program.append(len(shape.bounded))
+    program.extend(at[name] for name in shape.bounded)
+    return array("i", program).tobytes()
+
+
+def check_candidates(fast: FastParsed, main_metric: str | None, shapes: dict,
+                     programs: dict) -> list[int] | None:
+    """The entries (indexes in the file) of a file the compiled parser read that
+    `etl.parse.entry_checks` may give a row, found in C on their float64 values with the same
+    comparisons (the rest has none: nearly every entry); `entry_checks` then makes each row.
+    None when the extension has no `checks` (an older build): the caller checks every entry.
+    `shapes`: the CheckShape cache of `entry_checks` for `main_metric` (keys -> shape);
+    `programs`: keys -> `check_program`, for the same main metric."""
+    checks = getattr(_fastparse, "checks", None)
+    if checks is None:
+        return None
+
+    def make(keys: tuple) -> None:
+        shape = shapes.get(keys)
+        if shape is None:
+            shape = shapes[keys] = CheckShape(keys, main_metric)
+        programs[keys] = check_program(keys, shape)
+
+    columns = fast.columns
+    return checks(fast.values, columns[6], columns[5], columns[3], programs, make,
+                  -OUT_OF_RANGE_TOLERANCE, 1 + OUT_OF_RANGE_TOLERANCE, CHECK_FLOOR)

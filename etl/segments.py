@@ -50,7 +50,14 @@ from etl.parse import (
     load_json,
     parse_result,
 )
-from etl.parse_fast import EntryValues, FastParsed, available, metric_positions, parse_fast
+from etl.parse_fast import (
+    EntryValues,
+    FastParsed,
+    available,
+    check_candidates,
+    metric_positions,
+    parse_fast,
+)
 from etl.workers import Retry, WorkerDied, run_jobs
 from mteb_lb import schema, settings
 
@@ -517,6 +524,7 @@ def write_segment_map(table: pa.Table, build: Path) -> None:
 
 
 _CHECK_SHAPES: dict[str | None, dict] = {}
+_CHECK_PROGRAMS: dict[str | None, dict] = {}
 CHECK_SHAPES_KEPT = 20_000
 
 
@@ -533,7 +541,10 @@ class RowsBuilder:
         # when each segment made its own, 199 so), emptied past CHECK_SHAPES_KEPT shapes
         if sum(map(len, _CHECK_SHAPES.values())) > CHECK_SHAPES_KEPT:
             _CHECK_SHAPES.clear()
+            _CHECK_PROGRAMS.clear()
         self.check_shapes: dict[str | None, dict] = _CHECK_SHAPES
+        # main metric -> keys -> etl.parse_fast.check_program (add_fast), kept with the shapes
+        self.check_programs: dict[str | None, dict] = _CHECK_PROGRAMS
         self.positions: dict[tuple, dict] = {}  # keys -> metric name -> index (add_fast)
         self._reset()
 
@@ -636,7 +647,15 @@ class RowsBuilder:
         buf.run_ids.extend(ids)
         buf.run_ends.extend([base + end for end in ends])
         checks, entry = self.checks, EntryValues()
-        for eid, keys, score, start, end in zip(ids, keys_of, scores, starts, ends):
+        programs = self.check_programs.get(main_metric)
+        if programs is None:
+            programs = self.check_programs[main_metric] = {}
+        # the entries that may have an `entry_checks` row, found in C (a few in a thousand);
+        # every entry when the extension cannot (`entry_checks` decides either way)
+        found = check_candidates(fast, main_metric, shapes, programs)
+        rows = zip(ids, keys_of, scores, starts, ends) if found is None else \
+            ((first + i, keys_of[i], scores[i], starts[i], ends[i]) for i in found)
+        for eid, keys, score, start, end in rows:
             at = positions.get(keys)
             if at is None:
                 at = positions[keys] = metric_positions(keys)
