@@ -19,7 +19,10 @@
    duplicate key, an integer of more than 18 digits, a float token longer than 64 bytes or out
    of range, nesting deeper than max_depth, max_entries or more entries, invalid JSON, a memory
    error. The caller then runs the Python parser, which decides (and quarantines what it
-   rejects). It never raises for any input, and never reads outside `data`. */
+   rejects). It never raises for any input, and never reads outside `data`.
+
+   checks(...) (below) then picks the entries of such a file that etl/parse.py entry_checks may
+   give a row, so that Python looks at those only. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

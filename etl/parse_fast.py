@@ -8,6 +8,11 @@ other file (legacy layout, lists or dicts or strings in entries, backslash escap
 keys, huge numbers, invalid JSON...) makes it return None and `parse_result` reads it: the rows
 are the same either way (tests/test_parse_compiled.py compares the Arrow tables byte for byte).
 
+For such a file the extension also picks the entries `etl.parse.entry_checks` may give a row
+(`check_candidates`: a few in a thousand), with the rules' comparisons on the float64 values, so
+`entry_checks` runs for those only (tests/test_fastparse_checks.py: exactly the entries with a
+row, the same tables as the per-entry loop).
+
 The extension is optional: when it was not built (no compiler at install time) or
 MTEB_LB_FAST_PARSE=0, `parse_fast` returns None for every file.
 """
