@@ -19,7 +19,10 @@ per-pair tables that hold those columns (its rows for a key may depend only on t
 rows of that key and on inputs without the grain's columns, e.g. the catalog). Such a view runs
 in a second scratch database where every input holding the grain's columns is restricted to the
 changed keys before the view reads it (a filter applied after the view's aggregation would not
-reach its scans). The other materialized views (small aggregates) are recomputed in full. The
+reach its scans). A keyed view of STABLE_SETS recomputes, for a key whose set of declared values
+is the same after the update, only its affected pairs' rows (benchmark_language_keyed: a changed
+score recomputes that pair's rows, not the model's ~2,000 rows of the benchmark, and sorts
+those). The other materialized views (small aggregates) are recomputed in full. The
 result equals a full build's tables (tests/test_etl_build.py, test_refresh.py,
 test_incremental_maintain.py).
 """
