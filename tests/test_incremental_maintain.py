@@ -55,6 +55,9 @@ def test_language_means_recomputed_for_the_changed_benchmark_only(two_views, tmp
     changed = _rows(built, "SELECT count(*) FROM benchmark_language_means "
                            f"WHERE benchmark = 'WithSciFact(v1)' AND model_name = '{MODEL}'")
     assert manifest["database"]["updated"]["benchmark_language_means"] == changed[0][0] > 0
+    # benchmark_language_keyed: the model's key in WithSciFact holds one row per task
+    # (NFCorpus, SciFact); its (revision, task) set is the same, so only SciFact's is recomputed
+    assert manifest["database"]["updated"]["benchmark_language_keyed"] == 1
     # benchmark_task_required (per (benchmark, task_name)): SciFact is in one benchmark, so one
     # key, one row recomputed (it was recomputed in full before)
     assert manifest["database"]["updated"]["benchmark_task_required"] == 1
@@ -132,3 +135,29 @@ def test_a_name_in_a_comment_is_not_a_dependency():
     assert [v.name for v in queries.closure(everything, [spread])] == ["spread", "frame", "rows"]
     assert [v.name for v in queries.dependency_order([spread, request_macro, frame, rows])] \
         == ["rows", "frame", "spread", "request_macro"]
+
+
+def test_keyed_rows_of_a_key_whose_set_changed_are_all_recomputed(two_views, tmp_path):
+    """A new (revision, task) of a model shifts the sort key of its other rows in that
+    benchmark (benchmark_language_keyed ranks the key's (revision, task) pairs): the whole key
+    is recomputed, not only the changed pair's rows, and the build equals a full rebuild."""
+    repo, wh, cat = two_views
+    key = ("SELECT task_name, sort_key FROM benchmark_language_keyed WHERE benchmark = "
+           f"'WithSciFact(v1)' AND model_name = '{MODEL}' ORDER BY ALL")
+    # (aaaa..., NFCorpus) ranks 1st, (external, SciFact) 2nd: sort keys 1 and 2 times 2^32
+    assert _rows(warehouse.current_build(wh), key) == [("NFCorpus", 2**32), ("SciFact", 2**33)]
+    # SciFact's result moves from the revision folder `external` to 000...
+    moved = fx.write_result(repo, MODEL, REVISION, TASK, fx.simple_result(TASK, 0.41))
+    fx.write_result(repo, MODEL, "0" * 40, TASK, moved.read_bytes())
+    moved.unlink()
+    report = rf.run_build(repo, wh, cat)
+    assert report.published and report.parsed == 1
+    # (000..., SciFact) now ranks 1st: NFCorpus's row (a pair that did not change) moves to 2nd
+    assert _rows(report.build, key) == [("NFCorpus", 2**33), ("SciFact", 2**32)]
+    assert warehouse.read_manifest(report.build)["database"]["updated"][
+        "benchmark_language_keyed"] == 2
+    twin = rf.run_build(repo, tmp_path / "full", cat, full=True).build
+    a, b = rf.tables(report.build), rf.tables(twin)
+    assert sorted(a) == sorted(b)
+    for table in a:
+        assert a[table] == b[table], f"{table} differs from a full rebuild"
