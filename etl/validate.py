@@ -53,6 +53,10 @@ _FRAME_SOURCES = {
                       "AS l JOIN chosen_results AS c USING (model_name, task_name)",
     "task_flags_of": "FROM lb_long($bench, NULL, NULL, NULL, false, true)",
     "lb_language_scores_of": "FROM benchmark_language_keyed WHERE benchmark = $bench",
+    "lb_language_sums_of": "SELECT model_name, language, sort_key, score "
+                           "FROM benchmark_language_keyed WHERE benchmark = $bench",
+    "lb_language_table_of": "SELECT model_name, language, score FROM benchmark_language_means "
+                            "WHERE benchmark = $bench",
 }
 
 

@@ -643,11 +643,15 @@ class Leaderboard:
             # a task or language filter: the rows summed by the build's integer sort key (the
             # same means, lb_language_scores_keyed); a build without the table (older, or a
             # past date: warehouse.TODAY_ONLY_TABLES) takes lb_per_language below
+            # a task filter alone: every pair summed from the tasks' rows, without binding the
+            # build's-means branches (lb_language_scores_tasks, the same sums)
+            means = ("lb_language_scores_tasks('benchmark_language_keyed', $bench, $models, "
+                     "$tasks, $langview, $registry_only)" if params["langs"] is None else
+                     "lb_language_scores_keyed('benchmark_language_keyed', $bench, $models, "
+                     "$tasks, $langs, $langview, $registry_only)")
             try:
                 return _pivot(self._query(
-                    "WITH m AS (FROM lb_language_scores_keyed('benchmark_language_keyed', "
-                    "$bench, $models, $tasks, $langs, $langview, $registry_only)), "
-                    "t AS (FROM lb_per_language_of('m')),"
+                    "WITH m AS (FROM " + means + "), t AS (FROM lb_per_language_of('m')),"
                     + pivot, values))
             except MISSING_IN_BUILD:
                 self._no_keyed_table = self.cache_key()
