@@ -36,7 +36,8 @@ NON_EMPTY = ("scores", "metrics", "files", "tasks", "benchmarks", "benchmark_tas
 # Sample arguments of table macros, by parameter name; any other parameter gets NULL.
 _SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size": False,
                  "by_subset": False, "st_only": False, "part": "subset", "zero_shot": "allow_all",
-                 "keyed": "benchmark_language_keyed"}   # lb_language_scores_keyed's table
+                 "keyed": "benchmark_language_keyed",   # lb_language_scores_keyed's table
+                 "uncovered": "benchmark_task_uncovered"}   # lb_task_scores_recount_stored's
 
 
 # The relation a `frame` parameter names (query_table), per macro: its caller's relation, built
@@ -53,6 +54,13 @@ _FRAME_SOURCES = {
                       "AS l JOIN chosen_results AS c USING (model_name, task_name)",
     "task_flags_of": "FROM lb_long($bench, NULL, NULL, NULL, false, true)",
     "lb_language_scores_of": "FROM benchmark_language_keyed WHERE benchmark = $bench",
+    "lb_task_uncovered_of": "FROM lb_task_means_stored($bench, NULL, NULL, false, true)",
+    "lb_task_scores_recounted_of": "SELECT *, required_pairs AS recounted_pairs "
+                                   "FROM lb_task_means_stored($bench, NULL, NULL, false, true)",
+    "lb_language_sums_of": "SELECT model_name, language, sort_key, score "
+                           "FROM benchmark_language_keyed WHERE benchmark = $bench",
+    "lb_language_table_of": "SELECT model_name, language, score FROM benchmark_language_means "
+                            "WHERE benchmark = $bench",
 }
 
 

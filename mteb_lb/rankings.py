@@ -37,6 +37,8 @@ VIEWS = lbstate.VIEWS
 # exclude_flags -> the mildest severity level the frame drops (quality_rules.level; None: none)
 EXCLUDE_LEVELS = {"none": None, "error": 1, "warning": 2}
 EXCLUDE_LEVEL = "exclude_level"   # its key in the macros' parameters (bound as a variable)
+# the table lb_task_scores_recount_stored reads (today's build only) and its parameter's key
+UNCOVERED, UNCOVERED_TABLE = "uncovered", "benchmark_task_uncovered"
 
 
 class RankingError(ValueError):
@@ -172,6 +174,7 @@ class Leaderboard:
         self._no_default_table: str | None = None   # a build without default_summaries
         self._no_keyed_table: str | None = None   # ... without benchmark_language_keyed
         self._no_interval_table: str | None = None  # a build without rank_intervals
+        self._uncovered_table: tuple[str | None, bool] = (None, False)  # (build, has it)
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -488,9 +491,24 @@ class Leaderboard:
                   "langs": langs,
                   "registry_only": not filters.all_models,
                   EXCLUDE_LEVEL: EXCLUDE_LEVELS[filters.exclude_flags]}
+        if self._has_uncovered_table():   # a model filter recounts from the build's lists
+            params[UNCOVERED] = UNCOVERED_TABLE
         if filters.missing != "official":
             return self._missing_mode(benchmark, params, filters.missing)
         return params
+
+    def _has_uncovered_table(self) -> bool:
+        """Whether the build's schema has benchmark_task_uncovered (today's build made by this
+        code; not an older build, nor a past date's schema: warehouse.TODAY_ONLY_TABLES)."""
+        key = self.cache_key()
+        if self._uncovered_table[0] != key:
+            try:
+                self._query(f"SELECT 1 FROM {UNCOVERED_TABLE} LIMIT 0")
+                found = True
+            except MISSING_IN_BUILD:
+                found = False
+            self._uncovered_table = (key, found)
+        return self._uncovered_table[1]
 
     def ranked_tasks(self, benchmark: str, filters: Filters = Filters()) -> list[str]:
         """The tasks the table ranks: the selected ones, narrowed by the "common" mode."""
@@ -608,10 +626,9 @@ class Leaderboard:
                 return pa.table({"Model": pa.array([], pa.string())})
             return _frame_pivot(frame, bench.task_names)
         # lb_per_task over the one task-score source of the state (public_only false)
-        source = _task_scores_source(params)
         return _pivot(self._query(
-            "WITH lb_q_task_scores AS (FROM " + source + "($bench, $models, $tasks, $langs, "
-            "false, $registry_only)) SELECT model_name, score, "
+            "WITH lb_q_task_scores AS (FROM " + _task_scores_call(params, "false")
+            + ") SELECT model_name, score, "
             + _PIVOT_INDEX.format(order="borda_rank", key="task_name")
             + " FROM lb_per_task_of('lb_q_task_scores'), "
             "(SELECT $columns::VARCHAR[] AS columns) AS c",
@@ -643,11 +660,15 @@ class Leaderboard:
             # a task or language filter: the rows summed by the build's integer sort key (the
             # same means, lb_language_scores_keyed); a build without the table (older, or a
             # past date: warehouse.TODAY_ONLY_TABLES) takes lb_per_language below
+            # a task filter alone: every pair summed from the tasks' rows, without binding the
+            # build's-means branches (lb_language_scores_tasks, the same sums)
+            means = ("lb_language_scores_tasks('benchmark_language_keyed', $bench, $models, "
+                     "$tasks, $langview, $registry_only)" if params["langs"] is None else
+                     "lb_language_scores_keyed('benchmark_language_keyed', $bench, $models, "
+                     "$tasks, $langs, $langview, $registry_only)")
             try:
                 return _pivot(self._query(
-                    "WITH m AS (FROM lb_language_scores_keyed('benchmark_language_keyed', "
-                    "$bench, $models, $tasks, $langs, $langview, $registry_only)), "
-                    "t AS (FROM lb_per_language_of('m')),"
+                    "WITH m AS (FROM " + means + "), t AS (FROM lb_per_language_of('m')),"
                     + pivot, values))
             except MISSING_IN_BUILD:
                 self._no_keyed_table = self.cache_key()
@@ -1130,7 +1151,19 @@ def _task_scores_source(params: dict) -> str:
         return "lb_task_scores_language"  # the rows, but whole tasks read the build's means
     if params["langs"] is not None or params.get(EXCLUDE_LEVEL) is not None:
         return "lb_task_scores_rows"
-    return "lb_task_scores_stored" if params["models"] is None else "lb_task_scores_recount"
+    if params["models"] is None:
+        return "lb_task_scores_stored"
+    # today's build recounts from its lists (the same numbers), others from the rows
+    return "lb_task_scores_recount_stored" if params.get(UNCOVERED) else "lb_task_scores_recount"
+
+
+def _task_scores_call(params: dict, public_only: str = "$public_only") -> str:
+    """The call of the state's lb_task_scores source (_task_scores_source) with its bound
+    parameters: lb_task_scores' six, after the table lb_task_scores_recount_stored reads."""
+    source = _task_scores_source(params)
+    table = "$" + UNCOVERED + ", " if source == "lb_task_scores_recount_stored" else ""
+    return (source + "(" + table + "$bench, $models, $tasks, $langs, " + public_only
+            + ", $registry_only)")
 
 
 def _model_scores_sql(params: dict) -> str:
@@ -1141,8 +1174,7 @@ def _model_scores_sql(params: dict) -> str:
     if params["by_subset"]:
         return ("lb_model_scores($bench, $models, $tasks, $langs, $public_only, $registry_only, "
                 "$by_subset)")
-    return ("(WITH lb_q_task_scores AS (FROM " + _task_scores_source(params)
-            + "($bench, $models, $tasks, $langs, $public_only, $registry_only)) "
+    return ("(WITH lb_q_task_scores AS (FROM " + _task_scores_call(params) + ") "
             "FROM lb_model_scores_of('lb_q_task_scores'))")
 
 

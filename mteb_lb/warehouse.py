@@ -81,7 +81,8 @@ def past_state_name(seq: int, found: dict[str, list[str]]) -> str:
 # board, stored rank intervals, the per-task cells' spread and flag marks, the per-language
 # rows' sort key): a past date must compute them from its own rows, never read these
 TODAY_ONLY_TABLES = ("default_summaries", "rank_intervals", "benchmark_task_spread",
-                     "benchmark_task_flags", "benchmark_language_keyed")
+                     "benchmark_task_flags", "benchmark_language_keyed",
+                     "benchmark_task_uncovered")
 
 
 class WarehouseError(RuntimeError):

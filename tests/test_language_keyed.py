@@ -16,6 +16,12 @@ from mteb_lb.rankings import Filters
 KEYED = ("SELECT model_name, language, score FROM lb_language_scores_keyed("
          "'benchmark_language_keyed', $bench, $models, $tasks, $langs, $langview, "
          "$registry_only)")
+# a task filter without a language filter: every pair summed from the tasks' rows
+TASKS = ("SELECT model_name, language, score, in_table FROM lb_language_scores_tasks("
+         "'benchmark_language_keyed', $bench, $models, $tasks, $langview, $registry_only)")
+KEYED_TABLE = ("SELECT model_name, language, score, in_table FROM lb_language_scores_keyed("
+               "'benchmark_language_keyed', $bench, $models, $tasks, $langs, $langview, "
+               "$registry_only)")
 # per (benchmark, model, language): the rows' (task, score) sequence ordered by the key against
 # the same rows' sequence in (revision, task, entry) order (the copies of one row, when its
 # language list names a language twice, share a key: their scores are equal)
@@ -61,7 +67,7 @@ def test_sort_key_orders_rows_as_revision_task_entry(lb):
 
 
 def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
-    compared, language_filtered = 0, 0
+    compared, language_filtered, tasks_filtered = 0, 0, 0
     for name in lb.benchmarks():
         bench = lb.benchmark(name)
         if not bench.has_language_view:
@@ -78,6 +84,16 @@ def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
             keyed = lb._query(KEYED, values).sort_by(keys)
             plain = lb._query(PLAIN, values).sort_by(keys)
             assert keyed.equals(plain), (name, label)
+            if params["langs"] is None and params["tasks"] is not None:  # its own source
+                tasks_only = lb._query(TASKS, values).sort_by(keys)
+                assert tasks_only.select(["model_name", "language", "score"]).equals(plain), \
+                    (name, label)
+                scored = {r["model_name"] for r in plain.to_pylist() if r["score"] is not None}
+                assert tasks_only.column("in_table").to_pylist() == [
+                    m in scored for m in tasks_only.column("model_name").to_pylist()]
+                assert tasks_only.equals(lb._query(KEYED_TABLE, values).sort_by(keys)), \
+                    (name, label)
+                tasks_filtered += 1
             # the request path (the keyed source) against a build without the table
             served = lb.per_language(name, filters)
             lb._cache.clear()
@@ -92,6 +108,7 @@ def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
             language_filtered += params["langs"] is not None
     assert compared >= 10
     assert language_filtered >= 5
+    assert tasks_filtered >= 5
 
 
 def test_a_past_date_never_reads_todays_sort_key():

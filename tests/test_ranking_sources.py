@@ -10,12 +10,16 @@ import pytest
 
 from mteb_lb.rankings import (
     EXCLUDE_LEVEL,
+    UNCOVERED,
     Filters,
     _model_scores_sql,
     _summary_sql,
+    _task_scores_call,
     _task_scores_source,
 )
 
+UNCOVERED_TASKS = ("WITH s AS (FROM lb_task_means_stored($bench, $models, $tasks, $public_only, "
+                   "$registry_only)) SELECT count(*) FROM lb_task_uncovered_of('s')")
 GENERAL = ("SELECT * FROM lb_summary($bench, $models, $tasks, $langs, $public_only, "
            "$registry_only, $by_subset) ORDER BY position")
 
@@ -33,6 +37,16 @@ def states(lb, name: str) -> dict[str, Filters]:
         out["models"] = Filters(models=tuple(models[1:]) or tuple(models))
         out["models, tasks, all"] = Filters(models=tuple(models[:2]), all_models=True,
                                             tasks=tuple(bench.task_names[-2:]))
+    # the models covering some task incompletely (scored pairs, not all): alone, a task no
+    # selected model covers completely has its pairs recounted
+    partial = [r[0] for r in lb._query(
+        "SELECT DISTINCT m.model_name FROM benchmark_task_means AS m JOIN "
+        "benchmark_task_required AS r USING (benchmark, task_name) WHERE m.benchmark = $bench "
+        "AND m.have_pairs > 0 AND m.have_pairs < r.required_all ORDER BY 1",
+        {"bench": name}).to_pylist() for r in [tuple(r.values())]]
+    if partial:
+        out["incomplete models, all"] = Filters(models=tuple(partial), all_models=True)
+        out["incomplete models"] = Filters(models=tuple(partial))
     if len(languages) > 1:
         out["language"] = Filters(languages=(languages[0],))
         out["language, models"] = Filters(languages=(languages[-1],),
@@ -50,28 +64,41 @@ def full_params(lb, name: str, filters: Filters) -> dict | None:
 
 
 def test_request_path_equals_the_general_macro(lb):
-    sources, compared = set(), 0
+    sources, compared, recounted = set(), 0, 0
     for name in lb.benchmarks():
         for label, filters in states(lb, name).items():
             params = full_params(lb, name, filters)
             if params is None:
                 continue
-            fast = lb._query(_summary_sql(params), params)
             general = lb._query(GENERAL, params)
-            assert fast.equals(general), (name, label)
-            assert fast.schema.names == general.schema.names
-            if not params["by_subset"]:
-                sources.add(_task_scores_source(params))
+            # today's build (benchmark_task_uncovered) and one without the table (a past date)
+            for variant in (params, {k: v for k, v in params.items() if k != UNCOVERED}):
+                fast = lb._query(_summary_sql(variant), variant)
+                assert fast.equals(general), (name, label)
+                assert fast.schema.names == general.schema.names
+                if not params["by_subset"]:
+                    sources.add(_task_scores_source(variant))
+            if params["models"] is not None and params["langs"] is None:
+                recounted += lb._query(UNCOVERED_TASKS, params).column(0)[0].as_py() > 0
             compared += 1
-    # every source ran on some state (else the comparison proves nothing about it)
+    # every source ran on some state (else the comparison proves nothing about it), and the
+    # recount on a task that no selected model covers completely
+    assert recounted >= 1
     assert sources == {"lb_task_scores_stored", "lb_task_scores_recount",
-                       "lb_task_scores_rows", "lb_task_scores_language"}
+                       "lb_task_scores_recount_stored", "lb_task_scores_rows",
+                       "lb_task_scores_language"}
     assert compared >= 30
 
 
 @pytest.mark.parametrize("params, source", [
     ({"models": None, "langs": None, EXCLUDE_LEVEL: None}, "lb_task_scores_stored"),
     ({"models": ["m"], "langs": None, EXCLUDE_LEVEL: None}, "lb_task_scores_recount"),
+    ({"models": ["m"], "langs": None, EXCLUDE_LEVEL: None, UNCOVERED: "t"},
+     "lb_task_scores_recount_stored"),
+    ({"models": None, "langs": None, EXCLUDE_LEVEL: None, UNCOVERED: "t"},
+     "lb_task_scores_stored"),
+    ({"models": ["m"], "langs": ["eng"], EXCLUDE_LEVEL: None, UNCOVERED: "t"},
+     "lb_task_scores_rows"),
     ({"models": None, "langs": ["eng"], EXCLUDE_LEVEL: None}, "lb_task_scores_language"),
     ({"models": ["m"], "langs": ["eng"], EXCLUDE_LEVEL: None}, "lb_task_scores_rows"),
     ({"models": None, "langs": ["eng"], EXCLUDE_LEVEL: 1}, "lb_task_scores_rows"),
@@ -114,13 +141,13 @@ def test_per_task_request_path_equals_lb_per_task(lb):
             params = lb._params(name, filters)
             if params is None:
                 continue
-            source = _task_scores_source(params)
-            fast = lb._query(
-                "WITH lb_q_task_scores AS (FROM " + source + "($bench, $models, $tasks, "
-                "$langs, false, $registry_only)) SELECT * FROM lb_per_task_of("
-                "'lb_q_task_scores') ORDER BY ALL", params)
             general = lb._query("SELECT * FROM lb_per_task($bench, $models, $tasks, $langs, "
                                 "$registry_only) ORDER BY ALL", params)
-            assert fast.equals(general), (name, label)
+            for variant in (params, {k: v for k, v in params.items() if k != UNCOVERED}):
+                fast = lb._query(
+                    "WITH lb_q_task_scores AS (FROM " + _task_scores_call(variant, "false")
+                    + ") SELECT * FROM lb_per_task_of('lb_q_task_scores') ORDER BY ALL",
+                    variant)
+                assert fast.equals(general), (name, label)
             compared += 1
     assert compared >= 30

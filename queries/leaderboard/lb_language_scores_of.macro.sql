@@ -67,7 +67,7 @@ create or replace macro lb_language_scores_of(
     -- the matching rows of the other pairs (a selected language's rows always match): those of
     -- the languages not selected, or of every language under a task filter or the exclude
     -- switch alone
-    summed_rows as (
+    summed_rows as (  -- noqa: ST03
         select model_name, language, sort_key, score
         from query_table(frame)
         where
@@ -87,28 +87,16 @@ create or replace macro lb_language_scores_of(
             )
     ),
 
-    computed as (
-        -- summed in mteb's frame order so the last bit matches polars; NULL scores (a quarter
-        -- of the rows) add nothing, so they skip the ordered sum's sort
-        select
-            model_name, language,
-            sum(score order by sort_key) filter (where score is not null)
-            / count(score) as score
-        from summed_rows
-        group by model_name, language
+    computed as (  -- summed in mteb's frame order (lb_language_sums_of)
+        from lb_language_sums_of('summed_rows')
     ),
 
-    means as (
+    means as (  -- noqa: ST03
         select * from precomputed
         union all
         select * from whole
         union all
         select * from computed
-    ),
-
-    final as (
-        select *, bool_or(score is not null) over (partition by model_name) as in_table
-        from means
     )
 
-    select * from final
+    select * from lb_language_table_of('means')

@@ -4,7 +4,9 @@
 -- is the same number). The same signature as lb_task_scores. The recounted rows are lb_long's
 -- without its language match and flag exclusion, which are off whenever this source is chosen
 -- (langs is NULL, no exclusion level): reading benchmark_results with the other filters spares
--- binding their subqueries on every request.
+-- binding their subqueries on every request. Today's build recounts from the build's lists
+-- instead (lb_task_scores_recount_stored, the same numbers); the two share the rest
+-- (lb_task_scores_recounted_of).
 create or replace macro lb_task_scores_recount(
     bench, models, tasks, langs, public_only, registry_only
 ) as table
@@ -12,12 +14,6 @@ create or replace macro lb_task_scores_recount(
 
     stored as materialized (
         from lb_task_means_stored(bench, models, tasks, public_only, registry_only)
-    ),
-
-    uncovered as (
-        select task_name from stored
-        group by task_name
-        having not bool_or(have_pairs = required_pairs)
     ),
 
     recount as (
@@ -29,19 +25,14 @@ create or replace macro lb_task_scores_recount(
             and (models is null or model_name in (select unnest(models)))
             and (not public_only or is_public)
             and score is not null
-            and task_name in (select task_name from uncovered)
+            and task_name in (select task_name from lb_task_uncovered_of('stored'))
         group by task_name
     ),
 
-    lb_recounted_means as (  -- noqa: ST03
-        select
-            s.model_name, s.task_name, s.task_type, s.is_public, s.raw_mean, s.have_pairs,
-            case
-                when s.task_name in (select task_name from uncovered) then r.required_pairs
-                else s.required_pairs
-            end as required_pairs
+    lb_recount_frame as (  -- noqa: ST03
+        select s.*, r.required_pairs as recounted_pairs
         from stored as s
         left join recount as r using (task_name)
     )
 
-    select * from lb_task_scores_of('lb_recounted_means')
+    select * from lb_task_scores_recounted_of('lb_recount_frame')
