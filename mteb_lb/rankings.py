@@ -301,7 +301,10 @@ class Leaderboard:
         return benchmarks[name]
 
     def menu(self) -> dict:
-        return json.loads(self._query("SELECT menu_json FROM catalog_info").column(0)[0].as_py())
+        """The benchmark menu (cached per build: every leaderboard page render asks for it;
+        callers read it, never modify it)."""
+        return self._cached(("menu",), lambda: json.loads(
+            self._query("SELECT menu_json FROM catalog_info").column(0)[0].as_py()))
 
     def task_meta(self, task: str) -> dict:
         self._load_catalog()
