@@ -53,7 +53,7 @@ def query(name: str, params: dict | None = None, *, sql: str | None = None):
 # cached_query's answers: (build path, view or macro, params) -> rows, least recently used first
 _ANSWERS: OrderedDict = OrderedDict()
 _ANSWERS_LOCK = threading.Lock()
-ANSWERS_SIZE = 256
+ANSWERS_SIZE = 48            # 4 per model page: 12 models, <= ~20 MB (the largest: ~1.7 MB)
 
 
 def cached_query(name: str, params: dict | None = None) -> list[dict]:
