@@ -8,12 +8,16 @@ state in ``app/state.py``, column definitions in ``app/grid.py``, JS formatters 
 ``query(name, params)`` runs one of the named SQL files of ``queries/`` (a view or a table
 macro) on a cursor of the current build. A build published before that file existed lacks the
 view: it is then created as a TEMP object on the request's cursor from the same file, so the
-app works on older builds too (the next ETL run makes it permanent).
+app works on older builds too (the next ETL run makes it permanent). ``cached_query`` is the
+same answer remembered per build (a build never changes), for the pages that ask for the same
+rows on every render (the model page).
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 
 import duckdb
 
@@ -44,6 +48,32 @@ def query(name: str, params: dict | None = None, *, sql: str | None = None):
             return _dicts(cur.execute(sql, params))
     finally:
         cur.close()
+
+
+# cached_query's answers: (build path, view or macro, params) -> rows, least recently used first
+_ANSWERS: OrderedDict = OrderedDict()
+_ANSWERS_LOCK = threading.Lock()
+ANSWERS_SIZE = 48            # 4 per model page: 12 models, <= ~20 MB (the largest: ~1.7 MB)
+
+
+def cached_query(name: str, params: dict | None = None) -> list[dict]:
+    """``query(name, params)`` of the current build, remembered: an LRU of ``ANSWERS_SIZE``
+    answers per process, keyed on the build's path (db.CurrentBuild.cache_key: a new build asks
+    again). The rows are shared between callers: read them, never modify them. A model page
+    rendered again (the routing request of every visit to it) ran its four queries each time
+    (docs/PERFORMANCE.md §Eighth pass: the served app under load)."""
+    params = params or {}
+    key = (db.current().cache_key(), name, tuple(sorted(params.items())))
+    with _ANSWERS_LOCK:
+        if key in _ANSWERS:
+            _ANSWERS.move_to_end(key)
+            return _ANSWERS[key]
+    rows = query(name, params)
+    with _ANSWERS_LOCK:
+        _ANSWERS[key] = rows
+        while len(_ANSWERS) > ANSWERS_SIZE:
+            _ANSWERS.popitem(last=False)
+    return rows
 
 
 def _dicts(cur) -> list[dict]:

@@ -5,7 +5,11 @@ the load test, counted per request thread (the prewarm thread's work is not coun
   (``Leaderboard._cached``) did not hold them: 0 is a cached state, 1 or more a cold one;
 * ``X-LB-DuckDB``: DuckDB cursors it opened on the build (``db.CurrentBuild.cursor``, which every
   ranking, model page and table query takes), cached or not: small uncached queries (the menu,
-  the model page's metadata) count here too.
+  the model page's metadata) count here too;
+* ``X-LB-Server-Ms``: the request's time in the app (Flask's before_request to after_request:
+  not the time it waited for a worker thread, nor the response's write), wall and the request
+  thread's CPU, as ``wall,cpu`` ms: the load test's latency minus this is queueing (in gunicorn
+  and in the load generator, which shares the machine's cores).
 
 Used only by ``bench/load_test.py``: ``gunicorn --pythonpath bench load_app:server ...``.
 """
@@ -13,6 +17,7 @@ Used only by ``bench/load_test.py``: ``gunicorn --pythonpath bench load_app:serv
 from __future__ import annotations
 
 import threading
+import time
 
 from mteb_lb import db, rankings
 
@@ -44,10 +49,14 @@ __all__ = ["app", "server"]
 @server.before_request
 def _reset_count():
     _local.cursors = _local.computed = 0
+    _local.started = (time.perf_counter(), time.thread_time())
 
 
 @server.after_request
 def _count_header(response):
     response.headers["X-LB-DuckDB"] = str(getattr(_local, "cursors", 0))
     response.headers["X-LB-Computed"] = str(getattr(_local, "computed", 0))
+    wall, cpu = getattr(_local, "started", (time.perf_counter(), time.thread_time()))
+    response.headers["X-LB-Server-Ms"] = (f"{(time.perf_counter() - wall) * 1000:.1f},"
+                                          f"{(time.thread_time() - cpu) * 1000:.1f}")
     return response

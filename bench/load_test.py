@@ -57,6 +57,7 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -120,13 +121,18 @@ class Stats:
         self.latencies: dict[str, list[float]] = {}
         self.cold: dict[str, int] = {}
         self.queried: dict[str, int] = {}
+        self.server: dict[str, list[tuple[float, float]]] = {}   # (wall, CPU) ms in the app
         self.errors: list[str] = []
         self.cold_states: set[str] = set()
 
-    def add(self, step: str, ms: float, error: str | None, counts: tuple | None) -> None:
-        """``counts``: (results computed, DuckDB cursors) from the server's headers."""
+    def add(self, step: str, ms: float, error: str | None, counts: tuple | None,
+            server: tuple | None = None) -> None:
+        """``counts``: (results computed, DuckDB cursors) from the server's headers;
+        ``server``: (wall, CPU) ms the request spent in the app (``X-LB-Server-Ms``)."""
         with self.lock:
             self.latencies.setdefault(step, []).append(ms)
+            if server:
+                self.server.setdefault(step, []).append(server)
             if counts and counts[0]:
                 self.cold[step] = self.cold.get(step, 0) + 1
             if counts and counts[1]:
@@ -300,7 +306,11 @@ def request(conn: http.client.HTTPConnection, method: str, path: str, body=None)
     response = conn.getresponse()
     data = response.read()
     counts = (response.getheader("X-LB-Computed"), response.getheader("X-LB-DuckDB"))
-    return response.status, tuple(int(c) if c is not None else 0 for c in counts), data
+    server = response.getheader("X-LB-Server-Ms")
+    counts = tuple(int(c) if c is not None else 0 for c in counts)
+    if server:
+        counts += (tuple(float(x) for x in server.split(",")),)
+    return response.status, counts, data
 
 
 def user(site: Site, stats: Stats, deadline: float, rng: random.Random,
@@ -332,7 +342,8 @@ def user(site: Site, stats: Stats, deadline: float, rng: random.Random,
                 if attempt == 2 or not stale:
                     error = repr(exc)
                     break
-        stats.add(step, (time.perf_counter() - started) * 1000, error, counts)
+        server = counts[2] if counts and len(counts) > 2 else None
+        stats.add(step, (time.perf_counter() - started) * 1000, error, counts, server)
         return data if data is not None else True
 
     def think_then() -> bool:
@@ -415,6 +426,23 @@ def worker_memory_mb(master_pid: int, field: str = "VmHWM") -> dict[int, float]:
     return out
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU seconds the processes `pids` have used (from /proc; gone: 0)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def self_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def wait_until_up(port: int, timeout: float = 120) -> float:
     start = time.monotonic()
     while time.monotonic() - start < timeout:
@@ -433,7 +461,7 @@ def wait_until_up(port: int, timeout: float = 120) -> float:
 def server_command(args, port: int) -> list[str]:
     if args.plain:   # the command line of the runs before deploy/gunicorn.conf.py
         return [sys.executable, "-m", "gunicorn", "--pythonpath", str(ROOT / "bench"),
-                "-w", str(args.workers), "--threads", str(args.threads), "-b",
+                "-w", str(args.workers), "--threads", str(args.threads or 4), "-b",
                 f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning",
                 "load_app:server"]
     conf = GUNICORN_CONF
@@ -442,9 +470,18 @@ def server_command(args, port: int) -> list[str]:
         conf.parent.mkdir(parents=True, exist_ok=True)
         conf.write_text(f"exec(open({str(GUNICORN_CONF)!r}).read())\npreload_app = False\n")
     cmd = [sys.executable, "-m", "gunicorn", "--config", str(conf), "--pythonpath",
-           str(ROOT / "bench"), "-w", str(args.workers), "--threads", str(args.threads),
-           "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+           str(ROOT / "bench"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+           "--log-level", "warning"]
+    if args.threads:
+        cmd += ["--threads", str(args.threads)]
     return cmd + ["load_app:server"]
+
+
+def _conf_threads() -> int:
+    """The threads per worker deploy/gunicorn.conf.py sets (read, not imported: importing it
+    sets this process's environment)."""
+    match = re.search(r"^threads\s*=\s*(\d+)", GUNICORN_CONF.read_text(), re.M)
+    return int(match.group(1)) if match else 4
 
 
 def main(argv=None) -> int:
@@ -454,7 +491,8 @@ def main(argv=None) -> int:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int,
+                        help="threads per worker (default: deploy/gunicorn.conf.py's; --plain: 4)")
     parser.add_argument("--think", default="2,8",
                         help="seconds a user waits between two clicks: MIN,MAX (uniform)")
     parser.add_argument("--duckdb-threads", type=int,
@@ -467,7 +505,11 @@ def main(argv=None) -> int:
                         help="gunicorn without deploy/gunicorn.conf.py (the earlier command line)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "load.json"))
+    parser.add_argument("--sql-concurrency", type=int, help="ranking queries a worker runs at "
+                        "once (MTEB_LB_SQL_CONCURRENCY; 0: no cap)")
     args = parser.parse_args(argv)
+    if args.threads is None:
+        args.threads = 4 if args.plain else _conf_threads()
     think = tuple(float(x) for x in args.think.split(","))
     port = free_port()
     os.environ["MTEB_LB_WAREHOUSE"] = args.warehouse   # prepare_clicks reads the build too
@@ -476,6 +518,8 @@ def main(argv=None) -> int:
         env["MTEB_LB_SQL_THREADS"] = str(args.duckdb_threads)
     if args.memory_limit:
         env["MTEB_LB_SQL_MEMORY_LIMIT"] = args.memory_limit
+    if args.sql_concurrency is not None:
+        env["MTEB_LB_SQL_CONCURRENCY"] = str(args.sql_concurrency)
     print("mix of one visit (think time between clicks "
           f"{think[0]:g}-{think[1]:g} s):", *(f"  {k}: {v}" for k, v in STEPS.items()), sep="\n")
     server = subprocess.Popen(server_command(args, port), cwd=ROOT, env=env)
@@ -491,6 +535,8 @@ def main(argv=None) -> int:
         users = [threading.Thread(target=user, args=(site, stats, deadline,
                                                      random.Random(args.seed * 100003 + i), think),
                                   daemon=True) for i in range(args.users)]
+        pids = worker_pids(server.pid)
+        cpu_before = (cpu_seconds(pids), self_cpu_seconds())
         started = time.monotonic()
         for u in users:
             u.start()
@@ -501,6 +547,7 @@ def main(argv=None) -> int:
         for u in users:
             u.join(1)
         elapsed = time.monotonic() - started
+        cpu_used = (cpu_seconds(pids) - cpu_before[0], self_cpu_seconds() - cpu_before[1])
         peaks = worker_memory_mb(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -520,10 +567,17 @@ def main(argv=None) -> int:
                           "p50_ms": pct(values, 0.5), "p95_ms": pct(values, 0.95),
                           "computed": stats.cold.get(step, 0),
                           "ran_duckdb": stats.queried.get(step, 0)}
+        served = stats.server.get(step, [])
+        if served:
+            per_step[step].update({
+                "server_p50_ms": pct([w for w, _ in served], 0.5),
+                "server_p95_ms": pct([w for w, _ in served], 0.95),
+                "server_cpu_s": sum(c for _, c in served) / 1000})
     result = {
         "users": args.users, "seconds": args.seconds, "workers": args.workers,
         "threads": args.threads, "think_s": list(think),
         "duckdb_threads": args.duckdb_threads, "memory_limit": args.memory_limit,
+        "sql_concurrency": env.get("MTEB_LB_SQL_CONCURRENCY", "the config's"),
         "preload": not args.no_preload and not args.plain, "plain": args.plain,
         "startup_s": startup, "requests": total,
         "throughput_rps": total / elapsed, "errors": len(stats.errors),
@@ -532,6 +586,9 @@ def main(argv=None) -> int:
         "p95_data_ms": pct([ms for k in DATA_STEPS + ("sql",)
                             for ms in stats.latencies.get(k, [])], 0.95),
         "p95_filter_cold_ms": pct(stats.latencies.get("filter_cold", []), 0.95),
+        "server_p95_ms": pct([w for v in stats.server.values() for w, _ in v], 0.95),
+        "cpu_s": {"workers": cpu_used[0], "load_generator": cpu_used[1], "wall": elapsed,
+                  "cores": os.cpu_count(), "load_average_at_start": os.getloadavg()[0]},
         "distinct_clicks_used": prepared - len(site.clicks),
         "per_step": per_step,
         "distinct_cold_states": len(stats.cold_states),
@@ -555,11 +612,19 @@ def main(argv=None) -> int:
           f"{result['p95_filter_cold_ms']:.0f} ms")
     print(f"cold filter states: {result['distinct_clicks_used']} filter clicks (each state once), "
           f"{len(stats.cold_states)} distinct links")
-    print("| step | requests | share | p50 ms | p95 ms | cold (computed) | cached | "
-          "ran DuckDB |\n|---|---|---|---|---|---|---|---|")
+    used = result["cpu_s"]
+    print(f"CPU during the run: workers {used['workers']:.1f} s, load generator "
+          f"{used['load_generator']:.1f} s, over {used['wall']:.1f} s on {used['cores']} cores "
+          f"(load average {used['load_average_at_start']:.1f} when it started); p95 of the time "
+          f"in the app (X-LB-Server-Ms): {result['server_p95_ms']:.0f} ms")
+    print("| step | requests | share | p50 ms | p95 ms | in the app p50 / p95 ms | "
+          "app CPU s | cold (computed) | cached | ran DuckDB |\n"
+          "|---|---|---|---|---|---|---|---|---|---|")
     for step, s in per_step.items():
         print(f"| {step} | {s['n']} | {100 * s['share']:.0f} % | {s['p50_ms']:.0f} | "
-              f"{s['p95_ms']:.0f} | {s['computed']} | {s['n'] - s['computed']} | "
+              f"{s['p95_ms']:.0f} | {s.get('server_p50_ms', float('nan')):.0f} / "
+              f"{s.get('server_p95_ms', float('nan')):.0f} | "
+              f"{s.get('server_cpu_s', 0):.1f} | {s['computed']} | {s['n'] - s['computed']} | "
               f"{s['ran_duckdb']} |")
     for sample in stats.errors[:5]:
         print("error:", sample)

@@ -38,9 +38,36 @@ def query_arrow(con: duckdb.DuckDBPyConnection, sql: str, params=None):
     query of the project goes through here. `con.sql(sql, params=...)` (the relation API) binds
     the statement a second time to learn its columns before running it, 4-7 ms of CPU on a
     ranking query; a DB-API result's extra copy to Arrow costs far less on the small results
-    asked for this way."""
-    con.execute(sql, params)
-    return con.to_arrow_table()
+    asked for this way. At most `sql_concurrency` of them run at once in a process (query_gate)."""
+    gate = query_gate()
+    if gate is None:
+        con.execute(sql, params)
+        return con.to_arrow_table()
+    with gate:
+        con.execute(sql, params)
+        return con.to_arrow_table()
+
+
+# The cap on concurrent query_arrow calls (setting sql_concurrency), one semaphore per value.
+# A loaded server is CPU-bound: four request threads of a worker each running a cold state's
+# query share the worker's core, so each takes ~4x its CPU time in wall time and holds its
+# DuckDB and Arrow transients meanwhile; queued behind one another, the first answers after its
+# own time and only one query's transients exist at once (docs/PERFORMANCE.md §Eighth pass: the
+# served app under load). The wait holds no other lock: a query under the gate only runs DuckDB.
+_GATES: dict[int, threading.BoundedSemaphore] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def query_gate() -> threading.BoundedSemaphore | None:
+    """The semaphore query_arrow holds while DuckDB runs a query, or None (no cap)."""
+    n = int(settings.get("sql_concurrency"))
+    if n <= 0:
+        return None
+    gate = _GATES.get(n)
+    if gate is None:
+        with _GATES_LOCK:
+            gate = _GATES.setdefault(n, threading.BoundedSemaphore(n))
+    return gate
 
 # One hardened root connection per build file and process, shared by every handle: DuckDB keeps
 # one database instance per file per process, and a second open with the locked configuration

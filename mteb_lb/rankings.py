@@ -209,9 +209,10 @@ class Leaderboard:
 
     def _cached(self, key, compute, *, only_cached: bool = False):
         """The cached value of `key`, else `compute()` (cached); with `only_cached`, None
-        instead of computing (a deferred part of a page asks for it in a second request)."""
-        return self._memo(self._cache, self.CACHE_SIZE, (self.cache_key(), *key), compute,
-                          only_cached=only_cached)
+        instead of computing (a deferred part of a page asks for it in a second request).
+        A table is stored compacted (arrow_np.compact: not holding the buffers it was cut from)."""
+        return self._memo(self._cache, self.CACHE_SIZE, (self.cache_key(), *key),
+                          lambda: arrow_np.compact(compute()), only_cached=only_cached)
 
     def _memo(self, store: OrderedDict, size: int, key, compute, *, only_cached: bool = False):
         """`store`'s value of `key` (an LRU of `size` entries), else `compute()` stored there.
@@ -304,7 +305,10 @@ class Leaderboard:
         return benchmarks[name]
 
     def menu(self) -> dict:
-        return json.loads(self._query("SELECT menu_json FROM catalog_info").column(0)[0].as_py())
+        """The benchmark menu (cached per build: every leaderboard page render asks for it;
+        callers read it, never modify it)."""
+        return self._cached(("menu",), lambda: json.loads(
+            self._query("SELECT menu_json FROM catalog_info").column(0)[0].as_py()))
 
     def task_meta(self, task: str) -> dict:
         self._load_catalog()
