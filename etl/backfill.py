@@ -89,6 +89,7 @@ class BackfillResult:
     skipped: int = 0                                    # commits already recorded
     seconds: float = 0.0
     message: str = ""
+    relaid: int = 0         # event files rewritten in the current layout (past_rows.relayout)
 
 
 def store_dir(warehouse_dir: Path | None = None) -> Path:
@@ -302,6 +303,10 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
     scratch, tree = work / "warehouse", work / "tree"
     result = BackfillResult()
     with warehouse.etl_lock(warehouse_dir):
+        # a store recorded before the event files' layout: brought to it first (idempotent)
+        result.relaid = past_rows.relayout(store, say)
+        if result.relaid:
+            say(f"{result.relaid} event files rewritten in the current layout")
         repo, source_name = history_repo(source, since, update)
         commits = gitdiff.first_parent_commits(repo, since=since, every=every)
         done = read_snapshots(store)
@@ -374,6 +379,21 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
     result.message = (f"recorded {len(result.recorded)} snapshots "
                       f"({result.skipped} already recorded) in {result.seconds:.1f} s; "
                       f"history in {store}")
+    return result
+
+
+def relayout(warehouse_dir: Path | None = None, log=None) -> BackfillResult:
+    """`mteb-lb backfill --relayout`: the stored past results rewritten in the current layout
+    (etl/past_rows.py relayout), under the ETL lock, without a source or a commit recorded."""
+    started = time.monotonic()
+    warehouse_dir = warehouse_dir or warehouse.root()
+    store = store_dir(warehouse_dir)
+    result = BackfillResult()
+    with warehouse.etl_lock(warehouse_dir):
+        result.relaid = past_rows.relayout(store, log)
+    result.seconds = time.monotonic() - started
+    result.message = (f"rewrote {result.relaid} event files in the current layout in "
+                      f"{result.seconds:.1f} s; history in {store}")
     return result
 
 

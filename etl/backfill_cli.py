@@ -25,6 +25,11 @@ def register(subparsers) -> None:
     p.add_argument("--workers", type=int, help="parser processes (default: MTEB_LB_ETL_WORKERS)")
     p.add_argument("--no-update", action="store_true",
                    help="use the cached clone of a git URL as it is (no fetch)")
+    p.add_argument("--relayout", action="store_true",
+                   help="only rewrite the stored past results in the current layout (sorted by "
+                        "their group, small row groups: a past date's first request reads "
+                        "less), then stop; no source needed. Idempotent; a plain backfill run "
+                        "does it first too")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_backfill)
 
@@ -41,8 +46,11 @@ def _backfill(args) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     log = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     try:
-        result = backfill.backfill(args.source, since=args.since, every=args.every,
-                                   workers=args.workers, update=not args.no_update, log=log)
+        if args.relayout:
+            result = backfill.relayout(log=log)
+        else:
+            result = backfill.backfill(args.source, since=args.since, every=args.every,
+                                       workers=args.workers, update=not args.no_update, log=log)
     except (backfill.BackfillError, sources.SourceError, build.SourceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return refresh.EXIT_SOURCE

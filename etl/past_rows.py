@@ -16,6 +16,15 @@ identity (a removal), so the table as of snapshot S is the rows added at or befo
 removed at or before S: queries/history/lb_past_rows.macro.sql, which mteb_lb/asof.py runs to
 point the ordinary lb_* macros at the past.
 
+The event files are sorted by the table's key (warehouse.past_key; stably: within a key, the
+events' own order) in row groups of ROW_GROUP rows, and say so in their metadata (LAYOUT_KEY):
+the first request of a past date reads the events of a few groups only (mteb_lb/asof.py's
+overlay): the Parquet scan skips the row groups outside their range and decodes the other
+columns of their stretches only.
+relayout() brings the files of a store written before to this layout (idempotent, a file at a
+time, each replaced atomically: a kill leaves every file whole, in one layout or the other,
+both holding the same rows).
+
 The previous commit's rows are kept in <store>/work/past_state.duckdb (with the snapshot they
 reflect); when it is missing or reflects another snapshot (a run killed mid-way), it is rebuilt
 from the stored events.
@@ -27,6 +36,9 @@ import os
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from etl.segments import write_parquet
 from mteb_lb import db, warehouse
@@ -38,6 +50,10 @@ PAST_TABLES = warehouse.PAST_TABLES
 # computed, when the backfill's catalog and SQL are today's (mteb_lb/asof.py)
 RECORDED = warehouse.PAST_TABLES + warehouse.PAST_DERIVED
 EVENT_COLUMNS = ("_seq", "_h", "_k", "_removed")
+# rows per row group of an event file: a weekly snapshot's file is one group, the first
+# snapshot's benchmark_results (4.5M events) ~70, a model's events in one or two of them
+ROW_GROUP = 65536
+LAYOUT_KEY = b"mteb_lb_past_layout"
 
 
 def files(store: Path, table: str, upto: int | None = None) -> list[str]:
@@ -62,12 +78,10 @@ def _lit(path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-# the column whose value groups a table's rows: only the groups whose rows changed are compared
-KEYS = warehouse.PAST_KEYS
-
-
-def _key(table: str) -> str:
-    return KEYS.get(table, "model_name")
+def _group(table: str) -> str:
+    """The SQL of a row's group (the hash of its warehouse.past_key columns): only the groups
+    whose rows changed are compared."""
+    return "hash(" + ", ".join(f'"{c}"' for c in warehouse.past_key(table)) + ")"
 
 
 def _rebuild_state(con, store: Path, seq: int) -> None:
@@ -91,8 +105,9 @@ def _rebuild_state(con, store: Path, seq: int) -> None:
 def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
     """Store the events of snapshot `seq` (the rows of PAST_TABLES in `build_dir`, the scratch
     build of its commit, against the previous snapshot's); returns the number of events.
-    Per table, the rows are grouped by a key (the model, mostly); a hash per group finds the
-    groups that changed, and only their rows are compared."""
+    Per table, the rows are grouped by a key (a model's rows on a benchmark, mostly:
+    warehouse.past_key); a hash per group finds the groups that changed, and only their rows
+    are compared."""
     work = store / "work"
     work.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(work / STATE))
@@ -115,7 +130,7 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
         for table in RECORDED:
             if table not in present:     # a build without the derived table: nothing to record
                 continue
-            key = _key(table)
+            group = _group(table)
             source = f'b."{table}"'
             if table in warehouse.PAST_DERIVED:
                 source = f"(SELECT *, {_lit(fingerprint)} AS _fingerprint FROM {source})"
@@ -126,7 +141,7 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
             # per group: the sum of the rows' hashes and their number
             con.execute(f"""
                 CREATE OR REPLACE TEMP TABLE g AS
-                SELECT hash("{key}") AS _g, sum(_h::HUGEINT) AS _sum, count(*) AS _n
+                SELECT {group} AS _g, sum(_h::HUGEINT) AS _sum, count(*) AS _n
                 FROM {row} GROUP BY ALL""")
             if not _exists(con, f"h_{table}"):
                 con.execute(f'CREATE TABLE "h_{table}" AS FROM g LIMIT 0')
@@ -138,21 +153,21 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
             con.execute(f"""
                 CREATE OR REPLACE TEMP TABLE n AS
                 SELECT _h, row_number() OVER (PARTITION BY _h) AS _k, * EXCLUDE (_h)
-                FROM {row} WHERE hash("{key}") IN (SELECT _g FROM changed)""")
+                FROM {row} WHERE {group} IN (SELECT _g FROM changed)""")
             events = db.query_arrow(con, f"""
                 SELECT $seq::INTEGER AS _seq, _k, false AS _removed, * EXCLUDE (_h, _k)
                 FROM n ANTI JOIN "s_{table}" USING (_h, _k)
                 UNION ALL
                 SELECT $seq::INTEGER, _k, true, * EXCLUDE (_h, _k)
                 FROM (SELECT * FROM "s_{table}"
-                      WHERE hash("{key}") IN (SELECT _g FROM changed)) AS o
+                      WHERE {group} IN (SELECT _g FROM changed)) AS o
                 ANTI JOIN n USING (_h, _k)
                 ORDER BY ALL""", {"seq": seq})
             if events.num_rows:
-                _write(events, store / FOLDER / table / name)
+                _write(events, store / FOLDER / table / name, table)
                 total += events.num_rows
             con.execute(f'DELETE FROM "s_{table}" '
-                        f'WHERE hash("{key}") IN (SELECT _g FROM changed)')
+                        f'WHERE {group} IN (SELECT _g FROM changed)')
             con.execute(f'INSERT INTO "s_{table}" SELECT * FROM n')
             con.execute(f'DELETE FROM "h_{table}"')
             con.execute(f'INSERT INTO "h_{table}" SELECT * FROM g')
@@ -212,8 +227,37 @@ def _exists(con, name: str) -> bool:
                             "AND NOT temporary", [name]).fetchall()[0][0])
 
 
-def _write(table, path: Path) -> None:
+def layout(table: str) -> bytes:
+    """The layout mark of `table`'s event files (their metadata's LAYOUT_KEY)."""
+    return f"sorted:{','.join(warehouse.past_key(table))};row_group:{ROW_GROUP}".encode()
+
+
+def _write(events: pa.Table, path: Path, table: str) -> None:
+    """An event file of `table`, in the layout (module docstring), written whole then renamed."""
+    keys = [(c, "ascending") for c in warehouse.past_key(table)]
+    order = pc.sort_indices(events, sort_keys=keys)
+    events = events.take(order).replace_schema_metadata(
+        {**(events.schema.metadata or {}), LAYOUT_KEY: layout(table)})
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    write_parquet(table, tmp)
+    write_parquet(events, tmp, row_group_size=ROW_GROUP)
     os.replace(tmp, path)
+
+
+def relayout(store: Path, log=None) -> int:
+    """Rewrite the event files of `store` that are not in the layout (written before it), in
+    place; returns how many. Idempotent (a file in the layout is only looked at: its footer)
+    and crash-safe (each file written to a temporary one, then renamed over the old: the same
+    rows, so a reader sees either file whole, and the compacted states, named after the files'
+    names, stay valid)."""
+    done = 0
+    for table in RECORDED:
+        want = layout(table)
+        for path in sorted((store / FOLDER / table).glob("*.parquet")):
+            if (pq.read_metadata(path).metadata or {}).get(LAYOUT_KEY) == want:
+                continue
+            _write(pq.read_table(path), path, table)
+            done += 1
+            if log and done % 50 == 0:
+                log(f"{done} event files rewritten")
+    return done

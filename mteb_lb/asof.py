@@ -638,12 +638,13 @@ class _PastDatabase:
 
     def _table(self, con, table: str, seq: int, served: _Served,
                events: list[tuple[int, str]]) -> str:
-        """The SQL of `table` as of snapshot `seq`: the base's rows, where the groups with events
-        between the base's snapshot and `seq` are replaced by the overlay's rows (lb_past_rows
-        over those groups' events up to `seq`: the other groups' rows are not even hashed).
+        """The SQL of `table` as of snapshot `seq`: the base's rows, where the groups
+        (warehouse.past_key: a model's rows on a benchmark, mostly) with events between the
+        base's snapshot and `seq` are replaced by the overlay's rows (those groups' events up to
+        `seq`, by lb_past_rows' rule: the other groups' rows are not even read).
         `events`: the table's event files, (snapshot, path), oldest first.
-        The groups are matched by their key's value (a semi join, which the Parquet scan of the
-        older events filters with: half the CPU of matching its hash), NULL keys included."""
+        The groups are matched by their key's values (semi joins, which the Parquet scan of the
+        older events filters with: half the CPU of matching a hash), NULL keys included."""
         base_seq, alias, overlay = served.base_seq, served.alias, served.overlay
         base = f'{alias}.main."{table}"' if table in served.base_tables else None
         empty = f'FROM cur.main."{table}" LIMIT 0'
@@ -654,14 +655,16 @@ class _PastDatabase:
         upto = [f for n, f in events if n <= seq]
         if not between:
             return f"FROM {base}" if base else empty
-        key = _ident(warehouse.PAST_KEYS.get(table, "model_name"))
+        keys = [_ident(c) for c in warehouse.past_key(table)]
         groups, rows = f'memory.{overlay}."g_{table}"', f'memory.{overlay}."{table}"'
+        mine = f"FROM {rows}"
+        # a row of table t in a group of g (NULL keys included)
+        same = " AND ".join(f"t.{k} IS NOT DISTINCT FROM g.{k}" for k in keys)
         cur = con.cursor()
         try:
             cur.execute(f"CREATE TABLE IF NOT EXISTS {groups} AS SELECT DISTINCT "
-                        f"{key} AS _g FROM read_parquet({_listed(between)})")
-            rest = (f"FROM {base} ANTI JOIN {groups} ON {key} IS NOT DISTINCT FROM _g"
-                    if base else empty)
+                        f"{', '.join(keys)} FROM read_parquet({_listed(between)})")
+            rest = (f"FROM {base} AS t ANTI JOIN {groups} AS g ON {same}" if base else empty)
             if table in warehouse.PAST_DERIVED:
                 # the stored boards of the benchmarks with events in between: whole boards
                 # change weekly, their events are most of the history, too many to read for the
@@ -669,19 +672,32 @@ class _PastDatabase:
                 # the date's own state is compacted (_compact)
                 return rest
             if upto:
-                # a table, not a view: lb_past_rows reads its events twice
-                cur.execute(
-                    "CREATE TEMP TABLE events AS SELECT hash(*COLUMNS(* EXCLUDE "
-                    f"(_seq, _k, _removed))) AS _h, * FROM read_parquet({_listed(upto)}) "
-                    f"SEMI JOIN {groups} ON {key} IS NOT DISTINCT FROM _g")
-                cur.execute(f"CREATE OR REPLACE TABLE {rows} AS "
-                            f"FROM memory.main.lb_past_rows('events', {int(seq)})")
+                # the groups' events up to `seq`. The event files are sorted by the key
+                # (etl/past_rows.py); a semi join on its first column alone is what the Parquet
+                # scan filters with (its range and Bloom filter: the other columns are decoded
+                # for the groups' stretches only), then the groups themselves
+                first = keys[0]
+                scan = (f"FROM read_parquet({_listed(upto)}) AS t SEMI JOIN (SELECT DISTINCT "
+                        f"{first} FROM {groups}) AS g ON t.{first} IS NOT DISTINCT FROM g.{first}")
+                if len(keys) > 1:
+                    scan = f"FROM ({scan}) AS t SEMI JOIN {groups} AS g ON {same}"
+                cur.execute(f"CREATE OR REPLACE TABLE {rows} AS {scan}")
+                if cur.execute(f"SELECT count(*) FROM {rows} WHERE _removed").fetchall()[0][0]:
+                    # a table, not a view: lb_past_rows reads its events twice
+                    cur.execute("CREATE TEMP TABLE events AS SELECT hash(*COLUMNS(* EXCLUDE "
+                                f"(_seq, _k, _removed))) AS _h, * FROM {rows}")
+                    cur.execute(f"CREATE OR REPLACE TABLE {rows} AS "
+                                f"FROM memory.main.lb_past_rows('events', {int(seq)})")
+                else:
+                    # no removal among them (the usual case): each row added is valid at `seq`,
+                    # lb_past_rows' answer without hashing every row
+                    mine = f"SELECT * EXCLUDE (_seq, _k, _removed) FROM {rows}"
             else:     # no row yet at `seq`: every row of the base came after it
                 source = base or f"cur.main.{_ident(table)}"
                 cur.execute(f"CREATE OR REPLACE TABLE {rows} AS FROM {source} LIMIT 0")
         finally:
             cur.close()
-        return f"{rest} UNION ALL BY NAME FROM {rows}" if base else f"FROM {rows}"
+        return f"{rest} UNION ALL BY NAME {mine}" if base else mine
 
     def _attach(self, path: Path) -> str:
         alias = self.bases.get(str(path))

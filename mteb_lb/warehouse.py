@@ -39,11 +39,23 @@ PAST_TABLES = ("benchmark_results", "benchmark_task_means", "benchmark_language_
 # tables the backfill also records per snapshot (with the `_fingerprint` of the catalog and SQL
 # its build used, etl/past_rows.py): a past date serves their rows made with today's
 PAST_DERIVED = ("default_summaries",)
-# per recorded table, the column that groups its rows (default: model_name): the backfill compares
-# only the groups whose rows changed (etl/past_rows.py), and a past date served from another
-# snapshot's compacted state replaces only the groups with events in between (mteb_lb/asof.py)
-PAST_KEYS = {"benchmark_task_required": "benchmark", "language_sets": "language_set",
-             "model_meta": "model_folder", "default_summaries": "benchmark"}
+# per recorded table, the columns whose values group its rows (default: model_name; past_key):
+# the backfill compares only the groups whose rows changed (etl/past_rows.py), its event files
+# are sorted by them, and a past date served from another snapshot's compacted state replaces
+# only the groups with events in between (mteb_lb/asof.py): a model's results on one benchmark,
+# not all of them (a model's new results are mostly another benchmark's)
+PAST_KEYS = {"benchmark_results": ("model_name", "benchmark"),
+             "benchmark_task_means": ("model_name", "benchmark"),
+             "benchmark_language_rows": ("model_name", "benchmark"),
+             "benchmark_language_means": ("model_name", "benchmark"),
+             "benchmark_task_required": ("benchmark",), "language_sets": ("language_set",),
+             "model_meta": ("model_folder",), "default_summaries": ("benchmark",)}
+
+
+def past_key(table: str) -> tuple[str, ...]:
+    """The columns that group the rows of recorded table `table` (PAST_KEYS)."""
+    return PAST_KEYS.get(table, ("model_name",))
+
 # <store>/asof/<seq>-<digest>.duckdb: one backfilled snapshot's past results, compacted
 # (mteb_lb/asof.py makes them on demand; the backfill leaves the newest one, etl/past_rows.py)
 PAST_STATE_FOLDER = "asof"
