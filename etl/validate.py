@@ -37,7 +37,7 @@ NON_EMPTY = ("scores", "metrics", "files", "tasks", "benchmarks", "benchmark_tas
 _SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size": False,
                  "by_subset": False, "st_only": False, "part": "subset", "zero_shot": "allow_all",
                  "keyed": "benchmark_language_keyed",   # lb_language_scores_keyed's table
-                 "uncovered": "benchmark_task_uncovered"}   # lb_task_scores_recount_stored's
+                 "uncovered_table": "benchmark_task_uncovered"}   # ..._recount_stored's table
 
 
 # The relation a `frame` parameter names (query_table), per macro: its caller's relation, built
@@ -55,7 +55,7 @@ _FRAME_SOURCES = {
     "task_flags_of": "FROM lb_long($bench, NULL, NULL, NULL, false, true)",
     "lb_language_scores_of": "FROM benchmark_language_keyed WHERE benchmark = $bench",
     "lb_task_uncovered_of": "FROM lb_task_means_stored($bench, NULL, NULL, false, true)",
-    "lb_task_scores_recounted_of": "SELECT *, required_pairs AS recounted_pairs "
+    "lb_task_scores_recounted_of": "SELECT *, false AS uncovered, NULL AS recounted_pairs "
                                    "FROM lb_task_means_stored($bench, NULL, NULL, false, true)",
     "lb_language_sums_of": "SELECT model_name, language, sort_key, score "
                            "FROM benchmark_language_keyed WHERE benchmark = $bench",

@@ -495,7 +495,7 @@ class Leaderboard:
                   "langs": langs,
                   "registry_only": not filters.all_models,
                   EXCLUDE_LEVEL: EXCLUDE_LEVELS[filters.exclude_flags]}
-        if self._has_uncovered_table():   # a model filter recounts from the build's lists
+        if models is not None and self._has_uncovered_table():   # recount from the lists
             params[UNCOVERED] = UNCOVERED_TABLE
         if filters.missing != "official":
             return self._missing_mode(benchmark, params, filters.missing)
@@ -539,7 +539,10 @@ class Leaderboard:
         if mode == "complete":
             models = sorted(m for m, s in scores.items()
                             if all(s.get(t) is not None for t in tasks))
-            return {**params, "models": models} if models else None
+            if not models:
+                return None
+            return {**params, "models": models} | (
+                {UNCOVERED: UNCOVERED_TABLE} if self._has_uncovered_table() else {})
         common = [t for t in bench.task_names
                   if t in tasks and all(s.get(t) is not None for s in scores.values())]
         if not common:

@@ -16,6 +16,10 @@ create or replace macro lb_task_scores_recount(
         from lb_task_means_stored(bench, models, tasks, public_only, registry_only)
     ),
 
+    uncovered_tasks as (
+        from lb_task_uncovered_of('stored')
+    ),
+
     recount as (
         select task_name, count(distinct subset) * count(distinct split) as required_pairs
         from benchmark_results
@@ -25,12 +29,15 @@ create or replace macro lb_task_scores_recount(
             and (models is null or model_name in (select unnest(models)))
             and (not public_only or is_public)
             and score is not null
-            and task_name in (select task_name from lb_task_uncovered_of('stored'))
+            and task_name in (select task_name from uncovered_tasks)
         group by task_name
     ),
 
     lb_recount_frame as (  -- noqa: ST03
-        select s.*, r.required_pairs as recounted_pairs
+        select
+            s.*,
+            s.task_name in (select task_name from uncovered_tasks) as uncovered,
+            r.required_pairs as recounted_pairs
         from stored as s
         left join recount as r using (task_name)
     )

@@ -1,13 +1,13 @@
 -- lb_task_scores_recount over today's build: the pairs of the tasks that no selected model
 -- covers completely counted from the build's lists of the subsets and splits each incompletely
--- covering model scored (`uncovered` names benchmark_task_uncovered: bound when called, so the
--- macro exists where the table does not, a past date's schema, and a call there fails) instead
--- of the tasks' rows: distinct subsets x distinct splits over the selected models' scored rows
--- either way (every selected model with a scored row of such a task is in the table). The same
--- signature as lb_task_scores after the table; equal to lb_task_scores_recount
--- (tests/test_ranking_sources.py).
+-- covering model scored (`uncovered_table` names benchmark_task_uncovered: bound when called,
+-- so the macro exists where the table does not, a past date's schema, and a call there fails)
+-- instead of the tasks' rows: distinct subsets x distinct splits over the selected models'
+-- scored rows either way (every selected model with a scored row of such a task is in the
+-- table). The same signature as lb_task_scores after the table; equal to
+-- lb_task_scores_recount (tests/test_ranking_sources.py).
 create or replace macro lb_task_scores_recount_stored(
-    uncovered, bench, models, tasks, langs, public_only, registry_only
+    uncovered_table, bench, models, tasks, langs, public_only, registry_only
 ) as table
     with
 
@@ -15,23 +15,30 @@ create or replace macro lb_task_scores_recount_stored(
         from lb_task_means_stored(bench, models, tasks, public_only, registry_only)
     ),
 
+    uncovered_tasks as (
+        from lb_task_uncovered_of('stored')
+    ),
+
     recount as (
         select
             task_name,
             len(list_distinct(flatten(list(subsets))))
             * len(list_distinct(flatten(list(splits)))) as required_pairs
-        from query_table(uncovered)
+        from query_table(uncovered_table)
         where
             benchmark = bench
             and (not registry_only or in_registry)
             and (models is null or model_name in (select unnest(models)))
             and (not public_only or is_public)
-            and task_name in (select task_name from lb_task_uncovered_of('stored'))
+            and task_name in (select task_name from uncovered_tasks)
         group by task_name
     ),
 
     lb_recount_frame as (  -- noqa: ST03
-        select s.*, r.required_pairs as recounted_pairs
+        select
+            s.*,
+            s.task_name in (select task_name from uncovered_tasks) as uncovered,
+            r.required_pairs as recounted_pairs
         from stored as s
         left join recount as r using (task_name)
     )
