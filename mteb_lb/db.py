@@ -52,8 +52,8 @@ def query_arrow(con: duckdb.DuckDBPyConnection, sql: str, params=None):
 # A loaded server is CPU-bound: four request threads of a worker each running a cold state's
 # query share the worker's core, so each takes ~4x its CPU time in wall time and holds its
 # DuckDB and Arrow transients meanwhile; queued behind one another, the first answers after its
-# own time and only one query's transients exist at once (docs/PERFORMANCE.md §Eighth pass: the
-# served app under load). The wait holds no other lock: a query under the gate only runs DuckDB.
+# own time and only one query's transients exist at once. The wait holds no other lock: a query
+# under the gate only runs DuckDB. docs/PERFORMANCE.md §Eighth pass: the served app under load.
 _GATES: dict[int, threading.BoundedSemaphore] = {}
 _GATES_LOCK = threading.Lock()
 

@@ -70,8 +70,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sql_threads", "MTEB_LB_SQL_THREADS", lambda: 2, int,
             "DuckDB threads of the read-only connection the app and the SQL console use."),
     Setting("sql_concurrency", "MTEB_LB_SQL_CONCURRENCY", lambda: 0, int,
-            "Ranking queries a process runs at once (others wait their turn; 0: no cap; "
-            "deploy/gunicorn.conf.py sets 1 per worker)."),
+            "Ranking queries a process runs at once (others wait their turn; 0: no cap)."),
     Setting("host", "MTEB_LB_HOST", lambda: "127.0.0.1", str,
             "Address `mteb-lb serve` listens on."),
     Setting("port", "MTEB_LB_PORT", lambda: 8050, int, "Port `mteb-lb serve` listens on."),
