@@ -18,10 +18,7 @@ are carried over from the previous build's database.
 
 from __future__ import annotations
 
-import concurrent.futures
 import time
-
-from mteb_lb import db
 
 TABLE = "default_summaries"
 VERSION = "2"   # bump when lb_summary's output changes shape: every benchmark is computed again
@@ -42,69 +39,26 @@ def default_flags(con, benchmarks: list[str]) -> dict[str, tuple[bool, bool]]:
             for n in benchmarks if n in rows}
 
 
-def default_frames(con, benchmarks: list[str], table: str,
-                   split_from: int | None = None) -> dict[str, tuple[bool, bool]]:
+def default_frames(con, benchmarks: list[str], table: str) -> dict[str, tuple[bool, bool]]:
     """The temp table `table` (always created): benchmark, then lb_summary's rows of each of
     `benchmarks` in its default state (no filter, registered models, its own public_only and
     by_subset): the benchmarks ranked by task from one query, the macro joined LATERAL to their
     names (DuckDB plans it once: 3-5x faster than a query each), those ranked by subset from a
-    query each (LATERAL plans these badly). From `split_from` (SPLIT_FROM) benchmarks ranked by
-    task, two LATERAL queries on the two cores. Returns default_flags."""
+    query each (LATERAL plans these badly). Returns default_flags."""
     flags = default_flags(con, benchmarks)
     plain = [n for n, (_po, by_subset) in flags.items() if not by_subset]
-    split_from = SPLIT_FROM if split_from is None else split_from
-    halves = _halves(con, plain) if len(plain) >= split_from else [plain, []]
-    parts = [_lateral(half, flags) for half in halves]
+    parts = [("SELECT b.benchmark, m.* FROM (SELECT unnest($names::VARCHAR[]) AS benchmark, "
+              "unnest($po::BOOLEAN[]) AS public_only) AS b, LATERAL lb_summary(b.benchmark, "
+              "NULL, NULL, NULL, b.public_only, true, false) AS m",
+              {"names": plain, "po": [flags[n][0] for n in plain]})]
     for name in (n for n, (_po, by_subset) in flags.items() if by_subset):
-        parts.insert(1, ("SELECT $b AS benchmark, m.* "
-                         "FROM lb_summary($b, NULL, NULL, NULL, $po, true, true) AS m",
-                         {"b": name, "po": flags[name][0]}))
-    other = parts.pop() if halves[1] else None
-    # the LATERAL query runs on one core: the second half of the benchmarks runs meanwhile
-    # on a cursor (a connection of its own to the same database) in a thread, its rows
-    # fetched as Arrow and added to `table` at the end
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        later = None if other is None else pool.submit(_fetch, con.cursor(), *other)
-        try:
-            for i, (sql, params) in enumerate(parts):
-                con.execute((f"CREATE OR REPLACE TEMP TABLE {table} AS " if i == 0
-                             else f"INSERT INTO {table} ") + sql, params)
-        finally:
-            rows = None if later is None else later.result()
-    if rows is not None:
-        con.execute(f"INSERT INTO {table} SELECT * FROM rows")
+        parts.append(("SELECT $b AS benchmark, m.* "
+                      "FROM lb_summary($b, NULL, NULL, NULL, $po, true, true) AS m",
+                      {"b": name, "po": flags[name][0]}))
+    for i, (sql, params) in enumerate(parts):
+        con.execute((f"CREATE OR REPLACE TEMP TABLE {table} AS " if i == 0
+                     else f"INSERT INTO {table} ") + sql, params)
     return flags
-
-
-SPLIT_FROM = 8   # benchmarks ranked by task from which the boards are computed in two halves
-
-
-def _lateral(names: list[str], flags) -> tuple[str, dict]:
-    return ("SELECT b.benchmark, m.* FROM (SELECT unnest($names::VARCHAR[]) AS benchmark, "
-            "unnest($po::BOOLEAN[]) AS public_only) AS b, LATERAL lb_summary(b.benchmark, "
-            "NULL, NULL, NULL, b.public_only, true, false) AS m",
-            {"names": names, "po": [flags[n][0] for n in names]})
-
-
-def _halves(con, names: list[str]) -> list[list[str]]:
-    """`names` in two lists of about the same work (their task counts), each in menu order."""
-    weight = dict(con.execute("SELECT benchmark, count(*) FROM benchmark_tasks "
-                              "WHERE list_contains($n::VARCHAR[], benchmark) GROUP BY ALL",
-                              {"n": names}).fetchall())
-    sides, load = ([], []), [0, 0]
-    for name in sorted(names, key=lambda n: -weight.get(n, 1)):
-        side = load.index(min(load))
-        sides[side].append(name)
-        load[side] += weight.get(name, 1)
-    order = {n: i for i, n in enumerate(names)}
-    return [sorted(side, key=order.get) for side in sides]
-
-
-def _fetch(cursor, sql: str, params: dict):
-    try:
-        return db.query_arrow(cursor, sql, params)
-    finally:
-        cursor.close()
 
 
 def store(con, todo: list[str], keys: dict[str, str], carry: bool) -> dict:
