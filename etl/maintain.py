@@ -126,7 +126,7 @@ def refresh(con) -> dict[str, int]:
     # filter on a grouping column reaches the scans, so only their rows are read
     models = {"m": [r[0] for r in con.execute(
         "SELECT DISTINCT model_name FROM affected_pairs").fetchall()]}
-    for view in by_key:
+    for view in queries.dependency_order(by_key):   # a keyed view after the keyed ones it reads
         if view.name in key_sources:
             counts[view.name] = _refresh_keyed(con, main, view, all_views, inputs + ["scores"] + [
                 v.name for v in views if v.materialize], columns, stable.get(view.name))

@@ -8,7 +8,7 @@
 -- thousand rows) instead of the task's rows (lb_task_scores_recount_stored; FloresBitextMining,
 -- which no model covers: 1.16 M rows and 41 k subsets in every model filter of MTEB(Multilingual,
 -- v2)). Reads benchmark_task_required, also kept per (benchmark, task_name): an incremental
--- build refreshes such views in name order (etl/maintain.py), so this one comes after it.
+-- build refreshes such views in dependency order (etl/maintain.py), so this one comes after it.
 -- Today's build only (warehouse.TODAY_ONLY_TABLES): a past date recounts from its rows.
 -- @column in_registry: True when the model is in mteb's registry.
 -- @column is_public: True when every row of the model's task is public.
