@@ -161,3 +161,35 @@ def test_keyed_rows_of_a_key_whose_set_changed_are_all_recomputed(two_views, tmp
     assert sorted(a) == sorted(b)
     for table in a:
         assert a[table] == b[table], f"{table} differs from a full rebuild"
+
+
+def test_uncovered_lists_follow_an_incremental_build(tmp_path):
+    """benchmark_task_uncovered (per (benchmark, task_name), read by model filters) is kept by
+    the incremental build: a model that covers a task partly gets its list of scored subsets
+    and loses it once it covers the task, and the build equals a full rebuild (a build that
+    skips the table fails both)."""
+    bench = fx.make_benchmark("Xpqa(v1)", ["NFCorpus", "XPQARetrieval"])
+    repo, wh, cat = rf.variant_build(tmp_path, [bench])[:3]
+    task, pairs = "XPQARetrieval", {"eng-eng": ("eng-Latn", "eng-Latn"),
+                                     "fra-fra": ("fra-Latn", "fra-Latn")}
+
+    def result(subsets):
+        return fx.current(task, {"test": [fx.entry(s, pairs[s], 0.4) for s in subsets]})
+
+    lists = ("SELECT model_name, subsets, splits FROM benchmark_task_uncovered "
+             f"WHERE benchmark = 'Xpqa(v1)' AND task_name = '{task}' ORDER BY ALL")
+    fx.write_result(repo, "org/full", "r1", task, result(["eng-eng", "fra-fra"]))
+    partial = fx.write_result(repo, "org/partial", "r1", task, result(["eng-eng"]))
+    report = rf.run_build(repo, wh, cat)
+    assert report.published and report.parsed == 2
+    assert _rows(report.build, lists) == [("org/partial", ["eng-eng"], ["test"])]  # org/full covers both subsets: no list
+    fx.write_result(repo, "org/partial", "r1", task, result(["eng-eng", "fra-fra"]))
+    fx.bump_mtime(partial, 11)
+    report = rf.run_build(repo, wh, cat)
+    assert report.published and report.parsed == 1
+    assert _rows(report.build, lists) == []
+    twin = rf.run_build(repo, tmp_path / "full", cat, full=True).build
+    a, b = rf.tables(report.build), rf.tables(twin)
+    assert a["benchmark_task_uncovered"] == b["benchmark_task_uncovered"]
+    for table in a:
+        assert a[table] == b[table], f"{table} differs from a full rebuild"
