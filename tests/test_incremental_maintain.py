@@ -182,7 +182,8 @@ def test_uncovered_lists_follow_an_incremental_build(tmp_path):
     partial = fx.write_result(repo, "org/partial", "r1", task, result(["eng-eng"]))
     report = rf.run_build(repo, wh, cat)
     assert report.published and report.parsed == 2
-    assert _rows(report.build, lists) == [("org/partial", ["eng-eng"], ["test"])]  # org/full covers both subsets: no list
+    # org/full covers both subsets: no list of its own
+    assert _rows(report.build, lists) == [("org/partial", ["eng-eng"], ["test"])]
     fx.write_result(repo, "org/partial", "r1", task, result(["eng-eng", "fra-fra"]))
     fx.bump_mtime(partial, 11)
     report = rf.run_build(repo, wh, cat)
