@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.ipc as ipc  # imported by pyarrow itself: free
 
 
 def numpy_of(column) -> tuple[np.ndarray, np.ndarray]:
@@ -138,8 +139,6 @@ def compact(value):
     docs/PERFORMANCE.md §Eighth pass: the served app under load."""
     if not isinstance(value, pa.Table):
         return value
-    import pyarrow.ipc as ipc
-
     sink = pa.BufferOutputStream()
     with ipc.new_stream(sink, value.schema) as writer:
         writer.write_table(value)

@@ -37,6 +37,12 @@ PICKER = "model-picker"
 NAV = "model-nav"
 
 
+def query(name: str, params: dict | None = None) -> list[dict]:
+    """The page's rows of a view or macro: app.cached_query, remembered per build (the page is
+    rendered again on every visit; its rows are shared: read them, never modify them)."""
+    return cached_query(name, params)
+
+
 def layout(**query_params):
     name, warnings = st.decode_model(query_params)
     try:
@@ -48,7 +54,7 @@ def layout(**query_params):
         return html.Div(className="lb-pagewrap", children=header + [
             html.H1("Models"), html.P("Pick a model to see its metadata, ranks and results."),
             picker(names, None)])
-    card = cached_query("app_model_card", {"model": name})
+    card = query("app_model_card", {"model": name})
     if not card:
         close = [n for n in names if name.lower() in n.lower()][:12]
         return html.Div(className="lb-pagewrap", children=header + [
@@ -59,7 +65,7 @@ def layout(**query_params):
                 did_you_mean([dcc.Link(n, href=st.model_href(n)) for n in close])]),
             picker(names, None)])
     meta = card[0]
-    results = cached_query("app_model_results", {"model": name})
+    results = query("app_model_results", {"model": name})
     return html.Div(className="lb-pagewrap", children=header + [
         dcc.Store(id=NAME_STORE, data=name),
         html.Div(className="lb-title-row", children=[
@@ -121,7 +127,7 @@ def history_card(name: str):
     ])
 def _flags_card(name: str):
     """The model's validity flags (docs/QUALITY.md), per result file."""
-    flags = cached_query("quality_flags", {"rule_name": None, "model": name, "max_level": None})
+    flags = query("quality_flags", {"rule_name": None, "model": name, "max_level": None})
     return html.Div(className="lb-card", id="model-flags", children=[
         html.H3(f"Validity flags ({len(flags)})"),
         html.P(["Suspicious values found in this model's results and metadata ",
@@ -131,7 +137,7 @@ def _flags_card(name: str):
 
 def _all_models() -> list[str]:
     leaderboard().build_id()          # raises WarehouseError when nothing is published
-    return sorted(r["name"] for r in cached_query("app_model_links"))
+    return sorted(r["name"] for r in query("app_model_links"))
 
 
 def picker(names: list[str], current: str | None):
@@ -241,12 +247,12 @@ def model_ranks(name: str) -> list[dict]:
     """For each benchmark the model has results on: its rank, the number of models ranked,
     the benchmark's main mean, and the share of tasks it ran (menu order first)."""
     lb = leaderboard()
-    card = cached_query("app_model_card", {"model": name})
+    card = query("app_model_card", {"model": name})
     if not card:
         return []
     filters = Filters(all_models=not card[0].get("in_registry"))
     order = {b: i for i, b in enumerate(menu_order(lb.menu()))}
-    covered = sorted(cached_query("app_model_benchmarks", {"model": name}),   # shared rows
+    covered = sorted(query("app_model_benchmarks", {"model": name}),   # shared rows
                      key=lambda r: (order.get(r["benchmark"], len(order)), r["benchmark"]))
     out = []
     for c in covered:
