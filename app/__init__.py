@@ -16,13 +16,12 @@ rows on every render (the model page).
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 
 import duckdb
 
 import queries
 from mteb_lb import db
+from mteb_lb.rankings import leaderboard
 
 _MACRO_HEAD = re.compile(r"create\s+(or\s+replace\s+)?macro", re.IGNORECASE)
 
@@ -50,30 +49,15 @@ def query(name: str, params: dict | None = None, *, sql: str | None = None):
         cur.close()
 
 
-# cached_query's answers: (build path, view or macro, params) -> rows, least recently used first
-_ANSWERS: OrderedDict = OrderedDict()
-_ANSWERS_LOCK = threading.Lock()
-ANSWERS_SIZE = 48            # 4 per model page: 12 models, <= ~20 MB (the largest: ~1.7 MB)
-
-
 def cached_query(name: str, params: dict | None = None) -> list[dict]:
-    """``query(name, params)`` of the current build, remembered: an LRU of ``ANSWERS_SIZE``
-    answers per process, keyed on the build's path (db.CurrentBuild.cache_key: a new build asks
-    again). The rows are shared between callers: read them, never modify them. A model page
-    rendered again (the routing request of every visit to it) ran its four queries each time
+    """``query(name, params)`` of the current build, remembered per build in the board's LRU of
+    large answers (rankings.Leaderboard.remembered: a new build asks again; single flight). The
+    rows are shared between callers: read them, never modify them. A model page rendered again
+    (the routing request of every visit to it) ran its four queries each time
     (docs/PERFORMANCE.md §Eighth pass: the served app under load)."""
     params = params or {}
-    key = (db.current().cache_key(), name, tuple(sorted(params.items())))
-    with _ANSWERS_LOCK:
-        if key in _ANSWERS:
-            _ANSWERS.move_to_end(key)
-            return _ANSWERS[key]
-    rows = query(name, params)
-    with _ANSWERS_LOCK:
-        _ANSWERS[key] = rows
-        while len(_ANSWERS) > ANSWERS_SIZE:
-            _ANSWERS.popitem(last=False)
-    return rows
+    return leaderboard().remembered(("query", name, tuple(sorted(params.items()))),
+                                    lambda: query(name, params))
 
 
 def _dicts(cur) -> list[dict]:

@@ -161,11 +161,13 @@ class Leaderboard:
     # docs/PERFORMANCE.md §Memory per worker (`bench/memory_profile.py`))
     CACHE_SIZE = 1024
     FRAME_CACHE_SIZE = 8  # summary frames with task-score maps (~1-2 MB each), see _summary_frame
+    ANSWERS_SIZE = 48     # remembered(): 4 per model page, 12 models, <= ~20 MB (largest ~1.7 MB)
 
     def __init__(self, handle: db.CurrentBuild | None = None):
         self._handle = handle
         self._cache = _ResultCache()
         self._frames = self._cache.frames
+        self._answers: OrderedDict = OrderedDict()   # remembered()'s large answers
         self._lock = threading.Lock()
         self._flights: dict = {}   # (id of the store, key) -> _Flight of a computation in progress
         self._catalog_build: str | None = None
@@ -213,6 +215,12 @@ class Leaderboard:
         A table is stored compacted (arrow_np.compact: not holding the buffers it was cut from)."""
         return self._memo(self._cache, self.CACHE_SIZE, (self.cache_key(), *key),
                           lambda: arrow_np.compact(compute()), only_cached=only_cached)
+
+    def remembered(self, key, compute):
+        """`compute()` of this build remembered under `key`, in an LRU of its own
+        (ANSWERS_SIZE) for large answers a page asks for on every render (app.cached_query: the
+        model page's rows), apart from the result cache's many small tables."""
+        return self._memo(self._answers, self.ANSWERS_SIZE, (self.cache_key(), *key), compute)
 
     def _memo(self, store: OrderedDict, size: int, key, compute, *, only_cached: bool = False):
         """`store`'s value of `key` (an LRU of `size` entries), else `compute()` stored there.
