@@ -32,6 +32,22 @@
 
 static double NAN_VALUE, POS_INF, NEG_INF;
 
+/* A key met in the objects of a list of objects (emit_rows): under the key `parent` (-1: the
+   row itself), holding a number or null (`leaf`) or an object; `twin`: the node of the same key
+   of the other kind (-1: none), `row`: the last row that set it (a duplicate key). */
+typedef struct {
+    Py_ssize_t parent, twin, row;
+    const char *ptr;
+    Py_ssize_t len;
+    int leaf, high;
+} Node;
+
+typedef struct {       /* one value of a list of objects: its node, row and value (or null) */
+    Py_ssize_t node, row;
+    double value;
+    int null;
+} Cell;
+
 typedef struct {
     const char *p;
     const char *end;
@@ -40,6 +56,16 @@ typedef struct {
     int32_t *codes;
     double *values;
     Py_ssize_t n, cap;
+    PyObject *names;
+    /* the `metric_arrays` rows: entry number in the file, metric name, list of float or None */
+    PyObject *arr_entries, *arr_names, *arr_values;
+    Py_ssize_t entry;  /* number in the file of the entry being read */
+    int has_dicts;     /* an entry key holds an object */
+    /* scratch of emit_rows */
+    Node *nodes;
+    Py_ssize_t n_nodes, cap_nodes;
+    Cell *cells;
+    Py_ssize_t n_cells, cap_cells;
 } Parser;
 
 typedef struct {       /* one key position of the previous entry: its bytes, str and code */
@@ -426,7 +452,37 @@ typedef struct {
     Py_ssize_t n_slots, cap_slots;
     PyObject *prev_keys;  /* tuple of the previous entry's keys */
     PyObject *names;
+    Py_ssize_t *spots;    /* of the entry being read, per key (cap_slots of them) */
+    PyObject *prev_spots; /* the last tuple of spots made */
 } Keys;
+
+/* The code of metric name `str` in `names` (added with the next code when new). 0 on failure. */
+static int name_code(PyObject *names, PyObject *str, long *out) {
+    PyObject *code = PyDict_GetItemWithError(names, str);
+    if (code == NULL) {
+        if (PyErr_Occurred())
+            return 0;
+        Py_ssize_t next = PyDict_Size(names);
+        if (next > INT32_MAX)
+            return 0;
+        code = PyLong_FromSsize_t(next);
+        if (code == NULL)
+            return 0;
+        int err = PyDict_SetItem(names, str, code);
+        Py_DECREF(code);
+        if (err < 0)
+            return 0;
+        *out = (long)next;
+        return 1;
+    }
+    long c = PyLong_AsLong(code);
+    if (c < 0 || c > INT32_MAX) {
+        PyErr_Clear();
+        return 0;
+    }
+    *out = c;
+    return 1;
+}
 
 /* The slot of key number `i` of the entry being read, its bytes `s`/`len`. 0 on failure. */
 static int key_slot(Keys *k, Py_ssize_t i, const char *s, Py_ssize_t len, int high,
@@ -445,6 +501,10 @@ static int key_slot(Keys *k, Py_ssize_t i, const char *s, Py_ssize_t len, int hi
         if (slots == NULL)
             return 0;
         k->slots = slots;
+        Py_ssize_t *spots = PyMem_Realloc(k->spots, cap * sizeof(Py_ssize_t));
+        if (spots == NULL)
+            return 0;
+        k->spots = spots;
         k->cap_slots = cap;
     }
     if (i >= k->n_slots) {
@@ -467,36 +527,15 @@ static int key_slot(Keys *k, Py_ssize_t i, const char *s, Py_ssize_t len, int hi
         sl->kind = 3;
     } else {
         sl->kind = 0;
-        PyObject *code = PyDict_GetItemWithError(k->names, str);
-        if (code == NULL) {
-            if (PyErr_Occurred())
-                return 0;
-            Py_ssize_t next = PyDict_Size(k->names);
-            if (next > INT32_MAX)
-                return 0;
-            code = PyLong_FromSsize_t(next);
-            if (code == NULL)
-                return 0;
-            int err = PyDict_SetItem(k->names, str, code);
-            Py_DECREF(code);
-            if (err < 0)
-                return 0;
-            sl->code = (long)next;
-        } else {
-            long c = PyLong_AsLong(code);
-            if (c < 0 || c > INT32_MAX) {
-                PyErr_Clear();
-                return 0;
-            }
-            sl->code = c;
-        }
+        if (!name_code(k->names, str, &sl->code))
+            return 0;
     }
     return 1;
 }
 
 /* The per-entry columns parse() returns. */
-#define N_COLUMNS 8
-enum { C_SPLIT, C_SUBSET, C_LANGUAGES, C_SCORE, C_VERSION, C_KEYS, C_START, C_END };
+#define N_COLUMNS 9
+enum { C_SPLIT, C_SUBSET, C_LANGUAGES, C_SCORE, C_VERSION, C_KEYS, C_START, C_END, C_SPOTS };
 
 static int append_new(PyObject *list, PyObject *item) {  /* steals `item` */
     if (item == NULL)
@@ -506,12 +545,340 @@ static int append_new(PyObject *list, PyObject *item) {  /* steals `item` */
     return err == 0;
 }
 
+/* ---- Objects and lists in entries, as etl/parse.py _emit reads them: an object's members are
+   metrics named <name>.<key> (numbers: `metrics` values; objects and lists: in turn), a list of
+   numbers and nulls is a `metric_arrays` row, a list of objects one row per key of its objects
+   (flattened, <name>.<key>[.<key>...]), with the values of each object (None where it has
+   none). Anything else there (a string, boolean or null member, a list mixing kinds, a list in
+   an object of a list, a duplicate key, a key with a dot in a list of objects, more than
+   MAX_ROW_NODES keys there) is left to the Python parser. ---- */
+
+#define MAX_ROW_NODES 1024
+
+static PyObject *join_name(PyObject *prefix, PyObject *key) {  /* prefix.key, a new str */
+    return PyUnicode_FromFormat("%U.%U", prefix, key);
+}
+
+/* A `metric_arrays` row of the entry being read; steals `values`. */
+static int add_array(Parser *ps, PyObject *name, PyObject *values) {
+    if (values == NULL)
+        return 0;
+    if (!append_new(ps->arr_entries, PyLong_FromSsize_t(ps->entry))
+            || PyList_Append(ps->arr_names, name) < 0) {
+        Py_DECREF(values);
+        return 0;
+    }
+    return append_new(ps->arr_values, values);
+}
+
+/* A number or null at ps->p, as a float or None (new reference); NULL for anything else. */
+static PyObject *array_item(Parser *ps) {
+    if (ps->p < ps->end && *ps->p == 'n') {
+        if (ps->end - ps->p >= 4 && memcmp(ps->p, "null", 4) == 0) {
+            ps->p += 4;
+            Py_RETURN_NONE;
+        }
+        return NULL;
+    }
+    long long i;
+    double d;
+    int kind = parse_number(ps, &i, &d);
+    if (kind == NUM_NONE)
+        return NULL;
+    return PyFloat_FromDouble(kind == NUM_INT ? (double)i : d);
+}
+
+static int emit_value(Parser *ps, PyObject *name, int depth);
+
+/* An object at ps->p, at nesting `depth`: each member in turn, named name.key. */
+static int emit_object(Parser *ps, PyObject *name, int depth) {
+    if (depth > ps->max_depth || !expect(ps, '{'))
+        return 0;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return 1;
+    }
+    PyObject *seen = PySet_New(NULL);
+    if (seen == NULL)
+        return 0;
+    for (;;) {
+        skip_ws(ps);
+        PyObject *key = parse_string(ps);
+        if (key == NULL)
+            goto fail;
+        int dup = PySet_Contains(seen, key);
+        if (dup != 0 || PySet_Add(seen, key) < 0) {
+            Py_DECREF(key);
+            goto fail;
+        }
+        PyObject *full = join_name(name, key);
+        Py_DECREF(key);
+        if (full == NULL)
+            goto fail;
+        int ok = expect(ps, ':') && emit_value(ps, full, depth + 1);
+        Py_DECREF(full);
+        if (!ok)
+            goto fail;
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        if (!expect(ps, '}'))
+            goto fail;
+        break;
+    }
+    Py_DECREF(seen);
+    return 1;
+fail:
+    Py_DECREF(seen);
+    return 0;
+}
+
+/* The node of key [s, s + len) under `parent` in row `row`, of kind `leaf`: looked for at
+   *cursor first (the rows of a list mostly repeat their keys in order), then among all;
+   made when new. -1 on failure (a duplicate key in the row, too many keys). */
+static Py_ssize_t row_node(Parser *ps, Py_ssize_t parent, int leaf, const char *s,
+                           Py_ssize_t len, int high, Py_ssize_t row, Py_ssize_t *cursor) {
+    Node *nodes = ps->nodes;
+    Py_ssize_t found = -1, twin = -1, c = *cursor;
+    if (c < ps->n_nodes && nodes[c].parent == parent && nodes[c].leaf == leaf
+            && nodes[c].len == len && memcmp(nodes[c].ptr, s, len) == 0) {
+        found = c;
+        twin = nodes[c].twin;
+    } else {
+        for (Py_ssize_t j = 0; j < ps->n_nodes; j++) {
+            if (nodes[j].parent == parent && nodes[j].len == len
+                    && memcmp(nodes[j].ptr, s, len) == 0) {
+                if (nodes[j].leaf == leaf)
+                    found = j;
+                else
+                    twin = j;
+            }
+        }
+    }
+    if (twin >= 0 && nodes[twin].row == row)
+        return -1;  /* the key twice in an object */
+    if (found < 0) {
+        if (ps->n_nodes >= MAX_ROW_NODES)
+            return -1;
+        if (high) {  /* valid UTF-8 */
+            PyObject *o = make_str(s, len, high);
+            if (o == NULL)
+                return -1;
+            Py_DECREF(o);
+        }
+        if (ps->n_nodes == ps->cap_nodes) {
+            Py_ssize_t cap = ps->cap_nodes ? ps->cap_nodes * 2 : 32;
+            nodes = PyMem_Realloc(ps->nodes, cap * sizeof(Node));
+            if (nodes == NULL)
+                return -1;
+            ps->nodes = nodes;
+            ps->cap_nodes = cap;
+        }
+        found = ps->n_nodes++;
+        nodes[found] = (Node){parent, twin, -1, s, len, leaf, high};
+        if (twin >= 0)
+            nodes[twin].twin = found;
+    }
+    if (nodes[found].row == row)
+        return -1;  /* the key twice in an object */
+    nodes[found].row = row;
+    *cursor = found + 1;
+    return found;
+}
+
+/* An object of a list of objects at ps->p (row `row`), or one nested in it under node
+   `parent`, at nesting `depth`: its values into ps->cells. */
+static int read_row(Parser *ps, Py_ssize_t parent, Py_ssize_t row, int depth,
+                    Py_ssize_t *cursor) {
+    if (depth > ps->max_depth || !expect(ps, '{'))
+        return 0;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return 1;
+    }
+    for (;;) {
+        skip_ws(ps);
+        const char *s;
+        Py_ssize_t len;
+        int high;
+        if (ps->p >= ps->end || *ps->p != '"' || !scan_string(ps, &s, &len, &high))
+            return 0;
+        if (memchr(s, '.', len) != NULL || !expect(ps, ':'))
+            return 0;  /* a dot: flattened names could meet (a.b and a: {b}) */
+        skip_ws(ps);
+        if (ps->p >= ps->end)
+            return 0;
+        int leaf = *ps->p != '{';
+        Py_ssize_t node = row_node(ps, parent, leaf, s, len, high, row, cursor);
+        if (node < 0)
+            return 0;
+        if (leaf) {
+            Cell cell = {node, row, 0.0, 0};
+            if (*ps->p == 'n') {
+                if (ps->end - ps->p < 4 || memcmp(ps->p, "null", 4) != 0)
+                    return 0;
+                ps->p += 4;
+                cell.null = 1;
+            } else {
+                long long i;
+                int kind = parse_number(ps, &i, &cell.value);
+                if (kind == NUM_NONE)
+                    return 0;
+                if (kind == NUM_INT)
+                    cell.value = (double)i;
+            }
+            if (ps->n_cells == ps->cap_cells) {
+                Py_ssize_t cap = ps->cap_cells ? ps->cap_cells * 2 : 256;
+                Cell *cells = PyMem_Realloc(ps->cells, cap * sizeof(Cell));
+                if (cells == NULL)
+                    return 0;
+                ps->cells = cells;
+                ps->cap_cells = cap;
+            }
+            ps->cells[ps->n_cells++] = cell;
+        } else if (!read_row(ps, node, row, depth + 1, cursor)) {
+            return 0;
+        }
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        return expect(ps, '}');
+    }
+}
+
+/* The full name of node j: name.key[.key...] (a new str). */
+static PyObject *node_name(Parser *ps, PyObject *name, Py_ssize_t j) {
+    Node *nd = &ps->nodes[j];
+    PyObject *prefix = nd->parent < 0 ? Py_NewRef(name) : node_name(ps, name, nd->parent);
+    if (prefix == NULL)
+        return NULL;
+    PyObject *key = make_str(nd->ptr, nd->len, nd->high);
+    PyObject *full = key == NULL ? NULL : join_name(prefix, key);
+    Py_DECREF(prefix);
+    Py_XDECREF(key);
+    return full;
+}
+
+/* A list of objects at ps->p (at its first object), the objects at nesting `depth`: a
+   `metric_arrays` row per key, in order of first appearance (etl/parse.py _transpose). */
+static int emit_rows(Parser *ps, PyObject *name, int depth) {
+    Py_ssize_t rows = 0;
+    ps->n_nodes = ps->n_cells = 0;
+    for (;;) {
+        skip_ws(ps);
+        Py_ssize_t cursor = 0;
+        if (ps->p >= ps->end || *ps->p != '{' || !read_row(ps, -1, rows, depth, &cursor))
+            return 0;
+        rows++;
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        if (!expect(ps, ']'))
+            return 0;
+        break;
+    }
+    Py_ssize_t n = ps->n_nodes;
+    PyObject **columns = PyMem_Calloc(n ? n : 1, sizeof(PyObject *));
+    if (columns == NULL)
+        return 0;
+    int ok = 1;
+    for (Py_ssize_t j = 0; j < n && ok; j++) {
+        if (!ps->nodes[j].leaf)
+            continue;
+        PyObject *column = columns[j] = PyList_New(rows);
+        if (column == NULL) {
+            ok = 0;
+            break;
+        }
+        for (Py_ssize_t r = 0; r < rows; r++)
+            PyList_SET_ITEM(column, r, Py_NewRef(Py_None));
+    }
+    for (Py_ssize_t c = 0; c < ps->n_cells && ok; c++) {
+        Cell *cell = &ps->cells[c];
+        if (!cell->null) {
+            PyObject *v = PyFloat_FromDouble(cell->value);
+            ok = v != NULL && PyList_SetItem(columns[cell->node], cell->row, v) == 0;
+        }
+    }
+    for (Py_ssize_t j = 0; j < n && ok; j++) {
+        if (!ps->nodes[j].leaf)
+            continue;
+        PyObject *full = node_name(ps, name, j);
+        ok = full != NULL && add_array(ps, full, Py_NewRef(columns[j]));
+        Py_XDECREF(full);
+    }
+    for (Py_ssize_t j = 0; j < n; j++)
+        Py_XDECREF(columns[j]);
+    PyMem_Free(columns);
+    return ok;
+}
+
+/* A list at ps->p, at nesting `depth`. */
+static int emit_list(Parser *ps, PyObject *name, int depth) {
+    if (depth > ps->max_depth || !expect(ps, '['))
+        return 0;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '{')
+        return emit_rows(ps, name, depth + 1);
+    PyObject *values = PyList_New(0);
+    if (values == NULL)
+        return 0;
+    if (ps->p < ps->end && *ps->p == ']') {
+        ps->p++;
+        return add_array(ps, name, values);
+    }
+    for (;;) {
+        skip_ws(ps);
+        if (!append_new(values, array_item(ps)))
+            goto fail;
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        if (!expect(ps, ']'))
+            goto fail;
+        break;
+    }
+    return add_array(ps, name, values);
+fail:
+    Py_DECREF(values);
+    return 0;
+}
+
+/* The value of metric `name` at ps->p, a container there at nesting `depth`. */
+static int emit_value(Parser *ps, PyObject *name, int depth) {
+    skip_ws(ps);
+    if (ps->p >= ps->end)
+        return 0;
+    if (*ps->p == '{')
+        return emit_object(ps, name, depth);
+    if (*ps->p == '[')
+        return emit_list(ps, name, depth);
+    long long i;
+    double d;
+    long code;
+    int kind = parse_number(ps, &i, &d);
+    if (kind == NUM_NONE || !name_code(ps->names, name, &code))
+        return 0;  /* a string, boolean or null: the Python parser */
+    return push(ps, (int32_t)code, kind == NUM_INT ? (double)i : d);
+}
+
 /* One entry object at ps->p (after its '{' was checked); appends its fields to `columns`. */
 static int parse_entry(Parser *ps, Keys *k, PyObject *split, PyObject **columns) {
-    PyObject *subset = NULL, *languages = NULL, *version = NULL, *keys = NULL;
+    PyObject *subset = NULL, *languages = NULL, *version = NULL, *keys = NULL, *spots = NULL;
     double main_score = 0;
-    int has_main = 0, same = 1;
+    int has_main = 0, same = 1, plain = 1;
     Py_ssize_t n_keys = 0, start = ps->n;
+    ps->entry = PyList_GET_SIZE(columns[C_KEYS]);
     ps->p++;  /* '{' */
     skip_ws(ps);
     if (ps->p < ps->end && *ps->p == '}')
@@ -526,11 +893,18 @@ static int parse_entry(Parser *ps, Keys *k, PyObject *split, PyObject **columns)
         if (!key_slot(k, n_keys, s, len, high, &same))
             goto fail;
         Slot *sl = &k->slots[n_keys];
+        k->spots[n_keys] = -1;
         n_keys++;
         if (!expect(ps, ':'))
             goto fail;
         skip_ws(ps);
-        if (sl->kind == 0) {
+        if (sl->kind == 0 && ps->p < ps->end && (*ps->p == '{' || *ps->p == '[')) {
+            ps->has_dicts |= *ps->p == '{';
+            plain = 0;
+            if (!emit_value(ps, sl->str, 5))
+                goto fail;
+        } else if (sl->kind == 0) {
+            k->spots[n_keys - 1] = ps->n - start;
             long long i;
             double d;
             int kind = parse_number(ps, &i, &d);
@@ -616,13 +990,35 @@ static int parse_entry(Parser *ps, Keys *k, PyObject *split, PyObject **columns)
             goto fail;
         Py_XSETREF(k->prev_keys, Py_NewRef(keys));
     }
+    if (plain) {
+        spots = Py_NewRef(Py_None);
+    } else {  /* the last tuple of spots when equal, else a new one */
+        PyObject *prev = k->prev_spots;
+        int equal = prev != NULL && PyTuple_GET_SIZE(prev) == n_keys;
+        for (Py_ssize_t i = 0; equal && i < n_keys; i++)
+            equal = PyLong_AsSsize_t(PyTuple_GET_ITEM(prev, i)) == k->spots[i];
+        if (equal) {
+            spots = Py_NewRef(prev);
+        } else {
+            spots = PyTuple_New(n_keys);
+            if (spots == NULL)
+                goto fail;
+            for (Py_ssize_t i = 0; i < n_keys; i++) {
+                PyObject *spot = PyLong_FromSsize_t(k->spots[i]);
+                if (spot == NULL)
+                    goto fail;
+                PyTuple_SET_ITEM(spots, i, spot);
+            }
+            Py_XSETREF(k->prev_spots, Py_NewRef(spots));
+        }
+    }
     if (version == NULL)
         version = Py_NewRef(Py_Ellipsis);
-    PyObject *own[4] = {subset, languages, version, keys};
-    PyObject *lists[4] = {columns[C_SUBSET], columns[C_LANGUAGES], columns[C_VERSION],
-                          columns[C_KEYS]};
+    PyObject *own[5] = {subset, languages, version, keys, spots};
+    PyObject *lists[5] = {columns[C_SUBSET], columns[C_LANGUAGES], columns[C_VERSION],
+                          columns[C_KEYS], columns[C_SPOTS]};
     int ok = PyList_Append(columns[C_SPLIT], split) == 0;
-    for (int i = 0; i < 4; i++) {  /* each reference appended (append_new steals) or freed */
+    for (int i = 0; i < 5; i++) {  /* each reference appended (append_new steals) or freed */
         if (ok)
             ok = append_new(lists[i], own[i]);
         else
@@ -640,6 +1036,7 @@ fail:
     Py_XDECREF(languages);
     Py_XDECREF(version);
     Py_XDECREF(keys);
+    Py_XDECREF(spots);
     return 0;
 }
 
@@ -725,13 +1122,13 @@ static PyObject *fastparse_parse(PyObject *self, PyObject *args) {
                           &max_entries))
         return NULL;
     Parser ps = {(const char *)view.buf, (const char *)view.buf + view.len, max_depth,
-                 NULL, NULL, 0, 0};
-    Keys k = {NULL, 0, 0, NULL, names};
+                 NULL, NULL, 0, 0, names, PyList_New(0), PyList_New(0), PyList_New(0)};
+    Keys k = {NULL, 0, 0, NULL, names, NULL, NULL};
     PyObject *top = PyDict_New(), *columns[N_COLUMNS], *result = NULL;
     int has_scores = 0;
     for (int i = 0; i < N_COLUMNS; i++)
         columns[i] = PyList_New(0);
-    if (top == NULL)
+    if (top == NULL || ps.arr_entries == NULL || ps.arr_names == NULL || ps.arr_values == NULL)
         goto done;
     for (int i = 0; i < N_COLUMNS; i++)
         if (columns[i] == NULL)
@@ -800,8 +1197,11 @@ static PyObject *fastparse_parse(PyObject *self, PyObject *args) {
     if (fields != NULL)
         for (int i = 0; i < N_COLUMNS; i++)
             PyTuple_SET_ITEM(fields, i, Py_NewRef(columns[i]));
-    if (codes != NULL && values != NULL && fields != NULL)
-        result = PyTuple_Pack(4, top, fields, codes, values);
+    PyObject *arrays = Py_BuildValue("(OOOO)", ps.arr_entries, ps.arr_names, ps.arr_values,
+                                     ps.has_dicts ? Py_True : Py_False);
+    if (codes != NULL && values != NULL && fields != NULL && arrays != NULL)
+        result = PyTuple_Pack(5, top, fields, codes, values, arrays);
+    Py_XDECREF(arrays);
     Py_XDECREF(fields);
     Py_XDECREF(codes);
     Py_XDECREF(values);
@@ -817,8 +1217,15 @@ done:
         Py_XDECREF(k.slots[i].str);
     PyMem_Free(k.slots);
     Py_XDECREF(k.prev_keys);
+    PyMem_Free(k.spots);
+    Py_XDECREF(k.prev_spots);
     PyMem_Free(ps.codes);
     PyMem_Free(ps.values);
+    Py_XDECREF(ps.arr_entries);
+    Py_XDECREF(ps.arr_names);
+    Py_XDECREF(ps.arr_values);
+    PyMem_Free(ps.nodes);
+    PyMem_Free(ps.cells);
     PyBuffer_Release(&view);
     return result;
 }

@@ -636,7 +636,8 @@ class RowsBuilder:
         buf.codes.frombytes(fast.codes)
         buf.values.frombytes(fast.values)
         view = memoryview(fast.values).cast("d")
-        splits, subsets, languages, scores, versions, keys_of, starts, ends = fast.columns
+        splits, subsets, languages, scores, versions, keys_of, starts, ends, spots_of = \
+            fast.columns
         first = file_id << 20
         ids = range(first, first + len(keys_of))  # (file_id << 20) | entry number
         cols["entry_id"].extend(ids)
@@ -648,6 +649,11 @@ class RowsBuilder:
         cols["entry_mteb_version"].extend(versions)
         buf.run_ids.extend(ids)
         buf.run_ends.extend([base + end for end in ends])
+        arr_entries, arr_names, arr_values = fast.arrays
+        if arr_names:
+            buf.array_entry_ids.extend([first + i for i in arr_entries])
+            buf.array_metrics.extend(arr_names)
+            buf.array_values.extend(arr_values)
         checks, entry = self.checks, EntryValues()
         programs = self.check_programs.get(main_metric)
         if programs is None:
@@ -655,16 +661,19 @@ class RowsBuilder:
         # the entries that may have an `entry_checks` row, found in C (a few in a thousand);
         # every entry when the extension cannot (`entry_checks` decides either way)
         found = check_candidates(fast, main_metric, shapes, programs)
-        rows = zip(ids, keys_of, scores, starts, ends) if found is None else \
-            ((first + i, keys_of[i], scores[i], starts[i], ends[i]) for i in found)
-        for eid, keys, score, start, end in rows:
-            at = positions.get(keys)
+        rows = zip(ids, keys_of, scores, starts, ends, spots_of) if found is None else \
+            ((first + i, keys_of[i], scores[i], starts[i], ends[i], spots_of[i]) for i in found)
+        for eid, keys, score, start, end, spots in rows:
+            key = keys if spots is None else (keys, spots)
+            at = positions.get(key)
             if at is None:
-                at = positions[keys] = metric_positions(keys)
+                at = positions[key] = metric_positions(keys, spots)
             entry.positions = at
             entry.values = values = view[start:end]
+            # the values in key order only when every key holds a number (`values` of
+            # entry_checks); otherwise entry_checks reads them by name
             checked = entry_checks(entry, main_metric, shapes, keys, main_score=score,
-                                   values=values)
+                                   values=values if spots is None else None)
             if checked is not None:
                 checks.append((eid, *checked))
 

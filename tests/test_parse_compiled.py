@@ -119,7 +119,7 @@ def test_plain_file_is_read_by_the_compiled_parser():
     assert read is not None
     assert read.columns == (["test"], ["default"], [["eng-Latn"]], [1.0], ["2.1.0"], [(
         "hf_subset", "languages", "main_score", "ndcg_at_10", "recall_at_5", "x", "z", "w")],
-        [0], [6])
+        [0], [6], [None])
     assert read.parsed.task_name == "NFCorpus" and read.parsed.mteb_version == "2.1.0"
     values = list(memoryview(read.values).cast("d"))
     assert values[:2] == [1.0, 0.25] and math.isnan(values[2]) and values[3] == -math.inf
@@ -131,10 +131,6 @@ def test_plain_file_is_read_by_the_compiled_parser():
 
 @built
 @pytest.mark.parametrize("text", [
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [0.1, 0.2]}]}}',                       # a list in an entry
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": {"a": 1}}]}}',                         # a dict
     b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
     b'"main_score": "0.5"}]}}',                                      # a string score
     b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
