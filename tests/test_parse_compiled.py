@@ -134,6 +134,40 @@ def test_plain_file_is_read_by_the_compiled_parser():
     b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
     b'"main_score": "0.5"}]}}',                                      # a string score
     b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": [0.1, 0.2,]}]}}',                      # not JSON: a list
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": [0.1, 0.2}]}}',                        # an unclosed list
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": [0.1, true]}]}}',                      # a boolean in a list
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": [0.1, [0.2]]}]}}',                     # a list in a list
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": [0.1, {"a": 1}]}]}}',                  # numbers and objects
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": [{"a": 1}, 0.1]}]}}',                  # objects and numbers
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": [{"a": 1}, {"a": "x"}]}]}}',           # a string in a row
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": [{"a": 1, "a": 2}]}]}}',               # a duplicate in a row
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": [{"a": 1, "a": {"b": 2}}]}]}}',        # a duplicate, 2 kinds
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": [{"a.b": 1, "a": {"b": 2}}]}]}}',      # flattened names meet
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": [{"a": [1]}]}]}}',                     # a list in a row
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": [1e400]}]}}',                          # out of range in a list
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": [12345678901234567890]}]}}',           # beyond 18 digits
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": {"a": 1, "a": 2}}]}}',                 # a duplicate in a dict
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": 0.5, "v": {"a": null}}]}}',                      # a null in a dict
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+    b'"main_score": {"a": 0.5}}]}}',                                 # an object as score
+    b'{"task_name": "PpcPC", "mteb_version": "1.12.0", "scores": {"test": [{"hf_subset": '
+    b'"default", "languages": [], "main_score": 0.5, "cos_sim": {"ap": 0.5}}]}}',  # flattened
+    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
     b'"main_score": 0.5, "main_score": 0.7}]}}',                     # a duplicate key
     b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
     b'"main_score": 0.5}], "test": []}}',                            # a duplicate split
@@ -159,6 +193,32 @@ def test_plain_file_is_read_by_the_compiled_parser():
 def test_other_files_go_to_the_python_parser(text):
     assert parse_fast.parse_fast(text, {}, 64) is None
     assert assert_same_rows([text]) == 0
+
+
+@built
+def test_objects_and_lists_in_entries_are_read_by_the_compiled_parser():
+    """`v_measures` (an object of lists), `scores_per_experiment` (a list of objects, with a
+    null, a key missing from a row, an integer, a nested object) and a list of numbers: their
+    `metric_arrays` rows in the order of the file, a key's values by row (None where a row has
+    none), nested names joined by dots; the numbers of an object are metrics."""
+    data = (b'{"task_name": "Banking77Classification", "mteb_version": "2.1.0", "scores": '
+            b'{"test": [{"hf_subset": "default", "languages": ["eng-Latn"], "v_measures": '
+            b'{"Level 0": [0.1, 0.2], "Level 1": []}, "main_score": 0.5, '
+            b'"scores_per_experiment": [{"accuracy": 0.5, "ap": null}, '
+            b'{"ap": 0.25, "accuracy": 1, "f1": {"macro": 0.75}}], "curve": [1, null, NaN], '
+            b'"cos_sim": {"ap": 0.125, "f": {"x": 2}}, "accuracy": 0.5}]}}')
+    read = parse_fast.parse_fast(data, {}, 64)
+    assert read is not None
+    entries, names, values = read.arrays
+    assert entries == [0] * 6
+    assert names == ["v_measures.Level 0", "v_measures.Level 1", "scores_per_experiment.accuracy",
+                     "scores_per_experiment.ap", "scores_per_experiment.f1.macro", "curve"]
+    assert values[:5] == [[0.1, 0.2], [], [0.5, 1.0], [None, 0.25], [None, 0.75]]
+    assert values[5][:2] == [1.0, None] and math.isnan(values[5][2])
+    # main_score, cos_sim.ap, cos_sim.f.x, accuracy: the metrics rows, in the file's order
+    assert list(memoryview(read.values).cast("d")) == [0.5, 0.125, 2.0, 0.5]
+    assert read.columns[8] == [(-1, -1, -1, 0, -1, -1, -1, 3)]
+    assert assert_same_rows([data]) == 1
 
 
 @built
@@ -311,6 +371,54 @@ def result_files(draw):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(result_files(), min_size=1, max_size=4))
 def test_generated_files_give_the_same_rows(files):
+    assert_same_rows(files)
+
+
+FLOATS = st.floats(allow_nan=True, allow_infinity=True)
+ROW_KEYS = st.sampled_from(["accuracy", "f1", "ap", "é", "main_score", "recall_at_1",
+                            "accuracy", "f1", "a.b"])
+ROW_VALUES = st.one_of(FLOATS, FLOATS, FLOATS, FLOATS, NUMBERS, st.none(),
+                       st.dictionaries(st.sampled_from(["x", "y"]),
+                                       st.one_of(FLOATS, st.none()), max_size=2),
+                       st.sampled_from(["s", True, [1.0], {}]))
+ROWS = st.lists(st.dictionaries(ROW_KEYS, ROW_VALUES, max_size=4), min_size=1, max_size=4)
+NUMBER_LISTS = st.lists(st.one_of(FLOATS, FLOATS, NUMBERS, st.none()), max_size=4)
+CONTAINERS = st.recursive(
+    st.one_of(NUMBERS, NUMBER_LISTS, ROWS),
+    lambda inner: st.dictionaries(st.sampled_from(["Level 0", "a", "b", "é"]), inner,
+                                  max_size=3),
+    max_leaves=6)
+CHECKED_KEYS = st.sampled_from(["main_score", "ndcg_at_10", "max_ap", "accuracy", "recall_at_1",
+                                "recall_at_10", "mrr_at_1", "precision_at_1", "map_at_5",
+                                "v_measures", "scores_per_experiment", "cos_sim"])
+
+
+@st.composite
+def container_files(draw):
+    """Result files whose entries hold objects and lists (of numbers, of objects), some of them
+    under the names the validity checks read, now and then with what the compiled parser
+    leaves to Python (a string, a boolean, a duplicate, a dotted key in a row...)."""
+    split_entries = []
+    for _ in range(draw(st.integers(1, 4))):
+        entry = {"hf_subset": "default", "languages": ["eng-Latn"], "main_score": draw(FLOATS)}
+        for key, value in draw(st.lists(st.tuples(CHECKED_KEYS, st.one_of(FLOATS, CONTAINERS)),
+                                        max_size=6)):
+            entry[key] = value
+        split_entries.append(entry)
+    obj = {"task_name": draw(st.sampled_from(["NFCorpus", "Banking77Classification", "PpcPC",
+                                              "Other"])),
+           "mteb_version": draw(st.sampled_from(["1.12.0", "1.12.48", "2.0.0"])),
+           "scores": {"test": split_entries}}
+    return json.dumps(obj, allow_nan=True, indent=draw(st.sampled_from([None, 2])),
+                      ensure_ascii=False).encode()
+
+
+@built
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(container_files(), min_size=1, max_size=3))
+def test_generated_objects_and_lists_give_the_same_rows(files):
+    """Entries holding objects and lists: the same rows (`metric_arrays` and `entry_checks`
+    included) through the compiled parser as through the Python parser."""
     assert_same_rows(files)
 
 
