@@ -1,25 +1,32 @@
-/* A compiled fast path for the dominant result-file shape (etl/parse_fast.py).
+/* A compiled fast path for the dominant result-file shapes (etl/parse_fast.py).
 
    parse(data, names, max_depth, max_entries) reads a current-layout result file (a top-level
    object with `scores`: an object of splits, each a list of entry objects) whose entries hold
-   only `hf_subset` (string), `languages` (list of strings), an optional `mteb_version` (string
-   or null) and numbers (integers, floats, NaN, Infinity, -Infinity), and returns
-       (top, (splits, subsets, languages, main_scores, versions, keys, starts, ends),
-        codes, values)
+   `hf_subset` (string), `languages` (list of strings), an optional `mteb_version` (string or
+   null), numbers (integers, floats, NaN, Infinity, -Infinity), and objects and lists as
+   etl/parse.py _emit reads them (see emit_value below: `v_measures`, `scores_per_experiment`),
+   and returns
+       (top, (splits, subsets, languages, main_scores, versions, keys, starts, ends, spots),
+        codes, values, (array_entries, array_names, array_values, has_objects))
    top: the top-level keys other than `scores` whose values are scalars, as the json module
         decodes them (str, int, float, bool, None);
    then a list per field of the entries, in file order: split, hf_subset, languages,
         main_score as float, mteb_version (Ellipsis when absent), the tuple of the entry's keys,
-        start and end, where values[start:end] are the entry's metric values (every key but
-        hf_subset, languages and mteb_version) in key order;
+        start and end, where values[start:end] are the entry's metric values (its numbers and
+        those of its objects, named key.member) in the order of the file, and spots: None when
+        every key but hf_subset, languages and mteb_version holds a number, else the tuple of
+        each key's position in values[start:end] (-1: no number of its own);
    codes, values: bytes of int32 name codes (from `names`, a dict name -> code that new names
-        are added to, as etl/parse.py MetricBuffer.names) and of float64 values.
+        are added to, as etl/parse.py MetricBuffer.names) and of float64 values;
+   then the `metric_arrays` rows (number of the entry in the file, metric name, list of float
+        or None) and whether an entry key holds an object.
    It returns None for anything else: another layout, a string with a backslash escape or a
-   control character, invalid UTF-8, a list or object or string or bool or null as a metric, a
-   duplicate key, an integer of more than 18 digits, a float token longer than 64 bytes or out
-   of range, nesting deeper than max_depth, max_entries or more entries, invalid JSON, a memory
-   error. The caller then runs the Python parser, which decides (and quarantines what it
-   rejects). It never raises for any input, and never reads outside `data`.
+   control character, invalid UTF-8, a string or bool or null as a metric, a duplicate key, an
+   integer of more than 18 digits, a float token longer than 64 bytes or out of range, nesting
+   deeper than max_depth, max_entries or more entries, invalid JSON, a memory error, and the
+   objects and lists _emit would keep as JSON text. The caller then runs the Python parser,
+   which decides (and quarantines what it rejects). It never raises for any input, and never
+   reads outside `data`.
 
    checks(...) (below) then picks the entries of such a file that etl/parse.py entry_checks may
    give a row, so that Python looks at those only. */

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
-
 from typing import NamedTuple
 
 from etl.parse import (

@@ -53,6 +53,7 @@ from etl.parse import (
 from etl.parse_fast import (
     EntryValues,
     FastParsed,
+    Spotted,
     available,
     check_candidates,
     metric_positions,
@@ -664,7 +665,7 @@ class RowsBuilder:
         rows = zip(ids, keys_of, scores, starts, ends, spots_of) if found is None else \
             ((first + i, keys_of[i], scores[i], starts[i], ends[i], spots_of[i]) for i in found)
         for eid, keys, score, start, end, spots in rows:
-            key = keys if spots is None else (keys, spots)
+            key = keys if spots is None else Spotted(keys, spots)
             at = positions.get(key)
             if at is None:
                 at = positions[key] = metric_positions(keys, spots)

@@ -235,6 +235,16 @@ def test_nesting_beyond_the_limit_is_left_to_the_python_parser():
     shallow = dumps(current({"test": [fx.entry("a", [], 0.5, ndcg_at_10=0.5)]}))
     assert parse_fast.parse_fast(shallow, {}, 4) is None  # languages are at depth 5
     assert parse_fast.parse_fast(shallow, {}, 5) is not None
+    # objects and lists in an entry: the entry is at depth 4, so its value here at depth
+    # 4 + (depth - 4), with a list of objects of numbers at the bottom
+    for depth in (63, 64, 65, 100_000):
+        inner = b'[{"a": {"b": 1}}]'  # 3 levels
+        value = b'{"v": ' * (depth - 7) + inner + b"}" * (depth - 7)
+        data = (b'{"task_name": "NFCorpus", "scores": {"test": [{"hf_subset": "a", '
+                b'"languages": [], "main_score": 0.5, "x": ' + value + b"}]}}")
+        read = parse_fast.parse_fast(data, {}, 64)
+        assert (read is not None) == (depth <= 64), depth
+        assert assert_same_rows([data]) == (1 if depth <= 64 else 0)
 
 
 @built
