@@ -5,8 +5,9 @@
 -- for the unfiltered view; a task or language filter makes lb_language_scores use the rows.
 -- Read from benchmark_language_keyed (benchmark_language_rows with one integer sort key per
 -- model, in that order): ordering each sum by that key costs a fifth of the CPU of ordering it
--- by (revision, task_name, row_order) (docs/PERFORMANCE.md §Ninth pass). A result row always
--- has a revision (a result file lies in a revision folder), so keyed holds every row.
+-- by (revision, task_name, row_order). A result row always has a revision (a result file lies
+-- in a revision folder), so keyed holds every row. See docs/PERFORMANCE.md
+-- §Ninth pass: the database half of a full build (session 12, build5)
 -- @column language: Language-script code, e.g. eng-Latn.
 -- @column score: Mean main score (0-1) over the rows covering the language; NULL when none is
 --   scored.
