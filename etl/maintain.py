@@ -68,7 +68,7 @@ def refresh(con) -> dict[str, int]:
         if r[0] not in view_names and r[0] != "scores"]
     columns = _columns(con, main)
     # per keyed view: the per-pair tables whose changed rows name its changed keys
-    key_sources = {v.name: _key_sources(v, by_pair, columns) for v in by_key
+    key_sources = {v.name: _key_sources(v, by_pair, columns, by_key) for v in by_key
                    if v.grain != ("model_name",)}
     for view in by_key:
         if view.name in key_sources:
@@ -174,9 +174,12 @@ def _columns(con, database: str) -> dict[str, set[str]]:
     return out
 
 
-def _key_sources(view, by_pair, columns) -> list[str]:
-    """The per-pair tables `view` reads that hold all the columns of its grain."""
-    read = queries.uses([view, *by_pair])[view.name]
+def _key_sources(view, by_pair, columns, by_key=()) -> list[str]:
+    """The per-pair tables `view` reads that hold all the columns of its grain, directly or
+    through views of `by_key` materialized per the same grain (their changed keys are its)."""
+    same = [v for v in by_key if v.grain == view.grain and v.name != view.name]
+    read = {v.name for v in queries.closure([view, *same, *by_pair], [view],
+                                            frozenset(v.name for v in by_pair))}
     found = [v.name for v in by_pair if v.name in read
              and set(view.grain) <= columns.get(v.name, set())]
     if not found:

@@ -28,8 +28,8 @@ incremental build recomputes just the pairs whose results changed (etl/maintain.
 `per (model_name)`: its rows for a model depend only on that model's rows of the tables it reads;
 another grain, e.g. `per (benchmark, model_name)`: its rows for a key depend only on the rows of
 that key of the tables it reads holding those columns (at least one of them materialized per
-(model_name, task_name): their changed rows name the changed keys); other materialized views are
-recomputed in full.
+(model_name, task_name), read directly or through a view of the same grain: their changed rows
+name the changed keys); other materialized views are recomputed in full.
 """
 
 from __future__ import annotations

@@ -79,9 +79,12 @@ def test_language_means_recomputed_for_the_changed_benchmark_only(two_views, tmp
 def test_keyed_view_must_read_a_per_pair_table_holding_its_key():
     views = {v.name: v for v in queries.all_views()}
     by_pair = [v for v in views.values() if v.grain == ("model_name", "task_name")]
+    by_key = [v for v in views.values() if v.grain == ("benchmark", "model_name")]
     means = views["benchmark_language_means"]
+    # means reads benchmark_language_keyed (same grain), which reads benchmark_language_rows
+    assert "benchmark_language_rows" not in queries.uses([means, *by_pair])[means.name]
     assert maintain._key_sources(means, by_pair, {"benchmark_language_rows": {
-        "benchmark", "model_name", "task_name"}}) == ["benchmark_language_rows"]
+        "benchmark", "model_name", "task_name"}}, by_key) == ["benchmark_language_rows"]
     bad = dataclasses.replace(means, name="means_of_scores",
                               sql="SELECT benchmark, model_name FROM scores")
     with pytest.raises(RuntimeError, match=r"means_of_scores is materialized per \(benchmark, "
