@@ -179,6 +179,7 @@ class Leaderboard:
         self._task_meta_of: tuple[str | None, dict[str, dict]] = (None, {})  # (build, meta)
         self._no_default_table: str | None = None   # a build without default_summaries
         self._no_keyed_table: str | None = None   # ... without benchmark_language_keyed
+        self._no_ordered_rows: str | None = None   # ... without lb_language_rows_ordered
         self._no_interval_table: str | None = None  # a build without rank_intervals
         self._uncovered_table: tuple[str | None, bool] = (None, False)  # (build, has it)
         # (build, {benchmark: {task: declared (subset, language) entries}}), _few_language_rows
@@ -677,16 +678,20 @@ class Leaderboard:
                  + _PIVOT_INDEX.format(order="order_rank", key="language") + " FROM t, c")
         if (params["tasks"] is not None and params["langs"] is None
                 and params.get(EXCLUDE_LEVEL) is None
+                and self._no_ordered_rows != self.cache_key()
                 and self._few_language_rows(benchmark, params["tasks"])):
             # a task filter selecting few rows: those rows read from benchmark_language_rows,
             # stored in (benchmark, task) order (the scan skips the other tasks' row groups;
             # benchmark_language_keyed, in model order, is read whole for the benchmark), summed
             # by the struct key (lb_language_rows_ordered); the same sums as the keyed path
-            return _pivot(self._query(
-                "WITH r AS NOT MATERIALIZED (FROM lb_language_rows_ordered()), "
-                "m AS (FROM lb_language_scores_tasks('r', $bench, $models, $tasks, $langview, "
-                "$registry_only)), t AS (FROM lb_per_language_of('m')),"
-                + pivot, values))
+            try:
+                return _pivot(self._query(
+                    "WITH r AS NOT MATERIALIZED (FROM lb_language_rows_ordered()), "
+                    "m AS (FROM lb_language_scores_tasks('r', $bench, $models, $tasks, "
+                    "$langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
+                    + pivot, values))
+            except MISSING_IN_BUILD:   # a build made before the macro: the paths below
+                self._no_ordered_rows = self.cache_key()
         if ((params["tasks"] is not None or params["langs"] is not None)
                 and params.get(EXCLUDE_LEVEL) is None
                 and self._no_keyed_table != self.cache_key()):
