@@ -113,3 +113,45 @@ def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
 
 def test_a_past_date_never_reads_todays_sort_key():
     assert "benchmark_language_keyed" in warehouse.TODAY_ONLY_TABLES
+
+
+def test_few_rows_of_a_task_filter_read_in_task_order_equal_the_keyed_path(lb):
+    """A task filter whose tasks declare few (subset, language) entries reads their rows from
+    benchmark_language_rows (task order) sorted by the struct key: the same per-language table
+    as the keyed table's path and as a build without it; a larger selection keeps the keyed
+    path. The entry counts are checked against the catalog counted by hand in Python."""
+    few, compared = 0, 0
+    for name in lb.benchmarks():
+        bench = lb.benchmark(name)
+        if not bench.has_language_view:
+            continue
+        declared: dict[str, int] = {}
+        for row in lb._query("SELECT task_name, languages FROM benchmark_tasks "
+                             "WHERE benchmark = $b", {"b": name}).to_pylist():
+            declared[row["task_name"]] = declared.get(row["task_name"], 0) + len(
+                row["languages"] or [])
+        for label, filters in _states(lb, name).items():
+            params = lb._params(name, filters)
+            if params is None or params["langs"] is not None or params["tasks"] is None:
+                continue
+            expected_few = sum(declared.get(t, 0) for t in params["tasks"]) <= 48
+            assert lb._few_language_rows(name, params["tasks"]) is expected_few, (name, label)
+            tables = []
+            for limit, keyed in ((48, True), (0, True), (0, False)):
+                lb._cache.clear()
+                lb.FEW_LANGUAGE_ENTRIES = limit
+                lb._no_keyed_table = None if keyed else lb.cache_key()
+                try:
+                    tables.append(lb.per_language(name, filters))
+                finally:
+                    del lb.FEW_LANGUAGE_ENTRIES
+                    lb._no_keyed_table = None
+                    lb._cache.clear()
+            assert tables[0].num_rows > 0, (name, label)
+            assert tables[0].equals(tables[1]), (name, label)   # the keyed path
+            assert tables[0].equals(tables[2]), (name, label)   # lb_per_language (rows)
+            few += expected_few
+            compared += 1
+    assert few >= 5
+    assert compared >= 5
+    assert lb.FEW_LANGUAGE_ENTRIES == 48
