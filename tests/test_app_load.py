@@ -9,7 +9,6 @@ import threading
 import duckdb
 import pyarrow as pa
 import pytest
-
 from warehouses import in_fresh_process
 
 from mteb_lb import arrow_np, db
