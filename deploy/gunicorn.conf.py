@@ -51,8 +51,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # Arrow's buffers from glibc's malloc (2 arenas, post_fork), not pyarrow's bundled mimalloc: with
 # four request threads, the worker's resident memory kept more of the freed Arrow buffers (each
 # cold state's frame and tables) under mimalloc. bench/memory_profile.py --threads 4, 300 cold
-# states, 2 runs: peak RSS 419 / 422 MB against 466 / 455 MB, the same CPU
-# (docs/PERFORMANCE.md §Session 12: the served app (serve5)). pyarrow reads it when imported:
+# states, 2 runs: peak RSS 419 / 422 MB against 466 / 455 MB, the same CPU; see
+# docs/PERFORMANCE.md §Session 12: the served app (serve5). pyarrow reads it when imported:
 # set here, before the app is.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 # One DuckDB thread per worker: a loaded server is CPU-bound (2 workers x 4 request threads on 2

@@ -190,7 +190,8 @@ def test_cached_answers_follow_the_build(env, lb, monkeypatch):
 def test_empty_tables_are_made_without_importing_pandas(app_warehouse):
     """A state that leaves no task gives empty tables (the warm-up renders such boards):
     `pa.array([], ...)` made pyarrow import pandas, ~50 MB of a worker's memory that nothing
-    else of the load test's mix imports (docs/PERFORMANCE.md §Session 12: the served app)."""
+    else of the load test's mix imports; see
+    docs/PERFORMANCE.md §Session 12: the served app (serve5)"""
     out = in_fresh_process(
         app_warehouse,
         "from mteb_lb.lbstate import Filters; none = Filters(tasks=()); "
