@@ -237,7 +237,8 @@ def prepare_clicks(site: Site, n: int, seed: int) -> None:
     from app.main import create_app
     from mteb_lb import lbstate
 
-    create_app(prewarm=False)
+    if "app.pages.leaderboard" not in sys.modules:   # memory_profile's process has its app
+        create_app(prewarm=False)
     from app.pages import leaderboard as lbpage
 
     rng, seen = random.Random(seed), set()

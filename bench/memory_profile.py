@@ -12,8 +12,10 @@ allocator arenas apply (``--plain``: neither, one process with the settings' def
 After each stage: the resident set (VmRSS), DuckDB's own accounting (``duckdb_memory()``:
 buffer pool and the rest), and the bytes of the Arrow tables held by the worker's result cache
 and summary frames (``Leaderboard``). The rest (Python objects, allocator slack, Dash layouts)
-is the difference. The settings that cap it: ``MTEB_LB_SQL_MEMORY_LIMIT`` (DuckDB per worker)
-and ``MTEB_LB_RESULT_CACHE_MB`` (the result cache, by bytes).
+is the difference. The setting that caps DuckDB's part: ``MTEB_LB_SQL_MEMORY_LIMIT`` (per
+worker); the result cache holds ``Leaderboard.CACHE_SIZE`` entries (``--cache-size``).
+``--threads 4`` renders the states from four threads at once, each link followed by its
+deferred statistics request, as a gunicorn worker's four request threads serve the load test.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import random
 import re
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +99,9 @@ def main(argv=None) -> int:
     parser.add_argument("--states", type=int, default=150)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache-size", type=int, help="Leaderboard.CACHE_SIZE (entries) to try")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="request threads rendering the states at once (a gunicorn "
+                             "worker's 4; above 1, each link's deferred statistics follow)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--plain", action="store_true",
                         help="without deploy/gunicorn.conf.py's memory limit and arenas")
@@ -135,15 +141,35 @@ def main(argv=None) -> int:
         status, _ = post("/_dash-update-component", site.routing("/", {"benchmark": board}))
     snapshot("default board pages rendered", stages)
     rng = random.Random(args.seed)
-    step = max(1, args.states // 3)
-    for i in range(1, args.states + 1):
-        board = rng.choice(site.boards)
-        status, body = post("/_dash-update-component",
-                            site.routing("/", site.cold_state(board, rng)))
+    queries = [site.cold_state(rng.choice(site.boards), rng) for _ in range(args.states)]
+    if args.threads > 1:
+        from load_test import prepare_clicks
+        prepare_clicks(site, 0, args.seed)   # installs the links' deferred statistics request
+    local = threading.local()
+
+    def render(query: dict) -> None:
+        if args.threads == 1:
+            own_post = post
+        else:   # each request thread its own client, as each gunicorn thread its connection
+            if not hasattr(local, "client"):
+                local.client = app.server.test_client()
+
+            def own_post(path, body):
+                r = local.client.post(path, json=body)
+                return r.status_code, r.data
+        status, body = own_post("/_dash-update-component", site.routing("/", query))
         if status not in (200, 204):
-            print(f"state {i}: HTTP {status} {body[:200]!r}", file=sys.stderr)
-        if i % step == 0 or i == args.states:
-            snapshot(f"after {i} cold filter states", stages)
+            print(f"state {query}: HTTP {status} {body[:200]!r}", file=sys.stderr)
+        elif args.threads > 1:   # the page's second request: the statistics it left pending
+            fill = site.link_fill_body(query, body)
+            if fill is not None:
+                own_post("/_dash-update-component", fill)
+
+    step = max(1, args.states // 3)
+    with ThreadPoolExecutor(max_workers=args.threads) as pool:
+        for start in range(0, args.states, step):
+            list(pool.map(render, queries[start:start + step]))
+            snapshot(f"after {min(start + step, args.states)} cold filter states", stages)
     stages.append({"stage": "peak", "rss_mb": round(rss_mb("VmHWM"), 1)})
     print(f"{'peak (VmHWM)':<40} RSS {stages[-1]['rss_mb']:7.1f} MB")
     if args.json:

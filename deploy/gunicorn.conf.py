@@ -26,9 +26,11 @@ Command-line options override these (``-w 4 --threads 8 -b :8050``). Measured wi
 * Memory per worker (target <= 500 MB): DuckDB's memory is capped per worker by
   ``MTEB_LB_SQL_MEMORY_LIMIT``, which this file sets to 256MB unless the environment sets it
   (the setting's own default, 2GB, suits one process; DuckDB spills beyond the limit into its
-  private temp folder); numpy's OpenBLAS runs one thread (``OPENBLAS_NUM_THREADS=1`` unless the
-  environment sets it); each worker's glibc allocator keeps at most 2 arenas (``post_fork``:
-  with one arena per thread, freed memory stays mapped in every thread's arena).
+  private temp folder); Arrow allocates with glibc's malloc (``ARROW_DEFAULT_MEMORY_POOL=system``
+  unless the environment sets it); numpy's OpenBLAS runs one thread (``OPENBLAS_NUM_THREADS=1``
+  unless the environment sets it); each worker's glibc allocator keeps at most 2 arenas
+  (``post_fork``: with one arena per thread, freed memory stays mapped in every thread's
+  arena).
 * CPU per request: DuckDB runs one thread per worker (``MTEB_LB_SQL_THREADS=1`` unless the
   environment sets it); after the warm-up the worker's objects are frozen out of the garbage
   collector's generations (``gc.freeze``), so a full collection no longer walks them.
@@ -46,6 +48,13 @@ os.environ.setdefault("MTEB_LB_SQL_MEMORY_LIMIT", "256MB")
 # the app (and numpy) is imported, not by the package: a library does not change its importer's
 # process.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# Arrow's buffers from glibc's malloc (2 arenas, post_fork), not pyarrow's bundled mimalloc: with
+# four request threads, the worker's resident memory kept more of the freed Arrow buffers (each
+# cold state's frame and tables) under mimalloc. bench/memory_profile.py --threads 4, 300 cold
+# states, 2 runs: peak RSS 419 / 422 MB against 466 / 455 MB, the same CPU; see
+# docs/PERFORMANCE.md §Session 12: the served app (serve5). pyarrow reads it when imported:
+# set here, before the app is.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 # One DuckDB thread per worker: a loaded server is CPU-bound (2 workers x 4 request threads on 2
 # cores), and a query split over two threads costs ~15 % more CPU in all (14 filter states of
 # bench_app: 1,542 / 1,497 ms of CPU with one thread against 1,842 / 1,696 with two), so one

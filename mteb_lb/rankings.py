@@ -637,7 +637,7 @@ class Leaderboard:
         bench = self.benchmark(benchmark)
         params = self._params(benchmark, filters)
         if params is None:
-            return pa.table({"Model": pa.array([], pa.string())})
+            return pa.table({"Model": pa.nulls(0, pa.string())})
         if (params["registry_only"] and not bench.public_only
                 and "mean_subset" not in bench.aggregations):
             # the summary ranks the same frame by the same Borda count (lb_per_task's rows are
@@ -645,7 +645,7 @@ class Leaderboard:
             frame = self._summary_frame(benchmark, filters,
                                         {**params, "public_only": False, "by_subset": False})
             if frame.num_rows == 0:
-                return pa.table({"Model": pa.array([], pa.string())})
+                return pa.table({"Model": pa.nulls(0, pa.string())})
             return _frame_pivot(frame, bench.task_names)
         # lb_per_task over the one task-score source of the state (public_only false)
         return _pivot(self._query(
@@ -668,7 +668,7 @@ class Leaderboard:
                                            if b.has_language_view))
         params = self._params(benchmark, filters)
         if params is None:
-            return pa.table({"Model": pa.array([], pa.string())})
+            return pa.table({"Model": pa.nulls(0, pa.string())})
         langview = None if bench.language_view == "all" else list(bench.language_view)
         values = {**{k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only",
                                             EXCLUDE_LEVEL)},
@@ -751,7 +751,7 @@ class Leaderboard:
                          "Public": m.get("is_public"),
                          "Description": m.get("description"), "Reference": m.get("reference")})
         if not rows:
-            return pa.table({"Task Name": pa.array([], pa.string())})
+            return pa.table({"Task Name": pa.nulls(0, pa.string())})
         return pa.Table.from_pylist(rows)
 
     def table(self, benchmark: str, view: str = "summary",
@@ -1057,7 +1057,7 @@ class Leaderboard:
         def run():
             params = self._params(benchmark, filters)
             if params is None:
-                return pa.table({"model_name": pa.array([], pa.string())})
+                return pa.table({"model_name": pa.nulls(0, pa.string())})
             keys = ("bench", "models", "tasks", "langs", "registry_only", *extra)
             bound = {k: params[k] for k in keys}
             if bound["langs"] is not None or bound.get(EXCLUDE_LEVEL) is not None:
@@ -1135,8 +1135,8 @@ def robustness_part(r: stats.Robustness, part: str, search: str = "") -> pa.Tabl
             "critical_difference": f["critical_difference"]}]
         return pa.Table.from_pylist(rows, _FRIEDMAN_SCHEMA)
     if f is None:
-        return pa.table({"Model": pa.array([], pa.string()),
-                         "mean_rank": pa.array([], pa.float64())})
+        return pa.table({"Model": pa.nulls(0, pa.string()),
+                         "mean_rank": pa.nulls(0, pa.float64())})
     ranks = pa.array([f["mean_ranks"][m] for m in r.nemenyi.column("Model").to_pylist()],
                      pa.float64())
     return r.nemenyi.add_column(1, "mean_rank", ranks)
@@ -1386,8 +1386,8 @@ def _cells_of(table: pa.Table, models: list[str] | None, tasks: list[str] | None
 
 
 def _empty_summary(bench: Benchmark) -> pa.Table:
-    return pa.table({bench.rank_column: pa.array([], pa.int64()),
-                     "Model": pa.array([], pa.string())})
+    return pa.table({bench.rank_column: pa.nulls(0, pa.int64()),
+                     "Model": pa.nulls(0, pa.string())})
 
 
 # The cell coordinates of a long table pivoted wide: the row is the model's place in the table's
@@ -1415,7 +1415,7 @@ def _frame_pivot(frame: pa.Table, columns: list[str]) -> pa.Table:
         place.setdefault(c, i)
     which_all, keys, values, valid = arrow_np.map_entries(frame.column("task_score_map"))
     if not keys:
-        return pa.table({"Model": pa.array([], pa.string())})
+        return pa.table({"Model": pa.nulls(0, pa.string())})
     cols = np.array([place.get(k, -1) for k in keys], dtype=np.int64)
     keep = cols >= 0
     return _wide(row_of[which_all][keep], cols[keep],
@@ -1441,7 +1441,7 @@ def _wide(rows: np.ndarray, cols: np.ndarray, names: np.ndarray, headers: np.nda
     """_pivot's table from its cells: row and column places, the cell's model name and column
     header, its score (0-1) and whether it has one."""
     if len(rows) == 0:
-        return pa.table({"Model": pa.array([], pa.string())})
+        return pa.table({"Model": pa.nulls(0, pa.string())})
     present, col_of = np.unique(cols, return_inverse=True)
     row_names = np.empty(int(rows.max()) + 1, dtype=object)
     row_names[rows] = names

@@ -9,6 +9,7 @@ import threading
 import duckdb
 import pyarrow as pa
 import pytest
+from warehouses import in_fresh_process
 
 from mteb_lb import arrow_np, db
 
@@ -181,3 +182,20 @@ def test_cached_answers_follow_the_build(env, lb, monkeypatch):
         assert appmod.cached_query("app_model_links") == fresh
         answers.append(fresh)
     assert answers[0] != answers[1]          # two builds with other models: a real switch
+
+
+# -- a worker without pandas -------------------------------------------------------------------
+
+
+def test_empty_tables_are_made_without_importing_pandas(app_warehouse):
+    """A state that leaves no task gives empty tables (the warm-up renders such boards):
+    `pa.array([], ...)` made pyarrow import pandas, ~50 MB of a worker's memory that nothing
+    else of the load test's mix imports; see
+    docs/PERFORMANCE.md §Session 12: the served app (serve5)"""
+    out = in_fresh_process(
+        app_warehouse,
+        "from mteb_lb.lbstate import Filters; none = Filters(tasks=()); "
+        "t = [lb.table(b, v, none) for v in ('summary', 'per-task', 'tasks')]",
+        "[(x.num_rows, [(f.name, str(f.type)) for f in x.schema]) for x in t]")
+    assert out == ("[(0, [('Rank (Borda)', 'int64'), ('Model', 'string')]), "
+                   "(0, [('Model', 'string')]), (0, [('Task Name', 'string')])] []")

@@ -30,7 +30,7 @@ def _exec_conf() -> dict:
 def test_every_setting_name_is_one_gunicorn_knows(monkeypatch):
     # the conf sets MTEB_LB_SQL_MEMORY_LIMIT when unset: restore it, or every later test of the
     # session runs with 256MB (test_sql_hardening's 93 MB list then fails)
-    for var in ("MTEB_LB_SQL_MEMORY_LIMIT", "MTEB_LB_SQL_THREADS"):
+    for var in ("MTEB_LB_SQL_MEMORY_LIMIT", "MTEB_LB_SQL_THREADS", "ARROW_DEFAULT_MEMORY_POOL"):
         monkeypatch.setenv(var, "unset")
         monkeypatch.delenv(var)
     known = set(gunicorn_config.Config().settings)
@@ -42,16 +42,31 @@ def test_every_setting_name_is_one_gunicorn_knows(monkeypatch):
 
 def test_the_values_a_two_core_machine_gets(monkeypatch):
     # set first, so that monkeypatch restores the environment the conf changes (unset or not)
-    for var in ("MTEB_LB_SQL_MEMORY_LIMIT", "MTEB_LB_SQL_THREADS"):
+    for var in ("MTEB_LB_SQL_MEMORY_LIMIT", "MTEB_LB_SQL_THREADS", "ARROW_DEFAULT_MEMORY_POOL"):
         monkeypatch.setenv(var, "unset")
         monkeypatch.delenv(var)
     conf = _exec_conf()
     assert (conf["workers"], conf["threads"], conf["preload_app"]) == (2, 4, True)
     assert os.environ["MTEB_LB_SQL_MEMORY_LIMIT"] == "256MB"
     assert os.environ["MTEB_LB_SQL_THREADS"] == "1"   # one DuckDB thread per worker
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"
+
+
+@pytest.mark.parametrize("given, expected", [(None, "system"), ("mimalloc", "mimalloc")])
+def test_a_worker_allocates_arrow_with_glibc_unless_told(tmp_path, given, expected):
+    # a fresh process, as a worker is: pyarrow picks its pool when imported, after the conf
+    code = (f"exec(open({str(CONF)!r}).read()); import pyarrow; "
+            "print(pyarrow.default_memory_pool().backend_name)")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           **({"ARROW_DEFAULT_MEMORY_POOL": given} if given else {})}
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.stdout.strip() == expected, out.stderr[-2000:]
 
 
 def test_explicit_duckdb_threads_win(monkeypatch):
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "unset")   # restored after: the conf sets it
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
     monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "unset")   # restored after: the conf sets it
     monkeypatch.delenv("MTEB_LB_SQL_MEMORY_LIMIT")
     monkeypatch.setenv("MTEB_LB_SQL_THREADS", "2")
@@ -60,6 +75,8 @@ def test_explicit_duckdb_threads_win(monkeypatch):
 
 
 def test_an_explicit_memory_limit_wins(monkeypatch):
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "unset")   # restored after: the conf sets it
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
     monkeypatch.setenv("MTEB_LB_SQL_THREADS", "unset")
     monkeypatch.delenv("MTEB_LB_SQL_THREADS")
     monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "1GB")
