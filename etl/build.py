@@ -586,9 +586,16 @@ def _update_database(staged: Path, prev: incremental.Previous,
     try:
         _limit_resources(con)
         con.execute("SET preserve_insertion_order = false")
-        con.register("new_files", outcome.files)  # in memory already: not read back
-        con.execute("CREATE OR REPLACE TABLE files AS SELECT * FROM new_files")
+        # in memory already: not read back. Only the rows made now replace the previous
+        # build's (and those of files gone): the table is not written again in full, nor
+        # checkpointed in full (~0.2 s of CPU for 104,747 rows)
+        con.register("new_files", outcome.files)
+        con.register("made_files", outcome.made)
+        con.execute("DELETE FROM files WHERE path IN (SELECT path FROM made_files) "
+                    "OR path NOT IN (SELECT path FROM new_files)")
+        con.execute("INSERT INTO files BY NAME SELECT * FROM made_files")
         con.unregister("new_files")
+        con.unregister("made_files")
         if outcome.model_meta_rows != prev.model_meta_rows():
             _replace_table(con, staged, "model_meta")
         _replace_table(con, staged, SUPERSEDED)

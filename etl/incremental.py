@@ -89,6 +89,9 @@ class Outcome:
     unchanged: int = 0
     changed: bool = False
     compacted: list[str] = field(default_factory=list)
+    # an incremental build: its `files` rows made now (the others are rows of the previous
+    # build's table as they were); None for a full build
+    made: pa.Table | None = None
 
     def loaded(self) -> int:
         return pc.sum(pc.equal(self.files.column("status"), "loaded")).as_py() or 0
@@ -196,8 +199,9 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
         delta_rows.extend(result.versions)
         # a job retried file by file (its process died) wrote a segment per file
         outcome.new_segments.extend(sorted({row[0] for row in result.versions}))
+    outcome.made = files_table(rows)
     outcome.files = pa.concat_tables([prev.files_table.take(pa.array(reused, pa.int64())),
-                                      files_table(rows)]).sort_by("path").combine_chunks()
+                                      outcome.made]).sort_by("path").combine_chunks()
     outcome.unchanged = len(stats) - len(to_parse)
     outcome.changed = not outcome.files.equals(prev.files_table)
     _carry_segments(prev, outcome, delta_rows, staged, build_id, run_jobs)
