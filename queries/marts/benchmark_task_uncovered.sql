@@ -12,9 +12,11 @@
 -- Today's build only (warehouse.TODAY_ONLY_TABLES): a past date recounts from its rows.
 -- @column in_registry: True when the model is in mteb's registry.
 -- @column is_public: True when every row of the model's task is public.
--- @column subsets: The distinct subsets the model scored on the task (NULL subsets left out, as
---   count(distinct subset) leaves them out).
--- @column splits: The distinct splits the model scored on the task (NULL splits left out).
+-- @column subsets: The distinct subsets the model scored on the task, sorted (NULL subsets left
+--   out, as count(distinct subset) leaves them out). Sorted so that two builds of the same files
+--   store the same lists.
+-- @column splits: The distinct splits the model scored on the task, sorted (NULL splits left
+--   out).
 with
 
 incomplete as (
@@ -31,8 +33,8 @@ final as (
         b.model_name,
         bool_and(b.in_registry) as in_registry,
         bool_and(b.is_public) as is_public,
-        list_distinct(list(b.subset)) as subsets,
-        list_distinct(list(b.split)) as splits
+        list_sort(list_distinct(list(b.subset))) as subsets,
+        list_sort(list_distinct(list(b.split))) as splits
     from benchmark_results as b
     semi join incomplete using (benchmark, task_name, model_name)
     where b.score is not null
