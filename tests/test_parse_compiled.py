@@ -129,67 +129,58 @@ def test_plain_file_is_read_by_the_compiled_parser():
     assert assert_same_rows([data]) == 1
 
 
+def entry(fields: bytes, close: bytes = b"}]}}") -> bytes:
+    """A file of task T whose one `test` entry holds hf_subset "a", no languages, then
+    `fields`; `close` ends the entry and the file."""
+    return (b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
+            + fields + close)
+
+
+def metric(value: bytes) -> bytes:
+    """`entry` with a main score of 0.5 and `value` as the metric v."""
+    return entry(b'"main_score": 0.5, "v": ' + value)
+
+
+LEFT_TO_PYTHON = {
+    "a string score": entry(b'"main_score": "0.5"'),
+    "not JSON: a list": metric(b"[0.1, 0.2,]"),
+    "an unclosed list": metric(b"[0.1, 0.2"),
+    "a boolean in a list": metric(b"[0.1, true]"),
+    "a list in a list": metric(b"[0.1, [0.2]]"),
+    "numbers and objects": metric(b'[0.1, {"a": 1}]'),
+    "objects and numbers": metric(b'[{"a": 1}, 0.1]'),
+    "a string in a row": metric(b'[{"a": 1}, {"a": "x"}]'),
+    "a duplicate in a row": metric(b'[{"a": 1, "a": 2}]'),
+    "a duplicate, 2 kinds": metric(b'[{"a": 1, "a": {"b": 2}}]'),
+    "flattened names meet": metric(b'[{"a.b": 1, "a": {"b": 2}}]'),
+    "a list in a row": metric(b'[{"a": [1]}]'),
+    "out of range in a list": metric(b"[1e400]"),
+    "beyond 18 digits in a list": metric(b"[12345678901234567890]"),
+    "a duplicate in a dict": metric(b'{"a": 1, "a": 2}'),
+    "a null in a dict": metric(b'{"a": null}'),
+    "an object as score": entry(b'"main_score": {"a": 0.5}'),
+    "flattened": b'{"task_name": "PpcPC", "mteb_version": "1.12.0", "scores": {"test": [{'
+                 b'"hf_subset": "default", "languages": [], "main_score": 0.5, '
+                 b'"cos_sim": {"ap": 0.5}}]}}',
+    "a duplicate key": entry(b'"main_score": 0.5, "main_score": 0.7'),
+    "a duplicate split": entry(b'"main_score": 0.5', b'}], "test": []}}'),
+    "beyond 18 digits": entry(b'"main_score": 12345678901234567890'),
+    "out of range": entry(b'"main_score": 1e400'),
+    "a boolean": entry(b'"main_score": true'),
+    "an escape": b'{"task_name": "T\\u00e9", "scores": {}}',
+    "trailing text": entry(b'"main_score": 0.5', b"}]}} x"),
+    "not UTF-8": b'{"task_name": "T", "scores": {"test": [{"hf_subset": "\xff", "languages": '
+                 b'[], "main_score": 0.5}]}}',
+    "legacy layout": b'{"mteb_dataset_name": "T", "test": {"accuracy": 0.5}}',
+    "a BOM": b'\xef\xbb\xbf{"task_name": "T", "scores": {}}',
+    "a list as task name": b'{"task_name": ["T"], "scores": {}}',
+    "not JSON: -NaN": entry(b'"main_score": 0.5, "r": -NaN'),
+    "not JSON: 01": entry(b'"main_score": 01'),
+}
+
+
 @built
-@pytest.mark.parametrize("text", [
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": "0.5"}]}}',                                      # a string score
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [0.1, 0.2,]}]}}',                      # not JSON: a list
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [0.1, 0.2}]}}',                        # an unclosed list
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [0.1, true]}]}}',                      # a boolean in a list
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [0.1, [0.2]]}]}}',                     # a list in a list
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [0.1, {"a": 1}]}]}}',                  # numbers and objects
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [{"a": 1}, 0.1]}]}}',                  # objects and numbers
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [{"a": 1}, {"a": "x"}]}]}}',           # a string in a row
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [{"a": 1, "a": 2}]}]}}',               # a duplicate in a row
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [{"a": 1, "a": {"b": 2}}]}]}}',        # a duplicate, 2 kinds
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [{"a.b": 1, "a": {"b": 2}}]}]}}',      # flattened names meet
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [{"a": [1]}]}]}}',                     # a list in a row
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [1e400]}]}}',                          # out of range in a list
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": [12345678901234567890]}]}}',           # beyond 18 digits
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": {"a": 1, "a": 2}}]}}',                 # a duplicate in a dict
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "v": {"a": null}}]}}',                      # a null in a dict
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": {"a": 0.5}}]}}',                                 # an object as score
-    b'{"task_name": "PpcPC", "mteb_version": "1.12.0", "scores": {"test": [{"hf_subset": '
-    b'"default", "languages": [], "main_score": 0.5, "cos_sim": {"ap": 0.5}}]}}',  # flattened
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "main_score": 0.7}]}}',                     # a duplicate key
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5}], "test": []}}',                            # a duplicate split
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 12345678901234567890}]}}',                       # beyond 18 digits
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 1e400}]}}',                                      # out of range
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": true}]}}',                                       # a boolean
-    b'{"task_name": "T\\u00e9", "scores": {}}',                      # an escape
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5}]}} x',                                      # trailing text
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "\xff", "languages": [], '
-    b'"main_score": 0.5}]}}',                                        # not UTF-8
-    b'{"mteb_dataset_name": "T", "test": {"accuracy": 0.5}}',       # legacy layout
-    b'\xef\xbb\xbf{"task_name": "T", "scores": {}}',                 # a BOM
-    b'{"task_name": ["T"], "scores": {}}',                           # a list as task name
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 0.5, "r": -NaN}]}}',                             # not JSON
-    b'{"task_name": "T", "scores": {"test": [{"hf_subset": "a", "languages": [], '
-    b'"main_score": 01}]}}',                                         # not JSON
-])
+@pytest.mark.parametrize("text", LEFT_TO_PYTHON.values(), ids=LEFT_TO_PYTHON.keys())
 def test_other_files_go_to_the_python_parser(text):
     assert parse_fast.parse_fast(text, {}, 64) is None
     assert assert_same_rows([text]) == 0
