@@ -90,6 +90,40 @@ static inline void skip_ws(Parser *ps) {
     ps->p = p;
 }
 
+/* `c` next (after white space): taken, 1; else 0 (with `close`: whether the container just
+   opened is empty). */
+static int expect(Parser *ps, char c) {
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == c) {
+        ps->p++;
+        return 1;
+    }
+    return 0;
+}
+
+/* After a member of an object or an item of a list: a comma (MORE: another one follows) or
+   `close` (END: the container ends), taken; BAD for anything else. The tail of every object and
+   list loop of the parser:
+       int next;
+       do { <one member> } while ((next = next_member(ps, close)) == MORE);
+       if (next == BAD) <fail>; */
+enum { BAD = -1, END = 0, MORE = 1 };
+
+static inline int next_member(Parser *ps, char close) {
+    skip_ws(ps);
+    if (ps->p < ps->end) {
+        if (*ps->p == ',') {
+            ps->p++;
+            return MORE;
+        }
+        if (*ps->p == close) {
+            ps->p++;
+            return END;
+        }
+    }
+    return BAD;
+}
+
 /* The bytes of a string at ps->p (at its opening quote): *s, *len; *high: a byte >= 0x80.
    0 for a backslash, a control character or no closing quote. */
 static int scan_string(Parser *ps, const char **s, Py_ssize_t *len, int *high) {
@@ -339,12 +373,10 @@ static int skip_value(Parser *ps, int depth) {
         if (depth + 1 > ps->max_depth)
             return 0;
         ps->p++;
-        skip_ws(ps);
-        if (ps->p < ps->end && *ps->p == close) {
-            ps->p++;
+        if (expect(ps, close))
             return 1;
-        }
-        for (;;) {
+        int next;
+        do {
             if (c == '{') {
                 skip_ws(ps);
                 if (ps->p >= ps->end || *ps->p != '"' || !skip_value(ps, depth + 1))
@@ -356,19 +388,8 @@ static int skip_value(Parser *ps, int depth) {
             }
             if (!skip_value(ps, depth + 1))
                 return 0;
-            skip_ws(ps);
-            if (ps->p >= ps->end)
-                return 0;
-            if (*ps->p == ',') {
-                ps->p++;
-                continue;
-            }
-            if (*ps->p == close) {
-                ps->p++;
-                return 1;
-            }
-            return 0;
-        }
+        } while ((next = next_member(ps, close)) == MORE);
+        return next == END;
     }
     if (c == 't') {
         if (ps->end - ps->p >= 4 && memcmp(ps->p, "true", 4) == 0) {
@@ -443,15 +464,6 @@ static int push(Parser *ps, int32_t code, double value) {
     ps->values[ps->n] = value;
     ps->n++;
     return 1;
-}
-
-static int expect(Parser *ps, char c) {
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == c) {
-        ps->p++;
-        return 1;
-    }
-    return 0;
 }
 
 typedef struct {
@@ -601,15 +613,13 @@ static int emit_value(Parser *ps, PyObject *name, int depth);
 static int emit_object(Parser *ps, PyObject *name, int depth) {
     if (depth > ps->max_depth || !expect(ps, '{'))
         return 0;
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
+    if (expect(ps, '}'))
         return 1;
-    }
     PyObject *seen = PySet_New(NULL);
     if (seen == NULL)
         return 0;
-    for (;;) {
+    int next;
+    do {
         skip_ws(ps);
         PyObject *key = parse_string(ps);
         if (key == NULL)
@@ -627,17 +637,9 @@ static int emit_object(Parser *ps, PyObject *name, int depth) {
         Py_DECREF(full);
         if (!ok)
             goto fail;
-        skip_ws(ps);
-        if (ps->p < ps->end && *ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (!expect(ps, '}'))
-            goto fail;
-        break;
-    }
+    } while ((next = next_member(ps, '}')) == MORE);
     Py_DECREF(seen);
-    return 1;
+    return next == END;
 fail:
     Py_DECREF(seen);
     return 0;
@@ -702,12 +704,10 @@ static int read_row(Parser *ps, Py_ssize_t parent, Py_ssize_t row, int depth,
                     Py_ssize_t *cursor) {
     if (depth > ps->max_depth || !expect(ps, '{'))
         return 0;
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
+    if (expect(ps, '}'))
         return 1;
-    }
-    for (;;) {
+    int next;
+    do {
         skip_ws(ps);
         const char *s;
         Py_ssize_t len;
@@ -750,13 +750,8 @@ static int read_row(Parser *ps, Py_ssize_t parent, Py_ssize_t row, int depth,
         } else if (!read_row(ps, node, row, depth + 1, cursor)) {
             return 0;
         }
-        skip_ws(ps);
-        if (ps->p < ps->end && *ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        return expect(ps, '}');
-    }
+    } while ((next = next_member(ps, '}')) == MORE);
+    return next == END;
 }
 
 /* The full name of node j: name.key[.key...] (a new str). */
@@ -777,21 +772,16 @@ static PyObject *node_name(Parser *ps, PyObject *name, Py_ssize_t j) {
 static int emit_rows(Parser *ps, PyObject *name, int depth) {
     Py_ssize_t rows = 0;
     ps->n_nodes = ps->n_cells = 0;
-    for (;;) {
+    int next;
+    do {
         skip_ws(ps);
         Py_ssize_t cursor = 0;
         if (ps->p >= ps->end || *ps->p != '{' || !read_row(ps, -1, rows, depth, &cursor))
             return 0;
         rows++;
-        skip_ws(ps);
-        if (ps->p < ps->end && *ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (!expect(ps, ']'))
-            return 0;
-        break;
-    }
+    } while ((next = next_member(ps, ']')) == MORE);
+    if (next == BAD)
+        return 0;
     Py_ssize_t n = ps->n_nodes;
     PyObject **columns = PyMem_Calloc(n ? n : 1, sizeof(PyObject *));
     if (columns == NULL)
@@ -838,23 +828,16 @@ static int emit_list(Parser *ps, PyObject *name, int depth) {
     PyObject *values = PyList_New(0);
     if (values == NULL)
         return 0;
-    if (ps->p < ps->end && *ps->p == ']') {
-        ps->p++;
+    if (expect(ps, ']'))
         return add_array(ps, name, values);
-    }
-    for (;;) {
+    int next;
+    do {
         skip_ws(ps);
         if (!append_new(values, array_item(ps)))
             goto fail;
-        skip_ws(ps);
-        if (ps->p < ps->end && *ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (!expect(ps, ']'))
-            goto fail;
-        break;
-    }
+    } while ((next = next_member(ps, ']')) == MORE);
+    if (next == BAD)
+        goto fail;
     return add_array(ps, name, values);
 fail:
     Py_DECREF(values);
@@ -887,10 +870,10 @@ static int parse_entry(Parser *ps, Keys *k, PyObject *split, PyObject **columns)
     Py_ssize_t n_keys = 0, start = ps->n;
     ps->entry = PyList_GET_SIZE(columns[C_KEYS]);
     ps->p++;  /* '{' */
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == '}')
+    if (expect(ps, '}'))
         goto fail;  /* no hf_subset */
-    for (;;) {
+    int next;
+    do {
         skip_ws(ps);
         const char *s;
         Py_ssize_t len;
@@ -934,11 +917,9 @@ static int parse_entry(Parser *ps, Keys *k, PyObject *split, PyObject **columns)
             languages = PyList_New(0);
             if (languages == NULL)
                 goto fail;
-            skip_ws(ps);
-            if (ps->p < ps->end && *ps->p == ']') {
-                ps->p++;
-            } else {
-                for (;;) {
+            if (!expect(ps, ']')) {
+                int more;
+                do {
                     skip_ws(ps);
                     PyObject *lang = parse_string(ps);
                     if (lang == NULL)
@@ -947,15 +928,9 @@ static int parse_entry(Parser *ps, Keys *k, PyObject *split, PyObject **columns)
                     Py_DECREF(lang);
                     if (err < 0)
                         goto fail;
-                    skip_ws(ps);
-                    if (ps->p < ps->end && *ps->p == ',') {
-                        ps->p++;
-                        continue;
-                    }
-                    if (!expect(ps, ']'))
-                        goto fail;
-                    break;
-                }
+                } while ((more = next_member(ps, ']')) == MORE);
+                if (more == BAD)
+                    goto fail;
             }
         } else {
             if (version != NULL)
@@ -969,16 +944,8 @@ static int parse_entry(Parser *ps, Keys *k, PyObject *split, PyObject **columns)
                 goto fail;
             }
         }
-        skip_ws(ps);
-        if (ps->p < ps->end && *ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (!expect(ps, '}'))
-            goto fail;
-        break;
-    }
-    if (subset == NULL || languages == NULL || !has_main)
+    } while ((next = next_member(ps, '}')) == MORE);
+    if (next == BAD || subset == NULL || languages == NULL || !has_main)
         goto fail;
     if (same && k->prev_keys != NULL && PyTuple_GET_SIZE(k->prev_keys) == n_keys) {
         keys = Py_NewRef(k->prev_keys);
@@ -1054,13 +1021,12 @@ static int parse_scores(Parser *ps, Keys *k, PyObject **columns, Py_ssize_t max_
     PyObject *splits = PySet_New(NULL);
     if (splits == NULL)
         return 0;
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
+    if (expect(ps, '}')) {
         Py_DECREF(splits);
         return 1;
     }
-    for (;;) {
+    int next;
+    do {
         skip_ws(ps);
         PyObject *split = parse_string(ps);
         if (split == NULL)
@@ -1073,11 +1039,9 @@ static int parse_scores(Parser *ps, Keys *k, PyObject **columns, Py_ssize_t max_
         Py_DECREF(split);  /* the set holds it */
         if (!expect(ps, ':') || !expect(ps, '['))
             goto fail;
-        skip_ws(ps);
-        if (ps->p < ps->end && *ps->p == ']') {
-            ps->p++;
-        } else {
-            for (;;) {
+        if (!expect(ps, ']')) {
+            int more;
+            do {
                 skip_ws(ps);
                 if (ps->p >= ps->end || *ps->p != '{')
                     goto fail;
@@ -1085,27 +1049,13 @@ static int parse_scores(Parser *ps, Keys *k, PyObject **columns, Py_ssize_t max_
                     goto fail;
                 if (PyList_GET_SIZE(columns[C_KEYS]) >= max_entries)
                     goto fail;
-                skip_ws(ps);
-                if (ps->p < ps->end && *ps->p == ',') {
-                    ps->p++;
-                    continue;
-                }
-                if (!expect(ps, ']'))
-                    goto fail;
-                break;
-            }
+            } while ((more = next_member(ps, ']')) == MORE);
+            if (more == BAD)
+                goto fail;
         }
-        skip_ws(ps);
-        if (ps->p < ps->end && *ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (!expect(ps, '}'))
-            goto fail;
-        break;
-    }
+    } while ((next = next_member(ps, '}')) == MORE);
     Py_DECREF(splits);
-    return 1;
+    return next == END;
 fail:
     Py_DECREF(splits);
     return 0;
@@ -1142,7 +1092,8 @@ static PyObject *fastparse_parse(PyObject *self, PyObject *args) {
             goto done;
     if (max_depth < 1 || !expect(&ps, '{'))
         goto done;
-    for (;;) {
+    int next;
+    do {
         skip_ws(&ps);
         const char *s;
         Py_ssize_t len;
@@ -1184,17 +1135,9 @@ static PyObject *fastparse_parse(PyObject *self, PyObject *args) {
             if (err < 0)
                 goto done;
         }
-        skip_ws(&ps);
-        if (ps.p < ps.end && *ps.p == ',') {
-            ps.p++;
-            continue;
-        }
-        if (!expect(&ps, '}'))
-            goto done;
-        break;
-    }
+    } while ((next = next_member(&ps, '}')) == MORE);
     skip_ws(&ps);
-    if (ps.p != ps.end || !has_scores)
+    if (next == BAD || ps.p != ps.end || !has_scores)
         goto done;
     PyObject *codes = PyBytes_FromStringAndSize((const char *)ps.codes,
                                                 ps.n * (Py_ssize_t)sizeof(int32_t));
