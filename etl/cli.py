@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from etl import nochange, progress, report, sources
+from etl.refresh_cli import add_build_options
 from mteb_lb import warehouse
 
 # exit codes of `mteb-lb etl` (README, "Reliability")
@@ -21,14 +22,7 @@ EXIT_CATALOG = 5        # the catalog snapshot is missing or unusable
 def register(subparsers) -> None:
     p = subparsers.add_parser("etl",
                               help="build the warehouse from a results repository and publish it")
-    p.add_argument("--source", help="a folder holding results/, a git URL, or hf:<dataset repo id> "
-                                    "(default: the MTEB_LB_SOURCE setting)")
-    p.add_argument("--full", action="store_true",
-                   help="rebuild everything instead of incrementally")
-    p.add_argument("--catalog", type=Path, help="catalog snapshot folder (default: etl/catalog)")
-    p.add_argument("--workers", type=int, help="parser processes (default: MTEB_LB_ETL_WORKERS)")
-    p.add_argument("--no-update", action="store_true",
-                   help="use the cached copy of a git/hf source without fetching")
+    add_build_options(p, full_help="rebuild everything instead of incrementally")
     p.set_defaults(func=_etl)
 
     p = subparsers.add_parser("catalog", help="export the mteb catalog snapshot (needs mteb)")

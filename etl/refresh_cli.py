@@ -16,14 +16,8 @@ def register(subparsers) -> None:
                     "else build incrementally, validate, publish and record the run in "
                     "<warehouse>/runs.jsonl. Exit codes: 0 published or nothing to do, 1 build "
                     "or validation failed, 3 source unreadable, 75 another run holds the lock.")
-    p.add_argument("--source", help="a folder holding results/, a git URL, or hf:<dataset repo id> "
-                                    "(default: the MTEB_LB_SOURCE setting)")
-    p.add_argument("--full", action="store_true",
-                   help="rebuild everything, even when the source commit did not change")
-    p.add_argument("--catalog", type=Path, help="catalog snapshot folder (default: etl/catalog)")
-    p.add_argument("--workers", type=int, help="parser processes (default: MTEB_LB_ETL_WORKERS)")
-    p.add_argument("--no-update", action="store_true",
-                   help="use the cached copy of a git/hf source without fetching")
+    add_build_options(p, full_help="rebuild everything, even when the source commit did not "
+                                   "change")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_refresh)
 
@@ -32,6 +26,19 @@ def register(subparsers) -> None:
     p.add_argument("-n", "--runs", type=int, default=10, help="how many runs to show (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=_status)
+
+
+def add_build_options(p, full_help: str) -> None:
+    """The options of a build that `mteb-lb refresh` and `mteb-lb etl` (etl/cli.py) share: the
+    source, --full (`full_help`: what it means for the command), the catalog snapshot, the
+    parser processes, --no-update."""
+    p.add_argument("--source", help="a folder holding results/, a git URL, or hf:<dataset repo id> "
+                                    "(default: the MTEB_LB_SOURCE setting)")
+    p.add_argument("--full", action="store_true", help=full_help)
+    p.add_argument("--catalog", type=Path, help="catalog snapshot folder (default: etl/catalog)")
+    p.add_argument("--workers", type=int, help="parser processes (default: MTEB_LB_ETL_WORKERS)")
+    p.add_argument("--no-update", action="store_true",
+                   help="use the cached copy of a git/hf source without fetching")
 
 
 def _on_sigterm(signum, _frame):
