@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from etl import nochange, progress, report, sources
-from etl.refresh_cli import add_build_options
+from etl.build_options import add_build_options
 from mteb_lb import warehouse
 
 # exit codes of `mteb-lb etl` (README, "Reliability")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from pathlib import Path
+
+from etl.build_options import add_build_options
 
 
 def register(subparsers) -> None:
@@ -26,19 +27,6 @@ def register(subparsers) -> None:
     p.add_argument("-n", "--runs", type=int, default=10, help="how many runs to show (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=_status)
-
-
-def add_build_options(p, full_help: str) -> None:
-    """The options of a build that `mteb-lb refresh` and `mteb-lb etl` (etl/cli.py) share: the
-    source, --full (`full_help`: what it means for the command), the catalog snapshot, the
-    parser processes, --no-update."""
-    p.add_argument("--source", help="a folder holding results/, a git URL, or hf:<dataset repo id> "
-                                    "(default: the MTEB_LB_SOURCE setting)")
-    p.add_argument("--full", action="store_true", help=full_help)
-    p.add_argument("--catalog", type=Path, help="catalog snapshot folder (default: etl/catalog)")
-    p.add_argument("--workers", type=int, help="parser processes (default: MTEB_LB_ETL_WORKERS)")
-    p.add_argument("--no-update", action="store_true",
-                   help="use the cached copy of a git/hf source without fetching")
 
 
 def _on_sigterm(signum, _frame):
