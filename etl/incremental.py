@@ -159,9 +159,11 @@ def _flat(array) -> pa.Array:
 
 def _look(indices: list[int], stats: list[FileStat], before: pa.Array, unchanged: pa.Array,
           prev: Previous) -> list[_Looked]:
+    """The files of `stats` at `indices` with their previous row (`_compare`'s columns)."""
     at = pa.array(indices, pa.int64())
-    rows = before.take(at).to_pylist()
-    old = prev.files_table.take(before.take(at)).to_pylist()
+    rows = before.take(at)
+    old = prev.files_table.take(rows).to_pylist()
+    rows = rows.to_pylist()
     return [_Looked(stats[i], row, old[n] if row is not None else None, same)
             for n, (i, row, same) in enumerate(zip(indices, rows,
                                                    unchanged.take(at).to_pylist()))]
