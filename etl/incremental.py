@@ -55,25 +55,28 @@ DELTA_PREFIX = "delta-"
 
 @dataclass
 class Previous:
-    """What the previous build recorded: its `files` table (sorted by path) with the size and
-    mtime each file had when it was seen, its segment map and its model_meta rows."""
+    """What the previous build recorded, as Arrow tables (no Python object per file): its
+    `files` table (sorted by path), the size and mtime each file had when it was seen (`state`:
+    path, size, mtime_ns), its segment map and its model_meta rows."""
 
     build: Path
     files_table: pa.Table
-    index: dict[str, int]                   # path -> row of files_table
-    seen: dict[str, tuple[int, int]]        # path -> (size, mtime_ns)
-    columns: dict[str, list]                # file_id, content_hash, status, reason, kind
+    state: pa.Table                         # path, size, mtime_ns
     segments: pa.Table                      # segment map (etl/segments.py)
     model_meta: dict[str, dict]             # path -> its `model_meta` row
 
-    def unchanged(self, stat: FileStat) -> bool:
-        return self.seen.get(stat.path) == (stat.size, stat.mtime_ns) and stat.path in self.index
-
-    def value(self, path: str, column: str):
-        return self.columns[column][self.index[path]]
-
     def model_meta_rows(self) -> list[dict]:
         return sorted(self.model_meta.values(), key=lambda r: r["path"])
+
+
+@dataclass
+class _Looked:
+    """A file the plan looks at one by one, with its previous `files` row (None: new)."""
+
+    stat: FileStat
+    row: int | None             # its row in the previous `files` table
+    old: dict | None
+    unchanged: bool             # the size and mtime the previous build saw
 
 
 @dataclass
@@ -116,18 +119,54 @@ def load_previous(build: Path, state_file: str) -> Previous | None:
     segment_map = read_segment_map(build)
     if segment_map is None or not (build / state_file).exists():
         return None
-    stats = pq.ParquetFile(build / state_file).read()  # not read_table: no pyarrow.dataset
-    seen = dict(zip(stats.column("path").to_pylist(),
-                    zip(stats.column("size").to_pylist(), stats.column("mtime_ns").to_pylist())))
+    # (ParquetFile, not read_table: no pyarrow.dataset)
+    state = pq.ParquetFile(build / state_file).read(columns=["path", "size", "mtime_ns"])
     table = pq.ParquetFile(build / "parquet" / "files" / "files.parquet").read().cast(
         schema.FILES)
-    paths = table.column("path").to_pylist()
-    columns = {c: table.column(c).to_pylist()
-               for c in ("file_id", "content_hash", "status", "reason", "kind")}
     meta = pq.ParquetFile(build / "parquet" / "model_meta" / "model_meta.parquet").read() \
         .to_pylist()
-    return Previous(build, table, dict(zip(paths, range(len(paths)))), seen, columns,
-                    segment_map, {r["path"]: r for r in meta})
+    return Previous(build, table, state, segment_map, {r["path"]: r for r in meta})
+
+
+def _compare(stats: list[FileStat], prev: Previous) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Column-wise, per file of `stats`: (its row in the previous `files` table or null,
+    unchanged: the size and mtime the previous build saw, kept: a result file whose previous
+    row stays as it is without a look: unchanged, not skipped, not quarantined because its
+    parser died). At 1 % changed ~99 % of the files are kept: a Python step per file was most
+    of a rerun's planning."""
+    files, state = prev.files_table, prev.state
+    paths = pa.array([s.path for s in stats], pa.string())
+    before = pc.index_in(paths, value_set=files.column("path"))
+    at = pc.index_in(paths, value_set=state.column("path"))
+    unchanged = pc.fill_null(pc.and_(pc.and_(
+        pc.equal(state.column("size").take(at), pa.array([s.size for s in stats], pa.int64())),
+        pc.equal(state.column("mtime_ns").take(at),
+                 pa.array([s.mtime_ns for s in stats], pa.int64()))),
+        pc.is_valid(before)), False)
+    died = pc.fill_null(pc.and_(pc.equal(files.column("status"), "quarantined"),
+                                pc.starts_with(files.column("reason"), DIED_PREFIX)), False)
+    kept = pc.fill_null(pc.and_(
+        pc.and_(unchanged, pa.array([s.skip is None for s in stats], pa.bool_())),
+        pc.and_(pc.equal(files.column("kind").take(before), "result"),
+                pc.invert(died.take(before)))), False)
+    return before, _flat(unchanged), _flat(kept)
+
+
+def _flat(array) -> pa.Array:
+    """One array of a chunked one (a table column taken from, compared)."""
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _look(indices: list[int], stats: list[FileStat], before: pa.Array, unchanged: pa.Array,
+          prev: Previous) -> list[_Looked]:
+    """The files of `stats` at `indices` with their previous row (`_compare`'s columns)."""
+    at = pa.array(indices, pa.int64())
+    rows = before.take(at)
+    old = prev.files_table.take(rows).to_pylist()
+    rows = rows.to_pylist()
+    return [_Looked(stats[i], row, old[n] if row is not None else None, same)
+            for n, (i, row, same) in enumerate(zip(indices, rows,
+                                                   unchanged.take(at).to_pylist()))]
 
 
 def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, build_id: str,
@@ -142,50 +181,56 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
             contents[stat.path] = read_file(repo_root / stat.path, stat, max_file_bytes)
         return contents[stat.path]
 
-    # a path's kind depends on the path only: the previous build's `files` row says it
-    # (classify for each of ~100k paths was ~0.3 s of a 1 % rerun's CPU)
-    known_kind = prev.columns["kind"]
-    kinds = {s.path: known_kind[i] if (i := prev.index.get(s.path)) is not None
-             else classify(s.path) for s in stats}
-    unchanged = {s.path for s in stats if prev.unchanged(s)}
+    before, unchanged, kept = _compare(stats, prev)
+    # the files looked at one by one: changed, added, skipped, model_meta and other files
+    # (a path's kind depends on the path only: its previous row says it, classify a new one)
+    looked = _look(pc.indices_nonzero(pc.invert(kept)).to_pylist(), stats, before, unchanged,
+                   prev)
+    kinds = {f.stat.path: f.old["kind"] if f.old is not None else classify(f.stat.path)
+             for f in looked}
     identities, meta_rows, meta_errors = _identities(
-        [s for s in stats if kinds[s.path] == "model_meta"], unchanged, prev, content,
-        repo_root, max_file_bytes)
+        [f for f in looked if kinds[f.stat.path] == "model_meta"], prev, content, repo_root,
+        max_file_bytes)
     prev_identities = dict(_identity_of_row(row) for row in prev.model_meta.values())
     # identity keys (model, revision, experiment) whose model identity changed: usually none,
     # and then no unchanged result file needs its path split
     moved = {key for key in identities.keys() | prev_identities.keys()
              if identities.get(key) != prev_identities.get(key)}
+    if moved:   # their unchanged result files are looked at too: their version may be another
+        kept_at = pc.indices_nonzero(kept).to_pylist()
+        again = [i for i in kept_at if split_path(stats[i].path)[:3] in moved]
+        if again:
+            mask = [False] * len(stats)
+            for i in again:
+                mask[i] = True
+            kept = pc.and_(kept, pc.invert(pa.array(mask, pa.bool_())))
+            looked = sorted(looked + _look(again, stats, before, unchanged, prev),
+                            key=lambda f: f.stat.path)
+            kinds.update((stats[i].path, "result") for i in again)
     rows: list[dict] = []          # `files` rows made now
-    reused: list[int] = []         # rows of the previous `files` table that stay as they are
+    reused: list[int] = []         # rows of the previous `files` table looked at, kept as they are
     to_parse: list[FileStat] = []
-    for stat in stats:
-        before = prev.index.get(stat.path)
-        kind = kinds[stat.path]
+    for file in looked:
+        stat, before_row, kind = file.stat, file.row, kinds[file.stat.path]
         if stat.skip is not None:  # never opened
             rows.append(unparsed_row(stat, f"!{stat.skip}", identities, meta_errors))
             continue
-        if kind == "result" and before is not None and _died_before(prev, before):
+        if kind == "result" and file.old is not None and _died_before(file.old):
             to_parse.append(stat)  # its parser died, maybe of something else (the OOM killer)
             continue
-        if kind == "result" and stat.path in unchanged:
-            if not moved or split_path(stat.path)[:3] not in moved:
-                reused.append(before)  # same bytes, same model identity: same version
-                continue
-        digest = prev.value(stat.path, "content_hash") if stat.path in unchanged \
-            else content(stat)[1]
+        digest = file.old["content_hash"] if file.unchanged else content(stat)[1]
         if digest is None:  # unreadable before and unchanged since: read it again
             digest = content(stat)[1]
         if kind != "result":
             rows.append(unparsed_row(stat, digest, identities, meta_errors))
             continue
         readable = not digest.startswith("!")
-        if before is not None and prev.value(stat.path, "file_id") == version_id(
+        if file.old is not None and file.old["file_id"] == version_id(
                 stat.path, digest if readable else None, identities):
-            reused.append(before)
+            reused.append(before_row)
         else:
             to_parse.append(stat)
-    n_results = sum(kind == "result" for kind in kinds.values())
+    n_results = (pc.sum(kept).as_py() or 0) + sum(kind == "result" for kind in kinds.values())
     if len(to_parse) > max(MAX_CHANGED_SHARE * n_results, FULL_BUILD_FLOOR):
         return None
 
@@ -200,37 +245,39 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
         # a job retried file by file (its process died) wrote a segment per file
         outcome.new_segments.extend(sorted({row[0] for row in result.versions}))
     outcome.made = files_table(rows)
-    outcome.files = pa.concat_tables([prev.files_table.take(pa.array(reused, pa.int64())),
-                                      outcome.made]).sort_by("path").combine_chunks()
+    # the rows that stay as they were: those kept without a look, and those looked at
+    same = pa.concat_arrays([before.filter(kept).cast(pa.int64()), pa.array(reused, pa.int64())])
+    outcome.files = pa.concat_tables([prev.files_table.take(same), outcome.made]) \
+        .sort_by("path").combine_chunks()
     outcome.unchanged = len(stats) - len(to_parse)
     outcome.changed = not outcome.files.equals(prev.files_table)
     _carry_segments(prev, outcome, delta_rows, staged, build_id, run_jobs)
     return outcome
 
 
-def _died_before(prev: Previous, row: int) -> bool:
+def _died_before(old: dict) -> bool:
     """The file was quarantined because its parser process died (etl/workers.py)."""
-    reason = prev.columns["reason"][row]
-    return prev.columns["status"][row] == "quarantined" and reason is not None \
+    reason = old["reason"]
+    return old["status"] == "quarantined" and reason is not None \
         and reason.startswith(DIED_PREFIX)
 
 
-def _identities(metas: list[FileStat], unchanged: set[str], prev: Previous, content,
-                repo_root: Path, max_file_bytes: int):
+def _identities(metas: list[_Looked], prev: Previous, content, repo_root: Path,
+                max_file_bytes: int):
     """Model identities, `model_meta` rows and load errors of the model_meta.json files
-    `metas`: those `unchanged` since the previous build come from its tables, the others are
+    `metas`: those unchanged since the previous build come from its tables, the others are
     read (in a parser process: etl/segments.py read_identities_apart)."""
     identities, rows, errors, to_read = {}, [], {}, []
-    for stat in metas:
-        row = prev.model_meta.get(stat.path) if stat.path in unchanged else None
+    for file in metas:
+        row = prev.model_meta.get(file.stat.path) if file.unchanged else None
         if row is not None:
             key, identity = _identity_of_row(row)
             identities[key] = identity
             rows.append(row)
-        elif stat.path in unchanged and prev.value(stat.path, "status") == "quarantined":
-            errors[stat.path] = prev.value(stat.path, "reason")
+        elif file.unchanged and file.old["status"] == "quarantined":
+            errors[file.stat.path] = file.old["reason"]
         else:
-            to_read.append(stat)
+            to_read.append(file.stat)
     read_ids, read_rows, read_errors = read_identities_apart(IdentitiesJob(
         str(repo_root), to_read, max_file_bytes,
         {s.path: content(s) for s in to_read if s.skip is None}))

@@ -22,8 +22,9 @@ changed keys before the view reads it (a filter applied after the view's aggrega
 reach its scans). A keyed view of STABLE_SETS recomputes, for a key whose set of declared values
 is the same after the update, only its affected pairs' rows (benchmark_language_keyed: a changed
 score recomputes that pair's rows, not the model's ~2,000 rows of the benchmark, and sorts
-those). The other materialized views (small aggregates) are recomputed in full. The
-result equals a full build's tables (tests/test_etl_build.py, test_refresh.py,
+those); a keyed view of SAME_SETS keeps the rows of such a key as they are
+(benchmark_task_required). The other materialized views (small aggregates) are recomputed in
+full. The result equals a full build's tables (tests/test_etl_build.py, test_refresh.py,
 test_incremental_maintain.py).
 """
 
@@ -46,8 +47,19 @@ PAIR = ("model_name", "task_name")
 # same after the per-pair update ("stable": the rows deleted and inserted for the affected pairs
 # name the same values, nearly always: a score changed) recomputes the affected pairs' rows
 # only (~13 k of a 1 % rerun's 744 k rows, whose sort was most of the step); the others all
-# their rows. tests/test_incremental_maintain.py checks both against a full build.
-STABLE_SETS = {"benchmark_language_keyed": ("benchmark_language_rows", ("revision", "task_name"))}
+# their rows. tests/test_incremental_maintain.py checks both against a full build. The values
+# are SQL expressions over the table's columns.
+STABLE_SETS = {"benchmark_language_keyed": ("benchmark_language_rows",
+                                            ('"revision"', '"task_name"'))}
+# A view materialized per another grain whose rows of a key depend only on the set of distinct
+# values of a few expressions over the key's rows of one per-pair table (its only key source):
+# view -> (that table, those expressions). A key whose affected pairs' rows name the same set
+# before and after the update keeps its rows: the key's whole set is then the same.
+# benchmark_task_required: distinct scored subsets x splits per (benchmark, task); a changed
+# score leaves them as they were (at 1 % changed nearly every key changed, ~0.3 s of CPU).
+SAME_SETS = {"benchmark_task_required": ("benchmark_results",
+                                         ('"split"', '"subset"', '"in_registry"',
+                                          '"score" IS NOT NULL'))}
 
 
 def refresh(con) -> dict[str, int]:
@@ -75,6 +87,9 @@ def refresh(con) -> dict[str, int]:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {_keys(view)} AS SELECT "
                         f"{_cols(view.grain)} FROM \"{view.name}\" LIMIT 0")
     stable = _stable_sets(by_key, key_sources, columns)
+    same = {v.name: SAME_SETS[v.name] for v in by_key
+            if key_sources.get(v.name) == [SAME_SETS.get(v.name, ("",))[0]]}
+    set_of = {**stable, **same}   # the keyed views whose sets are kept before and after
     counts = {}
     con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
     try:
@@ -93,16 +108,24 @@ def refresh(con) -> dict[str, int]:
             con.execute(f'USE "{main}"')
         for view in queries.dependency_order(by_pair):
             changed_keys = [v for v in by_key if view.name in key_sources.get(v.name, ())]
-            for keyed in changed_keys:   # the keys of the rows about to be deleted
-                con.execute(f"INSERT INTO {_keys(keyed)} SELECT DISTINCT {_cols(keyed.grain)} "
-                            f'FROM "{view.name}" WHERE (model_name, task_name) IN '
-                            "(SELECT model_name, task_name FROM affected_pairs)")
-            sets = [v for v in by_key if stable.get(v.name, (None,))[0] == view.name]
-            for keyed in sets:   # the values the key's rows of the affected pairs named
-                con.execute(f"CREATE TEMP TABLE {_sets(keyed, 'before')} AS SELECT DISTINCT "
-                            f'{_cols(keyed.grain + stable[keyed.name][1])} FROM "{view.name}" '
+            sets = [v for v in by_key if set_of.get(v.name, (None,))[0] == view.name]
+            if changed_keys or sets:   # what the rows about to be deleted name (one scan)
+                grains = dict.fromkeys(c for v in changed_keys + sets for c in v.grain)
+                named = [f"{expr} AS {name}" for v in sets
+                         for expr, name in zip(set_of[v.name][1], _set_names(v, set_of))]
+                con.execute("CREATE TEMP TABLE old_pair_rows AS SELECT DISTINCT "
+                            f'{", ".join([_cols(grains), *named])} FROM "{view.name}" '
                             "WHERE (model_name, task_name) IN "
                             "(SELECT model_name, task_name FROM affected_pairs)")
+            for keyed in changed_keys:   # their keys
+                con.execute(f"INSERT INTO {_keys(keyed)} SELECT DISTINCT {_cols(keyed.grain)} "
+                            "FROM old_pair_rows")
+            for keyed in sets:   # the values the key's rows of the affected pairs named
+                con.execute(f"CREATE TEMP TABLE {_sets(keyed, 'before')} AS SELECT DISTINCT "
+                            f"{', '.join([_cols(keyed.grain), *_set_names(keyed, set_of)])} "
+                            "FROM old_pair_rows")
+            if changed_keys or sets:
+                con.execute("DROP TABLE old_pair_rows")
             con.execute(f'DELETE FROM "{view.name}" WHERE (model_name, task_name) IN '
                         "(SELECT model_name, task_name FROM affected_pairs)")
             con.execute(f'CREATE TEMP TABLE pair_rows AS SELECT * FROM {SCRATCH}."{view.name}"')
@@ -112,7 +135,7 @@ def refresh(con) -> dict[str, int]:
                             "FROM pair_rows")
             for keyed in sets:   # and name now
                 con.execute(f"CREATE TEMP TABLE {_sets(keyed, 'after')} AS SELECT DISTINCT "
-                            f"{_cols(keyed.grain + stable[keyed.name][1])} FROM pair_rows")
+                            f"{_set_cols(keyed, set_of)} FROM pair_rows")
             con.execute(f'INSERT INTO "{view.name}" BY NAME SELECT * FROM pair_rows')
             # the per-pair tables read after it read these rows, not the view computed again
             # (benchmark_task_flags read quality_entry_flags, benchmark_results, and their
@@ -129,7 +152,8 @@ def refresh(con) -> dict[str, int]:
     for view in queries.dependency_order(by_key):   # a keyed view after the keyed ones it reads
         if view.name in key_sources:
             counts[view.name] = _refresh_keyed(con, main, view, all_views, inputs + ["scores"] + [
-                v.name for v in views if v.materialize], columns, stable.get(view.name))
+                v.name for v in views if v.materialize], columns, stable.get(view.name),
+                view.name in same)
             continue
         con.execute(f'DELETE FROM "{view.name}" WHERE list_contains($m, model_name)', models)
         counts[view.name] = con.execute(
@@ -151,14 +175,32 @@ def _sets(view, when: str) -> str:
     return f'"{when}_sets_{view.name}"'
 
 
+def _set_cols(view, set_of) -> str:
+    """The grain's columns and the declared expressions of a keyed view's set."""
+    return ", ".join([_cols(view.grain), *set_of[view.name][1]])
+
+
+def _set_names(view, set_of) -> list[str]:
+    """Column names for the declared expressions of a keyed view's set."""
+    return [f'"{view.name}:{i}"' for i in range(len(set_of[view.name][1]))]
+
+
+def _same_keys(view) -> str:
+    """The grain of the keys whose set is the same before and after (its before and after
+    tables name the same values)."""
+    grain, before, after = _cols(view.grain), _sets(view, "before"), _sets(view, "after")
+    return (f"SELECT {grain} FROM {_keys(view)} EXCEPT SELECT {grain} FROM "
+            f"((FROM {before} EXCEPT FROM {after}) UNION ALL (FROM {after} EXCEPT FROM {before}))")
+
+
 def _stable_sets(by_key, key_sources, columns) -> dict[str, tuple[str, tuple[str, ...]]]:
     """The keyed views of STABLE_SETS whose declared table is one of their per-pair sources,
-    holds the grain's and the set's columns, and whose own rows name their pair."""
+    holds the grain's columns, and whose own rows name their pair."""
     out = {}
     for view in by_key:
         table, cols = STABLE_SETS.get(view.name, (None, ()))
         if table in key_sources.get(view.name, ()) \
-                and set(view.grain + cols) | set(PAIR) <= columns.get(table, set()) \
+                and set(view.grain) | set(PAIR) <= columns.get(table, set()) \
                 and set(PAIR) <= columns.get(view.name, set()):
             out[view.name] = (table, cols)
     return out
@@ -190,19 +232,20 @@ def _key_sources(view, by_pair, columns, by_key=()) -> list[str]:
 
 
 def _refresh_keyed(con, main: str, view, all_views, inputs: list[str], columns,
-                   stable_set: tuple[str, tuple[str, ...]] | None = None) -> int:
+                   stable_set: tuple[str, tuple[str, ...]] | None = None,
+                   same_set: bool = False) -> int:
     """Delete and recompute the rows of `view` for its changed keys, the view run in a scratch
     database whose inputs holding the grain's columns are restricted to those keys. With
     `stable_set` (STABLE_SETS), a key whose set is the same recomputes its affected pairs' rows
-    only: its table there holds those rows and one row per value of the set of the others."""
+    only: its table there holds those rows and one row per value of the set of the others.
+    With `same_set` (SAME_SETS), a key whose set is the same is not recomputed at all."""
     keys, grain = _keys(view), _cols(view.grain)
+    if same_set:   # SAME_SETS: a key whose set is the same keeps its rows
+        con.execute(f"DELETE FROM {keys} WHERE ({grain}) IN ({_same_keys(view)})")
     # the rows to recompute: every row of a changed key, or of a stable one its affected pairs'
     redo = "TRUE"
     if stable_set is not None:
-        before, after = _sets(view, "before"), _sets(view, "after")
-        con.execute(f'CREATE TEMP TABLE "stable_{view.name}" AS SELECT {grain} FROM {keys} '
-                    f"EXCEPT SELECT {grain} FROM ((FROM {before} EXCEPT FROM {after}) "
-                    f"UNION ALL (FROM {after} EXCEPT FROM {before}))")
+        con.execute(f'CREATE TEMP TABLE "stable_{view.name}" AS {_same_keys(view)}')
         redo = (f'(({grain}) NOT IN (SELECT {grain} FROM temp."stable_{view.name}") OR '
                 "(model_name, task_name) IN "
                 "(SELECT model_name, task_name FROM temp.affected_pairs))")
@@ -219,7 +262,7 @@ def _refresh_keyed(con, main: str, view, all_views, inputs: list[str], columns,
                     f'CREATE VIEW {KEYED}."{name}" AS '
                     f'SELECT t.* FROM "{main}"."{name}" AS t SEMI JOIN temp.{keys} AS k '
                     f"USING ({grain}) WHERE {redo} UNION ALL "
-                    f"SELECT DISTINCT ON ({_cols(view.grain + stable_set[1])}) t.* "
+                    f"SELECT DISTINCT ON ({_cols(view.grain)}, {', '.join(stable_set[1])}) t.* "
                     f'FROM "{main}"."{name}" AS t SEMI JOIN temp."stable_{view.name}" '
                     f"USING ({grain}) ANTI JOIN temp.affected_pairs USING (model_name, task_name)")
             elif set(view.grain) <= columns.get(name, set()):
@@ -241,7 +284,9 @@ def _refresh_keyed(con, main: str, view, all_views, inputs: list[str], columns,
         con.execute(f"DETACH {KEYED}")
     con.execute(f"DROP TABLE {keys}")
     if stable_set is not None:
-        for table in (_sets(view, "before"), _sets(view, "after"), f'"stable_{view.name}"'):
+        con.execute(f'DROP TABLE "stable_{view.name}"')
+    if stable_set is not None or same_set:
+        for table in (_sets(view, "before"), _sets(view, "after")):
             con.execute(f"DROP TABLE {table}")
     return count
 

@@ -58,9 +58,9 @@ def test_language_means_recomputed_for_the_changed_benchmark_only(two_views, tmp
     # benchmark_language_keyed: the model's key in WithSciFact holds one row per task
     # (NFCorpus, SciFact); its (revision, task) set is the same, so only SciFact's is recomputed
     assert manifest["database"]["updated"]["benchmark_language_keyed"] == 1
-    # benchmark_task_required (per (benchmark, task_name)): SciFact is in one benchmark, so one
-    # key, one row recomputed (it was recomputed in full before)
-    assert manifest["database"]["updated"]["benchmark_task_required"] == 1
+    # benchmark_task_required (per (benchmark, task_name)): a changed score leaves the key's
+    # scored subsets and splits as they were: no row recomputed (SAME_SETS)
+    assert manifest["database"]["updated"]["benchmark_task_required"] == 0
     assert _rows(built, "SELECT * FROM benchmark_language_means "
                         "WHERE benchmark = 'NoSciFact(v1)' ORDER BY ALL") == untouched
     # the new score reached that benchmark's means of the model (checked against a full
@@ -195,5 +195,43 @@ def test_uncovered_lists_follow_an_incremental_build(tmp_path):
     twin = rf.run_build(repo, tmp_path / "full", cat, full=True).build
     a, b = rf.tables(report.build), rf.tables(twin)
     assert a["benchmark_task_uncovered"] == b["benchmark_task_uncovered"]
+    for table in a:
+        assert a[table] == b[table], f"{table} differs from a full rebuild"
+
+
+def test_required_pairs_recomputed_when_the_scored_pairs_change(tmp_path):
+    """benchmark_task_required (distinct scored subsets x splits per (benchmark, task)) keeps a
+    key's row when the changed results name the same (split, subset, registry, scored) values,
+    and recomputes it when they do not; the build equals a full rebuild. Treating every key as
+    unchanged fails the last step (the row would stay at 2 pairs)."""
+    bench = fx.make_benchmark("Xpqa(v1)", ["NFCorpus", "XPQARetrieval"])
+    repo, wh, cat = rf.variant_build(tmp_path, [bench])[:3]
+    task = "XPQARetrieval"
+    required = ("SELECT required_all FROM benchmark_task_required "
+                f"WHERE benchmark = 'Xpqa(v1)' AND task_name = '{task}'")
+    # the fixture's legacy XPQA file scores eng-eng and fra-fra (fr renamed) on test
+    legacy = list(repo.rglob(f"{task}.json"))
+    assert len(legacy) == 1
+    assert _rows(warehouse.current_build(wh), required) == [(2,)]   # 2 subsets x 1 split
+    path = fx.write_result(repo, "org/a", "r1", task, fx.current(task, {"test": [
+        fx.entry("eng-eng", ("eng-Latn", "eng-Latn"), 0.4)]}))
+    report = rf.run_build(repo, wh, cat)
+    assert report.published and report.parsed == 1
+    fx.write_result(repo, "org/a", "r1", task, fx.current(task, {"test": [
+        fx.entry("eng-eng", ("eng-Latn", "eng-Latn"), 0.5)]}))   # another score
+    fx.bump_mtime(path, 11)
+    report = rf.run_build(repo, wh, cat)
+    assert report.published and report.parsed == 1
+    assert warehouse.read_manifest(report.build)["database"]["updated"][
+        "benchmark_task_required"] == 0
+    assert _rows(report.build, required) == [(2,)]
+    legacy[0].unlink()   # only org/a's eng-eng is left: 1 subset x 1 split
+    report = rf.run_build(repo, wh, cat)
+    assert report.published
+    assert warehouse.read_manifest(report.build)["database"]["updated"][
+        "benchmark_task_required"] == 1
+    assert _rows(report.build, required) == [(1,)]
+    twin = rf.run_build(repo, tmp_path / "full", cat, full=True).build
+    a, b = rf.tables(report.build), rf.tables(twin)
     for table in a:
         assert a[table] == b[table], f"{table} differs from a full rebuild"
