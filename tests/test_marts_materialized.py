@@ -1,7 +1,8 @@
 """How two marts are materialized (docs/PERFORMANCE.md §Seventh pass) must not change what they
 hold: benchmark_results sorts integer keys only (the rank of (benchmark, task_name) first) and
-looks its strings up by key after the sort (§Tenth pass): each row must keep its own strings,
-and the table must still be stored in (benchmark, task) order (requests prune row groups);
+looks its strings up by key after the sort (see docs/PERFORMANCE.md
+§Tenth pass: the database half (session 13, build6)): each row must keep its own strings, and
+the table must still be stored in (benchmark, task) order (requests prune row groups);
 benchmark_task_means counts the distinct (subset, split) pairs a model scored per group on its
 own list instead of DuckDB's distinct aggregate, and must count as `count(DISTINCT ...)` does:
 a repeated pair once, a pair without a score not at all, a NULL subset or split as a value."""

@@ -17,7 +17,8 @@
 --   shows only these).
 -- The rows are sorted with integer keys only and their strings looked up after the sort, by
 -- position in short lists (a projection keeps the sorted order; a join would not): sorting
--- 5 M rows with their strings as payload cost ~30 % more CPU (docs/PERFORMANCE.md §Tenth pass).
+-- 5 M rows with their strings as payload cost ~30 % more CPU and ~0.7 GB more memory
+-- (docs/PERFORMANCE.md §Tenth pass: the database half (session 13, build6))
 with
 
 registry as (
