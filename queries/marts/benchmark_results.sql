@@ -15,20 +15,40 @@
 -- runs of one key (docs/PERFORMANCE.md §Language filters (seventh pass)).
 -- @column in_registry: Whether the model is in mteb's model registry (the official leaderboard
 --   shows only these).
+-- The rows are sorted with integer keys only and their strings looked up after the sort, by
+-- position in short lists (a projection keeps the sorted order; a join would not): sorting
+-- 5 M rows with their strings as payload cost ~30 % more CPU and ~0.7 GB more memory
+-- (docs/PERFORMANCE.md §Tenth pass: the database half (session 13, build6))
 with
 
+registry as (
+    select name as model_name, folder from model_registry
+),
+
+-- model_key: the rank of (model, revision, in_registry), what the rows take from their file
 chosen as (
-    select model_name, model_folder, task_name, revision, file_id from chosen_results
+    select
+        *, dense_rank() over (order by model_name, revision, in_registry) as model_key
+    from (
+        select
+            c.model_name, c.task_name, c.revision, c.file_id,
+            -- mteb loads the registry models' folders only, then keeps rows whose model name
+            -- is in the registry (an inner join): both conditions make a leaderboard model.
+            (r.folder is not null and c.model_name in (select model_name from registry))
+                as in_registry
+        from chosen_results as c
+        left join registry as r on c.model_folder = r.folder
+    ) as c
 ),
 
 -- languages travel as their hash (language_set): the lists themselves are in language_sets
 -- pair_key: the rank of (benchmark, task_name) as one integer: the table is sorted by it and
--- language_set; sorting 5 M rows by it costs ~1 s less CPU than by the two strings
--- (docs/PERFORMANCE.md §Seventh pass)
+-- language_set (docs/PERFORMANCE.md §Seventh pass); split_key: the rank of (split, subset)
 triples as (
     select
         benchmark, task_name, split, subset, hash(languages) as language_set,
-        dense_rank() over (order by benchmark, task_name) as pair_key
+        dense_rank() over (order by benchmark, task_name) as pair_key,
+        dense_rank() over (order by split, subset) as split_key
     from benchmark_tasks
 ),
 
@@ -39,60 +59,67 @@ entries as (
     from stg_scores
 ),
 
-registry as (
-    select name as model_name, folder from model_registry
-),
-
 expected as (
     select
-        t.benchmark, c.model_name, c.model_folder, c.task_name, c.revision, c.file_id,
-        t.split, t.subset, t.language_set as task_language_set, t.pair_key
+        c.file_id, c.model_key, t.split, t.subset, t.language_set as task_language_set,
+        t.pair_key, t.split_key
     from chosen as c
     join triples as t using (task_name)
 ),
 
 matched as (
     select
-        x.benchmark,
-        x.model_name,
-        x.model_folder,
-        x.task_name,
-        x.revision,
-        coalesce(e.entry_no, 1048576) as row_order,
-        x.split,
-        x.subset,
+        x.pair_key,
         coalesce(e.language_set, x.task_language_set) as language_set,
+        x.model_key,
+        x.split_key,
+        coalesce(e.entry_no, 1048576) as row_order,
         e.score,
-        e.file_id is null as is_placeholder,
-        x.pair_key
+        e.file_id is null as is_placeholder
     from expected as x
     left join entries as e
         on x.file_id = e.file_id and x.split = e.split and x.subset = e.subset
+    order by x.pair_key, language_set
 ),
 
-final as (
+-- the strings by key: one row each, list position = key
+pairs as (
     select
-        m.benchmark,
-        m.model_name,
-        m.task_name,
-        m.revision,
-        m.row_order,
-        m.split,
-        m.subset,
-        m.language_set,
-        m.score,
-        m.is_placeholder,
-        t.type as task_type,
-        coalesce(t.is_public, true) as is_public,
-        -- mteb loads the registry models' folders only, then keeps rows whose model name is in
-        -- the registry (an inner join): both conditions make a leaderboard model.
-        (r.folder is not null and m.model_name in (select model_name from registry))
-            as in_registry,
-        m.pair_key
-    from matched as m
-    left join tasks as t on m.task_name = t.name
-    left join registry as r on m.model_folder = r.folder
+        list(p.benchmark order by p.pair_key) as benchmark,
+        list(p.task_name order by p.pair_key) as task_name,
+        list(t.type order by p.pair_key) as task_type,
+        list(coalesce(t.is_public, true) order by p.pair_key) as is_public
+    from (select distinct benchmark, task_name, pair_key from triples) as p
+    left join tasks as t on p.task_name = t.name
+),
+
+splits as (
+    select
+        list(split order by split_key) as split,
+        list(subset order by split_key) as subset
+    from (select distinct split, subset, split_key from triples) as t
+),
+
+models as (
+    select
+        list(model_name order by model_key) as model_name,
+        list(revision order by model_key) as revision,
+        list(in_registry order by model_key) as in_registry
+    from (select distinct model_name, revision, in_registry, model_key from chosen) as c
 )
 
-select * exclude (pair_key) from final
-order by pair_key, language_set
+select
+    p.benchmark[m.pair_key] as benchmark,
+    o.model_name[m.model_key] as model_name,
+    p.task_name[m.pair_key] as task_name,
+    o.revision[m.model_key] as revision,
+    m.row_order,
+    s.split[m.split_key] as split,
+    s.subset[m.split_key] as subset,
+    m.language_set,
+    m.score,
+    m.is_placeholder,
+    p.task_type[m.pair_key] as task_type,
+    p.is_public[m.pair_key] as is_public,
+    o.in_registry[m.model_key] as in_registry
+from matched as m, pairs as p, splits as s, models as o
