@@ -544,7 +544,7 @@ class Leaderboard:
         build, repeats = self._repeats
         if build != self.cache_key():
             try:
-                rows = self._query(f"SELECT benchmark, list(DISTINCT task_name ORDER BY "
+                rows = self._query("SELECT benchmark, list(DISTINCT task_name ORDER BY "
                                    f"task_name) FROM {REPEATS_TABLE} GROUP BY benchmark")
                 repeats = dict(zip(rows.column(0).to_pylist(), rows.column(1).to_pylist()))
             except MISSING_IN_BUILD:
