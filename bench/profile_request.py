@@ -93,7 +93,7 @@ def fixed_cost(db_file: Path, repeat: int) -> None:
         "lb_task_scores (general: 3 sources)": f"SELECT * FROM lb_task_scores({args6})",
         "lb_task_scores_stored": f"SELECT * FROM lb_task_scores_stored({args6})",
         "lb_task_scores_recount": f"SELECT * FROM lb_task_scores_recount({args6})",
-        "lb_task_scores_rows": f"SELECT * FROM lb_task_scores_rows({args6})",
+        "lb_task_scores_rows": f"SELECT * FROM lb_task_scores_rows(NULL, {args6})",
         "lb_subset_borda (by-subset Borda)": f"SELECT * FROM lb_subset_borda({args6})",
         "lb_model_scores (general)":
             f"SELECT * FROM lb_model_scores({args6}, $by_subset)",

@@ -39,6 +39,9 @@ EXCLUDE_LEVELS = {"none": None, "error": 1, "warning": 2}
 EXCLUDE_LEVEL = "exclude_level"   # its key in the macros' parameters (bound as a variable)
 # the table lb_task_scores_recount_stored reads (today's build only) and its parameter's key
 UNCOVERED, UNCOVERED_TABLE = "uncovered", "benchmark_task_uncovered"
+# the tasks where a model's scored rows repeat a (subset, split) pair, per benchmark (today's
+# build only), and the parameter of the rows' sources that counts distinct only on them
+REPEATED, REPEATS_TABLE = "repeated_tasks", "benchmark_pair_repeats"
 
 
 class RankingError(ValueError):
@@ -182,6 +185,8 @@ class Leaderboard:
         self._no_ordered_rows: str | None = None   # ... without lb_language_rows_ordered
         self._no_interval_table: str | None = None  # a build without rank_intervals
         self._uncovered_table: tuple[str | None, bool] = (None, False)  # (build, has it)
+        # (build, {benchmark: tasks} or None without the table), _repeated_tasks
+        self._repeats: tuple[str | None, dict[str, list[str]] | None] = (None, None)
         # (build, {benchmark: {task: declared (subset, language) entries}}), _few_language_rows
         self._language_entries: tuple[str | None, dict[str, dict[str, int]]] = (None, {})
 
@@ -512,6 +517,8 @@ class Leaderboard:
                   EXCLUDE_LEVEL: EXCLUDE_LEVELS[filters.exclude_flags]}
         if models is not None and self._has_uncovered_table():   # recount from the lists
             params[UNCOVERED] = UNCOVERED_TABLE
+        if langs is not None or params[EXCLUDE_LEVEL] is not None:   # the rows' sources
+            params[REPEATED] = self._repeated_tasks(benchmark)
         if filters.missing != "official":
             return self._missing_mode(benchmark, params, filters.missing)
         return params
@@ -528,6 +535,22 @@ class Leaderboard:
                 found = False
             self._uncovered_table = (key, found)
         return self._uncovered_table[1]
+
+    def _repeated_tasks(self, benchmark: str) -> list[str] | None:
+        """The benchmark's tasks where some model's scored rows repeat a (subset, split) pair
+        (benchmark_pair_repeats, read once per build: a few rows), or None for a build without
+        the table (older, or a past date's schema): the rows' sources then count every task's
+        pairs distinct (lb_row_task_means_of)."""
+        build, repeats = self._repeats
+        if build != self.cache_key():
+            try:
+                rows = self._query("SELECT benchmark, list(DISTINCT task_name ORDER BY "
+                                   f"task_name) FROM {REPEATS_TABLE} GROUP BY benchmark")
+                repeats = dict(zip(rows.column(0).to_pylist(), rows.column(1).to_pylist()))
+            except MISSING_IN_BUILD:
+                repeats = None
+            self._repeats = (self.cache_key(), repeats)
+        return None if repeats is None else repeats.get(benchmark, [])
 
     def ranked_tasks(self, benchmark: str, filters: Filters = Filters()) -> list[str]:
         """The tasks the table ranks: the selected ones, narrowed by the "common" mode."""
@@ -1218,9 +1241,15 @@ def _task_scores_source(params: dict) -> str:
 
 def _task_scores_call(params: dict, public_only: str = "$public_only") -> str:
     """The call of the state's lb_task_scores source (_task_scores_source) with its bound
-    parameters: lb_task_scores' six, after the table lb_task_scores_recount_stored reads."""
+    parameters: lb_task_scores' six, after the table lb_task_scores_recount_stored reads or the
+    rows' sources' repeated tasks (NULL without them: every task's pairs counted distinct)."""
     source = _task_scores_source(params)
-    table = "$" + UNCOVERED + ", " if source == "lb_task_scores_recount_stored" else ""
+    if source == "lb_task_scores_recount_stored":
+        table = "$" + UNCOVERED + ", "
+    elif source in ("lb_task_scores_language", "lb_task_scores_rows"):
+        table = ("$" + REPEATED + "::VARCHAR[]" if REPEATED in params else "NULL") + ", "
+    else:
+        table = ""
     return (source + "(" + table + "$bench, $models, $tasks, $langs, " + public_only
             + ", $registry_only)")
 

@@ -5,11 +5,12 @@
 -- the same ordered sum and counts over the same rows); only the other tasks' matching rows are
 -- summed again in mteb's row order (under `eng`, 43 of MTEB(Multilingual, v2)'s 131 tasks hold
 -- three quarters of the matching rows). A task needs the distinct subsets x distinct splits
--- scored by any model of the frame.
+-- scored by any model of the frame. `repeated_tasks`: lb_row_task_means_of's (the tasks whose
+-- pairs are counted distinct; NULL: all).
 -- @column have_pairs: Distinct (subset, split) pairs the model scored on the task (in the frame).
 -- @column required_pairs: Pairs the task needs (over every model of the frame).
 create or replace macro lb_language_task_means(
-    bench, models, tasks, langs, public_only, registry_only
+    repeated_tasks, bench, models, tasks, langs, public_only, registry_only
 ) as table
     with
 
@@ -64,7 +65,7 @@ create or replace macro lb_language_task_means(
     ),
 
     from_rows as (
-        from lb_row_task_means_of('partial')
+        from lb_row_task_means_of('partial', repeated_tasks)
     ),
 
     final as (

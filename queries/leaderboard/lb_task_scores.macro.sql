@@ -23,5 +23,6 @@ create or replace macro lb_task_scores(
     select * from lb_task_scores_recount(bench, models, tasks, langs, public_only, registry_only)
     where models is not null and langs is null and getvariable('lb_exclude_level') is null
     union all
-    select * from lb_task_scores_rows(bench, models, tasks, langs, public_only, registry_only)
+    select *
+    from lb_task_scores_rows(null, bench, models, tasks, langs, public_only, registry_only)
     where langs is not null or getvariable('lb_exclude_level') is not null
