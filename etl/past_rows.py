@@ -197,7 +197,8 @@ def export_state(build_dir: Path, store: Path, seq: int) -> Path | None:
     warehouse.past_state_name), from the state this module keeps (the rows as of the last
     recorded snapshot, without their identity columns): the first as-of request of the newest
     backfilled date then compacts nothing. `build_dir`: the scratch build of that snapshot (the
-    schema of a table that never had a row). None when the kept state is of another snapshot."""
+    schema of a table that never had a row). Its tables are ordered as asof's compacted states
+    (warehouse.PAST_STATE_ORDER). None when the kept state is of another snapshot."""
     found = warehouse.past_event_files(store, seq)
     folder = store / warehouse.PAST_STATE_FOLDER
     path = folder / warehouse.past_state_name(seq, found)
@@ -219,8 +220,12 @@ def export_state(build_dir: Path, store: Path, seq: int) -> Path | None:
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'b'").fetchall()}
         for table in RECORDED:
             if f"s_{table}" in kept:
+                columns = [d[0] for d in con.execute(
+                    f'SELECT * FROM st."s_{table}" LIMIT 0').description]
+                order = (f" ORDER BY {warehouse.PAST_STATE_ORDER}"
+                         if warehouse.PAST_STATE_ORDER in columns else "")
                 con.execute(f'CREATE TABLE "{table}" AS '
-                            f'SELECT * EXCLUDE (_h, _k) FROM st."s_{table}"')
+                            f'SELECT * EXCLUDE (_h, _k) FROM st."s_{table}"' + order)
             elif table in PAST_TABLES and table in built:
                 con.execute(f'CREATE TABLE "{table}" AS FROM b."{table}" LIMIT 0')
         con.execute("DETACH st")

@@ -300,12 +300,10 @@ def _write_state(path: Path, found: dict[str, list[str]], seq: int, build: Path)
             con.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT "
                         "hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * "
                         f"FROM read_parquet([{listed}])")
-            # in the marts' order, by benchmark (the event files are by group, the model
-            # first): a query of one benchmark reads its row groups only
-            order = ""
-            if "benchmark" in [d[0] for d in con.execute(
+            order = ""     # warehouse.PAST_STATE_ORDER
+            if warehouse.PAST_STATE_ORDER in [d[0] for d in con.execute(
                     "SELECT * FROM events LIMIT 0").description]:
-                order = " ORDER BY benchmark"
+                order = f" ORDER BY {warehouse.PAST_STATE_ORDER}"
             con.execute(f'CREATE TABLE "{table}" AS FROM lb_past_rows(\'events\', {int(seq)})'
                         + order)
         missing = [t for t in warehouse.PAST_TABLES if t not in found]

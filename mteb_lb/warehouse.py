@@ -64,6 +64,10 @@ def past_key(table: str) -> tuple[str, ...]:
 # <store>/asof/<seq>-<digest>.duckdb: one backfilled snapshot's past results, compacted
 # (mteb_lb/asof.py makes them on demand; the backfill leaves the newest one, etl/past_rows.py)
 PAST_STATE_FOLDER = "asof"
+# the column a compacted state's tables are ordered by when they have it (the marts' order; the
+# event files are by group, the model first): a query of one benchmark, over the state or over
+# an overlay whose base it is, reads that benchmark's row groups only
+PAST_STATE_ORDER = "benchmark"
 
 
 def past_file_seq(name: str) -> int:

@@ -589,6 +589,13 @@ def test_the_backfill_leaves_the_newest_state_ready(backfilled, tmp_path):
             rows = [con.execute(f'SELECT * FROM {d}."{table}" ORDER BY ALL').fetchall()
                     for d in ("a", "f")]
             assert rows[0] == rows[1], table
+            # stored by benchmark, as asof's own states (a query of one benchmark, over the
+            # state or an overlay on it, reads that benchmark's row groups only)
+            columns = [d[0] for d in con.execute(f'FROM a."{table}" LIMIT 0').description]
+            if "benchmark" in columns:
+                stored = [r[0] for r in con.execute(
+                    f'SELECT benchmark FROM a."{table}" ORDER BY rowid').fetchall()]
+                assert stored == sorted(stored, key=lambda b: (b is None, b or "")), table
         # the merge by hand: h/D .70/.55, h/B .60/.50, h/E .10/.10
         assert con.execute("SELECT model_name FROM a.default_summaries WHERE benchmark = "
                            "'Hist(v1)' ORDER BY position").fetchall() == [
