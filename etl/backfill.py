@@ -398,9 +398,10 @@ def relayout(warehouse_dir: Path | None = None, log=None) -> BackfillResult:
 
 
 def stored_bytes(store: Path) -> int:
-    """Bytes of the history proper (snapshots, deltas, paths; not the work folder)."""
+    """Bytes of the history proper (snapshots, deltas, paths, past results; not the work
+    folder)."""
     total = 0
-    for sub in (history.TABLE, "paths", past_rows.FOLDER):
+    for sub in (history.TABLE, "paths", past_rows.FOLDER, warehouse.PAST_WHOLE_FOLDER):
         total += sum(p.stat().st_size for p in (store / sub).rglob("*.parquet"))
     snap = store / SNAPSHOTS
     return total + (snap.stat().st_size if snap.is_file() else 0)

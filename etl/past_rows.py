@@ -21,6 +21,10 @@ events' own order) in row groups of ROW_GROUP rows, and say so in their metadata
 the first request of a past date reads the events of a few groups only (mteb_lb/asof.py's
 overlay): the Parquet scan skips the row groups outside their range and decodes the other
 columns of their stretches only.
+For a derived table (a stored board: warehouse.PAST_DERIVED) the groups that changed are also
+written whole, as of the snapshot, under <store>/past_whole/<table>/<seq>-<sha>.parquet (the
+same name as the event file): a past date reads a board changed since its base from the last
+snapshot that changed it, not from every version of it among the events.
 relayout() brings the files of a store written before to this layout (idempotent, a file at a
 time, each replaced atomically: a kill leaves every file whole, in one layout or the other,
 both holding the same rows).
