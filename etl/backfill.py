@@ -89,7 +89,7 @@ class BackfillResult:
     skipped: int = 0                                    # commits already recorded
     seconds: float = 0.0
     message: str = ""
-    relaid: int = 0         # event files rewritten in the current layout (past_rows.relayout)
+    relaid: int = 0         # files written in the current layout (past_rows.relayout)
 
 
 def store_dir(warehouse_dir: Path | None = None) -> Path:
@@ -306,7 +306,7 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
         # a store recorded before the event files' layout: brought to it first (idempotent)
         result.relaid = past_rows.relayout(store, say)
         if result.relaid:
-            say(f"{result.relaid} event files rewritten in the current layout")
+            say(f"{result.relaid} files of the past results written in the current layout")
         repo, source_name = history_repo(source, since, update)
         commits = gitdiff.first_parent_commits(repo, since=since, every=every)
         done = read_snapshots(store)
@@ -392,15 +392,16 @@ def relayout(warehouse_dir: Path | None = None, log=None) -> BackfillResult:
     with warehouse.etl_lock(warehouse_dir):
         result.relaid = past_rows.relayout(store, log)
     result.seconds = time.monotonic() - started
-    result.message = (f"rewrote {result.relaid} event files in the current layout in "
-                      f"{result.seconds:.1f} s; history in {store}")
+    result.message = (f"wrote {result.relaid} files of the past results in the current layout "
+                      f"in {result.seconds:.1f} s; history in {store}")
     return result
 
 
 def stored_bytes(store: Path) -> int:
-    """Bytes of the history proper (snapshots, deltas, paths; not the work folder)."""
+    """Bytes of the history proper (snapshots, deltas, paths, past results; not the work
+    folder)."""
     total = 0
-    for sub in (history.TABLE, "paths", past_rows.FOLDER):
+    for sub in (history.TABLE, "paths", past_rows.FOLDER, warehouse.PAST_WHOLE_FOLDER):
         total += sum(p.stat().st_size for p in (store / sub).rglob("*.parquet"))
     snap = store / SNAPSHOTS
     return total + (snap.stat().st_size if snap.is_file() else 0)

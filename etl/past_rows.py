@@ -21,6 +21,10 @@ events' own order) in row groups of ROW_GROUP rows, and say so in their metadata
 the first request of a past date reads the events of a few groups only (mteb_lb/asof.py's
 overlay): the Parquet scan skips the row groups outside their range and decodes the other
 columns of their stretches only.
+For a derived table (a stored board: warehouse.PAST_DERIVED) the groups that changed are also
+written whole, as of the snapshot, under <store>/past_whole/<table>/<seq>-<sha>.parquet (the
+same name as the event file): a past date reads a board changed since its base from the last
+snapshot that changed it, not from every version of it among the events.
 relayout() brings the files of a store written before to this layout (idempotent, a file at a
 time, each replaced atomically: a kill leaves every file whole, in one layout or the other,
 both holding the same rows).
@@ -40,6 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+import queries
 from etl.segments import write_parquet
 from mteb_lb import db, warehouse
 
@@ -54,6 +59,9 @@ EVENT_COLUMNS = ("_seq", "_h", "_k", "_removed")
 # snapshot's benchmark_results (4.5M events) ~70, a model's events in one or two of them
 ROW_GROUP = 65536
 LAYOUT_KEY = b"mteb_lb_past_layout"
+# rows per row group of a whole-groups file (warehouse.PAST_WHOLE_FOLDER): a stored board of one
+# benchmark (100-450 rows) spans one or two, so that reading one board skips the others' groups
+WHOLE_ROW_GROUP = 1024
 
 
 def files(store: Path, table: str, upto: int | None = None) -> list[str]:
@@ -68,8 +76,9 @@ def files(store: Path, table: str, upto: int | None = None) -> list[str]:
 def drop_after(store: Path, seq: int) -> None:
     """Remove the event files of snapshots after `seq` (left by a run killed before it recorded
     its commit): the next run writes them again."""
-    for table in RECORDED:
-        for path in (store / FOLDER / table).glob("*.parquet"):
+    for folder in [store / FOLDER / t for t in RECORDED] + [
+            store / warehouse.PAST_WHOLE_FOLDER / t for t in warehouse.PAST_DERIVED]:
+        for path in folder.glob("*.parquet"):
             if int(path.name.split("-", 1)[0]) > seq:
                 path.unlink()
 
@@ -166,6 +175,13 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
             if events.num_rows:
                 _write(events, store / FOLDER / table / name, table)
                 total += events.num_rows
+                if table in warehouse.PAST_DERIVED:
+                    # the changed groups whole (a stored board: a past date reads it here
+                    # rather than from every version of it among the events)
+                    _write(db.query_arrow(con, "SELECT $seq::INTEGER AS _seq, "
+                                          "* EXCLUDE (_h, _k) FROM n", {"seq": seq}),
+                           warehouse.past_whole_file(store / FOLDER / table / name), table,
+                           WHOLE_ROW_GROUP)
             con.execute(f'DELETE FROM "s_{table}" '
                         f'WHERE {group} IN (SELECT _g FROM changed)')
             con.execute(f'INSERT INTO "s_{table}" SELECT * FROM n')
@@ -185,7 +201,8 @@ def export_state(build_dir: Path, store: Path, seq: int) -> Path | None:
     warehouse.past_state_name), from the state this module keeps (the rows as of the last
     recorded snapshot, without their identity columns): the first as-of request of the newest
     backfilled date then compacts nothing. `build_dir`: the scratch build of that snapshot (the
-    schema of a table that never had a row). None when the kept state is of another snapshot."""
+    schema of a table that never had a row). Its tables are ordered as asof's compacted states
+    (warehouse.PAST_STATE_ORDER). None when the kept state is of another snapshot."""
     found = warehouse.past_event_files(store, seq)
     folder = store / warehouse.PAST_STATE_FOLDER
     path = folder / warehouse.past_state_name(seq, found)
@@ -207,8 +224,12 @@ def export_state(build_dir: Path, store: Path, seq: int) -> Path | None:
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'b'").fetchall()}
         for table in RECORDED:
             if f"s_{table}" in kept:
+                columns = [d[0] for d in con.execute(
+                    f'SELECT * FROM st."s_{table}" LIMIT 0').description]
+                order = (f" ORDER BY {warehouse.PAST_STATE_ORDER}"
+                         if warehouse.PAST_STATE_ORDER in columns else "")
                 con.execute(f'CREATE TABLE "{table}" AS '
-                            f'SELECT * EXCLUDE (_h, _k) FROM st."s_{table}"')
+                            f'SELECT * EXCLUDE (_h, _k) FROM st."s_{table}"' + order)
             elif table in PAST_TABLES and table in built:
                 con.execute(f'CREATE TABLE "{table}" AS FROM b."{table}" LIMIT 0')
         con.execute("DETACH st")
@@ -227,29 +248,33 @@ def _exists(con, name: str) -> bool:
                             "AND NOT temporary", [name]).fetchall()[0][0])
 
 
-def layout(table: str) -> bytes:
-    """The layout mark of `table`'s event files (their metadata's LAYOUT_KEY)."""
-    return f"sorted:{','.join(warehouse.past_key(table))};row_group:{ROW_GROUP}".encode()
+def layout(table: str, row_group: int | None = None) -> bytes:
+    """The layout mark of `table`'s event files (their metadata's LAYOUT_KEY), or of files in
+    row groups of `row_group` rows."""
+    return (f"sorted:{','.join(warehouse.past_key(table))};"
+            f"row_group:{row_group or ROW_GROUP}").encode()
 
 
-def _write(events: pa.Table, path: Path, table: str) -> None:
-    """An event file of `table`, in the layout (module docstring), written whole then renamed."""
+def _write(events: pa.Table, path: Path, table: str, row_group: int | None = None) -> None:
+    """An event file of `table` (or, `row_group` WHOLE_ROW_GROUP, a whole-groups file), in the
+    layout (module docstring), written whole then renamed."""
+    row_group = row_group or ROW_GROUP
     keys = [(c, "ascending") for c in warehouse.past_key(table)]
     order = pc.sort_indices(events, sort_keys=keys)
     events = events.take(order).replace_schema_metadata(
-        {**(events.schema.metadata or {}), LAYOUT_KEY: layout(table)})
+        {**(events.schema.metadata or {}), LAYOUT_KEY: layout(table, row_group)})
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    write_parquet(events, tmp, row_group_size=ROW_GROUP)
+    write_parquet(events, tmp, row_group_size=row_group)
     os.replace(tmp, path)
 
 
 def relayout(store: Path, log=None) -> int:
     """Rewrite the event files of `store` that are not in the layout (written before it), in
-    place; returns how many. Idempotent (a file in the layout is only looked at: its footer)
-    and crash-safe (each file written to a temporary one, then renamed over the old: the same
-    rows, so a reader sees either file whole, and the compacted states, named after the files'
-    names, stay valid)."""
+    place, then make the whole-groups files it lacks (_whole_files); returns how many files it
+    wrote. Idempotent (a file in the layout is only looked at: its footer) and crash-safe (each
+    file written to a temporary one, then renamed over the old: the same rows, so a reader sees
+    either file whole, and the compacted states, named after the files' names, stay valid)."""
     done = 0
     for table in RECORDED:
         want = layout(table)
@@ -260,4 +285,38 @@ def relayout(store: Path, log=None) -> int:
             done += 1
             if log and done % 50 == 0:
                 log(f"{done} event files rewritten")
-    return done
+    return done + _whole_files(store)
+
+
+def _whole_files(store: Path) -> int:
+    """The whole-groups files missing beside the derived tables' event files (a store recorded
+    before them), made from the events (lb_past_rows' rule); returns how many."""
+    made = 0
+    con = None
+    try:
+        for table in warehouse.PAST_DERIVED:
+            events = files(store, table)
+            keys = ", ".join(f'"{c}"' for c in warehouse.past_key(table))
+            for path in events:
+                whole = warehouse.past_whole_file(path)
+                if whole.is_file():
+                    continue
+                if con is None:
+                    con = duckdb.connect()
+                    con.execute("SET enable_progress_bar = false")
+                    con.execute(queries.load("lb_past_rows"))
+                seq = warehouse.past_file_seq(path)
+                # the events up to this snapshot of the groups it changed
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE events AS SELECT hash(*COLUMNS(* EXCLUDE "
+                    "(_seq, _k, _removed))) AS _h, * FROM (FROM read_parquet($up) SEMI JOIN "
+                    f"(SELECT DISTINCT {keys} FROM read_parquet($f)) USING ({keys}))",
+                    {"up": files(store, table, seq), "f": path})
+                _write(db.query_arrow(con, "SELECT $seq::INTEGER AS _seq, * FROM "
+                                      "lb_past_rows('events', $seq)", {"seq": seq}),
+                       whole, table, WHOLE_ROW_GROUP)
+                made += 1
+    finally:
+        if con is not None:
+            con.close()
+    return made

@@ -300,12 +300,10 @@ def _write_state(path: Path, found: dict[str, list[str]], seq: int, build: Path)
             con.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT "
                         "hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * "
                         f"FROM read_parquet([{listed}])")
-            # in the marts' order, by benchmark (the event files are by group, the model
-            # first): a query of one benchmark reads its row groups only
-            order = ""
-            if "benchmark" in [d[0] for d in con.execute(
+            order = ""     # warehouse.PAST_STATE_ORDER
+            if warehouse.PAST_STATE_ORDER in [d[0] for d in con.execute(
                     "SELECT * FROM events LIMIT 0").description]:
-                order = " ORDER BY benchmark"
+                order = f" ORDER BY {warehouse.PAST_STATE_ORDER}"
             con.execute(f'CREATE TABLE "{table}" AS FROM lb_past_rows(\'events\', {int(seq)})'
                         + order)
         missing = [t for t in warehouse.PAST_TABLES if t not in found]
@@ -681,10 +679,14 @@ class _PastDatabase:
             rest = (f"FROM {base} AS t ANTI JOIN {groups} AS g ON {same}" if base else empty)
             if table in warehouse.PAST_DERIVED:
                 # the stored boards of the benchmarks with events in between: whole boards
-                # change weekly, their events are most of the history, too many to read for the
-                # first request; the ranking SQL computes these boards (the same table) until
-                # the date's own state is compacted (_compact)
-                return rest
+                # change weekly, their events are every version of each board, too many to
+                # read for the first request: each group's rows are read from the whole-groups
+                # file of the last snapshot <= `seq` that changed it (else, a store recorded
+                # before those files, the ranking SQL computes these boards: the same table)
+                whole = self._whole(cur, table, groups, events, seq)
+                if whole is None:
+                    return rest
+                return f"{rest} UNION ALL BY NAME {whole}" if base else whole
             if upto:
                 # the groups' events up to `seq`. The event files are sorted by the key
                 # (etl/past_rows.py); a semi join on its first column alone is what the Parquet
@@ -712,6 +714,35 @@ class _PastDatabase:
         finally:
             cur.close()
         return f"{rest} UNION ALL BY NAME {mine}" if base else mine
+
+    def _whole(self, con, table: str, groups: str, events: list[tuple[int, str]],
+               seq: int) -> str | None:
+        """The SQL of the rows as of `seq` of a derived table's `groups` (a one-column key: the
+        benchmark), each group's from the whole-groups file of the last snapshot <= `seq` with
+        an event of it (warehouse.PAST_WHOLE_FOLDER; a group without any has no rows), as a
+        scan per file of its groups' values: a query of one benchmark reads its board alone
+        (the files' row groups of the others are skipped by their range). None when none of
+        the groups had rows at `seq`, or a file needed is missing (a store recorded before
+        them: the ranking SQL computes those boards)."""
+        (key,) = warehouse.past_key(table)
+        upto = {n: f for n, f in events if n <= seq}
+        if not upto:
+            return None
+        last: dict[int, list] = {}
+        for value, at in con.execute(
+                f"SELECT t.{_ident(key)}, max(t._seq) FROM read_parquet("
+                f"{_listed(list(upto.values()))}) AS t SEMI JOIN {groups} AS g "
+                f"ON t.{_ident(key)} = g.{_ident(key)} GROUP BY ALL").fetchall():
+            last.setdefault(at, []).append(value)
+        parts = []
+        for at, values in sorted(last.items()):
+            path = warehouse.past_whole_file(upto[at])
+            if not path.is_file():
+                return None
+            listed = ", ".join(f"'{_lit(v)}'" for v in sorted(values))
+            parts.append(f"SELECT * EXCLUDE (_seq) FROM read_parquet('{_lit(path)}') "
+                         f"WHERE {_ident(key)} IN ({listed})")
+        return "(" + " UNION ALL BY NAME ".join(parts) + ")" if parts else None
 
     def _attach(self, path: Path) -> str:
         alias = self.bases.get(str(path))

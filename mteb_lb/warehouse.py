@@ -39,6 +39,11 @@ PAST_TABLES = ("benchmark_results", "benchmark_task_means", "benchmark_language_
 # tables the backfill also records per snapshot (with the `_fingerprint` of the catalog and SQL
 # its build used, etl/past_rows.py): a past date serves their rows made with today's
 PAST_DERIVED = ("default_summaries",)
+# <store>/past_whole/<table>/<seq>-<sha>.parquet, for each derived table: the rows of the groups
+# its event file of the same name changed, whole, as of that snapshot (etl/past_rows.py): a past
+# date served by an overlay reads a stored board from the last snapshot that changed it, where
+# its events are every version of it since the first (mteb_lb/asof.py)
+PAST_WHOLE_FOLDER = "past_whole"
 # per recorded table, the columns whose values group its rows (default: model_name; past_key):
 # the backfill compares only the groups whose rows changed (etl/past_rows.py), its event files
 # are sorted by them, and a past date served from another snapshot's compacted state replaces
@@ -59,6 +64,10 @@ def past_key(table: str) -> tuple[str, ...]:
 # <store>/asof/<seq>-<digest>.duckdb: one backfilled snapshot's past results, compacted
 # (mteb_lb/asof.py makes them on demand; the backfill leaves the newest one, etl/past_rows.py)
 PAST_STATE_FOLDER = "asof"
+# the column a compacted state's tables are ordered by when they have it (the marts' order; the
+# event files are by group, the model first): a query of one benchmark, over the state or over
+# an overlay whose base it is, reads that benchmark's row groups only
+PAST_STATE_ORDER = "benchmark"
 
 
 def past_file_seq(name: str) -> int:
@@ -79,6 +88,13 @@ def past_event_files(store: Path, seq: int) -> dict[str, list[str]]:
         if found:
             out[table] = found
     return out
+
+
+def past_whole_file(event_file: str | Path) -> Path:
+    """The whole-groups file of a derived table's event file (PAST_WHOLE_FOLDER)."""
+    event_file = Path(event_file)
+    return (event_file.parent.parent.parent / PAST_WHOLE_FOLDER / event_file.parent.name
+            / event_file.name)
 
 
 def past_state_name(seq: int, found: dict[str, list[str]]) -> str:

@@ -200,7 +200,10 @@ def _csv(table) -> bytes:
 def test_relayout_command_on_a_store_of_the_old_layout(backfilled, tmp_path, monkeypatch,
                                                        capsys):
     """`mteb-lb backfill --relayout` on a store written before the layout: every event file
-    rewritten (no source needed), and every as-of table the same before and after."""
+    rewritten (no source needed), the whole-groups files of the stored default boards made
+    again from the events, with the rows the backfill wrote, and every as-of table the same
+    before (the boards of a date served by an overlay computed by the ranking SQL) and
+    after."""
     from mteb_lb import cli
 
     wh = tmp_path / "wh"
@@ -212,6 +215,10 @@ def test_relayout_command_on_a_store_of_the_old_layout(backfilled, tmp_path, mon
         table = table.take(list(range(table.num_rows - 1, -1, -1)))
         pq.write_table(table.replace_schema_metadata({}), path)
     shutil.rmtree(store / asof.STATE_FOLDER, ignore_errors=True)
+    wholes = sorted((store / warehouse.PAST_WHOLE_FOLDER).glob("*/*.parquet"))
+    assert wholes
+    recorded = {p: _file_rows(p) for p in wholes}
+    shutil.rmtree(store / warehouse.PAST_WHOLE_FOLDER)
 
     def tables() -> list[bytes]:
         asof._past.clear()
@@ -232,10 +239,15 @@ def test_relayout_command_on_a_store_of_the_old_layout(backfilled, tmp_path, mon
     shutil.rmtree(store / asof.STATE_FOLDER, ignore_errors=True)
     monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(wh))
     assert cli.main(["backfill", "--relayout", "--quiet"]) == 0
-    assert f"rewrote {len(files)} event files" in capsys.readouterr().out
+    assert f"wrote {len(files) + len(wholes)} files" in capsys.readouterr().out
     for path in files:
         assert pq.read_schema(path).metadata[past_rows.LAYOUT_KEY] == past_rows.layout(
             path.parent.name)
+    assert {p: _file_rows(p) for p in wholes} == recorded
     assert tables() == before
     assert cli.main(["backfill", "--relayout", "--quiet"]) == 0
-    assert "rewrote 0 event files" in capsys.readouterr().out
+    assert "wrote 0 files" in capsys.readouterr().out
+
+
+def _file_rows(path: Path) -> list[str]:
+    return sorted(repr(r) for r in pq.read_table(path).to_pylist())
