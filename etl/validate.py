@@ -61,6 +61,7 @@ _FRAME_SOURCES = {
                            "FROM benchmark_language_keyed WHERE benchmark = $bench",
     "lb_language_table_of": "SELECT model_name, language, score FROM benchmark_language_means "
                             "WHERE benchmark = $bench",
+    "lb_repeated_tasks_of": "FROM benchmark_pair_repeats WHERE benchmark = $bench",
 }
 
 

@@ -538,14 +538,14 @@ class Leaderboard:
 
     def _repeated_tasks(self, benchmark: str) -> list[str] | None:
         """The benchmark's tasks where some model's scored rows repeat a (subset, split) pair
-        (benchmark_pair_repeats, read once per build: a few rows), or None for a build without
-        the table (older, or a past date's schema): the rows' sources then count every task's
-        pairs distinct (lb_row_task_means_of)."""
+        (benchmark_pair_repeats through lb_repeated_tasks_of, read once per build: a few rows),
+        or None for a build without the table (older, or a past date's schema) or the macro
+        (older): the rows' sources then count every task's pairs distinct (lb_row_task_means_of)."""
         build, repeats = self._repeats
         if build != self.cache_key():
             try:
-                rows = self._query("SELECT benchmark, list(DISTINCT task_name ORDER BY "
-                                   f"task_name) FROM {REPEATS_TABLE} GROUP BY benchmark")
+                rows = self._query("FROM lb_repeated_tasks_of($repeats)",
+                                   {"repeats": REPEATS_TABLE})
                 repeats = dict(zip(rows.column(0).to_pylist(), rows.column(1).to_pylist()))
             except MISSING_IN_BUILD:
                 repeats = None

@@ -11,11 +11,14 @@ distinct, with the same tables."""
 
 from __future__ import annotations
 
-import duckdb
+import shutil
+
 import fixtures as fx
 import pytest
 import refresh_fixtures as rf
+from test_stale_build import _age
 
+import queries
 from mteb_lb import warehouse
 from mteb_lb.db import CurrentBuild
 from mteb_lb.rankings import REPEATED, REPEATS_TABLE, Filters, Leaderboard
@@ -108,20 +111,18 @@ def test_the_list_decides_the_count(board):
     assert [r["raw_mean"] for r in listed] == pytest.approx([0.7, 0.8])
 
 
-def test_without_the_table_every_task_counts_distinct(built, monkeypatch):
+@pytest.mark.parametrize("drop, digest", [
+    (f"TABLE {REPEATS_TABLE}", None),   # a past date's schema has the macro, not the table
+    ("MACRO TABLE lb_repeated_tasks_of", "older")], ids=["no table", "no macro"])
+def test_without_the_table_every_task_counts_distinct(built, tmp_path, drop, digest):
     """A build without benchmark_pair_repeats (older, or a past date's schema: it is a
-    today-only table) binds NULL, with the same tables."""
+    today-only table) or without the macro reading it (older) binds NULL, with the same
+    tables."""
     assert REPEATS_TABLE in warehouse.TODAY_ONLY_TABLES
     with_table = Leaderboard(CurrentBuild(built[0] / "wh"))
-    without = Leaderboard(CurrentBuild(built[0] / "wh"))
-    query = without._query
-
-    def no_table(sql, params=None):
-        if REPEATS_TABLE in sql:
-            raise duckdb.CatalogException(f"Table with name {REPEATS_TABLE} does not exist!")
-        return query(sql, params)
-
-    monkeypatch.setattr(without, "_query", no_table)
+    shutil.copytree(built[0] / "wh", tmp_path / "wh", symlinks=True)
+    _age(tmp_path / "wh", drop=drop, sql_digest=digest or queries.sql_digest())
+    without = Leaderboard(CurrentBuild(tmp_path / "wh"))
     assert without._repeated_tasks(BENCH) is None
     for filters in (ENG, ENG_MODELS, Filters(exclude_flags="warning")):
         assert without._params(BENCH, filters)[REPEATED] is None
