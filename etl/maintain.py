@@ -19,10 +19,10 @@ per-pair tables that hold those columns (its rows for a key may depend only on t
 rows of that key and on inputs without the grain's columns, e.g. the catalog). Such a view runs
 in a second scratch database where every input holding the grain's columns is restricted to the
 changed keys before the view reads it (a filter applied after the view's aggregation would not
-reach its scans). A keyed view of STABLE_SETS recomputes, for a key whose set of declared values
+reach its scans). A `@stable set` keyed view recomputes, for a key whose set of declared values
 is the same after the update, only its affected pairs' rows (benchmark_language_keyed: a changed
 score recomputes that pair's rows, not the model's ~2,000 rows of the benchmark, and sorts
-those); a keyed view of SAME_SETS keeps the rows of such a key as they are
+those); a `@same set` keyed view keeps the rows of such a key as they are
 (benchmark_task_required). The other materialized views (small aggregates) are recomputed in
 full. The result equals a full build's tables (tests/test_etl_build.py, test_refresh.py,
 test_incremental_maintain.py).
@@ -39,27 +39,6 @@ from etl.segments import SEGMENT_MAP
 SCRATCH = "maintain_scratch"
 KEYED = "maintain_keyed"
 PAIR = ("model_name", "task_name")
-# A view materialized per another grain whose row of a (model_name, task_name) pair depends
-# on that pair's rows of a per-pair table and, across the key, only on the distinct values of
-# a few of its columns: view -> (that table, those columns). benchmark_language_keyed: its
-# sort key is the rank of the row's (revision, task_name) within the (benchmark, model) key
-# (its revision_tasks) plus the row's own row_order. A key whose set of those values is the
-# same after the per-pair update ("stable": the rows deleted and inserted for the affected pairs
-# name the same values, nearly always: a score changed) recomputes the affected pairs' rows
-# only (~13 k of a 1 % rerun's 744 k rows, whose sort was most of the step); the others all
-# their rows. tests/test_incremental_maintain.py checks both against a full build. The values
-# are SQL expressions over the table's columns.
-STABLE_SETS = {"benchmark_language_keyed": ("benchmark_language_rows",
-                                            ('"revision"', '"task_name"'))}
-# A view materialized per another grain whose rows of a key depend only on the set of distinct
-# values of a few expressions over the key's rows of one per-pair table (its only key source):
-# view -> (that table, those expressions). A key whose affected pairs' rows name the same set
-# before and after the update keeps its rows: the key's whole set is then the same.
-# benchmark_task_required: distinct scored subsets x splits per (benchmark, task); a changed
-# score leaves them as they were (at 1 % changed nearly every key changed, ~0.3 s of CPU).
-SAME_SETS = {"benchmark_task_required": ("benchmark_results",
-                                         ('"split"', '"subset"', '"in_registry"',
-                                          '"score" IS NOT NULL'))}
 
 
 def refresh(con) -> dict[str, int]:
@@ -87,8 +66,8 @@ def refresh(con) -> dict[str, int]:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {_keys(view)} AS SELECT "
                         f"{_cols(view.grain)} FROM \"{view.name}\" LIMIT 0")
     stable = _stable_sets(by_key, key_sources, columns)
-    same = {v.name: SAME_SETS[v.name] for v in by_key
-            if key_sources.get(v.name) == [SAME_SETS.get(v.name, ("",))[0]]}
+    same = {v.name: v.same_set for v in by_key
+            if v.same_set and key_sources.get(v.name) == [v.same_set[0]]}
     set_of = {**stable, **same}   # the keyed views whose sets are kept before and after
     counts = {}
     con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
@@ -194,11 +173,11 @@ def _same_keys(view) -> str:
 
 
 def _stable_sets(by_key, key_sources, columns) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """The keyed views of STABLE_SETS whose declared table is one of their per-pair sources,
-    holds the grain's columns, and whose own rows name their pair."""
+    """The keyed views with a `@stable set` whose declared table is one of their per-pair
+    sources, holds the grain's columns, and whose own rows name their pair."""
     out = {}
     for view in by_key:
-        table, cols = STABLE_SETS.get(view.name, (None, ()))
+        table, cols = view.stable_set or (None, ())
         if table in key_sources.get(view.name, ()) \
                 and set(view.grain) | set(PAIR) <= columns.get(table, set()) \
                 and set(PAIR) <= columns.get(view.name, set()):
@@ -236,11 +215,11 @@ def _refresh_keyed(con, main: str, view, all_views, inputs: list[str], columns,
                    same_set: bool = False) -> int:
     """Delete and recompute the rows of `view` for its changed keys, the view run in a scratch
     database whose inputs holding the grain's columns are restricted to those keys. With
-    `stable_set` (STABLE_SETS), a key whose set is the same recomputes its affected pairs' rows
-    only: its table there holds those rows and one row per value of the set of the others.
-    With `same_set` (SAME_SETS), a key whose set is the same is not recomputed at all."""
+    `stable_set` (`@stable set`), a key whose set is the same recomputes its affected pairs'
+    rows only: its table there holds those rows and one row per value of the set of the others.
+    With `same_set` (`@same set`), a key whose set is the same is not recomputed at all."""
     keys, grain = _keys(view), _cols(view.grain)
-    if same_set:   # SAME_SETS: a key whose set is the same keeps its rows
+    if same_set:   # `@same set`: a key whose set is the same keeps its rows
         con.execute(f"DELETE FROM {keys} WHERE ({grain}) IN ({_same_keys(view)})")
     # the rows to recompute: every row of a changed key, or of a stable one its affected pairs'
     redo = "TRUE"

@@ -30,13 +30,28 @@ another grain, e.g. `per (benchmark, model_name)`: its rows for a key depend onl
 that key of the tables it reads holding those columns (at least one of them materialized per
 (model_name, task_name), read directly or through a view of the same grain: their changed rows
 name the changed keys); other materialized views are recomputed in full.
+A view of such another grain may declare, on a header line, which of its inputs' values its
+rows depend on across the key, so that an incremental build recomputes less:
+
+    -- @stable set of <table> (<expr>, ...)
+
+its rows of a (model_name, task_name) pair depend on that pair's rows of the per-pair table
+`<table>` and, across the key, only on the set of distinct values of the expressions (SQL over
+`<table>`'s columns): a key whose set is the same after the update recomputes only its
+affected pairs' rows (benchmark_language_keyed);
+
+    -- @same set of <table> (<expr>, ...)
+
+its rows of a key depend only on the set of distinct values of the expressions over the key's
+rows of `<table>` (its only per-pair source): a key whose set is the same keeps its rows
+(benchmark_task_required). etl/maintain.py applies them; a malformed one is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 QUERIES_DIR = Path(__file__).resolve().parent
@@ -51,6 +66,9 @@ class View:
     is_macro: bool = False
     materialize: bool = False
     grain: tuple[str, ...] = ()   # declared by `-- @materialize per (a, b)`
+    # (table, expressions), declared by `-- @stable set of t (e, ...)` / `-- @same set of ...`
+    stable_set: tuple[str, tuple[str, ...]] | None = None
+    same_set: tuple[str, tuple[str, ...]] | None = None
 
 
 def files(folder: Path | None = None) -> dict[str, Path]:
@@ -123,9 +141,65 @@ def all_views() -> list[View]:
         marker = next((line.strip() for line in text.splitlines()[:3]
                        if line.startswith("-- @materialize")), None)
         grain = re.fullmatch(r"-- @materialize per \(([^)]*)\)", marker or "")
-        views.append(View(name, text, doc, columns, is_macro, marker is not None,
-                          tuple(c.strip() for c in grain.group(1).split(",")) if grain else ()))
+        view = View(name, text, doc, columns, is_macro, marker is not None,
+                    tuple(c.strip() for c in grain.group(1).split(",")) if grain else ())
+        views.append(_with_sets(view))
+    per_pair = {v.name for v in views if v.materialize and v.grain == ("model_name", "task_name")}
+    for view in views:
+        declared = view.stable_set or view.same_set
+        if declared and declared[0] not in per_pair:
+            raise ValueError(f"view {view.name}: its set annotation names {declared[0]!r}, not "
+                             "a view materialized per (model_name, task_name)")
     return views
+
+
+_SET_LINE = re.compile(r"-- @(stable|same) set of (\w+) \((.+)\)")
+
+
+def _with_sets(view: View) -> View:
+    """`view` with the `-- @stable set` / `-- @same set` annotation of its header (module
+    docstring); ValueError for a malformed one, or one on a view it cannot apply to."""
+    lines = []
+    for line in view.sql.splitlines():
+        if not line.startswith("--"):
+            break
+        if re.match(r"--\s*@(stable|same)\b", line):
+            lines.append(line.rstrip())
+    if not lines:
+        return view
+    where = f"view {view.name}: {lines[0]!r}"
+    match = _SET_LINE.fullmatch(lines[0])
+    exprs = _split_top_level(match.group(3)) if match else []
+    if not exprs or not all(exprs):
+        raise ValueError(f"{where}: write `-- @stable set of <table> (<expr>, ...)` or "
+                         "`-- @same set of <table> (<expr>, ...)`")
+    if len(lines) > 1:
+        raise ValueError(f"{where}: a view declares one set annotation, not {len(lines)}")
+    if view.grain in ((), ("model_name",), ("model_name", "task_name")):
+        raise ValueError(f"{where}: only a view materialized per another key than "
+                         "(model_name, task_name) or (model_name) declares a set "
+                         "(`-- @materialize per (...)` on its first line)")
+    kind = "stable_set" if match.group(1) == "stable" else "same_set"
+    return replace(view, **{kind: (match.group(2), tuple(exprs))})
+
+
+def _split_top_level(text: str) -> list[str]:
+    """`text` split at its commas outside parentheses and quotes, each part stripped; [] when
+    its parentheses or quotes do not balance."""
+    parts, depth, quote, start = [], 0, None, 0
+    for i, char in enumerate(text):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+            if depth < 0:
+                return []
+        elif char == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    return [] if depth or quote else [*parts, text[start:].strip()]
 
 
 def sql_digest() -> str:

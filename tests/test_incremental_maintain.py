@@ -59,7 +59,7 @@ def test_language_means_recomputed_for_the_changed_benchmark_only(two_views, tmp
     # (NFCorpus, SciFact); its (revision, task) set is the same, so only SciFact's is recomputed
     assert manifest["database"]["updated"]["benchmark_language_keyed"] == 1
     # benchmark_task_required (per (benchmark, task_name)): a changed score leaves the key's
-    # scored subsets and splits as they were: no row recomputed (SAME_SETS)
+    # scored subsets and splits as they were: no row recomputed (its `@same set`)
     assert manifest["database"]["updated"]["benchmark_task_required"] == 0
     assert _rows(built, "SELECT * FROM benchmark_language_means "
                         "WHERE benchmark = 'NoSciFact(v1)' ORDER BY ALL") == untouched

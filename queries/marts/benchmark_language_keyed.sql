@@ -1,4 +1,5 @@
 -- @materialize per (benchmark, model_name)
+-- @stable set of benchmark_language_rows ("revision", "task_name")
 -- benchmark_language_rows with one integer sort key per model, ordering the model's rows as
 -- mteb's frame does (revision, task, entry): a per-language mean under a task or language filter
 -- sums in that order by one number instead of two strings and a number

@@ -1,4 +1,5 @@
 -- @materialize per (benchmark, task_name)
+-- @same set of benchmark_results ("split", "subset", "in_registry", "score" IS NOT NULL)
 -- Per (benchmark, task): the (subset, split) pairs the task needs, as mteb's summary counts
 -- them: distinct scored subsets x distinct scored splits, over registry models and over all
 -- models. A model whose have_pairs (benchmark_task_means) is lower gets no score for the task.
