@@ -167,6 +167,16 @@ static PyObject *parse_string(Parser *ps) {
     return make_str(s, len, high);
 }
 
+/* An object's key (after white space) as a new str, added to `seen`, the object's keys so far;
+   NULL for anything else (not a string, a duplicate key: left to the Python parser). */
+static PyObject *unique_key(Parser *ps, PyObject *seen) {
+    skip_ws(ps);
+    PyObject *key = parse_string(ps);
+    if (key != NULL && (PySet_Contains(seen, key) != 0 || PySet_Add(seen, key) < 0))
+        Py_CLEAR(key);
+    return key;
+}
+
 /* The correctly rounded double of a validated JSON float token [s, end) (no NaN/Infinity), as
    float() gives it, when it can be had exactly without big numbers: at most 19 significant
    digits w and a decimal exponent q with w * 10^q computed by one IEEE operation on exact
@@ -620,15 +630,9 @@ static int emit_object(Parser *ps, PyObject *name, int depth) {
         return 0;
     int next;
     do {
-        skip_ws(ps);
-        PyObject *key = parse_string(ps);
+        PyObject *key = unique_key(ps, seen);
         if (key == NULL)
             goto fail;
-        int dup = PySet_Contains(seen, key);
-        if (dup != 0 || PySet_Add(seen, key) < 0) {
-            Py_DECREF(key);
-            goto fail;
-        }
         PyObject *full = join_name(name, key);
         Py_DECREF(key);
         if (full == NULL)
@@ -1027,15 +1031,9 @@ static int parse_scores(Parser *ps, Keys *k, PyObject **columns, Py_ssize_t max_
     }
     int next;
     do {
-        skip_ws(ps);
-        PyObject *split = parse_string(ps);
+        PyObject *split = unique_key(ps, splits);
         if (split == NULL)
             goto fail;
-        int seen = PySet_Contains(splits, split);
-        if (seen != 0 || PySet_Add(splits, split) < 0) {
-            Py_DECREF(split);
-            goto fail;
-        }
         Py_DECREF(split);  /* the set holds it */
         if (!expect(ps, ':') || !expect(ps, '['))
             goto fail;
