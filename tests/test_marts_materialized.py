@@ -1,4 +1,4 @@
-"""How two marts are materialized (docs/PERFORMANCE.md §Seventh pass) must not change what they
+"""How three marts are materialized (docs/PERFORMANCE.md §Seventh pass) must not change what they
 hold: benchmark_results sorts integer keys only (the rank of (benchmark, task_name) first) and
 looks its strings up by key after the sort (see docs/PERFORMANCE.md
 §Tenth pass: the database half (session 13, build6)): each row must keep its own strings, and
@@ -6,10 +6,10 @@ the table must still be stored in (benchmark, task) order (requests prune row gr
 benchmark_task_means counts the distinct (subset, split) pairs a model scored per group on its
 own list instead of DuckDB's distinct aggregate, and must count as `count(DISTINCT ...)` does:
 a repeated pair once, a pair without a score not at all, a NULL subset or split as a value; it
-lists the pairs' hashes when the hash tells the catalog's pairs apart, their structs otherwise
-(§Eleventh pass: the database half (session 14, build7)). benchmark_language_keyed sorts
-integer keys and the language only and looks its other strings up by key after the sort, like
-benchmark_results."""
+lists the pairs' hashes when the hash tells the catalog's pairs apart, their structs otherwise;
+benchmark_language_keyed sorts integer keys and the language only and looks its other strings
+up by key after the sort, like benchmark_results
+(docs/PERFORMANCE.md §Eleventh pass: the database half (session 14, build7))."""
 
 from __future__ import annotations
 

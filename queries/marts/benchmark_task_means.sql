@@ -8,9 +8,9 @@
 -- @column have_pairs: Distinct (subset, split) pairs the model scored.
 -- have_pairs counts distinct 64-bit hashes of the pairs when the hash tells the catalog's pairs
 -- apart (hash_exact; benchmark_results takes every row's pair from benchmark_tasks), which
--- costs ~0.6 s of CPU less than distinct structs; otherwise it counts the structs. Either way
--- the count is exact (docs/PERFORMANCE.md §Eleventh pass: the database half (session 14,
--- build7)).
+-- costs ~0.7 s of CPU less than distinct structs; otherwise it counts the structs. Either way
+-- the count is exact
+-- (docs/PERFORMANCE.md §Eleventh pass: the database half (session 14, build7)).
 with
 
 hash_exact as (
