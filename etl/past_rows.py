@@ -214,6 +214,7 @@ def export_state(build_dir: Path, store: Path, seq: int) -> Path | None:
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
     try:
+        con.execute("SET enable_progress_bar = false")
         con.execute(f"ATTACH {_lit(state)} AS st (READ_ONLY)")
         if con.execute("SELECT seq FROM st.state_seq").fetchall()[0][0] != seq:
             return None
@@ -226,8 +227,7 @@ def export_state(build_dir: Path, store: Path, seq: int) -> Path | None:
             if f"s_{table}" in kept:
                 columns = [d[0] for d in con.execute(
                     f'SELECT * FROM st."s_{table}" LIMIT 0').description]
-                order = (f" ORDER BY {warehouse.PAST_STATE_ORDER}"
-                         if warehouse.PAST_STATE_ORDER in columns else "")
+                order = warehouse.past_state_order(columns)
                 con.execute(f'CREATE TABLE "{table}" AS '
                             f'SELECT * EXCLUDE (_h, _k) FROM st."s_{table}"' + order)
             elif table in PAST_TABLES and table in built:

@@ -104,6 +104,20 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _constants(values: list) -> str | None:
+    """Key values (strings, integers; NULL left out) as a list of SQL constants, or None when
+    one is of another type."""
+    out = []
+    for v in values:
+        if isinstance(v, str):
+            out.append(f"'{_lit(v)}'")
+        elif isinstance(v, int) and not isinstance(v, bool):
+            out.append(str(v))
+        elif v is not None:
+            return None
+    return ", ".join(out)
+
+
 _cache: dict = {}
 _cache_lock = threading.Lock()
 
@@ -158,7 +172,7 @@ def snapshots(build: Path) -> list[Snapshot]:
 
 def _read_snapshots(build: Path) -> tuple[Snapshot, ...]:
     out = []
-    con = duckdb.connect()   # the builds tables alone: not the histories' rows (_connection)
+    con = _reader(build)   # the builds tables alone: not the histories' rows (_connection)
     try:
         for origin, (_, builds_sql) in _sources(build).items():
             for seq, sid, at in con.execute(
@@ -168,6 +182,18 @@ def _read_snapshots(build: Path) -> tuple[Snapshot, ...]:
     finally:
         con.close()
     return tuple(sorted(out, key=lambda s: (s.taken_at, s.origin == "build", s.seq)))
+
+
+def _reader(build: Path) -> duckdb.DuckDBPyConnection:
+    """A cursor of the process's past database when the build has past results (its first
+    as-of request opens it anyway: opening a DuckDB database costs ~15-20 ms of CPU), else a
+    database of its own."""
+    if has_past_rows(build) and (build / warehouse.DB_FILE).is_file():
+        try:
+            return _past_database(build).con.cursor()
+        except duckdb.Error:
+            pass
+    return duckdb.connect()
 
 
 def snapshot_at(build: Path, when: dt.datetime) -> Snapshot:
@@ -247,6 +273,11 @@ CURSORS_KEPT = 4           # idle cursors kept per snapshot served, their views 
 COMPACT_IDLE_S = 0.5       # a date's compaction starts once its requests pause this long
 OVERLAY_THREADS = 2        # the overlays of a snapshot's first request computed side by side
 COMPACT_WAIT_S = 30.0      # ... or after this long with a cursor still lent (never given back)
+# the most key values, and event rows, an overlay's scan of the events lists as constants
+# (_PastDatabase._events): beyond, one scan filtered by a join
+LISTED_MAX = 2000
+# the size of a table's event files from which an overlay scans them twice (_events)
+TWO_SCANS_BYTES = 32 << 20
 
 
 def _state_folders(store: Path) -> list[Path]:
@@ -300,10 +331,8 @@ def _write_state(path: Path, found: dict[str, list[str]], seq: int, build: Path)
             con.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT "
                         "hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * "
                         f"FROM read_parquet([{listed}])")
-            order = ""     # warehouse.PAST_STATE_ORDER
-            if warehouse.PAST_STATE_ORDER in [d[0] for d in con.execute(
-                    "SELECT * FROM events LIMIT 0").description]:
-                order = f" ORDER BY {warehouse.PAST_STATE_ORDER}"
+            order = warehouse.past_state_order(
+                [d[0] for d in con.execute("SELECT * FROM events LIMIT 0").description])
             con.execute(f'CREATE TABLE "{table}" AS FROM lb_past_rows(\'events\', {int(seq)})'
                         + order)
         missing = [t for t in warehouse.PAST_TABLES if t not in found]
@@ -688,16 +717,8 @@ class _PastDatabase:
                     return rest
                 return f"{rest} UNION ALL BY NAME {whole}" if base else whole
             if upto:
-                # the groups' events up to `seq`. The event files are sorted by the key
-                # (etl/past_rows.py); a semi join on its first column alone is what the Parquet
-                # scan filters with (its range and Bloom filter: the other columns are decoded
-                # for the groups' stretches only), then the groups themselves
-                first = keys[0]
-                scan = (f"FROM read_parquet({_listed(upto)}) AS t SEMI JOIN (SELECT DISTINCT "
-                        f"{first} FROM {groups}) AS g ON t.{first} IS NOT DISTINCT FROM g.{first}")
-                if len(keys) > 1:
-                    scan = f"FROM ({scan}) AS t SEMI JOIN {groups} AS g ON {same}"
-                cur.execute(f"CREATE OR REPLACE TABLE {rows} AS {scan}")
+                cur.execute(f"CREATE OR REPLACE TABLE {rows} AS "
+                            + self._events(cur, upto, keys, groups, same))
                 if cur.execute(f"SELECT count(*) FROM {rows} WHERE _removed").fetchall()[0][0]:
                     # a table, not a view: lb_past_rows reads its events twice
                     cur.execute("CREATE TEMP TABLE events AS SELECT hash(*COLUMNS(* EXCLUDE "
@@ -714,6 +735,47 @@ class _PastDatabase:
         finally:
             cur.close()
         return f"{rest} UNION ALL BY NAME {mine}" if base else mine
+
+    @staticmethod
+    def _events(con, upto: list[str], keys: list[str], groups: str, same: str) -> str:
+        """The SQL of the events in the files `upto` of the groups in `groups`. The event files
+        are sorted by the key (etl/past_rows.py) in row groups with its range. When the
+        groups' first key takes few values (a weekly snapshot's dozens of models): two scans,
+        the first of the key columns alone, filtered by those values as constants (the Parquet
+        scan skips the row groups without them), which finds where the groups' events are
+        (file, row number), the second of those rows alone (their row numbers as constants:
+        the other row groups skipped, the other rows not decoded): worth its second query when
+        the files are large (TWO_SCANS_BYTES: benchmark_results'). Else (small
+        files, many values, many rows) one scan filtered by a semi join on the first key
+        column (its range), then the groups."""
+        first = keys[0]
+        values, listed = [], None
+        if sum(os.path.getsize(f) for f in upto) >= TWO_SCANS_BYTES:
+            values = [v for (v,) in con.execute(
+                f"SELECT DISTINCT {first} FROM {groups}").fetchall()]
+            listed = _constants(values) if len(values) <= LISTED_MAX else None
+        if listed is not None:
+            where = f"t.{first} IN ({listed})" if listed else "false"
+            if None in values:
+                where += f" OR t.{first} IS NULL"
+            found = con.execute(
+                "SELECT filename, list(file_row_number ORDER BY file_row_number) FROM ("
+                "SELECT filename, file_row_number FROM read_parquet("
+                f"{_listed(upto)}, filename = true, file_row_number = true) AS t "
+                f"SEMI JOIN {groups} AS g ON {same} WHERE {where}) GROUP BY ALL ORDER BY ALL"
+            ).fetchall()
+            if sum(len(r) for _, r in found) <= LISTED_MAX:
+                parts = [f"SELECT * EXCLUDE (file_row_number) FROM read_parquet('{_lit(f)}', "
+                         f"file_row_number = true) WHERE file_row_number IN "
+                         f"({', '.join(str(int(n)) for n in numbers)})"
+                         for f, numbers in found]
+                return " UNION ALL ".join(parts) if parts else \
+                    f"FROM read_parquet({_listed(upto[:1])}) LIMIT 0"
+        scan = (f"FROM read_parquet({_listed(upto)}) AS t SEMI JOIN (SELECT DISTINCT "
+                f"{first} FROM {groups}) AS g ON t.{first} IS NOT DISTINCT FROM g.{first}")
+        if len(keys) > 1:
+            scan = f"FROM ({scan}) AS t SEMI JOIN {groups} AS g ON {same}"
+        return scan
 
     def _whole(self, con, table: str, groups: str, events: list[tuple[int, str]],
                seq: int) -> str | None:

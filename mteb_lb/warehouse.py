@@ -70,6 +70,12 @@ PAST_STATE_FOLDER = "asof"
 PAST_STATE_ORDER = "benchmark"
 
 
+def past_state_order(columns) -> str:
+    """The ORDER BY clause of a compacted state's table with these columns (PAST_STATE_ORDER
+    when it has that column), else ''."""
+    return f" ORDER BY {PAST_STATE_ORDER}" if PAST_STATE_ORDER in columns else ""
+
+
 def past_file_seq(name: str) -> int:
     """The snapshot number an event or state file of the history store is named after
     (`<seq>-...`); ValueError when the name has none."""

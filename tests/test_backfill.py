@@ -686,6 +686,52 @@ def test_a_date_without_its_own_state_is_served_from_another_snapshots(backfille
             warehouse.past_state_name(s, warehouse.past_event_files(store, s)) for s in seqs]
 
 
+@pytest.mark.parametrize("listed_max", [2000, 1])
+def test_an_overlay_found_in_two_scans_equals_the_dates_own_state(backfilled, tmp_path,
+                                                                    monkeypatch, listed_max):
+    """The overlay's events found in two scans (key columns, then the rows found, by their
+    row numbers: asof._PastDatabase._events, made for large event files, here for every table)
+    or, more rows than listed_max, in one scan after the first: every date served from
+    snapshot 6's state has every past results table equal to its own state, row for row."""
+    repo, commits, side, cat, wh_done, result = backfilled
+    if not (wh_done / "current").exists():
+        assert rf.run_build(repo, wh_done, cat).published
+    wh = tmp_path / "wh"
+    subprocess.run(["cp", "-a", str(wh_done), str(wh)], check=True)
+    store, build = wh / "history", warehouse.current_build(wh)
+    folder = store / asof.STATE_FOLDER
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    asof._write_state(folder / warehouse.past_state_name(
+        6, warehouse.past_event_files(store, 6)), warehouse.past_event_files(store, 6), 6, build)
+    monkeypatch.setattr(asof, "TWO_SCANS_BYTES", 0)
+    monkeypatch.setattr(asof, "LISTED_MAX", listed_max)
+    scans = []
+    events = asof._PastDatabase._events
+    monkeypatch.setattr(asof._PastDatabase, "_events", staticmethod(
+        lambda *a: scans.append(events(*a)) or scans[-1]))
+    past = asof._PastDatabase(build)
+    try:
+        for seq in range(1, 6):
+            own = tmp_path / f"own-{seq}.duckdb"
+            asof._write_state(own, warehouse.past_event_files(store, seq), seq, build)
+            cur = past.cursor(seq)
+            try:
+                assert past.schemas[seq].overlay == f"d{seq}"
+                cur.execute(f"ATTACH '{own}' AS own (READ_ONLY)")
+                for table in warehouse.PAST_TABLES:
+                    assert _rows(cur, f'FROM "{table}"') == _rows(cur, f'FROM own."{table}"'), \
+                        (seq, table)
+                cur.execute("DETACH own")
+            finally:
+                cur.close()
+    finally:
+        past.settle()
+        past.con.close()
+    listed = [s for s in scans if "file_row_number IN" in s]
+    assert listed if listed_max > 1 else not listed
+
+
 def test_a_past_date_under_a_language_filter(backfilled):
     """The language filter path (lb_language_cuts) on a past date: every result of the fixture
     is English, so `languages=eng` keeps the whole board of c1 (by hand: h/B 55, h/A 45, h/C
