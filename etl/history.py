@@ -92,7 +92,12 @@ BUILDS_SCHEMA = pa.schema([
 VALUE_COLUMNS = ("rank", "score", "mean_task_type", "mean_public", "mean_private", "mean_subset")
 # Bump when the snapshot's rules change: every benchmark is then computed again.
 SNAPSHOT_VERSION = "1"
-CATALOG_INPUTS = ("benchmarks", "benchmark_tasks", "tasks", "model_registry", "model_training")
+CATALOG_INPUTS = ("benchmarks", "benchmark_tasks", "tasks", "model_registry", "model_training",
+                  "model_meta")
+# the tables, per benchmark, its default board and snapshot read (input_hashes); a benchmark
+# ranked by subset (HUME) reads its benchmark_results rows and the whole language_sets as well
+BOARD_INPUTS = ("benchmark_task_means", "benchmark_task_required")
+SUBSET_INPUTS = ("benchmark_results", "language_sets")
 
 
 def _ddl_type(t: pa.DataType) -> str:
@@ -315,20 +320,38 @@ def snapshot(con, benchmarks: list[str] | None = None, frames: str | None = None
     con.execute("DROP TABLE snap_summary")
 
 
+def _sums(con, table: str, benchmarks: list[str] | None = None):
+    """count(*) and the sum of the row hashes of `table` (per benchmark of `benchmarks`)."""
+    if benchmarks is None:
+        return con.execute(f'SELECT count(*), sum(hash(r)::HUGEINT) FROM "{table}" AS r'
+                           ).fetchall()[0]
+    return {b: (n, h) for b, n, h in con.execute(
+        f'SELECT benchmark, count(*), sum(hash(r)::HUGEINT) FROM "{table}" AS r '
+        "WHERE list_contains($names::VARCHAR[], benchmark) GROUP BY benchmark",
+        {"names": benchmarks}).fetchall()}
+
+
 def input_hashes(con, benchmarks: list[str]) -> dict[str, str]:
     """A fingerprint of everything a benchmark's leaderboard is computed from: its rows of
-    benchmark_results and the catalog tables. Equal fingerprints, equal leaderboards: the
-    snapshot of such a benchmark is not computed again (a refresh usually touches few)."""
-
-    parts = [SNAPSHOT_VERSION]
-    for table in CATALOG_INPUTS:
-        parts.append(str(con.execute(f'SELECT count(*), sum(hash(r)::HUGEINT) FROM "{table}" AS r'
-                                     ).fetchall()[0]))
-    catalog = "|".join(parts)
-    per_bench = {b: (n, h) for b, n, h in con.execute(
-        "SELECT benchmark, count(*), sum(hash(r)::HUGEINT) FROM benchmark_results AS r "
-        "GROUP BY benchmark").fetchall()}
-    return {b: hashlib.blake2b(f"{catalog}|{b}|{per_bench.get(b)}".encode(),
+    BOARD_INPUTS (and of SUBSET_INPUTS for a benchmark ranked by subset) and the catalog tables.
+    Equal fingerprints, equal leaderboards: the snapshot, default board and rank intervals of
+    such a benchmark are not computed again (a refresh usually touches few). These are the
+    tables the ranking macros read in the default state (tests/test_history.py checks their
+    plans): the per-task means (~190 k rows), not the 5 M rows of benchmark_results."""
+    catalog = "|".join([SNAPSHOT_VERSION] + [str(_sums(con, t)) for t in CATALOG_INPUTS])
+    by_subset = [n for n, (_po, subset) in default_summaries.default_flags(con, benchmarks).items()
+                 if subset]
+    per_bench = {b: [] for b in benchmarks}
+    for table in BOARD_INPUTS:
+        sums = _sums(con, table, benchmarks)
+        for b in benchmarks:
+            per_bench[b].append(sums.get(b))
+    if by_subset:
+        sums = _sums(con, SUBSET_INPUTS[0], by_subset)
+        languages = _sums(con, SUBSET_INPUTS[1])
+        for b in by_subset:
+            per_bench[b] += [sums.get(b), languages]
+    return {b: hashlib.blake2b(f"{catalog}|{b}|{per_bench[b]}".encode(),
                                digest_size=16).hexdigest() for b in benchmarks}
 
 
@@ -344,6 +367,35 @@ def _holds(con, carried: list[Path]) -> bool:
         return False
     rows = sum(pq.ParquetFile(p).metadata.num_rows for p in carried)
     return con.execute(f'SELECT count(*) FROM "{TABLE}"').fetchall()[0][0] == rows
+
+
+def _delta(con, carried: bool) -> None:
+    """The temp table `lb_delta`: the rows of `lb_snapshot` that differ from the history's state
+    (per (benchmark, model_name, key) of the benchmarks in `lb_scope`: its newest row), and a
+    `removed` row for each key of that state the snapshot no longer has. One full outer join of
+    the snapshot with the state (a left join and an anti-join read the state twice). Nothing
+    `carried` (a first build): the history is empty, every snapshot row is new."""
+    if not carried:
+        con.execute("CREATE TEMP TABLE lb_delta AS SELECT *, false AS removed FROM lb_snapshot")
+        return
+    changed = " OR ".join(f"s.{c} IS DISTINCT FROM p.{c}" for c in VALUE_COLUMNS)
+    values = ", ".join(f"s.{c}" for c in VALUE_COLUMNS)
+    con.execute(f"""
+        CREATE TEMP TABLE lb_delta AS
+        WITH prev_state AS (
+            SELECT * FROM "{TABLE}"
+            WHERE benchmark IN (SELECT benchmark FROM lb_scope)
+            QUALIFY row_number() OVER (PARTITION BY benchmark, model_name, key
+                                       ORDER BY build_seq DESC) = 1
+        )
+        SELECT coalesce(s.benchmark, p.benchmark) AS benchmark,
+               coalesce(s.model_name, p.model_name) AS model_name,
+               coalesce(s.key, p.key) AS key, {values}, s.benchmark IS NULL AS removed
+        FROM lb_snapshot AS s
+        FULL OUTER JOIN prev_state AS p
+          ON s.benchmark = p.benchmark AND s.model_name = p.model_name AND s.key = p.key
+        WHERE CASE WHEN s.benchmark IS NULL THEN NOT p.removed
+                   ELSE p.benchmark IS NULL OR p.removed OR {changed} END""")
 
 
 def record(final: Path, manifest: dict, warehouse_dir: Path | None = None,
@@ -392,26 +444,7 @@ def record(final: Path, manifest: dict, warehouse_dir: Path | None = None,
         con.execute("CREATE OR REPLACE TEMP TABLE lb_scope AS "
                     "SELECT unnest($b::VARCHAR[]) AS benchmark",
                     {"b": todo + gone})
-        changed = " OR ".join(f"s.{c} IS DISTINCT FROM p.{c}" for c in VALUE_COLUMNS)
-        con.execute(f"""
-            CREATE TEMP TABLE lb_delta AS
-            WITH prev_state AS (
-                SELECT * FROM "{TABLE}"
-                WHERE benchmark IN (SELECT benchmark FROM lb_scope)
-                QUALIFY row_number() OVER (PARTITION BY benchmark, model_name, key
-                                           ORDER BY build_seq DESC) = 1
-            )
-            SELECT s.*, false AS removed
-            FROM lb_snapshot AS s
-            LEFT JOIN prev_state AS p USING (benchmark, model_name, key)
-            WHERE p.benchmark IS NULL OR p.removed OR {changed}
-            UNION ALL
-            SELECT p.benchmark, p.model_name, p.key, NULL, NULL, NULL, NULL, NULL, NULL, true
-            FROM prev_state AS p
-            WHERE NOT p.removed
-              AND NOT EXISTS (SELECT 1 FROM lb_snapshot AS s
-                              WHERE s.benchmark = p.benchmark AND s.model_name = p.model_name
-                                AND s.key = p.key)""")
+        _delta(con, bool(carried))
         delta = db.query_arrow(
             con, "SELECT $seq::INTEGER AS build_seq, $id AS build_id, $at::TIMESTAMP AS built_at, "
             "* FROM lb_delta ORDER BY benchmark, model_name, key",

@@ -9,6 +9,7 @@ HRet1 and HRet2; HistAll(v1) all four. Borda: each task gives n_models - rank.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import time
@@ -246,14 +247,9 @@ def test_only_benchmarks_whose_inputs_changed_are_computed(setup):
     assert rf.leaderboard_state(b2) == rf.leaderboard_state(twin)
 
 
-@pytest.mark.parametrize("frames", [None, "default_summaries"])
-def test_snapshot_in_one_pass_equals_a_query_per_benchmark(setup, tmp_path, frames):
-    """history.snapshot computes every benchmark in one LATERAL query (and by-subset ones on
-    their own), or reads these rows from the build's stored default boards (`frames`: a build
-    computes them once, for both); the rows equal calling the ranking macros benchmark by
-    benchmark, for each kind of summary: Borda rank, public tasks only, ranked by subset, ranked
-    by a sort column."""
-    repo, _cat, wh = setup
+def kinds_catalog(tmp_path: Path) -> tuple[list[dict], Path]:
+    """A catalog with one benchmark of each kind of summary: Borda rank, public tasks only,
+    ranked by subset, ranked by a sort column."""
     # HRet4 private: the public-only summary leaves it out, its per-task table does not
     tasks = [fx.make_task(t, "Retrieval", "ndcg_at_10", is_public=t != "HRet4") for t in rf.TASKS]
     sorted_by_type = fx.make_benchmark("SortType(v1)", ["HRet1", "HRet3"])
@@ -264,7 +260,71 @@ def test_snapshot_in_one_pass_equals_a_query_per_benchmark(setup, tmp_path, fram
                                  aggregations=("mean_task", "mean_subset")),
                sorted_by_type]
     models = [fx.make_model(m, rf.REV, training_datasets=[]) for m in rf.MODELS]
-    cat = fx.write_catalog(tmp_path / "cat-kinds", tasks=tasks, benchmarks=benches, models=models)
+    return benches, fx.write_catalog(tmp_path / "cat-kinds", tasks=tasks, benchmarks=benches,
+                                     models=models)
+
+
+def scanned_tables(con, sql: str, params: dict, profile: Path) -> set[str]:
+    """The tables DuckDB's plan of `sql` reads (views and macros resolved to their tables)."""
+    con.execute("PRAGMA enable_profiling = 'json'")
+    con.execute(f"PRAGMA profiling_output = '{profile}'")
+    try:
+        con.execute(sql, params).fetchall()
+    finally:
+        con.execute("PRAGMA disable_profiling")
+    found: set[str] = set()
+
+    def walk(node):
+        table = (node.get("extra_info") or {}).get("Table")
+        if table:
+            found.add(table.rsplit(".", 1)[-1].strip('"'))
+        for child in node.get("children", []):
+            walk(child)
+
+    for node in json.loads(profile.read_text())["operator"]:
+        walk(node)
+    return found
+
+
+def test_fingerprint_covers_every_table_the_boards_read(setup, tmp_path):
+    """history.input_hashes fingerprints a benchmark by the tables its default board, its
+    snapshot's per-task rows and its rank intervals read (not the whole benchmark_results): a
+    ranking macro that starts to read another table must fail here, or a board would be carried
+    over when that table changes. Each kind of summary is planned and its scans listed."""
+    from etl import default_summaries
+
+    repo, _cat, wh = setup
+    benches, cat = kinds_catalog(tmp_path)
+    con = duckdb.connect(str(run(repo, cat, wh) / warehouse.DB_FILE))
+    try:
+        for b in benches:
+            subset = "mean_subset" in b["aggregations"]
+            params = {"b": b["name"], "po": b["summary_public_only"], "bs": subset}
+            read = scanned_tables(con, "SELECT * FROM lb_task_scores($b, NULL, NULL, NULL, "
+                                  "false, true)", {"b": b["name"]}, tmp_path / "profile.json")
+            for macro in ("lb_summary", "lb_borda_points"):
+                read |= scanned_tables(con, f"SELECT * FROM {macro}($b, NULL, NULL, NULL, $po, "
+                                       "true, $bs)", params, tmp_path / "profile.json")
+            allowed = set(history.CATALOG_INPUTS + history.BOARD_INPUTS
+                          + (history.SUBSET_INPUTS if subset else ()))
+            assert read - allowed == set(), b["name"]
+            assert "benchmark_task_means" in read
+            assert ("benchmark_results" in read) == subset   # 5 M rows: only where needed
+        assert default_summaries.default_flags(con, [b["name"] for b in benches])[
+            "Subsets(v1)"] == (False, True)
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("frames", [None, "default_summaries"])
+def test_snapshot_in_one_pass_equals_a_query_per_benchmark(setup, tmp_path, frames):
+    """history.snapshot computes every benchmark in one LATERAL query (and by-subset ones on
+    their own), or reads these rows from the build's stored default boards (`frames`: a build
+    computes them once, for both); the rows equal calling the ranking macros benchmark by
+    benchmark, for each kind of summary: Borda rank, public tasks only, ranked by subset, ranked
+    by a sort column."""
+    repo, _cat, wh = setup
+    benches, cat = kinds_catalog(tmp_path)
     con = duckdb.connect(str(run(repo, cat, wh) / warehouse.DB_FILE))
     try:
         names = [b["name"] for b in benches]
