@@ -5,7 +5,8 @@
 -- tasks' rows summed left to right in the model's frame order, (revision, task, entry): the
 -- lists concatenated in (revision, task_name) order and summed by list_sum, which adds in list
 -- order, as lb_language_sums_of's ordered sum adds in sort_key order (the same key: sort_key
--- ranks (revision, task_name) within the model, then row_order). Equal, bit for bit, to
+-- ranks (revision, task_name) within the model, then row_order). Empty lists (no scored row)
+-- add nothing, so they skip the sort (a pair with none: NULL / 0, NULL). Equal, bit for bit, to
 -- lb_language_scores_tasks (tests/test_language_keyed.py); the same table rows
 -- (lb_language_table_of). MTEB(Multilingual, v2), half the tasks: ~35 k lists instead of ~1 M
 -- rows sorted per group, see
@@ -19,7 +20,9 @@ create or replace macro lb_language_scores_lists(
         select
             model_name,
             language,
-            list_sum(flatten(list(scores order by revision, task_name)))
+            list_sum(flatten(
+                list(scores order by revision, task_name) filter (where n_scored > 0)
+            ))
             / sum(n_scored)::bigint as score
         from query_table(lists)
         where
