@@ -739,8 +739,9 @@ class Leaderboard:
             # a task or language filter: the rows summed by the build's integer sort key (the
             # same means, lb_language_scores_keyed); a build without the table (older, or a
             # past date: warehouse.TODAY_ONLY_TABLES) takes lb_per_language below
-            # a task filter alone: every pair summed from the tasks' rows, without binding the
-            # build's-means branches (lb_language_scores_tasks, the same sums)
+            # a task filter alone (a build without the score lists): every pair summed from the
+            # tasks' rows, without binding the build's-means branches (lb_language_scores_tasks,
+            # the same sums)
             means = ("lb_language_scores_tasks('benchmark_language_keyed', $bench, $models, "
                      "$tasks, $langview, $registry_only)" if params["langs"] is None else
                      "lb_language_scores_keyed('benchmark_language_keyed', $bench, $models, "
