@@ -8,7 +8,7 @@
 -- ranks (revision, task_name) within the model, then row_order). Empty lists (no scored row)
 -- add nothing, so they skip the sort (a pair with none: NULL / 0, NULL). Equal, bit for bit, to
 -- lb_language_scores_tasks (tests/test_language_keyed.py); the same table rows
--- (lb_language_table_of). MTEB(Multilingual, v2), half the tasks: ~35 k lists instead of ~1 M
+-- (lb_language_table_of). MTEB(Multilingual, v2), half the tasks: ~39 k lists instead of ~1 M
 -- rows sorted per group, see
 -- docs/PERFORMANCE.md §Session 14: Multilingual language and task filters (mlq3)
 create or replace macro lb_language_scores_lists(
