@@ -37,7 +37,8 @@ NON_EMPTY = ("scores", "metrics", "files", "tasks", "benchmarks", "benchmark_tas
 _SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size": False,
                  "by_subset": False, "st_only": False, "part": "subset", "zero_shot": "allow_all",
                  "keyed": "benchmark_language_keyed",   # lb_language_scores_keyed's table
-                 "uncovered_table": "benchmark_task_uncovered"}   # ..._recount_stored's table
+                 "uncovered_table": "benchmark_task_uncovered",   # ..._recount_stored's table
+                 "lists": "language_score_lists"}   # lb_language_scores_lists' table
 
 
 # The relation a `frame` parameter names (query_table), per macro: its caller's relation, built

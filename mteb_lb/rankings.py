@@ -42,6 +42,9 @@ UNCOVERED, UNCOVERED_TABLE = "uncovered", "benchmark_task_uncovered"
 # the tasks where a model's scored rows repeat a (subset, split) pair, per benchmark (today's
 # build only), and the parameter of the rows' sources that counts distinct only on them
 REPEATED, REPEATS_TABLE = "repeated_tasks", "benchmark_pair_repeats"
+# the per-(model, language, revision, task) score lists a task filter's per-language table sums
+# (today's build only: lb_language_scores_lists takes the table's name, bound)
+SCORE_LISTS_TABLE = "language_score_lists"
 
 
 class RankingError(ValueError):
@@ -183,6 +186,7 @@ class Leaderboard:
         self._no_default_table: str | None = None   # a build without default_summaries
         self._no_keyed_table: str | None = None   # ... without benchmark_language_keyed
         self._no_ordered_rows: str | None = None   # ... without lb_language_rows_ordered
+        self._no_score_lists: str | None = None   # ... without language_score_lists
         self._no_interval_table: str | None = None  # a build without rank_intervals
         self._uncovered_table: tuple[str | None, bool] = (None, False)  # (build, has it)
         # (build, {benchmark: tasks} or None without the table), _repeated_tasks
@@ -715,14 +719,29 @@ class Leaderboard:
                     + pivot, values))
             except MISSING_IN_BUILD:   # a build made before the macro: the paths below
                 self._no_ordered_rows = self.cache_key()
+        if (params["tasks"] is not None and params["langs"] is None
+                and params.get(EXCLUDE_LEVEL) is None
+                and self._no_score_lists != self.cache_key()):
+            # a task filter selecting more rows: the build's per-(model, language, revision,
+            # task) score lists concatenated in frame order and summed (the same sums,
+            # lb_language_scores_lists); a build without the table (older, or a past date:
+            # warehouse.TODAY_ONLY_TABLES) takes the paths below
+            try:
+                return _pivot(self._query(
+                    "WITH m AS (FROM lb_language_scores_lists($lists, $bench, $models, $tasks, "
+                    "$langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
+                    + pivot, {**values, "lists": SCORE_LISTS_TABLE}))
+            except MISSING_IN_BUILD:
+                self._no_score_lists = self.cache_key()
         if ((params["tasks"] is not None or params["langs"] is not None)
                 and params.get(EXCLUDE_LEVEL) is None
                 and self._no_keyed_table != self.cache_key()):
             # a task or language filter: the rows summed by the build's integer sort key (the
             # same means, lb_language_scores_keyed); a build without the table (older, or a
             # past date: warehouse.TODAY_ONLY_TABLES) takes lb_per_language below
-            # a task filter alone: every pair summed from the tasks' rows, without binding the
-            # build's-means branches (lb_language_scores_tasks, the same sums)
+            # a task filter alone (a build without the score lists): every pair summed from the
+            # tasks' rows, without binding the build's-means branches (lb_language_scores_tasks,
+            # the same sums)
             means = ("lb_language_scores_tasks('benchmark_language_keyed', $bench, $models, "
                      "$tasks, $langview, $registry_only)" if params["langs"] is None else
                      "lb_language_scores_keyed('benchmark_language_keyed', $bench, $models, "

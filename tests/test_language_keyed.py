@@ -4,7 +4,8 @@ rows by benchmark_language_keyed's integer sort key (lb_language_scores_keyed) i
 entry) does, the means must equal the plain definition (every matching row summed in mteb's
 order) bit for bit, and the request's per-language table must equal the one a build without
 the table serves (an older build or a past date: lb_per_language over the rows), on every
-benchmark of the hand-built ranking warehouse (`lb` fixture) that has a per-language view."""
+benchmark of the hand-built ranking warehouse (`lb` fixture) that has a per-language view. A task
+filter alone sums the build's per-task score lists (lb_language_scores_lists): the same bits."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ KEYED = ("SELECT model_name, language, score FROM lb_language_scores_keyed("
 # a task filter without a language filter: every pair summed from the tasks' rows
 TASKS = ("SELECT model_name, language, score, in_table FROM lb_language_scores_tasks("
          "'benchmark_language_keyed', $bench, $models, $tasks, $langview, $registry_only)")
+# the same state from the build's per-(model, language, revision, task) score lists
+LISTS = ("SELECT model_name, language, score, in_table FROM lb_language_scores_lists("
+         "'language_score_lists', $bench, $models, $tasks, $langview, $registry_only)")
 KEYED_TABLE = ("SELECT model_name, language, score, in_table FROM lb_language_scores_keyed("
                "'benchmark_language_keyed', $bench, $models, $tasks, $langs, $langview, "
                "$registry_only)")
@@ -93,17 +97,25 @@ def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
                     m in scored for m in tasks_only.column("model_name").to_pylist()]
                 assert tasks_only.equals(lb._query(KEYED_TABLE, values).sort_by(keys)), \
                     (name, label)
+                # the lists concatenated and summed: the same bits as the rows' ordered sum
+                assert lb._query(LISTS, values).sort_by(keys).equals(tasks_only), (name, label)
                 tasks_filtered += 1
-            # the request path (the keyed source) against a build without the table
+            # the request path (the lists or keyed source) against a build without the lists
+            # (the keyed source) and without either table (the rows)
             served = lb.per_language(name, filters)
-            lb._cache.clear()
-            lb._no_keyed_table = lb.cache_key()
-            try:
-                rows_path = lb.per_language(name, filters)
-            finally:
-                lb._no_keyed_table = None
+            tables = []
+            for missing in (("_no_score_lists",), ("_no_score_lists", "_no_keyed_table")):
                 lb._cache.clear()
-            assert served.equals(rows_path), (name, label)
+                for attr in missing:
+                    setattr(lb, attr, lb.cache_key())
+                try:
+                    tables.append(lb.per_language(name, filters))
+                finally:
+                    for attr in missing:
+                        setattr(lb, attr, None)
+                    lb._cache.clear()
+            assert served.equals(tables[0]), (name, label)
+            assert served.equals(tables[1]), (name, label)
             compared += 1
             language_filtered += params["langs"] is not None
     assert compared >= 10
@@ -111,8 +123,9 @@ def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
     assert tasks_filtered >= 5
 
 
-def test_a_past_date_never_reads_todays_sort_key():
+def test_a_past_date_never_reads_todays_sort_key_nor_lists():
     assert "benchmark_language_keyed" in warehouse.TODAY_ONLY_TABLES
+    assert "language_score_lists" in warehouse.TODAY_ONLY_TABLES
 
 
 def test_few_rows_of_a_task_filter_read_in_task_order_equal_the_keyed_path(lb):
@@ -137,21 +150,70 @@ def test_few_rows_of_a_task_filter_read_in_task_order_equal_the_keyed_path(lb):
             expected_few = sum(declared.get(t, 0) for t in params["tasks"]) <= 48
             assert lb._few_language_rows(name, params["tasks"]) is expected_few, (name, label)
             tables = []
-            for limit, keyed in ((48, True), (0, True), (0, False)):
+            for limit, lists, keyed in ((48, True, True), (0, True, True), (0, False, True),
+                                        (0, False, False)):
                 lb._cache.clear()
                 lb.FEW_LANGUAGE_ENTRIES = limit
+                lb._no_score_lists = None if lists else lb.cache_key()
                 lb._no_keyed_table = None if keyed else lb.cache_key()
                 try:
                     tables.append(lb.per_language(name, filters))
                 finally:
                     del lb.FEW_LANGUAGE_ENTRIES
-                    lb._no_keyed_table = None
+                    lb._no_score_lists = lb._no_keyed_table = None
                     lb._cache.clear()
             assert tables[0].num_rows > 0, (name, label)
-            assert tables[0].equals(tables[1]), (name, label)   # the keyed path
-            assert tables[0].equals(tables[2]), (name, label)   # lb_per_language (rows)
+            assert tables[0].equals(tables[1]), (name, label)   # the score lists
+            assert tables[0].equals(tables[2]), (name, label)   # the keyed path
+            assert tables[0].equals(tables[3]), (name, label)   # lb_per_language (rows)
             few += expected_few
             compared += 1
     assert few >= 5
     assert compared >= 5
     assert lb.FEW_LANGUAGE_ENTRIES == 48
+
+
+def test_score_lists_sum_in_frame_order():
+    """language_score_lists and lb_language_scores_lists on hand-made rows whose mean depends
+    on the order of the additions (1e16 + 1 rounds back to 1e16): the lists are concatenated
+    in (revision, task, entry) order, the frame's, and added left to right; the expected means
+    are Python's own left-to-right float additions of the scores listed in that order."""
+    import functools
+    import operator
+
+    import duckdb
+
+    import queries
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE benchmark_language_rows (benchmark VARCHAR, model_name VARCHAR, "
+                "in_registry BOOLEAN, task_name VARCHAR, revision VARCHAR, row_order INTEGER, "
+                "language_set UBIGINT, score DOUBLE, language VARCHAR)")
+    rows = [  # (model, task, revision, row_order, score, language), not in frame order
+        ("m", "B", "r1", 1, 2.0, "eng"), ("m", "B", "r1", 0, 1.0, "eng"),
+        ("m", "B", "r1", 2, None, "eng"), ("m", "A", "r2", 0, -1e16, "eng"),
+        ("m", "A", "r1", 0, 1e16, "eng"), ("m", "A", "r1", 1, None, "fra"),
+        ("n", "B", "r1", 0, None, "eng")]
+    con.executemany("INSERT INTO benchmark_language_rows VALUES ('b', ?, true, ?, ?, ?, 0, ?, ?)",
+                    [list(r) for r in rows])
+    views = {v.name: v for v in queries.all_views()}
+    queries.create_views(con, [views[n] for n in ("language_score_lists", "lb_language_table_of",
+                                                  "lb_language_scores_lists")])
+
+    def means(tasks):
+        return {(r[0], r[1]): (r[2], r[3]) for r in con.execute(
+            "SELECT model_name, language, score, in_table FROM lb_language_scores_lists("
+            "'language_score_lists', 'b', NULL, ?, NULL, true)", [tasks]).fetchall()}
+
+    def added(*scores):
+        return functools.reduce(operator.add, scores) / len(scores)
+
+    # frame order of m's eng rows: (r1, A, 0), (r1, B, 0), (r1, B, 1), (r2, A, 0); in another
+    # order (entries, or tasks before revisions) the mean differs
+    expected = added(1e16, 1.0, 2.0, -1e16)
+    assert expected != added(1e16, 2.0, 1.0, -1e16)
+    assert expected != added(1e16, -1e16, 1.0, 2.0)
+    assert means(["A", "B"]) == {("m", "eng"): (expected, True), ("m", "fra"): (None, True),
+                                 ("n", "eng"): (None, False)}
+    assert means(["B"]) == {("m", "eng"): (1.5, True), ("n", "eng"): (None, False)}
+    assert means(["A"])[("m", "eng")] == (added(1e16, -1e16), True)
