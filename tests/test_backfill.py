@@ -114,6 +114,16 @@ def hist_rows(wh: Path, when: str) -> tuple[list, dict]:
     return models, tasks
 
 
+def served_copy(repo: Path, cat: Path, wh_done: Path, tmp_path: Path) -> Path:
+    """A copy (tmp_path/wh) of the backfilled warehouse, today's build published first when
+    the backfill left none: a test may change the copy's store, never the fixture's."""
+    if not (wh_done / "current").exists():
+        assert rf.run_build(repo, wh_done, cat).published
+    wh = tmp_path / "wh"
+    subprocess.run(["cp", "-a", str(wh_done), str(wh)], check=True)
+    return wh
+
+
 @pytest.fixture(scope="module")
 def backfilled(history_repo, tmp_path_factory):
     repo, commits, side = history_repo
@@ -507,10 +517,7 @@ def test_a_past_date_reads_only_its_own_snapshots(backfilled, tmp_path):
     into one state file on disk; its default board is the one the backfill stored (c2 by hand:
     h/A first on both tasks, then h/B, then h/C), made with today's catalog and SQL."""
     repo, commits, side, cat, wh_done, result = backfilled
-    if not (wh_done / "current").exists():
-        assert rf.run_build(repo, wh_done, cat).published
-    wh = tmp_path / "wh"
-    subprocess.run(["cp", "-a", str(wh_done), str(wh)], check=True)
+    wh = served_copy(repo, cat, wh_done, tmp_path)
     shutil.rmtree(wh / "history" / asof.STATE_FOLDER, ignore_errors=True)
     later = [p for p in (wh / "history" / "past").glob("*/*.parquet")
              if int(p.name.split("-")[0]) > 2]
@@ -619,10 +626,7 @@ def test_a_date_without_its_own_state_is_served_from_another_snapshots(backfille
     whole-groups file holds the boards its snapshot changed, as the snapshot's own state
     holds them."""
     repo, commits, side, cat, wh_done, result = backfilled
-    if not (wh_done / "current").exists():
-        assert rf.run_build(repo, wh_done, cat).published
-    wh = tmp_path / "wh"
-    subprocess.run(["cp", "-a", str(wh_done), str(wh)], check=True)
+    wh = served_copy(repo, cat, wh_done, tmp_path)
     store, build = wh / "history", warehouse.current_build(wh)
     folder = store / asof.STATE_FOLDER
     seqs = [s.seq for s in asof.snapshots(build) if s.origin == "backfill"]
@@ -694,10 +698,7 @@ def test_an_overlay_found_in_two_scans_equals_the_dates_own_state(backfilled, tm
     or, more rows than listed_max, in one scan after the first: every date served from
     snapshot 6's state has every past results table equal to its own state, row for row."""
     repo, commits, side, cat, wh_done, result = backfilled
-    if not (wh_done / "current").exists():
-        assert rf.run_build(repo, wh_done, cat).published
-    wh = tmp_path / "wh"
-    subprocess.run(["cp", "-a", str(wh_done), str(wh)], check=True)
+    wh = served_copy(repo, cat, wh_done, tmp_path)
     store, build = wh / "history", warehouse.current_build(wh)
     folder = store / asof.STATE_FOLDER
     shutil.rmtree(folder, ignore_errors=True)
@@ -760,10 +761,7 @@ def test_past_cursors_are_hardened_and_reused_without_leaking(backfilled, tmp_pa
     views are not made again) with the variables a query set reset, and a cursor of another
     date reads that date's rows (c1: h/A, h/B, h/C; c3: h/A, h/B, h/C gone)."""
     repo, commits, side, cat, wh_done, result = backfilled
-    if not (wh_done / "current").exists():
-        assert rf.run_build(repo, wh_done, cat).published
-    wh = tmp_path / "wh"
-    subprocess.run(["cp", "-a", str(wh_done), str(wh)], check=True)
+    wh = served_copy(repo, cat, wh_done, tmp_path)
     build = warehouse.current_build(wh)
     past = asof._PastDatabase(build)
     models = "SELECT DISTINCT model_name FROM benchmark_results ORDER BY 1"
