@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -391,18 +391,24 @@ def _compacted(store: Path, events: dict[str, list[str]] | None = None) -> dict[
 @dataclass
 class _Served:
     """How a cursor sees one backfilled snapshot: its base (a compacted state file, attached),
-    the schema of its overlay (None: the base is its own state) and, per recorded table, the
-    SQL of the temp view that stands for it."""
+    the schema of its overlay (None: the base is its own state) and, per recorded table made
+    so far, the SQL of the temp view that stands for it (a Future: made once, on the first
+    query that reads the table, _PastDatabase._views)."""
     base: str
     overlay: str | None
-    views: dict[str, str]
+    views: dict[str, Future]
+    seq: int = 0
     base_seq: int = 0
     alias: str = ""
     base_tables: set[str] = dataclasses.field(default_factory=set)
+    events: dict = dataclasses.field(default_factory=dict)  # table -> [(snapshot, event file)]
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)   # of `views`
     thread: threading.Thread | None = None   # compacting the snapshot's own state
     used: float = 0.0      # time.monotonic() its last cursor was lent or given back
     lent: int = 0          # its cursors lent now
-    idle: list = dataclasses.field(default_factory=list)   # cursors with its views, unlent
+    # cursors unlent, each with the set of tables whose temp views it has
+    idle: list[tuple[duckdb.DuckDBPyConnection, set[str]]] = dataclasses.field(
+        default_factory=list)
 
 
 def _harden() -> duckdb.DuckDBPyConnection:
@@ -459,43 +465,27 @@ class _PastDatabase:
         self.bases: dict[str, str] = {}     # state file -> its alias, attached
         self.retired: list[tuple[int, _Served]] = []   # overlays replaced by their own state
         self.cur_tables: set[str] = set()
+        self.cur_names: list[str] = []      # today's tables and views
+        self.stubs: list[queries.View] = []
         self.ready = False
+        self.creating: threading.Thread | None = None    # making the schema `past`
+        self.failed: list = []                # its error
         self.lock = threading.Lock()
 
     def cursor(self, seq: int) -> duckdb.DuckDBPyConnection:
         seq = int(seq)
         with self.lock:
-            creating, failed = None, []
-            if not self.ready:
-                # the schema `past` is made in a thread while the snapshot's rows are (the
-                # overlays): two independent halves of a process's first request, on two cores
-                self._prepare()
-                creating = threading.Thread(target=self._create_past, args=(failed,),
-                                            name="asof-past")
-                creating.start()
-            try:
-                served = self.schemas.get(seq)
-                if served is not None:
-                    self.schemas.move_to_end(seq)
-                else:
-                    served = self.schemas[seq] = self._serve(seq)
-                    while len(self.schemas) > SCHEMAS_KEPT:
-                        self._drop(*self.schemas.popitem(last=False))
-            finally:
-                if creating is not None:
-                    creating.join()
-            if failed:
-                raise failed[0]
-            cur = served.idle.pop() if served.idle else None
-            if cur is None:
-                cur = self.con.cursor()
-                try:
-                    for sql in served.views.values():
-                        cur.execute(sql)
-                    cur.execute("USE memory.past")
-                except BaseException:
-                    cur.close()
-                    raise
+            # the schema `past` is made in a thread while the first statement's tables are
+            # (their overlays): two independent halves of a process's first request
+            self._start_past()
+            served = self.schemas.get(seq)
+            if served is not None:
+                self.schemas.move_to_end(seq)
+            else:
+                served = self.schemas[seq] = self._serve(seq)
+                while len(self.schemas) > SCHEMAS_KEPT:
+                    self._drop(*self.schemas.popitem(last=False))
+            cur, made = served.idle.pop() if served.idle else (self.con.cursor(), None)
             served.used = time.monotonic()
             served.lent += 1
             if served.overlay and served.thread is None:
@@ -504,9 +494,66 @@ class _PastDatabase:
                 served.thread = threading.Thread(target=self._compact, args=(seq, served),
                                                  name=f"asof-{seq}")
                 served.thread.start()
-        return _Cursor(cur, self, seq, served)
+        return _Cursor(cur, made, self, seq, served)
 
-    def give_back(self, seq: int, served: _Served, cur: duckdb.DuckDBPyConnection) -> None:
+    def provide(self, con, made: set[str] | None, served: _Served, sql: str,
+                params) -> set[str] | None:
+        """Before a statement of a lent cursor (`made`: the tables whose temp views it has;
+        None: a new cursor, not yet in the schema `past`): the temp views of the past results
+        tables the statement reads, directly or through the views and macros it names
+        (queries.uses; a table name handed as a parameter counts), their overlays made now if
+        no statement made them before, while the first cursor's thread makes the schema `past`.
+        A table not named has no temp view in the cursor: a query reading it fails (binding),
+        it never reads another date's rows. A statement naming nothing of the schema (SET,
+        ATTACH) runs as it is. Returns the cursor's tables now."""
+        names = self._named(sql, params)
+        if not names:
+            return made
+        tables = [t for t in self._recorded(names) if t not in (made or ())]
+        views = self._views(served, tables)
+        self._await_past()
+        if made is None:
+            con.execute("USE memory.past")
+            made = set()
+        for table in tables:
+            con.execute(views[table])
+            made.add(table)
+        return made
+
+    def _views(self, served: _Served, tables: list[str]) -> dict[str, str]:
+        """The temp views' SQL of `tables` in `served`, each made once (its overlay computed by
+        the first statement that needs it; the others wait for that one); several overlays
+        are computed in OVERLAY_THREADS threads (benchmark_results', the largest, in one).
+        A failed one is made again by the next statement that needs it."""
+        with served.lock:
+            todo = [t for t in tables if t not in served.views]
+            for table in todo:
+                served.views[table] = Future()
+            futures = {t: served.views[t] for t in tables}
+
+        def make(table: str) -> None:
+            future = futures[table]
+            cur = self.con.cursor()
+            try:
+                future.set_result(self._view(cur, table, self._table(
+                    cur, table, served.seq, served, served.events.get(table, []))))
+            except BaseException as exc:
+                with served.lock:
+                    served.views.pop(table, None)
+                future.set_exception(exc)
+            finally:
+                cur.close()
+
+        if served.overlay and len(todo) > 1:
+            with ThreadPoolExecutor(OVERLAY_THREADS, thread_name_prefix="asof-overlay") as pool:
+                list(pool.map(make, todo))
+        else:
+            for table in todo:
+                make(table)
+        return {t: f.result() for t, f in futures.items()}
+
+    def give_back(self, seq: int, served: _Served, cur: duckdb.DuckDBPyConnection,
+                  made: set[str] | None) -> None:
         """A lent cursor returned (_Cursor.close): kept for the date's next request, its user
         variables reset (rankings sets lb_exclude_level per query), while its snapshot is
         served as it was; closed otherwise."""
@@ -526,7 +573,7 @@ class _PastDatabase:
             served.lent -= 1
             served.used = time.monotonic()
             if self.schemas.get(seq) is served and len(served.idle) < CURSORS_KEPT:
-                served.idle.append(cur)
+                served.idle.append((cur, made or set()))
                 return
         cur.close()
 
@@ -558,7 +605,7 @@ class _PastDatabase:
                 return
             self.retired.append((seq, served))
             while served.idle:
-                served.idle.pop().close()
+                served.idle.pop()[0].close()
             while len(self.retired) > SCHEMAS_KEPT:
                 self._drop(*self.retired.pop(0))
 
@@ -568,6 +615,29 @@ class _PastDatabase:
             if served.thread is not None:
                 served.thread.join()
 
+    def _start_past(self) -> None:
+        """(self.lock held) The schema `past` begun in a thread, unless made or being made."""
+        if self.ready or self.creating is not None:
+            return
+        self._prepare()
+        self.failed = []
+        self.creating = threading.Thread(target=self._create_past, args=(self.failed,),
+                                         name="asof-past")
+        self.creating.start()
+
+    def _await_past(self) -> None:
+        """Wait for the schema `past`; its error raised (the next cursor begins it again)."""
+        with self.lock:
+            creating, failed = self.creating, self.failed
+        if creating is None:
+            return
+        creating.join()
+        with self.lock:
+            if self.creating is creating:
+                self.creating = None
+        if failed:
+            raise failed[0]
+
     def _create_past(self, failed: list | None = None) -> None:
         """The schema `past`: today's tables as views of `cur`, the past results tables as
         views of the cursor's temp views, the queries/ views and macros the leaderboard reads
@@ -576,11 +646,8 @@ class _PastDatabase:
         views = past_views()
         cur = self.con.cursor()
         try:
-            names = sorted(self.cur_tables) + [r[0] for r in cur.execute(
-                "SELECT view_name FROM duckdb_views() WHERE database_name = 'cur' "
-                "AND schema_name = 'main' AND NOT internal").fetchall()]
             cur.execute("CREATE SCHEMA IF NOT EXISTS memory.past")
-            for name in names:
+            for name in self.cur_names:
                 if name in RECORDED:
                     # the temp view the views below bind to: today's columns, no rows
                     cur.execute(f'CREATE TEMP VIEW "{name}" AS FROM cur.main."{name}" LIMIT 0')
@@ -602,14 +669,39 @@ class _PastDatabase:
         self.ready = True
 
     def _prepare(self) -> None:
-        """What both halves of the set-up need: today's tables' names, lb_past_rows (in
-        memory.main: the overlays' rows)."""
+        """What both halves of the set-up need: the names of today's tables and views,
+        lb_past_rows (in memory.main: the overlays' rows)."""
         if self.cur_tables:
             return
         self.cur_tables = {r[0] for r in self.con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'cur' "
             "AND schema_name = 'main'").fetchall()}
+        self.cur_names = sorted(self.cur_tables) + [r[0] for r in self.con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE database_name = 'cur' "
+            "AND schema_name = 'main' AND NOT internal").fetchall()]
+        # every name of the schema `past`, as views for queries.uses (_named)
+        self.stubs = [queries.View(n, "", "") for n in sorted(
+            {v.name for v in past_views()} | set(RECORDED) | set(self.cur_names))]
         self.con.execute(queries.load("lb_past_rows"))
+
+    def _named(self, sql: str, params) -> set[str]:
+        """The names of the schema `past` that a statement names, its string parameters
+        included (a table macro may be handed a table's name)."""
+        values = params.values() if isinstance(params, dict) else params or ()
+        text = "\n".join([sql, *(v for v in values if isinstance(v, str))])
+        return queries.uses([queries.View("", text, ""), *self.stubs])[""]
+
+    def _recorded(self, names: set[str]) -> list[str]:
+        """The past results tables that `names` read, directly or through the views and
+        macros of the schema `past`."""
+        reads = past_reads()
+        need, todo = set(), list(names)
+        while todo:
+            name = todo.pop()
+            if name not in need:
+                need.add(name)
+                todo.extend(reads.get(name, ()))
+        return [t for t in RECORDED if t in need and t in self.cur_tables]
 
     def _serve(self, seq: int) -> _Served:
         # the store's event files listed once (not per table), with their snapshot numbers
@@ -633,34 +725,15 @@ class _PastDatabase:
         except OSError:
             pass
         alias = self._attach(path)
-        served = _Served(str(path), None, {})
-        served.base_seq, served.alias = base_seq, alias
+        served = _Served(str(path), None, {}, seq, base_seq, alias, events=numbered)
         try:
             served.base_tables = {r[0] for r in self.con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = ?",
                 [alias]).fetchall()}
             if base_seq != seq:
+                # the overlays' tables, each made in a schema of its own (_views)
                 served.overlay = f"d{seq}"
                 self.con.execute(f"CREATE SCHEMA memory.{served.overlay}")
-            tables = [t for t in RECORDED if t in self.cur_tables]
-
-            def view(table: str) -> str:
-                cur = self.con.cursor()
-                try:
-                    return self._view(cur, table, self._table(
-                        cur, table, seq, served, numbered.get(table, [])))
-                finally:
-                    cur.close()
-
-            if served.overlay:
-                # the overlays in two threads (benchmark_results', the largest, in one): each
-                # is a few queries of its own cursor, in a schema of its own
-                with ThreadPoolExecutor(OVERLAY_THREADS, thread_name_prefix="asof-overlay") \
-                        as pool:
-                    made = list(pool.map(view, tables))
-            else:
-                made = [view(t) for t in tables]
-            served.views.update(zip(tables, made))
         except BaseException:
             self._drop(seq, served)
             raise
@@ -818,7 +891,7 @@ class _PastDatabase:
 
     def _drop(self, seq: int, served: _Served) -> None:
         while served.idle:
-            served.idle.pop().close()
+            served.idle.pop()[0].close()
         if served.overlay:
             self.con.execute(f"DROP SCHEMA IF EXISTS memory.{served.overlay} CASCADE")
         if all(s.base != served.base for s in self.schemas.values()) and all(
@@ -837,6 +910,7 @@ NOT_RECORDED = ("chosen_results",)
 # others' (the app's pages, the quality report, the builds' history) are not made for a past date
 PAST_ROOTS = ("leaderboard", "marts")
 _past_views: list = []
+_past_reads: dict = {}
 
 
 def past_views() -> list:
@@ -855,18 +929,37 @@ def past_views() -> list:
     return list(ordered)
 
 
+def past_reads() -> dict[str, set[str]]:
+    """Per view and macro of past_views(): the others and the past results tables it names
+    (queries.uses). Computed once per process."""
+    if not _past_reads:
+        _past_reads.update(queries.uses(
+            past_views() + [queries.View(t, "", "") for t in RECORDED]))
+    return _past_reads
+
+
 class _Cursor:
     """A cursor of the past database whose temp views stand for one snapshot's tables, lent
     to one caller: close() gives it back (_PastDatabase.give_back), so the date's next request
-    does not create its views again (9 views, ~20 ms a request). Otherwise a DuckDB cursor."""
+    does not create its views again (~2 ms a view). Each statement first gets the temp views of
+    the past results tables it reads (_PastDatabase.provide: their overlays made then, not
+    before), so a request waits only for the tables its query reads. Otherwise a DuckDB
+    cursor."""
 
-    def __init__(self, con, owner: _PastDatabase, seq: int, served: _Served):
-        self._con, self._owner, self._seq, self._served = con, owner, seq, served
+    def __init__(self, con, made: set[str], owner: _PastDatabase, seq: int, served: _Served):
+        self._con, self._made, self._owner = con, made, owner
+        self._seq, self._served = seq, served
 
     def __getattr__(self, name):
         if self._con is None:
             raise duckdb.ConnectionException("Connection already closed!")
         return getattr(self._con, name)
+
+    def execute(self, query: str, parameters=None):
+        if self._con is None:
+            raise duckdb.ConnectionException("Connection already closed!")
+        self._made = self._owner.provide(self._con, self._made, self._served, query, parameters)
+        return self._con.execute(query, parameters)
 
     def __enter__(self):
         return self
@@ -877,7 +970,7 @@ class _Cursor:
     def close(self) -> None:
         con, self._con = self._con, None
         if con is not None:
-            self._owner.give_back(self._seq, self._served, con)
+            self._owner.give_back(self._seq, self._served, con, self._made)
 
 
 class PastBuild:
@@ -921,9 +1014,8 @@ def prewarm(build: Path) -> bool:
         return False
     past = _past_database(build)
     with past.lock:
-        if not past.ready:
-            past._prepare()
-            past._create_past()
+        past._start_past()
+    past._await_past()
     return past.ready
 
 

@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -731,6 +732,72 @@ def test_an_overlay_found_in_two_scans_equals_the_dates_own_state(backfilled, tm
         past.con.close()
     listed = [s for s in scans if "file_row_number IN" in s]
     assert listed if listed_max > 1 else not listed
+
+
+def test_a_request_waits_only_for_the_tables_its_query_reads(backfilled, tmp_path,
+                                                              monkeypatch):
+    """A date served by an overlay makes a table's overlay when a statement first reads it:
+    the default board of c1 (by hand: h/B 4 Borda points, h/A 2, h/C 0) reads the stored
+    boards alone; a table not made yet has no view in the cursor (a query of it fails, never
+    reads another date's rows); a later filtered request of the same date makes what it reads
+    (c1 HRet2 alone: h/B .50, h/A .40, h/C .20), as does a table handed as a parameter (c2:
+    h/A, h/B, h/C; today h/B, h/D, h/E); two cursors reading a table at once make it once
+    (c3: h/A, h/B)."""
+    repo, commits, side, cat, wh_done, result = backfilled
+    wh = served_copy(repo, cat, wh_done, tmp_path)
+    store, build = wh / "history", warehouse.current_build(wh)
+    folder = store / asof.STATE_FOLDER
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    found = warehouse.past_event_files(store, 6)
+    asof._write_state(folder / warehouse.past_state_name(6, found), found, 6, build)
+    made = []
+    table_sql = asof._PastDatabase._table
+    monkeypatch.setattr(asof._PastDatabase, "_table", lambda self, con, table, seq, *a: (
+        made.append((seq, table)), table_sql(self, con, table, seq, *a))[1])
+    monkeypatch.setattr(asof._PastDatabase, "_compact", lambda *a: None)   # not under test
+    lb = rankings.Leaderboard(db.CurrentBuild(wh))
+
+    def view(**params):
+        state, problems = lb.read_state({"benchmark": "Hist(v1)", **params})
+        assert not problems
+        return [(r["Model"], r["Rank (Borda)"], approx(r["Mean (Task)"]))
+                for r in lb.view(state, intervals="none").to_pylist()]
+
+    assert [r[:2] for r in view(as_of="2025-01-06")] == [("h/B", 1), ("h/A", 2), ("h/C", 3)]
+    past = asof._past_database(build)
+    assert past.schemas[1].overlay == "d1"
+    assert made == [(1, "default_summaries")]
+    raw, views = past.schemas[1].idle[-1]
+    assert views == {"default_summaries"}
+    with pytest.raises(duckdb.CatalogException, match="benchmark_results"):
+        raw.execute("SELECT DISTINCT model_name FROM benchmark_results")
+    assert view(as_of="2025-01-06", tasks="HRet2") == [
+        ("h/B", 1, approx(50.0)), ("h/A", 2, approx(40.0)), ("h/C", 3, approx(20.0))]
+    assert len(made) > 1 and len(made) == len(set(made))     # more tables, each once
+    cur = past.cursor(2)
+    try:
+        assert cur.execute("SELECT DISTINCT model_name FROM query_table($t) ORDER BY 1",
+                           {"t": "benchmark_results"}).fetchall() == [
+            ("h/A",), ("h/B",), ("h/C",)]
+    finally:
+        cur.close()
+    cursors = [past.cursor(3), past.cursor(3)]
+    out = [None, None]
+
+    def read(i):
+        out[i] = cursors[i].execute(
+            "SELECT DISTINCT model_name FROM benchmark_results ORDER BY 1").fetchall()
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for c in cursors:
+        c.close()
+    assert out == [[("h/A",), ("h/B",)]] * 2
+    assert made.count((3, "benchmark_results")) == 1
 
 
 def test_a_past_date_under_a_language_filter(backfilled):
