@@ -271,7 +271,7 @@ STATE_FILES_KEPT = 12      # the most recently used state files kept on disk
 SCHEMAS_KEPT = 4           # snapshots attached at once per process
 CURSORS_KEPT = 4           # idle cursors kept per snapshot served, their views made
 COMPACT_IDLE_S = 0.5       # a date's compaction starts once its requests pause this long
-OVERLAY_THREADS = 2        # the overlays of a snapshot's first request computed side by side
+OVERLAY_THREADS = 2        # the overlays a statement needs first computed side by side
 COMPACT_WAIT_S = 30.0      # ... or after this long with a cursor still lent (never given back)
 # the most key values, and event rows, an overlay's scan of the events lists as constants
 # (_PastDatabase._events): beyond, one scan filtered by a join
@@ -449,11 +449,12 @@ class _PastDatabase:
     (the backfill leaves the newest one), else the nearest one on disk (its `base`) with an
     `overlay`: the rows as of the snapshot of the groups (warehouse.PAST_KEYS: the model, mostly)
     with events between the two snapshots, from those groups' events alone (lb_past_rows), in
-    a schema d<seq> of this in-memory database; the base's other rows are the snapshot's as they
-    are. So the first request for a date waits for no compaction (a weekly snapshot changes a
-    few models); a thread compacts the date's own state after it (_compact), which serves the
-    date from then on. Only a store without any state file compacts the date's own first. The
-    SCHEMAS_KEPT most recently used snapshots stay served."""
+    a schema d<seq> of this in-memory database, each table's when a statement first reads it
+    (provide); the base's other rows are the snapshot's as they are. So the first request for
+    a date waits for no compaction (a weekly snapshot changes a few models); a thread compacts
+    the date's own state after it (_compact), which serves the date from then on. Only a store
+    without any state file compacts the date's own first. The SCHEMAS_KEPT most recently used
+    snapshots stay served."""
 
     def __init__(self, build: Path):
         self.build = build
