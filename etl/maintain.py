@@ -70,18 +70,23 @@ def refresh(con) -> dict[str, int]:
             if v.same_set and key_sources.get(v.name) == [v.same_set[0]]}
     set_of = {**stable, **same}   # the keyed views whose sets are kept before and after
     counts = {}
+    # the views the per-pair tables need, unmaterialized, over the affected pairs' rows only
+    # (with the macros they call: the main catalog's are not on this path), and the inputs
+    # those name (not every table of the build: ~150 views that bind for nothing)
+    scratch_views = queries.closure(all_views, by_pair)
+    named = queries.named_by(scratch_views, inputs)
+    read = [n for n in inputs if n in named]
     con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
     try:
         con.execute(f"CREATE TABLE {SCRATCH}.scores AS SELECT s.* FROM scores AS s "
                     "SEMI JOIN affected_pairs AS a USING (model_name, task_name)")
-        for name in inputs:
+        for name in read:
             con.execute(f'CREATE VIEW {SCRATCH}."{name}" AS SELECT * FROM "{main}"."{name}"')
-        _segment_views(con, main, inputs)
+        _segment_views(con, main, read)
         con.execute(f"USE {SCRATCH}")
-        try:  # the views the per-pair tables need, unmaterialized, over the affected pairs'
-            # rows only (with the macros they call: the main catalog's are not on this path)
+        try:
             queries.create_views(con, [dataclasses.replace(v, materialize=False)
-                                       for v in queries.closure(all_views, by_pair)],
+                                       for v in scratch_views],
                                  comments=False)  # (~400 COMMENT statements nobody reads)
         finally:
             con.execute(f'USE "{main}"')
@@ -230,10 +235,13 @@ def _refresh_keyed(con, main: str, view, all_views, inputs: list[str], columns,
                 "(SELECT model_name, task_name FROM temp.affected_pairs))")
     con.execute(f'DELETE FROM "{view.name}" WHERE ({grain}) IN '
                 f"(SELECT {grain} FROM {keys}) AND {redo}")
+    tables = frozenset(v.name for v in all_views if v.materialize and v is not view)
+    created = [v for v in queries.closure(all_views, [view], tables) if v.name not in tables]
+    read = queries.named_by(created, inputs)   # the inputs those views name, no others
     con.execute(f"ATTACH ':memory:' AS {KEYED}")
     try:
         for name in inputs:
-            if name == view.name:
+            if name == view.name or name not in read:
                 continue
             if stable_set is not None and name == stable_set[0]:
                 # a stable key's rows: its affected pairs', and one per value of the set
@@ -251,10 +259,8 @@ def _refresh_keyed(con, main: str, view, all_views, inputs: list[str], columns,
                 con.execute(f'CREATE VIEW {KEYED}."{name}" AS SELECT * FROM "{main}"."{name}"')
         con.execute(f"USE {KEYED}")
         try:
-            tables = frozenset(v.name for v in all_views if v.materialize and v is not view)
             queries.create_views(con, [dataclasses.replace(v, materialize=False)
-                                       for v in queries.closure(all_views, [view], tables)
-                                       if v.name not in tables], comments=False)
+                                       for v in created], comments=False)
         finally:
             con.execute(f'USE "{main}"')
         count = con.execute(f'INSERT INTO "{view.name}" BY NAME SELECT * FROM '
