@@ -11,9 +11,10 @@ segment map, and restricted to their rows: the validity flags' quality_entry_met
 a few segments of `entry_checks`). The per-pair tables are computed in dependency order, and
 the scratch database keeps each one's new rows as a table: a table computed later reads them
 instead of computing that view again. Only the views those tables need are created there (their
-dependency closure, queries.closure): creating every view of queries/ cost ~0.7 s of
-CPU per rerun. Views materialized per another grain are then recomputed for the keys that
-changed: `per (model_name)` for the models of the affected pairs; a grain such as
+dependency closure, queries.closure), with views of the build tables they name
+(queries.named_by): creating every view of queries/ cost ~0.7 s of CPU per rerun. Views
+materialized per another grain are then recomputed for the keys that changed:
+`per (model_name)` for the models of the affected pairs; a grain such as
 `(benchmark, model_name)` for the distinct keys of the rows deleted from and inserted into the
 per-pair tables that hold those columns (its rows for a key may depend only on those tables'
 rows of that key and on inputs without the grain's columns, e.g. the catalog). Such a view runs
@@ -72,7 +73,9 @@ def refresh(con) -> dict[str, int]:
     counts = {}
     # the views the per-pair tables need, unmaterialized, over the affected pairs' rows only
     # (with the macros they call: the main catalog's are not on this path), and the inputs
-    # those name (not every table of the build: ~150 views that bind for nothing)
+    # those name, not every table of the build (each view bound costs CPU: with the keyed
+    # catalogs', 168 views -> 18 at 1 %; docs/PERFORMANCE.md
+    # §Session 15: the 1 % rerun (rerun7))
     scratch_views = queries.closure(all_views, by_pair)
     named = queries.named_by(scratch_views, inputs)
     read = [n for n in inputs if n in named]
