@@ -11,9 +11,10 @@ segment map, and restricted to their rows: the validity flags' quality_entry_met
 a few segments of `entry_checks`). The per-pair tables are computed in dependency order, and
 the scratch database keeps each one's new rows as a table: a table computed later reads them
 instead of computing that view again. Only the views those tables need are created there (their
-dependency closure, queries.closure): creating every view of queries/ cost ~0.7 s of
-CPU per rerun. Views materialized per another grain are then recomputed for the keys that
-changed: `per (model_name)` for the models of the affected pairs; a grain such as
+dependency closure, queries.closure), with views of the build tables they name
+(queries.named_by): creating every view of queries/ cost ~0.7 s of CPU per rerun. Views
+materialized per another grain are then recomputed for the keys that changed:
+`per (model_name)` for the models of the affected pairs; a grain such as
 `(benchmark, model_name)` for the distinct keys of the rows deleted from and inserted into the
 per-pair tables that hold those columns (its rows for a key may depend only on those tables'
 rows of that key and on inputs without the grain's columns, e.g. the catalog). Such a view runs
@@ -70,18 +71,25 @@ def refresh(con) -> dict[str, int]:
             if v.same_set and key_sources.get(v.name) == [v.same_set[0]]}
     set_of = {**stable, **same}   # the keyed views whose sets are kept before and after
     counts = {}
+    # the views the per-pair tables need, unmaterialized, over the affected pairs' rows only
+    # (with the macros they call: the main catalog's are not on this path), and the inputs
+    # those name, not every table of the build (each view bound costs CPU: with the keyed
+    # catalogs', 168 views -> 18 at 1 %; docs/PERFORMANCE.md
+    # §Session 15: the 1 % rerun (rerun7))
+    scratch_views = queries.closure(all_views, by_pair)
+    named = queries.named_by(scratch_views, inputs)
+    read = [n for n in inputs if n in named]
     con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
     try:
         con.execute(f"CREATE TABLE {SCRATCH}.scores AS SELECT s.* FROM scores AS s "
                     "SEMI JOIN affected_pairs AS a USING (model_name, task_name)")
-        for name in inputs:
+        for name in read:
             con.execute(f'CREATE VIEW {SCRATCH}."{name}" AS SELECT * FROM "{main}"."{name}"')
-        _segment_views(con, main, inputs)
+        _segment_views(con, main, read)
         con.execute(f"USE {SCRATCH}")
-        try:  # the views the per-pair tables need, unmaterialized, over the affected pairs'
-            # rows only (with the macros they call: the main catalog's are not on this path)
+        try:
             queries.create_views(con, [dataclasses.replace(v, materialize=False)
-                                       for v in queries.closure(all_views, by_pair)],
+                                       for v in scratch_views],
                                  comments=False)  # (~400 COMMENT statements nobody reads)
         finally:
             con.execute(f'USE "{main}"')
@@ -230,10 +238,13 @@ def _refresh_keyed(con, main: str, view, all_views, inputs: list[str], columns,
                 "(SELECT model_name, task_name FROM temp.affected_pairs))")
     con.execute(f'DELETE FROM "{view.name}" WHERE ({grain}) IN '
                 f"(SELECT {grain} FROM {keys}) AND {redo}")
+    tables = frozenset(v.name for v in all_views if v.materialize and v is not view)
+    created = [v for v in queries.closure(all_views, [view], tables) if v.name not in tables]
+    read = queries.named_by(created, inputs)   # the inputs those views name, no others
     con.execute(f"ATTACH ':memory:' AS {KEYED}")
     try:
         for name in inputs:
-            if name == view.name:
+            if name == view.name or name not in read:
                 continue
             if stable_set is not None and name == stable_set[0]:
                 # a stable key's rows: its affected pairs', and one per value of the set
@@ -251,10 +262,8 @@ def _refresh_keyed(con, main: str, view, all_views, inputs: list[str], columns,
                 con.execute(f'CREATE VIEW {KEYED}."{name}" AS SELECT * FROM "{main}"."{name}"')
         con.execute(f"USE {KEYED}")
         try:
-            tables = frozenset(v.name for v in all_views if v.materialize and v is not view)
             queries.create_views(con, [dataclasses.replace(v, materialize=False)
-                                       for v in queries.closure(all_views, [view], tables)
-                                       if v.name not in tables], comments=False)
+                                       for v in created], comments=False)
         finally:
             con.execute(f'USE "{main}"')
         count = con.execute(f'INSERT INTO "{view.name}" BY NAME SELECT * FROM '

@@ -236,11 +236,23 @@ def uses(views: list[View]) -> dict[str, set[str]]:
     others that its SQL names as a word outside its comments (string literals count: a table
     macro may be handed a relation's name). etl/maintain.py and mteb_lb/asof.py find the views
     a catalog needs, and their order, through it."""
-    names = sorted((v.name for v in views), key=len, reverse=True)
-    if not names:
-        return {}
-    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
-    return {v.name: set(pattern.findall(code_of(v.sql))) - {v.name} for v in views}
+    pattern = _words([v.name for v in views])
+    return {v.name: set(pattern.findall(code_of(v.sql))) - {v.name} for v in views} \
+        if pattern else {}
+
+
+def named_by(views: list[View], names) -> set[str]:
+    """The names of `names` (tables, views) that the SQL of `views` names, by the rule of
+    `uses`: etl/maintain.py gives a scratch catalog only the inputs its views read."""
+    pattern = _words(names)
+    return {n for v in views for n in pattern.findall(code_of(v.sql))} if pattern else set()
+
+
+def _words(names) -> re.Pattern | None:
+    """A pattern finding any of `names` as a word (the longest first), None without names."""
+    names = sorted(set(names), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b") if names \
+        else None
 
 
 def closure(views: list[View], roots: list[View], tables: frozenset = frozenset()) -> list[View]:
