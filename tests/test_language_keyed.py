@@ -198,6 +198,7 @@ def test_score_lists_sum_in_frame_order():
                     [list(r) for r in rows])
     views = {v.name: v for v in queries.all_views()}
     queries.create_views(con, [views[n] for n in ("language_score_lists", "lb_language_table_of",
+                                                  "lb_language_task_rows",
                                                   "lb_language_scores_lists")])
 
     def means(tasks):

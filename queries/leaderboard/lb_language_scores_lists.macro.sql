@@ -24,13 +24,7 @@ create or replace macro lb_language_scores_lists(
                 list(scores order by revision, task_name) filter (where n_scored > 0)
             ))
             / sum(n_scored)::bigint as score
-        from query_table(lists)
-        where
-            benchmark = bench
-            and (not registry_only or in_registry)
-            and (models is null or model_name in (select unnest(models)))
-            and task_name in (select unnest(tasks))
-            and (langview is null or language in (select unnest(langview)))
+        from lb_language_task_rows(lists, bench, models, tasks, langview, registry_only)
         group by model_name, language
     )
 

@@ -13,13 +13,7 @@ create or replace macro lb_language_scores_tasks(
 
     task_rows as (  -- noqa: ST03
         select model_name, language, sort_key, score
-        from query_table(keyed)
-        where
-            benchmark = bench
-            and (not registry_only or in_registry)
-            and (models is null or model_name in (select unnest(models)))
-            and task_name in (select unnest(tasks))
-            and (langview is null or language in (select unnest(langview)))
+        from lb_language_task_rows(keyed, bench, models, tasks, langview, registry_only)
     ),
 
     task_means as (  -- noqa: ST03
