@@ -10,10 +10,11 @@ load test draws them (``bench/load_test.py``), rendered through the page-routing
 a worker, the configuration's DuckDB memory limit (unless the environment sets one) and its
 allocator arenas apply (``--plain``: neither, one process with the settings' defaults).
 After each stage: the resident set (VmRSS), DuckDB's own accounting (``duckdb_memory()``:
-buffer pool and the rest), and the bytes of the Arrow tables held by the worker's result cache
-and summary frames (``Leaderboard``). The rest (Python objects, allocator slack, Dash layouts)
-is the difference. The setting that caps DuckDB's part: ``MTEB_LB_SQL_MEMORY_LIMIT`` (per
-worker); the result cache holds ``Leaderboard.CACHE_SIZE`` entries (``--cache-size``).
+buffer pool and the rest), the bytes of the Arrow tables and numpy arrays held by the worker's
+result cache and summary frames (``Leaderboard``), and what glibc's malloc holds and has in use
+(``mallinfo2``). The rest (Python objects, allocator slack, Dash layouts) is the difference.
+The setting that caps DuckDB's part: ``MTEB_LB_SQL_MEMORY_LIMIT`` (per worker); the result
+cache holds ``Leaderboard.CACHE_SIZE`` entries (``--cache-size``).
 ``--threads 4`` renders the states from four threads at once, each link followed by its
 deferred statistics request, as a gunicorn worker's four request threads serve the load test.
 """
@@ -40,15 +41,41 @@ def rss_mb(field: str = "VmRSS") -> float:
     return int(re.search(rf"^{field}:\s*(\d+) kB", status, re.M).group(1)) / 1024
 
 
-def arrow_bytes(value) -> int:
-    """Bytes of the Arrow buffers in a cached value (tables, or containers of them)."""
-    if hasattr(value, "nbytes") and hasattr(value, "schema"):
+def buffer_bytes(value) -> int:
+    """Bytes of the Arrow and numpy buffers in a cached value: tables, arrays, the arrays of a
+    dataclass (stats.BordaInputs: its points matrix), containers of them."""
+    import dataclasses
+
+    import numpy as np
+
+    if hasattr(value, "nbytes") and (hasattr(value, "schema") or isinstance(value, np.ndarray)):
         return int(value.nbytes)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(buffer_bytes(getattr(value, f.name)) for f in dataclasses.fields(value))
     if isinstance(value, dict):
-        return sum(arrow_bytes(v) for v in value.values())
+        return sum(buffer_bytes(v) for v in value.values())
     if isinstance(value, (list, tuple)):
-        return sum(arrow_bytes(v) for v in value)
+        return sum(buffer_bytes(v) for v in value)
     return 0
+
+
+def malloc_mb() -> dict[str, float]:
+    """glibc's malloc (mallinfo2, every arena): bytes its arenas hold and bytes in use; {} on
+    another C library. Arrow's buffers come from it in a worker (ARROW_DEFAULT_MEMORY_POOL)."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+            "fordblks", "keepcost")]
+    try:
+        mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return {}
+    mallinfo2.restype = MallInfo2
+    info = mallinfo2()
+    return {"held": (info.arena + info.hblkhd) / 2**20,
+            "in_use": (info.uordblks + info.hblkhd) / 2**20}
 
 
 def duckdb_mb() -> dict[str, float]:
@@ -71,14 +98,16 @@ def snapshot(stage: str, stages: list, *, with_db: bool = True) -> None:
         entry["duckdb_mb"] = round(sum(duck.values()), 1)
         entry["duckdb_by_tag_mb"] = {k: round(v, 1) for k, v in sorted(duck.items())}
         entry["result_cache_entries"] = len(lb._cache)
-        entry["result_cache_mb"] = round(arrow_bytes(list(lb._cache.values())) / 2**20, 1)
+        entry["result_cache_mb"] = round(buffer_bytes(list(lb._cache.values())) / 2**20, 1)
         entry["frames"] = len(lb._frames)
-        entry["frames_mb"] = round(arrow_bytes(list(lb._frames.values())) / 2**20, 1)
+        entry["frames_mb"] = round(buffer_bytes(list(lb._frames.values())) / 2**20, 1)
+        entry["malloc_mb"] = {k: round(v, 1) for k, v in malloc_mb().items()}
     stages.append(entry)
     print(f"{stage:<40} RSS {entry['rss_mb']:7.1f} MB"
           + (f"  DuckDB {entry['duckdb_mb']:6.1f} MB  result cache {entry['result_cache_entries']}"
              f" entries {entry['result_cache_mb']:6.1f} MB  frames {entry['frames']} "
-             f"{entry['frames_mb']:5.1f} MB" if with_db else ""), flush=True)
+             f"{entry['frames_mb']:5.1f} MB  malloc {entry['malloc_mb'].get('in_use', 0):5.1f}"
+             f" of {entry['malloc_mb'].get('held', 0):5.1f} MB" if with_db else ""), flush=True)
 
 
 def worker_config():

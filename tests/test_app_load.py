@@ -199,3 +199,28 @@ def test_empty_tables_are_made_without_importing_pandas(app_warehouse):
         "[(x.num_rows, [(f.name, str(f.type)) for f in x.schema]) for x in t]")
     assert out == ("[(0, [('Rank (Borda)', 'int64'), ('Model', 'string')]), "
                    "(0, [('Model', 'string')]), (0, [('Task Name', 'string')])] []")
+
+
+# -- bench/memory_profile.py's accounting ---------------------------------------------------
+
+def test_memory_profile_counts_numpy_matrices_in_cached_values():
+    """The result cache's bytes count a cached BordaInputs' matrix (a float per model x
+    partition), not only Arrow tables: 10 x 20 float64 = 1,600 bytes, 10 bools = 10 bytes,
+    100 int64 = 800 bytes; names and other objects count nothing."""
+    import importlib.util
+    from pathlib import Path
+
+    import numpy as np
+
+    from mteb_lb import stats
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "memory_profile.py"
+    spec = importlib.util.spec_from_file_location("memory_profile_under_test", path)
+    memory_profile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(memory_profile)
+    inputs = stats.BordaInputs(tuple(f"m{i}" for i in range(10)), tuple(f"p{j}" for j in
+                               range(20)), tuple(f"t{j}" for j in range(20)),
+                               np.zeros((10, 20)), np.zeros(10, dtype=bool))
+    table = pa.table({"x": pa.array(range(100), pa.int64())})
+    assert memory_profile.buffer_bytes(inputs) == 1_610
+    assert memory_profile.buffer_bytes({"a": [inputs, table], "b": ("text", 3)}) == 2_410
