@@ -16,7 +16,8 @@
 -- (an entry serves several benchmarks' frames), then per (benchmark, model, task) the rows' lists
 -- in row order, summed experiment by experiment (list_sum adds in list order, as the ordered sum
 -- did: the same bits). Grouping the unnested ~2.9 M (row, experiment) values of a full build on
--- the three names with an ordered sum cost ~1.3 s more CPU (docs/PERFORMANCE.md §Twelfth pass).
+-- the three names with an ordered sum cost ~1.4 s more CPU
+-- (docs/PERFORMANCE.md §Twelfth pass: the database half (session 15, build8)).
 -- @column benchmark: Benchmark name.
 -- @column model_name: Model name.
 -- @column task_name: Task name.
