@@ -9,7 +9,8 @@ a repeated pair once, a pair without a score not at all, a NULL subset or split 
 lists the pairs' hashes when the hash tells the catalog's pairs apart, their structs otherwise;
 benchmark_language_keyed sorts integer keys and the language only and looks its other strings
 up by key after the sort, like benchmark_results
-(docs/PERFORMANCE.md §Eleventh pass: the database half (session 14, build7))."""
+(docs/PERFORMANCE.md §Eleventh pass: the database half (session 14, build7)); task_spread_of
+sums the experiments from lists and must keep the spread's definition."""
 
 from __future__ import annotations
 
@@ -145,3 +146,51 @@ def test_language_keyed_rows_sorted_with_their_own_strings():
                          "ORDER BY rowid").fetchall()
     assert sorted(stored) == expected
     assert [r[:4] for r in stored] == [r[:4] for r in expected]
+
+
+def test_task_spread_needs_every_experiment_on_every_row():
+    """task_spread_of works on lists (docs/PERFORMANCE.md
+    §Twelfth pass: the database half (session 15, build8)): a (benchmark, model, task) has a
+    spread only when each row of its frame has a score for each experiment; the experiment's
+    task score is the mean over the rows; levels are taken in numeric order. Expected values by
+    hand."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE tasks AS SELECT * FROM (VALUES ('Cls', 'accuracy'), "
+                "('Clu', 'v_measure')) AS t(name, main_score)")
+    con.execute("CREATE TABLE metric_arrays (entry_id BIGINT, metric VARCHAR, "
+                "values DOUBLE[])")
+    con.execute("CREATE TABLE frame (benchmark VARCHAR, model_name VARCHAR, task_name VARCHAR, "
+                "row_order INTEGER, is_placeholder BOOLEAN, in_registry BOOLEAN, "
+                "file_id BIGINT)")
+    acc = "scores_per_experiment.accuracy"
+    arrays = [
+        # m1: two rows; f1 is not the main score
+        (1, 0, acc, [0.70, 0.74, 0.72]), (1, 1, acc, [0.60, 0.62, 0.64]),
+        (1, 0, "scores_per_experiment.f1", [9.0, 9.0, 9.0]),
+        (2, 0, acc, [0.5, 0.6]), (2, 1, acc, [0.5]),                       # m2: lengths differ
+        (3, 0, acc, [0.5, None]), (3, 1, acc, [0.5, 0.5]),                 # m3: a NULL
+        (4, 0, acc, [float("nan"), 0.5]), (4, 1, acc, [0.5, 0.5]),         # m4: a NaN
+        (5, 0, "v_measures.Level 10", [0.9]), (5, 0, "v_measures.Level 2", [0.1, 0.2]),
+        (6, 0, acc, [0.5, 0.5]),                                           # m6: + a placeholder
+    ]
+    con.executemany("INSERT INTO metric_arrays VALUES ((? << 20) | ?, ?, ?)", arrays)
+    frame = [("B1", "m1", "Cls", 0, False, False, 1), ("B1", "m1", "Cls", 1, False, False, 1),
+             ("B2", "m1", "Cls", 0, False, False, 1),   # the same entry in another benchmark
+             ("B1", "m2", "Cls", 0, False, True, 2), ("B1", "m2", "Cls", 1, False, True, 2),
+             ("B1", "m3", "Cls", 0, False, True, 3), ("B1", "m3", "Cls", 1, False, True, 3),
+             ("B1", "m4", "Cls", 0, False, True, 4), ("B1", "m4", "Cls", 1, False, True, 4),
+             ("B1", "m5", "Clu", 0, False, True, 5),
+             ("B1", "m6", "Cls", 0, False, True, 6), ("B1", "m6", "Cls", 1048576, True, True, 6)]
+    con.executemany("INSERT INTO frame VALUES (?, ?, ?, ?, ?, ?, ?)", frame)
+    con.execute(next(v for v in queries.all_views() if v.name == "task_spread_of").sql)
+    got = con.execute("SELECT * FROM task_spread_of('frame') "
+                      "ORDER BY benchmark, model_name").fetchall()
+    # m1 in B1: per experiment (.70+.60)/2, (.74+.62)/2, (.72+.64)/2 = .65, .68, .68: mean .67,
+    # sd sqrt((.02^2 + .01^2 + .01^2) / 2); in B2 its row 0 alone: mean .72, sd .02;
+    # m5: levels 2 then 10: .1, .2, .9: mean .4, sd sqrt((.09 + .04 + .25) / 2)
+    assert [r[:5] for r in got] == [("B1", "m1", "Cls", False, 3), ("B1", "m5", "Clu", True, 3),
+                                    ("B2", "m1", "Cls", False, 3)]
+    assert [r[5:] for r in got] == [
+        pytest.approx((0.67, 0.0003 ** 0.5), abs=1e-12),
+        pytest.approx((0.4, 0.19 ** 0.5), abs=1e-12),
+        pytest.approx((0.72, 0.02), abs=1e-12)]

@@ -18,23 +18,28 @@ views as (
     where language_view not in ('[]', 'null') and language_view is not null
 ),
 
-exploded as (
+-- per (view benchmark, language set): the set's languages the view shows, worked out once on the
+-- 44 k sets rather than per row after the unnest; a row whose set shows none drops out in the
+-- join (docs/PERFORMANCE.md §Twelfth pass: the database half (session 15, build8))
+view_sets as (
     select
-        r.benchmark, r.model_name, r.in_registry, r.task_name, r.revision, r.row_order,
-        r.language_set, r.score, unnest(l.languages) as language, v.view_languages
-    from benchmark_results as r
-    join views as v using (benchmark)
-    join language_sets as l using (language_set)
+        v.benchmark,
+        l.language_set,
+        list_filter(
+            l.languages,
+            lambda x: x is not null
+            and (v.view_languages is null or list_contains(v.view_languages, x))
+        ) as languages
+    from views as v, language_sets as l
 ),
 
 final as (
     select
-        benchmark, model_name, in_registry, task_name, revision, row_order, language_set,
-        score, language
-    from exploded
-    where
-        language is not null
-        and (view_languages is null or list_contains(view_languages, language))
+        r.benchmark, r.model_name, r.in_registry, r.task_name, r.revision, r.row_order,
+        r.language_set, r.score, unnest(s.languages) as language
+    from benchmark_results as r
+    join view_sets as s using (benchmark, language_set)
+    where len(s.languages) > 0
 )
 
 select * from final

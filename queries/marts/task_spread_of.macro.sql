@@ -12,6 +12,12 @@
 -- legacy clustering, main score their mean) or, as `v_measures.Level <i>`, one list per label
 -- level (mteb's fast clustering, main score the mean of all levels' values), taken level after
 -- level as one list of experiments.
+-- Computed with lists, not one row per (row, experiment): each entry's experiment scores once
+-- (an entry serves several benchmarks' frames), then per (benchmark, model, task) the rows' lists
+-- in row order, summed experiment by experiment (list_sum adds in list order, as the ordered sum
+-- did: the same bits). Grouping the unnested ~2.9 M (row, experiment) values of a full build on
+-- the three names with an ordered sum cost ~1.4 s more CPU
+-- (docs/PERFORMANCE.md §Twelfth pass: the database half (session 15, build8)).
 -- @column benchmark: Benchmark name.
 -- @column model_name: Model name.
 -- @column task_name: Task name.
@@ -36,18 +42,20 @@ create or replace macro task_spread_of(frame) as table
         group by benchmark, model_name, task_name
     ),
 
-    arrays as (
+    -- each entry's experiment scores (levels in order), once
+    entry_scores as (
         select
-            f.benchmark,
-            f.model_name,
-            f.task_name,
-            f.row_order,
+            a.entry_id,
             flatten(list(
                 a.values
                 order by
                     try_cast(regexp_extract(a.metric, 'Level (\d+)$', 1) as integer)
             )) as experiment_scores
-        from spread_frame as f
+        from (
+            select distinct file_id, row_order, task_name
+            from spread_frame
+            where not is_placeholder
+        ) as f
         inner join tasks as t on f.task_name = t.name
         inner join metric_arrays as a
             on
@@ -59,47 +67,52 @@ create or replace macro task_spread_of(frame) as table
                         and (a.metric = 'v_measures' or a.metric like 'v_measures.Level %')
                     )
                 )
+        group by a.entry_id
+    ),
+
+    task_rows as (
+        select
+            f.benchmark,
+            f.model_name,
+            f.task_name,
+            count(*) as n_array_rows,
+            max(len(e.experiment_scores)) as n_experiments,
+            sum(list_count(e.experiment_scores)) as n_values,
+            list(e.experiment_scores order by f.row_order) as row_scores
+        from spread_frame as f
+        inner join entry_scores as e on e.entry_id = (f.file_id << 20) | f.row_order
         where not f.is_placeholder
-        group by f.benchmark, f.model_name, f.task_name, f.row_order
+        group by f.benchmark, f.model_name, f.task_name
     ),
 
-    experiment_values as (
+    -- complete frames only: every row has a (non-NULL) score for every experiment
+    experiments as (
         select
-            benchmark,
-            model_name,
-            task_name,
-            row_order,
-            unnest(range(1, len(experiment_scores) + 1)) as experiment,
-            unnest(experiment_scores) as score
-        from arrays
-    ),
-
-    per_experiment as (
-        select
-            benchmark,
-            model_name,
-            task_name,
-            experiment,
-            count(score) as n_values,
-            sum(score order by row_order) / count(score) as score
-        from experiment_values
-        group by benchmark, model_name, task_name, experiment
+            l.benchmark,
+            l.model_name,
+            l.task_name,
+            r.in_registry,
+            l.n_experiments,
+            list_transform(
+                range(1, l.n_experiments + 1),
+                lambda e: list_sum(list_transform(l.row_scores, lambda s: s[e])) / r.n_rows
+            ) as scores
+        from task_rows as l
+        inner join frame_rows as r using (benchmark, model_name, task_name)
+        where
+            not r.incomplete
+            and l.n_experiments > 0
+            and l.n_array_rows = r.n_rows
+            and l.n_values = l.n_experiments * r.n_rows
     ),
 
     final as (
         select
-            e.benchmark,
-            e.model_name,
-            e.task_name,
-            any_value(r.in_registry) as in_registry,
-            count(*) as n_experiments,
-            list_avg(list(e.score order by e.experiment)) as mean,
-            list_stddev_samp(list(e.score order by e.experiment)) as sd
-        from per_experiment as e
-        inner join frame_rows as r using (benchmark, model_name, task_name)
-        where not r.incomplete
-        group by e.benchmark, e.model_name, e.task_name, r.n_rows
-        having bool_and(e.n_values = r.n_rows) and not bool_or(isnan(e.score))
+            benchmark, model_name, task_name, in_registry, n_experiments,
+            list_avg(scores) as mean,
+            list_stddev_samp(scores) as sd
+        from experiments
+        where not list_bool_or(list_transform(scores, lambda x: isnan(x)))
     )
 
     select * from final
