@@ -469,15 +469,16 @@ class _PastDatabase:
         self.cur_names: list[str] = []      # today's tables and views
         self.stubs: list[queries.View] = []
         self.ready = False
-        self.creating: threading.Thread | None = None    # making the schema `past`
-        self.failed: list = []                # its error
+        # making the schema `past`: its tables' views, then its queries/ views and macros
+        self.parts: tuple[Future, Future] | None = None
+        self.view_names: set[str] = set()     # those of its queries/ views and macros
         self.lock = threading.Lock()
 
     def cursor(self, seq: int) -> duckdb.DuckDBPyConnection:
         seq = int(seq)
         with self.lock:
             # the schema `past` is made in a thread while the first statement's tables are
-            # (their overlays): two independent halves of a process's first request
+            # (their overlays): two independent parts of a process's first request
             self._start_past()
             served = self.schemas.get(seq)
             if served is not None:
@@ -503,7 +504,9 @@ class _PastDatabase:
         None: a new cursor, not yet in the schema `past`): the temp views of the past results
         tables the statement reads, directly or through the views and macros it names
         (queries.uses; a table name handed as a parameter counts), their overlays made now if
-        no statement made them before, while the first cursor's thread makes the schema `past`.
+        no statement made them before, while the first cursor's thread makes the schema `past`:
+        the statement waits for its tables' views, and for its queries/ views and macros only
+        if it names one of them (the default board's names a stored table alone).
         A table not named has no temp view in the cursor: a query reading it fails (binding),
         it never reads another date's rows. A statement naming nothing of the schema (SET,
         ATTACH) runs as it is. Returns the cursor's tables now."""
@@ -512,7 +515,7 @@ class _PastDatabase:
             return made
         tables = [t for t in self._recorded(names) if t not in (made or ())]
         views = self._views(served, tables)
-        self._await_past()
+        self._await_past(whole=not names.isdisjoint(self.view_names))
         if made is None:
             con.execute("USE memory.past")
             made = set()
@@ -618,56 +621,65 @@ class _PastDatabase:
 
     def _start_past(self) -> None:
         """(self.lock held) The schema `past` begun in a thread, unless made or being made."""
-        if self.ready or self.creating is not None:
+        if self.ready or self.parts is not None:
             return
         self._prepare()
-        self.failed = []
-        self.creating = threading.Thread(target=self._create_past, args=(self.failed,),
-                                         name="asof-past")
-        self.creating.start()
+        self.parts = (Future(), Future())
+        threading.Thread(target=self._create_past, args=self.parts, name="asof-past").start()
 
-    def _await_past(self) -> None:
-        """Wait for the schema `past`; its error raised (the next cursor begins it again)."""
+    def _await_past(self, whole: bool = True) -> None:
+        """Wait for the schema `past`'s tables' views, and if `whole` for its queries/ views
+        and macros too (begun if not yet, or again after an error); an error in making them
+        raised (the next statement begins them again)."""
         with self.lock:
-            creating, failed = self.creating, self.failed
-        if creating is None:
+            self._start_past()
+            parts = self.parts
+        if parts is None:     # made
             return
-        creating.join()
-        with self.lock:
-            if self.creating is creating:
-                self.creating = None
-        if failed:
-            raise failed[0]
-
-    def _create_past(self, failed: list | None = None) -> None:
-        """The schema `past`: today's tables as views of `cur`, the past results tables as
-        views of the cursor's temp views, the queries/ views and macros the leaderboard reads
-        (past_views: the others are not defined there)."""
-        recreated = {v.name for v in queries.all_views() if v.is_macro or not v.materialize}
-        views = past_views()
-        cur = self.con.cursor()
         try:
+            parts[1 if whole else 0].result()
+        except BaseException:
+            with self.lock:
+                if self.parts is parts:
+                    self.parts = None
+            raise
+
+    def _create_past(self, tables: Future, views: Future) -> None:
+        """The schema `past`, in two parts, each done (`tables`, `views`) when made: today's
+        tables as views of `cur` and the past results tables as views of the cursor's temp
+        views, then the queries/ views and macros the leaderboard reads (past_views: the
+        others are not defined there). Each statement replaces what an earlier attempt that
+        failed half-way made."""
+        part, cur = tables, None
+        try:
+            recreated = {v.name for v in queries.all_views()
+                         if v.is_macro or not v.materialize}
+            cur = self.con.cursor()
             cur.execute("CREATE SCHEMA IF NOT EXISTS memory.past")
             for name in self.cur_names:
+                view = f'CREATE OR REPLACE VIEW memory.past."{name}" AS'
                 if name in RECORDED:
                     # the temp view the views below bind to: today's columns, no rows
-                    cur.execute(f'CREATE TEMP VIEW "{name}" AS FROM cur.main."{name}" LIMIT 0')
-                    cur.execute(f'CREATE VIEW memory.past."{name}" AS FROM temp.main."{name}"')
-                elif name in NOT_RECORDED:
-                    cur.execute(f'CREATE VIEW memory.past."{name}" AS '
+                    cur.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS '
                                 f'FROM cur.main."{name}" LIMIT 0')
+                    cur.execute(f'{view} FROM temp.main."{name}"')
+                elif name in NOT_RECORDED:
+                    cur.execute(f'{view} FROM cur.main."{name}" LIMIT 0')
                 elif name not in recreated and name not in warehouse.TODAY_ONLY_TABLES:
-                    cur.execute(f'CREATE VIEW memory.past."{name}" AS FROM cur.main."{name}"')
+                    cur.execute(f'{view} FROM cur.main."{name}"')
+            tables.set_result(None)
+            part = views
             cur.execute("USE memory.past")
-            queries.create_views(cur, views, comments=False)
-        except Exception as exc:    # noqa: BLE001 - raised by the request (cursor)
-            if failed is None:
-                raise
-            failed.append(exc)
+            queries.create_views(cur, past_views(), comments=False)
+        except BaseException as exc:    # noqa: BLE001 - raised by the statements waiting
+            for future in {part, views}:
+                future.set_exception(exc)
             return
         finally:
-            cur.close()
+            if cur is not None:
+                cur.close()
         self.ready = True
+        views.set_result(None)
 
     def _prepare(self) -> None:
         """What both halves of the set-up need: the names of today's tables and views,
@@ -681,8 +693,9 @@ class _PastDatabase:
             "SELECT view_name FROM duckdb_views() WHERE database_name = 'cur' "
             "AND schema_name = 'main' AND NOT internal").fetchall()]
         # every name of the schema `past`, as views for queries.uses (_named)
+        self.view_names = {v.name for v in past_views()}
         self.stubs = [queries.View(n, "", "") for n in sorted(
-            {v.name for v in past_views()} | set(RECORDED) | set(self.cur_names))]
+            self.view_names | set(RECORDED) | set(self.cur_names))]
         self.con.execute(queries.load("lb_past_rows"))
 
     def _named(self, sql: str, params) -> set[str]:
@@ -1014,8 +1027,6 @@ def prewarm(build: Path) -> bool:
     if not has_past_rows(build):
         return False
     past = _past_database(build)
-    with past.lock:
-        past._start_past()
     past._await_past()
     return past.ready
 

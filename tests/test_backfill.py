@@ -288,7 +288,7 @@ def test_the_past_database_is_made_ahead_by_the_prewarm(backfilled, tmp_path, mo
     assert not asof._past
     assert asof.prewarm(build) is True
 
-    def again(self, failed=None):
+    def again(self, *parts):
         raise AssertionError("the past schema made twice")
 
     monkeypatch.setattr(asof._PastDatabase, "_create_past", again)
@@ -298,6 +298,105 @@ def test_the_past_database_is_made_ahead_by_the_prewarm(backfilled, tmp_path, mo
     rows = lb.view(state).to_pylist()     # c1: B 4 Borda points, A 2, C 0
     assert [(r["Model"], r["Rank (Borda)"]) for r in rows] == [
         ("h/B", 1), ("h/A", 2), ("h/C", 3)]
+
+
+
+def _past_of(backfilled):
+    repo, commits, side, cat, wh, result = backfilled
+    if not (wh / "current").exists():
+        assert rf.run_build(repo, wh, cat).published
+    return asof._PastDatabase(warehouse.current_build(wh))
+
+
+BOARD = ("SELECT model_name FROM default_summaries WHERE benchmark = 'Hist(v1)' "
+         "ORDER BY position")
+MODELS = "SELECT count(*) FROM models WHERE name IN ('h/A', 'h/B', 'h/C')"
+
+
+def test_a_statement_waits_only_for_the_part_of_the_past_schema_it_names(
+        backfilled, monkeypatch):
+    """The schema `past` is made in two parts: a statement naming only stored tables (the
+    default board's) runs once their views are made; one naming a queries/ view or macro waits
+    for those too, and never runs before they exist."""
+    create_views, release = asof.queries.create_views, threading.Event()
+
+    def held(*a, **k):      # the views and macros made only once released
+        release.wait(60)
+        return create_views(*a, **k)
+
+    monkeypatch.setattr(asof.queries, "create_views", held)
+    past = _past_of(backfilled)
+    out: dict = {}
+
+    def models():
+        cur = past.cursor(1)
+        try:
+            out["models"] = cur.execute(MODELS).fetchall()
+        except Exception as exc:    # noqa: BLE001 - asserted below
+            out["models"] = exc
+        finally:
+            cur.close()
+
+    try:
+        cur = past.cursor(1)
+        try:     # snapshot 1 (2025-01-06): B 4 Borda points, A 2, C 0
+            assert cur.execute(BOARD).fetchall() == [("h/B",), ("h/A",), ("h/C",)]
+        finally:
+            cur.close()
+        assert not past.ready
+        thread = threading.Thread(target=models)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive() and not out     # waiting for the views and macros
+        release.set()
+        thread.join(60)
+        assert out["models"] == [(3,)]
+        assert past.ready
+    finally:
+        release.set()
+        past.con.close()
+
+
+def test_a_failure_in_making_the_past_schema_reaches_the_statement_and_is_retried(
+        backfilled, monkeypatch):
+    """An error in either part of the schema `past` is raised to the statement that waits for
+    that part; the next statement makes the schema again over the half made (no "already
+    exists") and answers."""
+    past = _past_of(backfilled)
+    try:
+        past._prepare()
+        names = past.cur_names
+        # the tables' part fails half-way: a name today's build does not have, after the others
+        monkeypatch.setattr(past, "cur_names", names + ["no_such_table"])
+        cur = past.cursor(1)
+        try:
+            with pytest.raises(duckdb.CatalogException, match="no_such_table"):
+                cur.execute(BOARD)
+        finally:
+            cur.close()
+        monkeypatch.setattr(past, "cur_names", names)
+        create_views = asof.queries.create_views
+        calls = []
+
+        def fails_once(*a, **k):
+            calls.append(1)
+            if len(calls) == 1:
+                raise duckdb.IOException("disk gone")
+            return create_views(*a, **k)
+
+        monkeypatch.setattr(asof.queries, "create_views", fails_once)
+        cur = past.cursor(1)
+        try:
+            # the views and macros' part fails: the statement naming one of them gets the error
+            with pytest.raises(duckdb.IOException, match="disk gone"):
+                cur.execute(MODELS)
+            assert cur.execute(MODELS).fetchall() == [(3,)]
+            assert cur.execute(BOARD).fetchall() == [("h/B",), ("h/A",), ("h/C",)]
+        finally:
+            cur.close()
+        assert len(calls) == 2 and past.ready
+    finally:
+        past.con.close()
 
 
 KILL_SCRIPT = """
