@@ -644,6 +644,15 @@ class _PastDatabase:
                     self.parts = None
             raise
 
+    def close(self) -> None:
+        """The database closed, once the thread making the schema `past` (which outlives the
+        first statement) is done with it."""
+        with self.lock:
+            parts = self.parts
+        if parts is not None:
+            parts[1].exception()      # waits; its error is the statements'
+        self.con.close()
+
     def _create_past(self, tables: Future, views: Future) -> None:
         """The schema `past`, in two parts, each done (`tables`, `views`) when made: today's
         tables as views of `cur` and the past results tables as views of the cursor's temp
@@ -1014,7 +1023,7 @@ def _past_database(build: Path) -> _PastDatabase:
         past = _past.get(key)
         if past is None:
             for old in list(_past):     # an older build's or store's: closed
-                _past.pop(old).con.close()
+                _past.pop(old).close()
             past = _past[key] = _PastDatabase(build)
     return past
 

@@ -283,7 +283,7 @@ def test_the_past_database_is_made_ahead_by_the_prewarm(backfilled, tmp_path, mo
         assert rf.run_build(repo, wh, cat).published
     build = db.CurrentBuild(wh).build
     while asof._past:      # a fresh process: no past database yet
-        asof._past.popitem()[1].con.close()
+        asof._past.popitem()[1].close()
     assert asof.prewarm(tmp_path / "builds" / "none") is False     # no history: nothing
     assert not asof._past
     assert asof.prewarm(build) is True
@@ -354,7 +354,7 @@ def test_a_statement_waits_only_for_the_part_of_the_past_schema_it_names(
         assert past.ready
     finally:
         release.set()
-        past.con.close()
+        past.close()
 
 
 def test_a_failure_in_making_the_past_schema_reaches_the_statement_and_is_retried(
@@ -396,7 +396,7 @@ def test_a_failure_in_making_the_past_schema_reaches_the_statement_and_is_retrie
             cur.close()
         assert len(calls) == 2 and past.ready
     finally:
-        past.con.close()
+        past.close()
 
 
 KILL_SCRIPT = """
@@ -669,7 +669,7 @@ def test_stored_past_boards_of_another_catalog_are_not_served(backfilled):
             finally:
                 cur.close()
     finally:
-        past.con.close()
+        past.close()
     assert counts == [3, 0]
 
 
@@ -785,7 +785,7 @@ def test_a_date_without_its_own_state_is_served_from_another_snapshots(backfille
                     cur.close()
         finally:
             past.settle()
-            past.con.close()
+            past.close()
         assert sorted(p.name for p in folder.iterdir()) == [
             warehouse.past_state_name(s, warehouse.past_event_files(store, s)) for s in seqs]
 
@@ -828,7 +828,7 @@ def test_an_overlay_found_in_two_scans_equals_the_dates_own_state(backfilled, tm
                 cur.close()
     finally:
         past.settle()
-        past.con.close()
+        past.close()
     listed = [s for s in scans if "file_row_number IN" in s]
     assert listed if listed_max > 1 else not listed
 
@@ -958,4 +958,4 @@ def test_past_cursors_are_hardened_and_reused_without_leaking(backfilled, tmp_pa
             again.close()
     finally:
         past.settle()
-        past.con.close()
+        past.close()
