@@ -659,7 +659,7 @@ class _PastDatabase:
         views, then the queries/ views and macros the leaderboard reads (past_views: the
         others are not defined there). Each statement replaces what an earlier attempt that
         failed half-way made."""
-        part, cur = tables, None
+        part, cur, error = tables, None, None
         try:
             recreated = {v.name for v in queries.all_views()
                          if v.is_macro or not v.materialize}
@@ -681,12 +681,14 @@ class _PastDatabase:
             cur.execute("USE memory.past")
             queries.create_views(cur, past_views(), comments=False)
         except BaseException as exc:    # noqa: BLE001 - raised by the statements waiting
-            for future in {part, views}:
-                future.set_exception(exc)
-            return
+            error = exc
         finally:
             if cur is not None:
                 cur.close()
+        if error is not None:    # told once the cursor is closed (close() may follow)
+            for future in {part, views}:
+                future.set_exception(error)
+            return
         self.ready = True
         views.set_result(None)
 
