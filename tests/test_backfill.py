@@ -125,6 +125,20 @@ def served_copy(repo: Path, cat: Path, wh_done: Path, tmp_path: Path) -> Path:
     return wh
 
 
+def served_from_state_6(backfilled, tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A served copy of the backfilled warehouse (its folder, store, build) whose only state
+    file is snapshot 6's: every other date is served by an overlay on it."""
+    repo, commits, side, cat, wh_done, result = backfilled
+    wh = served_copy(repo, cat, wh_done, tmp_path)
+    store, build = wh / "history", warehouse.current_build(wh)
+    folder = store / asof.STATE_FOLDER
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    found = warehouse.past_event_files(store, 6)
+    asof._write_state(folder / warehouse.past_state_name(6, found), found, 6, build)
+    return wh, store, build
+
+
 @pytest.fixture(scope="module")
 def backfilled(history_repo, tmp_path_factory):
     repo, commits, side = history_repo
@@ -797,14 +811,7 @@ def test_an_overlay_found_in_two_scans_equals_the_dates_own_state(backfilled, tm
     row numbers: asof._PastDatabase._events, made for large event files, here for every table)
     or, more rows than listed_max, in one scan after the first: every date served from
     snapshot 6's state has every past results table equal to its own state, row for row."""
-    repo, commits, side, cat, wh_done, result = backfilled
-    wh = served_copy(repo, cat, wh_done, tmp_path)
-    store, build = wh / "history", warehouse.current_build(wh)
-    folder = store / asof.STATE_FOLDER
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
-    asof._write_state(folder / warehouse.past_state_name(
-        6, warehouse.past_event_files(store, 6)), warehouse.past_event_files(store, 6), 6, build)
+    wh, store, build = served_from_state_6(backfilled, tmp_path)
     monkeypatch.setattr(asof, "TWO_SCANS_BYTES", 0)
     monkeypatch.setattr(asof, "LISTED_MAX", listed_max)
     scans = []
@@ -842,14 +849,7 @@ def test_a_request_waits_only_for_the_tables_its_query_reads(backfilled, tmp_pat
     (c1 HRet2 alone: h/B .50, h/A .40, h/C .20), as does a table handed as a parameter (c2:
     h/A, h/B, h/C; today h/B, h/D, h/E); two cursors reading a table at once make it once
     (c3: h/A, h/B)."""
-    repo, commits, side, cat, wh_done, result = backfilled
-    wh = served_copy(repo, cat, wh_done, tmp_path)
-    store, build = wh / "history", warehouse.current_build(wh)
-    folder = store / asof.STATE_FOLDER
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
-    found = warehouse.past_event_files(store, 6)
-    asof._write_state(folder / warehouse.past_state_name(6, found), found, 6, build)
+    wh, store, build = served_from_state_6(backfilled, tmp_path)
     made = []
     table_sql = asof._PastDatabase._table
     monkeypatch.setattr(asof._PastDatabase, "_table", lambda self, con, table, seq, *a: (
