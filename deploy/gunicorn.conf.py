@@ -31,6 +31,11 @@ Command-line options override these (``-w 4 --threads 8 -b :8050``). Measured wi
   unless the environment sets it); each worker's glibc allocator keeps at most 2 arenas
   (``post_fork``: with one arena per thread, freed memory stays mapped in every thread's
   arena).
+* A filter's two requests on two workers: the deferred statistics request (app/intervals.py)
+  lands on either worker; the workers share the summary frames they computed through a temp
+  folder (``MTEB_LB_SHARED_FRAMES_DIR``, mteb_lb/frame_store.py) that ``on_starting`` makes
+  unless the environment names one, and ``on_exit`` removes, so the other worker maps the
+  click's frame instead of running the state's ranking query again.
 * CPU per request: DuckDB runs one thread per worker (``MTEB_LB_SQL_THREADS=1`` unless the
   environment sets it); after the warm-up the worker's objects are frozen out of the garbage
   collector's generations (``gc.freeze``), so a full collection no longer walks them.
@@ -39,6 +44,8 @@ Command-line options override these (``-w 4 --threads 8 -b :8050``). Measured wi
 import ctypes
 import gc
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("MTEB_LB_SQL_MEMORY_LIMIT", "256MB")
 # numpy's OpenBLAS starts a thread per core when numpy is imported, and its threads spin between
@@ -73,7 +80,21 @@ graceful_timeout = 20
 max_requests = 0            # workers keep their warm caches; memory is capped by settings
 
 M_ARENA_MAX = -8            # glibc's mallopt parameter
+FRAMES_ENV = "MTEB_LB_SHARED_FRAMES_DIR"
+_made_frames_dir: list[str] = []   # the folder on_starting made (removed by on_exit)
 WARM_SECONDS = 20           # well under `timeout`: the worker does not heartbeat while warming
+
+
+def on_starting(server):
+    # in the master, before the workers fork: they inherit the variable
+    if not os.environ.get(FRAMES_ENV):
+        os.environ[FRAMES_ENV] = tempfile.mkdtemp(prefix="mteb-lb-frames-")
+        _made_frames_dir.append(os.environ[FRAMES_ENV])
+
+
+def on_exit(server):
+    for folder in _made_frames_dir:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def post_fork(server, worker):

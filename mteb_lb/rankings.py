@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 import queries
-from mteb_lb import arrow_np, asof, db, lbstate, settings, stats, warehouse
+from mteb_lb import arrow_np, asof, db, frame_store, lbstate, settings, stats, warehouse
 from mteb_lb.lbstate import Filters, LeaderboardState
 
 ZERO_SHOT_SETTINGS = lbstate.ZERO_SHOT
@@ -629,14 +629,20 @@ class Leaderboard:
     def _summary_frame(self, benchmark: str, filters: Filters, params: dict) -> pa.Table:
         """lb_summary's rows (official order) as Arrow, with each model's task scores. The last
         few are kept apart from the result cache: the per-task table of the same state is a
-        pivot of these maps (one lb_task_scores computation per state, not one per table)."""
+        pivot of these maps (one lb_task_scores computation per state, not one per table).
+        A queried frame is also shared with the server's other workers (mteb_lb/frame_store.py,
+        setting shared_frames_dir): a state's second request may land on another worker."""
+        key = (self.cache_key(), benchmark, filters.key())
+
         def compute():
             frame = self._default_frame(benchmark, params)
             if frame is None:
+                frame = frame_store.get(key)
+            if frame is None:
                 frame = self._query(_summary_sql(params), params)
+                frame_store.put(key, frame)
             return frame
-        return self._memo(self._frames, self.FRAME_CACHE_SIZE,
-                          (self.cache_key(), benchmark, filters.key()), compute)
+        return self._memo(self._frames, self.FRAME_CACHE_SIZE, key, compute)
 
     def _default_frame(self, benchmark: str, params: dict) -> pa.Table | None:
         """lb_summary's rows of the default state (no model, task or language filter, registered

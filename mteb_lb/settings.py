@@ -71,6 +71,9 @@ SETTINGS: tuple[Setting, ...] = (
             "DuckDB threads of the read-only connection the app and the SQL console use."),
     Setting("sql_concurrency", "MTEB_LB_SQL_CONCURRENCY", lambda: 0, int,
             "Ranking queries a process runs at once (others wait their turn; 0: no cap)."),
+    Setting("shared_frames_dir", "MTEB_LB_SHARED_FRAMES_DIR", lambda: "", _path,
+            "Folder where a server's processes share the summary frames they computed (empty: "
+            "off; deploy/gunicorn.conf.py sets a temp folder per server, mteb_lb/frame_store.py)."),
     Setting("host", "MTEB_LB_HOST", lambda: "127.0.0.1", str,
             "Address `mteb-lb serve` listens on."),
     Setting("port", "MTEB_LB_PORT", lambda: 8050, int, "Port `mteb-lb serve` listens on."),

@@ -84,6 +84,27 @@ def test_an_explicit_memory_limit_wins(monkeypatch):
     assert os.environ["MTEB_LB_SQL_MEMORY_LIMIT"] == "1GB"
 
 
+def test_the_workers_share_a_frames_folder_the_server_removes(monkeypatch, tmp_path):
+    for var in ("MTEB_LB_SQL_MEMORY_LIMIT", "MTEB_LB_SQL_THREADS", "ARROW_DEFAULT_MEMORY_POOL"):
+        monkeypatch.setenv(var, "unset")       # restored after the test: the conf sets them
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("MTEB_LB_SHARED_FRAMES_DIR", "")          # restored after the test
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    conf = _exec_conf()
+    conf["on_starting"](None)                  # the master, before the workers fork
+    (folder,) = tmp_path.glob("mteb-lb-frames-*")
+    assert os.environ["MTEB_LB_SHARED_FRAMES_DIR"] == str(folder)
+    conf["on_exit"](None)
+    assert not folder.exists()
+    monkeypatch.setenv("MTEB_LB_SHARED_FRAMES_DIR", str(tmp_path / "mine"))   # given: kept
+    conf = _exec_conf()
+    conf["on_starting"](None)
+    conf["on_exit"](None)
+    assert os.environ["MTEB_LB_SHARED_FRAMES_DIR"] == str(tmp_path / "mine")
+    assert list(tmp_path.glob("mteb-lb-frames-*")) == []
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -105,7 +126,7 @@ def test_a_worker_connection_opened_after_the_conf_has_the_limit(app_warehouse, 
 
 def test_gunicorn_serves_the_app_with_the_conf(app_warehouse, tmp_path):
     port = _free_port()
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(tmp_path),
            "MTEB_LB_WAREHOUSE": str(app_warehouse), "MTEB_LB_CACHE": str(tmp_path / "cache")}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(CONF), "-b", f"127.0.0.1:{port}",
@@ -127,6 +148,12 @@ def test_gunicorn_serves_the_app_with_the_conf(app_warehouse, tmp_path):
         assert [dict(zip(table["columns"], r))["Model"] for r in table["rows"]] == [
             "org-a/big-open", "org-b/proprietary-api", "org-b/cross",
             "org-a/small-open", "org-c/partial", "org-c/sparse-one"]
+        # a filtered state's frame is queried, and shared with the other worker
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/api/table?view=summary"
+                               "&task_types=Retrieval,STS", timeout=30).read()
+        (folder,) = tmp_path.glob("mteb-lb-frames-*")
+        assert len(list(folder.glob("*.arrow"))) == 1
     finally:
         server.terminate()
         server.wait(30)
+    assert list(tmp_path.glob("mteb-lb-frames-*")) == []   # removed when the server stops

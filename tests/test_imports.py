@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("mteb_lb", "etl", "app", "queries")
 BASE = {"settings", "schema", "runs", "warehouse", "db", "status", "__init__"}
 RANKINGS = {"lbstate", "rankings", "stats", "output", "csvsafe", "safe_sql", "asof",
-            "arrow_np"}
+            "arrow_np", "frame_store"}
 ALLOWED = {
     "base": {"base"},
     "etl": {"base", "queries", "etl"},
