@@ -30,7 +30,7 @@ from mteb_lb import settings
 
 log = logging.getLogger(__name__)
 
-MAX_ENTRIES = 64    # frames of ~0.1-2 MB: a stats request follows its click within seconds
+MAX_ENTRIES = 256   # frames of ~0.1-0.7 MB (real data): ~80 MB of files
 SUFFIX = ".arrow"
 _KEY = b"mteb_lb_frame_key"
 
