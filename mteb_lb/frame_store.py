@@ -4,8 +4,8 @@ A filter click and the deferred statistics request that follows it (app/interval
 land on different gunicorn workers: the second would run the state's ranking SQL again to get
 the summary frame the first already computed (``Leaderboard._summary_frame``). With the setting
 on, the worker that ran the query writes the frame here as an Arrow IPC file; another worker
-missing it maps the file instead of querying (docs/PERFORMANCE.md §Session 16: the served app
-(serve7)).
+missing it maps the file instead of querying.
+See docs/PERFORMANCE.md §Session 16: the served app (serve7).
 
 - Keyed like the in-process frame cache: the build's cache key (its full path), the benchmark,
   the state's canonical filter key. The file name is a digest of the key, and the key itself
