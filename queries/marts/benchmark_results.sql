@@ -18,7 +18,10 @@
 -- The rows are sorted with integer keys only and their strings looked up after the sort, by
 -- position in short lists (a projection keeps the sorted order; a join would not): sorting
 -- 5 M rows with their strings as payload cost ~30 % more CPU and ~0.7 GB more memory
--- (docs/PERFORMANCE.md §Tenth pass: the database half (session 13, build6))
+-- (docs/PERFORMANCE.md §Tenth pass: the database half (session 13, build6)). The keys are
+-- 32-bit (uinteger; ranks of catalog triples or chosen results): the sort moves narrower rows,
+-- ~1 s of CPU less than with dense_rank's bigint
+-- (docs/PERFORMANCE.md §Thirteenth pass: the database half (session 16, build9))
 with
 
 registry as (
@@ -28,7 +31,7 @@ registry as (
 -- model_key: the rank of (model, revision, in_registry), what the rows take from their file
 chosen as (
     select
-        *, dense_rank() over (order by model_name, revision, in_registry) as model_key
+        *, dense_rank() over (order by model_name, revision, in_registry)::uinteger as model_key
     from (
         select
             c.model_name, c.task_name, c.revision, c.file_id,
@@ -47,8 +50,8 @@ chosen as (
 triples as (
     select
         benchmark, task_name, split, subset, hash(languages) as language_set,
-        dense_rank() over (order by benchmark, task_name) as pair_key,
-        dense_rank() over (order by split, subset) as split_key
+        dense_rank() over (order by benchmark, task_name)::uinteger as pair_key,
+        dense_rank() over (order by split, subset)::uinteger as split_key
     from benchmark_tasks
 ),
 

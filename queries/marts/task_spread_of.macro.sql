@@ -28,7 +28,10 @@
 create or replace macro task_spread_of(frame) as table
     with
 
+    -- entry_id: the key of the row's entry in metric_arrays, (file_id << 20) | entry number
+    -- (etl/segments.py; row_order is the entry's position in its file), written once here
     spread_frame as materialized (
+        select *, (file_id << 20) | row_order as entry_id
         from query_table(frame)
     ),
 
@@ -52,14 +55,14 @@ create or replace macro task_spread_of(frame) as table
                     try_cast(regexp_extract(a.metric, 'Level (\d+)$', 1) as integer)
             )) as experiment_scores
         from (
-            select distinct file_id, row_order, task_name
+            select distinct entry_id, task_name
             from spread_frame
             where not is_placeholder
         ) as f
         inner join tasks as t on f.task_name = t.name
         inner join metric_arrays as a
             on
-                a.entry_id = (f.file_id << 20) | f.row_order
+                a.entry_id = f.entry_id
                 and (
                     a.metric = 'scores_per_experiment.' || t.main_score
                     or (
@@ -80,7 +83,7 @@ create or replace macro task_spread_of(frame) as table
             sum(list_count(e.experiment_scores)) as n_values,
             list(e.experiment_scores order by f.row_order) as row_scores
         from spread_frame as f
-        inner join entry_scores as e on e.entry_id = (f.file_id << 20) | f.row_order
+        inner join entry_scores as e on f.entry_id = e.entry_id
         where not f.is_placeholder
         group by f.benchmark, f.model_name, f.task_name
     ),
