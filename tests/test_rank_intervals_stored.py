@@ -86,6 +86,32 @@ def test_a_failure_in_the_thread_publishes_nothing(tmp_path, monkeypatch):
     assert [r[0] for r in _stored(wh)["Borda(v1)"]] == ["ex/C", "ex/A", "ex/B"]
 
 
+def _blas_threads() -> list[int]:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    return [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+
+
+def test_the_bootstrap_runs_on_one_blas_thread(tmp_path, monkeypatch):
+    """OpenBLAS's threads busy-wait between the bootstrap's matrix products, doubling the step's
+    CPU in a build (docs/PERFORMANCE.md §Session 16: the 1 % rerun): the build's bootstrap runs
+    on one BLAS thread, and the process gets its threads back afterwards."""
+    before = _blas_threads()
+    if not before or max(before) == 1:
+        pytest.skip("no BLAS thread pool of more than one thread here")
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(_blas_threads())
+        return intervals_table(*args, **kwargs)
+
+    intervals_table = stats.intervals_table
+    monkeypatch.setattr(stats, "intervals_table", spy)
+    warehouses.build_ranking_warehouse(tmp_path)
+    assert _rerun(tmp_path, 0.95).published
+    assert seen and all(threads == [1] * len(before) for threads in seen)
+    assert _blas_threads() == before
+
+
 @pytest.mark.realdata
 def test_real_intervals_equal_the_sql_definition(real_warehouse):
     lb = Leaderboard(CurrentBuild(real_warehouse))
