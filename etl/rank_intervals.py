@@ -146,10 +146,11 @@ def _intervals(inputs: dict) -> pa.Table | None:
 
 
 def _one_blas_thread():
-    """The bootstrap's matrix products on one BLAS thread. OpenBLAS's own threads (one per
-    core) busy-wait between the products: in a build, where DuckDB works on both cores
-    meanwhile, they doubled the step's CPU and slowed it (docs/PERFORMANCE.md §Session 16: the
-    1 % rerun). The same numbers: a product's elements are summed in the same order."""
+    """The bootstrap's matrix products on one BLAS thread, for the process while it runs (the
+    limit is the process's, given back after). OpenBLAS's own threads (one per core) spin
+    between the products: they doubled the step's CPU while DuckDB works on both cores
+    (docs/PERFORMANCE.md §Session 16: the 1 % rerun (rerun8)). The same numbers to the bit
+    (compared on the real data)."""
     from threadpoolctl import threadpool_limits   # deferred: only the thread needs it
 
     return threadpool_limits(limits=1, user_api="blas")

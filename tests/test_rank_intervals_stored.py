@@ -92,9 +92,9 @@ def _blas_threads() -> list[int]:
 
 
 def test_the_bootstrap_runs_on_one_blas_thread(tmp_path, monkeypatch):
-    """OpenBLAS's threads busy-wait between the bootstrap's matrix products, doubling the step's
-    CPU in a build (docs/PERFORMANCE.md §Session 16: the 1 % rerun): the build's bootstrap runs
-    on one BLAS thread, and the process gets its threads back afterwards."""
+    """OpenBLAS's threads spin between the bootstrap's matrix products, doubling the step's CPU
+    in a build (docs/PERFORMANCE.md §Session 16: the 1 % rerun (rerun8)): the build's bootstrap
+    runs on one BLAS thread, and the process gets its threads back afterwards."""
     before = _blas_threads()
     if not before or max(before) == 1:
         pytest.skip("no BLAS thread pool of more than one thread here")
