@@ -151,7 +151,8 @@ def _one_blas_thread():
     between the products: they doubled the step's CPU while DuckDB works on both cores
     (docs/PERFORMANCE.md §Session 16: the 1 % rerun (rerun8)). The same numbers to the bit
     (compared on the real data)."""
-    from threadpoolctl import threadpool_limits   # deferred: only the thread needs it
+    # deferred: only the thread needs it
+    from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")
 
