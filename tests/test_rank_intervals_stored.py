@@ -1,7 +1,7 @@
 """The stored `rank_intervals` table (etl/rank_intervals.py) after a rerun: its points come from
 the build's default boards (not lb_borda_points) and its bootstrap runs in a thread while
-DuckDB records the flag changes; the table must still be what the SQL definition gives, and a
-failure in the thread must stop the publish."""
+DuckDB records the flag changes, on one BLAS thread; the table must still be what the SQL
+definition gives, and a failure in the thread must stop the publish."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 import fixtures as fx
 import pytest
 import warehouses
+from threadpoolctl import threadpool_info
 
 from etl import build, rank_intervals
 from etl.history import menu_benchmarks
@@ -87,8 +88,7 @@ def test_a_failure_in_the_thread_publishes_nothing(tmp_path, monkeypatch):
 
 
 def _blas_threads() -> list[int]:
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-    return [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+    return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
 
 
 def test_the_bootstrap_runs_on_one_blas_thread(tmp_path, monkeypatch):
