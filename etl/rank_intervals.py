@@ -130,18 +130,31 @@ def _intervals(inputs: dict) -> pa.Table | None:
 
     resamples, seed = _settings()
     parts = []
-    for name, source in inputs.items():
-        t = stats.intervals_table(_borda(source, stats), resamples, seed)
-        n = t.num_rows
-        parts.append(pa.table({
-            "benchmark": pa.array([name] * n, pa.string()),
-            "model_name": t.column("Model"), "borda_rank": t.column("Rank (Borda)"),
-            "rank_low": t.column("rank_low"), "rank_high": t.column("rank_high"),
-            "rank_median": t.column("rank_median"), "p_rank1": t.column("p_rank1"),
-            "tied_with_leader": t.column("tied_with_leader"),
-            "resamples": pa.array([resamples] * n, pa.int32()),
-            "seed": pa.array([seed] * n, pa.int64())}))
+    with _one_blas_thread():
+        for name, source in inputs.items():
+            t = stats.intervals_table(_borda(source, stats), resamples, seed)
+            n = t.num_rows
+            parts.append(pa.table({
+                "benchmark": pa.array([name] * n, pa.string()),
+                "model_name": t.column("Model"), "borda_rank": t.column("Rank (Borda)"),
+                "rank_low": t.column("rank_low"), "rank_high": t.column("rank_high"),
+                "rank_median": t.column("rank_median"), "p_rank1": t.column("p_rank1"),
+                "tied_with_leader": t.column("tied_with_leader"),
+                "resamples": pa.array([resamples] * n, pa.int32()),
+                "seed": pa.array([seed] * n, pa.int64())}))
     return pa.concat_tables(parts) if parts else None
+
+
+def _one_blas_thread():
+    """The bootstrap's matrix products on one BLAS thread, for the process while it runs (the
+    limit is the process's, given back after). OpenBLAS's own threads (one per core) spin
+    between the products: they doubled the step's CPU while DuckDB works on both cores
+    (docs/PERFORMANCE.md §Session 16: the 1 % rerun (rerun8)). The same numbers to the bit
+    (compared on the real data)."""
+    # deferred: only the thread needs it
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def compute(con, build_id: str, benchmarks: list[str]) -> pa.Table | None:

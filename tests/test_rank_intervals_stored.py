@@ -1,7 +1,7 @@
 """The stored `rank_intervals` table (etl/rank_intervals.py) after a rerun: its points come from
 the build's default boards (not lb_borda_points) and its bootstrap runs in a thread while
-DuckDB records the flag changes; the table must still be what the SQL definition gives, and a
-failure in the thread must stop the publish."""
+DuckDB records the flag changes, on one BLAS thread; the table must still be what the SQL
+definition gives, and a failure in the thread must stop the publish."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 import fixtures as fx
 import pytest
 import warehouses
+from threadpoolctl import threadpool_info
 
 from etl import build, rank_intervals
 from etl.history import menu_benchmarks
@@ -84,6 +85,31 @@ def test_a_failure_in_the_thread_publishes_nothing(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert _rerun(tmp_path, 0.95).published   # the next run publishes the change
     assert [r[0] for r in _stored(wh)["Borda(v1)"]] == ["ex/C", "ex/A", "ex/B"]
+
+
+def _blas_threads() -> list[int]:
+    return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+
+def test_the_bootstrap_runs_on_one_blas_thread(tmp_path, monkeypatch):
+    """OpenBLAS's threads spin between the bootstrap's matrix products, doubling the step's CPU
+    in a build (docs/PERFORMANCE.md §Session 16: the 1 % rerun (rerun8)): the build's bootstrap
+    runs on one BLAS thread, and the process gets its threads back afterwards."""
+    before = _blas_threads()
+    if not before or max(before) == 1:
+        pytest.skip("no BLAS thread pool of more than one thread here")
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(_blas_threads())
+        return intervals_table(*args, **kwargs)
+
+    intervals_table = stats.intervals_table
+    monkeypatch.setattr(stats, "intervals_table", spy)
+    warehouses.build_ranking_warehouse(tmp_path)
+    assert _rerun(tmp_path, 0.95).published
+    assert seen and all(threads == [1] * len(before) for threads in seen)
+    assert _blas_threads() == before
 
 
 @pytest.mark.realdata
