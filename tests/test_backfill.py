@@ -413,6 +413,85 @@ def test_a_failure_in_making_the_past_schema_reaches_the_statement_and_is_retrie
         past.close()
 
 
+class _Overlapped:
+    """The past database's connection, whose schema thread's cursor runs `during(sql)` beside
+    each statement that replaces a view of the schema `past` (the two on different threads)."""
+
+    def __init__(self, con, during):
+        self._con, self._during = con, during
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+    def cursor(self):
+        cur = self._con.cursor()
+        if threading.current_thread().name != "asof-past":
+            return cur
+        during = self._during
+
+        class Hooked:
+            def __getattr__(self, name):
+                return getattr(cur, name)
+
+            def execute(self, sql, *args):
+                if not sql.startswith("CREATE OR REPLACE VIEW memory.past."):
+                    return cur.execute(sql, *args)
+                beside = threading.Thread(target=during, args=(sql,))
+                beside.start()
+                try:
+                    return cur.execute(sql, *args)
+                finally:
+                    beside.join(60)
+
+        return Hooked()
+
+
+def test_a_statement_running_while_the_past_schema_is_made_again_answers(
+        backfilled, monkeypatch):
+    """After the views and macros' part failed, the next statement makes the schema `past`
+    again, replacing its views of today's and the past results tables. A statement of another
+    cursor that is running meanwhile (past its wait, over those views) answers the date's rows
+    each time: snapshot 1's board, B 4 Borda points, A 2, C 0."""
+    past = _past_of(backfilled)
+    create_views = asof.queries.create_views
+    calls, answers = [], []
+
+    def fails_once(*a, **k):
+        calls.append(1)
+        if len(calls) == 1:
+            raise duckdb.IOException("disk gone")
+        return create_views(*a, **k)
+
+    monkeypatch.setattr(asof.queries, "create_views", fails_once)
+    try:
+        running = past.cursor(1)
+        other = past.cursor(1)
+        try:
+            # the tables' part made, the views and macros' part failed
+            assert running.execute(BOARD).fetchall() == [("h/B",), ("h/A",), ("h/C",)]
+            with pytest.raises(duckdb.IOException, match="disk gone"):
+                other.execute(MODELS)
+            con = running._con      # its temp views made: a statement past its wait
+
+            def board(replacing: str) -> None:
+                try:
+                    answers.append((replacing, con.execute(BOARD).fetchall()))
+                except Exception as exc:     # noqa: BLE001 - asserted below
+                    answers.append((replacing, exc))
+
+            monkeypatch.setattr(past, "con", _Overlapped(past.con, board))
+            assert other.execute(MODELS).fetchall() == [(3,)]
+        finally:
+            running.close()
+            other.close()
+        assert len(calls) == 2 and past.ready
+        replaced = [sql for sql, _ in answers]
+        assert any('"default_summaries"' in sql for sql in replaced)
+        assert all(rows == [("h/B",), ("h/A",), ("h/C",)] for _, rows in answers), answers
+    finally:
+        past.close()
+
+
 KILL_SCRIPT = """
 import sys
 from pathlib import Path
