@@ -13,6 +13,11 @@ leaves only the newest), so that the first request meets the store as a backfill
 Per case: `first` (wall ms, CPU ms of the process: every thread), then the table again 4 times
 with the rankings cache cleared (after the date's own state is compacted), medians.
 The rank intervals are not computed (the dashboard's first request; they come in a second).
+
+With ``--served``, each case's process first does what a gunicorn worker does before it accepts
+requests (``app.main.prewarm_rankings``: today's default boards, then the past database's
+schema, ``asof.prewarm``), and the case runs on that worker's Leaderboard: the first as-of
+request a user of the deployed app waits for. Without it: a bare process (a restart's CLI).
 """
 
 from __future__ import annotations
@@ -38,14 +43,25 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def child(warehouse: Path, case: str) -> dict:
-    """One case in this process: its first request, then four more."""
+def child(warehouse: Path, case: str, served: bool = False) -> dict:
+    """One case in this process: its first request, then four more; `served`: after a
+    worker's warm-up, on the worker's Leaderboard."""
     sys.path.insert(0, str(ROOT))
     from etl import backfill
     from mteb_lb import asof, db, rankings
 
     snaps = backfill.read_snapshots(warehouse / "history").to_pylist()
-    lb = rankings.Leaderboard(db.CurrentBuild(warehouse))
+    warm = None
+    if served:
+        os.environ["MTEB_LB_WAREHOUSE"] = str(warehouse)
+        from app.main import prewarm_rankings
+
+        t = time.perf_counter()
+        prewarm_rankings()
+        warm = round((time.perf_counter() - t) * 1000)
+        lb = rankings.leaderboard()
+    else:
+        lb = rankings.Leaderboard(db.CurrentBuild(warehouse))
     seq, *extra = case.split(":")
     params = {"benchmark": BENCHMARK, **dict(e.split("=", 1) for e in extra)}
     if int(seq):
@@ -66,7 +82,8 @@ def child(warehouse: Path, case: str) -> dict:
     return {"case": case, "first_wall_ms": runs[0][0], "first_cpu_ms": runs[0][1],
             "again_wall_ms": statistics.median(r[0] for r in runs[1:]),
             "again_cpu_ms": statistics.median(r[1] for r in runs[1:]),
-            "rows": table.num_rows, "load": round(os.getloadavg()[0], 1)}
+            "rows": table.num_rows, "load": round(os.getloadavg()[0], 1),
+            **({"warm_up_wall_ms": warm} if served else {})}
 
 
 def _clear_states(warehouse: Path) -> None:
@@ -87,17 +104,20 @@ def main() -> int:
     parser.add_argument("warehouse", type=Path)
     parser.add_argument("cases", nargs="*", default=list(DEFAULT_CASES))
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--served", action="store_true",
+                        help="each case after a gunicorn worker's warm-up (see above)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.warehouse, args.cases[0])), flush=True)
+        print(json.dumps(child(args.warehouse, args.cases[0], args.served)), flush=True)
         return 0
     results: dict[str, list[dict]] = {}
     for _ in range(args.rounds):
         for case in args.cases:
             _clear_states(args.warehouse)
             out = subprocess.run([sys.executable, __file__, str(args.warehouse), case,
-                                  "--child"], check=True, capture_output=True, text=True)
+                                  "--child", *(["--served"] if args.served else [])],
+                             check=True, capture_output=True, text=True)
             row = json.loads(out.stdout.strip().splitlines()[-1])
             print(json.dumps(row), flush=True)
             results.setdefault(case, []).append(row)
