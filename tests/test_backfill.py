@@ -413,6 +413,9 @@ def test_a_failure_in_making_the_past_schema_reaches_the_statement_and_is_retrie
         past.close()
 
 
+TASKS = "SELECT DISTINCT task_name FROM benchmark_tasks WHERE benchmark = 'Hist(v1)' ORDER BY 1"
+
+
 class _Overlapped:
     """The past database's connection, whose schema thread's cursor runs `during(sql)` beside
     each statement that replaces a view of the schema `past` (the two on different threads)."""
@@ -449,9 +452,9 @@ class _Overlapped:
 def test_a_statement_running_while_the_past_schema_is_made_again_answers(
         backfilled, monkeypatch):
     """After the views and macros' part failed, the next statement makes the schema `past`
-    again, replacing its views of today's and the past results tables. A statement of another
-    cursor that is running meanwhile (past its wait, over those views) answers the date's rows
-    each time: snapshot 1's board, B 4 Borda points, A 2, C 0."""
+    again, replacing its views of today's and the past results tables. Statements of another
+    cursor running meanwhile (past their wait, over those views) answer as before each time:
+    snapshot 1's board (B 4 Borda points, A 2, C 0) and the catalog's tasks of Hist(v1)."""
     past = _past_of(backfilled)
     create_views = asof.queries.create_views
     calls, answers = [], []
@@ -475,9 +478,10 @@ def test_a_statement_running_while_the_past_schema_is_made_again_answers(
 
             def board(replacing: str) -> None:
                 try:
-                    answers.append((replacing, con.execute(BOARD).fetchall()))
+                    answers.append((replacing, con.execute(BOARD).fetchall(),
+                                    con.execute(TASKS).fetchall()))
                 except Exception as exc:     # noqa: BLE001 - asserted below
-                    answers.append((replacing, exc))
+                    answers.append((replacing, exc, None))
 
             monkeypatch.setattr(past, "con", _Overlapped(past.con, board))
             assert other.execute(MODELS).fetchall() == [(3,)]
@@ -485,9 +489,11 @@ def test_a_statement_running_while_the_past_schema_is_made_again_answers(
             running.close()
             other.close()
         assert len(calls) == 2 and past.ready
-        replaced = [sql for sql, _ in answers]
+        replaced = [sql for sql, *_ in answers]
         assert any('"default_summaries"' in sql for sql in replaced)
-        assert all(rows == [("h/B",), ("h/A",), ("h/C",)] for _, rows in answers), answers
+        assert any('"benchmark_tasks"' in sql for sql in replaced)
+        assert all(board == [("h/B",), ("h/A",), ("h/C",)] and tasks == [("HRet1",), ("HRet2",)]
+                   for _, board, tasks in answers), answers
     finally:
         past.close()
 

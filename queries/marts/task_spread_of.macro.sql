@@ -62,7 +62,7 @@ create or replace macro task_spread_of(frame) as table
         inner join tasks as t on f.task_name = t.name
         inner join metric_arrays as a
             on
-                a.entry_id = f.entry_id
+                f.entry_id = a.entry_id
                 and (
                     a.metric = 'scores_per_experiment.' || t.main_score
                     or (
