@@ -371,6 +371,22 @@ def test_a_statement_waits_only_for_the_part_of_the_past_schema_it_names(
         past.close()
 
 
+def _views_fail_once(monkeypatch) -> list:
+    """The schema `past`'s views and macros part fails the first time it is made ("disk gone"),
+    then is made as usual; returns the list of its attempts (one entry each)."""
+    create_views = asof.queries.create_views
+    calls: list = []
+
+    def fails_once(*a, **k):
+        calls.append(1)
+        if len(calls) == 1:
+            raise duckdb.IOException("disk gone")
+        return create_views(*a, **k)
+
+    monkeypatch.setattr(asof.queries, "create_views", fails_once)
+    return calls
+
+
 def test_a_failure_in_making_the_past_schema_reaches_the_statement_and_is_retried(
         backfilled, monkeypatch):
     """An error in either part of the schema `past` is raised to the statement that waits for
@@ -389,16 +405,7 @@ def test_a_failure_in_making_the_past_schema_reaches_the_statement_and_is_retrie
         finally:
             cur.close()
         monkeypatch.setattr(past, "cur_names", names)
-        create_views = asof.queries.create_views
-        calls = []
-
-        def fails_once(*a, **k):
-            calls.append(1)
-            if len(calls) == 1:
-                raise duckdb.IOException("disk gone")
-            return create_views(*a, **k)
-
-        monkeypatch.setattr(asof.queries, "create_views", fails_once)
+        calls = _views_fail_once(monkeypatch)
         cur = past.cursor(1)
         try:
             # the views and macros' part fails: the statement naming one of them gets the error
@@ -456,16 +463,7 @@ def test_a_statement_running_while_the_past_schema_is_made_again_answers(
     cursor running meanwhile (past their wait, over those views) answer as before each time:
     snapshot 1's board (B 4 Borda points, A 2, C 0) and the catalog's tasks of Hist(v1)."""
     past = _past_of(backfilled)
-    create_views = asof.queries.create_views
-    calls, answers = [], []
-
-    def fails_once(*a, **k):
-        calls.append(1)
-        if len(calls) == 1:
-            raise duckdb.IOException("disk gone")
-        return create_views(*a, **k)
-
-    monkeypatch.setattr(asof.queries, "create_views", fails_once)
+    calls, answers = _views_fail_once(monkeypatch), []
     try:
         running = past.cursor(1)
         other = past.cursor(1)
