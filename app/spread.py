@@ -100,10 +100,8 @@ def decorate(data: gridmod.GridData, spread: pa.Table | None) -> gridmod.GridDat
     for col in gridmod.leaf_columns(data.column_defs):
         fid = col.get("field")
         if fid in fids:
-            s = f"params.data && params.data.spread && params.data.spread['{fid}']"
-            col["tooltipValueGetter"] = {"function": (
-                f"{s} ? 'Mean ' + {s}[0].toFixed(2) + ({s}[1] == null ? '' : ' ± ' + "
-                f"{s}[1].toFixed(2)) + ' (sd over ' + {s}[2] + ' experiments)' : null")}
+            # "Mean 67.00 ± 1.73 (sd over 3 experiments)" (app/assets/dashAgGridFunctions.js)
+            col["tooltipValueGetter"] = {"function": f"spreadTooltip(params, '{fid}')"}
     return data
 
 

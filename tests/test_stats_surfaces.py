@@ -9,13 +9,18 @@ the code under test.
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from mteb_lb import lbstate
 from mteb_lb.lbstate import LeaderboardState
 
+ROOT = Path(__file__).resolve().parent.parent
 INTERVAL_COLUMNS = ["Rank (95% interval)", "Rank low (95%)", "Rank high (95%)", "Median rank",
                     "P(rank 1)", "Tied with leader"]
 
@@ -514,8 +519,47 @@ def test_per_task_cells_carry_the_spread_tooltip(spread_lb):
     assert rows["one/a"]["spread"][fid][1:] == [1.73, 3]
     assert "spread" not in rows["two/b"]
     cols = {c.get("colId"): c for g in data.column_defs for c in g.get("children", [g])}
-    assert "± '" in cols["SpeCls"]["tooltipValueGetter"]["function"]
+    assert "tooltipValueGetter" in cols["SpeCls"]
     assert "tooltipValueGetter" not in cols["SpeRet"]
+
+
+# The grid's function strings evaluated as dash-ag-grid does: an expression with `params` in
+# scope and the functions of app/assets/dashAgGridFunctions.js available by name.
+TOOLTIP_HARNESS = r"""
+const fs = require("fs");
+global.window = {};
+eval(fs.readFileSync(process.argv[2], "utf8"));
+const funcs = window.dashAgGridFunctions;
+const [expr, rows] = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+const f = new Function("funcs", "params", "with (funcs) { return (" + expr + "); }");
+console.log(JSON.stringify(rows.map(data => f(funcs, {data: data}))));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_spread_tooltip_text_in_the_browser(spread_lb, tmp_path):
+    from app import flags
+    from app import grid as gridmod
+    from app import spread
+
+    table = spread_lb.view(LeaderboardState(benchmark="Spread(v1)", view="per-task"))
+    data = gridmod.model_grid(table, view="per-task")
+    data = spread.decorate(data, spread_lb.task_spread("Spread(v1)"))
+    data = flags.mark_cells(data, pa.table({"model_name": ["two/b"], "task_name": ["SpeCls"],
+                                            "severity": ["warning"], "rule": ["r"],
+                                            "message": ["m"]}))
+    cols = {c.get("colId"): c for g in data.column_defs for c in g.get("children", [g])}
+    rows = {r["model"]: r for r in data.row_data}
+    script, inputs = tmp_path / "harness.js", tmp_path / "inputs.json"
+    script.write_text(TOOLTIP_HARNESS)
+    inputs.write_text(json.dumps([cols["SpeCls"]["tooltipValueGetter"]["function"],
+                                  [rows["one/a"], rows["two/b"], {}]]))
+    out = subprocess.run(["node", str(script), str(ROOT / "app/assets/dashAgGridFunctions.js"),
+                          str(inputs)], capture_output=True, text=True, check=True).stdout
+    # one/a: mean 67, sd 100 sqrt(.0003) = 1.7320..., 3 experiments (the fixture's comment);
+    # two/b: no spread, one flag; a row without either: no tooltip
+    assert json.loads(out) == ["Mean 67.00 ± 1.73 (sd over 3 experiments)", "⚑ warning r: m",
+                               None]
 
 
 def test_the_active_filter_strip_names_the_mode():

@@ -74,6 +74,15 @@ dagfuncs.heatStyle = function (params, lo, hi) {
     return {backgroundColor: "rgba(34, 139, 84, " + alpha.toFixed(3) + ")"};
 };
 
+/* Per-task cells with a within-task spread (app/spread.py decorate): the row's
+ * spread[fid] = [mean, sd or null, experiments], numbers already as shown (spread.shown). */
+dagfuncs.spreadTooltip = function (params, fid) {
+    var s = params.data && params.data.spread ? params.data.spread[fid] : null;
+    if (!s) return null;
+    return "Mean " + s[0].toFixed(2) + (s[1] == null ? "" : " ± " + s[1].toFixed(2)) +
+        " (sd over " + s[2] + " experiments)";
+};
+
 /* Per-task cells with validity flags (app/flags.py mark_cells): the tooltip another decoration
  * gave the cell (`before`, e.g. the within-task spread) then one line per flag of the cell. */
 dagfuncs.flagTooltip = function (params, fid, before) {
