@@ -612,12 +612,14 @@ class Leaderboard:
 
     def _summary(self, benchmark: str, filters: Filters) -> pa.Table:
         bench = self.benchmark(benchmark)
-        params = self._params(benchmark, filters)
-        if params is None:
-            return _empty_summary(bench)
-        params = {**params, "public_only": bench.public_only,
-                  "by_subset": "mean_subset" in bench.aggregations}
-        frame = self._summary_frame(benchmark, filters, params)
+        frame = self._known_frame(benchmark, filters)
+        if frame is None:
+            params = self._params(benchmark, filters)
+            if params is None:
+                return _empty_summary(bench)
+            params = {**params, "public_only": bench.public_only,
+                      "by_subset": "mean_subset" in bench.aggregations}
+            frame = self._summary_frame(benchmark, filters, params)
         if frame.num_rows == 0:
             return _empty_summary(bench)
         return _shape_summary(frame, bench)
@@ -643,6 +645,21 @@ class Leaderboard:
                 frame_store.put(key, frame)
             return frame
         return self._memo(self._frames, self.FRAME_CACHE_SIZE, key, compute)
+
+    def _known_frame(self, benchmark: str, filters: Filters) -> pa.Table | None:
+        """The state's summary frame when this process holds it or another worker of the server
+        stored it (frame_store), found without the state's parameters: a statistics request
+        that lands on the worker which did not serve the filter click runs none of the state's
+        filter queries (lb_models, lb_selected_tasks, lb_language_cuts) again. Else None."""
+        key = (self.cache_key(), benchmark, filters.key())
+        with self._lock:
+            if key in self._frames:
+                self._frames.move_to_end(key)
+                return self._frames[key]
+        frame = frame_store.get(key)
+        if frame is None:
+            return None
+        return self._memo(self._frames, self.FRAME_CACHE_SIZE, key, lambda: frame)
 
     def _default_frame(self, benchmark: str, params: dict) -> pa.Table | None:
         """lb_summary's rows of the default state (no model, task or language filter, registered
@@ -930,6 +947,11 @@ class Leaderboard:
 
     def _borda_inputs(self, benchmark: str, filters: Filters):
         bench = self.benchmark(benchmark)
+        if "mean_subset" not in bench.aggregations:   # the summary's frame, when known
+            frame = self._known_frame(benchmark, filters)
+            inputs = None if frame is None else stats.BordaInputs.from_summary_frame(frame)
+            if inputs is not None:
+                return inputs
         params = self._params(benchmark, filters)
         if params is None:
             return stats.BordaInputs.empty()

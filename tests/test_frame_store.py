@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 from warehouses import DEFAULT
 
-from mteb_lb import frame_store, rankings
+from mteb_lb import db, frame_store, rankings
 from mteb_lb.db import CurrentBuild
 from mteb_lb.lbstate import Filters
 
@@ -30,6 +30,19 @@ def ranking_queries(monkeypatch) -> list:
         calls.append(params["bench"])
         return real(params)
     monkeypatch.setattr(rankings, "_summary_sql", counted)
+    return calls
+
+
+@pytest.fixture
+def filter_queries(monkeypatch) -> list:
+    """The state's filter queries run (its models, its tasks), in every board."""
+    calls: list = []
+    real = db.query_arrow
+
+    def counted(cur, sql, *args, **kwargs):
+        calls.extend(m for m in ("lb_models", "lb_selected_tasks") if m in sql)
+        return real(cur, sql, *args, **kwargs)
+    monkeypatch.setattr(db, "query_arrow", counted)
     return calls
 
 
@@ -52,14 +65,17 @@ def single_process(app_warehouse, monkeypatch) -> tuple[pa.Table, pa.Table]:
 
 
 def test_the_other_worker_answers_without_the_ranking_query(app_warehouse, shared,
-                                                            ranking_queries, monkeypatch):
+                                                            ranking_queries, filter_queries,
+                                                            monkeypatch):
     first = rankings.Leaderboard(CurrentBuild(app_warehouse))
     first.summary(DEFAULT, FILTERS)                       # the filter click
     assert len(ranking_queries) == 1
+    assert sorted(filter_queries) == ["lb_models", "lb_selected_tasks"]
     assert len(list(shared.glob("*.arrow"))) == 1
     second = rankings.Leaderboard(CurrentBuild(app_warehouse))
     summary, intervals = answers(second)                  # the statistics, on the other one
-    assert len(ranking_queries) == 1                      # no ranking query in the second
+    assert len(ranking_queries) == 1                      # no ranking query in the second,
+    assert len(filter_queries) == 2                       # nor the state's filter queries
     assert intervals.num_rows == summary.num_rows > 0
     alone_summary, alone_intervals = single_process(app_warehouse, monkeypatch)
     assert len(ranking_queries) == 2                      # the single process queried
