@@ -538,9 +538,8 @@ console.log(JSON.stringify(rows.map(data => f(funcs, {data: data}))));
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_spread_tooltip_text_in_the_browser(spread_lb, tmp_path):
-    from app import flags
+    from app import flags, spread
     from app import grid as gridmod
-    from app import spread
 
     table = spread_lb.view(LeaderboardState(benchmark="Spread(v1)", view="per-task"))
     data = gridmod.model_grid(table, view="per-task")
