@@ -16,7 +16,6 @@ import os
 import platform
 import shutil
 import stat as stat_mod
-import threading
 import time
 from pathlib import Path
 
@@ -318,7 +317,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
 
         build_id = warehouse.new_build_id(source_commit, warehouse_dir)
         staged = warehouse.staging_dir(build_id, warehouse_dir)
-        catalog_writer = early_sync = None
+        catalog_writer = None
         try:
             for table in SEGMENTED:
                 (staged / "parquet" / table).mkdir(parents=True)
@@ -347,7 +346,6 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 if not any((staged / "parquet" / table).glob("*.parquet")):
                     write_parquet(schema.TABLES[table].empty_table(),
                                   staged / "parquet" / table / "empty.parquet")
-            early_sync = _EarlySync(staged / "parquet")
             t = time.monotonic()
             same_db = prev is not None and same_database and updates < MAX_DATABASE_UPDATES
             _write_tables(staged, outcome, stats, snapshot, prev.build if same_db else None,
@@ -391,43 +389,11 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         finally:
             if catalog_writer is not None:
                 catalog_writer.stop()
-            if early_sync is not None:
-                early_sync.join()
             shutil.rmtree(staged.parent, ignore_errors=True)  # .staging
         warehouse.prune(warehouse=warehouse_dir)
         report.build, report.published = final, True
         report.seconds = time.monotonic() - started
         return report
-
-
-class _EarlySync:
-    """fsync the segment files in a thread once the parse is over: publishing fsyncs every
-    file of the build (mteb_lb/warehouse.py), at the end, with the cores idle; the segments
-    (~240 MB, 2,334 files for the real repository) are then on disk already, written while
-    the database and views steps keep the cores busy. Only a head start: a file it cannot open
-    (removed, or moved by the publish) is left to the publish's own fsync."""
-
-    def __init__(self, folder: Path):
-        self.thread = threading.Thread(target=self._run, args=(folder,), daemon=True)
-        self.thread.start()
-
-    @staticmethod
-    def _run(folder: Path) -> None:
-        for dirpath, _dirs, files in os.walk(folder):
-            for name in files:
-                try:
-                    fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
-                except OSError:
-                    continue
-                try:
-                    os.fsync(fd)
-                except OSError:
-                    pass
-                finally:
-                    os.close(fd)
-
-    def join(self) -> None:
-        self.thread.join()
 
 
 class _JobRunner:
