@@ -11,6 +11,7 @@ A build that fails at any step is removed and the current build stays as it was.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import platform
 import shutil
@@ -316,6 +317,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
 
         build_id = warehouse.new_build_id(source_commit, warehouse_dir)
         staged = warehouse.staging_dir(build_id, warehouse_dir)
+        catalog_writer = None
         try:
             for table in SEGMENTED:
                 (staged / "parquet" / table).mkdir(parents=True)
@@ -329,7 +331,8 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 workers)
             if outcome is None:
                 prev = None
-                outcome = _parse_full(groups, repo_root, staged, jobs)
+                outcome, catalog_writer = _parse_full(groups, repo_root, staged, jobs,
+                                                      snapshot)
             timings["parse_s"] = time.monotonic() - t
             if prev is not None and same_database and not outcome.changed:
                 shutil.rmtree(staged.parent, ignore_errors=True)
@@ -345,7 +348,8 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                                   staged / "parquet" / table / "empty.parquet")
             t = time.monotonic()
             same_db = prev is not None and same_database and updates < MAX_DATABASE_UPDATES
-            _write_tables(staged, outcome, stats, snapshot, prev.build if same_db else None)
+            _write_tables(staged, outcome, stats, snapshot, prev.build if same_db else None,
+                          catalog_writer)
             timings["tables_s"] = time.monotonic() - t
             t = time.monotonic()
             if same_db:
@@ -383,6 +387,8 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             final = _publish(staged, manifest, timings, warehouse_dir, validate,
                              keep_tables=maintained is not None)
         finally:
+            if catalog_writer is not None:
+                catalog_writer.stop()
             shutil.rmtree(staged.parent, ignore_errors=True)  # .staging
         warehouse.prune(warehouse=warehouse_dir)
         report.build, report.published = final, True
@@ -403,32 +409,42 @@ class _JobRunner:
         return worker_pool.run_jobs(function, jobs, self.workers, retry, self.progress)
 
 
-def _parse_full(groups, repo_root: Path, staged: Path, jobs: _JobRunner) -> incremental.Outcome:
-    """Every model folder parsed into its own segment, biggest folders first."""
+def _parse_full(groups, repo_root: Path, staged: Path, jobs: _JobRunner,
+                snapshot) -> tuple[incremental.Outcome, _CatalogWriter]:
+    """Every model folder parsed into its own segment, biggest folders first; the catalog
+    tables written meanwhile by the `_CatalogWriter` returned (its `wait()` is still due)."""
     # pyarrow imports pandas on its first conversion of Python values (~0.4 s of CPU): once
     # here, which converts such values after parsing anyway, rather than once per parser process
+    # (or in the catalog tables' process)
     pa.array([0], pa.int64())
+    catalog_writer = _CatalogWriter(staged, snapshot)
     folders = sorted(groups, key=lambda f: -sum(s.size for s in groups[f]))
     work = [ParseJob(segment_name(f), str(repo_root), str(staged), groups[f],
                      settings.get("max_file_bytes")) for f in folders]
     file_rows, segment_rows = [], []
     outcome = incremental.Outcome(schema.FILES.empty_table(), [], None, [], [])
-    for result in jobs(parse_segment, work, PARSE_RETRY):
-        file_rows.extend(result.file_rows)
-        outcome.model_meta_rows.extend(result.model_meta_rows)
-        segment_rows.extend(result.versions)
-        outcome.parsed += result.parsed
+    try:
+        for result in jobs(parse_segment, work, PARSE_RETRY):
+            file_rows.extend(result.file_rows)
+            outcome.model_meta_rows.extend(result.model_meta_rows)
+            segment_rows.extend(result.versions)
+            outcome.parsed += result.parsed
+    except BaseException:
+        catalog_writer.stop()
+        raise
     outcome.files = incremental.files_table(file_rows)
     outcome.segments = segment_map_table(segment_rows)
     outcome.model_meta_rows.sort(key=lambda r: r["path"])
     outcome.changed = True
-    return outcome
+    return outcome, catalog_writer
 
 
 def _write_tables(staged: Path, outcome: incremental.Outcome, stats: list[FileStat], snapshot,
-                  catalog_from: Path | None) -> None:
+                  catalog_from: Path | None,
+                  catalog_writer: _CatalogWriter | None = None) -> None:
     """The single-file tables and the state the next incremental build plans from. With
-    `catalog_from` (a previous build with the same catalog), its catalog tables are linked."""
+    `catalog_from` (a previous build with the same catalog), its catalog tables are linked;
+    with `catalog_writer`, that process wrote them."""
     _write_single(staged, "files", outcome.files)
     _write_single(staged, "model_meta", pa.Table.from_pylist(outcome.model_meta_rows,
                                                              schema.MODEL_META))
@@ -446,8 +462,59 @@ def _write_tables(staged: Path, outcome: incremental.Outcome, stats: list[FileSt
             source = catalog_from / "parquet" / name / f"{name}.parquet"
             (staged / "parquet" / name / source.name).hardlink_to(source)
         return
+    if catalog_writer is not None:
+        catalog_writer.wait()
+        return
+    _write_catalog_tables(staged, snapshot)
+
+
+def _write_catalog_tables(staged: Path, snapshot) -> None:
     for name, table in _catalog_tables(snapshot).items():
         _write_single(staged, name, table)
+
+
+class _CatalogWriter:
+    """`_write_catalog_tables` in a forked process, started before the parse: the catalog
+    tables depend on the snapshot alone, and their ~0.8 s of CPU (the snapshot's JSON decoded,
+    Arrow tables, Parquet) then overlaps the parse instead of following it. Forked before the
+    parser processes, from the same single-threaded parent. `wait()` re-raises its error."""
+
+    def __init__(self, staged: Path, snapshot):
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe(duplex=False)
+        self.process = context.Process(target=self._run, args=(child, staged, snapshot),
+                                       daemon=True)
+        self.process.start()
+        child.close()
+
+    @staticmethod
+    def _run(conn, staged: Path, snapshot) -> None:
+        try:
+            _write_catalog_tables(staged, snapshot)
+            error = None
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the parent
+            error = RuntimeError(f"writing the catalog tables failed: "
+                                 f"{type(exc).__name__}: {exc}")
+        conn.send(error)
+        conn.close()
+
+    def wait(self) -> None:
+        try:
+            error = self.conn.recv()
+        except EOFError:
+            self.process.join()
+            error = RuntimeError("the process writing the catalog tables died (exit code "
+                                 f"{self.process.exitcode})")
+        self.process.join()
+        if error is not None:
+            raise error
+
+    def stop(self) -> None:
+        """End it if still running (the build failed or was interrupted)."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
 
 
 def _write_single(staged: Path, name: str, table: pa.Table) -> None:

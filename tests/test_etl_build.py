@@ -496,6 +496,27 @@ def test_exception_mid_build_leaves_current(small, monkeypatch, where):
         assert warehouse.current_build(wh) == again.build
 
 
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_failed_catalog_tables_process_fails_the_full_build(small, monkeypatch, how):
+    """A full build writes the catalog tables in a process of its own beside the parse: its
+    failure (an exception, or the process ending without an answer) fails the build, which
+    publishes nothing."""
+    repo, wh, cat, first = small
+    _change_something(repo)
+
+    def boom(*_a, **_k):
+        if how == "dies":
+            os._exit(3)
+        raise ValueError("injected failure in the catalog tables")
+
+    monkeypatch.setattr(build, "_catalog_tables", boom)
+    message = {"raises": "writing the catalog tables failed: ValueError: injected failure",
+               "dies": r"the process writing the catalog tables died \(exit code 3\)"}[how]
+    with pytest.raises(RuntimeError, match=message):
+        run(repo, wh, cat, full=True)
+    _assert_untouched(wh, first.build, [first.build.name])
+
+
 def test_stale_staging_from_a_killed_run_is_removed(small):
     repo, wh, cat, _first = small
     stale = wh / ".staging" / "20200101T000000Z-local-1"
