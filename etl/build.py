@@ -652,6 +652,7 @@ def _update_database(staged: Path, prev: incremental.Previous,
     con = duckdb.connect(str(target))
     try:
         _limit_resources(con)
+        maintain.no_vacuum(con)
         con.execute("SET preserve_insertion_order = false")
         # in memory already: not read back. Only the rows made now replace the previous
         # build's (and those of files gone): the table is not written again in full, nor
@@ -756,6 +757,26 @@ def _finalize(final: Path, keep_tables: bool) -> dict[str, int]:
 def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
              validate=None, keep_tables: bool = False) -> Path:
     def finalize(final: Path) -> dict:
+        if not keep_tables:
+            checks, extra = steps(final)
+        else:
+            # an updated database (etl/maintain.py no_vacuum): while this connection is open,
+            # the steps' connections share its DuckDB instance, whose checkpoints do not vacuum
+            # (closed before the validation, which opens the build read-only)
+            held = duckdb.connect(str(final / warehouse.DB_FILE))
+            try:
+                maintain.no_vacuum(held)
+                checks, extra = steps(final)
+            finally:
+                held.close()
+        if validate is not None:
+            t = time.monotonic()
+            extra.update(validate(final) or {})
+            timings["validate_s"] = time.monotonic() - t
+        return {"validation": checks, "timings": {k: round(v, 3) for k, v in timings.items()},
+                **extra}
+
+    def steps(final: Path) -> tuple[dict, dict]:
         t = time.monotonic()
         history.prepare(final)
         flag_changes.prepare(final)
@@ -784,11 +805,6 @@ def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
         # what they add after the work they overlap: the wait for the thread, the table stored
         # (their reads are in history_s; the manifest's rank_intervals.seconds: start to end)
         timings["rank_intervals_s"] = time.monotonic() - t
-        if validate is not None:
-            t = time.monotonic()
-            extra.update(validate(final) or {})
-            timings["validate_s"] = time.monotonic() - t
-        return {"validation": checks, "timings": {k: round(v, 3) for k, v in timings.items()},
-                **extra}
+        return checks, extra
 
     return warehouse.publish(staged, manifest, warehouse_dir, finalize=finalize)

@@ -150,6 +150,18 @@ def refresh(con) -> dict[str, int]:
     return counts
 
 
+def no_vacuum(con) -> None:
+    """Turn DuckDB's vacuum off in `con`'s database instance (shared by every connection to the
+    same file while one is open) for an updated copy of the previous database. Its checkpoints
+    then write the rows that changed, not the row groups around them: with vacuum, DuckDB merged
+    the row groups whose live rows fit in fewer at each rerun's checkpoint, and in a 1 % rerun
+    merged 4 of the 12 row groups of `scores` into 3 (365 k rows, 10.9 M values with the lists) for
+    13 k changed rows (docs/PERFORMANCE.md §Session 17: the 1 % rerun (rerun10)). The deleted
+    rows stay in their row groups, marked deleted, until the database is created afresh, which
+    etl/build.py does after MAX_DATABASE_UPDATES updates in a row."""
+    con.execute("SET max_vacuum_tasks = 0")
+
+
 def _cols(names) -> str:
     return ", ".join(f'"{n}"' for n in names)
 
