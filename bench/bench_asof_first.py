@@ -18,6 +18,8 @@ With ``--served``, each case's process first does what a gunicorn worker does be
 requests (``app.main.prewarm_rankings``: today's default boards, then the past database's
 schema, ``asof.prewarm``), and the case runs on that worker's Leaderboard: the first as-of
 request a user of the deployed app waits for. Without it: a bare process (a restart's CLI).
+``--gap SECONDS``: with ``--served``, the worker idles that long between its warm-up and the
+request (a user arrives later than the worker starts).
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def child(warehouse: Path, case: str, served: bool = False) -> dict:
+def child(warehouse: Path, case: str, served: bool = False, gap: float = 0.0) -> dict:
     """One case in this process: its first request, then four more; `served`: after a
-    worker's warm-up, on the worker's Leaderboard."""
+    worker's warm-up (and `gap` seconds idle), on the worker's Leaderboard."""
     sys.path.insert(0, str(ROOT))
     from etl import backfill
     from mteb_lb import asof, db, rankings
@@ -56,10 +58,11 @@ def child(warehouse: Path, case: str, served: bool = False) -> dict:
         os.environ["MTEB_LB_WAREHOUSE"] = str(warehouse)
         from app.main import prewarm_rankings
 
-        t = time.perf_counter()
+        t, c = time.perf_counter(), _cpu()
         prewarm_rankings()
-        warm = round((time.perf_counter() - t) * 1000)
+        warm = (round((time.perf_counter() - t) * 1000), round((_cpu() - c) * 1000))
         lb = rankings.leaderboard()
+        time.sleep(gap)
     else:
         lb = rankings.Leaderboard(db.CurrentBuild(warehouse))
     seq, *extra = case.split(":")
@@ -83,7 +86,7 @@ def child(warehouse: Path, case: str, served: bool = False) -> dict:
             "again_wall_ms": statistics.median(r[0] for r in runs[1:]),
             "again_cpu_ms": statistics.median(r[1] for r in runs[1:]),
             "rows": table.num_rows, "load": round(os.getloadavg()[0], 1),
-            **({"warm_up_wall_ms": warm} if served else {})}
+            **({"warm_up_wall_ms": warm[0], "warm_up_cpu_ms": warm[1]} if served else {})}
 
 
 def _clear_states(warehouse: Path) -> None:
@@ -106,17 +109,20 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--served", action="store_true",
                         help="each case after a gunicorn worker's warm-up (see above)")
+    parser.add_argument("--gap", type=float, default=0.0,
+                        help="with --served: seconds idle between the warm-up and the request")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.warehouse, args.cases[0], args.served)), flush=True)
+        print(json.dumps(child(args.warehouse, args.cases[0], args.served, args.gap)), flush=True)
         return 0
     results: dict[str, list[dict]] = {}
     for _ in range(args.rounds):
         for case in args.cases:
             _clear_states(args.warehouse)
             out = subprocess.run([sys.executable, __file__, str(args.warehouse), case,
-                                  "--child", *(["--served"] if args.served else [])],
+                                  "--child", "--gap", str(args.gap),
+                                  *(["--served"] if args.served else [])],
                              check=True, capture_output=True, text=True)
             row = json.loads(out.stdout.strip().splitlines()[-1])
             print(json.dumps(row), flush=True)

@@ -800,6 +800,14 @@ def test_the_backfill_leaves_the_newest_state_ready(backfilled, tmp_path):
                 stored = [r[0] for r in con.execute(
                     f'SELECT benchmark FROM a."{table}" ORDER BY rowid').fetchall()]
                 assert stored == sorted(stored, key=lambda b: (b is None, b or "")), table
+        # benchmark_results, within a benchmark, by task, subset, split and model (its
+        # language filter's scan reads runs), in both states
+        key = "benchmark, task_name, subset, split, model_name"
+        for d in ("a", "f"):
+            stored = con.execute(f"SELECT {key} FROM {d}.benchmark_results ORDER BY rowid"
+                                 ).fetchall()
+            assert len({r[1] for r in stored}) > 1 < len({r[4] for r in stored})
+            assert stored == sorted(stored, key=lambda r: [(v is None, v or "") for v in r]), d
         # the merge by hand: h/D .70/.55, h/B .60/.50, h/E .10/.10
         assert con.execute("SELECT model_name FROM a.default_summaries WHERE benchmark = "
                            "'Hist(v1)' ORDER BY position").fetchall() == [
