@@ -331,8 +331,12 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 workers)
             if outcome is None:
                 prev = None
-                outcome, catalog_writer = _parse_full(groups, repo_root, staged, jobs,
-                                                      snapshot)
+                # pyarrow imports pandas on its first conversion of Python values (~0.4 s of
+                # CPU): once here, which converts such values after parsing anyway, before the
+                # catalog tables' process and the parser processes are forked
+                pa.array([0], pa.int64())
+                catalog_writer = _CatalogWriter(staged, snapshot)  # stopped by the finally
+                outcome = _parse_full(groups, repo_root, staged, jobs)
             timings["parse_s"] = time.monotonic() - t
             if prev is not None and same_database and not outcome.changed:
                 shutil.rmtree(staged.parent, ignore_errors=True)
@@ -409,34 +413,23 @@ class _JobRunner:
         return worker_pool.run_jobs(function, jobs, self.workers, retry, self.progress)
 
 
-def _parse_full(groups, repo_root: Path, staged: Path, jobs: _JobRunner,
-                snapshot) -> tuple[incremental.Outcome, _CatalogWriter]:
-    """Every model folder parsed into its own segment, biggest folders first; the catalog
-    tables written meanwhile by the `_CatalogWriter` returned (its `wait()` is still due)."""
-    # pyarrow imports pandas on its first conversion of Python values (~0.4 s of CPU): once
-    # here, which converts such values after parsing anyway, rather than once per parser process
-    # (or in the catalog tables' process)
-    pa.array([0], pa.int64())
-    catalog_writer = _CatalogWriter(staged, snapshot)
+def _parse_full(groups, repo_root: Path, staged: Path, jobs: _JobRunner) -> incremental.Outcome:
+    """Every model folder parsed into its own segment, biggest folders first."""
     folders = sorted(groups, key=lambda f: -sum(s.size for s in groups[f]))
     work = [ParseJob(segment_name(f), str(repo_root), str(staged), groups[f],
                      settings.get("max_file_bytes")) for f in folders]
     file_rows, segment_rows = [], []
     outcome = incremental.Outcome(schema.FILES.empty_table(), [], None, [], [])
-    try:
-        for result in jobs(parse_segment, work, PARSE_RETRY):
-            file_rows.extend(result.file_rows)
-            outcome.model_meta_rows.extend(result.model_meta_rows)
-            segment_rows.extend(result.versions)
-            outcome.parsed += result.parsed
-    except BaseException:
-        catalog_writer.stop()
-        raise
+    for result in jobs(parse_segment, work, PARSE_RETRY):
+        file_rows.extend(result.file_rows)
+        outcome.model_meta_rows.extend(result.model_meta_rows)
+        segment_rows.extend(result.versions)
+        outcome.parsed += result.parsed
     outcome.files = incremental.files_table(file_rows)
     outcome.segments = segment_map_table(segment_rows)
     outcome.model_meta_rows.sort(key=lambda r: r["path"])
     outcome.changed = True
-    return outcome, catalog_writer
+    return outcome
 
 
 def _write_tables(staged: Path, outcome: incremental.Outcome, stats: list[FileStat], snapshot,

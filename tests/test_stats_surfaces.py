@@ -537,7 +537,7 @@ console.log(JSON.stringify(rows.map(data => f(funcs, {data: data}))));
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_spread_tooltip_text_in_the_browser(spread_lb, tmp_path):
+def test_spread_tooltip_text_as_the_grid_evaluates_it(spread_lb, tmp_path):
     from app import flags, spread
     from app import grid as gridmod
 
