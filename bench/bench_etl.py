@@ -44,6 +44,19 @@ print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1,
 
 
 CPU: dict[str, list[float]] = {}   # CPU seconds (user + sys) of each timed run, by scenario
+IO_STALL: dict[str, list[float]] = {}   # seconds some task of the machine waited on the disk
+
+
+def io_stalled_s() -> float | None:
+    """The machine's total time with some task stalled on I/O (Linux PSI, /proc/pressure/io,
+    `some` line), in seconds; None where the kernel has no PSI. A run whose stall is a large
+    part of its wall time measured the disk, not the build."""
+    try:
+        line = Path("/proc/pressure/io").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    fields = dict(f.split("=", 1) for f in line.split()[1:])
+    return int(fields["total"]) / 1e6
 
 
 def run_etl(args: list[str], warehouse: Path, key: str | None = None) -> tuple[float, float, str]:
@@ -54,9 +67,12 @@ def run_etl(args: list[str], warehouse: Path, key: str | None = None) -> tuple[f
            "etl", *args]
     before_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     before = before_usage.ru_maxrss
+    stall = io_stalled_s()
     t = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t
+    if key is not None and stall is not None:
+        IO_STALL.setdefault(key, []).append(io_stalled_s() - stall)
     if key is not None:
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         CPU.setdefault(key, []).append(usage.ru_utime + usage.ru_stime
@@ -133,7 +149,10 @@ def main() -> int:
                 changed[how] = change(repo, how, seed=1000 * i + (how == "scattered"))
                 wall, _, line = run_etl(["--source", str(repo)], warehouse, f"{how}_s")
                 figures[f"{how}_s"].append(wall)
-            print(f"run {i + 1}: full {figures['full_s'][-1]:.1f} s, no change "
+            stalled = IO_STALL.get("full_s", [None])[-1]
+            print(f"run {i + 1}: full {figures['full_s'][-1]:.1f} s"
+                  + (f" ({stalled:.1f} s stalled on I/O)" if stalled is not None else "")
+                  + f", no change "
                   f"{figures['nochange_s'][-1]:.2f} s, 1 % changed: "
                   f"{changed['scattered']} files scattered {figures['scattered_s'][-1]:.2f} s, "
                   f"{changed['clustered']} files in whole folders "
@@ -156,12 +175,16 @@ def main() -> int:
     medians = {k: statistics.median(v) for k, v in figures.items()}
     result = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
               "repeat": args.repeat, "runs": figures, "medians": medians, "mteb": mteb,
-              "cpu_runs": CPU, "cpu_medians": {k: statistics.median(v) for k, v in CPU.items()}}
+              "cpu_runs": CPU, "cpu_medians": {k: statistics.median(v) for k, v in CPU.items()},
+              "io_stall_runs": IO_STALL}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
     print(table(medians, mteb))
     print("CPU (user + sys, medians): " + ", ".join(
         f"{k} {statistics.median(v):.2f} s" for k, v in CPU.items()))
+    if IO_STALL:
+        print("stalled on I/O (/proc/pressure/io, some; medians): " + ", ".join(
+            f"{k} {statistics.median(v):.2f} s" for k, v in IO_STALL.items()))
     return 0
 
 
