@@ -7,9 +7,11 @@ Nothing to build when the current build is whole (mteb_lb/warehouse.py check_bui
 from the same source by the same parser, catalog and queries/ SQL (its fingerprints), and
 - a git source is at the commit the build recorded, with no edit in the work tree (`git status`;
   the cache clone of a git URL is reset to its commit and not asked), or
-- every file under results/ has the path, size and mtime the build recorded
-  (`STATE_CACHE`, compared as one dict, in C). The listing is `etl/build.py` scan's, without
-  its per-file objects: same entries, same recorded names, same (l)stat figures.
+- every file under results/ has the path, size and mtime the build recorded: the digest of
+  the sorted records (`STATE_DIGEST`) equals that of the folder's listing, made in C
+  (etl/_fastparse.c listing: no Python object per file); else the two are compared as dicts
+  (`STATE_CACHE`). The listing is `etl/build.py` scan's, without its per-file objects: same
+  entries, same recorded names, same (l)stat figures.
 
 Only the standard library and the light modules (catalog, queries, settings, warehouse) are
 imported here.
@@ -28,12 +30,19 @@ import queries
 from etl import catalog as catalog_mod
 from mteb_lb import settings, warehouse
 
+try:  # the compiled listing (etl/_fastparse.c); the Python walk below when it is not built
+    from etl import _fastparse
+except ImportError:  # pragma: no cover - the extension is optional (pyproject.toml)
+    _fastparse = None
+
 # Bump when parsing rules change: an incremental run then rebuilds everything.
 PARSER_VERSION = "5"  # 3: entry_checks; 4: no row of a main metric = main_score; 5: rows only
 # for entries a rule could flag (etl/parse.py CHECK_FLOOR)
 # {path: (size, mtime_ns)} of the files a build saw (the listing as etl/build.py scan records
 # it), marshalled: read in milliseconds without Arrow. file_stats.parquet holds the same.
 STATE_CACHE = "file_stats.marshal"
+# blake2b of `records` of the same figures: a folder's compiled listing is compared with it
+STATE_DIGEST = "file_stats.digest"
 RESULTS = "results/"
 
 
@@ -71,10 +80,23 @@ def database_fingerprint(snapshot) -> str:
     return digest.hexdigest()
 
 
+def records(state: dict) -> bytes:
+    """{path: (size, mtime_ns)} as the compiled listing gives it: `path\\0size\\0mtime_ns\\0`
+    per path, sorted (str order is the UTF-8 bytes' order)."""
+    return "".join([f"{path}\0{size}\0{mtime}\0" for path, (size, mtime)
+                    in sorted(state.items())]).encode("utf-8", "backslashreplace")
+
+
+def records_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 def write_state(stats, build: Path) -> None:
-    """Record `stats` (FileStat-like: path, size, mtime_ns) as `STATE_CACHE` in `build`."""
+    """Record `stats` (FileStat-like: path, size, mtime_ns) as `STATE_CACHE` and
+    `STATE_DIGEST` in `build`."""
     data = {s.path: (s.size, s.mtime_ns) for s in stats}
     (build / STATE_CACHE).write_bytes(marshal.dumps(data))
+    (build / STATE_DIGEST).write_text(records_digest(records(data)))
 
 
 def read_state(build: Path) -> dict | None:
@@ -86,6 +108,22 @@ def read_state(build: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def compiled_listing(repo_root: Path) -> bytes | None:
+    """`listing` as sorted `records`, made in C; None without a results/ folder or without the
+    compiled extension."""
+    results = Path(repo_root) / "results"
+    if _fastparse is None or not results.is_dir():
+        return None
+    return _fastparse.listing(os.fsencode(results), b"results")
+
+
+def records_listing(data: bytes) -> dict:
+    """The {path: (size, mtime_ns)} of `records` bytes."""
+    fields = iter(data.split(b"\0"))
+    return {path.decode(): (int(size), int(mtime))
+            for path, size, mtime in zip(fields, fields, fields)}
+
+
 def listing(repo_root: Path) -> dict | None:
     """{recorded path: (size, mtime_ns)} of every entry etl/build.py scan lists under
     results/ (regular files, links and special files by their lstat; hidden folders not
@@ -93,6 +131,9 @@ def listing(repo_root: Path) -> dict | None:
     results = Path(repo_root) / "results"
     if not results.is_dir():
         return None
+    data = compiled_listing(repo_root)
+    if data is not None:
+        return records_listing(data)
     out: dict = {}
 
     def walk(folder: str, rel: str) -> None:
@@ -174,10 +215,9 @@ def check(repo_root: Path, *, source: str, source_commit: str | None = None,
     except Exception:  # noqa: BLE001 - no build, a damaged one, a bad catalog: the build says
         return None
     repo_root = Path(repo_root).resolve()
-    state = read_state(build)
-    if state is None:
-        return None
     if source_commit and manifest.get("source_commit") and (repo_root / ".git").exists():
+        if read_state(build) is None:
+            return None
         dirty = set() if is_cache_clone(repo_root) else work_tree_changes(repo_root)
         seen["dirty"] = dirty
         if same_commit(manifest, repo_root, source, source_commit, dirty):
@@ -185,9 +225,20 @@ def check(repo_root: Path, *, source: str, source_commit: str | None = None,
                     "published"), build, manifest
         if dirty is not None and manifest.get("source") == source:
             return None  # git names what changed (etl/changes.py): no listing here
-    found = listing(repo_root)
+    unchanged = "no file changed since the current build; nothing published", build, manifest
+    data = compiled_listing(repo_root)
+    try:
+        digest = (build / STATE_DIGEST).read_text()
+    except OSError:
+        digest = None
+    if data is not None and digest is not None and records_digest(data) == digest:
+        return unchanged
+    state = read_state(build)
+    if state is None:
+        return None
+    found = listing(repo_root) if data is None else records_listing(data)
     if found == state:
-        return "no file changed since the current build; nothing published", build, manifest
+        return unchanged
     if found is not None:  # the build starts from what changed (etl/changes.py from_listing)
         seen["listing"] = (build, found, state)
     return None
