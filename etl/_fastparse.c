@@ -1331,7 +1331,8 @@ error:
    Folders (by the entry's type, else its lstat) are entered unless hidden, not listed; every
    other entry (files, links, FIFOs) is listed with its lstat's size and mtime. A folder that
    cannot be opened and an entry that cannot be stat'ed are left out, as os.scandir's walk
-   leaves them. Raises MemoryError only. */
+   leaves them. Runs without the GIL (but for names that are not ASCII). Raises MemoryError
+   only. */
 typedef struct {
     char *buf;
     size_t len, cap;
@@ -1342,6 +1343,7 @@ typedef struct {
     Grow starts;           /* size_t offsets of the records in arena */
     Grow path;             /* the path of the current folder */
     int failed;            /* a memory error */
+    PyThreadState *ts;     /* the walk runs without the GIL; names that are not ASCII take it */
 } Lister;
 
 static int grow_add(Grow *g, const void *data, size_t n) {
@@ -1360,6 +1362,8 @@ static int grow_add(Grow *g, const void *data, size_t n) {
     return 1;
 }
 
+static int add_text(Lister *ls, const char *name, size_t n);
+
 /* Appends `/name` to ls->path as recorded_name records it. */
 static int add_name(Lister *ls, const char *name) {
     size_t n = strlen(name);
@@ -1370,6 +1374,14 @@ static int add_name(Lister *ls, const char *name) {
         return 0;
     if (ascii)
         return grow_add(&ls->path, name, n);
+    PyEval_RestoreThread(ls->ts);
+    int ok = add_text(ls, name, n);
+    ls->ts = PyEval_SaveThread();
+    return ok;
+}
+
+/* add_name for a name that is not ASCII (holds the GIL). */
+static int add_text(Lister *ls, const char *name, size_t n) {
     PyObject *text = PyUnicode_DecodeUTF8(name, (Py_ssize_t)n, "strict");
     if (text == NULL) {  /* not UTF-8: backslashes doubled, the other bytes as \xNN */
         PyErr_Clear();
@@ -1455,27 +1467,30 @@ static PyObject *fastparse_listing(PyObject *self, PyObject *args) {
     Py_ssize_t prefix_len;
     if (!PyArg_ParseTuple(args, "yy#", &folder, &prefix, &prefix_len))
         return NULL;
-    Lister ls = {{NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, 0};
+    Lister ls = {{NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, 0, NULL};
     PyObject *out = NULL;
     Record *records = NULL;
-    if (!grow_add(&ls.path, prefix, (size_t)prefix_len))
-        goto done;
-    int fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0)
-        list_folder(&ls, fd);
-    if (ls.failed)
-        goto done;
-    size_t n = ls.starts.len / sizeof(size_t);
-    const size_t *starts = (const size_t *)ls.starts.buf;
-    records = malloc((n ? n : 1) * sizeof(Record));
+    size_t n = 0;
+    ls.ts = PyEval_SaveThread();
+    if (grow_add(&ls.path, prefix, (size_t)prefix_len)) {
+        int fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0)
+            list_folder(&ls, fd);
+        n = ls.starts.len / sizeof(size_t);
+        records = ls.failed ? NULL : malloc((n ? n : 1) * sizeof(Record));
+    }
+    if (records != NULL) {
+        const size_t *starts = (const size_t *)ls.starts.buf;
+        for (size_t i = 0; i < n; i++) {
+            size_t end = i + 1 < n ? starts[i + 1] : ls.arena.len;
+            records[i].p = ls.arena.buf + starts[i];
+            records[i].len = end - starts[i];
+        }
+        qsort(records, n, sizeof(Record), record_order);
+    }
+    PyEval_RestoreThread(ls.ts);
     if (records == NULL)
         goto done;
-    for (size_t i = 0; i < n; i++) {
-        size_t end = i + 1 < n ? starts[i + 1] : ls.arena.len;
-        records[i].p = ls.arena.buf + starts[i];
-        records[i].len = end - starts[i];
-    }
-    qsort(records, n, sizeof(Record), record_order);
     out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)ls.arena.len);
     if (out != NULL) {
         char *dst = PyBytes_AS_STRING(out);

@@ -24,6 +24,7 @@ import json
 import marshal
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import queries
@@ -202,11 +203,38 @@ def check(repo_root: Path, *, source: str, source_commit: str | None = None,
     seen = {} if seen is None else seen
     if full:
         return None
+    repo_root = Path(repo_root).resolve()
+    listed: dict = {}
+
+    def work() -> None:
+        try:
+            listed["data"] = compiled_listing(repo_root)
+        except MemoryError:  # the Python walk (`listing`) then
+            listed["data"] = None
+
+    lister = threading.Thread(target=work, daemon=True, name="nochange-listing")
+    try:
+        return _check(repo_root, lister, listed, source=source, source_commit=source_commit,
+                      catalog_dir=catalog_dir, warehouse_dir=warehouse_dir, seen=seen)
+    finally:
+        if lister.is_alive():
+            lister.join()
+
+
+def _check(repo_root: Path, lister: threading.Thread, listed: dict, *, source: str,
+           source_commit: str | None, catalog_dir: Path | None, warehouse_dir: Path | None,
+           seen: dict) -> tuple[str, Path, dict] | None:
+    """`check`; `lister` (not started) lists a folder source in C into ``listed["data"]``
+    meanwhile: the walk runs without the GIL."""
     try:
         build = warehouse.current_build(warehouse_dir)
+        manifest = warehouse.read_manifest(build)
+        git = bool(source_commit and isinstance(manifest, dict)
+                   and manifest.get("source_commit") and (repo_root / ".git").exists())
+        if not git:
+            lister.start()
         if warehouse.check_build(build) is not None:
             return None
-        manifest = warehouse.read_manifest(build)
         snapshot = catalog_mod.load_snapshot(catalog_dir)
         if not isinstance(manifest, dict) \
                 or manifest.get("parse_fingerprint") != parse_fingerprint(snapshot) \
@@ -214,8 +242,7 @@ def check(repo_root: Path, *, source: str, source_commit: str | None = None,
             return None
     except Exception:  # noqa: BLE001 - no build, a damaged one, a bad catalog: the build says
         return None
-    repo_root = Path(repo_root).resolve()
-    if source_commit and manifest.get("source_commit") and (repo_root / ".git").exists():
+    if git:
         if read_state(build) is None:
             return None
         dirty = set() if is_cache_clone(repo_root) else work_tree_changes(repo_root)
@@ -226,7 +253,10 @@ def check(repo_root: Path, *, source: str, source_commit: str | None = None,
         if dirty is not None and manifest.get("source") == source:
             return None  # git names what changed (etl/changes.py): no listing here
     unchanged = "no file changed since the current build; nothing published", build, manifest
-    data = compiled_listing(repo_root)
+    if git:  # git could not answer: list here
+        lister.start()
+    lister.join()
+    data = listed.get("data")
     try:
         digest = (build / STATE_DIGEST).read_text()
     except OSError:
