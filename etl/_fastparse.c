@@ -1509,6 +1509,43 @@ done:
     return out;
 }
 
+/* records_dict(data) -> {path: (size, mtime_ns)} of listing's records (ValueError if `data`
+   is not such records). */
+static PyObject *fastparse_records_dict(PyObject *self, PyObject *args) {
+    const char *p;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "y#", &p, &n))
+        return NULL;
+    const char *end = p + n;   /* bytes objects end with a NUL: strtoll stops there */
+    PyObject *out = PyDict_New();
+    while (out != NULL && p < end) {
+        const char *path = p;
+        size_t len = strnlen(p, (size_t)(end - p));
+        char *stop;
+        p += len + 1;
+        long long size = p < end ? strtoll(p, &stop, 10) : 0;
+        if (p >= end || stop == p || *stop || (p = stop + 1) >= end) {
+            PyErr_SetString(PyExc_ValueError, "records_dict: malformed records");
+            Py_CLEAR(out);
+            break;
+        }
+        long long mtime = strtoll(p, &stop, 10);
+        if (stop == p || *stop || stop >= end) {
+            PyErr_SetString(PyExc_ValueError, "records_dict: malformed records");
+            Py_CLEAR(out);
+            break;
+        }
+        p = stop + 1;
+        PyObject *key = PyUnicode_DecodeUTF8(path, (Py_ssize_t)len, "strict");
+        PyObject *value = key == NULL ? NULL : Py_BuildValue("(LL)", size, mtime);
+        if (value == NULL || PyDict_SetItem(out, key, value) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(key);
+        Py_XDECREF(value);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"parse", fastparse_parse, METH_VARARGS,
      "parse(data, names, max_depth, max_entries) -> (top, columns, codes, values) or None"},
@@ -1516,6 +1553,8 @@ static PyMethodDef methods[] = {
      "checks(values, starts, keys_of, scores, programs, make, low, high, floor) -> [index]"},
     {"listing", fastparse_listing, METH_VARARGS,
      "listing(folder, prefix) -> bytes: sorted records path\\0size\\0mtime_ns\\0"},
+    {"records_dict", fastparse_records_dict, METH_VARARGS,
+     "records_dict(data) -> {path: (size, mtime_ns)} of listing's records"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -118,13 +118,6 @@ def compiled_listing(repo_root: Path) -> bytes | None:
     return _fastparse.listing(os.fsencode(results), b"results")
 
 
-def records_listing(data: bytes) -> dict:
-    """The {path: (size, mtime_ns)} of `records` bytes."""
-    fields = iter(data.split(b"\0"))
-    return {path.decode(): (int(size), int(mtime))
-            for path, size, mtime in zip(fields, fields, fields)}
-
-
 def listing(repo_root: Path) -> dict | None:
     """{recorded path: (size, mtime_ns)} of every entry etl/build.py scan lists under
     results/ (regular files, links and special files by their lstat; hidden folders not
@@ -134,7 +127,7 @@ def listing(repo_root: Path) -> dict | None:
         return None
     data = compiled_listing(repo_root)
     if data is not None:
-        return records_listing(data)
+        return _fastparse.records_dict(data)
     out: dict = {}
 
     def walk(folder: str, rel: str) -> None:
@@ -266,7 +259,7 @@ def _check(repo_root: Path, lister: threading.Thread, listed: dict, *, source: s
     state = read_state(build)
     if state is None:
         return None
-    found = listing(repo_root) if data is None else records_listing(data)
+    found = listing(repo_root) if data is None else _fastparse.records_dict(data)
     if found == state:
         return unchanged
     if found is not None:  # the build starts from what changed (etl/changes.py from_listing)
