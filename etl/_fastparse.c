@@ -29,13 +29,23 @@
    reads outside `data`.
 
    checks(...) (below) then picks the entries of such a file that etl/parse.py entry_checks may
-   give a row, so that Python looks at those only. */
+   give a row, so that Python looks at those only.
+
+   listing(folder, prefix) (at the end) lists a results/ folder as etl/nochange.py listing does,
+   without a Python object per file, for the rerun that finds nothing to build. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <math.h>
 #include <string.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static double NAN_VALUE, POS_INF, NEG_INF;
 
@@ -1313,11 +1323,238 @@ error:
     return NULL;
 }
 
+/* listing(folder, prefix) -> bytes: every entry under `folder` (bytes: a results/ folder) as
+   etl/nochange.py listing records it, one record `path\0size\0mtime_ns\0` per entry, sorted by
+   path (bytewise, which is code point order for the UTF-8 paths). path: `prefix` (bytes, e.g.
+   b"results"), then `/name` per level, each name as etl/nochange.py recorded_name gives it
+   (valid UTF-8 as is; else its bytes with backslashes doubled, decoded with backslashreplace).
+   Folders (by the entry's type, else its lstat) are entered unless hidden, not listed; every
+   other entry (files, links, FIFOs) is listed with its lstat's size and mtime. A folder that
+   cannot be opened and an entry that cannot be stat'ed are left out, as os.scandir's walk
+   leaves them. Runs without the GIL (but for names that are not ASCII). Raises MemoryError
+   only. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} Grow;
+
+typedef struct {
+    Grow arena;            /* the records, one after the other */
+    Grow starts;           /* size_t offsets of the records in arena */
+    Grow path;             /* the path of the current folder */
+    int failed;            /* a memory error */
+    PyThreadState *ts;     /* the walk runs without the GIL; names that are not ASCII take it */
+} Lister;
+
+static int grow_add(Grow *g, const void *data, size_t n) {
+    if (g->len + n > g->cap) {
+        size_t cap = g->cap ? g->cap : 4096;
+        while (cap < g->len + n)
+            cap *= 2;
+        char *buf = realloc(g->buf, cap);
+        if (buf == NULL)
+            return 0;
+        g->buf = buf;
+        g->cap = cap;
+    }
+    memcpy(g->buf + g->len, data, n);
+    g->len += n;
+    return 1;
+}
+
+static int add_text(Lister *ls, const char *name, size_t n);
+
+/* Appends `/name` to ls->path as recorded_name records it. */
+static int add_name(Lister *ls, const char *name) {
+    size_t n = strlen(name);
+    int ascii = 1;
+    for (size_t i = 0; i < n && ascii; i++)
+        ascii = (unsigned char)name[i] < 0x80;
+    if (!grow_add(&ls->path, "/", 1))
+        return 0;
+    if (ascii)
+        return grow_add(&ls->path, name, n);
+    PyEval_RestoreThread(ls->ts);
+    int ok = add_text(ls, name, n);
+    ls->ts = PyEval_SaveThread();
+    return ok;
+}
+
+/* add_name for a name that is not ASCII (holds the GIL). */
+static int add_text(Lister *ls, const char *name, size_t n) {
+    PyObject *text = PyUnicode_DecodeUTF8(name, (Py_ssize_t)n, "strict");
+    if (text == NULL) {  /* not UTF-8: backslashes doubled, the other bytes as \xNN */
+        PyErr_Clear();
+        Grow raw = {NULL, 0, 0};
+        int ok = 1;
+        for (size_t i = 0; i < n && ok; i++)
+            ok = grow_add(&raw, name[i] == '\\' ? "\\\\" : name + i, name[i] == '\\' ? 2 : 1);
+        text = ok ? PyUnicode_DecodeUTF8(raw.buf, (Py_ssize_t)raw.len, "backslashreplace")
+                  : NULL;
+        free(raw.buf);
+        if (text == NULL)
+            return 0;
+    }
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &size);
+    int ok = utf8 != NULL && grow_add(&ls->path, utf8, (size_t)size);
+    Py_DECREF(text);
+    return ok;
+}
+
+static int add_record(Lister *ls, const struct stat *st) {
+    char figures[64];
+    int n = snprintf(figures, sizeof figures, "%c%lld%c%lld%c", 0, (long long)st->st_size, 0,
+                     (long long)st->st_mtim.tv_sec * 1000000000LL
+                         + (long long)st->st_mtim.tv_nsec, 0);
+    size_t start = ls->arena.len;
+    return n > 0 && grow_add(&ls->starts, &start, sizeof start)
+        && grow_add(&ls->arena, ls->path.buf, ls->path.len)
+        && grow_add(&ls->arena, figures, (size_t)n);
+}
+
+static void list_folder(Lister *ls, int fd) {   /* takes fd */
+    DIR *dir = fdopendir(fd);
+    if (dir == NULL) {
+        close(fd);
+        return;
+    }
+    size_t base = ls->path.len;
+    struct dirent *e;
+    while (!ls->failed && (e = readdir(dir)) != NULL) {
+        const char *name = e->d_name;
+        if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0)))
+            continue;
+        struct stat st;
+        int have_stat = 0, is_dir = e->d_type == DT_DIR;
+        if (e->d_type == DT_UNKNOWN) {
+            if (fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+                continue;
+            have_stat = 1;
+            is_dir = S_ISDIR(st.st_mode);
+        }
+        if (is_dir && name[0] == '.')
+            continue;
+        if (!is_dir && !have_stat && fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        if (!add_name(ls, name)) {
+            ls->failed = 1;
+            break;
+        }
+        if (is_dir) {
+            int child = openat(dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (child >= 0)
+                list_folder(ls, child);
+        } else if (!add_record(ls, &st)) {
+            ls->failed = 1;
+        }
+        ls->path.len = base;
+    }
+    closedir(dir);
+}
+
+typedef struct {
+    const char *p;
+    size_t len;
+} Record;
+
+static int record_order(const void *a, const void *b) {
+    return strcmp(((const Record *)a)->p, ((const Record *)b)->p);
+}
+
+static PyObject *fastparse_listing(PyObject *self, PyObject *args) {
+    const char *folder, *prefix;
+    Py_ssize_t prefix_len;
+    if (!PyArg_ParseTuple(args, "yy#", &folder, &prefix, &prefix_len))
+        return NULL;
+    Lister ls = {{NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, 0, NULL};
+    PyObject *out = NULL;
+    Record *records = NULL;
+    size_t n = 0;
+    ls.ts = PyEval_SaveThread();
+    if (grow_add(&ls.path, prefix, (size_t)prefix_len)) {
+        int fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0)
+            list_folder(&ls, fd);
+        n = ls.starts.len / sizeof(size_t);
+        records = ls.failed ? NULL : malloc((n ? n : 1) * sizeof(Record));
+    }
+    if (records != NULL) {
+        const size_t *starts = (const size_t *)ls.starts.buf;
+        for (size_t i = 0; i < n; i++) {
+            size_t end = i + 1 < n ? starts[i + 1] : ls.arena.len;
+            records[i].p = ls.arena.buf + starts[i];
+            records[i].len = end - starts[i];
+        }
+        qsort(records, n, sizeof(Record), record_order);
+    }
+    PyEval_RestoreThread(ls.ts);
+    if (records == NULL)
+        goto done;
+    out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)ls.arena.len);
+    if (out != NULL) {
+        char *dst = PyBytes_AS_STRING(out);
+        for (size_t i = 0; i < n; i++) {
+            memcpy(dst, records[i].p, records[i].len);
+            dst += records[i].len;
+        }
+    }
+done:
+    if (out == NULL && !PyErr_Occurred())
+        PyErr_NoMemory();
+    free(records);
+    free(ls.arena.buf);
+    free(ls.starts.buf);
+    free(ls.path.buf);
+    return out;
+}
+
+/* records_dict(data) -> {path: (size, mtime_ns)} of listing's records (ValueError if `data`
+   is not such records). */
+static PyObject *fastparse_records_dict(PyObject *self, PyObject *args) {
+    const char *p;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "y#", &p, &n))
+        return NULL;
+    const char *end = p + n;   /* bytes objects end with a NUL: strtoll stops there */
+    PyObject *out = PyDict_New();
+    while (out != NULL && p < end) {
+        const char *path = p;
+        size_t len = strnlen(p, (size_t)(end - p));
+        char *stop;
+        p += len + 1;
+        long long size = p < end ? strtoll(p, &stop, 10) : 0;
+        if (p >= end || stop == p || *stop || (p = stop + 1) >= end) {
+            PyErr_SetString(PyExc_ValueError, "records_dict: malformed records");
+            Py_CLEAR(out);
+            break;
+        }
+        long long mtime = strtoll(p, &stop, 10);
+        if (stop == p || *stop || stop >= end) {
+            PyErr_SetString(PyExc_ValueError, "records_dict: malformed records");
+            Py_CLEAR(out);
+            break;
+        }
+        p = stop + 1;
+        PyObject *key = PyUnicode_DecodeUTF8(path, (Py_ssize_t)len, "strict");
+        PyObject *value = key == NULL ? NULL : Py_BuildValue("(LL)", size, mtime);
+        if (value == NULL || PyDict_SetItem(out, key, value) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(key);
+        Py_XDECREF(value);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"parse", fastparse_parse, METH_VARARGS,
      "parse(data, names, max_depth, max_entries) -> (top, columns, codes, values) or None"},
     {"checks", fastparse_checks, METH_VARARGS,
      "checks(values, starts, keys_of, scores, programs, make, low, high, floor) -> [index]"},
+    {"listing", fastparse_listing, METH_VARARGS,
+     "listing(folder, prefix) -> bytes: sorted records path\\0size\\0mtime_ns\\0"},
+    {"records_dict", fastparse_records_dict, METH_VARARGS,
+     "records_dict(data) -> {path: (size, mtime_ns)} of listing's records"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -7,9 +7,11 @@ Nothing to build when the current build is whole (mteb_lb/warehouse.py check_bui
 from the same source by the same parser, catalog and queries/ SQL (its fingerprints), and
 - a git source is at the commit the build recorded, with no edit in the work tree (`git status`;
   the cache clone of a git URL is reset to its commit and not asked), or
-- every file under results/ has the path, size and mtime the build recorded
-  (`STATE_CACHE`, compared as one dict, in C). The listing is `etl/build.py` scan's, without
-  its per-file objects: same entries, same recorded names, same (l)stat figures.
+- every file under results/ has the path, size and mtime the build recorded: the digest of
+  the sorted records (`STATE_DIGEST`) equals that of the folder's listing, made in C
+  (etl/_fastparse.c listing: no Python object per file); else the two are compared as dicts
+  (`STATE_CACHE`). The listing is `etl/build.py` scan's, without its per-file objects: same
+  entries, same recorded names, same (l)stat figures.
 
 Only the standard library and the light modules (catalog, queries, settings, warehouse) are
 imported here.
@@ -22,11 +24,17 @@ import json
 import marshal
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import queries
 from etl import catalog as catalog_mod
 from mteb_lb import settings, warehouse
+
+try:  # the compiled listing (etl/_fastparse.c); the Python walk below when it is not built
+    from etl import _fastparse
+except ImportError:  # pragma: no cover - the extension is optional (pyproject.toml)
+    _fastparse = None
 
 # Bump when parsing rules change: an incremental run then rebuilds everything.
 PARSER_VERSION = "5"  # 3: entry_checks; 4: no row of a main metric = main_score; 5: rows only
@@ -34,6 +42,8 @@ PARSER_VERSION = "5"  # 3: entry_checks; 4: no row of a main metric = main_score
 # {path: (size, mtime_ns)} of the files a build saw (the listing as etl/build.py scan records
 # it), marshalled: read in milliseconds without Arrow. file_stats.parquet holds the same.
 STATE_CACHE = "file_stats.marshal"
+# blake2b of `records` of the same figures: a folder's compiled listing is compared with it
+STATE_DIGEST = "file_stats.digest"
 RESULTS = "results/"
 
 
@@ -71,10 +81,23 @@ def database_fingerprint(snapshot) -> str:
     return digest.hexdigest()
 
 
+def records(state: dict) -> bytes:
+    """{path: (size, mtime_ns)} as the compiled listing gives it: `path\\0size\\0mtime_ns\\0`
+    per path, sorted (str order is the UTF-8 bytes' order)."""
+    return "".join([f"{path}\0{size}\0{mtime}\0" for path, (size, mtime)
+                    in sorted(state.items())]).encode("utf-8", "backslashreplace")
+
+
+def records_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 def write_state(stats, build: Path) -> None:
-    """Record `stats` (FileStat-like: path, size, mtime_ns) as `STATE_CACHE` in `build`."""
+    """Record `stats` (FileStat-like: path, size, mtime_ns) as `STATE_CACHE` and
+    `STATE_DIGEST` in `build`."""
     data = {s.path: (s.size, s.mtime_ns) for s in stats}
     (build / STATE_CACHE).write_bytes(marshal.dumps(data))
+    (build / STATE_DIGEST).write_text(records_digest(records(data)))
 
 
 def read_state(build: Path) -> dict | None:
@@ -86,6 +109,15 @@ def read_state(build: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def compiled_listing(repo_root: Path) -> bytes | None:
+    """`listing` as sorted `records`, made in C; None without a results/ folder or without the
+    compiled extension."""
+    results = Path(repo_root) / "results"
+    if _fastparse is None or not results.is_dir():
+        return None
+    return _fastparse.listing(os.fsencode(results), b"results")
+
+
 def listing(repo_root: Path) -> dict | None:
     """{recorded path: (size, mtime_ns)} of every entry etl/build.py scan lists under
     results/ (regular files, links and special files by their lstat; hidden folders not
@@ -93,6 +125,9 @@ def listing(repo_root: Path) -> dict | None:
     results = Path(repo_root) / "results"
     if not results.is_dir():
         return None
+    data = compiled_listing(repo_root)
+    if data is not None:
+        return _fastparse.records_dict(data)
     out: dict = {}
 
     def walk(folder: str, rel: str) -> None:
@@ -161,11 +196,38 @@ def check(repo_root: Path, *, source: str, source_commit: str | None = None,
     seen = {} if seen is None else seen
     if full:
         return None
+    repo_root = Path(repo_root).resolve()
+    listed: dict = {}
+
+    def work() -> None:
+        try:
+            listed["data"] = compiled_listing(repo_root)
+        except MemoryError:  # the Python walk (`listing`) then
+            listed["data"] = None
+
+    lister = threading.Thread(target=work, daemon=True, name="nochange-listing")
+    try:
+        return _check(repo_root, lister, listed, source=source, source_commit=source_commit,
+                      catalog_dir=catalog_dir, warehouse_dir=warehouse_dir, seen=seen)
+    finally:
+        if lister.is_alive():
+            lister.join()
+
+
+def _check(repo_root: Path, lister: threading.Thread, listed: dict, *, source: str,
+           source_commit: str | None, catalog_dir: Path | None, warehouse_dir: Path | None,
+           seen: dict) -> tuple[str, Path, dict] | None:
+    """`check`; `lister` (not started) lists a folder source in C into ``listed["data"]``
+    meanwhile: the walk runs without the GIL."""
     try:
         build = warehouse.current_build(warehouse_dir)
+        manifest = warehouse.read_manifest(build)
+        git = bool(source_commit and isinstance(manifest, dict)
+                   and manifest.get("source_commit") and (repo_root / ".git").exists())
+        if not git:
+            lister.start()
         if warehouse.check_build(build) is not None:
             return None
-        manifest = warehouse.read_manifest(build)
         snapshot = catalog_mod.load_snapshot(catalog_dir)
         if not isinstance(manifest, dict) \
                 or manifest.get("parse_fingerprint") != parse_fingerprint(snapshot) \
@@ -173,11 +235,9 @@ def check(repo_root: Path, *, source: str, source_commit: str | None = None,
             return None
     except Exception:  # noqa: BLE001 - no build, a damaged one, a bad catalog: the build says
         return None
-    repo_root = Path(repo_root).resolve()
-    state = read_state(build)
-    if state is None:
-        return None
-    if source_commit and manifest.get("source_commit") and (repo_root / ".git").exists():
+    if git:
+        if read_state(build) is None:
+            return None
         dirty = set() if is_cache_clone(repo_root) else work_tree_changes(repo_root)
         seen["dirty"] = dirty
         if same_commit(manifest, repo_root, source, source_commit, dirty):
@@ -185,9 +245,23 @@ def check(repo_root: Path, *, source: str, source_commit: str | None = None,
                     "published"), build, manifest
         if dirty is not None and manifest.get("source") == source:
             return None  # git names what changed (etl/changes.py): no listing here
-    found = listing(repo_root)
+    unchanged = "no file changed since the current build; nothing published", build, manifest
+    if git:  # git could not answer: list here
+        lister.start()
+    lister.join()
+    data = listed.get("data")
+    try:
+        digest = (build / STATE_DIGEST).read_text()
+    except OSError:
+        digest = None
+    if data is not None and digest is not None and records_digest(data) == digest:
+        return unchanged
+    state = read_state(build)
+    if state is None:
+        return None
+    found = listing(repo_root) if data is None else _fastparse.records_dict(data)
     if found == state:
-        return "no file changed since the current build; nothing published", build, manifest
+        return unchanged
     if found is not None:  # the build starts from what changed (etl/changes.py from_listing)
         seen["listing"] = (build, found, state)
     return None

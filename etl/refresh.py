@@ -170,7 +170,7 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
     The build's modules (DuckDB, Arrow) are imported after the unchanged-commit check: a run
     with nothing to do stays well under a second."""
     # deferred: a rerun with nothing to do returns before DuckDB/Arrow load
-    from etl import sources
+    from etl import nochange, sources
     from mteb_lb import settings, warehouse
 
     warehouse_dir = Path(warehouse_dir or warehouse.root())
@@ -220,6 +220,16 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
                     and prev_digest == digest):
                 return finish("unchanged", f"already at {checkout.commit}; nothing published",
                               EXIT_OK)
+            checked = None  # what etl/nochange.py check learnt, when it ran here
+            if not full and prev_build is not None and prev_digest in (None, digest):
+                # a folder source (or a git one at another commit): nothing to build? asked as
+                # build.run would, before DuckDB and Arrow load (etl/nochange.py)
+                checked = {}
+                quick = nochange.check(checkout.root, source=checkout.source,
+                                       source_commit=checkout.commit, catalog_dir=catalog_dir,
+                                       warehouse_dir=warehouse_dir, seen=checked)
+                if quick is not None:
+                    return finish("unchanged", quick[0], EXIT_OK)
             if prev_digest != digest:  # (the previous build loaded these very bytes)
                 _load_catalog(catalog_dir)  # fail early, with the catalog named
             if prev_digest is not None and prev_digest != digest and not full:
@@ -253,7 +263,8 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
     try:
         report = build.run(checkout.root, source=checkout.source, source_commit=checkout.commit,
                            full=full, catalog_dir=catalog_dir, warehouse_dir=warehouse_dir,
-                           workers=workers, progress=progress, validate=check)
+                           workers=workers, progress=progress, validate=check,
+                           checked=checked)
     except BaseException as exc:  # noqa: BLE001
         result = failed(exc)
         if not isinstance(exc, Exception):

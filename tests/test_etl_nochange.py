@@ -5,6 +5,7 @@ catalog) the build itself decides as before."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -16,7 +17,7 @@ import fixtures as fx
 import pytest
 import refresh_fixtures as rf
 
-from etl import build, nochange
+from etl import _fastparse, build, nochange
 from mteb_lb import warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +35,7 @@ def check(repo: Path, wh: Path, cat: Path, **kw):
     return nochange.check(repo, source=str(repo), catalog_dir=cat, warehouse_dir=wh, **kw)
 
 
-def test_listing_names_what_scan_lists_with_the_same_figures(tmp_path):
+def test_listing_names_what_scan_lists_with_the_same_figures(tmp_path, monkeypatch):
     results = tmp_path / "repo" / "results"
     (results / "org__m" / "rev").mkdir(parents=True)
     (results / "org__m" / "rev" / "Task.json").write_bytes(b"{}")
@@ -62,6 +63,16 @@ def test_listing_names_what_scan_lists_with_the_same_figures(tmp_path):
     scanned = {s.path: (s.size, s.mtime_ns)
                for group in build.scan(tmp_path / "repo").values() for s in group}
     assert got == scanned
+    # the compiled listing's records are those a build digests from what it recorded, and the
+    # Python walk (no compiled extension) lists the same
+    assert nochange.compiled_listing(tmp_path / "repo") == nochange.records(scanned)
+    assert _fastparse.records_dict(nochange.records(scanned)) == scanned
+    for bad in [b"a", b"a\0", b"a\x001\0", b"a\x001\x002", b"a\0x\x002\0"]:
+        with pytest.raises(ValueError):
+            _fastparse.records_dict(bad)
+    monkeypatch.setattr(nochange, "_fastparse", None)
+    assert nochange.compiled_listing(tmp_path / "repo") is None
+    assert nochange.listing(tmp_path / "repo") == scanned
 
 
 def test_no_results_folder_is_no_listing(tmp_path):
@@ -80,9 +91,17 @@ def test_a_build_records_the_listing_and_a_rerun_is_answered_from_it(small):
     assert (report.files_seen, report.unchanged) == (first.files_seen, first.files_seen)
 
 
-@pytest.mark.parametrize("how", ["bytes", "mtime", "added", "removed"])
+def test_the_recorded_digest_is_that_of_the_folder_listed_in_c(small):
+    repo, wh, cat, first = small
+    recorded = (first.build / nochange.STATE_DIGEST).read_text()
+    assert recorded == hashlib.blake2b(nochange.records(nochange.listing(repo)),
+                                       digest_size=16).hexdigest()
+    assert nochange.records_digest(nochange.compiled_listing(repo)) == recorded
+
+
+@pytest.mark.parametrize("how", ["bytes", "mtime", "added", "removed", "renamed"])
 def test_any_file_change_is_left_to_the_build(small, how):
-    repo, wh, cat, _first = small
+    repo, wh, cat, first = small
     path = next((repo / "results" / "org__current-model" / fx.SHA_A).glob("*.json"))
     if how == "bytes":
         path.write_bytes(path.read_bytes() + b" ")
@@ -90,13 +109,25 @@ def test_any_file_change_is_left_to_the_build(small, how):
         fx.bump_mtime(path)
     elif how == "added":
         (path.parent / "New.json").write_bytes(b"{}")
-    else:
+    elif how == "removed":
         path.unlink()
-    assert check(repo, wh, cat) is None
+    else:
+        path.rename(path.with_name("Renamed.json"))
+    recorded = (first.build / nochange.STATE_DIGEST).read_text()
+    assert nochange.records_digest(nochange.compiled_listing(repo)) != recorded
+    seen: dict = {}
+    assert check(repo, wh, cat, seen=seen) is None
+    build_dir, found, state = seen["listing"]   # the build starts from the listing made here
+    assert build_dir == first.build and found == nochange.listing(repo) != state
 
 
 def test_without_its_answer_the_build_decides_as_before(small, tmp_path):
     repo, wh, cat, first = small
+    (first.build / nochange.STATE_DIGEST).unlink()        # a build of older code: no digest,
+    assert check(repo, wh, cat)[0] == "no file changed since the current build; nothing " \
+        "published"                                       # the recorded dict answers
+    (first.build / nochange.STATE_DIGEST).write_text("0" * 32)         # another digest
+    assert check(repo, wh, cat) is not None
     (first.build / nochange.STATE_CACHE).write_bytes(b"not marshal")   # unreadable state
     assert check(repo, wh, cat) is None
     report = rf.run_build(repo, wh, cat)
@@ -148,3 +179,21 @@ def test_the_command_still_builds_when_a_file_changed(small):
     assert proc.returncode == 0, proc.stderr
     assert warehouse.current_build(wh) != first.build
     assert "published:" in proc.stdout
+
+
+def test_a_folder_refresh_with_nothing_to_build_answers_without_duckdb_or_arrow(small):
+    repo, wh, cat, first = small
+    script = ("import json, sys\nfrom mteb_lb.cli import main\n"
+              f"code = main(['refresh', '--source', {str(repo)!r}, '--catalog', {str(cat)!r}])\n"
+              "print(json.dumps([code, sorted(m for m in ('duckdb', 'pyarrow', 'etl.build', "
+              "'etl.validate') if m in sys.modules)]))\n")
+    env = {**os.environ, "MTEB_LB_WAREHOUSE": str(wh)}
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert json.loads(lines[-1]) == [0, []]
+    assert lines[-2] == "no file changed since the current build; nothing published"
+    assert warehouse.current_build(wh) == first.build
+    record = json.loads((wh / "runs.jsonl").read_text().splitlines()[-1])
+    assert (record["outcome"], record["build_id"]) == ("unchanged", first.build.name)
