@@ -26,8 +26,10 @@ from typing import TYPE_CHECKING
 
 from mteb_lb import settings, warehouse
 
-if TYPE_CHECKING:   # imported where a connection is opened: a default summary read from the
-    import duckdb   # build's file needs no DuckDB (Leaderboard.summary, PERFORMANCE.md)
+# DuckDB is imported where a connection is opened: a default summary read from the build's file
+# needs none (Leaderboard._stored_default, docs/PERFORMANCE.md)
+if TYPE_CHECKING:
+    import duckdb
 
 # query_arrow fetches Arrow from a DB-API result on purpose (see there); duckdb's copy warning for
 # that names this module's line, so only that line's warning is silenced, nobody else's.
@@ -124,7 +126,7 @@ def cap_resources(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _harden(build: Path) -> duckdb.DuckDBPyConnection:
-    import duckdb
+    import duckdb  # deferred: a stored default summary needs none
 
     con = duckdb.connect(str(build / warehouse.DB_FILE), read_only=True,
                          config=dict(HARDENED_CONFIG))
@@ -306,7 +308,7 @@ def _checked_open(build: Path) -> duckdb.DuckDBPyConnection:
     then the Parquet files are counted and sized in a thread while DuckDB opens the database
     (it releases the GIL), so a fresh process pays the longer of the two, not their sum. No
     cursor is handed out before both passed (a damaged build is refused as before)."""
-    import duckdb
+    import duckdb  # deferred: a stored default summary needs none
 
     reason = warehouse.check_build(build, files=False)
     if reason is not None:

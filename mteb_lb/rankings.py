@@ -27,9 +27,10 @@ import queries
 from mteb_lb import arrow_np, db, frame_store, lbstate, settings, stats, warehouse
 from mteb_lb.lbstate import Filters, LeaderboardState
 
-if TYPE_CHECKING:   # DuckDB and mteb_lb.asof (which imports it) are imported where a query or a
-    import duckdb   # past date needs them: a default summary read from the build's file needs
-                    # neither (Leaderboard._stored_default)
+# DuckDB and mteb_lb.asof (which imports it) are imported where a query or a past date needs
+# them: a default summary read from the build's file needs neither (Leaderboard._stored_default)
+if TYPE_CHECKING:
+    import duckdb
 
 ZERO_SHOT_SETTINGS = lbstate.ZERO_SHOT
 META_COLUMNS = ("Zero-shot", "Active Parameters (B)", "Total Parameters (B)",
@@ -150,7 +151,7 @@ OTHER_SQL_WARNING = ("The current build was made by another version of mteb-lb (
 # made before the table existed, where _query reports the missing view as StaleBuildError):
 # callers then compute the answer without it. (A function: DuckDB is imported on first use.)
 def missing_in_build() -> tuple[type[Exception], ...]:
-    import duckdb
+    import duckdb  # deferred: a stored default summary needs none
 
     return (duckdb.CatalogException, warehouse.StaleBuildError)
 
@@ -240,7 +241,7 @@ class Leaderboard:
         return self.handle.cache_key()
 
     def _query(self, sql: str, params: dict | None = None) -> pa.Table:
-        import duckdb
+        import duckdb  # deferred: a stored default summary needs none
 
         params = dict(params or {})
         level = params.pop(EXCLUDE_LEVEL, None)
@@ -914,7 +915,7 @@ class Leaderboard:
     def _as_of(self, state: LeaderboardState, intervals: str = "compute") -> pa.Table:
         """The table of `state` as of `state.as_of`, from the leaderboard history (mteb_lb/asof.py:
         summary, per-task or tasks view, default filters; search and sort as today)."""
-        from mteb_lb import asof
+        from mteb_lb import asof  # deferred: it imports DuckDB
 
         try:
             snap = asof.snapshot_at(self.handle.build, asof.parse_date(state.as_of))
@@ -946,7 +947,7 @@ class Leaderboard:
         """The leaderboard that computes `state.as_of`'s tables from the past results (a
         backfilled date: every table, plot and statistic of that date, as today's), or None
         for a date of the builds' history (its default board only: `view` answers it)."""
-        from mteb_lb import asof
+        from mteb_lb import asof  # deferred: it imports DuckDB
 
         try:
             snap = asof.snapshot_at(self.handle.build, asof.parse_date(state.as_of))
@@ -958,7 +959,7 @@ class Leaderboard:
 
     def _past_board(self, snap) -> Leaderboard:
         """The leaderboard over the past results of a backfilled snapshot (asof.PastBuild)."""
-        from mteb_lb import asof
+        from mteb_lb import asof  # deferred: it imports DuckDB
 
         def board() -> Leaderboard:
             past = Leaderboard(asof.PastBuild(self.handle.build, snap))
@@ -972,7 +973,7 @@ class Leaderboard:
         return self._cached(("past_board", snap), board)
 
     def _as_of_table(self, bench: Benchmark, when, view: str) -> pa.Table:
-        from mteb_lb import asof
+        from mteb_lb import asof  # deferred: it imports DuckDB
 
         _snap, rows = asof.rows_at(self.handle.build, when, bench.name,
                                    summary_only=view == "summary")

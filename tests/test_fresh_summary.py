@@ -11,11 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fixtures as fx
 import pyarrow as pa
 import pytest
-
-import fixtures as fx
 import warehouses
+
 from mteb_lb import db, warehouse
 from mteb_lb.db import CurrentBuild
 from mteb_lb.rankings import Filters, Leaderboard
