@@ -104,7 +104,10 @@ def write_file(con, build: Path) -> dict:
     schema's metadata lists the benchmarks in batch order (``benchmarks``). Returns the manifest
     fields: the file's size and the seconds taken."""
     started = time.monotonic()
-    rows = db.query_arrow(con, f'SELECT * FROM "{TABLE}" ORDER BY benchmark, position')
+    # sorted here: the build's connection (preserve_insertion_order off) may hand the rows of
+    # an ORDER BY over in parallel pieces
+    rows = db.query_arrow(con, f'SELECT * FROM "{TABLE}"').sort_by(
+        [("benchmark", "ascending"), ("position", "ascending")])
     catalog = {r["name"]: r for r in con.sql("SELECT * FROM benchmarks").to_arrow_table()
                .to_pylist()}
     names = rows.column("benchmark").to_pylist()

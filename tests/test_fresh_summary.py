@@ -125,3 +125,18 @@ def test_an_incremental_build_writes_the_changed_board(tmp_path):
     table = served.summary(warehouses.DEFAULT)
     assert not table.equals(first)
     assert table.equals(_sql_only(wh).summary(warehouses.DEFAULT), check_metadata=True)
+
+
+@pytest.mark.realdata
+def test_every_stored_board_equals_the_table(real_warehouse):
+    handle = CurrentBuild(real_warehouse)
+    stored, table = Leaderboard(handle), Leaderboard(handle)
+    table._stored = (table.cache_key(), None)   # as on a build without the file
+    reader = pa.ipc.open_file(pa.memory_map(str(handle.build / warehouse.DEFAULT_SUMMARIES_FILE)))
+    names = json.loads(reader.schema.metadata[b"benchmarks"])
+    assert len(set(names)) == len(names) > 50 and "MTEB(Multilingual, v2)" in names
+    for name in names:
+        assert stored._stored_default(name) is not None
+        for view in ("summary", "per_task"):
+            assert getattr(stored, view)(name).equals(getattr(table, view)(name),
+                                                      check_metadata=True), (name, view)
