@@ -2,14 +2,17 @@
 target: <= 150 ms from the first statement), phase by phase, as medians over fresh processes:
 
     .venv/bin/python bench/bench_fresh.py [--warehouse DIR] [--processes 7] [--json]
+        [--code DIR] [--cli]
 
 Phases (cumulative from the statement's start, as bench_tables' fresh-process figure): ``import
-duckdb`` (of which ``importlib.metadata``, which DuckDB's ``_version`` imports to read its own
-version), ``import pyarrow`` (which imports numpy), the rest of ``mteb_lb``, opening the build
-(``Leaderboard(CurrentBuild(...))`` opens nothing: the first query does), and the summary
-(connection, catalog, the default frame). Each phase is printed as wall and CPU ms (every
+pyarrow`` (which imports numpy), ``mteb_lb`` (the rest of what ``mteb_lb.rankings`` imports:
+DuckDB too when the code imports it eagerly), and the summary (a default state's from the
+build's file, else the connection, catalog and default frame; ``duckdb`` in the table: whether
+the process had imported DuckDB by then). Each phase is printed as wall and CPU ms (every
 thread of the process: the figure a shared machine inflates least). Bytecode is cached as an
-installed package has it (the first process writes it; not counted).
+installed package has it (the first process writes it; not counted). ``--code DIR``: another
+checkout's code (an A/B run with the same script); ``--cli``: time ``mteb-lb table`` (the same
+summary printed as CSV) as a whole process instead.
 """
 
 from __future__ import annotations
@@ -34,10 +37,6 @@ def cpu():
 t0, c0, out = time.perf_counter(), cpu(), {}
 def mark(name):
     out[name] = ((time.perf_counter() - t0) * 1000, cpu() - c0)
-import importlib.metadata
-mark("importlib.metadata")
-import duckdb
-mark("duckdb")
 import pyarrow
 mark("pyarrow + numpy")
 from pathlib import Path
@@ -46,16 +45,28 @@ from mteb_lb.rankings import Leaderboard
 mark("mteb_lb")
 Leaderboard(CurrentBuild(Path(sys.argv[1]))).summary(sys.argv[2])
 mark("first summary")
+out["duckdb"] = (float("duckdb" in sys.modules),) * 2
 print(repr(out))
 """
 
+CLI = """
+import resource, subprocess, sys, time
+t0 = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(repr({"mteb-lb table": ((time.perf_counter() - t0) * 1000,
+                              (u.ru_utime + u.ru_stime) * 1000)}))
+"""
 
-def one(warehouse: Path) -> dict[str, tuple[float, float]]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT),
+
+def one(warehouse: Path, code: Path = ROOT, cli: bool = False) -> dict[str, tuple[float, float]]:
+    env = {**os.environ, "PYTHONPATH": str(code), "MTEB_LB_WAREHOUSE": str(warehouse),
            "PYTHONPYCACHEPREFIX": str(Path(tempfile.gettempdir()) / "mteb-lb-bench-pycache")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    proc = subprocess.run([sys.executable, "-c", CODE, str(warehouse), BENCHMARK],
-                          capture_output=True, text=True, check=True, env=env)
+    args = ([sys.executable, "-c", CLI, sys.executable, "-m", "mteb_lb.cli", "table",
+             "--benchmark", BENCHMARK] if cli
+            else [sys.executable, "-c", CODE, str(warehouse), BENCHMARK])
+    proc = subprocess.run(args, capture_output=True, text=True, check=True, env=env, cwd=code)
     import ast
 
     return ast.literal_eval(proc.stdout.strip().splitlines()[-1])
@@ -67,6 +78,8 @@ def main(argv=None) -> int:
                                                               str(ROOT / "warehouse")))
     parser.add_argument("--processes", type=int, default=7)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--code", type=Path, default=ROOT)
+    parser.add_argument("--cli", action="store_true")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from mteb_lb import warehouse as wh
@@ -78,8 +91,8 @@ def main(argv=None) -> int:
     except wh.WarehouseError as exc:
         print(f"no published build: {exc}")
         return 0
-    one(root)   # writes the bytecode cache
-    runs = [one(root) for _ in range(args.processes)]
+    one(root, args.code, args.cli)   # writes the bytecode cache
+    runs = [one(root, args.code, args.cli) for _ in range(args.processes)]
     phases = list(runs[0])
     result = {p: {"wall_ms": statistics.median(r[p][0] for r in runs),
                   "cpu_ms": statistics.median(r[p][1] for r in runs)} for p in phases}

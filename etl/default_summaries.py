@@ -14,11 +14,21 @@ Like the `rank_intervals` table, a full build computes every benchmark and an in
 recomputes only the benchmarks whose inputs changed (the history's per-benchmark fingerprints,
 etl.history.input_hashes, with VERSION, stored in the manifest under TABLE); the others' rows
 are carried over from the previous build's database.
+
+`write_file` copies the table into the build folder as an Arrow IPC file
+(warehouse.DEFAULT_SUMMARIES_FILE), every build, after `store`: Leaderboard serves a default
+summary from it without importing or opening DuckDB (a fresh process's first table, issue #16).
 """
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
+
+import pyarrow as pa
+
+from mteb_lb import db, warehouse
 
 TABLE = "default_summaries"
 VERSION = "2"   # bump when lb_summary's output changes shape: every benchmark is computed again
@@ -84,3 +94,37 @@ def store(con, todo: list[str], keys: dict[str, str], carry: bool) -> dict:
     rows = con.execute(f'SELECT count(*) FROM "{TABLE}"').fetchall()[0][0]
     return {TABLE: {"rows": rows, "benchmarks_computed": len(todo),
                     "seconds": round(time.monotonic() - started, 3), "keys": keys}}
+
+
+def write_file(con, build: Path) -> dict:
+    """Write the table's rows to `build`'s warehouse.DEFAULT_SUMMARIES_FILE (the publish fsyncs
+    it): per benchmark with rows, one record batch of the frame Leaderboard reads for its default
+    state (the table's rows by position, without `benchmark`: the bytes a query of the table
+    gives), its `benchmarks` catalog row as JSON in the batch's metadata (``catalog``); the
+    schema's metadata lists the benchmarks in batch order (``benchmarks``). Returns the manifest
+    fields: the file's size and the seconds taken."""
+    started = time.monotonic()
+    # sorted here: the build's connection (preserve_insertion_order off) may hand the rows of
+    # an ORDER BY over in parallel pieces
+    rows = db.query_arrow(con, f'SELECT * FROM "{TABLE}"').sort_by(
+        [("benchmark", "ascending"), ("position", "ascending")])
+    catalog = {r["name"]: r for r in con.sql("SELECT * FROM benchmarks").to_arrow_table()
+               .to_pylist()}
+    names = rows.column("benchmark").to_pylist()
+    frames = rows.drop_columns(["benchmark"]).combine_chunks()
+    spans: list[tuple[str, int, int]] = []   # (benchmark, first row, rows)
+    for i, name in enumerate(names):
+        if spans and spans[-1][0] == name:
+            spans[-1] = (name, spans[-1][1], spans[-1][2] + 1)
+        else:
+            spans.append((name, i, 1))
+    spans = [s for s in spans if s[0] in catalog]
+    schema = frames.schema.with_metadata(
+        {"benchmarks": json.dumps([name for name, _first, _n in spans])})
+    path = build / warehouse.DEFAULT_SUMMARIES_FILE
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+        for name, first, n in spans:
+            writer.write_batch(frames.slice(first, n).to_batches()[0],
+                               custom_metadata={"catalog": json.dumps(catalog[name])})
+    return {"file_bytes": path.stat().st_size,
+            "file_seconds": round(time.monotonic() - started, 3)}

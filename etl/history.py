@@ -437,6 +437,7 @@ def record(final: Path, manifest: dict, warehouse_dir: Path | None = None,
         boards_todo, keys, prev_keys = stale_benchmarks(
             con, final, warehouse_dir, default_summaries.TABLE, hashes, default_summaries.VERSION)
         boards = default_summaries.store(con, boards_todo, keys, bool(prev_keys))
+        boards[default_summaries.TABLE].update(default_summaries.write_file(con, final))
         if boards_ready is not None:
             boards_ready(con, hashes)
         snapshot(con, todo, frames=default_summaries.TABLE)

@@ -22,10 +22,14 @@ import threading
 import time
 import warnings
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from mteb_lb import settings, warehouse
+
+# DuckDB is imported where a connection is opened: a default summary read from the build's file
+# needs none (Leaderboard._stored_default, docs/PERFORMANCE.md)
+if TYPE_CHECKING:
+    import duckdb
 
 # query_arrow fetches Arrow from a DB-API result on purpose (see there); duckdb's copy warning for
 # that names this module's line, so only that line's warning is silenced, nobody else's.
@@ -122,6 +126,8 @@ def cap_resources(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _harden(build: Path) -> duckdb.DuckDBPyConnection:
+    import duckdb  # deferred: a stored default summary needs none
+
     con = duckdb.connect(str(build / warehouse.DB_FILE), read_only=True,
                          config=dict(HARDENED_CONFIG))
     try:
@@ -224,7 +230,11 @@ class CurrentBuild:
 
     @property
     def build(self) -> Path:
-        self._refresh()
+        """The current build's folder, its manifest and database header checked
+        (warehouse.check_build without the Parquet files); the database opens on the first
+        cursor(), with every check, so a reader of the build's own files (the stored default
+        summaries, Leaderboard._stored_default) imports and opens no DuckDB."""
+        self._refresh(connect=False)
         return self._build
 
     def build_id(self) -> str:
@@ -256,23 +266,29 @@ class CurrentBuild:
         except OSError:
             return None
 
-    def _refresh(self) -> None:
+    def _refresh(self, connect: bool = True) -> None:
         pointer = self._pointer()
         seen, build = self._seen
         if pointer is not None and pointer == seen and build == self._build \
-                and self._con is not None:
+                and (self._con is not None or not connect):
             return
         target = warehouse.current_build(self._warehouse_dir)
-        if target == self._build and self._con is not None:
+        if target == self._build and (self._con is not None or not connect):
             with self._lock:
                 if target == self._build:
                     self._seen = (pointer, target)   # read before target: never newer
             return
         with self._lock:
-            if target == self._build and self._con is not None:
+            if target == self._build and (self._con is not None or not connect):
                 self._seen = (pointer, target)
                 return
-            new_con = _checked_open(target)
+            if connect:
+                new_con = _checked_open(target)
+            else:   # checked, opened by the first cursor()
+                reason = warehouse.check_build(target, files=False)
+                if reason is not None:
+                    raise warehouse.DamagedBuildError(target, reason)
+                new_con = None
             now = time.monotonic()
             if self._con is not None:
                 self._retired.append((now, self._build, self._con))
@@ -292,6 +308,8 @@ def _checked_open(build: Path) -> duckdb.DuckDBPyConnection:
     then the Parquet files are counted and sized in a thread while DuckDB opens the database
     (it releases the GIL), so a fresh process pays the longer of the two, not their sum. No
     cursor is handed out before both passed (a damaged build is refused as before)."""
+    import duckdb  # deferred: a stored default summary needs none
+
     reason = warehouse.check_build(build, files=False)
     if reason is not None:
         raise warehouse.DamagedBuildError(build, reason)

@@ -18,14 +18,19 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
 import queries
-from mteb_lb import arrow_np, asof, db, frame_store, lbstate, settings, stats, warehouse
+from mteb_lb import arrow_np, db, frame_store, lbstate, settings, stats, warehouse
 from mteb_lb.lbstate import Filters, LeaderboardState
+
+# DuckDB and mteb_lb.asof (which imports it) are imported where a query or a past date needs
+# them: a default summary read from the build's file needs neither (Leaderboard._stored_default)
+if TYPE_CHECKING:
+    import duckdb
 
 ZERO_SHOT_SETTINGS = lbstate.ZERO_SHOT
 META_COLUMNS = ("Zero-shot", "Active Parameters (B)", "Total Parameters (B)",
@@ -144,8 +149,11 @@ OTHER_SQL_WARNING = ("The current build was made by another version of mteb-lb (
 
 # What a query of an optional stored table raises when the build lacks it (a past date, or a build
 # made before the table existed, where _query reports the missing view as StaleBuildError):
-# callers then compute the answer without it.
-MISSING_IN_BUILD = (duckdb.CatalogException, warehouse.StaleBuildError)
+# callers then compute the answer without it. (A function: DuckDB is imported on first use.)
+def missing_in_build() -> tuple[type[Exception], ...]:
+    import duckdb  # deferred: a stored default summary needs none
+
+    return (duckdb.CatalogException, warehouse.StaleBuildError)
 
 
 def made_by_other_sql(build) -> bool:
@@ -157,6 +165,29 @@ def made_by_other_sql(build) -> bool:
     except (OSError, ValueError, AttributeError):
         recorded = None
     return recorded != queries.sql_digest()
+
+
+def _benchmark_of(row: dict) -> Benchmark:
+    """A benchmark from its row of the catalog table `benchmarks`."""
+    sort_column = _json_or(row.get("summary_sort_column"), None)
+    if isinstance(sort_column, str):
+        sort_column = [sort_column]
+    return Benchmark(
+        name=row["name"], display_name=row.get("display_name") or row["name"],
+        kind=row.get("kind") or "default", aggregations=list(row.get("aggregations") or []),
+        mean_columns=list(row.get("summary_mean_columns") or []),
+        sort_column=sort_column,
+        rank_column=row.get("summary_rank_column_effective") or "Rank (Borda)",
+        default_sort=row.get("summary_default_sort") or "Rank (Borda)",
+        public_only=bool(row.get("summary_public_only")),
+        show_zero_shot=bool(row.get("show_zero_shot", True)),
+        language_view=_json_or(row.get("language_view"), []),
+        description=row.get("description") or "", reference=row.get("reference"),
+        task_names=list(row.get("task_names") or []), raw=row,
+    )
+
+
+DEFAULT_FILTERS_KEY = Filters().key()
 
 
 class Leaderboard:
@@ -184,6 +215,9 @@ class Leaderboard:
         self._benchmarks: dict[str, Benchmark] = {}
         self._task_meta_of: tuple[str | None, dict[str, dict]] = (None, {})  # (build, meta)
         self._no_default_table: str | None = None   # a build without default_summaries
+        # (build, its stored default boards: {benchmark: record batch number}, the open file's
+        # reader, or None for a build without a readable file), _stored_default
+        self._stored: tuple[str | None, tuple | None] = (None, None)
         self._no_keyed_table: str | None = None   # ... without benchmark_language_keyed
         self._no_ordered_rows: str | None = None   # ... without lb_language_rows_ordered
         self._no_score_lists: str | None = None   # ... without language_score_lists
@@ -207,6 +241,8 @@ class Leaderboard:
         return self.handle.cache_key()
 
     def _query(self, sql: str, params: dict | None = None) -> pa.Table:
+        import duckdb  # deferred: a stored default summary needs none
+
         params = dict(params or {})
         level = params.pop(EXCLUDE_LEVEL, None)
         # a query text may leave some of a state's parameters unused (_summary_sql's variants):
@@ -278,25 +314,8 @@ class Leaderboard:
         if self._catalog_build == build:
             return
         rows = self._query("SELECT * FROM benchmarks ORDER BY name").to_pylist()
-        benchmarks = {}
-        for row in rows:
-            sort_column = _json_or(row.get("summary_sort_column"), None)
-            if isinstance(sort_column, str):
-                sort_column = [sort_column]
-            benchmarks[row["name"]] = Benchmark(
-                name=row["name"], display_name=row.get("display_name") or row["name"],
-                kind=row.get("kind") or "default", aggregations=list(row.get("aggregations") or []),
-                mean_columns=list(row.get("summary_mean_columns") or []),
-                sort_column=sort_column,
-                rank_column=row.get("summary_rank_column_effective") or "Rank (Borda)",
-                default_sort=row.get("summary_default_sort") or "Rank (Borda)",
-                public_only=bool(row.get("summary_public_only")),
-                show_zero_shot=bool(row.get("show_zero_shot", True)),
-                language_view=_json_or(row.get("language_view"), []),
-                description=row.get("description") or "", reference=row.get("reference"),
-                task_names=list(row.get("task_names") or []), raw=row,
-            )
-        self._benchmarks, self._catalog_build = benchmarks, build
+        self._benchmarks = {row["name"]: _benchmark_of(row) for row in rows}
+        self._catalog_build = build
 
     @property
     def _task_meta(self) -> dict[str, dict]:
@@ -535,7 +554,7 @@ class Leaderboard:
             try:
                 self._query(f"SELECT 1 FROM {UNCOVERED_TABLE} LIMIT 0")
                 found = True
-            except MISSING_IN_BUILD:
+            except missing_in_build():
                 found = False
             self._uncovered_table = (key, found)
         return self._uncovered_table[1]
@@ -551,7 +570,7 @@ class Leaderboard:
                 rows = self._query("FROM lb_repeated_tasks_of($repeats)",
                                    {"repeats": REPEATS_TABLE})
                 repeats = dict(zip(rows.column(0).to_pylist(), rows.column(1).to_pylist()))
-            except MISSING_IN_BUILD:
+            except missing_in_build():
                 repeats = None
             self._repeats = (self.cache_key(), repeats)
         return None if repeats is None else repeats.get(benchmark, [])
@@ -611,6 +630,10 @@ class Leaderboard:
                             lambda: self._summary(benchmark, filters))
 
     def _summary(self, benchmark: str, filters: Filters) -> pa.Table:
+        if filters.key() == DEFAULT_FILTERS_KEY:
+            stored = self._stored_default(benchmark)
+            if stored is not None:   # no catalog, no query: a fresh process loads no DuckDB
+                return _shape_summary(*stored)
         bench = self.benchmark(benchmark)
         frame = self._known_frame(benchmark, filters)
         if frame is None:
@@ -674,14 +697,49 @@ class Leaderboard:
                 or params["by_subset"] != ("mean_subset" in bench.aggregations)
                 or self._no_default_table == self.cache_key()):
             return None
+        stored = self._stored_default(benchmark)
+        if stored is not None:
+            return stored[0]
         try:
             frame = self._query("SELECT * EXCLUDE (benchmark) FROM default_summaries "
                                 "WHERE benchmark = $bench ORDER BY position",
                                 {"bench": benchmark})
-        except MISSING_IN_BUILD:  # a build made before the table existed
+        except missing_in_build():  # a build made before the table existed
             self._no_default_table = self.cache_key()
             return None
         return frame if frame.num_rows else None
+
+    def _stored_default(self, benchmark: str) -> tuple[pa.Table, Benchmark] | None:
+        """(lb_summary's rows, the benchmark) of `benchmark`'s default state from the build's
+        file (warehouse.DEFAULT_SUMMARIES_FILE, etl/default_summaries.write_file: the rows of
+        the `default_summaries` table, the catalog row), read without DuckDB. None for a handle
+        on a past date (asof.PastBuild: its own table), a benchmark the file lacks, a build
+        without the file (made by older code) or with a damaged one: the table is read then."""
+        if not isinstance(self.handle, db.CurrentBuild):
+            return None
+        key = self.cache_key()
+        if self._no_default_table == key:   # the table's readers are switched off (tests)
+            return None
+        build, stored = self._stored
+        if build != key:
+            stored = None
+            try:
+                reader = pa.ipc.open_file(pa.memory_map(
+                    str(self.handle.build / warehouse.DEFAULT_SUMMARIES_FILE)))
+                names = json.loads(reader.schema.metadata[b"benchmarks"])
+                stored = ({name: i for i, name in enumerate(names)}, reader)
+            except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+                pass   # no file (older code) or a damaged one
+            self._stored = (key, stored)
+        if stored is None or benchmark not in stored[0]:
+            return None
+        try:
+            with self._lock:   # one reader shared by the request threads
+                batch, meta = stored[1].get_batch_with_custom_metadata(stored[0][benchmark])
+            row = json.loads(meta[b"catalog"])
+        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+            return None
+        return pa.Table.from_batches([batch]), _benchmark_of(row)
 
     def _per_task(self, benchmark: str, filters: Filters) -> pa.Table:
         bench = self.benchmark(benchmark)
@@ -740,7 +798,7 @@ class Leaderboard:
                     "m AS (FROM lb_language_scores_tasks('r', $bench, $models, $tasks, "
                     "$langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
                     + pivot, values))
-            except MISSING_IN_BUILD:   # a build made before the macro: the paths below
+            except missing_in_build():   # a build made before the macro: the paths below
                 self._no_ordered_rows = self.cache_key()
         if (params["tasks"] is not None and params["langs"] is None
                 and params.get(EXCLUDE_LEVEL) is None
@@ -754,7 +812,7 @@ class Leaderboard:
                     "WITH m AS (FROM lb_language_scores_lists($lists, $bench, $models, $tasks, "
                     "$langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
                     + pivot, {**values, "lists": SCORE_LISTS_TABLE}))
-            except MISSING_IN_BUILD:
+            except missing_in_build():
                 self._no_score_lists = self.cache_key()
         if ((params["tasks"] is not None or params["langs"] is not None)
                 and params.get(EXCLUDE_LEVEL) is None
@@ -773,7 +831,7 @@ class Leaderboard:
                 return _pivot(self._query(
                     "WITH m AS (FROM " + means + "), t AS (FROM lb_per_language_of('m')),"
                     + pivot, values))
-            except MISSING_IN_BUILD:
+            except missing_in_build():
                 self._no_keyed_table = self.cache_key()
         return _pivot(self._query(
             "WITH t AS (FROM lb_per_language($bench, $models, $tasks, $langs, $langview, "
@@ -795,7 +853,7 @@ class Leaderboard:
         if benchmark not in entries:
             try:
                 rows = self._query("FROM lb_task_language_entries($bench)", {"bench": benchmark})
-            except MISSING_IN_BUILD:   # a build made before the macro: the keyed path
+            except missing_in_build():   # a build made before the macro: the keyed path
                 return False
             entries[benchmark] = dict(zip(rows.column(0).to_pylist(), rows.column(1).to_pylist()))
         sizes = entries[benchmark]
@@ -857,6 +915,8 @@ class Leaderboard:
     def _as_of(self, state: LeaderboardState, intervals: str = "compute") -> pa.Table:
         """The table of `state` as of `state.as_of`, from the leaderboard history (mteb_lb/asof.py:
         summary, per-task or tasks view, default filters; search and sort as today)."""
+        from mteb_lb import asof  # deferred: it imports DuckDB
+
         try:
             snap = asof.snapshot_at(self.handle.build, asof.parse_date(state.as_of))
         except asof.AsOfError as exc:
@@ -887,6 +947,8 @@ class Leaderboard:
         """The leaderboard that computes `state.as_of`'s tables from the past results (a
         backfilled date: every table, plot and statistic of that date, as today's), or None
         for a date of the builds' history (its default board only: `view` answers it)."""
+        from mteb_lb import asof  # deferred: it imports DuckDB
+
         try:
             snap = asof.snapshot_at(self.handle.build, asof.parse_date(state.as_of))
         except asof.AsOfError as exc:
@@ -897,6 +959,8 @@ class Leaderboard:
 
     def _past_board(self, snap) -> Leaderboard:
         """The leaderboard over the past results of a backfilled snapshot (asof.PastBuild)."""
+        from mteb_lb import asof  # deferred: it imports DuckDB
+
         def board() -> Leaderboard:
             past = Leaderboard(asof.PastBuild(self.handle.build, snap))
             # today's catalog on past results: today's benchmarks and task metadata, as loaded
@@ -909,6 +973,8 @@ class Leaderboard:
         return self._cached(("past_board", snap), board)
 
     def _as_of_table(self, bench: Benchmark, when, view: str) -> pa.Table:
+        from mteb_lb import asof  # deferred: it imports DuckDB
+
         _snap, rows = asof.rows_at(self.handle.build, when, bench.name,
                                    summary_only=view == "summary")
         rows = rows.to_pylist()
@@ -1019,7 +1085,7 @@ class Leaderboard:
                 "rank_high, rank_median, p_rank1, tied_with_leader FROM rank_intervals "
                 "WHERE benchmark = $b AND resamples = $r AND seed = $s "
                 "ORDER BY borda_rank, model_name", {"b": benchmark, "r": resamples, "s": seed})
-        except MISSING_IN_BUILD:  # an older build, or a past date (TODAY_ONLY_TABLES)
+        except missing_in_build():  # an older build, or a past date (TODAY_ONLY_TABLES)
             self._no_interval_table = self.cache_key()
             return None
         if rows.num_rows == 0:
@@ -1121,7 +1187,7 @@ class Leaderboard:
                 try:
                     return self._query(stored, {"bench": bound["bench"],
                                                 "registry_only": bound["registry_only"]})
-                except MISSING_IN_BUILD:  # a build made before the table existed
+                except missing_in_build():  # a build made before the table existed
                     pass
             return self._query(sql, {**bound, "models": None, "tasks": None})
 

@@ -29,6 +29,9 @@ from mteb_lb import settings
 
 DB_FILE = "lb.duckdb"
 MANIFEST = "manifest.json"
+# The default boards as an Arrow IPC file beside the database (etl/default_summaries.py writes
+# it, Leaderboard reads it): a fresh process serves a default summary without opening DuckDB.
+DEFAULT_SUMMARIES_FILE = "default_summaries.arrow"
 # The backfill's store of past results (<warehouse>/history/past/<table>/, etl/past_rows.py,
 # read by mteb_lb/asof.py): the per-build tables the leaderboard macros read that depend on the
 # results (the rest is the catalog, today's for every past date).
