@@ -60,8 +60,7 @@ _FRAME_SOURCES = {
                                    "FROM lb_task_means_stored($bench, NULL, NULL, false, true)",
     "lb_language_sums_of": "SELECT model_name, language, sort_key, score "
                            "FROM benchmark_language_keyed WHERE benchmark = $bench",
-    "lb_language_table_of": "SELECT model_name, language, score FROM benchmark_language_means "
-                            "WHERE benchmark = $bench",
+    "lb_language_table_of": "FROM lb_language_means_stored($bench, NULL, true)",
     "lb_repeated_tasks_of": "FROM benchmark_pair_repeats WHERE benchmark = $bench",
 }
 

@@ -221,6 +221,7 @@ class Leaderboard:
         self._no_keyed_table: str | None = None   # ... without benchmark_language_keyed
         self._no_ordered_rows: str | None = None   # ... without lb_language_rows_ordered
         self._no_score_lists: str | None = None   # ... without language_score_lists
+        self._no_means_macro: str | None = None   # ... without lb_language_means_stored
         self._no_interval_table: str | None = None  # a build without rank_intervals
         self._uncovered_table: tuple[str | None, bool] = (None, False)  # (build, has it)
         # (build, {benchmark: tasks} or None without the table), _repeated_tasks
@@ -833,6 +834,19 @@ class Leaderboard:
                     + pivot, values))
             except missing_in_build():
                 self._no_keyed_table = self.cache_key()
+        if (params["tasks"] is None and params["langs"] is None
+                and params.get(EXCLUDE_LEVEL) is None
+                and self._no_means_macro != self.cache_key()):
+            # no task or language filter nor the switch (the default and model-only states):
+            # the build's means of the selected models, without binding lb_language_scores_of's
+            # branches for the rows (the same table; lb_language_means_stored)
+            try:
+                return _pivot(self._query(
+                    "WITH s AS (FROM lb_language_means_stored($bench, $models, $registry_only)),"
+                    " m AS (FROM lb_language_table_of('s')), t AS (FROM lb_per_language_of('m')),"
+                    + pivot, values))
+            except MISSING_IN_BUILD:   # a build made before the macro: lb_per_language below
+                self._no_means_macro = self.cache_key()
         return _pivot(self._query(
             "WITH t AS (FROM lb_per_language($bench, $models, $tasks, $langs, $langview, "
             "$registry_only)),"

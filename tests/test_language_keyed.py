@@ -123,6 +123,50 @@ def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
     assert tasks_filtered >= 5
 
 
+def test_default_and_model_states_read_the_builds_means(lb):
+    """Without a task or language filter (nor the exclusion switch) the per-language table reads
+    the build's means (lb_language_means_stored): they equal the plain definition (every row
+    summed in mteb's order) bit for bit, and the served table equals the one of a build without
+    the macro (lb_per_language) for the default, a model list, the registry off and the two
+    together."""
+    compared = 0
+    for name in lb.benchmarks():
+        bench = lb.benchmark(name)
+        if not bench.has_language_view:
+            continue
+        langview = None if bench.language_view == "all" else list(bench.language_view)
+        models = sorted(r["Model"] for r in lb.summary(name).to_pylist())
+        states = {"default": Filters(), "all models": Filters(all_models=True),
+                  "two models": Filters(models=tuple(models[:2])),
+                  "half the models": Filters(models=tuple(models[::2])),
+                  "two models, all models": Filters(models=tuple(models[:2]), all_models=True)}
+        for label, filters in states.items():
+            params = lb._params(name, filters)
+            values = {**{k: params[k] for k in ("bench", "models", "tasks", "langs",
+                                                 "registry_only")},
+                      "langview": langview}
+            keys = [("model_name", "ascending"), ("language", "ascending")]
+            stored = lb._query("SELECT * FROM lb_language_means_stored($bench, $models, "
+                               "$registry_only)", values)
+            if langview is not None:   # the build's means hold the view's languages only
+                assert set(stored.column("language").to_pylist()) <= set(langview), name
+            plain = lb._query(PLAIN, values).sort_by(keys)
+            assert stored.sort_by(keys).equals(plain), (name, label)
+            lb._cache.clear()
+            served = lb.per_language(name, filters)
+            lb._cache.clear()
+            lb._no_means_macro = lb.cache_key()
+            try:
+                general = lb.per_language(name, filters)
+            finally:
+                lb._no_means_macro = None
+                lb._cache.clear()
+            assert served.num_rows > 0, (name, label)
+            assert served.equals(general), (name, label)
+            compared += 1
+    assert compared >= 10
+
+
 def test_a_past_date_never_reads_todays_sort_key_nor_lists():
     assert "benchmark_language_keyed" in warehouse.TODAY_ONLY_TABLES
     assert "language_score_lists" in warehouse.TODAY_ONLY_TABLES

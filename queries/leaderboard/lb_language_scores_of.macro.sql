@@ -19,13 +19,8 @@ create or replace macro lb_language_scores_of(
     with
 
     precomputed as (
-        select model_name, language, score
-        from benchmark_language_means
-        where
-            tasks is null and langs is null and getvariable('lb_exclude_level') is null
-            and benchmark = bench
-            and (not registry_only or in_registry)
-            and (models is null or model_name in (select unnest(models)))
+        from lb_language_means_stored(bench, models, registry_only)
+        where tasks is null and langs is null and getvariable('lb_exclude_level') is null
     ),
 
     -- the benchmark's languages whose ISO code is selected (without a model filter: a few
