@@ -144,7 +144,8 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
             if table in warehouse.PAST_DERIVED:
                 source = f"(SELECT *, {_lit(fingerprint)} AS _fingerprint FROM {source})"
             row = f"(SELECT hash(*COLUMNS(*)) AS _h, * FROM {source})"
-            if not _exists(con, f"s_{table}"):
+            first = not _exists(con, f"s_{table}")
+            if first:
                 con.execute(f'CREATE TABLE "s_{table}" AS SELECT _h, 0::BIGINT AS _k, '
                             f"* EXCLUDE (_h) FROM {row} LIMIT 0")
             # per group: the sum of the rows' hashes and their number
@@ -172,7 +173,8 @@ def record(build_dir: Path, store: Path, seq: int, name: str) -> int:
                       WHERE {group} IN (SELECT _g FROM changed)) AS o
                 ANTI JOIN n USING (_h, _k)
                 ORDER BY ALL""", {"seq": seq})
-            if events.num_rows:
+            if events.num_rows or (first and table in warehouse.PAST_LATER):
+                # (a table that older stores lack: its first file says it is recorded from here)
                 _write(events, store / FOLDER / table / name, table)
                 total += events.num_rows
                 if table in warehouse.PAST_DERIVED:

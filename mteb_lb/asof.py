@@ -513,7 +513,8 @@ class _PastDatabase:
         names = self._named(sql, params)
         if not names:
             return made
-        tables = [t for t in self._recorded(names) if t not in (made or ())]
+        tables = [t for t in self._recorded(names)
+                  if t not in (made or ()) and self._holds(served, t)]
         views = self._views(served, tables)
         self._await_past(whole=not names.isdisjoint(self.view_names))
         if made is None:
@@ -523,6 +524,15 @@ class _PastDatabase:
             con.execute(views[table])
             made.add(table)
         return made
+
+    @staticmethod
+    def _holds(served: _Served, table: str) -> bool:
+        """Whether the store holds `table` as of the served snapshot: a table that older
+        backfills did not record (warehouse.PAST_LATER) only from its first event file on.
+        Before it the cursor has no temp view of it: a statement reading it fails (binding),
+        as on a build without the table, and the ranking code takes that path."""
+        return table not in warehouse.PAST_LATER or any(
+            n <= served.seq for n, _ in served.events.get(table, ()))
 
     def _views(self, served: _Served, tables: list[str]) -> dict[str, str]:
         """The temp views' SQL of `tables` in `served`, each made once (its overlay computed by

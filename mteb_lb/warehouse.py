@@ -38,7 +38,13 @@ DEFAULT_SUMMARIES_FILE = "default_summaries.arrow"
 PAST_FOLDER = "past"
 PAST_TABLES = ("benchmark_results", "benchmark_task_means", "benchmark_language_rows",
                "benchmark_language_means", "benchmark_task_required", "language_sets",
-               "model_meta", "quality_entry_flags")
+               "model_meta", "quality_entry_flags", "benchmark_pair_repeats")
+# the recorded tables that a store backfilled by older code lacks (up to the snapshot it had
+# reached): the first snapshot that records one always writes its event file, empty or not
+# (etl/past_rows.py); a past date before it has no such table, and the ranking code takes the
+# path of a build without it (mteb_lb/asof.py). benchmark_pair_repeats: the few rows that spare
+# a language filter's ranking a distinct count of every scored row (rankings.py _repeated_tasks)
+PAST_LATER = ("benchmark_pair_repeats",)
 # tables the backfill also records per snapshot (with the `_fingerprint` of the catalog and SQL
 # its build used, etl/past_rows.py): a past date serves their rows made with today's
 PAST_DERIVED = ("default_summaries",)
@@ -57,7 +63,8 @@ PAST_KEYS = {"benchmark_results": ("model_name", "benchmark"),
              "benchmark_language_rows": ("model_name", "benchmark"),
              "benchmark_language_means": ("model_name", "benchmark"),
              "benchmark_task_required": ("benchmark",), "language_sets": ("language_set",),
-             "model_meta": ("model_folder",), "default_summaries": ("benchmark",)}
+             "model_meta": ("model_folder",), "default_summaries": ("benchmark",),
+             "benchmark_pair_repeats": ("model_name", "benchmark")}
 
 
 def past_key(table: str) -> tuple[str, ...]:
@@ -124,8 +131,8 @@ def past_state_name(seq: int, found: dict[str, list[str]]) -> str:
 # tables a build derives from today's results to answer requests faster (a stored default
 # board, stored rank intervals, the per-task cells' spread and flag marks, the per-language
 # rows' sort key, the pairs a model filter recounts, the rows that repeat a pair, the per-task
-# score lists of the per-language rows): a past date must compute them from its own rows, never
-# read these
+# score lists of the per-language rows): a past date computes them from its own rows or reads
+# its own recorded ones (PAST_TABLES, PAST_DERIVED), never these
 TODAY_ONLY_TABLES = ("default_summaries", "rank_intervals", "benchmark_task_spread",
                      "benchmark_task_flags", "benchmark_language_keyed",
                      "benchmark_task_uncovered", "benchmark_pair_repeats",

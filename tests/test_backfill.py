@@ -517,6 +517,9 @@ def _store_content(wh: Path) -> tuple:
                                 [str(t / "*.parquet")]).fetchall()
             for t in sorted((wh / "history" / "past").iterdir())}
     assert past["benchmark_results"]
+    # no model of this history repeats a pair: its first snapshot's file, empty, says the
+    # table is recorded (warehouse.PAST_LATER)
+    assert past["benchmark_pair_repeats"] == []
     return snaps, rows, paths, past
 
 

@@ -212,7 +212,7 @@ def test_relayout_command_on_a_store_of_the_old_layout(backfilled, tmp_path, mon
     files = sorted((store / "past").glob("*/*.parquet"))
     for path in files:      # the old layout: no mark, one row group, rows in reverse order
         table = pq.read_table(path)
-        table = table.take(list(range(table.num_rows - 1, -1, -1)))
+        table = table.take(pa.array(range(table.num_rows - 1, -1, -1), pa.int64()))
         pq.write_table(table.replace_schema_metadata({}), path)
     shutil.rmtree(store / asof.STATE_FOLDER, ignore_errors=True)
     wholes = sorted((store / warehouse.PAST_WHOLE_FOLDER).glob("*/*.parquet"))
