@@ -845,7 +845,7 @@ class Leaderboard:
                     "WITH s AS (FROM lb_language_means_stored($bench, $models, $registry_only)),"
                     " m AS (FROM lb_language_table_of('s')), t AS (FROM lb_per_language_of('m')),"
                     + pivot, values))
-            except MISSING_IN_BUILD:   # a build made before the macro: lb_per_language below
+            except missing_in_build():   # a build made before the macro: lb_per_language below
                 self._no_means_macro = self.cache_key()
         return _pivot(self._query(
             "WITH t AS (FROM lb_per_language($bench, $models, $tasks, $langs, $langview, "
