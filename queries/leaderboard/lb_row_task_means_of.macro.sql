@@ -7,9 +7,9 @@
 -- `repeated_tasks` (the benchmark's tasks where some model's scored rows repeat a pair,
 -- benchmark_pair_repeats) counts them distinct; on any other task a model's scored rows are its
 -- distinct pairs, in any subset of them too, so count(score) is the same number. NULL: every
--- task counted distinct (a past date, an older build). The four-string distinct over every
--- scored row was the largest step of a language filter's summary (docs/PERFORMANCE.md
--- §Session 13: the distinct pairs (langcount)).
+-- task counted distinct (an older build, or a past date its store recorded without the
+-- table). The four-string distinct over every scored row was the largest step of a language
+-- filter's summary (docs/PERFORMANCE.md §Session 13: the distinct pairs (langcount)).
 -- @column have_pairs: Distinct (subset, split) pairs the model scored on the task (in the frame).
 -- @column required_pairs: Pairs the task needs (over every model of the frame).
 create or replace macro lb_row_task_means_of(frame, repeated_tasks) as table

@@ -6,7 +6,8 @@
 -- request recomputing the means from rows counts them with count(score), and counts distinct
 -- only on these tasks (lb_row_task_means_of; mteb_lb/rankings.py reads the table once per
 -- build). On the real data: one model and task, in three benchmarks.
--- Today's build only (warehouse.TODAY_ONLY_TABLES): a past date counts every pair distinct.
+-- Recorded per snapshot by the backfill (warehouse.PAST_LATER): a past date before a store
+-- recorded it counts every pair distinct.
 -- @column scored_rows: The model's scored rows of the task.
 -- @column have_pairs: The distinct (subset, split) pairs among them.
 with
