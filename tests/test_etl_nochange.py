@@ -150,20 +150,30 @@ def test_another_catalog_or_a_damaged_build_is_not_unchanged(small, tmp_path):
     assert check(repo, wh, cat) is None
 
 
-def test_the_command_answers_without_loading_duckdb_or_arrow(small):
-    repo, wh, cat, first = small
+def _run_unchanged(small, command: str, modules: tuple[str, ...]) -> tuple[str, list[str]]:
+    """`mteb-lb COMMAND` on the unchanged folder in a fresh process: its output, and which of
+    `modules` it imported; the answer must be "nothing published" with exit code 0."""
+    repo, wh, cat, _first = small
     script = ("import json, sys\nfrom mteb_lb.cli import main\n"
-              f"code = main(['etl', '--source', {str(repo)!r}, '--catalog', {str(cat)!r}])\n"
-              "print(json.dumps([code, sorted(m for m in ('duckdb', 'pyarrow', 'etl.build', "
-              "'mteb_lb.table_cli') if m in sys.modules)]))\n")
+              f"code = main([{command!r}, '--source', {str(repo)!r}, '--catalog', {str(cat)!r}])\n"
+              f"print(json.dumps([code, sorted(m for m in {modules!r} if m in sys.modules)]))\n")
     env = {**os.environ, "MTEB_LB_WAREHOUSE": str(wh)}
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
-    assert json.loads(lines[-1]) == [0, []]
+    code, imported = json.loads(lines[-1])
+    assert code == 0
     assert lines[-2] == "no file changed since the current build; nothing published"
-    assert re.search(rf"^files seen:\s+{first.files_seen:,}  every file", proc.stdout, re.M)
+    return proc.stdout, imported
+
+
+def test_the_command_answers_without_loading_duckdb_or_arrow(small):
+    _repo, wh, _cat, first = small
+    stdout, imported = _run_unchanged(small, "etl", ("duckdb", "pyarrow", "etl.build",
+                                                     "mteb_lb.table_cli"))
+    assert imported == []
+    assert re.search(rf"^files seen:\s+{first.files_seen:,}  every file", stdout, re.M)
     assert warehouse.current_build(wh) == first.build
 
 
@@ -182,18 +192,10 @@ def test_the_command_still_builds_when_a_file_changed(small):
 
 
 def test_a_folder_refresh_with_nothing_to_build_answers_without_duckdb_or_arrow(small):
-    repo, wh, cat, first = small
-    script = ("import json, sys\nfrom mteb_lb.cli import main\n"
-              f"code = main(['refresh', '--source', {str(repo)!r}, '--catalog', {str(cat)!r}])\n"
-              "print(json.dumps([code, sorted(m for m in ('duckdb', 'pyarrow', 'etl.build', "
-              "'etl.validate') if m in sys.modules)]))\n")
-    env = {**os.environ, "MTEB_LB_WAREHOUSE": str(wh)}
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.strip().splitlines()
-    assert json.loads(lines[-1]) == [0, []]
-    assert lines[-2] == "no file changed since the current build; nothing published"
+    _repo, wh, _cat, first = small
+    _stdout, imported = _run_unchanged(small, "refresh", ("duckdb", "pyarrow", "etl.build",
+                                                          "etl.validate"))
+    assert imported == []
     assert warehouse.current_build(wh) == first.build
     record = json.loads((wh / "runs.jsonl").read_text().splitlines()[-1])
     assert (record["outcome"], record["build_id"]) == ("unchanged", first.build.name)
