@@ -218,10 +218,8 @@ class Leaderboard:
         # (build, its stored default boards: {benchmark: record batch number}, the open file's
         # reader, or None for a build without a readable file), _stored_default
         self._stored: tuple[str | None, tuple | None] = (None, None)
-        self._no_keyed_table: str | None = None   # ... without benchmark_language_keyed
-        self._no_ordered_rows: str | None = None   # ... without lb_language_rows_ordered
-        self._no_score_lists: str | None = None   # ... without language_score_lists
-        self._no_means_macro: str | None = None   # ... without lb_language_means_stored
+        # {per-language path: the build without its table or macro}, _language_path
+        self._no_language_path: dict[str, str | None] = {}
         self._no_interval_table: str | None = None  # a build without rank_intervals
         self._uncovered_table: tuple[str | None, bool] = (None, False)  # (build, has it)
         # (build, {benchmark: tasks} or None without the table), _repeated_tasks
@@ -785,72 +783,72 @@ class Leaderboard:
         pivot = (" c AS (SELECT list(DISTINCT language ORDER BY language) AS columns FROM t) "
                  "SELECT model_name, score, "
                  + _PIVOT_INDEX.format(order="order_rank", key="language") + " FROM t, c")
-        if (params["tasks"] is not None and params["langs"] is None
-                and params.get(EXCLUDE_LEVEL) is None
-                and self._no_ordered_rows != self.cache_key()
-                and self._few_language_rows(benchmark, params["tasks"])):
+        tasks_only = (params["tasks"] is not None and params["langs"] is None
+                      and params.get(EXCLUDE_LEVEL) is None)
+        table = None
+        if tasks_only and self._few_language_rows(benchmark, params["tasks"]):
             # a task filter selecting few rows: those rows read from benchmark_language_rows,
             # stored in (benchmark, task) order (the scan skips the other tasks' row groups;
             # benchmark_language_keyed, in model order, is read whole for the benchmark), summed
             # by the struct key (lb_language_rows_ordered); the same sums as the keyed path
-            try:
-                return _pivot(self._query(
-                    "WITH r AS NOT MATERIALIZED (FROM lb_language_rows_ordered()), "
-                    "m AS (FROM lb_language_scores_tasks('r', $bench, $models, $tasks, "
-                    "$langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
-                    + pivot, values))
-            except missing_in_build():   # a build made before the macro: the paths below
-                self._no_ordered_rows = self.cache_key()
-        if (params["tasks"] is not None and params["langs"] is None
-                and params.get(EXCLUDE_LEVEL) is None
-                and self._no_score_lists != self.cache_key()):
+            table = self._language_path(
+                "ordered_rows",
+                "WITH r AS NOT MATERIALIZED (FROM lb_language_rows_ordered()), "
+                "m AS (FROM lb_language_scores_tasks('r', $bench, $models, $tasks, "
+                "$langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
+                + pivot, values)
+        if table is None and tasks_only:
             # a task filter selecting more rows: the build's per-(model, language, revision,
             # task) score lists concatenated in frame order and summed (the same sums,
-            # lb_language_scores_lists); a build without the table (older, or a past date:
-            # warehouse.TODAY_ONLY_TABLES) takes the paths below
-            try:
-                return _pivot(self._query(
-                    "WITH m AS (FROM lb_language_scores_lists($lists, $bench, $models, $tasks, "
-                    "$langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
-                    + pivot, {**values, "lists": SCORE_LISTS_TABLE}))
-            except missing_in_build():
-                self._no_score_lists = self.cache_key()
-        if ((params["tasks"] is not None or params["langs"] is not None)
-                and params.get(EXCLUDE_LEVEL) is None
-                and self._no_keyed_table != self.cache_key()):
+            # lb_language_scores_lists)
+            table = self._language_path(
+                "score_lists",
+                "WITH m AS (FROM lb_language_scores_lists($lists, $bench, $models, $tasks, "
+                "$langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
+                + pivot, {**values, "lists": SCORE_LISTS_TABLE})
+        if (table is None and (params["tasks"] is not None or params["langs"] is not None)
+                and params.get(EXCLUDE_LEVEL) is None):
             # a task or language filter: the rows summed by the build's integer sort key (the
-            # same means, lb_language_scores_keyed); a build without the table (older, or a
-            # past date: warehouse.TODAY_ONLY_TABLES) takes lb_per_language below
-            # a task filter alone (a build without the score lists): every pair summed from the
-            # tasks' rows, without binding the build's-means branches (lb_language_scores_tasks,
-            # the same sums)
+            # same means, lb_language_scores_keyed); a task filter alone (a build without the
+            # score lists) sums every pair from the tasks' rows without binding the build's-means
+            # branches (lb_language_scores_tasks, the same sums)
             means = ("lb_language_scores_tasks('benchmark_language_keyed', $bench, $models, "
                      "$tasks, $langview, $registry_only)" if params["langs"] is None else
                      "lb_language_scores_keyed('benchmark_language_keyed', $bench, $models, "
                      "$tasks, $langs, $langview, $registry_only)")
-            try:
-                return _pivot(self._query(
-                    "WITH m AS (FROM " + means + "), t AS (FROM lb_per_language_of('m')),"
-                    + pivot, values))
-            except missing_in_build():
-                self._no_keyed_table = self.cache_key()
-        if (params["tasks"] is None and params["langs"] is None
-                and params.get(EXCLUDE_LEVEL) is None
-                and self._no_means_macro != self.cache_key()):
+            table = self._language_path(
+                "keyed_table",
+                "WITH m AS (FROM " + means + "), t AS (FROM lb_per_language_of('m')),"
+                + pivot, values)
+        if (table is None and params["tasks"] is None and params["langs"] is None
+                and params.get(EXCLUDE_LEVEL) is None):
             # no task or language filter nor the switch (the default and model-only states):
             # the build's means of the selected models, without binding lb_language_scores_of's
             # branches for the rows (the same table; lb_language_means_stored)
-            try:
-                return _pivot(self._query(
-                    "WITH s AS (FROM lb_language_means_stored($bench, $models, $registry_only)),"
-                    " m AS (FROM lb_language_table_of('s')), t AS (FROM lb_per_language_of('m')),"
-                    + pivot, values))
-            except missing_in_build():   # a build made before the macro: lb_per_language below
-                self._no_means_macro = self.cache_key()
+            table = self._language_path(
+                "means_macro",
+                "WITH s AS (FROM lb_language_means_stored($bench, $models, $registry_only)),"
+                " m AS (FROM lb_language_table_of('s')), t AS (FROM lb_per_language_of('m')),"
+                + pivot, values)
+        if table is not None:
+            return table
         return _pivot(self._query(
             "WITH t AS (FROM lb_per_language($bench, $models, $tasks, $langs, $langview, "
             "$registry_only)),"
             + pivot, values))
+
+    def _language_path(self, name: str, sql: str, values: dict) -> pa.Table | None:
+        """The per-language table through one of the build's optional paths (a table or macro
+        that an older build or a past date lacks: warehouse.TODAY_ONLY_TABLES), or None when the
+        build lacks it: remembered per build, so the path is not tried again; the caller then
+        takes the next path, down to lb_per_language (the rows, every build has them)."""
+        if self._no_language_path.get(name) == self.cache_key():
+            return None
+        try:
+            return _pivot(self._query(sql, values))
+        except missing_in_build():
+            self._no_language_path[name] = self.cache_key()
+            return None
 
     def _few_language_rows(self, benchmark: str, tasks: list[str]) -> bool:
         """Whether `tasks` declare at most FEW_LANGUAGE_ENTRIES (subset, language) entries in
