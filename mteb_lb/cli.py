@@ -10,26 +10,23 @@ import argparse
 import importlib
 import sys
 
-# (module, what it adds); modules are imported when the parser is built, and none does I/O on
-# import.
-COMMAND_MODULES = (
-    "etl.cli",            # etl, catalog
-    "mteb_lb.sql_cli",    # sql
-    "mteb_lb.table_cli",  # table
-    "mteb_lb.compare_cli",  # compare
-    "mteb_lb.robustness_cli",  # robustness
-    "app.cli",            # serve
-    "mteb_lb.misc_cli",   # settings, builds
-    "etl.refresh_cli",    # refresh, status
-    "etl.backfill_cli",   # backfill
-    "mteb_lb.flags_cli",  # flags
-)
-
-# Commands whose module is known, so that running one imports that module alone (`mteb-lb
-# refresh` with nothing to do then starts in a fraction of a second); any other command is
-# looked for in COMMAND_MODULES' order. tests/test_cli_lazy.py checks these.
-COMMAND_HINTS = {"etl": "etl.cli", "catalog": "etl.cli", "refresh": "etl.refresh_cli",
-                 "status": "etl.refresh_cli", "backfill": "etl.backfill_cli"}
+# The module that registers each command: running one imports that module alone (`mteb-lb
+# refresh` with nothing to do starts in a fraction of a second, `mteb-lb table` loads no SQL
+# console nor ETL code); `mteb-lb --help` and an unknown command import them all, in this
+# order. None does I/O on import. tests/test_cli_lazy.py checks the map against the modules.
+COMMANDS = {
+    "etl": "etl.cli", "catalog": "etl.cli",
+    "sql": "mteb_lb.sql_cli",
+    "table": "mteb_lb.table_cli",
+    "compare": "mteb_lb.compare_cli",
+    "robustness": "mteb_lb.robustness_cli",
+    "serve": "app.cli",
+    "settings": "mteb_lb.misc_cli", "builds": "mteb_lb.misc_cli",
+    "refresh": "etl.refresh_cli", "status": "etl.refresh_cli",
+    "backfill": "etl.backfill_cli",
+    "flags": "mteb_lb.flags_cli",
+}
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -41,9 +38,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = COMMAND_MODULES
-    if command in COMMAND_HINTS:
-        modules = (COMMAND_HINTS[command],
-                   *(name for name in COMMAND_MODULES if name != COMMAND_HINTS[command]))
+    if command in COMMANDS:
+        modules = (COMMANDS[command], *(name for name in modules if name != COMMANDS[command]))
     for name in modules:
         try:
             module = importlib.import_module(name)
