@@ -28,7 +28,7 @@ from mteb_lb.rankings import leaderboard
 
 ROUTE = "/_dash-update-component"
 ROUTING = "_pages_content.children"   # the routing callback's output
-MAX_BYTES = 16 << 20              # a board's answer is ~100-400 KB
+MAX_BYTES = 8 << 20               # a board's answer is ~100-400 KB: ~30 pages
 
 
 class Answers:
