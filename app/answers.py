@@ -2,11 +2,11 @@
 
 A menu board's default state is the same page for every visitor of one build, yet rendering
 it (the layout's ~290 components, the menu's links, then Dash's JSON) cost a worker ~20 ms of
-CPU per request with every ranking already cached (docs/PERFORMANCE.md §Session 19 (serve9)). The routing request's
-answer (the bytes Dash sends) is kept here, keyed by the build (``Leaderboard.cache_key``: its
-full path, so a published build is never answered from the one before) and the request body
-(the page's path and query, exactly as the browser sent them); the next identical request is
-answered from it before Dash's dispatch.
+CPU per request with every ranking already cached (docs/PERFORMANCE.md §Session 19 (serve9)).
+The routing request's answer (the bytes Dash sends) is kept here, keyed by the build
+(``Leaderboard.cache_key``: its full path, so a published build is never answered from the one
+before) and the request body (the page's path and query, exactly as the browser sent them); the
+next identical request is answered from it before Dash's dispatch.
 
 Only answers a page declares stable are kept (``stable()``, called by the layout): those that
 depend on nothing but the build and the request. A filtered board is not: its first render
