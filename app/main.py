@@ -23,7 +23,7 @@ from pathlib import Path
 import dash
 from dash import Input, Output, dcc, html
 
-from app import api
+from app import answers, api
 from app.components import EDITOR_BUNDLE_IGNORE, build_info, menu_order
 from mteb_lb import asof
 from mteb_lb.rankings import leaderboard
@@ -61,6 +61,7 @@ def create_app(*, prewarm: bool = True, **dash_kwargs) -> dash.Dash:
             module.register_callbacks(app)
     _register_shell_callbacks(app)
     api.register(app.server)
+    answers.install(app.server)
     _first_request_alone(app.server)
     if prewarm:
         _install_prewarm(app)

@@ -46,10 +46,14 @@ from app.wsgi import app, server  # noqa: E402  (after the wrap: no cursor opens
 __all__ = ["app", "server"]
 
 
-@server.before_request
 def _reset_count():
     _local.cursors = _local.computed = 0
     _local.started = (time.perf_counter(), time.thread_time())
+
+
+# first of the before_request hooks: the app's own may answer the request (app/answers.py), and
+# Flask then skips the hooks after it
+server.before_request_funcs.setdefault(None, []).insert(0, _reset_count)
 
 
 @server.after_request

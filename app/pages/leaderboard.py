@@ -24,7 +24,7 @@ import dash
 import dash_ag_grid as dag
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
-from app import bench_switch, intervals, my_benchmarks, plots, robustness, task_picker
+from app import answers, bench_switch, intervals, my_benchmarks, plots, robustness, task_picker
 from app import grid as gridmod
 from app import state as st
 from app.components import did_you_mean, no_build, show, warnings_box
@@ -363,6 +363,12 @@ def build_body(state: lbstate.LeaderboardState, warnings=(), *, notice: str = ""
     # build's tables, read inline
     deferred = intervals.deferred(state)
     view = compute_view(state, interval_mode="cached" if deferred else "compute")
+    if (state.filters() == lbstate.Filters() and state.seed is None and state.resamples is None
+            and not state.as_of and not view.error):
+        # the build's own tables, nothing left to a second request: the answer may be kept (a
+        # filtered state's first render depends on whether its statistics are cached, a past
+        # date's on the backfilled history, which changes without a new build)
+        answers.stable()
     controls = state_to_controls(state)
     figure = plots.plot_figure(state) if state.view == "summary" else plots.empty_figure("")
     tabs = [dcc.Tab(label=lbstate.VIEW_LABELS[t], value=t) for t in lbstate.VIEWS
