@@ -25,9 +25,9 @@ reach its scans). A `@stable set` keyed view recomputes, for a key whose set of 
 is the same after the update, only its affected pairs' rows (benchmark_language_keyed: a changed
 score recomputes that pair's rows, not the model's ~2,000 rows of the benchmark, and sorts
 those); a `@same set` keyed view keeps the rows of such a key as they are
-(benchmark_task_required; quality_revision_flags: a changed score moves no revision). The other materialized views (small aggregates) are recomputed in
-full. The result equals a full build's tables (tests/test_etl_build.py, test_refresh.py,
-test_incremental_maintain.py).
+(benchmark_task_required; quality_revision_flags: a changed score moves no revision). The
+other materialized views (small aggregates) are recomputed in full. The result equals a full
+build's tables (tests/test_etl_build.py, test_refresh.py, test_incremental_maintain.py).
 """
 
 from __future__ import annotations

@@ -45,7 +45,8 @@ affected pairs' rows (benchmark_language_keyed);
 
 its rows of a key depend only on the set of distinct values of the expressions over the key's
 rows of `<table>` (its only per-pair source): a key whose set is the same keeps its rows
-(benchmark_task_required, quality_revision_flags). etl/maintain.py applies them; a malformed one is refused.
+(benchmark_task_required, quality_revision_flags). etl/maintain.py applies them; a malformed
+one is refused.
 """
 
 from __future__ import annotations
