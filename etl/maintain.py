@@ -18,16 +18,16 @@ materialized per another grain are then recomputed for the keys that changed:
 `(benchmark, model_name)` for the distinct keys of the rows deleted from and inserted into the
 per-pair tables that hold those columns, read directly or through views (its rows for a key may
 depend only on those tables' rows of that key and on inputs without the grain's columns, e.g.
-the catalog). Such a view runs
-in a second scratch database where every input holding the grain's columns is restricted to the
-changed keys before the view reads it (a filter applied after the view's aggregation would not
-reach its scans). A `@stable set` keyed view recomputes, for a key whose set of declared values
-is the same after the update, only its affected pairs' rows (benchmark_language_keyed: a changed
-score recomputes that pair's rows, not the model's ~2,000 rows of the benchmark, and sorts
-those); a `@same set` keyed view keeps the rows of such a key as they are
-(benchmark_task_required; quality_revision_flags: a changed score moves no revision). The
-other materialized views (small aggregates) are recomputed in full. The result equals a full
-build's tables (tests/test_etl_build.py, test_refresh.py, test_incremental_maintain.py).
+the catalog). Such a view runs in a second scratch database where every input holding the
+grain's columns is restricted to the changed keys before the view reads it (a filter applied
+after the view's aggregation would not reach its scans). A `@stable set` keyed view recomputes,
+for a key whose set of declared values is the same after the update, only its affected pairs'
+rows (benchmark_language_keyed: a changed score recomputes that pair's rows, not the model's
+~2,000 rows of the benchmark, and sorts those); a `@same set` keyed view keeps the rows of such
+a key as they are (benchmark_task_required; quality_revision_flags: a changed score moves no
+revision). The other materialized views (small aggregates) are recomputed in full. The result
+equals a full build's tables (tests/test_etl_build.py, test_refresh.py,
+test_incremental_maintain.py).
 """
 
 from __future__ import annotations
