@@ -16,16 +16,17 @@ dependency closure, queries.closure), with views of the build tables they name
 materialized per another grain are then recomputed for the keys that changed:
 `per (model_name)` for the models of the affected pairs; a grain such as
 `(benchmark, model_name)` for the distinct keys of the rows deleted from and inserted into the
-per-pair tables that hold those columns (its rows for a key may depend only on those tables'
-rows of that key and on inputs without the grain's columns, e.g. the catalog). Such a view runs
-in a second scratch database where every input holding the grain's columns is restricted to the
-changed keys before the view reads it (a filter applied after the view's aggregation would not
-reach its scans). A `@stable set` keyed view recomputes, for a key whose set of declared values
-is the same after the update, only its affected pairs' rows (benchmark_language_keyed: a changed
-score recomputes that pair's rows, not the model's ~2,000 rows of the benchmark, and sorts
-those); a `@same set` keyed view keeps the rows of such a key as they are
-(benchmark_task_required). The other materialized views (small aggregates) are recomputed in
-full. The result equals a full build's tables (tests/test_etl_build.py, test_refresh.py,
+per-pair tables that hold those columns, read directly or through views (its rows for a key may
+depend only on those tables' rows of that key and on inputs without the grain's columns, e.g.
+the catalog). Such a view runs in a second scratch database where every input holding the
+grain's columns is restricted to the changed keys before the view reads it (a filter applied
+after the view's aggregation would not reach its scans). A `@stable set` keyed view recomputes,
+for a key whose set of declared values is the same after the update, only its affected pairs'
+rows (benchmark_language_keyed: a changed score recomputes that pair's rows, not the model's
+~2,000 rows of the benchmark, and sorts those); a `@same set` keyed view keeps the rows of such
+a key as they are (benchmark_task_required; quality_revision_flags: a changed score moves no
+revision). The other materialized views (small aggregates) are recomputed in full. The result
+equals a full build's tables (tests/test_etl_build.py, test_refresh.py,
 test_incremental_maintain.py).
 """
 
@@ -60,7 +61,8 @@ def refresh(con) -> dict[str, int]:
         if r[0] not in view_names and r[0] != "scores"]
     columns = _columns(con, main)
     # per keyed view: the per-pair tables whose changed rows name its changed keys
-    key_sources = {v.name: _key_sources(v, by_pair, columns, by_key) for v in by_key
+    plain = [v for v in views if not v.materialize]
+    key_sources = {v.name: _key_sources(v, by_pair, columns, by_key, plain) for v in by_key
                    if v.grain != ("model_name",)}
     for view in by_key:
         if view.name in key_sources:
@@ -215,11 +217,12 @@ def _columns(con, database: str) -> dict[str, set[str]]:
     return out
 
 
-def _key_sources(view, by_pair, columns, by_key=()) -> list[str]:
+def _key_sources(view, by_pair, columns, by_key=(), plain=()) -> list[str]:
     """The per-pair tables `view` reads that hold all the columns of its grain, directly or
-    through views of `by_key` materialized per the same grain (their changed keys are its)."""
+    through views of `by_key` materialized per the same grain (their changed keys are its) or
+    views of `plain` (not materialized: quality_revision_flags reads flag_mixed_revisions)."""
     same = [v for v in by_key if v.grain == view.grain and v.name != view.name]
-    read = {v.name for v in queries.closure([view, *same, *by_pair], [view],
+    read = {v.name for v in queries.closure([view, *same, *plain, *by_pair], [view],
                                             frozenset(v.name for v in by_pair))}
     found = [v.name for v in by_pair if v.name in read
              and set(view.grain) <= columns.get(v.name, set())]

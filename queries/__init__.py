@@ -28,8 +28,9 @@ incremental build recomputes just the pairs whose results changed (etl/maintain.
 `per (model_name)`: its rows for a model depend only on that model's rows of the tables it reads;
 another grain, e.g. `per (benchmark, model_name)`: its rows for a key depend only on the rows of
 that key of the tables it reads holding those columns (at least one of them materialized per
-(model_name, task_name), read directly or through a view of the same grain: their changed rows
-name the changed keys); other materialized views are recomputed in full.
+(model_name, task_name), read directly, through a view of the same grain or through views not
+materialized: their changed rows name the changed keys); other materialized views are
+recomputed in full.
 A view of such another grain may declare, on a header line, which of its inputs' values its
 rows depend on across the key, so that an incremental build recomputes less:
 
@@ -44,7 +45,8 @@ affected pairs' rows (benchmark_language_keyed);
 
 its rows of a key depend only on the set of distinct values of the expressions over the key's
 rows of `<table>` (its only per-pair source): a key whose set is the same keeps its rows
-(benchmark_task_required). etl/maintain.py applies them; a malformed one is refused.
+(benchmark_task_required, quality_revision_flags). etl/maintain.py applies them; a malformed
+one is refused.
 """
 
 from __future__ import annotations

@@ -110,8 +110,9 @@ def test_scratch_catalogs_get_only_the_inputs_their_views_name(two_views, monkey
                 out[-1].append(sql.split(".", 1)[1].split(" ")[0].strip('"'))
         return out
 
-    keyed = inputs(maintain.KEYED)   # in dependency order: keyed, means, required, uncovered
-    assert len(keyed) == 4
+    # in dependency order: keyed, means, required, uncovered, the revision flags
+    keyed = inputs(maintain.KEYED)
+    assert len(keyed) == 5
     assert ["benchmark_language_keyed"] in keyed and ["benchmark_results"] in keyed
     assert all(len(names) <= 4 for names in keyed)
     scratch = inputs(maintain.SCRATCH)
@@ -129,6 +130,13 @@ def test_keyed_view_must_read_a_per_pair_table_holding_its_key():
     assert "benchmark_language_rows" not in queries.uses([means, *by_pair])[means.name]
     assert maintain._key_sources(means, by_pair, {"benchmark_language_rows": {
         "benchmark", "model_name", "task_name"}}, by_key) == ["benchmark_language_rows"]
+    # quality_revision_flags reads benchmark_results through flag_mixed_revisions (a view)
+    flags, plain = views["quality_revision_flags"], [v for v in views.values()
+                                                     if not v.materialize]
+    results = {"benchmark_results": {"benchmark", "model_name", "task_name"}}
+    assert maintain._key_sources(flags, by_pair, results, by_key, plain) == ["benchmark_results"]
+    with pytest.raises(RuntimeError, match="quality_revision_flags is materialized"):
+        maintain._key_sources(flags, by_pair, results, by_key)   # the view not followed
     bad = dataclasses.replace(means, name="means_of_scores",
                               sql="SELECT benchmark, model_name FROM scores")
     with pytest.raises(RuntimeError, match=r"means_of_scores is materialized per \(benchmark, "

@@ -1,8 +1,9 @@
-"""mixed_revisions is maintained per model by incremental builds (quality_revision_flags,
-docs/QUALITY.md §Rules): on the fixture of tests/quality_fixtures.py, q/mixed (QRet from revision
-A, QSts from B) gets its QSts from A instead, and q/mixed-ok (both from A) gets its QSts from B
-instead. After an incremental build that reads those four files only, the flag has moved from
-q/mixed to q/mixed-ok, and every table equals a full build's."""
+"""mixed_revisions is maintained per (benchmark, model) by incremental builds
+(quality_revision_flags, docs/QUALITY.md §Rules): on the fixture of tests/quality_fixtures.py,
+q/mixed (QRet from revision A, QSts from B) gets its QSts from A instead, and q/mixed-ok (both
+from A) gets its QSts from B instead. After an incremental build that reads those four files
+only, the flag has moved from q/mixed to q/mixed-ok, and every table equals a full build's. A
+changed score moves no revision: no flag is recomputed (`@same set`), and the flag stays."""
 
 from __future__ import annotations
 
@@ -42,4 +43,23 @@ def test_a_model_whose_revisions_mix_or_unmix_is_checked_again(tmp_path):
                      workers=1)
     assert full.published
     assert _mixed_flags(tmp_path / "full") == [("q/mixed-ok", qf.BENCH, two)]
+    assert_same_tables(report.build, full.build)
+
+
+def test_a_changed_score_recomputes_no_flag(tmp_path):
+    wh = qf.build_quality_warehouse(tmp_path)
+    two = f"2 revisions: {qf.A} (1 tasks), {qf.B} (1 tasks)"
+    repo, catalog = tmp_path / "repo", tmp_path / "catalog"
+    # the flagged model's scores change, its revisions and tasks do not
+    fx.bump_mtime(fx.write_result(repo, "q/mixed", qf.B, "QSts", qf._sts(0.7)))
+    fx.bump_mtime(fx.write_result(repo, "q/mixed", qf.A, "QRet", qf._ret(0.6)))
+    report = build.run(repo, source=str(repo), catalog_dir=catalog, warehouse_dir=wh,
+                       workers=1)
+    assert report.published and report.parsed == 2
+    maintained = warehouse.read_manifest(report.build)["database"]["updated"]
+    assert maintained["quality_revision_flags"] == 0   # per model: q/mixed's 1 row again
+    assert _mixed_flags(wh) == [("q/mixed", qf.BENCH, two)]
+    full = build.run(repo, source=str(repo), catalog_dir=catalog, warehouse_dir=tmp_path / "full",
+                     workers=1)
+    assert full.published
     assert_same_tables(report.build, full.build)

@@ -28,8 +28,10 @@ def test_the_marts_declare_their_sets():
         "benchmark_language_rows", ('"revision"', '"task_name"'))
     assert views["benchmark_task_required"].same_set == (
         "benchmark_results", ('"split"', '"subset"', '"in_registry"', '"score" IS NOT NULL'))
+    assert views["quality_revision_flags"].same_set == (
+        "benchmark_results", ('"revision"', '"task_name"', '"is_placeholder"'))
     assert [v.name for v in views.values() if v.stable_set or v.same_set] == [
-        "benchmark_language_keyed", "benchmark_task_required"]
+        "benchmark_language_keyed", "benchmark_task_required", "quality_revision_flags"]
 
 
 def test_an_expression_keeps_its_inner_commas(monkeypatch, tmp_path):
