@@ -37,10 +37,11 @@ ALWAYS_IN_NAV = ("/", "/compare", "/sql", "/status")   # others only once their 
 log = logging.getLogger(__name__)
 
 
-def create_app(*, prewarm: bool = True, **dash_kwargs) -> dash.Dash:
+def create_app(*, prewarm: bool = True, keep_answers: bool = True, **dash_kwargs) -> dash.Dash:
     """Build the app. ``prewarm`` computes every benchmark's default summary in a background
     thread after the first request, as the official leaderboard pre-runs every benchmark, so
-    switching benchmark and the model pages' ranks hit the cache."""
+    switching benchmark and the model pages' ranks hit the cache. ``keep_answers``: a menu
+    board's page is answered from the bytes of its first render per build (app/answers.py)."""
     importlib.import_module("app")   # Dash names page modules app.pages.* when it is loaded
 
     app = dash.Dash(
@@ -61,7 +62,8 @@ def create_app(*, prewarm: bool = True, **dash_kwargs) -> dash.Dash:
             module.register_callbacks(app)
     _register_shell_callbacks(app)
     api.register(app.server)
-    answers.install(app.server)
+    if keep_answers:
+        answers.install(app.server)
     _first_request_alone(app.server)
     if prewarm:
         _install_prewarm(app)

@@ -32,7 +32,9 @@ def browser_app(downloads: Path, wait_timeout: float = 10, warehouse: Path | Non
                            download_path=str(downloads), percy_run=False,
                            wait_timeout=wait_timeout) as dc:
             dc.driver.set_window_size(1440, 1000)
-            dc.start_server(create_app(prewarm=False))
+            # the tests patch the rankings between two loads of one page of one build, which a
+            # served app never sees: every page is rendered (no kept answers, app/answers.py)
+            dc.start_server(create_app(prewarm=False, keep_answers=False))
             dc.downloads = downloads
             yield dc
 
