@@ -38,7 +38,9 @@ _SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size
                  "by_subset": False, "st_only": False, "part": "subset", "zero_shot": "allow_all",
                  "keyed": "benchmark_language_keyed",   # lb_language_scores_keyed's table
                  "uncovered_table": "benchmark_task_uncovered",   # ..._recount_stored's table
-                 "lists": "language_score_lists"}   # lb_language_scores_lists' table
+                 "lists": "language_score_lists",   # lb_language_scores_lists' table
+                 # lb_task_scores_language's and lb_language_task_means' table
+                 "null_languages": "benchmark_null_languages"}
 
 
 # The relation a `frame` parameter names (query_table), per macro: its caller's relation, built

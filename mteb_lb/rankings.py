@@ -50,6 +50,9 @@ REPEATED, REPEATS_TABLE = "repeated_tasks", "benchmark_pair_repeats"
 # the per-(model, language, revision, task) score lists a task filter's per-language table sums
 # (today's build only: lb_language_scores_lists takes the table's name, bound)
 SCORE_LISTS_TABLE = "language_score_lists"
+# the codes of each (model, task)'s NULL-score rows (today's build only) and the parameter of
+# lb_task_scores_language that names it (without it a language filter reads every row)
+NULL_LANGUAGES, NULL_LANGUAGES_TABLE = "null_languages", "benchmark_null_languages"
 
 
 class RankingError(ValueError):
@@ -221,7 +224,8 @@ class Leaderboard:
         # {per-language path: the build without its table or macro}, _language_path
         self._no_language_path: dict[str, str | None] = {}
         self._no_interval_table: str | None = None  # a build without rank_intervals
-        self._uncovered_table: tuple[str | None, bool] = (None, False)  # (build, has it)
+        # {today-only table: (build, whether it has the table)}, _has_table
+        self._tables: dict[str, tuple[str | None, bool]] = {}
         # (build, {benchmark: tasks} or None without the table), _repeated_tasks
         self._repeats: tuple[str | None, dict[str, list[str]] | None] = (None, None)
         # (build, {benchmark: {task: declared (subset, language) entries}}), _few_language_rows
@@ -537,26 +541,28 @@ class Leaderboard:
                   "langs": langs,
                   "registry_only": not filters.all_models,
                   EXCLUDE_LEVEL: EXCLUDE_LEVELS[filters.exclude_flags]}
-        if models is not None and self._has_uncovered_table():   # recount from the lists
+        if models is not None and self._has_table(UNCOVERED_TABLE):   # recount from the lists
             params[UNCOVERED] = UNCOVERED_TABLE
         if langs is not None or params[EXCLUDE_LEVEL] is not None:   # the rows' sources
             params[REPEATED] = self._repeated_tasks(benchmark)
+        if langs is not None and self._has_table(NULL_LANGUAGES_TABLE):   # scored rows only
+            params[NULL_LANGUAGES] = NULL_LANGUAGES_TABLE
         if filters.missing != "official":
             return self._missing_mode(benchmark, params, filters.missing)
         return params
 
-    def _has_uncovered_table(self) -> bool:
-        """Whether the build's schema has benchmark_task_uncovered (today's build made by this
-        code; not an older build, nor a past date's schema: warehouse.TODAY_ONLY_TABLES)."""
+    def _has_table(self, table: str) -> bool:
+        """Whether the build's schema has this today-only table (warehouse.TODAY_ONLY_TABLES:
+        today's build made by this code; not an older build, nor a past date's schema)."""
         key = self.cache_key()
-        if self._uncovered_table[0] != key:
+        if self._tables.get(table, (None,))[0] != key:
             try:
-                self._query(f"SELECT 1 FROM {UNCOVERED_TABLE} LIMIT 0")
+                self._query(f"SELECT 1 FROM {table} LIMIT 0")
                 found = True
             except missing_in_build():
                 found = False
-            self._uncovered_table = (key, found)
-        return self._uncovered_table[1]
+            self._tables[table] = (key, found)
+        return self._tables[table][1]
 
     def _repeated_tasks(self, benchmark: str) -> list[str] | None:
         """The benchmark's tasks where some model's scored rows repeat a (subset, split) pair
@@ -602,7 +608,7 @@ class Leaderboard:
             if not models:
                 return None
             return {**params, "models": models} | (
-                {UNCOVERED: UNCOVERED_TABLE} if self._has_uncovered_table() else {})
+                {UNCOVERED: UNCOVERED_TABLE} if self._has_table(UNCOVERED_TABLE) else {})
         common = [t for t in bench.task_names
                   if t in tasks and all(s.get(t) is not None for s in scores.values())]
         if not common:
@@ -1347,14 +1353,15 @@ SORT_KEYS = {"Rank (95% interval)": ("Rank low (95%)", "Rank high (95%)")}
 
 def _task_scores_source(params: dict) -> str:
     """The lb_task_scores source (queries/leaderboard/lb_task_scores.macro.sql) that a state's
-    structure needs: under a language filter alone, the rows of the tasks the filter cuts and
-    the stored means of the others; rows under flag exclusion or a language filter with a model
-    filter; the stored means with a recount under a model filter; else the stored means alone.
+    structure needs: under a language filter alone on today's build, the scored rows of the
+    tasks the filter cuts and the stored means of the others; rows under flag exclusion or a
+    language filter with a model filter (or on a build without benchmark_null_languages); the
+    stored means with a recount under a model filter; else the stored means alone.
     Calling it directly instead of
     lb_task_scores spares DuckDB binding and optimizing the two disabled sources (it cannot fold
     bound parameters), most of a filtered request's fixed cost."""
     if params["langs"] is not None and params["models"] is None \
-            and params.get(EXCLUDE_LEVEL) is None:
+            and params.get(EXCLUDE_LEVEL) is None and params.get(NULL_LANGUAGES):
         return "lb_task_scores_language"  # the rows, but whole tasks read the build's means
     if params["langs"] is not None or params.get(EXCLUDE_LEVEL) is not None:
         return "lb_task_scores_rows"
@@ -1367,12 +1374,16 @@ def _task_scores_source(params: dict) -> str:
 def _task_scores_call(params: dict, public_only: str = "$public_only") -> str:
     """The call of the state's lb_task_scores source (_task_scores_source) with its bound
     parameters: lb_task_scores' six, after the table lb_task_scores_recount_stored reads or the
-    rows' sources' repeated tasks (NULL without them: every task's pairs counted distinct)."""
+    rows' sources' repeated tasks (NULL without them: every task's pairs counted distinct) and
+    the table lb_task_scores_language reads."""
     source = _task_scores_source(params)
+    repeated = ("$" + REPEATED + "::VARCHAR[]" if REPEATED in params else "NULL") + ", "
     if source == "lb_task_scores_recount_stored":
         table = "$" + UNCOVERED + ", "
-    elif source in ("lb_task_scores_language", "lb_task_scores_rows"):
-        table = ("$" + REPEATED + "::VARCHAR[]" if REPEATED in params else "NULL") + ", "
+    elif source == "lb_task_scores_language":
+        table = repeated + "$" + NULL_LANGUAGES + ", "
+    elif source == "lb_task_scores_rows":
+        table = repeated
     else:
         table = ""
     return (source + "(" + table + "$bench, $models, $tasks, $langs, " + public_only

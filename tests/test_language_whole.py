@@ -26,8 +26,9 @@ req AS (
     FROM long WHERE score IS NOT NULL GROUP BY task_name)
 SELECT m.*, r.required_pairs FROM means AS m LEFT JOIN req AS r USING (task_name)
 """
-SHORTCUT = ("SELECT * FROM lb_language_task_means($repeated_tasks::VARCHAR[], $bench, $models, "
-            "$tasks, $langs, $public_only, $registry_only)")
+SHORTCUT = ("SELECT * FROM lb_language_task_means($repeated_tasks::VARCHAR[], "
+            "'benchmark_null_languages', $bench, $models, $tasks, $langs, $public_only, "
+            "$registry_only)")
 PLAIN_LANGUAGE_MEANS = """
 SELECT model_name, language,
        sum(score ORDER BY revision, task_name, row_order) / count(score) AS score

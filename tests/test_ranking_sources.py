@@ -10,6 +10,7 @@ import pytest
 
 from mteb_lb.rankings import (
     EXCLUDE_LEVEL,
+    NULL_LANGUAGES,
     UNCOVERED,
     Filters,
     _model_scores_sql,
@@ -71,8 +72,10 @@ def test_request_path_equals_the_general_macro(lb):
             if params is None:
                 continue
             general = lb._query(GENERAL, params)
-            # today's build (benchmark_task_uncovered) and one without the table (a past date)
-            for variant in (params, {k: v for k, v in params.items() if k != UNCOVERED}):
+            # today's build (benchmark_task_uncovered, benchmark_null_languages) and one without
+            # the tables (a past date)
+            for variant in (params, {k: v for k, v in params.items()
+                                     if k not in (UNCOVERED, NULL_LANGUAGES)}):
                 fast = lb._query(_summary_sql(variant), variant)
                 assert fast.equals(general), (name, label)
                 assert fast.schema.names == general.schema.names
@@ -99,7 +102,10 @@ def test_request_path_equals_the_general_macro(lb):
      "lb_task_scores_stored"),
     ({"models": ["m"], "langs": ["eng"], EXCLUDE_LEVEL: None, UNCOVERED: "t"},
      "lb_task_scores_rows"),
-    ({"models": None, "langs": ["eng"], EXCLUDE_LEVEL: None}, "lb_task_scores_language"),
+    ({"models": None, "langs": ["eng"], EXCLUDE_LEVEL: None, NULL_LANGUAGES: "t"},
+     "lb_task_scores_language"),
+    # a build without benchmark_null_languages (a past date) reads the rows
+    ({"models": None, "langs": ["eng"], EXCLUDE_LEVEL: None}, "lb_task_scores_rows"),
     ({"models": ["m"], "langs": ["eng"], EXCLUDE_LEVEL: None}, "lb_task_scores_rows"),
     ({"models": None, "langs": ["eng"], EXCLUDE_LEVEL: 1}, "lb_task_scores_rows"),
     ({"models": ["m"], "langs": None, EXCLUDE_LEVEL: 2}, "lb_task_scores_rows"),
@@ -143,7 +149,8 @@ def test_per_task_request_path_equals_lb_per_task(lb):
                 continue
             general = lb._query("SELECT * FROM lb_per_task($bench, $models, $tasks, $langs, "
                                 "$registry_only) ORDER BY ALL", params)
-            for variant in (params, {k: v for k, v in params.items() if k != UNCOVERED}):
+            for variant in (params, {k: v for k, v in params.items()
+                                     if k not in (UNCOVERED, NULL_LANGUAGES)}):
                 fast = lb._query(
                     "WITH lb_q_task_scores AS (FROM " + _task_scores_call(variant, "false")
                     + ") SELECT * FROM lb_per_task_of('lb_q_task_scores') ORDER BY ALL",

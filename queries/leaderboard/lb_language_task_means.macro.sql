@@ -7,10 +7,15 @@
 -- three quarters of the matching rows). A task needs the distinct subsets x distinct splits
 -- scored by any model of the frame. `repeated_tasks`: lb_row_task_means_of's (the tasks whose
 -- pairs are counted distinct; NULL: all).
+-- Of those tasks only the scored rows are read (a NULL score adds nothing to a mean or a pair
+-- count): a (model, task) whose matching rows all lack a score is still in the frame (its task
+-- counts, with a NULL mean), found in `null_languages` (benchmark_null_languages, today's build
+-- only: bound when called, so the macro exists where the table does not, a past date's schema,
+-- and a call there fails) by the codes of its NULL rows; it enters the rows as one NULL row.
 -- @column have_pairs: Distinct (subset, split) pairs the model scored on the task (in the frame).
 -- @column required_pairs: Pairs the task needs (over every model of the frame).
 create or replace macro lb_language_task_means(
-    repeated_tasks, bench, models, tasks, langs, public_only, registry_only
+    repeated_tasks, null_languages, bench, models, tasks, langs, public_only, registry_only
 ) as table
     with
 
@@ -52,16 +57,52 @@ create or replace macro lb_language_task_means(
         )
     ),
 
+    -- the other selected tasks: a semi join on them, unlike `not in` (a mark join after the
+    -- language join), reaches the scan, which then skips the whole tasks' rows
+    cut_tasks as (
+        select distinct task_name
+        from benchmark_tasks
+        where
+            benchmark = bench
+            and (tasks is null or task_name in (select unnest(tasks)))
+            and task_name not in (select task_name from whole_tasks)
+    ),
+
     whole as (
         select *
         from lb_task_means_stored(bench, models, tasks, public_only, registry_only)
         where task_name in (select task_name from whole_tasks)
     ),
 
+    -- the (model, task)s with a matching NULL row, by their distinct code lists (a few hundred)
+    null_lists as (
+        select distinct null_codes
+        from query_table(null_languages)
+        where benchmark = bench
+    ),
+
+    matching_null_lists as (
+        select distinct lists.null_codes
+        from (select null_codes, unnest(null_codes) as code from null_lists) as lists
+        where lists.code in (select unnest(langs))
+    ),
+
     partial as materialized (  -- noqa: ST03
-        select *
+        select model_name, task_name, task_type, is_public, row_order, split, subset, score
         from lb_long(bench, models, tasks, langs, public_only, registry_only)
-        where task_name not in (select task_name from whole_tasks)
+        where score is not null and task_name in (select task_name from cut_tasks)
+        union all
+        select
+            model_name, task_name, task_type, is_public, null as row_order, null as split,
+            null as subset, null::double as score
+        from query_table(null_languages)
+        where
+            benchmark = bench
+            and (not registry_only or in_registry)
+            and (models is null or model_name in (select unnest(models)))
+            and (not public_only or is_public)
+            and task_name in (select task_name from cut_tasks)
+            and null_codes in (select null_codes from matching_null_lists)
     ),
 
     from_rows as (

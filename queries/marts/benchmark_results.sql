@@ -10,9 +10,12 @@
 -- (placeholders last). Means sum in this order, as polars does, so ties break identically.
 -- @column language_set: hash of the row's languages (the entry's, or the subset's for a
 -- placeholder); language_sets holds the lists (filters test a few thousand lists, not rows).
--- Stored (by a full build) in (benchmark, task, language set) order: a benchmark's or a task
--- list's rows are contiguous row groups, and a language filter's join on language_set probes
--- runs of one key (docs/PERFORMANCE.md §Language filters (seventh pass)).
+-- Stored (by a full build) in (benchmark, score is NULL, task, language set) order: a
+-- benchmark's rows are contiguous row groups, its scored rows first, so a language filter's scan
+-- of the scored rows (lb_language_task_means) skips the placeholders' row groups
+-- (docs/PERFORMANCE.md §Session 19: Multilingual language filters (mllang)); within each half a
+-- task list's rows are contiguous, and a language filter's join on language_set probes runs of
+-- one key (docs/PERFORMANCE.md §Language filters (seventh pass)).
 -- @column in_registry: Whether the model is in mteb's model registry (the official leaderboard
 --   shows only these).
 -- The rows are sorted with integer keys only and their strings looked up after the sort, by
@@ -45,11 +48,13 @@ chosen as (
 ),
 
 -- languages travel as their hash (language_set): the lists themselves are in language_sets
--- pair_key: the rank of (benchmark, task_name) as one integer: the table is sorted by it and
--- language_set (docs/PERFORMANCE.md §Seventh pass); split_key: the rank of (split, subset)
+-- bench_key, pair_key: the ranks of benchmark and (benchmark, task_name) as integers: the table
+-- is sorted by them, the score's nullness and language_set (docs/PERFORMANCE.md §Seventh pass);
+-- split_key: the rank of (split, subset)
 triples as (
     select
         benchmark, task_name, split, subset, hash(languages) as language_set,
+        dense_rank() over (order by benchmark)::uinteger as bench_key,
         dense_rank() over (order by benchmark, task_name)::uinteger as pair_key,
         dense_rank() over (order by split, subset)::uinteger as split_key
     from benchmark_tasks
@@ -65,7 +70,7 @@ entries as (
 expected as (
     select
         c.file_id, c.model_key, t.split, t.subset, t.language_set as task_language_set,
-        t.pair_key, t.split_key
+        t.bench_key, t.pair_key, t.split_key
     from chosen as c
     join triples as t using (task_name)
 ),
@@ -82,7 +87,7 @@ matched as (
     from expected as x
     left join entries as e
         on x.file_id = e.file_id and x.split = e.split and x.subset = e.subset
-    order by x.pair_key, language_set
+    order by x.bench_key, e.score is null, x.pair_key, language_set
 ),
 
 -- the strings by key: one row each, list position = key
