@@ -94,6 +94,8 @@ def install(server: flask.Flask, answers: Answers | None = None) -> Answers:
         if request.method != "POST" or not request.path.endswith(ROUTE):
             return None
         body = request.get_data(cache=True)   # Dash's dispatch reads it again from the cache
+        if ROUTING.encode() not in body:   # another callback: not parsed here (Dash parses it)
+            return None
         try:
             routing = ROUTING in json.loads(body).get("output", "")
         except (ValueError, AttributeError, TypeError):   # Dash answers a malformed body

@@ -163,8 +163,7 @@ def deferred(state: lbstate.LeaderboardState) -> bool:
     filters = state.filters()
     if state.view == "summary":
         b = settings.get("rank_resamples") if state.resamples is None else state.resamples
-        if b == 0 or (filters == lbstate.Filters() and state.seed is None
-                      and state.resamples is None):
+        if b == 0 or state.build_statistics():
             return False
         return lb.rank_intervals(state.benchmark, filters, state.resamples, state.seed,
                                  compute=False) is None

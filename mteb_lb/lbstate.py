@@ -127,6 +127,11 @@ class LeaderboardState:
             models=self.models, missing=self.missing, exclude_flags=self.exclude_flags,
         )
 
+    def build_statistics(self) -> bool:
+        """Whether this state's tables and statistics are the build's own: no filter, the
+        default resampling and seed (its rank intervals and cells are stored by the build)."""
+        return self.filters() == Filters() and self.seed is None and self.resamples is None
+
     def for_benchmark(self, benchmark: str) -> "LeaderboardState":
         """This state moved to another benchmark: model filters, search and selection are kept,
         the benchmark's own choices (task selections, size range, sort) are reset."""

@@ -363,8 +363,7 @@ def build_body(state: lbstate.LeaderboardState, warnings=(), *, notice: str = ""
     # build's tables, read inline
     deferred = intervals.deferred(state)
     view = compute_view(state, interval_mode="cached" if deferred else "compute")
-    if (state.filters() == lbstate.Filters() and state.seed is None and state.resamples is None
-            and not state.as_of and not view.error):
+    if state.build_statistics() and not state.as_of and not view.error:
         # the build's own tables, nothing left to a second request: the answer may be kept (a
         # filtered state's first render depends on whether its statistics are cached, a past
         # date's on the backfilled history, which changes without a new build)
