@@ -104,9 +104,14 @@ def main(argv=None) -> int:
     before = 0.0
     for p in phases:
         r = result[p]
+        if p == "duckdb":   # a flag, not a time
+            n = sum(1 for run in runs if run[p][0])
+            print(f"  {'duckdb imported':<20} {'yes' if n else 'no'} ({n} of {len(runs)} processes)")
+            continue
         print(f"  {p:<20} {r['wall_ms']:7.1f} / {r['cpu_ms']:7.1f}   (+{r['cpu_ms'] - before:.1f})")
         before = r["cpu_ms"]
-    total = result[phases[-1]]["wall_ms"]
+    timed = [p for p in phases if p != "duckdb"]
+    total = result[timed[-1]]["wall_ms"]   # "first summary" (or "mteb-lb table" with --cli)
     print(f"target #16: <= 150 ms: {total:.0f} ms ({'met' if total <= 150 else 'NOT met'})")
     return 0
 
