@@ -106,9 +106,11 @@ def main(argv=None) -> int:
         r = result[p]
         if p == "duckdb":   # a flag, not a time
             n = sum(1 for run in runs if run[p][0])
-            print(f"  {'duckdb imported':<20} {'yes' if n else 'no'} ({n} of {len(runs)} processes)")
+            print(f"  {'duckdb imported':<20} {'yes' if n else 'no'} "
+                  f"({n} of {len(runs)} processes)")
             continue
-        print(f"  {p:<20} {r['wall_ms']:7.1f} / {r['cpu_ms']:7.1f}   (+{r['cpu_ms'] - before:.1f})")
+        print(f"  {p:<20} {r['wall_ms']:7.1f} / {r['cpu_ms']:7.1f}   "
+              f"(+{r['cpu_ms'] - before:.1f})")
         before = r["cpu_ms"]
     timed = [p for p in phases if p != "duckdb"]
     total = result[timed[-1]]["wall_ms"]   # "first summary" (or "mteb-lb table" with --cli)
