@@ -7,6 +7,7 @@ writes the changed boards."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -83,6 +84,28 @@ def test_a_fresh_process_imports_only_what_the_default_summary_needs(app_warehou
     table, loaded = _fresh_summary(app_warehouse, warehouses.DEFAULT, tmp_path)
     assert table.num_rows > 3
     assert loaded == []
+
+
+CLI_TABLE = """
+import io, json, sys
+from mteb_lb import cli
+out, sys.stdout = sys.stdout, io.TextIOWrapper(io.BytesIO())
+code = cli.main(["table", "--benchmark", sys.argv[1]])
+sys.stdout.flush()
+rows = sys.stdout.buffer.getvalue().decode().splitlines()
+print(json.dumps([code, len(rows), "pyarrow.parquet" in sys.modules]), file=out)
+"""
+
+
+def test_the_table_command_imports_no_parquet_writer(app_warehouse):
+    """`mteb-lb table` writing CSV (its default when piped) imports no pyarrow.parquet (~40 ms
+    of a fresh process): only --format parquet writes it (tests/test_cli_commands.py)."""
+    proc = subprocess.run([sys.executable, "-c", CLI_TABLE, warehouses.DEFAULT],
+                          capture_output=True, text=True, check=True, cwd=ROOT,
+                          env={**os.environ, "MTEB_LB_WAREHOUSE": str(app_warehouse)})
+    code, lines, parquet = json.loads(proc.stdout)
+    rows = _sql_only(app_warehouse).summary(warehouses.DEFAULT).num_rows
+    assert (code, lines, parquet) == (0, rows + 1, False)   # a header, one line per model
 
 
 def test_the_file_holds_the_tables_rows(app_warehouse):
