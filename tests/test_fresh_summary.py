@@ -98,8 +98,8 @@ print(json.dumps([code, len(rows), "pyarrow.parquet" in sys.modules]), file=out)
 
 
 def test_the_table_command_imports_no_parquet_writer(app_warehouse):
-    """`mteb-lb table` writing CSV (its default when piped) imports no pyarrow.parquet (~40 ms
-    of a fresh process): only --format parquet writes it (tests/test_cli_commands.py)."""
+    """`mteb-lb table` writing CSV (its default when piped) imports no pyarrow.parquet (12-20 ms
+    of CPU in a fresh process): only --format parquet writes it (tests/test_cli_commands.py)."""
     proc = subprocess.run([sys.executable, "-c", CLI_TABLE, warehouses.DEFAULT],
                           capture_output=True, text=True, check=True, cwd=ROOT,
                           env={**os.environ, "MTEB_LB_WAREHOUSE": str(app_warehouse)})
