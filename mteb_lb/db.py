@@ -16,8 +16,6 @@ from __future__ import annotations
 import atexit
 import os
 import re
-import shutil
-import tempfile
 import threading
 import time
 import warnings
@@ -26,8 +24,9 @@ from typing import TYPE_CHECKING
 
 from mteb_lb import settings, warehouse
 
-# DuckDB is imported where a connection is opened: a default summary read from the build's file
-# needs none (Leaderboard._stored_default, docs/PERFORMANCE.md)
+# DuckDB is imported where a connection is opened, tempfile and shutil where its spill folder is
+# made and removed: a default summary read from the build's file needs none of them
+# (Leaderboard._stored_default, docs/PERFORMANCE.md)
 if TYPE_CHECKING:
     import duckdb
 
@@ -153,6 +152,8 @@ def _spill_dir() -> Path:
     """This process's private spill folder: an unpredictable name holding the pid
     (``mteb-lb-spill-<pid>-<random>``, mode 0700, made by ``tempfile.mkdtemp``), removed when the
     process exits. Folders left by processes that were killed are removed first."""
+    import tempfile  # deferred: see the imports
+
     pid = os.getpid()
     with _spill_lock:
         path = _spill.get(pid)
@@ -167,6 +168,8 @@ def _spill_dir() -> Path:
 
 
 def _remove_spill_dir(pid: int, path: Path) -> None:
+    import shutil  # deferred: see the imports
+
     if os.getpid() == pid:  # not from a forked child that inherited the handler
         shutil.rmtree(path, ignore_errors=True)
 
@@ -174,6 +177,8 @@ def _remove_spill_dir(pid: int, path: Path) -> None:
 def remove_orphan_spill_dirs(root: Path) -> list[Path]:
     """Remove spill folders in ``root`` whose process is gone (killed before its exit handler
     ran); folders of live processes and of other users stay. Returns what was removed."""
+    import shutil  # deferred: see the imports
+
     removed = []
     try:
         entries = list(os.scandir(root))

@@ -31,7 +31,6 @@ import uuid
 from typing import Any, BinaryIO
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from mteb_lb import csvsafe
 
@@ -131,6 +130,8 @@ def csv_cell(value: Any) -> str:
 
 
 def _write_parquet(reader: pa.RecordBatchReader, names: list[str], out: BinaryIO) -> int:
+    import pyarrow.parquet as pq  # deferred: 12-20 ms of CPU a CSV, JSON or text never needs
+
     rows = 0
     writer = None
     for batch in reader:

@@ -12,7 +12,6 @@ the wide layout (a pivot's columns depend on the data, which a view cannot expre
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import threading
@@ -23,12 +22,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-import queries
-from mteb_lb import arrow_np, db, frame_store, lbstate, settings, stats, warehouse
+from mteb_lb import arrow_np, db, lbstate, settings, stats, warehouse
 from mteb_lb.lbstate import Filters, LeaderboardState
 
 # DuckDB and mteb_lb.asof (which imports it) are imported where a query or a past date needs
-# them: a default summary read from the build's file needs neither (Leaderboard._stored_default)
+# them: a default summary read from the build's file needs neither (Leaderboard._stored_default);
+# so are queries (hashlib), frame_store (logging, tempfile) and difflib, which only other states,
+# a stale build and a mistyped name need (docs/PERFORMANCE.md, a fresh process's imports)
 if TYPE_CHECKING:
     import duckdb
 
@@ -138,6 +138,8 @@ def stale_build_error(build, exc: duckdb.Error) -> warehouse.StaleBuildError | N
     this code's queries/ and the build's recorded SQL digest differs from this code's (or was
     never recorded). None for any other failure (a table an older build lacks on purpose, or a
     real bug: the build has this code's SQL)."""
+    import queries  # deferred: see the imports
+
     names = set(queries.files())
     missing = next((word for word in re.findall(r"\w+", str(exc)) if word in names), None)
     if missing is None or not made_by_other_sql(build):
@@ -163,6 +165,8 @@ def made_by_other_sql(build) -> bool:
     """True when `build`'s manifest records another SQL digest than this code's queries/ (or
     none: builds made before it was recorded), i.e. it may lack a view or macro this code calls
     until `mteb-lb etl` rebuilds it."""
+    import queries  # deferred: see the imports
+
     try:
         recorded = warehouse.read_manifest(build).get("sql_digest")
     except (OSError, ValueError, AttributeError):
@@ -662,6 +666,8 @@ class Leaderboard:
         pivot of these maps (one lb_task_scores computation per state, not one per table).
         A queried frame is also shared with the server's other workers (mteb_lb/frame_store.py,
         setting shared_frames_dir): a state's second request may land on another worker."""
+        from mteb_lb import frame_store  # deferred: see the imports
+
         key = (self.cache_key(), benchmark, filters.key())
 
         def compute():
@@ -679,6 +685,8 @@ class Leaderboard:
         stored it (frame_store), found without the state's parameters: a statistics request
         that lands on the worker which did not serve the filter click runs none of the state's
         filter queries (lb_models, lb_selected_tasks, lb_language_cuts) again. Else None."""
+        from mteb_lb import frame_store  # deferred: see the imports
+
         key = (self.cache_key(), benchmark, filters.key())
         with self._lock:
             if key in self._frames:
@@ -1300,6 +1308,8 @@ def robustness_part(r: stats.Robustness, part: str, search: str = "") -> pa.Tabl
 def close_names(name: str, names: list[str], n: int = 3) -> list[str]:
     """The `names` closest to a mistyped `name`, closest first, case ignored (difflib's ratio
     >= 0.6): the "did you mean" of every surface (the page, /api/table, the CLI)."""
+    import difflib  # deferred: see the imports
+
     folded = {x.casefold(): x for x in names}
     return [folded[x] for x in difflib.get_close_matches(
         (name or "").casefold(), list(folded), n=n, cutoff=0.6)]

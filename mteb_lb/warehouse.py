@@ -15,17 +15,18 @@ under the lock (`clean_leftovers`).
 
 from __future__ import annotations
 
-import fcntl
 import functools
-import hashlib
 import json
 import os
-import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from mteb_lb import settings
+
+# hashlib, fcntl and shutil (which imports bz2 and lzma) are imported by the functions that use
+# them (a past date's state file name, the ETL's lock, its staging, publishing and pruning): a
+# process serving a default summary needs none of them (docs/PERFORMANCE.md)
 
 DB_FILE = "lb.duckdb"
 MANIFEST = "manifest.json"
@@ -122,6 +123,8 @@ def past_whole_file(event_file: str | Path) -> Path:
 
 def past_state_name(seq: int, found: dict[str, list[str]]) -> str:
     """The file name of snapshot `seq`'s compacted state, from its event files (`found`)."""
+    import hashlib  # deferred: see the imports
+
     digest = hashlib.blake2b(digest_size=8)
     for table, names in sorted(found.items()):
         digest.update(table.encode() + b"\0" + "\0".join(Path(n).name for n in names).encode())
@@ -257,6 +260,8 @@ def new_build_id(source_commit: str | None, warehouse: Path | None = None) -> st
 @contextmanager
 def etl_lock(warehouse: Path | None = None):
     """Exclusive, non-blocking lock so two ETL runs never overlap."""
+    import fcntl  # deferred: see the imports
+
     warehouse = warehouse or root()
     warehouse.mkdir(parents=True, exist_ok=True)
     handle = open(warehouse / "etl.lock", "a+")
@@ -275,6 +280,8 @@ def etl_lock(warehouse: Path | None = None):
 
 def staging_dir(build_id: str, warehouse: Path | None = None) -> Path:
     """A fresh staging folder; stale ones from killed runs are removed first (we hold the lock)."""
+    import shutil  # deferred: see the imports
+
     staging = (warehouse or root()) / ".staging"
     if staging.exists():
         shutil.rmtree(staging)
@@ -291,6 +298,8 @@ def publish(staged: Path, manifest: dict, warehouse: Path | None = None,
     before anything points at the build; what it returns is added to the manifest. If it raises,
     the build is deleted and `current` is untouched.
     """
+    import shutil  # deferred: see the imports
+
     warehouse = warehouse or root()
     builds = warehouse / "builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -337,6 +346,8 @@ def prune(keep: int | None = None, warehouse: Path | None = None) -> list[Path]:
 def _discard(build: Path, warehouse: Path) -> None:
     """Delete a build folder: moved into .trash first (one atomic rename, after which nothing
     lists it as a build), so a run killed while deleting leaves only .trash to clean."""
+    import shutil  # deferred: see the imports
+
     trash = warehouse / ".trash"
     trash.mkdir(exist_ok=True)
     target = trash / build.name
@@ -354,6 +365,8 @@ def clean_leftovers(warehouse: Path | None = None) -> list[str]:
     """Remove what killed or failed runs left (call with the ETL lock held): the staging folder,
     half-deleted builds in .trash, build folders without a manifest and damaged builds that are
     not current (`check_build`). Returns what was removed, relative to the warehouse."""
+    import shutil  # deferred: see the imports
+
     warehouse = warehouse or root()
     removed = []
     for name in (".staging", ".trash"):

@@ -12,6 +12,7 @@ import errno
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -593,7 +594,7 @@ def test_a_run_killed_while_pruning_leaves_nothing_behind(tmp_path, cat, monkeyp
     wh = tmp_path / "wh"
     monkeypatch.setenv("MTEB_LB_KEEP_BUILDS", "1")
     first = rf.run_build(repo, wh, cat).build
-    real_rmtree = warehouse.shutil.rmtree
+    real_rmtree = shutil.rmtree
 
     def killed(path, *a, **k):  # the process dies in the middle of deleting the old build
         if ".trash" in str(path):
@@ -601,11 +602,11 @@ def test_a_run_killed_while_pruning_leaves_nothing_behind(tmp_path, cat, monkeyp
             raise KeyboardInterrupt
         return real_rmtree(path, *a, **k)
 
-    monkeypatch.setattr(warehouse.shutil, "rmtree", killed)
+    monkeypatch.setattr(shutil, "rmtree", killed)
     fx.write_result(repo, "org/alpha", SHA_A, "SciFact", fx.simple_result("SciFact", 0.2))
     with pytest.raises(KeyboardInterrupt):
         rf.run_build(repo, wh, cat)
-    monkeypatch.setattr(warehouse.shutil, "rmtree", real_rmtree)
+    monkeypatch.setattr(shutil, "rmtree", real_rmtree)
     second = warehouse.current_build(wh)
     assert second != first and warehouse.list_builds(wh) == [second]  # the old one is not listed
     fx.write_result(repo, "org/alpha", SHA_A, "SciFact", fx.simple_result("SciFact", 0.3))

@@ -1,11 +1,13 @@
 """A default summary served from the build's file (warehouse.DEFAULT_SUMMARIES_FILE, written by
 etl/default_summaries.write_file): a fresh process gets the table the ranking SQL computes
-without importing DuckDB; a build without the file (older code) or with a damaged one serves
-the same table from its database; an incremental build writes the changed boards."""
+without importing DuckDB or any module only other requests need; a build without the file
+(older code) or with a damaged one serves the same table from its database; an incremental build
+writes the changed boards."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,17 +25,26 @@ from mteb_lb.rankings import Filters, Leaderboard
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = (warehouses.DEFAULT, warehouses.OTHER)
 
+# What a fresh process's first default summary does not need (it reads one Arrow file and its
+# JSON metadata): DuckDB and what imports it (mteb_lb.asof), the SQL files' package (its digest:
+# hashlib), the shared frame store (logging, tempfile), the "did you mean" matcher, the ETL's
+# file helpers (shutil, which imports bz2 and lzma; fcntl) and pyarrow's compute and Parquet
+# modules. Each costs a fresh process 0.5-3 ms (docs/PERFORMANCE.md, a fresh process's imports).
+NOT_NEEDED = ("duckdb", "mteb_lb.asof", "queries", "hashlib", "mteb_lb.frame_store", "logging",
+              "tempfile", "difflib", "shutil", "bz2", "lzma", "fcntl", "pyarrow.compute",
+              "pyarrow.parquet")
+
 FRESH = """
-import sys
+import json, sys
 from pathlib import Path
 import pyarrow as pa
 from mteb_lb.db import CurrentBuild
 from mteb_lb.rankings import Leaderboard
 table = Leaderboard(CurrentBuild(Path(sys.argv[1]))).summary(sys.argv[2])
-loaded = "duckdb" in sys.modules
+loaded = [name for name in json.loads(sys.argv[4]) if name in sys.modules]
 with pa.OSFile(sys.argv[3], "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
     out.write_table(table)
-print(loaded)
+print(json.dumps(loaded))
 """
 
 
@@ -44,12 +55,14 @@ def _sql_only(warehouse_dir: Path) -> Leaderboard:
     return lb
 
 
-def _fresh_summary(warehouse_dir: Path, benchmark: str, tmp_path: Path) -> tuple[pa.Table, bool]:
-    """A fresh process's first summary of `benchmark`, and whether it imported DuckDB."""
+def _fresh_summary(warehouse_dir: Path, benchmark: str,
+                   tmp_path: Path) -> tuple[pa.Table, list[str]]:
+    """A fresh process's first summary of `benchmark`, and which of NOT_NEEDED it imported."""
     out = tmp_path / "table.arrow"
-    proc = subprocess.run([sys.executable, "-c", FRESH, str(warehouse_dir), benchmark, str(out)],
+    proc = subprocess.run([sys.executable, "-c", FRESH, str(warehouse_dir), benchmark, str(out),
+                           json.dumps(NOT_NEEDED)],
                           capture_output=True, text=True, check=True, cwd=ROOT)
-    return pa.ipc.open_file(pa.memory_map(str(out))).read_all(), proc.stdout.strip() == "True"
+    return pa.ipc.open_file(pa.memory_map(str(out))).read_all(), json.loads(proc.stdout)
 
 
 def _copy(app_warehouse: Path, tmp_path: Path) -> tuple[Path, Path]:
@@ -63,8 +76,36 @@ def test_a_fresh_process_serves_the_sql_table_without_duckdb(app_warehouse, tmp_
                                                              benchmark):
     table, loaded = _fresh_summary(app_warehouse, benchmark, tmp_path)
     expected = _sql_only(app_warehouse).summary(benchmark)
-    assert table.num_rows > 3 and not loaded
+    assert table.num_rows > 3 and "duckdb" not in loaded
     assert table.equals(expected, check_metadata=True)
+
+
+def test_a_fresh_process_imports_only_what_the_default_summary_needs(app_warehouse, tmp_path):
+    table, loaded = _fresh_summary(app_warehouse, warehouses.DEFAULT, tmp_path)
+    assert table.num_rows > 3
+    assert loaded == []
+
+
+CLI_TABLE = """
+import io, json, sys
+from mteb_lb import cli
+out, sys.stdout = sys.stdout, io.TextIOWrapper(io.BytesIO())
+code = cli.main(["table", "--benchmark", sys.argv[1]])
+sys.stdout.flush()
+rows = sys.stdout.buffer.getvalue().decode().splitlines()
+print(json.dumps([code, len(rows), "pyarrow.parquet" in sys.modules]), file=out)
+"""
+
+
+def test_the_table_command_imports_no_parquet_writer(app_warehouse):
+    """`mteb-lb table` writing CSV (its default when piped) imports no pyarrow.parquet (12-20 ms
+    of CPU in a fresh process): only --format parquet writes it (tests/test_cli_commands.py)."""
+    proc = subprocess.run([sys.executable, "-c", CLI_TABLE, warehouses.DEFAULT],
+                          capture_output=True, text=True, check=True, cwd=ROOT,
+                          env={**os.environ, "MTEB_LB_WAREHOUSE": str(app_warehouse)})
+    code, lines, parquet = json.loads(proc.stdout)
+    rows = _sql_only(app_warehouse).summary(warehouses.DEFAULT).num_rows
+    assert (code, lines, parquet) == (0, rows + 1, False)   # a header, one line per model
 
 
 def test_the_file_holds_the_tables_rows(app_warehouse):
