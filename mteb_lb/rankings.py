@@ -228,6 +228,9 @@ class Leaderboard:
         self._no_language_path: dict[str, str | None] = {}
         self._no_interval_table: str | None = None  # a build without rank_intervals
         self._no_model_default: str | None = None   # a build without lb_model_scores_default
+        # (build, {(benchmark, public_only): [per task, its registered models with a row]}),
+        # _rows_every_task
+        self._task_models: tuple[str | None, dict] = (None, {})
         # {today-only table: (build, whether it has the table)}, _has_table
         self._tables: dict[str, tuple[str | None, bool]] = {}
         # (build, {benchmark: tasks} or None without the table), _repeated_tasks
@@ -735,7 +738,8 @@ class Leaderboard:
                 or params["public_only"] != bench.public_only or params["by_subset"]
                 or self._no_model_default == self.cache_key()
                 or self._no_default_table == self.cache_key()
-                or not self._has_table(DEFAULTS_TABLE)):
+                or not self._has_table(DEFAULTS_TABLE)
+                or not self._rows_every_task(benchmark, params["models"], bench.public_only)):
             return None
         try:
             frame = self._query(_MODEL_DEFAULT_SQL, {**params, DEFAULTS: DEFAULTS_TABLE})
@@ -743,6 +747,24 @@ class Leaderboard:
             self._no_model_default = self.cache_key()
             return None
         return frame if frame.num_rows else None
+
+    def _rows_every_task(self, benchmark: str, models: list[str], public_only: bool) -> bool:
+        """Whether the selected models have a row on every task of the benchmark (its registered
+        models' rows of lb_task_means_stored, read once per build and benchmark): a selection
+        without is sure to get no rows from lb_model_scores_default (its task columns differ
+        from the default's), so _model_filter_frame does not run that query for it."""
+        build, tasks = self._task_models
+        if build != self.cache_key():
+            tasks = {}
+            self._task_models = (self.cache_key(), tasks)
+        key = (benchmark, public_only)
+        if key not in tasks:
+            rows = self._query("SELECT list(model_name) FROM lb_task_means_stored($bench, NULL, "
+                               "NULL, $public_only, true) GROUP BY task_name",
+                               {"bench": benchmark, "public_only": public_only})
+            tasks[key] = [frozenset(m) for m in rows.column(0).to_pylist()]
+        chosen = set(models)
+        return all(not chosen.isdisjoint(m) for m in tasks[key])
 
     def _stored_default(self, benchmark: str) -> tuple[pa.Table, Benchmark] | None:
         """(lb_summary's rows, the benchmark) of `benchmark`'s default state from the build's
