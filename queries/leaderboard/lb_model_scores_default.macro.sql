@@ -52,10 +52,10 @@ create or replace macro lb_model_scores_default(
                 -- lb_task_scores_of's score under the recounted pairs
                 select 1
                 from stored as s
-                join uncovered_tasks as u using (task_name)
                 left join recount as r using (task_name)
                 where
-                    s.raw_mean is not null
+                    s.task_name in (select task_name from uncovered_tasks)
+                    and s.raw_mean is not null
                     and not coalesce(s.have_pairs < r.required_pairs, false)
             ) as keeps
     ),
@@ -67,23 +67,33 @@ create or replace macro lb_model_scores_default(
 
     outside_models as (  -- the selected models the default table leaves out
         select o.model_name, o.raw_means
-        from (select unnest(outside_raw_means) as o from defaults)
+        from (select unnest(outside_raw_means) as o from defaults) as d
         where o.model_name in (select unnest(models))
     ),
 
     task_frame as (  -- noqa: ST03
         select
             model_name,
-            e.key as partition_key,
-            coalesce(e.value, map_extract_value(raw_mean_map, e.key)) as score,
+            task_name as partition_key,
+            coalesce(score, map_extract_value(raw_mean_map, task_name)) as score,
             true as in_table
         from (
-            select model_name, raw_mean_map, unnest(map_entries(task_score_map)) as e
+            select
+                model_name,
+                raw_mean_map,
+                unnest(map_keys(task_score_map)) as task_name,
+                unnest(map_values(task_score_map)) as score
             from selected
-        )
+        ) as t
         union all
-        select model_name, e.key as partition_key, e.value as score, false as in_table
-        from (select model_name, unnest(map_entries(raw_means)) as e from outside_models)
+        select model_name, task_name as partition_key, raw_mean as score, false as in_table
+        from (
+            select
+                model_name,
+                unnest(map_keys(raw_means)) as task_name,
+                unnest(map_values(raw_means)) as raw_mean
+            from outside_models
+        ) as o
     ),
 
     borda as (
@@ -91,9 +101,14 @@ create or replace macro lb_model_scores_default(
     ),
 
     scored_tasks as (
-        select distinct e.key as task_name
-        from (select unnest(map_entries(task_score_map)) as e from selected)
-        where e.value is not null
+        select distinct task_name
+        from (
+            select
+                unnest(map_keys(task_score_map)) as task_name,
+                unnest(map_values(task_score_map)) as score
+            from selected
+        ) as t
+        where score is not null
     ),
 
     unscored as (  -- one row, as lb_model_scores_of's counts
