@@ -53,6 +53,9 @@ SCORE_LISTS_TABLE = "language_score_lists"
 # the codes of each (model, task)'s NULL-score rows (today's build only) and the parameter of
 # lb_task_scores_language that names it (without it a language filter reads every row)
 NULL_LANGUAGES, NULL_LANGUAGES_TABLE = "null_languages", "benchmark_null_languages"
+# the default states' stored rows (today's build only) that lb_model_scores_default reads for a
+# model filter, and the parameter that names the table
+DEFAULTS, DEFAULTS_TABLE = "default_table", "default_summaries"
 
 
 class RankingError(ValueError):
@@ -228,6 +231,10 @@ class Leaderboard:
         # {per-language path: the build without its table or macro}, _language_path
         self._no_language_path: dict[str, str | None] = {}
         self._no_interval_table: str | None = None  # a build without rank_intervals
+        self._no_model_default: str | None = None   # a build without lb_model_scores_default
+        # (build, {(benchmark, public_only): [per task, its registered models with a row]}),
+        # _rows_every_task
+        self._task_models: tuple[str | None, dict] = (None, {})
         # {today-only table: (build, whether it has the table)}, _has_table
         self._tables: dict[str, tuple[str | None, bool]] = {}
         # (build, {benchmark: tasks} or None without the table), _repeated_tasks
@@ -675,7 +682,9 @@ class Leaderboard:
             if frame is None:
                 frame = frame_store.get(key)
             if frame is None:
-                frame = self._query(_summary_sql(params), params)
+                frame = self._model_filter_frame(benchmark, params)
+                if frame is None:
+                    frame = self._query(_summary_sql(params), params)
                 frame_store.put(key, frame)
             return frame
         return self._memo(self._frames, self.FRAME_CACHE_SIZE, key, compute)
@@ -721,6 +730,49 @@ class Leaderboard:
             self._no_default_table = self.cache_key()
             return None
         return frame if frame.num_rows else None
+
+    def _model_filter_frame(self, benchmark: str, params: dict) -> pa.Table | None:
+        """lb_summary's rows of a state whose only filter is a model selection (every task,
+        registered models, the benchmark's own public_only, ranked by task) from the default
+        state's stored rows (lb_model_scores_default: the per-model columns are the default's,
+        the Borda count is ranked again over the selection) when the selection keeps the
+        default's task scores; None for any other state, a selection that changes a score (the
+        macro returns no rows), a selection without a row in the table, a past date or a build
+        without the table or macro: lb_model_scores_of over the state's source runs then."""
+        bench = self.benchmark(benchmark)
+        if (params["models"] is None or params["tasks"] is not None
+                or params["langs"] is not None or not params["registry_only"]
+                or params.get(EXCLUDE_LEVEL) is not None or not params.get(UNCOVERED)
+                or params["public_only"] != bench.public_only or params["by_subset"]
+                or self._no_model_default == self.cache_key()
+                or self._no_default_table == self.cache_key()
+                or not self._has_table(DEFAULTS_TABLE)
+                or not self._rows_every_task(benchmark, params["models"], bench.public_only)):
+            return None
+        try:
+            frame = self._query(_MODEL_DEFAULT_SQL, {**params, DEFAULTS: DEFAULTS_TABLE})
+        except missing_in_build():   # a build made before the macro
+            self._no_model_default = self.cache_key()
+            return None
+        return frame if frame.num_rows else None
+
+    def _rows_every_task(self, benchmark: str, models: list[str], public_only: bool) -> bool:
+        """Whether the selected models have a row on every task of the benchmark (its registered
+        models' rows of lb_task_means_stored, read once per build and benchmark): a selection
+        without is sure to get no rows from lb_model_scores_default (its task columns differ
+        from the default's), so _model_filter_frame does not run that query for it."""
+        build, tasks = self._task_models
+        if build != self.cache_key():
+            tasks = {}
+            self._task_models = (self.cache_key(), tasks)
+        key = (benchmark, public_only)
+        if key not in tasks:
+            rows = self._query("SELECT list(model_name) FROM lb_task_means_stored($bench, NULL, "
+                               "NULL, $public_only, true) GROUP BY task_name",
+                               {"bench": benchmark, "public_only": public_only})
+            tasks[key] = [frozenset(m) for m in rows.column(0).to_pylist()]
+        chosen = set(models)
+        return all(not chosen.isdisjoint(m) for m in tasks[key])
 
     def _stored_default(self, benchmark: str) -> tuple[pa.Table, Benchmark] | None:
         """(lb_summary's rows, the benchmark) of `benchmark`'s default state from the build's
@@ -1419,6 +1471,14 @@ def _summary_sql(params: dict) -> str:
                 "$registry_only, $by_subset) ORDER BY position")
     return ("WITH lb_q_model_scores AS (FROM " + _model_scores_sql(params) + ") "
             "SELECT * FROM lb_summary_of('lb_q_model_scores', $bench) ORDER BY position")
+
+
+# lb_summary's rows in order from the default state's stored rows, for a model filter
+# (Leaderboard._model_filter_frame): lb_summary_of over lb_model_scores_default
+_MODEL_DEFAULT_SQL = (
+    "WITH lb_q_model_scores AS (FROM lb_model_scores_default($" + DEFAULTS + ", $" + UNCOVERED
+    + ", $bench, $models, $public_only)) "
+    "SELECT * FROM lb_summary_of('lb_q_model_scores', $bench) ORDER BY position")
 
 
 def _with_intervals(table: pa.Table, intervals: pa.Table | None) -> pa.Table:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import pytest
 
 from mteb_lb.rankings import (
+    _MODEL_DEFAULT_SQL,
+    DEFAULTS,
+    DEFAULTS_TABLE,
     EXCLUDE_LEVEL,
     NULL_LANGUAGES,
     UNCOVERED,
@@ -158,3 +161,55 @@ def test_per_task_request_path_equals_lb_per_task(lb):
                 assert fast.equals(general), (name, label)
             compared += 1
     assert compared >= 30
+
+
+def model_filter_states(lb, name: str) -> dict[str, Filters]:
+    """The model filters alone of `states`, every model alone and every model but one."""
+    models = sorted(r["Model"] for r in lb.summary(name).to_pylist())
+    out = {label: f for label, f in states(lb, name).items()
+           if f.models is not None and f == Filters(models=f.models)}
+    for model in models:
+        out["only " + model] = Filters(models=(model,))
+        out["all but " + model] = Filters(models=tuple(m for m in models if m != model) or None)
+    return out
+
+
+def test_model_filter_from_the_default_rows(lb):
+    """A model filter alone reads the default state's stored rows (lb_model_scores_default)
+    when the selection keeps the default's task scores: the rows of the general macro, bit for
+    bit. A selection that changes a score (a model alone completes a task no selected model
+    covers once its pairs are recounted) or drops a task gets no rows: the request path then
+    runs the state's source, and the served summary is the general macro's either way."""
+    taken = refused = changed = 0
+    for name in lb.benchmarks():
+        for label, filters in model_filter_states(lb, name).items():
+            params = full_params(lb, name, filters)
+            if params is None or params["by_subset"]:
+                continue
+            general = lb._query(GENERAL, params)
+            fast = lb._query(_MODEL_DEFAULT_SQL, {**params, DEFAULTS: DEFAULTS_TABLE})
+            if fast.num_rows:
+                assert fast.equals(general), (name, label)
+                taken += 1
+            else:
+                refused += 1
+                # the default rows of the same models: a score differs (else nothing to refuse)
+                stored = lb._query(
+                    "SELECT model_name, task_score_map FROM default_summaries "
+                    "WHERE benchmark = $bench AND model_name IN (SELECT unnest($models)) "
+                    "ORDER BY model_name", params)
+                ours = general.select(["model_name", "task_score_map"]).sort_by("model_name")
+                changed += not stored.equals(ours)
+            # the request path takes it whenever it has rows
+            assert (lb._model_filter_frame(name, params) is not None) == (fast.num_rows > 0)
+            lb._cache.clear()
+            served = lb.summary(name, filters)
+            lb._cache.clear()
+            lb._no_model_default = lb.cache_key()   # as on a build without the macro
+            try:
+                assert served.equals(lb.summary(name, filters)), (name, label)
+            finally:
+                lb._no_model_default = None
+                lb._cache.clear()
+    assert taken >= 10
+    assert changed >= 1

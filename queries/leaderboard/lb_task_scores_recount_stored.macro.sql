@@ -20,18 +20,9 @@ create or replace macro lb_task_scores_recount_stored(
     ),
 
     recount as (
-        select
-            task_name,
-            len(list_distinct(flatten(list(subsets))))
-            * len(list_distinct(flatten(list(splits)))) as required_pairs
-        from query_table(uncovered_table)
-        where
-            benchmark = bench
-            and (not registry_only or in_registry)
-            and (models is null or model_name in (select unnest(models)))
-            and (not public_only or is_public)
-            and task_name in (select task_name from uncovered_tasks)
-        group by task_name
+        from lb_task_recount_stored(
+            uncovered_table, 'uncovered_tasks', bench, models, public_only, registry_only
+        )
     ),
 
     lb_recount_frame as (  -- noqa: ST03
