@@ -137,11 +137,15 @@ def _compare(stats: pa.Table, prev: Previous) -> tuple[pa.Array, pa.Array, pa.Ar
     step per file was most of a rerun's planning."""
     files, state = prev.files_table, prev.state
     paths = stats.column("path")
-    before = pc.index_in(paths, value_set=files.column("path"))
-    at = pc.index_in(paths, value_set=state.column("path"))
+    before = _positions(paths, files.column("path"))
+    at = _positions(paths, state.column("path"))
+    size, mtime = state.column("size"), state.column("mtime_ns")
+    if at is not None:
+        size, mtime = size.take(at), mtime.take(at)
+    if before is None:   # the same paths: no file came or went
+        before = pa.array(range(len(paths)), pa.int32())
     unchanged = pc.fill_null(pc.and_(pc.and_(
-        pc.equal(state.column("size").take(at), stats.column("size")),
-        pc.equal(state.column("mtime_ns").take(at), stats.column("mtime_ns"))),
+        pc.equal(size, stats.column("size")), pc.equal(mtime, stats.column("mtime_ns"))),
         pc.is_valid(before)), False)
     died = pc.fill_null(pc.and_(pc.equal(files.column("status"), "quarantined"),
                                 pc.starts_with(files.column("reason"), DIED_PREFIX)), False)
@@ -150,6 +154,15 @@ def _compare(stats: pa.Table, prev: Previous) -> tuple[pa.Array, pa.Array, pa.Ar
         pc.and_(pc.equal(files.column("kind").take(before), "result"),
                 pc.invert(died.take(before)))), False)
     return _flat(before), _flat(unchanged), _flat(kept)
+
+
+def _positions(paths, values) -> pa.Array | None:
+    """`pc.index_in` of `paths` in `values`; None when both are the same paths in the same
+    order (each path at its own position: the usual rerun, where no file came or went; the
+    hash tables of ~104k paths cost more than the comparison)."""
+    if len(paths) == len(values) and paths.equals(values):
+        return None
+    return pc.index_in(paths, value_set=values)
 
 
 def _flat(array) -> pa.Array:

@@ -117,8 +117,10 @@ def test_any_file_change_is_left_to_the_build(small, how):
     assert nochange.records_digest(nochange.compiled_listing(repo)) != recorded
     seen: dict = {}
     assert check(repo, wh, cat, seen=seen) is None
-    build_dir, found, state = seen["listing"]   # the build starts from the listing made here
-    assert build_dir == first.build and found == nochange.listing(repo) != state
+    build_dir, found = seen["listing"]   # the build starts from the listing made here
+    assert build_dir == first.build and found == nochange.compiled_listing(repo)
+    assert nochange.records_of_dict(found) == nochange.listing(repo) \
+        != nochange.read_state(first.build)
 
 
 def test_without_its_answer_the_build_decides_as_before(small, tmp_path):
