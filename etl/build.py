@@ -163,10 +163,11 @@ def stat_path(repo_root: Path, path: str) -> tuple[str, FileStat | None]:
     return rel, FileStat(rel, st.st_size, st.st_mtime_ns, skip)
 
 
-def _scan_skips(build: Path) -> dict[str, str]:
-    """path -> why `scan` listed it without opening it, for the files of a previous build."""
-    table = pq.ParquetFile(build / "parquet" / "files" / "files.parquet").read(
-        columns=["path", "status", "reason"])
+def _scan_skips(build: Path, prev: incremental.Previous | None = None) -> dict[str, str]:
+    """path -> why `scan` listed it without opening it, for the files of a previous build (of
+    its `files` table as `prev` holds it, when given: not read again)."""
+    table = prev.files_table if prev is not None else pq.ParquetFile(
+        build / "parquet" / "files" / "files.parquet").read(columns=["path", "status", "reason"])
     skipped = table.filter(pc.equal(table.column("status"), "skipped"))
     return {p: r for p, r in zip(skipped.column("path").to_pylist(),
                                  skipped.column("reason").to_pylist())
@@ -252,7 +253,12 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         prev_manifest = _manifest(prev_build) if not (full or damage) else {}
         usable = prev_manifest.get("parse_fingerprint") == fingerprint
         same_files_db = usable and prev_manifest.get("database_fingerprint") == db_fingerprint
-        state = changes.read_state(prev_build, STATE_FILE) if usable else None
+        prev = _previous(prev_build, fingerprint) if usable else None
+        timings["previous_s"] = time.monotonic() - t
+        t = time.monotonic()
+        # the state the previous build recorded (read once: its files table holds the skips)
+        state = prev.state if prev is not None \
+            else changes.read_state(prev_build, STATE_FILE) if usable else None
         stats, listing = None, "scan"
         old_commit = prev_manifest.get("source_commit")
         git = state is not None and source_commit and old_commit \
@@ -266,7 +272,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 and prev_manifest.get("source") == source:
             try:   # the changed paths are known: no listing, no git
                 stats = changes.from_paths(repo_root, set(changed_paths), state,
-                                           _scan_skips(prev_build), stat_path)
+                                           _scan_skips(prev_build, prev), stat_path)
                 listing, git = f"{len(changed_paths)} changed paths given", False
             except (OSError, pa.ArrowException):
                 stats = None
@@ -278,7 +284,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 touched = changes.from_listing(listed[1], state)
                 if touched is not None:
                     stats = changes.from_paths(repo_root, touched, state,
-                                               _scan_skips(prev_build), stat_path)
+                                               _scan_skips(prev_build, prev), stat_path)
                     listing = f"listing ({len(touched)} changed paths)"
             except (OSError, ValueError, pa.ArrowException):
                 stats = None
@@ -291,7 +297,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                                        "queries; nothing published")
         if git:
             try:
-                skips = _scan_skips(prev_build)
+                skips = _scan_skips(prev_build, prev)
             except (OSError, pa.ArrowException):
                 skips = None
             stats = None if skips is None else changes.from_git(
@@ -308,12 +314,9 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                                message="no file changed since the current build"
                                        + (f" ({listing})" if listing != "scan" else "")
                                        + "; nothing published")
-        t = time.monotonic()
-        prev = _previous(prev_build, fingerprint) if usable else None
         # None: the catalog or the SQL changed, the database differs even if no file did
         updates = _database_updates(prev, db_fingerprint)
         same_database = updates is not None
-        timings["previous_s"] = time.monotonic() - t
 
         build_id = warehouse.new_build_id(source_commit, warehouse_dir)
         staged = warehouse.staging_dir(build_id, warehouse_dir)

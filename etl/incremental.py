@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from etl.changes import file_stats
+from etl.changes import file_stats, read_state
 from etl.segments import (
     PARSE_RETRY,
     SEGMENTED,
@@ -120,8 +120,10 @@ def load_previous(build: Path, state_file: str) -> Previous | None:
     segment_map = read_segment_map(build)
     if segment_map is None or not (build / state_file).exists():
         return None
+    state = read_state(build, state_file)
+    if state is None:
+        return None
     # (ParquetFile, not read_table: no pyarrow.dataset)
-    state = pq.ParquetFile(build / state_file).read(columns=["path", "size", "mtime_ns"])
     table = pq.ParquetFile(build / "parquet" / "files" / "files.parquet").read().cast(
         schema.FILES)
     meta = pq.ParquetFile(build / "parquet" / "model_meta" / "model_meta.parquet").read() \
