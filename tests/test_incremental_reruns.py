@@ -66,17 +66,18 @@ def test_folder_reruns_keep_a_skipped_entry_and_see_renames_and_touches(folder, 
                                                                          no_scan):
     """The files of a rerun are the previous build's state with the changed paths stat'ed
     again (etl/changes.py from_paths, column by column): an unchanged symbolic link keeps
-    the reason it was never opened (from the previous build's `files` table), a renamed file
+    the reason it was never opened (from the previous build's `files` table; a file that is not
+    a result is looked at again at each rerun, its reason with it), a renamed file
     is one path gone and one added, a file whose mtime alone moved is looked at again, and a
     build whose state was recorded by older code (a dict) is read as well."""
     repo, cat, wh = folder
     target = rf.result_path(repo, "h/A", "HRet1")
-    (target.parent / "Linked.json").symlink_to(target)
+    (target.parent / "Linked.txt").symlink_to(target)
     first = rf.run_build(repo, wh, cat)
     assert first.published, first.message
     files = {r["path"]: r for r in pa.parquet.read_table(
         first.build / "parquet" / "files" / "files.parquet").to_pylist()}
-    link = str((target.parent / "Linked.json").relative_to(repo))
+    link = str((target.parent / "Linked.txt").relative_to(repo))
     assert files[link]["status"] == "skipped" and files[link]["reason"] == build.SYMLINK
     # older code recorded the state as a dict: the next rerun starts from it the same way
     (first.build / nochange.STATE_CACHE).write_bytes(
