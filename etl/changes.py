@@ -97,9 +97,10 @@ def records_table(data: bytes) -> pa.Table:
                              "\0").flatten()
     if len(parts) % 3:
         raise ValueError("malformed records")
+    rows = pa.FixedSizeListArray.from_arrays(parts, 3)   # (path, size, mtime_ns) per row
     try:
-        return pa.table({name: parts.take(pa.array(range(i, len(parts), 3), pa.int64()))
-                         .cast(pa.string() if i == 0 else pa.int64())
+        return pa.table({name: pc.list_element(rows, i).cast(pa.string() if i == 0
+                                                              else pa.int64())
                          for i, name in enumerate(STATE_COLUMNS)})
     except pa.ArrowInvalid as exc:
         raise ValueError(f"malformed records: {exc}") from None
