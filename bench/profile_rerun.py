@@ -3,7 +3,8 @@ cProfile's inflation: each top-level function of the build is timed with `time.p
 (this process and its threads: DuckDB's, the rank intervals'; not the parser processes), and
 every statement through a wrapper around the DuckDB connections the build opens. Used for
 docs/PERFORMANCE.md §Session 10: where a 1 % rerun's CPU goes now, the scratch tables reused,
-and §Session 20: the Python over all paths (the sum of the per-path steps, `PATH_STEPS`).
+and §Session 20: the Python over all paths (rerun13), which sums the per-path steps
+(`PATH_STEPS`).
 
     MTEB_LB_WAREHOUSE=... .venv/bin/python bench/profile_rerun.py etl --source REPO
 
@@ -24,8 +25,8 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 SQL: dict = collections.defaultdict(lambda: [0, 0.0])    # statement -> [calls, CPU s]
-# the steps whose work is per path (docs/PERFORMANCE.md §Session 20: the Python over all paths):
-# their sum is reported apart (nochange.check includes the folder's listing in C)
+# the steps whose work is per path, their sum reported apart (docs/PERFORMANCE.md
+# §Session 20: the Python over all paths (rerun13); nochange.check includes the C listing)
 PATH_STEPS = ("etl.nochange.check", "etl.changes.read_state", "etl.build._scan_skips",
               "etl.changes.from_listing", "etl.changes.from_paths", "etl.build._previous",
               "etl.incremental.plan", "etl.build._write_tables")

@@ -31,8 +31,8 @@ from etl.segments import FileStat
 
 RESULTS = "results/"
 # the files a build sees, one row per file sorted by path (`FileStat`'s fields as columns: at
-# ~104k files a Python object per file was most of a 1 % rerun's Python, docs/PERFORMANCE.md
-# §Session 20: the Python over all paths)
+# ~104k files a Python object per file was most of a 1 % rerun's Python; docs/PERFORMANCE.md
+# §Session 20: the Python over all paths (rerun13))
 STATS = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()),
                    ("skip", pa.string())])
 STATE_COLUMNS = ["path", "size", "mtime_ns"]

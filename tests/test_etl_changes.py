@@ -1,7 +1,7 @@
-"""The files a rerun sees, column by column (etl/changes.py, docs/PERFORMANCE.md §Session 20:
-the Python over all paths): the recorded records, the paths a folder's listing names as
-changed, the previous state with the changed paths stat'ed again, and the plan's comparison
-with the previous build. Expected values are written out by hand."""
+"""The files a rerun sees, column by column (etl/changes.py; docs/PERFORMANCE.md
+§Session 20: the Python over all paths (rerun13)): the recorded records, the paths a folder's
+listing names as changed, the previous state with the changed paths stat'ed again, and the
+plan's comparison with the previous build. Expected values are written out by hand."""
 
 from __future__ import annotations
 
