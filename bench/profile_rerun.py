@@ -2,7 +2,9 @@
 cProfile's inflation: each top-level function of the build is timed with `time.process_time`
 (this process and its threads: DuckDB's, the rank intervals'; not the parser processes), and
 every statement through a wrapper around the DuckDB connections the build opens. Used for
-docs/PERFORMANCE.md §Session 10: where a 1 % rerun's CPU goes now, the scratch tables reused.
+docs/PERFORMANCE.md §Session 10: where a 1 % rerun's CPU goes now, the scratch tables reused,
+and §Session 20: the Python over all paths (rerun13), which sums the per-path steps
+(`PATH_STEPS`).
 
     MTEB_LB_WAREHOUSE=... .venv/bin/python bench/profile_rerun.py etl --source REPO
 
@@ -23,6 +25,11 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 SQL: dict = collections.defaultdict(lambda: [0, 0.0])    # statement -> [calls, CPU s]
+# the steps whose work is per path, their sum reported apart (docs/PERFORMANCE.md
+# §Session 20: the Python over all paths (rerun13); nochange.check includes the C listing)
+PATH_STEPS = ("etl.nochange.check", "etl.changes.read_state", "etl.build._scan_skips",
+              "etl.changes.from_listing", "etl.changes.from_paths", "etl.build._previous",
+              "etl.incremental.plan", "etl.build._write_tables")
 STEP: dict = collections.defaultdict(lambda: [0, 0.0])   # function -> [calls, CPU s]
 _connect = duckdb.connect
 
@@ -85,6 +92,8 @@ def _report() -> None:
           "own)", file=out)
     for name, (calls, cpu) in sorted(STEP.items(), key=lambda item: -item[1][1]):
         print(f"step {cpu:7.3f} s  x{calls:<3d} {name}", file=out)
+    print(f"the steps over all paths: {sum(STEP[n][1] for n in PATH_STEPS if n in STEP):.2f} s "
+          f"({', '.join(n.split('.', 1)[1] for n in PATH_STEPS)})", file=out)
     print(f"SQL in all: {sum(v[1] for v in SQL.values()):.2f} s", file=out)
     for sql, (calls, cpu) in sorted(SQL.items(), key=lambda item: -item[1][1])[:40]:
         print(f"sql  {cpu:7.3f} s  x{calls:<3d} {sql}", file=out)

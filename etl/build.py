@@ -163,10 +163,11 @@ def stat_path(repo_root: Path, path: str) -> tuple[str, FileStat | None]:
     return rel, FileStat(rel, st.st_size, st.st_mtime_ns, skip)
 
 
-def _scan_skips(build: Path) -> dict[str, str]:
-    """path -> why `scan` listed it without opening it, for the files of a previous build."""
-    table = pq.ParquetFile(build / "parquet" / "files" / "files.parquet").read(
-        columns=["path", "status", "reason"])
+def _scan_skips(build: Path, prev: incremental.Previous | None = None) -> dict[str, str]:
+    """path -> why `scan` listed it without opening it, for the files of a previous build (of
+    its `files` table as `prev` holds it, when given: not read again)."""
+    table = prev.files_table if prev is not None else pq.ParquetFile(
+        build / "parquet" / "files" / "files.parquet").read(columns=["path", "status", "reason"])
     skipped = table.filter(pc.equal(table.column("status"), "skipped"))
     return {p: r for p, r in zip(skipped.column("path").to_pylist(),
                                  skipped.column("reason").to_pylist())
@@ -252,8 +253,13 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         prev_manifest = _manifest(prev_build) if not (full or damage) else {}
         usable = prev_manifest.get("parse_fingerprint") == fingerprint
         same_files_db = usable and prev_manifest.get("database_fingerprint") == db_fingerprint
-        state = changes.read_state(prev_build, STATE_FILE) if usable else None
-        groups, listing = None, "scan"
+        prev = _previous(prev_build, fingerprint) if usable else None
+        timings["previous_s"] = time.monotonic() - t
+        t = time.monotonic()
+        # the state the previous build recorded (read once: its files table holds the skips)
+        state = prev.state if prev is not None \
+            else changes.read_state(prev_build, STATE_FILE) if usable else None
+        stats, listing = None, "scan"
         old_commit = prev_manifest.get("source_commit")
         git = state is not None and source_commit and old_commit \
             and prev_manifest.get("source") == source and (repo_root / ".git").exists()
@@ -265,23 +271,23 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
         if changed_paths is not None and state is not None and old_commit \
                 and prev_manifest.get("source") == source:
             try:   # the changed paths are known: no listing, no git
-                groups = changes.from_paths(repo_root, set(changed_paths), state,
-                                            _scan_skips(prev_build), stat_path)
+                stats = changes.from_paths(repo_root, set(changed_paths), state,
+                                           _scan_skips(prev_build, prev), stat_path)
                 listing, git = f"{len(changed_paths)} changed paths given", False
             except (OSError, pa.ArrowException):
-                groups = None
+                stats = None
         listed = checked.get("listing")
-        if groups is None and not git and listed is not None and state is not None \
+        if stats is None and not git and listed is not None and state is not None \
                 and listed[0] == prev_build and prev_manifest.get("source") == source:
             # etl/nochange.py listed the folder for this run: only what differs is stat'ed
-            touched = changes.from_listing(listed[1], listed[2])
             try:
+                touched = changes.from_listing(listed[1], state)
                 if touched is not None:
-                    groups = changes.from_paths(repo_root, touched, state,
-                                                _scan_skips(prev_build), stat_path)
+                    stats = changes.from_paths(repo_root, touched, state,
+                                               _scan_skips(prev_build, prev), stat_path)
                     listing = f"listing ({len(touched)} changed paths)"
-            except (OSError, pa.ArrowException):
-                groups = None
+            except (OSError, ValueError, pa.ArrowException):
+                stats = None
         if git and same_files_db and old_commit == source_commit and not dirty:
             seen = prev_manifest.get("files_seen", 0)
             return BuildReport(prev_build, False, files_seen=seen, unchanged=seen,
@@ -291,16 +297,16 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                                        "queries; nothing published")
         if git:
             try:
-                skips = _scan_skips(prev_build)
+                skips = _scan_skips(prev_build, prev)
             except (OSError, pa.ArrowException):
                 skips = None
-            groups = None if skips is None else changes.from_git(
+            stats = None if skips is None else changes.from_git(
                 repo_root, old_commit, source_commit, state, skips, stat_path, dirty)
             listing = f"git diff {old_commit[:12]}..{source_commit[:12]}"
-        if groups is None:
-            groups, listing = scan(repo_root), "scan"
+        if stats is None:
+            stats, listing = changes.stats_of(scan(repo_root)), "scan"
         timings["scan_s"] = time.monotonic() - t
-        if same_files_db and changes.same_stats(groups, state):
+        if same_files_db and changes.same_stats(stats, state):
             seen = prev_manifest.get("files_seen", 0)
             return BuildReport(prev_build, False, files_seen=seen, unchanged=seen,
                                loaded=prev_manifest.get("files_loaded", 0),
@@ -308,12 +314,9 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                                message="no file changed since the current build"
                                        + (f" ({listing})" if listing != "scan" else "")
                                        + "; nothing published")
-        t = time.monotonic()
-        prev = _previous(prev_build, fingerprint) if usable else None
         # None: the catalog or the SQL changed, the database differs even if no file did
         updates = _database_updates(prev, db_fingerprint)
         same_database = updates is not None
-        timings["previous_s"] = time.monotonic() - t
 
         build_id = warehouse.new_build_id(source_commit, warehouse_dir)
         staged = warehouse.staging_dir(build_id, warehouse_dir)
@@ -325,7 +328,6 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
             catalog = TaskCatalog.from_snapshot(snapshot["tasks"], snapshot["task_renames"])
             workers = workers or settings.get("etl_workers")
             jobs = _JobRunner(catalog, workers, progress)
-            stats = [s for group in groups.values() for s in group]
             outcome = None if prev is None else incremental.plan(
                 stats, repo_root, staged, prev, build_id, settings.get("max_file_bytes"), jobs,
                 workers)
@@ -336,7 +338,7 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 # catalog tables' process and the parser processes are forked
                 pa.array([0], pa.int64())
                 catalog_writer = _CatalogWriter(staged, snapshot)  # stopped by the finally
-                outcome = _parse_full(groups, repo_root, staged, jobs)
+                outcome = _parse_full(changes.groups_of(stats), repo_root, staged, jobs)
             timings["parse_s"] = time.monotonic() - t
             if prev is not None and same_database and not outcome.changed:
                 shutil.rmtree(staged.parent, ignore_errors=True)
@@ -432,7 +434,7 @@ def _parse_full(groups, repo_root: Path, staged: Path, jobs: _JobRunner) -> incr
     return outcome
 
 
-def _write_tables(staged: Path, outcome: incremental.Outcome, stats: list[FileStat], snapshot,
+def _write_tables(staged: Path, outcome: incremental.Outcome, stats: pa.Table, snapshot,
                   catalog_from: Path | None,
                   catalog_writer: _CatalogWriter | None = None) -> None:
     """The single-file tables and the state the next incremental build plans from. With
@@ -444,10 +446,8 @@ def _write_tables(staged: Path, outcome: incremental.Outcome, stats: list[FileSt
     _write_single(staged, SUPERSEDED, pa.table({"file_id": pa.array(outcome.superseded,
                                                                     pa.int64())},
                                                schema=schema.SUPERSEDED_FILES))
-    stats = sorted(stats, key=lambda s: s.path)
-    nochange.write_state(stats, staged)
-    pq.write_table(pa.table({"path": [s.path for s in stats], "size": [s.size for s in stats],
-                             "mtime_ns": [s.mtime_ns for s in stats]}), staged / STATE_FILE)
+    nochange.write_state(changes.records_of(stats), staged)
+    pq.write_table(stats.select(changes.STATE_COLUMNS), staged / STATE_FILE)
     write_segment_map(outcome.segments, staged)
     if catalog_from is not None:
         for name in CATALOG_TABLES:

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from etl.changes import file_stats, read_state
 from etl.segments import (
     PARSE_RETRY,
     SEGMENTED,
@@ -119,8 +120,10 @@ def load_previous(build: Path, state_file: str) -> Previous | None:
     segment_map = read_segment_map(build)
     if segment_map is None or not (build / state_file).exists():
         return None
+    state = read_state(build, state_file)
+    if state is None:
+        return None
     # (ParquetFile, not read_table: no pyarrow.dataset)
-    state = pq.ParquetFile(build / state_file).read(columns=["path", "size", "mtime_ns"])
     table = pq.ParquetFile(build / "parquet" / "files" / "files.parquet").read().cast(
         schema.FILES)
     meta = pq.ParquetFile(build / "parquet" / "model_meta" / "model_meta.parquet").read() \
@@ -128,28 +131,40 @@ def load_previous(build: Path, state_file: str) -> Previous | None:
     return Previous(build, table, state, segment_map, {r["path"]: r for r in meta})
 
 
-def _compare(stats: list[FileStat], prev: Previous) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """Column-wise, per file of `stats`: (its row in the previous `files` table or null,
-    unchanged: the size and mtime the previous build saw, kept: a result file whose previous
-    row stays as it is without a look: unchanged, not skipped, not quarantined because its
-    parser died). At 1 % changed ~99 % of the files are kept: a Python step per file was most
-    of a rerun's planning."""
+def _compare(stats: pa.Table, prev: Previous) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Column-wise, per file of `stats` (etl/changes.py `STATS`): (its row in the previous
+    `files` table or null, unchanged: the size and mtime the previous build saw, kept: a result
+    file whose previous row stays as it is without a look: unchanged, not skipped, not
+    quarantined because its parser died). At 1 % changed ~99 % of the files are kept: a Python
+    step per file was most of a rerun's planning."""
     files, state = prev.files_table, prev.state
-    paths = pa.array([s.path for s in stats], pa.string())
-    before = pc.index_in(paths, value_set=files.column("path"))
-    at = pc.index_in(paths, value_set=state.column("path"))
+    paths = stats.column("path")
+    before = _positions(paths, files.column("path"))
+    at = _positions(paths, state.column("path"))
+    size, mtime = state.column("size"), state.column("mtime_ns")
+    if at is not None:
+        size, mtime = size.take(at), mtime.take(at)
+    if before is None:   # the same paths: no file came or went
+        before = pa.array(range(len(paths)), pa.int32())
     unchanged = pc.fill_null(pc.and_(pc.and_(
-        pc.equal(state.column("size").take(at), pa.array([s.size for s in stats], pa.int64())),
-        pc.equal(state.column("mtime_ns").take(at),
-                 pa.array([s.mtime_ns for s in stats], pa.int64()))),
+        pc.equal(size, stats.column("size")), pc.equal(mtime, stats.column("mtime_ns"))),
         pc.is_valid(before)), False)
     died = pc.fill_null(pc.and_(pc.equal(files.column("status"), "quarantined"),
                                 pc.starts_with(files.column("reason"), DIED_PREFIX)), False)
     kept = pc.fill_null(pc.and_(
-        pc.and_(unchanged, pa.array([s.skip is None for s in stats], pa.bool_())),
+        pc.and_(unchanged, pc.is_null(stats.column("skip"))),
         pc.and_(pc.equal(files.column("kind").take(before), "result"),
                 pc.invert(died.take(before)))), False)
-    return before, _flat(unchanged), _flat(kept)
+    return _flat(before), _flat(unchanged), _flat(kept)
+
+
+def _positions(paths, values) -> pa.Array | None:
+    """`pc.index_in` of `paths` in `values`; None when both are the same paths in the same
+    order (each path at its own position: the usual rerun, where no file came or went; the
+    hash tables of ~104k paths cost more than the comparison)."""
+    if len(paths) == len(values) and paths.equals(values):
+        return None
+    return pc.index_in(paths, value_set=values)
 
 
 def _flat(array) -> pa.Array:
@@ -157,23 +172,23 @@ def _flat(array) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
-def _look(indices: list[int], stats: list[FileStat], before: pa.Array, unchanged: pa.Array,
+def _look(indices: list[int], stats: pa.Table, before: pa.Array, unchanged: pa.Array,
           prev: Previous) -> list[_Looked]:
     """The files of `stats` at `indices` with their previous row (`_compare`'s columns)."""
     at = pa.array(indices, pa.int64())
     rows = before.take(at)
     old = prev.files_table.take(rows).to_pylist()
     rows = rows.to_pylist()
-    return [_Looked(stats[i], row, old[n] if row is not None else None, same)
-            for n, (i, row, same) in enumerate(zip(indices, rows,
-                                                   unchanged.take(at).to_pylist()))]
+    return [_Looked(stat, row, old[n] if row is not None else None, same)
+            for n, (stat, row, same) in enumerate(zip(file_stats(stats, at), rows,
+                                                      unchanged.take(at).to_pylist()))]
 
 
-def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, build_id: str,
+def plan(stats: pa.Table, repo_root: Path, staged: Path, prev: Previous, build_id: str,
          max_file_bytes: int, run_jobs, workers: int = 1) -> Outcome | None:
-    """Parse what changed into the staged build and carry the rest forward.
-    ``run_jobs(function, jobs)`` runs jobs (in a process pool when there are many) in order."""
-    stats = sorted(stats, key=lambda s: s.path)
+    """Parse what changed into the staged build and carry the rest forward. `stats`: the files
+    seen (etl/changes.py `STATS`, sorted by path). ``run_jobs(function, jobs)`` runs jobs (in a
+    process pool when there are many) in order."""
     contents: dict[str, tuple[bytes | None, str]] = {}
 
     def content(stat: FileStat):
@@ -197,16 +212,18 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
     moved = {key for key in identities.keys() | prev_identities.keys()
              if identities.get(key) != prev_identities.get(key)}
     if moved:   # their unchanged result files are looked at too: their version may be another
-        kept_at = pc.indices_nonzero(kept).to_pylist()
-        again = [i for i in kept_at if split_path(stats[i].path)[:3] in moved]
+        kept_at = pc.indices_nonzero(kept)
+        again = [i for i, path in zip(kept_at.to_pylist(),
+                                      stats.column("path").take(kept_at).to_pylist())
+                 if split_path(path)[:3] in moved]
         if again:
-            mask = [False] * len(stats)
+            mask = [False] * stats.num_rows
             for i in again:
                 mask[i] = True
             kept = pc.and_(kept, pc.invert(pa.array(mask, pa.bool_())))
-            looked = sorted(looked + _look(again, stats, before, unchanged, prev),
-                            key=lambda f: f.stat.path)
-            kinds.update((stats[i].path, "result") for i in again)
+            again_looked = _look(again, stats, before, unchanged, prev)
+            looked = sorted(looked + again_looked, key=lambda f: f.stat.path)
+            kinds.update((f.stat.path, "result") for f in again_looked)
     rows: list[dict] = []          # `files` rows made now
     reused: list[int] = []         # rows of the previous `files` table looked at, kept as they are
     to_parse: list[FileStat] = []
@@ -249,7 +266,7 @@ def plan(stats: list[FileStat], repo_root: Path, staged: Path, prev: Previous, b
     same = pa.concat_arrays([before.filter(kept).cast(pa.int64()), pa.array(reused, pa.int64())])
     outcome.files = pa.concat_tables([prev.files_table.take(same), outcome.made]) \
         .sort_by("path").combine_chunks()
-    outcome.unchanged = len(stats) - len(to_parse)
+    outcome.unchanged = stats.num_rows - len(to_parse)
     outcome.changed = not outcome.files.equals(prev.files_table)
     _carry_segments(prev, outcome, delta_rows, staged, build_id, run_jobs)
     return outcome

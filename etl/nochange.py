@@ -9,8 +9,8 @@ from the same source by the same parser, catalog and queries/ SQL (its fingerpri
   the cache clone of a git URL is reset to its commit and not asked), or
 - every file under results/ has the path, size and mtime the build recorded: the digest of
   the sorted records (`STATE_DIGEST`) equals that of the folder's listing, made in C
-  (etl/_fastparse.c listing: no Python object per file); else the two are compared as dicts
-  (`STATE_CACHE`). The listing is `etl/build.py` scan's, without its per-file objects: same
+  (etl/_fastparse.c listing: no Python object per file); else the records themselves are
+  compared (`STATE_CACHE`). The listing is `etl/build.py` scan's, without its per-file objects: same
   entries, same recorded names, same (l)stat figures.
 
 Only the standard library and the light modules (catalog, queries, settings, warehouse) are
@@ -39,8 +39,9 @@ except ImportError:  # pragma: no cover - the extension is optional (pyproject.t
 # Bump when parsing rules change: an incremental run then rebuilds everything.
 PARSER_VERSION = "5"  # 3: entry_checks; 4: no row of a main metric = main_score; 5: rows only
 # for entries a rule could flag (etl/parse.py CHECK_FLOOR)
-# {path: (size, mtime_ns)} of the files a build saw (the listing as etl/build.py scan records
-# it), marshalled: read in milliseconds without Arrow. file_stats.parquet holds the same.
+# `records` of the files a build saw (the listing as etl/build.py scan records it), as one
+# marshalled bytes object: read in milliseconds without Arrow, compared with a folder's
+# compiled listing as it is. file_stats.parquet holds the same.
 STATE_CACHE = "file_stats.marshal"
 # blake2b of `records` of the same figures: a folder's compiled listing is compared with it
 STATE_DIGEST = "file_stats.digest"
@@ -92,21 +93,42 @@ def records_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def write_state(stats, build: Path) -> None:
-    """Record `stats` (FileStat-like: path, size, mtime_ns) as `STATE_CACHE` and
-    `STATE_DIGEST` in `build`."""
-    data = {s.path: (s.size, s.mtime_ns) for s in stats}
+def write_state(data: bytes, build: Path) -> None:
+    """Record `data` (`records` of the files a build saw) as `STATE_CACHE` and `STATE_DIGEST`
+    in `build`."""
     (build / STATE_CACHE).write_bytes(marshal.dumps(data))
-    (build / STATE_DIGEST).write_text(records_digest(records(data)))
+    (build / STATE_DIGEST).write_text(records_digest(data))
 
 
-def read_state(build: Path) -> dict | None:
-    """The `STATE_CACHE` of `build`, or None (absent, unreadable, another Python's format)."""
+def read_records(build: Path) -> bytes | None:
+    """The `records` `build` recorded (`STATE_CACHE`), or None (absent, unreadable, another
+    Python's format). A build of older code recorded them as a dict."""
     try:
         data = marshal.loads((build / STATE_CACHE).read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         return None
-    return data if isinstance(data, dict) else None
+    if isinstance(data, dict):
+        return records(data)
+    return data if isinstance(data, bytes) else None
+
+
+def records_of_dict(data: bytes) -> dict:
+    """{path: (size, mtime_ns)} of `records` (ValueError if `data` is not such records)."""
+    if _fastparse is not None:
+        return _fastparse.records_dict(data)
+    parts = data.decode("utf-8").split("\0")
+    if len(parts) % 3 != 1 or parts[-1]:
+        raise ValueError("malformed records")
+    return {parts[i]: (int(parts[i + 1]), int(parts[i + 2])) for i in range(0, len(parts) - 1, 3)}
+
+
+def read_state(build: Path) -> dict | None:
+    """{path: (size, mtime_ns)} `build` recorded (`read_records`), or None."""
+    data = read_records(build)
+    try:
+        return None if data is None else records_of_dict(data)
+    except ValueError:
+        return None
 
 
 def compiled_listing(repo_root: Path) -> bytes | None:
@@ -127,7 +149,7 @@ def listing(repo_root: Path) -> dict | None:
         return None
     data = compiled_listing(repo_root)
     if data is not None:
-        return _fastparse.records_dict(data)
+        return records_of_dict(data)
     out: dict = {}
 
     def walk(folder: str, rel: str) -> None:
@@ -236,7 +258,7 @@ def _check(repo_root: Path, lister: threading.Thread, listed: dict, *, source: s
     except Exception:  # noqa: BLE001 - no build, a damaged one, a bad catalog: the build says
         return None
     if git:
-        if read_state(build) is None:
+        if read_records(build) is None:
             return None
         dirty = set() if is_cache_clone(repo_root) else work_tree_changes(repo_root)
         seen["dirty"] = dirty
@@ -256,12 +278,14 @@ def _check(repo_root: Path, lister: threading.Thread, listed: dict, *, source: s
         digest = None
     if data is not None and digest is not None and records_digest(data) == digest:
         return unchanged
-    state = read_state(build)
-    if state is None:
+    recorded = read_records(build)
+    if recorded is None:
         return None
-    found = listing(repo_root) if data is None else _fastparse.records_dict(data)
-    if found == state:
+    if data is None:   # the Python walk, no compiled extension
+        found = listing(repo_root)
+        data = None if found is None else records(found)
+    if data == recorded:
         return unchanged
-    if found is not None:  # the build starts from what changed (etl/changes.py from_listing)
-        seen["listing"] = (build, found, state)
+    if data is not None:  # the build starts from what changed (etl/changes.py from_listing)
+        seen["listing"] = (build, data)
     return None

@@ -17,7 +17,7 @@ import fixtures as fx
 import pytest
 import refresh_fixtures as rf
 
-from etl import _fastparse, build, nochange
+from etl import _fastparse, build, changes, nochange
 from mteb_lb import warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +66,9 @@ def test_listing_names_what_scan_lists_with_the_same_figures(tmp_path, monkeypat
     # the compiled listing's records are those a build digests from what it recorded, and the
     # Python walk (no compiled extension) lists the same
     assert nochange.compiled_listing(tmp_path / "repo") == nochange.records(scanned)
+    # and those a build records, made by Arrow from its table of the files seen
+    assert changes.records_of(changes.stats_of(build.scan(tmp_path / "repo"))) \
+        == nochange.compiled_listing(tmp_path / "repo")
     assert _fastparse.records_dict(nochange.records(scanned)) == scanned
     for bad in [b"a", b"a\0", b"a\x001\0", b"a\x001\x002", b"a\0x\x002\0"]:
         with pytest.raises(ValueError):
@@ -117,8 +120,10 @@ def test_any_file_change_is_left_to_the_build(small, how):
     assert nochange.records_digest(nochange.compiled_listing(repo)) != recorded
     seen: dict = {}
     assert check(repo, wh, cat, seen=seen) is None
-    build_dir, found, state = seen["listing"]   # the build starts from the listing made here
-    assert build_dir == first.build and found == nochange.listing(repo) != state
+    build_dir, found = seen["listing"]   # the build starts from the listing made here
+    assert build_dir == first.build and found == nochange.compiled_listing(repo)
+    assert nochange.records_of_dict(found) == nochange.listing(repo) \
+        != nochange.read_state(first.build)
 
 
 def test_without_its_answer_the_build_decides_as_before(small, tmp_path):

@@ -5,14 +5,16 @@ running them. Each still publishes what a full build publishes, and a broken bui
 
 from __future__ import annotations
 
+import marshal
 import os
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet  # noqa: F401 - pa.parquet
 import pytest
 import refresh_fixtures as rf
 
-from etl import build, refresh, validate
+from etl import build, nochange, refresh, validate
 from mteb_lb import schema, warehouse
 
 REAL_SCAN = build.scan
@@ -57,6 +59,43 @@ def test_folder_rerun_stats_only_the_changed_paths(folder, tmp_path, no_scan):
     assert manifest["incremental"]
     # 3 models x 5 files, + 3 of h/E, - 1 deleted; parsed: h/A's HRet1 and h/E's two results
     assert (report.files_seen, report.parsed) == (17, 3)
+    rf.assert_same_build(report.build, _full(repo, cat, tmp_path))
+
+
+def test_folder_reruns_keep_a_skipped_entry_and_see_renames_and_touches(folder, tmp_path,
+                                                                         no_scan):
+    """The files of a rerun are the previous build's state with the changed paths stat'ed
+    again (etl/changes.py from_paths, column by column): an unchanged symbolic link keeps
+    the reason it was never opened (from the previous build's `files` table; a file that is not
+    a result is looked at again at each rerun, its reason with it), a renamed file
+    is one path gone and one added, a file whose mtime alone moved is looked at again, and a
+    build whose state was recorded by older code (a dict) is read as well."""
+    repo, cat, wh = folder
+    target = rf.result_path(repo, "h/A", "HRet1")
+    (target.parent / "Linked.txt").symlink_to(target)
+    first = rf.run_build(repo, wh, cat)
+    assert first.published, first.message
+    files = {r["path"]: r for r in pa.parquet.read_table(
+        first.build / "parquet" / "files" / "files.parquet").to_pylist()}
+    link = str((target.parent / "Linked.txt").relative_to(repo))
+    assert files[link]["status"] == "skipped" and files[link]["reason"] == build.SYMLINK
+    # older code recorded the state as a dict: the next rerun starts from it the same way
+    (first.build / nochange.STATE_CACHE).write_bytes(
+        marshal.dumps(nochange.records_of_dict(nochange.read_records(first.build))))
+    moved = rf.result_path(repo, "h/B", "HRet2")
+    moved.rename(moved.with_name("Renamed.json"))                 # renamed
+    touched = rf.result_path(repo, "h/C", "HRet1")
+    stat = touched.stat()
+    os.utime(touched, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))   # mtime only
+    report = rf.run_build(repo, wh, cat)
+    assert report.published, report.message
+    manifest = warehouse.read_manifest(report.build)
+    assert manifest["listing"] == "listing (3 changed paths)" and manifest["incremental"]
+    files = {r["path"]: r for r in pa.parquet.read_table(
+        report.build / "parquet" / "files" / "files.parquet").to_pylist()}
+    assert files[link]["status"] == "skipped" and files[link]["reason"] == build.SYMLINK
+    assert str(moved.relative_to(repo)) not in files
+    assert str(moved.with_name("Renamed.json").relative_to(repo)) in files
     rf.assert_same_build(report.build, _full(repo, cat, tmp_path))
 
 
