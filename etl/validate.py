@@ -40,7 +40,8 @@ _SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size
                  "uncovered_table": "benchmark_task_uncovered",   # ..._recount_stored's table
                  "lists": "language_score_lists",   # lb_language_scores_lists' table
                  # lb_task_scores_language's and lb_language_task_means' table
-                 "null_languages": "benchmark_null_languages"}
+                 "null_languages": "benchmark_null_languages",
+                 "default_table": "default_summaries"}   # lb_model_scores_default's table
 
 
 # The relation a `frame` parameter names (query_table), per macro: its caller's relation, built
@@ -64,6 +65,8 @@ _FRAME_SOURCES = {
                            "FROM benchmark_language_keyed WHERE benchmark = $bench",
     "lb_language_table_of": "FROM lb_language_means_stored($bench, NULL, true)",
     "lb_repeated_tasks_of": "FROM benchmark_pair_repeats WHERE benchmark = $bench",
+    "lb_task_recount_stored": "SELECT DISTINCT task_name FROM benchmark_task_uncovered "
+                              "WHERE benchmark = $bench",
 }
 
 
