@@ -228,13 +228,9 @@ class Leaderboard:
         # (build, its stored default boards: {benchmark: record batch number}, the open file's
         # reader, or None for a build without a readable file), _stored_default
         self._stored: tuple[str | None, tuple | None] = (None, None)
-        # {per-language path: the build without its table or macro}, _language_path
-        self._no_language_path: dict[str, str | None] = {}
+        # {optional path: the build without its table or macro}, _optional_path
+        self._no_path: dict[str, str | None] = {}
         self._no_interval_table: str | None = None  # a build without rank_intervals
-        self._no_model_default: str | None = None   # a build without lb_model_scores_default
-        # (build, {(benchmark, public_only): [per task, its registered models with a row]}),
-        # _rows_every_task
-        self._task_models: tuple[str | None, dict] = (None, {})
         # {today-only table: (build, whether it has the table)}, _has_table
         self._tables: dict[str, tuple[str | None, bool]] = {}
         # (build, {benchmark: tasks} or None without the table), _repeated_tasks
@@ -744,35 +740,28 @@ class Leaderboard:
                 or params["langs"] is not None or not params["registry_only"]
                 or params.get(EXCLUDE_LEVEL) is not None or not params.get(UNCOVERED)
                 or params["public_only"] != bench.public_only or params["by_subset"]
-                or self._no_model_default == self.cache_key()
                 or self._no_default_table == self.cache_key()
                 or not self._has_table(DEFAULTS_TABLE)
                 or not self._rows_every_task(benchmark, params["models"], bench.public_only)):
             return None
-        try:
-            frame = self._query(_MODEL_DEFAULT_SQL, {**params, DEFAULTS: DEFAULTS_TABLE})
-        except missing_in_build():   # a build made before the macro
-            self._no_model_default = self.cache_key()
-            return None
-        return frame if frame.num_rows else None
+        frame = self._optional_path("model_default", _MODEL_DEFAULT_SQL,
+                                    {**params, DEFAULTS: DEFAULTS_TABLE})
+        return frame if frame is not None and frame.num_rows else None
 
     def _rows_every_task(self, benchmark: str, models: list[str], public_only: bool) -> bool:
         """Whether the selected models have a row on every task of the benchmark (its registered
         models' rows of lb_task_means_stored, read once per build and benchmark): a selection
         without is sure to get no rows from lb_model_scores_default (its task columns differ
         from the default's), so _model_filter_frame does not run that query for it."""
-        build, tasks = self._task_models
-        if build != self.cache_key():
-            tasks = {}
-            self._task_models = (self.cache_key(), tasks)
-        key = (benchmark, public_only)
-        if key not in tasks:
+        def compute():
             rows = self._query("SELECT list(model_name) FROM lb_task_means_stored($bench, NULL, "
                                "NULL, $public_only, true) GROUP BY task_name",
                                {"bench": benchmark, "public_only": public_only})
-            tasks[key] = [frozenset(m) for m in rows.column(0).to_pylist()]
+            return [frozenset(m) for m in rows.column(0).to_pylist()]
+
         chosen = set(models)
-        return all(not chosen.isdisjoint(m) for m in tasks[key])
+        return all(not chosen.isdisjoint(m) for m in self.remembered(
+            ("task_models", benchmark, public_only), compute))
 
     def _stored_default(self, benchmark: str) -> tuple[pa.Table, Benchmark] | None:
         """(lb_summary's rows, the benchmark) of `benchmark`'s default state from the build's
@@ -904,16 +893,23 @@ class Leaderboard:
             + pivot, values))
 
     def _language_path(self, name: str, sql: str, values: dict) -> pa.Table | None:
-        """The per-language table through one of the build's optional paths (a table or macro
-        that an older build or a past date lacks: warehouse.TODAY_ONLY_TABLES), or None when the
-        build lacks it: remembered per build, so the path is not tried again; the caller then
-        takes the next path, down to lb_per_language (the rows, every build has them)."""
-        if self._no_language_path.get(name) == self.cache_key():
+        """The per-language table through one of the build's optional paths (_optional_path),
+        or None when the build lacks it; the caller then takes the next path, down to
+        lb_per_language (the rows, every build has them)."""
+        table = self._optional_path(name, sql, values)
+        return None if table is None else _pivot(table)
+
+    def _optional_path(self, name: str, sql: str, values: dict) -> pa.Table | None:
+        """`sql`'s rows through one of the build's optional paths (a table or macro that an
+        older build or a past date lacks: warehouse.TODAY_ONLY_TABLES, lb_model_scores_default),
+        or None when the build lacks it: remembered per build under `name`, so the path is not
+        tried again."""
+        if self._no_path.get(name) == self.cache_key():
             return None
         try:
-            return _pivot(self._query(sql, values))
+            return self._query(sql, values)
         except missing_in_build():
-            self._no_language_path[name] = self.cache_key()
+            self._no_path[name] = self.cache_key()
             return None
 
     def _few_language_rows(self, benchmark: str, tasks: list[str]) -> bool:

@@ -106,11 +106,11 @@ def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
             tables = []
             for missing in (("score_lists",), ("score_lists", "keyed_table")):
                 lb._cache.clear()
-                lb._no_language_path = dict.fromkeys(missing, lb.cache_key())
+                lb._no_path = dict.fromkeys(missing, lb.cache_key())
                 try:
                     tables.append(lb.per_language(name, filters))
                 finally:
-                    lb._no_language_path = {}
+                    lb._no_path = {}
                     lb._cache.clear()
             assert served.equals(tables[0]), (name, label)
             assert served.equals(tables[1]), (name, label)
@@ -153,11 +153,11 @@ def test_default_and_model_states_read_the_builds_means(lb):
             lb._cache.clear()
             served = lb.per_language(name, filters)
             lb._cache.clear()
-            lb._no_language_path = {"means_macro": lb.cache_key()}
+            lb._no_path = {"means_macro": lb.cache_key()}
             try:
                 general = lb.per_language(name, filters)
             finally:
-                lb._no_language_path = {}
+                lb._no_path = {}
                 lb._cache.clear()
             assert served.num_rows > 0, (name, label)
             assert served.equals(general), (name, label)
@@ -196,13 +196,13 @@ def test_few_rows_of_a_task_filter_read_in_task_order_equal_the_keyed_path(lb):
                                         (0, False, False)):
                 lb._cache.clear()
                 lb.FEW_LANGUAGE_ENTRIES = limit
-                lb._no_language_path = {"score_lists": None if lists else lb.cache_key(),
+                lb._no_path = {"score_lists": None if lists else lb.cache_key(),
                                         "keyed_table": None if keyed else lb.cache_key()}
                 try:
                     tables.append(lb.per_language(name, filters))
                 finally:
                     del lb.FEW_LANGUAGE_ENTRIES
-                    lb._no_language_path = {}
+                    lb._no_path = {}
                     lb._cache.clear()
             assert tables[0].num_rows > 0, (name, label)
             assert tables[0].equals(tables[1]), (name, label)   # the score lists

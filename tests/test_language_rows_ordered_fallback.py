@@ -19,12 +19,12 @@ def test_a_build_without_the_macro_answers_the_same_table(lb, tmp_path):
     filters = Filters(tasks=TASKS)
     assert lb._few_language_rows(BENCH, list(TASKS)) is True   # the macro's path, today
     current = lb.per_language(BENCH, filters)
-    assert "ordered_rows" not in lb._no_language_path
+    assert "ordered_rows" not in lb._no_path
     wh = build_ranking_warehouse(tmp_path)
     _age(wh, sql_digest="older", drop="MACRO TABLE lb_language_rows_ordered")
     old = Leaderboard(CurrentBuild(wh))
     assert old._few_language_rows(BENCH, list(TASKS)) is True   # tried there too
     table = old.per_language(BENCH, filters)
-    assert old._no_language_path == {"ordered_rows": old.cache_key()}  # not tried again
+    assert old._no_path == {"ordered_rows": old.cache_key()}  # not tried again
     assert current.num_rows > 0 and current.column_names[1:] != []
     assert table.equals(current)
