@@ -122,15 +122,6 @@ def records_of_dict(data: bytes) -> dict:
     return {parts[i]: (int(parts[i + 1]), int(parts[i + 2])) for i in range(0, len(parts) - 1, 3)}
 
 
-def read_state(build: Path) -> dict | None:
-    """{path: (size, mtime_ns)} `build` recorded (`read_records`), or None."""
-    data = read_records(build)
-    try:
-        return None if data is None else records_of_dict(data)
-    except ValueError:
-        return None
-
-
 def compiled_listing(repo_root: Path) -> bytes | None:
     """`listing` as sorted `records`, made in C; None without a results/ folder or without the
     compiled extension."""

@@ -84,7 +84,7 @@ def test_no_results_folder_is_no_listing(tmp_path):
 
 def test_a_build_records_the_listing_and_a_rerun_is_answered_from_it(small):
     repo, wh, cat, first = small
-    assert nochange.read_state(first.build) == nochange.listing(repo)
+    assert nochange.read_records(first.build) == nochange.records(nochange.listing(repo))
     message, build_dir, manifest = check(repo, wh, cat)
     assert message == "no file changed since the current build; nothing published"
     assert build_dir == first.build and manifest["build_id"] == first.build.name
@@ -123,7 +123,7 @@ def test_any_file_change_is_left_to_the_build(small, how):
     build_dir, found = seen["listing"]   # the build starts from the listing made here
     assert build_dir == first.build and found == nochange.compiled_listing(repo)
     assert nochange.records_of_dict(found) == nochange.listing(repo) \
-        != nochange.read_state(first.build)
+        != nochange.records_of_dict(nochange.read_records(first.build))
 
 
 def test_without_its_answer_the_build_decides_as_before(small, tmp_path):
