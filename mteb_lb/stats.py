@@ -207,26 +207,66 @@ def competition_ranks(points: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def rank_counts(totals: np.ndarray) -> np.ndarray:
+RANK_BLOCK = 128   # resamples ranked at a time: their temporaries stay in the CPU's cache
+
+
+def rank_counts(totals: np.ndarray, *, halves: bool = False) -> np.ndarray:
     """M x (M + 1) counts: entry [i, r] = the number of rows of the B x M `totals` in which
-    column i has rank r (competition_ranks), without the B x M rank matrix (a histogram)."""
+    column i has rank r (competition_ranks), without the B x M rank matrix (a histogram).
+    ``halves``: every total is a multiple of 1/2 below 2^22 in size (exact_halves), so a row
+    ranks by one integer sort (_ranks_of_halves) instead of an argsort. The rows are ranked
+    RANK_BLOCK at a time: whole B x M temporaries cost a page fault per 4 KB on each request
+    (docs/PERFORMANCE.md §Session 21 (serve10))."""
     b, m = totals.shape
-    order, ranked = _ranks_in_order(totals)
-    flat = order.astype(np.int32 if m < 46000 else np.int64, copy=False)
-    flat *= m + 1
-    flat += ranked
+    flat = np.empty((b, m), dtype=np.int32 if m < 46000 else np.int64)
+    base = np.arange(m, dtype=flat.dtype) * (m + 1)
+    for start in range(0, b, RANK_BLOCK):
+        block = totals[start:start + RANK_BLOCK]
+        order, ranked = _ranks_of_halves(block) if halves else _ranks_in_order(block)
+        out = flat[start:start + RANK_BLOCK]
+        np.take(base, order, out=out)
+        out += ranked
     return np.bincount(flat.ravel(), minlength=m * (m + 1)).reshape(m, m + 1)
 
 
+def _ranks_of_halves(totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """_ranks_in_order of totals that are multiples of 1/2 below 2^22 in size: each total
+    doubled (an exact integer below 2^23), negated and shifted left, its column in the low
+    bits; one integer sort per row orders the columns best first (ties by column), and the
+    high bits are the doubled totals again."""
+    b, m = totals.shape
+    bits = max(1, (m - 1).bit_length())
+    keys = np.multiply(totals, np.float32(-(2 << bits)), dtype=np.float32).astype(np.int64)
+    keys |= np.arange(m, dtype=np.int64)
+    keys.sort(axis=1)
+    order = keys & ((1 << bits) - 1)
+    keys >>= bits
+    new = np.empty((b, m), dtype=bool)                        # a value differing from the left
+    new[:, :1] = True
+    np.not_equal(keys[:, 1:], keys[:, :-1], out=new[:, 1:])
+    places = np.arange(1, m + 1, dtype=np.int32 if m < 2**31 - 1 else np.int64)
+    ranked = np.where(new, places, places.dtype.type(0))
+    np.maximum.accumulate(ranked, axis=1, out=ranked)
+    return order, ranked
+
+
+def exact_halves(w: np.ndarray, points: np.ndarray) -> bool:
+    """Whether every resampled total (the B x T draw counts `w` times the M x T `points`) is a
+    multiple of 1/2 below 2^22 in size: Borda points are multiples of 1/2, and float32 then
+    sums them exactly."""
+    if not points.size or w.shape[1] * float(np.abs(points).max()) >= 2**22:
+        return False
+    doubled = points * 2
+    return bool(np.array_equal(doubled, np.rint(doubled)))
+
+
 def resampled_totals(w: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """B x M resampled points: the B x T draw counts times the M x T points. Borda points are
-    multiples of 1/2; when every total is below 2^22 in size, float32 sums them exactly (the
+    """B x M resampled points: the B x T draw counts times the M x T points. When every total
+    is a multiple of 1/2 below 2^22 in size (exact_halves), float32 sums them exactly (the
     same totals as float64, in about half the time); any other points are summed in float64."""
     pts = np.ascontiguousarray(points.T)
-    if pts.size and w.shape[1] * float(np.abs(pts).max()) < 2**22:
-        doubled = pts * 2
-        if np.array_equal(doubled, np.rint(doubled)):
-            return w.astype(np.float32) @ pts.astype(np.float32)
+    if exact_halves(w, points):
+        return w.astype(np.float32) @ pts.astype(np.float32)
     return w @ pts
 
 
@@ -265,7 +305,8 @@ def rank_intervals(inputs: BordaInputs, resamples: int, seed: int = DEFAULT_SEED
             return Intervals(borda, None, None, None, None)
         indices = draw_indices(len(inputs.partitions), resamples, seed)
     w = weights(indices, points.shape[1])
-    counts = rank_counts(resampled_totals(w, points))   # per model, its ranks' histogram
+    # per model, its ranks' histogram
+    counts = rank_counts(resampled_totals(w, points), halves=exact_halves(w, points))
     cumulative = np.cumsum(counts, axis=1)                    # the sorted ranks, as counts
     b = len(indices)
     low, high = order_statistic_indices(b)
