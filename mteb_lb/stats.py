@@ -76,18 +76,19 @@ class BordaInputs:
         if rows.num_rows == 0:
             return cls.empty()
         values, valid = arrow_np.numpy_of(rows.column("raw_mean"))
-        return cls._from_long(rows.column("model_name").to_pylist(),
-                              rows.column("task_name").to_pylist(), values, valid,
-                              arrow_np.values(rows.column("in_pivot")))
+        models, m_idx = _indexed(rows.column("model_name").to_pylist())
+        return cls._from_long(models, m_idx, rows.column("task_name").to_pylist(), values,
+                              valid, arrow_np.values(rows.column("in_pivot")))
 
     @classmethod
-    def _from_long(cls, model_names: list, task_names: list, values: np.ndarray,
-                   valid: np.ndarray, in_pivot: np.ndarray) -> "BordaInputs":
-        """from_task_scores of its rows as columns: model and task names, raw means (numpy,
-        anything where not `valid`) and in_pivot (bool)."""
-        if not model_names:
+    def _from_long(cls, models: list, m_idx: np.ndarray, task_names: list,
+                   values: np.ndarray, valid: np.ndarray, in_pivot: np.ndarray
+                   ) -> "BordaInputs":
+        """from_task_scores of its rows as columns: the distinct model names sorted and each
+        row's place among them, task names, raw means (numpy, anything where not `valid`) and
+        in_pivot (bool)."""
+        if not task_names:
             return cls.empty()
-        models, m_idx = _indexed(model_names)
         parts, p_idx = _indexed(task_names)
         values = np.where(valid, values, 0.0)
         in_pivot = np.asarray(in_pivot, dtype=bool)
@@ -127,36 +128,45 @@ class BordaInputs:
                 frame.column_names):
             return None
         names = frame.column("model_name").to_pylist()
-        model_names: list = []
-        task_names: list = []
+        # each entry's model as a code into `candidates` (every name, sorted): the frame's
+        # row of the entry, or its outside list's row (no name per entry)
+        codes, task_names = [], []
         values, valid, in_pivot = [], [], []
+        outside = []
+        for chunk in arrow_np.chunks(frame.column("outside_raw_means")):
+            if len(chunk):
+                outside.append((chunk, chunk.values.field("model_name").to_pylist()))
+        candidates, place = _sorted_places([*names, *(n for _, o in outside for n in o)])
+        row_codes = _places(place, names)
         for column, pivot in (("task_score_map", True), ("raw_mean_map", True)):
             rows, keys, v, ok = arrow_np.map_entries(frame.column(column))
-            model_names.extend(names[i] for i in rows.tolist())
+            codes.append(row_codes[rows])
             task_names.extend(keys)
             values.append(v)
             valid.append(ok)
             in_pivot.append(np.full(len(keys), pivot))
-        for chunk in arrow_np.chunks(frame.column("outside_raw_means")):
+        for chunk, outside_names in outside:
             # one row's list of (model_name, raw_means): the entries of the list child's rows
             # that a non-NULL list of this chunk holds (ListArray.flatten imports
             # pyarrow.compute)
-            if len(chunk) == 0:
-                continue
             offsets = arrow_np.values(chunk.offsets)
             held = np.zeros(len(chunk.values), dtype=bool)
             for i in np.flatnonzero(arrow_np.valid(chunk)).tolist():
                 held[offsets[i]:offsets[i + 1]] = True
             rows, keys, v, ok = arrow_np.map_entries(chunk.values.field("raw_means"))
             keep = held[rows]
-            outside_names = chunk.values.field("model_name").to_pylist()
-            model_names.extend(outside_names[i] for i in rows[keep].tolist())
+            codes.append(_places(place, outside_names)[rows[keep]])
             task_names.extend(k for k, kept in zip(keys, keep.tolist()) if kept)
             values.append(v[keep])
             valid.append(ok[keep])
             in_pivot.append(np.zeros(int(keep.sum()), dtype=bool))
-        return cls._from_long(model_names, task_names, np.concatenate(values),
-                              np.concatenate(valid), np.concatenate(in_pivot))
+        codes = np.concatenate(codes)
+        has_entry = np.zeros(len(candidates), dtype=bool)   # the models: names with an entry
+        has_entry[codes] = True
+        return cls._from_long([candidates[i] for i in np.flatnonzero(has_entry).tolist()],
+                              (np.cumsum(has_entry) - 1)[codes], task_names,
+                              np.concatenate(values), np.concatenate(valid),
+                              np.concatenate(in_pivot))
 
     @classmethod
     def empty(cls) -> "BordaInputs":
@@ -165,10 +175,18 @@ class BordaInputs:
 
 def _indexed(names: list) -> tuple[list, np.ndarray]:
     """The distinct names sorted (code points) and each name's place among them."""
+    distinct, place = _sorted_places(names)
+    return distinct, _places(place, names)
+
+
+def _sorted_places(names) -> tuple[list, dict]:
+    """The distinct names sorted (code points) and {name: its place among them}."""
     distinct = sorted(set(names))
-    place = {name: i for i, name in enumerate(distinct)}
-    return distinct, np.fromiter((place[name] for name in names), dtype=np.int64,
-                                 count=len(names))
+    return distinct, {name: i for i, name in enumerate(distinct)}
+
+
+def _places(place: dict, names: list) -> np.ndarray:
+    return np.fromiter(map(place.__getitem__, names), dtype=np.int64, count=len(names))
 
 
 def draw_indices(n_partitions: int, resamples: int, seed: int) -> np.ndarray:
@@ -210,23 +228,20 @@ def competition_ranks(points: np.ndarray) -> np.ndarray:
 RANK_BLOCK = 128   # resamples ranked at a time: their temporaries stay in the CPU's cache
 
 
-def rank_counts(totals: np.ndarray, *, halves: bool = False) -> np.ndarray:
-    """M x (M + 1) counts: entry [i, r] = the number of rows of the B x M `totals` in which
-    column i has rank r (competition_ranks), without the B x M rank matrix (a histogram).
-    ``halves``: every total is a multiple of 1/2 below 2^22 in size (exact_halves), so a row
-    ranks by one integer sort (_ranks_of_halves) instead of an argsort. The rows are ranked
-    RANK_BLOCK at a time: whole B x M temporaries cost a page fault per 4 KB on each request
-    (docs/PERFORMANCE.md §Session 21 (serve10))."""
-    b, m = totals.shape
-    flat = np.empty((b, m), dtype=np.int32 if m < 46000 else np.int64)
-    base = np.arange(m, dtype=flat.dtype) * (m + 1)
-    for start in range(0, b, RANK_BLOCK):
-        block = totals[start:start + RANK_BLOCK]
-        order, ranked = _ranks_of_halves(block) if halves else _ranks_in_order(block)
-        out = flat[start:start + RANK_BLOCK]
-        np.take(base, order, out=out)
+def rank_counts(blocks, m: int) -> np.ndarray:
+    """M x (M + 1) counts: entry [i, r] = the number of resamples in which model i has rank r
+    (competition_ranks), without the B x M rank matrix (a histogram). `blocks`: the B x M
+    resampled totals as (rows, halves) blocks (resampled_totals). Whole B x M temporaries
+    cost a page fault per 4 KB on each request (docs/PERFORMANCE.md §Session 21 (serve10))."""
+    base = np.arange(m, dtype=np.int32 if m < 46000 else np.int64) * (m + 1)
+    flat = []
+    for totals, halves in blocks:
+        order, ranked = _ranks_of_halves(totals) if halves else _ranks_in_order(totals)
+        out = base[order]
         out += ranked
-    return np.bincount(flat.ravel(), minlength=m * (m + 1)).reshape(m, m + 1)
+        flat.append(out.ravel())
+    return np.bincount(np.concatenate(flat) if flat else base[:0],
+                       minlength=m * (m + 1)).reshape(m, m + 1)
 
 
 def _ranks_of_halves(totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -250,24 +265,21 @@ def _ranks_of_halves(totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, ranked
 
 
-def exact_halves(w: np.ndarray, points: np.ndarray) -> bool:
-    """Whether every resampled total (the B x T draw counts `w` times the M x T `points`) is a
-    multiple of 1/2 below 2^22 in size: Borda points are multiples of 1/2, and float32 then
-    sums them exactly."""
-    if not points.size or w.shape[1] * float(np.abs(points).max()) >= 2**22:
-        return False
-    doubled = points * 2
-    return bool(np.array_equal(doubled, np.rint(doubled)))
-
-
-def resampled_totals(w: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """B x M resampled points: the B x T draw counts times the M x T points. When every total
-    is a multiple of 1/2 below 2^22 in size (exact_halves), float32 sums them exactly (the
-    same totals as float64, in about half the time); any other points are summed in float64."""
+def resampled_totals(indices: np.ndarray, points: np.ndarray):
+    """The B x M resampled points (the B x T draw counts, weights(indices), times the M x T
+    points), RANK_BLOCK resamples at a time, each block with whether its totals are exact
+    multiples of 1/2: Borda points are multiples of 1/2, and when every total is below 2^22
+    in size float32 sums them exactly (the same totals as float64, in about half the time);
+    any other points are summed in float64."""
+    t = points.shape[1]
     pts = np.ascontiguousarray(points.T)
-    if exact_halves(w, points):
-        return w.astype(np.float32) @ pts.astype(np.float32)
-    return w @ pts
+    halves = bool(pts.size) and t * float(np.abs(pts).max()) < 2**22 and bool(
+        np.array_equal(pts * 2, np.rint(pts * 2)))
+    if halves:
+        pts = pts.astype(np.float32)
+    for start in range(0, len(indices), RANK_BLOCK):
+        w = weights(indices[start:start + RANK_BLOCK], t)
+        yield (w.astype(np.float32) if halves else w) @ pts, halves
 
 
 def _kth_ranks(cumulative: np.ndarray, k: int) -> np.ndarray:
@@ -304,9 +316,8 @@ def rank_intervals(inputs: BordaInputs, resamples: int, seed: int = DEFAULT_SEED
         if resamples == 0 or not inputs.partitions:
             return Intervals(borda, None, None, None, None)
         indices = draw_indices(len(inputs.partitions), resamples, seed)
-    w = weights(indices, points.shape[1])
     # per model, its ranks' histogram
-    counts = rank_counts(resampled_totals(w, points), halves=exact_halves(w, points))
+    counts = rank_counts(resampled_totals(indices, points), len(inputs.models))
     cumulative = np.cumsum(counts, axis=1)                    # the sorted ranks, as counts
     b = len(indices)
     low, high = order_statistic_indices(b)
