@@ -140,6 +140,40 @@ def test_each_task_once_reproduces_the_borda_rank():
     assert iv.borda_rank.tolist() == expected
 
 
+def _intervals_by_definition(points: np.ndarray, indices: np.ndarray):
+    """The intervals of the module docstring, counted in plain Python: each resample's totals
+    summed over its drawn partitions, a model's rank 1 + the models with strictly more."""
+    m = len(points)
+    ranks = []
+    for row in indices.tolist():
+        totals = [sum(float(points[i][j]) for j in row) for i in range(m)]
+        ranks.append([1 + sum(o > v for o in totals) for v in totals])
+    ranks = np.array(ranks)
+    b = len(indices)
+    low, high = stats.order_statistic_indices(b)
+    ordered = np.sort(ranks, axis=0)
+    return (ordered[low].tolist(), ordered[high].tolist(),
+            np.median(ranks, axis=0).tolist(), ((ranks == 1).sum(axis=0) / b).tolist())
+
+
+@pytest.mark.parametrize("kind", ["half points, many ties", "other points", "one model"])
+def test_many_resamples_equal_the_definition(kind):
+    # more resamples than the bootstrap ranks at once (stats.RANK_BLOCK), B not a multiple
+    # of it; Borda points (multiples of 1/2, ranked as integers) and any other points
+    rng = np.random.default_rng(11)
+    if kind == "half points, many ties":
+        points = rng.integers(0, 6, size=(30, 7)) / 2.0
+    elif kind == "other points":
+        points = rng.normal(size=(25, 6))
+    else:
+        points = np.array([[1.5, 0.5, 2.0]])
+    indices = stats.draw_indices(points.shape[1], 301, seed=4)
+    iv = stats.rank_intervals(inputs(points), 301, indices=indices)
+    low, high, median, p1 = _intervals_by_definition(points, indices)
+    assert iv.low.tolist() == low and iv.high.tolist() == high
+    assert iv.median.tolist() == median and iv.p_rank1.tolist() == p1
+
+
 def test_a_model_at_least_as_good_on_every_task():
     # A >= B on every task (equal on t0): B never ranks above A, A's interval is no worse;
     # strictly better on every task: P(A above B) = 1
