@@ -1,6 +1,7 @@
 """Server-side timings of the dashboard against the current build.
 
     .venv/bin/python bench/bench_app.py [--repeat 5] [--switches 12] [--start-runs 3] [--json]
+        [--filters-only] [--code DIR] [--warehouse DIR]
 
 Prints the median server time of:
 
@@ -15,6 +16,13 @@ Prints the median server time of:
 
 and the JSON size of the summary grid data (rowData + columnDefs) of MTEB(Multilingual, v2).
 
+As the served app (deploy/gunicorn.conf.py): numpy's OpenBLAS runs one thread unless the
+environment sets ``OPENBLAS_NUM_THREADS`` (its idle threads otherwise spin for a while after
+each matrix product, the statistics' bootstrap: ~40 ms of the process's CPU charged to the
+next request), and the objects of the warmed-up process are frozen out of the garbage
+collector's generations (``gc.freeze``). DuckDB runs ``MTEB_LB_SQL_THREADS`` threads (2 unless
+set; the served app runs 1): the CPU times count every thread of the process.
+
 Requests go through Flask's test client with the same JSON bodies the browser sends, so the
 times include Dash's dispatch and JSON serialisation but no network. Exits 0 with a message
 when no build is published.
@@ -23,6 +31,7 @@ when no build is published.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -36,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # before numpy loads: see the docstring
 
 MULTILINGUAL = "MTEB(Multilingual, v2)"
 TARGETS_MS = {"benchmark switch": 150, "filter change": 150}
@@ -51,15 +61,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def time_start(runs: int) -> list[float]:
-    """Seconds from spawning `mteb-lb serve` to the first 200 on GET /."""
+def time_start(runs: int, code: Path = ROOT) -> list[float]:
+    """Seconds from spawning `mteb-lb serve` (of the tree `code`) to the first 200 on GET /."""
     times = []
     for _ in range(runs):
         port = _free_port()
         started = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-m", "mteb_lb.cli", "serve", "--port", str(port)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cwd=code, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             while True:
                 if proc.poll() is not None:
@@ -237,7 +247,16 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--filters-only", action="store_true",
                         help="only the filter changes (no start, default page or switches)")
+    parser.add_argument("--code", type=Path, default=ROOT,
+                        help="the project tree whose app is measured (default: this one's; "
+                             "e.g. an export of another commit, for A/B runs)")
+    parser.add_argument("--warehouse", type=Path, default=None,
+                        help="the warehouse folder (default: MTEB_LB_WAREHOUSE's)")
     args = parser.parse_args(argv)
+    args.code = args.code.resolve()
+    sys.path.insert(0, str(args.code))
+    if args.warehouse is not None:
+        os.environ["MTEB_LB_WAREHOUSE"] = str(args.warehouse.resolve())
 
     from mteb_lb import warehouse
 
@@ -252,7 +271,7 @@ def main(argv=None) -> int:
 
     if args.filters_only:
         args.start_runs = 0
-    start = time_start(args.start_runs) or [float("nan")]
+    start = time_start(args.start_runs, args.code) or [float("nan")]
     results["app start to serving (s)"] = {"median": statistics.median(start),
                                            "runs": start}
     print(f"app start to serving: median {statistics.median(start):.2f} s "
@@ -260,12 +279,17 @@ def main(argv=None) -> int:
 
     from app.components import menu_order
     from app.main import create_app, prewarm_rankings
+    from mteb_lb import settings
     from mteb_lb.rankings import leaderboard
 
     app = create_app(prewarm=False)
     client = Client(app)
     lbpage = sys.modules["app.pages.leaderboard"]
     lb = leaderboard()
+    print(f"code {args.code}; DuckDB threads {settings.get('sql_threads')}, OpenBLAS threads "
+          f"{os.environ.get('OPENBLAS_NUM_THREADS')}", file=out)
+    gc.collect()
+    gc.freeze()   # as deploy/gunicorn.conf.py after a worker's warm-up
 
     if args.filters_only:
         return filter_section(args, client, lbpage, lb, results, out)
