@@ -464,7 +464,8 @@ class Leaderboard:
 
     def selected_tasks(self, benchmark: str, filters: Filters) -> list[str]:
         """The benchmark customisation (mteb's _cache_update_task_list), in SQL:
-        queries/leaderboard/lb_selected_tasks.macro.sql."""
+        queries/leaderboard/lb_selected_tasks.macro.sql; a task list or task types alone (its
+        conditions that need no more than the catalog) are answered without the query."""
         bench = self.benchmark(benchmark)
         if all(getattr(filters, name) is None for name in
                ("task_types", "domains", "languages", "modalities", "tasks")):
