@@ -464,17 +464,22 @@ class Leaderboard:
 
     def selected_tasks(self, benchmark: str, filters: Filters) -> list[str]:
         """The benchmark customisation (mteb's _cache_update_task_list), in SQL:
-        queries/leaderboard/lb_selected_tasks.macro.sql."""
+        queries/leaderboard/lb_selected_tasks.macro.sql; a task list or task types alone (its
+        conditions that need no more than the catalog) are answered without the query."""
         bench = self.benchmark(benchmark)
         if all(getattr(filters, name) is None for name in
                ("task_types", "domains", "languages", "modalities", "tasks")):
             return list(bench.task_names)  # no task filter: no query
-        if all(getattr(filters, name) is None for name in
-               ("task_types", "domains", "languages", "modalities")):
-            # only a task list: the macro keeps the benchmark's tasks that the list names, in
-            # the benchmark's order (its other conditions are off), which needs no query either
-            listed = set(filters.tasks)
-            return [t for t in bench.task_names if t in listed]
+        if all(getattr(filters, name) is None for name in ("domains", "languages", "modalities")):
+            # only a task list or task types (the dashboard's type filters): the macro keeps the
+            # benchmark's tasks that the list names and whose type (the catalog's, which
+            # validate() read already) is one of the types, in the benchmark's order (its other
+            # conditions are off), which needs no query either
+            listed = None if filters.tasks is None else set(filters.tasks)
+            types = None if filters.task_types is None else set(filters.task_types)
+            meta = {} if types is None else self._task_meta
+            return [t for t in bench.task_names if (listed is None or t in listed)
+                    and (types is None or meta.get(t, {}).get("type") in types)]
 
         def chosen(name):
             value = getattr(filters, name)

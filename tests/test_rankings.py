@@ -415,6 +415,39 @@ def test_task_list_keeps_the_benchmark_order(lb):
     assert lb.selected_tasks("Filters(v1)", Filters(tasks=("ZCls",))) == ["ZCls"]
 
 
+def test_task_types_select_from_the_catalog_without_a_query(lb, monkeypatch):
+    # Filters(v1) lists ZRet (Retrieval), ZCls (Classification), ZSts (STS): task types alone
+    # or with a task list (the dashboard's type filters) are answered from the catalog's task
+    # types, in the benchmark's order, without the lb_selected_tasks query; the macro itself
+    # gives the same tasks
+    from mteb_lb import db
+
+    cases = {(("STS", "Retrieval"), None): ["ZRet", "ZSts"],
+             (("Classification",), None): ["ZCls"],
+             (("Retrieval", "Classification"), None): ["ZRet", "ZCls"],
+             (("STS", "Retrieval"), ("ZSts", "ZCls")): ["ZSts"],
+             ((), None): []}
+    cur = lb.handle.cursor()
+    try:
+        for (types, tasks), expected in cases.items():
+            assert [r[0] for r in cur.execute(
+                "SELECT task_name FROM lb_selected_tasks('Filters(v1)', ?::VARCHAR[], NULL, "
+                "NULL, NULL, ?::VARCHAR[]) ORDER BY position",
+                [list(types), None if tasks is None else list(tasks)]).fetchall()] == expected
+    finally:
+        cur.close()
+    queries: list[str] = []
+    real = db.query_arrow
+
+    def counted(con, sql, *args, **kwargs):
+        queries.append(sql)
+        return real(con, sql, *args, **kwargs)
+    monkeypatch.setattr(db, "query_arrow", counted)
+    for (types, tasks), expected in cases.items():
+        assert lb.selected_tasks("Filters(v1)", Filters(task_types=types, tasks=tasks)) == expected
+    assert not [q for q in queries if "lb_selected_tasks" in q]
+
+
 # --------------------------------------------------------------------------------------------
 # errors list the valid values
 # --------------------------------------------------------------------------------------------
