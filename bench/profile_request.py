@@ -179,7 +179,8 @@ def plan_cost(warehouse_dir: Path, repeat: int, disabled: str | None) -> None:
     # the rows are fetched as Arrow from the DB-API result, as the request path does (db.py)
     warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
     variants = {"as configured": ""} | ({f"disabled: {disabled}": disabled} if disabled else {})
-    path = os.path.join(tempfile.mkdtemp(prefix="mteb-lb-plan-"), "profile.json")
+    scratch = tempfile.TemporaryDirectory(prefix="mteb-lb-plan-")   # removed at the end
+    path = os.path.join(scratch.name, "profile.json")
     print(f"## Summary query of the request path, one thread, medians of {repeat} "
           "(ms; CPU of the thread, the rest from DuckDB's profile, which adds its own overhead)")
     print("| benchmark | scenario | variant | CPU | binding | planner | optimizer "
@@ -210,6 +211,7 @@ def plan_cost(warehouse_dir: Path, repeat: int, disabled: str | None) -> None:
                   + f" | {med['physical']:.1f} | {med['operators']:.1f} |")
     con.execute("SET disabled_optimizers = ''")
     con.close()
+    scratch.cleanup()
 
 
 def main() -> int:
