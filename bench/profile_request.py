@@ -1,11 +1,18 @@
-"""Where one leaderboard request spends its time: per Python step (medians) and, for the main
-query of each table, DuckDB's EXPLAIN ANALYZE operators by time.
+"""Where one leaderboard request spends its time: per step of the request, the queries it sends,
+and for the costliest of them DuckDB's EXPLAIN ANALYZE operators by time.
 
     .venv/bin/python bench/profile_request.py [--warehouse DIR] [--repeat 5] [--top 8]
-        [--fixed-cost] [--plan [--disable-optimizers join_order,...]]
+        [--code CHECKOUT] [--fixed-cost] [--plan [--disable-optimizers join_order,...]]
 
-For MTEB(eng, v2) and MTEB(Multilingual, v2), default filters and the eng language filter;
-prints markdown (the source of docs/PERFORMANCE.md's figures). --fixed-cost prints instead the
+By default, for MTEB(eng, v2) and MTEB(Multilingual, v2) (the default state and the eng language
+filter; on MTEB(Multilingual, v2) also bench_tables' quarter of the languages and the dashboard's
+eng + fra): the steps in a request's order (parameters, summary, per-task, per-language; the
+per-task table pivots the summary's frame as in a request), each step's process CPU and wall (the
+first round, cold in the process, and the median), the queries the Leaderboard sent in each step
+(the very SQL and parameters of the request path) and the operators of the costliest ones;
+prints markdown (the source of docs/PERFORMANCE.md's figures). --code imports mteb_lb from
+another checkout (e.g. the base's, on its build) for a before/after pair. --fixed-cost prints
+instead the
 planning cost that every ranking query pays whatever its data: each layer of the summary query
 on a model list that matches nothing (binding and optimizing, almost no execution), the general
 macro against the request path's variant, in CPU milliseconds of one DuckDB thread (the calling
@@ -23,32 +30,26 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if "--code" in sys.argv[:-1]:  # the checkout whose mteb_lb is profiled (before/after pairs)
+    ROOT = Path(sys.argv[sys.argv.index("--code") + 1]).resolve()
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scenarios import ALT, MAIN, SCENARIOS, subset  # noqa: E402
 
 
-def timed(fn, repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - t) * 1000)
-    return statistics.median(runs)
-
-
 def operators(node: dict, out: list) -> list:
     """(operator name, seconds, rows) of every node of a JSON profile, depth first."""
     if "name" in node:
         out.append((node["name"].strip(), float(node.get("timing") or 0.0),
-                    int(node.get("operator_cardinality") or 0)))
+                    int(node.get("operator_cardinality") or node.get("intermediate_rows") or 0)))
     for child in node.get("children") or node.get("operator") or []:
         operators(child, out)
     return out
@@ -178,7 +179,8 @@ def plan_cost(warehouse_dir: Path, repeat: int, disabled: str | None) -> None:
     # the rows are fetched as Arrow from the DB-API result, as the request path does (db.py)
     warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
     variants = {"as configured": ""} | ({f"disabled: {disabled}": disabled} if disabled else {})
-    path = os.path.join(tempfile.mkdtemp(prefix="mteb-lb-plan-"), "profile.json")
+    scratch = tempfile.TemporaryDirectory(prefix="mteb-lb-plan-")   # removed at the end
+    path = os.path.join(scratch.name, "profile.json")
     print(f"## Summary query of the request path, one thread, medians of {repeat} "
           "(ms; CPU of the thread, the rest from DuckDB's profile, which adds its own overhead)")
     print("| benchmark | scenario | variant | CPU | binding | planner | optimizer "
@@ -209,6 +211,7 @@ def plan_cost(warehouse_dir: Path, repeat: int, disabled: str | None) -> None:
                   + f" | {med['physical']:.1f} | {med['operators']:.1f} |")
     con.execute("SET disabled_optimizers = ''")
     con.close()
+    scratch.cleanup()
 
 
 def main() -> int:
@@ -217,6 +220,8 @@ def main() -> int:
                                                              str(ROOT / "warehouse")))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--top", type=int, default=8)
+    parser.add_argument("--code", default=str(ROOT),
+                        help="checkout whose mteb_lb is profiled (default: this one)")
     parser.add_argument("--fixed-cost", action="store_true",
                         help="the planning cost of each layer of the summary query instead")
     parser.add_argument("--plan", action="store_true",
@@ -233,63 +238,117 @@ def main() -> int:
                    args.repeat)
         return 0
 
+    request_profile(Path(args.warehouse), args.repeat, args.top)
+    return 0
+
+
+def _cpu_ms() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return (usage.ru_utime + usage.ru_stime) * 1000
+
+
+def _states(lb) -> list[tuple[str, str, object]]:
+    """(benchmark, label, Filters) profiled: the default and eng on both benchmarks, and on
+    MTEB(Multilingual, v2) bench_tables' quarter of the languages and the dashboard's eng + fra."""
+    from mteb_lb.rankings import Filters
+
+    quarter = tuple(subset(lb.options(ALT).languages, "quarter"))
+    return [(MAIN, "default", Filters()), (MAIN, "languages eng", Filters(languages=("eng",))),
+            (ALT, "default", Filters()), (ALT, "languages eng", Filters(languages=("eng",))),
+            (ALT, "languages quarter", Filters(languages=quarter)),
+            (ALT, "languages eng+fra", Filters(languages=("eng", "fra")))]
+
+
+def request_profile(warehouse_dir: Path, repeat: int, top: int) -> None:
+    """Per state: the request's steps in the order a request runs them (parameters, summary,
+    per-task, per-language; the result cache cleared before the parameters only, so the per-task
+    table reuses the summary's frame as in a request), each step's process CPU and wall, the
+    queries each step sent (Leaderboard._query, recorded), and for the costliest queries the
+    operators of their EXPLAIN ANALYZE on an unlocked connection. The first round of each state
+    is its cold call in this process (DuckDB's caches warmed by the states before it)."""
+    import re
+    import warnings
+
     import duckdb
 
     from mteb_lb import db, warehouse
     from mteb_lb.db import CurrentBuild
-    from mteb_lb.rankings import EXCLUDE_LEVEL, Filters, Leaderboard
+    from mteb_lb.rankings import EXCLUDE_LEVEL, Leaderboard
 
-    handle = CurrentBuild(Path(args.warehouse))
+    handle = CurrentBuild(warehouse_dir)
     lb = Leaderboard(handle)
     lb.benchmarks()
+    step = [""]
+    sent: list[tuple[str, str, dict, float, float]] = []   # (step, sql, params, cpu, wall)
+    query = lb._query
+
+    def recording(sql, params=None):
+        c, t = _cpu_ms(), time.perf_counter()
+        out = query(sql, params)
+        sent.append((step[0], sql, dict(params or {}), _cpu_ms() - c,
+                     (time.perf_counter() - t) * 1000))
+        return out
+
+    lb._query = recording
     cases = []
-    for bench in (MAIN, ALT):
-        for label, filters in (("default", Filters()),
-                               ("languages eng", Filters(languages=("eng",)))):
-            b = lb.benchmark(bench)
-
-            def clear():
-                lb._cache.clear()
-
-            steps = {
-                "params (validate, selected tasks, selected models)":
-                    lambda: (clear(), lb._params(bench, filters)),
-                "summary (params + SQL + shaping)": lambda: (clear(), lb.summary(bench, filters)),
-                "per-task (params + SQL + pivot)": lambda: (clear(), lb.per_task(bench, filters)),
-            }
-            if b.has_language_view:
-                steps["per-language (params + SQL + pivot)"] = \
-                    lambda: (clear(), lb.per_language(bench, filters))
-            timings = {name: timed(fn, args.repeat) for name, fn in steps.items()}
-            # the exclusion level is not a macro parameter: Leaderboard._query sets it as a
-            # session variable (None here: the default filters exclude nothing)
-            full = {k: v for k, v in lb._params(bench, filters).items() if k != EXCLUDE_LEVEL}
-            full |= {"public_only": b.public_only, "by_subset": "mean_subset" in b.aggregations}
-            cases.append((bench, label, timings, full))
+    for bench, label, filters in _states(lb):
+        b = lb.benchmark(bench)
+        steps = {"parameters": lambda: lb._params(bench, filters),
+                 "summary": lambda: lb.summary(bench, filters),
+                 "per-task": lambda: lb.per_task(bench, filters)}
+        if b.has_language_view:
+            steps["per-language"] = lambda: lb.per_language(bench, filters)
+        cpu: dict[str, list[float]] = {name: [] for name in steps}
+        wall: dict[str, list[float]] = {name: [] for name in steps}
+        queries: dict[tuple[str, str], list] = {}
+        for _ in range(repeat):
+            lb._cache.clear()
+            sent.clear()
+            for name, fn in steps.items():
+                step[0] = name
+                c, t = _cpu_ms(), time.perf_counter()
+                fn()
+                cpu[name].append(_cpu_ms() - c)
+                wall[name].append((time.perf_counter() - t) * 1000)
+            for name, sql, params, c, w in sent:
+                queries.setdefault((name, sql), [params, [], []])
+                queries[(name, sql)][1].append(c)
+                queries[(name, sql)][2].append(w)
+        cases.append((bench, label, cpu, wall, queries))
     # DuckDB allows one configuration per file and process: profile on an unlocked connection
     # once the hardened one is released
     db.release(handle._build, handle._con)
-    db_file = warehouse.current_build(Path(args.warehouse)) / warehouse.DB_FILE
-    raw = duckdb.connect(str(db_file), read_only=True)
-
-    summary_sql = ("SELECT * EXCLUDE (task_score_map) FROM lb_summary($bench, $models, "
-                   "$tasks, $langs, $public_only, $registry_only, $by_subset) ORDER BY position")
-    per_task_sql = ("SELECT * FROM lb_per_task($bench, $models, $tasks, $langs, "
-                    "$registry_only)")
-    for bench, label, timings, full in cases:
+    raw = duckdb.connect(str(warehouse.current_build(warehouse_dir) / warehouse.DB_FILE),
+                         read_only=True)
+    warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+    print(f"Process CPU / wall ms per step: the first round (cold in this process) and the "
+          f"median of {repeat} rounds")
+    for bench, label, cpu, wall, queries in cases:
         print(f"## {bench}, {label}")
-        for name, ms in timings.items():
-            print(f"- {name}: {ms:.1f} ms")
-        task_params = {k: full[k] for k in ("bench", "models", "tasks", "langs",
-                                              "registry_only")}
-        for name, sql, params in (("summary", summary_sql, full),
-                                  ("per-task", per_task_sql, task_params)):
-            ms = timed(lambda: raw.sql(sql, params=params).to_arrow_table(), args.repeat)
-            print(f"- {name} SQL alone (to Arrow, unlocked connection): {ms:.1f} ms; "
-                  "operators by time (EXPLAIN ANALYZE):")
-            print("\n".join(explain(raw, sql, params, args.top)))
+        print("| step | CPU first | CPU median | wall first | wall median |")
+        print("|---|---|---|---|---|")
+        for name in cpu:
+            print(f"| {name} | {cpu[name][0]:.1f} | {statistics.median(cpu[name]):.1f} "
+                  f"| {wall[name][0]:.1f} | {statistics.median(wall[name]):.1f} |")
+        print("\nQueries sent (process CPU ms, first / median; the text's start):")
+        for (name, sql), (_params, c, _w) in queries.items():
+            text = " ".join(sql.split())[:110]
+            print(f"- {name}: {c[0]:.1f} / {statistics.median(c):.1f} x{len(c) // repeat}: "
+                  f"`{text}`")
+        costly = sorted(queries.items(), key=lambda kv: -statistics.median(kv[1][1]))[:2]
+        for (name, sql), (params, c, _w) in costly:
+            if statistics.median(c) < 20:
+                continue
+            level = params.pop(EXCLUDE_LEVEL, None)
+            if level is not None:
+                raw.execute("SET VARIABLE lb_exclude_level = ?", [level])
+            params = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+            print(f"\n{name}'s query ({statistics.median(c):.1f} ms), operators by time "
+                  "(EXPLAIN ANALYZE):")
+            print("\n".join(explain(raw, sql, params, top)))
+            raw.execute("RESET VARIABLE lb_exclude_level")
         print()
-    return 0
+    raw.close()
 
 
 if __name__ == "__main__":

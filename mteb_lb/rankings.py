@@ -869,17 +869,19 @@ class Leaderboard:
         if (table is None and (params["tasks"] is not None or params["langs"] is not None)
                 and params.get(EXCLUDE_LEVEL) is None):
             # a task or language filter: the rows summed by the build's integer sort key (the
-            # same means, lb_language_scores_keyed); a task filter alone (a build without the
-            # score lists) sums every pair from the tasks' rows without binding the build's-means
-            # branches (lb_language_scores_tasks, the same sums)
-            means = ("lb_language_scores_tasks('benchmark_language_keyed', $bench, $models, "
-                     "$tasks, $langview, $registry_only)" if params["langs"] is None else
-                     "lb_language_scores_keyed('benchmark_language_keyed', $bench, $models, "
-                     "$tasks, $langs, $langview, $registry_only)")
+            # same means, lb_language_scores_keyed: the pairs a filter drops a row of found in
+            # the score lists); a task filter alone (a build without the score lists) sums every
+            # pair from the tasks' rows without binding the build's-means branches
+            # (lb_language_scores_tasks, the same sums)
+            language = params["langs"] is not None
+            means = ("lb_language_scores_keyed('benchmark_language_keyed', $lists, $bench, "
+                     "$models, $tasks, $langs, $langview, $registry_only)" if language else
+                     "lb_language_scores_tasks('benchmark_language_keyed', $bench, $models, "
+                     "$tasks, $langview, $registry_only)")
             table = self._language_path(
-                "keyed_table",
+                "keyed_language" if language else "keyed_table",
                 "WITH m AS (FROM " + means + "), t AS (FROM lb_per_language_of('m')),"
-                + pivot, values)
+                + pivot, {**values, "lists": SCORE_LISTS_TABLE})
         if (table is None and params["tasks"] is None and params["langs"] is None
                 and params.get(EXCLUDE_LEVEL) is None):
             # no task or language filter nor the switch (the default and model-only states):

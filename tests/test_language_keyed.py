@@ -15,8 +15,8 @@ from mteb_lb import warehouse
 from mteb_lb.rankings import Filters
 
 KEYED = ("SELECT model_name, language, score FROM lb_language_scores_keyed("
-         "'benchmark_language_keyed', $bench, $models, $tasks, $langs, $langview, "
-         "$registry_only)")
+         "'benchmark_language_keyed', 'language_score_lists', $bench, $models, $tasks, $langs, "
+         "$langview, $registry_only)")
 # a task filter without a language filter: every pair summed from the tasks' rows
 TASKS = ("SELECT model_name, language, score, in_table FROM lb_language_scores_tasks("
          "'benchmark_language_keyed', $bench, $models, $tasks, $langview, $registry_only)")
@@ -24,8 +24,20 @@ TASKS = ("SELECT model_name, language, score, in_table FROM lb_language_scores_t
 LISTS = ("SELECT model_name, language, score, in_table FROM lb_language_scores_lists("
          "'language_score_lists', $bench, $models, $tasks, $langview, $registry_only)")
 KEYED_TABLE = ("SELECT model_name, language, score, in_table FROM lb_language_scores_keyed("
-               "'benchmark_language_keyed', $bench, $models, $tasks, $langs, $langview, "
-               "$registry_only)")
+               "'benchmark_language_keyed', 'language_score_lists', $bench, $models, $tasks, "
+               "$langs, $langview, $registry_only)")
+# how many (model, language) pairs of a selected language (no model filter) the registry or task
+# filter drops some rows of, from the rows themselves: their means are summed again from the
+# rows kept, not read from the build's
+DROPPED = """
+SELECT count(*) FROM (
+    SELECT DISTINCT model_name, language FROM benchmark_language_rows
+    WHERE benchmark = $bench AND $models IS NULL
+        AND split_part(language, '-', 1) IN (SELECT unnest($langs))
+        AND ($langview IS NULL OR language IN (SELECT unnest($langview)))
+        AND NOT ((NOT $registry_only OR in_registry)
+                 AND ($tasks IS NULL OR task_name IN (SELECT unnest($tasks)))))
+"""
 # per (benchmark, model, language): the rows' (task, score) sequence ordered by the key against
 # the same rows' sequence in (revision, task, entry) order (the copies of one row, when its
 # language list names a language twice, share a key: their scores are equal)
@@ -58,6 +70,9 @@ def _states(lb, name: str) -> dict[str, Filters]:
         out[language + ", all models"] = Filters(languages=(language,), all_models=True)
         out[language + ", tasks"] = Filters(languages=(language,), tasks=tuple(tasks[i % 2::2]))
         out[language + ", two models"] = Filters(languages=(language,), models=tuple(models[:2]))
+        # the task filter drops some rows of a selected language's (model, language) pairs
+        out[language + ", tasks but the last"] = Filters(languages=(language,),
+                                                         tasks=tuple(tasks[:-1]) or tuple(tasks))
     if len(languages) > 2:
         out["two languages"] = Filters(languages=tuple(languages[:2]))
     return out
@@ -71,7 +86,7 @@ def test_sort_key_orders_rows_as_revision_task_entry(lb):
 
 
 def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
-    compared, language_filtered, tasks_filtered = 0, 0, 0
+    compared, language_filtered, tasks_filtered, dropped = 0, 0, 0, 0
     for name in lb.benchmarks():
         bench = lb.benchmark(name)
         if not bench.has_language_view:
@@ -88,6 +103,8 @@ def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
             keyed = lb._query(KEYED, values).sort_by(keys)
             plain = lb._query(PLAIN, values).sort_by(keys)
             assert keyed.equals(plain), (name, label)
+            if params["langs"] is not None:
+                dropped += lb._query(DROPPED, values).column(0)[0].as_py() > 0
             if params["langs"] is None and params["tasks"] is not None:  # its own source
                 tasks_only = lb._query(TASKS, values).sort_by(keys)
                 assert tasks_only.select(["model_name", "language", "score"]).equals(plain), \
@@ -104,7 +121,7 @@ def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
             # (the keyed source) and without either table (the rows)
             served = lb.per_language(name, filters)
             tables = []
-            for missing in (("score_lists",), ("score_lists", "keyed_table")):
+            for missing in (("score_lists",), ("score_lists", "keyed_table", "keyed_language")):
                 lb._cache.clear()
                 lb._no_path = dict.fromkeys(missing, lb.cache_key())
                 try:
@@ -119,6 +136,7 @@ def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
     assert compared >= 10
     assert language_filtered >= 5
     assert tasks_filtered >= 5
+    assert dropped >= 1   # the pairs found in the score lists (lb_language_scores_keyed)
 
 
 def test_default_and_model_states_read_the_builds_means(lb):

@@ -19,5 +19,6 @@ create or replace macro lb_language_scores(
     )
 
     from lb_language_scores_of(
-        'lb_q_language_rows', bench, models, tasks, langs, langview, registry_only
+        'lb_q_language_rows', 'lb_q_language_rows', bench, models, tasks, langs, langview,
+        registry_only
     )
