@@ -254,10 +254,14 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
     from etl import build, validate
 
     def check(final: Path) -> dict:
-        return {"refresh": {"catalog_digest": digest,
-                            "validation": validate.check(final, bind_only=sql_validated)}}
+        return {"refresh": {"catalog_digest": digest, "validation": validate.check(
+            final, bind_only=sql_validated, bound_catalog=bound_catalog)}}
 
     sql_validated = not full and _sql_validated(prev_manifest, catalog_dir)
+    # the previous build's validated catalog (etl/validate.py catalog_digest): the same one
+    # here, its views and macros are not bound again
+    bound_catalog = prev_manifest["refresh"]["validation"].get("catalog") \
+        if sql_validated else None
 
     say(f"building from {checkout.root}" + (f" at {checkout.commit}" if checkout.commit else ""))
     try:
