@@ -39,7 +39,9 @@ SQL: dict = collections.defaultdict(lambda: [0, 0.0])    # statement -> [calls, 
 PATH_STEPS = ("etl.nochange.check", "etl.changes.read_state", "etl.build._scan_skips",
               "etl.changes.from_listing", "etl.changes.from_paths", "etl.build._previous",
               "etl.incremental.plan", "etl.build._write_tables")
-STEP: dict = collections.defaultdict(lambda: [0, 0.0])   # function -> [calls, CPU s]
+STEP: dict = collections.defaultdict(lambda: [0, 0.0, 0.0])   # function -> [calls, CPU s,
+                                                              # of which in timed statements]
+SQL_CPU = [0.0]   # CPU of the timed statements so far
 _connect = duckdb.connect
 
 
@@ -65,6 +67,7 @@ class _Timed:
             entry = SQL[" ".join(str(sql).split())[:100]]
             entry[0] += 1
             entry[1] += time.process_time() - start
+            SQL_CPU[0] += time.process_time() - start
 
     def execute(self, sql, *args, **kwargs):
         self._timed(self._con.execute, sql, *args, **kwargs)
@@ -84,7 +87,7 @@ def _wrap(module, name: str, clock=time.process_time) -> None:
     function = getattr(module, name)
 
     def timed(*args, **kwargs):
-        start = clock()
+        start, sql = clock(), SQL_CPU[0]
         try:
             return function(*args, **kwargs)
         finally:
@@ -92,6 +95,7 @@ def _wrap(module, name: str, clock=time.process_time) -> None:
                          if isinstance(module, type) else f"{module.__name__}.{name}"]
             entry[0] += 1
             entry[1] += clock() - start
+            entry[2] += SQL_CPU[0] - sql
     setattr(module, name, timed)
 
 
@@ -100,8 +104,9 @@ def _report() -> None:
     print(f"build process CPU: {time.process_time():.2f} s (step figures: process CPU while "
           "the step ran, other threads included; rank_intervals._intervals: its thread's "
           "own)", file=out)
-    for name, (calls, cpu) in sorted(STEP.items(), key=lambda item: -item[1][1]):
-        print(f"step {cpu:7.3f} s  x{calls:<3d} {name}", file=out)
+    for name, (calls, cpu, sql) in sorted(STEP.items(), key=lambda item: -item[1][1]):
+        print(f"step {cpu:7.3f} s  x{calls:<3d} {name}"
+              + (f"  (statements {sql:.3f} s)" if sql else ""), file=out)
     print(f"the steps over all paths: {sum(STEP[n][1] for n in PATH_STEPS if n in STEP):.2f} s "
           f"({', '.join(n.split('.', 1)[1] for n in PATH_STEPS)})", file=out)
     print(f"SQL in all: {sum(v[1] for v in SQL.values()):.2f} s", file=out)
@@ -110,7 +115,7 @@ def _report() -> None:
 
 
 def main() -> int:
-    STEP["(interpreter start and imports before main)"] = [1, time.process_time()]
+    STEP["(interpreter start and imports before main)"] = [1, time.process_time(), 0.0]
     duckdb.connect = lambda *args, **kwargs: _Timed(_connect(*args, **kwargs))
     import queries
     from etl import (
