@@ -110,7 +110,8 @@ def _report() -> None:
     print(f"the steps over all paths: {sum(STEP[n][1] for n in PATH_STEPS if n in STEP):.2f} s "
           f"({', '.join(n.split('.', 1)[1] for n in PATH_STEPS)})", file=out)
     print(f"SQL in all: {sum(v[1] for v in SQL.values()):.2f} s", file=out)
-    for sql, (calls, cpu) in sorted(SQL.items(), key=lambda item: -item[1][1])[:int(os.environ.get("PROFILE_SQL_LINES", "40"))]:
+    lines = int(os.environ.get("PROFILE_SQL_LINES", "40"))   # how many statements to list
+    for sql, (calls, cpu) in sorted(SQL.items(), key=lambda item: -item[1][1])[:lines]:
         print(f"sql  {cpu:7.3f} s  x{calls:<3d} {sql}", file=out)
 
 
@@ -138,8 +139,9 @@ def main() -> int:
     steps = {build: ["scan", "_scan_skips", "_previous", "_write_tables", "_update_database",
                      "_create_database", "_finalize", "_row_counts", "run"],
              incremental: ["plan"], maintain: ["refresh", "_refresh_keyed"],
-             history: ["prepare", "record", "snapshot", "input_hashes", "changed_paths", "_carry_forward",
-                       "_holds", "_delta", "stale_benchmarks", "_previous_build"],
+             history: ["prepare", "record", "snapshot", "input_hashes", "changed_paths",
+                       "_carry_forward", "_holds", "_delta", "stale_benchmarks",
+                       "_previous_build"],
              default_summaries: ["store", "write_file"], rank_intervals: ["start"],
              flag_changes: ["prepare", "record"], nochange: ["check", "database_fingerprint"],
              changes: ["from_listing", "from_paths", "read_state"],

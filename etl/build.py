@@ -391,7 +391,8 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
             final = _publish(staged, manifest, timings, warehouse_dir, validate,
-                             keep_tables=maintained is not None)
+                             keep_tables=maintained is not None,
+                             changed=_changed(prev, outcome))
         finally:
             if catalog_writer is not None:
                 catalog_writer.stop()
@@ -747,8 +748,22 @@ def _finalize(final: Path, keep_tables: bool) -> dict[str, int]:
         con.close()
 
 
+def _changed(prev: incremental.Previous | None,
+             outcome: incremental.Outcome) -> tuple[Path, pa.Table] | None:
+    """(the previous build, the paths whose `files` rows may differ from its: the rows made now
+    and the paths gone) of an incremental build; the other rows are the previous build's as
+    they were (incremental.plan). None for a full build."""
+    if prev is None or outcome.made is None:
+        return None
+    before = prev.files_table.column("path")
+    gone = before.filter(pc.invert(pc.is_in(before, value_set=outcome.files.column("path"))))
+    return prev.build, pa.table({"path": pa.chunked_array(
+        [*outcome.made.column("path").chunks, *gone.chunks], pa.string())})
+
+
 def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
-             validate=None, keep_tables: bool = False) -> Path:
+             validate=None, keep_tables: bool = False,
+             changed: tuple[Path, pa.Table] | None = None) -> Path:
     def finalize(final: Path) -> dict:
         if not keep_tables:
             checks, extra = steps(final)
@@ -784,7 +799,8 @@ def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
 
         def boards_ready(con, hashes):
             started["finish"] = rank_intervals.start(final, hashes, warehouse_dir, con=con)
-        extra = history.record(final, manifest, warehouse_dir, boards_ready=boards_ready)
+        extra = history.record(final, manifest, warehouse_dir, boards_ready=boards_ready,
+                               changed=changed)
         timings["history_s"] = time.monotonic() - t
         # of which the default boards (computed once, for the snapshot and the stored table)
         timings["default_summaries_s"] = extra[default_summaries.TABLE]["seconds"]

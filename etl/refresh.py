@@ -71,7 +71,7 @@ def _files_state(build: Path | None):
         return None
     path = build / "parquet" / "files" / "files.parquet"
     try:
-        return pq.read_table(path, columns=["path", "content_hash"])
+        return pq.ParquetFile(path).read(columns=["path", "content_hash"])
     except (OSError, pa.ArrowException):
         return None
 
@@ -239,7 +239,6 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
                 full = True
                 record["full"] = True
                 record["catalog_changed"] = True
-            before = _files_state(prev_build)
     except BaseException as exc:  # noqa: BLE001 - recorded, then re-raised if not an Exception
         result = failed(exc)
         if not isinstance(exc, Exception):
@@ -248,7 +247,6 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
 
     # 3. incremental build, validated before it is published
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     # deferred: a rerun with nothing to do returns before DuckDB/Arrow load
     from etl import build, validate
@@ -282,16 +280,33 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
                       EXIT_OK, report=report)
     record["build_id"] = report.build.name
     try:
-        after = pq.read_table(report.build / "parquet" / "files" / "files.parquet",
-                              columns=["path", "content_hash"])
-        record.update(file_changes(before, after))
-    except (OSError, pa.ArrowException) as exc:  # published anyway; counts unknown
+        record.update(_published_changes(report.build, prev_build))
+    except (OSError, ValueError, pa.ArrowException) as exc:  # published anyway; counts unknown
         record["files_error"] = str(exc)
     commit = f" at {checkout.commit[:12]}" if checkout.commit else ""
     return finish("published",
                   f"published {report.build.name}{commit}: {record['files_added']} files added, "
                   f"{record['files_changed']} changed, {record['files_removed']} removed, "
                   f"{record['files_quarantined']} quarantined", EXIT_OK, report=report)
+
+
+def _published_changes(build: Path, prev_build: Path | None) -> dict[str, int]:
+    """Files added, changed and removed by the published `build` since `prev_build` (the build
+    current before it): what the build's history recorded (etl/history.py record: the files
+    tables compared for the paths the build made or lost) when it compared with `prev_build`,
+    else `file_changes` of the two builds' `files` tables."""
+    # deferred: a rerun with nothing to do returns before DuckDB/Arrow load
+    import pyarrow.parquet as pq
+
+    from mteb_lb import warehouse
+
+    history = warehouse.read_manifest(build).get("history") or {}
+    if prev_build is not None and history.get("previous_build") == prev_build.name \
+            and isinstance(history.get("files"), dict):
+        return history["files"]
+    after = pq.ParquetFile(build / "parquet" / "files" / "files.parquet").read(
+        columns=["path", "content_hash"])
+    return file_changes(_files_state(prev_build), after)
 
 
 def _sql_validated(prev_manifest: dict, catalog_dir: Path | None) -> bool:
