@@ -231,15 +231,18 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                                    full=full, seen=checked)
             if quick is not None:
                 return unchanged_report(quick, started)
-        snapshot = catalog_mod.load_snapshot(catalog_dir)
+        # read (and fingerprinted) once per run: by etl/nochange.py when it asked first
+        snapshot = checked.get("snapshot")
+        if snapshot is None:
+            snapshot = catalog_mod.load_snapshot(catalog_dir)
         catalog_version = snapshot["meta"]["mteb_version"]
         empty = [k for k in ("tasks", "benchmarks", "benchmark_tasks", "models")
                  if snapshot.is_empty(k)]
         if empty:
             raise catalog_mod.CatalogError(f"the catalog snapshot has no {', '.join(empty)}: "
                                            "re-export it with `mteb-lb catalog`")
-        fingerprint = parse_fingerprint(snapshot)
-        db_fingerprint = database_fingerprint(snapshot)
+        fingerprint, db_fingerprint = checked.get("fingerprints") \
+            or (parse_fingerprint(snapshot), database_fingerprint(snapshot))
         try:
             prev_build = warehouse.current_build(warehouse_dir)
         except warehouse.WarehouseError:

@@ -255,7 +255,8 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
         return {"refresh": {"catalog_digest": digest, "validation": validate.check(
             final, bind_only=sql_validated, bound_catalog=bound_catalog)}}
 
-    sql_validated = not full and _sql_validated(prev_manifest, catalog_dir)
+    sql_validated = not full and _sql_validated(
+        prev_manifest, catalog_dir, (checked or {}).get("fingerprints", (None, None))[1])
     # the previous build's validated catalog (etl/validate.py catalog_digest): the same one
     # here, its views and macros are not bound again
     bound_catalog = prev_manifest["refresh"]["validation"].get("catalog") \
@@ -309,10 +310,12 @@ def _published_changes(build: Path, prev_build: Path | None) -> dict[str, int]:
     return file_changes(_files_state(prev_build), after)
 
 
-def _sql_validated(prev_manifest: dict, catalog_dir: Path | None) -> bool:
+def _sql_validated(prev_manifest: dict, catalog_dir: Path | None,
+                   fingerprint: str | None = None) -> bool:
     """The current build was validated by a refresh and made with the queries/ SQL and catalog
-    this build uses (its database fingerprint): every view and macro already ran in full on it,
-    so this build's validation binds them without running them (etl/validate.py)."""
+    this build uses (its database fingerprint: `fingerprint` when etl/nochange.py computed it
+    for this run): every view and macro already ran in full on it, so this build's validation
+    binds them without running them (etl/validate.py)."""
     # deferred: loaded only when a build runs
     from etl import catalog as catalog_mod
     from etl import nochange
@@ -321,7 +324,8 @@ def _sql_validated(prev_manifest: dict, catalog_dir: Path | None) -> bool:
     if not isinstance(validation, dict) or not prev_manifest.get("database_fingerprint"):
         return False
     try:
-        fingerprint = nochange.database_fingerprint(catalog_mod.load_snapshot(catalog_dir))
+        fingerprint = fingerprint or nochange.database_fingerprint(
+            catalog_mod.load_snapshot(catalog_dir))
     except Exception:  # noqa: BLE001 - unreadable catalog: the build reports it; run in full
         return False
     return prev_manifest["database_fingerprint"] == fingerprint
