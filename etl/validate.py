@@ -188,10 +188,11 @@ def check(build: Path, bind_only: bool = False, bound_catalog: str | None = None
             if name not in wanted or kind != "table_macro" or name in _OUTSIDE_BUILDS:
                 continue   # scalar macros run inside the table macros called here
             args = [samples.get(p, _SAMPLE_FLAGS.get(p)) for p in params]
-            if name in _FRAME_SOURCES:
-                args[params.index("frame")] = _frame_sample(cur, name, samples["bench"], limit)
             placeholders = ", ".join("?" for _ in args)
-            try:
+            try:   # (a frame whose source fails is this macro's finding too)
+                if name in _FRAME_SOURCES:
+                    args[params.index("frame")] = _frame_sample(cur, name, samples["bench"],
+                                                                limit)
                 cur.execute(f'SELECT * FROM "{name}"({placeholders}) LIMIT {limit}',
                             args).fetchall()
                 n_macros += 1
