@@ -243,3 +243,32 @@ def test_a_refresh_records_the_files_changed_from_the_history(folder, tmp_path, 
         con.close()
     assert recorded.equals(whole.combine_chunks())
     assert sorted(recorded.column("status").to_pylist()) == ["A", "A", "A", "D", "M"]
+
+
+def test_the_build_commands_run_without_pandas(tmp_path):
+    """`mteb-lb etl` and `mteb-lb refresh` make pandas unimportable in their process (pyarrow
+    imported it, ~0.3 s of CPU, only to check whether values were pandas objects): neither
+    imports it, and their builds are those of a build made with pandas importable."""
+    import subprocess
+    import sys
+
+    repo, wh = tmp_path / "repo", tmp_path / "wh"
+    rf.base_repo(repo)
+    cat = rf.catalog(tmp_path / "cat")
+    script = ("import sys; from mteb_lb.cli import main; code = main(sys.argv[1:]); "
+              "print('pandas imported:', 'pandas' in sys.modules); sys.exit(code)")
+
+    def run(*args: str) -> str:
+        proc = subprocess.run([sys.executable, "-c", script, *args, "--source", str(repo),
+                               "--catalog", str(cat), "--workers", "1"],
+                              env={**os.environ, "MTEB_LB_WAREHOUSE": str(wh)},
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    assert "pandas imported: False" in run("etl")                     # a full build
+    rf.write_score(repo, "h/A", "HRet1", 0.93)
+    assert "pandas imported: False" in run("refresh", "--quiet")      # an incremental one
+    built = warehouse.current_build(wh)
+    assert warehouse.read_manifest(built)["incremental"]
+    rf.assert_same_build(built, _full(repo, cat, tmp_path))
