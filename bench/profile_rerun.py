@@ -6,15 +6,20 @@ docs/PERFORMANCE.md §Session 10: where a 1 % rerun's CPU goes now, the scratch 
 and §Session 20: the Python over all paths (rerun13), which sums the per-path steps
 (`PATH_STEPS`).
 
-    MTEB_LB_WAREHOUSE=... .venv/bin/python bench/profile_rerun.py etl --source REPO
+    MTEB_LB_WAREHOUSE=... .venv/bin/python bench/profile_rerun.py [--code CHECKOUT] \
+        etl --source REPO
 
-The command runs as `mteb-lb` would; the figures go to stderr when it ends.
+The command runs as `mteb-lb` would; the figures go to stderr when it ends. `--code` (first
+argument) imports the code of another checkout (e.g. the base's, for an A/B pair). §Session 21:
+the 1 % rerun (rerun14) added the refresh's own steps (validation, publish, the files'
+comparison) and the CPU spent before the command starts (interpreter and imports).
 """
 
 from __future__ import annotations
 
 import atexit
 import collections
+import os
 import re
 import sys
 import time
@@ -22,7 +27,11 @@ from pathlib import Path
 
 import duckdb
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+if sys.argv[1:2] == ["--code"]:   # the checkout whose code runs (before/after pairs)
+    ROOT = Path(sys.argv[2]).resolve()
+    del sys.argv[1:3]
+sys.path.insert(0, str(ROOT))
 
 SQL: dict = collections.defaultdict(lambda: [0, 0.0])    # statement -> [calls, CPU s]
 # the steps whose work is per path, their sum reported apart (docs/PERFORMANCE.md
@@ -30,7 +39,9 @@ SQL: dict = collections.defaultdict(lambda: [0, 0.0])    # statement -> [calls, 
 PATH_STEPS = ("etl.nochange.check", "etl.changes.read_state", "etl.build._scan_skips",
               "etl.changes.from_listing", "etl.changes.from_paths", "etl.build._previous",
               "etl.incremental.plan", "etl.build._write_tables")
-STEP: dict = collections.defaultdict(lambda: [0, 0.0])   # function -> [calls, CPU s]
+STEP: dict = collections.defaultdict(lambda: [0, 0.0, 0.0])   # function -> [calls, CPU s,
+                                                              # of which in timed statements]
+SQL_CPU = [0.0]   # CPU of the timed statements so far
 _connect = duckdb.connect
 
 
@@ -56,6 +67,7 @@ class _Timed:
             entry = SQL[" ".join(str(sql).split())[:100]]
             entry[0] += 1
             entry[1] += time.process_time() - start
+            SQL_CPU[0] += time.process_time() - start
 
     def execute(self, sql, *args, **kwargs):
         self._timed(self._con.execute, sql, *args, **kwargs)
@@ -75,13 +87,15 @@ def _wrap(module, name: str, clock=time.process_time) -> None:
     function = getattr(module, name)
 
     def timed(*args, **kwargs):
-        start = clock()
+        start, sql = clock(), SQL_CPU[0]
         try:
             return function(*args, **kwargs)
         finally:
-            entry = STEP[f"{module.__name__}.{name}"]
+            entry = STEP[f"{module.__module__}.{module.__name__}.{name}"
+                         if isinstance(module, type) else f"{module.__name__}.{name}"]
             entry[0] += 1
             entry[1] += clock() - start
+            entry[2] += SQL_CPU[0] - sql
     setattr(module, name, timed)
 
 
@@ -90,20 +104,24 @@ def _report() -> None:
     print(f"build process CPU: {time.process_time():.2f} s (step figures: process CPU while "
           "the step ran, other threads included; rank_intervals._intervals: its thread's "
           "own)", file=out)
-    for name, (calls, cpu) in sorted(STEP.items(), key=lambda item: -item[1][1]):
-        print(f"step {cpu:7.3f} s  x{calls:<3d} {name}", file=out)
+    for name, (calls, cpu, sql) in sorted(STEP.items(), key=lambda item: -item[1][1]):
+        print(f"step {cpu:7.3f} s  x{calls:<3d} {name}"
+              + (f"  (statements {sql:.3f} s)" if sql else ""), file=out)
     print(f"the steps over all paths: {sum(STEP[n][1] for n in PATH_STEPS if n in STEP):.2f} s "
           f"({', '.join(n.split('.', 1)[1] for n in PATH_STEPS)})", file=out)
     print(f"SQL in all: {sum(v[1] for v in SQL.values()):.2f} s", file=out)
-    for sql, (calls, cpu) in sorted(SQL.items(), key=lambda item: -item[1][1])[:40]:
+    lines = int(os.environ.get("PROFILE_SQL_LINES", "40"))   # how many statements to list
+    for sql, (calls, cpu) in sorted(SQL.items(), key=lambda item: -item[1][1])[:lines]:
         print(f"sql  {cpu:7.3f} s  x{calls:<3d} {sql}", file=out)
 
 
 def main() -> int:
+    STEP["(interpreter start and imports before main)"] = [1, time.process_time(), 0.0]
     duckdb.connect = lambda *args, **kwargs: _Timed(_connect(*args, **kwargs))
     import queries
     from etl import (
         build,
+        catalog,
         changes,
         default_summaries,
         flag_changes,
@@ -112,18 +130,25 @@ def main() -> int:
         maintain,
         nochange,
         rank_intervals,
+        refresh,
+        validate,
     )
+    from mteb_lb import warehouse
     from mteb_lb.cli import main as cli
 
     steps = {build: ["scan", "_scan_skips", "_previous", "_write_tables", "_update_database",
-                     "_create_database", "_finalize"],
+                     "_create_database", "_finalize", "_row_counts", "run"],
              incremental: ["plan"], maintain: ["refresh", "_refresh_keyed"],
-             history: ["record", "snapshot", "input_hashes", "changed_paths", "_carry_forward",
-                       "_holds", "_delta", "stale_benchmarks", "_previous_build"],
-             default_summaries: ["store"], rank_intervals: ["start"],
-             flag_changes: ["prepare", "record"], nochange: ["check"],
+             history: ["prepare", "record", "snapshot", "input_hashes", "changed_paths",
+                       "_carry_forward", "_holds", "_delta", "stale_benchmarks",
+                       "_previous_build"],
+             default_summaries: ["store", "write_file"], rank_intervals: ["start"],
+             flag_changes: ["prepare", "record"], nochange: ["check", "database_fingerprint"],
              changes: ["from_listing", "from_paths", "read_state"],
-             queries: ["create_views"]}
+             queries: ["create_views", "all_views", "sql_digest"],
+             validate: ["check"], warehouse: ["publish", "prune", "check_build"],
+             catalog: ["load_snapshot"], build._JobRunner: ["__call__"],
+             refresh: ["_files_state", "file_changes", "_sql_validated", "catalog_digest"]}
     for module, names in steps.items():
         for name in names:
             _wrap(module, name)

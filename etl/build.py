@@ -231,15 +231,18 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                                    full=full, seen=checked)
             if quick is not None:
                 return unchanged_report(quick, started)
-        snapshot = catalog_mod.load_snapshot(catalog_dir)
+        # read (and fingerprinted) once per run: by etl/nochange.py when it asked first
+        snapshot = checked.get("snapshot")
+        if snapshot is None:
+            snapshot = catalog_mod.load_snapshot(catalog_dir)
         catalog_version = snapshot["meta"]["mteb_version"]
         empty = [k for k in ("tasks", "benchmarks", "benchmark_tasks", "models")
                  if snapshot.is_empty(k)]
         if empty:
             raise catalog_mod.CatalogError(f"the catalog snapshot has no {', '.join(empty)}: "
                                            "re-export it with `mteb-lb catalog`")
-        fingerprint = parse_fingerprint(snapshot)
-        db_fingerprint = database_fingerprint(snapshot)
+        fingerprint, db_fingerprint = checked.get("fingerprints") \
+            or (parse_fingerprint(snapshot), database_fingerprint(snapshot))
         try:
             prev_build = warehouse.current_build(warehouse_dir)
         except warehouse.WarehouseError:
@@ -391,7 +394,8 @@ def run(repo_root: Path, *, source: str, source_commit: str | None = None, full:
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
             final = _publish(staged, manifest, timings, warehouse_dir, validate,
-                             keep_tables=maintained is not None)
+                             keep_tables=maintained is not None,
+                             changed=_changed(prev, outcome))
         finally:
             if catalog_writer is not None:
                 catalog_writer.stop()
@@ -747,8 +751,22 @@ def _finalize(final: Path, keep_tables: bool) -> dict[str, int]:
         con.close()
 
 
+def _changed(prev: incremental.Previous | None,
+             outcome: incremental.Outcome) -> tuple[Path, pa.Table] | None:
+    """(the previous build, the paths whose `files` rows may differ from its: the rows made now
+    and the paths gone) of an incremental build; the other rows are the previous build's as
+    they were (incremental.plan). None for a full build."""
+    if prev is None or outcome.made is None:
+        return None
+    before = prev.files_table.column("path")
+    gone = before.filter(pc.invert(pc.is_in(before, value_set=outcome.files.column("path"))))
+    return prev.build, pa.table({"path": pa.chunked_array(
+        [*outcome.made.column("path").chunks, *gone.chunks], pa.string())})
+
+
 def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
-             validate=None, keep_tables: bool = False) -> Path:
+             validate=None, keep_tables: bool = False,
+             changed: tuple[Path, pa.Table] | None = None) -> Path:
     def finalize(final: Path) -> dict:
         if not keep_tables:
             checks, extra = steps(final)
@@ -784,7 +802,8 @@ def _publish(staged: Path, manifest: dict, timings: dict, warehouse_dir: Path,
 
         def boards_ready(con, hashes):
             started["finish"] = rank_intervals.start(final, hashes, warehouse_dir, con=con)
-        extra = history.record(final, manifest, warehouse_dir, boards_ready=boards_ready)
+        extra = history.record(final, manifest, warehouse_dir, boards_ready=boards_ready,
+                               changed=changed)
         timings["history_s"] = time.monotonic() - t
         # of which the default boards (computed once, for the snapshot and the stored table)
         timings["default_summaries_s"] = extra[default_summaries.TABLE]["seconds"]

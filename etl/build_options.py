@@ -1,9 +1,34 @@
 """The options of a build that `mteb-lb etl` (etl/cli.py) and `mteb-lb refresh`
-(etl/refresh_cli.py) share; a module of its own, so that neither command imports the other's."""
+(etl/refresh_cli.py) share, and what both do to their process before a build (`without_pandas`);
+a module of its own, so that neither command imports the other's."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+
+
+class _NoPandas:
+    """A meta path finder that answers `import pandas` as if pandas were not installed."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas":
+            raise ModuleNotFoundError(
+                "pandas is not imported by `mteb-lb etl` and `mteb-lb refresh` "
+                "(etl/build_options.py without_pandas)", name="pandas")
+        return None
+
+
+def without_pandas() -> None:
+    """Make pandas unimportable in this process (and the parser processes it forks), unless it
+    is imported already. The build never uses pandas, but pyarrow imports it, if it can, the
+    first time it converts Python values or opens a dataset, only to check whether they are
+    pandas objects: ~0.25-0.4 s of CPU per run, a tenth of the CPU of a 1 % rerun's Python
+    (docs/PERFORMANCE.md §Session 21: the 1 % rerun (rerun14)). Without pandas, pyarrow and
+    DuckDB skip those checks; the tables are the same (the build is compared with one made with
+    pandas imported)."""
+    if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
+        sys.meta_path.insert(0, _NoPandas())
 
 
 def add_build_options(p, full_help: str) -> None:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from etl import nochange, progress, report, sources
-from etl.build_options import add_build_options
+from etl.build_options import add_build_options, without_pandas
 from mteb_lb import warehouse
 
 # exit codes of `mteb-lb etl` (README, "Reliability")
@@ -145,6 +145,7 @@ def _etl(args) -> int:
         report.print_summary(report.unchanged_report(quick, started))
         return 0
 
+    without_pandas()
     # deferred: heavy, loaded only when this path runs
     import duckdb
 

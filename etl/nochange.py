@@ -205,7 +205,9 @@ def check(repo_root: Path, *, source: str, source_commit: str | None = None,
     """(message, current build, its manifest) when there is nothing to build, else None
     (the build decides then, and says why). The caller holds the ETL lock. `seen`, when
     given, receives what was learnt on the way (``dirty``: `work_tree_changes`; ``listing``:
-    (current build, `listing`, its recorded state) when a folder was listed and differs)."""
+    (current build, `listing`, its recorded state) when a folder was listed and differs;
+    ``snapshot``: the catalog snapshot read, ``fingerprints``: its (parse_fingerprint,
+    database_fingerprint), which the build then neither reads nor computes again)."""
     seen = {} if seen is None else seen
     if full:
         return None
@@ -242,9 +244,11 @@ def _check(repo_root: Path, lister: threading.Thread, listed: dict, *, source: s
         if warehouse.check_build(build) is not None:
             return None
         snapshot = catalog_mod.load_snapshot(catalog_dir)
+        seen["snapshot"] = snapshot
+        seen["fingerprints"] = parse_fingerprint(snapshot), database_fingerprint(snapshot)
         if not isinstance(manifest, dict) \
-                or manifest.get("parse_fingerprint") != parse_fingerprint(snapshot) \
-                or manifest.get("database_fingerprint") != database_fingerprint(snapshot):
+                or manifest.get("parse_fingerprint") != seen["fingerprints"][0] \
+                or manifest.get("database_fingerprint") != seen["fingerprints"][1]:
             return None
     except Exception:  # noqa: BLE001 - no build, a damaged one, a bad catalog: the build says
         return None

@@ -71,7 +71,7 @@ def _files_state(build: Path | None):
         return None
     path = build / "parquet" / "files" / "files.parquet"
     try:
-        return pq.read_table(path, columns=["path", "content_hash"])
+        return pq.ParquetFile(path).read(columns=["path", "content_hash"])
     except (OSError, pa.ArrowException):
         return None
 
@@ -239,7 +239,6 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
                 full = True
                 record["full"] = True
                 record["catalog_changed"] = True
-            before = _files_state(prev_build)
     except BaseException as exc:  # noqa: BLE001 - recorded, then re-raised if not an Exception
         result = failed(exc)
         if not isinstance(exc, Exception):
@@ -248,16 +247,20 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
 
     # 3. incremental build, validated before it is published
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     # deferred: a rerun with nothing to do returns before DuckDB/Arrow load
     from etl import build, validate
 
     def check(final: Path) -> dict:
-        return {"refresh": {"catalog_digest": digest,
-                            "validation": validate.check(final, bind_only=sql_validated)}}
+        return {"refresh": {"catalog_digest": digest, "validation": validate.check(
+            final, bind_only=sql_validated, bound_catalog=bound_catalog)}}
 
-    sql_validated = not full and _sql_validated(prev_manifest, catalog_dir)
+    sql_validated = not full and _sql_validated(
+        prev_manifest, catalog_dir, (checked or {}).get("fingerprints", (None, None))[1])
+    # the previous build's validated catalog (etl/validate.py catalog_digest): the same one
+    # here, its views and macros are not bound again
+    bound_catalog = prev_manifest["refresh"]["validation"].get("catalog") \
+        if sql_validated else None
 
     say(f"building from {checkout.root}" + (f" at {checkout.commit}" if checkout.commit else ""))
     try:
@@ -278,10 +281,8 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
                       EXIT_OK, report=report)
     record["build_id"] = report.build.name
     try:
-        after = pq.read_table(report.build / "parquet" / "files" / "files.parquet",
-                              columns=["path", "content_hash"])
-        record.update(file_changes(before, after))
-    except (OSError, pa.ArrowException) as exc:  # published anyway; counts unknown
+        record.update(_published_changes(report.build, prev_build))
+    except (OSError, ValueError, pa.ArrowException) as exc:  # published anyway; counts unknown
         record["files_error"] = str(exc)
     commit = f" at {checkout.commit[:12]}" if checkout.commit else ""
     return finish("published",
@@ -290,10 +291,31 @@ def refresh(source: str | None = None, *, full: bool = False, warehouse_dir: Pat
                   f"{record['files_quarantined']} quarantined", EXIT_OK, report=report)
 
 
-def _sql_validated(prev_manifest: dict, catalog_dir: Path | None) -> bool:
+def _published_changes(build: Path, prev_build: Path | None) -> dict[str, int]:
+    """Files added, changed and removed by the published `build` since `prev_build` (the build
+    current before it): what the build's history recorded (etl/history.py record: the files
+    tables compared for the paths the build made or lost) when it compared with `prev_build`,
+    else `file_changes` of the two builds' `files` tables."""
+    # deferred: a rerun with nothing to do returns before DuckDB/Arrow load
+    import pyarrow.parquet as pq
+
+    from mteb_lb import warehouse
+
+    history = warehouse.read_manifest(build).get("history") or {}
+    if prev_build is not None and history.get("previous_build") == prev_build.name \
+            and isinstance(history.get("files"), dict):
+        return history["files"]
+    after = pq.ParquetFile(build / "parquet" / "files" / "files.parquet").read(
+        columns=["path", "content_hash"])
+    return file_changes(_files_state(prev_build), after)
+
+
+def _sql_validated(prev_manifest: dict, catalog_dir: Path | None,
+                   fingerprint: str | None = None) -> bool:
     """The current build was validated by a refresh and made with the queries/ SQL and catalog
-    this build uses (its database fingerprint): every view and macro already ran in full on it,
-    so this build's validation binds them without running them (etl/validate.py)."""
+    this build uses (its database fingerprint: `fingerprint` when etl/nochange.py computed it
+    for this run): every view and macro already ran in full on it, so this build's validation
+    binds them without running them (etl/validate.py)."""
     # deferred: loaded only when a build runs
     from etl import catalog as catalog_mod
     from etl import nochange
@@ -302,7 +324,8 @@ def _sql_validated(prev_manifest: dict, catalog_dir: Path | None) -> bool:
     if not isinstance(validation, dict) or not prev_manifest.get("database_fingerprint"):
         return False
     try:
-        fingerprint = nochange.database_fingerprint(catalog_mod.load_snapshot(catalog_dir))
+        fingerprint = fingerprint or nochange.database_fingerprint(
+            catalog_mod.load_snapshot(catalog_dir))
     except Exception:  # noqa: BLE001 - unreadable catalog: the build reports it; run in full
         return False
     return prev_manifest["database_fingerprint"] == fingerprint

@@ -7,7 +7,7 @@ import json
 import signal
 import sys
 
-from etl.build_options import add_build_options
+from etl.build_options import add_build_options, without_pandas
 
 
 def register(subparsers) -> None:
@@ -41,6 +41,7 @@ def _refresh(args) -> int:
     from etl.progress import Display
 
     signal.signal(signal.SIGTERM, _on_sigterm)
+    without_pandas()
     display = Display(tick_s=None if args.quiet else 0.5)
     log = None if args.quiet else display.print
     try:

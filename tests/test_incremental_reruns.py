@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 import pyarrow.parquet  # noqa: F401 - pa.parquet
 import pytest
 import refresh_fixtures as rf
@@ -129,7 +130,8 @@ def test_validated_sql_is_bound_not_run_and_still_catches_a_broken_build(tmp_pat
     rf.write_score(repo, "h/A", "HRet2", 0.35)
     rf.commit(repo, "change")
     second = refresh.refresh(rf.url(repo), catalog_dir=cat, warehouse_dir=wh, workers=1)
-    assert second.outcome == "published" and mode() == "bound"
+    # the same catalog as the first build's: nothing bound again (etl/validate.py)
+    assert second.outcome == "published" and mode() == "unchanged"
     current = warehouse.current_build(wh)
     bound = validate.check(current, bind_only=True)
     ran = validate.check(current)
@@ -165,3 +167,108 @@ def test_sql_validated_only_for_the_same_fingerprint(tmp_path):
     # made by `mteb-lb etl` (never validated), or by a refresh whose validation is not recorded
     assert not refresh._sql_validated({"database_fingerprint": same}, cat)
     assert not refresh._sql_validated({"database_fingerprint": same, "refresh": {}}, cat)
+
+
+def test_a_catalog_that_differs_from_the_validated_one_is_bound(tmp_path, monkeypatch):
+    """Validation binds nothing when the catalog (every table's and view's columns, every
+    macro) is the one a passed validation saw; any difference binds everything, which still
+    catches a view whose input changed."""
+    monkeypatch.setenv("MTEB_LB_CACHE", str(tmp_path / "cache"))
+    repo, wh = tmp_path / "upstream", tmp_path / "wh"
+    rf.base_repo(repo)
+    rf.commit(repo, "initial")
+    cat = rf.catalog(tmp_path / "cat")
+    assert refresh.refresh(rf.url(repo), catalog_dir=cat, warehouse_dir=wh,
+                           workers=1).outcome == "published"
+    current = warehouse.current_build(wh)
+    validated = warehouse.read_manifest(current)["refresh"]["validation"]
+    assert validated["mode"] == "run"
+    same = validate.check(current, bind_only=True, bound_catalog=validated["catalog"])
+    assert same["mode"] == "unchanged" and same["catalog"] == validated["catalog"]
+    assert (same["views"], same["macros"]) == (validated["views"], validated["macros"])
+    # another catalog recorded: bound as before
+    assert validate.check(current, bind_only=True, bound_catalog="other")["mode"] == "bound"
+    import duckdb
+
+    con = duckdb.connect(str(current / warehouse.DB_FILE))
+    try:   # a column's type changed, in a table mteb_lb/schema.py does not describe
+        con.execute("ALTER TABLE benchmark_task_means ALTER COLUMN raw_mean TYPE VARCHAR")
+    finally:
+        con.close()
+    # the ranking macros that sum it no longer bind: found, not skipped
+    with pytest.raises(validate.ValidationError, match=r"macro lb_model_scores fails"):
+        validate.check(current, bind_only=True, bound_catalog=validated["catalog"])
+
+
+def test_a_refresh_records_the_files_changed_from_the_history(folder, tmp_path, monkeypatch):
+    """The files added, changed and removed since the previous build: compared by the history
+    for the paths the build made or lost only, the same rows as the whole `files` tables
+    compared; the refresh records those counts without reading the previous build's files
+    table again, and reads the catalog snapshot once."""
+    from etl import catalog as catalog_mod
+    from etl import history
+
+    repo, cat, wh = folder
+    rf.write_score(repo, "h/C", "HRet1", 0.15)   # a first refresh: the current build is its
+    first = refresh.refresh(str(repo), catalog_dir=cat, warehouse_dir=wh, workers=1)
+    assert first.outcome == "published", first.message
+    prev = warehouse.current_build(wh)
+    rf.write_score(repo, "h/A", "HRet1", 0.95)                    # modified
+    rf.write_model(repo, "h/E", {"HRet1": 0.61, "HRet2": 0.62})   # added: meta + 2 results
+    rf.result_path(repo, "h/B", "HRet3").unlink()                 # deleted
+    reads, loads = [], []
+    monkeypatch.setattr(refresh, "_files_state", lambda build: reads.append(build))
+    real_load = catalog_mod.load_snapshot
+    monkeypatch.setattr(catalog_mod, "load_snapshot",
+                        lambda *a, **k: loads.append(1) or real_load(*a, **k))
+    result = refresh.refresh(str(repo), catalog_dir=cat, warehouse_dir=wh, workers=1)
+    assert result.outcome == "published", result.message
+    record = result.record
+    assert (record["files_added"], record["files_changed"], record["files_removed"]) == (3, 1, 1)
+    assert reads == [] and len(loads) == 1
+    built = warehouse.current_build(wh)
+    manifest = warehouse.read_manifest(built)
+    assert manifest["history"]["files"] == {"files_added": 3, "files_changed": 1,
+                                            "files_removed": 1}
+    recorded = pa.parquet.read_table(built / "parquet" / history.PATHS)   # every build's
+    recorded = recorded.filter(pa.compute.equal(recorded.column("seq"),
+                                                manifest["history"]["build_seq"]))
+    recorded = recorded.drop_columns(["seq"]).combine_chunks()
+    import duckdb
+
+    con = duckdb.connect(str(built / warehouse.DB_FILE), read_only=True)
+    try:
+        whole = history.changed_paths(con, prev)
+    finally:
+        con.close()
+    assert recorded.equals(whole.combine_chunks())
+    assert sorted(recorded.column("status").to_pylist()) == ["A", "A", "A", "D", "M"]
+
+
+def test_the_build_commands_run_without_pandas(tmp_path):
+    """`mteb-lb etl` and `mteb-lb refresh` make pandas unimportable in their process (pyarrow
+    imported it, ~0.3 s of CPU, only to check whether values were pandas objects): neither
+    imports it, and their builds are those of a build made with pandas importable."""
+    import subprocess
+    import sys
+
+    repo, wh = tmp_path / "repo", tmp_path / "wh"
+    rf.base_repo(repo)
+    cat = rf.catalog(tmp_path / "cat")
+    script = ("import sys; from mteb_lb.cli import main; code = main(sys.argv[1:]); "
+              "print('pandas imported:', 'pandas' in sys.modules); sys.exit(code)")
+
+    def run(*args: str) -> str:
+        proc = subprocess.run([sys.executable, "-c", script, *args, "--source", str(repo),
+                               "--catalog", str(cat), "--workers", "1"],
+                              env={**os.environ, "MTEB_LB_WAREHOUSE": str(wh)},
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    assert "pandas imported: False" in run("etl")                     # a full build
+    rf.write_score(repo, "h/A", "HRet1", 0.93)
+    assert "pandas imported: False" in run("refresh", "--quiet")      # an incremental one
+    built = warehouse.current_build(wh)
+    assert warehouse.read_manifest(built)["incremental"]
+    rf.assert_same_build(built, _full(repo, cat, tmp_path))
