@@ -4,6 +4,7 @@ a module of its own, so that neither command imports the other's."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -19,16 +20,25 @@ class _NoPandas:
         return None
 
 
-def without_pandas() -> None:
-    """Make pandas unimportable in this process (and the parser processes it forks), unless it
-    is imported already. The build never uses pandas, but pyarrow imports it, if it can, the
-    first time it converts Python values or opens a dataset, only to check whether they are
-    pandas objects: ~0.25-0.4 s of CPU per run, a tenth of the CPU of a 1 % rerun's Python
-    (docs/PERFORMANCE.md §Session 21: the 1 % rerun (rerun14)). Without pandas, pyarrow and
-    DuckDB skip those checks; the tables are the same (the build is compared with one made with
-    pandas imported)."""
-    if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
-        sys.meta_path.insert(0, _NoPandas())
+@contextlib.contextmanager
+def without_pandas():
+    """While the block runs, pandas cannot be imported in this process (nor in the parser
+    processes it forks), unless it is imported already; afterwards it can be again (pyarrow
+    tries the import anew when it needs pandas). The build never uses pandas, but pyarrow
+    imports it, if it can, the first time it converts Python values or opens a dataset, only to
+    check whether they are pandas objects: ~0.25-0.4 s of CPU per run, a tenth of the CPU of a
+    1 % rerun's Python (docs/PERFORMANCE.md §Session 21: the 1 % rerun (rerun14)). Without
+    pandas, pyarrow and DuckDB skip those checks; the tables are the same (the build is compared
+    with one made with pandas imported)."""
+    if "pandas" in sys.modules or any(isinstance(f, _NoPandas) for f in sys.meta_path):
+        yield
+        return
+    finder = _NoPandas()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
 
 
 def add_build_options(p, full_help: str) -> None:

@@ -145,7 +145,6 @@ def _etl(args) -> int:
         report.print_summary(report.unchanged_report(quick, started))
         return 0
 
-    without_pandas()
     # deferred: heavy, loaded only when this path runs
     import duckdb
 
@@ -157,11 +156,12 @@ def _etl(args) -> int:
     display.step("listing files")
     try:
         try:
-            outcome = build.run(checkout.root, source=checkout.source,
-                                source_commit=checkout.commit, full=args.full,
-                                catalog_dir=args.catalog, workers=args.workers,
-                                progress=progress_for(display, checkout.root),
-                                checked=checked)
+            with without_pandas():
+                outcome = build.run(checkout.root, source=checkout.source,
+                                    source_commit=checkout.commit, full=args.full,
+                                    catalog_dir=args.catalog, workers=args.workers,
+                                    progress=progress_for(display, checkout.root),
+                                    checked=checked)
         finally:
             display.close()
     except warehouse.LockHeld as exc:

@@ -41,13 +41,14 @@ def _refresh(args) -> int:
     from etl.progress import Display
 
     signal.signal(signal.SIGTERM, _on_sigterm)
-    without_pandas()
     display = Display(tick_s=None if args.quiet else 0.5)
     log = None if args.quiet else display.print
     try:
-        result = refresh.refresh(args.source, full=args.full, catalog_dir=args.catalog,
-                                 workers=args.workers, update=not args.no_update,
-                                 progress=None if args.quiet else progress_for(display), log=log)
+        with without_pandas():
+            result = refresh.refresh(
+                args.source, full=args.full, catalog_dir=args.catalog, workers=args.workers,
+                update=not args.no_update,
+                progress=None if args.quiet else progress_for(display), log=log)
     finally:
         display.close()
     if result.report is not None and result.outcome == "published" and not args.quiet:

@@ -272,3 +272,24 @@ def test_the_build_commands_run_without_pandas(tmp_path):
     built = warehouse.current_build(wh)
     assert warehouse.read_manifest(built)["incremental"]
     rf.assert_same_build(built, _full(repo, cat, tmp_path))
+
+
+def test_pandas_is_unimportable_only_while_the_build_runs():
+    """`without_pandas` holds for its block: a process that runs a build (a caller of the
+    commands' functions, a test) can import pandas afterwards, as before the build."""
+    import subprocess
+    import sys
+
+    script = ("from etl.build_options import without_pandas\n"
+              "with without_pandas():\n"
+              "    try:\n"
+              "        import pandas\n"
+              "        print('inside: imported')\n"
+              "    except ModuleNotFoundError:\n"
+              "        print('inside: refused')\n"
+              "import pandas\n"
+              "print('after: imported')\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:2] == ["inside: refused", "after: imported"]
