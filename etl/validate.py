@@ -55,6 +55,7 @@ _SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size
                  "pairs": "language_score_lists",
                  # lb_task_scores_language's and lb_language_task_means' table
                  "null_languages": "benchmark_null_languages",
+                 "task_sets": "benchmark_task_language_sets",   # ... and their other table
                  "default_table": "default_summaries"}   # lb_model_scores_default's table
 
 

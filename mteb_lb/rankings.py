@@ -53,6 +53,9 @@ SCORE_LISTS_TABLE = "language_score_lists"
 # the codes of each (model, task)'s NULL-score rows (today's build only) and the parameter of
 # lb_task_scores_language that names it (without it a language filter reads every row)
 NULL_LANGUAGES, NULL_LANGUAGES_TABLE = "null_languages", "benchmark_null_languages"
+# the frame's language sets per task, lb_task_scores_language's whole-task check (both tables:
+# a build without this one, older, takes the rows' path)
+TASK_SETS, TASK_SETS_TABLE = "task_sets", "benchmark_task_language_sets"
 # the default states' stored rows (today's build only) that lb_model_scores_default reads for a
 # model filter, and the parameter that names the table
 DEFAULTS, DEFAULTS_TABLE = "default_table", "default_summaries"
@@ -557,8 +560,10 @@ class Leaderboard:
             params[UNCOVERED] = UNCOVERED_TABLE
         if langs is not None or params[EXCLUDE_LEVEL] is not None:   # the rows' sources
             params[REPEATED] = self._repeated_tasks(benchmark)
-        if langs is not None and self._has_table(NULL_LANGUAGES_TABLE):   # scored rows only
+        if langs is not None and self._has_table(NULL_LANGUAGES_TABLE) \
+                and self._has_table(TASK_SETS_TABLE):   # scored rows only, whole tasks stored
             params[NULL_LANGUAGES] = NULL_LANGUAGES_TABLE
+            params[TASK_SETS] = TASK_SETS_TABLE
         if filters.missing != "official":
             return self._missing_mode(benchmark, params, filters.missing)
         return params
@@ -1446,7 +1451,7 @@ def _task_scores_call(params: dict, public_only: str = "$public_only") -> str:
     if source == "lb_task_scores_recount_stored":
         table = "$" + UNCOVERED + ", "
     elif source == "lb_task_scores_language":
-        table = repeated + "$" + NULL_LANGUAGES + ", "
+        table = repeated + "$" + NULL_LANGUAGES + ", $" + TASK_SETS + ", "
     elif source == "lb_task_scores_rows":
         table = repeated
     else:

@@ -5,7 +5,9 @@ read twice. A hand-made build: task Mix declares subsets en (eng), de (deu) and 
 scores all three, n/B only de (en and fr are placeholders), n/C en and de with a NaN score on de
 (a NULL score with the entry's languages) and lacks fr. The expected means, pairs and required
 pairs below are worked out by hand from those files; a build without the table (a past date)
-reads every row (lb_task_scores_rows) and gives the same tables."""
+reads every row (lb_task_scores_rows) and gives the same tables. Which tasks the filter keeps
+whole it learns from benchmark_task_language_sets (the distinct language sets of a task's rows):
+a build without that table (older code) reads the rows too."""
 
 from __future__ import annotations
 
@@ -19,15 +21,22 @@ from test_stale_build import _age
 import queries
 from mteb_lb import warehouse
 from mteb_lb.db import CurrentBuild
-from mteb_lb.rankings import NULL_LANGUAGES, NULL_LANGUAGES_TABLE, Filters, Leaderboard
+from mteb_lb.rankings import (
+    NULL_LANGUAGES,
+    NULL_LANGUAGES_TABLE,
+    TASK_SETS,
+    TASK_SETS_TABLE,
+    Filters,
+    Leaderboard,
+)
 
 pytestmark = pytest.mark.usefixtures("max_file_bytes")
 
 E, D, F = "eng-Latn", "deu-Latn", "fra-Latn"
 BENCH = "Mix(v1)"
 TASK_MEANS = ("SELECT model_name, raw_mean, have_pairs, required_pairs FROM "
-              "lb_language_task_means([]::VARCHAR[], 'benchmark_null_languages', $bench, NULL, "
-              "NULL, $langs, false, true) WHERE task_name = 'Mix' ORDER BY model_name")
+              "lb_language_task_means([]::VARCHAR[], 'benchmark_null_languages', "
+              "'benchmark_task_language_sets', $bench, NULL, NULL, $langs, false, true) WHERE task_name = 'Mix' ORDER BY model_name")
 
 
 def _catalog(folder):
@@ -99,16 +108,29 @@ def test_the_request_path_reads_the_table(board):
         "n/A": pytest.approx(80.0), "n/C": pytest.approx(70.0), "n/B": None}
 
 
-def test_without_the_table_the_rows_give_the_same_tables(built, tmp_path):
-    """A past date's schema (or an older build) lacks the today-only table: the request reads
-    every row of the filtered frame instead (lb_task_scores_rows), with the same tables."""
-    assert NULL_LANGUAGES_TABLE in warehouse.TODAY_ONLY_TABLES
+def test_the_task_language_sets_hold_each_language_of_the_rows_once(board):
+    # Mix's rows: en, de and fr entries (scored, placeholders and a NaN alike), one set each
+    rows = board._query(f"SELECT DISTINCT t.task_name, l.iso_codes FROM {TASK_SETS_TABLE} AS t "
+                        "JOIN language_sets AS l USING (language_set) "
+                        "WHERE t.benchmark = $bench AND t.task_name = 'Mix' ORDER BY ALL",
+                        {"bench": BENCH}).to_pylist()
+    assert [r["iso_codes"] for r in rows] == [["deu"], ["eng"], ["fra"]]
+
+
+@pytest.mark.parametrize("table", [NULL_LANGUAGES_TABLE, TASK_SETS_TABLE])
+def test_without_the_table_the_rows_give_the_same_tables(built, tmp_path, table):
+    """A past date's schema (or an older build) lacks a today-only table of the language path:
+    the request reads every row of the filtered frame instead (lb_task_scores_rows), with the
+    same tables."""
+    assert table in warehouse.TODAY_ONLY_TABLES
     with_table = Leaderboard(CurrentBuild(built / "wh"))
+    assert with_table._params(BENCH, Filters(languages=("eng",)))[TASK_SETS] == TASK_SETS_TABLE
     shutil.copytree(built / "wh", tmp_path / "wh", symlinks=True)
-    _age(tmp_path / "wh", drop=f"TABLE {NULL_LANGUAGES_TABLE}", sql_digest=queries.sql_digest())
+    _age(tmp_path / "wh", drop=f"TABLE {table}", sql_digest=queries.sql_digest())
     without = Leaderboard(CurrentBuild(tmp_path / "wh"))
     for langs in (("eng",), ("fra",), ("deu", "fra")):
         filters = Filters(languages=langs)
-        assert NULL_LANGUAGES not in without._params(BENCH, filters)
+        params = without._params(BENCH, filters)
+        assert NULL_LANGUAGES not in params and TASK_SETS not in params
         assert without.summary(BENCH, filters).equals(with_table.summary(BENCH, filters))
         assert without.per_task(BENCH, filters).equals(with_table.per_task(BENCH, filters))

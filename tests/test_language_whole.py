@@ -27,8 +27,8 @@ req AS (
 SELECT m.*, r.required_pairs FROM means AS m LEFT JOIN req AS r USING (task_name)
 """
 SHORTCUT = ("SELECT * FROM lb_language_task_means($repeated_tasks::VARCHAR[], "
-            "'benchmark_null_languages', $bench, $models, $tasks, $langs, $public_only, "
-            "$registry_only)")
+            "'benchmark_null_languages', 'benchmark_task_language_sets', $bench, $models, $tasks, "
+            "$langs, $public_only, $registry_only)")
 PLAIN_LANGUAGE_MEANS = """
 SELECT model_name, language,
        sum(score ORDER BY revision, task_name, row_order) / count(score) AS score

@@ -6,7 +6,9 @@
 -- summed again in mteb's row order (under `eng`, 43 of MTEB(Multilingual, v2)'s 131 tasks hold
 -- three quarters of the matching rows). A task needs the distinct subsets x distinct splits
 -- scored by any model of the frame. `repeated_tasks`: lb_row_task_means_of's (the tasks whose
--- pairs are counted distinct; NULL: all).
+-- pairs are counted distinct; NULL: all). `task_sets` names benchmark_task_language_sets (today's
+-- build only, bound when called as `null_languages`): a task is whole when every language set
+-- of its frame's rows matches.
 -- Of those tasks only the scored rows are read (a NULL score adds nothing to a mean or a pair
 -- count): a (model, task) whose matching rows all lack a score is still in the frame (its task
 -- counts, with a NULL mean), found in `null_languages` (benchmark_null_languages, today's build
@@ -15,7 +17,8 @@
 -- @column have_pairs: Distinct (subset, split) pairs the model scored on the task (in the frame).
 -- @column required_pairs: Pairs the task needs (over every model of the frame).
 create or replace macro lb_language_task_means(
-    repeated_tasks, null_languages, bench, models, tasks, langs, public_only, registry_only
+    repeated_tasks, null_languages, task_sets, bench, models, tasks, langs, public_only,
+    registry_only
 ) as table
     with
 
@@ -29,32 +32,19 @@ create or replace macro lb_language_task_means(
         where codes.code in (select unnest(langs))
     ),
 
-    -- candidates: the selected tasks whose declared subsets' languages all match the filter (the
-    -- catalog, a few thousand rows) ...
-    candidate_tasks as (
+    -- the selected tasks whose frame rows all match the filter: whole tasks, found in the
+    -- frame's language sets (`task_sets`, benchmark_task_language_sets: the distinct (task,
+    -- language set, registry and public flags) of the rows, read instead of the rows)
+    whole_tasks as (
         select task_name
-        from benchmark_tasks
+        from query_table(task_sets)
         where
             benchmark = bench
             and (tasks is null or task_name in (select unnest(tasks)))
+            and (not registry_only or in_registry)
+            and (not public_only or is_public)
         group by task_name
-        having bool_and(hash(languages) in (select language_set from matching_sets))
-    ),
-
-    -- ... whose frame rows all match it too (an entry carries its own languages): whole tasks
-    whole_tasks as (
-        select task_name
-        from candidate_tasks
-        where task_name not in (
-            select task_name
-            from benchmark_results
-            where
-                benchmark = bench
-                and task_name in (select task_name from candidate_tasks)
-                and (not registry_only or in_registry)
-                and (not public_only or is_public)
-                and not coalesce(language_set in (select language_set from matching_sets), false)
-        )
+        having bool_and(coalesce(language_set in (select language_set from matching_sets), false))
     ),
 
     -- the other selected tasks: a semi join on them, unlike `not in` (a mark join after the
