@@ -53,9 +53,10 @@ _SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size
                  "lists": "language_score_lists",   # lb_language_scores_lists' table
                  # lb_language_scores_of's (model, language, task) combinations
                  "pairs": "language_score_lists",
-                 # lb_task_scores_language's and lb_language_task_means' table
+                 # lb_task_scores_language's and lb_language_task_means' tables (the second
+                 # also lb_language_cuts')
                  "null_languages": "benchmark_null_languages",
-                 "task_sets": "benchmark_task_language_sets",   # ... and their other table
+                 "task_sets": "benchmark_task_language_sets",
                  "default_table": "default_summaries"}   # lb_model_scores_default's table
 
 

@@ -509,9 +509,11 @@ class Leaderboard:
     def _language_cuts_rows(self, benchmark: str, tasks: list[str] | None,
                             langs: list[str]) -> bool:
         """Whether the row-level language filter drops any row of these tasks (else it changes
-        no table of the state and the request ranks without it; lb_language_cuts)."""
-        cut = self._query("SELECT cut FROM lb_language_cuts($bench, $tasks, $langs)",
-                          {"bench": benchmark, "tasks": tasks, "langs": langs})
+        no table of the state and the request ranks without it; lb_language_cuts: the task
+        language sets where the build has them, else the rows)."""
+        sets = TASK_SETS_TABLE if self._has_table(TASK_SETS_TABLE) else "benchmark_results"
+        cut = self._query("SELECT cut FROM lb_language_cuts($sets, $bench, $tasks, $langs)",
+                          {"sets": sets, "bench": benchmark, "tasks": tasks, "langs": langs})
         return cut.column(0)[0].as_py()
 
     def selected_models(self, benchmark: str, filters: Filters, tasks: list[str]) -> list[str]:
