@@ -110,9 +110,10 @@ def test_scratch_catalogs_get_only_the_inputs_their_views_name(two_views, monkey
                 out[-1].append(sql.split(".", 1)[1].split(" ")[0].strip('"'))
         return out
 
-    # in dependency order: keyed, means, required, uncovered, the revision flags
+    # in dependency order: keyed, means, required, uncovered, the task language sets, the
+    # revision flags
     keyed = inputs(maintain.KEYED)
-    assert len(keyed) == 5
+    assert len(keyed) == 6
     assert ["benchmark_language_keyed"] in keyed and ["benchmark_results"] in keyed
     assert all(len(names) <= 4 for names in keyed)
     scratch = inputs(maintain.SCRATCH)
