@@ -36,7 +36,8 @@ E, D, F = "eng-Latn", "deu-Latn", "fra-Latn"
 BENCH = "Mix(v1)"
 TASK_MEANS = ("SELECT model_name, raw_mean, have_pairs, required_pairs FROM "
               "lb_language_task_means([]::VARCHAR[], 'benchmark_null_languages', "
-              "'benchmark_task_language_sets', $bench, NULL, NULL, $langs, false, true) WHERE task_name = 'Mix' ORDER BY model_name")
+              "'benchmark_task_language_sets', $bench, NULL, NULL, $langs, false, true) "
+              "WHERE task_name = 'Mix' ORDER BY model_name")
 
 
 def _catalog(folder):

@@ -32,7 +32,8 @@ ENG = Filters(languages=("eng",))
 ENG_MODELS = Filters(languages=("eng",), models=("d/X", "d/Y"))
 TASK_MEANS = ("SELECT model_name, have_pairs, required_pairs, raw_mean FROM "
               "lb_language_task_means($tasks::VARCHAR[], 'benchmark_null_languages', "
-              "'benchmark_task_language_sets', $bench, NULL, NULL, ['eng'], false, true) WHERE task_name = 'DupCls' ORDER BY model_name")
+              "'benchmark_task_language_sets', $bench, NULL, NULL, ['eng'], false, true) "
+              "WHERE task_name = 'DupCls' ORDER BY model_name")
 
 
 def _dup_file(en_scores):
