@@ -8,7 +8,10 @@ Every file is read once before the first run, so every run, ours and mteb's, sta
 files in the page cache (`--cold` skips that); each run's seconds stalled on I/O are printed.
 
     .venv/bin/python bench/bench_etl.py --results /path/holding/results [--repeat 3] [--cold]
-        [--mteb-python .mteb-venv/bin/python]
+        [--mteb-python .mteb-venv/bin/python] [--code /tmp/base-export]
+
+`--code DIR`: the checkout (or export with its compiled parser) whose ETL runs, for an A/B of
+two codes run alternately (default: this one).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1,
 """
 
 
+CODE = ROOT   # the checkout whose ETL runs (--code)
 CPU: dict[str, list[float]] = {}   # CPU seconds (user + sys) of each timed run, by scenario
 IO_STALL: dict[str, list[float]] = {}   # seconds some task of the machine waited on the disk
 
@@ -64,14 +68,14 @@ def io_stalled_s() -> float | None:
 def run_etl(args: list[str], warehouse: Path, key: str | None = None) -> tuple[float, float, str]:
     """(wall seconds, peak RSS MB of the ETL process tree, last summary line); the run's CPU
     time (user + sys, parser processes included) goes to CPU[key]."""
-    env = {**os.environ, "MTEB_LB_WAREHOUSE": str(warehouse)}
+    env = {**os.environ, "MTEB_LB_WAREHOUSE": str(warehouse), "PYTHONPATH": str(CODE)}
     cmd = [sys.executable, "-c", "import sys; from mteb_lb.cli import main; sys.exit(main())",
            "etl", *args]
     before_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     before = before_usage.ru_maxrss
     stall = io_stalled_s()
     t = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=CODE)
     wall = time.perf_counter() - t
     if key is not None and stall is not None:
         IO_STALL.setdefault(key, []).append(io_stalled_s() - stall)
@@ -143,7 +147,11 @@ def main() -> int:
     parser.add_argument("--cold", action="store_true",
                         help="do not read the files before the first full build (it then "
                              "measures the disk as much as the build)")
+    parser.add_argument("--code", default=str(ROOT),
+                        help="checkout whose ETL runs (default: this one)")
     args = parser.parse_args()
+    global CODE
+    CODE = Path(args.code).resolve()
     if not args.results or not (Path(args.results) / "results").is_dir():
         print("no real results: pass --results DIR (a folder holding results/)")
         return 2

@@ -17,6 +17,7 @@ import traceback
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import wait
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Callable, Iterator
 
 from mteb_lb import settings
@@ -95,6 +96,14 @@ def _serve(conn, parent_end, function) -> None:
                                                 f"(could not be sent back: {exc})")))
 
 
+# A job is sent ahead, to wait in the pipe behind the job a worker runs, when it pickles to at
+# most this: it then fits the socket's buffer (~200 KiB on Linux), so the send never blocks
+# while the worker runs (the worker's reply could block in turn). The worker starts it as soon
+# as it has sent its reply, without waiting for the parent to wake, read the reply and send the
+# next job: a round trip per job, most of the gap between two small jobs.
+AHEAD_BYTES = 32 * 1024
+
+
 class _Worker:
     def __init__(self, context, function):
         self.conn, child = context.Pipe()
@@ -102,8 +111,11 @@ class _Worker:
                                        daemon=True)
         self.process.start()
         child.close()
-        self.key = None   # the job it runs
-        self.job = None
+        self.jobs: deque = deque()   # (key, job) sent, in order: the first runs, one may wait
+
+    def send(self, key, job, message: bytes) -> None:
+        self.conn.send_bytes(message)
+        self.jobs.append((key, job))
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -115,11 +127,14 @@ class _Worker:
 def run_jobs(function: Callable, jobs: list, workers: int, retry: Retry | None = None,
              progress: Callable[[int, int], None] | None = None) -> Iterator:
     """`function(job)` for each job in up to `workers` forked processes; results in job order.
-    `progress(done, total)` is called as each job's result is yielded."""
+    `progress(done, total)` is called as each job's result is yielded. A worker gets its next
+    job before it has finished the one it runs when that job is small (AHEAD_BYTES) and more
+    jobs are left than workers (the last ones go to whichever worker is free first)."""
     if not jobs:
         return
     context = multiprocessing.get_context("fork")
     pending: deque = deque((i, job) for i, job in enumerate(jobs))
+    pickled: dict = {}   # key -> the message of a job too large to send ahead, kept for later
     results: dict[int, Any] = {}
     groups: dict[int, list] = {}   # job retried file by file -> [base, part results, parts left]
     pool: list[_Worker] = []
@@ -137,49 +152,70 @@ def run_jobs(function: Callable, jobs: list, workers: int, retry: Retry | None =
             results[i] = retry.merge(group[0], group[1])
             del groups[i]
 
+    def message(key, job) -> bytes:
+        found = pickled.pop(key, None)
+        return found if found is not None else ForkingPickler.dumps((key, job))
+
     finished = False
     try:
         for _ in range(max(1, min(workers, len(jobs)))):  # inside the try: an interruption
             pool.append(_Worker(context, function))         # stops those already started
         while done < len(jobs):
-            for worker in pool:
-                if worker.key is None and pending:
-                    worker.key, worker.job = pending.popleft()
-                    worker.conn.send((worker.key, worker.job))
-            busy = [w for w in pool if w.key is not None]
+            for worker in pool:   # every idle worker gets a job first
+                if not worker.jobs and pending:
+                    key, job = pending.popleft()
+                    worker.send(key, job, message(key, job))
+            for worker in pool:   # then one waits behind each running job, if small
+                if len(worker.jobs) == 1 and len(pending) > len(pool):
+                    key, job = pending[0]
+                    data = message(key, job)
+                    if len(data) > AHEAD_BYTES:
+                        pickled[key] = data
+                        continue
+                    pending.popleft()
+                    worker.send(key, job, data)
+            busy = [w for w in pool if w.jobs]
             ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
             for n, worker in enumerate(pool):
-                if worker.key is None:
+                if not worker.jobs or not (worker.conn in ready
+                                           or worker.process.sentinel in ready):
                     continue
-                if worker.conn in ready or worker.process.sentinel in ready:
+                gone = worker.process.sentinel in ready
+                while worker.jobs:   # the replies it sent (before dying, maybe)
                     try:
-                        reply = worker.conn.recv() if worker.conn.poll() else None
+                        if not worker.conn.poll():
+                            break
+                        key, ok, value = worker.conn.recv()
                     except (EOFError, OSError):
-                        reply = None
-                    if reply is not None:
-                        key, ok, value = reply
-                        if not ok:
-                            raise value
-                        worker.key = worker.job = None
-                        finish(key, value)
-                        continue
-                    # the process is gone without an answer
-                    key, job = worker.key, worker.job
-                    worker.stop()
-                    reason = death_reason(worker.process.exitcode)
-                    pool[n] = _Worker(context, function)
-                    if retry is None:
-                        raise WorkerDied(reason)
-                    if isinstance(key, int):
-                        base, parts = retry.split(job)
-                        if parts:
-                            groups[key] = [base, [None] * len(parts), len(parts)]
-                            pending.extendleft(reversed(
-                                [((key, k), part) for k, part in enumerate(parts)]))
-                        else:
-                            finish(key, retry.merge(base, []))
+                        gone = True
+                        break
+                    if not ok:
+                        raise value
+                    worker.jobs.popleft()
+                    finish(key, value)
+                if not gone:
+                    continue
+                # the process is gone: the job it ran has no answer; the one sent ahead is
+                # sent again, to a worker that is alive
+                worker.stop()
+                pool[n] = _Worker(context, function)
+                if not worker.jobs:
+                    continue
+                (key, job), ahead = worker.jobs.popleft(), list(worker.jobs)
+                pending.extendleft(reversed(ahead))
+                reason = death_reason(worker.process.exitcode)
+                if retry is None:
+                    raise WorkerDied(reason)
+                if isinstance(key, int):
+                    base, parts = retry.split(job)
+                    if parts:
+                        groups[key] = [base, [None] * len(parts), len(parts)]
+                        pending.extendleft(reversed(
+                            [((key, k), part) for k, part in enumerate(parts)]))
                     else:
-                        finish(key, retry.died(job, reason))
+                        finish(key, retry.merge(base, []))
+                else:
+                    finish(key, retry.died(job, reason))
             while done in results:
                 result = results.pop(done)
                 done += 1

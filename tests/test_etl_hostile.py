@@ -795,3 +795,45 @@ def test_parser_processes_end_when_the_run_is_interrupted(monkeypatch):
         list(workers.run_jobs(abs, [-1, -2], 2))
     started[0].process.join(timeout=10)
     assert started[0].process.exitcode is not None  # it ended (killed by the pool)
+
+
+def _timed_job(job):
+    start = time.monotonic()
+    time.sleep(0.05)
+    return job, start, time.monotonic()
+
+
+def test_a_worker_goes_on_with_its_next_small_job_while_the_parent_is_busy():
+    """A small job is sent to a worker before it has finished the one it runs: the worker starts
+    it at once, while the parent (here: whoever consumes the results) is still busy with the
+    previous result, instead of waiting for the parent to ask for more work."""
+    from etl import workers
+
+    results = []
+    for result in workers.run_jobs(_timed_job, list(range(5)), 1):
+        results.append(result)
+        time.sleep(0.5)  # the parent, busy with each result
+    assert [job for job, _, _ in results] == list(range(5))
+    # job 1 was waiting in the worker's pipe when job 0 ended
+    assert results[1][1] - results[0][2] < 0.25
+
+
+def _dies_on_two(job):
+    if job == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.02)
+    return job
+
+
+def test_a_job_sent_ahead_to_a_worker_that_dies_is_run_by_the_next():
+    """The job waiting behind the one that kills its worker is sent again to the new worker;
+    every job has its result, in job order."""
+    from etl import workers
+
+    retry = workers.Retry(split=lambda job: (None, [job]),
+                          died=lambda job, reason: f"died: {reason}",
+                          merge=lambda base, parts: parts[0])
+    results = list(workers.run_jobs(_dies_on_two, list(range(6)), 1, retry))
+    assert results[:2] + results[3:] == [0, 1, 3, 4, 5]
+    assert results[2] == "died: parser process died while reading this file: SIGKILL " \
+                         "(out of memory?)"
