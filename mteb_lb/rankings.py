@@ -50,6 +50,9 @@ REPEATED, REPEATS_TABLE = "repeated_tasks", "benchmark_pair_repeats"
 # the per-(model, language, revision, task) score lists a task filter's per-language table sums
 # (today's build only: lb_language_scores_lists takes the table's name, bound)
 SCORE_LISTS_TABLE = "language_score_lists"
+# the same lists folded per (model, language) with their tasks (today's build only:
+# lb_language_scores_task_lists takes the table's name, bound)
+TASK_LISTS_TABLE = "language_task_lists"
 # the codes of each (model, task)'s NULL-score rows (today's build only) and the parameter of
 # lb_task_scores_language that names it (without it a language filter reads every row)
 NULL_LANGUAGES, NULL_LANGUAGES_TABLE = "null_languages", "benchmark_null_languages"
@@ -858,9 +861,18 @@ class Leaderboard:
                 "$langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
                 + pivot, values)
         if table is None and tasks_only:
-            # a task filter selecting more rows: the build's per-(model, language, revision,
-            # task) score lists concatenated in frame order and summed (the same sums,
-            # lb_language_scores_lists)
+            # a task filter selecting more rows: the build's per-(model, language) lists of
+            # per-(revision, task) score lists in frame order, the selected ones concatenated
+            # and summed (the same sums, lb_language_scores_task_lists)
+            table = self._language_path(
+                "task_lists",
+                "WITH m AS (FROM lb_language_scores_task_lists($task_lists, $bench, $models, "
+                "$tasks, $langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
+                + pivot, {**values, "task_lists": TASK_LISTS_TABLE})
+        if table is None and tasks_only:
+            # a build without those (made by older code): the per-(model, language, revision,
+            # task) score lists grouped and concatenated in frame order and summed (the same
+            # sums, lb_language_scores_lists)
             table = self._language_path(
                 "score_lists",
                 "WITH m AS (FROM lb_language_scores_lists($lists, $bench, $models, $tasks, "
