@@ -15,7 +15,8 @@ create or replace macro lb_language_scores_task_lists(
 ) as table
     with
 
-    selected as (
+    -- materialized: the lists are selected once, not again in the filter on their count
+    selected as materialized (
         select
             model_name,
             language,
