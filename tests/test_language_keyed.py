@@ -303,6 +303,6 @@ def test_score_lists_sum_in_frame_order():
         assert of(["A", "B"], False)[("o", "eng")] == (0.375, True), macro
         assert of(["B"], False)[("o", "eng")] == (0.5, True), macro
     # one row per (model, language): m's eng lists in (revision, task) order, the tasks beside
-    assert con.execute("SELECT task_names, in_registry, scores FROM language_task_lists "
+    assert con.execute("SELECT task_names, in_registry, score_lists FROM language_task_lists "
                        "WHERE model_name = 'm' AND language = 'eng'").fetchall() == [
         (["A", "B", "A"], [True, True, True], [[1e16], [1.0, 2.0], [-1e16]])]

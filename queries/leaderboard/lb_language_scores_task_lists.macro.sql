@@ -21,7 +21,7 @@ create or replace macro lb_language_scores_task_lists(
             model_name,
             language,
             list_where(
-                scores,
+                score_lists,
                 list_transform(
                     list_zip(task_names, in_registry),
                     lambda entry: list_contains(tasks, entry[1])

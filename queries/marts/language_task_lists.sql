@@ -15,7 +15,7 @@
 -- @column task_names: The task of each list, in (revision, task_name) order (a task repeats
 --   when the model has results of it under two revisions).
 -- @column in_registry: Each list's registry flag (language_score_lists.in_registry).
--- @column scores: The lists: each (revision, task)'s scored rows' main scores (0-1) in
+-- @column score_lists: The lists: each (revision, task)'s scored rows' main scores (0-1) in
 --   row_order; an empty list when none is scored.
 with
 
@@ -26,7 +26,7 @@ final as (
         language,
         list(task_name order by revision, task_name, in_registry) as task_names,
         list(in_registry order by revision, task_name, in_registry) as in_registry,
-        list(scores order by revision, task_name, in_registry) as scores
+        list(scores order by revision, task_name, in_registry) as score_lists
     from language_score_lists
     group by benchmark, model_name, language
 )
