@@ -855,8 +855,21 @@ class Leaderboard:
         tasks_only = (params["tasks"] is not None and params["langs"] is None
                       and params.get(EXCLUDE_LEVEL) is None)
         table = None
-        if tasks_only and self._few_language_rows(benchmark, params["tasks"]):
-            # a task filter selecting few rows: those rows read from benchmark_language_rows,
+        if tasks_only:
+            # a task filter: the build's per-(model, language) lists of per-(revision, task)
+            # score lists in frame order, the selected ones concatenated and summed (the same
+            # sums as every path below, lb_language_scores_task_lists); also for a few tasks:
+            # as cheap as their rows read in task order below, without the catalog's entry
+            # counts that choose that path (~10 ms of a cold ten-task call, docs/PERFORMANCE.md
+            # §Session 22: Multilingual task filters (mltaskf))
+            table = self._language_path(
+                "task_lists",
+                "WITH m AS (FROM lb_language_scores_task_lists($task_lists, $bench, $models, "
+                "$tasks, $langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
+                + pivot, {**values, "task_lists": TASK_LISTS_TABLE})
+        if table is None and tasks_only and self._few_language_rows(benchmark, params["tasks"]):
+            # a build without those lists (made by older code), a task filter selecting few
+            # rows: those rows read from benchmark_language_rows,
             # stored in (benchmark, task) order (the scan skips the other tasks' row groups;
             # benchmark_language_keyed, in model order, is read whole for the benchmark), summed
             # by the struct key (lb_language_rows_ordered); the same sums as the keyed path
@@ -867,16 +880,7 @@ class Leaderboard:
                 "$langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
                 + pivot, values)
         if table is None and tasks_only:
-            # a task filter selecting more rows: the build's per-(model, language) lists of
-            # per-(revision, task) score lists in frame order, the selected ones concatenated
-            # and summed (the same sums, lb_language_scores_task_lists)
-            table = self._language_path(
-                "task_lists",
-                "WITH m AS (FROM lb_language_scores_task_lists($task_lists, $bench, $models, "
-                "$tasks, $langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
-                + pivot, {**values, "task_lists": TASK_LISTS_TABLE})
-        if table is None and tasks_only:
-            # a build without those (made by older code): the per-(model, language, revision,
+            # a build without the lists of lists, more rows: the per-(model, language, revision,
             # task) score lists grouped and concatenated in frame order and summed (the same
             # sums, lb_language_scores_lists)
             table = self._language_path(

@@ -218,7 +218,10 @@ def test_few_rows_of_a_task_filter_read_in_task_order_equal_the_keyed_path(lb):
             expected_few = sum(declared.get(t, 0) for t in params["tasks"]) <= 48
             assert lb._few_language_rows(name, params["tasks"]) is expected_few, (name, label)
             tables = []
-            for limit, task_lists, lists, keyed in ((48, True, True, True), (0, True, True, True),
+            # the lists of lists (every task filter, a current build), then a build without
+            # them: the few rows in task order, the score lists, the keyed table, the rows
+            for limit, task_lists, lists, keyed in ((48, True, True, True),
+                                                    (48, False, True, True),
                                                     (0, False, True, True),
                                                     (0, False, False, True),
                                                     (0, False, False, False)):
@@ -234,7 +237,7 @@ def test_few_rows_of_a_task_filter_read_in_task_order_equal_the_keyed_path(lb):
                     lb._no_path = {}
                     lb._cache.clear()
             assert tables[0].num_rows > 0, (name, label)
-            assert tables[0].equals(tables[1]), (name, label)   # the lists of lists
+            assert tables[0].equals(tables[1]), (name, label)   # few rows or score lists
             assert tables[0].equals(tables[2]), (name, label)   # the score lists
             assert tables[0].equals(tables[3]), (name, label)   # the keyed path
             assert tables[0].equals(tables[4]), (name, label)   # lb_per_language (rows)
