@@ -81,8 +81,9 @@ def test_scratch_catalogs_get_only_the_inputs_their_views_name(two_views, monkey
     (binding every input there cost ~0.2 s of CPU per 1 % rerun): benchmark_language_means reads
     benchmark_language_keyed only and benchmark_task_required benchmark_results only, so their
     catalogs get that one table each (language_task_lists reads language_score_lists, whose
-    column `scores` is also the word of the scores table: its catalog gets a view of both); the per-pair tables' catalog gets metric_arrays
-    (benchmark_task_spread reads it) but not the history or the other build tables."""
+    column `scores` is also the word of the scores table: its catalog gets a view of both); the
+    per-pair tables' catalog gets metric_arrays (benchmark_task_spread reads it) but not the
+    history or the other build tables."""
     repo, wh, cat = two_views
     statements: list[str] = []
 
