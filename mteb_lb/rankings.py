@@ -860,8 +860,8 @@ class Leaderboard:
             # score lists in frame order, the selected ones concatenated and summed (the same
             # sums as every path below, lb_language_scores_task_lists); also for a few tasks:
             # as cheap as their rows read in task order below, without the catalog's entry
-            # counts that choose that path (~10 ms of a cold ten-task call, docs/PERFORMANCE.md
-            # §Session 22: Multilingual task filters (mltaskf))
+            # counts that choose that path (~10 ms of a cold ten-task call), see
+            # docs/PERFORMANCE.md §Session 22: Multilingual task filters (mltaskf)
             table = self._language_path(
                 "task_lists",
                 "WITH m AS (FROM lb_language_scores_task_lists($task_lists, $bench, $models, "
