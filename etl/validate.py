@@ -51,6 +51,8 @@ _SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size
                  "keyed": "benchmark_language_keyed",   # lb_language_scores_keyed's table
                  "uncovered_table": "benchmark_task_uncovered",   # ..._recount_stored's table
                  "lists": "language_score_lists",   # lb_language_scores_lists' table
+                 # lb_language_scores_task_lists' table
+                 "task_lists": "language_task_lists",
                  # lb_language_scores_of's (model, language, task) combinations
                  "pairs": "language_score_lists",
                  # lb_task_scores_language's and lb_language_task_means' tables (the second

@@ -50,6 +50,9 @@ REPEATED, REPEATS_TABLE = "repeated_tasks", "benchmark_pair_repeats"
 # the per-(model, language, revision, task) score lists a task filter's per-language table sums
 # (today's build only: lb_language_scores_lists takes the table's name, bound)
 SCORE_LISTS_TABLE = "language_score_lists"
+# the same lists folded per (model, language) with their tasks (today's build only:
+# lb_language_scores_task_lists takes the table's name, bound)
+TASK_LISTS_TABLE = "language_task_lists"
 # the codes of each (model, task)'s NULL-score rows (today's build only) and the parameter of
 # lb_task_scores_language that names it (without it a language filter reads every row)
 NULL_LANGUAGES, NULL_LANGUAGES_TABLE = "null_languages", "benchmark_null_languages"
@@ -847,14 +850,33 @@ class Leaderboard:
         values = {**{k: params[k] for k in ("bench", "models", "tasks", "langs", "registry_only",
                                             EXCLUDE_LEVEL)},
                   "langview": langview}
-        pivot = (" c AS (SELECT list(DISTINCT language ORDER BY language) AS columns FROM t) "
-                 "SELECT model_name, score, "
-                 + _PIVOT_INDEX.format(order="order_rank", key="language") + " FROM t, c")
+        # _PIVOT_INDEX's places, the row's ranked over each model's (one) order_rank instead of
+        # over every (model, language) row: the same dense rank, a sort of ~450 rows, not ~7 k
+        pivot = (" c AS (SELECT list(DISTINCT language ORDER BY language) AS columns FROM t), "
+                 "places AS (SELECT model_name, order_rank, "
+                 + _PIVOT_ROW.format(order="order_rank")
+                 + " FROM (SELECT DISTINCT model_name, order_rank FROM t)) "
+                 "SELECT model_name, score, row_idx, "
+                 + _PIVOT_COLUMN.format(key="language")
+                 + " FROM t JOIN places USING (model_name, order_rank), c")
         tasks_only = (params["tasks"] is not None and params["langs"] is None
                       and params.get(EXCLUDE_LEVEL) is None)
         table = None
-        if tasks_only and self._few_language_rows(benchmark, params["tasks"]):
-            # a task filter selecting few rows: those rows read from benchmark_language_rows,
+        if tasks_only:
+            # a task filter: the build's per-(model, language) lists of per-(revision, task)
+            # score lists in frame order, the selected ones concatenated and summed (the same
+            # sums as every path below, lb_language_scores_task_lists); also for a few tasks:
+            # as cheap as their rows read in task order below, without the catalog's entry
+            # counts that choose that path (~10 ms of a cold ten-task call), see
+            # docs/PERFORMANCE.md §Session 22: Multilingual task filters (mltaskf)
+            table = self._language_path(
+                "task_lists",
+                "WITH m AS (FROM lb_language_scores_task_lists($task_lists, $bench, $models, "
+                "$tasks, $langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
+                + pivot, {**values, "task_lists": TASK_LISTS_TABLE})
+        if table is None and tasks_only and self._few_language_rows(benchmark, params["tasks"]):
+            # a build without those lists (made by older code), a task filter selecting few
+            # rows: those rows read from benchmark_language_rows,
             # stored in (benchmark, task) order (the scan skips the other tasks' row groups;
             # benchmark_language_keyed, in model order, is read whole for the benchmark), summed
             # by the struct key (lb_language_rows_ordered); the same sums as the keyed path
@@ -865,9 +887,9 @@ class Leaderboard:
                 "$langview, $registry_only)), t AS (FROM lb_per_language_of('m')),"
                 + pivot, values)
         if table is None and tasks_only:
-            # a task filter selecting more rows: the build's per-(model, language, revision,
-            # task) score lists concatenated in frame order and summed (the same sums,
-            # lb_language_scores_lists)
+            # a build without the lists of lists, more rows: the per-(model, language, revision,
+            # task) score lists grouped and concatenated in frame order and summed (the same
+            # sums, lb_language_scores_lists)
             table = self._language_path(
                 "score_lists",
                 "WITH m AS (FROM lb_language_scores_lists($lists, $bench, $models, $tasks, "
@@ -1639,9 +1661,10 @@ def _empty_summary(bench: Benchmark) -> pa.Table:
 # The cell coordinates of a long table pivoted wide: the row is the model's place in the table's
 # order (order column ascending, NULLs last, ties by name), the column the key's place in
 # `columns` (a $columns parameter or a column of the query).
-_PIVOT_INDEX = ("dense_rank() OVER (ORDER BY {order} ASC NULLS LAST, model_name) - 1 AS row_idx, "
-                "list_position(columns, {key}) - 1 AS col_idx, "
-                "list_extract(columns, list_position(columns, {key})) AS column_name")
+_PIVOT_ROW = "dense_rank() OVER (ORDER BY {order} ASC NULLS LAST, model_name) - 1 AS row_idx"
+_PIVOT_COLUMN = ("list_position(columns, {key}) - 1 AS col_idx, "
+                 "list_extract(columns, list_position(columns, {key})) AS column_name")
+_PIVOT_INDEX = _PIVOT_ROW + ", " + _PIVOT_COLUMN
 
 
 def _frame_pivot(frame: pa.Table, columns: list[str]) -> pa.Table:

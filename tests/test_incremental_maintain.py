@@ -80,8 +80,10 @@ def test_scratch_catalogs_get_only_the_inputs_their_views_name(two_views, monkey
     """Each scratch catalog gets views of the build's tables that its views name, no others
     (binding every input there cost ~0.2 s of CPU per 1 % rerun): benchmark_language_means reads
     benchmark_language_keyed only and benchmark_task_required benchmark_results only, so their
-    catalogs get that one table each; the per-pair tables' catalog gets metric_arrays
-    (benchmark_task_spread reads it) but not the history or the other build tables."""
+    catalogs get that one table each (language_task_lists reads language_score_lists, whose
+    column `scores` is also the word of the scores table: its catalog gets a view of both); the
+    per-pair tables' catalog gets metric_arrays (benchmark_task_spread reads it) but not the
+    history or the other build tables."""
     repo, wh, cat = two_views
     statements: list[str] = []
 
@@ -110,11 +112,12 @@ def test_scratch_catalogs_get_only_the_inputs_their_views_name(two_views, monkey
                 out[-1].append(sql.split(".", 1)[1].split(" ")[0].strip('"'))
         return out
 
-    # in dependency order: keyed, means, required, uncovered, the task language sets, the
-    # revision flags
+    # in dependency order: keyed, means, required, task lists, uncovered, the task language
+    # sets, the revision flags
     keyed = inputs(maintain.KEYED)
-    assert len(keyed) == 6
+    assert len(keyed) == 7
     assert ["benchmark_language_keyed"] in keyed and ["benchmark_results"] in keyed
+    assert ["scores", "language_score_lists"] in keyed
     assert all(len(names) <= 4 for names in keyed)
     scratch = inputs(maintain.SCRATCH)
     assert len(scratch) == 1

@@ -23,6 +23,9 @@ TASKS = ("SELECT model_name, language, score, in_table FROM lb_language_scores_t
 # the same state from the build's per-(model, language, revision, task) score lists
 LISTS = ("SELECT model_name, language, score, in_table FROM lb_language_scores_lists("
          "'language_score_lists', $bench, $models, $tasks, $langview, $registry_only)")
+# the same state from the build's per-(model, language) lists of those lists
+TASK_LISTS = ("SELECT model_name, language, score, in_table FROM lb_language_scores_task_lists("
+              "'language_task_lists', $bench, $models, $tasks, $langview, $registry_only)")
 KEYED_TABLE = ("SELECT model_name, language, score, in_table FROM lb_language_scores_keyed("
                "'benchmark_language_keyed', 'language_score_lists', $bench, $models, $tasks, "
                "$langs, $langview, $registry_only)")
@@ -116,12 +119,16 @@ def test_keyed_means_equal_the_plain_definition_and_the_rows_path(lb):
                     (name, label)
                 # the lists concatenated and summed: the same bits as the rows' ordered sum
                 assert lb._query(LISTS, values).sort_by(keys).equals(tasks_only), (name, label)
+                # the per-(model, language) lists of lists: the same bits again
+                assert lb._query(TASK_LISTS, values).sort_by(keys).equals(tasks_only), \
+                    (name, label)
                 tasks_filtered += 1
             # the request path (the lists or keyed source) against a build without the lists
             # (the keyed source) and without either table (the rows)
             served = lb.per_language(name, filters)
             tables = []
-            for missing in (("score_lists",), ("score_lists", "keyed_table", "keyed_language")):
+            for missing in (("task_lists", "score_lists"),
+                            ("task_lists", "score_lists", "keyed_table", "keyed_language")):
                 lb._cache.clear()
                 lb._no_path = dict.fromkeys(missing, lb.cache_key())
                 try:
@@ -186,6 +193,7 @@ def test_default_and_model_states_read_the_builds_means(lb):
 def test_a_past_date_never_reads_todays_sort_key_nor_lists():
     assert "benchmark_language_keyed" in warehouse.TODAY_ONLY_TABLES
     assert "language_score_lists" in warehouse.TODAY_ONLY_TABLES
+    assert "language_task_lists" in warehouse.TODAY_ONLY_TABLES
 
 
 def test_few_rows_of_a_task_filter_read_in_task_order_equal_the_keyed_path(lb):
@@ -210,12 +218,18 @@ def test_few_rows_of_a_task_filter_read_in_task_order_equal_the_keyed_path(lb):
             expected_few = sum(declared.get(t, 0) for t in params["tasks"]) <= 48
             assert lb._few_language_rows(name, params["tasks"]) is expected_few, (name, label)
             tables = []
-            for limit, lists, keyed in ((48, True, True), (0, True, True), (0, False, True),
-                                        (0, False, False)):
+            # the lists of lists (every task filter, a current build), then a build without
+            # them: the few rows in task order, the score lists, the keyed table, the rows
+            for limit, task_lists, lists, keyed in ((48, True, True, True),
+                                                    (48, False, True, True),
+                                                    (0, False, True, True),
+                                                    (0, False, False, True),
+                                                    (0, False, False, False)):
                 lb._cache.clear()
                 lb.FEW_LANGUAGE_ENTRIES = limit
-                lb._no_path = {"score_lists": None if lists else lb.cache_key(),
-                                        "keyed_table": None if keyed else lb.cache_key()}
+                lb._no_path = {"task_lists": None if task_lists else lb.cache_key(),
+                               "score_lists": None if lists else lb.cache_key(),
+                               "keyed_table": None if keyed else lb.cache_key()}
                 try:
                     tables.append(lb.per_language(name, filters))
                 finally:
@@ -223,9 +237,10 @@ def test_few_rows_of_a_task_filter_read_in_task_order_equal_the_keyed_path(lb):
                     lb._no_path = {}
                     lb._cache.clear()
             assert tables[0].num_rows > 0, (name, label)
-            assert tables[0].equals(tables[1]), (name, label)   # the score lists
-            assert tables[0].equals(tables[2]), (name, label)   # the keyed path
-            assert tables[0].equals(tables[3]), (name, label)   # lb_per_language (rows)
+            assert tables[0].equals(tables[1]), (name, label)   # few rows or score lists
+            assert tables[0].equals(tables[2]), (name, label)   # the score lists
+            assert tables[0].equals(tables[3]), (name, label)   # the keyed path
+            assert tables[0].equals(tables[4]), (name, label)   # lb_per_language (rows)
             few += expected_few
             compared += 1
     assert few >= 5
@@ -234,10 +249,12 @@ def test_few_rows_of_a_task_filter_read_in_task_order_equal_the_keyed_path(lb):
 
 
 def test_score_lists_sum_in_frame_order():
-    """language_score_lists and lb_language_scores_lists on hand-made rows whose mean depends
-    on the order of the additions (1e16 + 1 rounds back to 1e16): the lists are concatenated
-    in (revision, task, entry) order, the frame's, and added left to right; the expected means
-    are Python's own left-to-right float additions of the scores listed in that order."""
+    """language_score_lists with lb_language_scores_lists, and language_task_lists with
+    lb_language_scores_task_lists, on hand-made rows whose mean depends on the order of the
+    additions (1e16 + 1 rounds back to 1e16): the lists are concatenated in (revision, task,
+    entry) order, the frame's, and added left to right; the expected means are Python's own
+    left-to-right float additions of the scores listed in that order. A model outside the
+    registry counts only with the registry switch off."""
     import functools
     import operator
 
@@ -249,22 +266,24 @@ def test_score_lists_sum_in_frame_order():
     con.execute("CREATE TABLE benchmark_language_rows (benchmark VARCHAR, model_name VARCHAR, "
                 "in_registry BOOLEAN, task_name VARCHAR, revision VARCHAR, row_order INTEGER, "
                 "language_set UBIGINT, score DOUBLE, language VARCHAR)")
-    rows = [  # (model, task, revision, row_order, score, language), not in frame order
-        ("m", "B", "r1", 1, 2.0, "eng"), ("m", "B", "r1", 0, 1.0, "eng"),
-        ("m", "B", "r1", 2, None, "eng"), ("m", "A", "r2", 0, -1e16, "eng"),
-        ("m", "A", "r1", 0, 1e16, "eng"), ("m", "A", "r1", 1, None, "fra"),
-        ("n", "B", "r1", 0, None, "eng")]
-    con.executemany("INSERT INTO benchmark_language_rows VALUES ('b', ?, true, ?, ?, ?, 0, ?, ?)",
+    rows = [  # (model, registry, task, revision, row_order, score, language), not in frame order
+        ("m", True, "B", "r1", 1, 2.0, "eng"), ("m", True, "B", "r1", 0, 1.0, "eng"),
+        ("m", True, "B", "r1", 2, None, "eng"), ("m", True, "A", "r2", 0, -1e16, "eng"),
+        ("m", True, "A", "r1", 0, 1e16, "eng"), ("m", True, "A", "r1", 1, None, "fra"),
+        ("n", True, "B", "r1", 0, None, "eng"), ("o", False, "A", "r1", 0, 0.25, "eng"),
+        ("o", False, "B", "r1", 0, 0.5, "eng")]
+    con.executemany("INSERT INTO benchmark_language_rows VALUES ('b', ?, ?, ?, ?, ?, 0, ?, ?)",
                     [list(r) for r in rows])
     views = {v.name: v for v in queries.all_views()}
-    queries.create_views(con, [views[n] for n in ("language_score_lists", "lb_language_table_of",
-                                                  "lb_language_task_rows",
-                                                  "lb_language_scores_lists")])
+    queries.create_views(con, [views[n] for n in (
+        "language_score_lists", "language_task_lists", "lb_language_table_of",
+        "lb_language_task_rows", "lb_language_scores_lists", "lb_language_scores_task_lists")])
 
-    def means(tasks):
+    def means(tasks, registry_only=True, macro="lb_language_scores_lists",
+              table="language_score_lists"):
         return {(r[0], r[1]): (r[2], r[3]) for r in con.execute(
-            "SELECT model_name, language, score, in_table FROM lb_language_scores_lists("
-            "'language_score_lists', 'b', NULL, ?, NULL, true)", [tasks]).fetchall()}
+            f"SELECT model_name, language, score, in_table FROM {macro}("
+            f"'{table}', 'b', NULL, ?, NULL, ?)", [tasks, registry_only]).fetchall()}
 
     def added(*scores):
         return functools.reduce(operator.add, scores) / len(scores)
@@ -274,7 +293,19 @@ def test_score_lists_sum_in_frame_order():
     expected = added(1e16, 1.0, 2.0, -1e16)
     assert expected != added(1e16, 2.0, 1.0, -1e16)
     assert expected != added(1e16, -1e16, 1.0, 2.0)
-    assert means(["A", "B"]) == {("m", "eng"): (expected, True), ("m", "fra"): (None, True),
-                                 ("n", "eng"): (None, False)}
-    assert means(["B"]) == {("m", "eng"): (1.5, True), ("n", "eng"): (None, False)}
-    assert means(["A"])[("m", "eng")] == (added(1e16, -1e16), True)
+    for macro, table in (("lb_language_scores_lists", "language_score_lists"),
+                         ("lb_language_scores_task_lists", "language_task_lists")):
+        def of(tasks, registry_only=True, macro=macro, table=table):
+            return means(tasks, registry_only, macro, table)
+
+        assert of(["A", "B"]) == {("m", "eng"): (expected, True), ("m", "fra"): (None, True),
+                                  ("n", "eng"): (None, False)}, macro
+        assert of(["B"]) == {("m", "eng"): (1.5, True), ("n", "eng"): (None, False)}, macro
+        assert of(["A"])[("m", "eng")] == (added(1e16, -1e16), True), macro
+        assert of(["C"]) == {}, macro
+        assert of(["A", "B"], False)[("o", "eng")] == (0.375, True), macro
+        assert of(["B"], False)[("o", "eng")] == (0.5, True), macro
+    # one row per (model, language): m's eng lists in (revision, task) order, the tasks beside
+    assert con.execute("SELECT task_names, in_registry, score_lists FROM language_task_lists "
+                       "WHERE model_name = 'm' AND language = 'eng'").fetchall() == [
+        (["A", "B", "A"], [True, True, True], [[1e16], [1.0, 2.0], [-1e16]])]

@@ -25,15 +25,20 @@ create or replace macro lb_per_language_of(frame) as table
         where m.in_table
     ),
 
+    -- how many languages the table shows: an aggregate joined to the rows (a DISTINCT window
+    -- over them cost ~3-4 ms of one thread on 7 k rows)
+    n_languages as (
+        select count(distinct language) as n from shown
+    ),
+
     final as (
         select
-            *,
+            s.*,
             case
-                when count(distinct language) over () = 1
-                    then rank() over (order by score desc nulls last)
-                else borda_rank
+                when n.n = 1 then rank() over (order by s.score desc nulls last)
+                else s.borda_rank
             end as order_rank
-        from shown
+        from shown as s, n_languages as n  -- a join, not a scalar subquery (cheaper to plan)
     )
 
     select * from final
