@@ -516,7 +516,9 @@ class _PastDatabase:
         if it names one of them (the default board's names a stored table alone).
         A table not named has no temp view in the cursor: a query reading it fails (binding),
         it never reads another date's rows. A statement naming nothing of the schema (SET,
-        ATTACH) runs as it is. Returns the cursor's tables now."""
+        ATTACH) runs as it is. The first statement of a date served by an overlay that reads
+        AHEAD_TRIGGER or waits for the queries/ views and macros begins the overlays of
+        AHEAD_ROOT's tables too (_begin_ahead). Returns the cursor's tables now."""
         names = self._named(sql, params)
         if not names:
             return made
