@@ -272,6 +272,11 @@ SCHEMAS_KEPT = 4           # snapshots attached at once per process
 CURSORS_KEPT = 4           # idle cursors kept per snapshot served, their views made
 COMPACT_IDLE_S = 0.5       # a date's compaction starts once its requests pause this long
 OVERLAY_THREADS = 2        # the overlays a statement needs first computed side by side
+# the macro whose past results tables a board ranked from the result rows reads (a language
+# filter's): their overlays are begun together, when a statement waits for the schema `past` or
+# reads AHEAD_TRIGGER (_PastDatabase._begin_ahead)
+AHEAD_ROOT = "lb_task_scores_rows"
+AHEAD_TRIGGER = "benchmark_results"
 COMPACT_WAIT_S = 30.0      # ... or after this long with a cursor still lent (never given back)
 # the most key values, and event rows, an overlay's scan of the events lists as constants
 # (_PastDatabase._events): beyond, one scan filtered by a join
@@ -403,6 +408,7 @@ class _Served:
     base_tables: set[str] = dataclasses.field(default_factory=set)
     events: dict = dataclasses.field(default_factory=dict)  # table -> [(snapshot, event file)]
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)   # of `views`
+    ahead: threading.Thread | None = None   # making AHEAD_ROOT's overlays (_begin_ahead)
     thread: threading.Thread | None = None   # compacting the snapshot's own state
     used: float = 0.0      # time.monotonic() its last cursor was lent or given back
     lent: int = 0          # its cursors lent now
@@ -472,6 +478,7 @@ class _PastDatabase:
         # making the schema `past`: its tables' views, then its queries/ views and macros
         self.parts: tuple[Future, Future] | None = None
         self.view_names: set[str] = set()     # those of its queries/ views and macros
+        self.ahead: list[str] = []     # AHEAD_ROOT's past results tables (_begin_ahead)
         self.lock = threading.Lock()
 
     def cursor(self, seq: int) -> duckdb.DuckDBPyConnection:
@@ -509,14 +516,19 @@ class _PastDatabase:
         if it names one of them (the default board's names a stored table alone).
         A table not named has no temp view in the cursor: a query reading it fails (binding),
         it never reads another date's rows. A statement naming nothing of the schema (SET,
-        ATTACH) runs as it is. Returns the cursor's tables now."""
+        ATTACH) runs as it is. The first statement of a date served by an overlay that reads
+        AHEAD_TRIGGER or waits for the queries/ views and macros begins the overlays of
+        AHEAD_ROOT's tables too (_begin_ahead). Returns the cursor's tables now."""
         names = self._named(sql, params)
         if not names:
             return made
         tables = [t for t in self._recorded(names)
                   if t not in (made or ()) and self._holds(served, t)]
+        whole = not names.isdisjoint(self.view_names)
+        if served.overlay and (whole and not self.ready or AHEAD_TRIGGER in tables):
+            self._begin_ahead(served, tables)
         views = self._views(served, tables)
-        self._await_past(whole=not names.isdisjoint(self.view_names))
+        self._await_past(whole=whole)
         if made is None:
             con.execute("USE memory.past")
             made = set()
@@ -533,6 +545,29 @@ class _PastDatabase:
         as on a build without the table, and the ranking code takes that path."""
         return table not in warehouse.PAST_LATER or any(
             n <= served.seq for n, _ in served.events.get(table, ()))
+
+    def _begin_ahead(self, served: _Served, tables: list[str]) -> None:
+        """The overlays of the tables a board ranked from the result rows reads (AHEAD_ROOT's;
+        `tables`, the statement's own, left to it) begun in a thread, once per served date: a
+        language filter's first request waits for the schema `past` (a bare process), then
+        makes benchmark_results' overlay for its cut, then the ranking statement's others, one
+        after the other; begun together, its statements meet them made."""
+        if not self.ahead:
+            self.ahead = self._recorded({AHEAD_ROOT})
+        todo = [t for t in self.ahead if t not in tables and self._holds(served, t)]
+
+        def make() -> None:
+            for table in todo:
+                try:
+                    self._views(served, [table])
+                except BaseException:   # noqa: BLE001 - a statement that needs it makes it again
+                    pass
+        with served.lock:
+            if served.ahead is not None:
+                return
+            # not a daemon: the database is closed (close) once it is done
+            served.ahead = threading.Thread(target=make, name=f"asof-ahead-{served.seq}")
+            served.ahead.start()
 
     def _views(self, served: _Served, tables: list[str]) -> dict[str, str]:
         """The temp views' SQL of `tables` in `served`, each made once (its overlay computed by
@@ -626,8 +661,9 @@ class _PastDatabase:
     def settle(self) -> None:
         """Wait for the overlays made after the first requests (tests)."""
         for served in list(self.schemas.values()) + [s for _, s in self.retired]:
-            if served.thread is not None:
-                served.thread.join()
+            for thread in (served.ahead, served.thread):
+                if thread is not None:
+                    thread.join()
 
     def _start_past(self) -> None:
         """(self.lock held) The schema `past` begun in a thread, unless made or being made."""
@@ -655,12 +691,16 @@ class _PastDatabase:
             raise
 
     def close(self) -> None:
-        """The database closed, once the thread making the schema `past` (which outlives the
-        first statement) is done with it."""
+        """The database closed, once the threads making the schema `past` (which outlives the
+        first statement) and the overlays begun ahead are done with it."""
         with self.lock:
             parts = self.parts
+            ahead = [s.ahead for s in list(self.schemas.values()) + [s for _, s in self.retired]
+                     if s.ahead is not None]
         if parts is not None:
             parts[1].exception()      # waits; its error is the statements'
+        for thread in ahead:          # the overlays begun ahead (_begin_ahead)
+            thread.join()
         self.con.close()
 
     def _create_past(self, tables: Future, views: Future) -> None:
@@ -671,8 +711,7 @@ class _PastDatabase:
         failed half-way made."""
         part, cur, error = tables, None, None
         try:
-            recreated = {v.name for v in queries.all_views()
-                         if v.is_macro or not v.materialize}
+            views_made = past_views()     # once per process, as _recreated
             cur = self.con.cursor()
             cur.execute("CREATE SCHEMA IF NOT EXISTS memory.past")
             for name in self.cur_names:
@@ -684,12 +723,12 @@ class _PastDatabase:
                     cur.execute(f'{view} FROM temp.main."{name}"')
                 elif name in NOT_RECORDED:
                     cur.execute(f'{view} FROM cur.main."{name}" LIMIT 0')
-                elif name not in recreated and name not in warehouse.TODAY_ONLY_TABLES:
+                elif name not in _recreated and name not in warehouse.TODAY_ONLY_TABLES:
                     cur.execute(f'{view} FROM cur.main."{name}"')
             tables.set_result(None)
             part = views
             cur.execute("USE memory.past")
-            queries.create_views(cur, past_views(), comments=False)
+            queries.create_views(cur, views_made, comments=False)
         except BaseException as exc:    # noqa: BLE001 - raised by the statements waiting
             error = exc
         finally:
@@ -945,6 +984,7 @@ NOT_RECORDED = ("chosen_results",)
 # others' (the app's pages, the quality report, the builds' history) are not made for a past date
 PAST_ROOTS = ("leaderboard", "marts")
 _past_views: list = []
+_recreated: set = set()    # every queries/ view (not materialized) and macro: not today's
 _past_reads: dict = {}
 
 
@@ -957,6 +997,7 @@ def past_views() -> list:
     if _past_views:
         return list(_past_views)
     views = [v for v in queries.all_views() if v.is_macro or not v.materialize]
+    _recreated.update(v.name for v in views)
     folders = {name: path.parent.name for name, path in queries.files().items()}
     roots = [v for v in views if folders.get(v.name) in PAST_ROOTS]
     ordered = queries.dependency_order(queries.closure(views, roots))

@@ -993,6 +993,96 @@ def test_a_request_waits_only_for_the_tables_its_query_reads(backfilled, tmp_pat
     assert made.count((3, "benchmark_results")) == 1
 
 
+ROW_TABLES = {"benchmark_results", "language_sets", "model_meta", "quality_entry_flags"}
+CUT = "SELECT cut FROM lb_language_cuts('Hist(v1)', NULL, ['eng'])"
+
+
+def _made_by_thread(monkeypatch) -> list:
+    """(seq, table, thread name) of each overlay made from now on; the compaction off."""
+    made = []
+    table_sql = asof._PastDatabase._table
+    monkeypatch.setattr(asof._PastDatabase, "_table", lambda self, con, table, seq, *a: (
+        made.append((seq, table, threading.current_thread().name)),
+        table_sql(self, con, table, seq, *a))[1])
+    monkeypatch.setattr(asof._PastDatabase, "_compact", lambda *a: None)   # not under test
+    return made
+
+
+def test_a_language_cut_begins_the_row_rankings_overlays(backfilled, tmp_path, monkeypatch):
+    """In a served worker (the schema `past` made ahead), the first statement of a date served
+    by an overlay that reads benchmark_results (a language filter's cut) begins the overlays
+    of the other tables a board ranked from the rows reads (model_meta, quality_entry_flags)
+    in a thread beside its own: the ranking statement after it finds them made, each once.
+    The rows are the date's: c1's models h/A, h/B, h/C (the base, snapshot 6, names h/B, h/D,
+    h/E)."""
+    wh, store, build = served_from_state_6(backfilled, tmp_path)
+    made = _made_by_thread(monkeypatch)
+    assert asof.prewarm(build)
+    past = asof._past_database(build)
+    cur = past.cursor(1)
+    try:
+        assert past.schemas[1].overlay == "d1"
+        assert cur.execute(CUT).fetchall() == [(False,)]     # every result is English
+        past.settle()
+        assert {t for _, t, _ in made} == ROW_TABLES
+        ahead = {t for _, t, name in made if name.startswith("asof-ahead")}
+        assert ahead == {"model_meta", "quality_entry_flags"}
+        assert cur.execute("SELECT DISTINCT name FROM model_meta ORDER BY 1").fetchall(
+        ) == [("h/A",), ("h/B",), ("h/C",)]
+        assert cur.execute("SELECT DISTINCT model_name FROM quality_entry_flags WHERE "
+                           "model_name IN ('h/D', 'h/E')").fetchall() == []
+        assert len(made) == len({(s, t) for s, t, _ in made})     # each made once
+    finally:
+        cur.close()
+        past.close()
+
+
+def test_a_statement_waiting_for_the_past_schema_begins_the_row_rankings_overlays(
+        backfilled, tmp_path, monkeypatch):
+    """In a bare process, the first statement naming a queries/ macro (a language filter's
+    task selection) waits for the schema `past`: the overlays of the tables a board ranked
+    from the rows reads are made meanwhile, in a thread, before the schema is done; the
+    statement then answers as before (by hand: c1 has the two tasks of Hist(v1))."""
+    wh, store, build = served_from_state_6(backfilled, tmp_path)
+    made = _made_by_thread(monkeypatch)
+    create_views, release = asof.queries.create_views, threading.Event()
+
+    def held(*a, **k):      # the views and macros made only once released
+        release.wait(60)
+        return create_views(*a, **k)
+
+    monkeypatch.setattr(asof.queries, "create_views", held)
+    past = asof._past_database(build)
+    out: dict = {}
+
+    def tasks():
+        cur = past.cursor(1)
+        try:
+            out["tasks"] = cur.execute(
+                "SELECT task_name FROM lb_selected_tasks('Hist(v1)', NULL, NULL, ['eng'], "
+                "NULL, NULL) ORDER BY position").fetchall()
+        finally:
+            cur.close()
+
+    thread = threading.Thread(target=tasks)
+    try:
+        thread.start()
+        deadline = time.monotonic() + 20
+        while {t for _, t, _ in made} != ROW_TABLES and time.monotonic() < deadline:
+            time.sleep(0.05)
+        past.settle()      # the overlays begun ahead, done
+        assert {t for _, t, _ in made} == ROW_TABLES
+        assert all(name.startswith("asof-ahead") for _, _, name in made)
+        assert thread.is_alive() and not out and not past.ready   # still waiting
+        release.set()
+        thread.join(60)
+        assert out["tasks"] == [("HRet1",), ("HRet2",)]
+    finally:
+        release.set()
+        thread.join(60)
+        past.close()
+
+
 def test_a_past_date_under_a_language_filter(backfilled):
     """The language filter path (lb_language_cuts) on a past date: every result of the fixture
     is English, so `languages=eng` keeps the whole board of c1 (by hand: h/B 55, h/A 45, h/C
