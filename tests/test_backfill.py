@@ -994,7 +994,9 @@ def test_a_request_waits_only_for_the_tables_its_query_reads(backfilled, tmp_pat
 
 
 ROW_TABLES = {"benchmark_results", "language_sets", "model_meta", "quality_entry_flags"}
-CUT = "SELECT cut FROM lb_language_cuts('Hist(v1)', NULL, ['eng'])"
+# as Leaderboard._language_cuts_rows sends it on a past date (no task language sets there)
+CUT = "SELECT cut FROM lb_language_cuts($sets, 'Hist(v1)', NULL, ['eng'])"
+CUT_PARAMS = {"sets": "benchmark_results"}
 
 
 def _made_by_thread(monkeypatch) -> list:
@@ -1022,7 +1024,7 @@ def test_a_language_cut_begins_the_row_rankings_overlays(backfilled, tmp_path, m
     cur = past.cursor(1)
     try:
         assert past.schemas[1].overlay == "d1"
-        assert cur.execute(CUT).fetchall() == [(False,)]     # every result is English
+        assert cur.execute(CUT, CUT_PARAMS).fetchall() == [(False,)]     # every result is English
         past.settle()
         assert {t for _, t, _ in made} == ROW_TABLES
         ahead = {t for _, t, name in made if name.startswith("asof-ahead")}
