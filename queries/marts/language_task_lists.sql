@@ -1,4 +1,4 @@
--- @materialize per (benchmark, model_name)
+-- @materialize per (benchmark, model_name, language)
 -- language_score_lists folded once more, per (benchmark, model, language): the model's lists of
 -- that language in mteb's frame order, (revision, task_name), with the task and the registry
 -- flag of each. A task filter's per-language mean concatenates its selected tasks' lists in that
