@@ -323,8 +323,9 @@ def test_an_updated_database_keeps_deleted_rows_until_created_afresh(two_views, 
 def test_task_lists_recomputed_for_the_changed_languages_only(tmp_path):
     """language_task_lists is kept per (benchmark, model_name, language): a changed score of an
     English task recomputes the model's English row of the benchmark, not its German one (kept
-    per (benchmark, model_name), both were; docs/PERFORMANCE.md §Session 22: the 1 % rerun
-    (rerun15)), and the build still equals a full rebuild."""
+    per (benchmark, model_name), both were;
+    docs/PERFORMANCE.md §Session 22: the 1 % rerun (rerun15)), and the build still equals a
+    full rebuild."""
     mixed = fx.make_benchmark("Mixed(v1)", ["SciFact", "GermanSTSBenchmark"], language_view="all")
     repo, wh, cat = rf.variant_build(tmp_path, [mixed])[:3]
     german = fx.simple_result("GermanSTSBenchmark", 0.6, languages=("deu-Latn",))

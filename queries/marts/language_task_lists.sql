@@ -10,8 +10,8 @@
 -- key within a (benchmark, model, language), so their places match.
 -- Stored in (benchmark, model, language) order. Kept per (benchmark, model_name, language), its
 -- row's key: an incremental build recomputes the rows of the languages whose lists changed, not
--- the model's every language of the benchmark (docs/PERFORMANCE.md §Session 22: the 1 % rerun
--- (rerun15)).
+-- the model's every language of the benchmark
+-- (docs/PERFORMANCE.md §Session 22: the 1 % rerun (rerun15)).
 -- Today's build only: a past date has no such table (warehouse.TODAY_ONLY_TABLES) and sums the
 -- rows (lb_language_scores).
 -- @column language: Language-script code, e.g. eng-Latn.
