@@ -318,3 +318,33 @@ def test_an_updated_database_keeps_deleted_rows_until_created_afresh(two_views, 
     assert total - live == old_rows
     twin = rf.run_build(repo, tmp_path / "full", cat, full=True).build
     assert _rows(twin, stored)[0] == (live, live)
+
+
+def test_task_lists_recomputed_for_the_changed_languages_only(tmp_path):
+    """language_task_lists is kept per (benchmark, model_name, language): a changed score of an
+    English task recomputes the model's English row of the benchmark, not its German one (kept
+    per (benchmark, model_name), both were;
+    docs/PERFORMANCE.md §Session 22: the 1 % rerun (rerun15)), and the build still equals a
+    full rebuild."""
+    mixed = fx.make_benchmark("Mixed(v1)", ["SciFact", "GermanSTSBenchmark"], language_view="all")
+    repo, wh, cat = rf.variant_build(tmp_path, [mixed])[:3]
+    german = fx.simple_result("GermanSTSBenchmark", 0.6, languages=("deu-Latn",))
+    fx.bump_mtime(fx.write_result(repo, MODEL, REVISION, "GermanSTSBenchmark", german), 36)
+    assert rf.run_build(repo, wh, cat).published
+    lists = ("SELECT language, score_lists FROM language_task_lists "
+             f"WHERE benchmark = 'Mixed(v1)' AND model_name = '{MODEL}' ORDER BY language")
+    before = _rows(warehouse.current_build(wh), lists)
+    assert [r[0] for r in before] == ["deu-Latn", "eng-Latn"]
+    fx.bump_mtime(fx.write_result(repo, MODEL, REVISION, TASK, fx.simple_result(TASK, 0.37)), 37)
+    report = rf.run_build(repo, wh, cat)
+    assert report.published and report.parsed == 1
+    built = report.build
+    assert warehouse.read_manifest(built)["database"]["updated"]["language_task_lists"] == 1
+    after = _rows(built, lists)
+    assert after[0] == before[0]               # German: as it was
+    assert after[1][1] == [[pytest.approx(0.37)]]   # English: SciFact's new score
+    twin = rf.run_build(repo, tmp_path / "full", cat, full=True).build
+    a, b = rf.tables(built), rf.tables(twin)
+    assert sorted(a) == sorted(b)
+    for table in a:
+        assert a[table] == b[table], f"{table} differs from a full rebuild"

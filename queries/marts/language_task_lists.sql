@@ -1,4 +1,4 @@
--- @materialize per (benchmark, model_name)
+-- @materialize per (benchmark, model_name, language)
 -- language_score_lists folded once more, per (benchmark, model, language): the model's lists of
 -- that language in mteb's frame order, (revision, task_name), with the task and the registry
 -- flag of each. A task filter's per-language mean concatenates its selected tasks' lists in that
@@ -8,7 +8,10 @@
 -- on every request (MTEB(Multilingual, v2): ~7.9 k rows holding the 67 k lists).
 -- The three lists share one order, (revision, task_name, in_registry): language_score_lists'
 -- key within a (benchmark, model, language), so their places match.
--- Stored in (benchmark, model, language) order.
+-- Stored in (benchmark, model, language) order. Kept per (benchmark, model_name, language), its
+-- row's key: an incremental build recomputes the rows of the languages whose lists changed, not
+-- the model's every language of the benchmark
+-- (docs/PERFORMANCE.md §Session 22: the 1 % rerun (rerun15)).
 -- Today's build only: a past date has no such table (warehouse.TODAY_ONLY_TABLES) and sums the
 -- rows (lb_language_scores).
 -- @column language: Language-script code, e.g. eng-Latn.
