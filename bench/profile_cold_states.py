@@ -201,12 +201,19 @@ def main(argv=None) -> int:
 
     jobs = [(click, c) for c in clicks] + [(link, q) for q in links]
     random.Random(1).shuffle(jobs)
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     process_cpu = time.process_time()
     wall = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.threads) as pool:
         list(pool.map(lambda job: job[0](job[1]), jobs))
     process_cpu = time.process_time() - process_cpu
     wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"user {after.ru_utime - usage.ru_utime:.2f} s, system "
+          f"{after.ru_stime - usage.ru_stime:.2f} s, minor faults "
+          f"{after.ru_minflt - usage.ru_minflt}, context switches voluntary "
+          f"{after.ru_nvcsw - usage.ru_nvcsw} involuntary {after.ru_nivcsw - usage.ru_nivcsw}")
     report(records, args, process_cpu, wall)
     if args.json:
         Path(args.json).write_text(json.dumps({"records": records, "process_cpu_s": process_cpu,

@@ -30,7 +30,8 @@ def _exec_conf() -> dict:
 def test_every_setting_name_is_one_gunicorn_knows(monkeypatch):
     # the conf sets MTEB_LB_SQL_MEMORY_LIMIT when unset: restore it, or every later test of the
     # session runs with 256MB (test_sql_hardening's 93 MB list then fails)
-    for var in ("MTEB_LB_SQL_MEMORY_LIMIT", "MTEB_LB_SQL_THREADS", "ARROW_DEFAULT_MEMORY_POOL"):
+    for var in ("MTEB_LB_SQL_MEMORY_LIMIT", "MTEB_LB_SQL_THREADS", "MTEB_LB_SQL_CONCURRENCY",
+                "ARROW_DEFAULT_MEMORY_POOL"):
         monkeypatch.setenv(var, "unset")
         monkeypatch.delenv(var)
     known = set(gunicorn_config.Config().settings)
@@ -42,13 +43,15 @@ def test_every_setting_name_is_one_gunicorn_knows(monkeypatch):
 
 def test_the_values_a_two_core_machine_gets(monkeypatch):
     # set first, so that monkeypatch restores the environment the conf changes (unset or not)
-    for var in ("MTEB_LB_SQL_MEMORY_LIMIT", "MTEB_LB_SQL_THREADS", "ARROW_DEFAULT_MEMORY_POOL"):
+    for var in ("MTEB_LB_SQL_MEMORY_LIMIT", "MTEB_LB_SQL_THREADS", "MTEB_LB_SQL_CONCURRENCY",
+                "ARROW_DEFAULT_MEMORY_POOL"):
         monkeypatch.setenv(var, "unset")
         monkeypatch.delenv(var)
     conf = _exec_conf()
     assert (conf["workers"], conf["threads"], conf["preload_app"]) == (2, 4, True)
     assert os.environ["MTEB_LB_SQL_MEMORY_LIMIT"] == "256MB"
     assert os.environ["MTEB_LB_SQL_THREADS"] == "1"   # one DuckDB thread per worker
+    assert os.environ["MTEB_LB_SQL_CONCURRENCY"] == "1"   # one ranking query at a time
     assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"
 
 
@@ -70,22 +73,26 @@ def test_explicit_duckdb_threads_win(monkeypatch):
     monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "unset")   # restored after: the conf sets it
     monkeypatch.delenv("MTEB_LB_SQL_MEMORY_LIMIT")
     monkeypatch.setenv("MTEB_LB_SQL_THREADS", "2")
+    monkeypatch.setenv("MTEB_LB_SQL_CONCURRENCY", "0")   # no cap, as a deployment may ask
     _exec_conf()
     assert os.environ["MTEB_LB_SQL_THREADS"] == "2"
+    assert os.environ["MTEB_LB_SQL_CONCURRENCY"] == "0"
 
 
 def test_an_explicit_memory_limit_wins(monkeypatch):
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "unset")   # restored after: the conf sets it
     monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
-    monkeypatch.setenv("MTEB_LB_SQL_THREADS", "unset")
-    monkeypatch.delenv("MTEB_LB_SQL_THREADS")
+    for var in ("MTEB_LB_SQL_THREADS", "MTEB_LB_SQL_CONCURRENCY"):
+        monkeypatch.setenv(var, "unset")
+        monkeypatch.delenv(var)
     monkeypatch.setenv("MTEB_LB_SQL_MEMORY_LIMIT", "1GB")
     _exec_conf()
     assert os.environ["MTEB_LB_SQL_MEMORY_LIMIT"] == "1GB"
 
 
 def test_the_workers_share_a_frames_folder_the_server_removes(monkeypatch, tmp_path):
-    for var in ("MTEB_LB_SQL_MEMORY_LIMIT", "MTEB_LB_SQL_THREADS", "ARROW_DEFAULT_MEMORY_POOL"):
+    for var in ("MTEB_LB_SQL_MEMORY_LIMIT", "MTEB_LB_SQL_THREADS", "MTEB_LB_SQL_CONCURRENCY",
+                "ARROW_DEFAULT_MEMORY_POOL"):
         monkeypatch.setenv(var, "unset")       # restored after the test: the conf sets them
         monkeypatch.delenv(var)
     monkeypatch.setenv("MTEB_LB_SHARED_FRAMES_DIR", "")          # restored after the test
