@@ -86,8 +86,7 @@ def _query_label(con, sql: str, params=None) -> str:
 def instrument() -> None:
     import dash._callback as dash_callback
 
-    from app import grid
-    from app import leaderboard_view
+    from app import grid, leaderboard_view
     from mteb_lb import db, stats
 
     db.query_arrow = _timed("sql", db.query_arrow, _query_label)

@@ -38,8 +38,9 @@ Command-line options override these (``-w 4 --threads 8 -b :8050``). Measured wi
   click's frame instead of running the state's ranking query again.
 * CPU per request: DuckDB runs one thread per worker (``MTEB_LB_SQL_THREADS=1`` unless the
   environment sets it) and one ranking query at a time per worker (``MTEB_LB_SQL_CONCURRENCY=1``
-  unless the environment sets it: concurrent queries in one worker cost more CPU each); after the warm-up the worker's objects are frozen out of the garbage
-  collector's generations (``gc.freeze``), so a full collection no longer walks them.
+  unless the environment sets it: concurrent queries in one worker cost more CPU each); after
+  the warm-up the worker's objects are frozen out of the garbage collector's generations
+  (``gc.freeze``), so a full collection no longer walks them.
 """
 
 import ctypes
@@ -74,9 +75,9 @@ os.environ.setdefault("MTEB_LB_SQL_THREADS", "1")
 # one DuckDB instance cost ~1.3-1.5x the CPU of the same queries one after another (more page
 # faults and system time, more of DuckDB's memory churned under the 256MB limit). The load
 # test's cold states (bench/profile_cold_states.py, one process, 4 threads, 160 requests): 6.7 /
-# 8.1 s of CPU gated against 8.4 / 9.1 s; bench/load_test.py, 200 users, alternated: ~92 ms of
-# CPU per filter click against 106-120 ms. docs/PERFORMANCE.md §Session 23: the load test's cold
-# states (mix).
+# 8.1 s of CPU gated against 8.4 / 9.1 s; bench/load_test.py, 200 users, alternated: ~93 ms of
+# CPU per filter click against ~113 ms. See
+# docs/PERFORMANCE.md §Session 23: the load test's cold states (mix)
 os.environ.setdefault("MTEB_LB_SQL_CONCURRENCY", "1")
 
 bind = "127.0.0.1:8050"
