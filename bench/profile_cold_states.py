@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import os
 import random
@@ -181,6 +182,7 @@ def main(argv=None) -> int:
         with lock:
             records.append({"kind": kind, "benchmark": query.get("benchmark"),
                             "filters": kinds_of(query), "cpu_ms": cpu, "wall_ms": wall,
+                            "query": query, "sha1": hashlib.sha1(r.data).hexdigest(),
                             **{p: acc.get(p, 0.0) for p in PARTS},
                             "queries": acc.get("queries", [])})
         return r.data
