@@ -507,7 +507,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "load.json"))
     parser.add_argument("--sql-concurrency", type=int, help="ranking queries a worker runs at "
-                        "once (MTEB_LB_SQL_CONCURRENCY; 0: no cap)")
+                        "once (MTEB_LB_SQL_CONCURRENCY; 0: no cap; default: the config's 1)")
     args = parser.parse_args(argv)
     if args.threads is None:
         args.threads = 4 if args.plain else _conf_threads()
