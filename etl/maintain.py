@@ -90,8 +90,10 @@ def refresh(con) -> dict[str, int]:
         _segment_views(con, main, read)
         con.execute(f"USE {SCRATCH}")
         try:
+            # in dependency order: create_views tries a view again after the views it reads
+            # when it fails, and each failed CREATE binds (29 views: 63 CREATEs -> 29)
             queries.create_views(con, [dataclasses.replace(v, materialize=False)
-                                       for v in scratch_views],
+                                       for v in queries.dependency_order(scratch_views)],
                                  comments=False)  # (~400 COMMENT statements nobody reads)
         finally:
             con.execute(f'USE "{main}"')
@@ -278,7 +280,8 @@ def _refresh_keyed(con, main: str, view, all_views, inputs: list[str], columns,
         con.execute(f"USE {KEYED}")
         try:
             queries.create_views(con, [dataclasses.replace(v, materialize=False)
-                                       for v in created], comments=False)
+                                       for v in queries.dependency_order(created)],
+                                 comments=False)
         finally:
             con.execute(f'USE "{main}"')
         count = con.execute(f'INSERT INTO "{view.name}" BY NAME SELECT * FROM '
