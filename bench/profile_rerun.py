@@ -12,7 +12,9 @@ and §Session 20: the Python over all paths (rerun13), which sums the per-path s
 The command runs as `mteb-lb` would; the figures go to stderr when it ends. `--code` (first
 argument) imports the code of another checkout (e.g. the base's, for an A/B pair). §Session 21:
 the 1 % rerun (rerun14) added the refresh's own steps (validation, publish, the files'
-comparison) and the CPU spent before the command starts (interpreter and imports).
+comparison) and the CPU spent before the command starts (interpreter and imports); §Session 23:
+the 1 % rerun (rerun16) the wall time of each step and statement beside its CPU (CPU equal to
+wall: one thread busy, the second core idle on an idle machine).
 """
 
 from __future__ import annotations
