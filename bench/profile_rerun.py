@@ -12,7 +12,9 @@ and §Session 20: the Python over all paths (rerun13), which sums the per-path s
 The command runs as `mteb-lb` would; the figures go to stderr when it ends. `--code` (first
 argument) imports the code of another checkout (e.g. the base's, for an A/B pair). §Session 21:
 the 1 % rerun (rerun14) added the refresh's own steps (validation, publish, the files'
-comparison) and the CPU spent before the command starts (interpreter and imports).
+comparison) and the CPU spent before the command starts (interpreter and imports); §Session 23:
+the 1 % rerun (rerun16) the wall time of each step and statement beside its CPU (CPU equal to
+wall: one thread busy, the second core idle on an idle machine).
 """
 
 from __future__ import annotations
@@ -33,15 +35,16 @@ if sys.argv[1:2] == ["--code"]:   # the checkout whose code runs (before/after p
     del sys.argv[1:3]
 sys.path.insert(0, str(ROOT))
 
-SQL: dict = collections.defaultdict(lambda: [0, 0.0])    # statement -> [calls, CPU s]
+SQL: dict = collections.defaultdict(lambda: [0, 0.0, 0.0])   # statement -> [calls, CPU s, wall s]
 # the steps whose work is per path, their sum reported apart (docs/PERFORMANCE.md
 # §Session 20: the Python over all paths (rerun13); nochange.check includes the C listing)
 PATH_STEPS = ("etl.nochange.check", "etl.changes.read_state", "etl.build._scan_skips",
               "etl.changes.from_listing", "etl.changes.from_paths", "etl.build._previous",
               "etl.incremental.plan", "etl.build._write_tables")
-STEP: dict = collections.defaultdict(lambda: [0, 0.0, 0.0])   # function -> [calls, CPU s,
-                                                              # of which in timed statements]
+STEP: dict = collections.defaultdict(lambda: [0, 0.0, 0.0, 0.0])   # function -> [calls, CPU s,
+                                                   # of which in timed statements, wall s]
 SQL_CPU = [0.0]   # CPU of the timed statements so far
+WALL0 = time.monotonic()
 _connect = duckdb.connect
 
 
@@ -60,13 +63,14 @@ class _Timed:
         for name, value in sys._getframe(2).f_locals.items():
             if type(value).__name__ == "Table" and re.search(rf"\b{name}\b", str(sql)):
                 self._con.register(name, value)
-        start = time.process_time()
+        start, wall = time.process_time(), time.monotonic()
         try:
             return function(sql, *args, **kwargs)
         finally:
             entry = SQL[" ".join(str(sql).split())[:100]]
             entry[0] += 1
             entry[1] += time.process_time() - start
+            entry[2] += time.monotonic() - wall
             SQL_CPU[0] += time.process_time() - start
 
     def execute(self, sql, *args, **kwargs):
@@ -87,7 +91,7 @@ def _wrap(module, name: str, clock=time.process_time) -> None:
     function = getattr(module, name)
 
     def timed(*args, **kwargs):
-        start, sql = clock(), SQL_CPU[0]
+        start, sql, wall = clock(), SQL_CPU[0], time.monotonic()
         try:
             return function(*args, **kwargs)
         finally:
@@ -96,6 +100,7 @@ def _wrap(module, name: str, clock=time.process_time) -> None:
             entry[0] += 1
             entry[1] += clock() - start
             entry[2] += SQL_CPU[0] - sql
+            entry[3] += time.monotonic() - wall
     setattr(module, name, timed)
 
 
@@ -104,19 +109,21 @@ def _report() -> None:
     print(f"build process CPU: {time.process_time():.2f} s (step figures: process CPU while "
           "the step ran, other threads included; rank_intervals._intervals: its thread's "
           "own)", file=out)
-    for name, (calls, cpu, sql) in sorted(STEP.items(), key=lambda item: -item[1][1]):
-        print(f"step {cpu:7.3f} s  x{calls:<3d} {name}"
+    print(f"build process wall: {time.monotonic() - WALL0:.2f} s (per step: CPU s, wall s; "
+          "CPU / wall near 1: one core busy, the other idle)", file=out)
+    for name, (calls, cpu, sql, wall) in sorted(STEP.items(), key=lambda item: -item[1][1]):
+        print(f"step {cpu:7.3f} s {wall:7.3f} s wall  x{calls:<3d} {name}"
               + (f"  (statements {sql:.3f} s)" if sql else ""), file=out)
     print(f"the steps over all paths: {sum(STEP[n][1] for n in PATH_STEPS if n in STEP):.2f} s "
           f"({', '.join(n.split('.', 1)[1] for n in PATH_STEPS)})", file=out)
     print(f"SQL in all: {sum(v[1] for v in SQL.values()):.2f} s", file=out)
     lines = int(os.environ.get("PROFILE_SQL_LINES", "40"))   # how many statements to list
-    for sql, (calls, cpu) in sorted(SQL.items(), key=lambda item: -item[1][1])[:lines]:
-        print(f"sql  {cpu:7.3f} s  x{calls:<3d} {sql}", file=out)
+    for sql, (calls, cpu, wall) in sorted(SQL.items(), key=lambda item: -item[1][1])[:lines]:
+        print(f"sql  {cpu:7.3f} s {wall:7.3f} s wall  x{calls:<3d} {sql}", file=out)
 
 
 def main() -> int:
-    STEP["(interpreter start and imports before main)"] = [1, time.process_time(), 0.0]
+    STEP["(interpreter start and imports before main)"] = [1, time.process_time(), 0.0, 0.0]
     duckdb.connect = lambda *args, **kwargs: _Timed(_connect(*args, **kwargs))
     import queries
     from etl import (

@@ -88,14 +88,12 @@ def refresh(con) -> dict[str, int]:
         for name in read:
             con.execute(f'CREATE VIEW {SCRATCH}."{name}" AS SELECT * FROM "{main}"."{name}"')
         _segment_views(con, main, read)
-        con.execute(f"USE {SCRATCH}")
-        try:
-            queries.create_views(con, [dataclasses.replace(v, materialize=False)
-                                       for v in scratch_views],
-                                 comments=False)  # (~400 COMMENT statements nobody reads)
-        finally:
-            con.execute(f'USE "{main}"')
+        made: set[str] = set()   # the scratch views created so far (or computed as tables)
         for view in queries.dependency_order(by_pair):
+            # the views it needs, created now: the per-pair tables computed before it are
+            # tables by then, so a view binds against them rather than expanding their views
+            # (each CREATE VIEW binds its query, the views it reads included)
+            _create_scratch(con, main, scratch_views, view, made)
             changed_keys = [v for v in by_key if view.name in key_sources.get(v.name, ())]
             sets = [v for v in by_key if set_of.get(v.name, (None,))[0] == view.name]
             if changed_keys or sets:   # what the rows about to be deleted name (one scan)
@@ -131,6 +129,7 @@ def refresh(con) -> dict[str, int]:
             # inputs, each computed once more)
             con.execute(f'DROP VIEW {SCRATCH}."{view.name}"')
             con.execute(f'CREATE TABLE {SCRATCH}."{view.name}" AS SELECT * FROM pair_rows')
+            made.add(view.name)
             con.execute("DROP TABLE pair_rows")
     finally:
         con.execute(f"DETACH {SCRATCH}")
@@ -150,6 +149,24 @@ def refresh(con) -> dict[str, int]:
             "WHERE list_contains($m, model_name)", models).fetchall()[0][0]
     queries.create_views(con, in_full)  # CREATE OR REPLACE TABLE: recomputed in full
     return counts
+
+
+def _create_scratch(con, main: str, scratch_views, view, made: set[str]) -> None:
+    """Create in the scratch catalog, unmaterialized, `view` and the views of `scratch_views`
+    it reads that are not there yet (`made`: those created, and the per-pair tables computed),
+    in dependency order: create_views tries a view again after the views it reads when it
+    fails, and each failed CREATE binds."""
+    need = [dataclasses.replace(v, materialize=False)
+            for v in queries.closure(scratch_views, [view], frozenset(made))
+            if v.name not in made]
+    if not need:
+        return
+    con.execute(f"USE {SCRATCH}")
+    try:   # (without the ~400 COMMENT statements nobody reads)
+        queries.create_views(con, queries.dependency_order(need), comments=False)
+    finally:
+        con.execute(f'USE "{main}"')
+    made.update(v.name for v in need)
 
 
 def no_vacuum(con) -> None:
@@ -278,7 +295,8 @@ def _refresh_keyed(con, main: str, view, all_views, inputs: list[str], columns,
         con.execute(f"USE {KEYED}")
         try:
             queries.create_views(con, [dataclasses.replace(v, materialize=False)
-                                       for v in created], comments=False)
+                                       for v in queries.dependency_order(created)],
+                                 comments=False)
         finally:
             con.execute(f'USE "{main}"')
         count = con.execute(f'INSERT INTO "{view.name}" BY NAME SELECT * FROM '
