@@ -10,10 +10,15 @@ import pytest
 
 from mteb_lb.rankings import (
     _MODEL_DEFAULT_SQL,
+    _TASK_LISTS_SQL,
     DEFAULTS,
     DEFAULTS_TABLE,
     EXCLUDE_LEVEL,
+    MODEL_TASKS,
+    MODEL_TASKS_TABLE,
     NULL_LANGUAGES,
+    TASK_SCORED,
+    TASK_SCORED_TABLE,
     TASK_SETS,
     UNCOVERED,
     Filters,
@@ -214,3 +219,58 @@ def test_model_filter_from_the_default_rows(lb):
                 lb._cache.clear()
     assert taken >= 10
     assert changed >= 1
+
+
+def task_filter_states(lb, name: str) -> dict[str, Filters]:
+    """Task selections alone: every task alone, every task but one, the first and second half,
+    each task type alone, all models (not this path), and no filter at all."""
+    bench = lb.benchmark(name)
+    tasks = bench.task_names
+    half = max(1, len(tasks) // 2)
+    out = {"every task": Filters(), "first half": Filters(tasks=tuple(tasks[:half])),
+           "second half": Filters(tasks=tuple(tasks[half:]) or None),
+           "all models, first half": Filters(tasks=tuple(tasks[:half]), all_models=True)}
+    for task in tasks:
+        out["only " + task] = Filters(tasks=(task,))
+        out["all but " + task] = Filters(tasks=tuple(t for t in tasks if t != task) or None)
+    meta = lb._task_meta
+    for kind in sorted({meta[t]["type"] for t in tasks if meta.get(t, {}).get("type")}):
+        out["type " + kind] = Filters(task_types=(kind,))
+    return out
+
+
+def test_task_filter_from_the_model_lists(lb):
+    """A task filter alone reads the build's per-model task lists (lb_model_scores_lists): the
+    rows of the general macro bit for bit, with the benchmark's public_only and the other one,
+    on every benchmark ranked by task; the request path takes it for exactly those states, and
+    the served summary equals the one without the tables (an older build, a past date)."""
+    taken = 0
+    for name in lb.benchmarks():
+        for label, filters in task_filter_states(lb, name).items():
+            params = full_params(lb, name, filters)
+            if params is None or params["by_subset"]:
+                continue
+            for public_only in (params["public_only"], not params["public_only"]):
+                if not params["registry_only"]:   # the lists hold registered models only
+                    break
+                variant = {**params, "public_only": public_only}
+                general = lb._query(GENERAL, variant)
+                fast = lb._query(_TASK_LISTS_SQL, {
+                    "bench": name, "tasks": params["tasks"], "public_only": public_only,
+                    MODEL_TASKS: MODEL_TASKS_TABLE, TASK_SCORED: TASK_SCORED_TABLE})
+                assert fast.equals(general), (name, label, public_only)
+            path = lb._task_filter_frame(params)
+            assert (path is not None) == params["registry_only"], (name, label)
+            taken += path is not None
+            lb._cache.clear()
+            served = lb.summary(name, filters)
+            lb._cache.clear()
+            lb._frames.clear()
+            lb._no_path = {"task_lists_summary": lb.cache_key()}   # a build without the tables
+            try:
+                assert served.equals(lb.summary(name, filters)), (name, label)
+            finally:
+                lb._no_path = {}
+                lb._cache.clear()
+                lb._frames.clear()
+    assert taken >= 20
