@@ -57,16 +57,14 @@ trained as (
     group by b.benchmark, t.model_name
 ),
 
-final as (
+folded as (  -- one ordered list per model (one sort), unpacked below
     select
         r.benchmark,
         r.model_name,
-        list(r.task_name order by r.task_name) as task_names,
-        list(r.task_type order by r.task_name) as task_types,
-        list(r.is_public order by r.task_name) as task_public,
-        list(r.raw_mean order by r.task_name) as raw_means,
-        list(r.score order by r.task_name) as scores,
-        list(r.avg_rank order by r.task_name) as avg_ranks,
+        list({
+            'task_name': r.task_name, 'task_type': r.task_type, 'is_public': r.is_public,
+            'raw_mean': r.raw_mean, 'score': r.score, 'avg_rank': r.avg_rank
+        } order by r.task_name) as entries,
         coalesce(any_value(t.trained), []) as trained,
         coalesce(
             any_value(g.name is not null and g.training_datasets_closure is not null), false
@@ -75,6 +73,21 @@ final as (
     left join trained as t using (benchmark, model_name)
     left join model_registry as g on r.model_name = g.name
     group by r.benchmark, r.model_name
+),
+
+final as (
+    select
+        benchmark,
+        model_name,
+        list_transform(entries, lambda e: e.task_name) as task_names,
+        list_transform(entries, lambda e: e.task_type) as task_types,
+        list_transform(entries, lambda e: e.is_public) as task_public,
+        list_transform(entries, lambda e: e.raw_mean) as raw_means,
+        list_transform(entries, lambda e: e.score) as scores,
+        list_transform(entries, lambda e: e.avg_rank) as avg_ranks,
+        trained,
+        zero_shot_known
+    from folded
 )
 
 select * from final
