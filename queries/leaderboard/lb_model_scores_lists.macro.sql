@@ -111,6 +111,7 @@ as table
             list_transform(
                 list_zip(sc, rm), lambda e: e[1] is null and e[2] is not null
             ) as raw_only,
+            len(list_filter(trained, lambda x: list_contains(names, x))) as n_trained,
             list_where(sc, pub) as public_scores,
             list_where(sc, list_transform(pub, lambda p: not p)) as private_scores
         from typed
@@ -152,8 +153,7 @@ as table
             case
                 when not t.zero_shot_known then -1
                 else cast(trunc(100 - 100 * (
-                    cast(len(list_filter(t.trained, lambda x: list_contains(t.names, x)))
-                        as double)
+                    cast(t.n_trained as double)
                     / t.n_tasks
                 )) as integer)
             end as zero_shot

@@ -77,17 +77,17 @@ folded as (  -- one ordered list per model (one sort), unpacked below
 
 final as (
     select
-        benchmark,
-        model_name,
-        list_transform(entries, lambda e: e.task_name) as task_names,
-        list_transform(entries, lambda e: e.task_type) as task_types,
-        list_transform(entries, lambda e: e.is_public) as task_public,
-        list_transform(entries, lambda e: e.raw_mean) as raw_means,
-        list_transform(entries, lambda e: e.score) as scores,
-        list_transform(entries, lambda e: e.avg_rank) as avg_ranks,
-        trained,
-        zero_shot_known
-    from folded
+        f.benchmark,
+        f.model_name,
+        list_transform(f.entries, lambda e: e.task_name) as task_names,
+        list_transform(f.entries, lambda e: e.task_type) as task_types,
+        list_transform(f.entries, lambda e: e.is_public) as task_public,
+        list_transform(f.entries, lambda e: e.raw_mean) as raw_means,
+        list_transform(f.entries, lambda e: e.score) as scores,
+        list_transform(f.entries, lambda e: e.avg_rank) as avg_ranks,
+        f.trained,
+        f.zero_shot_known
+    from folded as f
 )
 
 select * from final
