@@ -274,3 +274,49 @@ def test_task_filter_from_the_model_lists(lb):
                 lb._cache.clear()
                 lb._frames.clear()
     assert taken >= 20
+
+
+def test_model_task_lists_by_hand(lb):
+    """benchmark_model_tasks against the same values computed here in Python from the rows it
+    folds (benchmark_task_means, benchmark_task_required, model_training, model_registry): per
+    registered model its tasks in name order, the score nulled below the required pairs, and
+    the rank of its raw mean among the task's registered rows, ties averaged (1-based)."""
+    means = lb._query("SELECT m.benchmark, m.model_name, m.task_name, m.task_type, m.is_public, "
+                      "m.raw_mean, m.have_pairs, r.required_registry FROM benchmark_task_means "
+                      "AS m LEFT JOIN benchmark_task_required AS r USING (benchmark, task_name) "
+                      "WHERE m.in_registry").to_pylist()
+    trained = {(r["model_name"], r["task_name"]) for r in lb._query(
+        "SELECT model_name, task_name FROM model_training").to_pylist()}
+    known = {r["name"] for r in lb._query(
+        "SELECT name FROM model_registry WHERE training_datasets_closure IS NOT NULL").to_pylist()}
+    by_task: dict = {}
+    for r in means:
+        by_task.setdefault((r["benchmark"], r["task_name"]), []).append(r["raw_mean"])
+
+    def avg_rank(bench, task, value):
+        if value is None:
+            return None
+        higher = sum(1 for v in by_task[bench, task] if v is not None and v > value)
+        ties = sum(1 for v in by_task[bench, task] if v == value)
+        return higher + (1 + ties) / 2
+
+    expected: dict = {}
+    for r in sorted(means, key=lambda r: (r["benchmark"], r["model_name"], r["task_name"])):
+        row = expected.setdefault((r["benchmark"], r["model_name"]), {
+            "task_names": [], "scores": [], "avg_ranks": [], "raw_means": []})
+        row["task_names"].append(r["task_name"])
+        row["raw_means"].append(r["raw_mean"])
+        complete = r["have_pairs"] >= (r["required_registry"] or 0)
+        row["scores"].append(r["raw_mean"] if complete else None)
+        row["avg_ranks"].append(avg_rank(r["benchmark"], r["task_name"], r["raw_mean"]))
+    for (bench, model), row in expected.items():
+        tasks = {t for (b, t) in by_task if b == bench}
+        row["trained"] = sorted(t for t in tasks if (model, t) in trained)
+        row["zero_shot_known"] = model in known
+    stored = lb._query("SELECT * FROM benchmark_model_tasks").to_pylist()
+    assert len(stored) == len(expected) >= 10
+    for r in stored:
+        want = expected[r["benchmark"], r["model_name"]]
+        assert {k: r[k] for k in want} == want, (r["benchmark"], r["model_name"])
+    assert any(r is not None and r != int(r) for row in expected.values()
+               for r in row["avg_ranks"]), "the fixture has a tie (a half rank)"
