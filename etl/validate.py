@@ -59,7 +59,9 @@ _SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size
                  # also lb_language_cuts')
                  "null_languages": "benchmark_null_languages",
                  "task_sets": "benchmark_task_language_sets",
-                 "default_table": "default_summaries"}   # lb_model_scores_default's table
+                 "default_table": "default_summaries",   # lb_model_scores_default's table
+                 # lb_model_scores_lists' tables
+                 "model_tasks": "benchmark_model_tasks", "task_table": "benchmark_task_scored"}
 
 
 # The relation a `frame` parameter names (query_table), per macro: its caller's relation, built

@@ -62,6 +62,10 @@ TASK_SETS, TASK_SETS_TABLE = "task_sets", "benchmark_task_language_sets"
 # the default states' stored rows (today's build only) that lb_model_scores_default reads for a
 # model filter, and the parameter that names the table
 DEFAULTS, DEFAULTS_TABLE = "default_table", "default_summaries"
+# the per-(benchmark, model) task lists and per-(benchmark, task) columns that
+# lb_model_scores_lists reads for a task filter (today's build only), bound by these names
+MODEL_TASKS, MODEL_TASKS_TABLE = "model_tasks", "benchmark_model_tasks"
+TASK_SCORED, TASK_SCORED_TABLE = "task_table", "benchmark_task_scored"
 
 
 class RankingError(ValueError):
@@ -695,6 +699,8 @@ class Leaderboard:
             if frame is None:
                 frame = self._model_filter_frame(benchmark, params)
                 if frame is None:
+                    frame = self._task_filter_frame(params)
+                if frame is None:
                     frame = self._query(_summary_sql(params), params)
                 frame_store.put(key, frame)
             return frame
@@ -762,6 +768,22 @@ class Leaderboard:
         frame = self._optional_path("model_default", _MODEL_DEFAULT_SQL,
                                     {**params, DEFAULTS: DEFAULTS_TABLE})
         return frame if frame is not None and frame.num_rows else None
+
+    def _task_filter_frame(self, params: dict) -> pa.Table | None:
+        """lb_summary's rows of a state whose filters select tasks only (registered models, no
+        model, language or flag filter, ranked by task) from the build's per-model task lists
+        (lb_model_scores_lists: every (model, task) score and rank is the default state's, only
+        the tasks that count change); None for any other state, a past date or a build without
+        the tables or macro (remembered per build): lb_model_scores_of over
+        lb_task_scores_stored runs then, the same rows."""
+        if (_task_scores_source(params) != "lb_task_scores_stored"
+                or not params["registry_only"] or params["by_subset"]):
+            return None
+        return self._optional_path("task_lists_summary", _TASK_LISTS_SQL,
+                                   {"bench": params["bench"], "tasks": params["tasks"],
+                                    "public_only": params["public_only"],
+                                    MODEL_TASKS: MODEL_TASKS_TABLE,
+                                    TASK_SCORED: TASK_SCORED_TABLE})
 
     def _rows_every_task(self, benchmark: str, models: list[str], public_only: bool) -> bool:
         """Whether the selected models have a row on every task of the benchmark (its registered
@@ -1510,6 +1532,14 @@ def _summary_sql(params: dict) -> str:
 _MODEL_DEFAULT_SQL = (
     "WITH lb_q_model_scores AS (FROM lb_model_scores_default($" + DEFAULTS + ", $" + UNCOVERED
     + ", $bench, $models, $public_only)) "
+    "SELECT * FROM lb_summary_of('lb_q_model_scores', $bench) ORDER BY position")
+
+
+# lb_summary's rows in order from the per-model task lists, for a task filter
+# (Leaderboard._task_filter_frame): lb_summary_of over lb_model_scores_lists
+_TASK_LISTS_SQL = (
+    "WITH lb_q_model_scores AS (FROM lb_model_scores_lists($" + MODEL_TASKS + ", $" + TASK_SCORED
+    + ", $bench, $tasks, $public_only)) "
     "SELECT * FROM lb_summary_of('lb_q_model_scores', $bench) ORDER BY position")
 
 

@@ -112,10 +112,10 @@ def test_scratch_catalogs_get_only_the_inputs_their_views_name(two_views, monkey
                 out[-1].append(sql.split(".", 1)[1].split(" ")[0].strip('"'))
         return out
 
-    # in dependency order: keyed, means, required, task lists, uncovered, the task language
-    # sets, the revision flags
+    # in dependency order: keyed, means, required, task lists, the task columns
+    # (benchmark_task_scored), uncovered, the task language sets, the revision flags
     keyed = inputs(maintain.KEYED)
-    assert len(keyed) == 7
+    assert len(keyed) == 8
     assert ["benchmark_language_keyed"] in keyed and ["benchmark_results"] in keyed
     assert ["scores", "language_score_lists"] in keyed
     assert all(len(names) <= 4 for names in keyed)

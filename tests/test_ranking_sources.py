@@ -10,10 +10,15 @@ import pytest
 
 from mteb_lb.rankings import (
     _MODEL_DEFAULT_SQL,
+    _TASK_LISTS_SQL,
     DEFAULTS,
     DEFAULTS_TABLE,
     EXCLUDE_LEVEL,
+    MODEL_TASKS,
+    MODEL_TASKS_TABLE,
     NULL_LANGUAGES,
+    TASK_SCORED,
+    TASK_SCORED_TABLE,
     TASK_SETS,
     UNCOVERED,
     Filters,
@@ -214,3 +219,104 @@ def test_model_filter_from_the_default_rows(lb):
                 lb._cache.clear()
     assert taken >= 10
     assert changed >= 1
+
+
+def task_filter_states(lb, name: str) -> dict[str, Filters]:
+    """Task selections alone: every task alone, every task but one, the first and second half,
+    each task type alone, all models (not this path), and no filter at all."""
+    bench = lb.benchmark(name)
+    tasks = bench.task_names
+    half = max(1, len(tasks) // 2)
+    out = {"every task": Filters(), "first half": Filters(tasks=tuple(tasks[:half])),
+           "second half": Filters(tasks=tuple(tasks[half:]) or None),
+           "all models, first half": Filters(tasks=tuple(tasks[:half]), all_models=True)}
+    for task in tasks:
+        out["only " + task] = Filters(tasks=(task,))
+        out["all but " + task] = Filters(tasks=tuple(t for t in tasks if t != task) or None)
+    meta = lb._task_meta
+    for kind in sorted({meta[t]["type"] for t in tasks if meta.get(t, {}).get("type")}):
+        out["type " + kind] = Filters(task_types=(kind,))
+    return out
+
+
+def test_task_filter_from_the_model_lists(lb):
+    """A task filter alone reads the build's per-model task lists (lb_model_scores_lists): the
+    rows of the general macro bit for bit, with the benchmark's public_only and the other one,
+    on every benchmark ranked by task; the request path takes it for exactly those states, and
+    the served summary equals the one without the tables (an older build, a past date)."""
+    taken = 0
+    for name in lb.benchmarks():
+        for label, filters in task_filter_states(lb, name).items():
+            params = full_params(lb, name, filters)
+            if params is None or params["by_subset"]:
+                continue
+            for public_only in (params["public_only"], not params["public_only"]):
+                if not params["registry_only"]:   # the lists hold registered models only
+                    break
+                variant = {**params, "public_only": public_only}
+                general = lb._query(GENERAL, variant)
+                fast = lb._query(_TASK_LISTS_SQL, {
+                    "bench": name, "tasks": params["tasks"], "public_only": public_only,
+                    MODEL_TASKS: MODEL_TASKS_TABLE, TASK_SCORED: TASK_SCORED_TABLE})
+                assert fast.equals(general), (name, label, public_only)
+            path = lb._task_filter_frame(params)
+            assert (path is not None) == params["registry_only"], (name, label)
+            taken += path is not None
+            lb._cache.clear()
+            served = lb.summary(name, filters)
+            lb._cache.clear()
+            lb._frames.clear()
+            lb._no_path = {"task_lists_summary": lb.cache_key()}   # a build without the tables
+            try:
+                assert served.equals(lb.summary(name, filters)), (name, label)
+            finally:
+                lb._no_path = {}
+                lb._cache.clear()
+                lb._frames.clear()
+    assert taken >= 20
+
+
+def test_model_task_lists_by_hand(lb):
+    """benchmark_model_tasks against the same values computed here in Python from the rows it
+    folds (benchmark_task_means, benchmark_task_required, model_training, model_registry): per
+    registered model its tasks in name order, the score nulled below the required pairs, and
+    the rank of its raw mean among the task's registered rows, ties averaged (1-based)."""
+    means = lb._query("SELECT m.benchmark, m.model_name, m.task_name, m.task_type, m.is_public, "
+                      "m.raw_mean, m.have_pairs, r.required_registry FROM benchmark_task_means "
+                      "AS m LEFT JOIN benchmark_task_required AS r USING (benchmark, task_name) "
+                      "WHERE m.in_registry").to_pylist()
+    trained = {(r["model_name"], r["task_name"]) for r in lb._query(
+        "SELECT model_name, task_name FROM model_training").to_pylist()}
+    known = {r["name"] for r in lb._query(
+        "SELECT name FROM model_registry WHERE training_datasets_closure IS NOT NULL").to_pylist()}
+    by_task: dict = {}
+    for r in means:
+        by_task.setdefault((r["benchmark"], r["task_name"]), []).append(r["raw_mean"])
+
+    def avg_rank(bench, task, value):
+        if value is None:
+            return None
+        higher = sum(1 for v in by_task[bench, task] if v is not None and v > value)
+        ties = sum(1 for v in by_task[bench, task] if v == value)
+        return higher + (1 + ties) / 2
+
+    expected: dict = {}
+    for r in sorted(means, key=lambda r: (r["benchmark"], r["model_name"], r["task_name"])):
+        row = expected.setdefault((r["benchmark"], r["model_name"]), {
+            "task_names": [], "scores": [], "avg_ranks": [], "raw_means": []})
+        row["task_names"].append(r["task_name"])
+        row["raw_means"].append(r["raw_mean"])
+        complete = r["have_pairs"] >= (r["required_registry"] or 0)
+        row["scores"].append(r["raw_mean"] if complete else None)
+        row["avg_ranks"].append(avg_rank(r["benchmark"], r["task_name"], r["raw_mean"]))
+    for (bench, model), row in expected.items():
+        tasks = {t for (b, t) in by_task if b == bench}
+        row["trained"] = sorted(t for t in tasks if (model, t) in trained)
+        row["zero_shot_known"] = model in known
+    stored = lb._query("SELECT * FROM benchmark_model_tasks").to_pylist()
+    assert len(stored) == len(expected) >= 10
+    for r in stored:
+        want = expected[r["benchmark"], r["model_name"]]
+        assert {k: r[k] for k in want} == want, (r["benchmark"], r["model_name"])
+    assert any(r is not None and r != int(r) for row in expected.values()
+               for r in row["avg_ranks"]), "the fixture has a tie (a half rank)"
