@@ -159,7 +159,7 @@ def test_scratch_views_created_once_each(two_views, monkeypatch):
             name = sql.split('"')[1]
             if name in names:
                 created[-1].append(name)
-    assert len(created) == 8   # the per-pair tables' catalog and the 7 keyed views' ones
+    assert len(created) == 9   # the per-pair tables' catalog and the 8 keyed views' ones
     for views in created:
         assert len(views) == len(set(views)), sorted(v for v in views if views.count(v) > 1)
     flags_view = statements.index(next(s for s in statements if s.startswith(
