@@ -319,7 +319,16 @@ def _past_of(backfilled):
     repo, commits, side, cat, wh, result = backfilled
     if not (wh / "current").exists():
         assert rf.run_build(repo, wh, cat).published
-    return asof._PastDatabase(warehouse.current_build(wh))
+    build = warehouse.current_build(wh)
+    _forget_stored_schema(build)
+    return asof._PastDatabase(build)
+
+
+def _forget_stored_schema(build) -> None:
+    """The schema `past` stored by an earlier test's database removed: this one makes it."""
+    for folder in asof._schema_folders(asof._store(build)):
+        for path in folder.glob("*.duckdb"):
+            path.unlink()
 
 
 BOARD = ("SELECT model_name FROM default_summaries WHERE benchmark = 'Hist(v1)' "
@@ -369,6 +378,41 @@ def test_a_statement_waits_only_for_the_part_of_the_past_schema_it_names(
     finally:
         release.set()
         past.close()
+
+
+def test_a_later_process_attaches_the_past_schema_a_first_one_stored(backfilled, monkeypatch):
+    """The first past database of a build makes the schema `past` and stores it; the next one
+    (a later process) attaches that file instead of making the views and macros again, and its
+    statements answer the same: snapshot 1's board (B 4 Borda points, A 2, C 0), the three
+    models, and Hist(v1)'s two tasks (HRet1, HRet2)."""
+    first = _past_of(backfilled)
+    try:
+        cur = first.cursor(1)
+        try:
+            answers = [cur.execute(q).fetchall() for q in (BOARD, MODELS, TASKS)]
+        finally:
+            cur.close()
+    finally:
+        first.close()      # waits for the schema stored
+    assert answers == [[("h/B",), ("h/A",), ("h/C",)], [(3,)], [("HRet1",), ("HRet2",)]]
+    stored = [p for f in asof._schema_folders(asof._store(first.build))
+              for p in f.glob("*.duckdb")]
+    assert len(stored) == 1
+
+    def made(*a, **k):
+        raise AssertionError("the schema `past` made again")
+
+    monkeypatch.setattr(asof.queries, "create_views", made)
+    later = asof._PastDatabase(first.build)
+    try:
+        cur = later.cursor(1)
+        try:
+            assert [cur.execute(q).fetchall() for q in (BOARD, MODELS, TASKS)] == answers
+        finally:
+            cur.close()
+        assert later.ready and later.catalog != "memory"
+    finally:
+        later.close()
 
 
 def _views_fail_once(monkeypatch) -> list:
