@@ -674,9 +674,9 @@ class _PastDatabase:
                 self._drop(*self.retired.pop(0))
 
     def settle(self) -> None:
-        """Wait for the overlays made after the first requests, and the schema `past` made and
-        stored (tests)."""
-        if self.past_thread is not None:
+        """Wait for the overlays made after the first requests, and for the schema `past`
+        stored once made (tests)."""
+        if self.ready and self.past_thread is not None:
             self.past_thread.join()
         for served in list(self.schemas.values()) + [s for _, s in self.retired]:
             for thread in (served.ahead, served.thread):
