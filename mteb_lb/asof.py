@@ -283,7 +283,7 @@ COMPACT_WAIT_S = 30.0      # ... or after this long with a cursor still lent (ne
 LISTED_MAX = 2000
 # the size of a table's event files from which an overlay scans them twice (_events)
 TWO_SCANS_BYTES = 32 << 20
-# <store>/past_schema/<digest>.duckdb: the schema `past` a process made, stored (_schema_file):
+# <store>/past_schema/<digest>.duckdb: the schema `past` a process made, stored (_store_schema):
 # a later process attaches it (a few ms) where making it costs ~100-180 ms of CPU
 SCHEMA_FOLDER = "past_schema"
 SCHEMA_FILES_KEPT = 4      # the most recently used schema files kept (a build, a code version)
