@@ -540,7 +540,7 @@ class _PastDatabase:
         tables = [t for t in self._recorded(names)
                   if t not in (made or ()) and self._holds(served, t)]
         whole = not names.isdisjoint(self.view_names)
-        if served.overlay and (whole and not self.ready or AHEAD_TRIGGER in tables):
+        if served.overlay and (whole or AHEAD_TRIGGER in tables):
             self._begin_ahead(served, tables)
         views = self._views(served, tables)
         self._await_past(whole=whole)
