@@ -273,8 +273,8 @@ CURSORS_KEPT = 4           # idle cursors kept per snapshot served, their views 
 COMPACT_IDLE_S = 0.5       # a date's compaction starts once its requests pause this long
 OVERLAY_THREADS = 2        # the overlays a statement needs first computed side by side
 # the macro whose past results tables a board ranked from the result rows reads (a language
-# filter's): their overlays are begun together, when a statement waits for the schema `past` or
-# reads AHEAD_TRIGGER (_PastDatabase._begin_ahead)
+# filter's): their overlays are begun together, by a date's first statement that names the
+# schema `past`'s views or macros or reads AHEAD_TRIGGER (_PastDatabase._begin_ahead)
 AHEAD_ROOT = "lb_task_scores_rows"
 AHEAD_TRIGGER = "benchmark_results"
 COMPACT_WAIT_S = 30.0      # ... or after this long with a cursor still lent (never given back)
@@ -532,7 +532,7 @@ class _PastDatabase:
         A table not named has no temp view in the cursor: a query reading it fails (binding),
         it never reads another date's rows. A statement naming nothing of the schema (SET,
         ATTACH) runs as it is. The first statement of a date served by an overlay that reads
-        AHEAD_TRIGGER or waits for the queries/ views and macros begins the overlays of
+        AHEAD_TRIGGER or names the queries/ views and macros begins the overlays of
         AHEAD_ROOT's tables too (_begin_ahead). Returns the cursor's tables now."""
         names = self._named(sql, params)
         if not names:
