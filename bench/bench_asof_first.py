@@ -20,6 +20,10 @@ schema, ``asof.prewarm``), and the case runs on that worker's Leaderboard: the f
 request a user of the deployed app waits for. Without it: a bare process (a restart's CLI).
 ``--gap SECONDS``: with ``--served``, the worker idles that long between its warm-up and the
 request (a user arrives later than the worker starts).
+The schema `past` that the first process of a build stores (<store>/past_schema, mteb_lb/asof.py)
+is kept between the cases, as a deployed app's later processes find it; ``--fresh-schema``
+removes it before each case (every case then is the first process of its build, which makes and
+stores it).
 """
 
 from __future__ import annotations
@@ -102,6 +106,14 @@ def _clear_states(warehouse: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
+def _clear_schema(warehouse: Path) -> None:
+    """The stored schema `past` files (mteb_lb/asof.py _schema_folders)."""
+    for folder in (warehouse / "history" / "past_schema",
+                   Path(tempfile.gettempdir()) / f"mteb-lb-asof-schema-{os.getuid()}"):
+        for path in folder.glob("*.duckdb"):
+            path.unlink(missing_ok=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("warehouse", type=Path)
@@ -111,6 +123,8 @@ def main() -> int:
                         help="each case after a gunicorn worker's warm-up (see above)")
     parser.add_argument("--gap", type=float, default=0.0,
                         help="with --served: seconds idle between the warm-up and the request")
+    parser.add_argument("--fresh-schema", action="store_true",
+                        help="remove the stored schema `past` before each case (see above)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -120,6 +134,8 @@ def main() -> int:
     for _ in range(args.rounds):
         for case in args.cases:
             _clear_states(args.warehouse)
+            if args.fresh_schema:
+                _clear_schema(args.warehouse)
             out = subprocess.run([sys.executable, __file__, str(args.warehouse), case,
                                   "--child", "--gap", str(args.gap),
                                   *(["--served"] if args.served else [])],

@@ -273,8 +273,8 @@ CURSORS_KEPT = 4           # idle cursors kept per snapshot served, their views 
 COMPACT_IDLE_S = 0.5       # a date's compaction starts once its requests pause this long
 OVERLAY_THREADS = 2        # the overlays a statement needs first computed side by side
 # the macro whose past results tables a board ranked from the result rows reads (a language
-# filter's): their overlays are begun together, when a statement waits for the schema `past` or
-# reads AHEAD_TRIGGER (_PastDatabase._begin_ahead)
+# filter's): their overlays are begun together, by a date's first statement that names the
+# schema `past`'s views or macros or reads AHEAD_TRIGGER (_PastDatabase._begin_ahead)
 AHEAD_ROOT = "lb_task_scores_rows"
 AHEAD_TRIGGER = "benchmark_results"
 COMPACT_WAIT_S = 30.0      # ... or after this long with a cursor still lent (never given back)
@@ -283,6 +283,17 @@ COMPACT_WAIT_S = 30.0      # ... or after this long with a cursor still lent (ne
 LISTED_MAX = 2000
 # the size of a table's event files from which an overlay scans them twice (_events)
 TWO_SCANS_BYTES = 32 << 20
+# <store>/past_schema/<digest>.duckdb: the schema `past` a process made, stored (_store_schema):
+# a later process attaches it (a few ms) where making it costs ~100-180 ms of CPU
+SCHEMA_FOLDER = "past_schema"
+SCHEMA_FILES_KEPT = 4      # the most recently used schema files kept (a build, a code version)
+SCHEMA_FORMAT = 1          # bumped when what the schema file holds changes
+
+
+def _schema_folders(store: Path) -> list[Path]:
+    """Where the schema `past` is stored: the store, else (not writable) a private temp folder."""
+    return [store / SCHEMA_FOLDER,
+            Path(tempfile.gettempdir()) / f"mteb-lb-asof-schema-{os.getuid()}"]
 
 
 def _state_folders(store: Path) -> list[Path]:
@@ -357,14 +368,14 @@ def _write_state(path: Path, found: dict[str, list[str]], seq: int, build: Path)
     os.replace(tmp, path)
 
 
-def _evict(folder: Path) -> None:
-    """Remove the state files beyond the STATE_FILES_KEPT most recently used (a process that
+def _evict(folder: Path, kept: int = STATE_FILES_KEPT) -> None:
+    """Remove the state (or schema) files beyond the `kept` most recently used (a process that
     has one attached keeps reading it: the file goes when it is closed)."""
     try:
         files = sorted(folder.glob("*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
         return
-    for old in files[STATE_FILES_KEPT:]:
+    for old in files[kept:]:
         old.unlink(missing_ok=True)
 
 
@@ -478,6 +489,10 @@ class _PastDatabase:
         # making the schema `past`: its tables' views, then its queries/ views and macros
         self.parts: tuple[Future, Future] | None = None
         self.view_names: set[str] = set()     # those of its queries/ views and macros
+        # the catalog of the schema `past`: this in-memory database's when this process made it,
+        # else the alias of the stored one attached (_attach_schema)
+        self.catalog = "memory"
+        self.past_thread: threading.Thread | None = None   # making (and storing) it
         self.ahead: list[str] = []     # AHEAD_ROOT's past results tables (_begin_ahead)
         self.lock = threading.Lock()
 
@@ -517,7 +532,7 @@ class _PastDatabase:
         A table not named has no temp view in the cursor: a query reading it fails (binding),
         it never reads another date's rows. A statement naming nothing of the schema (SET,
         ATTACH) runs as it is. The first statement of a date served by an overlay that reads
-        AHEAD_TRIGGER or waits for the queries/ views and macros begins the overlays of
+        AHEAD_TRIGGER or names the queries/ views and macros begins the overlays of
         AHEAD_ROOT's tables too (_begin_ahead). Returns the cursor's tables now."""
         names = self._named(sql, params)
         if not names:
@@ -525,12 +540,12 @@ class _PastDatabase:
         tables = [t for t in self._recorded(names)
                   if t not in (made or ()) and self._holds(served, t)]
         whole = not names.isdisjoint(self.view_names)
-        if served.overlay and (whole and not self.ready or AHEAD_TRIGGER in tables):
+        if served.overlay and (whole or AHEAD_TRIGGER in tables):
             self._begin_ahead(served, tables)
         views = self._views(served, tables)
         self._await_past(whole=whole)
         if made is None:
-            con.execute("USE memory.past")
+            con.execute(f"USE {self.catalog}.past")
             made = set()
         for table in tables:
             con.execute(views[table])
@@ -609,7 +624,7 @@ class _PastDatabase:
         try:
             for (name,) in cur.execute("SELECT name FROM duckdb_variables()").fetchall():
                 cur.execute(f"RESET VARIABLE {_ident(name)}")
-            cur.execute("USE memory.past")
+            cur.execute(f"USE {self.catalog}.past")
         except duckdb.Error:
             cur.close()
             cur = None
@@ -659,19 +674,104 @@ class _PastDatabase:
                 self._drop(*self.retired.pop(0))
 
     def settle(self) -> None:
-        """Wait for the overlays made after the first requests (tests)."""
+        """Wait for the overlays made after the first requests, and for the schema `past`
+        stored once made (tests)."""
+        if self.ready and self.past_thread is not None:
+            self.past_thread.join()
         for served in list(self.schemas.values()) + [s for _, s in self.retired]:
             for thread in (served.ahead, served.thread):
                 if thread is not None:
                     thread.join()
 
     def _start_past(self) -> None:
-        """(self.lock held) The schema `past` begun in a thread, unless made or being made."""
+        """(self.lock held) The schema `past` attached from its stored file (_attach_schema),
+        else begun in a thread, unless made or being made."""
         if self.ready or self.parts is not None:
             return
         self._prepare()
+        if self._attach_schema():
+            return
         self.parts = (Future(), Future())
-        threading.Thread(target=self._create_past, args=self.parts, name="asof-past").start()
+        self.past_thread = threading.Thread(target=self._create_past, args=self.parts,
+                                            name="asof-past")
+        self.past_thread.start()
+
+    def _schema_name(self) -> str:
+        """The file name of the stored schema `past` of this build and code: a digest of what
+        its views and macros are made from (today's build, its tables' and views' names, the
+        SQL of past_views, the tables recorded or not, DuckDB's version)."""
+        import hashlib  # deferred: only this path needs it
+
+        digest = hashlib.blake2b(digest_size=12)
+        try:
+            stat = (self.build / warehouse.DB_FILE).stat()
+            made = (stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            made = None
+        for part in (SCHEMA_FORMAT, duckdb.__version__, str(self.build.resolve()), made,
+                     self.fingerprint, self.cur_names, RECORDED, NOT_RECORDED,
+                     warehouse.TODAY_ONLY_TABLES):
+            digest.update(repr(part).encode() + b"\0")
+        for view in past_views():
+            digest.update(view.name.encode() + b"\0" + view.sql.encode() + b"\0")
+        return f"{digest.hexdigest()}.duckdb"
+
+    def _attach_schema(self) -> bool:
+        """(self.lock held) The schema `past` that a process stored for this build and code
+        (_store_schema), attached read-only (a few ms, where making it costs ~100-180 ms of
+        CPU): its views bind in their own catalog, to the cursor's temp views and today's
+        build (`cur`) as the ones made here. False when there is none (or it cannot be read)."""
+        name = self._schema_name()
+        for folder in _schema_folders(self.store):
+            path = folder / name
+            if not path.is_file():
+                continue
+            alias = f"p_{os.getpid()}"
+            try:
+                self.con.execute(f"ATTACH '{_lit(path)}' AS {alias} (READ_ONLY)")
+            except duckdb.Error:
+                continue
+            try:
+                os.utime(path)    # the most recently used are kept
+            except OSError:
+                pass
+            self.catalog = alias
+            self.ready = True
+            return True
+        return False
+
+    def _store_schema(self) -> None:
+        """The schema `past` just made here, made again in a database file for the later
+        processes of this build and code (_attach_schema): attached beside under a temporary
+        name, then renamed; the SCHEMA_FILES_KEPT most recently used kept. Best effort: a
+        folder not writable is skipped, an error leaves no file."""
+        name = self._schema_name()
+        for folder in _schema_folders(self.store):
+            path = folder / name
+            if path.is_file():
+                return
+            tmp = path.with_name(f"{name}.{os.getpid()}.tmp")
+            alias = f"w_{os.getpid()}"
+            cur = None
+            try:
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                tmp.unlink(missing_ok=True)
+                cur = self.con.cursor()
+                cur.execute(f"ATTACH '{_lit(tmp)}' AS {alias}")
+                try:
+                    self._make_schema(cur, alias)
+                finally:
+                    cur.execute("USE memory.main")
+                    cur.execute(f"DETACH DATABASE {alias}")
+                os.replace(tmp, path)
+            except (OSError, duckdb.Error, RuntimeError):
+                tmp.unlink(missing_ok=True)
+                continue
+            finally:
+                if cur is not None:
+                    cur.close()
+            _evict(folder, SCHEMA_FILES_KEPT)
+            return
 
     def _await_past(self, whole: bool = True) -> None:
         """Wait for the schema `past`'s tables' views, and if `whole` for its queries/ views
@@ -699,6 +799,8 @@ class _PastDatabase:
                      if s.ahead is not None]
         if parts is not None:
             parts[1].exception()      # waits; its error is the statements'
+        if self.past_thread is not None:    # storing the schema (_store_schema)
+            self.past_thread.join()
         for thread in ahead:          # the overlays begun ahead (_begin_ahead)
             thread.join()
         self.con.close()
@@ -710,25 +812,14 @@ class _PastDatabase:
         others are not defined there). Each statement replaces what an earlier attempt that
         failed half-way made."""
         part, cur, error = tables, None, None
-        try:
-            views_made = past_views()     # once per process, as _recreated
-            cur = self.con.cursor()
-            cur.execute("CREATE SCHEMA IF NOT EXISTS memory.past")
-            for name in self.cur_names:
-                view = f'CREATE OR REPLACE VIEW memory.past."{name}" AS'
-                if name in RECORDED:
-                    # the temp view the views below bind to: today's columns, no rows
-                    cur.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS '
-                                f'FROM cur.main."{name}" LIMIT 0')
-                    cur.execute(f'{view} FROM temp.main."{name}"')
-                elif name in NOT_RECORDED:
-                    cur.execute(f'{view} FROM cur.main."{name}" LIMIT 0')
-                elif name not in _recreated and name not in warehouse.TODAY_ONLY_TABLES:
-                    cur.execute(f'{view} FROM cur.main."{name}"')
+
+        def first_part() -> None:
+            nonlocal part
             tables.set_result(None)
             part = views
-            cur.execute("USE memory.past")
-            queries.create_views(cur, views_made, comments=False)
+        try:
+            cur = self.con.cursor()
+            self._make_schema(cur, "memory", first_part)
         except BaseException as exc:    # noqa: BLE001 - raised by the statements waiting
             error = exc
         finally:
@@ -740,6 +831,30 @@ class _PastDatabase:
             return
         self.ready = True
         views.set_result(None)
+        self._store_schema()
+
+    def _make_schema(self, cur, catalog: str, first_part=None) -> None:
+        """The schema `past` in `catalog` (this in-memory database's, or a file's to store it):
+        today's tables as views of `cur`, the past results tables as views of the cursor's temp
+        views of the same name, then (`first_part()` called in between) the queries/ views and
+        macros of past_views."""
+        views_made = past_views()     # once per process, as _recreated
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {catalog}.past")
+        for name in self.cur_names:
+            view = f'CREATE OR REPLACE VIEW {catalog}.past."{name}" AS'
+            if name in RECORDED:
+                # the temp view the views below bind to: today's columns, no rows
+                cur.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS '
+                            f'FROM cur.main."{name}" LIMIT 0')
+                cur.execute(f'{view} FROM temp.main."{name}"')
+            elif name in NOT_RECORDED:
+                cur.execute(f'{view} FROM cur.main."{name}" LIMIT 0')
+            elif name not in _recreated and name not in warehouse.TODAY_ONLY_TABLES:
+                cur.execute(f'{view} FROM cur.main."{name}"')
+        if first_part is not None:
+            first_part()
+        cur.execute(f"USE {catalog}.past")
+        queries.create_views(cur, views_made, comments=False)
 
     def _prepare(self) -> None:
         """What both halves of the set-up need: the names of today's tables and views,

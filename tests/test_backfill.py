@@ -136,6 +136,7 @@ def served_from_state_6(backfilled, tmp_path: Path) -> tuple[Path, Path, Path]:
     folder.mkdir()
     found = warehouse.past_event_files(store, 6)
     asof._write_state(folder / warehouse.past_state_name(6, found), found, 6, build)
+    _forget_stored_schema(build)    # a copy: an earlier test's stored schema `past` not read
     return wh, store, build
 
 
@@ -319,7 +320,16 @@ def _past_of(backfilled):
     repo, commits, side, cat, wh, result = backfilled
     if not (wh / "current").exists():
         assert rf.run_build(repo, wh, cat).published
-    return asof._PastDatabase(warehouse.current_build(wh))
+    build = warehouse.current_build(wh)
+    _forget_stored_schema(build)
+    return asof._PastDatabase(build)
+
+
+def _forget_stored_schema(build) -> None:
+    """The schema `past` stored by an earlier test's database removed: this one makes it."""
+    for folder in asof._schema_folders(asof._store(build)):
+        for path in folder.glob("*.duckdb"):
+            path.unlink()
 
 
 BOARD = ("SELECT model_name FROM default_summaries WHERE benchmark = 'Hist(v1)' "
@@ -371,17 +381,54 @@ def test_a_statement_waits_only_for_the_part_of_the_past_schema_it_names(
         past.close()
 
 
+def test_a_later_process_attaches_the_past_schema_a_first_one_stored(backfilled, monkeypatch):
+    """The first past database of a build makes the schema `past` and stores it; the next one
+    (a later process) attaches that file instead of making the views and macros again, and its
+    statements answer the same: snapshot 1's board (B 4 Borda points, A 2, C 0), the three
+    models, and Hist(v1)'s two tasks (HRet1, HRet2)."""
+    first = _past_of(backfilled)
+    try:
+        cur = first.cursor(1)
+        try:
+            answers = [cur.execute(q).fetchall() for q in (BOARD, MODELS, TASKS)]
+        finally:
+            cur.close()
+    finally:
+        first.close()      # waits for the schema stored
+    assert answers == [[("h/B",), ("h/A",), ("h/C",)], [(3,)], [("HRet1",), ("HRet2",)]]
+    stored = [p for f in asof._schema_folders(asof._store(first.build))
+              for p in f.glob("*.duckdb")]
+    assert len(stored) == 1
+
+    def made(*a, **k):
+        raise AssertionError("the schema `past` made again")
+
+    monkeypatch.setattr(asof.queries, "create_views", made)
+    later = asof._PastDatabase(first.build)
+    try:
+        cur = later.cursor(1)
+        try:
+            assert [cur.execute(q).fetchall() for q in (BOARD, MODELS, TASKS)] == answers
+        finally:
+            cur.close()
+        assert later.ready and later.catalog != "memory"
+    finally:
+        later.close()
+
+
 def _views_fail_once(monkeypatch) -> list:
     """The schema `past`'s views and macros part fails the first time it is made ("disk gone"),
-    then is made as usual; returns the list of its attempts (one entry each)."""
+    then is made as usual; returns the list of its attempts (one entry each; the schema then
+    stored in a file, asof._PastDatabase._store_schema, is not one)."""
     create_views = asof.queries.create_views
     calls: list = []
 
-    def fails_once(*a, **k):
-        calls.append(1)
-        if len(calls) == 1:
-            raise duckdb.IOException("disk gone")
-        return create_views(*a, **k)
+    def fails_once(con, *a, **k):
+        if con.execute("SELECT current_database()").fetchall() == [("memory",)]:
+            calls.append(1)
+            if len(calls) == 1:
+                raise duckdb.IOException("disk gone")
+        return create_views(con, *a, **k)
 
     monkeypatch.setattr(asof.queries, "create_views", fails_once)
     return calls
