@@ -28,16 +28,10 @@ create or replace macro lb_borda(frame) as table
         select
             model_name,
             partition_key,
-            -- the average rank of tied scores is (first + last place) / 2: rank() is the first,
-            -- the count of rows up to the current one's peers the last (one window, one sort)
             case
-                when score is not null
-                    then n.n - (
-                        rank() over by_score + count(*) over by_score
-                    ) / 2.0
+                when score is not null then n.n - lb_tie_avg_rank(partition_key, score)
             end as points
         from frame_rows, n_models as n  -- a join, not a scalar subquery (cheaper to plan)
-        window by_score as (partition by partition_key order by score desc)
     ),
 
     totals as (

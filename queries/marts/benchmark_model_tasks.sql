@@ -2,9 +2,8 @@
 -- Per (benchmark, registered model): the model's rows of benchmark_task_means as parallel lists
 -- in task_name order, with each task's score (the raw mean, NULL when the model scored fewer
 -- pairs than the task needs over the registered models, as lb_task_scores_of) and its average
--- rank among the registered models' raw means of the task (lb_borda's tie-averaged rank: rank()
--- plus the count up to the peers, halved), the tasks of the benchmark it was trained on and
--- whether its zero-shot share is known. Everything in it is independent of a task filter:
+-- rank among the registered models' raw means of the task (lb_tie_avg_rank, as lb_borda), the
+-- tasks of the benchmark it was trained on and whether its zero-shot share is known. Everything in it is independent of a task filter:
 -- under one, lb_model_scores_lists keeps each list's selected places and computes
 -- lb_model_scores_of's columns per row, without a per-request group-by, window per task or join
 -- back (docs/PERFORMANCE.md §Session 23: task and model filters (engf2)).
@@ -38,12 +37,11 @@ task_rows as (
             as score,
         case
             when m.raw_mean is not null
-                then (rank() over by_mean + count(*) over by_mean) / 2.0
+                then lb_tie_avg_rank(row(m.benchmark, m.task_name), m.raw_mean)
         end as avg_rank
     from benchmark_task_means as m
     left join benchmark_task_required as r using (benchmark, task_name)
     where m.in_registry
-    window by_mean as (partition by m.benchmark, m.task_name order by m.raw_mean desc)
 ),
 
 bench_tasks as (
