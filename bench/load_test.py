@@ -155,6 +155,19 @@ class Site:
         self.deps: list[dict] = []              # /_dash-dependencies
 
     @classmethod
+    def from_client(cls, client) -> Site:
+        """``read`` through a Flask test client (the app in this process, no server)."""
+        def get(path):
+            r = client.get(path)
+            return r.status_code, r.data
+
+        def post(path, body):
+            r = client.post(path, json=body)
+            return r.status_code, r.data
+
+        return cls.read(get, post)
+
+    @classmethod
     def read(cls, get, post, port: int | None = None) -> Site:
         """``get(path)`` and ``post(path, json)`` return (status, body bytes)."""
         _, shell = get("/")

@@ -130,15 +130,7 @@ def main(argv=None) -> int:
     from load_test import Site, prepare_clicks
     client = app.server.test_client()
 
-    def get(path):
-        r = client.get(path)
-        return r.status_code, r.data
-
-    def post(path, body):
-        r = client.post(path, json=body)
-        return r.status_code, r.data
-
-    site = Site.read(get, post)
+    site = Site.from_client(client)
     conf._render_menu_boards(threading.Event())
     prewarm_rankings()
     ready(app)

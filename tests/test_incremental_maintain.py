@@ -76,14 +76,9 @@ def test_language_means_recomputed_for_the_changed_benchmark_only(two_views, tmp
         assert a[table] == b[table], f"{table} differs from a full rebuild"
 
 
-def test_scratch_catalogs_get_only_the_inputs_their_views_name(two_views, monkeypatch):
-    """Each scratch catalog gets views of the build's tables that its views name, no others
-    (binding every input there cost ~0.2 s of CPU per 1 % rerun): benchmark_language_means reads
-    benchmark_language_keyed only and benchmark_task_required benchmark_results only, so their
-    catalogs get that one table each (language_task_lists reads language_score_lists, whose
-    column `scores` is also the word of the scores table: its catalog gets a view of both); the
-    per-pair tables' catalog gets metric_arrays (benchmark_task_spread reads it) but not the
-    history or the other build tables."""
+def _refresh_statements(two_views, monkeypatch) -> list[str]:
+    """The statements (whitespace folded) maintain.refresh runs for an incremental build after one
+    changed score of the two-view fixture."""
     repo, wh, cat = two_views
     statements: list[str] = []
 
@@ -102,6 +97,18 @@ def test_scratch_catalogs_get_only_the_inputs_their_views_name(two_views, monkey
     monkeypatch.setattr(maintain, "refresh", lambda con: refresh(Recording(con)))
     fx.bump_mtime(fx.write_result(repo, MODEL, REVISION, TASK, fx.simple_result(TASK, 0.37)), 37)
     assert rf.run_build(repo, wh, cat).published
+    return statements
+
+
+def test_scratch_catalogs_get_only_the_inputs_their_views_name(two_views, monkeypatch):
+    """Each scratch catalog gets views of the build's tables that its views name, no others
+    (binding every input there cost ~0.2 s of CPU per 1 % rerun): benchmark_language_means reads
+    benchmark_language_keyed only and benchmark_task_required benchmark_results only, so their
+    catalogs get that one table each (language_task_lists reads language_score_lists, whose
+    column `scores` is also the word of the scores table: its catalog gets a view of both); the
+    per-pair tables' catalog gets metric_arrays (benchmark_task_spread reads it) but not the
+    history or the other build tables."""
+    statements = _refresh_statements(two_views, monkeypatch)
 
     def inputs(catalog: str) -> list[list[str]]:
         out: list[list[str]] = []
@@ -132,24 +139,7 @@ def test_scratch_views_created_once_each(two_views, monkeypatch):
     the per-pair tables it reads are tables of the catalog (computed before it): there is one
     CREATE VIEW per view, and the one of benchmark_task_flags comes after quality_entry_flags'
     rows are stored as a table there."""
-    repo, wh, cat = two_views
-    statements: list[str] = []
-
-    class Recording:
-        def __init__(self, con):
-            self._con = con
-
-        def __getattr__(self, name):
-            return getattr(self._con, name)
-
-        def execute(self, sql, *args):
-            statements.append(" ".join(str(sql).split()))
-            return self._con.execute(sql, *args)
-
-    refresh = maintain.refresh
-    monkeypatch.setattr(maintain, "refresh", lambda con: refresh(Recording(con)))
-    fx.bump_mtime(fx.write_result(repo, MODEL, REVISION, TASK, fx.simple_result(TASK, 0.37)), 37)
-    assert rf.run_build(repo, wh, cat).published
+    statements = _refresh_statements(two_views, monkeypatch)
     names = {v.name for v in queries.all_views() if not v.is_macro}
     created: list[list[str]] = []   # per scratch catalog, the queries/ views created
     for sql in statements:
