@@ -6,8 +6,8 @@
 -- tasks of the benchmark it was trained on and whether its zero-shot share is known. Everything
 -- in it is independent of a task filter: under one, lb_model_scores_lists keeps each list's
 -- selected places and computes lb_model_scores_of's columns per row, without a per-request
--- group-by, window per task or join back (docs/PERFORMANCE.md §Session 23: task and model
--- filters (engf2)).
+-- group-by, window per task or join back
+-- (docs/PERFORMANCE.md §Session 23: task and model filters (engf2)).
 -- Recomputed in full by an incremental build (no grain): a task's ranks and required pairs
 -- depend on every model's rows of it, so a changed (model, task) changes other models' rows.
 -- Today's build only (warehouse.TODAY_ONLY_TABLES): a past date runs lb_model_scores_of.
