@@ -46,7 +46,10 @@ from etl import build
 from mteb_lb import cli
 
 def held(staged, *args, **kwargs):
-    Path(sys.argv[1]).write_text(str(staged))
+    # written whole, then renamed: the test waits for the file and reads it at once
+    tmp = Path(sys.argv[1] + ".tmp")
+    tmp.write_text(str(staged))
+    tmp.replace(sys.argv[1])
     while True:
         time.sleep(1)
 
