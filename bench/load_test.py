@@ -141,6 +141,20 @@ class Stats:
                 self.errors.append(f"{step}: {error}")
 
 
+def client_calls(client):
+    """(get, post) through a Flask test client, as ``Site.read`` takes them: ``get(path)`` and
+    ``post(path, json)`` return (status, body bytes)."""
+    def get(path):
+        r = client.get(path)
+        return r.status_code, r.data
+
+    def post(path, body):
+        r = client.post(path, json=body)
+        return r.status_code, r.data
+
+    return get, post
+
+
 class Site:
     """What the users need to know about the server, read once before the timed run."""
 
@@ -157,15 +171,7 @@ class Site:
     @classmethod
     def from_client(cls, client) -> Site:
         """``read`` through a Flask test client (the app in this process, no server)."""
-        def get(path):
-            r = client.get(path)
-            return r.status_code, r.data
-
-        def post(path, body):
-            r = client.post(path, json=body)
-            return r.status_code, r.data
-
-        return cls.read(get, post)
+        return cls.read(*client_calls(client))
 
     @classmethod
     def read(cls, get, post, port: int | None = None) -> Site:

@@ -147,18 +147,10 @@ def main(argv=None) -> int:
         rankings.Leaderboard.CACHE_SIZE = args.cache_size
     app = create_app(prewarm=False)
     snapshot("imports: dash, the app; create_app", stages, with_db=False)
-    from load_test import Site
+    from load_test import Site, client_calls
     client = app.server.test_client()
-
-    def get(path):
-        r = client.get(path)
-        return r.status_code, r.data
-
-    def post(path, body):
-        r = client.post(path, json=body)
-        return r.status_code, r.data
-
-    site = Site.read(get, post)
+    _get, post = client_calls(client)
+    site = Site.read(_get, post)
     snapshot("first requests (connection, catalog)", stages)
     if conf is not None:
         conf._render_menu_boards(threading.Event())
@@ -182,10 +174,7 @@ def main(argv=None) -> int:
         else:   # each request thread its own client, as each gunicorn thread its connection
             if not hasattr(local, "client"):
                 local.client = app.server.test_client()
-
-            def own_post(path, body):
-                r = local.client.post(path, json=body)
-                return r.status_code, r.data
+            own_post = client_calls(local.client)[1]
         status, body = own_post("/_dash-update-component", site.routing("/", query))
         if status not in (200, 204):
             print(f"state {query}: HTTP {status} {body[:200]!r}", file=sys.stderr)
