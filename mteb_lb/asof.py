@@ -1167,7 +1167,12 @@ class _Cursor:
 class PastBuild:
     """A build handle (as db.CurrentBuild: build, build_id, cursor) on the leaderboard of a
     backfilled snapshot: rankings.Leaderboard over it computes every table of every state from
-    the past results, with the same SQL as today's."""
+    the past results, with the same SQL as today's. `lacks`: the today-only tables its schema
+    never has (_make_schema makes no view of them), which the ranking code then knows without
+    a failing query (each cost a request ~10-20 ms: DuckDB's error, then the check that the
+    build was not made by other code, rankings.stale_build_error)."""
+
+    lacks = frozenset(warehouse.TODAY_ONLY_TABLES) - frozenset(RECORDED)
 
     def __init__(self, build: Path, snap: Snapshot):
         self.build, self.snap = build, snap

@@ -580,6 +580,8 @@ class Leaderboard:
     def _has_table(self, table: str) -> bool:
         """Whether the build's schema has this today-only table (warehouse.TODAY_ONLY_TABLES:
         today's build made by this code; not an older build, nor a past date's schema)."""
+        if table in getattr(self.handle, "lacks", ()):
+            return False   # a past date's schema (asof.PastBuild.lacks): no query needed
         key = self.cache_key()
         if self._tables.get(table, (None,))[0] != key:
             try:

@@ -1192,3 +1192,26 @@ def test_past_cursors_are_hardened_and_reused_without_leaking(backfilled, tmp_pa
     finally:
         past.settle()
         past.close()
+
+
+def test_the_today_only_tables_a_past_schema_lacks_are_known_without_a_query(backfilled):
+    """asof.PastBuild.lacks (the ranking code answers _has_table from it, no failing query):
+    exactly the today-only tables (warehouse.TODAY_ONLY_TABLES) that a past date's cursor
+    cannot read; those it can (recorded per snapshot) are probed as before."""
+    repo, commits, side, cat, wh, result = backfilled
+    if not (wh / "current").exists():
+        assert rf.run_build(repo, wh, cat).published
+    snap = asof.snapshots(warehouse.current_build(wh))[-1]
+    handle = asof.PastBuild(warehouse.current_build(wh), snap)
+    missing = set()
+    for table in warehouse.TODAY_ONLY_TABLES:
+        with handle.cursor() as cur:
+            try:
+                cur.execute(f"SELECT 1 FROM {table} LIMIT 0")
+            except duckdb.CatalogException:
+                missing.add(table)
+    assert missing == set(asof.PastBuild.lacks)
+    assert {"default_summaries", "benchmark_pair_repeats"}.isdisjoint(missing)
+    lb = rankings.Leaderboard(handle)
+    assert not lb._has_table("benchmark_task_language_sets")
+    assert lb._has_table("default_summaries")

@@ -233,6 +233,23 @@ def test_a_name_in_a_comment_is_not_a_dependency():
         == ["rows", "frame", "spread", "request_macro"]
 
 
+def test_a_name_counts_only_as_a_whole_word():
+    """A view names another only as a whole word: not inside a longer identifier (`rows` in
+    `rows_x`, `x_rows`, `rows2`), but beside punctuation, a schema, quotes or a string's
+    edges; a name that is not an identifier (a dot in it) is found as a word too."""
+    def view(name, sql):
+        return queries.View(name, sql, "", {}, False, False, ())
+
+    names = ["rows", "rows_x", "frame", "a.b"]
+    found = queries.named_by
+    assert found([view("v", "SELECT * FROM rows_x JOIN x_rows USING (rows2)")], names) \
+        == {"rows_x"}
+    assert found([view("v", 'FROM main."rows", lb(\'frame\') -- rows')], names) \
+        == {"rows", "frame"}
+    assert found([view("v", "FROM rows.frame, a.b, xa.bx")], names) == {"rows", "frame", "a.b"}
+    assert found([view("v", "SELECT 1")], []) == set()
+
+
 def test_keyed_rows_of_a_key_whose_set_changed_are_all_recomputed(two_views, tmp_path):
     """A new (revision, task) of a model shifts the sort key of its other rows in that
     benchmark (benchmark_language_keyed ranks the key's (revision, task) pairs): the whole key
