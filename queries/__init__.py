@@ -51,6 +51,7 @@ one is refused.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
@@ -239,34 +240,44 @@ def uses(views: list[View]) -> dict[str, set[str]]:
     macro may be handed a relation's name). etl/maintain.py and mteb_lb/asof.py find the views
     a catalog needs, and their order, through it."""
     find = _words([v.name for v in views])
-    return {v.name: find(code_of(v.sql)) - {v.name} for v in views}
+    return {v.name: find(v.sql) - {v.name} for v in views}
 
 
 def named_by(views: list[View], names) -> set[str]:
     """The names of `names` (tables, views) that the SQL of `views` names, by the rule of
     `uses`: etl/maintain.py gives a scratch catalog only the inputs its views read."""
     find = _words(names)
-    return {n for v in views for n in find(code_of(v.sql))}
+    return {n for v in views for n in find(v.sql)}
 
 
 _WORD = re.compile(r"\w+")
 
 
+@functools.lru_cache(maxsize=256)
+def _code_words(sql: str) -> tuple[str, frozenset[str]]:
+    """`sql`'s code (code_of) and the words in it, kept for the SQL texts seen last: the
+    closures of an incremental build ask for the same views' words dozens of times."""
+    code = code_of(sql)
+    return code, frozenset(_WORD.findall(code))
+
+
 def _words(names):
-    """A function giving the names of `names` that a text holds as a word. A name made of word
-    characters (every view and table name) is a word of the text exactly when it is one of the
-    text's maximal runs of them, so the text's runs are looked up in a set: one pass, where a
-    pattern of every name's alternatives cost ~5 ms to compile per set of names (a fresh
-    process's first as-of request compiled four). Other names are searched as a word."""
+    """A function giving the names of `names` that an SQL text names as a word outside its
+    comments. A name made of word characters (every view and table name) is a word of the
+    code exactly when it is one of the code's maximal runs of them, so the runs are looked up
+    in a set: one pass per text, where a pattern of every name's alternatives cost ~5 ms to
+    compile per set of names (a fresh process's first as-of request compiled four). Other
+    names are searched as a word."""
     names = set(names)
     plain = {n for n in names if _WORD.fullmatch(n)}
     other = sorted(names - plain, key=len, reverse=True)
     pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in other) + r")\b") \
         if other else None
 
-    def find(text: str) -> set[str]:
-        found = plain.intersection(_WORD.findall(text))
-        return found | set(pattern.findall(text)) if pattern else found
+    def find(sql: str) -> set[str]:
+        code, words = _code_words(sql)
+        found = plain.intersection(words)
+        return found | set(pattern.findall(code)) if pattern else found
     return find
 
 
