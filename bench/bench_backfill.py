@@ -173,11 +173,11 @@ def main() -> int:
              ("newest summary", {"as_of": newest}),
              ("today summary, English only", {"languages": "eng"}),
              ("mid-year summary, English only", {"as_of": mid, "languages": "eng"})]
-    # the summary timed twice: with its rank intervals computed (the API's and the CLI's
-    # default) and without (the dashboard's first request, app/intervals.py fills them after)
     # the store as the backfill leaves it (a state of the newest snapshot only: an earlier run
     # compacted the mid-year date's), so that the first mid-year request meets the overlay
     _clear_states(wh)
+    # the summary timed twice: with its rank intervals computed (the API's and the CLI's
+    # default) and without (the dashboard's first request, app/intervals.py fills them after)
     rss = {"before_as_of_mb": _rss_mb()}
     for label, params in cases:
         state, problems = lb.read_state({"benchmark": bench_name, **params})
