@@ -93,8 +93,10 @@ BUILDS_SCHEMA = pa.schema([
 VALUE_COLUMNS = ("rank", "score", "mean_task_type", "mean_public", "mean_private", "mean_subset")
 # Bump when the snapshot's rules change: every benchmark is then computed again.
 SNAPSHOT_VERSION = "1"
+# the catalog tables the boards read; `models` (queries/marts/models.sql), a table of the build
+# made from model_registry and model_meta, is hashed too because lb_summary_of reads it
 CATALOG_INPUTS = ("benchmarks", "benchmark_tasks", "tasks", "model_registry", "model_training",
-                  "model_meta")
+                  "model_meta", "models")
 # the tables, per benchmark, its default board and snapshot read (input_hashes); a benchmark
 # ranked by subset (HUME) reads its benchmark_results rows and the whole language_sets as well
 BOARD_INPUTS = ("benchmark_task_means", "benchmark_task_required")

@@ -28,6 +28,11 @@ from mteb_lb import settings
 # them (a past date's state file name, the ETL's lock, its staging, publishing and pruning): a
 # process serving a default summary needs none of them (docs/PERFORMANCE.md)
 
+# queries/ views materialized in a build (`-- @materialize`) that a past date makes again as
+# plain views over its own recorded tables: `models` reads model_meta (PAST_TABLES), so a past
+# date's unregistered models carry that date's model_meta.json, not today's
+PAST_RECOMPUTED = ("models",)
+
 DB_FILE = "lb.duckdb"
 MANIFEST = "manifest.json"
 # The default boards as an Arrow IPC file beside the database (etl/default_summaries.py writes

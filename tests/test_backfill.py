@@ -1215,3 +1215,38 @@ def test_the_today_only_tables_a_past_schema_lacks_are_known_without_a_query(bac
     lb = rankings.Leaderboard(handle)
     assert not lb._has_table("benchmark_task_language_sets")
     assert lb._has_table("default_summaries")
+
+
+def test_a_past_date_shows_an_unregistered_models_metadata_of_that_date(tmp_path):
+    """`models` is a table of today's build (queries/marts/models.sql); a past date makes it
+    again over its own model_meta (warehouse.PAST_RECOMPUTED). An unregistered model whose
+    model_meta.json says 1e9 parameters in the first commit and 2e9 in the second shows 1.0 B
+    on the first date's board with every model and 2.0 B on today's; on both it ranks last
+    (HRet1 .3 and HRet2 .2 below h/A's .5/.4 and h/B's .6/.5)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    scores(repo, "h/A", 0.50, 0.40)
+    scores(repo, "h/B", 0.60, 0.50)
+    fx.write_meta(repo, "u/X", rf.REV, n_parameters=1_000_000_000)
+    for task, score in (("HRet1", 0.30), ("HRet2", 0.20)):
+        rf.write_score(repo, "u/X", task, score)
+    commit(repo, DATES[0])
+    fx.write_meta(repo, "u/X", rf.REV, n_parameters=2_000_000_000)
+    commit(repo, DATES[1])
+    cat, wh = rf.catalog(tmp_path / "cat"), tmp_path / "wh"
+    run_backfill(repo, wh, cat)
+    if not (wh / "current").exists():
+        assert rf.run_build(repo, wh, cat).published
+    lb = rankings.Leaderboard(db.CurrentBuild(wh))
+
+    def board(**params) -> list[tuple]:
+        state, problems = lb.read_state({"benchmark": "Hist(v1)", "all_models": "true",
+                                         **params})
+        assert not problems
+        return [(r["Model"], r["Rank (Borda)"], r["Total Parameters (B)"])
+                for r in lb.view(state).to_pylist()]
+
+    assert board(as_of="2025-01-06")[2] == ("u/X", 3, 1.0)
+    assert board()[2] == ("u/X", 3, 2.0)
+    assert [m for m, _r, _p in board(as_of="2025-01-06")] == ["h/B", "h/A", "u/X"]

@@ -1,3 +1,4 @@
+-- @materialize
 -- Every model that appears in the leaderboards: mteb's model registry (what the official
 -- leaderboard shows) and, for models with results that the registry lacks, their model_meta.json.
 -- Source rule: a registered model takes every field from the registry; an unregistered one from
