@@ -764,12 +764,36 @@ class Leaderboard:
                 or params.get(EXCLUDE_LEVEL) is not None or not params.get(UNCOVERED)
                 or params["public_only"] != bench.public_only or params["by_subset"]
                 or self._no_default_table == self.cache_key()
-                or not self._has_table(DEFAULTS_TABLE)
-                or not self._rows_every_task(benchmark, params["models"], bench.public_only)):
+                or not self._has_table(DEFAULTS_TABLE)):
             return None
-        frame = self._optional_path("model_default", _MODEL_DEFAULT_SQL,
-                                    {**params, DEFAULTS: DEFAULTS_TABLE})
+        frame = None
+        if self._covers_every_task(benchmark, params["models"]):
+            frame = self._optional_path("model_covered", _MODEL_COVERED_SQL,
+                                        {**params, DEFAULTS: DEFAULTS_TABLE})
+        if frame is None:
+            if not self._rows_every_task(benchmark, params["models"], bench.public_only):
+                return None
+            frame = self._optional_path("model_default", _MODEL_DEFAULT_SQL,
+                                        {**params, DEFAULTS: DEFAULTS_TABLE})
         return frame if frame is not None and frame.num_rows else None
+
+    def _covers_every_task(self, benchmark: str, models: list[str]) -> bool:
+        """Whether every task of the benchmark's stored default rows has a selected model with
+        a score there (read once per build and benchmark): then no task has its pairs recounted
+        and lb_model_scores_covered gives lb_model_scores_default's rows without its check (a
+        model with a score has every pair its task requires, lb_task_scores_of)."""
+        def compute():
+            rows = self._query("SELECT coalesce(list(model_name) FILTER (WHERE score IS NOT "
+                               "NULL), []) FROM (SELECT model_name, "
+                               "unnest(map_keys(task_score_map)) AS task_name, "
+                               "unnest(map_values(task_score_map)) AS score "
+                               "FROM default_summaries WHERE benchmark = $bench) "
+                               "GROUP BY task_name", {"bench": benchmark})
+            return [frozenset(m) for m in rows.column(0).to_pylist()]
+
+        chosen = set(models)
+        scorers = self.remembered(("task_scorers", benchmark), compute)
+        return bool(scorers) and all(not chosen.isdisjoint(m) for m in scorers)
 
     def _task_filter_frame(self, params: dict) -> pa.Table | None:
         """lb_summary's rows of a state whose filters select tasks only (registered models, no
@@ -1534,6 +1558,12 @@ def _summary_sql(params: dict) -> str:
 _MODEL_DEFAULT_SQL = (
     "WITH lb_q_model_scores AS (FROM lb_model_scores_default($" + DEFAULTS + ", $" + UNCOVERED
     + ", $bench, $models, $public_only)) "
+    "SELECT * FROM lb_summary_of('lb_q_model_scores', $bench) ORDER BY position")
+
+
+# the same when the selection covers every task (Leaderboard._covers_every_task)
+_MODEL_COVERED_SQL = (
+    "WITH lb_q_model_scores AS (FROM lb_model_scores_covered($" + DEFAULTS + ", $bench, $models)) "
     "SELECT * FROM lb_summary_of('lb_q_model_scores', $bench) ORDER BY position")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from mteb_lb.rankings import (
+    _MODEL_COVERED_SQL,
     _MODEL_DEFAULT_SQL,
     _TASK_LISTS_SQL,
     DEFAULTS,
@@ -220,6 +221,55 @@ def test_model_filter_from_the_default_rows(lb):
     assert taken >= 10
     assert changed >= 1
 
+
+
+def test_model_filter_covering_every_task(lb, monkeypatch):
+    """A model filter whose selection has a model with a score on every task of the default
+    board (found here from the general macro's default rows) reads lb_model_scores_covered,
+    without lb_model_scores_default's recount check: the general macro's rows bit for bit. The
+    request path takes it exactly for those selections; the others take lb_model_scores_default
+    or the state's source, and the served summary is the general macro's either way."""
+    covered = other = 0
+    for name in lb.benchmarks():
+        default = full_params(lb, name, Filters())
+        if default is None or default["by_subset"]:
+            continue
+        scorers: dict[str, set[str]] = {}
+        for row in lb._query(GENERAL, default).to_pylist():
+            for task, score in row["task_score_map"]:
+                scorers.setdefault(task, set())
+                if score is not None:
+                    scorers[task].add(row["model_name"])
+        for label, filters in model_filter_states(lb, name).items():
+            params = full_params(lb, name, filters)
+            chosen = set(filters.models)
+            covers = bool(scorers) and all(chosen & s for s in scorers.values())
+            assert lb._covers_every_task(name, filters.models) == covers, (name, label)
+            ran = []
+            query = type(lb)._query
+            monkeypatch.setattr(type(lb), "_query", lambda self, sql, values=None: (
+                ran.append(sql), query(self, sql, values))[1])
+            frame = lb._model_filter_frame(name, params)
+            monkeypatch.setattr(type(lb), "_query", query)
+            assert (_MODEL_COVERED_SQL in ran) == covers, (name, label)
+            general = lb._query(GENERAL, params)
+            if covers:
+                covered += 1
+                fast = lb._query(_MODEL_COVERED_SQL, {**params, DEFAULTS: DEFAULTS_TABLE})
+                assert fast.equals(general), (name, label)
+                assert frame is not None and frame.equals(general), (name, label)
+            else:
+                other += 1
+            lb._cache.clear()
+            served = lb.summary(name, filters)
+            lb._cache.clear()
+            lb._no_path = {"model_covered": lb.cache_key()}   # a build without the macro
+            try:
+                assert served.equals(lb.summary(name, filters)), (name, label)
+            finally:
+                lb._no_path = {}
+                lb._cache.clear()
+    assert covered >= 10 and other >= 5
 
 def task_filter_states(lb, name: str) -> dict[str, Filters]:
     """Task selections alone: every task alone, every task but one, the first and second half,
