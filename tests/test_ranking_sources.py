@@ -181,6 +181,23 @@ def model_filter_states(lb, name: str) -> dict[str, Filters]:
     return out
 
 
+def assert_served_without(lb, path: str, name: str, filters: Filters, label: str) -> None:
+    """The served summary of `filters` equals the one served with the optional `path` switched
+    off (as on a build without its tables or macro), neither from a cached result or frame."""
+    lb._cache.clear()
+    lb._frames.clear()
+    served = lb.summary(name, filters)
+    lb._cache.clear()
+    lb._frames.clear()
+    lb._no_path = {path: lb.cache_key()}
+    try:
+        assert served.equals(lb.summary(name, filters)), (name, label)
+    finally:
+        lb._no_path = {}
+        lb._cache.clear()
+        lb._frames.clear()
+
+
 def test_model_filter_from_the_default_rows(lb):
     """A model filter alone reads the default state's stored rows (lb_model_scores_default)
     when the selection keeps the default's task scores: the rows of the general macro, bit for
@@ -209,15 +226,7 @@ def test_model_filter_from_the_default_rows(lb):
                 changed += not stored.equals(ours)
             # the request path takes it whenever it has rows
             assert (lb._model_filter_frame(name, params) is not None) == (fast.num_rows > 0)
-            lb._cache.clear()
-            served = lb.summary(name, filters)
-            lb._cache.clear()
-            lb._no_path = {"model_default": lb.cache_key()}   # a build without the macro
-            try:
-                assert served.equals(lb.summary(name, filters)), (name, label)
-            finally:
-                lb._no_path = {}
-                lb._cache.clear()
+            assert_served_without(lb, "model_default", name, filters, label)
     assert taken >= 10
     assert changed >= 1
 
@@ -260,15 +269,7 @@ def test_model_filter_covering_every_task(lb, monkeypatch):
                 assert frame is not None and frame.equals(general), (name, label)
             else:
                 other += 1
-            lb._cache.clear()
-            served = lb.summary(name, filters)
-            lb._cache.clear()
-            lb._no_path = {"model_covered": lb.cache_key()}   # a build without the macro
-            try:
-                assert served.equals(lb.summary(name, filters)), (name, label)
-            finally:
-                lb._no_path = {}
-                lb._cache.clear()
+            assert_served_without(lb, "model_covered", name, filters, label)
     assert covered >= 10 and other >= 5
 
 def task_filter_states(lb, name: str) -> dict[str, Filters]:
@@ -312,17 +313,7 @@ def test_task_filter_from_the_model_lists(lb):
             path = lb._task_filter_frame(params)
             assert (path is not None) == params["registry_only"], (name, label)
             taken += path is not None
-            lb._cache.clear()
-            served = lb.summary(name, filters)
-            lb._cache.clear()
-            lb._frames.clear()
-            lb._no_path = {"task_lists_summary": lb.cache_key()}   # a build without the tables
-            try:
-                assert served.equals(lb.summary(name, filters)), (name, label)
-            finally:
-                lb._no_path = {}
-                lb._cache.clear()
-                lb._frames.clear()
+            assert_served_without(lb, "task_lists_summary", name, filters, label)
     assert taken >= 20
 
 

@@ -31,14 +31,8 @@ create or replace macro lb_model_scores_default(
         )
     ),
 
-    defaults as (
-        select
-            * exclude (
-                benchmark, active_params_b, total_params_b, embed_dim, max_tokens,
-                release_date, position
-            )
-        from query_table(default_table)
-        where benchmark = bench
+    covered as (
+        from lb_model_scores_covered(default_table, bench, models)
     ),
 
     task_names as (
@@ -47,7 +41,7 @@ create or replace macro lb_model_scores_default(
 
     keeps as (  -- one row: whether the selection's task scores are the default's
         select
-            (select count(*) from task_names) = (select any_value(tasks_total) from defaults)
+            (select count(*) from task_names) = (select any_value(tasks_total) from covered)
             and not exists (
                 -- lb_task_scores_of's score under the recounted pairs
                 select 1
@@ -60,18 +54,13 @@ create or replace macro lb_model_scores_default(
             ) as keeps
     ),
 
-    selected as (
-        select task_score_map from defaults
-        where model_name in (select unnest(models))
-    ),
-
     scored_tasks as (
         select distinct task_name
         from (
             select
                 unnest(map_keys(task_score_map)) as task_name,
                 unnest(map_values(task_score_map)) as score
-            from selected
+            from covered
         ) as t
         where score is not null
     ),
@@ -86,7 +75,7 @@ create or replace macro lb_model_scores_default(
 
     final as (
         select c.* replace (u.tasks_without_scores as tasks_without_scores)
-        from lb_model_scores_covered(default_table, bench, models) as c
+        from covered as c
         inner join keeps as k on k.keeps
         cross join unscored as u
     )
