@@ -1107,9 +1107,9 @@ def past_views() -> list:
     """The queries/ views (not materialized, or materialized but warehouse.PAST_RECOMPUTED) and
     macros that a past database creates: those of PAST_ROOTS and every one they name, in
     dependency order (a view after those it names, so that queries.create_views creates each at
-    its first try). Making them is most of a past
-    database's set-up (binding a view reads its inputs' schemas): the ~70 of queries/ took
-    ~130 ms of CPU, these about half of it. Computed once per process."""
+    its first try). Making them is most of a past database's set-up (binding a view reads its
+    inputs' schemas): the ~70 of queries/ took ~130 ms of CPU, these about half of it. Computed
+    once per process."""
     if _past_views:
         return list(_past_views)
     views = [v if v.is_macro or not v.materialize else dataclasses.replace(v, materialize=False)

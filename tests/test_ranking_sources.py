@@ -231,7 +231,6 @@ def test_model_filter_from_the_default_rows(lb):
     assert changed >= 1
 
 
-
 def test_model_filter_covering_every_task(lb, monkeypatch):
     """A model filter whose selection has a model with a score on every task of the default
     board (found here from the general macro's default rows) reads lb_model_scores_covered,
@@ -271,6 +270,7 @@ def test_model_filter_covering_every_task(lb, monkeypatch):
                 other += 1
             assert_served_without(lb, "model_covered", name, filters, label)
     assert covered >= 10 and other >= 5
+
 
 def task_filter_states(lb, name: str) -> dict[str, Filters]:
     """Task selections alone: every task alone, every task but one, the first and second half,
