@@ -4,13 +4,13 @@ the as-of table. Prints the figures with the targets and writes bench/out/backfi
     .venv/bin/python bench/bench_backfill.py [--results DIR] [--repo GIT_CLONE] [--work DIR]
 
 With `--repo` (a git clone of the results repository) its real history is used (`--since` one
-year back, `--every week`). The pinned data here is a tarball without git history, so by
-default a SYNTHETIC history is built from the real files: model folders sorted by the release
-date of their model_meta.json (then name); the oldest 85 % are the first commit, the rest are
-added in 51 weekly commits in that order, and every fourth week also rewrites one earlier
-result file (a changed score) and renames one model folder's revision (a move), so that
-the walk meets adds, modifications and renames. The synthetic repository is built once in
-`--work` (git hashes the 2 GB once) and reused.
+year back from its newest commit, `--every week`). Without it a SYNTHETIC history is built
+from the real files (the pinned data is a tarball without git history): model folders sorted
+by the release date of their model_meta.json (then name); the oldest 85 % are the first
+commit, the rest are added in 51 weekly commits in that order, and every fourth week also
+rewrites one earlier result file (a changed score) and renames one model folder's revision (a
+move), so that the walk meets adds, modifications and renames. The synthetic repository is
+built once in `--work` (git hashes the 2 GB once) and reused.
 
 Targets (issue 17): 52 commits within 10 minutes on 2 cores; an as-of table within 300 ms;
 at most 5 MB of stored history per snapshot.
@@ -115,6 +115,8 @@ def main() -> int:
     parser.add_argument("--results", type=Path,
                         default=Path(os.environ.get("MTEB_LB_REAL_RESULTS", "/work/results-data")))
     parser.add_argument("--repo", type=Path, help="a git clone with real history")
+    parser.add_argument("--since", help="with --repo: the first date (default: a year before "
+                        "its newest commit)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench-backfill"))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--fresh", action="store_true", help="start the backfill over")
@@ -127,8 +129,11 @@ def main() -> int:
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     if args.repo:
+        # one year back from the repository's newest commit (a clone pinned in the past has
+        # less than a year of history before today)
         repo, synthetic = args.repo, False
-        since = (datetime.now(timezone.utc) - timedelta(days=365)).date().isoformat()
+        newest = datetime.fromisoformat(git(repo, "log", "-1", "--format=%cI", "HEAD"))
+        since = args.since or (newest - timedelta(days=365)).date().isoformat()
     else:
         t = time.perf_counter()
         repo, synthetic = synthetic_repo(args.results, work / "repo"), True

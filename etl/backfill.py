@@ -34,9 +34,11 @@ The store, <warehouse>/history/ (docs/HISTORY.md):
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -140,8 +142,15 @@ def _deepen(repo: Path, since: str | None) -> None:
 # the work tree: moved from commit to commit by the changed paths
 # --------------------------------------------------------------------------------------------
 
-def _extract_all(repo: Path, commit: str, tree: Path) -> None:
-    """The whole results/ tree of `commit` into `tree` (an empty folder)."""
+# why a file whose content git cannot read was not loaded (its Q row in paths/)
+UNREADABLE = ("git cannot read this file's content: its object is missing from the clone (a "
+              "partial clone whose remote is out of reach, or a damaged one)")
+
+
+def _extract_all(repo: Path, commit: str, tree: Path) -> list[str]:
+    """The whole results/ tree of `commit` into `tree` (an empty folder); returns the paths
+    whose content git cannot read (left out). `git archive` stops at the first such object, so
+    then the tree is written again blob by blob, without them."""
     tree.mkdir(parents=True, exist_ok=True)
     (tree / "results").mkdir(exist_ok=True)
     archive = subprocess.Popen(["git", "archive", "--format=tar", commit, "--", "results"],
@@ -151,34 +160,76 @@ def _extract_all(repo: Path, commit: str, tree: Path) -> None:
     archive.stdout.close()
     err = archive.stderr.read().decode(errors="replace")
     if archive.wait() != 0 and "did not match any files" not in err:
-        raise BackfillError(f"git archive {commit[:12]} failed: {err.strip()}")
+        shutil.rmtree(tree)
+        tree.mkdir(parents=True)
+        try:
+            listing = gitdiff._git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--",
+                                   "results")
+        except gitdiff.SourceError as exc:
+            raise BackfillError(f"git archive {commit[:12]} failed: {err.strip()}; {exc}") \
+                from None
+        entries = []
+        for record in filter(None, listing.split("\0")):
+            meta, path = record.split("\t", 1)
+            _mode, kind, sha = meta.split()
+            if kind == "blob":
+                entries.append((sha, path))
+        return _write_blobs(repo, entries, tree)
     if untar.returncode != 0:
         raise BackfillError(f"unpacking {commit[:12]} failed: {untar.stderr.decode().strip()}")
+    return []
 
 
-def _write_blobs(repo: Path, commit: str, paths: list[str], tree: Path) -> None:
-    """Write each path's content at `commit` into `tree` (one `git cat-file --batch`)."""
-    if not paths:
-        return
+def _write_blobs(repo: Path, entries: list[tuple[str, str]], tree: Path) -> list[str]:
+    """Write each (object, path) into `tree` (one `git cat-file --batch`, the requests fed by a
+    thread while the answers are read); an object git reports missing is not written, and its
+    path (a stale file of an earlier commit removed) is returned."""
+    if not entries:
+        return []
     proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def feed():
+        try:
+            proc.stdin.write(b"".join(f"{spec}\n".encode("utf-8", "surrogateescape")
+                                      for spec, _path in entries))
+            proc.stdin.close()
+        except BrokenPipeError:   # git died: its stderr is reported below
+            pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    unreadable, folders, done = [], set(), False
     try:
-        for path in paths:
-            proc.stdin.write(f"{commit}:{path}\n".encode("utf-8", "surrogateescape"))
-            proc.stdin.flush()
-            header = proc.stdout.readline().decode().split()
-            if len(header) != 3:
-                raise BackfillError(f"git cat-file: {path} missing at {commit[:12]}")
-            data = proc.stdout.read(int(header[2]))
-            proc.stdout.read(1)   # the newline after the content
+        for _spec, path in entries:
+            header = proc.stdout.readline()
             target = tree / path
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if header.endswith(b" missing\n"):   # "<spec> missing": the spec may hold spaces
+                unreadable.append(path)
+                target.unlink(missing_ok=True)
+                continue
+            fields = header.split()
+            if len(fields) != 3 or fields[1] != b"blob":
+                proc.kill()
+                raise BackfillError(f"git cat-file gave {header[:200]!r} for {path}: "
+                                    f"{proc.stderr.read().decode(errors='replace').strip()}")
+            data = proc.stdout.read(int(fields[2]))
+            proc.stdout.read(1)   # the newline after the content
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
             tmp = target.with_name(target.name + ".bf-tmp")
             tmp.write_bytes(data)
             os.replace(tmp, target)
+        done = True
     finally:
-        proc.stdin.close()
+        if not done:
+            proc.kill()   # the feeder, blocked on a full pipe, gets its error and ends
+        feeder.join()
+        proc.stdout.close()
+        proc.stderr.close()
         proc.wait()
+    return unreadable
 
 
 def _remove(tree: Path, path: str) -> None:
@@ -197,29 +248,38 @@ def _remove(tree: Path, path: str) -> None:
 
 
 def move_tree(repo: Path, tree: Path, old: str | None, new: str,
-              changes: list[gitdiff.PathChange]) -> bool:
+              changes: list[gitdiff.PathChange]) -> tuple[bool, list[str]]:
     """Bring `tree` from commit `old` (or nothing) to `new`, touching only the changed paths.
     A marker file says which commit the tree holds; a tree whose marker is missing or other
     than `old` (a run killed mid-way) is extracted again in full. Returns whether only the
-    changed paths were touched."""
+    changed paths were touched, and the files of `new` whose content git cannot read (not in
+    the tree; kept beside the marker for the next move)."""
     marker = tree.parent / "tree.commit"
+    kept = tree.parent / "tree.unreadable.json"
     held = marker.read_text().strip() if marker.is_file() else None
     if old is None or held != old:
         marker.unlink(missing_ok=True)
         shutil.rmtree(tree, ignore_errors=True)
-        _extract_all(repo, new, tree)
+        unreadable = set(_extract_all(repo, new, tree))
         moved = False
     else:
         moved = True
+        unreadable = set(json.loads(kept.read_text())) if kept.is_file() else set()
         marker.unlink()
         for c in changes:
+            unreadable.discard(c.path)
             if c.status == "D":
                 _remove(tree, c.path)
             elif c.status == "R":
+                unreadable.discard(c.old_path)
                 _remove(tree, c.old_path)
-        _write_blobs(repo, new, [c.path for c in changes if c.status != "D"], tree)
+        unreadable.update(_write_blobs(repo, [(f"{new}:{c.path}", c.path)
+                                              for c in changes if c.status != "D"], tree))
+    tmp = kept.with_name(kept.name + ".tmp")
+    tmp.write_text(json.dumps(sorted(unreadable)))
+    os.replace(tmp, kept)
     marker.write_text(new)
-    return moved
+    return moved, sorted(unreadable)
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,8 +385,10 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             t = time.monotonic()
             seq += 1
             changes = gitdiff.changed_paths(repo, prev, c.commit)
-            moved = move_tree(repo, tree, prev, c.commit, changes)
-            say(f"[{seq}] {c.commit[:12]} {c.date:%Y-%m-%d}: {len(changes)} changed paths")
+            moved, unreadable = move_tree(repo, tree, prev, c.commit, changes)
+            say(f"[{seq}] {c.commit[:12]} {c.date:%Y-%m-%d}: {len(changes)} changed paths"
+                + (f", {len(unreadable)} files git cannot read (quarantined)" if unreadable
+                   else ""))
             # the light path: the scratch build of the previous commit and the tree moved by the
             # changed paths only, so the build looks at these paths and lists nothing
             known = None
@@ -358,13 +420,14 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             counts = {s: sum(1 for x in changes if x.status == s) for s in "AMDR"}
             paths = [{"seq": seq, "status": x.status, "path": x.path, "old_path": x.old_path,
                       "reason": None} for x in changes]
+            quarantined = report.quarantined + [(p, UNREADABLE) for p in unreadable]
             paths += [{"seq": seq, "status": "Q", "path": p, "old_path": None, "reason": r}
-                      for p, r in report.quarantined]
+                      for p, r in quarantined]
             _atomic_parquet(pa.Table.from_pylist(paths, PATHS_SCHEMA), store / "paths" / name)
             row = {"seq": seq, "commit": c.commit, "committed_at": committed_at,
                    "rows_added": n, "files_added": counts["A"], "files_modified": counts["M"],
                    "files_deleted": counts["D"], "files_renamed": counts["R"],
-                   "files_quarantined": len(report.quarantined),
+                   "files_quarantined": len(quarantined),
                    "seconds": round(time.monotonic() - t, 3)}
             done = pa.concat_tables([done, pa.Table.from_pylist([row], SNAPSHOTS_SCHEMA)])
             _atomic_parquet(done, store / SNAPSHOTS)     # the commit is recorded: last

@@ -1250,3 +1250,68 @@ def test_a_past_date_shows_an_unregistered_models_metadata_of_that_date(tmp_path
     assert board(as_of="2025-01-06")[2] == ("u/X", 3, 1.0)
     assert board()[2] == ("u/X", 3, 2.0)
     assert [m for m, _r, _p in board(as_of="2025-01-06")] == ["h/B", "h/A", "u/X"]
+
+
+def _drop_object(repo: Path, spec: str) -> None:
+    """Delete the loose object `spec` names, as a partial clone without its remote lacks it."""
+    sha = git(repo, "rev-parse", spec)
+    assert git(repo, "cat-file", "-t", sha) == "blob"
+    (repo / ".git" / "objects" / sha[:2] / sha[2:]).unlink()
+
+
+def test_a_file_git_cannot_read_is_quarantined_at_each_commit_it_is_part_of(tmp_path):
+    """A blob missing from the clone (a partial clone out of reach of its remote) costs that
+    file, not the backfill. c1 adds h/A, h/B, h/C, whose HRet1 file git cannot read: the first
+    commit's tree is written blob by blob (`git archive` stops at it), without it. c2 changes
+    h/A's scores: h/C's HRet1 is still unreadable. c3 rewrites it (a readable blob): it is
+    back. c4 rewrites h/B's HRet2 with a blob git cannot read: its earlier content (.5) must not
+    stay on the board. The task scores by hand from the files; the Q rows and counts per commit."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    scores(repo, "h/A", 0.50, 0.40)
+    scores(repo, "h/B", 0.60, 0.50)
+    scores(repo, "h/C", 0.30, 0.20)
+    c1 = commit(repo, DATES[0])
+    scores(repo, "h/A", 0.70, 0.55)
+    commit(repo, DATES[1])
+    rf.write_score(repo, "h/C", "HRet1", 0.35)
+    commit(repo, DATES[2])
+    rf.write_score(repo, "h/B", "HRet2", 0.90)
+    c4 = commit(repo, DATES[3])
+    # dropped after the last commit: `git add` writes again the blob of a file it hashes anew
+    lost_c, lost_b = f"results/h__C/{rf.REV}/HRet1.json", f"results/h__B/{rf.REV}/HRet2.json"
+    _drop_object(repo, f"{c1}:{lost_c}")
+    _drop_object(repo, f"{c4}:{lost_b}")
+    with pytest.raises(subprocess.CalledProcessError):   # the archive does stop at it
+        git(repo, "archive", "--format=tar", c1, "--", "results")
+
+    cat, wh = rf.catalog(tmp_path / "cat"), tmp_path / "wh"
+    result = run_backfill(repo, wh, cat)
+    assert len(result.recorded) == 4
+    both = {"HRet1", "HRet2"}
+    expected = [
+        {("h/A", t): s for t, s in (("HRet1", 50.0), ("HRet2", 40.0))}
+        | {("h/B", t): s for t, s in (("HRet1", 60.0), ("HRet2", 50.0))}
+        | {("h/C", "HRet2"): 20.0},
+        {("h/A", t): s for t, s in (("HRet1", 70.0), ("HRet2", 55.0))}
+        | {("h/B", t): s for t, s in (("HRet1", 60.0), ("HRet2", 50.0))}
+        | {("h/C", "HRet2"): 20.0},
+        {("h/A", t): s for t, s in (("HRet1", 70.0), ("HRet2", 55.0))}
+        | {("h/B", t): s for t, s in (("HRet1", 60.0), ("HRet2", 50.0))}
+        | {("h/C", t): s for t, s in (("HRet1", 35.0), ("HRet2", 20.0))},
+        {("h/A", t): s for t, s in (("HRet1", 70.0), ("HRet2", 55.0))}
+        | {("h/B", "HRet1"): 60.0}
+        | {("h/C", t): s for t, s in (("HRet1", 35.0), ("HRet2", 20.0))},
+    ]
+    for when, want in zip(DATES, expected):
+        _models, tasks = hist_rows(wh, when)
+        assert {k: v for k, v in tasks.items() if k[1] in both} == want, when
+    store = wh / "history"
+    snaps = backfill.read_snapshots(store).to_pylist()
+    assert [s["files_quarantined"] for s in snaps] == [1, 1, 0, 1]
+    q = pq.read_table(store / "paths").to_pylist()
+    assert sorted((r["seq"], r["path"]) for r in q if r["status"] == "Q") == \
+        [(1, lost_c), (2, lost_c), (4, lost_b)]
+    assert all(r["reason"] == backfill.UNREADABLE for r in q if r["status"] == "Q")
+    assert "missing from the clone" in backfill.UNREADABLE
