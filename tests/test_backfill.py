@@ -1315,3 +1315,8 @@ def test_a_file_git_cannot_read_is_quarantined_at_each_commit_it_is_part_of(tmp_
         [(1, lost_c), (2, lost_c), (4, lost_b)]
     assert all(r["reason"] == backfill.UNREADABLE for r in q if r["status"] == "Q")
     assert "missing from the clone" in backfill.UNREADABLE
+    # /changes names it as the cause of the score it took away
+    _a, _b, rows = asof.changes_between(wh / NOWHERE, datetime.fromisoformat(DATES[2]),
+                                        datetime.fromisoformat(DATES[3]), "Hist(v1)")
+    assert {r["cause"] for r in rows if (r["model_name"], r["task_name"]) == ("h/B", "HRet2")} \
+        == {f"quarantined: {lost_b}: {backfill.UNREADABLE}"}
