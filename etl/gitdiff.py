@@ -80,13 +80,22 @@ def _parse_name_status(out: str) -> list[PathChange]:
 
 
 def changed_paths(repo: Path, old: str | None, new: str) -> list[PathChange]:
-    """The files under `results/` that differ between commits `old` and `new` (renames detected),
-    sorted by path; with `old=None`, every file under `results/` in `new`'s tree, as added."""
+    """The files under `results/` that differ between commits `old` and `new` (renames detected;
+    only those of identical files when git cannot read a file's content), sorted by path; with
+    `old=None`, every file under `results/` in `new`'s tree, as added."""
     if old is None:
         out = _git(repo, "ls-tree", "-r", "-z", "--name-only", new, "--", RESULTS)
         return sorted(PathChange("A", p, None) for p in out.split("\0") if p)
-    out = _git(repo, "diff", "--name-status", "-M", "-z", "--no-ext-diff", old, new,
-               "--", RESULTS)
+    def diff(renames: str) -> str:
+        return _git(repo, "diff", "--name-status", renames, "-z", "--no-ext-diff", old, new,
+                    "--", RESULTS)
+
+    try:
+        out = diff("-M")
+    except SourceError:
+        # a blob git cannot read (a partial clone out of reach of its remote) stops the renames
+        # found by content; the renames of identical files are found by their object ids alone
+        out = diff("-M100%")
     return sorted(_parse_name_status(out), key=lambda c: (c.path, c.status))
 
 

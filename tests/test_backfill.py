@@ -1265,7 +1265,9 @@ def test_a_file_git_cannot_read_is_quarantined_at_each_commit_it_is_part_of(tmp_
     commit's tree is written blob by blob (`git archive` stops at it), without it. c2 changes
     h/A's scores: h/C's HRet1 is still unreadable. c3 rewrites it (a readable blob): it is
     back. c4 rewrites h/B's HRet2 with a blob git cannot read: its earlier content (.5) must not
-    stay on the board. The task scores by hand from the files; the Q rows and counts per commit."""
+    stay on the board. c5 deletes h/C's HRet1 and adds a file git cannot read, which stops
+    `git diff -M` (renames by content): the change is a deletion and an addition. The task
+    scores by hand from the files; the Q rows and counts per commit."""
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
@@ -1279,16 +1281,23 @@ def test_a_file_git_cannot_read_is_quarantined_at_each_commit_it_is_part_of(tmp_
     commit(repo, DATES[2])
     rf.write_score(repo, "h/B", "HRet2", 0.90)
     c4 = commit(repo, DATES[3])
+    lost_a = f"results/h__A/{rf.REV}/Other.json"
+    (repo / lost_a).write_text('{"an": "added file git will not read"}')
+    git(repo, "rm", "-q", f"results/h__C/{rf.REV}/HRet1.json")
+    c5 = commit(repo, DATES[4])
     # dropped after the last commit: `git add` writes again the blob of a file it hashes anew
     lost_c, lost_b = f"results/h__C/{rf.REV}/HRet1.json", f"results/h__B/{rf.REV}/HRet2.json"
     _drop_object(repo, f"{c1}:{lost_c}")
     _drop_object(repo, f"{c4}:{lost_b}")
+    _drop_object(repo, f"{c5}:{lost_a}")
     with pytest.raises(subprocess.CalledProcessError):   # the archive does stop at it
         git(repo, "archive", "--format=tar", c1, "--", "results")
+    with pytest.raises(subprocess.CalledProcessError):   # and c5's renames found by content
+        git(repo, "diff", "--name-status", "-M", c4, c5)
 
     cat, wh = rf.catalog(tmp_path / "cat"), tmp_path / "wh"
     result = run_backfill(repo, wh, cat)
-    assert len(result.recorded) == 4
+    assert len(result.recorded) == 5
     both = {"HRet1", "HRet2"}
     expected = [
         {("h/A", t): s for t, s in (("HRet1", 50.0), ("HRet2", 40.0))}
@@ -1303,16 +1312,21 @@ def test_a_file_git_cannot_read_is_quarantined_at_each_commit_it_is_part_of(tmp_
         {("h/A", t): s for t, s in (("HRet1", 70.0), ("HRet2", 55.0))}
         | {("h/B", "HRet1"): 60.0}
         | {("h/C", t): s for t, s in (("HRet1", 35.0), ("HRet2", 20.0))},
+        {("h/A", t): s for t, s in (("HRet1", 70.0), ("HRet2", 55.0))}
+        | {("h/B", "HRet1"): 60.0}
+        | {("h/C", "HRet2"): 20.0},
     ]
     for when, want in zip(DATES, expected):
         _models, tasks = hist_rows(wh, when)
         assert {k: v for k, v in tasks.items() if k[1] in both} == want, when
     store = wh / "history"
     snaps = backfill.read_snapshots(store).to_pylist()
-    assert [s["files_quarantined"] for s in snaps] == [1, 1, 0, 1]
+    assert [s["files_quarantined"] for s in snaps] == [1, 1, 0, 1, 2]
     q = pq.read_table(store / "paths").to_pylist()
     assert sorted((r["seq"], r["path"]) for r in q if r["status"] == "Q") == \
-        [(1, lost_c), (2, lost_c), (4, lost_b)]
+        [(1, lost_c), (2, lost_c), (4, lost_b), (5, lost_a), (5, lost_b)]
+    assert sorted((r["status"], r["path"]) for r in q if r["seq"] == 5 and r["status"] != "Q") \
+        == [("A", lost_a), ("D", lost_c)]
     assert all(r["reason"] == backfill.UNREADABLE for r in q if r["status"] == "Q")
     assert "missing from the clone" in backfill.UNREADABLE
     # /changes names it as the cause of the score it took away
