@@ -110,6 +110,24 @@ def _rss_mb() -> float:
     return float("nan")
 
 
+def newest_equals_today(lb, newest: str) -> dict:
+    """Every benchmark's summary and per-task table as of the newest commit (computed from the
+    past results) against today's (the build's own tables), CSV bytes: equal by design."""
+    from mteb_lb import output
+
+    equal, differ = 0, []
+    for name in sorted(lb.benchmarks()):
+        for view in ("summary", "per-task"):
+            now, p1 = lb.read_state({"benchmark": name, "view": view})
+            then, p2 = lb.read_state({"benchmark": name, "view": view, "as_of": newest})
+            assert not p1 and not p2, (p1, p2)
+            if output.to_bytes(lb.view(now), "csv") == output.to_bytes(lb.view(then), "csv"):
+                equal += 1
+            else:
+                differ.append(f"{name} {view}")
+    return {"equal": equal, "differ": differ}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--results", type=Path,
@@ -208,6 +226,10 @@ def main() -> int:
         for past in list(asof._past.values()):
             past.settle()
     rss["after_as_of_mb"] = _rss_mb()
+    equal = newest_equals_today(lb, newest)
+    print(f"as of the newest commit ({newest}) against today's build of the same commit: "
+          f"{equal['equal']} tables equal, {len(equal['differ'])} differ {equal['differ']}",
+          flush=True)
     out = {
         "history": "synthetic (real files, 52 weekly commits in release order)" if synthetic
         else f"real ({repo})",
@@ -220,6 +242,7 @@ def main() -> int:
         "past_bytes_first_snapshot": sum(p.stat().st_size for p in
                                          (store / "past").glob("*/000001-*.parquet")),
         "as_of": times, "benchmark": bench_name, "rss": rss, "targets": TARGETS,
+        "newest_equals_today": equal,
         "load_average": os.getloadavg(),
     }
     print(json.dumps(out, indent=2, default=str))
