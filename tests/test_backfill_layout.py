@@ -2,7 +2,8 @@
 (warehouse.past_key) in small row groups and marked so; `relayout` brings a store written
 before to it (idempotent, a killed run resumes and ends equal, `mteb-lb backfill --relayout`);
 and the first request of a past date, served from another snapshot's compacted state, replaces
-the groups that changed in between: a model's rows on one benchmark, not all its rows.
+the groups that changed in between: a model's rows of one task on one benchmark, not all its
+rows.
 
 The catalog (refresh_fixtures.catalog): Hist(v1) ranks HRet1 and HRet2, HistAll(v1) all four
 tasks HRet1-HRet4.
@@ -37,8 +38,8 @@ def _events(rows: list[tuple]) -> pa.Table:
 
 
 def test_event_files_are_sorted_by_their_group_in_small_row_groups(tmp_path, monkeypatch):
-    """benchmark_results' group is (model_name, benchmark): the file is sorted by it, the
-    events of one group in the order they came (stable), ROW_GROUP rows per row group."""
+    """benchmark_results' group is (model_name, benchmark, task_name): the file is sorted by it,
+    the events of one group in the order they came (stable), ROW_GROUP rows per row group."""
     monkeypatch.setattr(past_rows, "ROW_GROUP", 2)
     events = _events([(1, 1, False, "B2", "m/b", "T1", 1.0),
                       (1, 1, False, "B1", "m/b", "T1", 2.0),
@@ -48,11 +49,11 @@ def test_event_files_are_sorted_by_their_group_in_small_row_groups(tmp_path, mon
     path = tmp_path / "000001-abc.parquet"
     past_rows._write(events, path, "benchmark_results")
     f = pq.ParquetFile(path)
-    # (m/a, B1): 3, 4 as written; (m/a, B2): 5; (m/b, B1): 2; (m/b, B2): 1
-    assert f.read().column("score").to_pylist() == [3.0, 4.0, 5.0, 2.0, 1.0]
+    # (m/a, B1, T1): 4; (m/a, B1, T2): 3; (m/a, B2, T1): 5; (m/b, B1, T1): 2; (m/b, B2, T1): 1
+    assert f.read().column("score").to_pylist() == [4.0, 3.0, 5.0, 2.0, 1.0]
     assert [f.metadata.row_group(i).num_rows for i in range(f.num_row_groups)] == [2, 2, 1]
     assert f.schema_arrow.metadata[past_rows.LAYOUT_KEY] == \
-        b"sorted:model_name,benchmark;row_group:2"
+        b"sorted:model_name,benchmark,task_name;row_group:2"
     assert not list(tmp_path.glob("*.tmp"))
 
 
@@ -79,7 +80,8 @@ def _scores(store: Path, name: str) -> list:
     return pq.read_table(store / "past" / name).column("score").to_pylist()
 
 
-# the files in the layout, by hand: sorted by (model_name, benchmark), stable within a group
+# the files in the layout, by hand: sorted by (model_name, benchmark, task_name) (benchmark_results)
+# or (model_name, benchmark), stable within a group
 RELAID = {"benchmark_results/000001-aaa.parquet": [2.0, 4.0, 3.0, 1.0],
           "benchmark_results/000002-bbb.parquet": [7.0, 1.0, 6.0],
           "benchmark_task_means/000001-aaa.parquet": [9.0, 8.0]}
@@ -158,10 +160,12 @@ def _rows(con, sql: str) -> list[str]:
 
 
 def test_a_past_date_replaces_only_the_groups_that_changed(backfilled, tmp_path):
-    """Snapshot 1 served from snapshot 3's compacted state: the groups with events in between
-    are (h/A, HistAll(v1)) (its HRet3) and h/C's two; the overlay holds the rows of these groups
-    as of snapshot 1: h/A's HRet1 and HRet2 in HistAll(v1), not its rows in Hist(v1) (unchanged,
-    the base's). Every past results table equals snapshot 1's own state."""
+    """Snapshot 1 served from snapshot 3's compacted state. benchmark_results' groups with
+    events in between are (h/A, HistAll(v1), HRet3) and h/C's HRet1 and HRet2 on both
+    benchmarks; none had a row at snapshot 1, so its overlay is empty: h/A's HRet1 and HRet2 are
+    the base's, on both benchmarks. benchmark_task_means' groups (a model on a benchmark) are
+    (h/A, HistAll(v1)) and h/C's two: its overlay holds h/A's HistAll(v1) rows as of snapshot 1,
+    not its Hist(v1) rows. Every past results table equals snapshot 1's own state."""
     wh = tmp_path / "wh"
     shutil.copytree(backfilled, wh, symlinks=True)
     store, build = wh / "history", warehouse.current_build(wh)
@@ -177,9 +181,16 @@ def test_a_past_date_replaces_only_the_groups_that_changed(backfilled, tmp_path)
         cur = past.cursor(1)
         try:
             assert past.schemas[1].overlay == "d1" and past.schemas[1].base_seq == 3
+            assert cur.execute(
+                "SELECT count(*) FROM memory.d1.benchmark_results").fetchall() == [(0,)]
             assert sorted(cur.execute(
-                "SELECT model_name, benchmark, task_name FROM memory.d1.benchmark_results"
-            ).fetchall()) == [("h/A", "HistAll(v1)", "HRet1"), ("h/A", "HistAll(v1)", "HRet2")]
+                'SELECT * FROM memory.d1."g_benchmark_results"').fetchall()) == [
+                ("h/A", "HistAll(v1)", "HRet3"), ("h/C", "Hist(v1)", "HRet1"),
+                ("h/C", "Hist(v1)", "HRet2"), ("h/C", "HistAll(v1)", "HRet1"),
+                ("h/C", "HistAll(v1)", "HRet2")]
+            assert sorted(cur.execute(
+                "SELECT DISTINCT model_name, benchmark FROM memory.d1.benchmark_task_means"
+            ).fetchall()) == [("h/A", "HistAll(v1)")]
             cur.execute(f"ATTACH '{own}' AS own (READ_ONLY)")
             for table in warehouse.PAST_TABLES:
                 assert _rows(cur, f'FROM "{table}"') == _rows(cur, f'FROM own."{table}"'), table
