@@ -150,8 +150,8 @@ def main() -> int:
         # one year back from the repository's newest commit (a clone pinned in the past has
         # less than a year of history before today)
         repo, synthetic = args.repo, False
-        newest = datetime.fromisoformat(git(repo, "log", "-1", "--format=%cI", "HEAD"))
-        since = args.since or (newest - timedelta(days=365)).date().isoformat()
+        head = datetime.fromisoformat(git(repo, "log", "-1", "--format=%cI", "HEAD"))
+        since = args.since or (head - timedelta(days=365)).date().isoformat()
     else:
         t = time.perf_counter()
         repo, synthetic = synthetic_repo(args.results, work / "repo"), True
