@@ -4,7 +4,7 @@
       under the ETL lock of the warehouse (never races the nightly refresh):
       1. the source must have history: a git URL's cached clone is deepened as far as `since`
          (`git fetch --shallow-since`, or in full without `since`); a local folder must be a git
-         clone (a plain folder is refused in one line); hf: sources have no history
+         clone, bare or not (a plain folder is refused in one line); hf: sources have no history
       2. the first-parent commits of HEAD, oldest first, one per period (the last of each),
          minus the commits already recorded: rerunning resumes where the last run stopped
       3. per commit: the work tree under <warehouse>/history/work/tree is moved from the previous
@@ -121,7 +121,7 @@ def history_repo(source: str, since: str | None, update: bool = True) -> tuple[P
     root = Path(source).expanduser().resolve()
     if not root.is_dir():
         raise BackfillError(f"source folder {root} does not exist")
-    if not gitdiff.is_git_repo(root):
+    if not (gitdiff.is_git_repo(root) or gitdiff.is_bare_repo(root)):
         raise BackfillError(f"{root} is not a git clone: backfill needs the results repository's "
                             "history (pass a git clone or the repository's git URL)")
     return root, str(root)

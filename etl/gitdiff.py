@@ -55,6 +55,17 @@ def is_git_repo(path: Path) -> bool:
     return Path(top).resolve() == Path(path).resolve()
 
 
+def is_bare_repo(path: Path) -> bool:
+    """Whether `path` is a bare git repository (a `git clone --bare` or `--mirror`): history
+    without a work tree."""
+    try:
+        bare, git_dir = _git(path, "rev-parse", "--is-bare-repository",
+                             "--absolute-git-dir").split()
+    except (SourceError, ValueError):
+        return False
+    return bare == "true" and Path(git_dir).resolve() == Path(path).resolve()
+
+
 def _parse_name_status(out: str) -> list[PathChange]:
     fields = out.split("\0")
     if fields and fields[-1] == "":

@@ -1334,3 +1334,20 @@ def test_a_file_git_cannot_read_is_quarantined_at_each_commit_it_is_part_of(tmp_
                                         datetime.fromisoformat(DATES[3]), "Hist(v1)")
     assert {r["cause"] for r in rows if (r["model_name"], r["task_name"]) == ("h/B", "HRet2")} \
         == {f"quarantined: {lost_b}: {backfill.UNREADABLE}"}
+
+
+def test_a_bare_clone_is_a_source(history_repo, tmp_path):
+    """A bare clone (a mirror) holds the history without a work tree: backfilled as the
+    repository itself (monthly from the 20th of January: c4 and the merge, EXPECTED by hand);
+    a folder inside it is refused like a plain folder."""
+    repo, commits, side = history_repo
+    bare = tmp_path / "mirror"      # no ".git" suffix: a folder, not taken for a git URL
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(bare)], check=True)
+    assert gitdiff.is_bare_repo(bare) and not gitdiff.is_bare_repo(repo)
+    cat, wh = rf.catalog(tmp_path / "cat"), tmp_path / "wh"
+    result = run_backfill(bare, wh, cat, since="2025-01-20", every="month")
+    assert result.recorded == [commits[3], commits[5]]
+    assert hist_rows(wh, DATES[3])[0] == EXPECTED[3]
+    assert hist_rows(wh, DATES[5])[0] == EXPECTED[5]
+    with pytest.raises(backfill.BackfillError, match="is not a git clone"):
+        backfill.backfill(str(bare / "refs"), warehouse_dir=tmp_path / "wh2")
