@@ -1295,10 +1295,13 @@ def model_folder(name: str) -> str:
 class _Causes:
     """Why a model or a task score left the board between two snapshots: the changed paths the
     backfill recorded between them (files removed, renamed, model_meta.json changed,
-    quarantined), else a catalog change or an unknown cause."""
+    quarantined), else a catalog change or an unknown cause. A file quarantined at the first
+    snapshot already (the backfill lists every quarantined file at each commit; a build, those
+    quarantined since the build before) had no scores then: not a cause."""
 
     def __init__(self, build: Path, snap_from: Snapshot, snap_to: Snapshot):
         self.paths: list[dict] = []
+        self.quarantined_before: set[str] = set()
         # the backfill records the paths per commit, every build its own (etl/history.py PATHS)
         folder = {"backfill": _store(build) / "paths",
                   "build": build / "parquet" / "leaderboard_history_paths"}[snap_to.origin]
@@ -1308,9 +1311,13 @@ class _Causes:
             try:
                 files = sorted(str(p) for p in folder.glob("*.parquet"))
                 if files:
-                    self.paths = db.query_arrow(
-                        con, "SELECT * FROM read_parquet($f) WHERE seq > $a AND seq <= $b",
+                    rows = db.query_arrow(
+                        con, "SELECT * FROM read_parquet($f) WHERE seq >= $a AND seq <= $b",
                         {"f": files, "a": snap_from.seq, "b": snap_to.seq}).to_pylist()
+                    self.paths = [r for r in rows if r["seq"] > snap_from.seq]
+                    self.quarantined_before = {r["path"] for r in rows
+                                               if r["seq"] == snap_from.seq
+                                               and r["status"] == "Q"}
             finally:
                 con.close()
 
@@ -1321,7 +1328,8 @@ class _Causes:
                     "files changed")
         prefix = f"results/{model_folder(model)}/"
         mine = [p for p in self.paths
-                if p["path"].startswith(prefix) or (p["old_path"] or "").startswith(prefix)]
+                if (p["path"].startswith(prefix) or (p["old_path"] or "").startswith(prefix))
+                and not (p["status"] == "Q" and p["path"] in self.quarantined_before)]
         if task is not None:
             mine = [p for p in mine if p["status"] == "Q" or
                     Path(p["old_path"] or p["path"]).name in (f"{task}.json", "model_meta.json")]

@@ -1265,8 +1265,9 @@ def test_a_file_git_cannot_read_is_quarantined_at_each_commit_it_is_part_of(tmp_
     commit's tree is written blob by blob (`git archive` stops at it), without it. c2 changes
     h/A's scores: h/C's HRet1 is still unreadable. c3 rewrites it (a readable blob): it is
     back. c4 rewrites h/B's HRet2 with a blob git cannot read: its earlier content (.5) must not
-    stay on the board. c5 deletes h/C's HRet1 and adds a file git cannot read, which stops
-    `git diff -M` (renames by content): the change is a deletion and an addition. The task
+    stay on the board. c5 deletes h/C's and h/B's HRet1 and adds a file git cannot read, which
+    stops `git diff -M` (renames by content): deletions and an addition; h/B leaves the board,
+    and /changes gives the deletion as the cause, not h/B's file quarantined since c4. The task
     scores by hand from the files; the Q rows and counts per commit."""
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -1283,7 +1284,8 @@ def test_a_file_git_cannot_read_is_quarantined_at_each_commit_it_is_part_of(tmp_
     c4 = commit(repo, DATES[3])
     lost_a = f"results/h__A/{rf.REV}/Other.json"
     (repo / lost_a).write_text('{"an": "added file git will not read"}')
-    git(repo, "rm", "-q", f"results/h__C/{rf.REV}/HRet1.json")
+    git(repo, "rm", "-q", f"results/h__C/{rf.REV}/HRet1.json",
+        f"results/h__B/{rf.REV}/HRet1.json")
     c5 = commit(repo, DATES[4])
     # dropped after the last commit: `git add` writes again the blob of a file it hashes anew
     lost_c, lost_b = f"results/h__C/{rf.REV}/HRet1.json", f"results/h__B/{rf.REV}/HRet2.json"
@@ -1313,7 +1315,6 @@ def test_a_file_git_cannot_read_is_quarantined_at_each_commit_it_is_part_of(tmp_
         | {("h/B", "HRet1"): 60.0}
         | {("h/C", t): s for t, s in (("HRet1", 35.0), ("HRet2", 20.0))},
         {("h/A", t): s for t, s in (("HRet1", 70.0), ("HRet2", 55.0))}
-        | {("h/B", "HRet1"): 60.0}
         | {("h/C", "HRet2"): 20.0},
     ]
     for when, want in zip(DATES, expected):
@@ -1326,7 +1327,7 @@ def test_a_file_git_cannot_read_is_quarantined_at_each_commit_it_is_part_of(tmp_
     assert sorted((r["seq"], r["path"]) for r in q if r["status"] == "Q") == \
         [(1, lost_c), (2, lost_c), (4, lost_b), (5, lost_a), (5, lost_b)]
     assert sorted((r["status"], r["path"]) for r in q if r["seq"] == 5 and r["status"] != "Q") \
-        == [("A", lost_a), ("D", lost_c)]
+        == [("A", lost_a), ("D", f"results/h__B/{rf.REV}/HRet1.json"), ("D", lost_c)]
     assert all(r["reason"] == backfill.UNREADABLE for r in q if r["status"] == "Q")
     assert "missing from the clone" in backfill.UNREADABLE
     # /changes names it as the cause of the score it took away
@@ -1334,6 +1335,13 @@ def test_a_file_git_cannot_read_is_quarantined_at_each_commit_it_is_part_of(tmp_
                                         datetime.fromisoformat(DATES[3]), "Hist(v1)")
     assert {r["cause"] for r in rows if (r["model_name"], r["task_name"]) == ("h/B", "HRet2")} \
         == {f"quarantined: {lost_b}: {backfill.UNREADABLE}"}
+    # c5: h/B leaves (its HRet1 deleted; its HRet2, unreadable since c4, was gone already): the
+    # deletion is the cause, not the file quarantined before
+    _a, _b, rows = asof.changes_between(wh / NOWHERE, datetime.fromisoformat(DATES[3]),
+                                        datetime.fromisoformat(DATES[4]), "Hist(v1)")
+    assert {r["cause"] for r in rows if r["change"] == "removed_model"} == {
+        f"files removed: results/h__B/{rf.REV}/HRet1.json"}
+    assert {r["model_name"] for r in rows if r["change"] == "removed_model"} == {"h/B"}
 
 
 def test_a_bare_clone_is_a_source(history_repo, tmp_path):
