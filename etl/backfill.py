@@ -48,7 +48,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from etl import build, gitdiff, history, past_rows, sources
-from etl.segments import write_parquet
+from etl.segments import KEPT_LEVEL, write_parquet
 from mteb_lb import settings, warehouse
 
 STORE = "history"
@@ -314,7 +314,7 @@ def _scratch_commit(scratch: Path) -> str | None:
 def _atomic_parquet(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    write_parquet(table, tmp)
+    write_parquet(table, tmp, level=KEPT_LEVEL)
     os.replace(tmp, path)
 
 

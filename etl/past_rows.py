@@ -45,7 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import queries
-from etl.segments import write_parquet
+from etl.segments import KEPT_LEVEL, write_parquet
 from mteb_lb import db, warehouse
 
 FOLDER = warehouse.PAST_FOLDER
@@ -267,7 +267,7 @@ def _write(events: pa.Table, path: Path, table: str, row_group: int | None = Non
         {**(events.schema.metadata or {}), LAYOUT_KEY: layout(table, row_group)})
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    write_parquet(events, tmp, row_group_size=row_group)
+    write_parquet(events, tmp, row_group_size=row_group, level=KEPT_LEVEL)
     os.replace(tmp, path)
 
 

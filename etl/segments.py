@@ -71,19 +71,24 @@ SEGMENT_MAP_SCHEMA = pa.schema([
 ])
 # zstd level 1: a third faster to write than level 3 for ~12 % more bytes
 PARQUET_OPTS = {"compression": "zstd", "compression_level": 1}
+# files written once and kept (the backfilled history, etl/backfill.py and etl/past_rows.py):
+# level 3, 8-9 % fewer bytes than level 1 there, written and read as fast (docs/HISTORY.md
+# §Session 28)
+KEPT_LEVEL = 3
 
 # (model_folder, revision_folder, experiment) -> (model name, revision) from model_meta.json
 Identities = dict[tuple[str, str | None, str | None], tuple[str, str]]
 
 
-def write_parquet(table: pa.Table, path, row_group_size: int | None = None) -> None:
+def write_parquet(table: pa.Table, path, row_group_size: int | None = None,
+                  level: int | None = None) -> None:
     """zstd Parquet without min/max statistics on floating-point columns: those statistics
     leave NaN out, and DuckDB 2.0.1 then prunes row groups for `isnan(x)` and returns nothing
     (tests/test_etl_nan_statistics.py shows it). Dictionary encoding for the text columns only
     (metric names, model names, languages...): numbers and keys are mostly distinct, and their
     dictionaries cost time for larger files (the segments of 3,000 random files: a fifth less
     CPU to write, 5-15 % fewer bytes). `row_group_size`: rows per row group (default:
-    pyarrow's, 1Mi)."""
+    pyarrow's, 1Mi); `level`: zstd's (default PARQUET_OPTS', 1)."""
     floating = {f.name for f in table.schema
                 if pa.types.is_floating(f.type)
                 or (pa.types.is_list(f.type) and pa.types.is_floating(f.type.value_type))}
@@ -91,7 +96,8 @@ def write_parquet(table: pa.Table, path, row_group_size: int | None = None) -> N
     texts = [f.name for f in table.schema if pa.types.is_string(f.type)
              or (pa.types.is_list(f.type) and pa.types.is_string(f.type.value_type))]
     pq.write_table(table, path, write_statistics=keep, use_dictionary=texts,
-                   row_group_size=row_group_size, **PARQUET_OPTS)
+                   row_group_size=row_group_size,
+                   **{**PARQUET_OPTS, **({"compression_level": level} if level else {})})
 
 
 @dataclass
