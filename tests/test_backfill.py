@@ -125,17 +125,17 @@ def served_copy(repo: Path, cat: Path, wh_done: Path, tmp_path: Path) -> Path:
     return wh
 
 
-def served_from_state_6(backfilled, tmp_path: Path) -> tuple[Path, Path, Path]:
+def served_from_state_6(backfilled, tmp_path: Path, seq: int = 6) -> tuple[Path, Path, Path]:
     """A served copy of the backfilled warehouse (its folder, store, build) whose only state
-    file is snapshot 6's: every other date is served by an overlay on it."""
+    file is snapshot 6's (or `seq`'s): every other date is served by an overlay on it."""
     repo, commits, side, cat, wh_done, result = backfilled
     wh = served_copy(repo, cat, wh_done, tmp_path)
     store, build = wh / "history", warehouse.current_build(wh)
     folder = store / asof.STATE_FOLDER
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    found = warehouse.past_event_files(store, 6)
-    asof._write_state(folder / warehouse.past_state_name(6, found), found, 6, build)
+    found = warehouse.past_event_files(store, seq)
+    asof._write_state(folder / warehouse.past_state_name(seq, found), found, seq, build)
     _forget_stored_schema(build)    # a copy: an earlier test's stored schema `past` not read
     return wh, store, build
 
@@ -945,14 +945,16 @@ def test_a_date_without_its_own_state_is_served_from_another_snapshots(backfille
             warehouse.past_state_name(s, warehouse.past_event_files(store, s)) for s in seqs]
 
 
-@pytest.mark.parametrize("listed_max", [2000, 1])
+@pytest.mark.parametrize("listed_max,base", [(2000, 6), (1, 6), (2000, 1)])
 def test_an_overlay_found_in_two_scans_equals_the_dates_own_state(backfilled, tmp_path,
-                                                                    monkeypatch, listed_max):
+                                                                    monkeypatch, listed_max,
+                                                                    base):
     """The overlay's events found in two scans (key columns, then the rows found, by their
     row numbers: asof._PastDatabase._events, made for large event files, here for every table)
     or, more rows than listed_max, in one scan after the first: every date served from
-    snapshot 6's state has every past results table equal to its own state, row for row."""
-    wh, store, build = served_from_state_6(backfilled, tmp_path)
+    snapshot 6's state (back in time) or snapshot 1's (forward) has every past results table
+    equal to its own state, row for row."""
+    wh, store, build = served_from_state_6(backfilled, tmp_path, base)
     monkeypatch.setattr(asof, "TWO_SCANS_BYTES", 0)
     monkeypatch.setattr(asof, "LISTED_MAX", listed_max)
     scans = []
@@ -961,7 +963,7 @@ def test_an_overlay_found_in_two_scans_equals_the_dates_own_state(backfilled, tm
         lambda *a: scans.append(events(*a)) or scans[-1]))
     past = asof._PastDatabase(build)
     try:
-        for seq in range(1, 6):
+        for seq in sorted(set(range(1, 7)) - {base}):
             own = tmp_path / f"own-{seq}.duckdb"
             asof._write_state(own, warehouse.past_event_files(store, seq), seq, build)
             cur = past.cursor(seq)
