@@ -72,8 +72,8 @@ SEGMENT_MAP_SCHEMA = pa.schema([
 # zstd level 1: a third faster to write than level 3 for ~12 % more bytes
 PARQUET_OPTS = {"compression": "zstd", "compression_level": 1}
 # files written once and kept (the backfilled history, etl/backfill.py and etl/past_rows.py):
-# level 3, 8-9 % fewer bytes than level 1 there, written and read as fast (docs/HISTORY.md
-# §Session 28)
+# level 3, 8-9 % fewer bytes than level 1 there, written and read as fast
+# (docs/HISTORY.md §Session 28: the real year within 10 minutes)
 KEPT_LEVEL = 3
 
 # (model_folder, revision_folder, experiment) -> (model name, revision) from model_meta.json
