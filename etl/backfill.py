@@ -380,6 +380,7 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
         if not seq:   # a store started over: the scratch state and compacted states are stale
             shutil.rmtree(work, ignore_errors=True)
             shutil.rmtree(store / warehouse.PAST_STATE_FOLDER, ignore_errors=True)
+            shutil.rmtree(store / warehouse.PAST_RANGES_FOLDER, ignore_errors=True)
         past_rows.drop_after(store, seq)
         for c in pending:
             t = time.monotonic()
@@ -438,6 +439,11 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
                 f"past results {t_past:.1f} s)")
         if result.recorded:   # the newest date's as-of state, ready (mteb_lb/asof.py)
             past_rows.export_state(warehouse.current_build(scratch), store, seq)
+        if seq:   # every backfilled date's past results in one file (also after a killed run)
+            t = time.monotonic()
+            if past_rows.export_ranges(store, seq):
+                say(f"past results of snapshots 1-{seq} ready for any date "
+                    f"({time.monotonic() - t:.1f} s)")
     result.seconds = time.monotonic() - started
     result.message = (f"recorded {len(result.recorded)} snapshots "
                       f"({result.skipped} already recorded) in {result.seconds:.1f} s; "

@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 
 import queries
 from etl.segments import KEPT_LEVEL, write_parquet
-from mteb_lb import db, warehouse
+from mteb_lb import db, settings, warehouse
 
 FOLDER = warehouse.PAST_FOLDER
 STATE = "past_state.duckdb"
@@ -243,6 +243,50 @@ def export_state(build_dir: Path, store: Path, seq: int) -> Path | None:
         os.replace(tmp, path)
     tmp.unlink(missing_ok=True)
     return path if path.is_file() else None
+
+
+def export_ranges(store: Path, seq: int) -> Path | None:
+    """Leave the past results of every snapshot up to `seq` where mteb_lb/asof.py serves any
+    backfilled date from (<store>/ranges/, named as a compacted state of `seq`:
+    warehouse.past_state_name): per recorded table, each row version once with the snapshots
+    it is valid in (queries/history/lb_past_ranges), ordered as the compacted states
+    (warehouse.past_state_order). A date's tables are then one filtered scan of it
+    (lb_past_at), not the overlay of the events between the date and the nearest compacted
+    state. Nothing to do when that file is there; the other files of the folder (older
+    snapshots', or another history's) are removed once it is. None when no event was stored."""
+    found = warehouse.past_event_files(store, seq)
+    if not found:
+        return None
+    folder = store / warehouse.PAST_RANGES_FOLDER
+    path = folder / warehouse.past_state_name(seq, found)
+    if not path.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.unlink(missing_ok=True)
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("SET enable_progress_bar = false")
+            con.execute("SET preserve_insertion_order = false")
+            con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
+            con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
+            con.execute(queries.load("lb_past_ranges"))
+            for table, names in found.items():
+                con.execute("CREATE OR REPLACE TEMP VIEW events AS "
+                            + warehouse.past_events_sql(names))
+                order = warehouse.past_state_order(
+                    [d[0] for d in con.execute("SELECT * FROM events LIMIT 0").description])
+                con.execute(f'CREATE TABLE "{table}" AS FROM lb_past_ranges(\'events\')' + order)
+            con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        con.close()
+        os.replace(tmp, path)
+    for other in folder.glob("*"):
+        if other.name != path.name:
+            other.unlink(missing_ok=True)
+    return path
 
 
 def _exists(con, name: str) -> bool:

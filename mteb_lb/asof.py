@@ -343,10 +343,8 @@ def _write_state(path: Path, found: dict[str, list[str]], seq: int, build: Path)
         con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
         con.execute(queries.load("lb_past_rows"))
         for table, files in found.items():
-            listed = ", ".join(f"'{_lit(f)}'" for f in files)
-            con.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT "
-                        "hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * "
-                        f"FROM read_parquet([{listed}])")
+            con.execute("CREATE OR REPLACE TEMP VIEW events AS "
+                        + warehouse.past_events_sql(files))
             order = warehouse.past_state_order(
                 [d[0] for d in con.execute("SELECT * FROM events LIMIT 0").description])
             con.execute(f'CREATE TABLE "{table}" AS FROM lb_past_rows(\'events\', {int(seq)})'
@@ -404,6 +402,27 @@ def _compacted(store: Path, events: dict[str, list[str]] | None = None) -> dict[
     return out
 
 
+def _ranges(store: Path, events: dict[str, list[str]]) -> tuple[int, Path] | None:
+    """The file of the past results through every snapshot up to its own (`<seq>`) that holds
+    them as the stored events make them now (etl/past_rows.py export_ranges; a file named
+    after other event files, left by a history backfilled again, is not one), with that
+    snapshot; None when there is none. `events`: every event file of the store."""
+    try:
+        paths = sorted((store / warehouse.PAST_RANGES_FOLDER).glob("*.duckdb"), reverse=True)
+    except OSError:
+        return None
+    for path in paths:
+        try:
+            seq = warehouse.past_file_seq(path.name)
+        except ValueError:
+            continue
+        found = {t: [f for f in files if warehouse.past_file_seq(f) <= seq]
+                 for t, files in events.items()}
+        if path.name == warehouse.past_state_name(seq, {t: f for t, f in found.items() if f}):
+            return seq, path
+    return None
+
+
 @dataclass
 class _Served:
     """How a cursor sees one backfilled snapshot: its base (a compacted state file, attached),
@@ -417,6 +436,7 @@ class _Served:
     base_seq: int = 0
     alias: str = ""
     base_tables: set[str] = dataclasses.field(default_factory=set)
+    ranges: bool = False   # the base holds every row version (_ranges): filtered at `seq`
     events: dict = dataclasses.field(default_factory=dict)  # table -> [(snapshot, event file)]
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)   # of `views`
     ahead: threading.Thread | None = None   # making AHEAD_ROOT's overlays (_begin_ahead)
@@ -858,7 +878,8 @@ class _PastDatabase:
 
     def _prepare(self) -> None:
         """What both halves of the set-up need: the names of today's tables and views,
-        lb_past_rows (in memory.main: the overlays' rows)."""
+        lb_past_rows and lb_past_at (in memory.main: the overlays' rows, a date's rows from the
+        ranges)."""
         if self.cur_tables:
             return
         self.cur_tables = {r[0] for r in self.con.execute(
@@ -872,6 +893,7 @@ class _PastDatabase:
         self.stubs = [queries.View(n, "", "") for n in sorted(
             self.view_names | set(RECORDED) | set(self.cur_names))]
         self.con.execute(queries.load("lb_past_rows"))
+        self.con.execute(queries.load("lb_past_at"))
 
     def _named(self, sql: str, params) -> set[str]:
         """The names of the schema `past` that a statement names, its string parameters
@@ -904,17 +926,25 @@ class _PastDatabase:
             if (folder / warehouse.past_state_name(seq, found)).is_file():
                 own = folder / warehouse.past_state_name(seq, found)
                 break
-        bases = {seq: own} if own else _compacted(self.store, every)
-        if not bases:     # nothing compacted yet: this snapshot's own state, made now
-            bases = {seq: state_file(self.build, seq)}
-        base_seq = min(bases, key=lambda b: (abs(b - seq), -b))
-        path = bases[base_seq]
+        ranges = None if own else _ranges(self.store, every)
+        if ranges is not None and seq <= ranges[0]:
+            # every row version up to a later snapshot: the date's rows, one filtered scan
+            # (no overlay, nothing to compact)
+            base_seq, path = seq, ranges[1]
+        else:
+            bases = {seq: own} if own else _compacted(self.store, every)
+            if not bases:     # nothing compacted yet: this snapshot's own state, made now
+                bases = {seq: state_file(self.build, seq)}
+            base_seq = min(bases, key=lambda b: (abs(b - seq), -b))
+            path = bases[base_seq]
+            ranges = None
         try:
             os.utime(path)    # the most recently used state files are kept
         except OSError:
             pass
         alias = self._attach(path)
-        served = _Served(str(path), None, {}, seq, base_seq, alias, events=numbered)
+        served = _Served(str(path), None, {}, seq, base_seq, alias, events=numbered,
+                         ranges=ranges is not None)
         try:
             served.base_tables = {r[0] for r in self.con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = ?",
@@ -951,6 +981,9 @@ class _PastDatabase:
         base_seq, alias, overlay = served.base_seq, served.alias, served.overlay
         base = f'{alias}.main."{table}"' if table in served.base_tables else None
         empty = f'FROM cur.main."{table}" LIMIT 0'
+        if served.ranges:
+            return (f"FROM memory.main.lb_past_at('{_lit(base)}', {int(seq)})"
+                    if base else empty)
         if overlay is None:
             return f"FROM {base}" if base else empty
         low, high = sorted((base_seq, seq))

@@ -80,6 +80,11 @@ def past_key(table: str) -> tuple[str, ...]:
     """The columns that group the rows of recorded table `table` (PAST_KEYS)."""
     return PAST_KEYS.get(table, ("model_name",))
 
+# <store>/ranges/<seq>-<digest>.duckdb (named as snapshot seq's compacted state): the past
+# results of every snapshot up to seq at once, each row version with the snapshots it is valid
+# in (queries/history/lb_past_ranges; the backfill leaves the newest, etl/past_rows.py
+# export_ranges): mteb_lb/asof.py serves any date up to seq from it, one filtered scan
+PAST_RANGES_FOLDER = "ranges"
 # <store>/asof/<seq>-<digest>.duckdb: one backfilled snapshot's past results, compacted
 # (mteb_lb/asof.py makes them on demand; the backfill leaves the newest one, etl/past_rows.py)
 PAST_STATE_FOLDER = "asof"
@@ -127,6 +132,14 @@ def past_whole_file(event_file: str | Path) -> Path:
     event_file = Path(event_file)
     return (event_file.parent.parent.parent / PAST_WHOLE_FOLDER / event_file.parent.name
             / event_file.name)
+
+
+def past_events_sql(files: list[str]) -> str:
+    """The SQL of the events stored in `files` (etl/past_rows.py) with each row's hash, `_h`:
+    with its occurrence among equal rows (`_k`), a row's identity."""
+    listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+    return ("SELECT hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * "
+            f"FROM read_parquet([{listed}])")
 
 
 def past_state_name(seq: int, found: dict[str, list[str]]) -> str:

@@ -94,7 +94,9 @@ def test_the_backfill_records_the_repeats_and_a_past_date_reads_its_own(backfill
 
 
 def _drop_states(wh) -> None:
+    """No compacted state, no ranges: a date is served by an overlay, then its own state."""
     shutil.rmtree(wh / "history" / warehouse.PAST_STATE_FOLDER, ignore_errors=True)
+    shutil.rmtree(wh / "history" / warehouse.PAST_RANGES_FOLDER, ignore_errors=True)
 
 
 @pytest.mark.parametrize("since", [None, 2], ids=["older store", "recorded from c2 on"])

@@ -26,7 +26,8 @@ import pyarrow.parquet as pq
 import pytest
 import refresh_fixtures as rf
 
-from etl import backfill, gitdiff
+import queries
+from etl import backfill, gitdiff, past_rows
 from mteb_lb import asof, db, lbstate, output, rankings, warehouse
 
 approx = pytest.approx
@@ -125,12 +126,20 @@ def served_copy(repo: Path, cat: Path, wh_done: Path, tmp_path: Path) -> Path:
     return wh
 
 
+def without_ranges(store: Path) -> None:
+    """The store without the past results of every snapshot in one file (the backfill leaves
+    it): a date without its own state is served by an overlay on another snapshot's."""
+    shutil.rmtree(store / warehouse.PAST_RANGES_FOLDER, ignore_errors=True)
+
+
 def served_from_state_6(backfilled, tmp_path: Path, seq: int = 6) -> tuple[Path, Path, Path]:
     """A served copy of the backfilled warehouse (its folder, store, build) whose only state
-    file is snapshot 6's (or `seq`'s): every other date is served by an overlay on it."""
+    file is snapshot 6's (or `seq`'s), without ranges: every other date is served by an
+    overlay on it."""
     repo, commits, side, cat, wh_done, result = backfilled
     wh = served_copy(repo, cat, wh_done, tmp_path)
     store, build = wh / "history", warehouse.current_build(wh)
+    without_ranges(store)
     folder = store / asof.STATE_FOLDER
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
@@ -186,8 +195,14 @@ def test_the_changed_paths_explain_a_disappearance(backfilled):
 
 def test_rerun_records_nothing_and_storage_is_small(backfilled):
     repo, commits, side, cat, wh, result = backfilled
+    # the ranges of every snapshot, missing (a run killed before it made them): made again
+    ranges = wh / "history" / warehouse.PAST_RANGES_FOLDER
+    name = warehouse.past_state_name(6, warehouse.past_event_files(wh / "history", 6))
+    assert [p.name for p in ranges.iterdir()] == [name]
+    shutil.rmtree(ranges)
     again = run_backfill(repo, wh, cat)
     assert again.recorded == [] and again.skipped == 6
+    assert [p.name for p in ranges.iterdir()] == [name]
     assert backfill.stored_bytes(wh / "history") < 5 * 1024 * 1024 * 6
 
 
@@ -766,6 +781,7 @@ def test_a_past_date_reads_only_its_own_snapshots(backfilled, tmp_path):
     repo, commits, side, cat, wh_done, result = backfilled
     wh = served_copy(repo, cat, wh_done, tmp_path)
     shutil.rmtree(wh / "history" / asof.STATE_FOLDER, ignore_errors=True)
+    without_ranges(wh / "history")
     later = [p for p in (wh / "history" / "past").glob("*/*.parquet")
              if int(p.name.split("-")[0]) > 2]
     assert later
@@ -870,6 +886,123 @@ def _rows(con, sql: str) -> list[str]:
     return sorted(repr(r) for r in con.execute(sql).fetchall())
 
 
+def test_a_row_versions_ranges_by_hand():
+    """lb_past_ranges on hand-written events: row x added at 1, removed at 3, added again at 4,
+    removed at 6; y added at 2, never removed; z twice (occurrences 1 and 2) at 1, the second
+    removed at 5. Its ranges, by hand: x [1, 3) and [4, 6), y [2, end), z [1, end) and [1, 5);
+    lb_past_at gives, at every snapshot 0-7, the rows lb_past_rows gives."""
+    con = duckdb.connect()
+    try:
+        con.execute(queries.load("lb_past_ranges"))
+        con.execute(queries.load("lb_past_at"))
+        con.execute(queries.load("lb_past_rows"))
+        con.execute("""CREATE TABLE events AS SELECT hash(v) AS _h, * FROM (VALUES
+            (1, 1, false, 'x'), (3, 1, true, 'x'), (4, 1, false, 'x'), (6, 1, true, 'x'),
+            (2, 1, false, 'y'), (1, 1, false, 'z'), (1, 2, false, 'z'), (5, 2, true, 'z'))
+            AS t(_seq, _k, _removed, v)""")
+        con.execute("CREATE TABLE r AS FROM lb_past_ranges('events')")
+        end = 2147483647
+        assert sorted(con.execute("SELECT v, _from, _to FROM r").fetchall()) == [
+            ("x", 1, 3), ("x", 4, 6), ("y", 2, end), ("z", 1, 5), ("z", 1, end)]
+        for s in range(8):
+            assert sorted(con.execute("SELECT v FROM lb_past_at('r', ?)", [s]).fetchall()) \
+                == sorted(con.execute("SELECT v FROM lb_past_rows('events', ?)", [s])
+                          .fetchall()), s
+        assert sorted(con.execute("SELECT v FROM lb_past_at('r', 5)").fetchall()) == [
+            ("x",), ("y",), ("z",)]
+    finally:
+        con.close()
+
+
+def _served_as_own_states(past, store: Path, build: Path, tmp_path: Path, seqs) -> dict:
+    """Per date of `seqs`, how `past` served it (ranges, overlay) after checking that every past
+    results table of its cursor, the stored default boards included, equals the date's own
+    state compacted from its events by lb_past_rows (asof._write_state), row for row."""
+    how = {}
+    for seq in seqs:
+        own = tmp_path / f"own-{seq}.duckdb"
+        if not own.is_file():
+            asof._write_state(own, warehouse.past_event_files(store, seq), seq, build)
+        cur = past.cursor(seq)
+        try:
+            how[seq] = (past.schemas[seq].ranges, past.schemas[seq].overlay)
+            cur.execute(f"ATTACH '{own}' AS own (READ_ONLY)")
+            for table in warehouse.PAST_TABLES:
+                assert _rows(cur, f'FROM "{table}"') == _rows(cur, f'FROM own."{table}"'), \
+                    (seq, table)
+            served = _rows(cur, "FROM default_summaries")
+            assert served == _rows(cur, "SELECT * EXCLUDE (_fingerprint) FROM "
+                                        "own.default_summaries") and served, seq
+            cur.execute("DETACH own")
+        finally:
+            cur.close()
+    return how
+
+
+def test_the_ranges_serve_every_date_as_its_own_state(backfilled, tmp_path):
+    """The backfill leaves the past results of every snapshot in one file (the ranges: each
+    row version with the snapshots it is valid in), named after the newest snapshot's event
+    files, alone in its folder. With no compacted state on disk at all, every date is served
+    from it (no overlay, nothing compacted after), and every past results table equals the
+    date's own state, row for row; the boards of c2 (by hand: h/A, h/B, h/C) and of the merge
+    (h/D, h/B, h/E) among them."""
+    repo, commits, side, cat, wh_done, result = backfilled
+    wh = served_copy(repo, cat, wh_done, tmp_path)
+    store, build = wh / "history", warehouse.current_build(wh)
+    folder = store / warehouse.PAST_RANGES_FOLDER
+    assert [p.name for p in folder.iterdir()] == [
+        warehouse.past_state_name(6, warehouse.past_event_files(store, 6))]
+    shutil.rmtree(store / asof.STATE_FOLDER)
+    _forget_stored_schema(build)
+    past = asof._PastDatabase(build)
+    try:
+        how = _served_as_own_states(past, store, build, tmp_path, range(1, 7))
+        boards = {}
+        for seq in (2, 6):
+            cur = past.cursor(seq)
+            try:
+                boards[seq] = [r[0] for r in cur.execute(BOARD).fetchall()]
+            finally:
+                cur.close()
+    finally:
+        past.settle()
+        past.close()
+    assert how == {seq: (True, None) for seq in range(1, 7)}
+    assert boards == {2: ["h/A", "h/B", "h/C"], 6: ["h/D", "h/B", "h/E"]}
+    assert not list((store / asof.STATE_FOLDER).glob("*.duckdb"))
+
+
+def test_ranges_serve_the_dates_up_to_their_snapshot_only(backfilled, tmp_path):
+    """Ranges made at snapshot 4 (the later ones' replaced: one file is kept) serve dates 1-4;
+    5 is served by an overlay on snapshot 6's state, 6 by its own. Ranges named after other
+    event files (a history backfilled again) serve nothing. Every date's tables equal its own
+    state either way."""
+    wh, store, build = served_from_state_6(backfilled, tmp_path)
+    folder = store / warehouse.PAST_RANGES_FOLDER
+    made = [past_rows.export_ranges(store, 6), past_rows.export_ranges(store, 4)]
+    assert list(folder.iterdir()) == [made[1]]
+    past = asof._PastDatabase(build)
+    try:
+        how = _served_as_own_states(past, store, build, tmp_path, range(1, 7))
+    finally:
+        past.settle()
+        past.close()
+    assert how == {1: (True, None), 2: (True, None), 3: (True, None), 4: (True, None),
+                   5: (False, "d5"), 6: (False, None)}
+    # another history's ranges: the name's digest is of other event files
+    made[1].rename(folder / warehouse.past_state_name(4, {"benchmark_results": ["x"]}))
+    for path in (store / asof.STATE_FOLDER).glob("*.duckdb"):
+        if warehouse.past_file_seq(path.name) != 6:
+            path.unlink()
+    past = asof._PastDatabase(build)
+    try:
+        how = _served_as_own_states(past, store, build, tmp_path, (3,))
+    finally:
+        past.settle()
+        past.close()
+    assert how == {3: (False, "d3")}
+
+
 def test_a_date_without_its_own_state_is_served_from_another_snapshots(backfilled, tmp_path):
     """The first request for a date whose compacted state is not on disk does not wait for its
     compaction: it is served from the nearest compacted snapshot, earlier or later, with the
@@ -883,6 +1016,7 @@ def test_a_date_without_its_own_state_is_served_from_another_snapshots(backfille
     repo, commits, side, cat, wh_done, result = backfilled
     wh = served_copy(repo, cat, wh_done, tmp_path)
     store, build = wh / "history", warehouse.current_build(wh)
+    without_ranges(store)
     folder = store / asof.STATE_FOLDER
     seqs = [s.seq for s in asof.snapshots(build) if s.origin == "backfill"]
     assert seqs == [1, 2, 3, 4, 5, 6]

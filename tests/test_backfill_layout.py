@@ -169,6 +169,7 @@ def test_a_past_date_replaces_only_the_groups_that_changed(backfilled, tmp_path)
     wh = tmp_path / "wh"
     shutil.copytree(backfilled, wh, symlinks=True)
     store, build = wh / "history", warehouse.current_build(wh)
+    shutil.rmtree(store / warehouse.PAST_RANGES_FOLDER)    # served by an overlay
     folder = store / asof.STATE_FOLDER
     own = tmp_path / "own-1.duckdb"
     asof._write_state(own, warehouse.past_event_files(store, 1), 1, build)
@@ -226,6 +227,7 @@ def test_relayout_command_on_a_store_of_the_old_layout(backfilled, tmp_path, mon
         table = table.take(pa.array(range(table.num_rows - 1, -1, -1), pa.int64()))
         pq.write_table(table.replace_schema_metadata({}), path)
     shutil.rmtree(store / asof.STATE_FOLDER, ignore_errors=True)
+    shutil.rmtree(store / warehouse.PAST_RANGES_FOLDER)    # dates served by overlays
     wholes = sorted((store / warehouse.PAST_WHOLE_FOLDER).glob("*/*.parquet"))
     assert wholes
     recorded = {p: _file_rows(p) for p in wholes}
