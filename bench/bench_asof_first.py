@@ -9,7 +9,9 @@ WAREHOUSE: a warehouse with a backfilled history (`mteb-lb backfill`, or bench_b
 newest snapshot) and leaderboard state fields, e.g. `27`, `33:languages=eng`; default: 27, 40,
 33:languages=eng, -1 on MTEB(Multilingual, v2). Before each case the compacted state files of
 the snapshots other than the newest are deleted (caches, made again on demand; the backfill
-leaves only the newest), so that the first request meets the store as a backfill leaves it.
+leaves only the newest, and the ranges of every snapshot), so that the first request meets the
+store as a backfill leaves it. ``--without-ranges``: the ranges moved aside for each case (a
+store recorded before them: a date without its own state is an overlay on the newest's).
 Per case: `first` (wall ms, CPU ms of the process: every thread), then the table again 4 times
 with the rankings cache cleared (after the date's own state is compacted), medians.
 The rank intervals are not computed (the dashboard's first request; they come in a second).
@@ -125,6 +127,8 @@ def main() -> int:
                         help="with --served: seconds idle between the warm-up and the request")
     parser.add_argument("--fresh-schema", action="store_true",
                         help="remove the stored schema `past` before each case (see above)")
+    parser.add_argument("--without-ranges", action="store_true",
+                        help="the ranges of every snapshot moved aside for each case")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -136,10 +140,18 @@ def main() -> int:
             _clear_states(args.warehouse)
             if args.fresh_schema:
                 _clear_schema(args.warehouse)
-            out = subprocess.run([sys.executable, __file__, str(args.warehouse), case,
-                                  "--child", "--gap", str(args.gap),
-                                  *(["--served"] if args.served else [])],
-                             check=True, capture_output=True, text=True)
+            ranges = args.warehouse / "history" / "ranges"
+            aside = ranges.with_name("ranges.aside")
+            if args.without_ranges and ranges.is_dir():
+                ranges.rename(aside)
+            try:
+                out = subprocess.run([sys.executable, __file__, str(args.warehouse), case,
+                                      "--child", "--gap", str(args.gap),
+                                      *(["--served"] if args.served else [])],
+                                     check=True, capture_output=True, text=True)
+            finally:
+                if aside.is_dir():
+                    aside.rename(ranges)
             row = json.loads(out.stdout.strip().splitlines()[-1])
             print(json.dumps(row), flush=True)
             results.setdefault(case, []).append(row)

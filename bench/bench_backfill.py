@@ -13,7 +13,8 @@ move), so that the walk meets adds, modifications and renames. The synthetic rep
 built once in `--work` (git hashes the 2 GB once) and reused.
 
 Targets (issue 17): 52 commits within 10 minutes on 2 cores; an as-of table within 300 ms;
-at most 5 MB of stored history per snapshot.
+at most 5 MB of stored history per snapshot (the history proper: `derived_bytes` gives the
+files made from it, which can be deleted and made again).
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from etl import backfill
-    from mteb_lb import asof, db, rankings
+    from mteb_lb import asof, db, rankings, warehouse
 
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -169,6 +170,8 @@ def main() -> int:
     snaps = backfill.read_snapshots(store).to_pylist()
     seconds = [s["seconds"] for s in snaps]
     stored = backfill.stored_bytes(store)
+    derived = {sub: sum(p.stat().st_size for p in (store / sub).glob("*.duckdb"))
+               for sub in (warehouse.PAST_STATE_FOLDER, warehouse.PAST_RANGES_FOLDER)}
 
     # the as-of table: the scratch warehouse's newest build serves as the live one
     scratch_build = Path(os.path.realpath(wh / "history" / "work" / "warehouse" / "current"))
@@ -239,6 +242,9 @@ def main() -> int:
         "median_commit_s": statistics.median(seconds[1:]) if len(seconds) > 1 else None,
         "sum_commit_s": round(sum(seconds), 1),
         "stored_bytes": stored, "bytes_per_snapshot": stored // max(1, len(snaps)),
+        # made from the stored events, deletable (docs/HISTORY.md §Backfill): the newest
+        # snapshot's compacted state and the ranges of every snapshot, as the backfill left them
+        "derived_bytes": derived,
         "past_bytes_first_snapshot": sum(p.stat().st_size for p in
                                          (store / "past").glob("*/000001-*.parquet")),
         "as_of": times, "benchmark": bench_name, "rss": rss, "targets": TARGETS,

@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 
 import queries
 from etl.segments import KEPT_LEVEL, write_parquet
-from mteb_lb import db, settings, warehouse
+from mteb_lb import db, warehouse
 
 FOLDER = warehouse.PAST_FOLDER
 STATE = "past_state.duckdb"
@@ -261,28 +261,8 @@ def export_ranges(store: Path, seq: int) -> Path | None:
     path = folder / warehouse.past_state_name(seq, found)
     if not path.is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.unlink(missing_ok=True)
-        con = duckdb.connect(str(tmp))
-        try:
-            con.execute("SET enable_progress_bar = false")
-            con.execute("SET preserve_insertion_order = false")
-            con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
-            con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
-            con.execute(queries.load("lb_past_ranges"))
-            for table, names in found.items():
-                con.execute("CREATE OR REPLACE TEMP VIEW events AS "
-                            + warehouse.past_events_sql(names))
-                order = warehouse.past_state_order(
-                    [d[0] for d in con.execute("SELECT * FROM events LIMIT 0").description])
-                con.execute(f'CREATE TABLE "{table}" AS FROM lb_past_ranges(\'events\')' + order)
-            con.execute("CHECKPOINT")
-        except BaseException:
-            con.close()
-            tmp.unlink(missing_ok=True)
-            raise
-        con.close()
-        os.replace(tmp, path)
+        warehouse.write_past_file(path, found, queries.load("lb_past_ranges"),
+                                  "FROM lb_past_ranges('events')")
     for other in folder.glob("*"):
         if other.name != path.name:
             other.unlink(missing_ok=True)

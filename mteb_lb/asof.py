@@ -33,7 +33,7 @@ import duckdb
 import pyarrow as pa
 
 import queries
-from mteb_lb import db, settings, warehouse
+from mteb_lb import db, warehouse
 
 STORE = "history"          # <warehouse>/history: the backfill's store (etl/backfill.py)
 MEANS = {"Mean (Task)": "score", "Mean (TaskType)": "mean_task_type",
@@ -333,37 +333,18 @@ def state_file(build: Path, seq: int) -> Path:
 def _write_state(path: Path, found: dict[str, list[str]], seq: int, build: Path) -> None:
     """The state file: per results table, lb_past_rows over its events <= seq; a results table
     without any (empty then) is empty, never today's rows."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
-    try:
-        con.execute("SET enable_progress_bar = false")
-        con.execute("SET preserve_insertion_order = false")
-        con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
-        con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
-        con.execute(queries.load("lb_past_rows"))
-        for table, files in found.items():
-            con.execute("CREATE OR REPLACE TEMP VIEW events AS "
-                        + warehouse.past_events_sql(files))
-            order = warehouse.past_state_order(
-                [d[0] for d in con.execute("SELECT * FROM events LIMIT 0").description])
-            con.execute(f'CREATE TABLE "{table}" AS FROM lb_past_rows(\'events\', {int(seq)})'
-                        + order)
-        missing = [t for t in warehouse.PAST_TABLES if t not in found]
-        if missing:
+    def missing(con) -> None:
+        tables = [t for t in warehouse.PAST_TABLES if t not in found]
+        if tables:
             con.execute(f"ATTACH '{_lit(build / warehouse.DB_FILE)}' AS cur (READ_ONLY)")
-            for table in missing:
+            for table in tables:
                 if con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = "
                                "'cur' AND table_name = ?", [table]).fetchall()[0][0]:
                     con.execute(f'CREATE TABLE "{table}" AS FROM cur.main."{table}" LIMIT 0')
             con.execute("DETACH cur")
-        con.execute("CHECKPOINT")
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    con.close()
-    os.replace(tmp, path)
+
+    warehouse.write_past_file(path, found, queries.load("lb_past_rows"),
+                              f"FROM lb_past_rows('events', {int(seq)})", missing)
 
 
 def _evict(folder: Path, kept: int = STATE_FILES_KEPT) -> None:
@@ -377,9 +358,23 @@ def _evict(folder: Path, kept: int = STATE_FILES_KEPT) -> None:
         old.unlink(missing_ok=True)
 
 
+def _current_seq(path: Path, events: dict[str, list[str]]) -> int | None:
+    """The snapshot of a compacted state or ranges file (`<seq>-<digest>.duckdb`) when its name
+    is the one the stored events give it now (warehouse.past_state_name), else None (a file
+    named after other event files, left by a history backfilled again; another file).
+    `events`: every event file of the store."""
+    try:
+        seq = warehouse.past_file_seq(path.name)
+    except ValueError:
+        return None
+    found = {t: [f for f in files if warehouse.past_file_seq(f) <= seq]
+             for t, files in events.items()}
+    return seq if path.name == warehouse.past_state_name(
+        seq, {t: f for t, f in found.items() if f}) else None
+
+
 def _compacted(store: Path, events: dict[str, list[str]] | None = None) -> dict[int, Path]:
-    """The compacted state files that hold their snapshot as the stored events make it now (a
-    file named after other event files, left by a history backfilled again, is not one).
+    """The compacted state files that hold their snapshot as the stored events make it now.
     `events`: every event file of the store (warehouse.past_event_files), when known."""
     if events is None:
         events = warehouse.past_event_files(store, 1 << 30)
@@ -390,35 +385,23 @@ def _compacted(store: Path, events: dict[str, list[str]] | None = None) -> dict[
         except OSError:
             continue
         for path in paths:
-            try:
-                seq = warehouse.past_file_seq(path.name)
-            except ValueError:
-                continue
-            found = {t: [f for f in files if warehouse.past_file_seq(f) <= seq]
-                     for t, files in events.items()}
-            if seq not in out and path.name == warehouse.past_state_name(
-                    seq, {t: f for t, f in found.items() if f}):
+            seq = _current_seq(path, events)
+            if seq is not None and seq not in out:
                 out[seq] = path
     return out
 
 
 def _ranges(store: Path, events: dict[str, list[str]]) -> tuple[int, Path] | None:
-    """The file of the past results through every snapshot up to its own (`<seq>`) that holds
-    them as the stored events make them now (etl/past_rows.py export_ranges; a file named
-    after other event files, left by a history backfilled again, is not one), with that
-    snapshot; None when there is none. `events`: every event file of the store."""
+    """The file of the past results through every snapshot up to its own (etl/past_rows.py
+    export_ranges) that holds them as the stored events make them now, with that snapshot;
+    None when there is none. `events`: every event file of the store."""
     try:
         paths = sorted((store / warehouse.PAST_RANGES_FOLDER).glob("*.duckdb"), reverse=True)
     except OSError:
         return None
     for path in paths:
-        try:
-            seq = warehouse.past_file_seq(path.name)
-        except ValueError:
-            continue
-        found = {t: [f for f in files if warehouse.past_file_seq(f) <= seq]
-                 for t, files in events.items()}
-        if path.name == warehouse.past_state_name(seq, {t: f for t, f in found.items() if f}):
+        seq = _current_seq(path, events)
+        if seq is not None:
             return seq, path
     return None
 

@@ -18,15 +18,17 @@ from __future__ import annotations
 import functools
 import json
 import os
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from mteb_lb import settings
 
-# hashlib, fcntl and shutil (which imports bz2 and lzma) are imported by the functions that use
-# them (a past date's state file name, the ETL's lock, its staging, publishing and pruning): a
-# process serving a default summary needs none of them (docs/PERFORMANCE.md)
+# hashlib, fcntl, shutil (which imports bz2 and lzma) and duckdb are imported by the functions
+# that use them (a past date's state file name, the ETL's lock, its staging, publishing and
+# pruning, writing a past results file): a process serving a default summary needs none of them
+# (docs/PERFORMANCE.md)
 
 # queries/ views materialized in a build (`-- @materialize`) that a past date makes again as
 # plain views over its own recorded tables: `models` reads model_meta (PAST_TABLES), so a past
@@ -140,6 +142,41 @@ def past_events_sql(files: list[str]) -> str:
     listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
     return ("SELECT hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * "
             f"FROM read_parquet([{listed}])")
+
+
+def write_past_file(path: Path, found: dict[str, list[str]], macro: str, rows: str,
+                    finish=None) -> None:
+    """A DuckDB file of past results (a compacted state, the ranges) at `path`, written whole
+    or not at all (a temporary file beside it, renamed): per table of `found` (its event
+    files), the rows `rows` selects (a query of the temp view `events`, past_events_sql, with
+    the macro `macro` created), ordered as a compacted state (past_state_order); `finish(con)`
+    runs last, before the checkpoint. Capped as the read-only connection (sql_memory_limit,
+    sql_threads)."""
+    import duckdb  # deferred: see the imports
+
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET preserve_insertion_order = false")
+        con.execute("SET memory_limit = ?", [settings.get("sql_memory_limit")])
+        con.execute(f"SET threads = {int(settings.get('sql_threads'))}")
+        con.execute(macro)
+        for table, files in found.items():
+            con.execute("CREATE OR REPLACE TEMP VIEW events AS " + past_events_sql(files))
+            order = past_state_order(
+                [d[0] for d in con.execute("SELECT * FROM events LIMIT 0").description])
+            con.execute(f'CREATE TABLE "{table}" AS {rows}{order}')
+        if finish is not None:
+            finish(con)
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp, path)
 
 
 def past_state_name(seq: int, found: dict[str, list[str]]) -> str:
