@@ -910,22 +910,27 @@ class _PastDatabase:
                 own = folder / warehouse.past_state_name(seq, found)
                 break
         ranges = None if own else _ranges(self.store, every)
+        alias = None
         if ranges is not None and seq <= ranges[0]:
             # every row version up to a later snapshot: the date's rows, one filtered scan
             # (no overlay, nothing to compact)
             base_seq, path = seq, ranges[1]
-        else:
+            try:
+                alias = self._attach(path)
+            except duckdb.Error:      # a damaged file: served as without it
+                ranges = None
+        if alias is None:
             bases = {seq: own} if own else _compacted(self.store, every)
             if not bases:     # nothing compacted yet: this snapshot's own state, made now
                 bases = {seq: state_file(self.build, seq)}
             base_seq = min(bases, key=lambda b: (abs(b - seq), -b))
             path = bases[base_seq]
             ranges = None
-        try:
-            os.utime(path)    # the most recently used state files are kept
-        except OSError:
-            pass
-        alias = self._attach(path)
+            try:
+                os.utime(path)    # the most recently used state files are kept
+            except OSError:
+                pass
+            alias = self._attach(path)
         served = _Served(str(path), None, {}, seq, base_seq, alias, events=numbered,
                          ranges=ranges is not None)
         try:

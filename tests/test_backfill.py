@@ -975,8 +975,8 @@ def test_the_ranges_serve_every_date_as_its_own_state(backfilled, tmp_path):
 def test_ranges_serve_the_dates_up_to_their_snapshot_only(backfilled, tmp_path):
     """Ranges made at snapshot 4 (the later ones' replaced: one file is kept) serve dates 1-4;
     5 is served by an overlay on snapshot 6's state, 6 by its own. Ranges named after other
-    event files (a history backfilled again) serve nothing. Every date's tables equal its own
-    state either way."""
+    event files (a history backfilled again), or that cannot be read (damaged), serve nothing.
+    Every date's tables equal its own state either way."""
     wh, store, build = served_from_state_6(backfilled, tmp_path)
     folder = store / warehouse.PAST_RANGES_FOLDER
     made = [past_rows.export_ranges(store, 6), past_rows.export_ranges(store, 4)]
@@ -1001,6 +1001,18 @@ def test_ranges_serve_the_dates_up_to_their_snapshot_only(backfilled, tmp_path):
         past.settle()
         past.close()
     assert how == {3: (False, "d3")}
+    # damaged: the right name, not a database
+    for path in list(folder.iterdir()) + list((store / asof.STATE_FOLDER).glob("*.duckdb")):
+        if warehouse.past_file_seq(path.name) != 6:
+            path.unlink()
+    past_rows.export_ranges(store, 4).write_bytes(b"not a database")
+    past = asof._PastDatabase(build)
+    try:
+        how = _served_as_own_states(past, store, build, tmp_path, (2,))
+    finally:
+        past.settle()
+        past.close()
+    assert how == {2: (False, "d2")}
 
 
 def test_a_date_without_its_own_state_is_served_from_another_snapshots(backfilled, tmp_path):
