@@ -466,7 +466,10 @@ class _PastDatabase:
     by side).
 
     A snapshot's rows come from a compacted state file (state_file): its own when it was made
-    (the backfill leaves the newest one), else the nearest one on disk (its `base`) with an
+    (the backfill leaves the newest one); else from the ranges the backfill leaves (_ranges:
+    every row version of the snapshots up to its newest, each table filtered at the date by
+    lb_past_at: no overlay, nothing compacted); else (a date after them, a store without them)
+    from the nearest compacted state on disk (its `base`) with an
     `overlay`: the rows as of the snapshot of the groups (warehouse.PAST_KEYS: the model, mostly)
     with events between the two snapshots, from those groups' events alone (lb_past_rows), in
     a schema d<seq> of this in-memory database, each table's when a statement first reads it

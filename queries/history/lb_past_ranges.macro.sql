@@ -6,8 +6,8 @@
 -- is the first removal after it. lb_past_at(ranges, s) reads the table as of snapshot s: the
 -- rows lb_past_rows(events, s) gives, from one filtered scan instead of every event up to s
 -- (etl/past_rows.py export_ranges stores it; mteb_lb/asof.py serves any backfilled date
--- from it). The removals are few: their ends are found by a join on the keys alone, the
--- additions' other columns are read once.
+-- from it). The additions' ends are found by a join on the identities alone, so the other
+-- columns are read once.
 -- Usage: CREATE TABLE r AS FROM lb_past_ranges('events'); SELECT * FROM lb_past_at('r', 12)
 create or replace macro lb_past_ranges(events) as table
     with ends as (
