@@ -914,28 +914,37 @@ def test_a_row_versions_ranges_by_hand():
         con.close()
 
 
-def _served_as_own_states(past, store: Path, build: Path, tmp_path: Path, seqs) -> dict:
-    """Per date of `seqs`, how `past` served it (ranges, overlay) after checking that every past
-    results table of its cursor, the stored default boards included, equals the date's own
-    state compacted from its events by lb_past_rows (asof._write_state), row for row."""
+def _served_as_own_states(store: Path, build: Path, tmp_path: Path, seqs,
+                          boards: dict | None = None) -> dict:
+    """Per date of `seqs`, how a past database served it (ranges, overlay) after checking that
+    every past results table of its cursor, the stored default boards included, equals the
+    date's own state compacted from its events by lb_past_rows (asof._write_state), row for
+    row; `boards` gets each date's Hist(v1) default board (its models in order)."""
     how = {}
-    for seq in seqs:
-        own = tmp_path / f"own-{seq}.duckdb"
-        if not own.is_file():
-            asof._write_state(own, warehouse.past_event_files(store, seq), seq, build)
-        cur = past.cursor(seq)
-        try:
-            how[seq] = (past.schemas[seq].ranges, past.schemas[seq].overlay)
-            cur.execute(f"ATTACH '{own}' AS own (READ_ONLY)")
-            for table in warehouse.PAST_TABLES:
-                assert _rows(cur, f'FROM "{table}"') == _rows(cur, f'FROM own."{table}"'), \
-                    (seq, table)
-            served = _rows(cur, "FROM default_summaries")
-            assert served == _rows(cur, "SELECT * EXCLUDE (_fingerprint) FROM "
-                                        "own.default_summaries") and served, seq
-            cur.execute("DETACH own")
-        finally:
-            cur.close()
+    past = asof._PastDatabase(build)
+    try:
+        for seq in seqs:
+            own = tmp_path / f"own-{seq}.duckdb"
+            if not own.is_file():
+                asof._write_state(own, warehouse.past_event_files(store, seq), seq, build)
+            cur = past.cursor(seq)
+            try:
+                how[seq] = (past.schemas[seq].ranges, past.schemas[seq].overlay)
+                cur.execute(f"ATTACH '{own}' AS own (READ_ONLY)")
+                for table in warehouse.PAST_TABLES:
+                    assert _rows(cur, f'FROM "{table}"') == _rows(
+                        cur, f'FROM own."{table}"'), (seq, table)
+                served = _rows(cur, "FROM default_summaries")
+                assert served == _rows(cur, "SELECT * EXCLUDE (_fingerprint) FROM "
+                                            "own.default_summaries") and served, seq
+                cur.execute("DETACH own")
+                if boards is not None:
+                    boards[seq] = [r[0] for r in cur.execute(BOARD).fetchall()]
+            finally:
+                cur.close()
+    finally:
+        past.settle()
+        past.close()
     return how
 
 
@@ -954,21 +963,10 @@ def test_the_ranges_serve_every_date_as_its_own_state(backfilled, tmp_path):
         warehouse.past_state_name(6, warehouse.past_event_files(store, 6))]
     shutil.rmtree(store / asof.STATE_FOLDER)
     _forget_stored_schema(build)
-    past = asof._PastDatabase(build)
-    try:
-        how = _served_as_own_states(past, store, build, tmp_path, range(1, 7))
-        boards = {}
-        for seq in (2, 6):
-            cur = past.cursor(seq)
-            try:
-                boards[seq] = [r[0] for r in cur.execute(BOARD).fetchall()]
-            finally:
-                cur.close()
-    finally:
-        past.settle()
-        past.close()
+    boards = {}
+    how = _served_as_own_states(store, build, tmp_path, range(1, 7), boards)
     assert how == {seq: (True, None) for seq in range(1, 7)}
-    assert boards == {2: ["h/A", "h/B", "h/C"], 6: ["h/D", "h/B", "h/E"]}
+    assert boards[2] == ["h/A", "h/B", "h/C"] and boards[6] == ["h/D", "h/B", "h/E"]
     assert not list((store / asof.STATE_FOLDER).glob("*.duckdb"))
 
 
@@ -981,38 +979,24 @@ def test_ranges_serve_the_dates_up_to_their_snapshot_only(backfilled, tmp_path):
     folder = store / warehouse.PAST_RANGES_FOLDER
     made = [past_rows.export_ranges(store, 6), past_rows.export_ranges(store, 4)]
     assert list(folder.iterdir()) == [made[1]]
-    past = asof._PastDatabase(build)
-    try:
-        how = _served_as_own_states(past, store, build, tmp_path, range(1, 7))
-    finally:
-        past.settle()
-        past.close()
+    how = _served_as_own_states(store, build, tmp_path, range(1, 7))
     assert how == {1: (True, None), 2: (True, None), 3: (True, None), 4: (True, None),
                    5: (False, "d5"), 6: (False, None)}
+
+    def only_state_6() -> None:
+        for path in list(folder.iterdir()) + list((store / asof.STATE_FOLDER).glob("*.duckdb")):
+            if warehouse.past_file_seq(path.name) != 6:
+                path.unlink()
+
     # another history's ranges: the name's digest is of other event files
-    made[1].rename(folder / warehouse.past_state_name(4, {"benchmark_results": ["x"]}))
-    for path in (store / asof.STATE_FOLDER).glob("*.duckdb"):
-        if warehouse.past_file_seq(path.name) != 6:
-            path.unlink()
-    past = asof._PastDatabase(build)
-    try:
-        how = _served_as_own_states(past, store, build, tmp_path, (3,))
-    finally:
-        past.settle()
-        past.close()
-    assert how == {3: (False, "d3")}
+    only_state_6()
+    past_rows.export_ranges(store, 4).rename(
+        folder / warehouse.past_state_name(4, {"benchmark_results": ["x"]}))
+    assert _served_as_own_states(store, build, tmp_path, (3,)) == {3: (False, "d3")}
     # damaged: the right name, not a database
-    for path in list(folder.iterdir()) + list((store / asof.STATE_FOLDER).glob("*.duckdb")):
-        if warehouse.past_file_seq(path.name) != 6:
-            path.unlink()
+    only_state_6()
     past_rows.export_ranges(store, 4).write_bytes(b"not a database")
-    past = asof._PastDatabase(build)
-    try:
-        how = _served_as_own_states(past, store, build, tmp_path, (2,))
-    finally:
-        past.settle()
-        past.close()
-    assert how == {2: (False, "d2")}
+    assert _served_as_own_states(store, build, tmp_path, (2,)) == {2: (False, "d2")}
 
 
 def test_a_date_without_its_own_state_is_served_from_another_snapshots(backfilled, tmp_path):
