@@ -91,7 +91,8 @@ _FRAME_SOURCES = {
 
 
 # Table macros over tables that are not in a build: they run where those tables are loaded.
-_OUTSIDE_BUILDS = {"lb_past_rows"}   # the backfill's past results (mteb_lb/asof.py)
+# the backfill's past results: their events, their ranges (etl/past_rows.py, mteb_lb/asof.py)
+_OUTSIDE_BUILDS = {"lb_past_rows", "lb_past_ranges", "lb_past_at"}
 
 
 class ValidationError(RuntimeError):
