@@ -453,16 +453,22 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
 
 def relayout(warehouse_dir: Path | None = None, log=None) -> BackfillResult:
     """`mteb-lb backfill --relayout`: the stored past results rewritten in the current layout
-    (etl/past_rows.py relayout), under the ETL lock, without a source or a commit recorded."""
+    (etl/past_rows.py relayout), and the ranges of every recorded snapshot made if missing
+    (export_ranges, as a backfill leaves them), under the ETL lock, without a source or a
+    commit recorded."""
     started = time.monotonic()
     warehouse_dir = warehouse_dir or warehouse.root()
     store = store_dir(warehouse_dir)
     result = BackfillResult()
     with warehouse.etl_lock(warehouse_dir):
         result.relaid = past_rows.relayout(store, log)
+        seq = len(read_snapshots(store))
+        path = past_rows.ranges_file(store, seq) if seq else None
+        made = path is not None and not path.is_file() and past_rows.export_ranges(store, seq)
     result.seconds = time.monotonic() - started
     result.message = (f"wrote {result.relaid} files of the past results in the current layout "
-                      f"in {result.seconds:.1f} s; history in {store}")
+                      + (f"and their ranges up to snapshot {seq} " if made else "")
+                      + f"in {result.seconds:.1f} s; history in {store}")
     return result
 
 

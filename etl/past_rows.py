@@ -245,6 +245,15 @@ def export_state(build_dir: Path, store: Path, seq: int) -> Path | None:
     return path if path.is_file() else None
 
 
+def ranges_file(store: Path, seq: int) -> Path | None:
+    """Where the ranges of the snapshots up to `seq` are (export_ranges), made or not; None when
+    no event was stored."""
+    found = warehouse.past_event_files(store, seq)
+    if not found:
+        return None
+    return store / warehouse.PAST_RANGES_FOLDER / warehouse.past_state_name(seq, found)
+
+
 def export_ranges(store: Path, seq: int) -> Path | None:
     """Leave the past results of every snapshot up to `seq` where mteb_lb/asof.py serves any
     backfilled date from (<store>/ranges/, named as a compacted state of `seq`:
@@ -254,15 +263,14 @@ def export_ranges(store: Path, seq: int) -> Path | None:
     (lb_past_at), not the overlay of the events between the date and the nearest compacted
     state. Nothing to do when that file is there; the other files of the folder (older
     snapshots', or another history's) are removed once it is. None when no event was stored."""
-    found = warehouse.past_event_files(store, seq)
-    if not found:
+    path = ranges_file(store, seq)
+    if path is None:
         return None
-    folder = store / warehouse.PAST_RANGES_FOLDER
-    path = folder / warehouse.past_state_name(seq, found)
+    folder = path.parent
     if not path.is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        warehouse.write_past_file(path, found, queries.load("lb_past_ranges"),
-                                  "FROM lb_past_ranges('events')")
+        warehouse.write_past_file(path, warehouse.past_event_files(store, seq),
+                                  queries.load("lb_past_ranges"), "FROM lb_past_ranges('events')")
     for other in folder.glob("*"):
         if other.name != path.name:
             other.unlink(missing_ok=True)

@@ -215,7 +215,7 @@ def test_relayout_command_on_a_store_of_the_old_layout(backfilled, tmp_path, mon
     rewritten (no source needed), the whole-groups files of the stored default boards made
     again from the events, with the rows the backfill wrote, and every as-of table the same
     before (the boards of a date served by an overlay computed by the ranking SQL) and
-    after."""
+    after (the dates served from the ranges it made, missing before)."""
     from mteb_lb import cli
 
     wh = tmp_path / "wh"
@@ -252,14 +252,19 @@ def test_relayout_command_on_a_store_of_the_old_layout(backfilled, tmp_path, mon
     shutil.rmtree(store / asof.STATE_FOLDER, ignore_errors=True)
     monkeypatch.setenv("MTEB_LB_WAREHOUSE", str(wh))
     assert cli.main(["backfill", "--relayout", "--quiet"]) == 0
-    assert f"wrote {len(files) + len(wholes)} files" in capsys.readouterr().out
+    assert (f"wrote {len(files) + len(wholes)} files of the past results in the current "
+            "layout and their ranges up to snapshot 3 in") in capsys.readouterr().out
+    # the ranges, missing, made as a backfill leaves them: the dates below are served from them
+    assert [p.name for p in (store / warehouse.PAST_RANGES_FOLDER).iterdir()] == [
+        warehouse.past_state_name(3, warehouse.past_event_files(store, 3))]
     for path in files:
         assert pq.read_schema(path).metadata[past_rows.LAYOUT_KEY] == past_rows.layout(
             path.parent.name)
     assert {p: _file_rows(p) for p in wholes} == recorded
     assert tables() == before
     assert cli.main(["backfill", "--relayout", "--quiet"]) == 0
-    assert "wrote 0 files" in capsys.readouterr().out
+    assert "wrote 0 files of the past results in the current layout in" in \
+        capsys.readouterr().out
 
 
 def _file_rows(path: Path) -> list[str]:
