@@ -441,7 +441,7 @@ def backfill(source: str | None = None, *, since: str | None = None, every: str 
             past_rows.export_state(warehouse.current_build(scratch), store, seq)
         if seq:   # every backfilled date's past results in one file (also after a killed run)
             t = time.monotonic()
-            if past_rows.export_ranges(store, seq):
+            if past_rows.export_ranges(store, seq) is not None:
                 say(f"past results of snapshots 1-{seq} ready for any date "
                     f"({time.monotonic() - t:.1f} s)")
     result.seconds = time.monotonic() - started
@@ -463,8 +463,7 @@ def relayout(warehouse_dir: Path | None = None, log=None) -> BackfillResult:
     with warehouse.etl_lock(warehouse_dir):
         result.relaid = past_rows.relayout(store, log)
         seq = len(read_snapshots(store))
-        path = past_rows.ranges_file(store, seq) if seq else None
-        made = path is not None and not path.is_file() and past_rows.export_ranges(store, seq)
+        made = bool(seq) and past_rows.export_ranges(store, seq) is not None
     result.seconds = time.monotonic() - started
     result.message = (f"wrote {result.relaid} files of the past results in the current layout "
                       + (f"and their ranges up to snapshot {seq} " if made else "")

@@ -104,8 +104,7 @@ def _rebuild_state(con, store: Path, seq: int) -> None:
         con.execute(f"""
             CREATE TABLE "s_{table}" AS
             SELECT * EXCLUDE (_seq, _removed) FROM (
-                SELECT hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, *
-                FROM read_parquet(?)
+                {warehouse.past_hashed("read_parquet(?)")}
                 QUALIFY row_number() OVER (PARTITION BY _h, _k ORDER BY _seq DESC) = 1)
             WHERE NOT _removed""", [found])
     con.execute("CREATE OR REPLACE TABLE state_seq AS SELECT ?::INTEGER AS seq", [seq])
@@ -245,15 +244,6 @@ def export_state(build_dir: Path, store: Path, seq: int) -> Path | None:
     return path if path.is_file() else None
 
 
-def ranges_file(store: Path, seq: int) -> Path | None:
-    """Where the ranges of the snapshots up to `seq` are (export_ranges), made or not; None when
-    no event was stored."""
-    found = warehouse.past_event_files(store, seq)
-    if not found:
-        return None
-    return store / warehouse.PAST_RANGES_FOLDER / warehouse.past_state_name(seq, found)
-
-
 def export_ranges(store: Path, seq: int) -> Path | None:
     """Leave the past results of every snapshot up to `seq` where mteb_lb/asof.py serves any
     backfilled date from (<store>/ranges/, named as a compacted state of `seq`:
@@ -261,20 +251,23 @@ def export_ranges(store: Path, seq: int) -> Path | None:
     it is valid in (queries/history/lb_past_ranges), ordered as the compacted states
     (warehouse.past_state_order). A date's tables are then one filtered scan of it
     (lb_past_at), not the overlay of the events between the date and the nearest compacted
-    state. Nothing to do when that file is there; the other files of the folder (older
-    snapshots', or another history's) are removed once it is. None when no event was stored."""
-    path = ranges_file(store, seq)
-    if path is None:
+    state. The other files of the folder (older snapshots', or another history's) are removed.
+    Returns the file when this call wrote it; None when it was there already, or no event was
+    stored."""
+    found = warehouse.past_event_files(store, seq)
+    if not found:
         return None
-    folder = path.parent
-    if not path.is_file():
+    folder = store / warehouse.PAST_RANGES_FOLDER
+    path = folder / warehouse.past_state_name(seq, found)
+    made = not path.is_file()
+    if made:
         folder.mkdir(parents=True, exist_ok=True)
-        warehouse.write_past_file(path, warehouse.past_event_files(store, seq),
-                                  queries.load("lb_past_ranges"), "FROM lb_past_ranges('events')")
+        warehouse.write_past_file(path, found, queries.load("lb_past_ranges"),
+                                  "FROM lb_past_ranges('events')")
     for other in folder.glob("*"):
         if other.name != path.name:
             other.unlink(missing_ok=True)
-    return path
+    return path if made else None
 
 
 def _exists(con, name: str) -> bool:
@@ -342,9 +335,9 @@ def _whole_files(store: Path) -> int:
                 seq = warehouse.past_file_seq(path)
                 # the events up to this snapshot of the groups it changed
                 con.execute(
-                    "CREATE OR REPLACE TEMP TABLE events AS SELECT hash(*COLUMNS(* EXCLUDE "
-                    "(_seq, _k, _removed))) AS _h, * FROM (FROM read_parquet($up) SEMI JOIN "
-                    f"(SELECT DISTINCT {keys} FROM read_parquet($f)) USING ({keys}))",
+                    "CREATE OR REPLACE TEMP TABLE events AS " + warehouse.past_hashed(
+                        "(FROM read_parquet($up) SEMI JOIN "
+                        f"(SELECT DISTINCT {keys} FROM read_parquet($f)) USING ({keys}))"),
                     {"up": files(store, table, seq), "f": path})
                 _write(db.query_arrow(con, "SELECT $seq::INTEGER AS _seq, * FROM "
                                       "lb_past_rows('events', $seq)", {"seq": seq}),

@@ -95,9 +95,9 @@ def write_parquet(table: pa.Table, path, row_group_size: int | None = None,
     keep = [name for name in table.column_names if name not in floating]
     texts = [f.name for f in table.schema if pa.types.is_string(f.type)
              or (pa.types.is_list(f.type) and pa.types.is_string(f.type.value_type))]
+    opts = {**PARQUET_OPTS, "compression_level": level or PARQUET_OPTS["compression_level"]}
     pq.write_table(table, path, write_statistics=keep, use_dictionary=texts,
-                   row_group_size=row_group_size,
-                   **{**PARQUET_OPTS, **({"compression_level": level} if level else {})})
+                   row_group_size=row_group_size, **opts)
 
 
 @dataclass

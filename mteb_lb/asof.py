@@ -1007,8 +1007,7 @@ class _PastDatabase:
                             + self._events(cur, upto, keys, groups, same))
                 if cur.execute(f"SELECT count(*) FROM {rows} WHERE _removed").fetchall()[0][0]:
                     # a table, not a view: lb_past_rows reads its events twice
-                    cur.execute("CREATE TEMP TABLE events AS SELECT hash(*COLUMNS(* EXCLUDE "
-                                f"(_seq, _k, _removed))) AS _h, * FROM {rows}")
+                    cur.execute("CREATE TEMP TABLE events AS " + warehouse.past_hashed(rows))
                     cur.execute(f"CREATE OR REPLACE TABLE {rows} AS "
                                 f"FROM memory.main.lb_past_rows('events', {int(seq)})")
                 else:

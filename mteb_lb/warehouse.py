@@ -136,12 +136,17 @@ def past_whole_file(event_file: str | Path) -> Path:
             / event_file.name)
 
 
+def past_hashed(source: str) -> str:
+    """The SQL of the events of relation `source` (etl/past_rows.py's columns) with each row's
+    hash, `_h`, of its own columns: with its occurrence among equal rows (`_k`), a row's
+    identity (the one definition: the backfill, the compacted states, the ranges, overlays)."""
+    return f"SELECT hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * FROM {source}"
+
+
 def past_events_sql(files: list[str]) -> str:
-    """The SQL of the events stored in `files` (etl/past_rows.py) with each row's hash, `_h`:
-    with its occurrence among equal rows (`_k`), a row's identity."""
+    """The SQL of the events stored in `files` with each row's hash (past_hashed)."""
     listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-    return ("SELECT hash(*COLUMNS(* EXCLUDE (_seq, _k, _removed))) AS _h, * "
-            f"FROM read_parquet([{listed}])")
+    return past_hashed(f"read_parquet([{listed}])")
 
 
 def write_past_file(path: Path, found: dict[str, list[str]], macro: str, rows: str,
