@@ -2,13 +2,18 @@
 in the same run, on mteb's own code when an interpreter with mteb is available.
 
     .venv/bin/python bench/bench_tables.py [--warehouse DIR] [--results DIR]
-        [--mteb-python .mteb-venv/bin/python] [--repeat 5] [--code CHECKOUT]
+        [--mteb-python .mteb-venv/bin/python] [--repeat 5] [--processes 5] [--code CHECKOUT]
 
 Each scenario builds the summary, per-task and (where the benchmark has one) per-language table.
-cold = first call in a fresh process (build just opened); warm = median of repeats with our
-result cache cleared, so it measures the SQL, not a dictionary lookup. Beside the wall times,
-the process's CPU time (all threads, getrusage) of the cold call and the median of the warm
-ones: on a shared machine contention inflates it much less. --code imports mteb_lb from another
+cold = the scenario's first call in a fresh process (the build just opened; the scenarios run in
+their listed order, so a path's first use in the process falls on the first scenario that takes
+it); warm = median of repeats with our result cache cleared, so it measures the SQL, not a
+dictionary lookup. The scenarios run in `--processes` fresh processes, one after the other: the
+cold figure is the median of their cold calls (one cold call is one sample, and on this machine
+one sample spreads by +-40 %), the warm one the median of their warm medians; each process's
+cold calls are kept in the JSON (`cold_runs_ms`). Beside the wall times, the process's CPU time
+(all threads, getrusage) of the cold call and the median of the warm ones: on a shared machine
+contention inflates it much less. --code imports mteb_lb from another
 checkout (e.g. main's, against a build of main) for a before/after pair in one run. Writes
 bench/out/tables.json and prints a markdown table with ratios.
 """
@@ -91,6 +96,32 @@ def our_timings(warehouse: Path, benchmarks: list[str], repeat: int) -> dict:
     return out
 
 
+def timings_in_processes(warehouse: Path, benchmarks: list[str], repeat: int,
+                         processes: int) -> dict:
+    """our_timings in `processes` fresh interpreters (this script with --one-process, the same
+    checkout), combined: per scenario the median of the cold calls and of the warm medians."""
+    runs = []
+    for _ in range(processes):
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--one-process", "--warehouse",
+               str(warehouse), "--repeat", str(repeat), "--code", str(ROOT)]
+        for name in benchmarks:
+            cmd += ["--benchmark", name]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    out = {key: statistics.median(r[key] for r in runs)
+           for key in ("startup_ms", "bench_switch_ms")}
+    out["processes"] = processes
+    out["benchmarks"] = {}
+    for name in benchmarks:
+        out["benchmarks"][name] = {}
+        for scenario in runs[0]["benchmarks"][name]:
+            each = [r["benchmarks"][name][scenario] for r in runs]
+            row = {key: statistics.median(e[key] for e in each) for key in each[0]}
+            row["cold_runs_ms"] = [round(e["cold_ms"], 1) for e in each]
+            out["benchmarks"][name][scenario] = row
+    return out
+
+
 def target_ms(benchmark: str, scenario: str) -> int:
     """Issue #16's per-scenario target for our cold time."""
     if benchmark == MAIN:
@@ -127,6 +158,10 @@ def main() -> int:
     parser.add_argument("--results", default=os.environ.get("MTEB_LB_REAL_RESULTS"))
     parser.add_argument("--mteb-python", default=str(ROOT / ".mteb-venv" / "bin" / "python"))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--processes", type=int, default=5,
+                        help="fresh processes the scenarios run in (cold: their median)")
+    parser.add_argument("--one-process", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--benchmark", action="append", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(HERE / "bench" / "out" / "tables.json"))
     parser.add_argument("--code", default=str(ROOT),
                         help="checkout whose mteb_lb is measured (default: this one)")
@@ -138,8 +173,11 @@ def main() -> int:
     if not (warehouse / "current").exists():
         print(f"no published build in {warehouse}: run `mteb-lb etl` first")
         return 2
-    benchmarks = [MAIN, ALT]
-    ours = our_timings(warehouse, benchmarks, args.repeat)
+    benchmarks = args.benchmark or [MAIN, ALT]
+    if args.one_process:   # one of timings_in_processes' runs: its timings as JSON
+        print(json.dumps(our_timings(warehouse, benchmarks, args.repeat)))
+        return 0
+    ours = timings_in_processes(warehouse, benchmarks, args.repeat, max(1, args.processes))
     cold_runs = [cold_process_ms(warehouse) for _ in range(5)]
     ours["cold_process_ms"] = statistics.median(w for w, _ in cold_runs)
     ours["cold_process_cpu_ms"] = statistics.median(c for _, c in cold_runs)
@@ -166,13 +204,17 @@ def main() -> int:
     print(f"startup (open build + catalog): {ours['startup_ms']:.0f} ms; fresh process to first "
           f"{ALT} summary: {ours['cold_process_ms']:.0f} ms; benchmark switch: "
           f"{ours['bench_switch_ms']:.0f} ms")
-    print("| benchmark | scenario | ours cold (warm) ms | ours CPU cold (warm) ms | "
+    print(f"ours: medians over {ours['processes']} fresh processes (cold: each process's first "
+          "call of the scenario)")
+    print("| benchmark | scenario | ours cold [range] (warm) ms | ours CPU cold (warm) ms | "
           "mteb warm (cold) ms | ratio cold | ratio warm | target (#16) |")
     print("|---|---|---|---|---|---|---|---|")
     for name in benchmarks:
         for scenario, *_ in SCENARIOS:
             o = ours["benchmarks"][name][scenario]
-            row = (f"| {name} | {scenario} | {o['cold_ms']:.0f} ({o['warm_ms']:.0f}) | "
+            spread = o.get("cold_runs_ms") or [o["cold_ms"]]
+            row = (f"| {name} | {scenario} | {o['cold_ms']:.0f} [{min(spread):.0f}-"
+                   f"{max(spread):.0f}] ({o['warm_ms']:.0f}) | "
                    f"{o['cold_cpu_ms']:.0f} ({o['warm_cpu_ms']:.0f}) |")
             target = target_ms(name, scenario)
             if theirs:

@@ -83,7 +83,8 @@ def main(argv=None) -> int:
     log: dict = {}
     step("build", [py, "-m", "mteb_lb.cli", "etl", "--source", args.results, "--full"], env, log)
     tables = [py, "bench/bench_tables.py", "--warehouse", str(warehouse), "--results",
-              args.results, "--repeat", repeat, "--out", str(OUT / "tables.json")]
+              args.results, "--repeat", repeat, "--processes", "2" if args.quick else "5",
+              "--out", str(OUT / "tables.json")]
     if args.peer_json:
         peer = OUT / "peer-tables.json"   # tables.json is rewritten by this run
         peer.write_text(Path(args.peer_json).read_text())
