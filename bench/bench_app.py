@@ -1,7 +1,7 @@
 """Server-side timings of the dashboard against the current build.
 
     .venv/bin/python bench/bench_app.py [--repeat 5] [--switches 12] [--start-runs 3] [--json]
-        [--filters-only] [--code DIR] [--warehouse DIR]
+        [--filters-only] [--filter-runs 3] [--code DIR] [--warehouse DIR]
 
 Prints the median server time of:
 
@@ -12,7 +12,11 @@ Prints the median server time of:
   over menu benchmarks, each for the first time (cold rankings), again (cached), and after the
   background prewarm the app runs after its first request;
 * **filter change**: the ``update_view`` callback for a set of filter changes on the default
-  benchmark, each for the first time (cold rankings) and again (cached);
+  benchmark, each for the first time (cold rankings) and again (cached). The cold requests run
+  in ``--filter-runs`` fresh processes (each after the app's prewarm, as a served process
+  answers them): a filter's cold figure is the median of its runs (one cold request is one
+  sample, and on this machine one sample spreads by tens of per cent), the cold median and the
+  worst filter are taken over those medians;
 
 and the JSON size of the summary grid data (rowData + columnDefs) of MTEB(Multilingual, v2).
 
@@ -247,6 +251,10 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--filters-only", action="store_true",
                         help="only the filter changes (no start, default page or switches)")
+    parser.add_argument("--filter-runs", type=int, default=3,
+                        help="fresh processes the cold filter changes run in (their median)")
+    parser.add_argument("--prewarm", action="store_true",
+                        help="with --filters-only: run the app's prewarm first")
     parser.add_argument("--code", type=Path, default=ROOT,
                         help="the project tree whose app is measured (default: this one's; "
                              "e.g. an export of another commit, for A/B runs)")
@@ -292,6 +300,8 @@ def main(argv=None) -> int:
     gc.freeze()   # as deploy/gunicorn.conf.py after a worker's warm-up
 
     if args.filters_only:
+        if args.prewarm:
+            prewarm_rankings()
         return filter_section(args, client, lbpage, lb, results, out)
 
     # default page
@@ -342,31 +352,14 @@ def main(argv=None) -> int:
     return filter_section(args, client, lbpage, lb, results, out, default)
 
 
-def filter_section(args, client, lbpage, lb, results, out, default=None) -> int:
-    """The filter changes, the payload and the #16 target lines (the end of main)."""
-    default = default or lb.menu().get("default_benchmark")
-    # filter change
-    fbench = args.filter_benchmark or default
-    cases = filter_states(fbench, lb)
-    # the rankings alone, cold, on a fresh Leaderboard (its own cache): what the app waits for
-    from mteb_lb.rankings import Leaderboard
-
-    fresh = Leaderboard(lb.handle)
-    fresh.options(fbench)
-    fresh.summary(fbench)            # the state the app is in before a filter change
-    rankings_only, rankings_cpu = {}, {}
-    for name, state in cases:
-        started, cpu0 = time.perf_counter(), _cpu()
-        fresh.summary(state.benchmark, state.filters())
-        if state.view == "per-task":
-            fresh.per_task(state.benchmark, state.filters())
-        rankings_only[name] = time.perf_counter() - started
-        rankings_cpu[name] = _cpu() - cpu0
-    cold_filter, warm_filter, per_filter, fills, cpu, fill_cpu = [], [], {}, [], [], []
-    own, own_cpu = [], []   # the request minus the rankings alone: the dashboard's own work
+def _cold_filters(client, lbpage, cases, rankings_only, rankings_cpu):
+    """Each filter change's first request in this process, then its deferred statistics:
+    the cold figures (seconds) and per filter (request, rankings alone, request CPU[, deferred
+    statistics, their CPU]) in ms."""
+    cold, per_filter, fills, cpu, fill_cpu, own, own_cpu = [], {}, [], [], [], [], []
     for name, state in cases:
         t, _, data = client.post(view_body(client, lbpage, state))
-        cold_filter.append(t)
+        cold.append(t)
         cpu.append(client.cpu)
         own.append(t - rankings_only[name])
         own_cpu.append(client.cpu - rankings_cpu[name])
@@ -379,6 +372,64 @@ def filter_section(args, client, lbpage, lb, results, out, default=None) -> int:
             fills.append(fill)
             fill_cpu.append(client.cpu)
             per_filter[name] += (round(fill * 1000, 1), round(client.cpu * 1000, 1))
+    return cold, per_filter, fills, cpu, fill_cpu, own, own_cpu
+
+
+def _filter_run(args, fbench: str) -> dict[str, tuple]:
+    """One fresh process's cold filter changes after the app's prewarm (this script with
+    --filters-only --prewarm): per filter (request, rankings alone, request CPU, rankings
+    alone CPU[, deferred statistics, their CPU]) in ms."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--filters-only", "--prewarm",
+           "--filter-runs", "1", "--json", "--repeat", "1", "--code", str(args.code),
+           "--filter-benchmark", fbench]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    found = json.loads(proc.stdout)["filter change (ms)"]
+    per_filter = next(v for k, v in found.items() if k.startswith("cold per filter"))
+    return {name: (*v[:3], found["rankings alone CPU per filter"][name], *v[3:])
+            for name, v in per_filter.items()}
+
+
+def filter_section(args, client, lbpage, lb, results, out, default=None) -> int:
+    """The filter changes, the payload and the #16 target lines (the end of main)."""
+    default = default or lb.menu().get("default_benchmark")
+    # filter change
+    fbench = args.filter_benchmark or default
+    cases = filter_states(fbench, lb)
+    if args.filter_runs > 1:   # the cold requests in fresh processes: their medians
+        runs = [_filter_run(args, fbench) for _ in range(args.filter_runs)]
+        medians = {name: [round(statistics.median(r[name][i] for r in runs), 1)
+                          for i in range(min(len(r[name]) for r in runs))]
+                   for name, _state in cases}
+        rankings_only = {name: v[1] / 1000 for name, v in medians.items()}
+        rankings_cpu = {name: v.pop(3) / 1000 for name, v in medians.items()}
+        per_filter = {name: tuple(v) for name, v in medians.items()}
+        cold_filter = [v[0] / 1000 for v in per_filter.values()]
+        cpu = [v[2] / 1000 for v in per_filter.values()]
+        own = [v[0] / 1000 - rankings_only[n] for n, v in per_filter.items()]
+        own_cpu = [v[2] / 1000 - rankings_cpu[n] for n, v in per_filter.items()]
+        fills = [v[3] / 1000 for v in per_filter.values() if len(v) > 3]
+        fill_cpu = [v[4] / 1000 for v in per_filter.values() if len(v) > 3]
+        for _name, state in cases:   # this process's cache, for the cached figure below
+            client.post(view_body(client, lbpage, state))
+        results["filter runs"] = {name: [r[name][0] for r in runs] for name in per_filter}
+    else:
+        # the rankings alone, cold, on a fresh Leaderboard (its own cache): what the app waits for
+        from mteb_lb.rankings import Leaderboard
+
+        fresh = Leaderboard(lb.handle)
+        fresh.options(fbench)
+        fresh.summary(fbench)            # the state the app is in before a filter change
+        rankings_only, rankings_cpu = {}, {}
+        for name, state in cases:
+            started, cpu0 = time.perf_counter(), _cpu()
+            fresh.summary(state.benchmark, state.filters())
+            if state.view == "per-task":
+                fresh.per_task(state.benchmark, state.filters())
+            rankings_only[name] = time.perf_counter() - started
+            rankings_cpu[name] = _cpu() - cpu0
+        (cold_filter, per_filter, fills, cpu, fill_cpu, own,
+         own_cpu) = _cold_filters(client, lbpage, cases, rankings_only, rankings_cpu)
+    warm_filter = []
     for _ in range(args.repeat):
         for _name, state in cases:
             warm_filter.append(client.post(view_body(client, lbpage, state))[0])
@@ -393,9 +444,12 @@ def filter_section(args, client, lbpage, lb, results, out, default=None) -> int:
         "cold per filter (request, rankings alone, request CPU[, deferred statistics, its "
         "CPU])": per_filter,
         "deferred statistics cold median": median_ms(fills),
-        "deferred statistics cold CPU median": median_ms(fill_cpu)}
+        "deferred statistics cold CPU median": median_ms(fill_cpu),
+        "rankings alone CPU per filter": {n: round(c * 1000, 1) for n, c in rankings_cpu.items()}}
+    runs_note = (f" (each filter: the median of {args.filter_runs} fresh processes)"
+                 if args.filter_runs > 1 else "")
     print(f"filter change:        cold median {median_ms(cold_filter):.0f} ms over "
-          f"{len(cold_filter)} filters on {fbench} (the rankings alone: median "
+          f"{len(cold_filter)} filters on {fbench}{runs_note} (the rankings alone: median "
           f"{median_ms(list(rankings_only.values())):.0f} ms); cached median "
           f"{median_ms(warm_filter):.0f} ms", file=out)
     print(f"  process CPU time of the cold requests: median {median_ms(cpu):.0f} ms (the "
