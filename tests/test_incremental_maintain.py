@@ -76,6 +76,30 @@ def test_language_means_recomputed_for_the_changed_benchmark_only(two_views, tmp
         assert a[table] == b[table], f"{table} differs from a full rebuild"
 
 
+def test_model_task_lists_recomputed_for_the_changed_benchmark_only(two_views, tmp_path):
+    """benchmark_model_tasks is kept per benchmark (a task's ranks and required pairs depend on
+    every model's rows of it): one changed score of SciFact recomputes every row of the
+    benchmark holding SciFact and none of the other one, whose rows stay the previous build's;
+    the table equals a full rebuild's. (Recomputed in full, as before, the manifest counts no
+    rows for it.)"""
+    repo, wh, cat = two_views
+    lists = "SELECT * FROM benchmark_model_tasks WHERE benchmark = '{}' ORDER BY ALL"
+    before = warehouse.current_build(wh)
+    untouched = _rows(before, lists.format("NoSciFact(v1)"))
+    assert untouched
+    fx.bump_mtime(fx.write_result(repo, MODEL, REVISION, TASK, fx.simple_result(TASK, 0.37)), 37)
+    report = rf.run_build(repo, wh, cat)
+    assert report.published and report.parsed == 1
+    recomputed = _rows(report.build, lists.format("WithSciFact(v1)"))
+    assert recomputed != _rows(before, lists.format("WithSciFact(v1)"))   # the new score is in
+    updated = warehouse.read_manifest(report.build)["database"]["updated"]
+    assert updated["benchmark_model_tasks"] == len(recomputed) > 0
+    assert _rows(report.build, lists.format("NoSciFact(v1)")) == untouched
+    twin = rf.run_build(repo, tmp_path / "full", cat, full=True).build
+    table = "benchmark_model_tasks"
+    assert rf.tables(report.build)[table] == rf.tables(twin)[table]
+
+
 def _refresh_statements(two_views, monkeypatch) -> list[str]:
     """The statements (whitespace folded) maintain.refresh runs for an incremental build after one
     changed score of the two-view fixture."""
@@ -120,12 +144,18 @@ def test_scratch_catalogs_get_only_the_inputs_their_views_name(two_views, monkey
         return out
 
     # in dependency order: keyed, means, required, task lists, the task columns
-    # (benchmark_task_scored), uncovered, the task language sets, the revision flags
+    # (benchmark_task_scored), uncovered, the task language sets, the revision flags, the
+    # per-model task lists (benchmark_model_tasks: per benchmark)
     keyed = inputs(maintain.KEYED)
-    assert len(keyed) == 8
+    assert len(keyed) == 9
     assert ["benchmark_language_keyed"] in keyed and ["benchmark_results"] in keyed
     assert ["scores", "language_score_lists"] in keyed
-    assert all(len(names) <= 4 for names in keyed)
+    # benchmark_model_tasks reads four inputs, and names a column `scores` as language_task_lists
+    # does: its catalog gets a view of the scores table too
+    lists = ["model_registry", "model_training", "scores", "benchmark_task_means",
+             "benchmark_task_required"]
+    assert lists in keyed
+    assert all(len(names) <= 4 for names in keyed if names != lists)
     scratch = inputs(maintain.SCRATCH)
     assert len(scratch) == 1
     assert "metric_arrays" in scratch[0] and "tasks" in scratch[0]
@@ -149,7 +179,7 @@ def test_scratch_views_created_once_each(two_views, monkeypatch):
             name = sql.split('"')[1]
             if name in names:
                 created[-1].append(name)
-    assert len(created) == 9   # the per-pair tables' catalog and the 8 keyed views' ones
+    assert len(created) == 10   # the per-pair tables' catalog and the 9 keyed views' ones
     for views in created:
         assert len(views) == len(set(views)), sorted(v for v in views if views.count(v) > 1)
     flags_view = statements.index(next(s for s in statements if s.startswith(
