@@ -17,10 +17,7 @@ See docs/PERFORMANCE.md §Session 16: the served app (serve7).
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import os
-import tempfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,7 +25,8 @@ import pyarrow.ipc as ipc  # imported by pyarrow itself: free
 
 from mteb_lb import settings
 
-log = logging.getLogger(__name__)
+# hashlib, logging and tempfile are imported where a frame is shared: with the setting off (one
+# process: the CLI, the benchmarks) a filtered request's first frame pays none of them (4-10 ms)
 
 MAX_ENTRIES = 256   # frames of ~0.1-0.7 MB (real data): ~80 MB of files
 SUFFIX = ".arrow"
@@ -41,6 +39,8 @@ def _folder() -> Path | None:
 
 
 def _name(key: tuple) -> str:
+    import hashlib  # deferred: see the imports
+
     return hashlib.sha256(repr(key).encode()).hexdigest()[:40] + SUFFIX
 
 
@@ -56,7 +56,7 @@ def get(key: tuple) -> pa.Table | None:
     except FileNotFoundError:
         return None
     except Exception:  # noqa: BLE001 - a corrupt or truncated file is a miss
-        log.warning("shared frame %s unreadable: ignored", _name(key), exc_info=True)
+        _warn("shared frame %s unreadable: ignored", _name(key))
         return None
     metadata = dict(table.schema.metadata or {})
     if metadata.pop(_KEY, None) != repr(key).encode():
@@ -70,6 +70,8 @@ def put(key: tuple, frame: pa.Table) -> None:
     folder = _folder()
     if folder is None:
         return
+    import tempfile  # deferred: see the imports
+
     tmp = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -82,10 +84,16 @@ def put(key: tuple, frame: pa.Table) -> None:
         tmp = None
         _prune(folder)
     except Exception:  # noqa: BLE001 - a full disk or a removed folder: no sharing
-        log.warning("shared frame not written to %s", folder, exc_info=True)
+        _warn("shared frame not written to %s", folder)
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def _warn(message: str, *args) -> None:
+    import logging  # deferred: see the imports
+
+    logging.getLogger(__name__).warning(message, *args, exc_info=True)
 
 
 def _prune(folder: Path) -> None:

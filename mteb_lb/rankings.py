@@ -241,8 +241,9 @@ class Leaderboard:
         # {optional path: the build without its table or macro}, _optional_path
         self._no_path: dict[str, str | None] = {}
         self._no_interval_table: str | None = None  # a build without rank_intervals
-        # {today-only table: (build, whether it has the table)}, _has_table
-        self._tables: dict[str, tuple[str | None, bool]] = {}
+        # _has_table: {table: (build, whether it has it)}; under None, (today's build, its
+        # table names)
+        self._tables: dict = {}
         # (build, {benchmark: tasks} or None without the table), _repeated_tasks
         self._repeats: tuple[str | None, dict[str, list[str]] | None] = (None, None)
         # (build, {benchmark: {task: declared (subset, language) entries}}), _few_language_rows
@@ -583,6 +584,14 @@ class Leaderboard:
         if table in getattr(self.handle, "lacks", ()):
             return False   # a past date's schema (asof.PastBuild.lacks): no query needed
         key = self.cache_key()
+        if isinstance(self.handle, db.CurrentBuild):
+            # one listing per build answers for every table (a probe per table cost ~1 ms each
+            # on a process's first requests)
+            if self._tables.get(None, (None,))[0] != key:
+                names = self._query("SELECT table_name FROM duckdb_tables() WHERE database_name "
+                                    "= current_database() AND schema_name = 'main'")
+                self._tables[None] = (key, frozenset(names.column(0).to_pylist()))
+            return table in self._tables[None][1]
         if self._tables.get(table, (None,))[0] != key:
             try:
                 self._query(f"SELECT 1 FROM {table} LIMIT 0")
@@ -783,13 +792,10 @@ class Leaderboard:
         and lb_model_scores_covered gives lb_model_scores_default's rows without its check (a
         model with a score has every pair its task requires, lb_task_scores_of)."""
         def compute():
-            rows = self._query("SELECT coalesce(list(model_name) FILTER (WHERE score IS NOT "
-                               "NULL), []) FROM (SELECT model_name, "
-                               "unnest(map_keys(task_score_map)) AS task_name, "
-                               "unnest(map_values(task_score_map)) AS score "
-                               "FROM default_summaries WHERE benchmark = $bench) "
-                               "GROUP BY task_name", {"bench": benchmark})
-            return [frozenset(m) for m in rows.column(0).to_pylist()]
+            stored = self._stored_default(benchmark)   # the build's file: no query
+            return _task_scorers(stored[0] if stored is not None else self._query(
+                "SELECT model_name, task_score_map FROM default_summaries "
+                "WHERE benchmark = $bench", {"bench": benchmark}))
 
         chosen = set(models)
         scorers = self.remembered(("task_scorers", benchmark), compute)
@@ -1701,6 +1707,17 @@ def _snapshot_order(rows: list[dict], bench: Benchmark) -> list[dict]:
         key = bench.default_sort
         return sorted(rows, key=lambda r: (r.get(key) is None, -(r.get(key) or 0), r["Model"]))
     return sorted(rows, key=lambda r: (r[rank] is None, r[rank] or 0, r["Model"]))
+
+
+def _task_scorers(frame: pa.Table) -> list[frozenset[str]]:
+    """Per task in summary rows' task_score_map (`frame`: lb_summary's model_name and
+    task_score_map), the models with a score (not NULL) there; a task no model scores has none."""
+    rows, keys, _values, ok = arrow_np.map_entries(frame.column("task_score_map"))
+    names = frame.column("model_name").to_pylist()
+    scorers: dict[str, set[str]] = {key: set() for key in keys}
+    for i in np.flatnonzero(ok).tolist():
+        scorers[keys[i]].add(names[rows[i]])
+    return [frozenset(m) for m in scorers.values()]
 
 
 def _cells_of(table: pa.Table, models: list[str] | None, tasks: list[str] | None) -> pa.Table:

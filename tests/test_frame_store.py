@@ -129,3 +129,29 @@ def test_the_folder_is_bounded_and_off_by_default(shared, monkeypatch):
     assert list(shared.glob(".tmp-*")) == []
     monkeypatch.delenv("MTEB_LB_SHARED_FRAMES_DIR")
     assert frame_store.get(keys[-1]) is None               # off: nothing read
+
+
+def test_off_the_store_imports_nothing_it_only_needs_to_share(tmp_path):
+    """With the setting off (one process: the CLI, the benchmarks), a filtered request's
+    frame goes through get and put without importing what sharing needs (logging, tempfile,
+    hashlib: 4-10 ms of a process's first filtered request); with it on, put writes the
+    frame and get reads it back."""
+    import json
+    import subprocess
+    import sys
+
+    script = ("import json, sys, pyarrow as pa\n"
+              "from mteb_lb import frame_store\n"
+              "key = ('build', 'bench', 'state')\n"
+              "frame_store.put(key, pa.table({'x': pa.nulls(2, pa.int64())}))\n"
+              "got = frame_store.get(key)\n"
+              "print(json.dumps([None if got is None else got.num_rows, "
+              "[m for m in ('logging', 'tempfile', 'hashlib') if m in sys.modules]]))")
+    env = {k: v for k, v in os.environ.items() if k != "MTEB_LB_SHARED_FRAMES_DIR"}
+    off = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, check=True)
+    assert json.loads(off.stdout) == [None, []]
+    env["MTEB_LB_SHARED_FRAMES_DIR"] = str(tmp_path / "frames")
+    on = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                        text=True, check=True)
+    assert json.loads(on.stdout)[0] == 2

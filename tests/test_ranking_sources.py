@@ -6,6 +6,7 @@ bit for bit, on every benchmark of the hand-built ranking warehouse (`lb` fixtur
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 
 from mteb_lb.rankings import (
@@ -25,6 +26,7 @@ from mteb_lb.rankings import (
     Filters,
     _model_scores_sql,
     _summary_sql,
+    _task_scorers,
     _task_scores_call,
     _task_scores_source,
 )
@@ -270,6 +272,42 @@ def test_model_filter_covering_every_task(lb, monkeypatch):
                 other += 1
             assert_served_without(lb, "model_covered", name, filters, label)
     assert covered >= 10 and other >= 5
+
+
+def test_task_scorers_from_the_file_equal_the_tables(lb):
+    """_covers_every_task reads each task's scoring models from the build's default-summaries
+    file (no query); without the file (older code, damaged) it queries default_summaries. The
+    two give the same models per task on every benchmark."""
+    compared = 0
+    for name in lb.benchmarks():
+        stored = lb._stored_default(name)
+        if stored is None:
+            continue
+        from_file = sorted(sorted(m) for m in _task_scorers(stored[0]))
+        rows = lb._query("SELECT list(model_name) FILTER (WHERE score IS NOT NULL) FROM "
+                         "(SELECT model_name, unnest(map_keys(task_score_map)) AS task_name, "
+                         "unnest(map_values(task_score_map)) AS score FROM default_summaries "
+                         "WHERE benchmark = $b) GROUP BY task_name", {"b": name})
+        from_table = sorted(sorted(m or []) for m in rows.column(0).to_pylist())
+        assert from_file == from_table, name
+        compared += 1
+        # the query path, the file switched off for this build: the same answers
+        queried = type(lb)(lb.handle)
+        queried._stored = (queried.cache_key(), None)
+        for models in (from_file[0], [m for ms in from_file for m in ms][:1]):
+            assert queried._covers_every_task(name, models) \
+                == lb._covers_every_task(name, models), (name, models)
+    assert compared >= 5
+
+
+def test_task_scorers_by_hand():
+    """A task every model lacks a score on has no scorers (a selection never covers it); a
+    model without a row of a task is not among its scorers."""
+    entries = pa.array([[("T1", 0.5), ("T2", None)], [("T1", None)], None, [("T1", 0.25),
+                                                                             ("T3", 0.0)]],
+                       type=pa.map_(pa.string(), pa.float64()))
+    frame = pa.table({"model_name": ["a", "b", "c", "d"], "task_score_map": entries})
+    assert sorted(sorted(m) for m in _task_scorers(frame)) == [[], ["a", "d"], ["d"]]
 
 
 def task_filter_states(lb, name: str) -> dict[str, Filters]:
