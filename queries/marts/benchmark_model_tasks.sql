@@ -60,14 +60,17 @@ trained as (
     group by b.benchmark, t.model_name
 ),
 
-folded as (  -- one ordered list per model (one sort), unpacked below
+folded as (
+    -- one list per model, sorted by task_name (the structs' first field, unique in a list: the
+    -- order of `order by task_name`, for ~20 % less CPU than the ordered aggregate), unpacked
+    -- below
     select
         r.benchmark,
         r.model_name,
-        list({
+        list_sort(list({
             'task_name': r.task_name, 'task_type': r.task_type, 'is_public': r.is_public,
             'raw_mean': r.raw_mean, 'score': r.score, 'avg_rank': r.avg_rank
-        } order by r.task_name) as entries,
+        })) as entries,
         coalesce(any_value(t.trained), []) as trained,
         coalesce(
             any_value(g.name is not null and g.training_datasets_closure is not null), false
