@@ -6,8 +6,8 @@ docs/PERFORMANCE.md §Session 10: where a 1 % rerun's CPU goes now, the scratch 
 and §Session 20: the Python over all paths (rerun13), which sums the per-path steps
 (`PATH_STEPS`).
 
-    MTEB_LB_WAREHOUSE=... .venv/bin/python bench/profile_rerun.py [--code CHECKOUT] \
-        etl --source REPO
+    MTEB_LB_WAREHOUSE=... [PROFILE_TIMELINE_MS=30] .venv/bin/python bench/profile_rerun.py \
+        [--code CHECKOUT] etl --source REPO
 
 The command runs as `mteb-lb` would; the figures go to stderr when it ends. `--code` (first
 argument) imports the code of another checkout (e.g. the base's, for an A/B pair). §Session 21:
@@ -44,6 +44,9 @@ PATH_STEPS = ("etl.nochange.check", "etl.changes.read_state", "etl.build._scan_s
 STEP: dict = collections.defaultdict(lambda: [0, 0.0, 0.0, 0.0])   # function -> [calls, CPU s,
                                                    # of which in timed statements, wall s]
 SQL_CPU = [0.0]   # CPU of the timed statements so far
+# with PROFILE_TIMELINE_MS=N: (start s, wall s, CPU s, statement) of every statement, listed in
+# the order they ran when their wall time reaches N ms (where the wall time goes, step by step)
+TIMELINE: list = []
 WALL0 = time.monotonic()
 _connect = duckdb.connect
 
@@ -68,6 +71,8 @@ class _Timed:
             return function(sql, *args, **kwargs)
         finally:
             entry = SQL[" ".join(str(sql).split())[:100]]
+            TIMELINE.append((wall - WALL0, time.monotonic() - wall, time.process_time() - start,
+                             " ".join(str(sql).split())[:100]))
             entry[0] += 1
             entry[1] += time.process_time() - start
             entry[2] += time.monotonic() - wall
@@ -117,6 +122,13 @@ def _report() -> None:
     print(f"the steps over all paths: {sum(STEP[n][1] for n in PATH_STEPS if n in STEP):.2f} s "
           f"({', '.join(n.split('.', 1)[1] for n in PATH_STEPS)})", file=out)
     print(f"SQL in all: {sum(v[1] for v in SQL.values()):.2f} s", file=out)
+    at_least = os.environ.get("PROFILE_TIMELINE_MS")
+    if at_least:
+        print(f"statements of {at_least} ms or more, in the order they ran (start s, wall s, "
+              "CPU s):", file=out)
+        for start, wall, cpu, sql in TIMELINE:
+            if wall * 1000 >= float(at_least):
+                print(f"at {start:7.3f} {wall:7.3f} s wall {cpu:7.3f} s CPU  {sql}", file=out)
     lines = int(os.environ.get("PROFILE_SQL_LINES", "40"))   # how many statements to list
     for sql, (calls, cpu, wall) in sorted(SQL.items(), key=lambda item: -item[1][1])[:lines]:
         print(f"sql  {cpu:7.3f} s {wall:7.3f} s wall  x{calls:<3d} {sql}", file=out)

@@ -2,9 +2,12 @@
 its default state (no filter: every task, no model filter, registered models), computed when a
 build is published, so that the first request for a default leaderboard reads rows instead of
 planning and running the ranking SQL (issue #16: per-request speed). Leaderboard._summary_frame
-reads it whenever a request's bound parameters are the default ones; any other state runs
-lb_summary as before. The rows are lb_summary's own (the same macro, the same database), so the
-tables served from them are the ones the SQL gives (tests/test_default_summaries.py compares).
+reads it whenever a request's bound parameters are the default ones; any other state runs its
+ranking SQL as before. The rows are what a request's SQL gives for that state: for a benchmark
+ranked by task, lb_summary_of over lb_model_scores_lists with no task selected (the per-model
+task lists of benchmark_model_tasks, the path of a task filter), for one ranked by subset
+lb_summary; both equal lb_summary's rows (tests/test_default_summaries.py and
+tests/test_ranking_sources.py compare).
 
 The default boards are computed once per build, here (`default_frames`, `store`): the
 leaderboard history's snapshot (etl/history.py, which calls `store` from its record step) reads
@@ -52,14 +55,18 @@ def default_flags(con, benchmarks: list[str]) -> dict[str, tuple[bool, bool]]:
 def default_frames(con, benchmarks: list[str], table: str) -> dict[str, tuple[bool, bool]]:
     """The temp table `table` (always created): benchmark, then lb_summary's rows of each of
     `benchmarks` in its default state (no filter, registered models, its own public_only and
-    by_subset): the benchmarks ranked by task from one query, the macro joined LATERAL to their
-    names (DuckDB plans it once: 3-5x faster than a query each), those ranked by subset from a
-    query each (LATERAL plans these badly). Returns default_flags."""
+    by_subset). The benchmarks ranked by task from one query over the build's per-model task
+    lists (lb_model_scores_lists, no task selected, under lb_summary_of), joined LATERAL to
+    their names (DuckDB plans it once: 3-5x faster than a query each; the lists: 0.34-0.41 s
+    against lb_summary's 0.46-0.58 s for 59 benchmarks, docs/PERFORMANCE.md §Session 31);
+    those ranked by subset from lb_summary, a query each (LATERAL plans these badly). Returns
+    default_flags."""
     flags = default_flags(con, benchmarks)
     plain = [n for n, (_po, by_subset) in flags.items() if not by_subset]
     parts = [("SELECT b.benchmark, m.* FROM (SELECT unnest($names::VARCHAR[]) AS benchmark, "
-              "unnest($po::BOOLEAN[]) AS public_only) AS b, LATERAL lb_summary(b.benchmark, "
-              "NULL, NULL, NULL, b.public_only, true, false) AS m",
+              "unnest($po::BOOLEAN[]) AS public_only) AS b, LATERAL (WITH q AS (FROM "
+              "lb_model_scores_lists('benchmark_model_tasks', 'benchmark_task_scored', "
+              "b.benchmark, NULL, b.public_only)) FROM lb_summary_of('q', b.benchmark)) AS m",
               {"names": plain, "po": [flags[n][0] for n in plain]})]
     for name in (n for n, (_po, by_subset) in flags.items() if by_subset):
         parts.append(("SELECT $b AS benchmark, m.* "

@@ -300,6 +300,26 @@ def test_task_scorers_from_the_file_equal_the_tables(lb):
     assert compared >= 5
 
 
+def test_stored_default_boards_equal_the_general_macro(lb):
+    """The build's default boards (etl/default_summaries.py: the per-model task lists for a
+    benchmark ranked by task, lb_summary for one ranked by subset) are the general macro's rows
+    of the default state bit for bit, as the table and as the file a request reads, on every
+    benchmark of the fixture."""
+    compared = 0
+    for name in lb.benchmarks():
+        stored = lb._stored_default(name)
+        if stored is None:
+            continue
+        params = full_params(lb, name, Filters())
+        general = lb._query(GENERAL, params)
+        table = lb._query("SELECT * EXCLUDE (benchmark) FROM default_summaries "
+                          "WHERE benchmark = $b ORDER BY position", {"b": name})
+        assert table.equals(general), name
+        assert stored[0].equals(general), name
+        compared += 1
+    assert compared >= 5
+
+
 def test_task_scorers_by_hand():
     """A task every model lacks a score on has no scorers (a selection never covers it); a
     model without a row of a task is not among its scorers."""
