@@ -58,9 +58,10 @@ def default_frames(con, benchmarks: list[str], table: str) -> dict[str, tuple[bo
     by_subset). The benchmarks ranked by task from one query over the build's per-model task
     lists (lb_model_scores_lists, no task selected, under lb_summary_of), joined LATERAL to
     their names (DuckDB plans it once: 3-5x faster than a query each; the lists: 0.34-0.41 s
-    against lb_summary's 0.46-0.58 s for 59 benchmarks, docs/PERFORMANCE.md §Session 31: where
-    a filtered request's time goes (planning, maps, first calls)); those ranked by subset from
-    lb_summary, a query each (LATERAL plans these badly). Returns default_flags."""
+    against lb_summary's 0.46-0.58 s for 59 benchmarks, docs/PERFORMANCE.md
+    §Session 31: where a filtered request's time goes (planning, maps, first calls)); those
+    ranked by subset from lb_summary, a query each (LATERAL plans these badly). Returns
+    default_flags."""
     flags = default_flags(con, benchmarks)
     plain = [n for n, (_po, by_subset) in flags.items() if not by_subset]
     parts = [("SELECT b.benchmark, m.* FROM (SELECT unnest($names::VARCHAR[]) AS benchmark, "
