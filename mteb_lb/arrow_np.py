@@ -77,7 +77,10 @@ def map_entries(column) -> tuple[np.ndarray, list, np.ndarray, np.ndarray]:
         index = firsts + np.arange(int(lengths.sum()))   # the entries of the valid maps
         rows.append(np.repeat(np.arange(start, start + len(chunk)), lengths))
         all_keys = chunk.keys.to_pylist()
-        keys.extend(all_keys[i] for i in index.tolist())
+        if len(index) == len(all_keys):   # every key is a valid map's (index is 0, 1, ...)
+            keys.extend(all_keys)
+        else:
+            keys.extend([all_keys[i] for i in index.tolist()])
         vals.append(values(chunk.items)[index])
         ok.append(valid(chunk.items)[index])
         start += len(chunk)
