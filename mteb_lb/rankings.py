@@ -747,6 +747,12 @@ class Leaderboard:
                 or params["by_subset"] != ("mean_subset" in bench.aggregations)
                 or self._no_default_table == self.cache_key()):
             return None
+        return self._default_rows(benchmark)
+
+    def _default_rows(self, benchmark: str) -> pa.Table | None:
+        """lb_summary's rows of the benchmark's default state as the build stored them: from
+        its file (_stored_default, no DuckDB), else from the `default_summaries` table; None
+        for a benchmark the table lacks (not on the menu) or a build without the table."""
         stored = self._stored_default(benchmark)
         if stored is not None:
             return stored[0]
@@ -792,10 +798,8 @@ class Leaderboard:
         and lb_model_scores_covered gives lb_model_scores_default's rows without its check (a
         model with a score has every pair its task requires, lb_task_scores_of)."""
         def compute():
-            stored = self._stored_default(benchmark)   # the build's file: no query
-            return _task_scorers(stored[0] if stored is not None else self._query(
-                "SELECT model_name, task_score_map FROM default_summaries "
-                "WHERE benchmark = $bench", {"bench": benchmark}))
+            rows = self._default_rows(benchmark)   # the build's file: no query
+            return [] if rows is None else _task_scorers(rows)
 
         chosen = set(models)
         scorers = self.remembered(("task_scorers", benchmark), compute)

@@ -5,8 +5,11 @@ single process gives; a corrupt file, another build's entry and a foreign key ar
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 
 import pyarrow as pa
 import pytest
@@ -136,10 +139,6 @@ def test_off_the_store_imports_nothing_it_only_needs_to_share(tmp_path):
     frame goes through get and put without importing what sharing needs (logging, tempfile,
     hashlib: 4-10 ms of a process's first filtered request); with it on, put writes the
     frame and get reads it back."""
-    import json
-    import subprocess
-    import sys
-
     script = ("import json, sys, pyarrow as pa\n"
               "from mteb_lb import frame_store\n"
               "key = ('build', 'bench', 'state')\n"
