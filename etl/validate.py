@@ -59,6 +59,7 @@ _SAMPLE_FLAGS = {"public_only": False, "registry_only": True, "keep_unknown_size
                  # also lb_language_cuts')
                  "null_languages": "benchmark_null_languages",
                  "task_sets": "benchmark_task_language_sets",
+                 "score_lists": "benchmark_task_score_lists",
                  "default_table": "default_summaries",   # lb_model_scores_default's table
                  # lb_model_scores_lists' tables
                  "model_tasks": "benchmark_model_tasks", "task_table": "benchmark_task_scored"}

@@ -59,6 +59,9 @@ NULL_LANGUAGES, NULL_LANGUAGES_TABLE = "null_languages", "benchmark_null_languag
 # the frame's language sets per task, lb_task_scores_language's whole-task check (both tables:
 # a build without this one, older, takes the rows' path)
 TASK_SETS, TASK_SETS_TABLE = "task_sets", "benchmark_task_language_sets"
+# the per-(model, task) score lists lb_task_scores_language masks for the tasks a language filter
+# cuts (today's build only; a build without them, older, takes the rows' path)
+TASK_SCORE_LISTS, TASK_SCORE_LISTS_TABLE = "task_score_lists", "benchmark_task_score_lists"
 # the default states' stored rows (today's build only) that lb_model_scores_default reads for a
 # model filter, and the parameter that names the table
 DEFAULTS, DEFAULTS_TABLE = "default_table", "default_summaries"
@@ -568,15 +571,23 @@ class Leaderboard:
                   EXCLUDE_LEVEL: EXCLUDE_LEVELS[filters.exclude_flags]}
         if models is not None and self._has_table(UNCOVERED_TABLE):   # recount from the lists
             params[UNCOVERED] = UNCOVERED_TABLE
-        if langs is not None or params[EXCLUDE_LEVEL] is not None:   # the rows' sources
-            params[REPEATED] = self._repeated_tasks(benchmark)
         if langs is not None and self._has_table(NULL_LANGUAGES_TABLE) \
-                and self._has_table(TASK_SETS_TABLE):   # scored rows only, whole tasks stored
+                and self._has_table(TASK_SETS_TABLE) and self._has_table(TASK_SCORE_LISTS_TABLE):
+            # the build's score lists masked, whole tasks' means stored
             params[NULL_LANGUAGES] = NULL_LANGUAGES_TABLE
             params[TASK_SETS] = TASK_SETS_TABLE
+            params[TASK_SCORE_LISTS] = TASK_SCORE_LISTS_TABLE
+        params = self._with_repeated(benchmark, params)
         if filters.missing != "official":
             return self._missing_mode(benchmark, params, filters.missing)
         return params
+
+    def _with_repeated(self, benchmark: str, params: dict) -> dict:
+        """`params` with the benchmark's repeated tasks (REPEATED) when the state's task
+        scores come from the rows (_task_scores_source); the other sources need none."""
+        if REPEATED in params or _task_scores_source(params) != "lb_task_scores_rows":
+            return params
+        return {**params, REPEATED: self._repeated_tasks(benchmark)}
 
     def _has_table(self, table: str) -> bool:
         """Whether the build's schema has this today-only table (warehouse.TODAY_ONLY_TABLES:
@@ -644,8 +655,8 @@ class Leaderboard:
                             if all(s.get(t) is not None for t in tasks))
             if not models:
                 return None
-            return {**params, "models": models} | (
-                {UNCOVERED: UNCOVERED_TABLE} if self._has_table(UNCOVERED_TABLE) else {})
+            return self._with_repeated(benchmark, {**params, "models": models} | (
+                {UNCOVERED: UNCOVERED_TABLE} if self._has_table(UNCOVERED_TABLE) else {}))
         common = [t for t in bench.task_names
                   if t in tasks and all(s.get(t) is not None for s in scores.values())]
         if not common:
@@ -1505,8 +1516,8 @@ SORT_KEYS = {"Rank (95% interval)": ("Rank low (95%)", "Rank high (95%)")}
 
 def _task_scores_source(params: dict) -> str:
     """The lb_task_scores source (queries/leaderboard/lb_task_scores.macro.sql) that a state's
-    structure needs: under a language filter alone on today's build, the scored rows of the
-    tasks the filter cuts and the stored means of the others; rows under flag exclusion or a
+    structure needs: under a language filter alone on today's build, the masked score lists of
+    the tasks the filter cuts and the stored means of the others; rows under flag exclusion or a
     language filter with a model filter (or on a build without benchmark_null_languages); the
     stored means with a recount under a model filter; else the stored means alone.
     Calling it directly instead of
@@ -1514,7 +1525,7 @@ def _task_scores_source(params: dict) -> str:
     bound parameters), most of a filtered request's fixed cost."""
     if params["langs"] is not None and params["models"] is None \
             and params.get(EXCLUDE_LEVEL) is None and params.get(NULL_LANGUAGES):
-        return "lb_task_scores_language"  # the rows, but whole tasks read the build's means
+        return "lb_task_scores_language"  # the lists, but whole tasks read the build's means
     if params["langs"] is not None or params.get(EXCLUDE_LEVEL) is not None:
         return "lb_task_scores_rows"
     if params["models"] is None:
@@ -1525,15 +1536,15 @@ def _task_scores_source(params: dict) -> str:
 
 def _task_scores_call(params: dict, public_only: str = "$public_only") -> str:
     """The call of the state's lb_task_scores source (_task_scores_source) with its bound
-    parameters: lb_task_scores' six, after the table lb_task_scores_recount_stored reads or the
-    rows' sources' repeated tasks (NULL without them: every task's pairs counted distinct) and
-    the table lb_task_scores_language reads."""
+    parameters: lb_task_scores' six, after the table lb_task_scores_recount_stored reads, the
+    rows' source's repeated tasks (NULL without them: every task's pairs counted distinct) or
+    the three tables lb_task_scores_language reads."""
     source = _task_scores_source(params)
     repeated = ("$" + REPEATED + "::VARCHAR[]" if REPEATED in params else "NULL") + ", "
     if source == "lb_task_scores_recount_stored":
         table = "$" + UNCOVERED + ", "
     elif source == "lb_task_scores_language":
-        table = repeated + "$" + NULL_LANGUAGES + ", $" + TASK_SETS + ", "
+        table = "$" + TASK_SCORE_LISTS + ", $" + NULL_LANGUAGES + ", $" + TASK_SETS + ", "
     elif source == "lb_task_scores_rows":
         table = repeated
     else:

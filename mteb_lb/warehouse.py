@@ -199,14 +199,16 @@ def past_state_name(seq: int, found: dict[str, list[str]]) -> str:
 # rows' sort key, the pairs a model filter recounts, the rows that repeat a pair, the per-task
 # score lists of the per-language rows and the same per model and language, the languages of the
 # rows without a score, the language sets of each task's rows, each model's task lists and each
-# task's columns that a task filter's summary reads): a past date computes them from
+# task's columns that a task filter's summary reads, each model's scores of a task as a list
+# that a language filter's summary masks): a past date computes them from
 # its own rows or reads its own recorded ones (PAST_TABLES, PAST_DERIVED), never these
 TODAY_ONLY_TABLES = ("default_summaries", "rank_intervals", "benchmark_task_spread",
                      "benchmark_task_flags", "benchmark_language_keyed",
                      "benchmark_task_uncovered", "benchmark_pair_repeats",
                      "language_score_lists", "benchmark_null_languages",
                      "benchmark_task_language_sets", "language_task_lists",
-                     "benchmark_model_tasks", "benchmark_task_scored")
+                     "benchmark_model_tasks", "benchmark_task_scored",
+                     "benchmark_task_score_lists")
 
 
 class WarehouseError(RuntimeError):

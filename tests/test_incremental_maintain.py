@@ -145,11 +145,15 @@ def test_scratch_catalogs_get_only_the_inputs_their_views_name(two_views, monkey
 
     # in dependency order: keyed, means, required, task lists, the task columns
     # (benchmark_task_scored), uncovered, the task language sets, the revision flags, the
-    # per-model task lists (benchmark_model_tasks: per benchmark)
+    # per-model task lists (benchmark_model_tasks: per benchmark), the per-(model, task) score
+    # lists (benchmark_task_score_lists, after the task language sets whose places they hold)
     keyed = inputs(maintain.KEYED)
-    assert len(keyed) == 9
+    assert len(keyed) == 10
     assert ["benchmark_language_keyed"] in keyed and ["benchmark_results"] in keyed
     assert ["scores", "language_score_lists"] in keyed
+    # its column `scores` names the scores table too
+    assert ["scores", "benchmark_pair_repeats", "benchmark_results",
+            "benchmark_task_language_sets"] in keyed
     # benchmark_model_tasks reads four inputs, and names a column `scores` as language_task_lists
     # does: its catalog gets a view of the scores table too
     lists = ["model_registry", "model_training", "scores", "benchmark_task_means",
@@ -179,7 +183,7 @@ def test_scratch_views_created_once_each(two_views, monkeypatch):
             name = sql.split('"')[1]
             if name in names:
                 created[-1].append(name)
-    assert len(created) == 10   # the per-pair tables' catalog and the 9 keyed views' ones
+    assert len(created) == 11   # the per-pair tables' catalog and the 10 keyed views' ones
     for views in created:
         assert len(views) == len(set(views)), sorted(v for v in views if views.count(v) > 1)
     flags_view = statements.index(next(s for s in statements if s.startswith(
@@ -371,6 +375,62 @@ def test_required_pairs_recomputed_when_the_scored_pairs_change(tmp_path):
     assert warehouse.read_manifest(report.build)["database"]["updated"][
         "benchmark_task_required"] == 1
     assert _rows(report.build, required) == [(1,)]
+    twin = rf.run_build(repo, tmp_path / "full", cat, full=True).build
+    a, b = rf.tables(report.build), rf.tables(twin)
+    for table in a:
+        assert a[table] == b[table], f"{table} differs from a full rebuild"
+
+
+def test_score_lists_renumber_a_task_that_gains_a_language_set(tmp_path):
+    """benchmark_task_score_lists (per (benchmark, task_name), `@stable set` of the rows'
+    language sets) holds each model's scores in row order with each row's language set's place
+    among the task's: a changed score keeps the task's sets, so only that model's list is
+    recomputed; a new language set renumbers the task's places, so every model's list of it is,
+    and each place still names the row's set; the build equals a full rebuild. The new set sorts
+    first: recomputing only the changed pair would leave the legacy model's places at (1, 2)
+    where its sets are now 2nd and 3rd."""
+    bench = fx.make_benchmark("Xpqa(v1)", ["NFCorpus", "XPQARetrieval"])
+    repo, wh, cat = rf.variant_build(tmp_path, [bench])[:3]
+    task = "XPQARetrieval"
+    # each list's (score, ISO codes of its row's set) in row order, through the places
+    lists = ("SELECT l.model_name = 'org/a' AS mine, list((l.score, ls.iso_codes) "
+             "ORDER BY l.i) FROM (SELECT benchmark, model_name, task_name, "
+             "unnest(scores) AS score, unnest(set_positions) AS place, "
+             "generate_subscripts(scores, 1) AS i FROM benchmark_task_score_lists) AS l "
+             "JOIN (SELECT DISTINCT benchmark, task_name, set_position, language_set "
+             "FROM benchmark_task_language_sets) AS p ON p.benchmark = l.benchmark "
+             "AND p.task_name = l.task_name AND p.set_position = l.place "
+             "JOIN language_sets AS ls ON ls.language_set = p.language_set "
+             f"WHERE l.task_name = '{task}' GROUP BY ALL ORDER BY ALL")
+    eng, fra_deu = ("eng-Latn", "eng-Latn"), ("fra-Latn", "deu-Latn")
+
+    def write(entries):
+        return fx.write_result(repo, "org/a", "r1", task, fx.current(task, {"test": [
+            fx.entry(subset, languages, score) for subset, languages, score in entries]}))
+
+    # the legacy file scores fr 0.5 and eng-eng 0.6; fr renamed fra-fra (popped and added
+    # again, as mteb's conversion does) comes last
+    legacy = [(0.6, ["eng"]), (0.5, ["fra"])]
+    path = write([("eng-eng", eng, 0.4)])
+    report = rf.run_build(repo, wh, cat)
+    assert report.published
+    assert _rows(report.build, lists) == [(False, legacy), (True, [(0.4, ["eng"])])]
+    write([("eng-eng", eng, 0.45)])   # another score, the same sets
+    fx.bump_mtime(path, 11)
+    report = rf.run_build(repo, wh, cat)
+    assert report.published and report.parsed == 1
+    assert warehouse.read_manifest(report.build)["database"]["updated"][
+        "benchmark_task_score_lists"] == 1
+    assert _rows(report.build, lists) == [(False, legacy), (True, [(0.45, ["eng"])])]
+    # fra-fra scored with languages of its own: a language set new to the task
+    write([("fra-fra", fra_deu, 0.3), ("eng-eng", eng, 0.45)])
+    fx.bump_mtime(path, 22)
+    report = rf.run_build(repo, wh, cat)
+    assert report.published and report.parsed == 1
+    assert warehouse.read_manifest(report.build)["database"]["updated"][
+        "benchmark_task_score_lists"] == 2
+    assert _rows(report.build, lists) == [
+        (False, legacy), (True, [(0.3, ["deu", "fra"]), (0.45, ["eng"])])]
     twin = rf.run_build(repo, tmp_path / "full", cat, full=True).build
     a, b = rf.tables(report.build), rf.tables(twin)
     for table in a:

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.usefixtures("max_file_bytes")
 E, D, F = "eng-Latn", "deu-Latn", "fra-Latn"
 BENCH = "Mix(v1)"
 TASK_MEANS = ("SELECT model_name, raw_mean, have_pairs, required_pairs FROM "
-              "lb_language_task_means([]::VARCHAR[], 'benchmark_null_languages', "
+              "lb_language_task_means('benchmark_task_score_lists', 'benchmark_null_languages', "
               "'benchmark_task_language_sets', $bench, NULL, NULL, $langs, false, true) "
               "WHERE task_name = 'Mix' ORDER BY model_name")
 

@@ -31,7 +31,7 @@ ENG = Filters(languages=("eng",))
 # the language filter with a model filter: lb_task_scores_rows instead of ..._language
 ENG_MODELS = Filters(languages=("eng",), models=("d/X", "d/Y"))
 TASK_MEANS = ("SELECT model_name, have_pairs, required_pairs, raw_mean FROM "
-              "lb_language_task_means($tasks::VARCHAR[], 'benchmark_null_languages', "
+              "lb_language_task_means('benchmark_task_score_lists', 'benchmark_null_languages', "
               "'benchmark_task_language_sets', $bench, NULL, NULL, ['eng'], false, true) "
               "WHERE task_name = 'DupCls' ORDER BY model_name")
 
@@ -86,7 +86,9 @@ def test_the_table_lists_the_repeated_pair(board):
     assert rows == [{"benchmark": BENCH, "model_name": "d/X", "task_name": "DupCls",
                      "scored_rows": 3, "have_pairs": 2}]
     assert board._repeated_tasks(BENCH) == ["DupCls"]
-    assert board._params(BENCH, ENG)[REPEATED] == ["DupCls"]
+    # bound for the rows' source (a model filter) only: the score lists keep their own pairs
+    assert board._params(BENCH, ENG_MODELS)[REPEATED] == ["DupCls"]
+    assert REPEATED not in board._params(BENCH, ENG)
 
 
 @pytest.mark.parametrize("filters", [ENG, ENG_MODELS], ids=["language", "language+models"])
@@ -98,18 +100,21 @@ def test_a_repeated_pair_counts_once(board, filters):
     assert _column(t, "OkRet") == pytest.approx([60.0, 50.0])
 
 
-def test_the_list_decides_the_count(board):
-    """The tasks bound to the rows' sources: the listed task counts d/X's pairs distinct;
-    without the list (NULL) every task does; an empty list would count its rows (2)."""
-    params = {"bench": BENCH}
-    listed = board._query(TASK_MEANS, {**params, "tasks": ["DupCls"]}).to_pylist()
-    everything = board._query(TASK_MEANS, {**params, "tasks": None}).to_pylist()
-    rows_only = board._query(TASK_MEANS, {**params, "tasks": []}).to_pylist()
-    assert [(r["model_name"], r["have_pairs"], r["required_pairs"]) for r in listed] == [
+def test_the_stored_pairs_decide_the_count(board):
+    """The score lists keep each row's (subset, split) where the model's rows repeat a pair
+    (d/X: en twice), not elsewhere (d/Y); under eng d/X then has 1 distinct pair of the 2 the
+    task needs (en, en2 x test), where its 2 kept rows would have counted 2."""
+    lists = board._query("SELECT model_name, pairs FROM benchmark_task_score_lists "
+                         "WHERE task_name = 'DupCls' ORDER BY model_name").to_pylist()
+    assert lists == [
+        {"model_name": "d/X", "pairs": [{"subset": "en", "split": "test"},
+                                        {"subset": "en", "split": "test"},
+                                        {"subset": "de", "split": "test"}]},
+        {"model_name": "d/Y", "pairs": None}]
+    rows = board._query(TASK_MEANS, {"bench": BENCH}).to_pylist()
+    assert [(r["model_name"], r["have_pairs"], r["required_pairs"]) for r in rows] == [
         ("d/X", 1, 2), ("d/Y", 2, 2)]
-    assert listed == everything
-    assert [r["have_pairs"] for r in rows_only] == [2, 2]   # what the list is there for
-    assert [r["raw_mean"] for r in listed] == pytest.approx([0.7, 0.8])
+    assert [r["raw_mean"] for r in rows] == pytest.approx([0.7, 0.8])
 
 
 @pytest.mark.parametrize("drop, digest", [
@@ -126,7 +131,8 @@ def test_without_the_table_every_task_counts_distinct(built, tmp_path, drop, dig
     without = Leaderboard(CurrentBuild(tmp_path / "wh"))
     assert without._repeated_tasks(BENCH) is None
     for filters in (ENG, ENG_MODELS, Filters(exclude_flags="warning")):
-        assert without._params(BENCH, filters)[REPEATED] is None
+        if filters != ENG:   # the rows' source (ENG alone reads the score lists)
+            assert without._params(BENCH, filters)[REPEATED] is None
         assert without.summary(BENCH, filters).equals(with_table.summary(BENCH, filters))
         assert without.per_task(BENCH, filters).equals(with_table.per_task(BENCH, filters))
 

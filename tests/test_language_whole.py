@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from mteb_lb.rankings import EXCLUDE_LEVEL, REPEATED, Filters
+from mteb_lb.rankings import EXCLUDE_LEVEL, Filters
 
 # the rows definition as it stood before the shortcut: every row of the filtered frame
 PLAIN_TASK_MEANS = """
@@ -26,7 +26,7 @@ req AS (
     FROM long WHERE score IS NOT NULL GROUP BY task_name)
 SELECT m.*, r.required_pairs FROM means AS m LEFT JOIN req AS r USING (task_name)
 """
-SHORTCUT = ("SELECT * FROM lb_language_task_means($repeated_tasks::VARCHAR[], "
+SHORTCUT = ("SELECT * FROM lb_language_task_means('benchmark_task_score_lists', "
             "'benchmark_null_languages', 'benchmark_task_language_sets', $bench, $models, $tasks, "
             "$langs, $public_only, $registry_only)")
 PLAIN_LANGUAGE_MEANS = """
@@ -85,7 +85,7 @@ def test_language_shortcuts_equal_the_plain_definition(lb):
             params = {**params, "public_only": bench.public_only}
             task_params = {k: params[k] for k in ("bench", "models", "tasks", "langs",
                                                    "public_only", "registry_only",
-                                                   EXCLUDE_LEVEL, REPEATED)}
+                                                   EXCLUDE_LEVEL)}
             if params["models"] is None and params[EXCLUDE_LEVEL] is None:
                 # the state the request path gives lb_language_task_means
                 fast = lb._query(SHORTCUT, task_params)

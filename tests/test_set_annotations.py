@@ -31,10 +31,13 @@ def test_the_marts_declare_their_sets():
     assert views["quality_revision_flags"].same_set == (
         "benchmark_results", ('"revision"', '"task_name"', '"is_placeholder"'))
     assert views["benchmark_task_language_sets"].same_set == (
-        "benchmark_results", ('"language_set"', '"in_registry"', '"is_public"'))
+        "benchmark_results", ("language_set", "in_registry", "subset", "split",
+                              "score IS NOT NULL"))
+    assert views["benchmark_task_score_lists"].stable_set == (
+        "benchmark_results", ('"language_set"',))
     assert [v.name for v in views.values() if v.stable_set or v.same_set] == [
         "benchmark_language_keyed", "benchmark_task_language_sets", "benchmark_task_required",
-        "quality_revision_flags"]
+        "benchmark_task_score_lists", "quality_revision_flags"]
 
 
 def test_an_expression_keeps_its_inner_commas(monkeypatch, tmp_path):
