@@ -1,8 +1,8 @@
--- Per (model, task) raw means recomputed from rows, one definition for lb_task_scores_rows (every
--- row of the frame) and lb_language_task_means (the rows of the tasks a language filter cuts):
--- `frame` names a relation of the calling query with lb_long's columns. raw_mean sums the model's
--- scored rows in mteb's row order (a NULL score skips the ordered sum's sort: it adds nothing);
--- a task needs the distinct subsets x distinct splits scored by any model of the frame.
+-- Per (model, task) raw means recomputed from rows, the definition lb_task_scores_rows runs over
+-- every row of its frame (lb_language_task_means sums the same rows from the build's score
+-- lists): `frame` names a relation of the calling query with lb_long's columns. raw_mean sums
+-- the model's scored rows in mteb's row order (a NULL score skips the ordered sum's sort: it adds
+-- nothing); a task needs the distinct subsets x distinct splits scored by any model of the frame.
 -- have_pairs counts a model's distinct scored (subset, split) pairs. Only a task of
 -- `repeated_tasks` (the benchmark's tasks where some model's scored rows repeat a pair,
 -- benchmark_pair_repeats) counts them distinct; on any other task a model's scored rows are its

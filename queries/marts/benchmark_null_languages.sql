@@ -3,9 +3,9 @@
 -- codes of those rows' languages. A language filter keeps a (model, task) in its frame when one
 -- of its rows holds a selected code; a row without a score adds nothing else to the task means
 -- (the ordered sum, the pairs and the required pairs read scored rows only). So the summary under
--- a language filter reads the scored rows of the cut tasks (benchmark_results, ~45 % of a
--- benchmark's rows) and learns from these lists which (model, task) also has a matching
--- placeholder (lb_language_task_means). Today's build only (warehouse.TODAY_ONLY_TABLES): a past
+-- a language filter sums the scored rows of the cut tasks (benchmark_task_score_lists) and
+-- learns from these lists which (model, task) also has a matching placeholder
+-- (lb_language_task_means). Today's build only (warehouse.TODAY_ONLY_TABLES): a past
 -- date reads the rows (lb_task_scores_rows).
 -- @column in_registry: Whether the model is in mteb's model registry.
 -- @column is_public: Whether the task is public.

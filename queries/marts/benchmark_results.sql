@@ -12,7 +12,7 @@
 -- placeholder); language_sets holds the lists (filters test a few thousand lists, not rows).
 -- Stored (by a full build) in (benchmark, score is NULL, task, language set) order: a
 -- benchmark's rows are contiguous row groups, its scored rows first, so a language filter's scan
--- of the scored rows (lb_language_task_means) skips the placeholders' row groups
+-- of the scored rows (lb_long's, under a model filter too) skips the placeholders' row groups
 -- (docs/PERFORMANCE.md §Session 19: Multilingual language filters (mllang)); within each half a
 -- task list's rows are contiguous, and a language filter's join on language_set probes runs of
 -- one key (docs/PERFORMANCE.md §Language filters (seventh pass)).
