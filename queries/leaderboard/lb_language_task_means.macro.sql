@@ -139,6 +139,12 @@ create or replace macro lb_language_task_means(
         from kept
     ),
 
+    -- the lists that kept a score
+    listed as (
+        select * from from_lists
+        where have_pairs > 0
+    ),
+
     -- the (model, task)s with a matching NULL row, by their distinct code lists (a few hundred)
     null_lists as (
         select distinct null_codes
@@ -153,11 +159,6 @@ create or replace macro lb_language_task_means(
     ),
 
     -- those without a matching scored row: a NULL mean
-    listed as (
-        select model_name, task_name from from_lists
-        where have_pairs > 0
-    ),
-
     from_nulls as (
         select
             model_name, task_name, task_type, is_public, null::double as raw_mean,
@@ -174,8 +175,7 @@ create or replace macro lb_language_task_means(
     ),
 
     cut_means as (
-        select * from from_lists
-        where have_pairs > 0
+        select * from listed
         union all
         select * from from_nulls
     ),
