@@ -132,6 +132,21 @@ def typed(items: list, kind: pa.DataType) -> pa.Array:
     return from_numpy(data, ok)
 
 
+def rows_where(table: pa.Table, keep) -> pa.Table:
+    """The rows of `table` where `keep` (one boolean per row) is true, in order, without
+    ``Table.filter`` (which imports pyarrow.compute): zero-copy slices of the runs of kept rows,
+    one chunk per run. For few runs (a search's matches among a board's few hundred rows); a
+    mask of thousands of scattered rows is cheaper through pyarrow.compute."""
+    keep = np.asarray(keep, dtype=bool)
+    if keep.all():
+        return table
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], keep, [False])).astype(np.int8)))
+    if not len(edges):
+        return table.slice(0, 0)
+    return pa.concat_tables([table.slice(start, end - start) for start, end
+                             in zip(edges[0::2].tolist(), edges[1::2].tolist())])
+
+
 def compact(value):
     """`value` with a pyarrow Table's rows in buffers of their own size (other values as they
     are), for a cache that keeps it: a table shaped from a larger one shares its buffers (a

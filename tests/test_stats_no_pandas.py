@@ -22,6 +22,27 @@ def test_a_fresh_process_computes_intervals_without_pandas_or_pyarrow_compute(ap
     assert out == "True []"
 
 
+def test_a_fresh_process_searches_without_pyarrow_compute(app_warehouse):
+    out = in_fresh_process(
+        app_warehouse,
+        "from mteb_lb.rankings import search_rows; table = lb.summary(b); "
+        "names = table.column('Model').to_pylist(); q = names[0].rsplit('-', 1)[-1].upper(); "
+        "found = search_rows(table, q).column('Model').to_pylist()",
+        "found == [n for n in names if q.lower() in n.lower()] and 0 < len(found) < len(names)")
+    assert out == "True []"
+
+
+def test_rows_where_keeps_the_runs_in_order():
+    table = pa.table({"n": [1, 2, 3, 4, 5, 6], "s": ["a", "b", None, "d", "e", "f"]})
+    kept = arrow_np.rows_where(table, [True, False, True, True, False, True])
+    assert kept.to_pylist() == [{"n": 1, "s": "a"}, {"n": 3, "s": None},
+                                {"n": 4, "s": "d"}, {"n": 6, "s": "f"}]
+    assert kept.column("n").num_chunks == 3   # one zero-copy slice per run of kept rows
+    none = arrow_np.rows_where(table, [False] * 6)
+    assert none.num_rows == 0 and none.schema == table.schema
+    assert arrow_np.rows_where(table, [True] * 6) is table
+
+
 def test_map_entries_of_chunked_sliced_maps_with_nulls():
     kind = pa.map_(pa.string(), pa.float64())
     first = pa.array([[("a", 1.0), ("b", None)], None, [("c", 3.0)]], kind)
