@@ -97,7 +97,7 @@ def compute_view(state: lbstate.LeaderboardState, *, interval_mode: str = "compu
         table, view=state.view, show_zero_shot=bench.show_zero_shot, task_meta=metas.get,
         type_metrics=metrics, type_counts=counts, links=_model_links(),
         href_base=dash.get_relative_path("/model"), sort=state.sort,
-        trained=lb.trained_tasks() if state.view == "per-task" else None)
+        trained=lb.trained_tasks(bench.name) if state.view == "per-task" else None)
     annotate_order(view.grid.column_defs, order_note(bench),
                    ("Rank (Borda)", bench.default_sort))
     if state.view == "summary":

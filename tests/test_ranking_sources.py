@@ -419,3 +419,20 @@ def test_model_task_lists_by_hand(lb):
         assert {k: r[k] for k in want} == want, (r["benchmark"], r["model_name"])
     assert any(r is not None and r != int(r) for row in expected.values()
                for r in row["avg_ranks"]), "the fixture has a tie (a half rank)"
+
+
+def test_trained_tasks_are_the_benchmarks_own(lb):
+    """The per-task ⚠ marks of a benchmark: per model, the tasks of that benchmark it was
+    trained on (the model_training rows, picked here in Python), never another benchmark's."""
+    pairs = lb._query("SELECT model_name, task_name FROM model_training").to_pylist()
+    narrower = 0
+    for name in lb.benchmarks():
+        tasks = set(lb.benchmark(name).task_names)
+        want: dict[str, set[str]] = {}
+        for p in pairs:
+            if p["task_name"] in tasks:
+                want.setdefault(p["model_name"], set()).add(p["task_name"])
+        got = lb.trained_tasks(name)
+        assert got == {m: frozenset(t) for m, t in want.items()}, name
+        narrower += any(p["model_name"] in got and p["task_name"] not in tasks for p in pairs)
+    assert narrower >= 1   # some model is trained on a task outside some benchmark
