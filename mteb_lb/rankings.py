@@ -801,7 +801,7 @@ class Leaderboard:
             frame = self._optional_path("model_covered", _MODEL_COVERED_SQL,
                                         {**params, DEFAULTS: DEFAULTS_TABLE})
         if frame is None:
-            if not self._rows_every_task(benchmark, params["models"], bench.public_only):
+            if not self._rows_every_task(benchmark, params["models"]):
                 return None
             frame = self._optional_path("model_default", _MODEL_DEFAULT_SQL,
                                         {**params, DEFAULTS: DEFAULTS_TABLE})
@@ -836,20 +836,18 @@ class Leaderboard:
                                     MODEL_TASKS: MODEL_TASKS_TABLE,
                                     TASK_SCORED: TASK_SCORED_TABLE})
 
-    def _rows_every_task(self, benchmark: str, models: list[str], public_only: bool) -> bool:
-        """Whether the selected models have a row on every task of the benchmark (its registered
-        models' rows of lb_task_means_stored, read once per build and benchmark): a selection
-        without is sure to get no rows from lb_model_scores_default (its task columns differ
-        from the default's), so _model_filter_frame does not run that query for it."""
+    def _rows_every_task(self, benchmark: str, models: list[str]) -> bool:
+        """Whether the selected models have a row on every task of the benchmark's default
+        board (its stored rows, read once per build and benchmark: _task_row_models): a
+        selection without is sure to get no rows from lb_model_scores_default (its task columns
+        differ from the default's), so _model_filter_frame does not run that query for it."""
         def compute():
-            rows = self._query("SELECT list(model_name) FROM lb_task_means_stored($bench, NULL, "
-                               "NULL, $public_only, true) GROUP BY task_name",
-                               {"bench": benchmark, "public_only": public_only})
-            return [frozenset(m) for m in rows.column(0).to_pylist()]
+            rows = self._default_rows(benchmark)   # the build's file: no query
+            return [] if rows is None else list(_task_row_models(rows).values())
 
         chosen = set(models)
         return all(not chosen.isdisjoint(m) for m in self.remembered(
-            ("task_models", benchmark, public_only), compute))
+            ("task_models", benchmark), compute))
 
     def _stored_default(self, benchmark: str) -> tuple[pa.Table, Benchmark] | None:
         """(lb_summary's rows, the benchmark) of `benchmark`'s default state from the build's
@@ -1740,6 +1738,22 @@ def _task_scorers(frame: pa.Table) -> list[frozenset[str]]:
     for i in np.flatnonzero(ok).tolist():
         scorers[keys[i]].add(names[rows[i]])
     return [frozenset(m) for m in scorers.values()]
+
+
+def _task_row_models(frame: pa.Table) -> dict[str, frozenset[str]]:
+    """Per task of summary rows (`frame`: lb_summary's model_name, task_score_map and
+    outside_raw_means), the models with a row there: a key of their task_score_map (scored or
+    not), or of their raw means for the models the table leaves out."""
+    rows, keys, _values, _ok = arrow_np.map_entries(frame.column("task_score_map"))
+    names = frame.column("model_name").to_pylist()
+    models: dict[str, set[str]] = {}
+    for row, key in zip(rows.tolist(), keys):
+        models.setdefault(key, set()).add(names[row])
+    for outside in frame.column("outside_raw_means").to_pylist():
+        for entry in outside or ():
+            for key, _mean in entry["raw_means"] or ():
+                models.setdefault(key, set()).add(entry["model_name"])
+    return {task: frozenset(m) for task, m in models.items()}
 
 
 def _cells_of(table: pa.Table, models: list[str] | None, tasks: list[str] | None) -> pa.Table:

@@ -26,6 +26,7 @@ from mteb_lb.rankings import (
     Filters,
     _model_scores_sql,
     _summary_sql,
+    _task_row_models,
     _task_scorers,
     _task_scores_call,
     _task_scores_source,
@@ -272,6 +273,27 @@ def test_model_filter_covering_every_task(lb, monkeypatch):
                 other += 1
             assert_served_without(lb, "model_covered", name, filters, label)
     assert covered >= 10 and other >= 5
+
+
+def test_task_row_models_from_the_file_equal_the_stored_rows(lb):
+    """_rows_every_task reads, per task, the registered models with a row there from the
+    default board's stored rows (the task_score_map keys, scored or not, and the left-out
+    models' raw means): on every benchmark ranked by task, the models of the stored per-task
+    means (lb_task_means_stored, registered models, the benchmark's public_only)."""
+    compared = outside = 0
+    for name in lb.benchmarks():
+        rows = lb._default_rows(name)
+        bench = lb.benchmark(name)
+        if rows is None or "mean_subset" in bench.aggregations:
+            continue
+        want = lb._query("SELECT task_name, list(model_name) AS models FROM "
+                         "lb_task_means_stored($b, NULL, NULL, $p, true) GROUP BY task_name",
+                         {"b": name, "p": bench.public_only}).to_pylist()
+        assert _task_row_models(rows) == {r["task_name"]: frozenset(r["models"])
+                                          for r in want}, name
+        compared += 1
+        outside += any(rows.column("outside_raw_means").to_pylist())
+    assert compared >= 5 and outside >= 1   # some board leaves a model with rows out
 
 
 def test_task_scorers_from_the_file_equal_the_tables(lb):
