@@ -809,16 +809,20 @@ class Leaderboard:
 
     def _covers_every_task(self, benchmark: str, models: list[str]) -> bool:
         """Whether every task of the benchmark's stored default rows has a selected model with
-        a score there (read once per build and benchmark): then no task has its pairs recounted
-        and lb_model_scores_covered gives lb_model_scores_default's rows without its check (a
+        a score there (_default_presence): then no task has its pairs recounted and
+        lb_model_scores_covered gives lb_model_scores_default's rows without its check (a
         model with a score has every pair its task requires, lb_task_scores_of)."""
-        def compute():
-            rows = self._default_rows(benchmark)   # the build's file: no query
-            return [] if rows is None else _task_scorers(rows)
+        presence = self._default_presence(benchmark)
+        return presence is not None and presence.every_task(models, scored=True)
 
-        chosen = set(models)
-        scorers = self.remembered(("task_scorers", benchmark), compute)
-        return bool(scorers) and all(not chosen.isdisjoint(m) for m in scorers)
+    def _default_presence(self, benchmark: str) -> TaskPresence | None:
+        """Which models have a row, and a score, on each task of the benchmark's default board:
+        from its stored rows (the build's file: no query), once per build and benchmark; None
+        without them."""
+        def compute():
+            rows = self._default_rows(benchmark)
+            return None if rows is None else TaskPresence.of(rows)
+        return self.remembered(("task_presence", benchmark), compute)
 
     def _task_filter_frame(self, params: dict) -> pa.Table | None:
         """lb_summary's rows of a state whose filters select tasks only (registered models, no
@@ -838,16 +842,11 @@ class Leaderboard:
 
     def _rows_every_task(self, benchmark: str, models: list[str]) -> bool:
         """Whether the selected models have a row on every task of the benchmark's default
-        board (its stored rows, read once per build and benchmark: _task_row_models): a
-        selection without is sure to get no rows from lb_model_scores_default (its task columns
-        differ from the default's), so _model_filter_frame does not run that query for it."""
-        def compute():
-            rows = self._default_rows(benchmark)   # the build's file: no query
-            return [] if rows is None else list(_task_row_models(rows).values())
-
-        chosen = set(models)
-        return all(not chosen.isdisjoint(m) for m in self.remembered(
-            ("task_models", benchmark), compute))
+        board (_default_presence; True without it): a selection without is sure to get no rows
+        from lb_model_scores_default (its task columns differ from the default's), so
+        _model_filter_frame does not run that query for it."""
+        presence = self._default_presence(benchmark)
+        return presence is None or presence.every_task(models, scored=False)
 
     def _stored_default(self, benchmark: str) -> tuple[pa.Table, Benchmark] | None:
         """(lb_summary's rows, the benchmark) of `benchmark`'s default state from the build's
@@ -1729,31 +1728,48 @@ def _snapshot_order(rows: list[dict], bench: Benchmark) -> list[dict]:
     return sorted(rows, key=lambda r: (r[rank] is None, r[rank] or 0, r["Model"]))
 
 
-def _task_scorers(frame: pa.Table) -> list[frozenset[str]]:
-    """Per task in summary rows' task_score_map (`frame`: lb_summary's model_name and
-    task_score_map), the models with a score (not NULL) there; a task no model scores has none."""
-    rows, keys, _values, ok = arrow_np.map_entries(frame.column("task_score_map"))
-    names = frame.column("model_name").to_pylist()
-    scorers: dict[str, set[str]] = {key: set() for key in keys}
-    for i in np.flatnonzero(ok).tolist():
-        scorers[keys[i]].add(names[rows[i]])
-    return [frozenset(m) for m in scorers.values()]
+@dataclass(frozen=True)
+class TaskPresence:
+    """Per model and task of a board's summary rows: whether the model has a row on the task
+    (a key of its task_score_map, scored or not, or of its raw means when the table leaves it
+    out) and whether it has a score there (a value of its task_score_map that is not NULL).
+    Boolean matrices (models x tasks, ~60 k cells on MTEB(Multilingual, v2)): a selection's
+    check is a few numpy reductions, and building them from the map entries takes a few ms,
+    where per-task sets of names took ~10 ms each."""
+    models: dict[str, int]   # model name -> its row in the matrices
+    rows: np.ndarray         # bool (models, tasks): a row on the task
+    scored: np.ndarray       # bool (models, tasks): a score on the task
+    in_maps: int             # the first in_maps tasks are task_score_map keys (the others
+                             # only the left-out models' raw means name: none is scored)
 
+    @classmethod
+    def of(cls, frame: pa.Table) -> TaskPresence:
+        """From lb_summary's model_name, task_score_map and outside_raw_means."""
+        entry_rows, keys, _values, ok = arrow_np.map_entries(frame.column("task_score_map"))
+        names = frame.column("model_name").to_pylist()
+        outside = [(e["model_name"], [k for k, _mean in e["raw_means"] or ()])
+                   for cell in frame.column("outside_raw_means").to_pylist() for e in cell or ()]
+        in_maps = dict.fromkeys(keys)
+        tasks = {t: i for i, t in enumerate(dict.fromkeys(
+            [*in_maps, *(k for _name, ks in outside for k in ks)]))}
+        models = {name: i for i, name in enumerate([*names, *(n for n, _ks in outside)])}
+        rows = np.zeros((len(models), len(tasks)), dtype=bool)
+        scored = np.zeros_like(rows)
+        columns = np.fromiter(map(tasks.__getitem__, keys), dtype=np.int64, count=len(keys))
+        rows[entry_rows, columns] = True
+        scored[entry_rows[ok], columns[ok]] = True
+        for name, ks in outside:
+            rows[models[name], [tasks[k] for k in ks]] = True
+        return cls(models, rows, scored, len(in_maps))
 
-def _task_row_models(frame: pa.Table) -> dict[str, frozenset[str]]:
-    """Per task of summary rows (`frame`: lb_summary's model_name, task_score_map and
-    outside_raw_means), the models with a row there: a key of their task_score_map (scored or
-    not), or of their raw means for the models the table leaves out."""
-    rows, keys, _values, _ok = arrow_np.map_entries(frame.column("task_score_map"))
-    names = frame.column("model_name").to_pylist()
-    models: dict[str, set[str]] = {}
-    for row, key in zip(rows.tolist(), keys):
-        models.setdefault(key, set()).add(names[row])
-    for outside in frame.column("outside_raw_means").to_pylist():
-        for entry in outside or ():
-            for key, _mean in entry["raw_means"] or ():
-                models.setdefault(key, set()).add(entry["model_name"])
-    return {task: frozenset(m) for task, m in models.items()}
+    def every_task(self, models: list[str], *, scored: bool) -> bool:
+        """Whether every task has one of `models` with a row; with `scored`, whether every
+        task of the maps has one with a score there (none when the maps name no task)."""
+        matrix = self.scored[:, :self.in_maps] if scored else self.rows
+        if scored and self.in_maps == 0:
+            return False
+        picked = [self.models[m] for m in models if m in self.models]
+        return bool(matrix[picked].any(axis=0).all())
 
 
 def _cells_of(table: pa.Table, models: list[str] | None, tasks: list[str] | None) -> pa.Table:

@@ -24,10 +24,9 @@ from mteb_lb.rankings import (
     TASK_SETS,
     UNCOVERED,
     Filters,
+    TaskPresence,
     _model_scores_sql,
     _summary_sql,
-    _task_row_models,
-    _task_scorers,
     _task_scores_call,
     _task_scores_source,
 )
@@ -275,51 +274,53 @@ def test_model_filter_covering_every_task(lb, monkeypatch):
     assert covered >= 10 and other >= 5
 
 
-def test_task_row_models_from_the_file_equal_the_stored_rows(lb):
-    """_rows_every_task reads, per task, the registered models with a row there from the
-    default board's stored rows (the task_score_map keys, scored or not, and the left-out
-    models' raw means): on every benchmark ranked by task, the models of the stored per-task
-    means (lb_task_means_stored, registered models, the benchmark's public_only)."""
-    compared = outside = 0
-    for name in lb.benchmarks():
-        rows = lb._default_rows(name)
-        bench = lb.benchmark(name)
-        if rows is None or "mean_subset" in bench.aggregations:
-            continue
-        want = lb._query("SELECT task_name, list(model_name) AS models FROM "
-                         "lb_task_means_stored($b, NULL, NULL, $p, true) GROUP BY task_name",
-                         {"b": name, "p": bench.public_only}).to_pylist()
-        assert _task_row_models(rows) == {r["task_name"]: frozenset(r["models"])
-                                          for r in want}, name
-        compared += 1
-        outside += any(rows.column("outside_raw_means").to_pylist())
-    assert compared >= 5 and outside >= 1   # some board leaves a model with rows out
+def selections_against(per_task: dict[str, set[str]]) -> list[list[str]]:
+    """Model selections that probe an every-task check against per-task model sets: each
+    model alone, all of them, one model per task, and all but the models of one task."""
+    everyone = sorted(set().union(*per_task.values()))
+    one_each = sorted({min(m) for m in per_task.values() if m})
+    picks = [[m] for m in everyone] + [everyone, one_each]
+    picks += [[m for m in everyone if m not in ms] for ms in list(per_task.values())[:20]]
+    return picks
 
 
-def test_task_scorers_from_the_file_equal_the_tables(lb):
-    """_covers_every_task reads each task's scoring models from the build's default-summaries
-    file (no query); without the file (older code, damaged) it queries default_summaries. The
-    two give the same models per task on every benchmark."""
-    compared = 0
+def test_task_presence_of_the_stored_rows_equals_the_tables(lb):
+    """_rows_every_task and _covers_every_task read which models have a row, and a score, on
+    each task from the default board's stored rows (the build's file: TaskPresence, the
+    task_score_map entries and the left-out models' raw means). On every benchmark ranked by
+    task, for many selections, they decide as the tables do: a row is one of the stored
+    per-task means (lb_task_means_stored, registered models, the benchmark's public_only), a
+    score a non-NULL value of the default_summaries table's maps. Without the file (older
+    code, damaged) the table's rows give the same answers."""
+    compared = outside = decided = 0
     for name in lb.benchmarks():
         stored = lb._stored_default(name)
-        if stored is None:
+        bench = lb.benchmark(name)
+        if stored is None or "mean_subset" in bench.aggregations:
             continue
-        from_file = sorted(sorted(m) for m in _task_scorers(stored[0]))
-        rows = lb._query("SELECT list(model_name) FILTER (WHERE score IS NOT NULL) FROM "
-                         "(SELECT model_name, unnest(map_keys(task_score_map)) AS task_name, "
-                         "unnest(map_values(task_score_map)) AS score FROM default_summaries "
-                         "WHERE benchmark = $b) GROUP BY task_name", {"b": name})
-        from_table = sorted(sorted(m or []) for m in rows.column(0).to_pylist())
-        assert from_file == from_table, name
-        compared += 1
-        # the query path, the file switched off for this build: the same answers
+        with_rows: dict[str, set[str]] = {}
+        for r in lb._query("SELECT task_name, model_name FROM lb_task_means_stored($b, NULL, "
+                           "NULL, $p, true)", {"b": name, "p": bench.public_only}).to_pylist():
+            with_rows.setdefault(r["task_name"], set()).add(r["model_name"])
+        with_scores: dict[str, set[str]] = {}
+        for r in lb._query("SELECT model_name, unnest(map_keys(task_score_map)) AS task_name, "
+                           "unnest(map_values(task_score_map)) AS score FROM "
+                           "default_summaries WHERE benchmark = $b", {"b": name}).to_pylist():
+            with_scores.setdefault(r["task_name"], set())
+            if r["score"] is not None:
+                with_scores[r["task_name"]].add(r["model_name"])
         queried = type(lb)(lb.handle)
-        queried._stored = (queried.cache_key(), None)
-        for models in (from_file[0], [m for ms in from_file for m in ms][:1]):
-            assert queried._covers_every_task(name, models) \
-                == lb._covers_every_task(name, models), (name, models)
-    assert compared >= 5
+        queried._stored = (queried.cache_key(), None)   # the file switched off: the table
+        for picked in selections_against(with_rows) + selections_against(with_scores):
+            rowed = all(set(picked) & m for m in with_rows.values())
+            covers = bool(with_scores) and all(set(picked) & m for m in with_scores.values())
+            assert lb._rows_every_task(name, picked) == rowed, (name, picked)
+            assert lb._covers_every_task(name, picked) == covers, (name, picked)
+            assert queried._covers_every_task(name, picked) == covers, (name, picked)
+            decided += rowed + covers
+        compared += 1
+        outside += any(stored[0].column("outside_raw_means").to_pylist())
+    assert compared >= 5 and outside >= 1 and decided >= 10
 
 
 def test_stored_default_boards_equal_the_general_macro(lb):
@@ -342,14 +343,29 @@ def test_stored_default_boards_equal_the_general_macro(lb):
     assert compared >= 5
 
 
-def test_task_scorers_by_hand():
-    """A task every model lacks a score on has no scorers (a selection never covers it); a
-    model without a row of a task is not among its scorers."""
-    entries = pa.array([[("T1", 0.5), ("T2", None)], [("T1", None)], None, [("T1", 0.25),
-                                                                             ("T3", 0.0)]],
-                       type=pa.map_(pa.string(), pa.float64()))
-    frame = pa.table({"model_name": ["a", "b", "c", "d"], "task_score_map": entries})
-    assert sorted(sorted(m) for m in _task_scorers(frame)) == [[], ["a", "d"], ["d"]]
+def test_task_presence_by_hand():
+    """A model has a row on a task its map names (scored or not) or, left out of the table,
+    on a task its raw means name; a task every model lacks a score on is never covered."""
+    kind = pa.map_(pa.string(), pa.float64())
+    outside = pa.array([None, [{"model_name": "e", "raw_means": [("T4", 0.1)]}], None, None],
+                       pa.list_(pa.struct([("model_name", pa.string()),
+                                           ("raw_means", kind)])))
+    entries = pa.array([[("T1", 0.5), ("T2", None)], [("T1", None)], None,
+                        [("T1", 0.25), ("T3", 0.0)]], kind)
+    frame = pa.table({"model_name": ["a", "b", "c", "d"], "task_score_map": entries,
+                      "outside_raw_means": outside})
+    presence = TaskPresence.of(frame)
+    # rows: T1 {a, b, d}, T2 {a}, T3 {d}, T4 {e}; scores: T1 {a, d}, T2 none, T3 {d}
+    assert presence.every_task(["a", "d", "e"], scored=False)
+    assert not presence.every_task(["a", "d"], scored=False)        # T4: e's only
+    assert not presence.every_task(["b", "d", "e"], scored=False)   # T2: a's only
+    assert not presence.every_task(["a", "b", "c", "d", "e"], scored=True)   # T2 unscored
+    scored = pa.array([[("T1", 0.5), ("T2", 0.1)], [("T1", None)], None, [("T3", 0.0)]], kind)
+    presence = TaskPresence.of(frame.set_column(1, "task_score_map", scored))
+    assert presence.every_task(["a", "d"], scored=True)
+    assert not presence.every_task(["a", "b"], scored=True)   # T3: d's only
+    assert not presence.every_task([], scored=True)
+    assert not presence.every_task(["nobody"], scored=False)
 
 
 def task_filter_states(lb, name: str) -> dict[str, Filters]:
