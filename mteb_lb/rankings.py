@@ -1752,8 +1752,9 @@ class TaskPresence:
         in_maps = dict.fromkeys(keys)
         tasks = {t: i for i, t in enumerate(dict.fromkeys(
             [*in_maps, *(k for _name, ks in outside for k in ks)]))}
-        models = {name: i for i, name in enumerate([*names, *(n for n, _ks in outside)])}
-        rows = np.zeros((len(models), len(tasks)), dtype=bool)
+        everyone = [*names, *(n for n, _ks in outside)]
+        models = {name: i for i, name in enumerate(everyone)}
+        rows = np.zeros((len(everyone), len(tasks)), dtype=bool)
         scored = np.zeros_like(rows)
         columns = np.fromiter(map(tasks.__getitem__, keys), dtype=np.int64, count=len(keys))
         rows[entry_rows, columns] = True
