@@ -317,6 +317,7 @@ def test_task_presence_of_the_stored_rows_equals_the_tables(lb):
             assert lb._rows_every_task(name, picked) == rowed, (name, picked)
             assert lb._covers_every_task(name, picked) == covers, (name, picked)
             assert queried._covers_every_task(name, picked) == covers, (name, picked)
+            assert queried._rows_every_task(name, picked) == rowed, (name, picked)
             decided += rowed + covers
         compared += 1
         outside += any(stored[0].column("outside_raw_means").to_pylist())
