@@ -1738,9 +1738,9 @@ class TaskPresence:
     where per-task sets of names took ~10 ms each."""
     models: dict[str, int]   # model name -> its row in the matrices
     rows: np.ndarray         # bool (models, tasks): a row on the task
-    scored: np.ndarray       # bool (models, tasks): a score on the task
-    in_maps: int             # the first in_maps tasks are task_score_map keys (the others
-                             # only the left-out models' raw means name: none is scored)
+    scored: np.ndarray       # bool (models, tasks of the maps): a score on the task (the
+                             # tasks only the left-out models' raw means name come after them
+                             # in `rows`: none is scored)
 
     @classmethod
     def of(cls, frame: pa.Table) -> TaskPresence:
@@ -1755,19 +1755,19 @@ class TaskPresence:
         everyone = [*names, *(n for n, _ks in outside)]
         models = {name: i for i, name in enumerate(everyone)}
         rows = np.zeros((len(everyone), len(tasks)), dtype=bool)
-        scored = np.zeros_like(rows)
+        scored = np.zeros((len(everyone), len(in_maps)), dtype=bool)
         columns = np.fromiter(map(tasks.__getitem__, keys), dtype=np.int64, count=len(keys))
         rows[entry_rows, columns] = True
         scored[entry_rows[ok], columns[ok]] = True
         for name, ks in outside:
             rows[models[name], [tasks[k] for k in ks]] = True
-        return cls(models, rows, scored, len(in_maps))
+        return cls(models, rows, scored)
 
     def every_task(self, models: list[str], *, scored: bool) -> bool:
         """Whether every task has one of `models` with a row; with `scored`, whether every
         task of the maps has one with a score there (none when the maps name no task)."""
-        matrix = self.scored[:, :self.in_maps] if scored else self.rows
-        if scored and self.in_maps == 0:
+        matrix = self.scored if scored else self.rows
+        if scored and matrix.shape[1] == 0:
             return False
         picked = [self.models[m] for m in models if m in self.models]
         return bool(matrix[picked].any(axis=0).all())
